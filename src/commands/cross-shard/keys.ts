@@ -1,0 +1,6 @@
+/**
+ * Cross-shard coordinators of the keys family.
+ */
+import type { CoordOp } from '../spec';
+
+export const keyCrossShardOps: Record<string, CoordOp> = {};

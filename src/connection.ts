@@ -1,0 +1,294 @@
+/**
+ * One client connection: a read task, a write task, and one AbortController
+ * that ties them together.
+ *
+ * - The read task reads the socket, frames requests and dispatches them in order.
+ * - The write task writes replies in request order as they become ready,
+ *   respecting socket backpressure.
+ * - Whichever ends first (EOF, socket error, QUIT, CLIENT KILL, timeout,
+ *   protocol error, server shutdown) aborts the connection's signal, and the
+ *   abort reaches the other task: the socket is destroyed (ending the read
+ *   loop) and the writer is woken to exit. Replies still in flight in shards are
+ *   dropped when they arrive (`deliver` sees the connection is closed).
+ *
+ * Every listener added here is removed in `cleanup`, and the live task counts
+ * are visible in INFO (section `tasks`).
+ */
+import type { Socket } from 'node:net';
+import { once } from 'node:events';
+import type { Logger } from 'pino';
+import { RequestFramer, ProtocolError } from './resp/request-framer';
+import { PendingReply, type ReplySink } from './shard/shard-client';
+import type { Server } from './server';
+
+/** A pipelining client whose unread output passes this stops being read until it drains. */
+const READ_PAUSE_OUTPUT_BYTES = 4 * 1024 * 1024;
+/** Ready replies larger than this are written on their own instead of concatenated. */
+const CONCAT_LIMIT = 64 * 1024;
+
+export type CloseReason = 'eof' | 'error' | 'quit' | 'killed' | 'timeout' | 'protocol' | 'shutdown' | 'write';
+
+export class Connection implements ReplySink {
+  readonly id: number;
+  readonly controller = new AbortController();
+  readonly signal = this.controller.signal;
+  readonly createdAt = Date.now();
+  lastInteraction = this.createdAt;
+  lastCommand = 'NULL';
+  db = 0;
+  proto: 2 | 3 = 2;
+  name = '';
+  libName = '';
+  libVer = '';
+  readonly addr: string;
+  readonly laddr: string;
+  closeReason: CloseReason | null = null;
+
+  private readonly framer: RequestFramer;
+  private queue: PendingReply[] = [];
+  private head = 0;
+  /** Bytes of ready replies taken by the writer but not yet flushed by the socket. */
+  private wakeWriter: (() => void) | null = null;
+  private wakeReader: (() => void) | null = null;
+  /** Set by QUIT or a protocol error: write what is queued, then close. */
+  private closingGracefully = false;
+  private readonly log: Logger;
+  readonly done: Promise<void>;
+
+  constructor(
+    readonly socket: Socket,
+    readonly server: Server,
+    id: number,
+  ) {
+    this.id = id;
+    this.addr = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.laddr = `${socket.localAddress}:${socket.localPort}`;
+    this.log = server.log.child({ client: id, addr: this.addr });
+    this.framer = new RequestFramer(server.config.framerLimits);
+    socket.setNoDelay(true);
+    socket.on('error', this.onSocketError);
+    socket.on('timeout', this.onTimeout);
+    if (server.config.values.timeout > 0) socket.setTimeout(server.config.values.timeout * 1000);
+    this.signal.addEventListener('abort', this.onAbort, { once: true });
+    server.tasks.signalListeners++;
+    this.done = Promise.all([this.readTask(), this.writeTask()]).then(() => this.cleanup());
+  }
+
+  get closed(): boolean {
+    return this.signal.aborted;
+  }
+
+  /** Bytes of output not yet taken by the kernel: ready replies plus the socket's buffer. */
+  get pendingOutputBytes(): number {
+    let n = this.socket.writableLength;
+    for (let i = this.head; i < this.queue.length; i++) {
+      const d = this.queue[i].data;
+      if (d === null) break;
+      n += d.length;
+    }
+    return n;
+  }
+
+  get pendingReplies(): number {
+    return this.queue.length - this.head;
+  }
+
+  get queryBufferBytes(): number {
+    return this.framer.bufferedBytes;
+  }
+
+  /** Ends the connection now, from any side. */
+  close(reason: CloseReason): void {
+    if (this.signal.aborted) return;
+    this.closeReason = reason;
+    this.controller.abort();
+  }
+
+  /** Reserves the next reply position (for a shard request or a coordinator). */
+  reserve(): PendingReply {
+    const p = new PendingReply(this);
+    this.queue.push(p);
+    return p;
+  }
+
+  /** Queues a reply that is ready now. */
+  reply(data: Buffer): void {
+    const p = new PendingReply(this);
+    p.data = data;
+    this.queue.push(p);
+    this.deliver(p);
+  }
+
+  /** Fills a reserved position. */
+  fill(p: PendingReply, data: Buffer): void {
+    p.data = data;
+    this.deliver(p);
+  }
+
+  deliver(p: PendingReply): void {
+    if (this.signal.aborted) return; // the connection is gone: drop the reply
+    if (p.data !== null && p.data.length > 0 && p.data[0] === 45 /* '-' */) this.server.stats.countError(p.data);
+    if (this.wakeWriter !== null && this.queue[this.head] === p) {
+      const wake = this.wakeWriter;
+      this.wakeWriter = null;
+      wake();
+    }
+  }
+
+  /** QUIT: reply, stop reading, close once the replies are written. */
+  closeAfterReplies(reason: CloseReason): void {
+    this.closingGracefully = true;
+    this.closeReason = reason;
+    if (this.wakeWriter !== null) {
+      const wake = this.wakeWriter;
+      this.wakeWriter = null;
+      wake();
+    }
+  }
+
+  private async readTask(): Promise<void> {
+    const tasks = this.server.tasks;
+    tasks.readTasks++;
+    let reason: CloseReason = 'eof';
+    try {
+      // destroyOnReturn false: leaving the loop for QUIT must not destroy the
+      // socket before the write task has flushed the reply.
+      for await (const chunk of this.socket.iterator({ destroyOnReturn: false })) {
+        this.lastInteraction = Date.now();
+        this.framer.push(chunk as Buffer);
+        for (;;) {
+          const args = this.framer.next();
+          if (args === null) break;
+          const barrier = this.server.dispatcher.dispatch(this, args);
+          if (barrier !== undefined) await barrier;
+          if (this.closingGracefully || this.signal.aborted) return;
+        }
+        while (this.pendingOutputBytes > READ_PAUSE_OUTPUT_BYTES && !this.signal.aborted) {
+          await new Promise<void>((resolve) => (this.wakeReader = resolve));
+        }
+        if (this.signal.aborted) return;
+      }
+    } catch (err) {
+      if (err instanceof ProtocolError) {
+        this.log.debug({ err: err.message }, 'protocol error');
+        this.reply(Buffer.from(`-ERR ${err.message}\r\n`, 'latin1'));
+        this.closeAfterReplies('protocol');
+        return;
+      }
+      reason = 'error';
+      if (!this.signal.aborted) this.log.debug({ err }, 'read failed');
+    } finally {
+      tasks.readTasks--;
+      // EOF or a read error ends the connection at once, as in Redis (pending replies are dropped).
+      if (!this.closingGracefully) this.close(reason);
+    }
+  }
+
+  /** Takes the run of ready replies at the head of the queue as one buffer. */
+  private takeReady(): Buffer | null {
+    const q = this.queue;
+    let i = this.head;
+    if (i >= q.length || q[i].data === null) return null;
+    const first = q[i].data as Buffer;
+    if (first.length >= CONCAT_LIMIT || i + 1 >= q.length || q[i + 1].data === null) {
+      q[i] = undefined as unknown as PendingReply;
+      this.advance(i + 1);
+      return first;
+    }
+    let total = 0;
+    let end = i;
+    while (end < q.length && q[end].data !== null && total < CONCAT_LIMIT) {
+      total += (q[end].data as Buffer).length;
+      end++;
+    }
+    const out = Buffer.allocUnsafe(total);
+    let o = 0;
+    for (; i < end; i++) {
+      const d = q[i].data as Buffer;
+      out.set(d, o);
+      o += d.length;
+      q[i] = undefined as unknown as PendingReply;
+    }
+    this.advance(end);
+    return out;
+  }
+
+  private advance(head: number): void {
+    if (head >= this.queue.length) {
+      this.queue = [];
+      this.head = 0;
+    } else if (head > 1024 && head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(head);
+      this.head = 0;
+    } else {
+      this.head = head;
+    }
+  }
+
+  private async writeTask(): Promise<void> {
+    const tasks = this.server.tasks;
+    const socket = this.socket;
+    tasks.writeTasks++;
+    try {
+      for (;;) {
+        if (this.signal.aborted) return;
+        const out = this.takeReady();
+        if (out === null) {
+          if (this.closingGracefully && this.head >= this.queue.length) {
+            await new Promise<void>((resolve) => socket.end(resolve));
+            return;
+          }
+          await new Promise<void>((resolve) => (this.wakeWriter = resolve));
+          continue;
+        }
+        if (!socket.write(out)) {
+          await once(socket, 'drain', { signal: this.signal });
+        }
+        if (this.wakeReader !== null && this.pendingOutputBytes <= READ_PAUSE_OUTPUT_BYTES) {
+          const wake = this.wakeReader;
+          this.wakeReader = null;
+          wake();
+        }
+      }
+    } catch (err) {
+      if (!this.signal.aborted) this.log.debug({ err }, 'write failed');
+    } finally {
+      tasks.writeTasks--;
+      this.close(this.closeReason ?? 'write');
+    }
+  }
+
+  private readonly onSocketError = (err: Error): void => {
+    this.log.debug({ err: err.message }, 'socket error');
+    this.close('error');
+  };
+
+  private readonly onTimeout = (): void => {
+    this.log.debug('idle timeout');
+    this.close('timeout');
+  };
+
+  /** The abort reaches both tasks: the socket goes (ending the read loop) and the writer wakes to exit. */
+  private readonly onAbort = (): void => {
+    this.server.tasks.signalListeners--;
+    this.socket.destroy();
+    const ww = this.wakeWriter;
+    const wr = this.wakeReader;
+    this.wakeWriter = null;
+    this.wakeReader = null;
+    ww?.();
+    wr?.();
+  };
+
+  private cleanup(): void {
+    this.socket.off('error', this.onSocketError);
+    this.socket.off('timeout', this.onTimeout);
+    // Keep a no-op error listener: a late error on a destroyed socket must not crash the server.
+    this.socket.on('error', noop);
+    this.queue = [];
+    this.head = 0;
+    this.server.connectionClosed(this);
+  }
+}
+
+function noop(): void {}

@@ -1,0 +1,177 @@
+/**
+ * Routes one framed request: finds its row, checks arity, and either runs it
+ * on the main thread (coordinator rows) or sends it to the shard owning its
+ * keys. Commands whose keys span shards are split per shard and their replies
+ * combined (split strategies), or handed to a cross-shard coordinator.
+ *
+ * Replies keep request order because each request reserves its place in the
+ * connection's reply queue before anything is sent.
+ */
+import type { Connection } from './connection';
+import type { Server } from './server';
+import { commandTable, keyPositions, type TableEntry } from './commands/table';
+import { errorReply, integerReply, okReply, type CoordContext } from './commands/coord-context';
+import { errUnknownCommand, errUnknownSubcommand, errWrongArity } from './resp/errors';
+import { arrayElements, isError, readInteger } from './resp/reply-reader';
+import type { PendingReply } from './shard/shard-client';
+
+function arityOk(arity: number, argc: number): boolean {
+  return arity >= 0 ? argc === arity : argc >= -arity;
+}
+
+export class Dispatcher {
+  constructor(private readonly server: Server) {}
+
+  /** Resolves the row of a request, or replies with the error and returns undefined. */
+  resolve(conn: Connection, args: Buffer[]): TableEntry | undefined {
+    const entry = commandTable.lookup(args[0].latin1Slice(0, args[0].length));
+    if (entry === undefined) {
+      conn.reply(errorReply(errUnknownCommand(args)));
+      return undefined;
+    }
+    if (!arityOk(entry.spec.arity, args.length)) {
+      entry.rejectedCalls++;
+      conn.reply(errorReply(errWrongArity(entry.fullName)));
+      return undefined;
+    }
+    if (entry.subcommands === undefined) return entry;
+    const subName = args[1].latin1Slice(0, args[1].length);
+    const sub = entry.subcommands.get(subName.toLowerCase());
+    if (sub === undefined) {
+      entry.rejectedCalls++;
+      conn.reply(errorReply(errUnknownSubcommand(subName, entry.spec.name)));
+      return undefined;
+    }
+    if (!arityOk(sub.spec.arity, args.length)) {
+      sub.rejectedCalls++;
+      conn.reply(errorReply(errWrongArity(sub.fullName)));
+      return undefined;
+    }
+    return sub;
+  }
+
+  /**
+   * Dispatches one request. Returns a promise when later requests of this
+   * connection must wait for this one (multi-step coordinators), else undefined.
+   */
+  dispatch(conn: Connection, args: Buffer[]): Promise<void> | undefined {
+    const entry = this.resolve(conn, args);
+    if (entry === undefined) return undefined;
+    conn.lastCommand = entry.fullName;
+    entry.calls++;
+    const spec = entry.spec;
+    if (spec.coord !== undefined) return this.runCoordinator(conn, entry, spec.coord, args);
+    // Shard-local row: find the owning shard(s).
+    const shards = this.server.shards;
+    const from = entry.parent === undefined ? 1 : 2;
+    if (shards.count === 1) {
+      shards.clients[0].send(entry.opIndex, conn.db, conn.proto, conn.id, args, from, conn.reserve());
+      return undefined;
+    }
+    const positions = keyPositions(spec, args);
+    if (positions.length === 0) {
+      shards.clients[0].send(entry.opIndex, conn.db, conn.proto, conn.id, args, from, conn.reserve());
+      return undefined;
+    }
+    const first = shards.shardOfKey(args[positions[0]]);
+    let single = true;
+    for (let i = 1; i < positions.length; i++) {
+      if (shards.shardOfKey(args[positions[i]]) !== first) {
+        single = false;
+        break;
+      }
+    }
+    if (single) {
+      shards.clients[first].send(entry.opIndex, conn.db, conn.proto, conn.id, args, from, conn.reserve());
+      return undefined;
+    }
+    if (spec.split !== undefined) {
+      this.split(conn, entry, args, positions);
+      return undefined;
+    }
+    if (entry.crossShard !== undefined) return this.runCoordinator(conn, entry, entry.crossShard, args);
+    conn.reply(errorReply(`ERR '${entry.fullName}' with keys on different shards is not supported yet; use a {hash tag} to keep its keys together`));
+    return undefined;
+  }
+
+  private runCoordinator(
+    conn: Connection,
+    entry: TableEntry,
+    op: NonNullable<TableEntry['spec']['coord']>,
+    args: Buffer[],
+  ): Promise<void> | undefined {
+    const ctx: CoordContext = { conn, server: this.server, spec: entry.spec };
+    let result: Buffer | Promise<Buffer>;
+    try {
+      result = op(ctx, args);
+    } catch (err) {
+      result = errorReply(coordError(err));
+    }
+    if (!(result instanceof Promise)) {
+      conn.reply(result);
+      return undefined;
+    }
+    const slot = conn.reserve();
+    return result.then(
+      (buf) => conn.fill(slot, buf),
+      (err: unknown) => conn.fill(slot, errorReply(coordError(err))),
+    );
+  }
+
+  /**
+   * Runs a command per shard with that shard's keys and combines the replies.
+   * Each key's arguments (the key, plus its value for key/value commands) are
+   * regrouped by shard, keeping their relative order.
+   */
+  private split(conn: Connection, entry: TableEntry, args: Buffer[], positions: number[]): void {
+    const shards = this.server.shards;
+    const spec = entry.spec;
+    const perKey = spec.step; // arguments per key: 1 (DEL, MGET) or 2 (MSET)
+    const groups = new Map<number, { args: Buffer[]; order: number[] }>();
+    for (let k = 0; k < positions.length; k++) {
+      const pos = positions[k];
+      const s = shards.shardOfKey(args[pos]);
+      let g = groups.get(s);
+      if (g === undefined) {
+        g = { args: [args[0]], order: [] };
+        groups.set(s, g);
+      }
+      for (let j = 0; j < perKey; j++) g.args.push(args[pos + j]);
+      g.order.push(k);
+    }
+    const slot: PendingReply = conn.reserve();
+    const parts: Promise<Buffer>[] = [];
+    const orders: number[][] = [];
+    for (const [s, g] of groups) {
+      parts.push(shards.clients[s].request(entry.opIndex, conn.db, conn.proto, g.args, 1));
+      orders.push(g.order);
+    }
+    void Promise.all(parts).then((replies) => {
+      for (const r of replies) {
+        if (isError(r)) return conn.fill(slot, r);
+      }
+      switch (spec.split) {
+        case 'sum': {
+          let total = 0;
+          for (const r of replies) total += readInteger(r) ?? 0;
+          return conn.fill(slot, integerReply(total));
+        }
+        case 'all-ok':
+          return conn.fill(slot, okReply());
+        case 'gather': {
+          const out: Buffer[] = new Array(positions.length);
+          replies.forEach((r, i) => {
+            const elems = arrayElements(r) ?? [];
+            orders[i].forEach((k, j) => (out[k] = elems[j]));
+          });
+          return conn.fill(slot, Buffer.concat([Buffer.from(`*${out.length}\r\n`), ...out]));
+        }
+      }
+    });
+  }
+}
+
+function coordError(err: unknown): string {
+  if (err instanceof Error && err.name === 'ReplyError') return err.message;
+  return `ERR internal error: ${err instanceof Error ? err.message : String(err)}`;
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+/**
+ * Entry point: parse the command line, start the server, shut down cleanly on
+ * SIGINT/SIGTERM (stop accepting, finish in-flight commands, close shards, exit 0).
+ */
+import pino from 'pino';
+import { parseArgs, UsageError, USAGE } from './cli';
+import { Config } from './config';
+import { configParams } from './config-params';
+import { Server } from './server';
+import { VERSION, REDIS_VERSION } from './version';
+
+async function main(): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseArgs(process.argv.slice(2));
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`shardis-server: ${err.message}\n\n${USAGE}`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  if (parsed.kind === 'help') {
+    process.stdout.write(USAGE);
+    return;
+  }
+  if (parsed.kind === 'version') {
+    process.stdout.write(`Shardis ${VERSION} (Redis protocol ${REDIS_VERSION})\n`);
+    return;
+  }
+  const values = parsed.values;
+  const log = pino({ level: values.logLevel, base: { pid: process.pid } });
+  const server = new Server(new Config(configParams, values), log);
+  const onSignal = (sig: string): void => {
+    log.info({ signal: sig }, 'received signal');
+    void server.close(sig);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    await server.start();
+  } catch (err) {
+    log.fatal({ err }, 'could not start');
+    process.exit(1);
+  }
+  await server.stopped;
+  log.flush();
+  process.exit(server.exitCode);
+}
+
+void main();

@@ -1,0 +1,44 @@
+/**
+ * Error replies shared by every command, so the same mistake always gets the
+ * same text (texts are Redis 7's). Command code throws `ReplyError`; the
+ * engine or dispatcher turns it into a `-...` reply.
+ */
+export class ReplyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ReplyError';
+  }
+}
+
+export const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
+export const ERR_SYNTAX = 'ERR syntax error';
+export const ERR_NOT_INTEGER = 'ERR value is not an integer or out of range';
+export const ERR_NOT_FLOAT = 'ERR value is not a valid float';
+export const ERR_OVERFLOW = 'ERR increment or decrement would overflow';
+export const ERR_NO_SUCH_KEY = 'ERR no such key';
+export const ERR_INDEX_OUT_OF_RANGE = 'ERR index out of range';
+export const ERR_DB_INDEX = 'ERR DB index is out of range';
+export const ERR_STRING_TOO_LONG = 'ERR string exceeds maximum allowed size (proto-max-bulk-len)';
+export const ERR_INVALID_CURSOR = 'ERR invalid cursor';
+
+export function errWrongArity(name: string): string {
+  return `ERR wrong number of arguments for '${name}' command`;
+}
+
+export function errInvalidExpire(name: string): string {
+  return `ERR invalid expire time in '${name}' command`;
+}
+
+export function errUnknownSubcommand(sub: string, container: string): string {
+  return `ERR unknown subcommand '${sub}'. Try ${container.toUpperCase()} HELP.`;
+}
+
+/** Redis quotes at most 128 bytes of each argument in this message. */
+export function errUnknownCommand(args: readonly Buffer[]): string {
+  const name = args[0].toString('latin1', 0, Math.min(args[0].length, 128));
+  let tail = '';
+  for (let i = 1; i < args.length && tail.length < 128; i++) {
+    tail += `'${args[i].toString('latin1', 0, Math.min(args[i].length, 128 - tail.length))}' `;
+  }
+  return `ERR unknown command '${name}', with args beginning with: ${tail}`;
+}

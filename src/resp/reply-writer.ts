@@ -1,0 +1,202 @@
+/**
+ * Encodes RESP replies into one growable buffer.
+ *
+ * Used on both sides of the thread hop: a shard encodes every reply of a batch
+ * into one writer and transfers the bytes back in one message; the main thread
+ * uses one for replies it makes itself. Strings are latin1 (one byte per char),
+ * which is how Shardis keeps binary-safe keys and values.
+ *
+ * The writer knows the connection's protocol (2 or 3) so command code asks for a
+ * *shape* (map, set, double, null) and the writer picks the RESP2 or RESP3 bytes.
+ */
+export class ReplyWriter {
+  buf: Buffer;
+  len = 0;
+  /** RESP version of the connection the next reply is for. */
+  proto: 2 | 3 = 2;
+
+  constructor(initialSize = 16 * 1024) {
+    // allocUnsafeSlow: never a slice of Node's shared pool, so .buffer is ours alone.
+    this.buf = Buffer.allocUnsafeSlow(initialSize);
+  }
+
+  reset(): void {
+    this.len = 0;
+  }
+
+  ensure(extra: number): void {
+    const need = this.len + extra;
+    if (need <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < need) size *= 2;
+    const next = Buffer.allocUnsafeSlow(size);
+    this.buf.copy(next, 0, 0, this.len);
+    this.buf = next;
+  }
+
+  /** Copies the bytes written so far into an exactly sized ArrayBuffer (safe to transfer). */
+  takeArrayBuffer(): ArrayBuffer {
+    const ab = new ArrayBuffer(this.len);
+    this.buf.copy(Buffer.from(ab), 0, 0, this.len);
+    this.len = 0;
+    return ab;
+  }
+
+  /** Copies the bytes written so far into a fresh Buffer and resets. */
+  take(): Buffer {
+    const out = Buffer.allocUnsafe(this.len);
+    this.buf.copy(out, 0, 0, this.len);
+    this.len = 0;
+    return out;
+  }
+
+  private ascii(s: string): void {
+    this.ensure(s.length);
+    this.len += this.buf.latin1Write(s, this.len);
+  }
+
+  private line(prefix: string, s: string): void {
+    this.ensure(s.length + 3);
+    this.len += this.buf.latin1Write(prefix, this.len);
+    this.len += this.buf.latin1Write(s, this.len);
+    this.buf[this.len++] = 13;
+    this.buf[this.len++] = 10;
+  }
+
+  /** Raw bytes already in RESP form (e.g. a reply produced by a shard). */
+  raw(b: Uint8Array): void {
+    this.ensure(b.length);
+    this.buf.set(b, this.len);
+    this.len += b.length;
+  }
+
+  rawString(s: string): void {
+    this.ascii(s);
+  }
+
+  ok(): void {
+    this.ensure(5);
+    this.len += this.buf.latin1Write('+OK\r\n', this.len);
+  }
+
+  simple(s: string): void {
+    this.line('+', s);
+  }
+
+  /** An error reply; `msg` carries its own code word (ERR, WRONGTYPE, ...). */
+  error(msg: string): void {
+    // Redis never lets a newline into an error line; it would break framing.
+    this.line('-', msg.includes('\n') || msg.includes('\r') ? msg.replace(/[\r\n]+/g, ' ') : msg);
+  }
+
+  integer(n: number | bigint | string): void {
+    this.line(':', String(n));
+  }
+
+  /** Bulk string from a latin1 JS string. */
+  bulk(s: string): void {
+    const n = s.length;
+    this.ensure(n + 16);
+    this.buf[this.len++] = 36; // '$'
+    this.len += this.buf.latin1Write(String(n), this.len);
+    this.buf[this.len++] = 13;
+    this.buf[this.len++] = 10;
+    if (n > 0) this.len += this.buf.latin1Write(s, this.len);
+    this.buf[this.len++] = 13;
+    this.buf[this.len++] = 10;
+  }
+
+  /** Bulk string from raw bytes. */
+  bulkBytes(b: Uint8Array): void {
+    this.ensure(b.length + 16);
+    this.buf[this.len++] = 36;
+    this.len += this.buf.latin1Write(String(b.length), this.len);
+    this.buf[this.len++] = 13;
+    this.buf[this.len++] = 10;
+    this.buf.set(b, this.len);
+    this.len += b.length;
+    this.buf[this.len++] = 13;
+    this.buf[this.len++] = 10;
+  }
+
+  bulkOrNull(s: string | null | undefined): void {
+    if (s === null || s === undefined) this.nullBulk();
+    else this.bulk(s);
+  }
+
+  /** Null bulk string: `$-1` in RESP2, `_` in RESP3. */
+  nullBulk(): void {
+    this.ascii(this.proto === 3 ? '_\r\n' : '$-1\r\n');
+  }
+
+  /** Null array: `*-1` in RESP2, `_` in RESP3. */
+  nullArray(): void {
+    this.ascii(this.proto === 3 ? '_\r\n' : '*-1\r\n');
+  }
+
+  array(n: number): void {
+    this.line('*', String(n));
+  }
+
+  /** A map of n pairs: `%n` in RESP3, a flat array of 2n in RESP2. */
+  map(n: number): void {
+    if (this.proto === 3) this.line('%', String(n));
+    else this.line('*', String(2 * n));
+  }
+
+  /** A set of n members: `~n` in RESP3, an array in RESP2. */
+  set(n: number): void {
+    this.line(this.proto === 3 ? '~' : '*', String(n));
+  }
+
+  /** A push frame (RESP3) or plain array (RESP2), for pub/sub style messages. */
+  push(n: number): void {
+    this.line(this.proto === 3 ? '>' : '*', String(n));
+  }
+
+  /** A double: `,` in RESP3, a bulk string in RESP2, formatted as Redis does. */
+  double(d: number): void {
+    const s = formatDouble(d);
+    if (this.proto === 3) this.line(',', s);
+    else this.bulk(s);
+  }
+
+  /** A boolean: `#t`/`#f` in RESP3, `:1`/`:0` in RESP2. */
+  boolean(b: boolean): void {
+    if (this.proto === 3) this.ascii(b ? '#t\r\n' : '#f\r\n');
+    else this.ascii(b ? ':1\r\n' : ':0\r\n');
+  }
+
+  /** A verbatim string (`=`) in RESP3, a bulk string in RESP2. */
+  verbatim(s: string, format = 'txt'): void {
+    if (this.proto === 3) {
+      const body = `${format}:${s}`;
+      this.line('=', String(body.length));
+      this.ascii(body);
+      this.ascii('\r\n');
+    } else {
+      this.bulk(s);
+    }
+  }
+}
+
+/**
+ * Formats a double the way Redis 7 does in replies (`%.17g`, shortest form that
+ * round-trips, `inf`/`-inf`). JS's shortest round-trip repr matches `%.17g`
+ * after Redis strips it, except for exponent notation, which Redis writes as
+ * `1.0000000000000001e+20`-style `%.17g` output.
+ */
+export function formatDouble(d: number): string {
+  if (d === Infinity) return 'inf';
+  if (d === -Infinity) return '-inf';
+  if (Number.isNaN(d)) return 'nan';
+  if (Number.isInteger(d) && Math.abs(d) < 1e17) return d === 0 && Object.is(d, -0) ? '-0' : String(d);
+  const s = String(d);
+  const e = s.indexOf('e');
+  if (e === -1) return s;
+  // %g writes exponents with a sign and at least two digits: 1e+21 -> 1e+21, 1e-7 -> 1e-07.
+  const mant = s.slice(0, e);
+  const sign = s[e + 1] === '-' ? '-' : '+';
+  const digits = s.slice(e + 1).replace(/^[+-]/, '');
+  return `${mant}e${sign}${digits.length < 2 ? '0' + digits : digits}`;
+}

@@ -1,0 +1,61 @@
+/**
+ * Redis Cluster key hashing: CRC16 (XMODEM: poly 0x1021, init 0) of the key, or
+ * of its `{hash tag}` when the key has a non-empty one, modulo 16384 slots.
+ * Keys sharing a hash tag land in the same slot and so on the same shard.
+ */
+export const SLOT_COUNT = 16384;
+
+const CRC16_TABLE = (() => {
+  const table = new Uint16Array(256);
+  for (let i = 0; i < 256; i++) {
+    let crc = i << 8;
+    for (let bit = 0; bit < 8; bit++) {
+      crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+    }
+    table[i] = crc;
+  }
+  return table;
+})();
+
+export function crc16(bytes: Uint8Array, start = 0, end = bytes.length): number {
+  let crc = 0;
+  for (let i = start; i < end; i++) {
+    crc = ((crc << 8) & 0xffff) ^ CRC16_TABLE[((crc >> 8) ^ bytes[i]) & 0xff];
+  }
+  return crc;
+}
+
+/** The hash slot of a key given as raw bytes. */
+export function keyHashSlot(key: Uint8Array): number {
+  const len = key.length;
+  let open = -1;
+  for (let i = 0; i < len; i++) {
+    if (key[i] === 0x7b /* { */) {
+      open = i;
+      break;
+    }
+  }
+  if (open !== -1) {
+    for (let j = open + 1; j < len; j++) {
+      if (key[j] === 0x7d /* } */) {
+        // An empty tag `{}` does not count: the whole key is hashed.
+        if (j > open + 1) return crc16(key, open + 1, j) & (SLOT_COUNT - 1);
+        break;
+      }
+    }
+  }
+  return crc16(key, 0, len) & (SLOT_COUNT - 1);
+}
+
+/** The hash slot of a key held as a latin1 string (shard side). */
+export function keyHashSlotOfString(key: string): number {
+  return keyHashSlot(Buffer.from(key, 'latin1'));
+}
+
+/**
+ * Slots are split into contiguous ranges, one per shard, like a cluster's
+ * nodes: shard i owns slots [i*16384/n, (i+1)*16384/n).
+ */
+export function slotToShard(slot: number, shardCount: number): number {
+  return Math.floor((slot * shardCount) / SLOT_COUNT);
+}

@@ -1,0 +1,110 @@
+/**
+ * The server: the accept loop, the registry of live connections, the shards,
+ * and an orderly shutdown (stop accepting, end every connection, close shards).
+ */
+import net from 'node:net';
+import type { Logger } from 'pino';
+import { Connection } from './connection';
+import { Dispatcher } from './dispatch';
+import { ShardSet } from './shard/shard-set';
+import { ServerStats, type TaskCounts } from './stats';
+import type { Config } from './config';
+import { VERSION } from './version';
+
+const SHUTDOWN_GRACE_MS = 2000;
+
+export class Server {
+  readonly connections = new Map<number, Connection>();
+  readonly tasks: TaskCounts = { readTasks: 0, writeTasks: 0, signalListeners: 0 };
+  readonly stats = new ServerStats();
+  readonly dispatcher = new Dispatcher(this);
+  shards!: ShardSet;
+  private listener: net.Server | null = null;
+  private nextClientId = 1;
+  private closing: Promise<void> | null = null;
+  /** Resolves once the server has fully stopped. */
+  readonly stopped: Promise<void>;
+  private markStopped!: () => void;
+  exitCode = 0;
+
+  constructor(
+    readonly config: Config,
+    readonly log: Logger,
+  ) {
+    this.stopped = new Promise((resolve) => (this.markStopped = resolve));
+  }
+
+  get port(): number {
+    const addr = this.listener?.address();
+    return addr && typeof addr === 'object' ? addr.port : this.config.values.port;
+  }
+
+  async start(): Promise<void> {
+    const v = this.config.values;
+    this.shards = await ShardSet.start(v.workers, this.config.shardSettings(), v.logLevel, this.log, (err) => {
+      this.exitCode = 1;
+      void this.close(`shard failure: ${err.message}`);
+    });
+    const listener = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
+    this.listener = listener;
+    await new Promise<void>((resolve, reject) => {
+      listener.once('error', reject);
+      listener.listen(v.port, v.bind, () => {
+        listener.off('error', reject);
+        resolve();
+      });
+    });
+    listener.on('error', (err) => this.log.error({ err }, 'listener error'));
+    this.log.info(
+      { version: VERSION, port: this.port, bind: v.bind, workers: v.workers, shards: this.shards.count },
+      'Shardis ready to accept connections',
+    );
+  }
+
+  private accept(socket: net.Socket): void {
+    if (this.closing) {
+      socket.destroy();
+      return;
+    }
+    if (this.connections.size >= this.config.values.maxclients) {
+      this.stats.rejectedConnections++;
+      socket.on('error', () => undefined);
+      socket.end('-ERR max number of clients reached\r\n');
+      return;
+    }
+    this.stats.totalConnections++;
+    const id = this.nextClientId++;
+    const conn = new Connection(socket, this, id);
+    this.connections.set(id, conn);
+  }
+
+  /** Called by a connection once both of its tasks have ended and it has cleaned up. */
+  connectionClosed(conn: Connection): void {
+    this.connections.delete(conn.id);
+    this.log.debug({ client: conn.id, reason: conn.closeReason }, 'connection closed');
+  }
+
+  /** Stops accepting, ends every connection, then closes the shards. Idempotent. */
+  close(reason = 'shutdown'): Promise<void> {
+    if (this.closing) return this.closing;
+    this.closing = (async () => {
+      this.log.info({ reason }, 'shutting down');
+      const listener = this.listener;
+      const listenerClosed = listener ? new Promise<void>((resolve) => listener.close(() => resolve())) : Promise.resolve();
+      // Finish in-flight commands: each connection writes the replies it is
+      // owed and closes; whatever has not finished within the grace period is cut.
+      const conns = [...this.connections.values()];
+      for (const c of conns) c.closeAfterReplies('shutdown');
+      const grace = setTimeout(() => {
+        for (const c of conns) c.close('shutdown');
+      }, SHUTDOWN_GRACE_MS);
+      await Promise.all(conns.map((c) => c.done));
+      clearTimeout(grace);
+      await listenerClosed;
+      await this.shards?.close();
+      this.log.info('bye');
+      this.markStopped();
+    })();
+    return this.closing;
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * The wire format between the main thread and a shard. One message per shard
+ * per event-loop turn carries a whole batch in one transferred ArrayBuffer
+ * (never a Buffer slice: posting a slice clones its whole backing store).
+ *
+ * Request batch:  u32 count, then per command
+ *                 u16 opIndex, u8 db, u8 proto, u32 connId, u32 argc,
+ *                 argc x (u32 len, bytes)        -- arguments after the name
+ * Reply batch:    u32 count, then per reply u32 len, RESP bytes
+ *
+ * Replies come back in request order, so the main thread matches them to
+ * requests by position alone.
+ */
+export const REQUEST_HEADER_BYTES = 12;
+
+/** Accumulates one request batch on the main thread. */
+export class RequestBatchBuilder {
+  private buf = Buffer.allocUnsafeSlow(64 * 1024);
+  private len = 4;
+  count = 0;
+
+  get bytes(): number {
+    return this.len;
+  }
+
+  private ensure(extra: number): void {
+    const need = this.len + extra;
+    if (need <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < need) size *= 2;
+    const next = Buffer.allocUnsafeSlow(size);
+    this.buf.copy(next, 0, 0, this.len);
+    this.buf = next;
+  }
+
+  /** Appends one command. `args` are the arguments after the command name (or after the subcommand). */
+  add(opIndex: number, db: number, proto: number, connId: number, args: readonly (Buffer | string)[], from: number): void {
+    let size = REQUEST_HEADER_BYTES;
+    for (let i = from; i < args.length; i++) size += 4 + args[i].length;
+    this.ensure(size);
+    const buf = this.buf;
+    let o = this.len;
+    buf.writeUInt16LE(opIndex, o);
+    buf[o + 2] = db;
+    buf[o + 3] = proto;
+    buf.writeUInt32LE(connId >>> 0, o + 4);
+    buf.writeUInt32LE(args.length - from, o + 8);
+    o += REQUEST_HEADER_BYTES;
+    for (let i = from; i < args.length; i++) {
+      const a = args[i];
+      if (typeof a === 'string') {
+        const n = buf.latin1Write(a, o + 4);
+        buf.writeUInt32LE(n, o);
+        o += 4 + n;
+      } else {
+        buf.writeUInt32LE(a.length, o);
+        buf.set(a, o + 4);
+        o += 4 + a.length;
+      }
+    }
+    this.len = o;
+    this.count++;
+  }
+
+  /** Copies the batch into an exactly sized ArrayBuffer to transfer, and starts a new batch. */
+  take(): ArrayBuffer {
+    this.buf.writeUInt32LE(this.count, 0);
+    const ab = new ArrayBuffer(this.len);
+    this.buf.copy(Buffer.from(ab), 0, 0, this.len);
+    this.len = 4;
+    this.count = 0;
+    // Don't keep a huge buffer around after one giant batch.
+    if (this.buf.length > 4 * 1024 * 1024) this.buf = Buffer.allocUnsafeSlow(64 * 1024);
+    return ab;
+  }
+}
+
+/** Splits a reply batch into one Buffer view per reply (views of the received memory). */
+export function splitReplies(ab: ArrayBuffer, onReply: (reply: Buffer) => void): void {
+  const buf = Buffer.from(ab);
+  const count = buf.readUInt32LE(0);
+  let o = 4;
+  for (let i = 0; i < count; i++) {
+    const n = buf.readUInt32LE(o);
+    onReply(buf.subarray(o + 4, o + 4 + n));
+    o += 4 + n;
+  }
+}

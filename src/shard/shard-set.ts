@@ -1,0 +1,176 @@
+/**
+ * Starts, owns and stops the shards, and flushes their batches once per
+ * event-loop turn.
+ *
+ * piscina hosts and supervises the shard threads: each shard is one long-lived
+ * piscina task (workers/shard.ts) that holds its own MessagePort, so the
+ * command path is that port, batched, and piscina handles thread lifecycle,
+ * resource limits and crash detection. A shard task never gets an abort
+ * signal (aborting a running piscina task terminates its thread and its data).
+ *
+ * `--workers 0` runs one shard engine inline on the main thread through the
+ * same batch format, the baseline for measuring the cost of the thread hop.
+ */
+import path from 'node:path';
+import { MessageChannel } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import type { Logger } from 'pino';
+import { ShardEngine } from '../../workers/engine';
+import type { ShardSettings } from '../../workers/shard-state';
+import type { ShardControl, ShardTask, ShardTaskResult } from '../../workers/shard';
+import { ShardClient, type ShardTransport } from './shard-client';
+import { keyHashSlot, slotToShard } from '../routing/slot';
+
+const SHARD_MODULE = path.join(__dirname, '..', '..', 'workers', 'shard.js');
+
+class InlineTransport implements ShardTransport {
+  constructor(
+    private readonly engine: ShardEngine,
+    private readonly client: ShardClient,
+  ) {}
+  post(batch: ArrayBuffer): void {
+    this.client.onReplies(this.engine.processBatch(batch));
+  }
+  async close(): Promise<void> {
+    this.engine.stop();
+  }
+}
+
+class WorkerTransport implements ShardTransport {
+  constructor(
+    private readonly port: import('node:worker_threads').MessagePort,
+    private readonly done: Promise<ShardTaskResult>,
+  ) {}
+  post(batch: ArrayBuffer): void {
+    this.port.postMessage(batch, [batch]);
+  }
+  postControl(msg: ShardControl): void {
+    this.port.postMessage(msg);
+  }
+  async close(): Promise<void> {
+    const msg: ShardControl = { type: 'shutdown' };
+    this.port.postMessage(msg);
+    await this.done.catch(() => undefined);
+    this.port.close();
+  }
+}
+
+export class ShardSet {
+  readonly clients: ShardClient[] = [];
+  private readonly dirty: ShardClient[] = [];
+  private flushScheduled = false;
+  private pool: Piscina | null = null;
+  private readonly inlineEngines: ShardEngine[] = [];
+  private closing = false;
+
+  private constructor(
+    /** Number of shard threads; 0 means one inline shard. */
+    readonly workers: number,
+    private readonly log: Logger,
+    /** Called once if a shard thread dies: the server cannot go on without its data. */
+    private readonly onShardFailure: (err: Error) => void,
+  ) {}
+
+  /** Number of shards keys are spread over (at least 1). */
+  get count(): number {
+    return this.clients.length;
+  }
+
+  static async start(
+    workers: number,
+    settings: ShardSettings,
+    logLevel: string,
+    log: Logger,
+    onShardFailure: (err: Error) => void,
+  ): Promise<ShardSet> {
+    const set = new ShardSet(workers, log, onShardFailure);
+    const shardCount = Math.max(1, workers);
+    for (let i = 0; i < shardCount; i++) {
+      const client = new ShardClient(i, () => set.markDirty(client));
+      set.clients.push(client);
+    }
+    if (workers === 0) {
+      const engine = new ShardEngine(0, 1, { ...settings });
+      engine.start();
+      set.inlineEngines.push(engine);
+      set.clients[0].transport = new InlineTransport(engine, set.clients[0]);
+      return set;
+    }
+    set.pool = new Piscina({
+      filename: SHARD_MODULE,
+      minThreads: workers,
+      maxThreads: workers,
+      // One long-lived task per thread; no idle reaping, no queue of waiting tasks.
+      concurrentTasksPerWorker: 1,
+      idleTimeout: Number.MAX_SAFE_INTEGER,
+      maxQueue: 0,
+      // 'sync' freezes an idle worker's event loop (and so its expiry timers).
+      atomics: 'disabled',
+    });
+    for (let i = 0; i < shardCount; i++) {
+      const client = set.clients[i];
+      const { port1, port2 } = new MessageChannel();
+      const task: ShardTask = { port: port2, shardId: i, shardCount, settings: { ...settings }, logLevel };
+      const done = set.pool.run(task, { transferList: [port2] }) as Promise<ShardTaskResult>;
+      done.then(
+        () => {
+          if (!set.closing) set.failShard(i, new Error(`shard ${i} exited unexpectedly`));
+        },
+        (err: Error) => set.failShard(i, err),
+      );
+      port1.on('message', (ab: ArrayBuffer) => client.onReplies(ab));
+      client.transport = new WorkerTransport(port1, done);
+    }
+    return set;
+  }
+
+  private failShard(i: number, err: Error): void {
+    if (this.closing) return;
+    this.log.error({ shard: i, err }, 'shard thread failed; its data is lost, shutting down');
+    this.clients[i].failAll(Buffer.from('-ERR shard unavailable\r\n'));
+    this.onShardFailure(err);
+  }
+
+  private markDirty(client: ShardClient): void {
+    this.dirty.push(client);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      // setImmediate runs after the poll phase: every socket read of this turn
+      // has been framed and routed, so each shard gets one message per turn.
+      setImmediate(this.flush);
+    }
+  }
+
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    const dirty = this.dirty.splice(0);
+    for (const c of dirty) c.flush();
+  };
+
+  shardOfKey(key: Buffer): number {
+    const n = this.clients.length;
+    return n === 1 ? 0 : slotToShard(keyHashSlot(key), n);
+  }
+
+  /** Sends a settings change to every shard (CONFIG SET). */
+  broadcastSettings(patch: Partial<ShardSettings>): void {
+    for (const e of this.inlineEngines) e.applySettings(patch);
+    if (this.pool) {
+      const msg: ShardControl = { type: 'settings', patch };
+      for (const c of this.clients) (c.transport as WorkerTransport).postControl(msg);
+    }
+  }
+
+  inflight(): number {
+    let n = 0;
+    for (const c of this.clients) n += c.inflight;
+    return n;
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    this.flush();
+    await Promise.all(this.clients.map((c) => c.transport?.close()));
+    if (this.pool) await this.pool.destroy();
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * Server-wide counters for INFO: connections, commands, errors, and the live
+ * counts of per-connection tasks (the proof that teardown is complete).
+ */
+export interface TaskCounts {
+  readTasks: number;
+  writeTasks: number;
+  /** Abort listeners registered on connection signals and not yet removed. */
+  signalListeners: number;
+}
+
+export class ServerStats {
+  readonly startedAt = Date.now();
+  totalConnections = 0;
+  rejectedConnections = 0;
+  totalCommands = 0;
+  netInputBytes = 0;
+  netOutputBytes = 0;
+  totalErrorReplies = 0;
+  /** Error replies by their first word (ERR, WRONGTYPE, ...), for INFO errorstats. */
+  readonly errorCodes = new Map<string, number>();
+
+  countError(reply: Buffer): void {
+    this.totalErrorReplies++;
+    let end = 1;
+    while (end < reply.length && end < 64 && reply[end] !== 32 && reply[end] !== 13) end++;
+    const code = reply.latin1Slice(1, end);
+    this.errorCodes.set(code, (this.errorCodes.get(code) ?? 0) + 1);
+  }
+
+  reset(): void {
+    this.totalConnections = 0;
+    this.rejectedConnections = 0;
+    this.totalCommands = 0;
+    this.netInputBytes = 0;
+    this.netOutputBytes = 0;
+    this.totalErrorReplies = 0;
+    this.errorCodes.clear();
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * Test fixtures: a real Shardis server (the built dist/, started as a child
+ * process on a free port) and a real redis-server for differential tests.
+ * Each registers its own teardown with the test that started it, so a test can
+ * never leak a server.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import fs from 'node:fs';
+import os from 'node:os';
+import readline from 'node:readline';
+
+export const ROOT = path.resolve(__dirname, '..', '..');
+export const SERVER_MAIN = path.join(ROOT, 'dist', 'src', 'main.js');
+
+/** Worker counts every suite runs against; SHARDIS_TEST_WORKERS="4" narrows it. */
+export const WORKER_MATRIX: number[] = (process.env.SHARDIS_TEST_WORKERS ?? '0,1,4')
+  .split(',')
+  .map((s) => Number(s.trim()));
+
+/** The subset of tap's Test API the fixtures use (keeps helpers independent of tap's types). */
+export interface Teardownable {
+  teardown(fn: () => unknown): void;
+}
+
+export interface ShardisProcess {
+  port: number;
+  workers: number;
+  proc: ChildProcess;
+  /** Everything the server has printed so far (pino JSON lines). */
+  output: () => string;
+  /** Sends SIGTERM and resolves with the exit code. */
+  stop: () => Promise<number | null>;
+}
+
+export async function startShardis(t: Teardownable, opts: { workers?: number; args?: string[] } = {}): Promise<ShardisProcess> {
+  if (!fs.existsSync(SERVER_MAIN)) throw new Error(`${SERVER_MAIN} missing: run npm run build first`);
+  const workers = opts.workers ?? 4;
+  const args = [SERVER_MAIN, '--port', '0', '--workers', String(workers), '--log-level', 'info', ...(opts.args ?? [])];
+  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  const port = await new Promise<number>((resolve, reject) => {
+    const rl = readline.createInterface({ input: proc.stdout as NodeJS.ReadableStream });
+    const timer = setTimeout(() => reject(new Error(`Shardis did not start in time:\n${out}`)), 15000);
+    rl.on('line', (line) => {
+      out += line + '\n';
+      try {
+        const rec = JSON.parse(line) as { msg?: string; port?: number };
+        if (rec.msg?.startsWith('Shardis ready') && rec.port) {
+          clearTimeout(timer);
+          resolve(rec.port);
+        }
+      } catch {
+        /* not JSON: keep it in the output only */
+      }
+    });
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`Shardis exited with ${code} before it was ready:\n${out}`));
+    });
+  });
+  let stopped: Promise<number | null> | null = null;
+  const stop = (): Promise<number | null> => {
+    if (!stopped) {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+      const killer = setTimeout(() => proc.kill('SIGKILL'), 10000);
+      stopped = exited.finally(() => clearTimeout(killer));
+    }
+    return stopped;
+  };
+  t.teardown(stop);
+  return { port, workers, proc, output: () => out, stop };
+}
+
+export function which(bin: string): string | null {
+  const r = spawnSync('sh', ['-c', `command -v ${bin}`], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+
+export const REDIS_SERVER = which('redis-server');
+export const REDIS_CLI = which('redis-cli');
+export const REDIS_BENCHMARK = which('redis-benchmark');
+
+/** Why a test that needs the reference server is skipped, or false when it can run. */
+export const noRedisServer: string | false = REDIS_SERVER ? false : 'redis-server is not installed (apt-get install redis-server); .ci/run installs it';
+export const noRedisCli: string | false = REDIS_CLI ? false : 'redis-cli is not installed (apt-get install redis-tools); .ci/run installs it';
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(addr.port));
+    });
+  });
+}
+
+function waitForPort(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const attempt = (): void => {
+      const s = net.connect(port, '127.0.0.1');
+      s.once('connect', () => {
+        s.destroy();
+        resolve();
+      });
+      s.once('error', () => {
+        s.destroy();
+        if (Date.now() > deadline) reject(new Error(`port ${port} did not open`));
+        else setTimeout(attempt, 50);
+      });
+    };
+    attempt();
+  });
+}
+
+export interface RedisProcess {
+  port: number;
+  stop: () => Promise<void>;
+}
+
+/** Starts a throwaway redis-server (no persistence) on a free port. */
+export async function startRedis(t: Teardownable, extraArgs: string[] = []): Promise<RedisProcess> {
+  if (!REDIS_SERVER) throw new Error('redis-server is not installed');
+  const port = await freePort();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shardis-redis-'));
+  const proc = spawn(
+    REDIS_SERVER,
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs],
+    { stdio: 'ignore' },
+  );
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  const stop = async (): Promise<void> => {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+    await exited;
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  t.teardown(stop);
+  await waitForPort(port, 10000);
+  return { port, stop };
+}

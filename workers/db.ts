@@ -1,0 +1,184 @@
+/**
+ * One logical database (SELECT n) inside one shard.
+ *
+ * Layout, chosen for memory and for SCAN/RANDOMKEY:
+ * - `index` maps a key to its position; `keys[i]`/`vals[i]` hold the entry.
+ *   Deleting swaps the last entry into the hole, so the arrays stay dense and
+ *   RANDOMKEY is O(1).
+ * - SCAN walks positions from the top down. A deletion only ever moves the last
+ *   entry (already visited) into a hole; an insertion appends above the cursor.
+ *   So every key present for the whole scan is returned at least once, which is
+ *   Redis's SCAN guarantee, without a cursor structure per key.
+ * - `expires` holds deadlines only for keys that have one (like Redis's expires dict).
+ * - `atime` (seconds, parallel to `keys`) backs OBJECT IDLETIME.
+ *
+ * Keys and string values are latin1 JS strings: binary-safe and one byte per char.
+ */
+import type { Value } from './value';
+
+export class Db {
+  private readonly index = new Map<string, number>();
+  private keys: string[] = [];
+  private vals: Value[] = [];
+  private atime = new Uint32Array(64);
+  /** Deadline in ms since the epoch, only for keys with a TTL. */
+  readonly expires = new Map<string, number>();
+  /** Iterator position of the active expiry cycle; survives Map mutation. */
+  expireCursor: IterableIterator<[string, number]> | null = null;
+  /** Keys removed because their TTL passed (INFO expired_keys). */
+  expiredCount = 0;
+
+  constructor(readonly clock: () => number) {}
+
+  get size(): number {
+    return this.keys.length;
+  }
+
+  /** Looks up a live key, deleting it first if its deadline has passed. Marks it accessed. */
+  get(key: string, now: number): Value | undefined {
+    const i = this.index.get(key);
+    if (i === undefined) return undefined;
+    if (this.expires.size !== 0) {
+      const at = this.expires.get(key);
+      if (at !== undefined && at <= now) {
+        this.expireKey(key);
+        return undefined;
+      }
+    }
+    this.atime[i] = this.clock();
+    return this.vals[i];
+  }
+
+  /** Like get, but leaves the access time alone (OBJECT IDLETIME, TYPE-free peeks). */
+  peek(key: string, now: number): Value | undefined {
+    const i = this.index.get(key);
+    if (i === undefined) return undefined;
+    const at = this.expires.size !== 0 ? this.expires.get(key) : undefined;
+    if (at !== undefined && at <= now) {
+      this.expireKey(key);
+      return undefined;
+    }
+    return this.vals[i];
+  }
+
+  has(key: string, now: number): boolean {
+    return this.peek(key, now) !== undefined;
+  }
+
+  /** Seconds since the key was last accessed, or undefined. */
+  idleSeconds(key: string): number | undefined {
+    const i = this.index.get(key);
+    return i === undefined ? undefined : Math.max(0, this.clock() - this.atime[i]);
+  }
+
+  /** Stores a value; the key's TTL is left as it was (callers decide, as SET/KEEPTTL do). */
+  set(key: string, val: Value): void {
+    const i = this.index.get(key);
+    if (i !== undefined) {
+      this.vals[i] = val;
+      this.atime[i] = this.clock();
+      return;
+    }
+    const n = this.keys.length;
+    this.index.set(key, n);
+    this.keys.push(key);
+    this.vals.push(val);
+    if (n >= this.atime.length) {
+      const grown = new Uint32Array(this.atime.length * 2);
+      grown.set(this.atime);
+      this.atime = grown;
+    }
+    this.atime[n] = this.clock();
+  }
+
+  /** Replaces the value of an existing key without touching its TTL or access time. */
+  replace(key: string, val: Value): void {
+    const i = this.index.get(key);
+    if (i !== undefined) this.vals[i] = val;
+  }
+
+  /** Removes a key and its TTL. Returns whether it existed (expired keys count as absent). */
+  delete(key: string): boolean {
+    const i = this.index.get(key);
+    if (i === undefined) return false;
+    this.index.delete(key);
+    if (this.expires.size !== 0) this.expires.delete(key);
+    const last = this.keys.length - 1;
+    if (i !== last) {
+      const movedKey = this.keys[last];
+      this.keys[i] = movedKey;
+      this.vals[i] = this.vals[last];
+      this.atime[i] = this.atime[last];
+      this.index.set(movedKey, i);
+    }
+    this.keys.pop();
+    this.vals.pop();
+    return true;
+  }
+
+  expireKey(key: string): void {
+    if (this.delete(key)) this.expiredCount++;
+  }
+
+  getExpire(key: string): number | undefined {
+    return this.expires.size === 0 ? undefined : this.expires.get(key);
+  }
+
+  setExpire(key: string, at: number): void {
+    this.expires.set(key, at);
+  }
+
+  /** Removes the TTL; returns whether there was one. */
+  persist(key: string): boolean {
+    return this.expires.delete(key);
+  }
+
+  clear(): void {
+    this.index.clear();
+    this.keys = [];
+    this.vals = [];
+    this.atime = new Uint32Array(64);
+    this.expires.clear();
+    this.expireCursor = null;
+  }
+
+  /** A uniformly random live key, or undefined when empty. */
+  randomKey(now: number): string | undefined {
+    // Bounded retries: in a db full of expired keys we expire some per try.
+    for (let tries = 0; tries < 100 && this.keys.length > 0; tries++) {
+      const key = this.keys[Math.floor(Math.random() * this.keys.length)];
+      if (this.peek(key, now) !== undefined) return key;
+    }
+    return this.keys.length > 0 ? this.keys[this.keys.length - 1] : undefined;
+  }
+
+  /**
+   * One SCAN step. `cursor` 0 starts; otherwise it is (position + 1) of the
+   * next entry to visit. Visits about `count` entries downward and returns the
+   * next cursor (0 when done). Expired keys are skipped (and reclaimed).
+   */
+  scan(cursor: number, count: number, now: number, visit: (key: string, val: Value) => void): number {
+    let pos = cursor === 0 ? this.keys.length - 1 : Math.min(cursor - 1, this.keys.length - 1);
+    let budget = Math.max(1, count);
+    while (pos >= 0 && budget > 0) {
+      const key = this.keys[pos];
+      const val = this.peek(key, now);
+      if (val !== undefined) visit(key, val);
+      pos--;
+      budget--;
+    }
+    return pos < 0 ? 0 : pos + 1;
+  }
+
+  /** All live keys (KEYS); the callback filters. */
+  forEach(now: number, visit: (key: string, val: Value) => void): void {
+    // Iterate a snapshot of positions from the top so lazy expiry during the
+    // walk (which swaps entries) cannot skip anything.
+    for (let pos = this.keys.length - 1; pos >= 0; pos--) {
+      if (pos >= this.keys.length) continue;
+      const key = this.keys[pos];
+      const val = this.peek(key, now);
+      if (val !== undefined) visit(key, val);
+    }
+  }
+}

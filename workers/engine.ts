@@ -1,0 +1,111 @@
+/**
+ * The shard engine: executes request batches against one shard's data and
+ * encodes every reply into one reply batch. It runs inside a shard worker
+ * thread (workers/shard.ts), or inline on the main thread with `--workers 0`.
+ */
+import { ReplyWriter } from '../src/resp/reply-writer';
+import { ReplyError } from '../src/resp/errors';
+import { REQUEST_HEADER_BYTES } from '../src/shard/batch';
+import { indexShardOps, type IndexedOp } from '../src/commands/op-index';
+import type { ShardOpContext } from '../src/commands/spec';
+import { shardFamilies } from './families';
+import { ShardState, type ShardSettings } from './shard-state';
+import { activeExpireCycle } from './expiry';
+import type { Db } from './db';
+
+const OPS: IndexedOp[] = indexShardOps(shardFamilies);
+
+/** Mutable context reused for every command of a batch (no allocation per command). */
+class OpContext implements ShardOpContext {
+  db!: Db;
+  dbIndex = 0;
+  connId = 0;
+  now = 0;
+  constructor(readonly shard: ShardState) {}
+}
+
+export class ShardEngine {
+  readonly state: ShardState;
+  private readonly w = new ReplyWriter(64 * 1024);
+  private readonly ctx: OpContext;
+  private expiryTimer: NodeJS.Timeout | null = null;
+
+  constructor(shardId: number, shardCount: number, settings: ShardSettings) {
+    this.state = new ShardState(shardId, shardCount, settings);
+    this.ctx = new OpContext(this.state);
+  }
+
+  /** Starts the active expiry cycle (hz times a second). */
+  start(): void {
+    this.scheduleExpiry();
+  }
+
+  private scheduleExpiry(): void {
+    if (this.expiryTimer) clearInterval(this.expiryTimer);
+    const period = Math.max(1, Math.floor(1000 / Math.max(1, this.state.settings.hz)));
+    this.expiryTimer = setInterval(() => activeExpireCycle(this.state, Date.now(), period / 4), period);
+    // A shard's timer alone must not keep the process (or --workers 0 main thread) alive.
+    this.expiryTimer.unref();
+  }
+
+  stop(): void {
+    if (this.expiryTimer) clearInterval(this.expiryTimer);
+    this.expiryTimer = null;
+  }
+
+  /** Applies a settings change broadcast by CONFIG SET. */
+  applySettings(patch: Partial<ShardSettings>): void {
+    Object.assign(this.state.settings, patch);
+    if (patch.hz !== undefined) this.scheduleExpiry();
+  }
+
+  processBatch(ab: ArrayBuffer): ArrayBuffer {
+    const started = performance.now();
+    const req = Buffer.from(ab);
+    const count = req.readUInt32LE(0);
+    const w = this.w;
+    const ctx = this.ctx;
+    const state = this.state;
+    ctx.now = Date.now();
+    w.reset();
+    w.ensure(4);
+    w.buf.writeUInt32LE(count, 0);
+    w.len = 4;
+    let o = 4;
+    for (let c = 0; c < count; c++) {
+      const opIndex = req.readUInt16LE(o);
+      const dbIndex = req[o + 2];
+      w.proto = req[o + 3] === 3 ? 3 : 2;
+      ctx.connId = req.readUInt32LE(o + 4);
+      const argc = req.readUInt32LE(o + 8);
+      o += REQUEST_HEADER_BYTES;
+      const entry = OPS[opIndex];
+      const lead = entry.subcommandName === undefined ? 1 : 2;
+      const args: string[] = new Array(argc + lead);
+      args[0] = entry.commandName;
+      if (lead === 2) args[1] = entry.subcommandName as string;
+      for (let i = 0; i < argc; i++) {
+        const n = req.readUInt32LE(o);
+        args[lead + i] = req.latin1Slice(o + 4, o + 4 + n);
+        o += 4 + n;
+      }
+      ctx.dbIndex = dbIndex;
+      ctx.db = state.db(dbIndex);
+      // Reserve the reply's length prefix, write the reply, then patch it.
+      w.ensure(4);
+      const lenAt = w.len;
+      w.len += 4;
+      try {
+        entry.op(ctx, args, w);
+      } catch (err) {
+        w.len = lenAt + 4;
+        w.error(err instanceof ReplyError ? err.message : `ERR internal error: ${(err as Error).message}`);
+      }
+      w.buf.writeUInt32LE(w.len - lenAt - 4, lenAt);
+    }
+    state.stats.commands += count;
+    state.stats.batches++;
+    state.stats.busyMicros += Math.round((performance.now() - started) * 1000);
+    return w.takeArrayBuffer();
+  }
+}

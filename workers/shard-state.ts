@@ -1,0 +1,59 @@
+/**
+ * Everything one shard owns: its databases (one Db per SELECT index, created
+ * on first use), its copy of the settings that shard code reads, and counters.
+ * Shard-local code reaches state only through this object, never a global.
+ */
+import { Db } from './db';
+
+export interface ShardSettings {
+  databases: number;
+  /** proto-max-bulk-len: the largest string a command may build (APPEND, SETRANGE, ...). */
+  protoMaxBulkLen: number;
+  /** hz: active expiry cycles per second. */
+  hz: number;
+  /** maxmemory-policy, read by OBJECT FREQ. */
+  maxmemoryPolicy: string;
+}
+
+export const defaultShardSettings = (): ShardSettings => ({
+  databases: 16,
+  protoMaxBulkLen: 512 * 1024 * 1024,
+  hz: 10,
+  maxmemoryPolicy: 'noeviction',
+});
+
+export class ShardState {
+  readonly dbs: (Db | undefined)[];
+  /** Seconds clock used for access times: coarse, like Redis's LRU clock. */
+  readonly clockSeconds = (): number => Math.floor(Date.now() / 1000);
+  stats = { commands: 0, batches: 0, expiredKeys: 0, busyMicros: 0 };
+
+  constructor(
+    readonly id: number,
+    readonly shardCount: number,
+    readonly settings: ShardSettings,
+  ) {
+    this.dbs = new Array(settings.databases).fill(undefined);
+  }
+
+  db(index: number): Db {
+    let db = this.dbs[index];
+    if (db === undefined) {
+      db = new Db(this.clockSeconds);
+      this.dbs[index] = db;
+    }
+    return db;
+  }
+
+  swapDbs(a: number, b: number): void {
+    const tmp = this.dbs[a];
+    this.dbs[a] = this.dbs[b];
+    this.dbs[b] = tmp;
+  }
+
+  totalExpired(): number {
+    let n = 0;
+    for (const db of this.dbs) if (db) n += db.expiredCount;
+    return n;
+  }
+}

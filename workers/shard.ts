@@ -1,0 +1,56 @@
+/**
+ * Shard worker entry. piscina runs this once per shard as a long-lived task:
+ * the task owns a MessagePort to the main thread and lives until the main
+ * thread sends `shutdown`. Batches arrive as transferred ArrayBuffers and the
+ * replies go back the same way, one message per batch.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import pino from 'pino';
+import { ShardEngine } from './engine';
+import type { ShardSettings } from './shard-state';
+
+export interface ShardTask {
+  port: MessagePort;
+  shardId: number;
+  shardCount: number;
+  settings: ShardSettings;
+  logLevel: string;
+}
+
+/** Control messages; anything that is an ArrayBuffer is a request batch. */
+export type ShardControl =
+  | { type: 'shutdown' }
+  | { type: 'settings'; patch: Partial<ShardSettings> };
+
+export interface ShardTaskResult {
+  shardId: number;
+  commands: number;
+}
+
+export default function runShard(task: ShardTask): Promise<ShardTaskResult> {
+  // Sync destination: async pino destinations interleave lines across threads.
+  const log = pino({ level: task.logLevel, base: { shard: task.shardId } }, pino.destination({ dest: 1, sync: true }));
+  const engine = new ShardEngine(task.shardId, task.shardCount, task.settings);
+  engine.start();
+  log.debug('shard started');
+  return new Promise((resolve) => {
+    const port = task.port;
+    const onMessage = (msg: ArrayBuffer | ShardControl): void => {
+      if (msg instanceof ArrayBuffer) {
+        const out = engine.processBatch(msg);
+        port.postMessage(out, [out]);
+        return;
+      }
+      if (msg.type === 'settings') {
+        engine.applySettings(msg.patch);
+      } else if (msg.type === 'shutdown') {
+        engine.stop();
+        port.off('message', onMessage);
+        port.close();
+        log.debug('shard stopped');
+        resolve({ shardId: task.shardId, commands: engine.state.stats.commands });
+      }
+    };
+    port.on('message', onMessage);
+  });
+}
