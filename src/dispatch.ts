@@ -34,6 +34,12 @@ export class Dispatcher {
       conn.reply(errorReply(errWrongArity(entry.fullName)));
       return undefined;
     }
+    // Key/value pair commands (MSET, MSETNX): an odd count is an arity error, as in Redis.
+    if (entry.spec.step === 2 && entry.spec.lastKey === -1 && (args.length - entry.spec.firstKey) % 2 !== 0) {
+      entry.rejectedCalls++;
+      conn.reply(errorReply(errWrongArity(entry.fullName)));
+      return undefined;
+    }
     if (entry.subcommands === undefined) return entry;
     const subName = args[1].latin1Slice(0, args[1].length);
     const sub = entry.subcommands.get(subName.toLowerCase());

@@ -183,6 +183,9 @@ t.test('redis 7.0: "too big" limits (PROTO_INLINE_MAX_SIZE = 65536, strictly gre
   t.equal(one(Buffer.concat([b('*1'), fill(65534, '1')])).error, null);
   t.equal(one(Buffer.concat([b('*1'), fill(65535, '1')])).error, 'Protocol error: too big mbulk count string');
   t.equal(one(Buffer.concat([b('*1\x00\r\n'), fill(65533, '1')])).error, 'Protocol error: too big mbulk count string');
+  // Still blocked by the NUL when more input (with line ends) arrives later.
+  t.same(run([b('*1\x00'), b('\r\n'), b('*1\r\n$4\r\nPING\r\n')]), { cmds: [], error: null, buffered: 19 });
+  t.same(run([b('GET a\x00'), b('\n'), b('PING\n')]), { cmds: [], error: null, buffered: 12 });
   // A CR was found (only the byte after it is missing): waits, no "too big" error.
   t.equal(one(Buffer.concat([b('*1'), fill(65534, '1'), b('\r')])).error, null);
   // A CR far away: the line is found, and is not a number.

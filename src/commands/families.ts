@@ -4,5 +4,16 @@
 import type { CommandSpec } from './spec';
 import { connectionCommands } from './connection';
 import { serverCommands } from './server-info';
+import { keyspaceCommands } from './keyspace';
+import { introspectionCommands } from './introspection';
+import { clientCommands } from './client';
+import { configCommands } from './config-cmd';
 
-export const coordFamilies: readonly CommandSpec[] = [...connectionCommands, ...serverCommands];
+export const coordFamilies: readonly CommandSpec[] = [
+  ...connectionCommands,
+  ...serverCommands,
+  ...keyspaceCommands,
+  ...introspectionCommands,
+  ...clientCommands,
+  ...configCommands,
+];

@@ -6,5 +6,6 @@ import type { CommandSpec } from '../../src/commands/spec';
 import { stringCommands } from './strings';
 import { keyCommands } from './keys';
 import { internalCommands } from './internal';
+import { serverInternalCommands } from './server-internal';
 
-export const shardFamilies: readonly CommandSpec[] = [...stringCommands, ...keyCommands, ...internalCommands];
+export const shardFamilies: readonly CommandSpec[] = [...stringCommands, ...keyCommands, ...internalCommands, ...serverInternalCommands];
