@@ -17,7 +17,7 @@
 import type { Socket } from 'node:net';
 import { once } from 'node:events';
 import type { Logger } from 'pino';
-import { RequestFramer, ProtocolError } from './resp/request-framer';
+import { RequestFramer, ProtocolError, QueryBufferLimitError } from './resp/request-framer';
 import { PendingReply, type ReplySink } from './shard/shard-client';
 import type { Server } from './server';
 
@@ -169,6 +169,12 @@ export class Connection implements ReplySink {
         if (this.signal.aborted) return;
       }
     } catch (err) {
+      if (err instanceof QueryBufferLimitError) {
+        // Redis closes such a client without a reply (it only logs it).
+        this.log.warn({ limit: this.server.config.framerLimits.maxQueryBuffer }, 'closing client that reached max query buffer length');
+        reason = 'protocol';
+        return;
+      }
       if (err instanceof ProtocolError) {
         this.log.debug({ err: err.message }, 'protocol error');
         this.reply(Buffer.from(`-ERR ${err.message}\r\n`, 'latin1'));

@@ -67,6 +67,7 @@ export class ShardEngine {
     const ctx = this.ctx;
     const state = this.state;
     ctx.now = Date.now();
+    state.tick(ctx.now);
     w.reset();
     w.ensure(4);
     w.buf.writeUInt32LE(count, 0);

@@ -24,8 +24,15 @@ export const defaultShardSettings = (): ShardSettings => ({
 
 export class ShardState {
   readonly dbs: (Db | undefined)[];
-  /** Seconds clock used for access times: coarse, like Redis's LRU clock. */
-  readonly clockSeconds = (): number => Math.floor(Date.now() / 1000);
+  /**
+   * Seconds clock used for access times: coarse, like Redis's LRU clock. The
+   * engine refreshes it once per batch (`tick`) instead of asking the OS per key.
+   */
+  private nowSeconds = Math.floor(Date.now() / 1000);
+  readonly clockSeconds = (): number => this.nowSeconds;
+  tick(nowMs: number): void {
+    this.nowSeconds = Math.floor(nowMs / 1000);
+  }
   stats = { commands: 0, batches: 0, expiredKeys: 0, busyMicros: 0 };
 
   constructor(

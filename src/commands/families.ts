@@ -8,6 +8,7 @@ import { keyspaceCommands } from './keyspace';
 import { introspectionCommands } from './introspection';
 import { clientCommands } from './client';
 import { configCommands } from './config-cmd';
+import { shutdownCommands } from './shutdown';
 
 export const coordFamilies: readonly CommandSpec[] = [
   ...connectionCommands,
@@ -16,4 +17,5 @@ export const coordFamilies: readonly CommandSpec[] = [
   ...introspectionCommands,
   ...clientCommands,
   ...configCommands,
+  ...shutdownCommands,
 ];

@@ -28,6 +28,7 @@ export interface TableEntry {
 
 export class CommandTable {
   readonly entries = new Map<string, TableEntry>();
+  private readonly byExactName = new Map<string, TableEntry>();
 
   constructor(rows: readonly CommandSpec[]) {
     const opIndex = new Map<CommandSpec, number>();
@@ -43,6 +44,8 @@ export class CommandTable {
       }
       if (this.entries.has(spec.name)) throw new Error(`command ${spec.name} declared twice`);
       this.entries.set(spec.name, entry);
+      this.byExactName.set(spec.name, entry);
+      this.byExactName.set(spec.name.toUpperCase(), entry);
     }
   }
 
@@ -63,7 +66,9 @@ export class CommandTable {
 
   /** Looks a command up by its (any case) name. */
   lookup(name: string): TableEntry | undefined {
-    return this.entries.get(name) ?? this.entries.get(name.toLowerCase());
+    // Clients send either all-lowercase (ioredis) or all-uppercase (redis-cli,
+    // redis-benchmark, redis-py) names: both hit `byExactName` without lowercasing.
+    return this.byExactName.get(name) ?? this.entries.get(name.toLowerCase());
   }
 
   /** Index of an internal shard op by name (coordinators use these to talk to shards). */

@@ -1,0 +1,200 @@
+/**
+ * Throughput of Shardis relative to redis-server on this machine.
+ *
+ * Starts a redis-server and Shardis side by side, runs redis-benchmark against
+ * them alternately (A B A B ...), and prints the median req/s of each and their
+ * ratio per test, at -P 1 and -P 16. Then sweeps --workers at -P 16.
+ * Ratios, not absolute numbers, are the result: the machines are small and noisy.
+ *
+ *   npm run build && node dist/benchmarks/redis-benchmark.js \
+ *     [--tests ping,set,get,incr,mset] [--rounds 3] [--requests 200000] [--clients 50]
+ *     [--pipelines 1,16] [--workers <default>] [--sweep 0,1,2,4] [--sweep-tests set,get]
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import fs from 'node:fs';
+import readline from 'node:readline';
+import { DEFAULT_WORKERS } from '../src/cli';
+
+interface Options {
+  tests: string;
+  rounds: number;
+  requests: number;
+  clients: number;
+  pipelines: number[];
+  workers: number;
+  sweep: number[];
+  sweepTests: string;
+}
+
+function parseOptions(argv: string[]): Options {
+  const o: Options = {
+    tests: 'ping,set,get,incr,mset',
+    rounds: 3,
+    requests: 200000,
+    clients: 50,
+    pipelines: [1, 16],
+    workers: DEFAULT_WORKERS,
+    sweep: [0, 1, 2, 4],
+    sweepTests: 'set,get',
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const v = argv[i + 1];
+    switch (argv[i]) {
+      case '--tests': o.tests = v; i++; break;
+      case '--rounds': o.rounds = Number(v); i++; break;
+      case '--requests': o.requests = Number(v); i++; break;
+      case '--clients': o.clients = Number(v); i++; break;
+      case '--pipelines': o.pipelines = v.split(',').map(Number); i++; break;
+      case '--workers': o.workers = Number(v); i++; break;
+      case '--sweep': o.sweep = v === '' || v === 'none' ? [] : v.split(',').map(Number); i++; break;
+      case '--sweep-tests': o.sweepTests = v; i++; break;
+      default: throw new Error(`unknown option ${argv[i]}`);
+    }
+  }
+  return o;
+}
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port: number): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1');
+      s.once('connect', () => { s.destroy(); resolve(true); });
+      s.once('error', () => { s.destroy(); resolve(false); });
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`port ${port} never opened`);
+}
+
+interface Target {
+  name: string;
+  port: number;
+  proc: ChildProcess;
+}
+
+async function startRedis(): Promise<Target> {
+  const port = await freePort();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-redis-'));
+  const proc = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+  await waitForPort(port);
+  return { name: 'redis', port, proc };
+}
+
+async function startShardis(workers: number): Promise<Target> {
+  const port = await freePort();
+  const proc = spawn(process.execPath, [path.join(ROOT, 'dist', 'src', 'main.js'), '--port', String(port), '--workers', String(workers), '--log-level', 'warn'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  readline.createInterface({ input: proc.stdout as NodeJS.ReadableStream }).on('line', () => undefined);
+  await waitForPort(port);
+  return { name: `shardis(w=${workers})`, port, proc };
+}
+
+async function stop(t: Target): Promise<void> {
+  if (t.proc.exitCode !== null) return;
+  const done = new Promise((r) => t.proc.once('exit', r));
+  t.proc.kill('SIGTERM');
+  await done;
+}
+
+/** One redis-benchmark run; returns req/s per test name (upper case, as redis-benchmark prints them). */
+function runBenchmark(port: number, tests: string, o: Options, pipeline: number): Map<string, number> {
+  const args = ['-p', String(port), '-c', String(o.clients), '-n', String(o.requests), '-P', String(pipeline), '--csv'];
+  if (tests !== 'all') args.push('-t', tests);
+  const r = spawnSync('redis-benchmark', args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`redis-benchmark failed: ${r.stderr}`);
+  const out = new Map<string, number>();
+  for (const line of r.stdout.split('\n')) {
+    const m = /^"([^"]+)","([\d.]+)"/.exec(line);
+    if (m) out.set(m[1], Number(m[2]));
+  }
+  return out;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+/** Runs the tests on both targets alternately for `rounds` rounds; returns median req/s per test per target. */
+function alternate(a: Target, b: Target, tests: string, o: Options, pipeline: number): Map<string, [number, number]> {
+  const samples = new Map<string, [number[], number[]]>();
+  for (let round = 0; round < o.rounds; round++) {
+    // Alternate which goes first so neither always runs on a warmer machine.
+    const order: [Target, number][] = round % 2 === 0 ? [[a, 0], [b, 1]] : [[b, 1], [a, 0]];
+    for (const [t, idx] of order) {
+      for (const [test, rps] of runBenchmark(t.port, tests, o, pipeline)) {
+        if (!samples.has(test)) samples.set(test, [[], []]);
+        (samples.get(test) as [number[], number[]])[idx].push(rps);
+      }
+    }
+  }
+  const out = new Map<string, [number, number]>();
+  for (const [test, [xs, ys]] of samples) out.set(test, [median(xs), median(ys)]);
+  return out;
+}
+
+const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+async function main(): Promise<void> {
+  const o = parseOptions(process.argv.slice(2));
+  const redis = await startRedis();
+  const cpus = os.cpus();
+  console.log(`# Shardis vs redis-server — ${cpus.length} x ${cpus[0]?.model ?? 'cpu'}, node ${process.version}`);
+  console.log(`# redis-benchmark -c ${o.clients} -n ${o.requests}, ${o.rounds} alternating rounds, medians`);
+  try {
+    const shardis = await startShardis(o.workers);
+    try {
+      console.log(`\n## Default --workers (${o.workers})\n`);
+      console.log('| test | -P | redis-server req/s | Shardis req/s | ratio |');
+      console.log('|---|---|---|---|---|');
+      for (const p of o.pipelines) {
+        for (const [test, [r, s]] of alternate(redis, shardis, o.tests, o, p)) {
+          console.log(`| ${test} | ${p} | ${fmt(r)} | ${fmt(s)} | ${(s / r).toFixed(2)} |`);
+        }
+      }
+    } finally {
+      await stop(shardis);
+    }
+    if (o.sweep.length > 0) {
+      console.log(`\n## --workers sweep at -P 16 (${o.sweepTests})\n`);
+      console.log('| --workers | test | redis-server req/s | Shardis req/s | ratio |');
+      console.log('|---|---|---|---|---|');
+      for (const w of o.sweep) {
+        const s = await startShardis(w);
+        try {
+          for (const [test, [r, x]] of alternate(redis, s, o.sweepTests, o, 16)) {
+            console.log(`| ${w} | ${test} | ${fmt(r)} | ${fmt(x)} | ${(x / r).toFixed(2)} |`);
+          }
+        } finally {
+          await stop(s);
+        }
+      }
+    }
+  } finally {
+    await stop(redis);
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
