@@ -128,11 +128,14 @@ export class Connection implements ReplySink {
   deliver(p: PendingReply): void {
     if (this.signal.aborted) return; // the connection is gone: drop the reply
     if (p.data !== null && p.data.length > 0 && p.data[0] === 45 /* '-' */) this.server.stats.countError(p.data);
-    if (this.wakeWriter !== null && this.queue[this.head] === p) {
-      const wake = this.wakeWriter;
-      this.wakeWriter = null;
-      wake();
-    }
+    if (this.wakeWriter !== null && this.queue[this.head] === p) this.server.writeWakeups.schedule(this);
+  }
+
+  /** Called by the server's wake-up batcher: lets the write task write what is ready. */
+  wakeWriterNow(): void {
+    const wake = this.wakeWriter;
+    this.wakeWriter = null;
+    wake?.();
   }
 
   /** QUIT: reply, stop reading, close once the replies are written. */
@@ -155,6 +158,7 @@ export class Connection implements ReplySink {
       // socket before the write task has flushed the reply.
       for await (const chunk of this.socket.iterator({ destroyOnReturn: false })) {
         this.lastInteraction = Date.now();
+        this.server.stats.netInputBytes += (chunk as Buffer).length;
         this.framer.push(chunk as Buffer);
         for (;;) {
           const args = this.framer.next();
@@ -247,6 +251,7 @@ export class Connection implements ReplySink {
           await new Promise<void>((resolve) => (this.wakeWriter = resolve));
           continue;
         }
+        this.server.stats.netOutputBytes += out.length;
         if (!socket.write(out)) {
           await once(socket, 'drain', { signal: this.signal });
         }

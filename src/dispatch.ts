@@ -40,7 +40,8 @@ export class Dispatcher {
       conn.reply(errorReply(errWrongArity(entry.fullName)));
       return undefined;
     }
-    if (entry.subcommands === undefined) return entry;
+    // A container called alone (COMMAND, arity -1) runs its own body.
+    if (entry.subcommands === undefined || args.length === 1) return entry;
     const subName = args[1].latin1Slice(0, args[1].length);
     const sub = entry.subcommands.get(subName.toLowerCase());
     if (sub === undefined) {
@@ -65,6 +66,7 @@ export class Dispatcher {
     if (entry === undefined) return undefined;
     conn.lastCommand = entry.fullName;
     entry.calls++;
+    this.server.stats.totalCommands++;
     const spec = entry.spec;
     if (spec.coord !== undefined) return this.runCoordinator(conn, entry, spec.coord, args);
     // Shard-local row: find the owning shard(s).
@@ -72,6 +74,12 @@ export class Dispatcher {
     const from = entry.parent === undefined ? 1 : 2;
     if (shards.count === 1) {
       shards.clients[0].send(entry.opIndex, conn.db, conn.proto, conn.id, args, from, conn.reserve());
+      return undefined;
+    }
+    // Single-key commands (the common case) skip building a positions array.
+    if (spec.firstKey > 0 && spec.firstKey === spec.lastKey && spec.getKeys === undefined) {
+      const s = spec.firstKey < args.length ? shards.shardOfKey(args[spec.firstKey]) : 0;
+      shards.clients[s].send(entry.opIndex, conn.db, conn.proto, conn.id, args, from, conn.reserve());
       return undefined;
     }
     const positions = keyPositions(spec, args);

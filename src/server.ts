@@ -13,7 +13,34 @@ import { VERSION } from './version';
 
 const SHUTDOWN_GRACE_MS = 2000;
 
+/**
+ * Wakes write tasks once per event-loop turn instead of once per shard reply
+ * batch: when a pipeline's commands were spread over several shards, their
+ * replies arrive as several messages in the same turn, and one socket write
+ * for all of them is cheaper for both ends than one per message.
+ */
+class WriteWakeups {
+  private pending: Connection[] = [];
+  private scheduled = false;
+
+  schedule(conn: Connection): void {
+    this.pending.push(conn);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.run);
+    }
+  }
+
+  private readonly run = (): void => {
+    this.scheduled = false;
+    const conns = this.pending;
+    this.pending = [];
+    for (const c of conns) c.wakeWriterNow();
+  };
+}
+
 export class Server {
+  readonly writeWakeups = new WriteWakeups();
   readonly connections = new Map<number, Connection>();
   readonly tasks: TaskCounts = { readTasks: 0, writeTasks: 0, signalListeners: 0 };
   readonly stats = new ServerStats();
