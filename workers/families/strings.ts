@@ -1,11 +1,35 @@
 /**
  * String commands. Each `op*` function runs inside the shard that owns the key.
+ *
+ * TTL rules (as in Redis 7): SET/SETEX/PSETEX/GETSET/MSET replace the TTL
+ * (SET KEEPTTL keeps it); APPEND, SETRANGE and the INCR family rewrite the
+ * value in place and keep it.
  */
 import type { CommandSpec, ShardOpContext } from '../../src/commands/spec';
 import type { ReplyWriter } from '../../src/resp/reply-writer';
-import { ERR_NOT_INTEGER, ERR_OVERFLOW, ERR_SYNTAX, ReplyError, WRONGTYPE, errInvalidExpire } from '../../src/resp/errors';
-import { isOpt, parseI64, parseSafeInt } from '../args';
+import {
+  ERR_NOT_FLOAT,
+  ERR_NOT_INTEGER,
+  ERR_OVERFLOW,
+  ERR_STRING_TOO_LONG,
+  ERR_SYNTAX,
+  ReplyError,
+  WRONGTYPE,
+  errInvalidExpire,
+} from '../../src/resp/errors';
+import { parseI64 } from '../args';
 import type { Value } from '../value';
+import { incrByFloatString } from '../long-double';
+import { ERR_LCS_WRONGTYPE, lcsReply } from '../lcs';
+
+const MIN_I64 = -(2n ** 63n);
+const MAX_I64 = 2n ** 63n - 1n;
+/**
+ * V8 cannot build a string longer than this (2^29 - 24), a little under the
+ * default proto-max-bulk-len of 512 MiB; such a result is refused with the
+ * same error rather than crashing the shard.
+ */
+const MAX_JS_STRING = 2 ** 29 - 24;
 
 /** Reads a key that must hold a string (or nothing). */
 export function getString(ctx: ShardOpContext, key: string): string | undefined {
@@ -14,73 +38,238 @@ export function getString(ctx: ShardOpContext, key: string): string | undefined 
   throw new ReplyError(WRONGTYPE);
 }
 
+/** Redis's checkStringLength: a string built by a command may not exceed proto-max-bulk-len. */
+function checkStringLength(ctx: ShardOpContext, total: number): void {
+  if (total > ctx.shard.settings.protoMaxBulkLen || total > MAX_JS_STRING) throw new ReplyError(ERR_STRING_TOO_LONG);
+}
+
+// ---------------------------------------------------------------------------
+// Expiry options shared by SET and GETEX
+
+type ExpireUnit = 'ex' | 'px' | 'exat' | 'pxat';
+
+/**
+ * Turns an EX/PX/EXAT/PXAT argument into an absolute deadline (ms), with
+ * Redis's checks: an integer, > 0, no overflow once converted to ms and made
+ * absolute. `cmd` names the command in the error.
+ */
+function expireDeadline(ctx: ShardOpContext, unit: ExpireUnit, arg: string, cmd: string): number {
+  const n = parseI64(arg);
+  if (n === null) throw new ReplyError(ERR_NOT_INTEGER);
+  const seconds = unit === 'ex' || unit === 'exat';
+  if (n <= 0n || (seconds && n > MAX_I64 / 1000n)) throw new ReplyError(errInvalidExpire(cmd));
+  let ms = seconds ? n * 1000n : n;
+  if (unit === 'ex' || unit === 'px') ms += BigInt(ctx.now);
+  // Redis adds in 64-bit signed arithmetic: past the top it wraps negative and is refused.
+  if (ms > MAX_I64) throw new ReplyError(errInvalidExpire(cmd));
+  return Number(ms);
+}
+
+interface StringOptions {
+  nx: boolean;
+  xx: boolean;
+  get: boolean;
+  keepTtl: boolean;
+  persist: boolean;
+  unit: ExpireUnit | undefined;
+  expireArg: string;
+}
+
+/**
+ * Parses SET's (isSet) or GETEX's options the way Redis does: every option is
+ * checked for conflicts first (syntax errors win), the expire value later.
+ * Repeating the same option is allowed (the last value wins); mixing
+ * conflicting ones is a syntax error.
+ */
+function parseStringOptions(args: string[], from: number, isSet: boolean): StringOptions {
+  const o: StringOptions = { nx: false, xx: false, get: false, keepTtl: false, persist: false, unit: undefined, expireArg: '' };
+  for (let i = from; i < args.length; i++) {
+    const a = args[i].toLowerCase();
+    const hasNext = i + 1 < args.length;
+    if (isSet && a === 'nx' && !o.xx) o.nx = true;
+    else if (isSet && a === 'xx' && !o.nx) o.xx = true;
+    else if (isSet && a === 'get') o.get = true;
+    else if (isSet && a === 'keepttl' && !o.persist && o.unit === undefined) o.keepTtl = true;
+    else if (!isSet && a === 'persist' && o.unit === undefined && !o.keepTtl) o.persist = true;
+    else if ((a === 'ex' || a === 'px' || a === 'exat' || a === 'pxat') && !o.keepTtl && !o.persist && (o.unit === undefined || o.unit === a) && hasNext) {
+      o.unit = a;
+      o.expireArg = args[++i];
+    } else throw new ReplyError(ERR_SYNTAX);
+  }
+  return o;
+}
+
+// ---------------------------------------------------------------------------
+// GET family
+
 function opGet(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   w.bulkOrNull(getString(ctx, args[1]));
 }
 
-/** SET key value [NX | XX] [GET] [EX s | PX ms | EXAT s | PXAT ms | KEEPTTL] */
-function opSet(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+/** GETEX key [EX s | PX ms | EXAT s | PXAT ms | PERSIST] */
+function opGetex(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  const o = parseStringOptions(args, 2, false);
   const key = args[1];
-  const value = args[2];
-  let nx = false;
-  let xx = false;
-  let get = false;
-  let keepTtl = false;
-  let expireAt: number | undefined;
-  let expireSeen = false;
-  for (let i = 3; i < args.length; i++) {
-    const a = args[i].toLowerCase();
-    if (a === 'nx' && !xx) nx = true;
-    else if (a === 'xx' && !nx) xx = true;
-    else if (a === 'get') get = true;
-    else if (a === 'keepttl' && !expireSeen) keepTtl = true;
-    else if ((a === 'ex' || a === 'px' || a === 'exat' || a === 'pxat') && !keepTtl && !expireSeen && i + 1 < args.length) {
-      const n = parseSafeInt(args[++i]);
-      if (n === null) throw new ReplyError(ERR_NOT_INTEGER);
-      if (n <= 0) throw new ReplyError(errInvalidExpire('set'));
-      const ms = a === 'ex' || a === 'exat' ? n * 1000 : n;
-      if (!Number.isSafeInteger(ms)) throw new ReplyError(errInvalidExpire('set'));
-      expireAt = a === 'ex' || a === 'px' ? ctx.now + ms : ms;
-      expireSeen = true;
-    } else throw new ReplyError(ERR_SYNTAX);
+  const v = getString(ctx, key);
+  // A missing key answers nil before the expire value is even looked at.
+  if (v === undefined) return w.nullBulk();
+  const at = o.unit === undefined ? undefined : expireDeadline(ctx, o.unit, o.expireArg, 'getex');
+  w.bulk(v);
+  if (at !== undefined) {
+    // An absolute deadline already in the past deletes the key now.
+    if ((o.unit === 'exat' || o.unit === 'pxat') && at <= ctx.now) ctx.db.delete(key);
+    else ctx.db.setExpire(key, at);
+  } else if (o.persist) {
+    ctx.db.persist(key);
   }
-  const db = ctx.db;
-  let old: string | undefined;
-  if (get) {
-    old = getString(ctx, key);
-  }
-  const exists = get ? old !== undefined : db.has(key, ctx.now);
-  if ((nx && exists) || (xx && !exists)) {
-    if (get) w.bulkOrNull(old);
-    else w.nullBulk();
-    return;
-  }
-  db.set(key, value);
-  if (expireAt !== undefined) db.setExpire(key, expireAt);
-  else if (!keepTtl) db.persist(key);
-  if (get) w.bulkOrNull(old);
-  else w.ok();
+}
+
+function opGetdel(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  const v = getString(ctx, args[1]);
+  w.bulkOrNull(v);
+  if (v !== undefined) ctx.db.delete(args[1]);
+}
+
+function opGetset(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  const old = getString(ctx, args[1]);
+  ctx.db.set(args[1], args[2]);
+  ctx.db.persist(args[1]);
+  w.bulkOrNull(old);
+}
+
+function opStrlen(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  const v = getString(ctx, args[1]);
+  w.integer(v === undefined ? 0 : v.length);
+}
+
+/** GETRANGE/SUBSTR key start end: inclusive, negative from the end, clamped. */
+function opGetrange(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  let start = parseI64(args[2]);
+  if (start === null) throw new ReplyError(ERR_NOT_INTEGER);
+  let end = parseI64(args[3]);
+  if (end === null) throw new ReplyError(ERR_NOT_INTEGER);
+  const v = getString(ctx, args[1]);
+  if (v === undefined) return w.bulk('');
+  const len = BigInt(v.length);
+  // Both negative and reversed: empty even when both clamp to 0.
+  if (start < 0n && end < 0n && start > end) return w.bulk('');
+  if (start < 0n) start += len;
+  if (end < 0n) end += len;
+  if (start < 0n) start = 0n;
+  if (end < 0n) end = 0n;
+  if (end >= len) end = len - 1n;
+  if (start > end || len === 0n) return w.bulk('');
+  w.bulk(v.slice(Number(start), Number(end) + 1));
 }
 
 function opMget(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   w.array(args.length - 1);
   for (let i = 1; i < args.length; i++) {
     const v = ctx.db.get(args[i], ctx.now);
+    // Keys of other types read as nil here, never WRONGTYPE.
     if (typeof v === 'string') w.bulk(v);
     else w.nullBulk();
   }
 }
 
-function opMset(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
-  for (let i = 1; i + 1 < args.length; i += 2) {
-    ctx.db.set(args[i], args[i + 1]);
-    ctx.db.persist(args[i]);
+// ---------------------------------------------------------------------------
+// SET family
+
+/** Stores a new string value and replaces (or, with keepTtl, keeps) the TTL. */
+function store(ctx: ShardOpContext, key: string, value: string, expireAt: number | undefined, keepTtl: boolean): void {
+  ctx.db.set(key, value);
+  // A deadline already past (EXAT/PXAT) is stored as is: the key then expires lazily or in the active cycle, as in Redis 7.0.
+  if (expireAt !== undefined) ctx.db.setExpire(key, expireAt);
+  else if (!keepTtl) ctx.db.persist(key);
+}
+
+/** SET key value [NX | XX] [GET] [EX s | PX ms | EXAT s | PXAT ms | KEEPTTL] */
+function opSet(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  const key = args[1];
+  if (args.length === 3) {
+    // The common plain SET: no option object to build.
+    store(ctx, key, args[2], undefined, false);
+    return w.ok();
   }
+  const o = parseStringOptions(args, 3, true);
+  const at = o.unit === undefined ? undefined : expireDeadline(ctx, o.unit, o.expireArg, 'set');
+  let old: string | undefined;
+  if (o.get) old = getString(ctx, key);
+  const exists = o.get ? old !== undefined : ctx.db.has(key, ctx.now);
+  if ((o.nx && exists) || (o.xx && !exists)) {
+    if (o.get) w.bulkOrNull(old);
+    else w.nullBulk();
+    return;
+  }
+  store(ctx, key, args[2], at, o.keepTtl);
+  if (o.get) w.bulkOrNull(old);
+  else w.ok();
+}
+
+function opSetnx(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  if (ctx.db.has(args[1], ctx.now)) return w.integer(0);
+  store(ctx, args[1], args[2], undefined, false);
+  w.integer(1);
+}
+
+/** SETEX key seconds value / PSETEX key milliseconds value */
+function opSetex(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  const cmd = args[0];
+  const at = expireDeadline(ctx, cmd === 'setex' ? 'ex' : 'px', args[2], cmd);
+  store(ctx, args[1], args[3], at, false);
   w.ok();
 }
 
-const MIN_I64 = -(2n ** 63n);
-const MAX_I64 = 2n ** 63n - 1n;
+function opMset(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  for (let i = 1; i + 1 < args.length; i += 2) store(ctx, args[i], args[i + 1], undefined, false);
+  w.ok();
+}
+
+/** All-or-nothing: sets every pair only if none of the keys exists. */
+function opMsetnx(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  for (let i = 1; i < args.length; i += 2) {
+    if (ctx.db.has(args[i], ctx.now)) return w.integer(0);
+  }
+  for (let i = 1; i + 1 < args.length; i += 2) store(ctx, args[i], args[i + 1], undefined, false);
+  w.integer(1);
+}
+
+function opAppend(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  const key = args[1];
+  const cur = getString(ctx, key);
+  if (cur === undefined) {
+    // Even an empty append creates the key.
+    ctx.db.set(key, args[2]);
+    return w.integer(args[2].length);
+  }
+  checkStringLength(ctx, cur.length + args[2].length);
+  const next = cur + args[2];
+  ctx.db.replace(key, next);
+  w.integer(next.length);
+}
+
+/** SETRANGE key offset value: overwrites from offset, zero-padding as needed. */
+function opSetrange(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  const key = args[1];
+  const value = args[3];
+  const off = parseI64(args[2]);
+  if (off === null) throw new ReplyError(ERR_NOT_INTEGER);
+  if (off < 0n) throw new ReplyError('ERR offset is out of range');
+  const cur = getString(ctx, key);
+  if (value.length === 0) return w.integer(cur === undefined ? 0 : cur.length);
+  if (off + BigInt(value.length) > BigInt(Number.MAX_SAFE_INTEGER)) throw new ReplyError(ERR_STRING_TOO_LONG);
+  const offset = Number(off);
+  checkStringLength(ctx, offset + value.length);
+  const base = cur ?? '';
+  const pad = offset > base.length ? '\0'.repeat(offset - base.length) : '';
+  const next = base.slice(0, offset) + pad + value + base.slice(offset + value.length);
+  if (cur === undefined) ctx.db.set(key, next);
+  else ctx.db.replace(key, next);
+  w.integer(next.length);
+}
+
+// ---------------------------------------------------------------------------
+// Counters
 
 function incrBy(ctx: ShardOpContext, key: string, by: bigint, w: ReplyWriter): void {
   const cur = getString(ctx, key);
@@ -98,9 +287,57 @@ function incrBy(ctx: ShardOpContext, key: string, by: bigint, w: ReplyWriter): v
   w.integer(s);
 }
 
+function intArgOrThrow(s: string): bigint {
+  const n = parseI64(s);
+  if (n === null) throw new ReplyError(ERR_NOT_INTEGER);
+  return n;
+}
+
 function opIncr(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   incrBy(ctx, args[1], 1n, w);
 }
+
+function opDecr(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  incrBy(ctx, args[1], -1n, w);
+}
+
+function opIncrby(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  incrBy(ctx, args[1], intArgOrThrow(args[2]), w);
+}
+
+function opDecrby(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  const by = intArgOrThrow(args[2]);
+  // -(-2^63) does not fit in 64 bits.
+  if (by === MIN_I64) throw new ReplyError('ERR decrement would overflow');
+  incrBy(ctx, args[1], -by, w);
+}
+
+function opIncrbyfloat(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  const key = args[1];
+  const cur = getString(ctx, key);
+  const next = incrByFloatString(cur ?? '0', args[2]);
+  if (next === 'not-float') throw new ReplyError(ERR_NOT_FLOAT);
+  if (next === 'nan-inf') throw new ReplyError('ERR increment would produce NaN or Infinity');
+  if (cur === undefined) ctx.db.set(key, next);
+  else ctx.db.replace(key, next);
+  w.bulk(next);
+}
+
+// ---------------------------------------------------------------------------
+// LCS (both keys on this shard; see src/commands/cross-shard/strings.ts otherwise)
+
+function opLcs(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  const a = ctx.db.get(args[1], ctx.now);
+  const b = ctx.db.get(args[2], ctx.now);
+  if ((a !== undefined && typeof a !== 'string') || (b !== undefined && typeof b !== 'string')) throw new ReplyError(ERR_LCS_WRONGTYPE);
+  lcsReply(a ?? '', b ?? '', args.slice(3), ctx.shard.settings.protoMaxBulkLen, w);
+}
+
+// ---------------------------------------------------------------------------
+
+const EXPIRE_SYNTAX = 'EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds';
+const RANGE_COMPLEXITY =
+  'O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.';
 
 export const stringCommands: CommandSpec[] = [
   {
@@ -112,7 +349,7 @@ export const stringCommands: CommandSpec[] = [
     name: 'set', arity: -3, flags: ['write', 'denyoom'], firstKey: 1, lastKey: 1, step: 1,
     group: 'string', since: '1.0.0', summary: 'Sets the string value of a key, ignoring its type. The key is created if it doesn\'t exist.',
     complexity: 'O(1)',
-    syntax: 'key value [NX | XX] [GET] [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | KEEPTTL]',
+    syntax: `key value [NX | XX] [GET] [${EXPIRE_SYNTAX} | KEEPTTL]`,
     op: opSet,
   },
   {
@@ -129,5 +366,93 @@ export const stringCommands: CommandSpec[] = [
     name: 'incr', arity: 2, flags: ['write', 'denyoom', 'fast'], firstKey: 1, lastKey: 1, step: 1,
     group: 'string', since: '1.0.0', summary: 'Increments the integer value of a key by one. Uses 0 as initial value if the key doesn\'t exist.',
     complexity: 'O(1)', syntax: 'key', op: opIncr,
+  },
+  {
+    name: 'getex', arity: -2, flags: ['write', 'fast'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'string', since: '6.2.0', summary: 'Returns the string value of a key after setting or removing its expiration time.',
+    complexity: 'O(1)', syntax: `key [${EXPIRE_SYNTAX} | PERSIST]`, op: opGetex,
+  },
+  {
+    name: 'getdel', arity: 2, flags: ['write', 'fast'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'string', since: '6.2.0', summary: 'Returns the string value of a key and deletes the key.',
+    complexity: 'O(1)', syntax: 'key', op: opGetdel,
+  },
+  {
+    name: 'getset', arity: 3, flags: ['write', 'denyoom', 'fast'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'string', since: '1.0.0', summary: 'Sets a new string value and returns the previous one (deprecated: use SET with GET).',
+    complexity: 'O(1)', syntax: 'key value', op: opGetset,
+  },
+  {
+    name: 'setnx', arity: 3, flags: ['write', 'denyoom', 'fast'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'string', since: '1.0.0', summary: 'Sets the string value of a key only when the key does not exist yet.',
+    complexity: 'O(1)', syntax: 'key value', op: opSetnx,
+  },
+  {
+    name: 'setex', arity: 4, flags: ['write', 'denyoom'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'string', since: '2.0.0', summary: 'Sets a string value together with a time to live in seconds.',
+    complexity: 'O(1)', syntax: 'key seconds value', op: opSetex,
+  },
+  {
+    name: 'psetex', arity: 4, flags: ['write', 'denyoom'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'string', since: '2.6.0', summary: 'Sets a string value together with a time to live in milliseconds.',
+    complexity: 'O(1)', syntax: 'key milliseconds value', op: opSetex,
+  },
+  {
+    name: 'msetnx', arity: -3, flags: ['write', 'denyoom'], firstKey: 1, lastKey: -1, step: 2,
+    group: 'string', since: '1.0.1', summary: 'Sets several string values only if none of the keys exists yet.',
+    complexity: 'O(N) where N is the number of keys to set.', syntax: 'key value [key value ...]', op: opMsetnx,
+  },
+  {
+    name: 'append', arity: 3, flags: ['write', 'denyoom', 'fast'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'string', since: '2.0.0', summary: 'Appends to the string value of a key, creating the key when missing.',
+    complexity: 'O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation.',
+    syntax: 'key value', op: opAppend,
+  },
+  {
+    name: 'strlen', arity: 2, flags: ['readonly', 'fast'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'string', since: '2.2.0', summary: 'Returns the length in bytes of a string value.',
+    complexity: 'O(1)', syntax: 'key', op: opStrlen,
+  },
+  {
+    name: 'getrange', arity: 4, flags: ['readonly'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'string', since: '2.4.0', summary: 'Returns the bytes of a string value between two offsets (inclusive).',
+    complexity: RANGE_COMPLEXITY, syntax: 'key start end', op: opGetrange,
+  },
+  {
+    name: 'substr', arity: 4, flags: ['readonly'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'string', since: '1.0.0', summary: 'Old name of GETRANGE: returns a substring of a string value.',
+    complexity: RANGE_COMPLEXITY, syntax: 'key start end', op: opGetrange,
+  },
+  {
+    name: 'setrange', arity: 4, flags: ['write', 'denyoom'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'string', since: '2.2.0', summary: 'Overwrites part of a string value from an offset, padding with zero bytes as needed.',
+    complexity: 'O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument.',
+    syntax: 'key offset value', op: opSetrange,
+  },
+  {
+    name: 'decr', arity: 2, flags: ['write', 'denyoom', 'fast'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'string', since: '1.0.0', summary: 'Decrements the integer value of a key by one, starting from 0 when missing.',
+    complexity: 'O(1)', syntax: 'key', op: opDecr,
+  },
+  {
+    name: 'incrby', arity: 3, flags: ['write', 'denyoom', 'fast'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'string', since: '1.0.0', summary: 'Adds an integer to the integer value of a key, starting from 0 when missing.',
+    complexity: 'O(1)', syntax: 'key increment', op: opIncrby,
+  },
+  {
+    name: 'decrby', arity: 3, flags: ['write', 'denyoom', 'fast'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'string', since: '1.0.0', summary: 'Subtracts an integer from the integer value of a key, starting from 0 when missing.',
+    complexity: 'O(1)', syntax: 'key decrement', op: opDecrby,
+  },
+  {
+    name: 'incrbyfloat', arity: 3, flags: ['write', 'denyoom', 'fast'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'string', since: '2.6.0', summary: 'Adds a floating point number to the value of a key, starting from 0 when missing.',
+    complexity: 'O(1)', syntax: 'key increment', op: opIncrbyfloat,
+  },
+  {
+    name: 'lcs', arity: -3, flags: ['readonly'], firstKey: 1, lastKey: 2, step: 1,
+    group: 'string', since: '7.0.0', summary: 'Finds the longest common subsequence of two string values.',
+    complexity: 'O(N*M) where N and M are the lengths of s1 and s2, respectively',
+    syntax: 'key1 key2 [LEN] [IDX] [MINMATCHLEN len] [WITHMATCHLEN]', op: opLcs,
   },
 ];
