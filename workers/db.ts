@@ -23,6 +23,19 @@ export class Db {
   private atime = new Uint32Array(64);
   /** Deadline in ms since the epoch, only for keys with a TTL. */
   readonly expires = new Map<string, number>();
+  /**
+   * Exact deadlines of the rare keys whose deadline is beyond 2^53 ms (e.g.
+   * PEXPIREAT k 9223372036854775807), which `expires` can only hold rounded.
+   * PEXPIRETIME/PTTL must echo them exactly; expiry itself can use the rounded
+   * value since such keys never expire in practice.
+   */
+  private hugeExpires: Map<string, bigint> | null = null;
+  /**
+   * Keys whose small-integer string is a private copy (made by COPY) rather
+   * than Redis's shared integer object: OBJECT REFCOUNT reports 1 for them.
+   * Any write to the key drops the mark.
+   */
+  private privateInts: Set<string> | null = null;
   /** Iterator position of the active expiry cycle; survives Map mutation. */
   expireCursor: IterableIterator<[string, number]> | null = null;
   /** Keys removed because their TTL passed (INFO expired_keys). */
@@ -73,6 +86,7 @@ export class Db {
 
   /** Stores a value; the key's TTL is left as it was (callers decide, as SET/KEEPTTL do). */
   set(key: string, val: Value): void {
+    if (this.privateInts !== null) this.privateInts.delete(key);
     const i = this.index.get(key);
     if (i !== undefined) {
       this.vals[i] = val;
@@ -93,6 +107,7 @@ export class Db {
 
   /** Replaces the value of an existing key without touching its TTL or access time. */
   replace(key: string, val: Value): void {
+    if (this.privateInts !== null) this.privateInts.delete(key);
     const i = this.index.get(key);
     if (i !== undefined) this.vals[i] = val;
   }
@@ -102,7 +117,11 @@ export class Db {
     const i = this.index.get(key);
     if (i === undefined) return false;
     this.index.delete(key);
-    if (this.expires.size !== 0) this.expires.delete(key);
+    if (this.privateInts !== null) this.privateInts.delete(key);
+    if (this.expires.size !== 0) {
+      this.expires.delete(key);
+      if (this.hugeExpires !== null) this.hugeExpires.delete(key);
+    }
     const last = this.keys.length - 1;
     if (i !== last) {
       const movedKey = this.keys[last];
@@ -126,10 +145,36 @@ export class Db {
 
   setExpire(key: string, at: number): void {
     this.expires.set(key, at);
+    if (this.hugeExpires !== null) this.hugeExpires.delete(key);
+  }
+
+  /** Sets a deadline given as an exact 64-bit value (EXPIRE family, RENAME/COPY/MOVE). */
+  setExpireExact(key: string, at: bigint): void {
+    const n = Number(at);
+    this.setExpire(key, n);
+    if (!Number.isSafeInteger(n)) (this.hugeExpires ??= new Map()).set(key, at);
+  }
+
+  /** The deadline as an exact 64-bit value, or undefined when the key has no TTL. */
+  getExpireExact(key: string): bigint | undefined {
+    const at = this.getExpire(key);
+    if (at === undefined) return undefined;
+    return this.hugeExpires?.get(key) ?? BigInt(at);
+  }
+
+  /** Marks a key's value as a private copy (see privateInts). */
+  markPrivate(key: string): void {
+    (this.privateInts ??= new Set()).add(key);
+  }
+
+  isPrivate(key: string): boolean {
+    return this.privateInts !== null && this.privateInts.has(key);
   }
 
   /** Removes the TTL; returns whether there was one. */
   persist(key: string): boolean {
+    if (this.expires.size === 0) return false;
+    if (this.hugeExpires !== null) this.hugeExpires.delete(key);
     return this.expires.delete(key);
   }
 
@@ -139,6 +184,8 @@ export class Db {
     this.vals = [];
     this.atime = new Uint32Array(64);
     this.expires.clear();
+    this.hugeExpires = null;
+    this.privateInts = null;
     this.expireCursor = null;
   }
 

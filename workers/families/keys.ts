@@ -1,8 +1,23 @@
 /**
- * Generic keyspace commands (DEL, EXISTS, EXPIRE, TTL, ...), shard-local parts.
+ * Generic keyspace commands (DEL, EXISTS, EXPIRE, TTL, RENAME, COPY, OBJECT,
+ * MEMORY USAGE ...), shard-local parts. Multi-key commands whose keys span
+ * shards are split (`sum`) or handed to src/commands/cross-shard/keys.ts.
+ *
+ * Deadlines are handled as exact 64-bit values (bigint) because Redis accepts
+ * any deadline that fits a long long and echoes it back exactly.
  */
 import type { CommandSpec, ShardOpContext } from '../../src/commands/spec';
 import type { ReplyWriter } from '../../src/resp/reply-writer';
+import {
+  ERR_DB_INDEX, ERR_NOT_INTEGER, ERR_NO_SUCH_KEY, ERR_SYNTAX, ReplyError, errInvalidExpire,
+} from '../../src/resp/errors';
+import { isOpt, parseI64 } from '../args';
+import { stringEncoding, typeName, type Value } from '../value';
+import type { Db } from '../db';
+
+export const ERR_SAME_OBJECT = 'ERR source and destination objects are the same';
+const MAX_I64 = 2n ** 63n - 1n;
+const MIN_I64 = -(2n ** 63n);
 
 function opDel(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   let n = 0;
@@ -18,15 +33,517 @@ function opExists(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   w.integer(n);
 }
 
+/** TOUCH: like EXISTS, but a hit counts as an access (OBJECT IDLETIME restarts). */
+function opTouch(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  let n = 0;
+  for (let i = 1; i < args.length; i++) if (ctx.db.get(args[i], ctx.now) !== undefined) n++;
+  w.integer(n);
+}
+
+function opType(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  const v = ctx.db.peek(args[1], ctx.now);
+  w.simple(v === undefined ? 'none' : typeName(v));
+}
+
+/** A DB index argument as Redis's getIntFromObject + selectDb check it. */
+export function dbIndexArg(s: string, databases: number): number {
+  const n = parseI64(s);
+  if (n === null) throw new ReplyError(ERR_NOT_INTEGER);
+  if (n > 2147483647n || n < -2147483648n) throw new ReplyError('ERR value is out of range, value must between -2147483648 and 2147483647');
+  if (n < 0n || n >= BigInt(databases)) throw new ReplyError(ERR_DB_INDEX);
+  return Number(n);
+}
+
+/** Stores a value with its TTL at `dst`, replacing whatever was there; `priv` carries the private-copy mark. */
+function putWithTtl(dstDb: Db, dst: string, val: Value, at: bigint | undefined, priv: boolean): void {
+  dstDb.delete(dst);
+  dstDb.set(dst, val);
+  if (at !== undefined) dstDb.setExpireExact(dst, at);
+  if (priv) dstDb.markPrivate(dst);
+}
+
+function renameGeneric(ctx: ShardOpContext, args: string[], w: ReplyWriter, nx: boolean): void {
+  const db = ctx.db;
+  const src = args[1];
+  const dst = args[2];
+  const val = db.get(src, ctx.now);
+  if (val === undefined) throw new ReplyError(ERR_NO_SUCH_KEY);
+  if (src === dst) {
+    if (nx) w.integer(0);
+    else w.ok();
+    return;
+  }
+  if (nx && db.has(dst, ctx.now)) {
+    w.integer(0);
+    return;
+  }
+  const at = db.getExpireExact(src);
+  const priv = db.isPrivate(src);
+  db.delete(src);
+  putWithTtl(db, dst, val, at, priv);
+  if (nx) w.integer(1);
+  else w.ok();
+}
+
+function opRename(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  renameGeneric(ctx, args, w, false);
+}
+
+function opRenamenx(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  renameGeneric(ctx, args, w, true);
+}
+
+export interface CopyOptions {
+  /** Destination db, or -1 for the caller's db. */
+  db: number;
+  replace: boolean;
+}
+
+/** Parses COPY's options (args[3..]) with Redis's errors; shared with the cross-shard coordinator. */
+export function parseCopyOptions(args: readonly string[], databases: number): CopyOptions {
+  const out: CopyOptions = { db: -1, replace: false };
+  for (let j = 3; j < args.length; j++) {
+    if (isOpt(args[j], 'replace')) out.replace = true;
+    else if (isOpt(args[j], 'db') && j + 1 < args.length) out.db = dbIndexArg(args[++j], databases);
+    else throw new ReplyError(ERR_SYNTAX);
+  }
+  return out;
+}
+
+/** Deep copy of a value: strings are immutable, typed values clone themselves. */
+export function cloneValue(v: Value): Value {
+  return typeof v === 'string' ? v : v.clone();
+}
+
+function opCopy(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  const opts = parseCopyOptions(args, ctx.shard.settings.databases);
+  const dstIndex = opts.db < 0 ? ctx.dbIndex : opts.db;
+  const src = args[1];
+  const dst = args[2];
+  if (dstIndex === ctx.dbIndex && src === dst) throw new ReplyError(ERR_SAME_OBJECT);
+  const val = ctx.db.get(src, ctx.now);
+  if (val === undefined) {
+    w.integer(0);
+    return;
+  }
+  const dstDb = ctx.shard.db(dstIndex);
+  if (dstDb.has(dst, ctx.now) && !opts.replace) {
+    w.integer(0);
+    return;
+  }
+  // Redis duplicates the object, so even a small integer stops being the shared one.
+  putWithTtl(dstDb, dst, cloneValue(val), ctx.db.getExpireExact(src), true);
+  w.integer(1);
+}
+
+/** MOVE key db: the key keeps its slot, so the other db lives in this same shard. */
+function opMove(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  const dstIndex = dbIndexArg(args[2], ctx.shard.settings.databases);
+  if (dstIndex === ctx.dbIndex) throw new ReplyError(ERR_SAME_OBJECT);
+  const key = args[1];
+  const val = ctx.db.get(key, ctx.now);
+  if (val === undefined) {
+    w.integer(0);
+    return;
+  }
+  const dstDb = ctx.shard.db(dstIndex);
+  if (dstDb.has(key, ctx.now)) {
+    w.integer(0);
+    return;
+  }
+  const at = ctx.db.getExpireExact(key);
+  const priv = ctx.db.isPrivate(key);
+  ctx.db.delete(key);
+  putWithTtl(dstDb, key, val, at, priv);
+  w.integer(1);
+}
+
+const NX = 1;
+const XX = 2;
+const GT = 4;
+const LT = 8;
+
+/**
+ * EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT. Checked in Redis's order: options,
+ * then the number, then overflow, then the key, then the conditions.
+ */
+function expireGeneric(ctx: ShardOpContext, args: string[], w: ReplyWriter, relative: boolean, seconds: boolean): void {
+  let flags = 0;
+  for (let j = 3; j < args.length; j++) {
+    const a = args[j];
+    if (isOpt(a, 'nx')) flags |= NX;
+    else if (isOpt(a, 'xx')) flags |= XX;
+    else if (isOpt(a, 'gt')) flags |= GT;
+    else if (isOpt(a, 'lt')) flags |= LT;
+    else throw new ReplyError(`ERR Unsupported option ${a}`);
+  }
+  if (flags & NX && flags & (XX | GT | LT)) throw new ReplyError('ERR NX and XX, GT or LT options at the same time are not compatible');
+  if (flags & GT && flags & LT) throw new ReplyError('ERR GT and LT options at the same time are not compatible');
+  let when = parseI64(args[2]);
+  if (when === null) throw new ReplyError(ERR_NOT_INTEGER);
+  if (seconds) {
+    // C's LLONG_MAX / 1000 truncates toward zero.
+    if (when > MAX_I64 / 1000n || when < MIN_I64 / 1000n) throw new ReplyError(errInvalidExpire(args[0]));
+    when *= 1000n;
+  }
+  const base = relative ? BigInt(ctx.now) : 0n;
+  if (when > MAX_I64 - base) throw new ReplyError(errInvalidExpire(args[0]));
+  when += base;
+  const db = ctx.db;
+  const key = args[1];
+  if (db.get(key, ctx.now) === undefined) {
+    w.integer(0);
+    return;
+  }
+  if (flags !== 0) {
+    const cur = db.getExpireExact(key);
+    if ((flags & NX && cur !== undefined) || (flags & XX && cur === undefined)) {
+      w.integer(0);
+      return;
+    }
+    // No TTL counts as an infinite one: never less, always greater.
+    if (flags & GT && (cur === undefined || when <= cur)) {
+      w.integer(0);
+      return;
+    }
+    if (flags & LT && cur !== undefined && when >= cur) {
+      w.integer(0);
+      return;
+    }
+  }
+  if (when <= BigInt(ctx.now)) {
+    // A deadline already passed deletes now; Redis does not count it as an expired key.
+    db.delete(key);
+  } else {
+    db.setExpireExact(key, when);
+  }
+  w.integer(1);
+}
+
+const opExpire = (ctx: ShardOpContext, args: string[], w: ReplyWriter): void => expireGeneric(ctx, args, w, true, true);
+const opPexpire = (ctx: ShardOpContext, args: string[], w: ReplyWriter): void => expireGeneric(ctx, args, w, true, false);
+const opExpireat = (ctx: ShardOpContext, args: string[], w: ReplyWriter): void => expireGeneric(ctx, args, w, false, true);
+const opPexpireat = (ctx: ShardOpContext, args: string[], w: ReplyWriter): void => expireGeneric(ctx, args, w, false, false);
+
+/** TTL, PTTL, EXPIRETIME, PEXPIRETIME: -2 no key, -1 no TTL; seconds are rounded to nearest. */
+function ttlGeneric(ctx: ShardOpContext, key: string, w: ReplyWriter, ms: boolean, absolute: boolean): void {
+  if (ctx.db.peek(key, ctx.now) === undefined) {
+    w.integer(-2);
+    return;
+  }
+  const at = ctx.db.getExpireExact(key);
+  if (at === undefined) {
+    w.integer(-1);
+    return;
+  }
+  let t = absolute ? at : at - BigInt(ctx.now);
+  if (t < 0n) t = 0n;
+  w.integer(ms ? t : (t + 500n) / 1000n);
+}
+
+const opTtl = (ctx: ShardOpContext, args: string[], w: ReplyWriter): void => ttlGeneric(ctx, args[1], w, false, false);
+const opPttl = (ctx: ShardOpContext, args: string[], w: ReplyWriter): void => ttlGeneric(ctx, args[1], w, true, false);
+const opExpiretime = (ctx: ShardOpContext, args: string[], w: ReplyWriter): void => ttlGeneric(ctx, args[1], w, false, true);
+const opPexpiretime = (ctx: ShardOpContext, args: string[], w: ReplyWriter): void => ttlGeneric(ctx, args[1], w, true, true);
+
+function opPersist(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  if (ctx.db.get(args[1], ctx.now) === undefined) {
+    w.integer(0);
+    return;
+  }
+  w.integer(ctx.db.persist(args[1]) ? 1 : 0);
+}
+
+// ---- OBJECT ----
+
+const LFU_NOT_SELECTED =
+  'ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.';
+const LFU_SELECTED =
+  'ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.';
+/** Redis's initial LFU counter for a new key. */
+const LFU_INIT_VAL = 5;
+
+function isLfu(policy: string): boolean {
+  return policy.endsWith('-lfu');
+}
+
+/** Redis keeps one object for each of the integers 0..9999 and reports it as never freed. */
+function isSharedInteger(s: string): boolean {
+  if (s.length > 4 || stringEncoding(s) !== 'int') return false;
+  const n = Number(s);
+  return n >= 0 && n < 10000;
+}
+
+function opObjectEncoding(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  const v = ctx.db.peek(args[2], ctx.now);
+  if (v === undefined) w.nullBulk();
+  else w.bulk(typeof v === 'string' ? stringEncoding(v) : v.encoding());
+}
+
+function opObjectRefcount(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  const v = ctx.db.peek(args[2], ctx.now);
+  if (v === undefined) w.nullBulk();
+  else w.integer(typeof v === 'string' && isSharedInteger(v) && !ctx.db.isPrivate(args[2]) ? 2147483647 : 1);
+}
+
+function opObjectIdletime(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  if (ctx.db.peek(args[2], ctx.now) === undefined) {
+    w.nullBulk();
+    return;
+  }
+  if (isLfu(ctx.shard.settings.maxmemoryPolicy)) throw new ReplyError(LFU_SELECTED);
+  w.integer(ctx.db.idleSeconds(args[2]) ?? 0);
+}
+
+/**
+ * An approximation: access counts are not tracked, so this reports a new
+ * key's counter decayed by one per idle minute, as Redis's default
+ * lfu-decay-time does.
+ */
+function opObjectFreq(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  if (ctx.db.peek(args[2], ctx.now) === undefined) {
+    w.nullBulk();
+    return;
+  }
+  if (!isLfu(ctx.shard.settings.maxmemoryPolicy)) throw new ReplyError(LFU_NOT_SELECTED);
+  const idleMinutes = Math.floor((ctx.db.idleSeconds(args[2]) ?? 0) / 60);
+  w.integer(Math.max(0, LFU_INIT_VAL - idleMinutes));
+}
+
+function helpReply(w: ReplyWriter, lines: readonly string[]): void {
+  w.array(lines.length);
+  for (const l of lines) w.simple(l);
+}
+
+const OBJECT_HELP = [
+  'OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'ENCODING <key>',
+  '    Return the internal representation used to store the value at <key>.',
+  'FREQ <key>',
+  '    Return the logarithmic access frequency counter of <key> (LFU policies only).',
+  'IDLETIME <key>',
+  '    Return the number of seconds since <key> was last accessed (not with LFU policies).',
+  'REFCOUNT <key>',
+  '    Return the number of references to the value at <key>.',
+  'HELP',
+  '    Print this help.',
+];
+
+function opObjectHelp(_ctx: ShardOpContext, _args: string[], w: ReplyWriter): void {
+  helpReply(w, OBJECT_HELP);
+}
+
+// ---- MEMORY ----
+
+/** jemalloc's size class for an allocation of n bytes (what Redis's zmalloc_size reports). */
+export function allocSize(n: number): number {
+  if (n <= 8) return 8;
+  if (n <= 128) return Math.ceil(n / 16) * 16;
+  const step = 2 ** (Math.floor(Math.log2(n - 1)) - 2);
+  return Math.ceil(n / step) * step;
+}
+
+/** Bytes of an sds string header for a string of length n (type 8/16/32/64). */
+function sdsHeader(n: number, allowType5: boolean): number {
+  if (allowType5 && n < 32) return 1;
+  if (n < 256) return 3;
+  if (n < 65536) return 5;
+  return n < 2 ** 32 ? 9 : 17;
+}
+
+const ROBJ = 16;
+const DICT_ENTRY = 24;
+
+/** Redis 7's estimate for a string value: object header plus its sds allocation. */
+function stringUsage(v: string): number {
+  const enc = stringEncoding(v);
+  if (enc === 'int') return ROBJ;
+  if (enc === 'embstr') return allocSize(ROBJ + 3 + v.length + 1);
+  return ROBJ + allocSize(sdsHeader(v.length, false) + v.length + 1);
+}
+
+/** A value that can estimate its own footprint (data types other than strings may implement it). */
+interface SizedValue {
+  memoryUsage(samples: number): number;
+}
+
+function valueUsage(v: Value, samples: number): number {
+  if (typeof v === 'string') return stringUsage(v);
+  const sized = v as Partial<SizedValue>;
+  if (typeof sized.memoryUsage === 'function') return sized.memoryUsage(samples);
+  return ROBJ + 64;
+}
+
+function opMemoryUsage(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  let samples = 5;
+  for (let j = 3; j < args.length; j++) {
+    if (isOpt(args[j], 'samples') && j + 1 < args.length) {
+      const n = parseI64(args[++j]);
+      if (n === null) throw new ReplyError(ERR_NOT_INTEGER);
+      if (n < 0n) throw new ReplyError(ERR_SYNTAX);
+      samples = n === 0n ? Number.MAX_SAFE_INTEGER : n > 1000000000n ? 1000000000 : Number(n);
+    } else {
+      throw new ReplyError(ERR_SYNTAX);
+    }
+  }
+  const key = args[2];
+  const v = ctx.db.peek(key, ctx.now);
+  if (v === undefined) {
+    w.nullBulk();
+    return;
+  }
+  w.integer(DICT_ENTRY + allocSize(sdsHeader(key.length, true) + key.length + 1) + valueUsage(v, samples));
+}
+
+const MEMORY_HELP = [
+  'MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'DOCTOR',
+  '    Report memory problems.',
+  'MALLOC-STATS',
+  '    Report allocator statistics.',
+  'PURGE',
+  '    Ask the allocator to release unused memory.',
+  'STATS',
+  '    Report the server\'s memory usage.',
+  'USAGE <key> [SAMPLES <count>]',
+  '    Estimate the bytes used by <key> and its value; nested values are sampled',
+  '    <count> times (default 5, 0 samples every element).',
+  'HELP',
+  '    Print this help.',
+];
+
+function opMemoryHelp(_ctx: ShardOpContext, _args: string[], w: ReplyWriter): void {
+  helpReply(w, MEMORY_HELP);
+}
+
+const generic = { group: 'generic' } as const;
+
 export const keyCommands: CommandSpec[] = [
   {
-    name: 'del', arity: -2, flags: ['write'], firstKey: 1, lastKey: -1, step: 1,
-    group: 'generic', since: '1.0.0', summary: 'Deletes one or more keys.',
+    name: 'del', arity: -2, flags: ['write'], firstKey: 1, lastKey: -1, step: 1, ...generic, since: '1.0.0',
+    summary: 'Deletes one or more keys.',
     complexity: 'O(N) where N is the number of keys that will be removed.', syntax: 'key [key ...]', op: opDel, split: 'sum',
   },
   {
-    name: 'exists', arity: -2, flags: ['readonly', 'fast'], firstKey: 1, lastKey: -1, step: 1,
-    group: 'generic', since: '1.0.0', summary: 'Determines whether one or more keys exist.',
+    name: 'unlink', arity: -2, flags: ['write', 'fast'], firstKey: 1, lastKey: -1, step: 1, ...generic, since: '4.0.0',
+    summary: 'Deletes one or more keys; large values are freed in the background.',
+    complexity: 'O(1) for each key removed regardless of its size.', syntax: 'key [key ...]', op: opDel, split: 'sum',
+  },
+  {
+    name: 'exists', arity: -2, flags: ['readonly', 'fast'], firstKey: 1, lastKey: -1, step: 1, ...generic, since: '1.0.0',
+    summary: 'Counts how many of the given keys exist.',
     complexity: 'O(N) where N is the number of keys to check.', syntax: 'key [key ...]', op: opExists, split: 'sum',
+  },
+  {
+    name: 'touch', arity: -2, flags: ['readonly', 'fast'], firstKey: 1, lastKey: -1, step: 1, ...generic, since: '3.2.1',
+    summary: 'Marks keys as accessed and counts how many exist.',
+    complexity: 'O(N) where N is the number of keys that will be touched.', syntax: 'key [key ...]', op: opTouch, split: 'sum',
+  },
+  {
+    name: 'type', arity: 2, flags: ['readonly', 'fast'], firstKey: 1, lastKey: 1, step: 1, ...generic, since: '1.0.0',
+    summary: 'Names the data type held by a key.', complexity: 'O(1)', syntax: 'key', op: opType,
+  },
+  {
+    name: 'rename', arity: 3, flags: ['write'], firstKey: 1, lastKey: 2, step: 1, ...generic, since: '1.0.0',
+    summary: 'Gives a key a new name, overwriting any key already under that name.', complexity: 'O(1)',
+    syntax: 'key newkey', op: opRename,
+  },
+  {
+    name: 'renamenx', arity: 3, flags: ['write', 'fast'], firstKey: 1, lastKey: 2, step: 1, ...generic, since: '1.0.0',
+    summary: 'Gives a key a new name only if no key has that name yet.', complexity: 'O(1)',
+    syntax: 'key newkey', op: opRenamenx,
+  },
+  {
+    name: 'copy', arity: -3, flags: ['write', 'denyoom'], firstKey: 1, lastKey: 2, step: 1, ...generic, since: '6.2.0',
+    summary: 'Duplicates a key\'s value and TTL under another name, optionally in another database.',
+    complexity: 'O(N) worst case for collections, where N is the number of nested items. O(1) for string values.',
+    syntax: 'source destination [DB destination-db] [REPLACE]', op: opCopy,
+  },
+  {
+    name: 'move', arity: 3, flags: ['write', 'fast'], firstKey: 1, lastKey: 1, step: 1, ...generic, since: '1.0.0',
+    summary: 'Transfers a key to another database.', complexity: 'O(1)', syntax: 'key db', op: opMove,
+  },
+  {
+    name: 'expire', arity: -3, flags: ['write', 'fast'], firstKey: 1, lastKey: 1, step: 1, ...generic, since: '1.0.0',
+    summary: 'Gives a key a time to live in seconds.', complexity: 'O(1)',
+    syntax: 'key seconds [NX | XX | GT | LT]', op: opExpire,
+  },
+  {
+    name: 'pexpire', arity: -3, flags: ['write', 'fast'], firstKey: 1, lastKey: 1, step: 1, ...generic, since: '2.6.0',
+    summary: 'Gives a key a time to live in milliseconds.', complexity: 'O(1)',
+    syntax: 'key milliseconds [NX | XX | GT | LT]', op: opPexpire,
+  },
+  {
+    name: 'expireat', arity: -3, flags: ['write', 'fast'], firstKey: 1, lastKey: 1, step: 1, ...generic, since: '1.2.0',
+    summary: 'Makes a key expire at a Unix time in seconds.', complexity: 'O(1)',
+    syntax: 'key unix-time-seconds [NX | XX | GT | LT]', op: opExpireat,
+  },
+  {
+    name: 'pexpireat', arity: -3, flags: ['write', 'fast'], firstKey: 1, lastKey: 1, step: 1, ...generic, since: '2.6.0',
+    summary: 'Makes a key expire at a Unix time in milliseconds.', complexity: 'O(1)',
+    syntax: 'key unix-time-milliseconds [NX | XX | GT | LT]', op: opPexpireat,
+  },
+  {
+    name: 'ttl', arity: 2, flags: ['readonly', 'fast'], firstKey: 1, lastKey: 1, step: 1, ...generic, since: '1.0.0',
+    summary: 'Tells how many seconds a key has left to live.', complexity: 'O(1)', syntax: 'key', op: opTtl,
+  },
+  {
+    name: 'pttl', arity: 2, flags: ['readonly', 'fast'], firstKey: 1, lastKey: 1, step: 1, ...generic, since: '2.6.0',
+    summary: 'Tells how many milliseconds a key has left to live.', complexity: 'O(1)', syntax: 'key', op: opPttl,
+  },
+  {
+    name: 'expiretime', arity: 2, flags: ['readonly', 'fast'], firstKey: 1, lastKey: 1, step: 1, ...generic, since: '7.0.0',
+    summary: 'Tells the Unix time in seconds at which a key expires.', complexity: 'O(1)', syntax: 'key', op: opExpiretime,
+  },
+  {
+    name: 'pexpiretime', arity: 2, flags: ['readonly', 'fast'], firstKey: 1, lastKey: 1, step: 1, ...generic, since: '7.0.0',
+    summary: 'Tells the Unix time in milliseconds at which a key expires.', complexity: 'O(1)', syntax: 'key', op: opPexpiretime,
+  },
+  {
+    name: 'persist', arity: 2, flags: ['write', 'fast'], firstKey: 1, lastKey: 1, step: 1, ...generic, since: '2.2.0',
+    summary: 'Removes a key\'s time to live so it no longer expires.', complexity: 'O(1)', syntax: 'key', op: opPersist,
+  },
+  {
+    name: 'object', arity: -2, flags: [], firstKey: 0, lastKey: 0, step: 0, ...generic, since: '2.2.3',
+    summary: 'A container for commands that inspect how a key is stored.', complexity: 'Depends on subcommand.',
+    subcommands: [
+      {
+        name: 'encoding', arity: 3, flags: ['readonly'], firstKey: 2, lastKey: 2, step: 1, ...generic, since: '2.2.3',
+        summary: 'Names the internal representation of a key\'s value.', complexity: 'O(1)', syntax: 'key', op: opObjectEncoding,
+      },
+      {
+        name: 'freq', arity: 3, flags: ['readonly'], firstKey: 2, lastKey: 2, step: 1, ...generic, since: '4.0.0',
+        summary: 'Tells the logarithmic access frequency counter of a key (LFU policies).', complexity: 'O(1)',
+        syntax: 'key', op: opObjectFreq,
+      },
+      {
+        name: 'help', arity: 2, flags: ['loading', 'stale'], firstKey: 0, lastKey: 0, step: 0, ...generic, since: '6.2.0',
+        summary: 'Lists the OBJECT subcommands.', complexity: 'O(1)', op: opObjectHelp,
+      },
+      {
+        name: 'idletime', arity: 3, flags: ['readonly'], firstKey: 2, lastKey: 2, step: 1, ...generic, since: '2.2.3',
+        summary: 'Tells how many seconds have passed since a key was last accessed.', complexity: 'O(1)',
+        syntax: 'key', op: opObjectIdletime,
+      },
+      {
+        name: 'refcount', arity: 3, flags: ['readonly'], firstKey: 2, lastKey: 2, step: 1, ...generic, since: '2.2.3',
+        summary: 'Tells how many references the value of a key has.', complexity: 'O(1)', syntax: 'key', op: opObjectRefcount,
+      },
+    ],
+  },
+  {
+    name: 'memory', arity: -2, flags: [], firstKey: 0, lastKey: 0, step: 0, group: 'server', since: '4.0.0',
+    summary: 'A container for memory inspection commands.', complexity: 'Depends on subcommand.',
+    subcommands: [
+      {
+        name: 'help', arity: 2, flags: ['loading', 'stale'], firstKey: 0, lastKey: 0, step: 0, group: 'server', since: '4.0.0',
+        summary: 'Lists the MEMORY subcommands.', complexity: 'O(1)', op: opMemoryHelp,
+      },
+      {
+        name: 'usage', arity: -3, flags: ['readonly'], firstKey: 2, lastKey: 2, step: 1, group: 'server', since: '4.0.0',
+        summary: 'Estimates how many bytes a key and its value use.',
+        complexity: 'O(N) where N is the number of samples.', syntax: 'key [SAMPLES count]', op: opMemoryUsage,
+      },
+    ],
   },
 ];
