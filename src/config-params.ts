@@ -1,29 +1,154 @@
 /**
  * The registry of parameters CONFIG GET/SET knows, with Redis 7's defaults.
  * Values are kept as the strings CONFIG GET replies with.
+ *
+ * Most of these only inform clients that read them (persistence, replication,
+ * encodings): Shardis has no such machinery, but a client asking for
+ * `save` or `hash-max-listpack-entries` should get Redis's sane answer. The
+ * ones Shardis acts on are applied in Config.setValidated.
  */
 import type { ParamSpec } from './config';
 
+const INT_MAX = 2147483647;
+const INT_MIN = -2147483648;
+const UINT_MAX = 4294967295;
+/** LLONG_MAX; CONFIG SET's range errors print it exactly (see Config.formatBound). */
+export const LLONG_MAX = 2 ** 63 - 1;
+
+type Opts = Partial<Pick<ParamSpec, 'aliases' | 'mutable' | 'protected' | 'shardSetting'>>;
+
+const int = (name: string, def: number, min: number, max: number, o: Opts = {}): ParamSpec => ({
+  name, kind: 'int', default: String(def), min, max, mutable: o.mutable ?? true, ...o,
+});
+const mem = (name: string, def: number, min: number, max: number, o: Opts = {}): ParamSpec => ({
+  name, kind: 'memory', default: String(def), min, max, mutable: o.mutable ?? true, ...o,
+});
+const bool = (name: string, def: boolean, o: Opts = {}): ParamSpec => ({
+  name, kind: 'bool', default: def ? 'yes' : 'no', mutable: o.mutable ?? true, ...o,
+});
+const str = (name: string, def: string, o: Opts = {}): ParamSpec => ({ name, kind: 'string', default: def, mutable: o.mutable ?? true, ...o });
+const enm = (name: string, def: string, values: string[], o: Opts = {}): ParamSpec => ({
+  name, kind: 'enum', default: def, values, mutable: o.mutable ?? true, ...o,
+});
+/** Parameters with their own syntax, validated by name in Config.validate. */
+const special = (name: string, def: string, o: Opts = {}): ParamSpec => ({ name, kind: 'special', default: def, mutable: o.mutable ?? true, ...o });
+
+const IMMUTABLE: Opts = { mutable: false };
+const YES_NO_ENUM = ['yes', 'no'];
+
 export const configParams: readonly ParamSpec[] = [
-  { name: 'port', kind: 'int', default: '6379', mutable: false, min: 0, max: 65535 },
-  { name: 'bind', kind: 'string', default: '127.0.0.1', mutable: false },
-  { name: 'databases', kind: 'int', default: '16', mutable: false, min: 1 },
-  { name: 'maxclients', kind: 'int', default: '10000', mutable: true, min: 1 },
-  { name: 'timeout', kind: 'int', default: '0', mutable: true, min: 0 },
-  { name: 'loglevel', kind: 'enum', default: 'notice', values: ['debug', 'verbose', 'notice', 'warning', 'nothing'], mutable: true },
-  { name: 'hz', kind: 'int', default: '10', mutable: true, min: 1, max: 500, shardSetting: 'hz' },
-  { name: 'proto-max-bulk-len', kind: 'memory', default: '536870912', mutable: true, min: 1024 * 1024, shardSetting: 'protoMaxBulkLen' },
-  { name: 'client-query-buffer-limit', kind: 'memory', default: '1073741824', mutable: true, min: 1024 * 1024 },
-  { name: 'maxmemory', kind: 'memory', default: '0', mutable: true, min: 0 },
-  {
-    name: 'maxmemory-policy',
-    kind: 'enum',
-    default: 'noeviction',
-    values: ['volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'noeviction'],
-    mutable: true,
-    shardSetting: 'maxmemoryPolicy',
-  },
-  { name: 'save', kind: 'string', default: '', mutable: true },
-  { name: 'appendonly', kind: 'bool', default: 'no', mutable: true },
-  { name: 'notify-keyspace-events', kind: 'string', default: '', mutable: true },
+  // Network and clients: applied by Shardis.
+  int('port', 6379, 0, 65535, IMMUTABLE),
+  str('bind', '127.0.0.1', IMMUTABLE),
+  int('databases', 16, 1, INT_MAX, IMMUTABLE),
+  int('maxclients', 10000, 1, UINT_MAX),
+  int('timeout', 0, 0, INT_MAX),
+  enm('loglevel', 'notice', ['debug', 'verbose', 'notice', 'warning', 'nothing']),
+  int('hz', 10, 0, INT_MAX, { shardSetting: 'hz' }),
+  mem('proto-max-bulk-len', 536870912, 1024 * 1024, LLONG_MAX, { shardSetting: 'protoMaxBulkLen' }),
+  mem('client-query-buffer-limit', 1073741824, 1024 * 1024, LLONG_MAX),
+  mem('maxmemory', 0, 0, LLONG_MAX),
+  enm(
+    'maxmemory-policy',
+    'noeviction',
+    ['volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'noeviction'],
+    { shardSetting: 'maxmemoryPolicy' },
+  ),
+  special('notify-keyspace-events', ''),
+  // Informational: Redis's defaults, accepted and reported.
+  int('maxmemory-samples', 5, 1, 64),
+  int('maxmemory-eviction-tenacity', 10, 0, 100),
+  mem('maxmemory-clients', 0, 0, LLONG_MAX),
+  int('lfu-log-factor', 10, 0, INT_MAX),
+  int('lfu-decay-time', 1, 0, INT_MAX),
+  int('tcp-keepalive', 300, 0, INT_MAX),
+  int('tcp-backlog', 511, 0, INT_MAX, IMMUTABLE),
+  bool('protected-mode', true),
+  str('requirepass', ''),
+  str('masterauth', ''),
+  str('masteruser', ''),
+  special('save', '3600 1 300 100 60 10000'),
+  bool('appendonly', false),
+  enm('appendfsync', 'everysec', ['always', 'everysec', 'no']),
+  str('appendfilename', 'appendonly.aof', IMMUTABLE),
+  str('appenddirname', 'appendonlydir', IMMUTABLE),
+  bool('no-appendfsync-on-rewrite', false),
+  int('auto-aof-rewrite-percentage', 100, 0, INT_MAX),
+  mem('auto-aof-rewrite-min-size', 67108864, 0, LLONG_MAX),
+  bool('aof-load-truncated', true),
+  bool('aof-use-rdb-preamble', true),
+  bool('aof-timestamp-enabled', false),
+  bool('aof-rewrite-incremental-fsync', true),
+  str('dir', process.cwd(), { protected: true }),
+  str('dbfilename', 'dump.rdb', { protected: true }),
+  bool('rdbcompression', true),
+  bool('rdbchecksum', true),
+  bool('rdb-save-incremental-fsync', true),
+  bool('rdb-del-sync-files', false),
+  bool('stop-writes-on-bgsave-error', true),
+  bool('lazyfree-lazy-eviction', false),
+  bool('lazyfree-lazy-expire', false),
+  bool('lazyfree-lazy-server-del', false),
+  bool('lazyfree-lazy-user-del', false),
+  bool('lazyfree-lazy-user-flush', false),
+  bool('activerehashing', true),
+  bool('activedefrag', false),
+  int('active-expire-effort', 1, 1, 10),
+  bool('dynamic-hz', true),
+  special('client-output-buffer-limit', 'normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60'),
+  int('slowlog-log-slower-than', 10000, -1, LLONG_MAX),
+  int('slowlog-max-len', 128, 0, LLONG_MAX),
+  int('latency-monitor-threshold', 0, 0, LLONG_MAX),
+  bool('latency-tracking', true),
+  special('latency-tracking-info-percentiles', '50 99 99.9'),
+  int('busy-reply-threshold', 5000, 0, LLONG_MAX, { aliases: ['lua-time-limit'] }),
+  int('list-max-listpack-size', -2, INT_MIN, INT_MAX, { aliases: ['list-max-ziplist-size'] }),
+  int('list-compress-depth', 0, 0, INT_MAX),
+  int('hash-max-listpack-entries', 512, 0, LLONG_MAX, { aliases: ['hash-max-ziplist-entries'] }),
+  int('hash-max-listpack-value', 64, 0, LLONG_MAX, { aliases: ['hash-max-ziplist-value'] }),
+  int('set-max-intset-entries', 512, 0, LLONG_MAX),
+  int('set-max-listpack-entries', 128, 0, LLONG_MAX),
+  int('set-max-listpack-value', 64, 0, LLONG_MAX),
+  int('zset-max-listpack-entries', 128, 0, LLONG_MAX, { aliases: ['zset-max-ziplist-entries'] }),
+  int('zset-max-listpack-value', 64, 0, LLONG_MAX, { aliases: ['zset-max-ziplist-value'] }),
+  int('hll-sparse-max-bytes', 3000, 0, LLONG_MAX),
+  mem('stream-node-max-bytes', 4096, 0, LLONG_MAX),
+  int('stream-node-max-entries', 100, 0, LLONG_MAX),
+  int('tracking-table-max-keys', 1000000, 0, LLONG_MAX),
+  enm('acl-pubsub-default', 'resetchannels', ['allchannels', 'resetchannels']),
+  int('acllog-max-len', 128, 0, LLONG_MAX),
+  str('aclfile', '', IMMUTABLE),
+  bool('daemonize', false, IMMUTABLE),
+  enm('supervised', 'no', ['upstart', 'systemd', 'auto', 'no'], IMMUTABLE),
+  str('pidfile', '', IMMUTABLE),
+  str('logfile', '', IMMUTABLE),
+  bool('syslog-enabled', false, IMMUTABLE),
+  str('syslog-ident', 'redis', IMMUTABLE),
+  str('unixsocket', '', IMMUTABLE),
+  int('io-threads', 1, 1, 128, IMMUTABLE),
+  bool('io-threads-do-reads', false, IMMUTABLE),
+  bool('cluster-enabled', false, IMMUTABLE),
+  str('replicaof', '', { ...IMMUTABLE, aliases: ['slaveof'] }),
+  bool('replica-read-only', true, { aliases: ['slave-read-only'] }),
+  bool('replica-serve-stale-data', true, { aliases: ['slave-serve-stale-data'] }),
+  int('replica-priority', 100, 0, INT_MAX, { aliases: ['slave-priority'] }),
+  mem('repl-backlog-size', 1048576, 1, LLONG_MAX),
+  int('repl-backlog-ttl', 3600, 0, INT_MAX),
+  int('repl-timeout', 60, 1, INT_MAX),
+  bool('repl-diskless-sync', true),
+  int('min-replicas-to-write', 0, 0, INT_MAX, { aliases: ['min-slaves-to-write'] }),
+  int('min-replicas-max-lag', 10, 0, INT_MAX, { aliases: ['min-slaves-max-lag'] }),
+  enm('oom-score-adj', 'no', ['no', 'yes', 'relative', 'absolute']),
+  bool('crash-log-enabled', true),
+  bool('jemalloc-bg-thread', true),
+  // DEBUG (SLEEP) is always available in Shardis, so say so.
+  enm('enable-debug-command', 'yes', [...YES_NO_ENUM, 'local'], IMMUTABLE),
+  enm('enable-protected-configs', 'no', [...YES_NO_ENUM, 'local'], IMMUTABLE),
+  enm('enable-module-command', 'no', [...YES_NO_ENUM, 'local'], IMMUTABLE),
+  enm('shutdown-on-sigint', 'default', ['default', 'save', 'nosave', 'now', 'force']),
+  enm('shutdown-on-sigterm', 'default', ['default', 'save', 'nosave', 'now', 'force']),
+  int('shutdown-timeout', 10, 0, INT_MAX),
+  bool('always-show-logo', false, IMMUTABLE),
+  bool('set-proc-title', true, IMMUTABLE),
+  bool('disable-thp', true, IMMUTABLE),
 ];

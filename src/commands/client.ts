@@ -1,6 +1,306 @@
 /**
- * CLIENT and its subcommands (connection registry on the main thread).
+ * CLIENT and its subcommands, over the server's registry of live connections
+ * (server.connections). All of it runs on the main thread.
  */
-import type { CommandSpec } from './spec';
+import type { CommandSpec, CoordOp } from './spec';
+import type { Connection } from '../connection';
+import type { Server } from '../server';
+import { bulkReply, errorReply, integerReply, okReply } from './coord-context';
+import { ERR_SYNTAX } from '../resp/errors';
+import { parseI64 } from '../../workers/args';
+import { helpReply } from './introspection';
 
-export const clientCommands: CommandSpec[] = [];
+export const ERR_CLIENT_NAME = 'ERR Client names cannot contain spaces, newlines or special characters.';
+
+/** Client names and library attributes are printable ASCII without spaces, as Redis requires. */
+export function validClientName(name: string): boolean {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c < 0x21 || c > 0x7e) return false;
+  }
+  return true;
+}
+
+/**
+ * An argument quoted in an error text the way Redis's addReplyErrorFormat
+ * shows it: a C string (cut at the first NUL) with newlines made spaces.
+ */
+export function errArg(s: string): string {
+  const nul = s.indexOf('\0');
+  return (nul === -1 ? s : s.slice(0, nul)).replace(/[\r\n]/g, ' ');
+}
+
+/** Per-connection CLIENT modes that Connection itself does not need to know (NO-EVICT, NO-TOUCH). */
+export const clientFlags = new WeakMap<Connection, { noEvict: boolean; noTouch: boolean }>();
+
+function modes(c: Connection): { noEvict: boolean; noTouch: boolean } {
+  let m = clientFlags.get(c);
+  if (m === undefined) {
+    m = { noEvict: false, noTouch: false };
+    clientFlags.set(c, m);
+  }
+  return m;
+}
+
+const str = (b: Buffer): string => b.latin1Slice(0, b.length);
+
+/** The kernel descriptor of a socket, when Node exposes it (CLIENT LIST's fd). */
+function socketFd(c: Connection): number {
+  // `_handle` is Node's internal TCP wrap; it has no public accessor for the fd.
+  const handle = (c.socket as unknown as { _handle?: { fd?: number } })._handle;
+  return typeof handle?.fd === 'number' ? handle.fd : -1;
+}
+
+/** One CLIENT LIST / CLIENT INFO line, fields in Redis 7.2's order. */
+export function clientLine(c: Connection, now = Date.now()): string {
+  const m = clientFlags.get(c);
+  let flags = '';
+  if (m?.noEvict) flags += 'e';
+  if (m?.noTouch) flags += 'T';
+  if (flags === '') flags = 'N';
+  const qbuf = c.queryBufferBytes;
+  const omem = c.pendingOutputBytes;
+  const oll = c.pendingReplies;
+  return (
+    `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${socketFd(c)} name=${c.name} ` +
+    `age=${Math.floor((now - c.createdAt) / 1000)} idle=${Math.floor((now - c.lastInteraction) / 1000)} flags=${flags} db=${c.db} ` +
+    `sub=0 psub=0 ssub=0 multi=-1 qbuf=${qbuf} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=${oll} omem=${omem} ` +
+    `tot-mem=${qbuf + omem} events=${omem > 0 ? 'rw' : 'r'} cmd=${c.lastCommand} user=default redir=-1 resp=${c.proto} ` +
+    `lib-name=${c.libName} lib-ver=${c.libVer}\n`
+  );
+}
+
+const CLIENT_TYPES = new Set(['normal', 'master', 'slave', 'replica', 'pubsub']);
+
+/** Every connection is a normal client until pub/sub and replication exist. */
+function typeMatches(_c: Connection, type: string): boolean {
+  return type === 'normal';
+}
+
+const clientId: CoordOp = (ctx) => integerReply(ctx.conn.id);
+
+const clientGetname: CoordOp = (ctx) => bulkReply(ctx.conn.name === '' ? null : ctx.conn.name, ctx.conn.proto);
+
+const clientSetname: CoordOp = (ctx, args) => {
+  const name = str(args[2]);
+  if (!validClientName(name)) return errorReply(ERR_CLIENT_NAME);
+  ctx.conn.name = name;
+  return okReply();
+};
+
+const clientSetinfo: CoordOp = (ctx, args) => {
+  const attr = str(args[2]);
+  const value = str(args[3]);
+  const lower = attr.toLowerCase();
+  if (lower !== 'lib-name' && lower !== 'lib-ver') return errorReply(`ERR Unrecognized option '${errArg(attr)}'`);
+  if (!validClientName(value)) return errorReply(`ERR ${errArg(attr)} cannot contain spaces, newlines or special characters.`);
+  if (lower === 'lib-name') ctx.conn.libName = value;
+  else ctx.conn.libVer = value;
+  return okReply();
+};
+
+const clientInfo: CoordOp = (ctx) => bulkReply(clientLine(ctx.conn), ctx.conn.proto);
+
+const clientList: CoordOp = (ctx, args) => {
+  let conns = [...ctx.server.connections.values()];
+  if (args.length === 4 && str(args[2]).toLowerCase() === 'type') {
+    const type = str(args[3]).toLowerCase();
+    if (!CLIENT_TYPES.has(type)) return errorReply(`ERR Unknown client type '${errArg(str(args[3]))}'`);
+    conns = conns.filter((c) => typeMatches(c, type));
+  } else if (args.length >= 4 && str(args[2]).toLowerCase() === 'id') {
+    const ids: number[] = [];
+    for (let i = 3; i < args.length; i++) {
+      const id = parseI64(str(args[i]));
+      if (id === null) return errorReply('ERR Invalid client ID');
+      ids.push(Number(id));
+    }
+    conns = [];
+    for (const id of new Set(ids)) {
+      const c = ctx.server.connections.get(id);
+      if (c !== undefined) conns.push(c);
+    }
+  } else if (args.length !== 2) {
+    return errorReply(ERR_SYNTAX);
+  }
+  const now = Date.now();
+  return bulkReply(conns.map((c) => clientLine(c, now)).join(''), ctx.conn.proto);
+};
+
+interface KillFilter {
+  id?: number;
+  type?: string;
+  addr?: string;
+  laddr?: string;
+  skipme: boolean;
+  maxAgeSeconds?: number;
+}
+
+function parseKillFilters(args: Buffer[]): KillFilter | string {
+  const f: KillFilter = { skipme: true };
+  if ((args.length - 2) % 2 !== 0) return ERR_SYNTAX;
+  for (let i = 2; i < args.length; i += 2) {
+    const opt = str(args[i]).toLowerCase();
+    const raw = str(args[i + 1]);
+    switch (opt) {
+      case 'id': {
+        const id = parseI64(raw);
+        if (id === null || id <= 0n) return 'ERR client-id should be greater than 0';
+        f.id = Number(id);
+        break;
+      }
+      case 'type': {
+        const type = raw.toLowerCase();
+        if (!CLIENT_TYPES.has(type)) return `ERR Unknown client type '${errArg(raw)}'`;
+        f.type = type;
+        break;
+      }
+      case 'addr':
+        f.addr = raw;
+        break;
+      case 'laddr':
+        f.laddr = raw;
+        break;
+      case 'user':
+        // Only the default user exists (no ACL users yet).
+        if (raw !== 'default') return `ERR No such user '${errArg(raw)}'`;
+        break;
+      case 'skipme': {
+        const v = raw.toLowerCase();
+        if (v === 'yes') f.skipme = true;
+        else if (v === 'no') f.skipme = false;
+        else return ERR_SYNTAX;
+        break;
+      }
+      case 'maxage': {
+        const age = parseI64(raw);
+        if (age === null) return ERR_SYNTAX;
+        f.maxAgeSeconds = Number(age);
+        break;
+      }
+      default:
+        return ERR_SYNTAX;
+    }
+  }
+  return f;
+}
+
+/** Closes a connection; the caller's own connection first gets its reply. */
+function kill(server: Server, self: Connection, target: Connection): void {
+  if (target === self) target.closeAfterReplies('killed');
+  else target.close('killed');
+  server.log.debug({ client: target.id, by: self.id }, 'client killed');
+}
+
+const clientKill: CoordOp = (ctx, args) => {
+  const server = ctx.server;
+  if (args.length === 3) {
+    // Old form CLIENT KILL addr:port: exactly one client, which may be the caller itself.
+    const addr = str(args[2]);
+    for (const c of server.connections.values()) {
+      if (c.addr === addr && !c.closed) {
+        kill(server, ctx.conn, c);
+        return okReply();
+      }
+    }
+    return errorReply('ERR No such client');
+  }
+  const f = parseKillFilters(args);
+  if (typeof f === 'string') return errorReply(f);
+  const now = Date.now();
+  let killed = 0;
+  for (const c of [...server.connections.values()]) {
+    if (c.closed) continue;
+    if (f.id !== undefined && c.id !== f.id) continue;
+    if (f.type !== undefined && !typeMatches(c, f.type)) continue;
+    if (f.addr !== undefined && c.addr !== f.addr) continue;
+    if (f.laddr !== undefined && c.laddr !== f.laddr) continue;
+    if (f.maxAgeSeconds !== undefined && (now - c.createdAt) / 1000 < f.maxAgeSeconds) continue;
+    if (f.skipme && c === ctx.conn) continue;
+    kill(server, ctx.conn, c);
+    killed++;
+  }
+  return integerReply(killed);
+};
+
+function onOff(name: 'noEvict' | 'noTouch'): CoordOp {
+  return (ctx, args) => {
+    const v = str(args[2]).toLowerCase();
+    if (v !== 'on' && v !== 'off') return errorReply(ERR_SYNTAX);
+    modes(ctx.conn)[name] = v === 'on';
+    return okReply();
+  };
+}
+
+const CLIENT_HELP = [
+  'GETNAME',
+  '    Return the name of this connection.',
+  'ID',
+  '    Return the id of this connection.',
+  'INFO',
+  '    Return information about this connection.',
+  'KILL <ip:port>',
+  '    Close the connection coming from <ip:port>.',
+  'KILL <option> <value> [<option> <value> [...]]',
+  '    Close every connection matching all the filters:',
+  '    * ID <client-id>',
+  '    * ADDR <ip:port>        connections from this address',
+  '    * LADDR <ip:port>       connections to this local address',
+  '    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)',
+  '    * USER <username>',
+  '    * MAXAGE <seconds>      connections older than this',
+  '    * SKIPME (YES|NO)       spare this connection (default yes)',
+  'LIST [TYPE (NORMAL|MASTER|REPLICA|PUBSUB)] [ID <client-id> ...]',
+  '    Return information about the connections.',
+  'NO-EVICT (ON|OFF)',
+  '    Exempt this connection from client eviction.',
+  'NO-TOUCH (ON|OFF)',
+  "    Do not let this connection's commands change keys' access times.",
+  'SETINFO (LIB-NAME|LIB-VER) <value>',
+  '    Record the client library name or version of this connection.',
+  'SETNAME <name>',
+  '    Name this connection.',
+];
+
+const clientHelp: CoordOp = () => helpReply('CLIENT', CLIENT_HELP);
+
+const sub = (
+  name: string,
+  arity: number,
+  flags: CommandSpec['flags'],
+  summary: string,
+  coord: CoordOp,
+  syntax?: string,
+  since = '2.4.0',
+  complexity = 'O(1)',
+): CommandSpec => ({
+  name, arity, flags, firstKey: 0, lastKey: 0, step: 0, group: 'connection', since, summary, complexity, syntax, coord,
+});
+
+const BASE: CommandSpec['flags'] = ['noscript', 'loading', 'stale'];
+const ADMIN: CommandSpec['flags'] = ['admin', 'noscript', 'loading', 'stale'];
+
+export const clientCommands: CommandSpec[] = [
+  {
+    name: 'client', arity: -2, flags: [], firstKey: 0, lastKey: 0, step: 0, group: 'connection', since: '2.4.0',
+    summary: 'A container for client connection commands.', complexity: 'Depends on subcommand.',
+    subcommands: [
+      sub('id', 2, BASE, 'Returns the unique id of the connection.', clientId, undefined, '5.0.0'),
+      sub('getname', 2, BASE, 'Returns the name of the connection.', clientGetname, undefined, '2.6.9'),
+      sub('setname', 3, BASE, 'Sets the name of the connection.', clientSetname, 'connection-name', '2.6.9'),
+      sub('setinfo', 4, BASE, 'Records the client library name or version of the connection.', clientSetinfo, '<LIB-NAME libname | LIB-VER libver>', '7.2.0'),
+      sub('info', 2, BASE, 'Returns information about the connection.', clientInfo, undefined, '6.2.0'),
+      sub(
+        'list', -2, ADMIN, 'Lists the open connections.', clientList, '[TYPE <NORMAL | MASTER | REPLICA | PUBSUB>] [ID client-id [client-id ...]]',
+        '2.4.0', 'O(N) where N is the number of client connections',
+      ),
+      sub(
+        'kill', -3, ADMIN, 'Closes connections.', clientKill,
+        '<ip:port | <[ID client-id] | [TYPE <NORMAL | MASTER | SLAVE | REPLICA | PUBSUB>] | [USER username] | [ADDR ip:port] | [LADDR ip:port] | [SKIPME <YES | NO>] | [MAXAGE maxage]> ...>',
+        '2.4.0', 'O(N) where N is the number of client connections',
+      ),
+      sub('no-evict', 3, ADMIN, 'Exempts the connection from client eviction.', onOff('noEvict'), '<ON | OFF>', '7.0.0'),
+      sub('no-touch', 3, BASE, "Keeps the connection's commands from changing access times.", onOff('noTouch'), '<ON | OFF>', '7.2.0'),
+      sub('help', 2, ['loading', 'stale'], 'Shows what CLIENT can do.', clientHelp, undefined, '5.0.0'),
+    ],
+  },
+];

@@ -4,16 +4,27 @@
  */
 import type { CommandSpec, CoordOp } from './spec';
 import { buildReply, bulkReply, errorReply, okReply, simpleReply } from './coord-context';
-import { ERR_DB_INDEX, ERR_NOT_INTEGER } from '../resp/errors';
+import { ERR_DB_INDEX, ERR_NOT_INTEGER, ERR_SYNTAX } from '../resp/errors';
+import { parseI64 } from '../../workers/args';
+import { REDIS_VERSION } from '../version';
+import { clientFlags, validClientName, errArg, ERR_CLIENT_NAME } from './client';
 
 const PONG = simpleReply('PONG');
+const RESET = simpleReply('RESET');
+
+const str = (b: Buffer): string => b.latin1Slice(0, b.length);
+
+const ERR_AUTH_NO_PASSWORD =
+  'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?';
+const ERR_WRONGPASS = 'WRONGPASS invalid username-password pair or user is disabled.';
+const ERR_NOPROTO = 'NOPROTO unsupported protocol version';
 
 const ping: CoordOp = (ctx, args) => {
   if (args.length > 2) return errorReply("ERR wrong number of arguments for 'ping' command");
-  return args.length === 2 ? bulkReply(args[1].latin1Slice(0, args[1].length), ctx.conn.proto) : PONG;
+  return args.length === 2 ? bulkReply(str(args[1]), ctx.conn.proto) : PONG;
 };
 
-const echo: CoordOp = (ctx, args) => bulkReply(args[1].latin1Slice(0, args[1].length), ctx.conn.proto);
+const echo: CoordOp = (ctx, args) => bulkReply(str(args[1]), ctx.conn.proto);
 
 const quit: CoordOp = (ctx) => {
   ctx.conn.closeAfterReplies('quit');
@@ -21,31 +32,111 @@ const quit: CoordOp = (ctx) => {
 };
 
 const select: CoordOp = (ctx, args) => {
-  const raw = args[1].latin1Slice(0, args[1].length);
-  if (!/^-?\d+$/.test(raw)) return errorReply(ERR_NOT_INTEGER);
-  const n = Number(raw);
-  if (n < 0 || n >= ctx.server.config.values.databases) return errorReply(ERR_DB_INDEX);
-  ctx.conn.db = n;
+  // Redis reads the index as a C int: strict 64-bit integer syntax, then the int range (its wording).
+  const n = parseI64(str(args[1]));
+  if (n === null) return errorReply(ERR_NOT_INTEGER);
+  if (n > 2147483647n || n < -2147483648n) return errorReply('ERR value is out of range, value must between -2147483648 and 2147483647');
+  if (n < 0n || n >= BigInt(ctx.server.config.values.databases)) return errorReply(ERR_DB_INDEX);
+  ctx.conn.db = Number(n);
   return okReply();
 };
 
+/**
+ * Without a configured password the default user accepts any password, and
+ * every other user name is unknown (the ACL of a fresh Redis).
+ */
+function checkAuth(user: string, _pass: string): boolean {
+  return user === 'default';
+}
+
+const auth: CoordOp = (_ctx, args) => {
+  if (args.length === 2) return errorReply(ERR_AUTH_NO_PASSWORD);
+  if (args.length > 3) return errorReply(ERR_SYNTAX);
+  return checkAuth(str(args[1]), str(args[2])) ? okReply() : errorReply(ERR_WRONGPASS);
+};
+
+const hello: CoordOp = (ctx, args) => {
+  let proto = ctx.conn.proto;
+  let i = 1;
+  if (args.length >= 2) {
+    const v = parseI64(str(args[1]));
+    if (v === null) return errorReply('ERR Protocol version is not an integer or out of range');
+    // RESP3 arrives with a later change; until then only version 2 is spoken.
+    if (v !== 2n) return errorReply(ERR_NOPROTO);
+    proto = 2;
+    i = 2;
+  }
+  let name: string | undefined;
+  for (; i < args.length; i++) {
+    const opt = str(args[i]);
+    const more = args.length - i - 1;
+    const lower = opt.toLowerCase();
+    if (lower === 'auth' && more >= 2) {
+      // Checked as soon as it is read, like Redis: an earlier bad SETNAME wins, a later one loses.
+      if (!checkAuth(str(args[i + 1]), str(args[i + 2]))) return errorReply(ERR_WRONGPASS);
+      i += 2;
+    } else if (lower === 'setname' && more >= 1) {
+      name = str(args[i + 1]);
+      if (!validClientName(name)) return errorReply(ERR_CLIENT_NAME);
+      i += 1;
+    } else {
+      return errorReply(`ERR Syntax error in HELLO option '${errArg(opt)}'`);
+    }
+  }
+  if (name !== undefined) ctx.conn.name = name;
+  ctx.conn.proto = proto;
+  return buildReply(ctx, (w) => {
+    w.map(7);
+    w.bulk('server');
+    w.bulk('redis');
+    w.bulk('version');
+    w.bulk(REDIS_VERSION);
+    w.bulk('proto');
+    w.integer(proto);
+    w.bulk('id');
+    w.integer(ctx.conn.id);
+    w.bulk('mode');
+    w.bulk('standalone');
+    w.bulk('role');
+    w.bulk('master');
+    w.bulk('modules');
+    w.array(0);
+  });
+};
+
+/** RESET: back to a fresh connection's state (db 0, RESP2, no name). */
+const reset: CoordOp = (ctx) => {
+  const c = ctx.conn;
+  c.db = 0;
+  c.proto = 2;
+  c.name = '';
+  clientFlags.delete(c);
+  return RESET;
+};
+
+const conn = (
+  name: string,
+  arity: number,
+  flags: CommandSpec['flags'],
+  summary: string,
+  coord: CoordOp,
+  syntax?: string,
+  since = '1.0.0',
+): CommandSpec => ({
+  name, arity, flags, firstKey: 0, lastKey: 0, step: 0, group: 'connection', since, summary, complexity: 'O(1)', syntax, coord,
+});
+
 export const connectionCommands: CommandSpec[] = [
-  {
-    name: 'ping', arity: -1, flags: ['fast'], firstKey: 0, lastKey: 0, step: 0, group: 'connection', since: '1.0.0',
-    summary: 'Returns the server\'s liveliness response.', complexity: 'O(1)', syntax: '[message]', coord: ping,
-  },
-  {
-    name: 'echo', arity: 2, flags: ['fast'], firstKey: 0, lastKey: 0, step: 0, group: 'connection', since: '1.0.0',
-    summary: 'Returns the given string.', complexity: 'O(1)', syntax: 'message', coord: echo,
-  },
-  {
-    name: 'quit', arity: -1, flags: ['allow_busy', 'noscript', 'loading', 'stale', 'fast', 'no_auth'], firstKey: 0, lastKey: 0, step: 0,
-    group: 'connection', since: '1.0.0', summary: 'Closes the connection.', complexity: 'O(1)', coord: quit,
-  },
-  {
-    name: 'select', arity: 2, flags: ['loading', 'stale', 'fast'], firstKey: 0, lastKey: 0, step: 0, group: 'connection', since: '1.0.0',
-    summary: 'Changes the selected database.', complexity: 'O(1)', syntax: 'index', coord: select,
-  },
+  conn('ping', -1, ['fast'], "Returns the server's liveliness response.", ping, '[message]'),
+  conn('echo', 2, ['fast', 'loading', 'stale'], 'Returns the given string.', echo, 'message'),
+  conn('quit', -1, ['allow_busy', 'noscript', 'loading', 'stale', 'fast', 'no_auth'], 'Closes the connection.', quit),
+  conn('select', 2, ['loading', 'stale', 'fast'], 'Changes the selected database.', select, 'index'),
+  conn('auth', -2, ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'], 'Authenticates the connection.', auth, '[username] password'),
+  conn(
+    'hello', -1, ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'], 'Handshakes with the server: protocol version, credentials, name.',
+    hello, '[protover [AUTH username password] [SETNAME clientname]]', '6.0.0',
+  ),
+  conn('reset', 1, ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'], "Resets the connection's state.", reset, undefined, '6.2.0'),
 ];
 
 export { buildReply };

@@ -1,6 +1,417 @@
 /**
- * COMMAND and its subcommands, read from the command table.
+ * COMMAND and its subcommands, read from the command table. COMMAND INFO's
+ * ACL categories and key specs are derived from each row's group, flags and
+ * key positions; COMMAND DOCS's argument tree from its syntax string.
  */
-import type { CommandSpec } from './spec';
+import type { CommandFlag, CommandSpec, CoordOp } from './spec';
+import type { ReplyWriter } from '../resp/reply-writer';
+import { buildReply, errorReply, integerReply } from './coord-context';
+import { commandTable, keyPositions, type TableEntry } from './table';
+import { parseSyntax, type DocArg } from './syntax';
+import { ERR_SYNTAX } from '../resp/errors';
+import { globMatch } from '../../workers/glob';
 
-export const introspectionCommands: CommandSpec[] = [];
+/** Redis's order of command flags in COMMAND INFO. */
+const FLAG_ORDER: readonly string[] = [
+  'write', 'readonly', 'denyoom', 'module', 'admin', 'pubsub', 'noscript', 'blocking', 'loading', 'stale', 'skip_monitor',
+  'skip_slowlog', 'asking', 'fast', 'no_auth', 'may_replicate', 'sentinel', 'only_sentinel', 'no_mandatory_keys', 'protected',
+  'no_async_loading', 'no_multi', 'movablekeys', 'allow_busy',
+];
+
+/** ACL categories in Redis's bit order (the order COMMAND INFO lists them). */
+const CATEGORY_ORDER = [
+  'keyspace', 'read', 'write', 'set', 'sortedset', 'list', 'hash', 'string', 'bitmap', 'hyperloglog', 'geo', 'stream', 'pubsub',
+  'admin', 'fast', 'slow', 'blocking', 'dangerous', 'connection', 'transaction', 'scripting',
+] as const;
+type Category = (typeof CATEGORY_ORDER)[number];
+
+const GROUP_CATEGORY: Partial<Record<CommandSpec['group'], Category>> = {
+  generic: 'keyspace',
+  string: 'string',
+  list: 'list',
+  set: 'set',
+  'sorted-set': 'sortedset',
+  hash: 'hash',
+  pubsub: 'pubsub',
+  transactions: 'transaction',
+  connection: 'connection',
+  scripting: 'scripting',
+  hyperloglog: 'hyperloglog',
+  geo: 'geo',
+  stream: 'stream',
+  bitmap: 'bitmap',
+};
+
+/** Commands Redis marks @dangerous without being admin commands. */
+const DANGEROUS = new Set(['flushdb', 'flushall', 'keys', 'info', 'sort', 'sort_ro', 'migrate', 'restore', 'restore-asking', 'swapdb', 'debug']);
+
+/** Server-group commands that Redis files under @keyspace (the generic group is @keyspace as a whole). */
+const KEYSPACE_SERVER = new Set(['dbsize', 'flushdb', 'flushall', 'swapdb']);
+
+/** COMMAND lives in the server group but Redis puts it in @connection. */
+const isConnectionCategory = (e: TableEntry): boolean => e.spec.group === 'connection' || e.fullName === 'command' || e.fullName.startsWith('command|');
+
+function isContainer(e: TableEntry): boolean {
+  return e.subcommands !== undefined;
+}
+
+export function aclCategories(e: TableEntry): Category[] {
+  if (isContainer(e) && e.spec.coord === undefined) return ['slow'];
+  const spec = e.spec;
+  const cats = new Set<Category>();
+  const flags = new Set<CommandFlag>(spec.flags);
+  const g = GROUP_CATEGORY[spec.group];
+  if (g !== undefined) cats.add(g);
+  if (isConnectionCategory(e)) cats.add('connection');
+  if (KEYSPACE_SERVER.has(e.fullName)) cats.add('keyspace');
+  if (flags.has('readonly')) cats.add('read');
+  if (flags.has('write')) cats.add('write');
+  if (flags.has('admin')) {
+    cats.add('admin');
+    cats.add('dangerous');
+  }
+  if (DANGEROUS.has(e.fullName)) cats.add('dangerous');
+  if (flags.has('pubsub')) cats.add('pubsub');
+  if (flags.has('blocking')) cats.add('blocking');
+  cats.add(flags.has('fast') ? 'fast' : 'slow');
+  return CATEGORY_ORDER.filter((c) => cats.has(c));
+}
+
+function commandFlags(spec: CommandSpec): string[] {
+  const set = new Set<string>(spec.flags);
+  if (spec.getKeys) set.add('movablekeys');
+  return FLAG_ORDER.filter((f) => set.has(f));
+}
+
+/** One key spec: where the keys begin and how to find the rest. */
+interface KeySpec {
+  flags: string[];
+  index: number;
+  /** Range find_keys, or undefined for "unknown" (keys found by a function). */
+  range?: { lastkey: number; keystep: number };
+}
+
+function keyAccessFlags(spec: CommandSpec): string[] {
+  if (spec.flags.includes('readonly')) return ['RO', 'access'];
+  if (spec.flags.includes('write')) return ['RW', 'update'];
+  return ['RW', 'access'];
+}
+
+/** Counts the top-level, single key arguments of a syntax (`key`, `source`, `destination`). */
+function fixedKeyArgs(args: readonly DocArg[]): number | null {
+  let n = 0;
+  for (const a of args) {
+    if (a.type !== 'key') continue;
+    if (a.flags.length > 0) return null;
+    n++;
+  }
+  return n;
+}
+
+/**
+ * Key specs from the legacy positions: one per fixed key when the syntax lists
+ * that many separate keys (RENAME's key and newkey), else one range.
+ */
+export function keySpecs(spec: CommandSpec): KeySpec[] {
+  if (spec.firstKey <= 0 && !spec.getKeys) return [];
+  const flags = keyAccessFlags(spec);
+  if (spec.getKeys) return [{ flags, index: Math.max(1, spec.firstKey) }];
+  if (spec.lastKey >= 0) {
+    const count = Math.floor((spec.lastKey - spec.firstKey) / spec.step) + 1;
+    const fixed = count > 1 ? fixedKeyArgs(parseSyntax(spec.syntax)) : null;
+    if (fixed === count) {
+      return Array.from({ length: count }, (_, i) => ({ flags, index: spec.firstKey + i * spec.step, range: { lastkey: 0, keystep: 1 } }));
+    }
+  }
+  const lastkey = spec.lastKey < 0 ? spec.lastKey : spec.lastKey - spec.firstKey;
+  return [{ flags, index: spec.firstKey, range: { lastkey, keystep: spec.step } }];
+}
+
+function writeKeySpec(w: ReplyWriter, ks: KeySpec): void {
+  w.map(3);
+  w.bulk('flags');
+  w.set(ks.flags.length);
+  for (const f of ks.flags) w.simple(f);
+  w.bulk('begin_search');
+  w.map(2);
+  w.bulk('type');
+  w.bulk('index');
+  w.bulk('spec');
+  w.map(1);
+  w.bulk('index');
+  w.integer(ks.index);
+  w.bulk('find_keys');
+  w.map(2);
+  w.bulk('type');
+  if (ks.range === undefined) {
+    w.bulk('unknown');
+    w.bulk('spec');
+    w.map(0);
+    return;
+  }
+  w.bulk('range');
+  w.bulk('spec');
+  w.map(3);
+  w.bulk('lastkey');
+  w.integer(ks.range.lastkey);
+  w.bulk('keystep');
+  w.integer(ks.range.keystep);
+  w.bulk('limit');
+  w.integer(0);
+}
+
+function writeInfo(w: ReplyWriter, e: TableEntry): void {
+  const spec = e.spec;
+  w.array(10);
+  w.bulk(e.fullName);
+  w.integer(spec.arity);
+  const flags = commandFlags(spec);
+  w.set(flags.length);
+  for (const f of flags) w.simple(f);
+  w.integer(spec.firstKey);
+  w.integer(spec.lastKey);
+  w.integer(spec.step);
+  const cats = aclCategories(e);
+  w.set(cats.length);
+  for (const c of cats) w.simple(`@${c}`);
+  w.set(0); // tips
+  const specs = keySpecs(spec);
+  w.array(specs.length);
+  for (const ks of specs) writeKeySpec(w, ks);
+  const subs = e.subcommands ? [...e.subcommands.values()] : [];
+  w.array(subs.length);
+  for (const s of subs) writeInfo(w, s);
+}
+
+/** Finds a command or `container|sub` by its full name. */
+function lookupFull(name: string): TableEntry | undefined {
+  const bar = name.indexOf('|');
+  if (bar === -1) return commandTable.lookup(name);
+  const parent = commandTable.lookup(name.slice(0, bar));
+  return parent?.subcommands?.get(name.slice(bar + 1).toLowerCase());
+}
+
+function topLevel(): TableEntry[] {
+  return [...commandTable.entries.values()];
+}
+
+const str = (b: Buffer): string => b.latin1Slice(0, b.length);
+
+const command: CoordOp = (ctx) =>
+  buildReply(ctx, (w) => {
+    const all = topLevel();
+    w.array(all.length);
+    for (const e of all) writeInfo(w, e);
+  });
+
+const commandCount: CoordOp = () => integerReply(commandTable.entries.size);
+
+const commandInfo: CoordOp = (ctx, args) =>
+  buildReply(ctx, (w) => {
+    const entries = args.length === 2 ? topLevel() : args.slice(2).map((a) => lookupFull(str(a)));
+    w.array(entries.length);
+    for (const e of entries) {
+      if (e === undefined) w.nullArray();
+      else writeInfo(w, e);
+    }
+  });
+
+function writeDocArg(w: ReplyWriter, a: DocArg): void {
+  let n = 2;
+  if (a.keySpecIndex !== undefined) n++;
+  if (a.token !== undefined) n++;
+  if (a.flags.length > 0) n++;
+  if (a.args !== undefined) n++;
+  w.map(n);
+  w.bulk('name');
+  w.bulk(a.name);
+  w.bulk('type');
+  w.bulk(a.type);
+  if (a.keySpecIndex !== undefined) {
+    w.bulk('key_spec_index');
+    w.integer(a.keySpecIndex);
+  }
+  if (a.token !== undefined) {
+    w.bulk('token');
+    w.bulk(a.token);
+  }
+  if (a.flags.length > 0) {
+    w.bulk('flags');
+    w.set(a.flags.length);
+    for (const f of a.flags) w.simple(f);
+  }
+  if (a.args !== undefined) {
+    w.bulk('arguments');
+    w.array(a.args.length);
+    for (const sub of a.args) writeDocArg(w, sub);
+  }
+}
+
+/** COMMAND DOCS arguments of a row, with key arguments pointing at their key spec. */
+export function docArgs(spec: CommandSpec): DocArg[] {
+  const specs = keySpecs(spec);
+  return parseSyntax(spec.syntax, (nth) => (specs.length > 1 ? Math.min(nth, specs.length - 1) : 0));
+}
+
+function writeDoc(w: ReplyWriter, e: TableEntry): void {
+  const spec = e.spec;
+  const args = isContainer(e) ? [] : docArgs(spec);
+  const subs = e.subcommands ? [...e.subcommands.values()] : [];
+  let n = 3;
+  if (spec.complexity !== undefined) n++;
+  if (args.length > 0) n++;
+  if (subs.length > 0) n++;
+  w.map(n);
+  w.bulk('summary');
+  w.bulk(spec.summary);
+  w.bulk('since');
+  w.bulk(spec.since);
+  w.bulk('group');
+  w.bulk(spec.group);
+  if (spec.complexity !== undefined) {
+    w.bulk('complexity');
+    w.bulk(spec.complexity);
+  }
+  if (args.length > 0) {
+    w.bulk('arguments');
+    w.array(args.length);
+    for (const a of args) writeDocArg(w, a);
+  }
+  if (subs.length > 0) {
+    w.bulk('subcommands');
+    w.map(subs.length);
+    for (const s of subs) {
+      w.bulk(s.fullName);
+      writeDoc(w, s);
+    }
+  }
+}
+
+const commandDocs: CoordOp = (ctx, args) =>
+  buildReply(ctx, (w) => {
+    const entries: TableEntry[] = [];
+    if (args.length === 2) entries.push(...topLevel());
+    else {
+      for (const a of args.slice(2)) {
+        const e = lookupFull(str(a));
+        if (e !== undefined) entries.push(e);
+      }
+    }
+    w.map(entries.length);
+    for (const e of entries) {
+      w.bulk(e.fullName);
+      writeDoc(w, e);
+    }
+  });
+
+const commandList: CoordOp = (ctx, args) => {
+  let filter: (e: TableEntry) => boolean = () => true;
+  if (args.length !== 2) {
+    if (args.length !== 5 || str(args[2]).toLowerCase() !== 'filterby') return errorReply(ERR_SYNTAX);
+    const kind = str(args[3]).toLowerCase();
+    const value = str(args[4]);
+    if (kind === 'module') filter = () => false;
+    else if (kind === 'aclcat') filter = (e) => aclCategories(e).includes(value.toLowerCase() as Category);
+    else if (kind === 'pattern') filter = (e) => globMatch(value, e.fullName, true);
+    else return errorReply(ERR_SYNTAX);
+  }
+  const names: string[] = [];
+  for (const e of commandTable.all()) if (filter(e)) names.push(e.fullName);
+  return buildReply(ctx, (w) => {
+    w.array(names.length);
+    for (const n of names) w.bulk(n);
+  });
+};
+
+/** Resolves the command of GETKEYS/GETKEYSANDFLAGS and its key positions, or an error text. */
+function getKeys(args: Buffer[]): { entry: TableEntry; positions: number[] } | string {
+  const cmdArgs = args.slice(2);
+  let entry = commandTable.lookup(str(cmdArgs[0]));
+  if (entry === undefined) return 'ERR Invalid command specified';
+  if (entry.subcommands !== undefined && cmdArgs.length >= 2) {
+    const sub = entry.subcommands.get(str(cmdArgs[1]).toLowerCase());
+    if (sub === undefined) return 'ERR Invalid command specified';
+    entry = sub;
+  }
+  const arity = entry.spec.arity;
+  if (arity >= 0 ? cmdArgs.length !== arity : cmdArgs.length < -arity) return 'ERR Invalid number of arguments specified for command';
+  const positions = keyPositions(entry.spec, cmdArgs);
+  if (positions.length === 0) return 'ERR The command has no key arguments';
+  return { entry, positions };
+}
+
+const commandGetkeys: CoordOp = (ctx, args) => {
+  const r = getKeys(args);
+  if (typeof r === 'string') return errorReply(r);
+  return buildReply(ctx, (w) => {
+    w.array(r.positions.length);
+    for (const p of r.positions) w.bulkBytes(args[2 + p]);
+  });
+};
+
+const commandGetkeysandflags: CoordOp = (ctx, args) => {
+  const r = getKeys(args);
+  if (typeof r === 'string') return errorReply(r);
+  const flags = keyAccessFlags(r.entry.spec);
+  return buildReply(ctx, (w) => {
+    w.array(r.positions.length);
+    for (const p of r.positions) {
+      w.array(2);
+      w.bulkBytes(args[2 + p]);
+      w.set(flags.length);
+      for (const f of flags) w.simple(f);
+    }
+  });
+};
+
+/** A HELP reply: the usage line, then the given lines, as status replies. */
+export function helpReply(container: string, lines: readonly string[]): Buffer {
+  const all = [`${container} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:`, ...lines, 'HELP', '    Print this help.'];
+  return Buffer.from(`*${all.length}\r\n${all.map((l) => `+${l}\r\n`).join('')}`, 'latin1');
+}
+
+const COMMAND_HELP = [
+  '(no subcommand)',
+  '    Return details about every command of the server.',
+  'COUNT',
+  '    Return the number of commands of the server.',
+  'LIST [FILTERBY (MODULE <module-name>|ACLCAT <category>|PATTERN <pattern>)]',
+  '    Return the names of the commands, optionally only those matching the filter.',
+  'INFO [<command-name> ...]',
+  '    Return details about the given commands (all when none is given).',
+  'DOCS [<command-name> ...]',
+  '    Return the documentation of the given commands (all when none is given).',
+  'GETKEYS <full-command>',
+  '    Return the key arguments of a full command.',
+  'GETKEYSANDFLAGS <full-command>',
+  '    Return the key arguments of a full command with their access flags.',
+];
+
+const commandHelp: CoordOp = () => helpReply('COMMAND', COMMAND_HELP);
+
+const sub = (
+  name: string,
+  arity: number,
+  summary: string,
+  coord: CoordOp,
+  syntax?: string,
+  complexity = 'O(N) where N is the number of commands to look up',
+): CommandSpec => ({
+  name, arity, flags: ['loading', 'stale'], firstKey: 0, lastKey: 0, step: 0, group: 'server', since: '7.0.0', summary, complexity, syntax, coord,
+});
+
+export const introspectionCommands: CommandSpec[] = [
+  {
+    name: 'command', arity: -1, flags: ['loading', 'stale'], firstKey: 0, lastKey: 0, step: 0, group: 'server', since: '2.8.13',
+    summary: 'Describes every command of the server.', complexity: 'O(N) where N is the total number of commands', coord: command,
+    subcommands: [
+      sub('count', 2, 'Returns how many commands the server has.', commandCount, undefined, 'O(1)'),
+      sub('info', -2, 'Describes the given commands, or all of them.', commandInfo, '[command-name [command-name ...]]'),
+      sub('docs', -2, 'Returns the documentation of the given commands, or all of them.', commandDocs, '[command-name [command-name ...]]'),
+      sub('list', -2, 'Lists command names, optionally filtered.', commandList, '[FILTERBY <MODULE module-name | ACLCAT category | PATTERN pattern>]', 'O(N) where N is the total number of commands'),
+      sub('getkeys', -4, 'Extracts the key names of a full command.', commandGetkeys, 'command [arg [arg ...]]', 'O(N) where N is the number of arguments to the command'),
+      sub('getkeysandflags', -4, 'Extracts the key names and their access flags of a full command.', commandGetkeysandflags, 'command [arg [arg ...]]', 'O(N) where N is the number of arguments to the command'),
+      sub('help', 2, 'Shows what COMMAND can do.', commandHelp, undefined, 'O(1)'),
+    ],
+  },
+];

@@ -1,6 +1,70 @@
 /**
- * Internal shard ops for server introspection (INFO keyspace/memory/stats).
+ * Internal shard ops for server introspection (INFO keyspace/memory/stats,
+ * CONFIG RESETSTAT). Never reachable by clients.
  */
-import type { CommandSpec } from '../../src/commands/spec';
+import { getHeapStatistics } from 'node:v8';
+import type { CommandSpec, ShardOpContext } from '../../src/commands/spec';
+import type { ReplyWriter } from '../../src/resp/reply-writer';
 
-export const serverInternalCommands: CommandSpec[] = [];
+/** What one shard reports for INFO (sent as JSON: INFO is not a hot path). */
+export interface ShardInfo {
+  shard: number;
+  commands: number;
+  batches: number;
+  busyMicros: number;
+  expiredKeys: number;
+  /** This thread's V8 heap (each worker thread has its own isolate). */
+  heapUsed: number;
+  heapTotal: number;
+  /** [db index, keys, keys with a TTL, sum of sampled remaining TTLs (ms), sampled count]. */
+  dbs: [number, number, number, number, number][];
+}
+
+/** avg_ttl is an estimate in Redis too; sampling keeps INFO O(dbs), not O(keys). */
+const TTL_SAMPLE = 256;
+
+function opInfo(ctx: ShardOpContext, _args: string[], w: ReplyWriter): void {
+  const s = ctx.shard;
+  const heap = getHeapStatistics();
+  const dbs: ShardInfo['dbs'] = [];
+  s.dbs.forEach((db, i) => {
+    if (db === undefined || db.size === 0) return;
+    let sum = 0;
+    let n = 0;
+    for (const at of db.expires.values()) {
+      if (n >= TTL_SAMPLE) break;
+      if (at > ctx.now) {
+        sum += at - ctx.now;
+        n++;
+      }
+    }
+    dbs.push([i, db.size, db.expires.size, sum, n]);
+  });
+  const info: ShardInfo = {
+    shard: s.id,
+    commands: s.stats.commands,
+    batches: s.stats.batches,
+    busyMicros: s.stats.busyMicros,
+    expiredKeys: s.totalExpired(),
+    heapUsed: heap.used_heap_size,
+    heapTotal: heap.total_heap_size,
+    dbs,
+  };
+  w.bulk(JSON.stringify(info));
+}
+
+function opResetstat(ctx: ShardOpContext, _args: string[], w: ReplyWriter): void {
+  const s = ctx.shard;
+  s.stats.commands = 0;
+  s.stats.batches = 0;
+  s.stats.busyMicros = 0;
+  s.stats.expiredKeys = 0;
+  for (const db of s.dbs) if (db) db.expiredCount = 0;
+  w.ok();
+}
+
+const internal = (name: string, op: CommandSpec['op']): CommandSpec => ({
+  name, arity: -1, flags: [], firstKey: 0, lastKey: 0, step: 0, group: 'server', since: '0.0.0', summary: '', internal: true, op,
+});
+
+export const serverInternalCommands: CommandSpec[] = [internal('__info', opInfo), internal('__resetstat', opResetstat)];

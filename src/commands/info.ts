@@ -1,0 +1,344 @@
+/**
+ * INFO: the sections Redis 7 has, with the field names clients parse
+ * (redis_version, maxmemory_policy, used_memory, ...), plus Shardis's own
+ * `tasks` section. Fields Shardis cannot measure are left out rather than
+ * invented; fields that describe machinery Shardis does not have
+ * (persistence, replication) report its true idle state.
+ */
+import os from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { Server } from '../server';
+import type { ShardInfo } from '../../workers/families/server-internal';
+import { commandTable } from './table';
+import { REDIS_VERSION, VERSION } from '../version';
+
+/** Sections in output order; `default` and `all` pick from these. */
+const SECTIONS = [
+  'server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'modules', 'commandstats', 'errorstats', 'cluster',
+  'keyspace', 'tasks',
+] as const;
+type Section = (typeof SECTIONS)[number];
+const DEFAULT: ReadonlySet<Section> = new Set(SECTIONS.filter((s) => s !== 'commandstats'));
+
+const TITLES: Record<Section, string> = {
+  server: 'Server', clients: 'Clients', memory: 'Memory', persistence: 'Persistence', stats: 'Stats', replication: 'Replication',
+  cpu: 'CPU', modules: 'Modules', commandstats: 'Commandstats', errorstats: 'Errorstats', cluster: 'Cluster', keyspace: 'Keyspace',
+  tasks: 'Tasks',
+};
+
+const RUN_ID = randomBytes(20).toString('hex');
+const REPL_ID = randomBytes(20).toString('hex');
+let peakMemory = 0;
+
+/** Which sections a list of INFO arguments asks for (case-insensitive, order-free, as in Redis). */
+export function selectSections(args: readonly string[]): Set<Section> {
+  if (args.length === 0) return new Set(DEFAULT);
+  const out = new Set<Section>();
+  for (const raw of args) {
+    const a = raw.toLowerCase();
+    if (a === 'default') for (const s of DEFAULT) out.add(s);
+    else if (a === 'all' || a === 'everything') for (const s of SECTIONS) out.add(s);
+    else if ((SECTIONS as readonly string[]).includes(a)) out.add(a as Section);
+  }
+  return out;
+}
+
+/** Bytes as Redis's bytesToHuman prints them (1.28M, 200B). */
+export function bytesToHuman(n: number): string {
+  const units = ['B', 'K', 'M', 'G', 'T', 'P'];
+  if (n < 1024) return `${n}B`;
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(2)}${units[i]}`;
+}
+
+/**
+ * instantaneous_ops_per_sec: like Redis, the mean rate over the last 16
+ * samples taken every 100 ms. The sampler starts with the first INFO and
+ * does not keep the process alive.
+ */
+class OpsSampler {
+  private readonly samples: number[] = [];
+  private lastTotal = -1;
+  private lastAt = 0;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly total: () => number) {}
+
+  rate(): number {
+    if (this.timer === null) {
+      this.lastTotal = this.total();
+      this.lastAt = performance.now();
+      this.timer = setInterval(() => this.sample(), 100);
+      this.timer.unref();
+    }
+    if (this.samples.length === 0) return 0;
+    return Math.round(this.samples.reduce((a, b) => a + b, 0) / this.samples.length);
+  }
+
+  private sample(): void {
+    const now = performance.now();
+    const total = this.total();
+    const dt = (now - this.lastAt) / 1000;
+    if (dt > 0) this.samples.push((total - this.lastTotal) / dt);
+    if (this.samples.length > 16) this.samples.shift();
+    this.lastTotal = total;
+    this.lastAt = now;
+  }
+}
+
+let sampler: OpsSampler | null = null;
+
+function opsPerSec(server: Server): number {
+  sampler ??= new OpsSampler(() => server.stats.totalCommands);
+  return sampler.rate();
+}
+
+type Lines = [string, string | number][];
+
+function serverSection(server: Server): Lines {
+  const uptime = Math.floor((Date.now() - server.stats.startedAt) / 1000);
+  const hz = server.config.get('hz') as string;
+  return [
+    ['redis_version', REDIS_VERSION],
+    ['redis_git_sha1', '00000000'],
+    ['redis_git_dirty', 0],
+    ['redis_build_id', '0'],
+    ['redis_mode', 'standalone'],
+    ['os', `${os.type()} ${os.release()} ${os.machine()}`],
+    ['arch_bits', process.arch.includes('64') ? 64 : 32],
+    ['monotonic_clock', 'POSIX clock_gettime'],
+    ['multiplexing_api', process.platform === 'linux' ? 'epoll' : process.platform === 'win32' ? 'iocp' : 'kqueue'],
+    ['process_id', process.pid],
+    ['process_supervised', 'no'],
+    ['run_id', RUN_ID],
+    ['tcp_port', server.port],
+    ['server_time_usec', Date.now() * 1000],
+    ['uptime_in_seconds', uptime],
+    ['uptime_in_days', Math.floor(uptime / 86400)],
+    ['hz', hz],
+    ['configured_hz', hz],
+    ['lru_clock', Math.floor(Date.now() / 1000) & ((1 << 24) - 1)],
+    ['executable', process.execPath],
+    ['config_file', ''],
+    ['io_threads_active', 0],
+    ['shardis_version', VERSION],
+    ['node_version', process.version],
+    ['shard_workers', server.shards.workers],
+    ['shards', server.shards.count],
+  ];
+}
+
+function clientsSection(server: Server): Lines {
+  let maxIn = 0;
+  let maxOut = 0;
+  for (const c of server.connections.values()) {
+    maxIn = Math.max(maxIn, c.queryBufferBytes);
+    maxOut = Math.max(maxOut, c.pendingOutputBytes);
+  }
+  return [
+    ['connected_clients', server.connections.size],
+    ['cluster_connections', 0],
+    ['maxclients', server.config.values.maxclients],
+    ['client_recent_max_input_buffer', maxIn],
+    ['client_recent_max_output_buffer', maxOut],
+    ['blocked_clients', 0],
+    ['tracking_clients', 0],
+    ['clients_in_timeout_table', 0],
+  ];
+}
+
+/** Heap bytes: the main thread's plus every shard thread's (one isolate each); inline shards share the main heap. */
+function usedMemory(server: Server, shards: readonly ShardInfo[]): number {
+  let n = process.memoryUsage().heapUsed;
+  if (server.shards.workers > 0) for (const s of shards) n += s.heapUsed;
+  return n;
+}
+
+function memorySection(server: Server, shards: readonly ShardInfo[]): Lines {
+  const used = usedMemory(server, shards);
+  const rss = process.memoryUsage().rss;
+  peakMemory = Math.max(peakMemory, used);
+  const maxmemory = server.config.getNumber('maxmemory');
+  const total = os.totalmem();
+  return [
+    ['used_memory', used],
+    ['used_memory_human', bytesToHuman(used)],
+    ['used_memory_rss', rss],
+    ['used_memory_rss_human', bytesToHuman(rss)],
+    ['used_memory_peak', peakMemory],
+    ['used_memory_peak_human', bytesToHuman(peakMemory)],
+    ['used_memory_peak_perc', `${((used / peakMemory) * 100).toFixed(2)}%`],
+    ['total_system_memory', total],
+    ['total_system_memory_human', bytesToHuman(total)],
+    ['used_memory_lua', 0],
+    ['used_memory_scripts', 0],
+    ['number_of_cached_scripts', 0],
+    ['maxmemory', maxmemory],
+    ['maxmemory_human', bytesToHuman(maxmemory)],
+    ['maxmemory_policy', server.config.get('maxmemory-policy') as string],
+    ['mem_fragmentation_ratio', (rss / Math.max(1, used)).toFixed(2)],
+    ['mem_fragmentation_bytes', rss - used],
+    ['mem_allocator', 'v8'],
+    ['lazyfree_pending_objects', 0],
+  ];
+}
+
+function persistenceSection(server: Server): Lines {
+  return [
+    ['loading', 0],
+    ['async_loading', 0],
+    ['rdb_bgsave_in_progress', 0],
+    ['rdb_last_save_time', Math.floor(server.stats.startedAt / 1000)],
+    ['rdb_last_bgsave_status', 'ok'],
+    ['rdb_last_bgsave_time_sec', -1],
+    ['rdb_current_bgsave_time_sec', -1],
+    ['rdb_saves', 0],
+    ['aof_enabled', 0],
+    ['aof_rewrite_in_progress', 0],
+    ['aof_rewrite_scheduled', 0],
+    ['aof_last_rewrite_time_sec', -1],
+    ['aof_current_rewrite_time_sec', -1],
+    ['aof_last_bgrewrite_status', 'ok'],
+    ['aof_last_write_status', 'ok'],
+  ];
+}
+
+function statsSection(server: Server, shards: readonly ShardInfo[]): Lines {
+  const st = server.stats;
+  let expired = 0;
+  for (const s of shards) expired += s.expiredKeys;
+  return [
+    ['total_connections_received', st.totalConnections],
+    ['total_commands_processed', st.totalCommands],
+    ['instantaneous_ops_per_sec', opsPerSec(server)],
+    ['total_net_input_bytes', st.netInputBytes],
+    ['total_net_output_bytes', st.netOutputBytes],
+    ['rejected_connections', st.rejectedConnections],
+    ['sync_full', 0],
+    ['sync_partial_ok', 0],
+    ['sync_partial_err', 0],
+    ['expired_keys', expired],
+    ['evicted_keys', 0],
+    ['evicted_clients', 0],
+    ['pubsub_channels', 0],
+    ['pubsub_patterns', 0],
+    ['pubsubshard_channels', 0],
+    ['total_forks', 0],
+    ['total_error_replies', st.totalErrorReplies],
+  ];
+}
+
+function replicationSection(): Lines {
+  return [
+    ['role', 'master'],
+    ['connected_slaves', 0],
+    ['master_failover_state', 'no-failover'],
+    ['master_replid', REPL_ID],
+    ['master_replid2', '0'.repeat(40)],
+    ['master_repl_offset', 0],
+    ['second_repl_offset', -1],
+    ['repl_backlog_active', 0],
+    ['repl_backlog_size', 1048576],
+    ['repl_backlog_first_byte_offset', 0],
+    ['repl_backlog_histlen', 0],
+  ];
+}
+
+function cpuSection(): Lines {
+  // process.cpuUsage covers every thread of the process, shards included.
+  const u = process.cpuUsage();
+  return [
+    ['used_cpu_sys', (u.system / 1e6).toFixed(6)],
+    ['used_cpu_user', (u.user / 1e6).toFixed(6)],
+    ['used_cpu_sys_children', '0.000000'],
+    ['used_cpu_user_children', '0.000000'],
+  ];
+}
+
+function commandstatsSection(): Lines {
+  const out: Lines = [];
+  for (const e of commandTable.all()) {
+    if (e.calls === 0 && e.rejectedCalls === 0 && e.failedCalls === 0) continue;
+    const perCall = e.calls === 0 ? 0 : e.usec / e.calls;
+    out.push([
+      `cmdstat_${e.fullName}`,
+      `calls=${e.calls},usec=${e.usec},usec_per_call=${perCall.toFixed(2)},rejected_calls=${e.rejectedCalls},failed_calls=${e.failedCalls}`,
+    ]);
+  }
+  return out;
+}
+
+function errorstatsSection(server: Server): Lines {
+  return [...server.stats.errorCodes].sort(([a], [b]) => (a < b ? -1 : 1)).map(([code, n]) => [`errorstat_${code}`, `count=${n}`]);
+}
+
+function keyspaceSection(server: Server, shards: readonly ShardInfo[]): Lines {
+  const byDb = new Map<number, { keys: number; expires: number; ttlSum: number; ttlN: number }>();
+  for (const s of shards) {
+    for (const [db, keys, expires, ttlSum, ttlN] of s.dbs) {
+      const d = byDb.get(db) ?? { keys: 0, expires: 0, ttlSum: 0, ttlN: 0 };
+      d.keys += keys;
+      d.expires += expires;
+      d.ttlSum += ttlSum;
+      d.ttlN += ttlN;
+      byDb.set(db, d);
+    }
+  }
+  return [...byDb.keys()]
+    .sort((a, b) => a - b)
+    .map((db) => {
+      const d = byDb.get(db) as { keys: number; expires: number; ttlSum: number; ttlN: number };
+      const avg = d.ttlN === 0 ? 0 : Math.round(d.ttlSum / d.ttlN);
+      return [`db${db}`, `keys=${d.keys},expires=${d.expires},avg_ttl=${avg}`];
+    });
+}
+
+function tasksSection(server: Server, shards: readonly ShardInfo[]): Lines {
+  const t = server.tasks;
+  let shardCommands = 0;
+  for (const s of shards) shardCommands += s.commands;
+  return [
+    ['read_tasks', t.readTasks],
+    ['write_tasks', t.writeTasks],
+    ['signal_listeners', t.signalListeners],
+    ['inflight_requests', server.shards.inflight()],
+    ['connections', server.connections.size],
+    ['shard_commands_processed', shardCommands],
+  ];
+}
+
+/** The INFO text for the chosen sections, given every shard's report. */
+export function buildInfo(server: Server, sections: ReadonlySet<Section>, shards: readonly ShardInfo[]): string {
+  const parts: string[] = [];
+  for (const s of SECTIONS) {
+    if (!sections.has(s)) continue;
+    let lines: Lines;
+    switch (s) {
+      case 'server': lines = serverSection(server); break;
+      case 'clients': lines = clientsSection(server); break;
+      case 'memory': lines = memorySection(server, shards); break;
+      case 'persistence': lines = persistenceSection(server); break;
+      case 'stats': lines = statsSection(server, shards); break;
+      case 'replication': lines = replicationSection(); break;
+      case 'cpu': lines = cpuSection(); break;
+      case 'modules': lines = []; break;
+      case 'commandstats': lines = commandstatsSection(); break;
+      case 'errorstats': lines = errorstatsSection(server); break;
+      case 'cluster': lines = [['cluster_enabled', 0]]; break;
+      case 'keyspace': lines = keyspaceSection(server, shards); break;
+      case 'tasks': lines = tasksSection(server, shards); break;
+    }
+    parts.push(`# ${TITLES[s]}\r\n${lines.map(([k, v]) => `${k}:${v}\r\n`).join('')}`);
+  }
+  return parts.join('\r\n');
+}
+
+/** Whether the chosen sections need the shards' reports. */
+export function needsShards(sections: ReadonlySet<Section>): boolean {
+  return sections.has('memory') || sections.has('stats') || sections.has('keyspace') || sections.has('tasks');
+}
