@@ -115,6 +115,7 @@ export class Dispatcher {
     args: Buffer[],
   ): Promise<void> | undefined {
     const ctx: CoordContext = { conn, server: this.server, spec: entry.spec };
+    const started = performance.now();
     let result: Buffer | Promise<Buffer>;
     try {
       result = op(ctx, args);
@@ -122,13 +123,21 @@ export class Dispatcher {
       result = errorReply(coordError(err));
     }
     if (!(result instanceof Promise)) {
+      countCoordCall(entry, started, result);
       conn.reply(result);
       return undefined;
     }
     const slot = conn.reserve();
     return result.then(
-      (buf) => conn.fill(slot, buf),
-      (err: unknown) => conn.fill(slot, errorReply(coordError(err))),
+      (buf) => {
+        countCoordCall(entry, started, buf);
+        conn.fill(slot, buf);
+      },
+      (err: unknown) => {
+        const buf = errorReply(coordError(err));
+        countCoordCall(entry, started, buf);
+        conn.fill(slot, buf);
+      },
     );
   }
 
@@ -183,6 +192,12 @@ export class Dispatcher {
       }
     });
   }
+}
+
+/** Time and outcome of a coordinator command for INFO commandstats (multi-step ones include their waits). */
+function countCoordCall(entry: TableEntry, started: number, reply: Buffer): void {
+  entry.usec += (performance.now() - started) * 1000;
+  if (reply.length > 0 && reply[0] === 45 /* '-' */) entry.failedCalls++;
 }
 
 function coordError(err: unknown): string {

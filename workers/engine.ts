@@ -31,7 +31,7 @@ export class ShardEngine {
   private expiryTimer: NodeJS.Timeout | null = null;
 
   constructor(shardId: number, shardCount: number, settings: ShardSettings) {
-    this.state = new ShardState(shardId, shardCount, settings);
+    this.state = new ShardState(shardId, shardCount, settings, OPS.length);
     this.ctx = new OpContext(this.state);
   }
 
@@ -66,6 +66,7 @@ export class ShardEngine {
     const w = this.w;
     const ctx = this.ctx;
     const state = this.state;
+    const opStats = state.opStats;
     ctx.now = Date.now();
     state.tick(ctx.now);
     w.reset();
@@ -96,12 +97,16 @@ export class ShardEngine {
       w.ensure(4);
       const lenAt = w.len;
       w.len += 4;
+      const t0 = performance.now();
       try {
         entry.op(ctx, args, w);
       } catch (err) {
         w.len = lenAt + 4;
         w.error(err instanceof ReplyError ? err.message : `ERR internal error: ${(err as Error).message}`);
       }
+      opStats.micros[opIndex] += (performance.now() - t0) * 1000;
+      // An error reply from a command that ran is a failed call (INFO commandstats).
+      if (w.buf[lenAt + 4] === 45 /* '-' */) opStats.failed[opIndex]++;
       w.buf.writeUInt32LE(w.len - lenAt - 4, lenAt);
     }
     state.stats.commands += count;

@@ -34,13 +34,21 @@ export class ShardState {
     this.nowSeconds = Math.floor(nowMs / 1000);
   }
   stats = { commands: 0, batches: 0, expiredKeys: 0, busyMicros: 0 };
+  /** Per shard-op (by op index) time spent and failed calls, for INFO commandstats. */
+  opStats: { micros: Float64Array; failed: Float64Array };
 
   constructor(
     readonly id: number,
     readonly shardCount: number,
     readonly settings: ShardSettings,
+    readonly opCount = 0,
   ) {
     this.dbs = new Array(settings.databases).fill(undefined);
+    this.opStats = { micros: new Float64Array(opCount), failed: new Float64Array(opCount) };
+  }
+
+  resetOpStats(): void {
+    this.opStats = { micros: new Float64Array(this.opCount), failed: new Float64Array(this.opCount) };
   }
 
   db(index: number): Db {

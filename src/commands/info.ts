@@ -260,14 +260,26 @@ function cpuSection(): Lines {
   ];
 }
 
-function commandstatsSection(): Lines {
+function commandstatsSection(shards: readonly ShardInfo[]): Lines {
+  // Calls and rejections are counted where commands are dispatched (main
+  // thread); time and failures of shard-local commands where they run.
+  const shardUsec = new Map<number, number>();
+  const shardFailed = new Map<number, number>();
+  for (const s of shards) {
+    for (const [op, usec, failed] of s.ops) {
+      shardUsec.set(op, (shardUsec.get(op) ?? 0) + usec);
+      shardFailed.set(op, (shardFailed.get(op) ?? 0) + failed);
+    }
+  }
   const out: Lines = [];
   for (const e of commandTable.all()) {
     if (e.calls === 0 && e.rejectedCalls === 0 && e.failedCalls === 0) continue;
-    const perCall = e.calls === 0 ? 0 : e.usec / e.calls;
+    const usec = Math.round(e.usec + (e.opIndex >= 0 ? shardUsec.get(e.opIndex) ?? 0 : 0));
+    const failed = e.failedCalls + (e.opIndex >= 0 ? shardFailed.get(e.opIndex) ?? 0 : 0);
+    const perCall = e.calls === 0 ? 0 : usec / e.calls;
     out.push([
       `cmdstat_${e.fullName}`,
-      `calls=${e.calls},usec=${e.usec},usec_per_call=${perCall.toFixed(2)},rejected_calls=${e.rejectedCalls},failed_calls=${e.failedCalls}`,
+      `calls=${e.calls},usec=${usec},usec_per_call=${perCall.toFixed(2)},rejected_calls=${e.rejectedCalls},failed_calls=${failed}`,
     ]);
   }
   return out;
@@ -327,7 +339,7 @@ export function buildInfo(server: Server, sections: ReadonlySet<Section>, shards
       case 'replication': lines = replicationSection(); break;
       case 'cpu': lines = cpuSection(); break;
       case 'modules': lines = []; break;
-      case 'commandstats': lines = commandstatsSection(); break;
+      case 'commandstats': lines = commandstatsSection(shards); break;
       case 'errorstats': lines = errorstatsSection(server); break;
       case 'cluster': lines = [['cluster_enabled', 0]]; break;
       case 'keyspace': lines = keyspaceSection(server, shards); break;
@@ -340,5 +352,5 @@ export function buildInfo(server: Server, sections: ReadonlySet<Section>, shards
 
 /** Whether the chosen sections need the shards' reports. */
 export function needsShards(sections: ReadonlySet<Section>): boolean {
-  return sections.has('memory') || sections.has('stats') || sections.has('keyspace') || sections.has('tasks');
+  return ['memory', 'stats', 'keyspace', 'tasks', 'commandstats'].some((s) => sections.has(s as Section));
 }

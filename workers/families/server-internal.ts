@@ -18,6 +18,8 @@ export interface ShardInfo {
   heapTotal: number;
   /** [db index, keys, keys with a TTL, sum of sampled remaining TTLs (ms), sampled count]. */
   dbs: [number, number, number, number, number][];
+  /** [op index, microseconds spent, failed calls] for every op that ran. */
+  ops: [number, number, number][];
 }
 
 /** avg_ttl is an estimate in Redis too; sampling keeps INFO O(dbs), not O(keys). */
@@ -49,7 +51,12 @@ function opInfo(ctx: ShardOpContext, _args: string[], w: ReplyWriter): void {
     heapUsed: heap.used_heap_size,
     heapTotal: heap.total_heap_size,
     dbs,
+    ops: [],
   };
+  const { micros, failed } = s.opStats;
+  for (let i = 0; i < micros.length; i++) {
+    if (micros[i] > 0 || failed[i] > 0) info.ops.push([i, Math.round(micros[i]), failed[i]]);
+  }
   w.bulk(JSON.stringify(info));
 }
 
@@ -60,6 +67,7 @@ function opResetstat(ctx: ShardOpContext, _args: string[], w: ReplyWriter): void
   s.stats.busyMicros = 0;
   s.stats.expiredKeys = 0;
   for (const db of s.dbs) if (db) db.expiredCount = 0;
+  s.resetOpStats();
   w.ok();
 }
 
