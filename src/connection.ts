@@ -50,6 +50,8 @@ export class Connection implements ReplySink {
   /** Bytes of ready replies taken by the writer but not yet flushed by the socket. */
   private wakeWriter: (() => void) | null = null;
   private wakeReader: (() => void) | null = null;
+  /** Ends the read task's wait for a multi-step command early when the connection aborts. */
+  private wakeBarrierWait: (() => void) | null = null;
   /** Set by QUIT or a protocol error: write what is queued, then close. */
   private closingGracefully = false;
   private readonly log: Logger;
@@ -164,7 +166,17 @@ export class Connection implements ReplySink {
           const args = this.framer.next();
           if (args === null) break;
           const barrier = this.server.dispatcher.dispatch(this, args);
-          if (barrier !== undefined) await barrier;
+          // A multi-step command may never finish (SHUTDOWN, a shard that died):
+          // the abort must still end this task.
+          // (Not Promise.race with a connection-long promise: every race would
+          // leave a reaction on it until the connection ends.)
+          if (barrier !== undefined) {
+            await new Promise<void>((resolve) => {
+              this.wakeBarrierWait = resolve;
+              void barrier.then(resolve);
+            });
+            this.wakeBarrierWait = null;
+          }
           if (this.closingGracefully || this.signal.aborted) return;
         }
         while (this.pendingOutputBytes > READ_PAUSE_OUTPUT_BYTES && !this.signal.aborted) {
@@ -284,6 +296,7 @@ export class Connection implements ReplySink {
     this.server.tasks.signalListeners--;
     this.socket.destroy();
     const ww = this.wakeWriter;
+    this.wakeBarrierWait?.();
     const wr = this.wakeReader;
     this.wakeWriter = null;
     this.wakeReader = null;

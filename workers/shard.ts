@@ -22,6 +22,12 @@ export type ShardControl =
   | { type: 'shutdown' }
   | { type: 'settings'; patch: Partial<ShardSettings> };
 
+/** The one non-batch message a shard sends: it has started. */
+export interface ShardReady {
+  type: 'ready';
+  shardId: number;
+}
+
 export interface ShardTaskResult {
   shardId: number;
   commands: number;
@@ -52,5 +58,9 @@ export default function runShard(task: ShardTask): Promise<ShardTaskResult> {
       }
     };
     port.on('message', onMessage);
+    // Tell the main thread this shard can take requests, so the server only
+    // announces itself ready once every shard is (no slow first command).
+    const ready: ShardReady = { type: 'ready', shardId: task.shardId };
+    port.postMessage(ready);
   });
 }

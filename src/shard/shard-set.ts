@@ -17,10 +17,11 @@ import { Piscina } from 'piscina';
 import type { Logger } from 'pino';
 import { ShardEngine } from '../../workers/engine';
 import type { ShardSettings } from '../../workers/shard-state';
-import type { ShardControl, ShardTask, ShardTaskResult } from '../../workers/shard';
+import type { ShardControl, ShardReady, ShardTask, ShardTaskResult } from '../../workers/shard';
 import { ShardClient, type ShardTransport } from './shard-client';
 import { keyHashSlot, slotToShard } from '../routing/slot';
 
+const SHARD_START_TIMEOUT_MS = 30_000;
 const SHARD_MODULE = path.join(__dirname, '..', '..', 'workers', 'shard.js');
 
 class InlineTransport implements ShardTransport {
@@ -107,6 +108,7 @@ export class ShardSet {
       // 'sync' freezes an idle worker's event loop (and so its expiry timers).
       atomics: 'disabled',
     });
+    const readiness: Promise<void>[] = [];
     for (let i = 0; i < shardCount; i++) {
       const client = set.clients[i];
       const { port1, port2 } = new MessageChannel();
@@ -118,8 +120,24 @@ export class ShardSet {
         },
         (err: Error) => set.failShard(i, err),
       );
-      port1.on('message', (ab: ArrayBuffer) => client.onReplies(ab));
+      const ready = new Promise<void>((resolve, reject) => {
+        port1.on('message', (msg: ArrayBuffer | ShardReady) => {
+          if (msg instanceof ArrayBuffer) client.onReplies(msg);
+          else if (msg.type === 'ready') resolve();
+        });
+        done.catch(reject);
+      });
+      readiness.push(ready);
       client.transport = new WorkerTransport(port1, done);
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`shards did not start within ${SHARD_START_TIMEOUT_MS} ms`)), SHARD_START_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([Promise.all(readiness), timeout]);
+    } finally {
+      clearTimeout(timer);
     }
     return set;
   }
