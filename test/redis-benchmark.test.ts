@@ -1,0 +1,38 @@
+/**
+ * redis-benchmark runs to completion with no errors against --workers 4, and
+ * what it wrote is really there afterwards. Throughput is not asserted here
+ * (benchmarks/ measures it as ratios against redis-server).
+ */
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { startShardis, REDIS_BENCHMARK } from './helpers/servers';
+import { RespClient } from './helpers/resp-client';
+
+const noBenchmark = REDIS_BENCHMARK ? false : 'redis-benchmark is not installed (apt-get install redis-tools); .ci/run installs it';
+
+t.test('redis-benchmark -t ping,set,get,incr,mset -P 16 against --workers 4', { skip: noBenchmark }, async (t) => {
+  const srv = await startShardis(t, { workers: 4 });
+  const n = 200000;
+  const r = spawnSync(REDIS_BENCHMARK as string, ['-p', String(srv.port), '-t', 'ping,set,get,incr,mset', '-P', '16', '-n', String(n), '-c', '50', '--csv'], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  t.equal(r.status, 0, `redis-benchmark exited 0 (stderr: ${r.stderr?.slice(0, 500)})`);
+  t.notMatch(r.stdout + r.stderr, /error|ERR/i, 'no error replies reported');
+  const tests = r.stdout
+    .split('\n')
+    .map((l) => /^"([^"]+)","([\d.]+)"/.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null);
+  t.same(
+    tests.map((m) => m[1]),
+    ['PING_INLINE', 'PING_MBULK', 'SET', 'GET', 'INCR', 'MSET (10 keys)'],
+    'every requested test ran',
+  );
+  for (const m of tests) t.ok(Number(m[2]) > 0, `${m[1]} reported a rate`);
+  const c = await RespClient.connect(srv.port);
+  t.teardown(() => c.close());
+  // INCR ran n times on one counter; SET/MSET wrote the benchmark's fixed keys.
+  t.equal(await c.call('GET', 'counter:__rand_int__'), String(n));
+  t.equal(await c.call('GET', 'key:__rand_int__'), 'VXK', 'the 3-byte payload redis-benchmark writes');
+  t.equal(await c.call('EXISTS', 'key:__rand_int__'), 1);
+});
