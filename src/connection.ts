@@ -84,9 +84,9 @@ export class Connection implements ReplySink {
   get pendingOutputBytes(): number {
     let n = this.socket.writableLength;
     for (let i = this.head; i < this.queue.length; i++) {
-      const d = this.queue[i].data;
-      if (d === null) break;
-      n += d.length;
+      const p = this.queue[i];
+      if (p.data === null) break;
+      n += p.end - p.start;
     }
     return n;
   }
@@ -116,20 +116,20 @@ export class Connection implements ReplySink {
   /** Queues a reply that is ready now. */
   reply(data: Buffer): void {
     const p = new PendingReply(this);
-    p.data = data;
+    p.setWhole(data);
     this.queue.push(p);
     this.deliver(p);
   }
 
   /** Fills a reserved position. */
   fill(p: PendingReply, data: Buffer): void {
-    p.data = data;
+    p.setWhole(data);
     this.deliver(p);
   }
 
   deliver(p: PendingReply): void {
     if (this.signal.aborted) return; // the connection is gone: drop the reply
-    if (p.data !== null && p.data.length > 0 && p.data[0] === 45 /* '-' */) this.server.stats.countError(p.data);
+    if (p.data !== null && p.end > p.start && p.data[p.start] === 45 /* '-' */) this.server.stats.countError(p.bytes());
     if (this.wakeWriter !== null && this.queue[this.head] === p) this.server.writeWakeups.schedule(this);
   }
 
@@ -211,24 +211,23 @@ export class Connection implements ReplySink {
     const q = this.queue;
     let i = this.head;
     if (i >= q.length || q[i].data === null) return null;
-    const first = q[i].data as Buffer;
-    if (first.length >= CONCAT_LIMIT || i + 1 >= q.length || q[i + 1].data === null) {
+    const first = q[i];
+    if (first.end - first.start >= CONCAT_LIMIT || i + 1 >= q.length || q[i + 1].data === null) {
       q[i] = undefined as unknown as PendingReply;
       this.advance(i + 1);
-      return first;
+      return first.bytes();
     }
     let total = 0;
     let end = i;
     while (end < q.length && q[end].data !== null && total < CONCAT_LIMIT) {
-      total += (q[end].data as Buffer).length;
+      total += q[end].end - q[end].start;
       end++;
     }
     const out = Buffer.allocUnsafe(total);
     let o = 0;
     for (; i < end; i++) {
-      const d = q[i].data as Buffer;
-      out.set(d, o);
-      o += d.length;
+      const p = q[i];
+      o += (p.data as Buffer).copy(out, o, p.start, p.end);
       q[i] = undefined as unknown as PendingReply;
     }
     this.advance(end);

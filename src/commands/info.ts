@@ -149,6 +149,10 @@ function clientsSection(server: Server): Lines {
     ['blocked_clients', 0],
     ['tracking_clients', 0],
     ['clients_in_timeout_table', 0],
+    // Shardis's own: every connection runs one read and one write task; these
+    // equal connected_clients unless a teardown is in progress (or leaked).
+    ['client_read_tasks', server.tasks.readTasks],
+    ['client_write_tasks', server.tasks.writeTasks],
   ];
 }
 

@@ -75,14 +75,17 @@ export class RequestBatchBuilder {
   }
 }
 
-/** Splits a reply batch into one Buffer view per reply (views of the received memory). */
-export function splitReplies(ab: ArrayBuffer, onReply: (reply: Buffer) => void): void {
+/**
+ * Walks a reply batch, handing each reply over as (buffer, start, end) so no
+ * Buffer view is allocated per reply; the bytes stay in the received memory.
+ */
+export function splitReplies(ab: ArrayBuffer, onReply: (buf: Buffer, start: number, end: number) => void): void {
   const buf = Buffer.from(ab);
   const count = buf.readUInt32LE(0);
   let o = 4;
   for (let i = 0; i < count; i++) {
     const n = buf.readUInt32LE(o);
-    onReply(buf.subarray(o + 4, o + 4 + n));
+    onReply(buf, o + 4, o + 4 + n);
     o += 4 + n;
   }
 }

@@ -11,10 +11,27 @@ export interface ReplySink {
   deliver(p: PendingReply): void;
 }
 
-/** One request's place in line. `data` is filled with the RESP reply bytes. */
+/**
+ * One request's place in line. Once the reply arrives, its RESP bytes are
+ * `data[start..end)` (a region of the shard's reply batch, or a whole buffer).
+ */
 export class PendingReply {
   data: Buffer | null = null;
+  start = 0;
+  end = 0;
   constructor(readonly sink: ReplySink) {}
+
+  /** The reply as one Buffer (allocates a view when it is a region). */
+  bytes(): Buffer {
+    const d = this.data as Buffer;
+    return this.start === 0 && this.end === d.length ? d : d.subarray(this.start, this.end);
+  }
+
+  setWhole(data: Buffer): void {
+    this.data = data;
+    this.start = 0;
+    this.end = data.length;
+  }
 }
 
 /** How a batch reaches the shard: a worker's MessagePort, or an engine called inline. */
@@ -26,7 +43,7 @@ export interface ShardTransport {
 class PromiseSink implements ReplySink {
   constructor(private readonly resolve: (b: Buffer) => void) {}
   deliver(p: PendingReply): void {
-    this.resolve(p.data as Buffer);
+    this.resolve(p.bytes());
   }
 }
 
@@ -67,12 +84,7 @@ export class ShardClient {
   }
 
   onReplies(batch: ArrayBuffer): void {
-    splitReplies(batch, (reply) => {
-      const p = this.queue[this.head];
-      this.queue[this.head++] = undefined as unknown as PendingReply; // let it be collected
-      p.data = reply;
-      p.sink.deliver(p);
-    });
+    splitReplies(batch, this.onReply);
     if (this.head === this.queue.length) {
       this.queue = [];
       this.head = 0;
@@ -82,11 +94,20 @@ export class ShardClient {
     }
   }
 
+  private readonly onReply = (buf: Buffer, start: number, end: number): void => {
+    const p = this.queue[this.head];
+    this.queue[this.head++] = undefined as unknown as PendingReply; // let it be collected
+    p.data = buf;
+    p.start = start;
+    p.end = end;
+    p.sink.deliver(p);
+  };
+
   /** Fails every request still waiting (the shard is gone). */
   failAll(reply: Buffer): void {
     while (this.head < this.queue.length) {
       const p = this.queue[this.head++];
-      p.data = reply;
+      p.setWhole(reply);
       p.sink.deliver(p);
     }
     this.queue = [];
