@@ -10,6 +10,18 @@ export interface TypedValue {
   encoding(): string;
   /** A deep copy (COPY). */
   clone(): TypedValue;
+  /**
+   * The contents as one latin1 string, for moving a value between shards
+   * (cross-shard RENAME/COPY/SMOVE/...). `registerValueType` names the function
+   * that reads it back. See workers/serial.ts for a length-prefixed format.
+   */
+  serialize(): string;
+  /** Number of elements (members, fields, entries): the type's LEN/CARD. */
+  size(): number;
+  /** An estimate of the bytes this value uses (MEMORY USAGE), sampling at most `samples` elements (0 = all). */
+  memoryUsage?(samples: number): number;
+  /** The elements SORT sorts (list order, set members, zset members by score); undefined if SORT refuses the type. */
+  sortElements?(): string[];
 }
 
 export type Value = string | TypedValue;
@@ -25,4 +37,25 @@ export function stringEncoding(s: string): string {
     if (n >= -(2n ** 63n) && n < 2n ** 63n) return 'int';
   }
   return s.length <= 44 ? 'embstr' : 'raw';
+}
+
+type Deserializer = (payload: string) => TypedValue;
+const deserializers = new Map<string, Deserializer>();
+
+/** Called by each data type's module so values of that type can be restored from `serialize()`. */
+export function registerValueType(type: TypedValue['type'], deserialize: Deserializer): void {
+  deserializers.set(type, deserialize);
+}
+
+/** A value as (type tag, payload) for moving it between shards. */
+export function dumpValue(v: Value): { tag: string; payload: string } {
+  if (typeof v === 'string') return { tag: 'string', payload: v };
+  return { tag: v.type, payload: v.serialize() };
+}
+
+/** Reads back what dumpValue produced; null for an unknown tag. */
+export function restoreValue(tag: string, payload: string): Value | null {
+  if (tag === 'string') return payload;
+  const d = deserializers.get(tag);
+  return d === undefined ? null : d(payload);
 }

@@ -5,7 +5,28 @@
 import type { CommandSpec } from '../../src/commands/spec';
 import { stringCommands } from './strings';
 import { keyCommands } from './keys';
+import { hashCommands } from './hashes';
+import { listCommands } from './lists';
+import { setCommands } from './sets';
+import { zsetCommands } from './zsets';
+import { bitmapCommands } from './bitmaps';
+import { hyperloglogCommands } from './hyperloglog';
+import { streamCommands } from './streams';
+import { sortCommands } from './sort';
 import { internalCommands } from './internal';
 import { serverInternalCommands } from './server-internal';
 
-export const shardFamilies: readonly CommandSpec[] = [...stringCommands, ...keyCommands, ...internalCommands, ...serverInternalCommands];
+export const shardFamilies: readonly CommandSpec[] = [
+  ...stringCommands,
+  ...keyCommands,
+  ...hashCommands,
+  ...listCommands,
+  ...setCommands,
+  ...zsetCommands,
+  ...bitmapCommands,
+  ...hyperloglogCommands,
+  ...streamCommands,
+  ...sortCommands,
+  ...internalCommands,
+  ...serverInternalCommands,
+];

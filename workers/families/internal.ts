@@ -7,7 +7,7 @@ import type { CommandSpec, ShardOpContext } from '../../src/commands/spec';
 import type { ReplyWriter } from '../../src/resp/reply-writer';
 import { ReplyError } from '../../src/resp/errors';
 import { globMatch } from '../glob';
-import { typeName, type Value } from '../value';
+import { dumpValue, restoreValue, typeName, type Value } from '../value';
 
 function opDbsize(ctx: ShardOpContext, _args: string[], w: ReplyWriter): void {
   w.integer(ctx.db.size);
@@ -73,20 +73,11 @@ function opSwapdb(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   w.ok();
 }
 
-/**
- * Value transfer between shards (cross-shard RENAME/COPY). A dumped value is
- * a type tag and a payload: `string` + the bytes today. Other data types get
- * their own tag and a serialized payload in dumpValue/restoreValue; until
- * then moving them between shards is refused rather than done wrong.
- */
-export function dumpValue(v: Value): { tag: string; payload: string } {
-  if (typeof v === 'string') return { tag: 'string', payload: v };
-  throw new ReplyError(`ERR moving a ${typeName(v)} value between shards is not supported yet; use a {hash tag} to keep both keys on one shard`);
-}
-
-export function restoreValue(tag: string, payload: string): Value {
-  if (tag === 'string') return payload;
-  throw new ReplyError(`ERR internal error: unknown dump tag ${tag}`);
+/** Restores a dumped value or fails loudly: a tag no module registered is a bug, not user input. */
+function restoreOrFail(tag: string, payload: string): Value {
+  const v = restoreValue(tag, payload);
+  if (v === null) throw new ReplyError(`ERR internal error: unknown dump tag ${tag}`);
+  return v;
 }
 
 /** __dump key: nil if absent, else [tag, payload, deadline ms or "", private-copy mark "1"/"0"]. */
@@ -118,7 +109,7 @@ function opRestore(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
     w.integer(0);
     return;
   }
-  const val = restoreValue(args[2], args[3]);
+  const val = restoreOrFail(args[2], args[3]);
   db.delete(key);
   db.set(key, val);
   if (args[4] !== '') db.setExpireExact(key, BigInt(args[4]));

@@ -1,0 +1,6 @@
+/**
+ * The hashes family (shard-local rows).
+ */
+import type { CommandSpec } from '../../src/commands/spec';
+
+export const hashCommands: CommandSpec[] = [];

@@ -1,0 +1,6 @@
+/**
+ * The hyperloglog family (shard-local rows).
+ */
+import type { CommandSpec } from '../../src/commands/spec';
+
+export const hyperloglogCommands: CommandSpec[] = [];

@@ -1,0 +1,6 @@
+/**
+ * The lists family (shard-local rows).
+ */
+import type { CommandSpec } from '../../src/commands/spec';
+
+export const listCommands: CommandSpec[] = [];

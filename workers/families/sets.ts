@@ -1,0 +1,6 @@
+/**
+ * The sets family (shard-local rows).
+ */
+import type { CommandSpec } from '../../src/commands/spec';
+
+export const setCommands: CommandSpec[] = [];

@@ -1,0 +1,6 @@
+/**
+ * The streams family (shard-local rows).
+ */
+import type { CommandSpec } from '../../src/commands/spec';
+
+export const streamCommands: CommandSpec[] = [];

@@ -1,0 +1,6 @@
+/**
+ * The zsets family (shard-local rows).
+ */
+import type { CommandSpec } from '../../src/commands/spec';
+
+export const zsetCommands: CommandSpec[] = [];
