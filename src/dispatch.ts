@@ -14,12 +14,16 @@ import { errorReply, integerReply, okReply, type CoordContext } from './commands
 import { errUnknownCommand, errUnknownSubcommand, errWrongArity } from './resp/errors';
 import { arrayElements, isError, readInteger } from './resp/reply-reader';
 import type { PendingReply } from './shard/shard-client';
+import { scratchCoordinator } from './commands/cross-shard/scratch';
+import type { CoordOp } from './commands/spec';
 
 function arityOk(arity: number, argc: number): boolean {
   return arity >= 0 ? argc === arity : argc >= -arity;
 }
 
 export class Dispatcher {
+  private readonly scratchOps = new Map<TableEntry, CoordOp>();
+
   constructor(private readonly server: Server) {}
 
   /** Resolves the row of a request, or replies with the error and returns undefined. */
@@ -104,8 +108,13 @@ export class Dispatcher {
       return undefined;
     }
     if (entry.crossShard !== undefined) return this.runCoordinator(conn, entry, entry.crossShard, args);
-    conn.reply(errorReply(`ERR '${entry.fullName}' with keys on different shards is not supported yet; use a {hash tag} to keep its keys together`));
-    return undefined;
+    // Everything else runs its own op on a scratch copy of its keys (cross-shard/scratch.ts).
+    let scratch = this.scratchOps.get(entry);
+    if (scratch === undefined) {
+      scratch = scratchCoordinator(entry);
+      this.scratchOps.set(entry, scratch);
+    }
+    return this.runCoordinator(conn, entry, scratch, args);
   }
 
   private runCoordinator(

@@ -1,0 +1,138 @@
+/**
+ * Shared benchmark plumbing: start redis-server and Shardis on free ports,
+ * stop them, and a tiny pipelining RESP client whose replies are parsed by
+ * redis-parser (a trusted stream: the servers under test).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import fs from 'node:fs';
+import readline from 'node:readline';
+import RedisParser from 'redis-parser';
+
+export const ROOT = path.resolve(__dirname, '..', '..', '..');
+
+export interface Target {
+  name: string;
+  port: number;
+  proc: ChildProcess;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export async function waitForPort(port: number): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1');
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => {
+        s.destroy();
+        resolve(false);
+      });
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`port ${port} never opened`);
+}
+
+export async function startRedis(): Promise<Target> {
+  const port = await freePort();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-redis-'));
+  const proc = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+  await waitForPort(port);
+  return { name: 'redis', port, proc };
+}
+
+export async function startShardis(workers: number): Promise<Target> {
+  const port = await freePort();
+  const main = path.join(ROOT, 'dist', 'src', 'main.js');
+  const proc = spawn(process.execPath, [main, '--port', String(port), '--workers', String(workers), '--log-level', 'warn'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  readline.createInterface({ input: proc.stdout as NodeJS.ReadableStream }).on('line', () => undefined);
+  await waitForPort(port);
+  return { name: `shardis(w=${workers})`, port, proc };
+}
+
+export async function stop(t: Target): Promise<void> {
+  if (t.proc.exitCode !== null || t.proc.signalCode !== null) return;
+  const done = new Promise((r) => t.proc.once('exit', r));
+  t.proc.kill('SIGTERM');
+  await done;
+}
+
+function encode(args: readonly (string | number)[]): string {
+  let out = `*${args.length}\r\n`;
+  for (const a of args) {
+    const s = String(a);
+    out += `$${Buffer.byteLength(s, 'latin1')}\r\n${s}\r\n`;
+  }
+  return out;
+}
+
+/** A pipelining client: `pipeline` sends many commands in one write and resolves with their replies. */
+export class BenchClient {
+  private readonly waiting: ((r: unknown) => void)[] = [];
+  private readonly parser: RedisParser;
+
+  private constructor(private readonly socket: net.Socket) {
+    this.parser = new RedisParser({
+      returnReply: (r: unknown) => this.waiting.shift()?.(r),
+      returnError: (e: Error) => this.waiting.shift()?.(e),
+      returnFatalError: (e: Error) => {
+        throw e;
+      },
+    });
+    socket.on('data', (d: Buffer) => this.parser.execute(d));
+  }
+
+  static connect(port: number): Promise<BenchClient> {
+    return new Promise((resolve, reject) => {
+      const s = net.connect(port, '127.0.0.1', () => {
+        s.setNoDelay(true);
+        resolve(new BenchClient(s));
+      });
+      s.once('error', reject);
+    });
+  }
+
+  pipeline(cmds: readonly (readonly (string | number)[])[]): Promise<unknown[]> {
+    const replies = cmds.map(() => new Promise<unknown>((resolve) => this.waiting.push(resolve)));
+    this.socket.write(cmds.map(encode).join(''), 'latin1');
+    return Promise.all(replies);
+  }
+
+  async call(...args: (string | number)[]): Promise<unknown> {
+    return (await this.pipeline([args]))[0];
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+/** A field `name:value` from INFO text. */
+export function infoField(info: string, name: string): number {
+  const m = new RegExp(`^${name}:(\\S+)`, 'm').exec(info);
+  return m ? Number(m[1]) : NaN;
+}

@@ -1,0 +1,131 @@
+/**
+ * The generic cross-shard executor: runs a shard-local command whose keys live
+ * on several shards, by running the command's own `op` on the main thread
+ * against a scratch copy of exactly those keys.
+ *
+ *   1. dump every key the command names (value, deadline) from its shard;
+ *   2. load them into a scratch database;
+ *   3. run the row's `op` there, the same function the shards run;
+ *   4. write back every key whose value or deadline changed (restore, or
+ *      delete when it is gone) to the shard that owns it.
+ *
+ * So a family only declares its key positions and its values' serialize();
+ * SINTERSTORE, SMOVE, LMOVE, ZUNIONSTORE, BITOP, PFMERGE ... across shards give
+ * exactly the result the op gives on one shard.
+ *
+ * What holds today: this is not isolated. Other clients can observe the
+ * command half applied (some shards written back, others not), and a write
+ * another client makes to one of these keys between steps 1 and 4 is
+ * overwritten by the write-back. Keys sharing a {hash tag} never come here.
+ * The caller's own pipeline is safe: dispatch holds its later commands until
+ * this finishes, and each shard runs requests in arrival order.
+ */
+import type { CoordOp } from '../spec';
+import type { CoordContext } from '../coord-context';
+import { commandTable, CommandTable, keyPositions, type TableEntry } from '../table';
+import { ReplyWriter } from '../../resp/reply-writer';
+import { ReplyError } from '../../resp/errors';
+import { arrayElements, isError } from '../../resp/reply-reader';
+import { ShardState } from '../../../workers/shard-state';
+import { dumpValue, restoreValue } from '../../../workers/value';
+
+interface Dumped {
+  tag: string;
+  payload: string;
+  deadline: string;
+  priv: string;
+}
+
+function bulkText(el: Buffer): string {
+  const eol = el.indexOf(13);
+  return el.latin1Slice(eol + 2, el.length - 2);
+}
+
+function replyErrorText(reply: Buffer): string {
+  return reply.latin1Slice(1, reply.length - 2);
+}
+
+async function dumpKey(ctx: CoordContext, key: string): Promise<Dumped | null> {
+  const shards = ctx.server.shards;
+  const s = shards.shardOfKey(Buffer.from(key, 'latin1'));
+  const reply = await shards.clients[s].request(CommandTable.internalOp('__dump'), ctx.conn.db, 2, ['', key], 1);
+  if (isError(reply)) throw new ReplyError(replyErrorText(reply));
+  const parts = arrayElements(reply);
+  if (parts === null || parts.length < 4) return null;
+  return { tag: bulkText(parts[0]), payload: bulkText(parts[1]), deadline: bulkText(parts[2]), priv: bulkText(parts[3]) };
+}
+
+async function writeBack(ctx: CoordContext, key: string, after: Dumped | null): Promise<void> {
+  const shards = ctx.server.shards;
+  const s = shards.shardOfKey(Buffer.from(key, 'latin1'));
+  const client = shards.clients[s];
+  const reply =
+    after === null
+      ? await client.request((commandTable.lookup('del') as TableEntry).opIndex, ctx.conn.db, 2, ['', key], 1)
+      : await client.request(
+          CommandTable.internalOp('__restore'),
+          ctx.conn.db,
+          2,
+          ['', key, after.tag, after.payload, after.deadline, 'replace', after.priv],
+          1,
+        );
+  if (isError(reply)) throw new ReplyError(replyErrorText(reply));
+}
+
+function sameDump(a: Dumped | null, b: Dumped | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.tag === b.tag && a.payload === b.payload && a.deadline === b.deadline;
+}
+
+/** Builds the coordinator that runs `entry`'s op on a scratch copy of its keys. */
+export function scratchCoordinator(entry: TableEntry): CoordOp {
+  return async (ctx, args) => {
+    const op = entry.spec.op;
+    if (op === undefined) throw new ReplyError(`ERR internal error: '${entry.fullName}' has no shard op`);
+    const keys = [...new Set(keyPositions(entry.spec, args).map((p) => args[p].latin1Slice(0, args[p].length)))];
+    const before = await Promise.all(keys.map((k) => dumpKey(ctx, k)));
+
+    // id -1: a scratch shard is no real shard, so shard-local checks (e.g. SORT's
+    // pattern keys must live on the sorted key's shard) refuse rather than read nothing.
+    const scratch = new ShardState(-1, ctx.server.shards.count, ctx.server.config.shardSettings());
+    const db = scratch.db(ctx.conn.db);
+    const now = Date.now();
+    scratch.tick(now);
+    keys.forEach((k, i) => {
+      const d = before[i];
+      if (d === null) return;
+      const v = restoreValue(d.tag, d.payload);
+      if (v === null) throw new ReplyError(`ERR internal error: unknown dump tag ${d.tag}`);
+      db.set(k, v);
+      if (d.deadline !== '') db.setExpireExact(k, BigInt(d.deadline));
+      if (d.priv === '1') db.markPrivate(k);
+    });
+
+    const strArgs = args.map((a) => a.latin1Slice(0, a.length));
+    strArgs[0] = entry.parent === undefined ? entry.spec.name : entry.parent.spec.name;
+    if (entry.parent !== undefined) strArgs[1] = entry.spec.name;
+    const w = new ReplyWriter(1024);
+    w.proto = ctx.conn.proto;
+    try {
+      op({ shard: scratch, db, dbIndex: ctx.conn.db, connId: ctx.conn.id, now }, strArgs, w);
+    } catch (err) {
+      if (!(err instanceof ReplyError)) throw err;
+      w.reset();
+      w.error(err.message);
+    }
+
+    const writes: Promise<void>[] = [];
+    keys.forEach((k, i) => {
+      const v = db.peek(k, now);
+      let after: Dumped | null = null;
+      if (v !== undefined) {
+        const { tag, payload } = dumpValue(v);
+        const at = db.getExpireExact(k);
+        after = { tag, payload, deadline: at === undefined ? '' : at.toString(), priv: db.isPrivate(k) ? '1' : '0' };
+      }
+      if (!sameDump(before[i], after)) writes.push(writeBack(ctx, k, after));
+    });
+    await Promise.all(writes);
+    return w.take();
+  };
+}
