@@ -1,6 +1,465 @@
 /**
- * The lists family (shard-local rows).
+ * List commands. Each `op*` function runs inside the shard that owns its keys
+ * (or, for LMOVE/RPOPLPUSH/LMPOP with keys on several shards, on a scratch copy
+ * of exactly those keys: see src/commands/cross-shard/scratch.ts), so an op
+ * touches only the keys at its declared positions.
+ *
+ * Argument checks follow Redis 7.0's order, which decides which error wins:
+ * e.g. LRANGE/LTRIM/LREM parse their numbers before looking at the key, while
+ * LINDEX/LSET look at the key first.
  */
-import type { CommandSpec } from '../../src/commands/spec';
+import type { CommandSpec, ShardOpContext } from '../../src/commands/spec';
+import type { ReplyWriter } from '../../src/resp/reply-writer';
+import { ERR_INDEX_OUT_OF_RANGE, ERR_NO_SUCH_KEY, ERR_SYNTAX, ReplyError, errWrongArity } from '../../src/resp/errors';
+import { intArg, isOpt, parseI64, parseSafeInt } from '../args';
+import { ListValue } from '../structures/list';
+import { deleteIfEmpty, getTyped } from './typed';
 
-export const listCommands: CommandSpec[] = [];
+export { ListValue };
+
+const ERR_POSITIVE = 'ERR value is out of range, must be positive';
+const ERR_RANK_ZERO =
+  "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list";
+const ERR_COUNT_NEGATIVE = "ERR COUNT can't be negative";
+const ERR_MAXLEN_NEGATIVE = "ERR MAXLEN can't be negative";
+const ERR_NUMKEYS = 'ERR numkeys should be greater than 0';
+const ERR_COUNT_POSITIVE = 'ERR count should be greater than 0';
+
+const MIN_I64 = -(2n ** 63n);
+
+type End = 'left' | 'right';
+
+function getList(ctx: ShardOpContext, key: string): ListValue | undefined {
+  return getTyped<ListValue>(ctx, key, 'list');
+}
+
+/** LEFT/RIGHT, case-insensitive, else a syntax error. */
+function endArg(s: string): End {
+  if (isOpt(s, 'left')) return 'left';
+  if (isOpt(s, 'right')) return 'right';
+  throw new ReplyError(ERR_SYNTAX);
+}
+
+/** Redis's getPositiveLong: not an integer or below zero both give `error`. */
+function nonNegativeArg(s: string, error: string): number {
+  const n = parseI64(s);
+  if (n === null || n < 0n) throw new ReplyError(error);
+  return n > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(n);
+}
+
+/** Redis's getRangeLong(1, LONG_MAX): anything else gives `error`. */
+function positiveArg(s: string, error: string): number {
+  const n = nonNegativeArg(s, error);
+  if (n === 0) throw new ReplyError(error);
+  return n;
+}
+
+// ---------------------------------------------------------------------------
+// Pushing
+
+/**
+ * The one place elements are added to a list (LPUSH/RPUSH/LPUSHX/RPUSHX,
+ * LMOVE/RPOPLPUSH's destination); creates the key when `list` is undefined.
+ * Blocked-client wake-ups (BLPOP, later) hook in here.
+ */
+function pushElements(
+  ctx: ShardOpContext,
+  key: string,
+  list: ListValue | undefined,
+  end: End,
+  elements: readonly string[],
+  from: number,
+): ListValue {
+  let target = list;
+  if (target === undefined) {
+    target = new ListValue(elements.length - from);
+    ctx.db.set(key, target);
+  }
+  if (end === 'left') for (let i = from; i < elements.length; i++) target.pushFront(elements[i]);
+  else for (let i = from; i < elements.length; i++) target.pushBack(elements[i]);
+  return target;
+}
+
+/** LPUSH/RPUSH key element [element ...] */
+function opPush(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  const list = getList(ctx, args[1]);
+  const l = pushElements(ctx, args[1], list, args[0] === 'lpush' ? 'left' : 'right', args, 2);
+  w.integer(l.length);
+}
+
+/** LPUSHX/RPUSHX key element [element ...]: only onto an existing list. */
+function opPushx(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  const list = getList(ctx, args[1]);
+  if (list === undefined) return w.integer(0);
+  pushElements(ctx, args[1], list, args[0] === 'lpushx' ? 'left' : 'right', args, 2);
+  w.integer(list.length);
+}
+
+// ---------------------------------------------------------------------------
+// Popping
+
+function popOne(list: ListValue, end: End): string {
+  return (end === 'left' ? list.popFront() : list.popBack()) as string;
+}
+
+/** LPOP/RPOP key [count] */
+function opPop(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  if (args.length > 3) throw new ReplyError(errWrongArity(args[0]));
+  const end: End = args[0] === 'lpop' ? 'left' : 'right';
+  const key = args[1];
+  const hasCount = args.length === 3;
+  const count = hasCount ? nonNegativeArg(args[2], ERR_POSITIVE) : 1;
+  const list = getList(ctx, key);
+  if (list === undefined) {
+    if (hasCount) w.nullArray();
+    else w.nullBulk();
+    return;
+  }
+  if (!hasCount) {
+    w.bulk(popOne(list, end));
+  } else {
+    // COUNT 0 on an existing list answers an empty array and changes nothing.
+    const n = Math.min(count, list.length);
+    w.array(n);
+    for (let i = 0; i < n; i++) w.bulk(popOne(list, end));
+  }
+  deleteIfEmpty(ctx, key, list);
+}
+
+/** LMPOP numkeys key [key ...] <LEFT | RIGHT> [COUNT count] */
+function opLmpop(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  const numkeys = positiveArg(args[1], ERR_NUMKEYS);
+  const whereIdx = 2 + numkeys;
+  if (whereIdx >= args.length) throw new ReplyError(ERR_SYNTAX);
+  const end = endArg(args[whereIdx]);
+  let count = -1;
+  for (let j = whereIdx + 1; j < args.length; j++) {
+    if (count === -1 && isOpt(args[j], 'count') && j + 1 < args.length) count = positiveArg(args[++j], ERR_COUNT_POSITIVE);
+    else throw new ReplyError(ERR_SYNTAX);
+  }
+  if (count === -1) count = 1;
+  for (let i = 2; i < whereIdx; i++) {
+    const key = args[i];
+    const list = getList(ctx, key);
+    if (list === undefined) continue;
+    const n = Math.min(count, list.length);
+    w.array(2);
+    w.bulk(key);
+    w.array(n);
+    for (let j = 0; j < n; j++) w.bulk(popOne(list, end));
+    deleteIfEmpty(ctx, key, list);
+    return;
+  }
+  w.nullArray();
+}
+
+/** Keys of LMPOP: the numkeys arguments after numkeys (none if numkeys is not valid). */
+function lmpopKeys(args: readonly Buffer[]): number[] {
+  if (args.length < 2) return [];
+  const n = parseSafeInt(args[1].latin1Slice(0, args[1].length));
+  // One argument after the keys (LEFT/RIGHT) is required; otherwise the op answers a syntax error.
+  if (n === null || n <= 0 || n > args.length - 3) return [];
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push(2 + i);
+  return out;
+}
+
+/**
+ * LMOVE source destination <LEFT | RIGHT> <LEFT | RIGHT>; RPOPLPUSH is LMOVE
+ * source destination RIGHT LEFT. With source == destination it rotates.
+ */
+function opLmove(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  let from: End = 'right';
+  let to: End = 'left';
+  if (args[0] === 'lmove') {
+    from = endArg(args[3]);
+    to = endArg(args[4]);
+  }
+  const src = args[1];
+  const dst = args[2];
+  const list = getList(ctx, src);
+  if (list === undefined) return w.nullBulk();
+  // The destination's type is checked before anything is popped.
+  const target = src === dst ? list : getList(ctx, dst);
+  const v = popOne(list, from);
+  pushElements(ctx, dst, target, to, [v], 0);
+  deleteIfEmpty(ctx, src, list);
+  w.bulk(v);
+}
+
+// ---------------------------------------------------------------------------
+// Reading
+
+function opLlen(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  const list = getList(ctx, args[1]);
+  w.integer(list === undefined ? 0 : list.length);
+}
+
+/** LRANGE key start stop: inclusive, negative from the end, clamped. */
+function opLrange(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  let start = intArg(args[2]);
+  let end = intArg(args[3]);
+  const list = getList(ctx, args[1]);
+  if (list === undefined) return w.array(0);
+  const len = list.length;
+  if (start < 0) start += len;
+  if (end < 0) end += len;
+  if (start < 0) start = 0;
+  if (start > end || start >= len) return w.array(0);
+  if (end >= len) end = len - 1;
+  writeRange(w, list, start, end);
+}
+
+/**
+ * Writes elements start..end as an array reply. Small elements are framed into
+ * one string and written with a single native write rather than two per element.
+ */
+function writeRange(w: ReplyWriter, list: ListValue, start: number, end: number): void {
+  let out = `*${end - start + 1}\r\n`;
+  for (let i = start; i <= end; i++) {
+    const e = list.at(i);
+    if (e.length > 1024) {
+      w.rawString(out);
+      w.bulk(e);
+      out = '';
+    } else {
+      out += `$${e.length}\r\n${e}\r\n`;
+      // Flushed in pieces: a whole large range as one string could pass V8's string size limit.
+      if (out.length > 65536) {
+        w.rawString(out);
+        out = '';
+      }
+    }
+  }
+  w.rawString(out);
+}
+
+/** Turns a possibly negative index into a position, or -1 when out of range. */
+function position(index: number, len: number): number {
+  const i = index < 0 ? index + len : index;
+  return i < 0 || i >= len ? -1 : i;
+}
+
+function opLindex(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  const list = getList(ctx, args[1]);
+  if (list === undefined) return w.nullBulk();
+  const i = position(intArg(args[2]), list.length);
+  if (i === -1) w.nullBulk();
+  else w.bulk(list.at(i));
+}
+
+/** LPOS key element [RANK rank] [COUNT num-matches] [MAXLEN len] */
+function opLpos(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  let rank = 1n;
+  let count = -1;
+  let maxlen = 0;
+  for (let j = 3; j < args.length; j++) {
+    const more = j + 1 < args.length;
+    if (isOpt(args[j], 'rank') && more) {
+      const r = parseI64(args[++j]);
+      if (r === null) throw new ReplyError('ERR value is not an integer or out of range');
+      if (r === 0n) throw new ReplyError(ERR_RANK_ZERO);
+      rank = r;
+    } else if (isOpt(args[j], 'count') && more) {
+      count = nonNegativeArg(args[++j], ERR_COUNT_NEGATIVE);
+    } else if (isOpt(args[j], 'maxlen') && more) {
+      maxlen = nonNegativeArg(args[++j], ERR_MAXLEN_NEGATIVE);
+    } else {
+      throw new ReplyError(ERR_SYNTAX);
+    }
+  }
+  const fromTail = rank < 0n;
+  // Redis negates the rank in 64-bit arithmetic: -(-2^63) stays -2^63, so every
+  // match qualifies and a COUNT never stops the scan early. Reproduced here.
+  const wraps = rank === MIN_I64;
+  const absRank = wraps ? 1 : Number(rank < 0n ? -rank : rank);
+  const list = getList(ctx, args[1]);
+  const wantArray = count !== -1;
+  if (list === undefined) {
+    if (wantArray) w.array(0);
+    else w.nullBulk();
+    return;
+  }
+  const element = args[2];
+  const len = list.length;
+  const limit = maxlen === 0 ? len : Math.min(maxlen, len);
+  const found: number[] = [];
+  let matches = 0;
+  for (let k = 0; k < limit; k++) {
+    const i = fromTail ? len - 1 - k : k;
+    if (list.at(i) !== element) continue;
+    matches++;
+    if (matches < absRank) continue;
+    found.push(i);
+    if (!wantArray) break;
+    if (count !== 0 && !wraps && matches - absRank + 1 >= count) break;
+  }
+  if (wantArray) {
+    w.array(found.length);
+    for (const i of found) w.integer(i);
+  } else if (found.length === 0) {
+    w.nullBulk();
+  } else {
+    w.integer(found[0]);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Changing in place
+
+function opLset(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  const list = getList(ctx, args[1]);
+  if (list === undefined) throw new ReplyError(ERR_NO_SUCH_KEY);
+  const i = position(intArg(args[2]), list.length);
+  if (i === -1) throw new ReplyError(ERR_INDEX_OUT_OF_RANGE);
+  list.setAt(i, args[3]);
+  w.ok();
+}
+
+/** LINSERT key <BEFORE | AFTER> pivot element: the new length, -1 without the pivot, 0 without the key. */
+function opLinsert(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  let after: boolean;
+  if (isOpt(args[2], 'after')) after = true;
+  else if (isOpt(args[2], 'before')) after = false;
+  else throw new ReplyError(ERR_SYNTAX);
+  const list = getList(ctx, args[1]);
+  if (list === undefined) return w.integer(0);
+  const i = list.indexOf(args[3]);
+  if (i === -1) return w.integer(-1);
+  list.insertAt(after ? i + 1 : i, args[4]);
+  w.integer(list.length);
+}
+
+/** LREM key count element */
+function opLrem(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  const count = intArg(args[2]);
+  const list = getList(ctx, args[1]);
+  if (list === undefined) return w.integer(0);
+  const removed = list.removeMatching(args[3], count);
+  deleteIfEmpty(ctx, args[1], list);
+  w.integer(removed);
+}
+
+/** LTRIM key start stop: keeps only that range (inclusive, negative from the end). */
+function opLtrim(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  let start = intArg(args[2]);
+  let end = intArg(args[3]);
+  const list = getList(ctx, args[1]);
+  if (list === undefined) return w.ok();
+  const len = list.length;
+  if (start < 0) start += len;
+  if (end < 0) end += len;
+  if (start < 0) start = 0;
+  let front: number;
+  let back: number;
+  if (start > end || start >= len) {
+    front = len;
+    back = 0;
+  } else {
+    if (end >= len) end = len - 1;
+    front = start;
+    back = len - end - 1;
+  }
+  list.trim(front, back);
+  deleteIfEmpty(ctx, args[1], list);
+  w.ok();
+}
+
+// ---------------------------------------------------------------------------
+
+const PUSH_COMPLEXITY = 'O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.';
+const POP_COMPLEXITY = 'O(N) where N is the number of elements returned';
+
+export const listCommands: CommandSpec[] = [
+  {
+    name: 'lpush', arity: -3, flags: ['write', 'denyoom', 'fast'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'list', since: '1.0.0', summary: 'Prepends one or more elements to a list, creating the list if needed.',
+    complexity: PUSH_COMPLEXITY, syntax: 'key element [element ...]', op: opPush,
+  },
+  {
+    name: 'rpush', arity: -3, flags: ['write', 'denyoom', 'fast'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'list', since: '1.0.0', summary: 'Appends one or more elements to a list, creating the list if needed.',
+    complexity: PUSH_COMPLEXITY, syntax: 'key element [element ...]', op: opPush,
+  },
+  {
+    name: 'lpushx', arity: -3, flags: ['write', 'denyoom', 'fast'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'list', since: '2.2.0', summary: 'Prepends elements to a list only if the list already exists.',
+    complexity: PUSH_COMPLEXITY, syntax: 'key element [element ...]', op: opPushx,
+  },
+  {
+    name: 'rpushx', arity: -3, flags: ['write', 'denyoom', 'fast'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'list', since: '2.2.0', summary: 'Appends elements to a list only if the list already exists.',
+    complexity: PUSH_COMPLEXITY, syntax: 'key element [element ...]', op: opPushx,
+  },
+  {
+    name: 'lpop', arity: -2, flags: ['write', 'fast'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'list', since: '1.0.0', summary: 'Removes and returns the first element(s) of a list; the key goes when the list is empty.',
+    complexity: POP_COMPLEXITY, syntax: 'key [count]', op: opPop,
+  },
+  {
+    name: 'rpop', arity: -2, flags: ['write', 'fast'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'list', since: '1.0.0', summary: 'Removes and returns the last element(s) of a list; the key goes when the list is empty.',
+    complexity: POP_COMPLEXITY, syntax: 'key [count]', op: opPop,
+  },
+  {
+    name: 'llen', arity: 2, flags: ['readonly', 'fast'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'list', since: '1.0.0', summary: 'Returns how many elements a list holds.',
+    complexity: 'O(1)', syntax: 'key', op: opLlen,
+  },
+  {
+    name: 'lrange', arity: 4, flags: ['readonly'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'list', since: '1.0.0', summary: 'Returns a range of elements of a list by index.',
+    complexity: 'O(S+N) where S is the start offset and N is the number of elements in the range.',
+    syntax: 'key start stop', op: opLrange,
+  },
+  {
+    name: 'lindex', arity: 3, flags: ['readonly'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'list', since: '1.0.0', summary: 'Returns the element at an index of a list.',
+    complexity: 'O(1)', syntax: 'key index', op: opLindex,
+  },
+  {
+    name: 'lset', arity: 4, flags: ['write', 'denyoom'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'list', since: '1.0.0', summary: 'Replaces the element at an index of a list.',
+    complexity: 'O(1)', syntax: 'key index element', op: opLset,
+  },
+  {
+    name: 'linsert', arity: 5, flags: ['write', 'denyoom'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'list', since: '2.2.0', summary: 'Inserts an element before or after the first occurrence of a pivot element.',
+    complexity: 'O(N) where N is the number of elements traversed before seeing the pivot.',
+    syntax: 'key <BEFORE | AFTER> pivot element', op: opLinsert,
+  },
+  {
+    name: 'lrem', arity: 4, flags: ['write'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'list', since: '1.0.0', summary: 'Removes occurrences of an element from a list, from the head or the tail.',
+    complexity: 'O(N+M) where N is the length of the list and M is the number of elements removed.',
+    syntax: 'key count element', op: opLrem,
+  },
+  {
+    name: 'ltrim', arity: 4, flags: ['write'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'list', since: '1.0.0', summary: 'Keeps only a range of elements of a list and drops the rest.',
+    complexity: 'O(N) where N is the number of elements to be removed by the operation.',
+    syntax: 'key start stop', op: opLtrim,
+  },
+  {
+    name: 'lpos', arity: -3, flags: ['readonly'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'list', since: '6.0.6', summary: 'Returns the index (or indexes) of matching elements in a list.',
+    complexity: 'O(N) where N is the number of elements in the list, for the average case.',
+    syntax: 'key element [RANK rank] [COUNT num-matches] [MAXLEN len]', op: opLpos,
+  },
+  {
+    name: 'lmove', arity: 5, flags: ['write', 'denyoom'], firstKey: 1, lastKey: 2, step: 1,
+    group: 'list', since: '6.2.0', summary: 'Pops an element from one end of a list and pushes it onto an end of another (or the same) list.',
+    complexity: 'O(1)', syntax: 'source destination <LEFT | RIGHT> <LEFT | RIGHT>', op: opLmove,
+  },
+  {
+    name: 'rpoplpush', arity: 3, flags: ['write', 'denyoom'], firstKey: 1, lastKey: 2, step: 1,
+    group: 'list', since: '1.2.0', summary: 'Pops the last element of a list and pushes it onto the head of another (deprecated: use LMOVE).',
+    complexity: 'O(1)', syntax: 'source destination', op: opLmove,
+  },
+  {
+    name: 'lmpop', arity: -4, flags: ['write'], firstKey: 0, lastKey: 0, step: 0,
+    group: 'list', since: '7.0.0', summary: 'Pops elements from the first non-empty list among several keys.',
+    complexity: 'O(N+M) where N is the number of provided keys and M is the number of elements returned.',
+    syntax: 'numkeys key [key ...] <LEFT | RIGHT> [COUNT count]', getKeys: lmpopKeys, op: opLmpop,
+  },
+];
