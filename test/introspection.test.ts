@@ -94,7 +94,10 @@ t.test('COMMAND INFO and DOCS agree with redis-server', { skip: noRedisServer },
   });
   const ours = (await a.call('COMMAND', 'LIST')) as string[];
   const theirs = new Set((await b.call('COMMAND', 'LIST')) as string[]);
-  const common = ours.filter((n) => theirs.has(n));
+  // Rows that deliberately follow a later Redis than the 7.0 reference:
+  // ZRANK/ZREVRANK take WITHSCORE (7.2), so their arity is -3, not 3.
+  const newer = new Set(['zrank', 'zrevrank']);
+  const common = ours.filter((n) => theirs.has(n) && !newer.has(n));
   t.ok(common.length >= 30, `${common.length} commands in common`);
   const infoA = (await a.call('COMMAND', 'INFO', ...common)) as Reply[][];
   const infoB = (await b.call('COMMAND', 'INFO', ...common)) as Reply[][];

@@ -181,22 +181,67 @@ export class ReplyWriter {
 }
 
 /**
- * Formats a double the way Redis 7 does in replies (`%.17g`, shortest form that
- * round-trips, `inf`/`-inf`). JS's shortest round-trip repr matches `%.17g`
- * after Redis strips it, except for exponent notation, which Redis writes as
- * `1.0000000000000001e+20`-style `%.17g` output.
+ * Formats a double the way Redis 7.0 does in replies: C's `%.17g` (17
+ * significant digits, trailing zeros dropped, exponent form below 1e-4 or from
+ * 1e17 up), `inf`/`-inf`/`nan`, `-0` kept. E.g. 0.1 -> 0.10000000000000001,
+ * 1e21 -> 1e+21, 1.5e-7 -> 1.4999999999999999e-07.
  */
 export function formatDouble(d: number): string {
   if (d === Infinity) return 'inf';
   if (d === -Infinity) return '-inf';
   if (Number.isNaN(d)) return 'nan';
-  if (Number.isInteger(d) && Math.abs(d) < 1e17) return d === 0 && Object.is(d, -0) ? '-0' : String(d);
-  const s = String(d);
+  if (d === 0) return Object.is(d, -0) ? '-0' : '0';
+  // Integers below 2^53 have at most 16 digits, which String prints exactly.
+  if (Number.isInteger(d) && Math.abs(d) <= 2 ** 53) return String(d);
+  const neg = d < 0;
+  const a = Math.abs(d);
+  let [digits, exp] = sigDigits17(a);
+  let out: string;
+  if (exp < -4 || exp >= 17) {
+    const frac = digits.slice(1).replace(/0+$/, '');
+    const e = Math.abs(exp);
+    out = `${digits[0]}${frac === '' ? '' : '.' + frac}e${exp < 0 ? '-' : '+'}${e < 10 ? '0' + e : e}`;
+  } else if (exp >= 0) {
+    const frac = digits.slice(exp + 1).replace(/0+$/, '');
+    out = digits.slice(0, exp + 1) + (frac === '' ? '' : '.' + frac);
+  } else {
+    digits = digits.replace(/0+$/, '');
+    out = '0.' + '0'.repeat(-exp - 1) + digits;
+  }
+  return neg ? '-' + out : out;
+}
+
+/**
+ * The 17 significant digits of a positive finite double and its decimal
+ * exponent, rounded as glibc does: from the exact binary value, ties to even.
+ * (toExponential rounds ties away from zero, so exact ties are redone.)
+ */
+function sigDigits17(a: number): [string, number] {
+  const s = a.toExponential(16);
   const e = s.indexOf('e');
-  if (e === -1) return s;
-  // %g writes exponents with a sign and at least two digits: 1e+21 -> 1e+21, 1e-7 -> 1e-07.
-  const mant = s.slice(0, e);
-  const sign = s[e + 1] === '-' ? '-' : '+';
-  const digits = s.slice(e + 1).replace(/^[+-]/, '');
-  return `${mant}e${sign}${digits.length < 2 ? '0' + digits : digits}`;
+  let digits = s[0] + s.slice(2, e);
+  let exp = Number(s.slice(e + 1));
+  const s18 = a.toExponential(17);
+  if (s18[s18.indexOf('e') - 1] === '5') {
+    // Possibly an exact tie at the 18th digit: look at the exact expansion.
+    const full = a.toExponential(99);
+    const fe = full.indexOf('e');
+    const fdigits = full[0] + full.slice(2, fe);
+    if (/^0*$/.test(fdigits.slice(18)) && fdigits[17] === '5') {
+      let kept = fdigits.slice(0, 17);
+      exp = Number(full.slice(fe + 1));
+      if ((kept.charCodeAt(16) - 48) % 2 === 1) {
+        // Round the odd last digit up to even, carrying.
+        const up = (BigInt(kept) + 1n).toString();
+        if (up.length > 17) {
+          kept = up.slice(0, 17);
+          exp++;
+        } else {
+          kept = up;
+        }
+      }
+      digits = kept;
+    }
+  }
+  return [digits, exp];
 }

@@ -1,6 +1,1099 @@
 /**
- * The zsets family (shard-local rows).
+ * Sorted set commands. Each `op*` runs inside the shard that owns its keys
+ * (or, for keys on several shards, on the main thread against a scratch copy
+ * of exactly the keys its row declares).
+ *
+ * Argument checks follow Redis 7.0's order, which decides which error wins:
+ * options and ranges are parsed before the key is looked up (so a bad range
+ * on a missing or wrong-typed key is a range error), numkeys commands check
+ * their inputs' types before parsing WEIGHTS/AGGREGATE.
  */
-import type { CommandSpec } from '../../src/commands/spec';
+import type { CommandSpec, ShardOpContext } from '../../src/commands/spec';
+import type { ReplyWriter } from '../../src/resp/reply-writer';
+import { ERR_INVALID_CURSOR, ERR_NOT_FLOAT, ERR_NOT_INTEGER, ERR_SYNTAX, ReplyError, WRONGTYPE, errWrongArity } from '../../src/resp/errors';
+import { intArg, isOpt, parseI64, parseSafeInt } from '../args';
+import { globMatch } from '../glob';
+import type { TypedValue } from '../value';
+import { getTyped } from './typed';
+import { ZSetValue } from '../structures/zset';
+import { formatDouble } from '../../src/resp/reply-writer';
+import {
+  lexGteMin,
+  lexLteMax,
+  scoreGteMin,
+  scoreLteMax,
+  type LexBound,
+  type LexRange,
+  type ScoreRange,
+  type SkipNode,
+} from '../structures/skiplist';
+import { listpackScoreText, parseScoreArg, parseScoreBound } from '../structures/zset-numbers';
 
-export const zsetCommands: CommandSpec[] = [];
+const ERR_NAN = 'ERR resulting score is not a number (NaN)';
+const ERR_XX_NX = 'ERR XX and NX options at the same time are not compatible';
+const ERR_GT_LT_NX = 'ERR GT, LT, and/or NX options at the same time are not compatible';
+const ERR_INCR_PAIR = 'ERR INCR option supports a single increment-element pair';
+const ERR_SCORE_RANGE = 'ERR min or max is not a float';
+const ERR_LEX_RANGE = 'ERR min or max not valid string range item';
+const ERR_LIMIT_RANK = 'ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX';
+const ERR_WITHSCORES_LEX = 'ERR syntax error, WITHSCORES not supported in combination with BYLEX';
+const ERR_POSITIVE = 'ERR value is out of range, must be positive';
+const ERR_NUMKEYS = 'ERR numkeys should be greater than 0';
+const ERR_COUNT = 'ERR count should be greater than 0';
+const ERR_WEIGHT = 'ERR weight value is not a float';
+const ERR_LIMIT_NEGATIVE = "ERR LIMIT can't be negative";
+const ERR_OUT_OF_RANGE = 'ERR value is out of range';
+const ERR_RANDMEMBER_RANGE = 'ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807';
+
+const MAX_I64 = 2n ** 63n - 1n;
+
+function getZset(ctx: ShardOpContext, key: string): ZSetValue | undefined {
+  return getTyped<ZSetValue>(ctx, key, 'zset');
+}
+
+/**
+ * Stores a freshly computed set at `key` as a store command does (Redis's
+ * setKey: replaces any value and TTL), or deletes the key when it is empty.
+ * Every path that creates a zset ends here or in zaddGeneric: the place for
+ * a future BZPOPMIN wake-up hook.
+ */
+function storeResult(ctx: ShardOpContext, key: string, z: ZSetValue): number {
+  if (z.size() === 0) {
+    ctx.db.delete(key);
+    return 0;
+  }
+  z.settleEncoding();
+  ctx.db.set(key, z);
+  ctx.db.persist(key);
+  return z.size();
+}
+
+function deleteIfEmpty(ctx: ShardOpContext, key: string, z: ZSetValue): void {
+  if (z.size() === 0) ctx.db.delete(key);
+}
+
+/** Redis's getLongFromObjectOrReply: a 64-bit integer (clamped to the safe range). */
+function longArg(s: string, error = ERR_NOT_INTEGER): number {
+  return intArg(s, error);
+}
+
+// ---------------------------------------------------------------------------
+// Ranges
+
+function parseScoreRange(minArg: string, maxArg: string): ScoreRange {
+  const min = parseScoreBound(minArg);
+  const max = parseScoreBound(maxArg);
+  if (min === null || max === null) throw new ReplyError(ERR_SCORE_RANGE);
+  return { min: min.value, minex: min.ex, max: max.value, maxex: max.ex };
+}
+
+/** One lex bound: `-`, `+` (C-string checks: a NUL may follow), `[x` or `(x`. */
+function parseLexBound(arg: string): LexBound | null {
+  if (arg.length === 0) return null;
+  const c = arg[0];
+  if (c === '+' || c === '-') {
+    if (arg.length > 1 && arg[1] !== '\0') return null;
+    return { inf: c === '+' ? 1 : -1, s: '', ex: true };
+  }
+  if (c === '[' || c === '(') return { inf: 0, s: arg.slice(1), ex: c === '(' };
+  return null;
+}
+
+function parseLexRange(minArg: string, maxArg: string): LexRange {
+  const min = parseLexBound(minArg);
+  const max = parseLexBound(maxArg);
+  if (min === null || max === null) throw new ReplyError(ERR_LEX_RANGE);
+  return { min, max };
+}
+
+/** Nodes at 0-based ranks start..end (Redis's index rules), forward or from the end. */
+function rangeByRank(z: ZSetValue, start: number, end: number, rev: boolean): SkipNode[] {
+  const len = z.size();
+  if (start < 0) start = len + start;
+  if (end < 0) end = len + end;
+  if (start < 0) start = 0;
+  if (start > end || start >= len) return [];
+  if (end >= len) end = len - 1;
+  const out: SkipNode[] = new Array<SkipNode>(end - start + 1);
+  let x = z.at(rev ? len - 1 - start : start);
+  for (let i = 0; x !== null && i < out.length; i++) {
+    out[i] = x;
+    x = rev ? x.backward : x.next[0];
+  }
+  return out;
+}
+
+/**
+ * Collects from `first` (the first node in range in walking order): skips
+ * `offset` nodes unchecked, then takes up to `limit` (negative = all) while
+ * `inRange` holds. A negative offset walks off the end, as in Redis.
+ */
+function collectRange(
+  z: ZSetValue,
+  first: SkipNode | null,
+  offset: number,
+  limit: number,
+  rev: boolean,
+  inRange: (x: SkipNode) => boolean,
+): SkipNode[] {
+  const out: SkipNode[] = [];
+  if (first === null || offset < 0) return out;
+  let x: SkipNode | null = first;
+  if (offset > 0) {
+    const r = z.zsl.rankOf(first) - 1 + (rev ? -offset : offset);
+    x = r < 0 || r >= z.size() ? null : z.at(r);
+  }
+  while (x !== null && limit !== 0) {
+    if (!inRange(x)) break;
+    out.push(x);
+    if (limit > 0) limit--;
+    x = rev ? x.backward : x.next[0];
+  }
+  return out;
+}
+
+function rangeByScore(z: ZSetValue, r: ScoreRange, offset: number, limit: number, rev: boolean): SkipNode[] {
+  // An offset past the end answers empty before any lookup (as Redis does).
+  if (offset > 0 && offset >= z.size()) return [];
+  const first = rev ? z.zsl.lastInScoreRange(r) : z.zsl.firstInScoreRange(r);
+  return collectRange(z, first, offset, limit, rev, rev ? (x) => scoreGteMin(x.score, r) : (x) => scoreLteMax(x.score, r));
+}
+
+function rangeByLex(z: ZSetValue, r: LexRange, offset: number, limit: number, rev: boolean): SkipNode[] {
+  const first = rev ? z.lastInLex(r) : z.firstInLex(r);
+  return collectRange(z, first, offset, limit, rev, rev ? (x) => lexGteMin(x.member, r) : (x) => lexLteMax(x.member, r));
+}
+
+/** Elements, optionally with scores: flat pairs in RESP2, [member, score] arrays in RESP3. */
+function replyElements(w: ReplyWriter, items: readonly { member: string; score: number }[], withScores: boolean): void {
+  if (!withScores) {
+    w.array(items.length);
+    for (const x of items) w.bulk(x.member);
+    return;
+  }
+  const nested = w.proto === 3;
+  w.array(nested ? items.length : items.length * 2);
+  for (const x of items) {
+    if (nested) w.array(2);
+    w.bulk(x.member);
+    w.double(x.score);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// ZADD / ZINCRBY
+
+/** ZADD key [NX|XX] [GT|LT] [CH] [INCR] score member ...; ZINCRBY key increment member. */
+function zaddGeneric(ctx: ShardOpContext, args: string[], w: ReplyWriter, incrCommand: boolean): void {
+  let nx = false;
+  let xx = false;
+  let gt = false;
+  let lt = false;
+  let ch = false;
+  let incr = incrCommand;
+  // ZINCRBY goes through the same flag loop in Redis (ZINCRBY k nx m is a syntax error).
+  let i = 2;
+  for (; i < args.length; i++) {
+    const a = args[i];
+    if (a.length > 4) break;
+    const l = a.toLowerCase();
+    if (l === 'nx') nx = true;
+    else if (l === 'xx') xx = true;
+    else if (l === 'ch') ch = true;
+    else if (l === 'incr') incr = true;
+    else if (l === 'gt') gt = true;
+    else if (l === 'lt') lt = true;
+    else break;
+  }
+  const elements = args.length - i;
+  if (elements === 0 || elements % 2 !== 0) throw new ReplyError(ERR_SYNTAX);
+  if (nx && xx) throw new ReplyError(ERR_XX_NX);
+  if ((gt && nx) || (lt && nx) || (gt && lt)) throw new ReplyError(ERR_GT_LT_NX);
+  if (incr && elements > 2) throw new ReplyError(ERR_INCR_PAIR);
+  const pairs = elements / 2;
+  const scores = new Array<number>(pairs);
+  for (let j = 0; j < pairs; j++) {
+    const d = parseScoreArg(args[i + 2 * j]);
+    if (d === null) throw new ReplyError(ERR_NOT_FLOAT);
+    scores[j] = d;
+  }
+  const key = args[1];
+  let z = getZset(ctx, key);
+  if (z === undefined) {
+    if (xx) {
+      if (incr) w.nullBulk();
+      else w.integer(0);
+      return;
+    }
+    z = new ZSetValue();
+    ctx.db.set(key, z);
+  }
+  let added = 0;
+  let updated = 0;
+  let processed = 0;
+  let last = 0;
+  for (let j = 0; j < pairs; j++) {
+    const member = args[i + 2 * j + 1];
+    let score = scores[j];
+    const node = z.nodes.get(member);
+    if (node !== undefined) {
+      if (nx) continue;
+      const cur = node.score;
+      if (incr) {
+        score += cur;
+        if (Number.isNaN(score)) throw new ReplyError(ERR_NAN);
+      }
+      if ((lt && score >= cur) || (gt && score <= cur)) continue;
+      last = score;
+      processed++;
+      if (score !== cur) {
+        z.update(node, score);
+        updated++;
+      }
+    } else if (!xx) {
+      z.insert(member, score);
+      last = score;
+      added++;
+      processed++;
+    }
+  }
+  if (incr) {
+    if (processed > 0) w.double(last);
+    else w.nullBulk();
+  } else {
+    w.integer(ch ? added + updated : added);
+  }
+}
+
+function opZadd(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  zaddGeneric(ctx, args, w, false);
+}
+
+function opZincrby(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  zaddGeneric(ctx, args, w, true);
+}
+
+// ---------------------------------------------------------------------------
+// Reads
+
+function opZscore(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  const s = getZset(ctx, args[1])?.score(args[2]);
+  if (s === undefined) w.nullBulk();
+  else w.double(s);
+}
+
+function opZmscore(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  const z = getZset(ctx, args[1]);
+  w.array(args.length - 2);
+  for (let i = 2; i < args.length; i++) {
+    const s = z?.score(args[i]);
+    if (s === undefined) w.nullBulk();
+    else w.double(s);
+  }
+}
+
+/** ZRANK/ZREVRANK key member [WITHSCORE] (WITHSCORE as in Redis 7.2). */
+function opZrank(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  if (args.length > 4) throw new ReplyError(errWrongArity(args[0]));
+  let withScore = false;
+  if (args.length === 4) {
+    if (!isOpt(args[3], 'withscore')) throw new ReplyError(ERR_SYNTAX);
+    withScore = true;
+  }
+  const none = (): void => (withScore ? w.nullArray() : w.nullBulk());
+  const z = getZset(ctx, args[1]);
+  if (z === undefined) return none();
+  const node = z.nodes.get(args[2]);
+  if (node === undefined) return none();
+  const rank = z.zsl.rankOf(node) - 1;
+  if (withScore) w.array(2);
+  w.integer(args[0] === 'zrevrank' ? z.size() - 1 - rank : rank);
+  if (withScore) w.double(node.score);
+}
+
+function opZcard(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  w.integer(getZset(ctx, args[1])?.size() ?? 0);
+}
+
+function opZcount(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  const r = parseScoreRange(args[2], args[3]);
+  const z = getZset(ctx, args[1]);
+  if (z === undefined) return w.integer(0);
+  const first = z.zsl.firstInScoreRange(r);
+  if (first === null) return w.integer(0);
+  const last = z.zsl.lastInScoreRange(r) as SkipNode;
+  w.integer(z.zsl.rankOf(last) - z.zsl.rankOf(first) + 1);
+}
+
+function opZlexcount(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  const r = parseLexRange(args[2], args[3]);
+  const z = getZset(ctx, args[1]);
+  if (z === undefined) return w.integer(0);
+  const first = z.firstInLex(r);
+  if (first === null) return w.integer(0);
+  if (z.listpack) {
+    // A listpack is counted by walking from the first match while under max.
+    let n = 0;
+    for (let x: SkipNode | null = first; x !== null && lexLteMax(x.member, r); x = x.next[0]) n++;
+    return w.integer(n);
+  }
+  const len = z.size();
+  let count = len - (z.zsl.rankOf(first) - 1);
+  const last = z.lastInLex(r);
+  if (last !== null) count -= len - z.zsl.rankOf(last);
+  w.integer(count);
+}
+
+// ---------------------------------------------------------------------------
+// ZRANGE family
+
+type RangeType = 'auto' | 'rank' | 'score' | 'lex';
+type Direction = 'auto' | 'fwd' | 'rev';
+
+/**
+ * Redis's zrangeGenericCommand: ZRANGE, ZRANGESTORE and the legacy
+ * ZRANGEBYSCORE/ZREVRANGE... forms. `at` is the index of the source key;
+ * with `store`, args[1] is the destination.
+ */
+function zrangeGeneric(ctx: ShardOpContext, args: string[], w: ReplyWriter, at: number, store: boolean, type: RangeType, dir: Direction): void {
+  let withScores = false;
+  let offset = 0;
+  let limit = -1;
+  for (let j = at + 3; j < args.length; j++) {
+    const left = args.length - j - 1;
+    const a = args[j];
+    if (!store && isOpt(a, 'withscores')) withScores = true;
+    else if (isOpt(a, 'limit') && left >= 2) {
+      offset = longArg(args[j + 1]);
+      limit = longArg(args[j + 2]);
+      j += 2;
+    } else if (dir === 'auto' && isOpt(a, 'rev')) dir = 'rev';
+    else if (type === 'auto' && isOpt(a, 'bylex')) type = 'lex';
+    else if (type === 'auto' && isOpt(a, 'byscore')) type = 'score';
+    else throw new ReplyError(ERR_SYNTAX);
+  }
+  const rev = dir === 'rev';
+  if (type === 'auto') type = 'rank';
+  if (limit !== -1 && type === 'rank') throw new ReplyError(ERR_LIMIT_RANK);
+  if (withScores && type === 'lex') throw new ReplyError(ERR_WITHSCORES_LEX);
+  // BYSCORE/BYLEX with REV take the range as max, min.
+  let minArg = args[at + 1];
+  let maxArg = args[at + 2];
+  if (rev && type !== 'rank') [minArg, maxArg] = [maxArg, minArg];
+  let start = 0;
+  let end = 0;
+  let scoreRange: ScoreRange | undefined;
+  let lexRange: LexRange | undefined;
+  if (type === 'rank') {
+    start = longArg(minArg);
+    end = longArg(maxArg);
+  } else if (type === 'score') {
+    scoreRange = parseScoreRange(minArg, maxArg);
+  } else {
+    lexRange = parseLexRange(minArg, maxArg);
+  }
+  const z = getZset(ctx, args[at]);
+  let nodes: SkipNode[] = [];
+  if (z !== undefined) {
+    if (type === 'rank') nodes = rangeByRank(z, start, end, rev);
+    else if (type === 'score') nodes = rangeByScore(z, scoreRange as ScoreRange, offset, limit, rev);
+    else nodes = rangeByLex(z, lexRange as LexRange, offset, limit, rev);
+  }
+  if (store) {
+    const dst = new ZSetValue();
+    dst.listpack = false;
+    for (const x of nodes) dst.insert(x.member, x.score);
+    return w.integer(storeResult(ctx, args[1], dst));
+  }
+  replyElements(w, nodes, withScores);
+}
+
+function opZrange(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  zrangeGeneric(ctx, args, w, 1, false, 'auto', 'auto');
+}
+
+function opZrangestore(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  zrangeGeneric(ctx, args, w, 2, true, 'auto', 'auto');
+}
+
+function opZrevrange(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  zrangeGeneric(ctx, args, w, 1, false, 'rank', 'rev');
+}
+
+function opZrangebyscore(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  zrangeGeneric(ctx, args, w, 1, false, 'score', 'fwd');
+}
+
+function opZrevrangebyscore(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  zrangeGeneric(ctx, args, w, 1, false, 'score', 'rev');
+}
+
+function opZrangebylex(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  zrangeGeneric(ctx, args, w, 1, false, 'lex', 'fwd');
+}
+
+function opZrevrangebylex(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  zrangeGeneric(ctx, args, w, 1, false, 'lex', 'rev');
+}
+
+// ---------------------------------------------------------------------------
+// Removal
+
+function opZrem(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  const key = args[1];
+  const z = getZset(ctx, key);
+  if (z === undefined) return w.integer(0);
+  let removed = 0;
+  for (let i = 2; i < args.length; i++) {
+    if (z.remove(args[i])) removed++;
+    if (z.size() === 0) break;
+  }
+  deleteIfEmpty(ctx, key, z);
+  w.integer(removed);
+}
+
+/** Removes a run of nodes starting at `first`, while `inRange` holds. */
+function removeRun(z: ZSetValue, first: SkipNode | null, inRange: (x: SkipNode) => boolean, max = Infinity): number {
+  let n = 0;
+  let x = first;
+  while (x !== null && n < max && inRange(x)) {
+    const next: SkipNode | null = x.next[0];
+    z.removeNode(x);
+    n++;
+    x = next;
+  }
+  return n;
+}
+
+function opZremrangebyrank(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  let start = longArg(args[2]);
+  let end = longArg(args[3]);
+  const key = args[1];
+  const z = getZset(ctx, key);
+  if (z === undefined) return w.integer(0);
+  const len = z.size();
+  if (start < 0) start = len + start;
+  if (end < 0) end = len + end;
+  if (start < 0) start = 0;
+  if (start > end || start >= len) return w.integer(0);
+  if (end >= len) end = len - 1;
+  const n = removeRun(z, z.at(start), () => true, end - start + 1);
+  deleteIfEmpty(ctx, key, z);
+  w.integer(n);
+}
+
+function opZremrangebyscore(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  const r = parseScoreRange(args[2], args[3]);
+  const key = args[1];
+  const z = getZset(ctx, key);
+  if (z === undefined) return w.integer(0);
+  const n = removeRun(z, z.zsl.firstInScoreRange(r), (x) => scoreLteMax(x.score, r));
+  deleteIfEmpty(ctx, key, z);
+  w.integer(n);
+}
+
+function opZremrangebylex(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  const r = parseLexRange(args[2], args[3]);
+  const key = args[1];
+  const z = getZset(ctx, key);
+  if (z === undefined) return w.integer(0);
+  const n = removeRun(z, z.firstInLex(r), (x) => lexLteMax(x.member, r));
+  deleteIfEmpty(ctx, key, z);
+  w.integer(n);
+}
+
+// ---------------------------------------------------------------------------
+// Pops
+
+/**
+ * Pops up to `count` from one end of `z` and replies. Shapes (Redis's
+ * genericZpopCommand): ZPOPMIN/MAX answer flat member/score pairs, nested in
+ * RESP3 when a count was given; ZMPOP answers [key, [[member, score] ...]].
+ */
+function popAndReply(ctx: ShardOpContext, key: string, z: ZSetValue, max: boolean, count: number, nested: boolean, emitKey: boolean, w: ReplyWriter): void {
+  const n = Math.min(count, z.size());
+  if (emitKey) {
+    w.array(2);
+    w.bulk(key);
+    w.array(n);
+  } else {
+    w.array(nested ? n : n * 2);
+  }
+  for (let i = 0; i < n; i++) {
+    const x = (max ? z.zsl.tail : z.zsl.first) as SkipNode;
+    if (nested) w.array(2);
+    w.bulk(x.member);
+    w.double(x.score);
+    z.removeNode(x);
+  }
+  deleteIfEmpty(ctx, key, z);
+}
+
+function opZpop(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  if (args.length > 3) throw new ReplyError(ERR_SYNTAX);
+  let count = 1;
+  const hasCount = args.length === 3;
+  if (hasCount) {
+    const n = parseI64(args[2]);
+    if (n === null || n < 0n) throw new ReplyError(ERR_POSITIVE);
+    count = n > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(n);
+  }
+  const z = getZset(ctx, args[1]);
+  // A count of 0 answers empty, but only after the type check.
+  if (z === undefined || count === 0) return w.array(0);
+  popAndReply(ctx, args[1], z, args[0] === 'zpopmax', count, hasCount && w.proto === 3, false, w);
+}
+
+/** A positive count/numkeys as getRangeLongFromObjectOrReply(1, LONG_MAX) with one message for every failure. */
+function positiveArg(s: string, error: string): number {
+  const n = parseI64(s);
+  if (n === null || n < 1n) throw new ReplyError(error);
+  return n > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(n);
+}
+
+/** ZMPOP numkeys key [key ...] MIN|MAX [COUNT count] */
+function opZmpop(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  const numkeys = positiveArg(args[1], ERR_NUMKEYS);
+  const whereAt = 1 + numkeys + 1;
+  if (whereAt >= args.length) throw new ReplyError(ERR_SYNTAX);
+  let max: boolean;
+  if (isOpt(args[whereAt], 'min')) max = false;
+  else if (isOpt(args[whereAt], 'max')) max = true;
+  else throw new ReplyError(ERR_SYNTAX);
+  let count = -1;
+  for (let j = whereAt + 1; j < args.length; j++) {
+    if (count === -1 && isOpt(args[j], 'count') && j + 1 < args.length) {
+      count = positiveArg(args[++j], ERR_COUNT);
+    } else {
+      throw new ReplyError(ERR_SYNTAX);
+    }
+  }
+  if (count === -1) count = 1;
+  // The first non-empty key wins; a wrong-typed key before it is an error.
+  for (let i = 2; i < whereAt; i++) {
+    const z = getZset(ctx, args[i]);
+    if (z === undefined) continue;
+    return popAndReply(ctx, args[i], z, max, count, true, true, w);
+  }
+  w.nullArray();
+}
+
+// ---------------------------------------------------------------------------
+// ZRANDMEMBER
+
+function randomNode(z: ZSetValue): SkipNode {
+  return z.slots[Math.floor(Math.random() * z.slots.length)];
+}
+
+function opZrandmember(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  if (args.length === 2) {
+    const z = getZset(ctx, args[1]);
+    if (z === undefined) return w.nullBulk();
+    return w.bulk(randomNode(z).member);
+  }
+  const n = parseI64(args[2]);
+  if (n === null) throw new ReplyError(ERR_NOT_INTEGER);
+  if (n < -MAX_I64) throw new ReplyError(ERR_RANDMEMBER_RANGE);
+  let withScores = false;
+  if (args.length > 4 || (args.length === 4 && !isOpt(args[3], 'withscores'))) throw new ReplyError(ERR_SYNTAX);
+  if (args.length === 4) {
+    withScores = true;
+    if (n < -MAX_I64 / 2n || n > MAX_I64 / 2n) throw new ReplyError(ERR_OUT_OF_RANGE);
+  }
+  const z = getZset(ctx, args[1]);
+  if (z === undefined) return w.array(0);
+  const size = z.size();
+  const unique = n >= 0n;
+  const abs = unique ? n : -n;
+  if (abs === 0n) return w.array(0);
+  if (!unique || abs === 1n) {
+    // Repetitions allowed: independent picks.
+    const count = Number(abs);
+    const picks: SkipNode[] = new Array<SkipNode>(count);
+    for (let i = 0; i < count; i++) picks[i] = randomNode(z);
+    return replyElements(w, picks, withScores);
+  }
+  if (abs >= BigInt(size)) {
+    // The whole set, highest score first (Redis 7.0 answers it as a reversed rank range).
+    return replyElements(w, rangeByRank(z, 0, -1, true), withScores);
+  }
+  const count = Number(abs);
+  // A partial Fisher-Yates over slot indexes picks `count` distinct members.
+  const idx = new Map<number, number>();
+  const picks: SkipNode[] = new Array<SkipNode>(count);
+  for (let i = 0; i < count; i++) {
+    const j = i + Math.floor(Math.random() * (size - i));
+    const vi = idx.get(i) ?? i;
+    const vj = idx.get(j) ?? j;
+    idx.set(j, vi);
+    picks[i] = z.slots[vj];
+  }
+  replyElements(w, picks, withScores);
+}
+
+// ---------------------------------------------------------------------------
+// ZUNION / ZINTER / ZDIFF (+STORE), ZINTERCARD
+
+type SetOp = 'union' | 'inter' | 'diff';
+type Aggregate = 'sum' | 'min' | 'max';
+
+/** One input of a set operation: a zset, a plain set (every score 1), or nothing. */
+interface Source {
+  zset?: ZSetValue;
+  members?: string[];
+  lookup?: Set<string>;
+  weight: number;
+  size: number;
+}
+
+/** Plain set members through the TypedValue interface (the set family's SORT hook). */
+function setMembers(v: TypedValue): string[] {
+  return v.sortElements?.() ?? [];
+}
+
+function sourceHas(src: Source, member: string): number | undefined {
+  if (src.zset !== undefined) return src.zset.score(member);
+  if (src.members === undefined) return undefined;
+  if (src.lookup === undefined) src.lookup = new Set(src.members);
+  return src.lookup.has(member) ? 1 : undefined;
+}
+
+function forEachElement(src: Source, visit: (member: string, score: number) => boolean | void): void {
+  if (src.zset !== undefined) {
+    for (let x = src.zset.zsl.first; x !== null; x = x.next[0]) if (visit(x.member, x.score) === false) return;
+  } else if (src.members !== undefined) {
+    for (const m of src.members) if (visit(m, 1) === false) return;
+  }
+}
+
+function aggregate(acc: number, val: number, how: Aggregate): number {
+  if (how === 'sum') {
+    const s = acc + val;
+    // +inf + -inf is NaN; Redis settles on 0.
+    return Number.isNaN(s) ? 0 : s;
+  }
+  if (how === 'min') return val < acc ? val : acc;
+  return val > acc ? val : acc;
+}
+
+function compareElements(a: { member: string; score: number }, b: { member: string; score: number }): number {
+  if (a.score < b.score) return -1;
+  if (a.score > b.score) return 1;
+  return a.member < b.member ? -1 : a.member > b.member ? 1 : 0;
+}
+
+/**
+ * Redis's zunionInterDiffGenericCommand. `numkeysAt` is where numkeys is;
+ * `dst` is the destination key for the STORE forms.
+ */
+function zsetOp(ctx: ShardOpContext, args: string[], w: ReplyWriter, op: SetOp, numkeysAt: number, dst: string | null, cardOnly: boolean): void {
+  const numkeys = parseI64(args[numkeysAt]);
+  if (numkeys === null) throw new ReplyError(ERR_NOT_INTEGER);
+  if (numkeys < 1n) throw new ReplyError(`ERR at least 1 input key is needed for '${args[0]}' command`);
+  if (numkeys > BigInt(args.length - numkeysAt - 1)) throw new ReplyError(ERR_SYNTAX);
+  const n = Number(numkeys);
+  const srcs: Source[] = [];
+  for (let i = 0; i < n; i++) {
+    const v = ctx.db.get(args[numkeysAt + 1 + i], ctx.now);
+    if (v === undefined) {
+      srcs.push({ weight: 1, size: 0 });
+    } else if (typeof v === 'string' || (v.type !== 'zset' && v.type !== 'set')) {
+      throw new ReplyError(WRONGTYPE);
+    } else if (v.type === 'zset') {
+      srcs.push({ zset: v as ZSetValue, weight: 1, size: v.size() });
+    } else {
+      srcs.push({ members: setMembers(v), weight: 1, size: v.size() });
+    }
+  }
+  let how: Aggregate = 'sum';
+  let withScores = false;
+  let limit = 0;
+  let j = numkeysAt + 1 + n;
+  while (j < args.length) {
+    const remaining = args.length - j;
+    const a = args[j];
+    if (op !== 'diff' && !cardOnly && remaining >= n + 1 && isOpt(a, 'weights')) {
+      j++;
+      for (let i = 0; i < n; i++, j++) {
+        const d = parseScoreArg(args[j]);
+        if (d === null) throw new ReplyError(ERR_WEIGHT);
+        srcs[i].weight = d;
+      }
+    } else if (op !== 'diff' && !cardOnly && remaining >= 2 && isOpt(a, 'aggregate')) {
+      const v = args[j + 1];
+      if (isOpt(v, 'sum')) how = 'sum';
+      else if (isOpt(v, 'min')) how = 'min';
+      else if (isOpt(v, 'max')) how = 'max';
+      else throw new ReplyError(ERR_SYNTAX);
+      j += 2;
+    } else if (dst === null && !cardOnly && isOpt(a, 'withscores')) {
+      withScores = true;
+      j++;
+    } else if (cardOnly && remaining >= 2 && isOpt(a, 'limit')) {
+      const l = parseI64(args[j + 1]);
+      if (l === null || l < 0n) throw new ReplyError(ERR_LIMIT_NEGATIVE);
+      limit = l > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(l);
+      j += 2;
+    } else {
+      throw new ReplyError(ERR_SYNTAX);
+    }
+  }
+
+  const result = new Map<string, number>();
+  if (op === 'inter') {
+    // Smallest input first (stable, like Redis's qsort here): it bounds the work, and it fixes the summation order.
+    const order = srcs.slice().sort((a, b) => a.size - b.size);
+    let cardinality = 0;
+    if (order[0].size > 0) {
+      forEachElement(order[0], (member, s0) => {
+        let score = order[0].weight * s0;
+        if (Number.isNaN(score)) score = 0;
+        for (let k = 1; k < order.length; k++) {
+          const v = sourceHas(order[k], member);
+          if (v === undefined) return;
+          score = aggregate(score, v * order[k].weight, how);
+        }
+        if (cardOnly) {
+          cardinality++;
+          if (limit !== 0 && cardinality >= limit) return false;
+        } else {
+          result.set(member, score);
+        }
+      });
+    }
+    if (cardOnly) return w.integer(cardinality);
+  } else if (op === 'union') {
+    const order = srcs.slice().sort((a, b) => a.size - b.size);
+    for (const src of order) {
+      if (src.size === 0) continue;
+      forEachElement(src, (member, s) => {
+        let score = src.weight * s;
+        if (Number.isNaN(score)) score = 0;
+        const prev = result.get(member);
+        result.set(member, prev === undefined ? score : aggregate(prev, score, how));
+      });
+    }
+  } else if (srcs[0].size > 0) {
+    forEachElement(srcs[0], (member, s) => {
+      for (let k = 1; k < srcs.length; k++) if (sourceHas(srcs[k], member) !== undefined) return;
+      result.set(member, s);
+    });
+  }
+
+  const items: { member: string; score: number }[] = [];
+  for (const [member, score] of result) items.push({ member, score });
+  items.sort(compareElements);
+  if (dst !== null) {
+    const z = new ZSetValue();
+    z.listpack = false;
+    for (const x of items) z.insert(x.member, x.score);
+    return w.integer(storeResult(ctx, dst, z));
+  }
+  replyElements(w, items, withScores);
+}
+
+function opZunion(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  zsetOp(ctx, args, w, 'union', 1, null, false);
+}
+function opZinter(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  zsetOp(ctx, args, w, 'inter', 1, null, false);
+}
+function opZdiff(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  zsetOp(ctx, args, w, 'diff', 1, null, false);
+}
+function opZintercard(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  zsetOp(ctx, args, w, 'inter', 1, null, true);
+}
+function opZunionstore(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  zsetOp(ctx, args, w, 'union', 2, args[1], false);
+}
+function opZinterstore(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  zsetOp(ctx, args, w, 'inter', 2, args[1], false);
+}
+function opZdiffstore(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  zsetOp(ctx, args, w, 'diff', 2, args[1], false);
+}
+
+// ---------------------------------------------------------------------------
+// ZSCAN
+
+/** A SCAN cursor as strtoul reads it (sign allowed, wraps negatives), or null. */
+function parseCursor(arg: string): bigint | null {
+  const c0 = arg.charCodeAt(0);
+  if (c0 === 32 || (c0 >= 9 && c0 <= 13)) return null;
+  const nul = arg.indexOf('\0');
+  const s = nul === -1 ? arg : arg.slice(0, nul);
+  const m = /^([+-]?)(\d*)$/.exec(s);
+  if (m === null) return null;
+  if (m[2] === '') return m[1] === '' ? 0n : null;
+  const v = BigInt(m[2]);
+  if (v > 2n ** 64n - 1n) return null;
+  return m[1] === '-' ? (2n ** 64n - v) % 2n ** 64n : v;
+}
+
+/**
+ * ZSCAN key cursor [MATCH pattern] [COUNT count]. A listpack-encoded set is
+ * answered whole in one step (cursor 0), as Redis does; a skiplist-encoded one
+ * is walked over its dense slot array from the top (see ZSetValue).
+ */
+function opZscan(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  const cursor = parseCursor(args[2]);
+  if (cursor === null) throw new ReplyError(ERR_INVALID_CURSOR);
+  const z = getZset(ctx, args[1]);
+  if (z === undefined) {
+    w.array(2);
+    w.bulk('0');
+    return w.array(0);
+  }
+  let count = 10;
+  let pattern: string | null = null;
+  for (let i = 3; i < args.length; ) {
+    const left = args.length - i;
+    if (isOpt(args[i], 'count') && left >= 2) {
+      count = longArg(args[i + 1]);
+      if (count < 1) throw new ReplyError(ERR_SYNTAX);
+      i += 2;
+    } else if (isOpt(args[i], 'match') && left >= 2) {
+      pattern = args[i + 1] === '*' ? null : args[i + 1];
+      i += 2;
+    } else {
+      throw new ReplyError(ERR_SYNTAX);
+    }
+  }
+  const out: string[] = [];
+  let next = 0;
+  if (z.listpack) {
+    for (let x = z.zsl.first; x !== null; x = x.next[0]) {
+      if (pattern !== null && !globMatch(pattern, x.member)) continue;
+      out.push(x.member, listpackScoreText(x.score));
+    }
+  } else {
+    const slots = z.slots;
+    const c = cursor > BigInt(slots.length) ? slots.length : Number(cursor);
+    let pos = c === 0 ? slots.length - 1 : c - 1;
+    for (let budget = count; pos >= 0 && budget > 0; pos--, budget--) {
+      const x = slots[pos];
+      if (pattern !== null && !globMatch(pattern, x.member)) continue;
+      // The hash table's scan prints scores with %.17g (-0 kept).
+      out.push(x.member, formatDouble(x.score));
+    }
+    next = pos < 0 ? 0 : pos + 1;
+  }
+  w.array(2);
+  w.bulk(String(next));
+  w.array(out.length);
+  for (const s of out) w.bulk(s);
+}
+
+// ---------------------------------------------------------------------------
+// Key positions of the numkeys commands
+
+function argInt(b: Buffer | undefined): number | null {
+  return b === undefined ? null : parseSafeInt(b.latin1Slice(0, b.length));
+}
+
+/** Keys after a numkeys argument at `at` (only those present), plus a destination at 1 if `dst`. */
+function numkeysPositions(at: number, dst: boolean): (args: readonly Buffer[]) => number[] {
+  return (args) => {
+    const out: number[] = dst && args.length > 1 ? [1] : [];
+    const n = argInt(args[at]);
+    if (n === null || n < 1) return out;
+    for (let i = 0; i < n && at + 1 + i < args.length; i++) out.push(at + 1 + i);
+    return out;
+  };
+}
+
+const zsetOpKeys = numkeysPositions(1, false);
+const zsetStoreKeys = numkeysPositions(2, true);
+
+// ---------------------------------------------------------------------------
+
+const RANGE_OPTS = '[BYSCORE | BYLEX] [REV] [LIMIT offset count]';
+const ZOP_OPTS = '[WEIGHTS weight [weight ...]] [AGGREGATE <SUM | MIN | MAX>]';
+
+export const zsetCommands: CommandSpec[] = [
+  {
+    name: 'zadd', arity: -4, flags: ['write', 'denyoom', 'fast'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'sorted-set', since: '1.2.0', summary: 'Adds members with scores to a sorted set, or updates their scores; creates the key if needed.',
+    complexity: 'O(log(N)) for each item added, where N is the number of elements in the sorted set.',
+    syntax: 'key [NX | XX] [GT | LT] [CH] [INCR] score member [score member ...]', op: opZadd,
+  },
+  {
+    name: 'zincrby', arity: 4, flags: ['write', 'denyoom', 'fast'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'sorted-set', since: '1.2.0', summary: 'Adds an increment to the score of a member (from 0 if it is new).',
+    complexity: 'O(log(N)) where N is the number of elements in the sorted set.', syntax: 'key increment member', op: opZincrby,
+  },
+  {
+    name: 'zscore', arity: 3, flags: ['readonly', 'fast'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'sorted-set', since: '1.2.0', summary: 'Returns the score of a member.', complexity: 'O(1)',
+    syntax: 'key member', op: opZscore,
+  },
+  {
+    name: 'zmscore', arity: -3, flags: ['readonly', 'fast'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'sorted-set', since: '6.2.0', summary: 'Returns the scores of several members.',
+    complexity: 'O(N) where N is the number of members being requested.', syntax: 'key member [member ...]', op: opZmscore,
+  },
+  {
+    name: 'zrank', arity: -3, flags: ['readonly', 'fast'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'sorted-set', since: '2.0.0', summary: 'Returns the 0-based position of a member, ordered by ascending score.',
+    complexity: 'O(log(N))', syntax: 'key member [WITHSCORE]', op: opZrank,
+  },
+  {
+    name: 'zrevrank', arity: -3, flags: ['readonly', 'fast'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'sorted-set', since: '2.0.0', summary: 'Returns the 0-based position of a member, ordered by descending score.',
+    complexity: 'O(log(N))', syntax: 'key member [WITHSCORE]', op: opZrank,
+  },
+  {
+    name: 'zcard', arity: 2, flags: ['readonly', 'fast'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'sorted-set', since: '1.2.0', summary: 'Returns the number of members.', complexity: 'O(1)',
+    syntax: 'key', op: opZcard,
+  },
+  {
+    name: 'zcount', arity: 4, flags: ['readonly', 'fast'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'sorted-set', since: '2.0.0', summary: 'Counts the members whose score is within a range.',
+    complexity: 'O(log(N)) with N being the number of elements in the sorted set.', syntax: 'key min max', op: opZcount,
+  },
+  {
+    name: 'zlexcount', arity: 4, flags: ['readonly', 'fast'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'sorted-set', since: '2.8.9', summary: 'Counts the members within a lexicographical range.',
+    complexity: 'O(log(N)) with N being the number of elements in the sorted set.', syntax: 'key min max', op: opZlexcount,
+  },
+  {
+    name: 'zrange', arity: -4, flags: ['readonly'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'sorted-set', since: '1.2.0', summary: 'Returns members within a range of ranks, scores or lexicographical values.',
+    complexity: 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.',
+    syntax: `key start stop ${RANGE_OPTS} [WITHSCORES]`, op: opZrange,
+  },
+  {
+    name: 'zrangestore', arity: -5, flags: ['write', 'denyoom'], firstKey: 1, lastKey: 2, step: 1,
+    group: 'sorted-set', since: '6.2.0', summary: 'Stores a range of members of a sorted set in another key.',
+    complexity: 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements stored into the destination key.',
+    syntax: `dst src min max ${RANGE_OPTS}`, op: opZrangestore,
+  },
+  {
+    name: 'zrangebyscore', arity: -4, flags: ['readonly'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'sorted-set', since: '1.0.5', summary: 'Returns members within a score range (deprecated: use ZRANGE BYSCORE).',
+    complexity: 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned.',
+    syntax: 'key min max [WITHSCORES] [LIMIT offset count]', op: opZrangebyscore,
+  },
+  {
+    name: 'zrevrangebyscore', arity: -4, flags: ['readonly'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'sorted-set', since: '2.2.0', summary: 'Returns members within a score range, highest first (deprecated: use ZRANGE BYSCORE REV).',
+    complexity: 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned.',
+    syntax: 'key max min [WITHSCORES] [LIMIT offset count]', op: opZrevrangebyscore,
+  },
+  {
+    name: 'zrangebylex', arity: -4, flags: ['readonly'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'sorted-set', since: '2.8.9', summary: 'Returns members within a lexicographical range (deprecated: use ZRANGE BYLEX).',
+    complexity: 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned.',
+    syntax: 'key min max [LIMIT offset count]', op: opZrangebylex,
+  },
+  {
+    name: 'zrevrangebylex', arity: -4, flags: ['readonly'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'sorted-set', since: '2.8.9', summary: 'Returns members within a lexicographical range in reverse order (deprecated: use ZRANGE BYLEX REV).',
+    complexity: 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned.',
+    syntax: 'key max min [LIMIT offset count]', op: opZrevrangebylex,
+  },
+  {
+    name: 'zrevrange', arity: -4, flags: ['readonly'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'sorted-set', since: '1.2.0', summary: 'Returns members within a range of ranks, highest score first (deprecated: use ZRANGE REV).',
+    complexity: 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.',
+    syntax: 'key start stop [WITHSCORES]', op: opZrevrange,
+  },
+  {
+    name: 'zrem', arity: -3, flags: ['write', 'fast'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'sorted-set', since: '1.2.0', summary: 'Removes members; deletes the key when it becomes empty.',
+    complexity: 'O(M*log(N)) with N being the number of elements in the sorted set and M the number of elements to be removed.',
+    syntax: 'key member [member ...]', op: opZrem,
+  },
+  {
+    name: 'zremrangebyrank', arity: 4, flags: ['write'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'sorted-set', since: '2.0.0', summary: 'Removes the members within a range of ranks.',
+    complexity: 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.',
+    syntax: 'key start stop', op: opZremrangebyrank,
+  },
+  {
+    name: 'zremrangebyscore', arity: 4, flags: ['write'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'sorted-set', since: '1.2.0', summary: 'Removes the members within a score range.',
+    complexity: 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.',
+    syntax: 'key min max', op: opZremrangebyscore,
+  },
+  {
+    name: 'zremrangebylex', arity: 4, flags: ['write'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'sorted-set', since: '2.8.9', summary: 'Removes the members within a lexicographical range.',
+    complexity: 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.',
+    syntax: 'key min max', op: opZremrangebylex,
+  },
+  {
+    name: 'zpopmin', arity: -2, flags: ['write', 'fast'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'sorted-set', since: '5.0.0', summary: 'Removes and returns the members with the lowest scores.',
+    complexity: 'O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.',
+    syntax: 'key [count]', op: opZpop,
+  },
+  {
+    name: 'zpopmax', arity: -2, flags: ['write', 'fast'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'sorted-set', since: '5.0.0', summary: 'Removes and returns the members with the highest scores.',
+    complexity: 'O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.',
+    syntax: 'key [count]', op: opZpop,
+  },
+  {
+    name: 'zmpop', arity: -4, flags: ['write'], firstKey: 0, lastKey: 0, step: 0,
+    group: 'sorted-set', since: '7.0.0', summary: 'Removes and returns members with the lowest or highest scores from the first non-empty of several sorted sets.',
+    complexity: 'O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.',
+    syntax: 'numkeys key [key ...] <MIN | MAX> [COUNT count]', getKeys: zsetOpKeys, op: opZmpop,
+  },
+  {
+    name: 'zrandmember', arity: -2, flags: ['readonly'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'sorted-set', since: '6.2.0', summary: 'Returns one or more random members.',
+    complexity: 'O(N) where N is the number of members returned',
+    syntax: 'key [count [WITHSCORES]]', op: opZrandmember,
+  },
+  {
+    name: 'zunion', arity: -3, flags: ['readonly'], firstKey: 0, lastKey: 0, step: 0,
+    group: 'sorted-set', since: '6.2.0', summary: 'Returns the union of several sorted sets.',
+    complexity: 'O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.',
+    syntax: `numkeys key [key ...] ${ZOP_OPTS} [WITHSCORES]`, getKeys: zsetOpKeys, op: opZunion,
+  },
+  {
+    name: 'zinter', arity: -3, flags: ['readonly'], firstKey: 0, lastKey: 0, step: 0,
+    group: 'sorted-set', since: '6.2.0', summary: 'Returns the intersection of several sorted sets.',
+    complexity: 'O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.',
+    syntax: `numkeys key [key ...] ${ZOP_OPTS} [WITHSCORES]`, getKeys: zsetOpKeys, op: opZinter,
+  },
+  {
+    name: 'zdiff', arity: -3, flags: ['readonly'], firstKey: 0, lastKey: 0, step: 0,
+    group: 'sorted-set', since: '6.2.0', summary: 'Returns the members of the first sorted set that are in none of the others.',
+    complexity: 'O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.',
+    syntax: 'numkeys key [key ...] [WITHSCORES]', getKeys: zsetOpKeys, op: opZdiff,
+  },
+  {
+    name: 'zintercard', arity: -3, flags: ['readonly'], firstKey: 0, lastKey: 0, step: 0,
+    group: 'sorted-set', since: '7.0.0', summary: 'Returns the number of members in the intersection of several sorted sets.',
+    complexity: 'O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets.',
+    syntax: 'numkeys key [key ...] [LIMIT limit]', getKeys: zsetOpKeys, op: opZintercard,
+  },
+  {
+    name: 'zunionstore', arity: -4, flags: ['write', 'denyoom'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'sorted-set', since: '2.0.0', summary: 'Stores the union of several sorted sets in a key.',
+    complexity: 'O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.',
+    syntax: `destination numkeys key [key ...] ${ZOP_OPTS}`, getKeys: zsetStoreKeys, op: opZunionstore,
+  },
+  {
+    name: 'zinterstore', arity: -4, flags: ['write', 'denyoom'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'sorted-set', since: '2.0.0', summary: 'Stores the intersection of several sorted sets in a key.',
+    complexity: 'O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.',
+    syntax: `destination numkeys key [key ...] ${ZOP_OPTS}`, getKeys: zsetStoreKeys, op: opZinterstore,
+  },
+  {
+    name: 'zdiffstore', arity: -4, flags: ['write', 'denyoom'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'sorted-set', since: '6.2.0', summary: 'Stores the difference of several sorted sets in a key.',
+    complexity: 'O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.',
+    syntax: 'destination numkeys key [key ...]', getKeys: zsetStoreKeys, op: opZdiffstore,
+  },
+  {
+    name: 'zscan', arity: -3, flags: ['readonly'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'sorted-set', since: '2.8.0', summary: 'Iterates over members and scores of a sorted set.',
+    complexity: 'O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the size of the collection inside the collection.',
+    syntax: 'key cursor [MATCH pattern] [COUNT count]', op: opZscan,
+  },
+];

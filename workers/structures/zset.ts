@@ -1,0 +1,169 @@
+/**
+ * The sorted set value: a member -> node map (O(1) ZSCORE) plus the skiplist
+ * with spans (O(log n) rank, insert, delete), and a dense slot array of the
+ * nodes that ZSCAN walks top-down (the Db.scan scheme: a deletion moves only
+ * the last slot into the hole, so every member present for a whole scan is
+ * returned at least once).
+ *
+ * OBJECT ENCODING follows Redis 7.0: a set starts as 'listpack' and becomes
+ * 'skiplist' for good once it gets more than 128 members or a member longer
+ * than 64 bytes; only the results of store commands (ZUNIONSTORE,
+ * ZRANGESTORE ...) are re-chosen from their final contents. The encoding is
+ * not only a name: a listpack keeps scores as text where -0 reads back as 0,
+ * and scans lex ranges linearly, so both are reproduced.
+ */
+import { registerValueType, type TypedValue } from '../value';
+import { SerialReader, SerialWriter } from '../serial';
+import { SkipList, SkipNode, type LexRange } from './skiplist';
+
+/** zset-max-listpack-entries / zset-max-listpack-value defaults of Redis 7.0. */
+export const ZSET_MAX_LISTPACK_ENTRIES = 128;
+export const ZSET_MAX_LISTPACK_VALUE = 64;
+
+export class ZSetValue implements TypedValue {
+  readonly type = 'zset' as const;
+  readonly nodes = new Map<string, SkipNode>();
+  readonly zsl = new SkipList();
+  /** Dense array of nodes (node.slot is the index): ZSCAN order, O(1) random access. */
+  readonly slots: SkipNode[] = [];
+  listpack = true;
+
+  encoding(): string {
+    return this.listpack ? 'listpack' : 'skiplist';
+  }
+
+  size(): number {
+    return this.nodes.size;
+  }
+
+  score(member: string): number | undefined {
+    return this.nodes.get(member)?.score;
+  }
+
+  /** A listpack stores scores as text, where -0 becomes 0. */
+  private stored(score: number): number {
+    return this.listpack ? score + 0 : score;
+  }
+
+  /** Adds a member that is not present. */
+  insert(member: string, score: number): void {
+    if (this.listpack && (this.nodes.size + 1 > ZSET_MAX_LISTPACK_ENTRIES || member.length > ZSET_MAX_LISTPACK_VALUE)) {
+      this.listpack = false;
+    }
+    const node = this.zsl.insert(this.stored(score), member);
+    node.slot = this.slots.length;
+    this.slots.push(node);
+    this.nodes.set(member, node);
+  }
+
+  /** Changes the score of a present member. */
+  update(node: SkipNode, score: number): void {
+    this.zsl.updateScore(node, this.stored(score));
+  }
+
+  removeNode(node: SkipNode): void {
+    this.zsl.remove(node);
+    this.nodes.delete(node.member);
+    const last = this.slots.pop() as SkipNode;
+    if (last !== node) {
+      last.slot = node.slot;
+      this.slots[node.slot] = last;
+    }
+    node.slot = -1;
+  }
+
+  remove(member: string): boolean {
+    const node = this.nodes.get(member);
+    if (node === undefined) return false;
+    this.removeNode(node);
+    return true;
+  }
+
+  /** 0-based rank from the lowest score, or -1. */
+  rank(member: string): number {
+    const node = this.nodes.get(member);
+    return node === undefined ? -1 : this.zsl.rankOf(node) - 1;
+  }
+
+  /** The node at a 0-based rank. */
+  at(index: number): SkipNode | null {
+    if (index === 0) return this.zsl.first;
+    if (index === this.zsl.length - 1) return this.zsl.tail;
+    return this.zsl.byRank(index + 1);
+  }
+
+  firstInLex(r: LexRange): SkipNode | null {
+    return this.listpack ? this.zsl.firstInLexRangeLinear(r) : this.zsl.firstInLexRange(r);
+  }
+
+  lastInLex(r: LexRange): SkipNode | null {
+    return this.listpack ? this.zsl.lastInLexRangeLinear(r) : this.zsl.lastInLexRange(r);
+  }
+
+  /**
+   * Picks the encoding a freshly built result gets (Redis's
+   * zsetConvertToListpackIfNeeded), normalizing -0 scores when it is a listpack.
+   */
+  settleEncoding(): void {
+    let maxLen = 0;
+    for (const m of this.nodes.keys()) if (m.length > maxLen) maxLen = m.length;
+    this.listpack = this.nodes.size <= ZSET_MAX_LISTPACK_ENTRIES && maxLen <= ZSET_MAX_LISTPACK_VALUE;
+    if (this.listpack) {
+      for (let x = this.zsl.first; x !== null; x = x.next[0]) x.score += 0;
+    }
+  }
+
+  clone(): ZSetValue {
+    const c = new ZSetValue();
+    // Copied scores are already stored ones: no re-encoding on the way in.
+    c.listpack = false;
+    for (let x = this.zsl.first; x !== null; x = x.next[0]) c.insert(x.member, x.score);
+    c.listpack = this.listpack;
+    return c;
+  }
+
+  /** Encoding flag, then member/score pairs in order (-0 kept: a skiplist can hold it). */
+  serialize(): string {
+    const w = new SerialWriter();
+    w.str(this.listpack ? 'l' : 's');
+    for (let x = this.zsl.first; x !== null; x = x.next[0]) {
+      w.str(x.member);
+      w.str(Object.is(x.score, -0) ? '-0' : String(x.score));
+    }
+    return w.toString();
+  }
+
+  static deserialize(payload: string): ZSetValue {
+    const r = new SerialReader(payload);
+    const z = new ZSetValue();
+    const listpack = r.str() === 'l';
+    z.listpack = false;
+    while (!r.done) {
+      const member = r.str();
+      z.insert(member, Number(r.str()));
+    }
+    z.listpack = listpack;
+    return z;
+  }
+
+  memoryUsage(samples: number): number {
+    const n = this.nodes.size;
+    if (n === 0) return 16;
+    const perNode = this.listpack ? 12 : 96;
+    let bytes = 0;
+    let seen = 0;
+    for (let x = this.zsl.first; x !== null && (samples === 0 || seen < samples); x = x.next[0]) {
+      bytes += x.member.length + perNode;
+      seen++;
+    }
+    return 16 + Math.round((bytes / seen) * n);
+  }
+
+  sortElements(): string[] {
+    const out: string[] = [];
+    for (let x = this.zsl.first; x !== null; x = x.next[0]) out.push(x.member);
+    return out;
+  }
+}
+
+registerValueType('zset', ZSetValue.deserialize);
