@@ -6,5 +6,6 @@
 import type { CoordOp } from './spec';
 import { stringCrossShardOps } from './cross-shard/strings';
 import { keyCrossShardOps } from './cross-shard/keys';
+import { sortCrossShardOps } from './cross-shard/sort';
 
-export const crossShardOps: Record<string, CoordOp> = { ...stringCrossShardOps, ...keyCrossShardOps };
+export const crossShardOps: Record<string, CoordOp> = { ...stringCrossShardOps, ...keyCrossShardOps, ...sortCrossShardOps };

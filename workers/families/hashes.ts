@@ -1,6 +1,372 @@
 /**
- * The hashes family (shard-local rows).
+ * The hashes family (shard-local rows). Values are HashValue
+ * (workers/structures/hash.ts); Redis never keeps an empty hash, so every
+ * deletion path ends in deleteIfEmpty.
  */
-import type { CommandSpec } from '../../src/commands/spec';
+import type { CommandSpec, ShardOpContext } from '../../src/commands/spec';
+import type { ReplyWriter } from '../../src/resp/reply-writer';
+import { ERR_INVALID_CURSOR, ERR_NOT_FLOAT, ERR_NOT_INTEGER, ERR_SYNTAX, ReplyError, errWrongArity } from '../../src/resp/errors';
+import { isOpt, parseI64 } from '../args';
+import { globMatch } from '../glob';
+import { addLongDouble, formatLongDoubleHuman, parseLongDouble } from '../long-double';
+import { HashValue } from '../structures/hash';
+import { deleteIfEmpty, getTyped } from './typed';
 
-export const hashCommands: CommandSpec[] = [];
+const ERR_HASH_NOT_INTEGER = 'ERR hash value is not an integer';
+const ERR_HASH_NOT_FLOAT = 'ERR hash value is not a float';
+const ERR_INCR_NAN_INF = 'ERR value is NaN or Infinity';
+const ERR_RESULT_NAN_INF = 'ERR increment would produce NaN or Infinity';
+const ERR_OVERFLOW = 'ERR increment or decrement would overflow';
+const ERR_RANDFIELD_RANGE = 'ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807';
+const ERR_OUT_OF_RANGE = 'ERR value is out of range';
+
+const MIN_I64 = -(2n ** 63n);
+const MAX_I64 = 2n ** 63n - 1n;
+/** LONG_MAX / 2: HRANDFIELD WITHVALUES refuses larger counts (the reply would have 2*count entries). */
+const HALF_LONG_MAX = MAX_I64 / 2n;
+const MAX_U64 = 2n ** 64n - 1n;
+
+function getHash(ctx: ShardOpContext, key: string): HashValue | undefined {
+  return getTyped<HashValue>(ctx, key, 'hash');
+}
+
+/** The hash at `key`, created (and stored) empty when missing; callers must fill it before returning. */
+function getOrCreateHash(ctx: ShardOpContext, key: string): HashValue {
+  const h = getHash(ctx, key);
+  if (h !== undefined) return h;
+  const created = new HashValue();
+  ctx.db.set(key, created);
+  return created;
+}
+
+// ---------------------------------------------------------------------------
+// Writes
+
+/** HSET / HMSET key field value [field value ...] */
+function opHset(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  if (args.length % 2 === 1) throw new ReplyError(errWrongArity(args[0]));
+  const h = getOrCreateHash(ctx, args[1]);
+  let created = 0;
+  for (let i = 2; i < args.length; i += 2) if (h.set(args[i], args[i + 1])) created++;
+  if (args[0] === 'hmset') w.ok();
+  else w.integer(created);
+}
+
+function opHsetnx(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  const h = getOrCreateHash(ctx, args[1]);
+  if (h.has(args[2])) return w.integer(0);
+  h.set(args[2], args[3]);
+  w.integer(1);
+}
+
+function opHdel(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  const h = getHash(ctx, args[1]);
+  if (h === undefined) return w.integer(0);
+  let deleted = 0;
+  for (let i = 2; i < args.length; i++) {
+    if (h.delete(args[i])) {
+      deleted++;
+      if (h.size() === 0) break;
+    }
+  }
+  deleteIfEmpty(ctx, args[1], h);
+  w.integer(deleted);
+}
+
+function opHincrby(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  const incr = parseI64(args[3]);
+  if (incr === null) throw new ReplyError(ERR_NOT_INTEGER);
+  const h = getHash(ctx, args[1]);
+  let value = 0n;
+  const cur = h?.get(args[2]);
+  if (cur !== undefined) {
+    const parsed = parseI64(cur);
+    if (parsed === null) throw new ReplyError(ERR_HASH_NOT_INTEGER);
+    value = parsed;
+  }
+  const next = value + incr;
+  if (next < MIN_I64 || next > MAX_I64) throw new ReplyError(ERR_OVERFLOW);
+  const s = next.toString();
+  (h ?? getOrCreateHash(ctx, args[1])).set(args[2], s);
+  w.integer(s);
+}
+
+/** Redis parses and adds in long double and prints "%.17Lf" trimmed: see workers/long-double.ts. */
+function opHincrbyfloat(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  const incr = parseLongDouble(args[3]);
+  if (incr === null) throw new ReplyError(ERR_NOT_FLOAT);
+  if (incr.inf) throw new ReplyError(ERR_INCR_NAN_INF);
+  const h = getHash(ctx, args[1]);
+  const cur = h?.get(args[2]);
+  let base = parseLongDouble('0');
+  if (cur !== undefined) {
+    base = parseLongDouble(cur);
+    if (base === null) throw new ReplyError(ERR_HASH_NOT_FLOAT);
+  }
+  const sum = base === null ? null : addLongDouble(base, incr);
+  if (sum === null || sum.inf) throw new ReplyError(ERR_RESULT_NAN_INF);
+  const s = formatLongDoubleHuman(sum);
+  (h ?? getOrCreateHash(ctx, args[1])).set(args[2], s);
+  w.bulk(s);
+}
+
+// ---------------------------------------------------------------------------
+// Reads
+
+function opHget(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  w.bulkOrNull(getHash(ctx, args[1])?.get(args[2]));
+}
+
+function opHmget(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  const h = getHash(ctx, args[1]);
+  w.array(args.length - 2);
+  for (let i = 2; i < args.length; i++) w.bulkOrNull(h?.get(args[i]));
+}
+
+function opHlen(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  w.integer(getHash(ctx, args[1])?.size() ?? 0);
+}
+
+function opHstrlen(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  w.integer(getHash(ctx, args[1])?.get(args[2])?.length ?? 0);
+}
+
+function opHexists(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  w.integer(getHash(ctx, args[1])?.has(args[2]) ? 1 : 0);
+}
+
+function opHkeys(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  const h = getHash(ctx, args[1]);
+  const n = h?.size() ?? 0;
+  w.array(n);
+  for (let i = 0; i < n; i++) w.bulk((h as HashValue).fieldAt(i));
+}
+
+function opHvals(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  const h = getHash(ctx, args[1]);
+  const n = h?.size() ?? 0;
+  w.array(n);
+  for (let i = 0; i < n; i++) w.bulk((h as HashValue).valueAt(i));
+}
+
+function opHgetall(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  const h = getHash(ctx, args[1]);
+  const n = h?.size() ?? 0;
+  w.map(n);
+  for (let i = 0; i < n; i++) {
+    w.bulk((h as HashValue).fieldAt(i));
+    w.bulk((h as HashValue).valueAt(i));
+  }
+}
+
+// ---------------------------------------------------------------------------
+// HRANDFIELD
+
+/** One HRANDFIELD entry: the field, with its value when asked (a [field, value] pair in RESP3). */
+function writeEntry(w: ReplyWriter, h: HashValue, i: number, withValues: boolean): void {
+  if (withValues && w.proto === 3) w.array(2);
+  w.bulk(h.fieldAt(i));
+  if (withValues) w.bulk(h.valueAt(i));
+}
+
+/** HRANDFIELD key [count [WITHVALUES]] */
+function opHrandfield(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  if (args.length === 2) {
+    const h = getHash(ctx, args[1]);
+    if (h === undefined) return w.nullBulk();
+    return w.bulk(h.fieldAt(Math.floor(Math.random() * h.size())));
+  }
+  const l = parseI64(args[2]);
+  if (l === null) throw new ReplyError(ERR_NOT_INTEGER);
+  if (l === MIN_I64) throw new ReplyError(ERR_RANDFIELD_RANGE);
+  if (args.length > 4 || (args.length === 4 && !isOpt(args[3], 'withvalues'))) throw new ReplyError(ERR_SYNTAX);
+  const withValues = args.length === 4;
+  if (withValues && (l < -HALF_LONG_MAX || l > HALF_LONG_MAX)) throw new ReplyError(ERR_OUT_OF_RANGE);
+  const h = getHash(ctx, args[1]);
+  if (h === undefined || l === 0n) return w.array(0);
+  const size = h.size();
+  const unique = l > 0n;
+  const countBig = unique ? l : -l;
+  const flat = withValues && w.proto !== 3;
+
+  if (!unique || countBig === 1n) {
+    // Sampling with repetition: any count, in random order.
+    const count = Number(countBig);
+    w.array(flat ? count * 2 : count);
+    for (let j = 0; j < count; j++) writeEntry(w, h, Math.floor(Math.random() * size), withValues);
+    return;
+  }
+  if (countBig >= BigInt(size)) {
+    // The whole hash, in its own order.
+    w.array(flat ? size * 2 : size);
+    for (let i = 0; i < size; i++) writeEntry(w, h, i, withValues);
+    return;
+  }
+  const count = Number(countBig);
+  w.array(flat ? count * 2 : count);
+  for (const i of distinctPositions(size, count)) writeEntry(w, h, i, withValues);
+}
+
+/** `count` distinct positions out of [0, size), count < size, in O(count) expected time. */
+function distinctPositions(size: number, count: number): number[] {
+  if (count * 3 > size) {
+    // Many of them: a partial Fisher-Yates shuffle of all positions.
+    const all = Array.from({ length: size }, (_, i) => i);
+    for (let j = 0; j < count; j++) {
+      const k = j + Math.floor(Math.random() * (size - j));
+      const t = all[j];
+      all[j] = all[k];
+      all[k] = t;
+    }
+    return all.slice(0, count);
+  }
+  const picked = new Set<number>();
+  while (picked.size < count) picked.add(Math.floor(Math.random() * size));
+  return [...picked];
+}
+
+// ---------------------------------------------------------------------------
+// HSCAN
+
+/**
+ * A cursor as Redis's strtoul reads it: optional sign, digits only; negative
+ * wraps; beyond 64 bits is invalid. C reads only up to the first NUL, and an
+ * empty cursor converts nothing and leaves nothing behind, so it is 0.
+ */
+function parseCursor(arg: string): bigint | null {
+  const nul = arg.indexOf('\0');
+  const s = nul === -1 ? arg : arg.slice(0, nul);
+  if (s === '') return 0n;
+  const m = /^([+-]?)([0-9]+)$/.exec(s);
+  if (m === null) return null;
+  let n = BigInt(m[2]);
+  if (n > MAX_U64) return null;
+  if (m[1] === '-') n = (MAX_U64 + 1n - n) & MAX_U64;
+  return n;
+}
+
+/** HSCAN key cursor [MATCH pattern] [COUNT count] */
+function opHscan(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  const cursor = parseCursor(args[2]);
+  if (cursor === null) throw new ReplyError(ERR_INVALID_CURSOR);
+  const h = getHash(ctx, args[1]);
+  if (h === undefined) {
+    w.array(2);
+    w.bulk('0');
+    return w.array(0);
+  }
+  let count = 10;
+  let pattern: string | null = null;
+  for (let i = 3; i < args.length; i += 2) {
+    const hasValue = i + 1 < args.length;
+    if (isOpt(args[i], 'count') && hasValue) {
+      const n = parseI64(args[i + 1]);
+      if (n === null) throw new ReplyError(ERR_NOT_INTEGER);
+      if (n < 1n) throw new ReplyError(ERR_SYNTAX);
+      count = n > 1_000_000_000n ? 1_000_000_000 : Number(n);
+    } else if (isOpt(args[i], 'match') && hasValue) {
+      // A lone `*` matches everything, even the empty field the matcher refuses.
+      pattern = args[i + 1] === '*' ? null : args[i + 1];
+    } else {
+      throw new ReplyError(ERR_SYNTAX);
+    }
+  }
+  const out: string[] = [];
+  const visit = (f: string, v: string): void => {
+    if (pattern === null || globMatch(pattern, f)) out.push(f, v);
+  };
+  let next = 0n;
+  if (h.isListpack) {
+    // A small hash comes back whole in one call, cursor 0, whatever COUNT says.
+    for (let i = 0; i < h.size(); i++) visit(h.fieldAt(i), h.valueAt(i));
+  } else {
+    next = h.scan(cursor, count, visit);
+  }
+  w.array(2);
+  w.bulk(next.toString());
+  w.array(out.length);
+  for (const s of out) w.bulk(s);
+}
+
+// ---------------------------------------------------------------------------
+
+const hash = { group: 'hash' as const, firstKey: 1, lastKey: 1, step: 1 };
+
+export const hashCommands: CommandSpec[] = [
+  {
+    name: 'hset', arity: -4, flags: ['write', 'denyoom', 'fast'], ...hash, since: '2.0.0',
+    summary: 'Sets the values of one or more fields of a hash, creating the hash when missing.',
+    complexity: 'O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command is called with multiple field/value pairs.',
+    syntax: 'key field value [field value ...]', op: opHset,
+  },
+  {
+    name: 'hsetnx', arity: 4, flags: ['write', 'denyoom', 'fast'], ...hash, since: '2.0.0',
+    summary: 'Sets the value of a hash field only when the field does not exist yet.',
+    complexity: 'O(1)', syntax: 'key field value', op: opHsetnx,
+  },
+  {
+    name: 'hget', arity: 3, flags: ['readonly', 'fast'], ...hash, since: '2.0.0',
+    summary: 'Returns the value of one field of a hash.', complexity: 'O(1)', syntax: 'key field', op: opHget,
+  },
+  {
+    name: 'hmget', arity: -3, flags: ['readonly', 'fast'], ...hash, since: '2.0.0',
+    summary: 'Returns the values of several fields of a hash (nil for missing ones).',
+    complexity: 'O(N) where N is the number of fields being requested.', syntax: 'key field [field ...]', op: opHmget,
+  },
+  {
+    name: 'hmset', arity: -4, flags: ['write', 'denyoom', 'fast'], ...hash, since: '2.0.0',
+    summary: 'Sets several fields of a hash (deprecated: HSET takes several pairs too).',
+    complexity: 'O(N) where N is the number of fields being set.', syntax: 'key field value [field value ...]', op: opHset,
+  },
+  {
+    name: 'hdel', arity: -3, flags: ['write', 'fast'], ...hash, since: '2.0.0',
+    summary: 'Removes fields from a hash; the key goes away with its last field.',
+    complexity: 'O(N) where N is the number of fields to be removed.', syntax: 'key field [field ...]', op: opHdel,
+  },
+  {
+    name: 'hlen', arity: 2, flags: ['readonly', 'fast'], ...hash, since: '2.0.0',
+    summary: 'Returns the number of fields in a hash.', complexity: 'O(1)', syntax: 'key', op: opHlen,
+  },
+  {
+    name: 'hstrlen', arity: 3, flags: ['readonly', 'fast'], ...hash, since: '3.2.0',
+    summary: 'Returns the length in bytes of the value of a hash field.', complexity: 'O(1)', syntax: 'key field', op: opHstrlen,
+  },
+  {
+    name: 'hexists', arity: 3, flags: ['readonly', 'fast'], ...hash, since: '2.0.0',
+    summary: 'Tells whether a field exists in a hash.', complexity: 'O(1)', syntax: 'key field', op: opHexists,
+  },
+  {
+    name: 'hincrby', arity: 4, flags: ['write', 'denyoom', 'fast'], ...hash, since: '2.0.0',
+    summary: 'Adds an integer to the integer value of a hash field, starting from 0 when missing.',
+    complexity: 'O(1)', syntax: 'key field increment', op: opHincrby,
+  },
+  {
+    name: 'hincrbyfloat', arity: 4, flags: ['write', 'denyoom', 'fast'], ...hash, since: '2.6.0',
+    summary: 'Adds a floating point number to the value of a hash field, starting from 0 when missing.',
+    complexity: 'O(1)', syntax: 'key field increment', op: opHincrbyfloat,
+  },
+  {
+    name: 'hkeys', arity: 2, flags: ['readonly'], ...hash, since: '2.0.0',
+    summary: 'Returns every field name of a hash.', complexity: 'O(N) where N is the size of the hash.', syntax: 'key', op: opHkeys,
+  },
+  {
+    name: 'hvals', arity: 2, flags: ['readonly'], ...hash, since: '2.0.0',
+    summary: 'Returns every value of a hash.', complexity: 'O(N) where N is the size of the hash.', syntax: 'key', op: opHvals,
+  },
+  {
+    name: 'hgetall', arity: 2, flags: ['readonly'], ...hash, since: '2.0.0',
+    summary: 'Returns every field and value of a hash.', complexity: 'O(N) where N is the size of the hash.', syntax: 'key', op: opHgetall,
+  },
+  {
+    name: 'hrandfield', arity: -2, flags: ['readonly'], ...hash, since: '6.2.0',
+    summary: 'Returns random fields of a hash, optionally with their values; a negative count allows repeats.',
+    complexity: 'O(N) where N is the number of fields returned',
+    syntax: 'key [count [WITHVALUES]]', op: opHrandfield,
+  },
+  {
+    name: 'hscan', arity: -3, flags: ['readonly'], ...hash, since: '2.8.0',
+    summary: 'Iterates over the fields and values of a hash with a cursor.',
+    complexity: 'O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.',
+    syntax: 'key cursor [MATCH pattern] [COUNT count]', op: opHscan,
+  },
+];

@@ -1,6 +1,399 @@
 /**
- * The sort family (shard-local rows).
+ * SORT and SORT_RO (shard-local rows).
+ *
+ * Follows Redis 7.0's sort.c step by step, because clients can observe its
+ * quirks: option parsing order, LIMIT clamping, the "no sort" fast paths for
+ * lists and sorted sets, numeric scores read with C's strtod, ties broken by
+ * the element's bytes, ALPHA comparing with strcoll (byte order up to the
+ * first NUL in the C/C.UTF-8 locale) except with STORE (binary compare).
+ *
+ * BY/GET patterns name other keys derived from each element. A shard can only
+ * read its own keys, so a derived key that hashes to another shard is refused
+ * with an error that points at hash tags (`weight_{tag}*` keeps every derived
+ * key on the tag's shard). The STORE destination is a declared key position,
+ * so the dispatcher's cross-shard executor handles a destination elsewhere.
  */
-import type { CommandSpec } from '../../src/commands/spec';
+import type { CommandSpec, ShardOpContext } from '../../src/commands/spec';
+import type { ReplyWriter } from '../../src/resp/reply-writer';
+import { ERR_NOT_INTEGER, ERR_SYNTAX, ReplyError, WRONGTYPE } from '../../src/resp/errors';
+import { keyHashSlotOfString, slotToShard } from '../../src/routing/slot';
+import { isOpt, parseI64 } from '../args';
+import type { HashValue } from '../structures/hash';
+import { ListValue } from '../structures/list';
+import type { ZSetValue } from '../structures/zset';
 
-export const sortCommands: CommandSpec[] = [];
+export const ERR_SORT_SCORE = "ERR One or more scores can't be converted into double";
+export const ERR_SORT_CROSS_SHARD =
+  'ERR SORT BY/GET pattern keys must hash to the same shard as the sorted key; use a {hash tag} in the pattern';
+
+// ---------------------------------------------------------------------------
+// strtod, as SORT uses it
+
+const DBL_MIN = 2.2250738585072014e-308;
+const HEX_RE = /^[+-]?0[xX]([0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)([pP][+-]?[0-9]+)?/;
+const SPECIAL_RE = /^[+-]?(?:inf(?:inity)?|nan(?:\([0-9A-Za-z_]*\))?)/i;
+const SIMPLE_RE = /^-?[0-9]{1,15}(?:\.[0-9]{1,15})?$/;
+const DEC_RE = /^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?/;
+
+function isCSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
+}
+
+function bitLength(n: bigint): number {
+  return n === 0n ? 0 : n.toString(2).length;
+}
+
+/** mant × 2^exp2 rounded to a double (ties to even), and whether rounding lost bits. */
+function binaryToDouble(mant: bigint, exp2: number): { value: number; inexact: boolean } {
+  if (mant === 0n) return { value: 0, inexact: false };
+  const len = bitLength(mant);
+  // Bits to drop: keep 53 significant bits, or fewer when the result is subnormal.
+  const drop = Math.max(len - 53, -1074 - exp2);
+  let m = mant;
+  let e = exp2;
+  let inexact = false;
+  if (drop > 0) {
+    const d = BigInt(drop);
+    const rem = m & ((1n << d) - 1n);
+    m >>= d;
+    e += drop;
+    inexact = rem !== 0n;
+    const half = 1n << (d - 1n);
+    if (rem > half || (rem === half && (m & 1n) === 1n)) m++;
+  }
+  if (e + bitLength(m) - 1 > 1023) return { value: Infinity, inexact: true };
+  // m has at most 54 bits here; scale in two steps so no intermediate power of two over/underflows.
+  let value = Number(m);
+  const half = Math.trunc(e / 2);
+  value = value * 2 ** half * 2 ** (e - half);
+  return { value, inexact };
+}
+
+/** Whether the decimal digits × 10^exp10 is exactly the double `d` (only asked for subnormals). */
+function decimalIsExact(digits: string, exp10: number, d: number): boolean {
+  // d = k × 2^-1074 exactly, k an integer below 2^52.
+  const k = BigInt(d * 2 ** 1000 * 2 ** 74);
+  const D = BigInt(digits);
+  // D × 10^exp10 == k × 2^-1074  <=>  D × 10^exp10 × 2^1074 == k
+  if (exp10 >= 0) return D * 10n ** BigInt(exp10) * 2n ** 1074n === k;
+  return D * 2n ** 1074n === k * 10n ** BigInt(-exp10);
+}
+
+/**
+ * A SORT score: what `strtod` reads, or null when Redis counts a conversion
+ * error (characters left before the end or a NUL, ERANGE overflow or
+ * underflow, NaN). Leading C whitespace is skipped; an empty string is 0.
+ */
+export function sortScore(s: string): number | null {
+  // The common case: a plain integer or decimal, which Number reads exactly as strtod does.
+  if (s.length <= 30 && SIMPLE_RE.test(s)) return Number(s);
+  let pos = 0;
+  while (pos < s.length && isCSpace(s.charCodeAt(pos))) pos++;
+  const rest = s.slice(pos);
+  let m: RegExpExecArray | null;
+  let value: number;
+  let len: number;
+  if ((m = HEX_RE.exec(rest)) !== null) {
+    len = m[0].length;
+    const neg = rest[0] === '-';
+    const body = m[1];
+    const dot = body.indexOf('.');
+    const intPart = dot === -1 ? body : body.slice(0, dot);
+    const frac = dot === -1 ? '' : body.slice(dot + 1);
+    const exp = m[2] === undefined ? 0 : Number(m[2].slice(1));
+    const digits = (intPart + frac).replace(/^0+/, '');
+    const mant = digits === '' ? 0n : BigInt('0x' + digits);
+    // Absurd exponents: clamp (the value is then 0 or infinite anyway).
+    const e = Math.max(-100000, Math.min(100000, exp)) - 4 * frac.length;
+    const r = binaryToDouble(mant, e);
+    if (!Number.isFinite(r.value)) return null;
+    if (mant !== 0n && Math.abs(r.value) < DBL_MIN && r.inexact) return null;
+    value = neg ? -r.value : r.value;
+  } else if ((m = SPECIAL_RE.exec(rest)) !== null) {
+    len = m[0].length;
+    if (/nan/i.test(m[0])) return null;
+    value = rest[0] === '-' ? -Infinity : Infinity;
+  } else if ((m = DEC_RE.exec(rest)) !== null) {
+    len = m[0].length;
+    value = Number(m[0]);
+    if (!Number.isFinite(value)) return null;
+    const digits = m[1].replace('.', '');
+    const nonZero = /[1-9]/.test(digits);
+    if (nonZero && Math.abs(value) < DBL_MIN) {
+      if (value === 0) return null;
+      const exp10 = (m[2] === undefined ? 0 : Number(m[2].slice(1))) - (m[1].includes('.') ? m[1].length - m[1].indexOf('.') - 1 : 0);
+      if (!decimalIsExact(digits, exp10, Math.abs(value))) return null;
+    }
+  } else {
+    // No conversion: strtod points back at the very start.
+    return s.length === 0 || s.charCodeAt(0) === 0 ? 0 : null;
+  }
+  const end = pos + len;
+  return end === s.length || s.charCodeAt(end) === 0 ? value : null;
+}
+
+// ---------------------------------------------------------------------------
+// Comparisons
+
+/** memcmp then length: Redis's compareStringObjects (latin1 code units are bytes). */
+function binaryCompare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** C's strcmp on the NUL-terminated strings, which is strcoll in the C and C.UTF-8 locales. */
+function cStringCompare(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return x - y;
+    if (x === 0) return 0;
+  }
+  const x = n < a.length ? a.charCodeAt(n) : 0;
+  const y = n < b.length ? b.charCodeAt(n) : 0;
+  return x - y;
+}
+
+/** The part of a pattern C string functions see: up to the first NUL. */
+function cLength(s: string): number {
+  const z = s.indexOf('\0');
+  return z === -1 ? s.length : z;
+}
+
+// ---------------------------------------------------------------------------
+// Pattern keys
+
+/**
+ * Redis's lookupKeyByPattern: `#` is the element itself; otherwise the first
+ * `*` is replaced by the element, and a `->field` after it reads a hash field.
+ * Only string values (or hash fields) count; anything else reads as null.
+ */
+function lookupByPattern(ctx: ShardOpContext, pattern: string, elem: string): string | null {
+  if (pattern.length > 0 && pattern.charCodeAt(0) === 35 /* # */ && (pattern.length === 1 || pattern.charCodeAt(1) === 0)) return elem;
+  const clen = cLength(pattern);
+  const star = pattern.indexOf('*');
+  if (star === -1 || star >= clen) return null;
+  const arrow = pattern.indexOf('->', star + 1);
+  let field: string | null = null;
+  if (arrow !== -1 && arrow + 2 < clen) field = pattern.slice(arrow + 2);
+  const postfixEnd = field === null ? pattern.length : arrow;
+  const key = pattern.slice(0, star) + elem + pattern.slice(star + 1, postfixEnd);
+  const shards = ctx.shard.shardCount;
+  if (shards > 1 && slotToShard(keyHashSlotOfString(key), shards) !== ctx.shard.id) throw new ReplyError(ERR_SORT_CROSS_SHARD);
+  const v = ctx.db.get(key, ctx.now);
+  if (v === undefined) return null;
+  if (field !== null) {
+    if (typeof v === 'string' || v.type !== 'hash') return null;
+    return (v as HashValue).get(field) ?? null;
+  }
+  return typeof v === 'string' ? v : null;
+}
+
+// ---------------------------------------------------------------------------
+
+interface SortItem {
+  obj: string;
+  score: number;
+  cmp: string | null;
+}
+
+const MAX_LONG = 2n ** 63n - 1n;
+
+function clamp(n: bigint, lo: bigint, hi: bigint): bigint {
+  return n < lo ? lo : n > hi ? hi : n;
+}
+
+/**
+ * SORT / SORT_RO key [BY pattern] [LIMIT offset count] [GET pattern ...] [ASC | DESC] [ALPHA] [STORE destination]
+ *
+ * Also `__sortresult` with SORT's arguments: computes what SORT ... STORE
+ * would store (with STORE's semantics) and replies it as an array without
+ * touching the destination. The cross-shard coordinator uses it when the
+ * destination lives on another shard, so pattern keys are still read here.
+ */
+function opSort(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  const readonly = args[0] === 'sort_ro';
+  const resultOnly = args[0] === '__sortresult';
+  let desc = false;
+  let alpha = false;
+  let dontsort = false;
+  let limitStart = 0n;
+  let limitCount = -1n;
+  let sortby: string | null = null;
+  let storekey: string | null = null;
+  const gets: string[] = [];
+  for (let j = 2; j < args.length; j++) {
+    const left = args.length - j - 1;
+    const a = args[j];
+    if (isOpt(a, 'asc')) desc = false;
+    else if (isOpt(a, 'desc')) desc = true;
+    else if (isOpt(a, 'alpha')) alpha = true;
+    else if (isOpt(a, 'limit') && left >= 2) {
+      const s = parseI64(args[j + 1]);
+      const c = s === null ? null : parseI64(args[j + 2]);
+      if (s === null || c === null) throw new ReplyError(ERR_NOT_INTEGER);
+      limitStart = s;
+      limitCount = c;
+      j += 2;
+    } else if (!readonly && isOpt(a, 'store') && left >= 1) {
+      storekey = args[++j];
+    } else if (isOpt(a, 'by') && left >= 1) {
+      sortby = args[++j];
+      // A pattern without `*` (e.g. "nosort") means: do not sort. It sticks even if a later BY has one.
+      const star = sortby.indexOf('*');
+      if (star === -1 || star >= cLength(sortby)) dontsort = true;
+    } else if (isOpt(a, 'get') && left >= 1) {
+      gets.push(args[++j]);
+    } else {
+      throw new ReplyError(ERR_SYNTAX);
+    }
+  }
+
+  const v = ctx.db.get(args[1], ctx.now);
+  let elements: string[] = [];
+  let isSet = false;
+  let ordered = true; // list or zset: elements come in a meaningful order
+  if (v !== undefined) {
+    const els = typeof v === 'string' ? undefined : v.sortElements?.();
+    if (els === undefined || typeof v === 'string') throw new ReplyError(WRONGTYPE);
+    elements = els;
+    isSet = v.type === 'set';
+    ordered = !isSet;
+  }
+
+  // A set has no order of its own: with STORE the result must still be deterministic.
+  if (dontsort && isSet && storekey !== null) {
+    dontsort = false;
+    alpha = true;
+    sortby = null;
+  }
+
+  // Redis converts a listpack sorted set to a skiplist before sorting it, for good (OBJECT ENCODING shows it).
+  if (v !== undefined && typeof v !== 'string' && v.type === 'zset') (v as ZSetValue).listpack = false;
+
+  const len = elements.length;
+  const lenBig = BigInt(len);
+  let start = Number(clamp(limitStart, 0n, lenBig));
+  const count = Number(clamp(limitCount, -1n, lenBig > MAX_LONG ? MAX_LONG : lenBig));
+  let end = count < 0 ? len : start + count - 1;
+  if (start >= len) {
+    start = len - 1;
+    end = len - 2;
+  }
+  if (end >= len) end = len - 1;
+
+  let vector: SortItem[];
+  if (ordered && dontsort) {
+    // Native order (reversed for DESC), only the LIMIT range.
+    vector = [];
+    for (let j = start; j <= end; j++) vector.push({ obj: elements[desc ? len - 1 - j : j], score: 0, cmp: null });
+    end -= start;
+    start = 0;
+  } else {
+    vector = elements.map((obj) => ({ obj, score: 0, cmp: null }));
+  }
+
+  if (!dontsort) {
+    let conversionError = false;
+    for (const item of vector) {
+      let byval: string | null;
+      if (sortby !== null) {
+        byval = lookupByPattern(ctx, sortby, item.obj);
+        if (byval === null) continue;
+      } else {
+        byval = item.obj;
+      }
+      if (alpha) {
+        if (sortby !== null) item.cmp = byval;
+      } else {
+        const score = sortScore(byval);
+        if (score === null) conversionError = true;
+        else item.score = score;
+      }
+    }
+    if (conversionError) throw new ReplyError(ERR_SORT_SCORE);
+    const store = storekey !== null;
+    const byPattern = sortby !== null;
+    let compare: (a: SortItem, b: SortItem) => number;
+    if (!alpha) {
+      compare = (a, b) => (a.score > b.score ? 1 : a.score < b.score ? -1 : binaryCompare(a.obj, b.obj));
+    } else {
+      // strcoll stops at a NUL; without any NUL it is plain byte order, which JS compares much faster.
+      const byBytes = store || !vector.some((it) => (byPattern ? it.cmp !== null && it.cmp.includes('\0') : it.obj.includes('\0')));
+      const textCompare = byBytes ? binaryCompare : cStringCompare;
+      if (byPattern) {
+        compare = (a, b) => {
+          if (a.cmp === null || b.cmp === null) return a.cmp === b.cmp ? 0 : a.cmp === null ? -1 : 1;
+          return textCompare(a.cmp, b.cmp);
+        };
+      } else {
+        compare = (a, b) => textCompare(a.obj, b.obj);
+      }
+    }
+    vector.sort(desc ? (a, b) => -compare(a, b) : compare);
+  }
+
+  // Collect the whole result before replying or storing, so a refused pattern key leaves nothing half done.
+  const out: (string | null)[] = [];
+  for (let j = start; j <= end; j++) {
+    const elem = vector[j].obj;
+    if (gets.length === 0) out.push(elem);
+    for (const g of gets) out.push(lookupByPattern(ctx, g, elem));
+  }
+
+  if (storekey === null || resultOnly) {
+    w.array(out.length);
+    for (const s of out) {
+      if (s === null && storekey !== null) w.bulk('');
+      else w.bulkOrNull(s);
+    }
+    return;
+  }
+  if (out.length > 0) {
+    ctx.db.set(storekey, ListValue.fromArray(out.map((s) => s ?? '')));
+    ctx.db.persist(storekey);
+  } else {
+    ctx.db.delete(storekey);
+  }
+  w.integer(out.length);
+}
+
+/** Key positions of SORT as Redis's sortGetKeys finds them: the sorted key and the last STORE destination. */
+function sortGetKeys(args: readonly Buffer[]): number[] {
+  if (args.length < 2) return [];
+  let store = -1;
+  for (let i = 2; i < args.length; i++) {
+    const a = args[i].length <= 5 ? args[i].latin1Slice(0, args[i].length).toLowerCase() : '';
+    if (a === 'limit') i += 2;
+    else if (a === 'get' || a === 'by') i += 1;
+    else if (a === 'store' && i + 1 < args.length) store = i + 1;
+  }
+  return store === -1 ? [1] : [1, store];
+}
+
+function sortRoGetKeys(args: readonly Buffer[]): number[] {
+  return args.length < 2 ? [] : [1];
+}
+
+const SORT_SYNTAX = 'key [BY pattern] [LIMIT offset count] [GET pattern [GET pattern ...]] [ASC | DESC] [ALPHA]';
+const SORT_COMPLEXITY =
+  'O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).';
+
+export const sortCommands: CommandSpec[] = [
+  {
+    name: 'sort', arity: -2, flags: ['write', 'denyoom'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'generic', since: '1.0.0',
+    summary: 'Sorts the elements of a list, set or sorted set, optionally by or with other keys, and returns or stores the result.',
+    complexity: SORT_COMPLEXITY, syntax: `${SORT_SYNTAX} [STORE destination]`, getKeys: sortGetKeys, op: opSort,
+  },
+  {
+    name: 'sort_ro', arity: -2, flags: ['readonly'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'generic', since: '7.0.0',
+    summary: 'Sorts the elements of a list, set or sorted set and returns them (the read-only variant of SORT).',
+    complexity: SORT_COMPLEXITY, syntax: SORT_SYNTAX, getKeys: sortRoGetKeys, op: opSort,
+  },
+  {
+    name: '__sortresult', arity: -2, flags: [], firstKey: 0, lastKey: 0, step: 0, group: 'server', since: '0.0.0', summary: '',
+    internal: true, op: opSort,
+  },
+];

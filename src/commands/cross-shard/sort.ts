@@ -1,0 +1,45 @@
+/**
+ * SORT ... STORE with the destination on another shard than the sorted key.
+ *
+ * The generic scratch executor cannot serve it when BY/GET patterns are used:
+ * pattern keys are not declared key positions, so only the sorted key's shard
+ * can read them. Instead the sorted key's shard computes the result with
+ * STORE's semantics (`__sortresult`, workers/families/sort.ts) and this
+ * coordinator writes it to the destination's shard as a list (or deletes the
+ * destination when the result is empty), as Redis's STORE does.
+ *
+ * Not atomic across the two shards: another client can see the destination
+ * before or after the write, never half a list.
+ */
+import type { CoordOp } from '../spec';
+import { errorReply, integerReply } from '../coord-context';
+import { arrayElements, isError } from '../../resp/reply-reader';
+import { commandTable, CommandTable } from '../table';
+import { ListValue } from '../../../workers/structures/list';
+
+function bulkText(el: Buffer): string {
+  const eol = el.indexOf(13);
+  return el.latin1Slice(eol + 2, el.length - 2);
+}
+
+const sortStoreCrossShard: CoordOp = async (ctx, args) => {
+  const shards = ctx.server.shards;
+  const { db } = ctx.conn;
+  const spec = commandTable.lookup('sort')?.spec;
+  const positions = spec?.getKeys?.(args) ?? [];
+  if (positions.length < 2) return errorReply('ERR internal error: SORT without a STORE destination reached the cross-shard path');
+  const dest = args[positions[positions.length - 1]];
+  const reply = await shards.clients[shards.shardOfKey(args[1])].request(CommandTable.internalOp('__sortresult'), db, 2, args, 1);
+  if (isError(reply)) return reply;
+  const items = (arrayElements(reply) ?? []).map(bulkText);
+  const client = shards.clients[shards.shardOfKey(dest)];
+  const destKey = dest.latin1Slice(0, dest.length);
+  const written =
+    items.length > 0
+      ? await client.request(CommandTable.internalOp('__restore'), db, 2, ['', destKey, 'list', ListValue.fromArray(items).serialize(), '', 'replace', '0'], 1)
+      : await client.request(commandTable.lookup('del')?.opIndex ?? -1, db, 2, ['', destKey], 1);
+  if (isError(written)) return written;
+  return integerReply(items.length);
+};
+
+export const sortCrossShardOps: Record<string, CoordOp> = { sort: sortStoreCrossShard };
