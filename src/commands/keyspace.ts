@@ -37,6 +37,10 @@ const MAX_U64 = 2n ** 64n - 1n;
  * nothing else; a negative value wraps around, more than 64 bits is an error.
  */
 export function parseCursor(s: string): bigint | null {
+  // Redis reads the cursor as a C string: it ends at a NUL, and "" is 0.
+  const nul = s.indexOf('\0');
+  if (nul !== -1) s = s.slice(0, nul);
+  if (s === '') return 0n;
   const m = /^([+-]?)([0-9]+)$/.exec(s);
   if (m === null) return null;
   let n = BigInt(m[2]);

@@ -85,8 +85,8 @@ export function scratchCoordinator(entry: TableEntry): CoordOp {
     const keys = [...new Set(keyPositions(entry.spec, args).map((p) => args[p].latin1Slice(0, args[p].length)))];
     const before = await Promise.all(keys.map((k) => dumpKey(ctx, k)));
 
-    // id -1: a scratch shard is no real shard, so shard-local checks (e.g. SORT's
-    // pattern keys must live on the sorted key's shard) refuse rather than read nothing.
+    // id -1: a scratch shard is no real shard, so a shard-local check that a
+    // key must live on "this" shard refuses rather than silently reading nothing.
     const scratch = new ShardState(-1, ctx.server.shards.count, ctx.server.config.shardSettings());
     const db = scratch.db(ctx.conn.db);
     const now = Date.now();
