@@ -1,6 +1,388 @@
 /**
- * The bitmaps family (shard-local rows).
+ * The bitmaps family: bit-level commands over plain string values, as in
+ * Redis (a bitmap is a string; GET returns its bytes and the string commands
+ * work on it).
+ *
+ * Cost note: values are immutable latin1 JS strings, so every write builds a
+ * new string and is O(length of the value), not O(1) as in Redis's in-place
+ * sds update. SETBIT rewrites one byte with slice + concat (a memcpy once V8
+ * flattens it); multi-byte writes (BITFIELD, BITOP) build a Buffer and turn it
+ * into a string once. For bitmaps up to a few hundred KB this is microseconds
+ * per write; a workload of many SETBITs on one multi-megabyte bitmap would pay
+ * a copy of the whole bitmap per command and should move to a mutable value.
+ * Past ~128 KB the copy is much dearer than a memcpy: V8 puts each new string
+ * in its large-object space, on fresh pages (measured ~3.5 ms per SETBIT on a
+ * 250 KB bitmap in a VM where page faults are slow, versus ~0.1 ms at 100 KB).
  */
-import type { CommandSpec } from '../../src/commands/spec';
+import type { CommandSpec, ShardOpContext } from '../../src/commands/spec';
+import type { ReplyWriter } from '../../src/resp/reply-writer';
+import { ERR_NOT_INTEGER, ERR_STRING_TOO_LONG, ERR_SYNTAX, ReplyError } from '../../src/resp/errors';
+import { isOpt, parseI64 } from '../args';
+import { getString } from './strings';
+import { findBit, getBit, popcountBits, popcountBytes, readSigned, readUnsigned, writeField } from '../structures/bitstring';
 
-export const bitmapCommands: CommandSpec[] = [];
+const ERR_BIT_OFFSET = 'ERR bit offset is not an integer or out of range';
+const ERR_BIT_VALUE = 'ERR bit is not an integer or out of range';
+const ERR_BITPOS_BIT = 'ERR The bit argument must be 1 or 0.';
+const ERR_BITOP_NOT = 'ERR BITOP NOT must be called with a single source key.';
+const ERR_BITFIELD_TYPE = 'ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.';
+const ERR_OVERFLOW_TYPE = 'ERR Invalid OVERFLOW type specified';
+const ERR_BITFIELD_RO = 'ERR BITFIELD_RO only supports the GET subcommand';
+
+/** V8's longest string (2^29 - 24): a bitmap may not grow past it even if proto-max-bulk-len allows. */
+const MAX_JS_STRING = 2 ** 29 - 24;
+
+/**
+ * Parses a bit offset as Redis does: a non-negative 64-bit integer whose byte
+ * index is below proto-max-bulk-len. With `fieldBits` > 0 (BITFIELD) the
+ * `#n` form means n * fieldBits; the product wraps in 64 bits as in Redis.
+ */
+function bitOffsetArg(ctx: ShardOpContext, arg: string, fieldBits: number): number {
+  const hash = fieldBits > 0 && arg.length > 1 && arg.charCodeAt(0) === 35; /* '#' */
+  let n = parseI64(hash ? arg.slice(1) : arg);
+  if (n === null) throw new ReplyError(ERR_BIT_OFFSET);
+  if (hash) n = BigInt.asIntN(64, n * BigInt(fieldBits));
+  if (n < 0n || n >> 3n >= BigInt(ctx.shard.settings.protoMaxBulkLen)) throw new ReplyError(ERR_BIT_OFFSET);
+  return Number(n);
+}
+
+/** A bitmap write that needs the value to be `bytes` long. */
+function checkGrowth(bytes: number): void {
+  if (bytes > MAX_JS_STRING) throw new ReplyError(ERR_STRING_TOO_LONG);
+}
+
+function intOrThrow(arg: string): bigint {
+  const n = parseI64(arg);
+  if (n === null) throw new ReplyError(ERR_NOT_INTEGER);
+  return n;
+}
+
+// ---------------------------------------------------------------------------
+// SETBIT / GETBIT
+
+function opSetbit(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  const key = args[1];
+  const offset = bitOffsetArg(ctx, args[2], 0);
+  const on = parseI64(args[3]);
+  if (on === null || (on !== 0n && on !== 1n)) throw new ReplyError(ERR_BIT_VALUE);
+  const cur = getString(ctx, key);
+  const s = cur ?? '';
+  const byte = Math.floor(offset / 8);
+  const mask = 1 << (7 - (offset & 7));
+  if (byte >= s.length) {
+    checkGrowth(byte + 1);
+    // Redis zero-pads up to the byte even when clearing a bit (SETBIT k 100 0 makes 13 bytes).
+    const next = s + '\0'.repeat(byte - s.length) + String.fromCharCode(on === 1n ? mask : 0);
+    if (cur === undefined) ctx.db.set(key, next);
+    else ctx.db.replace(key, next);
+    return w.integer(0);
+  }
+  const old = s.charCodeAt(byte);
+  const nb = on === 1n ? old | mask : old & ~mask;
+  if (nb !== old) ctx.db.replace(key, s.slice(0, byte) + String.fromCharCode(nb) + s.slice(byte + 1));
+  w.integer(old & mask ? 1 : 0);
+}
+
+function opGetbit(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  const offset = bitOffsetArg(ctx, args[2], 0);
+  const s = getString(ctx, args[1]);
+  w.integer(s === undefined ? 0 : getBit(s, offset));
+}
+
+// ---------------------------------------------------------------------------
+// BITCOUNT / BITPOS
+
+/**
+ * Normalizes a start/end pair the way Redis's bit commands do: negative
+ * indexes count from the end, then both are clamped into [0, total - 1].
+ * Returns null for an empty range.
+ */
+function clampRange(start: bigint, end: bigint, total: number): [number, number] | null {
+  const t = BigInt(total);
+  if (start < 0n) start += t;
+  if (end < 0n) end += t;
+  if (start < 0n) start = 0n;
+  if (end < 0n) end = 0n;
+  if (end >= t) end = t - 1n;
+  if (start > end) return null;
+  return [Number(start), Number(end)];
+}
+
+/** Parses BYTE | BIT; true for BIT. */
+function unitArg(arg: string): boolean {
+  if (isOpt(arg, 'bit')) return true;
+  if (isOpt(arg, 'byte')) return false;
+  throw new ReplyError(ERR_SYNTAX);
+}
+
+/** BITCOUNT key [start end [BYTE | BIT]] */
+function opBitcount(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  // A missing key answers 0 before any argument is looked at, as in Redis.
+  const s = getString(ctx, args[1]);
+  if (s === undefined) return w.integer(0);
+  if (args.length === 2) return w.integer(s.length === 0 ? 0 : popcountBytes(s, 0, s.length - 1));
+  if (args.length !== 4 && args.length !== 5) throw new ReplyError(ERR_SYNTAX);
+  const start = intOrThrow(args[2]);
+  const end = intOrThrow(args[3]);
+  // Both negative and reversed is empty, checked before the unit is parsed.
+  if (start < 0n && end < 0n && start > end) return w.integer(0);
+  const isBit = args.length === 5 && unitArg(args[4]);
+  const range = clampRange(start, end, isBit ? s.length * 8 : s.length);
+  if (range === null) return w.integer(0);
+  w.integer(isBit ? popcountBits(s, range[0], range[1]) : popcountBytes(s, range[0], range[1]));
+}
+
+/**
+ * BITPOS key bit [start [end [BYTE | BIT]]]
+ * Not found: -1 when looking for a 1; when looking for a 0, the first bit
+ * after the string (as if it were padded with zeros) unless an end was given,
+ * in which case -1 too.
+ */
+function opBitpos(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  const b = intOrThrow(args[2]);
+  if (b !== 0n && b !== 1n) throw new ReplyError(ERR_BITPOS_BIT);
+  const bit = b === 1n ? 1 : 0;
+  const s = getString(ctx, args[1]);
+  // A missing key is an endless run of zero bits.
+  if (s === undefined) return w.integer(bit ? -1 : 0);
+  let fromBit: number;
+  let toBit: number;
+  let endGiven = false;
+  if (args.length === 3) {
+    if (s.length === 0) return w.integer(-1);
+    fromBit = 0;
+    toBit = s.length * 8 - 1;
+  } else if (args.length <= 6) {
+    const start = intOrThrow(args[3]);
+    const isBit = args.length === 6 && unitArg(args[5]);
+    let end: bigint;
+    if (args.length >= 5) {
+      end = intOrThrow(args[4]);
+      endGiven = true;
+    } else end = -1n;
+    const range = clampRange(start, end, isBit ? s.length * 8 : s.length);
+    if (range === null) return w.integer(-1);
+    fromBit = isBit ? range[0] : range[0] * 8;
+    toBit = isBit ? range[1] : range[1] * 8 + 7;
+  } else throw new ReplyError(ERR_SYNTAX);
+  const pos = findBit(s, bit, fromBit, toBit);
+  if (pos >= 0 || bit === 1 || endGiven) return w.integer(pos);
+  w.integer((Math.floor(toBit / 8) + 1) * 8);
+}
+
+// ---------------------------------------------------------------------------
+// BITOP
+
+/** BITOP AND | OR | XOR | NOT destkey key [key ...]: missing sources are empty strings, shorter ones zero-padded. */
+function opBitop(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  const op = args[1].toLowerCase();
+  if (op !== 'and' && op !== 'or' && op !== 'xor' && op !== 'not') throw new ReplyError(ERR_SYNTAX);
+  if (op === 'not' && args.length !== 4) throw new ReplyError(ERR_BITOP_NOT);
+  const dest = args[2];
+  const srcs: string[] = [];
+  let maxLen = 0;
+  for (let i = 3; i < args.length; i++) {
+    const s = getString(ctx, args[i]) ?? '';
+    srcs.push(s);
+    if (s.length > maxLen) maxLen = s.length;
+  }
+  if (maxLen === 0) {
+    // An empty result is no key at all.
+    ctx.db.delete(dest);
+    return w.integer(0);
+  }
+  const out = Buffer.alloc(maxLen);
+  const first = srcs[0];
+  if (op === 'not') {
+    for (let i = 0; i < maxLen; i++) out[i] = ~first.charCodeAt(i) & 0xff;
+  } else {
+    for (let i = 0; i < first.length; i++) out[i] = first.charCodeAt(i);
+    for (let k = 1; k < srcs.length; k++) {
+      const s = srcs[k];
+      if (op === 'and') {
+        // Bytes past a shorter source are ANDed with zero.
+        for (let i = 0; i < s.length; i++) out[i] &= s.charCodeAt(i);
+        out.fill(0, s.length);
+      } else if (op === 'or') {
+        for (let i = 0; i < s.length; i++) out[i] |= s.charCodeAt(i);
+      } else {
+        for (let i = 0; i < s.length; i++) out[i] ^= s.charCodeAt(i);
+      }
+    }
+  }
+  ctx.db.set(dest, out.latin1Slice(0, maxLen));
+  ctx.db.persist(dest);
+  w.integer(maxLen);
+}
+
+// ---------------------------------------------------------------------------
+// BITFIELD / BITFIELD_RO
+
+const enum FieldOp {
+  Get,
+  Set,
+  Incrby,
+}
+
+const enum Overflow {
+  Wrap,
+  Sat,
+  Fail,
+}
+
+interface FieldCmd {
+  op: FieldOp;
+  signed: boolean;
+  bits: number;
+  offset: number;
+  value: bigint;
+  overflow: Overflow;
+}
+
+/** i1..i64 or u1..u63 (lowercase only, as in Redis). */
+function fieldTypeArg(arg: string): { signed: boolean; bits: number } {
+  const c = arg.charCodeAt(0);
+  const signed = c === 105; /* 'i' */
+  if (!signed && c !== 117 /* 'u' */) throw new ReplyError(ERR_BITFIELD_TYPE);
+  const n = parseI64(arg.slice(1));
+  if (n === null || n < 1n || n > (signed ? 64n : 63n)) throw new ReplyError(ERR_BITFIELD_TYPE);
+  return { signed, bits: Number(n) };
+}
+
+/**
+ * Applies the overflow policy to the exact result of a SET or INCRBY.
+ * Returns the value to store, or null when FAIL refuses it.
+ */
+function fitField(exact: bigint, signed: boolean, bits: number, overflow: Overflow): bigint | null {
+  const b = BigInt(bits);
+  const max = signed ? (1n << (b - 1n)) - 1n : (1n << b) - 1n;
+  const min = signed ? -(1n << (b - 1n)) : 0n;
+  if (exact >= min && exact <= max) return exact;
+  if (overflow === Overflow.Fail) return null;
+  if (overflow === Overflow.Sat) return exact > max ? max : min;
+  return signed ? BigInt.asIntN(bits, exact) : BigInt.asUintN(bits, exact);
+}
+
+function parseBitfield(ctx: ShardOpContext, args: string[]): { cmds: FieldCmd[]; writes: boolean; highestBit: number } {
+  const cmds: FieldCmd[] = [];
+  let overflow = Overflow.Wrap;
+  let writes = false;
+  let highestBit = -1;
+  for (let j = 2; j < args.length; j++) {
+    const rem = args.length - j - 1;
+    const sub = args[j].toLowerCase();
+    let op: FieldOp;
+    if (sub === 'get' && rem >= 2) op = FieldOp.Get;
+    else if (sub === 'set' && rem >= 3) op = FieldOp.Set;
+    else if (sub === 'incrby' && rem >= 3) op = FieldOp.Incrby;
+    else if (sub === 'overflow' && rem >= 1) {
+      const o = args[++j].toLowerCase();
+      if (o === 'wrap') overflow = Overflow.Wrap;
+      else if (o === 'sat') overflow = Overflow.Sat;
+      else if (o === 'fail') overflow = Overflow.Fail;
+      else throw new ReplyError(ERR_OVERFLOW_TYPE);
+      continue;
+    } else throw new ReplyError(ERR_SYNTAX);
+    const { signed, bits } = fieldTypeArg(args[j + 1]);
+    const offset = bitOffsetArg(ctx, args[j + 2], bits);
+    let value = 0n;
+    if (op !== FieldOp.Get) {
+      writes = true;
+      if (offset + bits - 1 > highestBit) highestBit = offset + bits - 1;
+      value = intOrThrow(args[j + 3]);
+      j += 3;
+    } else j += 2;
+    cmds.push({ op, signed, bits, offset, value, overflow });
+  }
+  return { cmds, writes, highestBit };
+}
+
+/**
+ * BITFIELD key [GET type offset | [OVERFLOW WRAP|SAT|FAIL] SET type offset value | INCRBY type offset increment ...]
+ * Every argument is checked before anything runs. When there is a write, the
+ * value first grows (zero-padded) to cover the highest written field, even if
+ * every write then fails under OVERFLOW FAIL.
+ */
+function opBitfield(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  const { cmds, writes, highestBit } = parseBitfield(ctx, args);
+  const key = args[1];
+  if (writes && args[0] === 'bitfield_ro') throw new ReplyError(ERR_BITFIELD_RO);
+  const cur = getString(ctx, key);
+  if (!writes) {
+    const s = cur ?? '';
+    w.array(cmds.length);
+    for (const c of cmds) w.integer(c.signed ? readSigned(s, s.length, c.offset, c.bits) : readUnsigned(s, s.length, c.offset, c.bits));
+    return;
+  }
+  const s = cur ?? '';
+  const need = Math.floor(highestBit / 8) + 1;
+  checkGrowth(need);
+  const len = Math.max(s.length, need);
+  const buf = Buffer.alloc(len);
+  buf.latin1Write(s, 0);
+  w.array(cmds.length);
+  for (const c of cmds) {
+    const old = c.signed ? readSigned(buf, len, c.offset, c.bits) : readUnsigned(buf, len, c.offset, c.bits);
+    if (c.op === FieldOp.Get) {
+      w.integer(old);
+      continue;
+    }
+    // SET of a negative value into an unsigned field is taken as its 64-bit two's complement, as in Redis.
+    const exact = c.op === FieldOp.Incrby ? old + c.value : c.signed ? c.value : BigInt.asUintN(64, c.value);
+    const next = fitField(exact, c.signed, c.bits, c.overflow);
+    if (next === null) {
+      w.nullBulk();
+      continue;
+    }
+    writeField(buf, c.offset, c.bits, next);
+    w.integer(c.op === FieldOp.Incrby ? next : old);
+  }
+  const value = buf.latin1Slice(0, len);
+  if (cur === undefined) ctx.db.set(key, value);
+  else ctx.db.replace(key, value);
+}
+
+// ---------------------------------------------------------------------------
+
+const RANGE_UNIT = '[BYTE | BIT]';
+
+export const bitmapCommands: CommandSpec[] = [
+  {
+    name: 'setbit', arity: 4, flags: ['write', 'denyoom'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'bitmap', since: '2.2.0', summary: 'Sets or clears one bit of a string value, growing it with zero bytes if needed.',
+    complexity: 'O(1)', syntax: 'key offset value', op: opSetbit,
+  },
+  {
+    name: 'getbit', arity: 3, flags: ['readonly', 'fast'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'bitmap', since: '2.2.0', summary: 'Returns one bit of a string value (0 past its end).',
+    complexity: 'O(1)', syntax: 'key offset', op: opGetbit,
+  },
+  {
+    name: 'bitcount', arity: -2, flags: ['readonly'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'bitmap', since: '2.6.0', summary: 'Counts the set bits of a string value, optionally within a byte or bit range.',
+    complexity: 'O(N)', syntax: `key [start end ${RANGE_UNIT}]`, op: opBitcount,
+  },
+  {
+    name: 'bitpos', arity: -3, flags: ['readonly'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'bitmap', since: '2.8.7', summary: 'Finds the first set or clear bit of a string value, optionally within a range.',
+    complexity: 'O(N)', syntax: `key bit [start [end ${RANGE_UNIT}]]`, op: opBitpos,
+  },
+  {
+    name: 'bitop', arity: -4, flags: ['write', 'denyoom'], firstKey: 2, lastKey: -1, step: 1,
+    group: 'bitmap', since: '2.6.0', summary: 'Stores the bitwise AND, OR, XOR or NOT of string values in a destination key.',
+    complexity: 'O(N)', syntax: 'operation destkey key [key ...]', op: opBitop,
+  },
+  {
+    name: 'bitfield', arity: -2, flags: ['write', 'denyoom'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'bitmap', since: '3.2.0', summary: 'Reads, writes and increments integers of any width at any bit offset of a string value.',
+    complexity: 'O(1) for each subcommand specified',
+    syntax:
+      'key [GET encoding offset | [OVERFLOW <WRAP | SAT | FAIL>] <SET encoding offset value | INCRBY encoding offset increment> [GET encoding offset | [OVERFLOW <WRAP | SAT | FAIL>] <SET encoding offset value | INCRBY encoding offset increment> ...]]',
+    op: opBitfield,
+  },
+  {
+    name: 'bitfield_ro', arity: -2, flags: ['readonly', 'fast'], firstKey: 1, lastKey: 1, step: 1,
+    group: 'bitmap', since: '6.0.0', summary: 'Reads integers of any width at any bit offset of a string value (the read-only BITFIELD).',
+    complexity: 'O(1) for each subcommand specified', syntax: 'key [GET encoding offset [GET encoding offset ...]]', op: opBitfield,
+  },
+];
