@@ -33,8 +33,8 @@ export class RespClient {
   private readonly waiting: { resolve: (r: Reply) => void; reject: (e: Error) => void }[] = [];
   private readonly parser: RedisParser;
   private closedErr: Error | null = null;
-  /** Every byte received, for protocol tests that look at the raw stream. */
-  raw = Buffer.alloc(0);
+  /** Chunks received so far; joined only when `raw` is read (appending per chunk would be quadratic). */
+  private rawChunks: Buffer[] = [];
   readonly closed: Promise<void>;
 
   private constructor(socket: net.Socket) {
@@ -46,7 +46,7 @@ export class RespClient {
       returnFatalError: (err: Error) => this.fail(err),
     });
     socket.on('data', (d: Buffer) => {
-      this.raw = Buffer.concat([this.raw, d]);
+      this.rawChunks.push(d);
       this.parser.execute(d);
     });
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
@@ -104,6 +104,12 @@ export class RespClient {
   private expectReply(): Promise<Reply> {
     if (this.closedErr) return Promise.reject(this.closedErr);
     return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
+  }
+
+  /** Every byte received, for protocol tests that look at the raw stream. */
+  get raw(): Buffer {
+    if (this.rawChunks.length !== 1) this.rawChunks = [Buffer.concat(this.rawChunks)];
+    return this.rawChunks[0];
   }
 
   get isClosed(): boolean {
