@@ -1,0 +1,692 @@
+/**
+ * The stream value: entries ordered by ID, consumer groups with their
+ * pending entries lists (PEL), and the counters Redis 7 keeps
+ * (last-generated-id, max-deleted-entry-id, entries-added, first id).
+ *
+ * Entries live in parallel arrays sorted by ID, so a seek is a binary search
+ * (O(log n)) and XADD is an append. XDEL and exact trimming leave tombstones
+ * (fields === null) that are dropped from the front as it advances and
+ * compacted away once they outnumber live entries.
+ *
+ * Redis stores entries in listpack "nodes" of at most stream-node-max-entries
+ * entries / stream-node-max-bytes bytes, and approximate trimming (`~`) only
+ * removes whole nodes; XINFO shows the node count. To answer exactly like
+ * Redis we keep that node layout as metadata (first/last ID, live and deleted
+ * counts, and the listpack's byte size computed with listpack's encoding
+ * rules) without storing any listpack bytes.
+ */
+import { SerialReader, SerialWriter } from '../serial';
+import { registerValueType, type TypedValue } from '../value';
+import { ID_MAX, idMs, idSeq, toI64 } from './stream-id';
+
+/** Redis 7.0 defaults for stream-node-max-entries / stream-node-max-bytes. */
+export const STREAM_NODE_MAX_ENTRIES = 100;
+export const STREAM_NODE_MAX_BYTES = 4096;
+/** The largest value of entries_read; -1 is Redis's SCG_INVALID_ENTRIES_READ. */
+export const INVALID_ENTRIES_READ = -1n;
+
+// ---------------------------------------------------------------------------
+// Listpack sizes (listpack.c): how many bytes an element takes.
+
+function backlenSize(l: number): number {
+  if (l <= 127) return 1;
+  if (l < 16383) return 2;
+  if (l < 2097151) return 3;
+  if (l < 268435455) return 4;
+  return 5;
+}
+
+function intEncSize(v: bigint | number): number {
+  if (v >= 0 && v <= 127) return 1;
+  if (v >= -4096 && v <= 4095) return 2;
+  if (v >= -32768 && v <= 32767) return 3;
+  if (v >= -8388608 && v <= 8388607) return 4;
+  if (v >= -2147483648 && v <= 2147483647) return 5;
+  return 9;
+}
+
+function intElementSize(v: bigint | number): number {
+  const e = intEncSize(v);
+  return e + backlenSize(e);
+}
+
+const I64_STR = /^(0|-?[1-9][0-9]{0,18})$/;
+const I64_LO = -(2n ** 63n);
+const I64_HI = 2n ** 63n - 1n;
+
+/** A string element: listpack stores strings that are canonical int64s as integers. */
+function strElementSize(s: string): number {
+  if (s.length <= 20 && I64_STR.test(s)) {
+    const n = BigInt(s);
+    if (n >= I64_LO && n <= I64_HI) return intElementSize(n);
+  }
+  const l = s.length;
+  const e = l < 64 ? 1 + l : l < 4096 ? 2 + l : 5 + l;
+  return e + backlenSize(e);
+}
+
+/** A listpack node: the IDs it spans and what its byte size depends on. */
+export interface StreamNode {
+  /** The master ID (the first entry ever added to the node; the rax key). */
+  master: bigint;
+  /** The last entry ever added (possibly deleted since). */
+  last: bigint;
+  masterFields: string[];
+  live: number;
+  deleted: number;
+  /** Bytes other than the live/deleted counters. */
+  fixedBytes: number;
+}
+
+function nodeBytes(n: StreamNode): number {
+  return n.fixedBytes + intElementSize(n.live) + intElementSize(n.deleted);
+}
+
+// ---------------------------------------------------------------------------
+// Sorted sets of IDs (the PELs).
+
+export class SortedIds {
+  a: bigint[] = [];
+
+  get size(): number {
+    return this.a.length;
+  }
+
+  /** Index of the first ID >= id. */
+  lowerBound(id: bigint): number {
+    const a = this.a;
+    let lo = 0;
+    let hi = a.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (a[mid] < id) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  insert(id: bigint): void {
+    const a = this.a;
+    if (a.length === 0 || a[a.length - 1] < id) {
+      a.push(id);
+      return;
+    }
+    const i = this.lowerBound(id);
+    if (a[i] !== id) a.splice(i, 0, id);
+  }
+
+  remove(id: bigint): boolean {
+    const i = this.lowerBound(id);
+    if (i >= this.a.length || this.a[i] !== id) return false;
+    this.a.splice(i, 1);
+    return true;
+  }
+}
+
+export interface Consumer {
+  name: string;
+  seenTime: number;
+  pending: SortedIds;
+}
+
+export interface Nack {
+  consumer: Consumer;
+  deliveryTime: number;
+  /** uint64 in Redis; a number until it leaves the safe range. */
+  deliveryCount: number | bigint;
+}
+
+export function bumpCount(c: number | bigint): number | bigint {
+  if (typeof c === 'bigint') return (c + 1n) & ((1n << 64n) - 1n);
+  return c + 1 > Number.MAX_SAFE_INTEGER ? BigInt(c) + 1n : c + 1;
+}
+
+export class ConsumerGroup {
+  readonly pel = new Map<bigint, Nack>();
+  readonly pelOrder = new SortedIds();
+  readonly consumers = new Map<string, Consumer>();
+
+  constructor(
+    readonly name: string,
+    public lastId: bigint,
+    public entriesRead: bigint,
+  ) {}
+
+  /** The consumer, created (with seen-time `now`) if missing. */
+  consumer(name: string, now: number, refresh: boolean): Consumer {
+    let c = this.consumers.get(name);
+    if (c === undefined) {
+      c = { name, seenTime: now, pending: new SortedIds() };
+      this.consumers.set(name, c);
+    } else if (refresh) {
+      c.seenTime = now;
+    }
+    return c;
+  }
+
+  /** Removes a NACK from the group and its consumer. */
+  ack(id: bigint): boolean {
+    const nack = this.pel.get(id);
+    if (nack === undefined) return false;
+    this.pel.delete(id);
+    this.pelOrder.remove(id);
+    nack.consumer.pending.remove(id);
+    return true;
+  }
+
+  /** Deletes a consumer and its pending entries; returns how many it had. */
+  deleteConsumer(name: string): number {
+    const c = this.consumers.get(name);
+    if (c === undefined) return 0;
+    const n = c.pending.size;
+    for (const id of c.pending.a) {
+      this.pel.delete(id);
+      this.pelOrder.remove(id);
+    }
+    this.consumers.delete(name);
+    return n;
+  }
+
+  /** Moves (or creates) the NACK for `id` to `consumer`. */
+  assign(id: bigint, nack: Nack, consumer: Consumer): void {
+    if (nack.consumer !== consumer) {
+      nack.consumer.pending.remove(id);
+      consumer.pending.insert(id);
+      nack.consumer = consumer;
+    }
+  }
+
+  sortedConsumers(): Consumer[] {
+    return [...this.consumers.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+}
+
+// ---------------------------------------------------------------------------
+
+export type TrimStrategy = 'maxlen' | 'minid';
+
+export interface TrimArgs {
+  strategy: TrimStrategy;
+  maxlen: number;
+  minid: bigint;
+  approx: boolean;
+  /** 0 = no limit. */
+  limit: number;
+}
+
+export class StreamValue implements TypedValue {
+  readonly type = 'stream' as const;
+  /** Entry IDs from `head` on, ascending; deleted entries keep their ID with null fields. */
+  private ids: bigint[] = [];
+  private vals: (string[] | null)[] = [];
+  private head = 0;
+  private tombstones = 0;
+  length = 0;
+  lastId = 0n;
+  /** recorded-first-entry-id: the first live entry, 0-0 when empty. */
+  firstId = 0n;
+  maxDeletedId = 0n;
+  entriesAdded = 0n;
+  nodes: StreamNode[] = [];
+  readonly groups = new Map<string, ConsumerGroup>();
+
+  encoding(): string {
+    return 'stream';
+  }
+
+  size(): number {
+    return this.length;
+  }
+
+  clone(): TypedValue {
+    return deserializeStream(this.serialize());
+  }
+
+  memoryUsage(samples: number): number {
+    // A rough estimate: listpack bytes of every node plus the rax and groups.
+    let bytes = 64;
+    const nodes = this.nodes;
+    const step = samples > 0 && nodes.length > samples ? nodes.length / samples : 1;
+    let sampled = 0;
+    let sum = 0;
+    for (let i = 0; i < nodes.length; i += step) {
+      sum += nodeBytes(nodes[Math.floor(i)]) + 48;
+      sampled++;
+    }
+    if (sampled > 0) bytes += (sum / sampled) * nodes.length;
+    for (const g of this.groups.values()) bytes += 64 + g.name.length + g.pel.size * 80 + g.consumers.size * 64;
+    return Math.round(bytes);
+  }
+
+  // ---- entries ----
+
+  /** Physical index of the first entry with ID >= id (may be a tombstone). */
+  private lowerBound(id: bigint): number {
+    const a = this.ids;
+    let lo = this.head;
+    let hi = a.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (a[mid] < id) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** The fields of a live entry, or null. */
+  get(id: bigint): string[] | null {
+    const i = this.lowerBound(id);
+    return i < this.ids.length && this.ids[i] === id ? this.vals[i] : null;
+  }
+
+  has(id: bigint): boolean {
+    return this.get(id) !== null;
+  }
+
+  /** The ID of the last live entry (streamLastValidID), 0-0 when empty. */
+  lastValidId(): bigint {
+    for (let i = this.ids.length - 1; i >= this.head; i--) if (this.vals[i] !== null) return this.ids[i];
+    return 0n;
+  }
+
+  /**
+   * Visits live entries with start <= id <= end in order (or reverse), at
+   * most `count` (0 = all). Returns how many were visited.
+   */
+  range(start: bigint, end: bigint, rev: boolean, count: number, visit: (id: bigint, fields: string[]) => void): number {
+    if (start > end) return 0;
+    const ids = this.ids;
+    const vals = this.vals;
+    let n = 0;
+    if (!rev) {
+      for (let i = this.lowerBound(start); i < ids.length && ids[i] <= end; i++) {
+        const f = vals[i];
+        if (f === null) continue;
+        visit(ids[i], f);
+        if (++n === count) break;
+      }
+    } else {
+      let i = this.lowerBound(end);
+      if (i >= ids.length || ids[i] > end) i--;
+      for (; i >= this.head && ids[i] >= start; i--) {
+        const f = vals[i];
+        if (f === null) continue;
+        visit(ids[i], f);
+        if (++n === count) break;
+      }
+    }
+    return n;
+  }
+
+  /** Appends an entry whose ID is already known to be greater than lastId. */
+  append(id: bigint, fv: string[]): void {
+    this.addToNode(id, fv);
+    this.ids.push(id);
+    this.vals.push(fv);
+    if (this.length === 0) this.firstId = id;
+    this.length++;
+    this.lastId = id;
+    this.entriesAdded++;
+  }
+
+  /** Node bookkeeping for an append (streamAppendItem's node choice and listpack growth). */
+  private addToNode(id: bigint, fv: string[]): void {
+    const numFields = fv.length / 2;
+    let totalLen = 0;
+    for (const s of fv) totalLen += s.length;
+    let node: StreamNode | undefined = this.nodes[this.nodes.length - 1];
+    if (node !== undefined) {
+      if (nodeBytes(node) + totalLen >= STREAM_NODE_MAX_BYTES) node = undefined;
+      else if (node.live + node.deleted >= STREAM_NODE_MAX_ENTRIES) node = undefined;
+    }
+    if (node === undefined) {
+      const fields: string[] = new Array(numFields);
+      let fixed = 7 + intElementSize(numFields) + intElementSize(0);
+      for (let i = 0; i < numFields; i++) {
+        fields[i] = fv[2 * i];
+        fixed += strElementSize(fields[i]);
+      }
+      node = { master: id, last: id, masterFields: fields, live: 0, deleted: 0, fixedBytes: fixed };
+      this.nodes.push(node);
+    }
+    let same = node.masterFields.length === numFields;
+    for (let i = 0; same && i < numFields; i++) if (node.masterFields[i] !== fv[2 * i]) same = false;
+    let bytes = intElementSize(same ? 2 : 0);
+    bytes += intElementSize(toI64(idMs(id) - idMs(node.master)));
+    bytes += intElementSize(toI64(idSeq(id) - idSeq(node.master)));
+    if (!same) {
+      bytes += intElementSize(numFields);
+      for (let i = 0; i < fv.length; i += 2) bytes += strElementSize(fv[i]);
+    }
+    for (let i = 1; i < fv.length; i += 2) bytes += strElementSize(fv[i]);
+    bytes += intElementSize(numFields + 3 + (same ? 0 : numFields + 1));
+    node.fixedBytes += bytes;
+    node.live++;
+    node.last = id;
+  }
+
+  /** The node holding `id` (largest master <= id). */
+  private nodeIndexOf(id: bigint): number {
+    const nodes = this.nodes;
+    let lo = 0;
+    let hi = nodes.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (nodes[mid].master <= id) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found;
+  }
+
+  /** Marks the live entry at physical index i deleted. */
+  private kill(i: number): void {
+    this.vals[i] = null;
+    this.tombstones++;
+    this.length--;
+  }
+
+  /** XDEL of one ID: true if it was a live entry. Does not touch firstId/maxDeletedId. */
+  deleteEntry(id: bigint): boolean {
+    const i = this.lowerBound(id);
+    if (i >= this.ids.length || this.ids[i] !== id || this.vals[i] === null) return false;
+    this.kill(i);
+    const ni = this.nodeIndexOf(id);
+    if (ni >= 0) {
+      const node = this.nodes[ni];
+      // Deleting a node's last live entry frees the whole node.
+      if (node.live === 1) this.nodes.splice(ni, 1);
+      else {
+        node.live--;
+        node.deleted++;
+      }
+    }
+    this.tidy();
+    return true;
+  }
+
+  /** Sets firstId to the first live entry (after deletions at the front). */
+  refreshFirstId(): void {
+    if (this.length === 0) {
+      this.firstId = 0n;
+      return;
+    }
+    for (let i = this.head; i < this.ids.length; i++) {
+      if (this.vals[i] !== null) {
+        this.firstId = this.ids[i];
+        return;
+      }
+    }
+  }
+
+  /** Drops leading tombstones and compacts when tombstones dominate. */
+  private tidy(): void {
+    const ids = this.ids;
+    const vals = this.vals;
+    while (this.head < ids.length && vals[this.head] === null) {
+      this.head++;
+      this.tombstones--;
+    }
+    // Trailing tombstones only slow down lastValidId(); appends never need them.
+    while (ids.length > this.head && vals[vals.length - 1] === null) {
+      ids.pop();
+      vals.pop();
+      this.tombstones--;
+    }
+    if (this.head === ids.length) {
+      this.ids = [];
+      this.vals = [];
+      this.head = 0;
+      this.tombstones = 0;
+      return;
+    }
+    if (this.tombstones > 32 && this.tombstones > this.length) {
+      const nIds: bigint[] = [];
+      const nVals: string[][] = [];
+      for (let i = this.head; i < ids.length; i++) {
+        const v = vals[i];
+        if (v !== null) {
+          nIds.push(ids[i]);
+          nVals.push(v);
+        }
+      }
+      this.ids = nIds;
+      this.vals = nVals;
+      this.head = 0;
+      this.tombstones = 0;
+    } else if (this.head > 1024 && this.head * 2 > ids.length) {
+      this.ids = ids.slice(this.head);
+      this.vals = vals.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  /**
+   * Trims as Redis's streamTrim: whole nodes from the front while allowed,
+   * then (exact trimming only) entries inside the next node. Returns the
+   * number of entries deleted.
+   */
+  trim(t: TrimArgs): number {
+    let deleted = 0;
+    while (this.nodes.length > 0) {
+      if (t.strategy === 'maxlen' && this.length <= t.maxlen) break;
+      const node = this.nodes[0];
+      const entries = node.live;
+      if (t.limit && deleted + entries > t.limit) break;
+      const removeNode = t.strategy === 'maxlen' ? this.length - entries >= t.maxlen : node.last < t.minid;
+      if (removeNode) {
+        this.dropFirstNode();
+        deleted += entries;
+        continue;
+      }
+      if (t.approx) break;
+      // Exact trimming inside this node.
+      let removed = 0;
+      const ids = this.ids;
+      const vals = this.vals;
+      const next = this.nodes.length > 1 ? this.nodes[1].master : ID_MAX + 1n;
+      for (let i = this.head; i < ids.length && ids[i] < next; i++) {
+        const stop = t.strategy === 'maxlen' ? this.length <= t.maxlen : ids[i] >= t.minid;
+        if (stop) break;
+        if (vals[i] !== null) {
+          this.kill(i);
+          removed++;
+        }
+      }
+      node.live -= removed;
+      node.deleted += removed;
+      deleted += removed;
+      break;
+    }
+    this.tidy();
+    this.refreshFirstId();
+    return deleted;
+  }
+
+  /** Removes the first node and all its entries. */
+  private dropFirstNode(): void {
+    this.nodes.shift();
+    const next = this.nodes.length > 0 ? this.nodes[0].master : ID_MAX + 1n;
+    const ids = this.ids;
+    let i = this.head;
+    for (; i < ids.length && ids[i] < next; i++) {
+      if (this.vals[i] !== null) this.length--;
+      else this.tombstones--;
+    }
+    this.head = i;
+  }
+
+  // ---- group counters (Redis 7's entries_read / lag) ----
+
+  /** streamRangeHasTombstones(start, +inf). */
+  hasTombstonesFrom(start: bigint): boolean {
+    if (this.length === 0 || this.maxDeletedId === 0n) return false;
+    if (this.firstId > this.maxDeletedId) return false;
+    return start <= this.maxDeletedId;
+  }
+
+  /** streamEstimateDistanceFromFirstEverEntry; -1 when unknown. */
+  estimateDistance(id: bigint): bigint {
+    if (this.entriesAdded === 0n) return 0n;
+    if (this.length === 0 && id <= this.lastId) return this.entriesAdded;
+    if (id === this.lastId) return this.entriesAdded;
+    if (id > this.lastId) return INVALID_ENTRIES_READ;
+    if (this.maxDeletedId === 0n || this.maxDeletedId < this.firstId) {
+      if (id < this.firstId) return this.entriesAdded - BigInt(this.length);
+      if (id === this.firstId) return this.entriesAdded - BigInt(this.length) + 1n;
+    }
+    return INVALID_ENTRIES_READ;
+  }
+
+  /** A group's lag, or null when it cannot be known. */
+  lag(g: ConsumerGroup): bigint | null {
+    if (this.entriesAdded === 0n) return 0n;
+    if (g.entriesRead !== INVALID_ENTRIES_READ && !this.hasTombstonesFrom(g.lastId)) return this.entriesAdded - g.entriesRead;
+    const read = this.estimateDistance(g.lastId);
+    return read === INVALID_ENTRIES_READ ? null : this.entriesAdded - read;
+  }
+
+  /** Moves a group's last-delivered ID forward to `id` while delivering it, keeping entries_read. */
+  advanceGroup(g: ConsumerGroup, id: bigint): void {
+    if (g.entriesRead !== INVALID_ENTRIES_READ && !this.hasTombstonesFrom(id)) g.entriesRead++;
+    else if (this.entriesAdded !== 0n) g.entriesRead = this.estimateDistance(id);
+    g.lastId = id;
+  }
+
+  // ---- rax shape, for XINFO ----
+
+  /**
+   * The node count of Redis's radix tree over the 16-byte big-endian master
+   * IDs: compressed runs and branch points, plus one node per key end.
+   */
+  raxNodeCount(): number {
+    const keys = this.nodes.map((n) => {
+      const b = Buffer.alloc(16);
+      b.writeBigUInt64BE(idMs(n.master), 0);
+      b.writeBigUInt64BE(idSeq(n.master), 8);
+      return b;
+    });
+    const count = (lo: number, hi: number, depth: number): number => {
+      // keys[lo..hi) share the first `depth` bytes; all keys are 16 bytes long.
+      if (depth === 16) return 1;
+      const first = keys[lo][depth];
+      let allSame = true;
+      for (let i = lo + 1; i < hi; i++) if (keys[i][depth] !== first) allSame = false;
+      if (allSame) {
+        // A compressed node covering the common prefix.
+        let d = depth + 1;
+        outer: for (; d < 16; d++) {
+          const c = keys[lo][d];
+          for (let i = lo + 1; i < hi; i++) if (keys[i][d] !== c) break outer;
+        }
+        return 1 + count(lo, hi, d);
+      }
+      // A branch node: one child per distinct byte.
+      let total = 1;
+      let i = lo;
+      while (i < hi) {
+        let j = i + 1;
+        while (j < hi && keys[j][depth] === keys[i][depth]) j++;
+        total += count(i, j, depth + 1);
+        i = j;
+      }
+      return total;
+    };
+    return keys.length === 0 ? 1 : count(0, keys.length, 0);
+  }
+
+  // ---- serialization ----
+
+  serialize(): string {
+    const w = new SerialWriter();
+    w.num(this.lastId).num(this.firstId).num(this.maxDeletedId).num(this.entriesAdded);
+    w.num(this.length);
+    for (let i = this.head; i < this.ids.length; i++) {
+      const f = this.vals[i];
+      if (f === null) continue;
+      w.num(this.ids[i]).num(f.length);
+      for (const s of f) w.str(s);
+    }
+    w.num(this.nodes.length);
+    for (const n of this.nodes) {
+      w.num(n.master).num(n.last).num(n.live).num(n.deleted).num(n.fixedBytes).num(n.masterFields.length);
+      for (const f of n.masterFields) w.str(f);
+    }
+    w.num(this.groups.size);
+    for (const g of this.groups.values()) {
+      w.str(g.name).num(g.lastId).num(g.entriesRead).num(g.consumers.size);
+      for (const c of g.consumers.values()) w.str(c.name).num(c.seenTime);
+      w.num(g.pel.size);
+      for (const id of g.pelOrder.a) {
+        const nack = g.pel.get(id) as Nack;
+        w.num(id).str(nack.consumer.name).num(nack.deliveryTime).num(nack.deliveryCount);
+      }
+    }
+    return w.toString();
+  }
+}
+
+export function deserializeStream(payload: string): StreamValue {
+  const r = new SerialReader(payload);
+  const s = new StreamValue();
+  const lastId = r.bigint();
+  const firstId = r.bigint();
+  const maxDeletedId = r.bigint();
+  const entriesAdded = r.bigint();
+  const n = r.num();
+  const ids: bigint[] = new Array(n);
+  const vals: string[][] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    ids[i] = r.bigint();
+    const k = r.num();
+    const f: string[] = new Array(k);
+    for (let j = 0; j < k; j++) f[j] = r.str();
+    vals[i] = f;
+  }
+  const internals = s as unknown as { ids: bigint[]; vals: (string[] | null)[] };
+  internals.ids = ids;
+  internals.vals = vals;
+  s.length = n;
+  s.lastId = lastId;
+  s.firstId = firstId;
+  s.maxDeletedId = maxDeletedId;
+  s.entriesAdded = entriesAdded;
+  const nn = r.num();
+  for (let i = 0; i < nn; i++) {
+    const master = r.bigint();
+    const last = r.bigint();
+    const live = r.num();
+    const deleted = r.num();
+    const fixedBytes = r.num();
+    const k = r.num();
+    const masterFields: string[] = new Array(k);
+    for (let j = 0; j < k; j++) masterFields[j] = r.str();
+    s.nodes.push({ master, last, live, deleted, fixedBytes, masterFields });
+  }
+  const ng = r.num();
+  for (let i = 0; i < ng; i++) {
+    const g = new ConsumerGroup(r.str(), r.bigint(), r.bigint());
+    const nc = r.num();
+    for (let j = 0; j < nc; j++) {
+      const name = r.str();
+      g.consumers.set(name, { name, seenTime: r.num(), pending: new SortedIds() });
+    }
+    const np = r.num();
+    for (let j = 0; j < np; j++) {
+      const id = r.bigint();
+      const consumer = g.consumers.get(r.str()) as Consumer;
+      const deliveryTime = r.num();
+      const dc = r.bigint();
+      const deliveryCount = dc > BigInt(Number.MAX_SAFE_INTEGER) ? dc : Number(dc);
+      g.pel.set(id, { consumer, deliveryTime, deliveryCount });
+      g.pelOrder.a.push(id);
+      consumer.pending.a.push(id);
+    }
+    s.groups.set(g.name, g);
+  }
+  return s;
+}
+
+registerValueType('stream', deserializeStream);
