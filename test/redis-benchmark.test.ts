@@ -36,3 +36,32 @@ t.test('redis-benchmark -t ping,set,get,incr,mset -P 16 against --workers 4', { 
   t.equal(await c.call('GET', 'key:__rand_int__'), 'VXK', 'the 3-byte payload redis-benchmark writes');
   t.equal(await c.call('EXISTS', 'key:__rand_int__'), 1);
 });
+
+const DEFAULT_TESTS = [
+  'PING_INLINE', 'PING_MBULK', 'SET', 'GET', 'INCR', 'LPUSH', 'RPUSH', 'LPOP', 'RPOP', 'SADD', 'HSET', 'SPOP', 'ZADD', 'ZPOPMIN',
+  'LPUSH (needed to benchmark LRANGE)', 'LRANGE_100 (first 100 elements)', 'LRANGE_300 (first 300 elements)',
+  'LRANGE_500 (first 500 elements)', 'LRANGE_600 (first 600 elements)', 'MSET (10 keys)',
+];
+
+for (const pipeline of [1, 16]) {
+  t.test(`the complete default redis-benchmark run at -P ${pipeline} against --workers 4`, { skip: noBenchmark }, async (t) => {
+    const srv = await startShardis(t, { workers: 4 });
+    const r = spawnSync(REDIS_BENCHMARK as string, ['-p', String(srv.port), '-P', String(pipeline), '-n', '3000', '-c', '20', '--csv'], {
+      encoding: 'utf8',
+      timeout: 240_000,
+    });
+    t.equal(r.status, 0, `redis-benchmark exited 0 (stderr: ${r.stderr?.slice(0, 500)})`);
+    t.notMatch(r.stdout + r.stderr, /error|ERR/i, 'no error replies reported');
+    const ran = r.stdout
+      .split('\n')
+      .map((l) => /^"([^"]+)","([\d.]+)"/.exec(l))
+      .filter((m): m is RegExpExecArray => m !== null && Number(m[2]) > 0)
+      .map((m) => m[1]);
+    t.same(ran, DEFAULT_TESTS, 'every default test ran and reported a rate');
+    const c = await RespClient.connect(srv.port);
+    t.teardown(() => c.close());
+    t.equal(await c.call('TYPE', 'mylist'), 'list');
+    t.equal(await c.call('TYPE', 'myset'), 'none', 'SPOP emptied the set SADD filled (same count)');
+    t.equal(await c.call('TYPE', 'myhash'), 'hash');
+  });
+}
