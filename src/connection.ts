@@ -49,9 +49,6 @@ export class Connection implements ReplySink {
   private head = 0;
   /** Bytes of ready replies taken by the writer but not yet flushed by the socket. */
   private wakeWriter: (() => void) | null = null;
-  private wakeReader: (() => void) | null = null;
-  /** Ends the read task's wait for a multi-step command early when the connection aborts. */
-  private wakeBarrierWait: (() => void) | null = null;
   /** Set by QUIT or a protocol error: write what is queued, then close. */
   private closingGracefully = false;
   private readonly log: Logger;
@@ -151,59 +148,109 @@ export class Connection implements ReplySink {
     }
   }
 
+  /**
+   * The read task: lives from the first byte to the end of reading (EOF, error,
+   * abort, QUIT, protocol error). Bytes arrive through the socket's 'data'
+   * events and are framed and dispatched synchronously in `drainFramer`; the
+   * task pauses the socket while a multi-step command runs (so the
+   * connection's later commands wait for it) and while its unwritten output
+   * is over the threshold.
+   */
   private async readTask(): Promise<void> {
     const tasks = this.server.tasks;
+    const socket = this.socket;
     tasks.readTasks++;
-    let reason: CloseReason = 'eof';
     try {
-      // destroyOnReturn false: leaving the loop for QUIT must not destroy the
-      // socket before the write task has flushed the reply.
-      for await (const chunk of this.socket.iterator({ destroyOnReturn: false })) {
-        this.lastInteraction = Date.now();
-        this.server.stats.netInputBytes += (chunk as Buffer).length;
-        this.framer.push(chunk as Buffer);
-        for (;;) {
-          const args = this.framer.next();
-          if (args === null) break;
-          const barrier = this.server.dispatcher.dispatch(this, args);
-          // A multi-step command may never finish (SHUTDOWN, a shard that died):
-          // the abort must still end this task.
-          // (Not Promise.race with a connection-long promise: every race would
-          // leave a reaction on it until the connection ends.)
-          if (barrier !== undefined) {
-            await new Promise<void>((resolve) => {
-              this.wakeBarrierWait = resolve;
-              void barrier.then(resolve);
-            });
-            this.wakeBarrierWait = null;
-          }
-          if (this.closingGracefully || this.signal.aborted) return;
+      await new Promise<void>((resolve) => {
+        this.finishRead = resolve;
+        socket.on('data', this.onData);
+        socket.once('end', this.onEnd);
+        socket.once('close', this.onClose);
+      });
+    } finally {
+      socket.off('data', this.onData);
+      socket.off('end', this.onEnd);
+      socket.off('close', this.onClose);
+      tasks.readTasks--;
+      // EOF or a read error ends the connection at once, as in Redis (pending replies are dropped).
+      if (!this.closingGracefully) this.close(this.readEndReason);
+    }
+  }
+
+  private finishRead: (() => void) | null = null;
+  private readEndReason: CloseReason = 'eof';
+  /** Why reading is paused, if it is: a multi-step command in progress, or too much unwritten output. */
+  private readPause: 'barrier' | 'output' | null = null;
+
+  private stopReading(reason: CloseReason): void {
+    this.readEndReason = reason;
+    this.socket.pause();
+    const finish = this.finishRead;
+    this.finishRead = null;
+    finish?.();
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    this.lastInteraction = Date.now();
+    this.server.stats.netInputBytes += chunk.length;
+    this.framer.push(chunk);
+    this.drainFramer();
+  };
+
+  private readonly onEnd = (): void => this.stopReading('eof');
+  private readonly onClose = (): void => this.stopReading(this.closeReason ?? 'error');
+
+  private pauseReading(why: 'barrier' | 'output'): void {
+    this.readPause = why;
+    this.socket.pause();
+  }
+
+  private resumeReading(): void {
+    this.readPause = null;
+    if (this.finishRead === null) return;
+    this.socket.resume();
+    this.drainFramer();
+  }
+
+  /** Frames and dispatches every complete request buffered, until done or paused. */
+  private drainFramer(): void {
+    if (this.readPause !== null || this.finishRead === null) return;
+    try {
+      for (;;) {
+        if (this.closingGracefully || this.signal.aborted) {
+          this.stopReading(this.closeReason ?? 'quit');
+          return;
         }
-        while (this.pendingOutputBytes > READ_PAUSE_OUTPUT_BYTES && !this.signal.aborted) {
-          await new Promise<void>((resolve) => (this.wakeReader = resolve));
+        const args = this.framer.next();
+        if (args === null) break;
+        const barrier = this.server.dispatcher.dispatch(this, args);
+        if (barrier !== undefined) {
+          // A multi-step command may never finish (SHUTDOWN, a shard that
+          // died): the abort destroys the socket, which ends this task anyway.
+          this.pauseReading('barrier');
+          void barrier.then(() => {
+            if (this.readPause === 'barrier') this.resumeReading();
+          });
+          return;
         }
-        if (this.signal.aborted) return;
       }
     } catch (err) {
       if (err instanceof QueryBufferLimitError) {
         // Redis closes such a client without a reply (it only logs it).
         this.log.warn({ limit: this.server.config.framerLimits.maxQueryBuffer }, 'closing client that reached max query buffer length');
-        reason = 'protocol';
+        this.stopReading('protocol');
         return;
       }
       if (err instanceof ProtocolError) {
         this.log.debug({ err: err.message }, 'protocol error');
         this.reply(Buffer.from(`-ERR ${err.message}\r\n`, 'latin1'));
         this.closeAfterReplies('protocol');
+        this.stopReading('protocol');
         return;
       }
-      reason = 'error';
-      if (!this.signal.aborted) this.log.debug({ err }, 'read failed');
-    } finally {
-      tasks.readTasks--;
-      // EOF or a read error ends the connection at once, as in Redis (pending replies are dropped).
-      if (!this.closingGracefully) this.close(reason);
+      throw err;
     }
+    if (this.pendingOutputBytes > READ_PAUSE_OUTPUT_BYTES) this.pauseReading('output');
   }
 
   /** Takes the run of ready replies at the head of the queue as one buffer. */
@@ -266,11 +313,7 @@ export class Connection implements ReplySink {
         if (!socket.write(out)) {
           await once(socket, 'drain', { signal: this.signal });
         }
-        if (this.wakeReader !== null && this.pendingOutputBytes <= READ_PAUSE_OUTPUT_BYTES) {
-          const wake = this.wakeReader;
-          this.wakeReader = null;
-          wake();
-        }
+        if (this.readPause === 'output' && this.pendingOutputBytes <= READ_PAUSE_OUTPUT_BYTES) this.resumeReading();
       }
     } catch (err) {
       if (!this.signal.aborted) this.log.debug({ err }, 'write failed');
@@ -295,12 +338,9 @@ export class Connection implements ReplySink {
     this.server.tasks.signalListeners--;
     this.socket.destroy();
     const ww = this.wakeWriter;
-    this.wakeBarrierWait?.();
-    const wr = this.wakeReader;
     this.wakeWriter = null;
-    this.wakeReader = null;
     ww?.();
-    wr?.();
+    // Destroying the socket emits 'close', which ends the read task.
   };
 
   private cleanup(): void {
