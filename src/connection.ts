@@ -77,15 +77,12 @@ export class Connection implements ReplySink {
     return this.signal.aborted;
   }
 
-  /** Bytes of output not yet taken by the kernel: ready replies plus the socket's buffer. */
+  /** Bytes of replies that have arrived and not yet been handed to the socket (kept as a running count). */
+  private readyBytes = 0;
+
+  /** Bytes of output not yet taken by the kernel: arrived replies plus the socket's buffer. */
   get pendingOutputBytes(): number {
-    let n = this.socket.writableLength;
-    for (let i = this.head; i < this.queue.length; i++) {
-      const p = this.queue[i];
-      if (p.data === null) break;
-      n += p.end - p.start;
-    }
-    return n;
+    return this.socket.writableLength + this.readyBytes;
   }
 
   get pendingReplies(): number {
@@ -126,6 +123,7 @@ export class Connection implements ReplySink {
 
   deliver(p: PendingReply): void {
     if (this.signal.aborted) return; // the connection is gone: drop the reply
+    this.readyBytes += p.end - p.start;
     if (p.data !== null && p.end > p.start && p.data[p.start] === 45 /* '-' */) this.server.stats.countError(p.bytes());
     if (this.wakeWriter !== null && this.queue[this.head] === p) this.server.writeWakeups.schedule(this);
   }
@@ -262,6 +260,7 @@ export class Connection implements ReplySink {
     if (first.end - first.start >= CONCAT_LIMIT || i + 1 >= q.length || q[i + 1].data === null) {
       q[i] = undefined as unknown as PendingReply;
       this.advance(i + 1);
+      this.readyBytes -= first.end - first.start;
       return first.bytes();
     }
     let total = 0;
@@ -278,6 +277,7 @@ export class Connection implements ReplySink {
       q[i] = undefined as unknown as PendingReply;
     }
     this.advance(end);
+    this.readyBytes -= total;
     return out;
   }
 
