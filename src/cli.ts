@@ -8,13 +8,16 @@ import type { ServerValues } from './config';
 export const DEFAULT_WORKERS = defaultWorkers();
 
 /**
- * The default shard thread count. Measured on 2-core machines (README,
- * "Choosing --workers"): the main thread needs a core for framing and socket
- * writes, so one shard per remaining core, at least 1.
+ * The default shard thread count, chosen by measurement (README, "Choosing
+ * --workers"). On a machine with 2 cores or fewer the clients, the main
+ * thread and a shard thread compete for the same cores, and a shard run
+ * inline on the main thread (0) measured faster than any thread count at both
+ * -P 1 and -P 16. With more cores, one shard thread per core beyond the main
+ * thread's (at most 8).
  */
 function defaultWorkers(): number {
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-  return Math.max(1, Math.min(cores - 1, 8));
+  return cores <= 2 ? 0 : Math.min(cores - 1, 8);
 }
 
 export const USAGE = `Usage: shardis-server [options]
@@ -22,9 +25,10 @@ export const USAGE = `Usage: shardis-server [options]
 Options:
   --port <n>          TCP port to listen on (default 6379; 0 picks a free port)
   --bind <addr>       address to listen on (default 127.0.0.1)
-  --workers <n>       shard worker threads (default ${DEFAULT_WORKERS} here: one per core
-                      beyond the main thread's). 0 runs a single shard inline on the
-                      main thread, the baseline for measuring the thread hop.
+  --workers <n>       shard worker threads (default ${DEFAULT_WORKERS} here: 0 on machines
+                      with up to 2 cores, else one per core beyond the main thread's,
+                      at most 8). 0 runs a single shard inline on the main thread,
+                      which is also the baseline for measuring the thread hop.
   --databases <n>     number of databases for SELECT (default 16)
   --maxclients <n>    maximum simultaneous clients (default 10000)
   --timeout <s>       close clients idle for this many seconds (default 0: never)

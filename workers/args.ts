@@ -60,3 +60,23 @@ export function doubleArg(s: string, error = ERR_NOT_FLOAT): number {
 export function isOpt(arg: string, lowerWord: string): boolean {
   return arg.length === lowerWord.length && arg.toLowerCase() === lowerWord;
 }
+
+const U64 = 2n ** 64n;
+
+/**
+ * A SCAN-family cursor as Redis reads it (strtoul on a C string): it ends at a
+ * NUL, "" is 0, a sign is allowed and a negative wraps around 2^64; leading
+ * whitespace, other characters or values beyond 2^64-1 are invalid (null).
+ */
+export function parseScanCursor(arg: string): bigint | null {
+  const c0 = arg.charCodeAt(0);
+  if (c0 === 32 || (c0 >= 9 && c0 <= 13)) return null;
+  const nul = arg.indexOf('\0');
+  const s = nul === -1 ? arg : arg.slice(0, nul);
+  const m = /^([+-]?)(\d*)$/.exec(s);
+  if (m === null) return null;
+  if (m[2] === '') return m[1] === '' ? 0n : null;
+  const v = BigInt(m[2]);
+  if (v > U64 - 1n) return null;
+  return m[1] === '-' ? (U64 - v) % U64 : v;
+}

@@ -7,6 +7,7 @@ import { broadcast, bulkReply, errorReply, okReply } from './coord-context';
 import { CommandTable } from './table';
 import { arrayElements, isError, readInteger } from '../resp/reply-reader';
 import { ERR_DB_INDEX, ERR_INVALID_CURSOR, ERR_NOT_INTEGER, ERR_SYNTAX } from '../resp/errors';
+import { parseScanCursor } from '../../workers/args';
 
 const str = (b: Buffer): string => b.latin1Slice(0, b.length);
 
@@ -30,24 +31,7 @@ const keys: CoordOp = async (ctx, args) => {
   return arrayOf(all);
 };
 
-const MAX_U64 = 2n ** 64n - 1n;
 
-/**
- * Parses a SCAN cursor as Redis's strtoul does: an optional sign, digits,
- * nothing else; a negative value wraps around, more than 64 bits is an error.
- */
-export function parseCursor(s: string): bigint | null {
-  // Redis reads the cursor as a C string: it ends at a NUL, and "" is 0.
-  const nul = s.indexOf('\0');
-  if (nul !== -1) s = s.slice(0, nul);
-  if (s === '') return 0n;
-  const m = /^([+-]?)([0-9]+)$/.exec(s);
-  if (m === null) return null;
-  let n = BigInt(m[2]);
-  if (n > MAX_U64) return null;
-  if (m[1] === '-') n = (MAX_U64 + 1n - n) & MAX_U64;
-  return n;
-}
 
 interface ScanOptions {
   count: number;
@@ -88,7 +72,7 @@ function parseScanOptions(args: readonly Buffer[], from: number): ScanOptions | 
  * is left of COUNT; cursor `s` (local 0) means "shard s, from the start".
  */
 const scan: CoordOp = async (ctx, args) => {
-  const cursor = parseCursor(str(args[1]));
+  const cursor = parseScanCursor(str(args[1]));
   if (cursor === null) return errorReply(ERR_INVALID_CURSOR);
   const opts = parseScanOptions(args, 2);
   if (typeof opts === 'string') return errorReply(opts);

@@ -6,7 +6,7 @@
 import type { CommandSpec, ShardOpContext } from '../../src/commands/spec';
 import type { ReplyWriter } from '../../src/resp/reply-writer';
 import { ERR_INVALID_CURSOR, ERR_NOT_FLOAT, ERR_NOT_INTEGER, ERR_SYNTAX, ReplyError, errWrongArity } from '../../src/resp/errors';
-import { isOpt, parseI64 } from '../args';
+import { isOpt, parseI64, parseScanCursor } from '../args';
 import { globMatch } from '../glob';
 import { addLongDouble, formatLongDoubleHuman, parseLongDouble } from '../long-double';
 import { HashValue } from '../structures/hash';
@@ -24,7 +24,6 @@ const MIN_I64 = -(2n ** 63n);
 const MAX_I64 = 2n ** 63n - 1n;
 /** LONG_MAX / 2: HRANDFIELD WITHVALUES refuses larger counts (the reply would have 2*count entries). */
 const HALF_LONG_MAX = MAX_I64 / 2n;
-const MAX_U64 = 2n ** 64n - 1n;
 
 function getHash(ctx: ShardOpContext, key: string): HashValue | undefined {
   return getTyped<HashValue>(ctx, key, 'hash');
@@ -228,26 +227,10 @@ function distinctPositions(size: number, count: number): number[] {
 // ---------------------------------------------------------------------------
 // HSCAN
 
-/**
- * A cursor as Redis's strtoul reads it: optional sign, digits only; negative
- * wraps; beyond 64 bits is invalid. C reads only up to the first NUL, and an
- * empty cursor converts nothing and leaves nothing behind, so it is 0.
- */
-function parseCursor(arg: string): bigint | null {
-  const nul = arg.indexOf('\0');
-  const s = nul === -1 ? arg : arg.slice(0, nul);
-  if (s === '') return 0n;
-  const m = /^([+-]?)([0-9]+)$/.exec(s);
-  if (m === null) return null;
-  let n = BigInt(m[2]);
-  if (n > MAX_U64) return null;
-  if (m[1] === '-') n = (MAX_U64 + 1n - n) & MAX_U64;
-  return n;
-}
 
 /** HSCAN key cursor [MATCH pattern] [COUNT count] */
 function opHscan(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
-  const cursor = parseCursor(args[2]);
+  const cursor = parseScanCursor(args[2]);
   if (cursor === null) throw new ReplyError(ERR_INVALID_CURSOR);
   const h = getHash(ctx, args[1]);
   if (h === undefined) {

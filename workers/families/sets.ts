@@ -11,7 +11,7 @@
 import type { CommandSpec, ShardOpContext } from '../../src/commands/spec';
 import type { ReplyWriter } from '../../src/resp/reply-writer';
 import { ERR_INVALID_CURSOR, ERR_NOT_INTEGER, ERR_SYNTAX, ReplyError, WRONGTYPE } from '../../src/resp/errors';
-import { parseI64, isOpt } from '../args';
+import { parseI64, isOpt, parseScanCursor } from '../args';
 import { globMatch } from '../glob';
 import { SetValue } from '../structures/set';
 import { deleteIfEmpty, getTyped } from './typed';
@@ -30,7 +30,6 @@ const MAX_RANDOM_REPLY_BYTES = 512 * 1024 * 1024;
 const ERR_REPLY_TOO_LARGE = 'ERR the reply would be too large (SRANDMEMBER count)';
 
 const MIN_I64 = -(2n ** 63n);
-const MAX_U64 = 2n ** 64n - 1n;
 
 function getSet(ctx: ShardOpContext, key: string): SetValue | undefined {
   return getTyped<SetValue>(ctx, key, 'set');
@@ -319,23 +318,13 @@ function sintercardKeys(args: readonly Buffer[]): number[] {
 // ---------------------------------------------------------------------------
 // SSCAN
 
-/** A SCAN cursor as Redis's strtoul reads it: optional sign (negative wraps), digits; empty means 0. */
-function parseCursor(s: string): bigint | null {
-  if (s.length === 0) return 0n;
-  const m = /^([+-]?)([0-9]+)$/.exec(s);
-  if (m === null) return null;
-  let n = BigInt(m[2]);
-  if (n > MAX_U64) return null;
-  if (m[1] === '-') n = (MAX_U64 + 1n - n) & MAX_U64;
-  return n;
-}
 
 /**
  * SSCAN key cursor [MATCH pattern] [COUNT count]. An intset answers in one
  * step (cursor 0), as in Redis; a hashtable walks positions top-down.
  */
 function opSscan(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
-  const cursor = parseCursor(args[2]);
+  const cursor = parseScanCursor(args[2]);
   if (cursor === null) throw new ReplyError(ERR_INVALID_CURSOR);
   const set = getSet(ctx, args[1]);
   if (set === undefined) {

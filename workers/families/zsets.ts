@@ -11,7 +11,7 @@
 import type { CommandSpec, ShardOpContext } from '../../src/commands/spec';
 import type { ReplyWriter } from '../../src/resp/reply-writer';
 import { ERR_INVALID_CURSOR, ERR_NOT_FLOAT, ERR_NOT_INTEGER, ERR_SYNTAX, ReplyError, WRONGTYPE, errWrongArity } from '../../src/resp/errors';
-import { intArg, isOpt, parseI64, parseSafeInt } from '../args';
+import { intArg, isOpt, parseI64, parseSafeInt, parseScanCursor } from '../args';
 import { globMatch } from '../glob';
 import type { TypedValue } from '../value';
 import { getTyped } from './typed';
@@ -817,19 +817,6 @@ function opZdiffstore(ctx: ShardOpContext, args: string[], w: ReplyWriter): void
 // ---------------------------------------------------------------------------
 // ZSCAN
 
-/** A SCAN cursor as strtoul reads it (sign allowed, wraps negatives), or null. */
-function parseCursor(arg: string): bigint | null {
-  const c0 = arg.charCodeAt(0);
-  if (c0 === 32 || (c0 >= 9 && c0 <= 13)) return null;
-  const nul = arg.indexOf('\0');
-  const s = nul === -1 ? arg : arg.slice(0, nul);
-  const m = /^([+-]?)(\d*)$/.exec(s);
-  if (m === null) return null;
-  if (m[2] === '') return m[1] === '' ? 0n : null;
-  const v = BigInt(m[2]);
-  if (v > 2n ** 64n - 1n) return null;
-  return m[1] === '-' ? (2n ** 64n - v) % 2n ** 64n : v;
-}
 
 /**
  * ZSCAN key cursor [MATCH pattern] [COUNT count]. A listpack-encoded set is
@@ -837,7 +824,7 @@ function parseCursor(arg: string): bigint | null {
  * is walked over its dense slot array from the top (see ZSetValue).
  */
 function opZscan(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
-  const cursor = parseCursor(args[2]);
+  const cursor = parseScanCursor(args[2]);
   if (cursor === null) throw new ReplyError(ERR_INVALID_CURSOR);
   const z = getZset(ctx, args[1]);
   if (z === undefined) {
