@@ -8,7 +8,7 @@
  */
 import t from 'tap';
 import { startRedis, startShardis, noRedisServer } from './helpers/servers';
-import { runDifferential, rng, pick, type Cmd, type Mismatch } from './helpers/differential';
+import { runDifferential, rng, pick, type Cmd, describeMismatches } from './helpers/differential';
 
 const KEYS = ['b0', 'b1', 'b2', 'b3', 'b4', '{t}x', '{t}y', '{t}z', 'lst', 'bin\x00\xff', 'missing'];
 
@@ -126,12 +126,6 @@ function generate(seed: number, count: number): Cmd[] {
   return out;
 }
 
-function describe(ms: Mismatch[]): string {
-  return ms
-    .slice(0, 10)
-    .map((m) => `#${m.index} ${m.cmd}\n   shardis: ${JSON.stringify(m.shardis)}\n   redis:   ${JSON.stringify(m.redis)}`)
-    .join('\n');
-}
 
 /** BITFIELD counters at random widths, and BITPOS/BITCOUNT ranges over random values. */
 function focusedScript(): Cmd[] {
@@ -164,10 +158,10 @@ t.test('bitmap family matches redis-server', { skip: noRedisServer }, async (t) 
     for (const seed of [1, 2]) {
       const script = generate(seed * 104729 + workers, 3000);
       const mismatches = await runDifferential(srv.port, redis.port, script);
-      t.equal(mismatches.length, 0, `random script, --workers ${workers} seed ${seed}: ${mismatches.length} mismatches\n${describe(mismatches)}`);
+      t.equal(mismatches.length, 0, `random script, --workers ${workers} seed ${seed}: ${mismatches.length} mismatches\n${describeMismatches(mismatches)}`);
     }
     const mismatches = await runDifferential(srv.port, redis.port, focusedScript());
-    t.equal(mismatches.length, 0, `BITFIELD counters and ranges, --workers ${workers}: ${mismatches.length} mismatches\n${describe(mismatches)}`);
+    t.equal(mismatches.length, 0, `BITFIELD counters and ranges, --workers ${workers}: ${mismatches.length} mismatches\n${describeMismatches(mismatches)}`);
     await srv.stop();
   }
 });

@@ -15,7 +15,7 @@
  */
 import t from 'tap';
 import { startRedis, startShardis, noRedisServer } from './helpers/servers';
-import { runDifferential, rng, pick, type Cmd, type Mismatch } from './helpers/differential';
+import { runDifferential, rng, pick, type Cmd, describeMismatches } from './helpers/differential';
 import type { Reply } from './helpers/resp-client';
 
 const HASH_KEYS = ['h0', 'h1', 'h2', '{t}a', '{t}b', 'bin\x00\xff'];
@@ -147,12 +147,6 @@ function normalizer(large: boolean) {
   };
 }
 
-function describe(ms: Mismatch[]): string {
-  return ms
-    .slice(0, 10)
-    .map((m) => `#${m.index} ${m.cmd}\n   shardis: ${JSON.stringify(m.shardis)}\n   redis:   ${JSON.stringify(m.redis)}`)
-    .join('\n');
-}
 
 t.test('hash family matches redis-server', { skip: noRedisServer }, async (t) => {
   const redis = await startRedis(t);
@@ -162,7 +156,7 @@ t.test('hash family matches redis-server', { skip: noRedisServer }, async (t) =>
       for (const seed of [1, 2]) {
         const script = generate(seed * 104729 + workers * 31 + (large ? 7 : 0), 3000, large);
         const mismatches = await runDifferential(srv.port, redis.port, script, { normalize: normalizer(large) });
-        t.equal(mismatches.length, 0, `--workers ${workers} ${large ? 'large' : 'small'} seed ${seed}: ${mismatches.length} mismatches\n${describe(mismatches)}`);
+        t.equal(mismatches.length, 0, `--workers ${workers} ${large ? 'large' : 'small'} seed ${seed}: ${mismatches.length} mismatches\n${describeMismatches(mismatches)}`);
       }
     }
     await srv.stop();
@@ -188,5 +182,5 @@ t.test('encoding conversions at the listpack limits match redis-server', { skip:
   script.push(['HSET', 'order', 'c', '1', 'a', '2', 'b', '3'], ['HDEL', 'order', 'a'], ['HSET', 'order', 'a', '4', 'c', '5'], ['HGETALL', 'order'], ['HSCAN', 'order', '0', 'COUNT', '1']);
   script.push(['HRANDFIELD', 'order', '3'], ['HRANDFIELD', 'order', '10', 'WITHVALUES'], ['HRANDFIELD', 'order', '2', 'WITHVALUES', 'x']);
   const mismatches = await runDifferential(srv.port, redis.port, script);
-  t.equal(mismatches.length, 0, `${mismatches.length} mismatches\n${describe(mismatches)}`);
+  t.equal(mismatches.length, 0, `${mismatches.length} mismatches\n${describeMismatches(mismatches)}`);
 });

@@ -8,7 +8,7 @@
  */
 import t from 'tap';
 import { startRedis, startShardis, noRedisServer } from './helpers/servers';
-import { runDifferential, rng, pick, type Cmd, type Mismatch } from './helpers/differential';
+import { runDifferential, rng, pick, type Cmd, describeMismatches } from './helpers/differential';
 
 const KEYS = ['h0', 'h1', 'h2', 'h3', '{t}a', '{t}b', '{t}c', 'str', 'lst', 'bin\x00\xff', 'missing'];
 
@@ -67,13 +67,6 @@ function generate(seed: number, count: number): Cmd[] {
   return out;
 }
 
-function describe(ms: Mismatch[]): string {
-  const cut = (v: unknown): string => {
-    const s = JSON.stringify(v);
-    return s.length > 300 ? `${s.slice(0, 300)}...(${s.length})` : s;
-  };
-  return ms.slice(0, 10).map((m) => `#${m.index} ${m.cmd.slice(0, 200)}\n   shardis: ${cut(m.shardis)}\n   redis:   ${cut(m.redis)}`).join('\n');
-}
 
 function growthScript(): Cmd[] {
   const script: Cmd[] = [];
@@ -104,11 +97,11 @@ t.test('hyperloglog family matches redis-server byte for byte', { skip: noRedisS
     for (const seed of [1, 2]) {
       const script = generate(seed * 7907 + workers, 2500);
       const mismatches = await runDifferential(srv.port, redis.port, script);
-      t.equal(mismatches.length, 0, `random script, --workers ${workers} seed ${seed}: ${mismatches.length} mismatches\n${describe(mismatches)}`);
+      t.equal(mismatches.length, 0, `random script, --workers ${workers} seed ${seed}: ${mismatches.length} mismatches\n${describeMismatches(mismatches)}`);
     }
     // PFCOUNT at every size, sparse and dense, and PFMERGE of large sets.
     const mismatches = await runDifferential(srv.port, redis.port, growthScript());
-    t.equal(mismatches.length, 0, `growth and unions, --workers ${workers}: ${mismatches.length} mismatches\n${describe(mismatches)}`);
+    t.equal(mismatches.length, 0, `growth and unions, --workers ${workers}: ${mismatches.length} mismatches\n${describeMismatches(mismatches)}`);
     await srv.stop();
   }
 });

@@ -31,7 +31,7 @@ const HUGE = 1e15;
 function normalize(cmd: Cmd, r: Reply): Reply {
   const name = String(cmd[0]).toLowerCase();
   if (typeof r !== 'number' || r < 0) {
-    if (name === 'scan' && Array.isArray(r)) return [r[0] === '0', [...(r[1] as string[])].sort()];
+    if (name === 'scan' && Array.isArray(r)) return [r[0] === '0' ? 'done' : 'more', [...(r[1] as string[])].sort()];
     if (name === 'randomkey') return r === null ? null : 'some key';
     return r;
   }

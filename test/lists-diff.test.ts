@@ -7,7 +7,7 @@
  */
 import t from 'tap';
 import { startRedis, startShardis, noRedisServer } from './helpers/servers';
-import { runDifferential, rng, pick, type Cmd, type Mismatch } from './helpers/differential';
+import { runDifferential, rng, pick, type Cmd, describeMismatches } from './helpers/differential';
 
 const KEYS = ['l0', 'l1', 'l2', 'l3', 'l4', '{t}a', '{t}b', 'str', 'bin\x00\xff', ''];
 
@@ -114,12 +114,6 @@ function generate(seed: number, count: number): Cmd[] {
   return out;
 }
 
-function describe(ms: Mismatch[]): string {
-  return ms
-    .slice(0, 10)
-    .map((m) => `#${m.index} ${m.cmd.slice(0, 300)}\n   shardis: ${JSON.stringify(m.shardis).slice(0, 300)}\n   redis:   ${JSON.stringify(m.redis).slice(0, 300)}`)
-    .join('\n');
-}
 
 t.test('list family matches redis-server', { skip: noRedisServer }, async (t) => {
   const redis = await startRedis(t);
@@ -128,7 +122,7 @@ t.test('list family matches redis-server', { skip: noRedisServer }, async (t) =>
     for (const seed of [1, 2, 3]) {
       const script = generate(seed * 104729 + workers, 3000);
       const mismatches = await runDifferential(srv.port, redis.port, script);
-      t.equal(mismatches.length, 0, `--workers ${workers} seed ${seed}: ${mismatches.length} mismatches\n${describe(mismatches)}`);
+      t.equal(mismatches.length, 0, `--workers ${workers} seed ${seed}: ${mismatches.length} mismatches\n${describeMismatches(mismatches)}`);
     }
     await srv.stop();
   }
@@ -156,5 +150,5 @@ t.test('long lists: LINDEX/LSET/LRANGE/LTRIM/LREM/LINSERT on hundreds of element
   }
   script.push(['LRANGE', 'big', '0', '-1'], ['LRANGE', 'big2', '0', '-1'], ['OBJECT', 'ENCODING', 'big']);
   const mismatches = await runDifferential(srv.port, redis.port, script);
-  t.equal(mismatches.length, 0, `${mismatches.length} mismatches\n${describe(mismatches)}`);
+  t.equal(mismatches.length, 0, `${mismatches.length} mismatches\n${describeMismatches(mismatches)}`);
 });

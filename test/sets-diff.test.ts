@@ -13,7 +13,7 @@
  */
 import t from 'tap';
 import { startRedis, startShardis, noRedisServer } from './helpers/servers';
-import { runDifferential, rng, pick, type Cmd, type Mismatch } from './helpers/differential';
+import { runDifferential, rng, pick, type Cmd, describeMismatches } from './helpers/differential';
 import type { Reply } from './helpers/resp-client';
 
 const SMALL_INTS = Array.from({ length: 16 }, (_, i) => String(i)).concat(['-1', '-5', '42', '100', '65536', '-70000', '4294967296']);
@@ -160,12 +160,6 @@ function normalize(cmd: Cmd, reply: Reply): Reply {
   }
 }
 
-function describe(ms: Mismatch[]): string {
-  return ms
-    .slice(0, 10)
-    .map((m) => `#${m.index} ${m.cmd}\n   shardis: ${JSON.stringify(m.shardis)}\n   redis:   ${JSON.stringify(m.redis)}`)
-    .join('\n');
-}
 
 const UNORDERED = ['smembers', 'sinter', 'sunion', 'sdiff'];
 /** Keys sharing a hash tag (one shard) and plain keys (spread over shards: the cross-shard executor). */
@@ -181,7 +175,7 @@ t.test('set family matches redis-server', { skip: noRedisServer }, async (t) => 
         if (workers === 0 && label === 'spread keys') continue;
         const script = generate(seed * 7919 + workers + (label === 'one shard' ? 0 : 17), 2500, keys);
         const mismatches = await runDifferential(srv.port, redis.port, script, { unordered: UNORDERED, normalize });
-        t.equal(mismatches.length, 0, `--workers ${workers} seed ${seed} ${label}: ${mismatches.length} mismatches\n${describe(mismatches)}`);
+        t.equal(mismatches.length, 0, `--workers ${workers} seed ${seed} ${label}: ${mismatches.length} mismatches\n${describeMismatches(mismatches)}`);
       }
     }
     await srv.stop();
@@ -224,5 +218,5 @@ t.test('intset replies come back in Redis\'s numeric order (compared unsorted)',
   const spopNormalize = (cmd: Cmd, reply: Reply): Reply =>
     String(cmd[0]).toUpperCase() === 'SPOP' && cmd[2] === '500' && Array.isArray(reply) ? reply.length : String(cmd[0]).toUpperCase() === 'SPOP' && cmd[2] === '400' && Array.isArray(reply) ? reply.length : reply;
   const mismatches = await runDifferential(srv.port, redis.port, script, { normalize: spopNormalize });
-  t.equal(mismatches.length, 0, `${mismatches.length} mismatches\n${describe(mismatches)}`);
+  t.equal(mismatches.length, 0, `${mismatches.length} mismatches\n${describeMismatches(mismatches)}`);
 });

@@ -24,7 +24,7 @@
  */
 import t from 'tap';
 import { startRedis, startShardis, noRedisServer } from './helpers/servers';
-import { runDifferential, rng, pick, type Cmd, type Mismatch } from './helpers/differential';
+import { runDifferential, rng, pick, type Cmd, type Mismatch, describeMismatches } from './helpers/differential';
 import { RespClient, type Reply } from './helpers/resp-client';
 import { WORKER_MATRIX } from './helpers/servers';
 import { keyHashSlot, slotToShard } from '../src/routing/slot';
@@ -221,12 +221,6 @@ function normalize(cmd: Cmd, reply: Reply): Reply {
   return reply;
 }
 
-function describe(ms: Mismatch[]): string {
-  return ms
-    .slice(0, 10)
-    .map((m) => `#${m.index} ${m.cmd}\n   shardis: ${JSON.stringify(m.shardis)}\n   redis:   ${JSON.stringify(m.redis)}`)
-    .join('\n');
-}
 
 t.test('SORT matches redis-server', { skip: noRedisServer }, async (t) => {
   const redis = await startRedis(t);
@@ -237,7 +231,7 @@ t.test('SORT matches redis-server', { skip: noRedisServer }, async (t) => {
     for (const seed of [1, 2]) {
       const script = generate(seed * 65537 + workers, 2000, plainDests);
       const mismatches = await runDifferential(srv.port, redis.port, script, { normalize });
-      t.equal(mismatches.length, 0, `--workers ${workers} seed ${seed}: ${mismatches.length} mismatches\n${describe(mismatches)}`);
+      t.equal(mismatches.length, 0, `--workers ${workers} seed ${seed}: ${mismatches.length} mismatches\n${describeMismatches(mismatches)}`);
     }
     await srv.stop();
   }
@@ -260,7 +254,7 @@ t.test('SORT scores read like strtod, edge by edge', { skip: noRedisServer }, as
     const script: Cmd[] = [['RPUSH', 'l', v, '1.5', '-2'], ['SORT', 'l'], ['SORT', 'l', 'DESC'], ['SORT', 'l', 'LIMIT', '0', '1']];
     all.push(...(await runDifferential(srv.port, redis.port, script)));
   }
-  t.equal(all.length, 0, `${all.length} mismatches\n${describe(all)}`);
+  t.equal(all.length, 0, `${all.length} mismatches\n${describeMismatches(all)}`);
 });
 
 const err = (message: string): Reply => ({ error: message });

@@ -10,7 +10,7 @@
  */
 import t from 'tap';
 import { startRedis, startShardis, noRedisServer } from './helpers/servers';
-import { runDifferential, rng, pick, type Cmd, type Mismatch } from './helpers/differential';
+import { runDifferential, rng, pick, type Cmd, describeMismatches } from './helpers/differential';
 import type { Reply } from './helpers/resp-client';
 import { keyHashSlot, slotToShard } from '../src/routing/slot';
 
@@ -435,12 +435,6 @@ function normalize(cmd: Cmd, reply: Reply): Reply {
   return reply;
 }
 
-function describe(ms: Mismatch[]): string {
-  return ms
-    .slice(0, 10)
-    .map((m) => `#${m.index} ${m.cmd.slice(0, 300)}\n   shardis: ${JSON.stringify(m.shardis).slice(0, 1500)}\n   redis:   ${JSON.stringify(m.redis).slice(0, 1500)}`)
-    .join('\n');
-}
 
 t.test('streams against redis-server', { skip: noRedisServer }, async (t) => {
   // One reference and one server per worker count for every subtest: start-up dominates otherwise.
@@ -451,7 +445,7 @@ t.test('streams against redis-server', { skip: noRedisServer }, async (t) => {
       for (const seed of [1, 2]) {
         const script = generate(seed * 7919 + srv.workers, 4000);
         const mismatches = await runDifferential(srv.port, redis.port, script, { normalize });
-        t.equal(mismatches.length, 0, `--workers ${srv.workers} seed ${seed}: ${mismatches.length} mismatches of ${script.length}\n${describe(mismatches)}`);
+        t.equal(mismatches.length, 0, `--workers ${srv.workers} seed ${seed}: ${mismatches.length} mismatches of ${script.length}\n${describeMismatches(mismatches)}`);
       }
     }
   });
@@ -477,7 +471,7 @@ t.test('streams against redis-server', { skip: noRedisServer }, async (t) => {
       script.push(['XADD', key, 'MAXLEN', '~', '120', `${ms + 1}-*`, 'f', 'v'], ['XINFO', 'STREAM', key, 'FULL', 'COUNT', '2']);
     }
     const mismatches = await runDifferential(srv4.port, redis.port, script, { normalize });
-    t.equal(mismatches.length, 0, `${mismatches.length} mismatches of ${script.length}\n${describe(mismatches)}`);
+    t.equal(mismatches.length, 0, `${mismatches.length} mismatches of ${script.length}\n${describeMismatches(mismatches)}`);
   });
 
   t.test('multi-key XREAD/XREADGROUP with keys on different shards', async (t) => {
@@ -501,6 +495,6 @@ t.test('streams against redis-server', { skip: noRedisServer }, async (t) => {
     // A random script over keys on different shards.
     script.push(...generate(99, 1500, [...keys, 'str'], keys.slice(0, 2)));
     const mismatches = await runDifferential(srv4.port, redis.port, script, { normalize });
-    t.equal(mismatches.length, 0, `${mismatches.length} mismatches\n${describe(mismatches)}`);
+    t.equal(mismatches.length, 0, `${mismatches.length} mismatches\n${describeMismatches(mismatches)}`);
   });
 });

@@ -6,7 +6,7 @@
  */
 import t from 'tap';
 import { startRedis, startShardis, noRedisServer } from './helpers/servers';
-import { runDifferential, rng, pick, showCmd, type Cmd, type Mismatch } from './helpers/differential';
+import { runDifferential, rng, pick, showCmd, type Cmd, describeMismatches } from './helpers/differential';
 import { RespClient, type Reply } from './helpers/resp-client';
 
 const KEYS = ['k0', 'k1', 'k2', 'k3', 'k4', 'k5', 'k6', '{t}a', '{t}b', 'bin\x00\xff'];
@@ -167,12 +167,6 @@ function normalize(cmd: Cmd, reply: Reply): Reply {
   return reply;
 }
 
-function describe(ms: Mismatch[]): string {
-  return ms
-    .slice(0, 10)
-    .map((m) => `#${m.index} ${m.cmd}\n   shardis: ${JSON.stringify(m.shardis)}\n   redis:   ${JSON.stringify(m.redis)}`)
-    .join('\n');
-}
 
 async function supportsTtl(port: number): Promise<boolean> {
   const c = await RespClient.connect(port);
@@ -193,7 +187,7 @@ t.test('string family matches redis-server', { skip: noRedisServer }, async (t) 
     for (const seed of [1, 2, 3]) {
       const script = generate(seed * 7919 + workers, 2500, withTtl);
       const mismatches = await runDifferential(srv.port, redis.port, script, { normalize });
-      t.equal(mismatches.length, 0, `--workers ${workers} seed ${seed}: ${mismatches.length} mismatches\n${describe(mismatches)}`);
+      t.equal(mismatches.length, 0, `--workers ${workers} seed ${seed}: ${mismatches.length} mismatches\n${describeMismatches(mismatches)}`);
     }
     await srv.stop();
   }
@@ -222,7 +216,7 @@ t.test('LCS matches redis-server on random string pairs (same and different shar
     script.push(['LCS', a, b, 'IDX', 'MINMATCHLEN', String(Math.floor(r() * 4)), 'WITHMATCHLEN']);
   }
   const mismatches = await runDifferential(srv.port, redis.port, script);
-  t.equal(mismatches.length, 0, `${mismatches.length} mismatches\n${describe(mismatches)}`);
+  t.equal(mismatches.length, 0, `${mismatches.length} mismatches\n${describeMismatches(mismatches)}`);
 });
 
 t.test('INCRBYFLOAT formatting matches redis-server (long double arithmetic)', { skip: noRedisServer }, async (t) => {
@@ -241,6 +235,6 @@ t.test('INCRBYFLOAT formatting matches redis-server (long double arithmetic)', {
   // A long running sum of 0.1 exposes accumulated rounding.
   for (let i = 0; i < 300; i++) script.push(['INCRBYFLOAT', 'acc', '0.1']);
   const mismatches = await runDifferential(srv.port, redis.port, script);
-  t.equal(mismatches.length, 0, `${mismatches.length} mismatches\n${describe(mismatches)}`);
+  t.equal(mismatches.length, 0, `${mismatches.length} mismatches\n${describeMismatches(mismatches)}`);
   t.ok(script.length > 3000, `script ran: ${showCmd(script[0])} ...`);
 });

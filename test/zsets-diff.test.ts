@@ -17,7 +17,7 @@
  */
 import t from 'tap';
 import { startRedis, startShardis, noRedisServer } from './helpers/servers';
-import { runDifferential, rng, pick, type Cmd, type Mismatch } from './helpers/differential';
+import { runDifferential, rng, pick, type Cmd, describeMismatches } from './helpers/differential';
 import { RespClient, type Reply } from './helpers/resp-client';
 
 /** Small sets with random scores (kept at listpack size). */
@@ -310,16 +310,6 @@ function normalize(cmd: Cmd, reply: Reply): Reply {
   return reply;
 }
 
-function clip(s: string): string {
-  return s.length > 600 ? `${s.slice(0, 600)}... (${s.length} chars)` : s;
-}
-
-function describe(ms: Mismatch[]): string {
-  return ms
-    .slice(0, 10)
-    .map((m) => `#${m.index} ${clip(m.cmd)}\n   shardis: ${clip(JSON.stringify(m.shardis))}\n   redis:   ${clip(JSON.stringify(m.redis))}`)
-    .join('\n');
-}
 
 async function probeSets(port: number): Promise<Probe> {
   const c = await RespClient.connect(port);
@@ -341,7 +331,7 @@ t.test('sorted set family matches redis-server', { skip: noRedisServer }, async 
     for (const seed of [1, 2]) {
       const script = gen(seed * 104729 + workers, 2500, probe);
       const mismatches = await runDifferential(srv.port, redis.port, script, { normalize });
-      t.equal(mismatches.length, 0, `--workers ${workers} seed ${seed}: ${mismatches.length} mismatches\n${describe(mismatches)}`);
+      t.equal(mismatches.length, 0, `--workers ${workers} seed ${seed}: ${mismatches.length} mismatches\n${describeMismatches(mismatches)}`);
     }
     await srv.stop();
   }
@@ -371,5 +361,5 @@ t.test('score formatting matches redis-server (%.17g replies, ZSCAN text of both
   script.push(['ZSCAN', 'sk', '0', 'COUNT', '100000'], ['ZSCAN', 'small', '0']);
   script.push(['OBJECT', 'ENCODING', 'sk'], ['OBJECT', 'ENCODING', 'small']);
   const mismatches = await runDifferential(srv.port, redis.port, script, { normalize });
-  t.equal(mismatches.length, 0, `${mismatches.length} mismatches\n${describe(mismatches)}`);
+  t.equal(mismatches.length, 0, `${mismatches.length} mismatches\n${describeMismatches(mismatches)}`);
 });

@@ -81,3 +81,12 @@ export function rng(seed: number): () => number {
 export function pick<T>(r: () => number, items: readonly T[]): T {
   return items[Math.floor(r() * items.length)];
 }
+
+/** The first mismatches, readable in an assertion message (long commands and replies are clipped). */
+export function describeMismatches(ms: readonly Mismatch[], first = 10, clipAt = 600): string {
+  const clip = (s: string): string => (s.length > clipAt ? `${s.slice(0, clipAt)}...(${s.length} chars)` : s);
+  return ms
+    .slice(0, first)
+    .map((m) => `#${m.index} ${clip(m.cmd)}\n   shardis: ${clip(JSON.stringify(m.shardis))}\n   redis:   ${clip(JSON.stringify(m.redis))}`)
+    .join('\n');
+}
