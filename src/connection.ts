@@ -246,7 +246,11 @@ export class Connection implements ReplySink {
         this.stopReading('protocol');
         return;
       }
-      throw err;
+      // A bug (or an allocation failure) while routing one connection's
+      // request must not take the server down: that connection alone ends.
+      this.log.error({ err }, 'request handling failed; closing the connection');
+      this.stopReading('error');
+      this.close('error');
     }
     if (this.pendingOutputBytes > READ_PAUSE_OUTPUT_BYTES) this.pauseReading('output');
   }

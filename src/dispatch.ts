@@ -199,7 +199,7 @@ export class Dispatcher {
           return conn.fill(slot, Buffer.concat([Buffer.from(`*${out.length}\r\n`), ...out]));
         }
       }
-    });
+    }).catch((err: unknown) => conn.fill(slot, errorReply(coordError(err))));
   }
 }
 

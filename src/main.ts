@@ -36,6 +36,9 @@ async function main(): Promise<void> {
     log.info({ signal: sig }, 'received signal');
     void server.close(sig);
   };
+  // A rejected promise nobody awaited is a bug in one request's handling; log
+  // it loudly rather than take every client's data down with the process.
+  process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled promise rejection'));
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
