@@ -7,6 +7,43 @@ import t from 'tap';
 import { startShardis, startRedis, WORKER_MATRIX, noRedisServer } from './helpers/servers';
 import { RespClient, type Reply } from './helpers/resp-client';
 import { runDifferential, rng, pick, type Cmd } from './helpers/differential';
+import net from 'node:net';
+
+/** Sends raw requests one at a time on a plain socket and returns each raw reply (RESP3 is beyond the test client). */
+async function rawExchange(port: number, requests: string[], replyEnds: string[]): Promise<string[]> {
+  const s = net.connect(port, '127.0.0.1');
+  await new Promise((r) => s.once('connect', r));
+  let buf = '';
+  s.on('data', (d: Buffer) => (buf += d.toString('latin1')));
+  const out: string[] = [];
+  try {
+    for (const [i, req] of requests.entries()) {
+      buf = '';
+      s.write(req);
+      const deadline = Date.now() + 5000;
+      while (!buf.endsWith(replyEnds[i]) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      out.push(buf);
+    }
+  } finally {
+    s.destroy();
+  }
+  return out;
+}
+
+t.test('HELLO 3 switches the connection to RESP3 and HELLO 2 back', async (t) => {
+  const srv = await startShardis(t, { workers: 4 });
+  const [hello3, nil3, map3, hello2, nil2] = await rawExchange(
+    srv.port,
+    ['HELLO 3\r\n', 'GET nokey\r\n', 'HSET h f v\r\nHGETALL h\r\n', 'HELLO 2\r\n', 'GET nokey\r\n'],
+    ['*0\r\n', '\r\n', 'v\r\n', '*0\r\n', '\r\n'],
+  );
+  t.match(hello3, /^%7\r\n\$6\r\nserver\r\n\$5\r\nredis\r\n/, 'HELLO 3 answers a RESP3 map');
+  t.match(hello3, /\$5\r\nproto\r\n:3\r\n/);
+  t.equal(nil3, '_\r\n', 'a missing key is the RESP3 null');
+  t.equal(map3, ':1\r\n%1\r\n$1\r\nf\r\n$1\r\nv\r\n', 'HGETALL is a RESP3 map');
+  t.match(hello2, /^\*14\r\n/, 'HELLO 2 answers a flat array');
+  t.equal(nil2, '$-1\r\n', 'back to RESP2 nulls');
+});
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -56,7 +93,7 @@ for (const workers of WORKER_MATRIX) {
     t.equal(hello.mode, 'standalone');
     t.equal(hello.role, 'master');
     t.same(hello.modules, []);
-    t.same(await c.call('HELLO', '3'), { error: 'NOPROTO unsupported protocol version' }, 'RESP3 not yet');
+    t.same(await c.call('HELLO', '4'), { error: 'NOPROTO unsupported protocol version' });
     const named = asMap(await c.call('HELLO', '2', 'AUTH', 'default', 'anything', 'SETNAME', 'conn-a'));
     t.equal(named.proto, 2);
     t.equal(await c.call('CLIENT', 'GETNAME'), 'conn-a');

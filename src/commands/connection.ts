@@ -61,9 +61,8 @@ const hello: CoordOp = (ctx, args) => {
   if (args.length >= 2) {
     const v = parseI64(str(args[1]));
     if (v === null) return errorReply('ERR Protocol version is not an integer or out of range');
-    // RESP3 arrives with a later change; until then only version 2 is spoken.
-    if (v !== 2n) return errorReply(ERR_NOPROTO);
-    proto = 2;
+    if (v !== 2n && v !== 3n) return errorReply(ERR_NOPROTO);
+    proto = v === 3n ? 3 : 2;
     i = 2;
   }
   let name: string | undefined;
