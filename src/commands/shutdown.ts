@@ -17,7 +17,10 @@ const shutdown: CoordOp = (ctx, args) => {
     if (opts.length > 1) return errorReply(ERR_SYNTAX);
     return errorReply('ERR No shutdown in progress.');
   }
-  // Like Redis, a successful SHUTDOWN never replies: the connection just closes.
+  // Like Redis, a successful SHUTDOWN never replies: the caller's connection
+  // just closes (at once, so the shutdown does not wait out its grace period
+  // for a reply that will never come).
+  ctx.conn.close('shutdown');
   void ctx.server.close('SHUTDOWN command');
   return new Promise<Buffer>(() => undefined);
 };
