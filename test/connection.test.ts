@@ -32,11 +32,14 @@ async function rawExchange(port: number, requests: string[], replyEnds: string[]
 
 t.test('HELLO 3 switches the connection to RESP3 and HELLO 2 back', async (t) => {
   const srv = await startShardis(t, { workers: 4 });
-  const [hello3, nil3, map3, hello2, nil2] = await rawExchange(
+  const [hello3, nil3, map3, info3, hello2, nil2] = await rawExchange(
     srv.port,
-    ['HELLO 3\r\n', 'GET nokey\r\n', 'HSET h f v\r\nHGETALL h\r\n', 'HELLO 2\r\n', 'GET nokey\r\n'],
-    ['*0\r\n', '\r\n', 'v\r\n', '*0\r\n', '\r\n'],
+    ['HELLO 3\r\n', 'GET nokey\r\n', 'HSET h f v\r\nHGETALL h\r\n', 'CLIENT INFO\r\n', 'HELLO 2\r\n', 'GET nokey\r\n'],
+    ['*0\r\n', '\r\n', 'v\r\n', '\n\r\n', '*0\r\n', '\r\n'],
   );
+  t.match(info3, /^=\d+\r\ntxt:id=\d+ .* resp=3 /, 'CLIENT INFO is a verbatim string, as Redis sends it in RESP3');
+  const declared = Number(/^=(\d+)\r\n/.exec(info3)?.[1]);
+  t.equal(declared, info3.length - info3.indexOf('\r\n') - 4, 'its length covers "txt:" and the text');
   t.match(hello3, /^%7\r\n\$6\r\nserver\r\n\$5\r\nredis\r\n/, 'HELLO 3 answers a RESP3 map');
   t.match(hello3, /\$5\r\nproto\r\n:3\r\n/);
   t.equal(nil3, '_\r\n', 'a missing key is the RESP3 null');

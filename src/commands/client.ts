@@ -5,7 +5,7 @@
 import type { CommandSpec, CoordOp } from './spec';
 import type { Connection } from '../connection';
 import type { Server } from '../server';
-import { bulkReply, errorReply, integerReply, okReply } from './coord-context';
+import { buildReply, bulkReply, errorReply, integerReply, okReply } from './coord-context';
 import { ERR_SYNTAX } from '../resp/errors';
 import { parseI64 } from '../../workers/args';
 import { helpReply } from './introspection';
@@ -99,7 +99,8 @@ const clientSetinfo: CoordOp = (ctx, args) => {
   return okReply();
 };
 
-const clientInfo: CoordOp = (ctx) => bulkReply(clientLine(ctx.conn), ctx.conn.proto);
+// A verbatim string in RESP3 (a plain bulk string in RESP2), as Redis sends it.
+const clientInfo: CoordOp = (ctx) => buildReply(ctx, (w) => w.verbatim(clientLine(ctx.conn)));
 
 const clientList: CoordOp = (ctx, args) => {
   let conns = [...ctx.server.connections.values()];
@@ -123,7 +124,7 @@ const clientList: CoordOp = (ctx, args) => {
     return errorReply(ERR_SYNTAX);
   }
   const now = Date.now();
-  return bulkReply(conns.map((c) => clientLine(c, now)).join(''), ctx.conn.proto);
+  return buildReply(ctx, (w) => w.verbatim(conns.map((c) => clientLine(c, now)).join('')));
 };
 
 interface KillFilter {
