@@ -7,8 +7,8 @@
  * Expected values were checked on redis-server 7.0.
  */
 import t from 'tap';
-import { Redis } from 'ioredis';
 import { startShardis, WORKER_MATRIX } from './helpers/servers';
+import { connectIoredis } from './helpers/ioredis';
 import { RespClient, type Reply } from './helpers/resp-client';
 import { keyHashSlot, slotToShard } from '../src/routing/slot';
 import { rng } from './helpers/differential';
@@ -235,9 +235,7 @@ for (const workers of WORKER_MATRIX) {
     });
 
     t.test('through ioredis, with binary values', async (t) => {
-      const io = new Redis({ port: srv.port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0 });
-      await io.connect();
-      t.teardown(() => io.disconnect());
+      const io = await connectIoredis(t, srv.port);
       t.equal(await io.setbit('io', 15, 1), 0);
       t.equal(await io.getbit('io', 15), 1);
       t.equal(await io.bitcount('io'), 1);
@@ -247,9 +245,7 @@ for (const workers of WORKER_MATRIX) {
       t.equal(await io.bitop('XOR', '{io}d', 'io'), 2);
       t.same(await io.call('BITFIELD', 'io2', 'GET', 'u8', '16', 'INCRBY', 'u8', '16', '1'), [255, 0]);
       // 64-bit fields, read exactly as strings.
-      const exact = new Redis({ port: srv.port, host: '127.0.0.1', lazyConnect: true, stringNumbers: true, maxRetriesPerRequest: 0 });
-      await exact.connect();
-      t.teardown(() => exact.disconnect());
+      const exact = await connectIoredis(t, srv.port, { stringNumbers: true });
       const max = '9223372036854775807';
       t.same(
         await exact.call('BITFIELD', 'i64', 'INCRBY', 'i64', '0', max, 'INCRBY', 'i64', '0', '1', 'OVERFLOW', 'SAT', 'INCRBY', 'i64', '0', '-1', 'INCRBY', 'i64', '0', max, 'INCRBY', 'i64', '0', max, 'GET', 'u63', '0'),

@@ -7,8 +7,8 @@
  * (RENAME/COPY) with their contents and encoding intact.
  */
 import t from 'tap';
-import { Redis } from 'ioredis';
 import { startShardis, WORKER_MATRIX } from './helpers/servers';
+import { connectIoredis } from './helpers/ioredis';
 import { RespClient, type Reply } from './helpers/resp-client';
 import { keyHashSlot, slotToShard } from '../src/routing/slot';
 
@@ -39,9 +39,7 @@ for (const workers of WORKER_MATRIX) {
     const srv = await startShardis(t, { workers });
     const c = await RespClient.connect(srv.port);
     t.teardown(() => c.close());
-    const io = new Redis({ port: srv.port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0 });
-    await io.connect();
-    t.teardown(() => io.disconnect());
+    const io = await connectIoredis(t, srv.port);
 
     t.test('writes and reads', async (t) => {
       t.equal(await c.call('HSET', 'h', 'a', '1', 'b', '2', 'a', '3'), 2, 'a field repeated in one HSET counts once');

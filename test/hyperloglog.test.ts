@@ -7,8 +7,8 @@
  * texts were checked on redis-server 7.0.
  */
 import t from 'tap';
-import { Redis } from 'ioredis';
 import { startShardis, WORKER_MATRIX } from './helpers/servers';
+import { connectIoredis } from './helpers/ioredis';
 import { RespClient, type Reply } from './helpers/resp-client';
 import { keyHashSlot, slotToShard } from '../src/routing/slot';
 
@@ -174,9 +174,7 @@ for (const workers of WORKER_MATRIX) {
     });
 
     t.test('through ioredis', async (t) => {
-      const io = new Redis({ port: srv.port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0 });
-      await io.connect();
-      t.teardown(() => io.disconnect());
+      const io = await connectIoredis(t, srv.port);
       await io.del('io1', '{io}2');
       t.equal(await io.pfadd('io1', 'a', 'b', Buffer.from([0, 255, 1])), 1);
       t.equal(await io.pfadd('{io}2', 'b', 'c'), 1);

@@ -8,9 +8,8 @@
  * redis-benchmark's list tests.
  */
 import t from 'tap';
-import { spawnSync } from 'node:child_process';
-import { Redis } from 'ioredis';
-import { startShardis, WORKER_MATRIX, REDIS_BENCHMARK } from './helpers/servers';
+import { startShardis, WORKER_MATRIX, noRedisBenchmark, runRedisBenchmark } from './helpers/servers';
+import { connectIoredis } from './helpers/ioredis';
 import { RespClient, encodeCommand, type Reply } from './helpers/resp-client';
 import { rng } from './helpers/differential';
 import { keyHashSlot, slotToShard } from '../src/routing/slot';
@@ -236,9 +235,7 @@ for (const workers of WORKER_MATRIX) {
     });
 
     t.test('binary elements through ioredis', async (t) => {
-      const io = new Redis({ port: srv.port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0 });
-      await io.connect();
-      t.teardown(() => io.disconnect());
+      const io = await connectIoredis(t, srv.port);
       await io.del('bin');
       t.equal(await io.rpush('bin', ALL_BYTES, Buffer.alloc(0), 'plain'), 3);
       const all = await io.lrangeBuffer('bin', 0, -1);
@@ -341,21 +338,12 @@ t.test('indexing a long list is O(1) from either end', async (t) => {
   t.equal(list.at(n - 1), String(n - 2));
 });
 
-const noBenchmark = REDIS_BENCHMARK ? false : 'redis-benchmark is not installed (apt-get install redis-tools)';
-
-t.test('redis-benchmark -t lpush,rpush,lpop,rpop,lrange -P 16 against --workers 4', { skip: noBenchmark }, async (t) => {
+t.test('redis-benchmark -t lpush,rpush,lpop,rpop,lrange -P 16 against --workers 4', { skip: noRedisBenchmark }, async (t) => {
   const srv = await startShardis(t, { workers: 4 });
-  const r = spawnSync(REDIS_BENCHMARK as string, ['-p', String(srv.port), '-t', 'lpush,rpush,lpop,rpop,lrange', '-n', '4000', '-P', '16', '--csv'], {
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  t.equal(r.status, 0, `redis-benchmark exited 0 (stderr: ${r.stderr?.slice(0, 500)})`);
-  t.notMatch(r.stdout + r.stderr, /error|ERR/i, 'no error replies reported');
-  const names = r.stdout
-    .split('\n')
-    .map((l) => /^"([^"]+)","([\d.]+)"/.exec(l))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => m[1]);
+  const r = runRedisBenchmark(srv.port, ['-t', 'lpush,rpush,lpop,rpop,lrange', '-n', '4000', '-P', '16'], 60_000);
+  t.equal(r.status, 0, `redis-benchmark exited 0 (stderr: ${r.stderr.slice(0, 500)})`);
+  t.notMatch(r.output, /error|ERR/i, 'no error replies reported');
+  const names = r.rates.map((x) => x.test);
   for (const want of ['LPUSH', 'RPUSH', 'LPOP', 'RPOP', 'LRANGE_100 (first 100 elements)', 'LRANGE_600 (first 600 elements)']) {
     t.ok(names.includes(want), `${want} ran`);
   }

@@ -4,31 +4,21 @@
  * (benchmarks/ measures it as ratios against redis-server).
  */
 import t from 'tap';
-import { spawnSync } from 'node:child_process';
-import { startShardis, REDIS_BENCHMARK } from './helpers/servers';
+import { startShardis, noRedisBenchmark, runRedisBenchmark } from './helpers/servers';
 import { RespClient } from './helpers/resp-client';
 
-const noBenchmark = REDIS_BENCHMARK ? false : 'redis-benchmark is not installed (apt-get install redis-tools); .ci/run installs it';
-
-t.test('redis-benchmark -t ping,set,get,incr,mset -P 16 against --workers 4', { skip: noBenchmark }, async (t) => {
+t.test('redis-benchmark -t ping,set,get,incr,mset -P 16 against --workers 4', { skip: noRedisBenchmark }, async (t) => {
   const srv = await startShardis(t, { workers: 4 });
   const n = 200000;
-  const r = spawnSync(REDIS_BENCHMARK as string, ['-p', String(srv.port), '-t', 'ping,set,get,incr,mset', '-P', '16', '-n', String(n), '-c', '50', '--csv'], {
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  t.equal(r.status, 0, `redis-benchmark exited 0 (stderr: ${r.stderr?.slice(0, 500)})`);
-  t.notMatch(r.stdout + r.stderr, /error|ERR/i, 'no error replies reported');
-  const tests = r.stdout
-    .split('\n')
-    .map((l) => /^"([^"]+)","([\d.]+)"/.exec(l))
-    .filter((m): m is RegExpExecArray => m !== null);
+  const r = runRedisBenchmark(srv.port, ['-t', 'ping,set,get,incr,mset', '-P', '16', '-n', String(n), '-c', '50']);
+  t.equal(r.status, 0, `redis-benchmark exited 0 (stderr: ${r.stderr.slice(0, 500)})`);
+  t.notMatch(r.output, /error|ERR/i, 'no error replies reported');
   t.same(
-    tests.map((m) => m[1]),
+    r.rates.map((x) => x.test),
     ['PING_INLINE', 'PING_MBULK', 'SET', 'GET', 'INCR', 'MSET (10 keys)'],
     'every requested test ran',
   );
-  for (const m of tests) t.ok(Number(m[2]) > 0, `${m[1]} reported a rate`);
+  for (const x of r.rates) t.ok(x.rps > 0, `${x.test} reported a rate`);
   const c = await RespClient.connect(srv.port);
   t.teardown(() => c.close());
   // INCR ran n times on one counter; SET/MSET wrote the benchmark's fixed keys.
@@ -44,19 +34,12 @@ const DEFAULT_TESTS = [
 ];
 
 for (const pipeline of [1, 16]) {
-  t.test(`the complete default redis-benchmark run at -P ${pipeline} against --workers 4`, { skip: noBenchmark }, async (t) => {
+  t.test(`the complete default redis-benchmark run at -P ${pipeline} against --workers 4`, { skip: noRedisBenchmark }, async (t) => {
     const srv = await startShardis(t, { workers: 4 });
-    const r = spawnSync(REDIS_BENCHMARK as string, ['-p', String(srv.port), '-P', String(pipeline), '-n', '3000', '-c', '20', '--csv'], {
-      encoding: 'utf8',
-      timeout: 240_000,
-    });
-    t.equal(r.status, 0, `redis-benchmark exited 0 (stderr: ${r.stderr?.slice(0, 500)})`);
-    t.notMatch(r.stdout + r.stderr, /error|ERR/i, 'no error replies reported');
-    const ran = r.stdout
-      .split('\n')
-      .map((l) => /^"([^"]+)","([\d.]+)"/.exec(l))
-      .filter((m): m is RegExpExecArray => m !== null && Number(m[2]) > 0)
-      .map((m) => m[1]);
+    const r = runRedisBenchmark(srv.port, ['-P', String(pipeline), '-n', '3000', '-c', '20'], 240_000);
+    t.equal(r.status, 0, `redis-benchmark exited 0 (stderr: ${r.stderr.slice(0, 500)})`);
+    t.notMatch(r.output, /error|ERR/i, 'no error replies reported');
+    const ran = r.rates.filter((x) => x.rps > 0).map((x) => x.test);
     t.same(ran, DEFAULT_TESTS, 'every default test ran and reported a rate');
     const c = await RespClient.connect(srv.port);
     t.teardown(() => c.close());

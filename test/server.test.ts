@@ -4,8 +4,8 @@
  * differential runs of the deterministic replies against redis-server.
  */
 import t from 'tap';
-import { Redis } from 'ioredis';
 import { startShardis, startRedis, WORKER_MATRIX, noRedisServer } from './helpers/servers';
+import { connectIoredis } from './helpers/ioredis';
 import { RespClient, type Reply } from './helpers/resp-client';
 import { runDifferential, rng, pick, type Cmd } from './helpers/differential';
 
@@ -161,9 +161,7 @@ t.test('one server (--workers 4): tasks, ioredis, CONFIG', async (t) => {
   });
 
   await t.test('ioredis connects (CLIENT SETINFO, INFO) and reads INFO', async (t) => {
-    const redis = new Redis({ port: srv.port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0 });
-    t.teardown(() => redis.disconnect());
-    await redis.connect();
+    const redis = await connectIoredis(t, srv.port);
     t.equal(await redis.set('k', 'v'), 'OK');
     const text = await redis.info();
     t.match(text, /redis_version:7\.\d+\.\d+/);

@@ -8,8 +8,8 @@
  */
 import net from 'node:net';
 import t from 'tap';
-import { Redis } from 'ioredis';
 import { noRedisServer, startRedis, startShardis, WORKER_MATRIX } from './helpers/servers';
+import { connectIoredis } from './helpers/ioredis';
 import { RespClient, type Reply } from './helpers/resp-client';
 import { keyHashSlot, slotToShard } from '../src/routing/slot';
 
@@ -37,9 +37,7 @@ for (const workers of WORKER_MATRIX) {
     const srv = await startShardis(t, { workers });
     const c = await RespClient.connect(srv.port);
     t.teardown(() => c.close());
-    const io = new Redis({ port: srv.port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0 });
-    await io.connect();
-    t.teardown(() => io.disconnect());
+    const io = await connectIoredis(t, srv.port);
 
     t.test('auto IDs', async (t) => {
       const before = Date.now();
@@ -165,9 +163,7 @@ for (const workers of WORKER_MATRIX) {
       await c.call('XSETID', a, '200-0', 'ENTRIESADDED', '400', 'MAXDELETEDID', '160-0');
       const full = maskTimes(await c.call('XINFO', 'STREAM', a, 'FULL', 'COUNT', '0'));
       // ioredis with stringNumbers reads the integer exactly.
-      const exact = new Redis({ port: srv.port, host: '127.0.0.1', lazyConnect: true, stringNumbers: true, maxRetriesPerRequest: 0 });
-      await exact.connect();
-      t.teardown(() => exact.disconnect());
+      const exact = await connectIoredis(t, srv.port, { stringNumbers: true });
       const pendingRow = async (key: string): Promise<unknown> => exact.call('XPENDING', key, 'g1', '2-2', '2-2', '1');
       t.match(JSON.stringify(await pendingRow(a)), /"9007199254740993"/, 'a delivery count past 2^53');
       t.equal(await c.call('COPY', a, b), 1);

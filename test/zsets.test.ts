@@ -9,8 +9,8 @@
  */
 import t from 'tap';
 import net from 'node:net';
-import { Redis } from 'ioredis';
 import { startRedis, startShardis, noRedisServer, WORKER_MATRIX } from './helpers/servers';
+import { connectIoredis } from './helpers/ioredis';
 import { RespClient, encodeCommand, type Reply } from './helpers/resp-client';
 import { rng } from './helpers/differential';
 import { keyHashSlot, slotToShard } from '../src/routing/slot';
@@ -298,9 +298,7 @@ for (const workers of WORKER_MATRIX) {
     });
 
     t.test('through ioredis, with binary members', async (t) => {
-      const io = new Redis({ port: srv.port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0 });
-      await io.connect();
-      t.teardown(() => io.disconnect());
+      const io = await connectIoredis(t, srv.port);
       const bin = Buffer.from([0, 255, 13, 10]);
       t.equal(await io.zadd('io', 1.5, bin, 2, 'two'), 2);
       t.same(await io.zrangeBuffer('io', '0', '-1'), [bin, Buffer.from('two')]);

@@ -143,3 +143,27 @@ export async function startRedis(t: Teardownable, extraArgs: string[] = []): Pro
   await waitForPort(port, 10000);
   return { port, stop };
 }
+
+export const noRedisBenchmark: string | false = REDIS_BENCHMARK
+  ? false
+  : 'redis-benchmark is not installed (apt-get install redis-tools); .ci/run installs it';
+
+export interface BenchmarkRun {
+  status: number | null;
+  stderr: string;
+  /** stdout and stderr together, for checking that no error was reported. */
+  output: string;
+  /** Every test redis-benchmark reported, in order, with its req/s. */
+  rates: { test: string; rps: number }[];
+}
+
+/** Runs `redis-benchmark --csv` against 127.0.0.1:port with the given extra arguments. */
+export function runRedisBenchmark(port: number, args: readonly string[], timeoutMs = 120_000): BenchmarkRun {
+  const r = spawnSync(REDIS_BENCHMARK as string, ['-p', String(port), ...args, '--csv'], { encoding: 'utf8', timeout: timeoutMs });
+  const rates = r.stdout
+    .split('\n')
+    .map((l) => /^"([^"]+)","([\d.]+)"/.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ test: m[1], rps: Number(m[2]) }));
+  return { status: r.status, stderr: r.stderr ?? '', output: r.stdout + r.stderr, rates };
+}
