@@ -9,35 +9,23 @@
  * The writer knows the connection's protocol (2 or 3) so command code asks for a
  * *shape* (map, set, double, null) and the writer picks the RESP2 or RESP3 bytes.
  */
-export class ReplyWriter {
-  buf: Buffer;
-  len = 0;
+import { ByteBuffer } from './byte-buffer';
+
+export class ReplyWriter extends ByteBuffer {
   /** RESP version of the connection the next reply is for. */
   proto: 2 | 3 = 2;
 
   constructor(initialSize = 16 * 1024) {
-    // allocUnsafeSlow: never a slice of Node's shared pool, so .buffer is ours alone.
-    this.buf = Buffer.allocUnsafeSlow(initialSize);
+    super(initialSize);
   }
 
   reset(): void {
     this.len = 0;
   }
 
-  ensure(extra: number): void {
-    const need = this.len + extra;
-    if (need <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < need) size *= 2;
-    const next = Buffer.allocUnsafeSlow(size);
-    this.buf.copy(next, 0, 0, this.len);
-    this.buf = next;
-  }
-
-  /** Copies the bytes written so far into an exactly sized ArrayBuffer (safe to transfer). */
+  /** Hands over the bytes written so far as a transferable ArrayBuffer and resets. */
   takeArrayBuffer(): ArrayBuffer {
-    const ab = new ArrayBuffer(this.len);
-    this.buf.copy(Buffer.from(ab), 0, 0, this.len);
+    const ab = this.copyToArrayBuffer();
     this.len = 0;
     return ab;
   }

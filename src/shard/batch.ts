@@ -11,26 +11,17 @@
  * Replies come back in request order, so the main thread matches them to
  * requests by position alone.
  */
+import { ByteBuffer } from '../resp/byte-buffer';
+
 export const REQUEST_HEADER_BYTES = 12;
 
 /** Accumulates one request batch on the main thread. */
-export class RequestBatchBuilder {
-  private buf = Buffer.allocUnsafeSlow(64 * 1024);
-  private len = 4;
+export class RequestBatchBuilder extends ByteBuffer {
   count = 0;
 
-  get bytes(): number {
-    return this.len;
-  }
-
-  private ensure(extra: number): void {
-    const need = this.len + extra;
-    if (need <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < need) size *= 2;
-    const next = Buffer.allocUnsafeSlow(size);
-    this.buf.copy(next, 0, 0, this.len);
-    this.buf = next;
+  constructor() {
+    super(64 * 1024);
+    this.len = 4; // the count goes first, written when the batch is taken
   }
 
   /** Appends one command. `args` are the arguments after the command name (or after the subcommand). */
@@ -62,11 +53,10 @@ export class RequestBatchBuilder {
     this.count++;
   }
 
-  /** Copies the batch into an exactly sized ArrayBuffer to transfer, and starts a new batch. */
+  /** Hands over the batch as a transferable ArrayBuffer and starts a new one. */
   take(): ArrayBuffer {
     this.buf.writeUInt32LE(this.count, 0);
-    const ab = new ArrayBuffer(this.len);
-    this.buf.copy(Buffer.from(ab), 0, 0, this.len);
+    const ab = this.copyToArrayBuffer();
     this.len = 4;
     this.count = 0;
     // Don't keep a huge buffer around after one giant batch.
