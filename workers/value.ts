@@ -3,6 +3,8 @@
  * char, compact). Every other data type is an object that says its type, so
  * TYPE, OBJECT ENCODING and WRONGTYPE checks need no lookup table.
  */
+import { ReplyError } from '../src/resp/errors';
+
 export interface TypedValue {
   /** The name TYPE replies with: list, set, zset, hash, stream. */
   readonly type: 'list' | 'set' | 'zset' | 'hash' | 'stream';
@@ -53,9 +55,13 @@ export function dumpValue(v: Value): { tag: string; payload: string } {
   return { tag: v.type, payload: v.serialize() };
 }
 
-/** Reads back what dumpValue produced; null for an unknown tag. */
-export function restoreValue(tag: string, payload: string): Value | null {
+/**
+ * Reads back what dumpValue produced. A tag no module registered is a bug,
+ * not user input, so it fails loudly.
+ */
+export function restoreValue(tag: string, payload: string): Value {
   if (tag === 'string') return payload;
   const d = deserializers.get(tag);
-  return d === undefined ? null : d(payload);
+  if (d === undefined) throw new ReplyError(`ERR internal error: unknown dump tag ${tag}`);
+  return d(payload);
 }

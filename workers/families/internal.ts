@@ -73,13 +73,6 @@ function opSwapdb(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   w.ok();
 }
 
-/** Restores a dumped value or fails loudly: a tag no module registered is a bug, not user input. */
-function restoreOrFail(tag: string, payload: string): Value {
-  const v = restoreValue(tag, payload);
-  if (v === null) throw new ReplyError(`ERR internal error: unknown dump tag ${tag}`);
-  return v;
-}
-
 /** __dump key: nil if absent, else [tag, payload, deadline ms or "", private-copy mark "1"/"0"]. */
 function opDump(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   const v = ctx.db.get(args[1], ctx.now);
@@ -109,7 +102,7 @@ function opRestore(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
     w.integer(0);
     return;
   }
-  const val = restoreOrFail(args[2], args[3]);
+  const val = restoreValue(args[2], args[3]);
   db.delete(key);
   db.set(key, val);
   if (args[4] !== '') db.setExpireExact(key, BigInt(args[4]));

@@ -21,58 +21,14 @@
  * this finishes, and each shard runs requests in arrival order.
  */
 import type { CoordOp } from '../spec';
-import type { CoordContext } from '../coord-context';
-import { commandTable, CommandTable, keyPositions, type TableEntry } from '../table';
+import { keyPositions, type TableEntry } from '../table';
 import { ReplyWriter } from '../../resp/reply-writer';
 import { ReplyError } from '../../resp/errors';
-import { arrayElements, isError } from '../../resp/reply-reader';
 import { ShardState } from '../../../workers/shard-state';
 import { dumpValue, restoreValue } from '../../../workers/value';
+import { deleteKey, dumpKey, restoreKey, type DumpedValue } from './transfer';
 
-interface Dumped {
-  tag: string;
-  payload: string;
-  deadline: string;
-  priv: string;
-}
-
-function bulkText(el: Buffer): string {
-  const eol = el.indexOf(13);
-  return el.latin1Slice(eol + 2, el.length - 2);
-}
-
-function replyErrorText(reply: Buffer): string {
-  return reply.latin1Slice(1, reply.length - 2);
-}
-
-async function dumpKey(ctx: CoordContext, key: string): Promise<Dumped | null> {
-  const shards = ctx.server.shards;
-  const s = shards.shardOfKey(Buffer.from(key, 'latin1'));
-  const reply = await shards.clients[s].request(CommandTable.internalOp('__dump'), ctx.conn.db, 2, ['', key], 1);
-  if (isError(reply)) throw new ReplyError(replyErrorText(reply));
-  const parts = arrayElements(reply);
-  if (parts === null || parts.length < 4) return null;
-  return { tag: bulkText(parts[0]), payload: bulkText(parts[1]), deadline: bulkText(parts[2]), priv: bulkText(parts[3]) };
-}
-
-async function writeBack(ctx: CoordContext, key: string, after: Dumped | null): Promise<void> {
-  const shards = ctx.server.shards;
-  const s = shards.shardOfKey(Buffer.from(key, 'latin1'));
-  const client = shards.clients[s];
-  const reply =
-    after === null
-      ? await client.request((commandTable.lookup('del') as TableEntry).opIndex, ctx.conn.db, 2, ['', key], 1)
-      : await client.request(
-          CommandTable.internalOp('__restore'),
-          ctx.conn.db,
-          2,
-          ['', key, after.tag, after.payload, after.deadline, 'replace', after.priv],
-          1,
-        );
-  if (isError(reply)) throw new ReplyError(replyErrorText(reply));
-}
-
-function sameDump(a: Dumped | null, b: Dumped | null): boolean {
+function sameDump(a: DumpedValue | null, b: DumpedValue | null): boolean {
   if (a === null || b === null) return a === b;
   return a.tag === b.tag && a.payload === b.payload && a.deadline === b.deadline;
 }
@@ -83,7 +39,7 @@ export function scratchCoordinator(entry: TableEntry): CoordOp {
     const op = entry.spec.op;
     if (op === undefined) throw new ReplyError(`ERR internal error: '${entry.fullName}' has no shard op`);
     const keys = [...new Set(keyPositions(entry.spec, args).map((p) => args[p].latin1Slice(0, args[p].length)))];
-    const before = await Promise.all(keys.map((k) => dumpKey(ctx, k)));
+    const before = await Promise.all(keys.map((k) => dumpKey(ctx, k, ctx.conn.db)));
 
     // id -1: a scratch shard is no real shard, so a shard-local check that a
     // key must live on "this" shard refuses rather than silently reading nothing.
@@ -94,9 +50,7 @@ export function scratchCoordinator(entry: TableEntry): CoordOp {
     keys.forEach((k, i) => {
       const d = before[i];
       if (d === null) return;
-      const v = restoreValue(d.tag, d.payload);
-      if (v === null) throw new ReplyError(`ERR internal error: unknown dump tag ${d.tag}`);
-      db.set(k, v);
+      db.set(k, restoreValue(d.tag, d.payload));
       if (d.deadline !== '') db.setExpireExact(k, BigInt(d.deadline));
       if (d.priv === '1') db.markPrivate(k);
     });
@@ -117,13 +71,14 @@ export function scratchCoordinator(entry: TableEntry): CoordOp {
     const writes: Promise<void>[] = [];
     keys.forEach((k, i) => {
       const v = db.peek(k, now);
-      let after: Dumped | null = null;
+      let after: DumpedValue | null = null;
       if (v !== undefined) {
         const { tag, payload } = dumpValue(v);
         const at = db.getExpireExact(k);
         after = { tag, payload, deadline: at === undefined ? '' : at.toString(), priv: db.isPrivate(k) ? '1' : '0' };
       }
-      if (!sameDump(before[i], after)) writes.push(writeBack(ctx, k, after));
+      if (sameDump(before[i], after)) return;
+      writes.push(after === null ? deleteKey(ctx, k, ctx.conn.db) : restoreKey(ctx, k, ctx.conn.db, after, 'replace').then(() => undefined));
     });
     await Promise.all(writes);
     return w.take();
