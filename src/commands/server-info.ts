@@ -5,7 +5,7 @@
 import type { CommandSpec, CoordOp } from './spec';
 import { broadcast, buildReply, errorReply, integerReply, okReply } from './coord-context';
 import { CommandTable } from './table';
-import { readInteger } from '../resp/reply-reader';
+import { readBulk, readInteger } from '../resp/reply-reader';
 import { ERR_SYNTAX } from '../resp/errors';
 import { buildInfo, needsShards, selectSections } from './info';
 import type { ShardInfo } from '../../workers/families/server-internal';
@@ -40,8 +40,7 @@ const flushall: CoordOp = async (ctx, args) => {
 
 /** Decodes a bulk reply `$n\r\n<json>\r\n` from a shard's __info. */
 function parseShardInfo(reply: Buffer): ShardInfo {
-  const eol = reply.indexOf(13);
-  return JSON.parse(reply.latin1Slice(eol + 2, reply.length - 2)) as ShardInfo;
+  return JSON.parse(readBulk(reply) ?? 'null') as ShardInfo;
 }
 
 const info: CoordOp = async (ctx, args) => {

@@ -10,6 +10,13 @@ export function readInteger(reply: Buffer): number | null {
   return Number(reply.latin1Slice(1, reply.length - 2));
 }
 
+/** The text of a bulk string reply or element (`$n\r\n<bytes>\r\n`), or null for a null bulk. */
+export function readBulk(reply: Buffer): string | null {
+  const eol = reply.indexOf(13);
+  const n = Number(reply.latin1Slice(1, eol));
+  return n < 0 ? null : reply.latin1Slice(eol + 2, eol + 2 + n);
+}
+
 /** The end offset of the reply element starting at `o`. */
 export function skipReply(buf: Buffer, o: number): number {
   const type = buf[o];

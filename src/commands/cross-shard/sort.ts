@@ -13,14 +13,9 @@
  */
 import type { CoordOp } from '../spec';
 import { errorReply, integerReply } from '../coord-context';
-import { arrayElements, isError } from '../../resp/reply-reader';
+import { arrayElements, isError, readBulk } from '../../resp/reply-reader';
 import { commandTable, CommandTable } from '../table';
 import { ListValue } from '../../../workers/structures/list';
-
-function bulkText(el: Buffer): string {
-  const eol = el.indexOf(13);
-  return el.latin1Slice(eol + 2, el.length - 2);
-}
 
 const sortStoreCrossShard: CoordOp = async (ctx, args) => {
   const shards = ctx.server.shards;
@@ -31,7 +26,7 @@ const sortStoreCrossShard: CoordOp = async (ctx, args) => {
   const dest = args[positions[positions.length - 1]];
   const reply = await shards.clients[shards.shardOfKey(args[1])].request(CommandTable.internalOp('__sortresult'), db, 2, args, 1);
   if (isError(reply)) return reply;
-  const items = (arrayElements(reply) ?? []).map(bulkText);
+  const items = (arrayElements(reply) ?? []).map((el) => readBulk(el) ?? '');
   const client = shards.clients[shards.shardOfKey(dest)];
   const destKey = dest.latin1Slice(0, dest.length);
   const written =

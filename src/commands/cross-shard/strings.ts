@@ -6,7 +6,7 @@
 import type { CoordContext } from '../coord-context';
 import type { CoordOp } from '../spec';
 import { buildReply, errorReply, integerReply } from '../coord-context';
-import { isError, readInteger } from '../../resp/reply-reader';
+import { isError, readBulk, readInteger } from '../../resp/reply-reader';
 import { commandTable } from '../table';
 import { ERR_LCS_WRONGTYPE, lcsReply } from '../../../workers/lcs';
 
@@ -62,10 +62,7 @@ async function msetnxCrossShard(ctx: CoordContext, args: Buffer[]): Promise<Buff
 /** Decodes a RESP2 GET reply: the value, null for a missing key, or the error line. */
 function decodeGet(reply: Buffer): { value: string | null } | { error: string } {
   if (reply[0] === 45 /* '-' */) return { error: reply.latin1Slice(1, reply.length - 2) };
-  const eol = reply.indexOf(13);
-  const n = Number(reply.latin1Slice(1, eol));
-  if (n < 0) return { value: null };
-  return { value: reply.latin1Slice(eol + 2, eol + 2 + n) };
+  return { value: readBulk(reply) };
 }
 
 /** LCS with its two keys on different shards: fetch both values, compute here. */

@@ -6,7 +6,7 @@
  */
 import type { CoordContext } from '../coord-context';
 import { CommandTable } from '../table';
-import { arrayElements, isError, readInteger } from '../../resp/reply-reader';
+import { arrayElements, isError, readBulk, readInteger } from '../../resp/reply-reader';
 import { ReplyError } from '../../resp/errors';
 
 export interface DumpedValue {
@@ -26,12 +26,6 @@ function shardClient(ctx: CoordContext, key: Key) {
   return shards.clients[shards.shardOfKey(typeof key === 'string' ? Buffer.from(key, 'latin1') : key)];
 }
 
-/** The text of a bulk element (without its framing). */
-function bulkText(el: Buffer): string {
-  const eol = el.indexOf(13);
-  return el.latin1Slice(eol + 2, el.length - 2);
-}
-
 function failOnError(reply: Buffer): Buffer {
   if (isError(reply)) throw new ReplyError(reply.latin1Slice(1, reply.length - 2));
   return reply;
@@ -42,7 +36,8 @@ export async function dumpKey(ctx: CoordContext, key: Key, db: number): Promise<
   const reply = failOnError(await shardClient(ctx, key).request(CommandTable.internalOp('__dump'), db, 2, ['', key], 1));
   const parts = arrayElements(reply);
   if (parts === null || parts.length < 4) return null; // *-1: no such key
-  return { tag: bulkText(parts[0]), payload: bulkText(parts[1]), deadline: bulkText(parts[2]), priv: bulkText(parts[3]) };
+  const [tag, payload, deadline, priv] = parts.map((p) => readBulk(p) ?? '');
+  return { tag, payload, deadline, priv };
 }
 
 /** Stores a dumped value; mode `nx` keeps an existing key. Resolves with whether it stored. */
