@@ -103,7 +103,27 @@ function mergeOutputBufferLimits(current: string, raw: string): { value: string 
   return { value: OBL_CLASSES.map((c) => `${c} ${(byClass.get(c) ?? ['0', '0', '0']).join(' ')}`).join(' ') };
 }
 
+export interface OutputLimit {
+  hard: number;
+  soft: number;
+  seconds: number;
+}
+
+function parseOutputLimits(value: string): { normal: OutputLimit; pubsub: OutputLimit } {
+  const w = value.split(' ');
+  const get = (cls: string): OutputLimit => {
+    const i = w.indexOf(cls);
+    return { hard: Number(w[i + 1]), soft: Number(w[i + 2]), seconds: Number(w[i + 3]) };
+  };
+  return { normal: get('normal'), pubsub: get('pubsub') };
+}
+
 export class Config {
+  /** client-output-buffer-limit for the classes Shardis has (normal and pubsub). */
+  outputLimits: { normal: OutputLimit; pubsub: OutputLimit };
+  /** False when every limit is 0, so queuing a reply skips the check. */
+  outputLimitsActive: boolean;
+
   /** Current values as strings, keyed by canonical name (what CONFIG GET shows). */
   private readonly current = new Map<string, string>();
   private readonly specs = new Map<string, ParamSpec>();
@@ -126,6 +146,8 @@ export class Config {
     this.current.set('maxclients', String(values.maxclients));
     this.current.set('timeout', String(values.timeout));
     this.current.set('loglevel', logLevelToRedis(values.logLevel));
+    this.outputLimits = parseOutputLimits(this.current.get('client-output-buffer-limit') as string);
+    this.outputLimitsActive = true;
     this.framerLimits = {
       maxBulkLen: this.getNumber('proto-max-bulk-len'),
       maxMultibulkLen: 1024 * 1024,
@@ -229,6 +251,12 @@ export class Config {
       case 'maxclients':
         this.values.maxclients = Number(value);
         break;
+      case 'client-output-buffer-limit': {
+        this.outputLimits = parseOutputLimits(value);
+        const { normal, pubsub } = this.outputLimits;
+        this.outputLimitsActive = normal.hard + normal.soft + pubsub.hard + pubsub.soft > 0;
+        break;
+      }
     }
   }
 

@@ -26,7 +26,7 @@ const READ_PAUSE_OUTPUT_BYTES = 4 * 1024 * 1024;
 /** Ready replies larger than this are written on their own instead of concatenated. */
 const CONCAT_LIMIT = 64 * 1024;
 
-export type CloseReason = 'eof' | 'error' | 'quit' | 'killed' | 'timeout' | 'protocol' | 'shutdown' | 'write';
+export type CloseReason = 'eof' | 'error' | 'quit' | 'killed' | 'timeout' | 'protocol' | 'shutdown' | 'write' | 'output';
 
 export class Connection implements ReplySink {
   readonly id: number;
@@ -43,6 +43,19 @@ export class Connection implements ReplySink {
   readonly addr: string;
   readonly laddr: string;
   closeReason: CloseReason | null = null;
+
+  // --- State other subsystems keep per connection (read by CLIENT LIST and INFO) ---
+  /** Channels and patterns this connection subscribes to (pub/sub), or null. */
+  channels: Set<string> | null = null;
+  patterns: Set<string> | null = null;
+  /** The blocked command this connection waits in, if any (CLIENT UNBLOCK reaches it). */
+  blocked: { unblock(how: 'timeout' | 'error'): boolean } | null = null;
+  /** Live `.WATCH` subscriptions. */
+  resultWatches = 0;
+  /** Shards holding state for this connection (waiters, watches): told when it ends. */
+  readonly shardsWithState = new Set<number>();
+  /** When the output buffer first went over the soft limit (0 = it is not over). */
+  private softLimitSince = 0;
 
   private readonly framer: RequestFramer;
   private queue: PendingReply[] = [];
@@ -115,6 +128,24 @@ export class Connection implements ReplySink {
     this.deliver(p);
   }
 
+  /**
+   * Queues an out-of-band message (a pub/sub message, a `.WATCH` update).
+   * It goes after every reply already reserved, so on a RESP3 connection
+   * pushes interleave with replies in the order things happened here.
+   */
+  push(data: Buffer): void {
+    if (this.signal.aborted) return;
+    const p = new PendingReply(this);
+    p.setWhole(data);
+    this.queue.push(p);
+    this.deliver(p);
+  }
+
+  /** True while subscribed to any channel or pattern (RESP2 then only takes a few commands). */
+  get subscribed(): boolean {
+    return (this.channels !== null && this.channels.size > 0) || (this.patterns !== null && this.patterns.size > 0);
+  }
+
   /** Fills a reserved position. */
   fill(p: PendingReply, data: Buffer): void {
     p.setWhole(data);
@@ -125,7 +156,34 @@ export class Connection implements ReplySink {
     if (this.signal.aborted) return; // the connection is gone: drop the reply
     this.readyBytes += p.end - p.start;
     if (p.data !== null && p.end > p.start && p.data[p.start] === 45 /* '-' */) this.server.stats.countError(p.bytes());
+    if (this.server.config.outputLimitsActive && this.overOutputLimit()) return;
     if (this.wakeWriter !== null && this.queue[this.head] === p) this.server.writeWakeups.schedule(this);
+  }
+
+  /**
+   * client-output-buffer-limit, as Redis checks it when output is queued: the
+   * class is `pubsub` while subscribed, else `normal`; over the hard limit, or
+   * over the soft limit for longer than its seconds, the client is closed.
+   */
+  private overOutputLimit(): boolean {
+    const limit = this.subscribed ? this.server.config.outputLimits.pubsub : this.server.config.outputLimits.normal;
+    const used = this.pendingOutputBytes;
+    if (limit.hard > 0 && used >= limit.hard) return this.closeForOutput(used);
+    if (limit.soft > 0 && used >= limit.soft) {
+      const now = Date.now();
+      if (this.softLimitSince === 0) this.softLimitSince = now;
+      else if (now - this.softLimitSince >= limit.seconds * 1000) return this.closeForOutput(used);
+    } else {
+      this.softLimitSince = 0;
+    }
+    return false;
+  }
+
+  private closeForOutput(used: number): boolean {
+    this.log.warn({ omem: used, class: this.subscribed ? 'pubsub' : 'normal' }, 'closing client that reached its output buffer limit');
+    this.server.stats.outputLimitDisconnections++;
+    this.close('output');
+    return true;
   }
 
   /** Called by the server's wake-up batcher: lets the write task write what is ready. */
@@ -354,6 +412,7 @@ export class Connection implements ReplySink {
     this.socket.on('error', noop);
     this.queue = [];
     this.head = 0;
+    this.readyBytes = 0;
     this.server.connectionClosed(this);
   }
 }

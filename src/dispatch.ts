@@ -66,6 +66,8 @@ export class Dispatcher {
    * connection must wait for this one (multi-step coordinators), else undefined.
    */
   dispatch(conn: Connection, args: Buffer[]): Promise<void> | undefined {
+    // A multi-step cross-shard command is running: wait for it, in arrival order.
+    if (this.server.lock.held) return this.defer(conn, args);
     const entry = this.resolve(conn, args);
     if (entry === undefined) return undefined;
     conn.lastCommand = entry.fullName;
@@ -107,14 +109,47 @@ export class Dispatcher {
       this.split(conn, entry, args, positions);
       return undefined;
     }
-    if (entry.crossShard !== undefined) return this.runCoordinator(conn, entry, entry.crossShard, args);
+    if (entry.crossShard !== undefined) return this.runLocked(conn, entry, entry.crossShard, args);
     // Everything else runs its own op on a scratch copy of its keys (cross-shard/scratch.ts).
     let scratch = this.scratchOps.get(entry);
     if (scratch === undefined) {
       scratch = scratchCoordinator(entry);
       this.scratchOps.set(entry, scratch);
     }
-    return this.runCoordinator(conn, entry, scratch, args);
+    return this.runLocked(conn, entry, scratch, args);
+  }
+
+  /** Queues a request behind the current lock holder; the connection reads nothing more until it ran. */
+  private defer(conn: Connection, args: Buffer[]): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.lock.whenFree(() => {
+        if (conn.closed) return resolve();
+        const barrier = this.dispatch(conn, args);
+        if (barrier === undefined) resolve();
+        else barrier.then(resolve, resolve);
+      });
+    });
+  }
+
+  /**
+   * Runs a multi-step cross-shard coordinator under the shard lock, so no
+   * other command sees its keys half moved (coordination/shard-lock.ts).
+   */
+  private runLocked(conn: Connection, entry: TableEntry, op: CoordOp, args: Buffer[]): Promise<void> {
+    const slot = conn.reserve();
+    const started = performance.now();
+    return this.server.lock.acquire().then(async (release) => {
+      let buf: Buffer;
+      try {
+        buf = await op({ conn, server: this.server, spec: entry.spec }, args);
+      } catch (err) {
+        buf = errorReply(coordError(err));
+      } finally {
+        release();
+      }
+      countCoordCall(entry, started, buf);
+      conn.fill(slot, buf);
+    });
   }
 
   private runCoordinator(

@@ -10,6 +10,12 @@ import { ShardSet } from './shard/shard-set';
 import { ServerStats, type TaskCounts } from './stats';
 import type { Config } from './config';
 import { VERSION } from './version';
+import { ShardLock } from './coordination/shard-lock';
+import { CommandTable } from './commands/table';
+import type { ShardEvent } from '../workers/key-signals';
+
+type EventOf<T extends ShardEvent['type']> = Extract<ShardEvent, { type: T }>;
+type ShardEventHandlers = { [T in ShardEvent['type']]?: (shard: number, event: EventOf<T>) => void };
 
 const SHUTDOWN_GRACE_MS = 2000;
 
@@ -45,6 +51,12 @@ export class Server {
   readonly tasks: TaskCounts = { readTasks: 0, writeTasks: 0, signalListeners: 0 };
   readonly stats = new ServerStats();
   readonly dispatcher = new Dispatcher(this);
+  /** Serializes multi-step cross-shard commands against everything else (coordination/shard-lock.ts). */
+  readonly lock = new ShardLock();
+  /** Who handles each kind of event shards send unasked (blocking, pub/sub, watches register here). */
+  readonly shardEvents: ShardEventHandlers = {
+    push: (_shard, ev) => this.connections.get(ev.connId)?.push(Buffer.from(ev.data, 'latin1')),
+  };
   shards!: ShardSet;
   private listener: net.Server | null = null;
   private nextClientId = 1;
@@ -72,6 +84,12 @@ export class Server {
       this.exitCode = 1;
       void this.close(`shard failure: ${err.message}`);
     });
+    this.shards.eventHandler = (shard, events) => {
+      for (const ev of events) {
+        const handler = this.shardEvents[ev.type] as ((shard: number, ev: ShardEvent) => void) | undefined;
+        handler?.(shard, ev);
+      }
+    };
     const listener = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
     this.listener = listener;
     await new Promise<void>((resolve, reject) => {
@@ -108,6 +126,14 @@ export class Server {
   /** Called by a connection once both of its tasks have ended and it has cleaned up. */
   connectionClosed(conn: Connection): void {
     this.connections.delete(conn.id);
+    // Shards that keep state for it (waiters, watches) drop it. The op goes in
+    // the same ordered stream as the connection's own requests, so it always
+    // comes after anything the connection registered.
+    if (conn.shardsWithState.size > 0) {
+      const op = CommandTable.internalOp('__connclosed');
+      for (const s of conn.shardsWithState) void this.shards.clients[s].request(op, 0, 2, ['', String(conn.id)], 1);
+      conn.shardsWithState.clear();
+    }
     this.log.debug({ client: conn.id, reason: conn.closeReason }, 'connection closed');
   }
 

@@ -17,6 +17,8 @@ export class ServerStats {
   netInputBytes = 0;
   netOutputBytes = 0;
   totalErrorReplies = 0;
+  /** Clients closed for passing client-output-buffer-limit (INFO client_output_buffer_limit_disconnections). */
+  outputLimitDisconnections = 0;
   /** Error replies by their first word (ERR, WRONGTYPE, ...), for INFO errorstats. */
   readonly errorCodes = new Map<string, number>();
 
@@ -35,6 +37,7 @@ export class ServerStats {
     this.netInputBytes = 0;
     this.netOutputBytes = 0;
     this.totalErrorReplies = 0;
+    this.outputLimitDisconnections = 0;
     this.errorCodes.clear();
   }
 }

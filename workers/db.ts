@@ -41,7 +41,18 @@ export class Db {
   /** Keys removed because their TTL passed (INFO expired_keys). */
   expiredCount = 0;
 
-  constructor(readonly clock: () => number) {}
+  /**
+   * Told when a key is removed because its TTL passed (lazily or by the
+   * active cycle), with this db's current index: WATCH, blocked waiters and
+   * keyspace notifications hear of expiries through it.
+   */
+  onExpired: ((dbIndex: number, key: string) => void) | null = null;
+
+  constructor(
+    readonly clock: () => number,
+    /** This db's SELECT index; SWAPDB updates it. */
+    public dbIndex = 0,
+  ) {}
 
   get size(): number {
     return this.keys.length;
@@ -136,7 +147,9 @@ export class Db {
   }
 
   expireKey(key: string): void {
-    if (this.delete(key)) this.expiredCount++;
+    if (!this.delete(key)) return;
+    this.expiredCount++;
+    this.onExpired?.(this.dbIndex, key);
   }
 
   getExpire(key: string): number | undefined {

@@ -12,8 +12,24 @@ import { shardFamilies } from './families';
 import { ShardState, type ShardSettings } from './shard-state';
 import { activeExpireCycle } from './expiry';
 import type { Db } from './db';
+import type { ShardEvent } from './key-signals';
+import type { CommandSpec } from '../src/commands/spec';
 
 const OPS: IndexedOp[] = indexShardOps(shardFamilies);
+
+/** The positions of an op's keys in its (shard-side, string) arguments. */
+function keyPositionsOf(spec: CommandSpec, args: string[]): number[] {
+  if (spec.getKeys) return spec.getKeys(args.map((a) => Buffer.from(a, 'latin1')));
+  if (spec.firstKey <= 0) return [];
+  const last = spec.lastKey < 0 ? args.length + spec.lastKey : spec.lastKey;
+  const out: number[] = [];
+  for (let i = spec.firstKey; i <= last && i < args.length; i += spec.step) out.push(i);
+  return out;
+}
+
+/** Ops that may modify their keys: after one succeeds, listeners on its keys are signalled. */
+const WRITES: boolean[] = OPS.map((o) => o.spec.flags.includes('write'));
+
 
 /** Mutable context reused for every command of a batch (no allocation per command). */
 class OpContext implements ShardOpContext {
@@ -29,10 +45,20 @@ export class ShardEngine {
   private readonly w = new ReplyWriter(64 * 1024);
   private readonly ctx: OpContext;
   private expiryTimer: NodeJS.Timeout | null = null;
+  /**
+   * Where events produced outside a batch (by the expiry cycle) go. Events
+   * produced while running a batch are taken by the host right after it.
+   */
+  onEvents: ((events: ShardEvent[]) => void) | null = null;
 
   constructor(shardId: number, shardCount: number, settings: ShardSettings) {
     this.state = new ShardState(shardId, shardCount, settings, OPS.length);
     this.ctx = new OpContext(this.state);
+  }
+
+  /** Events gathered while running the last batch (sent after its replies). */
+  takeEvents(): ShardEvent[] | null {
+    return this.state.signals.takeEvents();
   }
 
   /** Starts the active expiry cycle (hz times a second). */
@@ -43,7 +69,11 @@ export class ShardEngine {
   private scheduleExpiry(): void {
     if (this.expiryTimer) clearInterval(this.expiryTimer);
     const period = Math.max(1, Math.floor(1000 / Math.max(1, this.state.settings.hz)));
-    this.expiryTimer = setInterval(() => activeExpireCycle(this.state, Date.now(), period / 4), period);
+    this.expiryTimer = setInterval(() => {
+      activeExpireCycle(this.state, Date.now(), period / 4);
+      const events = this.state.signals.takeEvents();
+      if (events !== null) this.onEvents?.(events);
+    }, period);
     // A shard's timer alone must not keep the process (or --workers 0 main thread) alive.
     this.expiryTimer.unref();
   }
@@ -107,11 +137,24 @@ export class ShardEngine {
       opStats.micros[opIndex] += (performance.now() - t0) * 1000;
       // An error reply from a command that ran is a failed call (INFO commandstats).
       if (w.buf[lenAt + 4] === 45 /* '-' */) opStats.failed[opIndex]++;
+      else if (state.signals.size !== 0 && WRITES[opIndex]) this.signalKeys(entry.spec, dbIndex, args);
       w.buf.writeUInt32LE(w.len - lenAt - 4, lenAt);
     }
     state.stats.commands += count;
     state.stats.batches++;
     state.stats.busyMicros += Math.round((performance.now() - started) * 1000);
     return w.takeArrayBuffer();
+  }
+
+  /**
+   * A write op succeeded: every listener on its keys hears of it. This is
+   * deliberately generic (every key the row declares, not only the ones the
+   * op changed): waiters and `.WATCH` subscriptions re-check and find nothing
+   * new, and WATCH may abort a transaction that Redis would let through,
+   * which is safe for optimistic locking.
+   */
+  private signalKeys(spec: CommandSpec, dbIndex: number, args: string[]): void {
+    const signals = this.state.signals;
+    for (const p of keyPositionsOf(spec, args)) signals.signal(dbIndex, args[p]);
   }
 }

@@ -4,6 +4,7 @@
  * Shard-local code reaches state only through this object, never a global.
  */
 import { Db } from './db';
+import { KeySignals } from './key-signals';
 
 export interface ShardSettings {
   databases: number;
@@ -51,10 +52,18 @@ export class ShardState {
     this.opStats = { micros: new Float64Array(this.opCount), failed: new Float64Array(this.opCount) };
   }
 
+  /** Connection-owned listeners on keys (blocked waiters, WATCH, .WATCH) and the event outbox. */
+  readonly signals = new KeySignals();
+
+  private readonly onExpired = (dbIndex: number, key: string): void => {
+    if (this.signals.size !== 0) this.signals.signal(dbIndex, key);
+  };
+
   db(index: number): Db {
     let db = this.dbs[index];
     if (db === undefined) {
-      db = new Db(this.clockSeconds);
+      db = new Db(this.clockSeconds, index);
+      db.onExpired = this.onExpired;
       this.dbs[index] = db;
     }
     return db;
@@ -64,6 +73,10 @@ export class ShardState {
     const tmp = this.dbs[a];
     this.dbs[a] = this.dbs[b];
     this.dbs[b] = tmp;
+    if (this.dbs[a]) this.dbs[a]!.dbIndex = a;
+    if (this.dbs[b]) this.dbs[b]!.dbIndex = b;
+    this.signals.signalDb(a);
+    this.signals.signalDb(b);
   }
 
   totalExpired(): number {

@@ -8,6 +8,7 @@ import type { MessagePort } from 'node:worker_threads';
 import pino from 'pino';
 import { ShardEngine } from './engine';
 import type { ShardSettings } from './shard-state';
+import type { ShardEvent } from './key-signals';
 
 export interface ShardTask {
   port: MessagePort;
@@ -22,11 +23,8 @@ export type ShardControl =
   | { type: 'shutdown' }
   | { type: 'settings'; patch: Partial<ShardSettings> };
 
-/** The one non-batch message a shard sends: it has started. */
-export interface ShardReady {
-  type: 'ready';
-  shardId: number;
-}
+/** The non-batch messages a shard sends: it has started; events for the main thread. */
+export type ShardMessage = { type: 'started'; shardId: number } | { type: 'events'; events: ShardEvent[] };
 
 export interface ShardTaskResult {
   shardId: number;
@@ -37,14 +35,22 @@ export default function runShard(task: ShardTask): Promise<ShardTaskResult> {
   // Sync destination: async pino destinations interleave lines across threads.
   const log = pino({ level: task.logLevel, base: { shard: task.shardId } }, pino.destination({ dest: 1, sync: true }));
   const engine = new ShardEngine(task.shardId, task.shardCount, task.settings);
+  const port = task.port;
+  const postEvents = (events: ShardEvent[]): void => {
+    const msg: ShardMessage = { type: 'events', events };
+    port.postMessage(msg);
+  };
+  engine.onEvents = postEvents;
   engine.start();
   log.debug('shard started');
   return new Promise((resolve) => {
-    const port = task.port;
     const onMessage = (msg: ArrayBuffer | ShardControl): void => {
       if (msg instanceof ArrayBuffer) {
         const out = engine.processBatch(msg);
         port.postMessage(out, [out]);
+        // Events follow their batch's replies on the same port, so in order.
+        const events = engine.takeEvents();
+        if (events !== null) postEvents(events);
         return;
       }
       if (msg.type === 'settings') {
@@ -60,7 +66,7 @@ export default function runShard(task: ShardTask): Promise<ShardTaskResult> {
     port.on('message', onMessage);
     // Tell the main thread this shard can take requests, so the server only
     // announces itself ready once every shard is (no slow first command).
-    const ready: ShardReady = { type: 'ready', shardId: task.shardId };
+    const ready: ShardMessage = { type: 'started', shardId: task.shardId };
     port.postMessage(ready);
   });
 }

@@ -133,6 +133,12 @@ function serverSection(server: Server): Lines {
   ];
 }
 
+function countConns(server: Server, pred: (c: import('../connection').Connection) => boolean): number {
+  let n = 0;
+  for (const c of server.connections.values()) if (pred(c)) n++;
+  return n;
+}
+
 function clientsSection(server: Server): Lines {
   let maxIn = 0;
   let maxOut = 0;
@@ -146,9 +152,11 @@ function clientsSection(server: Server): Lines {
     ['maxclients', server.config.values.maxclients],
     ['client_recent_max_input_buffer', maxIn],
     ['client_recent_max_output_buffer', maxOut],
-    ['blocked_clients', 0],
+    ['blocked_clients', countConns(server, (c) => c.blocked !== null)],
     ['tracking_clients', 0],
-    ['clients_in_timeout_table', 0],
+    ['clients_in_timeout_table', countConns(server, (c) => c.blocked !== null)],
+    ['pubsub_clients', countConns(server, (c) => c.subscribed)],
+    ['watching_clients', countConns(server, (c) => c.resultWatches > 0)],
     // Shardis's own: every connection runs one read and one write task; these
     // equal connected_clients unless a teardown is in progress (or leaked).
     ['client_read_tasks', server.tasks.readTasks],
@@ -325,6 +333,11 @@ function tasksSection(server: Server, shards: readonly ShardInfo[]): Lines {
     ['inflight_requests', server.shards.inflight()],
     ['connections', server.connections.size],
     ['shard_commands_processed', shardCommands],
+    ['lock_held', server.lock.held ? 1 : 0],
+    ['lock_waiting', server.lock.waiting],
+    ['lock_acquisitions', server.lock.acquisitions],
+    // Connection state kept inside each shard: blocked-command waiters, WATCH keys, .WATCH subscriptions.
+    ...shards.map((s): [string, string] => [`shard${s.shard}`, `waiters=${s.listeners.block},watched_keys=${s.listeners.watch},result_watches=${s.listeners.result}`]),
   ];
 }
 

@@ -5,6 +5,7 @@
  * plain FIFO of pending replies matches them up.
  */
 import { RequestBatchBuilder, splitReplies } from './batch';
+import type { ShardEvent } from '../../workers/key-signals';
 
 /** Receives a reply once its bytes arrive. */
 export interface ReplySink {
@@ -52,6 +53,8 @@ export class ShardClient {
   private queue: PendingReply[] = [];
   private head = 0;
   transport: ShardTransport | null = null;
+  /** Receives events the shard sends unasked (see workers/key-signals.ts). */
+  eventHandler: ((shard: number, events: ShardEvent[]) => void) | null = null;
 
   constructor(
     readonly id: number,
@@ -102,6 +105,10 @@ export class ShardClient {
     p.end = end;
     p.sink.deliver(p);
   };
+
+  onEvents(events: ShardEvent[]): void {
+    this.eventHandler?.(this.id, events);
+  }
 
   /** Fails every request still waiting (the shard is gone). */
   failAll(reply: Buffer): void {

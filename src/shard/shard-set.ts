@@ -17,7 +17,8 @@ import { Piscina } from 'piscina';
 import type { Logger } from 'pino';
 import { ShardEngine } from '../../workers/engine';
 import type { ShardSettings } from '../../workers/shard-state';
-import type { ShardControl, ShardReady, ShardTask, ShardTaskResult } from '../../workers/shard';
+import type { ShardControl, ShardMessage, ShardTask, ShardTaskResult } from '../../workers/shard';
+import type { ShardEvent } from '../../workers/key-signals';
 import { ShardClient, type ShardTransport } from './shard-client';
 import { keyHashSlot, slotToShard } from '../routing/slot';
 
@@ -31,6 +32,8 @@ class InlineTransport implements ShardTransport {
   ) {}
   post(batch: ArrayBuffer): void {
     this.client.onReplies(this.engine.processBatch(batch));
+    const events = this.engine.takeEvents();
+    if (events !== null) this.client.onEvents(events);
   }
   async close(): Promise<void> {
     this.engine.stop();
@@ -92,6 +95,7 @@ export class ShardSet {
     }
     if (workers === 0) {
       const engine = new ShardEngine(0, 1, { ...settings });
+      engine.onEvents = (events) => set.clients[0].onEvents(events);
       engine.start();
       set.inlineEngines.push(engine);
       set.clients[0].transport = new InlineTransport(engine, set.clients[0]);
@@ -121,9 +125,10 @@ export class ShardSet {
         (err: Error) => set.failShard(i, err),
       );
       const ready = new Promise<void>((resolve, reject) => {
-        port1.on('message', (msg: ArrayBuffer | ShardReady) => {
+        port1.on('message', (msg: ArrayBuffer | ShardMessage) => {
           if (msg instanceof ArrayBuffer) client.onReplies(msg);
-          else if (msg.type === 'ready') resolve();
+          else if (msg.type === 'events') client.onEvents(msg.events);
+          else if (msg.type === 'started') resolve();
         });
         done.catch(reject);
       });
@@ -164,6 +169,11 @@ export class ShardSet {
     const dirty = this.dirty.splice(0);
     for (const c of dirty) c.flush();
   };
+
+  /** Where shard events go (set by the server before any connection exists). */
+  set eventHandler(handler: (shard: number, events: ShardEvent[]) => void) {
+    for (const c of this.clients) c.eventHandler = handler;
+  }
 
   shardOfKey(key: Buffer): number {
     const n = this.clients.length;

@@ -15,12 +15,25 @@ function opDbsize(ctx: ShardOpContext, _args: string[], w: ReplyWriter): void {
 
 function opFlushdb(ctx: ShardOpContext, _args: string[], w: ReplyWriter): void {
   ctx.db.clear();
+  ctx.shard.signals.signalDb(ctx.dbIndex);
   w.ok();
 }
 
 function opFlushall(ctx: ShardOpContext, _args: string[], w: ReplyWriter): void {
-  for (const db of ctx.shard.dbs) db?.clear();
+  ctx.shard.dbs.forEach((db, i) => {
+    db?.clear();
+    ctx.shard.signals.signalDb(i);
+  });
   w.ok();
+}
+
+/**
+ * __connclosed: a connection ended; drop everything it registered in this
+ * shard (blocked waiters, WATCH, .WATCH). Sent in the same ordered stream as
+ * the connection's requests, so it always follows its registrations.
+ */
+function opConnclosed(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  w.integer(ctx.shard.signals.dropConn(Number(args[1])));
 }
 
 /** __keys pattern: this shard's live keys matching the glob. */
@@ -107,6 +120,7 @@ function opRestore(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   db.set(key, val);
   if (args[4] !== '') db.setExpireExact(key, BigInt(args[4]));
   if (args[6] === '1') db.markPrivate(key);
+  ctx.shard.signals.signal(ctx.dbIndex, key);
   w.integer(1);
 }
 
@@ -124,4 +138,5 @@ export const internalCommands: CommandSpec[] = [
   internal('__swapdb', opSwapdb),
   internal('__dump', opDump),
   internal('__restore', opRestore),
+  internal('__connclosed', opConnclosed),
 ];

@@ -20,6 +20,8 @@ export interface ShardInfo {
   dbs: [number, number, number, number, number][];
   /** [op index, microseconds spent, failed calls] for every op that ran. */
   ops: [number, number, number][];
+  /** Live connection-owned listeners on keys, by kind (see workers/key-signals.ts). */
+  listeners: { block: number; watch: number; result: number };
 }
 
 /** avg_ttl is an estimate in Redis too; sampling keeps INFO O(dbs), not O(keys). */
@@ -52,6 +54,7 @@ function opInfo(ctx: ShardOpContext, _args: string[], w: ReplyWriter): void {
     heapTotal: heap.total_heap_size,
     dbs,
     ops: [],
+    listeners: { ...s.signals.counts },
   };
   const { micros, failed } = s.opStats;
   for (let i = 0; i < micros.length; i++) {

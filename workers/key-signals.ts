@@ -1,0 +1,134 @@
+/**
+ * Shard-side state that lives for a connection and listens to keys: waiters of
+ * blocked commands, WATCH (MULTI) watchers, and `.WATCH` result subscriptions.
+ *
+ * A write to a key (any write op that did not fail, an expiry, FLUSHDB,
+ * SWAPDB) calls `signal`, which calls every listener on that key. Listeners
+ * may append events to the outbox, which the engine sends to the main thread
+ * after the batch (or after an expiry cycle), in one message.
+ *
+ * Everything is indexed by connection too, so that when a connection ends the
+ * main thread sends one `__connclosed` op and `dropConn` removes all of that
+ * connection's listeners in this shard: the shard hears of the abort through a
+ * message in the same ordered stream as the connection's requests, never by
+ * polling, and never before a registration that was sent earlier.
+ */
+
+/** What a shard tells the main thread without being asked. */
+export type ShardEvent =
+  /** A key that blocked clients wait on was written: the main thread retries them. */
+  | { type: 'ready'; db: number; key: string }
+  /** RESP bytes (latin1) to push to a connection (a `.WATCH` result). */
+  | { type: 'push'; connId: number; data: string }
+  /** A keyspace notification: the main thread publishes it to its channels. */
+  | { type: 'keyspace'; db: number; event: string; key: string };
+
+/** The kinds of listeners, counted separately for INFO. */
+export type ListenerKind = 'block' | 'watch' | 'result';
+
+export interface KeyListener {
+  readonly kind: ListenerKind;
+  readonly connId: number;
+  /** Called after the key was (or may have been) modified. */
+  modified(db: number, key: string): void;
+}
+
+interface Registration {
+  db: number;
+  key: string;
+  listener: KeyListener;
+}
+
+export class KeySignals {
+  private readonly byDb = new Map<number, Map<string, Set<KeyListener>>>();
+  private readonly byConn = new Map<number, Set<Registration>>();
+  /** Live listeners by kind (INFO: per-shard waiters and watches). */
+  readonly counts: Record<ListenerKind, number> = { block: 0, watch: 0, result: 0 };
+  /** Total live listeners: the engine skips all signalling when this is 0. */
+  size = 0;
+  /** Events for the main thread, sent after the current batch or expiry cycle. */
+  outbox: ShardEvent[] = [];
+  /** Keys already announced as ready in this batch (one event per key per batch). */
+  private readyThisBatch = new Set<string>();
+
+  add(db: number, key: string, listener: KeyListener): void {
+    let keys = this.byDb.get(db);
+    if (keys === undefined) this.byDb.set(db, (keys = new Map()));
+    let set = keys.get(key);
+    if (set === undefined) keys.set(key, (set = new Set()));
+    if (set.has(listener)) return;
+    set.add(listener);
+    let regs = this.byConn.get(listener.connId);
+    if (regs === undefined) this.byConn.set(listener.connId, (regs = new Set()));
+    regs.add({ db, key, listener });
+    this.counts[listener.kind]++;
+    this.size++;
+  }
+
+  /** Removes every listener for which `match` is true on one connection (e.g. UNWATCH, a waiter served). */
+  removeWhere(connId: number, match: (r: Registration) => boolean): number {
+    const regs = this.byConn.get(connId);
+    if (regs === undefined) return 0;
+    let n = 0;
+    for (const r of regs) {
+      if (!match(r)) continue;
+      regs.delete(r);
+      this.detach(r);
+      n++;
+    }
+    if (regs.size === 0) this.byConn.delete(connId);
+    return n;
+  }
+
+  /** The connection ended: all of its listeners go. */
+  dropConn(connId: number): number {
+    return this.removeWhere(connId, () => true);
+  }
+
+  private detach(r: Registration): void {
+    const keys = this.byDb.get(r.db);
+    const set = keys?.get(r.key);
+    if (set === undefined || !set.delete(r.listener)) return;
+    if (set.size === 0) keys!.delete(r.key);
+    if (keys!.size === 0) this.byDb.delete(r.db);
+    this.counts[r.listener.kind]--;
+    this.size--;
+  }
+
+  /** Listeners on one key (for a subsystem to find its own). */
+  listeners(db: number, key: string): ReadonlySet<KeyListener> | undefined {
+    return this.byDb.get(db)?.get(key);
+  }
+
+  /** A key in `db` was (or may have been) modified. */
+  signal(db: number, key: string): void {
+    const set = this.byDb.get(db)?.get(key);
+    if (set === undefined) return;
+    // Copy: a listener may remove itself (or others) while we walk.
+    for (const l of [...set]) l.modified(db, key);
+  }
+
+  /** Every listened key of a db may have changed (FLUSHDB, FLUSHALL, SWAPDB). */
+  signalDb(db: number): void {
+    const keys = this.byDb.get(db);
+    if (keys === undefined) return;
+    for (const key of [...keys.keys()]) this.signal(db, key);
+  }
+
+  /** Queues one 'ready' event per key per batch. */
+  announceReady(db: number, key: string): void {
+    const id = `${db}\0${key}`;
+    if (this.readyThisBatch.has(id)) return;
+    this.readyThisBatch.add(id);
+    this.outbox.push({ type: 'ready', db, key });
+  }
+
+  /** Takes the events gathered so far (the engine sends them). */
+  takeEvents(): ShardEvent[] | null {
+    if (this.outbox.length === 0) return null;
+    const out = this.outbox;
+    this.outbox = [];
+    this.readyThisBatch.clear();
+    return out;
+  }
+}
