@@ -8,40 +8,7 @@ import { startShardis, startRedis, WORKER_MATRIX, noRedisServer } from './helper
 import { connectIoredis } from './helpers/ioredis';
 import { RespClient, type Reply } from './helpers/resp-client';
 import { runDifferential, rng, pick, type Cmd } from './helpers/differential';
-
-/** INFO text as { section: { field: value } } (section names lowercase). */
-function parseInfo(text: string): Record<string, Record<string, string>> {
-  const out: Record<string, Record<string, string>> = {};
-  let cur: Record<string, string> | null = null;
-  for (const line of text.split('\r\n')) {
-    if (line.startsWith('# ')) {
-      cur = {};
-      out[line.slice(2).toLowerCase()] = cur;
-    } else if (line !== '' && cur !== null) {
-      const i = line.indexOf(':');
-      cur[line.slice(0, i)] = line.slice(i + 1);
-    }
-  }
-  return out;
-}
-
-async function info(c: RespClient, ...sections: string[]): Promise<Record<string, Record<string, string>>> {
-  const r = await c.call('INFO', ...sections);
-  if (typeof r !== 'string') throw new Error(`INFO replied ${JSON.stringify(r)}`);
-  if (r !== '' && !r.endsWith('\r\n')) throw new Error('INFO text must end with CRLF');
-  return parseInfo(r);
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(cond: () => Promise<boolean>, ms = 5000): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await cond()) return true;
-    await sleep(25);
-  }
-  return false;
-}
+import { info, sleep, waitFor } from './helpers/info';
 
 for (const workers of WORKER_MATRIX) {
   t.test(`INFO, TIME, FLUSH*, DEBUG SLEEP with --workers ${workers}`, async (t) => {

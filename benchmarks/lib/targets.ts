@@ -57,10 +57,11 @@ export async function startRedis(): Promise<Target> {
   return { name: 'redis', port, proc };
 }
 
-export async function startShardis(workers: number): Promise<Target> {
+/** `nodeArgs` go to node itself (e.g. --expose-gc for the soak's DEBUG GC). */
+export async function startShardis(workers: number, nodeArgs: string[] = []): Promise<Target> {
   const port = await freePort();
   const main = path.join(ROOT, 'dist', 'src', 'main.js');
-  const proc = spawn(process.execPath, [main, '--port', String(port), '--workers', String(workers), '--log-level', 'warn'], {
+  const proc = spawn(process.execPath, [...nodeArgs, main, '--port', String(port), '--workers', String(workers), '--log-level', 'warn'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   readline.createInterface({ input: proc.stdout as NodeJS.ReadableStream }).on('line', () => undefined);

@@ -231,6 +231,7 @@ function statsSection(server: Server, shards: readonly ShardInfo[]): Lines {
     ['total_net_input_bytes', st.netInputBytes],
     ['total_net_output_bytes', st.netOutputBytes],
     ['rejected_connections', st.rejectedConnections],
+    ['client_output_buffer_limit_disconnections', server.stats.outputLimitDisconnections],
     ['sync_full', 0],
     ['sync_partial_ok', 0],
     ['sync_partial_err', 0],
@@ -322,6 +323,12 @@ function keyspaceSection(server: Server, shards: readonly ShardInfo[]): Lines {
     });
 }
 
+function activeResources(): string {
+  const counts = new Map<string, number>();
+  for (const r of process.getActiveResourcesInfo()) counts.set(r, (counts.get(r) ?? 0) + 1);
+  return [...counts].sort(([a], [b]) => (a < b ? -1 : 1)).map(([r, n]) => `${r}=${n}`).join(',');
+}
+
 function tasksSection(server: Server, shards: readonly ShardInfo[]): Lines {
   const t = server.tasks;
   let shardCommands = 0;
@@ -333,6 +340,10 @@ function tasksSection(server: Server, shards: readonly ShardInfo[]): Lines {
     ['inflight_requests', server.shards.inflight()],
     ['connections', server.connections.size],
     ['shard_commands_processed', shardCommands],
+    // What keeps the process's event loop busy (sockets, timers, ...), as
+    // process.getActiveResourcesInfo() reports it: back to its baseline once
+    // the connections that came and went are gone.
+    ['active_resources', activeResources()],
     ['lock_held', server.lock.held ? 1 : 0],
     ['lock_waiting', server.lock.waiting],
     ['lock_acquisitions', server.lock.acquisitions],

@@ -73,9 +73,20 @@ function sleepMainThread(seconds: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-const DEBUG_HELP = ['SLEEP <seconds>', '    Stop the server for <seconds> (decimals allowed); no client is served meanwhile.'];
+const DEBUG_HELP = [
+  'SLEEP <seconds>',
+  '    Stop the server for <seconds> (decimals allowed); no client is served meanwhile.',
+  'GC',
+  '    Shardis only: run a full garbage collection on the main thread and every shard',
+  '    (needs node --expose-gc), so heap figures after it show live memory only.',
+];
 
-const debug: CoordOp = (_ctx, args) => {
+/** The `gc` function node exposes with --expose-gc (undefined otherwise). */
+export function exposedGc(): (() => void) | undefined {
+  return (globalThis as { gc?: () => void }).gc;
+}
+
+const debug: CoordOp = (ctx, args) => {
   const sub = str(args[1]);
   const lower = sub.toLowerCase();
   if (lower === 'help' && args.length === 2) return helpReply('DEBUG', DEBUG_HELP);
@@ -84,6 +95,14 @@ const debug: CoordOp = (_ctx, args) => {
     const n = parseFloat(str(args[2]));
     sleepMainThread(Number.isFinite(n) ? n : 0);
     return okReply();
+  }
+  if (lower === 'gc' && args.length === 2) {
+    const gc = exposedGc();
+    if (gc === undefined) return errorReply('ERR DEBUG GC needs the server to run under node --expose-gc');
+    return broadcast(ctx, CommandTable.internalOp('__gc')).then(() => {
+      gc();
+      return okReply();
+    });
   }
   return errorReply(`ERR unknown subcommand or wrong number of arguments for '${sub}'. Try DEBUG HELP.`);
 };

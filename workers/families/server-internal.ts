@@ -74,8 +74,14 @@ function opResetstat(ctx: ShardOpContext, _args: string[], w: ReplyWriter): void
   w.ok();
 }
 
+/** __gc: a full collection in this shard's isolate (DEBUG GC); a no-op without --expose-gc. */
+function opGc(_ctx: ShardOpContext, _args: string[], w: ReplyWriter): void {
+  (globalThis as { gc?: () => void }).gc?.();
+  w.ok();
+}
+
 const internal = (name: string, op: CommandSpec['op']): CommandSpec => ({
   name, arity: -1, flags: [], firstKey: 0, lastKey: 0, step: 0, group: 'server', since: '0.0.0', summary: '', internal: true, op,
 });
 
-export const serverInternalCommands: CommandSpec[] = [internal('__info', opInfo), internal('__resetstat', opResetstat)];
+export const serverInternalCommands: CommandSpec[] = [internal('__info', opInfo), internal('__resetstat', opResetstat), internal('__gc', opGc)];

@@ -1,0 +1,189 @@
+/**
+ * Connection lifecycles that end through every teardown path Shardis has:
+ * EOF, RST, QUIT, RESET, CLIENT KILL, protocol error, mid-command, unread
+ * replies, pending cross-shard commands, blocked, subscribed, watching, in
+ * MULTI. Shared by the teardown acceptance test and the soak benchmark.
+ */
+import net from 'node:net';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Encodes one command as a RESP array of bulk strings. */
+/** A raw client socket: everything it received, and a promise of its close. */
+export interface Raw {
+  socket: net.Socket;
+  received: () => string;
+  closed: Promise<void>;
+  /** Resolves once `text` has been received. */
+  waitFor: (text: string, ms?: number) => Promise<boolean>;
+}
+
+export function openRaw(port: number): Promise<Raw> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let data = '';
+    const waiters: { text: string; done: (ok: boolean) => void }[] = [];
+    socket.on('data', (d) => {
+      data += d.toString('latin1');
+      for (let i = waiters.length - 1; i >= 0; i--) {
+        if (data.includes(waiters[i].text)) {
+          waiters[i].done(true);
+          waiters.splice(i, 1);
+        }
+      }
+    });
+    socket.on('error', () => undefined);
+    const closed = new Promise<void>((r) => socket.once('close', () => r()));
+    closed.then(() => waiters.splice(0).forEach((w) => w.done(false)));
+    socket.once('connect', () =>
+      resolve({
+        socket,
+        received: () => data,
+        closed,
+        waitFor: (text, ms = 5000) =>
+          data.includes(text)
+            ? Promise.resolve(true)
+            : new Promise<boolean>((done) => {
+                const timer = setTimeout(() => done(false), ms);
+                waiters.push({ text, done: (ok) => (clearTimeout(timer), done(ok)) });
+              }),
+      }),
+    );
+    socket.once('error', reject);
+  });
+}
+
+export const cmd = (...args: string[]): Buffer =>
+  Buffer.concat([Buffer.from(`*${args.length}\r\n`), ...args.map((a) => Buffer.from(`$${Buffer.byteLength(a)}\r\n${a}\r\n`))]);
+
+/** `kill` closes a client by id from another connection (CLIENT KILL ID). */
+export type Path = (port: number, kill: (id: string) => Promise<unknown>, i: number) => Promise<void>;
+
+/** Every way a connection can end. Each resolves once the client side is closed. */
+export const lifecyclePaths: Record<string, Path> = {
+  async eof(port, _a, i) {
+    const c = await openRaw(port);
+    c.socket.write(cmd('SET', `eof:${i}`, 'v'));
+    await c.waitFor('+OK');
+    c.socket.end();
+    await c.closed;
+  },
+  async rst(port, _a, i) {
+    const c = await openRaw(port);
+    c.socket.write(cmd('INCR', `rst:${i}`));
+    c.socket.resetAndDestroy();
+    await c.closed;
+  },
+  async quit(port) {
+    const c = await openRaw(port);
+    c.socket.write(Buffer.concat([cmd('PING'), cmd('QUIT')]));
+    await c.closed;
+  },
+  async reset(port, _a, i) {
+    // RESET drops every kind of state at once; then the client goes away.
+    const c = await openRaw(port);
+    c.socket.write(Buffer.concat([cmd('SUBSCRIBE', `ch:${i % 7}`), cmd('RESET')]));
+    await c.waitFor('+RESET');
+    c.socket.write(Buffer.concat([cmd('MULTI'), cmd('SET', `reset:${i}`, 'x'), cmd('RESET'), cmd('GET.WATCH', `w:${i % 5}`), cmd('RESET')]));
+    await c.waitFor('+RESET\r\n', 5000);
+    c.socket.end();
+    await c.closed;
+  },
+  async killed(port, kill) {
+    const c = await openRaw(port);
+    c.socket.write(cmd('CLIENT', 'ID'));
+    await c.waitFor('\r\n');
+    const id = /:(\d+)/.exec(c.received())?.[1];
+    await kill(String(id));
+    await c.closed;
+  },
+  async protocol(port) {
+    const c = await openRaw(port);
+    c.socket.write('*1\r\n$abc\r\n');
+    await c.closed;
+  },
+  async midCommand(port, _a, i) {
+    const c = await openRaw(port);
+    c.socket.write(`*3\r\n$3\r\nSET\r\n$${String(i).length + 4}\r\nmid:`);
+    await sleep(1);
+    c.socket.destroy();
+    await c.closed;
+  },
+  async unreadReplies(port) {
+    // Thousands of pipelined replies the client never reads.
+    const c = await openRaw(port);
+    const one = cmd('GET', 'big');
+    c.socket.write(Buffer.concat(Array.from({ length: 3000 }, () => one)));
+    await sleep(20);
+    c.socket.destroy();
+    await c.closed;
+  },
+  async crossShardPending(port, _a, i) {
+    // Multi-step and multi-shard commands still running when the client goes.
+    const c = await openRaw(port);
+    c.socket.write(
+      Buffer.concat([
+        cmd('MSET', `x:${i}:a`, '1', `x:${i}:b`, '2', `x:${i}:c`, '3', `x:${i}:d`, '4'),
+        cmd('RENAME', `x:${i}:a`, `x:${i}:z`),
+        cmd('SUNIONSTORE', `x:${i}:u`, `x:${i}:s1`, `x:${i}:s2`),
+      ]),
+    );
+    c.socket.destroy();
+    await c.closed;
+  },
+  async blocked(port, _a, i) {
+    const c = await openRaw(port);
+    c.socket.write(cmd('BLPOP', `blk:${i % 11}`, `blk:${(i + 3) % 11}`, '0'));
+    await sleep(5);
+    if (i % 2 === 0) c.socket.end();
+    else c.socket.destroy();
+    await c.closed;
+  },
+  async blockedTimeout(port, _a, i) {
+    const c = await openRaw(port);
+    c.socket.write(cmd('BZPOPMIN', `bz:${i % 5}`, '0.01'));
+    await c.waitFor('*-1');
+    c.socket.end();
+    await c.closed;
+  },
+  async subscribed(port, _a, i) {
+    const c = await openRaw(port);
+    c.socket.write(Buffer.concat([cmd('SUBSCRIBE', `ch:${i % 7}`, 'news'), cmd('PSUBSCRIBE', 'ch:*')]));
+    await c.waitFor('psubscribe');
+    if (i % 2 === 0) c.socket.end();
+    else c.socket.destroy();
+    await c.closed;
+  },
+  async watching(port, _a, i) {
+    const c = await openRaw(port);
+    c.socket.write(Buffer.concat([cmd('GET.WATCH', `w:${i % 5}`), cmd('ZRANGE.WATCH', `wz:${i % 3}`, '0', '-1')]));
+    await c.waitFor('ZRANGE');
+    c.socket.destroy();
+    await c.closed;
+  },
+  async inMulti(port, _a, i) {
+    const c = await openRaw(port);
+    c.socket.write(Buffer.concat([cmd('WATCH', `m:${i}`, `m:${i + 1}`), cmd('MULTI'), cmd('SET', `m:${i}`, '1'), cmd('INCR', `m:${i + 1}`)]));
+    await c.waitFor('QUEUED\r\n+QUEUED');
+    c.socket.destroy();
+    await c.closed;
+  },
+};
+
+/** Runs `n` lifecycles of each path, interleaved, at most `CONCURRENCY` at a time. */
+export async function runMixed(port: number, kill: (id: string) => Promise<unknown>, names: string[], n: number, concurrency = 100): Promise<Record<string, number>> {
+  const jobs: [string, number][] = [];
+  for (let i = 0; i < n; i++) for (const name of names) jobs.push([name, i]);
+  const done: Record<string, number> = {};
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < jobs.length) {
+      const [name, i] = jobs[next++];
+      await lifecyclePaths[name](port, kill, i);
+      done[name] = (done[name] ?? 0) + 1;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return done;
+}
+
