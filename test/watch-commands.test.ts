@@ -8,6 +8,7 @@ import t from 'tap';
 import net from 'node:net';
 import { startShardis, WORKER_MATRIX, type Teardownable } from './helpers/servers';
 import { RespClient, encodeCommand } from './helpers/resp-client';
+import { connectIoredis } from './helpers/ioredis';
 
 type Value = string | number | boolean | null | { error: string } | Value[];
 interface Frame {
@@ -204,6 +205,18 @@ for (const workers of WORKER_MATRIX) {
       await w.call('DEL', 'g');
       await expect(null, 'back to nil');
 
+      // SWAPDB: the watch follows the database index, not the data.
+      await w.call('SELECT', '1');
+      await w.call('SET', 'g', 'from-db1');
+      await w.call('SELECT', '0');
+      await w.call('SWAPDB', '0', '1');
+      await expect('from-db1', 'SWAPDB');
+      await w.call('SWAPDB', '0', '1');
+      await expect(null, 'SWAPDB back');
+      await w.call('SELECT', '1');
+      await w.call('DEL', 'g'); // another db: no push
+      await w.call('SELECT', '0');
+
       t.equal(await c.call('GET.UNWATCH', String(fp)), 'OK');
       await w.call('SET', 'g', 'after-unwatch');
       t.equal(await c.call('PING'), 'PONG', 'no push after UNWATCH');
@@ -346,9 +359,11 @@ for (const workers of WORKER_MATRIX) {
         results: await resultWatches(w),
       };
       const clients: FrameClient[] = [];
+      const ids: number[] = [];
       for (let i = 0; i < 20; i++) {
         const c = await FrameClient.connect(t, srv.port, i % 2 === 0 ? 2 : 3);
         clients.push(c);
+        ids.push((await c.call('CLIENT', 'ID')) as number);
         c.send('GET.WATCH', `dk${i % 5}`);
         c.send('SMEMBERS.WATCH', `ds${i}`);
         c.send('GET.WATCH', `dk${i % 5}`);
@@ -357,7 +372,11 @@ for (const workers of WORKER_MATRIX) {
       t.equal(await resultWatches(w), base.results + 40);
       t.equal(await infoField(w, 'clients', 'watching_clients'), String(Number(base.watching) + 20));
       for (let i = 0; i < 5; i++) await w.call('SET', `dk${i}`, 'x');
-      for (const c of clients) c.socket.destroy();
+      // Half hang up, half are killed.
+      for (let i = 0; i < clients.length; i++) {
+        if (i % 2 === 0) clients[i].socket.destroy();
+        else t.equal(await w.call('CLIENT', 'KILL', 'ID', String(ids[i])), 1);
+      }
       t.ok(
         await eventually(async () => {
           const now = {
@@ -371,6 +390,18 @@ for (const workers of WORKER_MATRIX) {
       );
       await w.call('SET', 'dk0', 'y'); // no one left to push to
       t.equal(await w.call('PING'), 'PONG');
+    });
+
+    t.test('ioredis (RESP3 by default) gets the first reply and stays in step while pushes arrive', async (t) => {
+      const io = await connectIoredis(t, srv.port);
+      const [name, fp, val] = (await io.call('GET.WATCH', 'io')) as [string, number, string | null];
+      t.equal(name, 'GET');
+      t.equal(val, null);
+      for (let i = 0; i < 5; i++) {
+        await w.call('SET', 'io', `v${i}`);
+        t.equal(await io.get('io'), `v${i}`, 'replies still match their commands');
+      }
+      t.equal(await io.call('GET.UNWATCH', String(fp)), 'OK');
     });
   });
 }
