@@ -350,6 +350,19 @@ for (const workers of WORKER_MATRIX) {
       await b.call('SELECT', '0');
       await b.call('GET.UNWATCH', String(ra[1]));
       t.equal(await resultWatches(w), 0);
+
+      // Many watchers of one command in one protocol: one run, the same push to each.
+      const many = await Promise.all(Array.from({ length: 5 }, () => FrameClient.connect(t, srv.port, 3)));
+      const fps = new Set<Value>();
+      for (const m of many) fps.add(((await m.call('ZCARD.WATCH', 'many')) as Value[])[1]);
+      t.equal(fps.size, 1);
+      await w.call('ZADD', 'many', '1', 'x');
+      for (const m of many) t.same(await m.next(), { push: true, value: ['ZCARD', [...fps][0], 1] });
+      many[0].socket.destroy();
+      await w.call('ZADD', 'many', '1', 'y');
+      for (const m of many.slice(1)) t.same(await m.next(), { push: true, value: ['ZCARD', [...fps][0], 2] });
+      for (const m of many) m.socket.destroy();
+      t.ok(await eventually(async () => (await resultWatches(w)) === 0), 'their subscriptions are gone');
     });
 
     t.test('disconnecting watchers return every counter to its baseline', async (t) => {

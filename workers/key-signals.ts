@@ -20,6 +20,8 @@ export type ShardEvent =
   | { type: 'ready'; db: number; key: string }
   /** RESP bytes (latin1) to push to a connection (a `.WATCH` result). */
   | { type: 'push'; connId: number; data: string }
+  /** The same RESP bytes for several connections (one `.WATCH` result for all its watchers: copied once). */
+  | { type: 'push-many'; connIds: number[]; data: string }
   /** A keyspace notification: the main thread publishes it to its channels. */
   | { type: 'keyspace'; db: number; event: string; key: string };
 

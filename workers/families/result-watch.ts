@@ -150,12 +150,18 @@ class ResultGroup {
   notify(except: ResultMember | null): void {
     const members = this.signals.listeners(this.dbIndex, this.keys[0]);
     if (members === undefined) return;
+    const connIds: number[] = [];
     for (const l of members) {
       if (!(l instanceof ResultMember) || l.group !== this || l === except || l.seen === this.version) continue;
       l.seen = this.version;
-      this.pushData ??= (this.proto === 3 ? '>3\r\n' : '*3\r\n') + this.head + this.last;
-      this.signals.outbox.push({ type: 'push', connId: l.connId, data: this.pushData });
+      connIds.push(l.connId);
     }
+    if (connIds.length === 0) return;
+    this.pushData ??= (this.proto === 3 ? '>3\r\n' : '*3\r\n') + this.head + this.last;
+    // Many watchers of one result: the bytes cross to the main thread once.
+    this.signals.outbox.push(
+      connIds.length === 1 ? { type: 'push', connId: connIds[0], data: this.pushData } : { type: 'push-many', connIds, data: this.pushData },
+    );
   }
 
   /** The message as a command reply (an array in both protocols: clients match it to their request). */
