@@ -301,6 +301,7 @@ for (const workers of WORKER_MATRIX) {
       t.same(await c.call('SET.WATCH', 'k', 'v'), { error: "ERR command 'set' cannot be watched: only read-only commands on keys can be watched" });
       t.same(await c.call('DBSIZE.WATCH'), { error: "ERR command 'dbsize' cannot be watched: only read-only commands on keys can be watched" });
       t.same(await c.call('SRANDMEMBER.WATCH', 's'), { error: "ERR command 'srandmember' cannot be watched: its reply is random" });
+      t.same(await c.call('TOUCH.WATCH', 'k'), { error: "ERR command 'touch' cannot be watched: it changes access times" });
       t.same(await c.call('OBJECT.WATCH', 'ENCODING', 'k'), { error: "ERR command 'object' cannot be watched: it has subcommands" });
       t.same(await c.call('GET.WATCH'), { error: "ERR wrong number of arguments for 'get.watch' command" });
       t.same(await c.call('GET.WATCH', 'a', 'b'), { error: "ERR wrong number of arguments for 'get.watch' command" });
