@@ -243,6 +243,22 @@ for (const workers of WORKER_MATRIX) {
       t.equal(await c.call('HGETALL.UNWATCH', String(fp)), 'OK');
     });
 
+    t.test('RENAME (cross-shard when the keys are apart) updates both ends', async (t) => {
+      const c = await FrameClient.connect(t, srv.port, 3);
+      await w.call('DEL', 'rn-src', 'rn-dst');
+      const [, sfp] = (await c.call('GET.WATCH', 'rn-src')) as Value[];
+      const [, dfp] = (await c.call('GET.WATCH', 'rn-dst')) as Value[];
+      await w.call('SET', 'rn-src', 'x');
+      t.same((await c.next()).value, ['GET', sfp, 'x']);
+      await w.call('RENAME', 'rn-src', 'rn-dst');
+      const got = [(await c.next()).value, (await c.next()).value];
+      t.same(
+        got.sort((a, b) => Number((a as Value[])[1]) - Number((b as Value[])[1])),
+        [['GET', sfp, null], ['GET', dfp, 'x']].sort((a, b) => Number(a[1]) - Number(b[1])),
+      );
+      t.ok(await c.quiet(), 'nothing else');
+    });
+
     t.test('ZRANGE.WATCH, PFCOUNT.WATCH, SMEMBERS.WATCH, LRANGE.WATCH', async (t) => {
       const c = await FrameClient.connect(t, srv.port, 2);
       await w.call('DEL', 'z', 'p', 's', 'l');
