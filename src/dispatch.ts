@@ -16,6 +16,7 @@ import { arrayElements, isError, readInteger } from './resp/reply-reader';
 import type { PendingReply } from './shard/shard-client';
 import { scratchCoordinator } from './commands/cross-shard/scratch';
 import type { CoordOp } from './commands/spec';
+import { handleResultWatch } from './commands/result-watch';
 
 function arityOk(arity: number, argc: number): boolean {
   return arity >= 0 ? argc === arity : argc >= -arity;
@@ -30,6 +31,8 @@ export class Dispatcher {
   resolve(conn: Connection, args: Buffer[]): TableEntry | undefined {
     const entry = commandTable.lookup(args[0].latin1Slice(0, args[0].length));
     if (entry === undefined) {
+      // `<cmd>.WATCH` / `<cmd>.UNWATCH` wrap any watchable row (commands/result-watch.ts).
+      if (handleResultWatch(this.server, conn, args)) return undefined;
       conn.reply(errorReply(errUnknownCommand(args)));
       return undefined;
     }

@@ -56,6 +56,11 @@ export class Server {
   /** Who handles each kind of event shards send unasked (blocking, pub/sub, watches register here). */
   readonly shardEvents: ShardEventHandlers = {
     push: (_shard, ev) => this.connections.get(ev.connId)?.push(Buffer.from(ev.data, 'latin1')),
+    // One `.WATCH` result for all of its watchers (workers/families/result-watch.ts): one Buffer shared by every queue.
+    'push-many': (_shard, ev) => {
+      const data = Buffer.from(ev.data, 'latin1');
+      for (const id of ev.connIds) this.connections.get(id)?.push(data);
+    },
   };
   shards!: ShardSet;
   private listener: net.Server | null = null;

@@ -20,6 +20,8 @@ export type ShardEvent =
   | { type: 'ready'; db: number; key: string }
   /** RESP bytes (latin1) to push to a connection (a `.WATCH` result). */
   | { type: 'push'; connId: number; data: string }
+  /** The same RESP bytes for several connections (one `.WATCH` result for all its watchers: copied once). */
+  | { type: 'push-many'; connIds: number[]; data: string }
   /** A keyspace notification: the main thread publishes it to its channels. */
   | { type: 'keyspace'; db: number; event: string; key: string };
 
@@ -46,6 +48,8 @@ export class KeySignals {
   readonly counts: Record<ListenerKind, number> = { block: 0, watch: 0, result: 0 };
   /** Total live listeners: the engine skips all signalling when this is 0. */
   size = 0;
+  /** Counts signals that reached listeners, so listeners sharing work (.WATCH groups) run once per signal. */
+  seq = 0;
   /** Events for the main thread, sent after the current batch or expiry cycle. */
   outbox: ShardEvent[] = [];
   /** Keys already announced as ready in this batch (one event per key per batch). */
@@ -104,6 +108,7 @@ export class KeySignals {
   signal(db: number, key: string): void {
     const set = this.byDb.get(db)?.get(key);
     if (set === undefined) return;
+    this.seq++;
     // Copy: a listener may remove itself (or others) while we walk.
     for (const l of [...set]) l.modified(db, key);
   }

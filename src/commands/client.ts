@@ -57,6 +57,8 @@ export function clientLine(c: Connection, now = Date.now()): string {
   let flags = '';
   if (m?.noEvict) flags += 'e';
   if (m?.noTouch) flags += 'T';
+  // Shardis's own flag (unused by Redis): the client has `.WATCH` subscriptions.
+  if (c.resultWatches > 0) flags += 'w';
   if (flags === '') flags = 'N';
   const qbuf = c.queryBufferBytes;
   const omem = c.pendingOutputBytes;
