@@ -391,6 +391,9 @@ export class Connection implements ReplySink {
   };
 
   private readonly onTimeout = (): void => {
+    // As in Redis, the idle timeout spares blocked clients (their command has
+    // its own timeout) and subscribers (silence is their normal state).
+    if (this.blocked !== null || this.subscribed) return;
     this.log.debug('idle timeout');
     this.close('timeout');
   };
