@@ -6,6 +6,7 @@
  */
 import type { FramerLimits } from './resp/request-framer';
 import type { ShardSettings } from '../workers/shard-state';
+import { parseNotifyFlags } from '../workers/notify';
 
 export type ParamKind = 'int' | 'memory' | 'bool' | 'string' | 'enum' | 'special';
 
@@ -278,6 +279,7 @@ export class Config {
       protoMaxBulkLen: this.getNumber('proto-max-bulk-len'),
       hz: this.getNumber('hz'),
       maxmemoryPolicy: this.get('maxmemory-policy') as string,
+      notifyFlags: parseNotifyFlags(this.get('notify-keyspace-events') as string),
     };
   }
 }

@@ -38,6 +38,9 @@ class OpContext implements ShardOpContext {
   connId = 0;
   now = 0;
   constructor(readonly shard: ShardState) {}
+  notify(cls: number, event: string, key: string): void {
+    if ((this.shard.settings.notifyFlags & cls) !== 0) this.shard.notify(cls, event, key, this.dbIndex);
+  }
 }
 
 export class ShardEngine {

@@ -57,6 +57,7 @@ export function clientLine(c: Connection, now = Date.now()): string {
   let flags = '';
   if (m?.noEvict) flags += 'e';
   if (m?.noTouch) flags += 'T';
+  if (c.subscribed) flags += 'P';
   if (flags === '') flags = 'N';
   const qbuf = c.queryBufferBytes;
   const omem = c.pendingOutputBytes;
@@ -64,7 +65,7 @@ export function clientLine(c: Connection, now = Date.now()): string {
   return (
     `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${socketFd(c)} name=${c.name} ` +
     `age=${Math.floor((now - c.createdAt) / 1000)} idle=${Math.floor((now - c.lastInteraction) / 1000)} flags=${flags} db=${c.db} ` +
-    `sub=0 psub=0 ssub=0 multi=-1 qbuf=${qbuf} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=${oll} omem=${omem} ` +
+    `sub=${c.channels?.size ?? 0} psub=${c.patterns?.size ?? 0} ssub=0 multi=-1 qbuf=${qbuf} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=${oll} omem=${omem} ` +
     `tot-mem=${qbuf + omem} events=${omem > 0 ? 'rw' : 'r'} cmd=${c.lastCommand} user=default redir=-1 resp=${c.proto} ` +
     `lib-name=${c.libName} lib-ver=${c.libVer}\n`
   );
@@ -72,9 +73,9 @@ export function clientLine(c: Connection, now = Date.now()): string {
 
 const CLIENT_TYPES = new Set(['normal', 'master', 'slave', 'replica', 'pubsub']);
 
-/** Every connection is a normal client until pub/sub and replication exist. */
-function typeMatches(_c: Connection, type: string): boolean {
-  return type === 'normal';
+/** A subscribed connection is a pubsub client, every other one a normal client (no replication). */
+function typeMatches(c: Connection, type: string): boolean {
+  return type === (c.subscribed ? 'pubsub' : 'normal');
 }
 
 const clientId: CoordOp = (ctx) => integerReply(ctx.conn.id);

@@ -61,7 +61,9 @@ export function scratchCoordinator(entry: TableEntry): CoordOp {
     const w = new ReplyWriter(1024);
     w.proto = ctx.conn.proto;
     try {
-      op({ shard: scratch, db, dbIndex: ctx.conn.db, connId: ctx.conn.id, now }, strArgs, w);
+      const dbIndex = ctx.conn.db;
+      const notify = (cls: number, event: string, key: string): void => scratch.notify(cls, event, key, dbIndex);
+      op({ shard: scratch, db, dbIndex, connId: ctx.conn.id, now, notify }, strArgs, w);
     } catch (err) {
       if (!(err instanceof ReplyError)) throw err;
       w.reset();
@@ -81,6 +83,8 @@ export function scratchCoordinator(entry: TableEntry): CoordOp {
       writes.push(after === null ? deleteKey(ctx, k, ctx.conn.db) : restoreKey(ctx, k, ctx.conn.db, after, 'replace').then(() => undefined));
     });
     await Promise.all(writes);
+    // The op's keyspace notifications (queued in the scratch shard) are published once the keys are written back.
+    for (const ev of scratch.signals.takeEvents() ?? []) if (ev.type === 'keyspace') ctx.server.shardEvents.keyspace?.(-1, ev);
     return w.take();
   };
 }
