@@ -59,7 +59,7 @@ export class ShardEngine {
     this.ctx = new OpContext(this.state);
   }
 
-  /** Events gathered while running the last batch (sent after its replies). */
+  /** Events gathered while running the last batch (the host sends them just before its replies). */
   takeEvents(): ShardEvent[] | null {
     return this.state.signals.takeEvents();
   }

@@ -1,7 +1,7 @@
 /**
  * Keyspace notifications, main-thread side: shards queue `keyspace` events
  * (op bodies call ctx.notify where Redis calls notifyKeyspaceEvent; expiries
- * come from Db.onExpired) and send them right after the batch that produced
+ * come from Db.onExpired) and send them just before the replies of the batch that produced
  * them; here they become ordinary PUBLISHes to
  * `__keyspace@<db>__:<key>` (message: the event) and
  * `__keyevent@<db>__:<event>` (message: the key), per the K and E flags.

@@ -15,6 +15,7 @@ import type { ReplyWriter } from '../../src/resp/reply-writer';
 import { ERR_NOT_INTEGER, ERR_NO_SUCH_KEY, ERR_SYNTAX, ReplyError } from '../../src/resp/errors';
 import { parseI64 } from '../args';
 import { getTyped } from './typed';
+import { NOTIFY } from '../notify';
 import {
   ConsumerGroup,
   INVALID_ENTRIES_READ,
@@ -239,7 +240,8 @@ function opXadd(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   if (s.lastId === ID_MAX) throw new ReplyError(ERR_EXHAUSTED);
   const id = appendEntry(ctx, s, p.id, args.slice(p.idIndex + 1));
   w.bulk(formatId(id));
-  if (p.trim !== null) s.trim(p.trim);
+  ctx.notify(NOTIFY.stream, 'xadd', key);
+  if (p.trim !== null && s.trim(p.trim) > 0) ctx.notify(NOTIFY.stream, 'xtrim', key);
 }
 
 /** XTRIM key MAXLEN|MINID [=|~] threshold [LIMIT count] */
@@ -247,7 +249,9 @@ function opXtrim(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   const p = parseAddOrTrim(args, false);
   const s = getStream(ctx, args[1]);
   if (s === undefined) return w.integer(0);
-  w.integer(s.trim(p.trim as TrimArgs));
+  const n = s.trim(p.trim as TrimArgs);
+  if (n > 0) ctx.notify(NOTIFY.stream, 'xtrim', args[1]);
+  w.integer(n);
 }
 
 function opXlen(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
@@ -271,6 +275,7 @@ function opXdel(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
     deleted++;
   }
   if (deleted > 0 && (s.length === 0 || first)) s.refreshFirstId();
+  if (deleted > 0) ctx.notify(NOTIFY.stream, 'xdel', args[1]);
   w.integer(deleted);
 }
 
@@ -567,6 +572,7 @@ function opXgroupCreate(ctx: ShardOpContext, args: string[], w: ReplyWriter): vo
   }
   if (s.groups.has(args[3])) throw new ReplyError(ERR_BUSYGROUP);
   s.groups.set(args[3], new ConsumerGroup(args[3], id, entriesRead));
+  ctx.notify(NOTIFY.stream, 'xgroup-create', args[2]);
   w.ok();
 }
 
@@ -590,6 +596,7 @@ function opXgroupSetid(ctx: ShardOpContext, args: string[], w: ReplyWriter): voi
   const group = g as ConsumerGroup;
   group.lastId = id;
   group.entriesRead = entriesRead;
+  ctx.notify(NOTIFY.stream, 'xgroup-setid', args[2]);
   w.ok();
 }
 
@@ -597,6 +604,7 @@ function opXgroupDestroy(ctx: ShardOpContext, args: string[], w: ReplyWriter): v
   const { s, g } = groupPreamble(ctx, args, false, false);
   if (g === undefined) return w.integer(0);
   (s as StreamValue).groups.delete(args[3]);
+  ctx.notify(NOTIFY.stream, 'xgroup-destroy', args[2]);
   w.integer(1);
 }
 
@@ -604,12 +612,15 @@ function opXgroupCreateconsumer(ctx: ShardOpContext, args: string[], w: ReplyWri
   const g = groupPreamble(ctx, args, false, true).g as ConsumerGroup;
   if (g.consumers.has(args[4])) return w.integer(0);
   g.consumer(args[4], ctx.now, false);
+  ctx.notify(NOTIFY.stream, 'xgroup-createconsumer', args[2]);
   w.integer(1);
 }
 
 function opXgroupDelconsumer(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   const g = groupPreamble(ctx, args, false, true).g as ConsumerGroup;
+  const existed = g.consumers.has(args[4]);
   w.integer(g.deleteConsumer(args[4]));
+  if (existed) ctx.notify(NOTIFY.stream, 'xgroup-delconsumer', args[2]);
 }
 
 const XGROUP_HELP = [
@@ -903,6 +914,7 @@ function opXsetid(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   s.lastId = id;
   if (entriesAdded !== -1n) s.entriesAdded = entriesAdded;
   if (maxDeleted !== 0n) s.maxDeletedId = maxDeleted;
+  ctx.notify(NOTIFY.stream, 'xsetid', args[1]);
   w.ok();
 }
 
