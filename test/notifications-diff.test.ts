@@ -212,3 +212,29 @@ t.test('expired, single SPOP, and notifications off', { skip: noRedisServer }, a
   t.same(results[0], results[1]);
   t.equal(results[1].length, 18, 'set+expire x2, sadd, spop, del, expired x2: each on two channels');
 });
+
+t.test('cross-shard commands raise the same notifications (multi-key split commands excepted)', { skip: noRedisServer }, async (t) => {
+  const [srv, ref] = await Promise.all([startShardis(t, { workers: 4 }), startRedis(t)]);
+  // Untagged keys: with 4 shards most pairs below live on different shards.
+  const cmds: Cmd[] = [
+    ['RPUSH', 'l', 'a', 'b', 'c'], ['RPUSH', 'l2', 'q'],
+    ['LMOVE', 'l', 'l2', 'LEFT', 'RIGHT'], ['LMOVE', 'l', 'l2', 'LEFT', 'RIGHT'], ['LMOVE', 'l', 'l2', 'LEFT', 'RIGHT'], ['LMOVE', 'l', 'l2', 'LEFT', 'RIGHT'],
+    ['SET', 'k', 'v'], ['COPY', 'k', 'k2'], ['COPY', 'k', 'k2'], ['COPY', 'k', 'k2', 'REPLACE'], ['COPY', 'k', 'k3', 'DB', '1'],
+    ['RENAME', 'k', 'kk'], ['RENAMENX', 'kk', 'k2'], ['RENAMENX', 'kk', 'k9'], ['RENAME', 'nokey', 'x'],
+    ['SORT', 'l2', 'ALPHA', 'STORE', 'l3'], ['SORT', 'nokey', 'STORE', 'l3'],
+    ['SET', 'b', 'x'], ['BITOP', 'NOT', 'b2', 'b'], ['BITOP', 'AND', 'b2', 'nokey'],
+    ['SADD', 's1', 'a', 'b'], ['SMOVE', 's1', 's2', 'a'], ['SUNIONSTORE', 's3', 's2', 's1'], ['SINTERSTORE', 's3', 's2', 's1'],
+    ['ZADD', 'z1', '1', 'a'], ['ZUNIONSTORE', 'z2', '2', 'z1', 'nokey'], ['ZRANGESTORE', 'z3', 'z2', '0', '-1'],
+    ['PFADD', 'h1', 'a'], ['PFMERGE', 'h2', 'h1'],
+  ];
+  const out: { replies: Reply[]; messages: Reply[] }[] = [];
+  for (const port of [srv.port, ref.port]) {
+    const s = await side(t, port, 'KEA');
+    out.push(await run(s, cmds, 'end'));
+    s.cmd.close();
+    s.sub.close();
+  }
+  t.same(out[0].replies, out[1].replies);
+  t.same(out[0].messages, out[1].messages);
+  t.ok(out[1].messages.length > 50);
+});

@@ -9,18 +9,37 @@
 import type { Server } from '../server';
 import { NOTIFY, parseNotifyFlags } from '../../workers/notify';
 
+let cachedRaw: string | null = null;
+let cachedFlags = 0;
+
+/** The current notify-keyspace-events flags (parsed once per distinct value). */
+function currentFlags(server: Server): number {
+  const value = server.config.get('notify-keyspace-events') as string;
+  if (value !== cachedRaw) {
+    cachedRaw = value;
+    cachedFlags = parseNotifyFlags(value);
+  }
+  return cachedFlags;
+}
+
+function publishEvent(server: Server, flags: number, db: number, event: string, key: string): void {
+  if (!server.pubsub.hasListeners()) return;
+  if ((flags & NOTIFY.keyspace) !== 0) server.pubsub.publish(`__keyspace@${db}__:${key}`, event);
+  if ((flags & NOTIFY.keyevent) !== 0) server.pubsub.publish(`__keyevent@${db}__:${event}`, key);
+}
+
 export function setupKeyspaceNotifications(server: Server): void {
-  let raw: string | null = null;
-  let flags = 0;
-  server.shardEvents.keyspace = (_shard, ev) => {
-    // Events queued before a CONFIG SET turned K/E off still arrive: the current flags decide.
-    const value = server.config.get('notify-keyspace-events') as string;
-    if (value !== raw) {
-      raw = value;
-      flags = parseNotifyFlags(value);
-    }
-    if (!server.pubsub.hasListeners()) return;
-    if ((flags & NOTIFY.keyspace) !== 0) server.pubsub.publish(`__keyspace@${ev.db}__:${ev.key}`, ev.event);
-    if ((flags & NOTIFY.keyevent) !== 0) server.pubsub.publish(`__keyevent@${ev.db}__:${ev.event}`, ev.key);
-  };
+  // Shards filtered by class already; events queued before a CONFIG SET turned K/E off still arrive: the current flags decide.
+  server.shardEvents.keyspace = (_shard, ev) => publishEvent(server, currentFlags(server), ev.db, ev.event, ev.key);
+}
+
+/**
+ * A notification raised on the main thread, by a cross-shard coordinator
+ * whose shard steps are internal ops that notify nothing (RENAME, COPY and
+ * SORT STORE across shards). `cls` is a NOTIFY class bit.
+ */
+export function notifyKeyspaceEvent(server: Server, cls: number, event: string, key: string | Buffer, db: number): void {
+  const flags = currentFlags(server);
+  if ((flags & cls) === 0) return;
+  publishEvent(server, flags, db, event, typeof key === 'string' ? key : key.latin1Slice(0, key.length));
 }

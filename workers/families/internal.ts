@@ -124,6 +124,17 @@ function opRestore(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   w.integer(1);
 }
 
+/**
+ * __delete key: removes a key for a cross-shard coordinator's write-back,
+ * without the keyspace notification DEL would raise (the coordinator raises
+ * the command's own events). Listeners on the key are signalled.
+ */
+function opDelete(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  const deleted = ctx.db.delete(args[1]);
+  if (deleted) ctx.shard.signals.signal(ctx.dbIndex, args[1]);
+  w.integer(deleted ? 1 : 0);
+}
+
 const internal = (name: string, op: CommandSpec['op']): CommandSpec => ({
   name, arity: -1, flags: [], firstKey: 0, lastKey: 0, step: 0, group: 'server', since: '0.0.0', summary: '', internal: true, op,
 });
@@ -138,5 +149,6 @@ export const internalCommands: CommandSpec[] = [
   internal('__swapdb', opSwapdb),
   internal('__dump', opDump),
   internal('__restore', opRestore),
+  internal('__delete', opDelete),
   internal('__connclosed', opConnclosed),
 ];

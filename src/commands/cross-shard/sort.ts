@@ -11,6 +11,8 @@
  * Not atomic across the two shards: another client can see the destination
  * before or after the write, never half a list.
  */
+import { notifyKeyspaceEvent } from '../../pubsub/notifications';
+import { NOTIFY } from '../../../workers/notify';
 import type { CoordOp } from '../spec';
 import { errorReply, integerReply } from '../coord-context';
 import { arrayElements, isError, readBulk } from '../../resp/reply-reader';
@@ -34,6 +36,7 @@ const sortStoreCrossShard: CoordOp = async (ctx, args) => {
       ? await client.request(CommandTable.internalOp('__restore'), db, 2, ['', destKey, 'list', ListValue.fromArray(items).serialize(), '', 'replace', '0'], 1)
       : await client.request(commandTable.lookup('del')?.opIndex ?? -1, db, 2, ['', destKey], 1);
   if (isError(written)) return written;
+  if (items.length > 0) notifyKeyspaceEvent(ctx.server, NOTIFY.list, 'sortstore', destKey, db);
   return integerReply(items.length);
 };
 
