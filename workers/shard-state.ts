@@ -64,6 +64,10 @@ export class ShardState {
     this.notify(NOTIFY.expired, 'expired', key, dbIndex);
   };
 
+  private readonly onAdded = (dbIndex: number, key: string): void => {
+    if ((this.settings.notifyFlags & NOTIFY.new) !== 0) this.notify(NOTIFY.new, 'new', key, dbIndex);
+  };
+
   /** Queues a keyspace notification for the main thread, if its class is enabled. */
   notify(cls: number, event: string, key: string, dbIndex: number): void {
     if ((this.settings.notifyFlags & cls) === 0) return;
@@ -75,6 +79,7 @@ export class ShardState {
     if (db === undefined) {
       db = new Db(this.clockSeconds, index);
       db.onExpired = this.onExpired;
+      db.onAdded = this.onAdded;
       this.dbs[index] = db;
     }
     return db;

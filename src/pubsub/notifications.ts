@@ -7,19 +7,11 @@
  * `__keyevent@<db>__:<event>` (message: the key), per the K and E flags.
  */
 import type { Server } from '../server';
-import { NOTIFY, parseNotifyFlags } from '../../workers/notify';
+import { NOTIFY } from '../../workers/notify';
 
-let cachedRaw: string | null = null;
-let cachedFlags = 0;
-
-/** The current notify-keyspace-events flags (parsed once per distinct value). */
+/** The current notify-keyspace-events flags. */
 function currentFlags(server: Server): number {
-  const value = server.config.get('notify-keyspace-events') as string;
-  if (value !== cachedRaw) {
-    cachedRaw = value;
-    cachedFlags = parseNotifyFlags(value);
-  }
-  return cachedFlags;
+  return server.config.notifyFlags();
 }
 
 function publishEvent(server: Server, flags: number, db: number, event: string, key: string): void {

@@ -117,7 +117,11 @@ function opRestore(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   }
   const val = restoreValue(args[2], args[3]);
   db.delete(key);
+  // A coordinator's write-back: the command's own notifications (`new` included) are raised by the coordinator.
+  const onAdded = db.onAdded;
+  db.onAdded = null;
   db.set(key, val);
+  db.onAdded = onAdded;
   if (args[4] !== '') db.setExpireExact(key, BigInt(args[4]));
   if (args[6] === '1') db.markPrivate(key);
   ctx.shard.signals.signal(ctx.dbIndex, key);

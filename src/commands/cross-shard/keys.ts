@@ -31,7 +31,9 @@ function renameAcross(nx: boolean): CoordOp {
     const stored = await restoreKey(ctx, args[2], db, v, nx ? 'nx' : 'replace');
     if (!stored) return integerReply(0);
     await deleteKey(ctx, args[1], db);
-    // The shard steps are internal ops: the command's own notifications are raised here.
+    // The shard steps are internal ops: the command's own notifications are raised here
+    // (Redis re-adds the destination, so it is always `new`).
+    notifyKeyspaceEvent(ctx.server, NOTIFY.new, 'new', args[2], db);
     notifyKeyspaceEvent(ctx.server, NOTIFY.generic, 'rename_from', args[1], db);
     notifyKeyspaceEvent(ctx.server, NOTIFY.generic, 'rename_to', args[2], db);
     return nx ? integerReply(1) : okReply();
@@ -46,7 +48,10 @@ const copyAcross: CoordOp = async (ctx, args) => {
   // COPY duplicates the value, so the copy is never a shared integer.
   const dstDb = opts.db < 0 ? ctx.conn.db : opts.db;
   const stored = await restoreKey(ctx, args[2], dstDb, { ...v, priv: '1' }, opts.replace ? 'replace' : 'nx');
-  if (stored) notifyKeyspaceEvent(ctx.server, NOTIFY.generic, 'copy_to', args[2], dstDb);
+  if (stored) {
+    notifyKeyspaceEvent(ctx.server, NOTIFY.new, 'new', args[2], dstDb);
+    notifyKeyspaceEvent(ctx.server, NOTIFY.generic, 'copy_to', args[2], dstDb);
+  }
   return integerReply(stored ? 1 : 0);
 };
 

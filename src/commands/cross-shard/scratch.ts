@@ -55,6 +55,8 @@ export function scratchCoordinator(entry: TableEntry): CoordOp {
       if (d.priv === '1') db.markPrivate(k);
     });
 
+    // Loading the scratch copy is no creation: drop its `new` notifications.
+    scratch.signals.takeEvents();
     const strArgs = args.map((a) => a.latin1Slice(0, a.length));
     strArgs[0] = entry.parent === undefined ? entry.spec.name : entry.parent.spec.name;
     if (entry.parent !== undefined) strArgs[1] = entry.spec.name;
