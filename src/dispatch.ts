@@ -72,7 +72,7 @@ export class Dispatcher {
     const entry = this.resolve(conn, args);
     if (entry === undefined) return undefined;
     // Pub/sub: a subscribed RESP2 connection only takes (P)(UN)SUBSCRIBE, PING, QUIT, RESET.
-    if (conn.channels !== null || conn.patterns !== null) {
+    if (conn.channels !== null || conn.patterns !== null || conn.shardChannels !== null) {
       const err = subscribedContextError(conn, entry);
       if (err !== null) {
         entry.rejectedCalls++;

@@ -25,6 +25,7 @@ function script(seed: number, n: number): Step[] {
   const r = rng(seed);
   const chans = new Set<string>();
   const pats = new Set<string>();
+  const shard = new Set<string>();
   const steps: Step[] = [];
   const msg = (): string => pick(r, ['hello', '', '\r\n', '\x00\xff\x01', 'x'.repeat(300)]);
   for (let i = 0; i < n; i++) {
@@ -66,6 +67,20 @@ function script(seed: number, n: number): Step[] {
       steps.push({ on: 'sub', cmd: ['RESET'] });
       chans.clear();
       pats.clear();
+      shard.clear();
+    } else if (x < 0.95) {
+      const c = pick(r, CHANNELS);
+      shard.add(c);
+      steps.push({ on: 'sub', cmd: ['SSUBSCRIBE', c] });
+    } else if (x < 0.97) {
+      const c = pick(r, CHANNELS);
+      shard.delete(c);
+      steps.push({ on: 'sub', cmd: ['SUNSUBSCRIBE', c] });
+    } else if (x < 0.98 && shard.size <= 1) {
+      shard.clear();
+      steps.push({ on: 'sub', cmd: ['SUNSUBSCRIBE'] });
+    } else {
+      steps.push({ on: pick(r, ['pub', 'sub'] as const), cmd: pick(r, [['SPUBLISH', pick(r, CHANNELS), msg()], ['PUBSUB', 'SHARDNUMSUB', pick(r, CHANNELS)], ['PUBSUB', 'SHARDCHANNELS', 'n*']]) });
     }
   }
   return steps;

@@ -199,3 +199,35 @@ t.test('a subscriber that never reads is disconnected at its limit; others keep 
   t.equal(await info(admin, 'pubsub_clients'), 1);
   t.same(await admin.call('PUBSUB', 'NUMSUB', 'flood'), ['flood', 1]);
 });
+
+t.test('shard channels: SSUBSCRIBE, SPUBLISH, counts, cleanup', async (t) => {
+  const srv = await startShardis(t, { workers: 4 });
+  const admin = await RespClient.connect(srv.port);
+  t.teardown(() => admin.close());
+  const baseListeners = await info(admin, 'signal_listeners');
+  const s = await Subscriber.connect(srv.port);
+  t.teardown(() => s.close());
+  s.send('SSUBSCRIBE', 'sc', 'sd');
+  s.send('SUBSCRIBE', 'sc');
+  await s.count(3);
+  t.same(s.frames, [['ssubscribe', 'sc', 1], ['ssubscribe', 'sd', 2], ['subscribe', 'sc', 1]], 'shard channels are counted apart');
+  t.equal(await admin.call('SPUBLISH', 'sc', 'hi'), 1);
+  t.equal(await admin.call('PUBLISH', 'sc', 'ho'), 1, 'the two namespaces are separate');
+  await s.count(5);
+  t.same(s.frames.slice(3), [['smessage', 'sc', 'hi'], ['message', 'sc', 'ho']]);
+  t.equal(await info(admin, 'pubsubshard_channels'), 2);
+  t.equal(await info(admin, 'pubsub_channels'), 1);
+  t.match(String(await admin.call('CLIENT', 'LIST')), /flags=P .*sub=1 psub=0 ssub=2 /);
+  t.same(await admin.call('PUBSUB', 'SHARDNUMSUB', 'sc', 'zz'), ['sc', 1, 'zz', 0]);
+  t.equal(await info(admin, 'signal_listeners'), baseListeners + 2, 'one connection listener, one pub/sub listener');
+  // Still subscribed by shard channels after UNSUBSCRIBE: RESP2 keeps refusing other commands.
+  s.send('UNSUBSCRIBE');
+  s.send('GET', 'k');
+  await s.count(7);
+  t.same(s.frames[5], ['unsubscribe', 'sc', 0]);
+  t.match(s.frames[6], { error: /^ERR Can't execute 'get'/ });
+  s.close();
+  await eventually('cleanup', async () => (await info(admin, 'pubsubshard_channels')) === 0);
+  await eventually('listeners at baseline', async () => (await info(admin, 'signal_listeners')) === baseListeners);
+  t.same(await admin.call('PUBSUB', 'SHARDCHANNELS'), []);
+});

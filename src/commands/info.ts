@@ -239,7 +239,7 @@ function statsSection(server: Server, shards: readonly ShardInfo[]): Lines {
     ['evicted_clients', 0],
     ['pubsub_channels', server.pubsub.channelCount],
     ['pubsub_patterns', server.pubsub.patternCount],
-    ['pubsubshard_channels', 0],
+    ['pubsubshard_channels', server.pubsub.shardChannelCount],
     ['total_forks', 0],
     ['total_error_replies', st.totalErrorReplies],
   ];

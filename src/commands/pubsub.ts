@@ -32,6 +32,37 @@ const punsubscribe: CoordOp = (ctx, args) =>
 
 const publish: CoordOp = (ctx, args) => integerReply(ctx.server.pubsub.publish(str(args[1]), str(args[2])));
 
+const ssubscribe: CoordOp = (ctx, args) => {
+  const hub = ctx.server.pubsub;
+  const out: Buffer[] = [];
+  for (let i = 1; i < args.length; i++) out.push(hub.ssubscribe(ctx.conn, str(args[i])));
+  return Buffer.concat(out);
+};
+
+const sunsubscribe: CoordOp = (ctx, args) =>
+  Buffer.concat(ctx.server.pubsub.sunsubscribe(ctx.conn, args.length > 1 ? args.slice(1).map(str) : null));
+
+const spublish: CoordOp = (ctx, args) => integerReply(ctx.server.pubsub.spublish(str(args[1]), str(args[2])));
+
+const pubsubShardchannels: CoordOp = (ctx, args) => {
+  if (args.length > 3) return errorReply(`ERR unknown subcommand or wrong number of arguments for '${str(args[1])}'. Try PUBSUB HELP.`);
+  const channels = ctx.server.pubsub.activeShardChannels(args.length === 3 ? str(args[2]) : null);
+  return buildReply(ctx, (w) => {
+    w.array(channels.length);
+    for (const ch of channels) w.bulk(ch);
+  });
+};
+
+const pubsubShardnumsub: CoordOp = (ctx, args) =>
+  buildReply(ctx, (w) => {
+    w.array((args.length - 2) * 2);
+    for (let i = 2; i < args.length; i++) {
+      const ch = str(args[i]);
+      w.bulk(ch);
+      w.integer(ctx.server.pubsub.shardNumsub(ch));
+    }
+  });
+
 const pubsubChannels: CoordOp = (ctx, args) => {
   if (args.length > 3) return errorReply(`ERR unknown subcommand or wrong number of arguments for '${str(args[1])}'. Try PUBSUB HELP.`);
   const channels = ctx.server.pubsub.activeChannels(args.length === 3 ? str(args[2]) : null);
@@ -62,6 +93,10 @@ const PUBSUB_HELP = [
   'NUMSUB [<channel> ...]',
   '    Return the number of subscribers for the specified channels, excluding',
   '    pattern subscriptions(default: no channels).',
+  'SHARDCHANNELS [<pattern>]',
+  "    Return the currently active shard level channels matching a <pattern> (default: '*').",
+  'SHARDNUMSUB [<shardchannel> ...]',
+  '    Return the number of subscribers for the specified shard level channel(s)',
 ];
 
 const pubsubHelp: CoordOp = () => helpReply('PUBSUB', PUBSUB_HELP);
@@ -78,10 +113,24 @@ export const pubsubCommands: CommandSpec[] = [
   row('psubscribe', -2, SUB_FLAGS, '2.0.0', 'Listens for messages published to channels that match patterns.', 'O(N) where N is the number of patterns to subscribe to.', psubscribe, 'pattern [pattern ...]'),
   row('punsubscribe', -1, SUB_FLAGS, '2.0.0', 'Stops listening to messages published to channels that match patterns.', 'O(N) where N is the number of patterns to unsubscribe.', punsubscribe, '[pattern [pattern ...]]'),
   row(
-    'publish', 3, ['pubsub', 'loading', 'stale', 'fast', 'may_replicate'], '2.0.0', 'Posts a message to a channel.',
+    'publish', 3, ['pubsub', 'loading', 'stale', 'fast'], '2.0.0', 'Posts a message to a channel.',
     'O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client).',
     publish, 'channel message',
   ),
+  // Shard channels: their channel argument is declared as a key (cluster routing), as Redis's COMMAND INFO shows.
+  {
+    ...row('ssubscribe', -2, SUB_FLAGS, '7.0.0', 'Listens for messages published to shard channels.', 'O(N) where N is the number of shard channels to subscribe to.', ssubscribe, 'shardchannel [shardchannel ...]'),
+    firstKey: 1, lastKey: -1, step: 1,
+  },
+  {
+    ...row('sunsubscribe', -1, SUB_FLAGS, '7.0.0', 'Stops listening to messages posted to shard channels.', 'O(N) where N is the number of shard channels to unsubscribe.', sunsubscribe, '[shardchannel [shardchannel ...]]'),
+    firstKey: 1, lastKey: -1, step: 1,
+  },
+  {
+    ...row('spublish', 3, ['pubsub', 'loading', 'stale', 'fast'], '7.0.0', 'Posts a message to a shard channel.',
+      'O(N) where N is the number of clients subscribed to the receiving shard channel.', spublish, 'shardchannel message'),
+    firstKey: 1, lastKey: 1, step: 1,
+  },
   {
     name: 'pubsub', arity: -2, flags: [], firstKey: 0, lastKey: 0, step: 0, group: 'pubsub', since: '2.8.0',
     summary: 'A container for Pub/Sub commands.', complexity: 'Depends on subcommand.',
@@ -90,6 +139,10 @@ export const pubsubCommands: CommandSpec[] = [
         'O(N) where N is the number of active channels, and assuming constant time pattern matching (relatively short channels and patterns)', pubsubChannels, '[pattern]'),
       row('numsub', -2, ['pubsub', 'loading', 'stale'], '2.8.0', 'Counts the subscribers of channels.',
         'O(N) for the NUMSUB subcommand, where N is the number of requested channels', pubsubNumsub, '[channel [channel ...]]'),
+      row('shardchannels', -2, ['pubsub', 'loading', 'stale'], '7.0.0', 'Lists the shard channels that have subscribers.',
+        'O(N) where N is the number of active shard channels, and assuming constant time pattern matching (relatively short shard channels).', pubsubShardchannels, '[pattern]'),
+      row('shardnumsub', -2, ['pubsub', 'loading', 'stale'], '7.0.0', 'Counts the subscribers of shard channels.',
+        'O(N) for the SHARDNUMSUB subcommand, where N is the number of requested shard channels', pubsubShardnumsub, '[shardchannel [shardchannel ...]]'),
       row('numpat', 2, ['pubsub', 'loading', 'stale'], '2.8.0', 'Counts the distinct patterns that have subscribers.', 'O(1)', pubsubNumpat),
       row('help', 2, ['loading', 'stale'], '6.2.0', 'Shows what PUBSUB can do.', 'O(1)', pubsubHelp),
     ],

@@ -15,7 +15,7 @@ import type { TaskCounts } from '../stats';
 import { onAbort, type Disposer } from '../abort-listener';
 import { globMatch } from '../../workers/glob';
 
-type Kind = 'subscribe' | 'unsubscribe' | 'psubscribe' | 'punsubscribe';
+type Kind = 'subscribe' | 'unsubscribe' | 'psubscribe' | 'punsubscribe' | 'ssubscribe' | 'sunsubscribe';
 
 /** One RESP frame header (`*` in RESP2, `>` push in RESP3). */
 function header(proto: 2 | 3, n: number): string {
@@ -35,6 +35,8 @@ export function confirmation(proto: 2 | 3, kind: Kind, name: string | null, coun
 export class PubSubHub {
   private readonly channels = new Map<string, Set<Connection>>();
   private readonly patterns = new Map<string, Set<Connection>>();
+  /** Shard channels (SSUBSCRIBE / SPUBLISH): a namespace of their own, never matched by patterns. */
+  private readonly shardChannels = new Map<string, Set<Connection>>();
   /** The abort listener of each subscribed connection. */
   private readonly disposers = new Map<Connection, Disposer>();
 
@@ -63,6 +65,7 @@ export class PubSubHub {
     if (conn.subscribed) return;
     conn.channels = null;
     conn.patterns = null;
+    conn.shardChannels = null;
     const d = this.disposers.get(conn);
     if (d === undefined) return;
     this.disposers.delete(conn);
@@ -143,12 +146,79 @@ export class PubSubHub {
     return out;
   }
 
+  get shardChannelCount(): number {
+    return this.shardChannels.size;
+  }
+
+  /** SSUBSCRIBE: the confirmation counts shard channels only, as in Redis. */
+  ssubscribe(conn: Connection, channel: string): Buffer {
+    const own = (conn.shardChannels ??= new Set());
+    if (!own.has(channel)) {
+      own.add(channel);
+      let set = this.shardChannels.get(channel);
+      if (set === undefined) this.shardChannels.set(channel, (set = new Set()));
+      set.add(conn);
+      this.watch(conn);
+    }
+    return confirmation(conn.proto, 'ssubscribe', channel, own.size);
+  }
+
+  private removeShardChannel(conn: Connection, channel: string): boolean {
+    if (conn.shardChannels === null || !conn.shardChannels.delete(channel)) return false;
+    const set = this.shardChannels.get(channel);
+    if (set !== undefined) {
+      set.delete(conn);
+      if (set.size === 0) this.shardChannels.delete(channel);
+    }
+    return true;
+  }
+
+  sunsubscribe(conn: Connection, channels: string[] | null): Buffer[] {
+    const names = channels ?? [...(conn.shardChannels ?? [])];
+    if (names.length === 0) return [confirmation(conn.proto, 'sunsubscribe', null, conn.shardChannels?.size ?? 0)];
+    const out: Buffer[] = [];
+    for (const ch of names) {
+      this.removeShardChannel(conn, ch);
+      out.push(confirmation(conn.proto, 'sunsubscribe', ch, conn.shardChannels?.size ?? 0));
+    }
+    this.unwatchIfIdle(conn);
+    return out;
+  }
+
+  /** SPUBLISH: `smessage` to the shard channel's subscribers. */
+  spublish(channel: string, message: string): number {
+    const subs = this.shardChannels.get(channel);
+    if (subs === undefined) return 0;
+    const tail = `${bulk('smessage')}${bulk(channel)}${bulk(message)}`;
+    let r2: Buffer | null = null;
+    let r3: Buffer | null = null;
+    let receivers = 0;
+    for (const c of subs) {
+      if (c.proto === 3) c.push((r3 ??= Buffer.from(header(3, 3) + tail, 'latin1')));
+      else c.push((r2 ??= Buffer.from(header(2, 3) + tail, 'latin1')));
+      receivers++;
+    }
+    return receivers;
+  }
+
+  activeShardChannels(pattern: string | null): string[] {
+    const out: string[] = [];
+    for (const ch of this.shardChannels.keys()) if (pattern === null || globMatch(pattern, ch)) out.push(ch);
+    return out;
+  }
+
+  shardNumsub(channel: string): number {
+    return this.shardChannels.get(channel)?.size ?? 0;
+  }
+
   /** RESET or the connection's end: every subscription goes, without confirmations. */
   dropConnection(conn: Connection, dispose = true): void {
     if (conn.channels !== null) for (const ch of [...conn.channels]) this.removeChannel(conn, ch);
     if (conn.patterns !== null) for (const p of [...conn.patterns]) this.removePattern(conn, p);
+    if (conn.shardChannels !== null) for (const ch of [...conn.shardChannels]) this.removeShardChannel(conn, ch);
     conn.channels = null;
     conn.patterns = null;
+    conn.shardChannels = null;
     const d = this.disposers.get(conn);
     this.disposers.delete(conn);
     if (dispose) d?.();
