@@ -238,3 +238,25 @@ t.test('cross-shard commands raise the same notifications (multi-key split comma
   t.same(out[0].messages, out[1].messages);
   t.ok(out[1].messages.length > 50);
 });
+
+t.test('keymiss (class m) from read commands, single- and cross-shard', { skip: noRedisServer }, async (t) => {
+  const [srv, ref] = await Promise.all([startShardis(t, { workers: 4 }), startRedis(t)]);
+  const cmds: Cmd[] = [
+    ['SET', 's', 'v'], ['GET', 'nope'], ['GET', 's'], ['MGET', 'a', 's', 'b'], ['EXISTS', 'a', 's'], ['TYPE', 'a'], ['TTL', 'a'],
+    ['STRLEN', 'a'], ['HGET', 'h', 'f'], ['LRANGE', 'l', '0', '1'], ['ZSCORE', 'z', 'm'], ['SINTER', 'x', 'y'], ['SINTER', 'x', 'x'],
+    ['ZUNION', '2', 'z', 'z2'], ['OBJECT', 'ENCODING', 'a'], ['MEMORY', 'USAGE', 'a'], ['GETEX', 'a'], ['GETEX', 's'],
+    ['SORT_RO', 'a'], ['PFCOUNT', 'p'], ['SET', 'e', 'v', 'PX', '1'], ['GETRANGE', 'z', 'x', 'y'],
+  ];
+  const out: Reply[][] = [];
+  for (const port of [srv.port, ref.port]) {
+    const s = await side(t, port, 'KEm');
+    const r = await run(s, cmds.slice(0, 20), 'a');
+    await new Promise((res) => setTimeout(res, 10));
+    const r2 = await run(s, [['GET', 'e'], ...cmds.slice(21)], 'b');
+    out.push([...r.messages, ...r2.messages]);
+    s.cmd.close();
+    s.sub.close();
+  }
+  t.same(out[0], out[1]);
+  t.ok(out[1].length > 20);
+});

@@ -20,6 +20,8 @@
  * The caller's own pipeline is safe: dispatch holds its later commands until
  * this finishes, and each shard runs requests in arrival order.
  */
+import { keymiss, raisesKeymiss } from '../../../workers/engine';
+import { NOTIFY } from '../../../workers/notify';
 import type { CoordOp } from '../spec';
 import { keyPositions, type TableEntry } from '../table';
 import { ReplyWriter } from '../../resp/reply-writer';
@@ -65,7 +67,10 @@ export function scratchCoordinator(entry: TableEntry): CoordOp {
     try {
       const dbIndex = ctx.conn.db;
       const notify = (cls: number, event: string, key: string): void => scratch.notify(cls, event, key, dbIndex);
-      op({ shard: scratch, db, dbIndex, connId: ctx.conn.id, now, notify }, strArgs, w);
+      const opCtx = { shard: scratch, db, dbIndex, connId: ctx.conn.id, now, notify };
+      op(opCtx, strArgs, w);
+      const name = entry.parent === undefined ? entry.spec.name : entry.parent.spec.name;
+      if ((scratch.settings.notifyFlags & NOTIFY.keymiss) !== 0 && raisesKeymiss(entry.spec, name)) keymiss(entry.spec, opCtx, strArgs);
     } catch (err) {
       if (!(err instanceof ReplyError)) throw err;
       w.reset();
