@@ -111,6 +111,9 @@ function script(seed: number, n: number): Cmd[] {
     () => ['XGROUP', 'DESTROY', k(), 'g'],
     () => ['XGROUP', 'SETID', k(), 'g', '0'],
     () => ['XSETID', k(), `${seq + 100}-0`],
+    () => ['XREADGROUP', 'GROUP', 'g', pick(r, ['c', 'd']), 'COUNT', '1', 'STREAMS', k(), '>'],
+    () => ['XCLAIM', k(), 'g', pick(r, ['c', 'e']), '0', '1-0', `${seq - 1}-0`],
+    () => ['XAUTOCLAIM', k(), 'g', pick(r, ['c', 'f']), '0', '0'],
     // bitmaps, hyperloglog, sort
     () => ['SETBIT', k(), pick(r, ['0', '7', '100']), pick(r, ['0', '1'])],
     () => ['BITFIELD', k(), 'SET', 'u8', '0', '255'],

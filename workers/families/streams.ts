@@ -451,7 +451,7 @@ function opXread(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
       continue;
     }
     const g = groups[k];
-    const consumer = g.consumer(consumerName, ctx.now, true);
+    const consumer = consumerOf(ctx, g, consumerName, args[streamsArg + k], ctx.now);
     if (history[k]) replyConsumerHistory(ctx, w, s, g, consumer.pending.a, start, count);
     else deliverNew(ctx, w, s, g, consumer, start, count, noack);
   }
@@ -546,6 +546,12 @@ function entriesReadArg(arg: string): bigint {
   const n = llArg(arg);
   if (n < 0n && n !== INVALID_ENTRIES_READ) throw new ReplyError(ERR_ENTRIESREAD);
   return n;
+}
+
+/** A group's consumer (seen now), created on first use with the `xgroup-createconsumer` notification, as in Redis. */
+function consumerOf(ctx: ShardOpContext, g: ConsumerGroup, name: string, key: string, now: number): ReturnType<ConsumerGroup['consumer']> {
+  if (!g.consumers.has(name)) ctx.notify(NOTIFY.stream, 'xgroup-createconsumer', key);
+  return g.consumer(name, now, true);
 }
 
 /** XGROUP CREATE key group id|$ [MKSTREAM] [ENTRIESREAD n] */
@@ -806,14 +812,14 @@ function opXclaim(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
     if (nack === undefined) {
       if (!force) continue;
       // FORCE creates the NACK (delivered once, now) and skips the idle check.
-      consumer ??= g.consumer(args[3], now, true);
+      consumer ??= consumerOf(ctx, g, args[3], args[1], now);
       nack = { consumer, deliveryTime: now, deliveryCount: 1 };
       g.pel.set(id, nack);
       g.pelOrder.insert(id);
       consumer.pending.insert(id);
     } else {
       if (minIdle && now - nack.deliveryTime < minIdle) continue;
-      consumer ??= g.consumer(args[3], now, true);
+      consumer ??= consumerOf(ctx, g, args[3], args[1], now);
       g.assign(id, nack, consumer);
     }
     nack.deliveryTime = when;
@@ -868,7 +874,7 @@ function opXautoclaim(ctx: ShardOpContext, args: string[], w: ReplyWriter): void
     }
     i++;
     if (minIdle && now - nack.deliveryTime < minIdle) continue;
-    if (consumer === null) consumer = g.consumer(args[3], now, true);
+    if (consumer === null) consumer = consumerOf(ctx, g, args[3], args[1], now);
     g.assign(id, nack, consumer);
     nack.deliveryTime = now;
     if (!justId) nack.deliveryCount = bumpCount(nack.deliveryCount);
