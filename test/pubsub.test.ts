@@ -26,8 +26,12 @@ async function eventually(what: string, check: () => Promise<boolean>, timeoutMs
 }
 
 for (const workers of WORKER_MATRIX) {
+  // One server per worker count for both subtests (server starts dominate the run time).
+  let srvP: ReturnType<typeof startShardis> | null = null;
+  const server = (): ReturnType<typeof startShardis> => (srvP ??= startShardis(t, { workers }));
+
   t.test(`ioredis subscribers, patterns and PUBSUB (--workers ${workers})`, async (t) => {
-    const srv = await startShardis(t, { workers });
+    const srv = await server();
     const sub = await connectIoredis(t, srv.port);
     const psub = await connectIoredis(t, srv.port);
     const pub = await connectIoredis(t, srv.port);
@@ -71,7 +75,7 @@ for (const workers of WORKER_MATRIX) {
   });
 
   t.test(`raw RESP2 / RESP3 subscribed mode (--workers ${workers})`, async (t) => {
-    const srv = await startShardis(t, { workers });
+    const srv = await server();
     const c = await RespClient.connect(srv.port);
     t.teardown(() => c.close());
     t.same(await c.call('UNSUBSCRIBE'), ['unsubscribe', null, 0]);
