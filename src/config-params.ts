@@ -54,7 +54,7 @@ export const configParams: readonly ParamSpec[] = [
     ['volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'noeviction'],
     { shardSetting: 'maxmemoryPolicy' },
   ),
-  special('notify-keyspace-events', ''),
+  special('notify-keyspace-events', '', { shardSetting: 'notifyFlags' }),
   // Informational: Redis's defaults, accepted and reported.
   int('maxmemory-samples', 5, 1, 64),
   int('maxmemory-eviction-tenacity', 10, 0, 100),

@@ -6,6 +6,7 @@
  */
 import type { FramerLimits } from './resp/request-framer';
 import type { ShardSettings } from '../workers/shard-state';
+import { NOTIFY, parseNotifyFlags } from '../workers/notify';
 
 export type ParamKind = 'int' | 'memory' | 'bool' | 'string' | 'enum' | 'special';
 
@@ -220,7 +221,10 @@ export class Config {
       }
       case 'notify-keyspace-events': {
         // Redis reads the flags as a C string: a NUL ends them.
-        const v = normalizeNotify(raw.split('\0')[0]);
+        const flags = raw.split('\0')[0];
+        const v = normalizeNotify(flags);
+        // 'n' does not show with 'A' (CONFIG GET says "AKE" for "KEAn") yet stays on, as in Redis: remember it apart.
+        if (v !== null) this.notifyNewFor.set(v, flags.includes('n'));
         return v === null ? { error: "Invalid event class character. Use 'Ag$lshzxeKEtmdn'." } : { value: v };
       }
       case 'client-output-buffer-limit':
@@ -235,10 +239,30 @@ export class Config {
     }
   }
 
+  /** Whether the `n` (new key) class is on for a normalized notify-keyspace-events value. */
+  private readonly notifyNewFor = new Map<string, boolean>();
+  private notifyNew = false;
+
+  /** notify-keyspace-events as NOTIFY bits (workers/notify.ts), `n` included. */
+  notifyFlags(): number {
+    // Read for every keyspace event on the main thread: parsed once per value.
+    const value = this.get('notify-keyspace-events') as string;
+    if (value !== this.notifyCache.value || this.notifyNew !== this.notifyCache.withNew) {
+      const flags = parseNotifyFlags(value);
+      this.notifyCache = { value, withNew: this.notifyNew, flags: flags !== 0 && this.notifyNew ? flags | NOTIFY.new : flags };
+    }
+    return this.notifyCache.flags;
+  }
+  private notifyCache = { value: '', withNew: false, flags: 0 };
+
   /** Stores an already validated and normalized value and applies its side effects. */
   setValidated(spec: ParamSpec, value: string): void {
     this.current.set(spec.name, value);
     switch (spec.name) {
+      case 'notify-keyspace-events':
+        this.notifyNew = this.notifyNewFor.get(value) ?? value.includes('n');
+        this.notifyNewFor.clear();
+        break;
       case 'proto-max-bulk-len':
         this.framerLimits.maxBulkLen = Number(value);
         break;
@@ -278,6 +302,7 @@ export class Config {
       protoMaxBulkLen: this.getNumber('proto-max-bulk-len'),
       hz: this.getNumber('hz'),
       maxmemoryPolicy: this.get('maxmemory-policy') as string,
+      notifyFlags: this.notifyFlags(),
     };
   }
 }

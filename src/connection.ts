@@ -48,6 +48,8 @@ export class Connection implements ReplySink {
   /** Channels and patterns this connection subscribes to (pub/sub), or null. */
   channels: Set<string> | null = null;
   patterns: Set<string> | null = null;
+  /** Shard channels (SSUBSCRIBE), counted apart from the others as in Redis. */
+  shardChannels: Set<string> | null = null;
   /** The blocked command this connection waits in, if any (CLIENT UNBLOCK reaches it). */
   blocked: { unblock(how: 'timeout' | 'error'): boolean } | null = null;
   /** Live `.WATCH` subscriptions. */
@@ -143,7 +145,11 @@ export class Connection implements ReplySink {
 
   /** True while subscribed to any channel or pattern (RESP2 then only takes a few commands). */
   get subscribed(): boolean {
-    return (this.channels !== null && this.channels.size > 0) || (this.patterns !== null && this.patterns.size > 0);
+    return (
+      (this.channels !== null && this.channels.size > 0) ||
+      (this.patterns !== null && this.patterns.size > 0) ||
+      (this.shardChannels !== null && this.shardChannels.size > 0)
+    );
   }
 
   /** Fills a reserved position. */

@@ -17,6 +17,7 @@ import type { PendingReply } from './shard/shard-client';
 import { scratchCoordinator } from './commands/cross-shard/scratch';
 import type { CoordOp } from './commands/spec';
 import { handleResultWatch } from './commands/result-watch';
+import { subscribedContextError } from './commands/pubsub';
 
 function arityOk(arity: number, argc: number): boolean {
   return arity >= 0 ? argc === arity : argc >= -arity;
@@ -73,6 +74,15 @@ export class Dispatcher {
     if (this.server.lock.held) return this.defer(conn, args);
     const entry = this.resolve(conn, args);
     if (entry === undefined) return undefined;
+    // Pub/sub: a subscribed RESP2 connection only takes (P)(UN)SUBSCRIBE, PING, QUIT, RESET.
+    if (conn.channels !== null || conn.patterns !== null || conn.shardChannels !== null) {
+      const err = subscribedContextError(conn, entry);
+      if (err !== null) {
+        entry.rejectedCalls++;
+        conn.reply(errorReply(err));
+        return undefined;
+      }
+    }
     conn.lastCommand = entry.fullName;
     entry.calls++;
     this.server.stats.totalCommands++;

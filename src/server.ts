@@ -13,6 +13,8 @@ import { VERSION } from './version';
 import { ShardLock } from './coordination/shard-lock';
 import { CommandTable } from './commands/table';
 import type { ShardEvent } from '../workers/key-signals';
+import { PubSubHub } from './pubsub/hub';
+import { setupKeyspaceNotifications } from './pubsub/notifications';
 
 type EventOf<T extends ShardEvent['type']> = Extract<ShardEvent, { type: T }>;
 type ShardEventHandlers = { [T in ShardEvent['type']]?: (shard: number, event: EventOf<T>) => void };
@@ -63,6 +65,8 @@ export class Server {
     },
   };
   shards!: ShardSet;
+  /** Pub/sub channels and patterns (src/pubsub/hub.ts). */
+  readonly pubsub = new PubSubHub(this.tasks);
   private listener: net.Server | null = null;
   private nextClientId = 1;
   private closing: Promise<void> | null = null;
@@ -95,6 +99,7 @@ export class Server {
         handler?.(shard, ev);
       }
     };
+    setupKeyspaceNotifications(this);
     const listener = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
     this.listener = listener;
     await new Promise<void>((resolve, reject) => {

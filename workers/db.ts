@@ -47,6 +47,8 @@ export class Db {
    * keyspace notifications hear of expiries through it.
    */
   onExpired: ((dbIndex: number, key: string) => void) | null = null;
+  /** Told when `set` creates a key (the `new` keyspace notification, raised where Redis's dbAdd raises it). */
+  onAdded: ((dbIndex: number, key: string) => void) | null = null;
 
   constructor(
     readonly clock: () => number,
@@ -114,6 +116,7 @@ export class Db {
       this.atime = grown;
     }
     this.atime[n] = this.clock();
+    this.onAdded?.(this.dbIndex, key);
   }
 
   /** Replaces the value of an existing key without touching its TTL or access time. */

@@ -13,6 +13,7 @@ import { ShardState, type ShardSettings } from './shard-state';
 import { activeExpireCycle } from './expiry';
 import type { Db } from './db';
 import type { ShardEvent } from './key-signals';
+import { NOTIFY } from './notify';
 import type { CommandSpec } from '../src/commands/spec';
 
 const OPS: IndexedOp[] = indexShardOps(shardFamilies);
@@ -29,7 +30,25 @@ function keyPositionsOf(spec: CommandSpec, args: string[]): number[] {
 
 /** Ops that may modify their keys: after one succeeds, listeners on its keys are signalled. */
 const WRITES: boolean[] = OPS.map((o) => o.spec.flags.includes('write'));
+/**
+ * Ops that raise `keymiss` (class m) for their absent keys, as Redis's
+ * lookupKeyRead does: the read-only ones (OBJECT and MEMORY look keys up
+ * without notifying) and GETEX, a write that reads.
+ */
+export function raisesKeymiss(spec: CommandSpec, commandName: string): boolean {
+  return (spec.flags.includes('readonly') && commandName !== 'object' && commandName !== 'memory') || commandName === 'getex';
+}
+const KEYMISS: boolean[] = OPS.map((o) => raisesKeymiss(o.spec, o.commandName));
 
+
+/**
+ * keymiss notifications after a read op that did not fail: it left its keys
+ * as they were, so a key absent now was absent when it looked (GETEX only
+ * changes keys that exist). Also used by the cross-shard scratch executor.
+ */
+export function keymiss(spec: CommandSpec, ctx: ShardOpContext, args: string[]): void {
+  for (const p of keyPositionsOf(spec, args)) if (!ctx.db.has(args[p], ctx.now)) ctx.notify(NOTIFY.keymiss, 'keymiss', args[p]);
+}
 
 /** Mutable context reused for every command of a batch (no allocation per command). */
 class OpContext implements ShardOpContext {
@@ -38,6 +57,9 @@ class OpContext implements ShardOpContext {
   connId = 0;
   now = 0;
   constructor(readonly shard: ShardState) {}
+  notify(cls: number, event: string, key: string): void {
+    if ((this.shard.settings.notifyFlags & cls) !== 0) this.shard.notify(cls, event, key, this.dbIndex);
+  }
 }
 
 export class ShardEngine {
@@ -56,7 +78,7 @@ export class ShardEngine {
     this.ctx = new OpContext(this.state);
   }
 
-  /** Events gathered while running the last batch (sent after its replies). */
+  /** Events gathered while running the last batch (the host sends them just before its replies). */
   takeEvents(): ShardEvent[] | null {
     return this.state.signals.takeEvents();
   }
@@ -137,7 +159,10 @@ export class ShardEngine {
       opStats.micros[opIndex] += (performance.now() - t0) * 1000;
       // An error reply from a command that ran is a failed call (INFO commandstats).
       if (w.buf[lenAt + 4] === 45 /* '-' */) opStats.failed[opIndex]++;
-      else if (state.signals.size !== 0 && WRITES[opIndex]) this.signalKeys(entry.spec, dbIndex, args);
+      else {
+        if (state.signals.size !== 0 && WRITES[opIndex]) this.signalKeys(entry.spec, dbIndex, args);
+        if (KEYMISS[opIndex] && (state.settings.notifyFlags & NOTIFY.keymiss) !== 0) keymiss(entry.spec, ctx, args);
+      }
       w.buf.writeUInt32LE(w.len - lenAt - 4, lenAt);
     }
     state.stats.commands += count;

@@ -5,6 +5,7 @@
  */
 import { Db } from './db';
 import { KeySignals } from './key-signals';
+import { NOTIFY } from './notify';
 
 export interface ShardSettings {
   databases: number;
@@ -14,6 +15,8 @@ export interface ShardSettings {
   hz: number;
   /** maxmemory-policy, read by OBJECT FREQ. */
   maxmemoryPolicy: string;
+  /** notify-keyspace-events as NOTIFY bits (workers/notify.ts); 0 = off. */
+  notifyFlags: number;
 }
 
 export const defaultShardSettings = (): ShardSettings => ({
@@ -21,6 +24,7 @@ export const defaultShardSettings = (): ShardSettings => ({
   protoMaxBulkLen: 512 * 1024 * 1024,
   hz: 10,
   maxmemoryPolicy: 'noeviction',
+  notifyFlags: 0,
 });
 
 export class ShardState {
@@ -57,13 +61,25 @@ export class ShardState {
 
   private readonly onExpired = (dbIndex: number, key: string): void => {
     if (this.signals.size !== 0) this.signals.signal(dbIndex, key);
+    this.notify(NOTIFY.expired, 'expired', key, dbIndex);
   };
+
+  private readonly onAdded = (dbIndex: number, key: string): void => {
+    if ((this.settings.notifyFlags & NOTIFY.new) !== 0) this.notify(NOTIFY.new, 'new', key, dbIndex);
+  };
+
+  /** Queues a keyspace notification for the main thread, if its class is enabled. */
+  notify(cls: number, event: string, key: string, dbIndex: number): void {
+    if ((this.settings.notifyFlags & cls) === 0) return;
+    this.signals.outbox.push({ type: 'keyspace', db: dbIndex, event, key });
+  }
 
   db(index: number): Db {
     let db = this.dbs[index];
     if (db === undefined) {
       db = new Db(this.clockSeconds, index);
       db.onExpired = this.onExpired;
+      db.onAdded = this.onAdded;
       this.dbs[index] = db;
     }
     return db;

@@ -47,10 +47,14 @@ export default function runShard(task: ShardTask): Promise<ShardTaskResult> {
     const onMessage = (msg: ArrayBuffer | ShardControl): void => {
       if (msg instanceof ArrayBuffer) {
         const out = engine.processBatch(msg);
-        port.postMessage(out, [out]);
-        // Events follow their batch's replies on the same port, so in order.
+        // A batch's events go BEFORE its replies, on the same port: the main
+        // thread has published a command's keyspace notifications (and
+        // retried its waiters) before the client can see the reply and send
+        // its next command to another shard. Replies first let a later
+        // command's notifications, from another shard, overtake them.
         const events = engine.takeEvents();
         if (events !== null) postEvents(events);
+        port.postMessage(out, [out]);
         return;
       }
       if (msg.type === 'settings') {

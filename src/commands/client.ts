@@ -54,7 +54,9 @@ function socketFd(c: Connection): number {
 /** One CLIENT LIST / CLIENT INFO line, fields in Redis 7.2's order. */
 export function clientLine(c: Connection, now = Date.now()): string {
   const m = clientFlags.get(c);
+  // In Redis's order: P (pub/sub) before e/T.
   let flags = '';
+  if (c.subscribed) flags += 'P';
   if (m?.noEvict) flags += 'e';
   if (m?.noTouch) flags += 'T';
   // Shardis's own flag (unused by Redis): the client has `.WATCH` subscriptions.
@@ -66,7 +68,7 @@ export function clientLine(c: Connection, now = Date.now()): string {
   return (
     `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${socketFd(c)} name=${c.name} ` +
     `age=${Math.floor((now - c.createdAt) / 1000)} idle=${Math.floor((now - c.lastInteraction) / 1000)} flags=${flags} db=${c.db} ` +
-    `sub=0 psub=0 ssub=0 multi=-1 qbuf=${qbuf} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=${oll} omem=${omem} ` +
+    `sub=${c.channels?.size ?? 0} psub=${c.patterns?.size ?? 0} ssub=${c.shardChannels?.size ?? 0} multi=-1 qbuf=${qbuf} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=${oll} omem=${omem} ` +
     `tot-mem=${qbuf + omem} events=${omem > 0 ? 'rw' : 'r'} cmd=${c.lastCommand} user=default redir=-1 resp=${c.proto} ` +
     `lib-name=${c.libName} lib-ver=${c.libVer}\n`
   );
@@ -74,9 +76,9 @@ export function clientLine(c: Connection, now = Date.now()): string {
 
 const CLIENT_TYPES = new Set(['normal', 'master', 'slave', 'replica', 'pubsub']);
 
-/** Every connection is a normal client until pub/sub and replication exist. */
-function typeMatches(_c: Connection, type: string): boolean {
-  return type === 'normal';
+/** A subscribed connection is a pubsub client, every other one a normal client (no replication). */
+function typeMatches(c: Connection, type: string): boolean {
+  return type === (c.subscribed ? 'pubsub' : 'normal');
 }
 
 const clientId: CoordOp = (ctx) => integerReply(ctx.conn.id);

@@ -21,6 +21,11 @@ const ERR_NOPROTO = 'NOPROTO unsupported protocol version';
 
 const ping: CoordOp = (ctx, args) => {
   if (args.length > 2) return errorReply("ERR wrong number of arguments for 'ping' command");
+  // A subscribed RESP2 connection gets PING's answer in the shape of a message, as in Redis.
+  if (ctx.conn.proto === 2 && ctx.conn.subscribed) {
+    const msg = args.length === 2 ? str(args[1]) : '';
+    return Buffer.from(`*2\r\n$4\r\npong\r\n$${msg.length}\r\n${msg}\r\n`, 'latin1');
+  }
   return args.length === 2 ? bulkReply(str(args[1]), ctx.conn.proto) : PONG;
 };
 
@@ -110,6 +115,7 @@ const reset: CoordOp = (ctx) => {
   c.proto = 2;
   c.name = '';
   clientFlags.delete(c);
+  ctx.server.pubsub.dropConnection(c);
   return RESET;
 };
 

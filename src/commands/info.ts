@@ -238,9 +238,9 @@ function statsSection(server: Server, shards: readonly ShardInfo[]): Lines {
     ['expired_keys', expired],
     ['evicted_keys', 0],
     ['evicted_clients', 0],
-    ['pubsub_channels', 0],
-    ['pubsub_patterns', 0],
-    ['pubsubshard_channels', 0],
+    ['pubsub_channels', server.pubsub.channelCount],
+    ['pubsub_patterns', server.pubsub.patternCount],
+    ['pubsubshard_channels', server.pubsub.shardChannelCount],
     ['total_forks', 0],
     ['total_error_replies', st.totalErrorReplies],
   ];

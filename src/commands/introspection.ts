@@ -92,6 +92,8 @@ interface KeySpec {
 }
 
 function keyAccessFlags(spec: CommandSpec): string[] {
+  // Shard channels (SSUBSCRIBE, SPUBLISH) are declared as keys for routing but are no keys.
+  if (spec.group === 'pubsub') return ['not_key'];
   if (spec.flags.includes('readonly')) return ['RO', 'access'];
   if (spec.flags.includes('write')) return ['RW', 'update'];
   return ['RW', 'access'];
@@ -335,7 +337,7 @@ function getKeys(args: Buffer[]): { entry: TableEntry; positions: number[] } | s
   }
   const arity = entry.spec.arity;
   if (arity >= 0 ? cmdArgs.length !== arity : cmdArgs.length < -arity) return 'ERR Invalid number of arguments specified for command';
-  const positions = keyPositions(entry.spec, cmdArgs);
+  const positions = entry.spec.group === 'pubsub' ? [] : keyPositions(entry.spec, cmdArgs);
   if (positions.length === 0) return 'ERR The command has no key arguments';
   return { entry, positions };
 }

@@ -71,6 +71,11 @@ export interface ShardOpContext {
   readonly connId: number;
   /** Milliseconds since the epoch, fixed for the whole batch (like Redis's cached mstime). */
   readonly now: number;
+  /**
+   * A keyspace notification (Redis's notifyKeyspaceEvent): `cls` is a NOTIFY
+   * bit (workers/notify.ts). Costs one AND when notifications are off.
+   */
+  notify(cls: number, event: string, key: string): void;
 }
 
 /** A shard-local command body. args[0] is the command's canonical lowercase name. */

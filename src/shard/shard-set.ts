@@ -31,9 +31,11 @@ class InlineTransport implements ShardTransport {
     private readonly client: ShardClient,
   ) {}
   post(batch: ArrayBuffer): void {
-    this.client.onReplies(this.engine.processBatch(batch));
+    const replies = this.engine.processBatch(batch);
+    // Events before replies, as worker shards send them (workers/shard.ts).
     const events = this.engine.takeEvents();
     if (events !== null) this.client.onEvents(events);
+    this.client.onReplies(replies);
   }
   async close(): Promise<void> {
     this.engine.stop();

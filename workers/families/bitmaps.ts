@@ -19,6 +19,7 @@ import type { ReplyWriter } from '../../src/resp/reply-writer';
 import { ERR_NOT_INTEGER, ERR_STRING_TOO_LONG, ERR_SYNTAX, ReplyError } from '../../src/resp/errors';
 import { isOpt, parseI64 } from '../args';
 import { getString } from './strings';
+import { NOTIFY } from '../notify';
 import { findBit, getBit, popcountBits, popcountBytes, readSigned, readUnsigned, writeField } from '../structures/bitstring';
 
 const ERR_BIT_OFFSET = 'ERR bit offset is not an integer or out of range';
@@ -75,11 +76,16 @@ function opSetbit(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
     const next = s + '\0'.repeat(byte - s.length) + String.fromCharCode(on === 1n ? mask : 0);
     if (cur === undefined) ctx.db.set(key, next);
     else ctx.db.replace(key, next);
+    ctx.notify(NOTIFY.string, 'setbit', key);
     return w.integer(0);
   }
   const old = s.charCodeAt(byte);
   const nb = on === 1n ? old | mask : old & ~mask;
-  if (nb !== old) ctx.db.replace(key, s.slice(0, byte) + String.fromCharCode(nb) + s.slice(byte + 1));
+  if (nb !== old) {
+    ctx.db.replace(key, s.slice(0, byte) + String.fromCharCode(nb) + s.slice(byte + 1));
+    // Redis notifies only when the key was created, grew, or the bit changed.
+    ctx.notify(NOTIFY.string, 'setbit', key);
+  }
   w.integer(old & mask ? 1 : 0);
 }
 
@@ -188,7 +194,7 @@ function opBitop(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   }
   if (maxLen === 0) {
     // An empty result is no key at all.
-    ctx.db.delete(dest);
+    if (ctx.db.delete(dest)) ctx.notify(NOTIFY.generic, 'del', dest);
     return w.integer(0);
   }
   const out = Buffer.alloc(maxLen);
@@ -212,6 +218,7 @@ function opBitop(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   }
   ctx.db.set(dest, out.latin1Slice(0, maxLen));
   ctx.db.persist(dest);
+  ctx.notify(NOTIFY.string, 'set', dest);
   w.integer(maxLen);
 }
 
@@ -321,6 +328,9 @@ function opBitfield(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   const buf = Buffer.alloc(len);
   buf.latin1Write(s, 0);
   w.array(cmds.length);
+  // As in Redis: a write counts as a change (for the notification) when the key was created or grew, or its field changed.
+  const dirty = cur === undefined || len > s.length;
+  let changes = 0;
   for (const c of cmds) {
     const old = c.signed ? readSigned(buf, len, c.offset, c.bits) : readUnsigned(buf, len, c.offset, c.bits);
     if (c.op === FieldOp.Get) {
@@ -335,11 +345,13 @@ function opBitfield(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
       continue;
     }
     writeField(buf, c.offset, c.bits, next);
+    if (dirty || next !== old) changes++;
     w.integer(c.op === FieldOp.Incrby ? next : old);
   }
   const value = buf.latin1Slice(0, len);
   if (cur === undefined) ctx.db.set(key, value);
   else ctx.db.replace(key, value);
+  if (changes > 0) ctx.notify(NOTIFY.string, 'setbit', key);
 }
 
 // ---------------------------------------------------------------------------

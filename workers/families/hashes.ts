@@ -11,6 +11,7 @@ import { globMatch } from '../glob';
 import { addLongDouble, formatLongDoubleHuman, parseLongDouble } from '../long-double';
 import { HashValue } from '../structures/hash';
 import { deleteIfEmpty, getTyped } from './typed';
+import { NOTIFY } from '../notify';
 
 const ERR_HASH_NOT_INTEGER = 'ERR hash value is not an integer';
 const ERR_HASH_NOT_FLOAT = 'ERR hash value is not a float';
@@ -47,6 +48,7 @@ function opHset(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   const h = getOrCreateHash(ctx, args[1]);
   let created = 0;
   for (let i = 2; i < args.length; i += 2) if (h.set(args[i], args[i + 1])) created++;
+  ctx.notify(NOTIFY.hash, 'hset', args[1]);
   if (args[0] === 'hmset') w.ok();
   else w.integer(created);
 }
@@ -55,6 +57,7 @@ function opHsetnx(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   const h = getOrCreateHash(ctx, args[1]);
   if (h.has(args[2])) return w.integer(0);
   h.set(args[2], args[3]);
+  ctx.notify(NOTIFY.hash, 'hset', args[1]);
   w.integer(1);
 }
 
@@ -68,6 +71,7 @@ function opHdel(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
       if (h.size() === 0) break;
     }
   }
+  if (deleted > 0) ctx.notify(NOTIFY.hash, 'hdel', args[1]);
   deleteIfEmpty(ctx, args[1], h);
   w.integer(deleted);
 }
@@ -87,6 +91,7 @@ function opHincrby(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   if (next < MIN_I64 || next > MAX_I64) throw new ReplyError(ERR_OVERFLOW);
   const s = next.toString();
   (h ?? getOrCreateHash(ctx, args[1])).set(args[2], s);
+  ctx.notify(NOTIFY.hash, 'hincrby', args[1]);
   w.integer(s);
 }
 
@@ -106,6 +111,7 @@ function opHincrbyfloat(ctx: ShardOpContext, args: string[], w: ReplyWriter): vo
   if (sum === null || sum.inf) throw new ReplyError(ERR_RESULT_NAN_INF);
   const s = formatLongDoubleHuman(sum);
   (h ?? getOrCreateHash(ctx, args[1])).set(args[2], s);
+  ctx.notify(NOTIFY.hash, 'hincrbyfloat', args[1]);
   w.bulk(s);
 }
 

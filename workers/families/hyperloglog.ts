@@ -9,6 +9,7 @@
  */
 import type { CommandSpec, ShardOpContext } from '../../src/commands/spec';
 import type { ReplyWriter } from '../../src/resp/reply-writer';
+import { NOTIFY } from '../notify';
 import { ReplyError, WRONGTYPE } from '../../src/resp/errors';
 import {
   ENC_DENSE,
@@ -63,6 +64,7 @@ function opPfadd(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   if (updated) {
     h.invalidateCache();
     store(ctx, key, cur !== undefined, h.toString());
+    ctx.notify(NOTIFY.string, 'pfadd', key);
   }
   w.integer(updated ? 1 : 0);
 }
@@ -117,6 +119,7 @@ function opPfmerge(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   for (let r = 0; r < HLL_REGISTERS; r++) if (max[r] !== 0) h.set(r, max[r]);
   h.invalidateCache();
   store(ctx, key, destValue !== undefined, h.toString());
+  ctx.notify(NOTIFY.string, 'pfadd', key);
   w.ok();
 }
 

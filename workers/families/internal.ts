@@ -117,11 +117,26 @@ function opRestore(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   }
   const val = restoreValue(args[2], args[3]);
   db.delete(key);
+  // A coordinator's write-back: the command's own notifications (`new` included) are raised by the coordinator.
+  const onAdded = db.onAdded;
+  db.onAdded = null;
   db.set(key, val);
+  db.onAdded = onAdded;
   if (args[4] !== '') db.setExpireExact(key, BigInt(args[4]));
   if (args[6] === '1') db.markPrivate(key);
   ctx.shard.signals.signal(ctx.dbIndex, key);
   w.integer(1);
+}
+
+/**
+ * __delete key: removes a key for a cross-shard coordinator's write-back,
+ * without the keyspace notification DEL would raise (the coordinator raises
+ * the command's own events). Listeners on the key are signalled.
+ */
+function opDelete(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  const deleted = ctx.db.delete(args[1]);
+  if (deleted) ctx.shard.signals.signal(ctx.dbIndex, args[1]);
+  w.integer(deleted ? 1 : 0);
 }
 
 const internal = (name: string, op: CommandSpec['op']): CommandSpec => ({
@@ -138,5 +153,6 @@ export const internalCommands: CommandSpec[] = [
   internal('__swapdb', opSwapdb),
   internal('__dump', opDump),
   internal('__restore', opRestore),
+  internal('__delete', opDelete),
   internal('__connclosed', opConnclosed),
 ];

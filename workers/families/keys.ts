@@ -14,6 +14,7 @@ import {
 import { isOpt, parseI64 } from '../args';
 import { stringEncoding, typeName, type Value } from '../value';
 import type { Db } from '../db';
+import { NOTIFY } from '../notify';
 
 export const ERR_SAME_OBJECT = 'ERR source and destination objects are the same';
 const MAX_I64 = 2n ** 63n - 1n;
@@ -22,7 +23,10 @@ const MIN_I64 = -(2n ** 63n);
 function opDel(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   let n = 0;
   for (let i = 1; i < args.length; i++) {
-    if (ctx.db.has(args[i], ctx.now) && ctx.db.delete(args[i])) n++;
+    if (ctx.db.has(args[i], ctx.now) && ctx.db.delete(args[i])) {
+      n++;
+      ctx.notify(NOTIFY.generic, 'del', args[i]);
+    }
   }
   w.integer(n);
 }
@@ -81,6 +85,8 @@ function renameGeneric(ctx: ShardOpContext, args: string[], w: ReplyWriter, nx: 
   const priv = db.isPrivate(src);
   db.delete(src);
   putWithTtl(db, dst, val, at, priv);
+  ctx.notify(NOTIFY.generic, 'rename_from', src);
+  ctx.notify(NOTIFY.generic, 'rename_to', dst);
   if (nx) w.integer(1);
   else w.ok();
 }
@@ -133,6 +139,7 @@ function opCopy(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   }
   // Redis duplicates the object, so even a small integer stops being the shared one.
   putWithTtl(dstDb, dst, cloneValue(val), ctx.db.getExpireExact(src), true);
+  ctx.shard.notify(NOTIFY.generic, 'copy_to', dst, dstIndex);
   w.integer(1);
 }
 
@@ -155,6 +162,8 @@ function opMove(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   const priv = ctx.db.isPrivate(key);
   ctx.db.delete(key);
   putWithTtl(dstDb, key, val, at, priv);
+  ctx.shard.notify(NOTIFY.generic, 'move_from', key, ctx.dbIndex);
+  ctx.shard.notify(NOTIFY.generic, 'move_to', key, dstIndex);
   w.integer(1);
 }
 
@@ -214,8 +223,10 @@ function expireGeneric(ctx: ShardOpContext, args: string[], w: ReplyWriter, rela
   if (when <= BigInt(ctx.now)) {
     // A deadline already passed deletes now; Redis does not count it as an expired key.
     db.delete(key);
+    ctx.notify(NOTIFY.generic, 'del', key);
   } else {
     db.setExpireExact(key, when);
+    ctx.notify(NOTIFY.generic, 'expire', key);
   }
   w.integer(1);
 }
@@ -251,7 +262,9 @@ function opPersist(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
     w.integer(0);
     return;
   }
-  w.integer(ctx.db.persist(args[1]) ? 1 : 0);
+  const removed = ctx.db.persist(args[1]);
+  if (removed) ctx.notify(NOTIFY.generic, 'persist', args[1]);
+  w.integer(removed ? 1 : 0);
 }
 
 // ---- OBJECT ----

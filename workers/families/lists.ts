@@ -14,6 +14,7 @@ import { ERR_INDEX_OUT_OF_RANGE, ERR_NO_SUCH_KEY, ERR_SYNTAX, ReplyError, errWro
 import { intArg, isOpt, parseI64, parseSafeInt } from '../args';
 import { ListValue } from '../structures/list';
 import { deleteIfEmpty, getTyped } from './typed';
+import { NOTIFY } from '../notify';
 
 export { ListValue };
 
@@ -77,6 +78,7 @@ function pushElements(
   }
   if (end === 'left') for (let i = from; i < elements.length; i++) target.pushFront(elements[i]);
   else for (let i = from; i < elements.length; i++) target.pushBack(elements[i]);
+  ctx.notify(NOTIFY.list, end === 'left' ? 'lpush' : 'rpush', key);
   return target;
 }
 
@@ -122,7 +124,9 @@ function opPop(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
     const n = Math.min(count, list.length);
     w.array(n);
     for (let i = 0; i < n; i++) w.bulk(popOne(list, end));
+    if (n === 0) return;
   }
+  ctx.notify(NOTIFY.list, end === 'left' ? 'lpop' : 'rpop', key);
   deleteIfEmpty(ctx, key, list);
 }
 
@@ -147,6 +151,7 @@ function opLmpop(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
     w.bulk(key);
     w.array(n);
     for (let j = 0; j < n; j++) w.bulk(popOne(list, end));
+    ctx.notify(NOTIFY.list, end === 'left' ? 'lpop' : 'rpop', key);
     deleteIfEmpty(ctx, key, list);
     return;
   }
@@ -183,6 +188,7 @@ function opLmove(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   const target = src === dst ? list : getList(ctx, dst);
   const v = popOne(list, from);
   pushElements(ctx, dst, target, to, [v], 0);
+  ctx.notify(NOTIFY.list, from === 'left' ? 'lpop' : 'rpop', src);
   deleteIfEmpty(ctx, src, list);
   w.bulk(v);
 }
@@ -313,6 +319,7 @@ function opLset(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   const i = position(intArg(args[2]), list.length);
   if (i === -1) throw new ReplyError(ERR_INDEX_OUT_OF_RANGE);
   list.setAt(i, args[3]);
+  ctx.notify(NOTIFY.list, 'lset', args[1]);
   w.ok();
 }
 
@@ -327,6 +334,7 @@ function opLinsert(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   const i = list.indexOf(args[3]);
   if (i === -1) return w.integer(-1);
   list.insertAt(after ? i + 1 : i, args[4]);
+  ctx.notify(NOTIFY.list, 'linsert', args[1]);
   w.integer(list.length);
 }
 
@@ -336,6 +344,7 @@ function opLrem(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   const list = getList(ctx, args[1]);
   if (list === undefined) return w.integer(0);
   const removed = list.removeMatching(args[3], count);
+  if (removed > 0) ctx.notify(NOTIFY.list, 'lrem', args[1]);
   deleteIfEmpty(ctx, args[1], list);
   w.integer(removed);
 }
@@ -361,6 +370,7 @@ function opLtrim(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
     back = len - end - 1;
   }
   list.trim(front, back);
+  ctx.notify(NOTIFY.list, 'ltrim', args[1]);
   deleteIfEmpty(ctx, args[1], list);
   w.ok();
 }

@@ -94,6 +94,8 @@ class ResultGroup {
         dbIndex: this.dbIndex,
         connId: 0,
         now: Date.now(),
+        // A re-run is not a client command: it raises no notifications (keymiss included).
+        notify: noNotify,
       };
       try {
         this.op.op(ctx, this.args.slice(), w);
@@ -252,3 +254,5 @@ export const resultWatchCommands: CommandSpec[] = [
   internal('__rwatch', opResultWatch),
   internal('__runwatch', opResultUnwatch),
 ];
+
+function noNotify(): void {}

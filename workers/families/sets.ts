@@ -15,6 +15,7 @@ import { parseI64, isOpt, parseScanCursor } from '../args';
 import { globMatch } from '../glob';
 import { SetValue } from '../structures/set';
 import { deleteIfEmpty, getTyped } from './typed';
+import { NOTIFY } from '../notify';
 
 const ERR_POSITIVE = 'ERR value is out of range, must be positive';
 const ERR_SRANDMEMBER_RANGE = 'ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807';
@@ -61,14 +62,15 @@ function writeMembers(w: ReplyWriter, members: readonly string[], asSet: boolean
 }
 
 /** Stores a computed result the way Redis's *STORE commands do: replaces the key (and its TTL), or deletes it when empty. */
-function storeResult(ctx: ShardOpContext, dst: string, result: SetValue, w: ReplyWriter): void {
+function storeResult(ctx: ShardOpContext, dst: string, result: SetValue, w: ReplyWriter, event: string): void {
   if (result.size() === 0) {
-    ctx.db.delete(dst);
+    if (ctx.db.delete(dst)) ctx.notify(NOTIFY.generic, 'del', dst);
     w.integer(0);
     return;
   }
   ctx.db.set(dst, result);
   ctx.db.persist(dst);
+  ctx.notify(NOTIFY.set, event, dst);
   w.integer(result.size());
 }
 
@@ -80,6 +82,7 @@ function opSadd(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   const set = getOrCreateSet(ctx, args[1]);
   let added = 0;
   for (let i = 2; i < args.length; i++) if (set.add(args[i])) added++;
+  if (added > 0) ctx.notify(NOTIFY.set, 'sadd', args[1]);
   w.integer(added);
 }
 
@@ -91,6 +94,7 @@ function opSrem(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
     if (set.remove(args[i])) removed++;
     if (set.size() === 0) break;
   }
+  if (removed > 0) ctx.notify(NOTIFY.set, 'srem', args[1]);
   deleteIfEmpty(ctx, args[1], set);
   w.integer(removed);
 }
@@ -150,6 +154,7 @@ function opSpop(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
     const set = getSet(ctx, key);
     if (set === undefined) return w.nullBulk();
     w.bulk(set.popRandom());
+    ctx.notify(NOTIFY.set, 'spop', key);
     deleteIfEmpty(ctx, key, set);
     return;
   }
@@ -158,9 +163,11 @@ function opSpop(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   const set = getSet(ctx, key);
   if (set === undefined || l === 0n) return w.set(0);
   const size = set.size();
+  ctx.notify(NOTIFY.set, 'spop', key);
   if (l >= BigInt(size)) {
     writeMembers(w, set.ordered(), true);
     ctx.db.delete(key);
+    ctx.notify(NOTIFY.generic, 'del', key);
     return;
   }
   const count = Number(l);
@@ -185,13 +192,14 @@ function opSmove(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   const srcSet = srcVal as SetValue;
   if (src === dst) return w.integer(srcSet.has(member) ? 1 : 0);
   if (!srcSet.remove(member)) return w.integer(0);
+  ctx.notify(NOTIFY.set, 'srem', src);
   deleteIfEmpty(ctx, src, srcSet);
   let dstSet = dstVal as SetValue | undefined;
   if (dstSet === undefined) {
     dstSet = new SetValue();
     ctx.db.set(dst, dstSet);
   }
-  dstSet.add(member);
+  if (dstSet.add(member)) ctx.notify(NOTIFY.set, 'sadd', dst);
   w.integer(1);
 }
 
@@ -274,15 +282,15 @@ function opSdiff(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
 
 function opSinterstore(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   const result = fromMembers(intersect(loadSets(ctx, args.slice(2)), 0));
-  storeResult(ctx, args[1], result, w);
+  storeResult(ctx, args[1], result, w, 'sinterstore');
 }
 
 function opSunionstore(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
-  storeResult(ctx, args[1], union(loadSets(ctx, args.slice(2))), w);
+  storeResult(ctx, args[1], union(loadSets(ctx, args.slice(2))), w, 'sunionstore');
 }
 
 function opSdiffstore(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
-  storeResult(ctx, args[1], difference(loadSets(ctx, args.slice(2))), w);
+  storeResult(ctx, args[1], difference(loadSets(ctx, args.slice(2))), w, 'sdiffstore');
 }
 
 /** SINTERCARD numkeys key [key ...] [LIMIT limit]: every argument is checked before any key is read. */

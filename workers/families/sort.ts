@@ -13,6 +13,7 @@
  * key on the tag's shard). The STORE destination is a declared key position,
  * so the dispatcher's cross-shard executor handles a destination elsewhere.
  */
+import { NOTIFY } from '../notify';
 import type { CommandSpec, ShardOpContext } from '../../src/commands/spec';
 import type { ReplyWriter } from '../../src/resp/reply-writer';
 import { ERR_NOT_INTEGER, ERR_SYNTAX, ReplyError, WRONGTYPE } from '../../src/resp/errors';
@@ -352,8 +353,9 @@ function opSort(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   if (out.length > 0) {
     ctx.db.set(storekey, ListValue.fromArray(out.map((s) => s ?? '')));
     ctx.db.persist(storekey);
-  } else {
-    ctx.db.delete(storekey);
+    ctx.notify(NOTIFY.list, 'sortstore', storekey);
+  } else if (ctx.db.delete(storekey)) {
+    ctx.notify(NOTIFY.generic, 'del', storekey);
   }
   w.integer(out.length);
 }

@@ -15,6 +15,7 @@ import type { ReplyWriter } from '../../src/resp/reply-writer';
 import { ERR_NOT_INTEGER, ERR_NO_SUCH_KEY, ERR_SYNTAX, ReplyError } from '../../src/resp/errors';
 import { parseI64 } from '../args';
 import { getTyped } from './typed';
+import { NOTIFY } from '../notify';
 import {
   ConsumerGroup,
   INVALID_ENTRIES_READ,
@@ -239,7 +240,8 @@ function opXadd(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   if (s.lastId === ID_MAX) throw new ReplyError(ERR_EXHAUSTED);
   const id = appendEntry(ctx, s, p.id, args.slice(p.idIndex + 1));
   w.bulk(formatId(id));
-  if (p.trim !== null) s.trim(p.trim);
+  ctx.notify(NOTIFY.stream, 'xadd', key);
+  if (p.trim !== null && s.trim(p.trim) > 0) ctx.notify(NOTIFY.stream, 'xtrim', key);
 }
 
 /** XTRIM key MAXLEN|MINID [=|~] threshold [LIMIT count] */
@@ -247,7 +249,9 @@ function opXtrim(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   const p = parseAddOrTrim(args, false);
   const s = getStream(ctx, args[1]);
   if (s === undefined) return w.integer(0);
-  w.integer(s.trim(p.trim as TrimArgs));
+  const n = s.trim(p.trim as TrimArgs);
+  if (n > 0) ctx.notify(NOTIFY.stream, 'xtrim', args[1]);
+  w.integer(n);
 }
 
 function opXlen(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
@@ -271,6 +275,7 @@ function opXdel(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
     deleted++;
   }
   if (deleted > 0 && (s.length === 0 || first)) s.refreshFirstId();
+  if (deleted > 0) ctx.notify(NOTIFY.stream, 'xdel', args[1]);
   w.integer(deleted);
 }
 
@@ -446,7 +451,7 @@ function opXread(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
       continue;
     }
     const g = groups[k];
-    const consumer = g.consumer(consumerName, ctx.now, true);
+    const consumer = consumerOf(ctx, g, consumerName, args[streamsArg + k], ctx.now);
     if (history[k]) replyConsumerHistory(ctx, w, s, g, consumer.pending.a, start, count);
     else deliverNew(ctx, w, s, g, consumer, start, count, noack);
   }
@@ -543,6 +548,12 @@ function entriesReadArg(arg: string): bigint {
   return n;
 }
 
+/** A group's consumer (seen now), created on first use with the `xgroup-createconsumer` notification, as in Redis. */
+function consumerOf(ctx: ShardOpContext, g: ConsumerGroup, name: string, key: string, now: number): ReturnType<ConsumerGroup['consumer']> {
+  if (!g.consumers.has(name)) ctx.notify(NOTIFY.stream, 'xgroup-createconsumer', key);
+  return g.consumer(name, now, true);
+}
+
 /** XGROUP CREATE key group id|$ [MKSTREAM] [ENTRIESREAD n] */
 function opXgroupCreate(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   let mkstream = false;
@@ -567,6 +578,7 @@ function opXgroupCreate(ctx: ShardOpContext, args: string[], w: ReplyWriter): vo
   }
   if (s.groups.has(args[3])) throw new ReplyError(ERR_BUSYGROUP);
   s.groups.set(args[3], new ConsumerGroup(args[3], id, entriesRead));
+  ctx.notify(NOTIFY.stream, 'xgroup-create', args[2]);
   w.ok();
 }
 
@@ -590,6 +602,7 @@ function opXgroupSetid(ctx: ShardOpContext, args: string[], w: ReplyWriter): voi
   const group = g as ConsumerGroup;
   group.lastId = id;
   group.entriesRead = entriesRead;
+  ctx.notify(NOTIFY.stream, 'xgroup-setid', args[2]);
   w.ok();
 }
 
@@ -597,6 +610,7 @@ function opXgroupDestroy(ctx: ShardOpContext, args: string[], w: ReplyWriter): v
   const { s, g } = groupPreamble(ctx, args, false, false);
   if (g === undefined) return w.integer(0);
   (s as StreamValue).groups.delete(args[3]);
+  ctx.notify(NOTIFY.stream, 'xgroup-destroy', args[2]);
   w.integer(1);
 }
 
@@ -604,12 +618,15 @@ function opXgroupCreateconsumer(ctx: ShardOpContext, args: string[], w: ReplyWri
   const g = groupPreamble(ctx, args, false, true).g as ConsumerGroup;
   if (g.consumers.has(args[4])) return w.integer(0);
   g.consumer(args[4], ctx.now, false);
+  ctx.notify(NOTIFY.stream, 'xgroup-createconsumer', args[2]);
   w.integer(1);
 }
 
 function opXgroupDelconsumer(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   const g = groupPreamble(ctx, args, false, true).g as ConsumerGroup;
+  const existed = g.consumers.has(args[4]);
   w.integer(g.deleteConsumer(args[4]));
+  if (existed) ctx.notify(NOTIFY.stream, 'xgroup-delconsumer', args[2]);
 }
 
 const XGROUP_HELP = [
@@ -795,14 +812,14 @@ function opXclaim(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
     if (nack === undefined) {
       if (!force) continue;
       // FORCE creates the NACK (delivered once, now) and skips the idle check.
-      consumer ??= g.consumer(args[3], now, true);
+      consumer ??= consumerOf(ctx, g, args[3], args[1], now);
       nack = { consumer, deliveryTime: now, deliveryCount: 1 };
       g.pel.set(id, nack);
       g.pelOrder.insert(id);
       consumer.pending.insert(id);
     } else {
       if (minIdle && now - nack.deliveryTime < minIdle) continue;
-      consumer ??= g.consumer(args[3], now, true);
+      consumer ??= consumerOf(ctx, g, args[3], args[1], now);
       g.assign(id, nack, consumer);
     }
     nack.deliveryTime = when;
@@ -857,7 +874,7 @@ function opXautoclaim(ctx: ShardOpContext, args: string[], w: ReplyWriter): void
     }
     i++;
     if (minIdle && now - nack.deliveryTime < minIdle) continue;
-    if (consumer === null) consumer = g.consumer(args[3], now, true);
+    if (consumer === null) consumer = consumerOf(ctx, g, args[3], args[1], now);
     g.assign(id, nack, consumer);
     nack.deliveryTime = now;
     if (!justId) nack.deliveryCount = bumpCount(nack.deliveryCount);
@@ -903,6 +920,7 @@ function opXsetid(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   s.lastId = id;
   if (entriesAdded !== -1n) s.entriesAdded = entriesAdded;
   if (maxDeleted !== 0n) s.maxDeletedId = maxDeleted;
+  ctx.notify(NOTIFY.stream, 'xsetid', args[1]);
   w.ok();
 }
 

@@ -5,6 +5,7 @@
  * (SET KEEPTTL keeps it); APPEND, SETRANGE and the INCR family rewrite the
  * value in place and keep it.
  */
+import { NOTIFY } from '../notify';
 import type { CommandSpec, ShardOpContext } from '../../src/commands/spec';
 import type { ReplyWriter } from '../../src/resp/reply-writer';
 import {
@@ -117,23 +118,32 @@ function opGetex(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   w.bulk(v);
   if (at !== undefined) {
     // An absolute deadline already in the past deletes the key now.
-    if ((o.unit === 'exat' || o.unit === 'pxat') && at <= ctx.now) ctx.db.delete(key);
-    else ctx.db.setExpire(key, at);
+    if ((o.unit === 'exat' || o.unit === 'pxat') && at <= ctx.now) {
+      ctx.db.delete(key);
+      ctx.notify(NOTIFY.generic, 'del', key);
+    } else {
+      ctx.db.setExpire(key, at);
+      ctx.notify(NOTIFY.generic, 'expire', key);
+    }
   } else if (o.persist) {
-    ctx.db.persist(key);
+    if (ctx.db.persist(key)) ctx.notify(NOTIFY.generic, 'persist', key);
   }
 }
 
 function opGetdel(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   const v = getString(ctx, args[1]);
   w.bulkOrNull(v);
-  if (v !== undefined) ctx.db.delete(args[1]);
+  if (v !== undefined) {
+    ctx.db.delete(args[1]);
+    ctx.notify(NOTIFY.generic, 'del', args[1]);
+  }
 }
 
 function opGetset(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   const old = getString(ctx, args[1]);
   ctx.db.set(args[1], args[2]);
   ctx.db.persist(args[1]);
+  ctx.notify(NOTIFY.string, 'set', args[1]);
   w.bulkOrNull(old);
 }
 
@@ -181,6 +191,8 @@ function store(ctx: ShardOpContext, key: string, value: string, expireAt: number
   // A deadline already past (EXAT/PXAT) is stored as is: the key then expires lazily or in the active cycle, as in Redis 7.0.
   if (expireAt !== undefined) ctx.db.setExpire(key, expireAt);
   else if (!keepTtl) ctx.db.persist(key);
+  ctx.notify(NOTIFY.string, 'set', key);
+  if (expireAt !== undefined) ctx.notify(NOTIFY.generic, 'expire', key);
 }
 
 /** SET key value [NX | XX] [GET] [EX s | PX ms | EXAT s | PXAT ms | KEEPTTL] */
@@ -240,11 +252,13 @@ function opAppend(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   if (cur === undefined) {
     // Even an empty append creates the key.
     ctx.db.set(key, args[2]);
+    ctx.notify(NOTIFY.string, 'append', key);
     return w.integer(args[2].length);
   }
   checkStringLength(ctx, cur.length + args[2].length);
   const next = cur + args[2];
   ctx.db.replace(key, next);
+  ctx.notify(NOTIFY.string, 'append', key);
   w.integer(next.length);
 }
 
@@ -265,6 +279,7 @@ function opSetrange(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   const next = base.slice(0, offset) + pad + value + base.slice(offset + value.length);
   if (cur === undefined) ctx.db.set(key, next);
   else ctx.db.replace(key, next);
+  ctx.notify(NOTIFY.string, 'setrange', key);
   w.integer(next.length);
 }
 
@@ -284,6 +299,7 @@ function incrBy(ctx: ShardOpContext, key: string, by: bigint, w: ReplyWriter): v
   const s = next.toString();
   if (cur === undefined) ctx.db.set(key, s);
   else ctx.db.replace(key, s);
+  ctx.notify(NOTIFY.string, 'incrby', key);
   w.integer(s);
 }
 
@@ -320,6 +336,7 @@ function opIncrbyfloat(ctx: ShardOpContext, args: string[], w: ReplyWriter): voi
   if (next === 'nan-inf') throw new ReplyError('ERR increment would produce NaN or Infinity');
   if (cur === undefined) ctx.db.set(key, next);
   else ctx.db.replace(key, next);
+  ctx.notify(NOTIFY.string, 'incrbyfloat', key);
   w.bulk(next);
 }
 

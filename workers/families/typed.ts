@@ -5,6 +5,7 @@
 import type { ShardOpContext } from '../../src/commands/spec';
 import { ReplyError, WRONGTYPE } from '../../src/resp/errors';
 import type { TypedValue } from '../value';
+import { NOTIFY } from '../notify';
 
 /** The value at `key` if it is of `type`, undefined if absent; WRONGTYPE otherwise. Marks it accessed. */
 export function getTyped<T extends TypedValue>(ctx: ShardOpContext, key: string, type: TypedValue['type']): T | undefined {
@@ -23,7 +24,10 @@ export function getOrCreate<T extends TypedValue>(ctx: ShardOpContext, key: stri
   return created;
 }
 
-/** Redis never keeps an empty aggregate: removes the key once its value has no elements. */
+/**
+ * Redis never keeps an empty aggregate: removes the key once its value has no
+ * elements, with the `del` notification (callers notify their own event first).
+ */
 export function deleteIfEmpty(ctx: ShardOpContext, key: string, v: TypedValue): void {
-  if (v.size() === 0) ctx.db.delete(key);
+  if (v.size() === 0 && ctx.db.delete(key)) ctx.notify(NOTIFY.generic, 'del', key);
 }

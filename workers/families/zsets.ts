@@ -15,6 +15,7 @@ import { intArg, isOpt, parseI64, parseSafeInt, parseScanCursor } from '../args'
 import { globMatch } from '../glob';
 import type { TypedValue } from '../value';
 import { getTyped } from './typed';
+import { NOTIFY } from '../notify';
 import { ZSetValue } from '../structures/zset';
 import { formatDouble } from '../../src/resp/reply-writer';
 import {
@@ -57,19 +58,21 @@ function getZset(ctx: ShardOpContext, key: string): ZSetValue | undefined {
  * Every path that creates a zset ends here or in zaddGeneric: the place for
  * a future BZPOPMIN wake-up hook.
  */
-function storeResult(ctx: ShardOpContext, key: string, z: ZSetValue): number {
+function storeResult(ctx: ShardOpContext, key: string, z: ZSetValue, event: string): number {
   if (z.size() === 0) {
-    ctx.db.delete(key);
+    if (ctx.db.delete(key)) ctx.notify(NOTIFY.generic, 'del', key);
     return 0;
   }
   z.settleEncoding();
   ctx.db.set(key, z);
   ctx.db.persist(key);
+  ctx.notify(NOTIFY.zset, event, key);
   return z.size();
 }
 
+/** Callers notify their own event first; the `del` follows it, as in Redis. */
 function deleteIfEmpty(ctx: ShardOpContext, key: string, z: ZSetValue): void {
-  if (z.size() === 0) ctx.db.delete(key);
+  if (z.size() === 0 && ctx.db.delete(key)) ctx.notify(NOTIFY.generic, 'del', key);
 }
 
 /** Redis's getLongFromObjectOrReply: a 64-bit integer (clamped to the safe range). */
@@ -257,6 +260,7 @@ function zaddGeneric(ctx: ShardOpContext, args: string[], w: ReplyWriter, incrCo
       processed++;
     }
   }
+  if (added + updated > 0) ctx.notify(NOTIFY.zset, incr ? 'zincr' : 'zadd', key);
   if (incr) {
     if (processed > 0) w.double(last);
     else w.nullBulk();
@@ -403,7 +407,7 @@ function zrangeGeneric(ctx: ShardOpContext, args: string[], w: ReplyWriter, at: 
     const dst = new ZSetValue();
     dst.listpack = false;
     for (const x of nodes) dst.insert(x.member, x.score);
-    return w.integer(storeResult(ctx, args[1], dst));
+    return w.integer(storeResult(ctx, args[1], dst, args[0]));
   }
   replyElements(w, nodes, withScores);
 }
@@ -448,6 +452,7 @@ function opZrem(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
     if (z.remove(args[i])) removed++;
     if (z.size() === 0) break;
   }
+  if (removed > 0) ctx.notify(NOTIFY.zset, 'zrem', key);
   deleteIfEmpty(ctx, key, z);
   w.integer(removed);
 }
@@ -478,6 +483,7 @@ function opZremrangebyrank(ctx: ShardOpContext, args: string[], w: ReplyWriter):
   if (start > end || start >= len) return w.integer(0);
   if (end >= len) end = len - 1;
   const n = removeRun(z, z.at(start), () => true, end - start + 1);
+  if (n > 0) ctx.notify(NOTIFY.zset, args[0], key);
   deleteIfEmpty(ctx, key, z);
   w.integer(n);
 }
@@ -488,6 +494,7 @@ function opZremrangebyscore(ctx: ShardOpContext, args: string[], w: ReplyWriter)
   const z = getZset(ctx, key);
   if (z === undefined) return w.integer(0);
   const n = removeRun(z, z.zsl.firstInScoreRange(r), (x) => scoreLteMax(x.score, r));
+  if (n > 0) ctx.notify(NOTIFY.zset, args[0], key);
   deleteIfEmpty(ctx, key, z);
   w.integer(n);
 }
@@ -498,6 +505,7 @@ function opZremrangebylex(ctx: ShardOpContext, args: string[], w: ReplyWriter): 
   const z = getZset(ctx, key);
   if (z === undefined) return w.integer(0);
   const n = removeRun(z, z.firstInLex(r), (x) => lexLteMax(x.member, r));
+  if (n > 0) ctx.notify(NOTIFY.zset, args[0], key);
   deleteIfEmpty(ctx, key, z);
   w.integer(n);
 }
@@ -526,6 +534,7 @@ function popAndReply(ctx: ShardOpContext, key: string, z: ZSetValue, max: boolea
     w.double(x.score);
     z.removeNode(x);
   }
+  if (n > 0) ctx.notify(NOTIFY.zset, max ? 'zpopmax' : 'zpopmin', key);
   deleteIfEmpty(ctx, key, z);
 }
 
@@ -787,7 +796,7 @@ function zsetOp(ctx: ShardOpContext, args: string[], w: ReplyWriter, op: SetOp, 
     const z = new ZSetValue();
     z.listpack = false;
     for (const x of items) z.insert(x.member, x.score);
-    return w.integer(storeResult(ctx, dst, z));
+    return w.integer(storeResult(ctx, dst, z, args[0]));
   }
   replyElements(w, items, withScores);
 }

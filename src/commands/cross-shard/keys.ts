@@ -18,6 +18,8 @@ import { errorReply, integerReply, okReply } from '../coord-context';
 import { ERR_NO_SUCH_KEY } from '../../resp/errors';
 import { deleteKey, dumpKey, restoreKey } from './transfer';
 import { parseCopyOptions } from '../../../workers/families/keys';
+import { notifyKeyspaceEvent } from '../../pubsub/notifications';
+import { NOTIFY } from '../../../workers/notify';
 
 const str = (b: Buffer): string => b.latin1Slice(0, b.length);
 
@@ -29,6 +31,11 @@ function renameAcross(nx: boolean): CoordOp {
     const stored = await restoreKey(ctx, args[2], db, v, nx ? 'nx' : 'replace');
     if (!stored) return integerReply(0);
     await deleteKey(ctx, args[1], db);
+    // The shard steps are internal ops: the command's own notifications are raised here
+    // (Redis re-adds the destination, so it is always `new`).
+    notifyKeyspaceEvent(ctx.server, NOTIFY.new, 'new', args[2], db);
+    notifyKeyspaceEvent(ctx.server, NOTIFY.generic, 'rename_from', args[1], db);
+    notifyKeyspaceEvent(ctx.server, NOTIFY.generic, 'rename_to', args[2], db);
     return nx ? integerReply(1) : okReply();
   };
 }
@@ -39,7 +46,12 @@ const copyAcross: CoordOp = async (ctx, args) => {
   const v = await dumpKey(ctx, args[1], ctx.conn.db);
   if (v === null) return integerReply(0);
   // COPY duplicates the value, so the copy is never a shared integer.
-  const stored = await restoreKey(ctx, args[2], opts.db < 0 ? ctx.conn.db : opts.db, { ...v, priv: '1' }, opts.replace ? 'replace' : 'nx');
+  const dstDb = opts.db < 0 ? ctx.conn.db : opts.db;
+  const stored = await restoreKey(ctx, args[2], dstDb, { ...v, priv: '1' }, opts.replace ? 'replace' : 'nx');
+  if (stored) {
+    notifyKeyspaceEvent(ctx.server, NOTIFY.new, 'new', args[2], dstDb);
+    notifyKeyspaceEvent(ctx.server, NOTIFY.generic, 'copy_to', args[2], dstDb);
+  }
   return integerReply(stored ? 1 : 0);
 };
 

@@ -20,6 +20,8 @@
  * The caller's own pipeline is safe: dispatch holds its later commands until
  * this finishes, and each shard runs requests in arrival order.
  */
+import { keymiss, raisesKeymiss } from '../../../workers/engine';
+import { NOTIFY } from '../../../workers/notify';
 import type { CoordOp } from '../spec';
 import { keyPositions, type TableEntry } from '../table';
 import { ReplyWriter } from '../../resp/reply-writer';
@@ -55,13 +57,20 @@ export function scratchCoordinator(entry: TableEntry): CoordOp {
       if (d.priv === '1') db.markPrivate(k);
     });
 
+    // Loading the scratch copy is no creation: drop its `new` notifications.
+    scratch.signals.takeEvents();
     const strArgs = args.map((a) => a.latin1Slice(0, a.length));
     strArgs[0] = entry.parent === undefined ? entry.spec.name : entry.parent.spec.name;
     if (entry.parent !== undefined) strArgs[1] = entry.spec.name;
     const w = new ReplyWriter(1024);
     w.proto = ctx.conn.proto;
     try {
-      op({ shard: scratch, db, dbIndex: ctx.conn.db, connId: ctx.conn.id, now }, strArgs, w);
+      const dbIndex = ctx.conn.db;
+      const notify = (cls: number, event: string, key: string): void => scratch.notify(cls, event, key, dbIndex);
+      const opCtx = { shard: scratch, db, dbIndex, connId: ctx.conn.id, now, notify };
+      op(opCtx, strArgs, w);
+      const name = entry.parent === undefined ? entry.spec.name : entry.parent.spec.name;
+      if ((scratch.settings.notifyFlags & NOTIFY.keymiss) !== 0 && raisesKeymiss(entry.spec, name)) keymiss(entry.spec, opCtx, strArgs);
     } catch (err) {
       if (!(err instanceof ReplyError)) throw err;
       w.reset();
@@ -81,6 +90,8 @@ export function scratchCoordinator(entry: TableEntry): CoordOp {
       writes.push(after === null ? deleteKey(ctx, k, ctx.conn.db) : restoreKey(ctx, k, ctx.conn.db, after, 'replace').then(() => undefined));
     });
     await Promise.all(writes);
+    // The op's keyspace notifications (queued in the scratch shard) are published once the keys are written back.
+    for (const ev of scratch.signals.takeEvents() ?? []) if (ev.type === 'keyspace') ctx.server.shardEvents.keyspace?.(-1, ev);
     return w.take();
   };
 }

@@ -11,9 +11,11 @@
  * Not atomic across the two shards: another client can see the destination
  * before or after the write, never half a list.
  */
+import { notifyKeyspaceEvent } from '../../pubsub/notifications';
+import { NOTIFY } from '../../../workers/notify';
 import type { CoordOp } from '../spec';
 import { errorReply, integerReply } from '../coord-context';
-import { arrayElements, isError, readBulk } from '../../resp/reply-reader';
+import { arrayElements, isError, readBulk, readInteger } from '../../resp/reply-reader';
 import { commandTable, CommandTable } from '../table';
 import { ListValue } from '../../../workers/structures/list';
 
@@ -29,11 +31,18 @@ const sortStoreCrossShard: CoordOp = async (ctx, args) => {
   const items = (arrayElements(reply) ?? []).map((el) => readBulk(el) ?? '');
   const client = shards.clients[shards.shardOfKey(dest)];
   const destKey = dest.latin1Slice(0, dest.length);
+  // `new` needs to know whether the destination existed: asked only when that class is on (this runs under the shard lock).
+  let created = false;
+  if (items.length > 0 && (ctx.server.config.notifyFlags() & NOTIFY.new) !== 0) {
+    created = readInteger(await client.request(commandTable.lookup('exists')?.opIndex ?? -1, db, 2, ['', destKey], 1)) === 0;
+  }
   const written =
     items.length > 0
       ? await client.request(CommandTable.internalOp('__restore'), db, 2, ['', destKey, 'list', ListValue.fromArray(items).serialize(), '', 'replace', '0'], 1)
       : await client.request(commandTable.lookup('del')?.opIndex ?? -1, db, 2, ['', destKey], 1);
   if (isError(written)) return written;
+  if (created) notifyKeyspaceEvent(ctx.server, NOTIFY.new, 'new', destKey, db);
+  if (items.length > 0) notifyKeyspaceEvent(ctx.server, NOTIFY.list, 'sortstore', destKey, db);
   return integerReply(items.length);
 };
 

@@ -49,5 +49,6 @@ export async function restoreKey(ctx: CoordContext, key: Key, db: number, v: Dum
 }
 
 export async function deleteKey(ctx: CoordContext, key: Key, db: number): Promise<void> {
-  failOnError(await shardClient(ctx, key).request(CommandTable.internalOp('del'), db, 2, ['', key], 1));
+  // Not DEL: that would publish a `del` notification the command itself never raises.
+  failOnError(await shardClient(ctx, key).request(CommandTable.internalOp('__delete'), db, 2, ['', key], 1));
 }
