@@ -13,7 +13,8 @@ import { commandTable, keyPositions, type TableEntry } from './commands/table';
 import { errorReply, integerReply, okReply, type CoordContext } from './commands/coord-context';
 import { errUnknownCommand, errUnknownSubcommand, errWrongArity } from './resp/errors';
 import { arrayElements, isError, readInteger } from './resp/reply-reader';
-import type { PendingReply } from './shard/shard-client';
+import { PendingReply } from './shard/shard-client';
+import { queueInMulti } from './commands/transactions';
 import { scratchCoordinator } from './commands/cross-shard/scratch';
 import type { CoordOp } from './commands/spec';
 
@@ -69,6 +70,12 @@ export class Dispatcher {
     // A multi-step cross-shard command is running: wait for it, in arrival order.
     if (this.server.lock.held) return this.defer(conn, args);
     const entry = this.resolve(conn, args);
+    // --- Transactions (commands/transactions.ts): between MULTI and EXEC a
+    // rejected command fails the transaction and the others are queued.
+    if (conn.txn !== null && conn.txn.queue !== null) {
+      if (entry === undefined) conn.txn.aborted = true;
+      else if (queueInMulti(conn, entry, args)) return undefined;
+    }
     if (entry === undefined) return undefined;
     conn.lastCommand = entry.fullName;
     entry.calls++;
@@ -106,7 +113,8 @@ export class Dispatcher {
       return undefined;
     }
     if (spec.split !== undefined) {
-      this.split(conn, entry, args, positions);
+      const slot = conn.reserve();
+      void this.split(conn, entry, args, positions).then((buf) => conn.fill(slot, buf));
       return undefined;
     }
     if (entry.crossShard !== undefined) return this.runLocked(conn, entry, entry.crossShard, args);
@@ -186,11 +194,66 @@ export class Dispatcher {
   }
 
   /**
+   * Runs one queued command of an EXEC that holds the shard lock: the same
+   * routing as `dispatch`, minus the lock deferral (the caller owns the lock),
+   * with the reply captured instead of written. `oneShot` is true when every
+   * shard request of the command was sent before this returned, so the next
+   * command may be sent without waiting for this one's reply (each shard runs
+   * requests in send order).
+   */
+  runInExec(conn: Connection, entry: TableEntry, args: Buffer[]): { reply: Promise<Buffer>; oneShot: boolean } {
+    entry.calls++;
+    this.server.stats.totalCommands++;
+    const spec = entry.spec;
+    const ctx: CoordContext = { conn, server: this.server, spec };
+    const started = performance.now();
+    const coordinated = (op: CoordOp): { reply: Promise<Buffer>; oneShot: boolean } => {
+      let reply: Promise<Buffer>;
+      try {
+        reply = Promise.resolve(op(ctx, args));
+      } catch (err) {
+        reply = Promise.resolve(errorReply(coordError(err)));
+      }
+      reply = reply.then(
+        (buf) => (countCoordCall(entry, started, buf), buf),
+        (err: unknown) => errorReply(coordError(err)),
+      );
+      return { reply, oneShot: false };
+    };
+    if (spec.coord !== undefined) return coordinated(spec.coord);
+    const shards = this.server.shards;
+    const from = entry.parent === undefined ? 1 : 2;
+    const positions = shards.count === 1 ? [] : keyPositions(spec, args);
+    let target = positions.length === 0 ? 0 : shards.shardOfKey(args[positions[0]]);
+    for (let i = 1; i < positions.length; i++) {
+      if (shards.shardOfKey(args[positions[i]]) !== target) {
+        target = -1;
+        break;
+      }
+    }
+    if (target >= 0) {
+      const reply = new Promise<Buffer>((resolve) => {
+        const sink = { deliver: (p: PendingReply) => resolve(p.bytes()) };
+        shards.clients[target].send(entry.opIndex, conn.db, conn.proto, conn.id, args, from, new PendingReply(sink));
+      });
+      return { reply, oneShot: true };
+    }
+    if (spec.split !== undefined) return { reply: this.split(conn, entry, args, positions), oneShot: true };
+    if (entry.crossShard !== undefined) return coordinated(entry.crossShard);
+    let scratch = this.scratchOps.get(entry);
+    if (scratch === undefined) {
+      scratch = scratchCoordinator(entry);
+      this.scratchOps.set(entry, scratch);
+    }
+    return coordinated(scratch);
+  }
+
+  /**
    * Runs a command per shard with that shard's keys and combines the replies.
    * Each key's arguments (the key, plus its value for key/value commands) are
    * regrouped by shard, keeping their relative order.
    */
-  private split(conn: Connection, entry: TableEntry, args: Buffer[], positions: number[]): void {
+  private split(conn: Connection, entry: TableEntry, args: Buffer[], positions: number[]): Promise<Buffer> {
     const shards = this.server.shards;
     const spec = entry.spec;
     const perKey = spec.step; // arguments per key: 1 (DEL, MGET) or 2 (MSET)
@@ -206,35 +269,34 @@ export class Dispatcher {
       for (let j = 0; j < perKey; j++) g.args.push(args[pos + j]);
       g.order.push(k);
     }
-    const slot: PendingReply = conn.reserve();
     const parts: Promise<Buffer>[] = [];
     const orders: number[][] = [];
     for (const [s, g] of groups) {
       parts.push(shards.clients[s].request(entry.opIndex, conn.db, conn.proto, g.args, 1));
       orders.push(g.order);
     }
-    void Promise.all(parts).then((replies) => {
+    return Promise.all(parts).then((replies): Buffer => {
       for (const r of replies) {
-        if (isError(r)) return conn.fill(slot, r);
+        if (isError(r)) return r;
       }
-      switch (spec.split) {
+      switch (spec.split as NonNullable<typeof spec.split>) {
         case 'sum': {
           let total = 0;
           for (const r of replies) total += readInteger(r) ?? 0;
-          return conn.fill(slot, integerReply(total));
+          return integerReply(total);
         }
         case 'all-ok':
-          return conn.fill(slot, okReply());
+          return okReply();
         case 'gather': {
           const out: Buffer[] = new Array(positions.length);
           replies.forEach((r, i) => {
             const elems = arrayElements(r) ?? [];
             orders[i].forEach((k, j) => (out[k] = elems[j]));
           });
-          return conn.fill(slot, Buffer.concat([Buffer.from(`*${out.length}\r\n`), ...out]));
+          return Buffer.concat([Buffer.from(`*${out.length}\r\n`), ...out]);
         }
       }
-    }).catch((err: unknown) => conn.fill(slot, errorReply(coordError(err))));
+    }).catch((err: unknown) => errorReply(coordError(err)));
   }
 }
 
