@@ -12,8 +12,8 @@ import type { Server } from './server';
 import { commandTable, keyPositions, type TableEntry } from './commands/table';
 import { errorReply, integerReply, okReply, type CoordContext } from './commands/coord-context';
 import { errUnknownCommand, errUnknownSubcommand, errWrongArity } from './resp/errors';
-import { arrayElements, isError, readInteger } from './resp/reply-reader';
-import { PendingReply } from './shard/shard-client';
+import { arrayElements, readInteger } from './resp/reply-reader';
+import { PendingReply, type ReplySink } from './shard/shard-client';
 import { queueInMulti } from './commands/transactions';
 import { scratchCoordinator } from './commands/cross-shard/scratch';
 import type { CoordOp } from './commands/spec';
@@ -114,7 +114,7 @@ export class Dispatcher {
     }
     if (spec.split !== undefined) {
       const slot = conn.reserve();
-      void this.split(conn, entry, args, positions).then((buf) => conn.fill(slot, buf));
+      this.split(conn, entry, args, positions, (buf) => conn.fill(slot, buf));
       return undefined;
     }
     if (entry.crossShard !== undefined) return this.runLocked(conn, entry, entry.crossShard, args);
@@ -238,7 +238,9 @@ export class Dispatcher {
       });
       return { reply, oneShot: true };
     }
-    if (spec.split !== undefined) return { reply: this.split(conn, entry, args, positions), oneShot: true };
+    if (spec.split !== undefined) {
+      return { reply: new Promise((resolve) => this.split(conn, entry, args, positions, resolve)), oneShot: true };
+    }
     if (entry.crossShard !== undefined) return coordinated(entry.crossShard);
     let scratch = this.scratchOps.get(entry);
     if (scratch === undefined) {
@@ -253,7 +255,7 @@ export class Dispatcher {
    * Each key's arguments (the key, plus its value for key/value commands) are
    * regrouped by shard, keeping their relative order.
    */
-  private split(conn: Connection, entry: TableEntry, args: Buffer[], positions: number[]): Promise<Buffer> {
+  private split(conn: Connection, entry: TableEntry, args: Buffer[], positions: number[], done: (reply: Buffer) => void): void {
     const shards = this.server.shards;
     const spec = entry.spec;
     const perKey = spec.step; // arguments per key: 1 (DEL, MGET) or 2 (MSET)
@@ -269,34 +271,76 @@ export class Dispatcher {
       for (let j = 0; j < perKey; j++) g.args.push(args[pos + j]);
       g.order.push(k);
     }
-    const parts: Promise<Buffer>[] = [];
-    const orders: number[][] = [];
+    // Every part is sent now, in this one synchronous step (what makes a
+    // split command atomic: docs/transactions.md); the replies are combined
+    // by a counting sink rather than promises (this is MSET's hot path).
+    const gather = new SplitGather(spec.split as NonNullable<typeof spec.split>, groups.size, positions.length, done);
+    let i = 0;
     for (const [s, g] of groups) {
-      parts.push(shards.clients[s].request(entry.opIndex, conn.db, conn.proto, g.args, 1));
-      orders.push(g.order);
+      shards.clients[s].send(entry.opIndex, conn.db, conn.proto, conn.id, g.args, 1, new SplitPart(gather, i++, g.order));
     }
-    return Promise.all(parts).then((replies): Buffer => {
-      for (const r of replies) {
-        if (isError(r)) return r;
-      }
-      switch (spec.split as NonNullable<typeof spec.split>) {
+  }
+}
+
+/** One shard's part of a split command. */
+class SplitPart extends PendingReply {
+  constructor(
+    gather: SplitGather,
+    readonly index: number,
+    /** Positions, in the whole command's key order, of this part's keys. */
+    readonly order: number[],
+  ) {
+    super(gather);
+  }
+}
+
+/** Collects the parts of a split command and combines them once all have arrived. */
+class SplitGather implements ReplySink {
+  private readonly parts: (SplitPart | undefined)[];
+  private left: number;
+
+  constructor(
+    private readonly strategy: NonNullable<TableEntry['spec']['split']>,
+    count: number,
+    private readonly keys: number,
+    private readonly done: (reply: Buffer) => void,
+  ) {
+    this.parts = new Array(count);
+    this.left = count;
+  }
+
+  deliver(p: PendingReply): void {
+    const part = p as SplitPart;
+    this.parts[part.index] = part;
+    if (--this.left === 0) this.done(this.combine());
+  }
+
+  private combine(): Buffer {
+    const parts = this.parts as SplitPart[];
+    for (const p of parts) {
+      if (p.data !== null && p.data[p.start] === 45 /* '-' */) return p.bytes();
+    }
+    try {
+      switch (this.strategy) {
         case 'sum': {
           let total = 0;
-          for (const r of replies) total += readInteger(r) ?? 0;
+          for (const p of parts) total += readInteger(p.bytes()) ?? 0;
           return integerReply(total);
         }
         case 'all-ok':
           return okReply();
         case 'gather': {
-          const out: Buffer[] = new Array(positions.length);
-          replies.forEach((r, i) => {
-            const elems = arrayElements(r) ?? [];
-            orders[i].forEach((k, j) => (out[k] = elems[j]));
-          });
+          const out: Buffer[] = new Array(this.keys);
+          for (const p of parts) {
+            const elems = arrayElements(p.bytes()) ?? [];
+            p.order.forEach((k, j) => (out[k] = elems[j]));
+          }
           return Buffer.concat([Buffer.from(`*${out.length}\r\n`), ...out]);
         }
       }
-    }).catch((err: unknown) => errorReply(coordError(err)));
+    } catch (err) {
+      return errorReply(coordError(err));
+    }
   }
 }
 
