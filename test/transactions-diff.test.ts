@@ -10,7 +10,7 @@
  * an empty db, still invalidates here; see docs/transactions.md).
  */
 import t from 'tap';
-import { startShardis, startRedis, noRedisServer } from './helpers/servers';
+import { startShardis, startRedis, noRedisServer, WORKER_MATRIX } from './helpers/servers';
 import net from 'node:net';
 import { RespClient, encodeCommand } from './helpers/resp-client';
 import { rng, pick } from './helpers/differential';
@@ -238,6 +238,13 @@ const scenarios: Scenario[] = [
     ],
   },
   {
+    name: 'a blocking command inside MULTI does not block',
+    steps: [
+      ['A', 'MULTI'], ['A', 'XREAD', 'BLOCK', '0', 'STREAMS', X, '$'], ['A', 'XREAD', 'COUNT', '1', 'BLOCK', '100', 'STREAMS', Y, '0'], ['A', 'EXEC'],
+      ['A', 'MULTI'], ['A', 'XADD', X, '1-1', 'f', 'v'], ['A', 'XREAD', 'BLOCK', '0', 'STREAMS', X, '0'], ['A', 'EXEC'],
+    ],
+  },
+  {
     name: 'RESP3: nil EXEC is _, replies keep RESP3 types',
     steps: [
       { skipCompare: ['A', 'HELLO', '3'] },
@@ -290,8 +297,8 @@ function randomScenario(seed: number): Scenario {
   return { name: `random transactions, seed ${seed}`, steps };
 }
 
-t.test('transactions match redis-server byte for byte', { skip: noRedisServer }, async (t) => {
-  const srv = await startShardis(t, { workers: WORKERS });
+for (const workers of WORKER_MATRIX) t.test(`transactions match redis-server byte for byte (--workers ${workers})`, { skip: noRedisServer }, async (t) => {
+  const srv = await startShardis(t, { workers });
   const redis = await startRedis(t);
   for (const sc of [...scenarios, randomScenario(1), randomScenario(2), randomScenario(3)]) {
     const [mine, ref] = await Promise.all([run(srv.port, sc.steps), run(redis.port, sc.steps)]);
