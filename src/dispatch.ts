@@ -221,6 +221,9 @@ export class Dispatcher {
       return { reply, oneShot: false };
     };
     if (spec.coord !== undefined) return coordinated(spec.coord);
+    // TODO(blocking commands): a row flagged 'blocking' must run here as its
+    // non-blocking attempt (Redis replies as if the timeout had passed); the
+    // shard ops with such flags today (XREAD, XREADGROUP) never block.
     const shards = this.server.shards;
     const from = entry.parent === undefined ? 1 : 2;
     const positions = shards.count === 1 ? [] : keyPositions(spec, args);

@@ -297,22 +297,24 @@ function randomScenario(seed: number): Scenario {
   return { name: `random transactions, seed ${seed}`, steps };
 }
 
-for (const workers of WORKER_MATRIX) t.test(`transactions match redis-server byte for byte (--workers ${workers})`, { skip: noRedisServer }, async (t) => {
-  const srv = await startShardis(t, { workers });
-  const redis = await startRedis(t);
-  for (const sc of [...scenarios, randomScenario(1), randomScenario(2), randomScenario(3)]) {
-    const [mine, ref] = await Promise.all([run(srv.port, sc.steps), run(redis.port, sc.steps)]);
-    const compared = sc.steps.filter((s) => Array.isArray(s)) as (string | Buffer)[][];
-    const diffs: string[] = [];
-    for (let i = 0; i < ref.length; i++) {
-      if (mine[i] !== ref[i]) {
-        const cmd = compared[i].map((a) => (Buffer.isBuffer(a) ? JSON.stringify(a.toString('latin1')) : a)).join(' ');
-        diffs.push(`#${i} ${cmd}\n  shardis: ${JSON.stringify(mine[i])}\n  redis:   ${JSON.stringify(ref[i])}`);
+for (const workers of WORKER_MATRIX) {
+  t.test(`transactions match redis-server byte for byte (--workers ${workers})`, { skip: noRedisServer }, async (t) => {
+    const srv = await startShardis(t, { workers });
+    const redis = await startRedis(t);
+    for (const sc of [...scenarios, randomScenario(1), randomScenario(2), randomScenario(3)]) {
+      const [mine, ref] = await Promise.all([run(srv.port, sc.steps), run(redis.port, sc.steps)]);
+      const compared = sc.steps.filter((s) => Array.isArray(s)) as (string | Buffer)[][];
+      const diffs: string[] = [];
+      for (let i = 0; i < ref.length; i++) {
+        if (mine[i] !== ref[i]) {
+          const cmd = compared[i].map((a) => (Buffer.isBuffer(a) ? JSON.stringify(a.toString('latin1')) : a)).join(' ');
+          diffs.push(`#${i} ${cmd}\n  shardis: ${JSON.stringify(mine[i])}\n  redis:   ${JSON.stringify(ref[i])}`);
+        }
       }
+      t.equal(diffs.length, 0, sc.name + (diffs.length ? '\n' + diffs.slice(0, 5).join('\n') : ''));
     }
-    t.equal(diffs.length, 0, sc.name + (diffs.length ? '\n' + diffs.slice(0, 5).join('\n') : ''));
-  }
-});
+  });
+}
 
 t.test('WATCH state is gone from every shard after EXEC, DISCARD, UNWATCH, RESET and disconnect', async (t) => {
   const srv = await startShardis(t, { workers: WORKERS });
