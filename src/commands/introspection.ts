@@ -92,6 +92,8 @@ interface KeySpec {
 }
 
 function keyAccessFlags(spec: CommandSpec): string[] {
+  // WATCH reads nothing of its keys' values: Redis flags them RO only.
+  if (spec.group === 'transactions') return ['RO'];
   if (spec.flags.includes('readonly')) return ['RO', 'access'];
   if (spec.flags.includes('write')) return ['RW', 'update'];
   return ['RW', 'access'];
