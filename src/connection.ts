@@ -54,6 +54,8 @@ export class Connection implements ReplySink {
   blocked: { unblock(how: 'timeout' | 'error'): boolean } | null = null;
   /** Live `.WATCH` subscriptions. */
   resultWatches = 0;
+  /** MULTI queue and WATCHed shards (commands/transactions.ts); null until the first MULTI or WATCH. */
+  txn: import('./commands/transactions').Transaction | null = null;
   /** Shards holding state for this connection (waiters, watches): told when it ends. */
   readonly shardsWithState = new Set<number>();
   /** When the output buffer first went over the soft limit (0 = it is not over). */

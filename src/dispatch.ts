@@ -12,8 +12,9 @@ import type { Server } from './server';
 import { commandTable, keyPositions, type TableEntry } from './commands/table';
 import { errorReply, integerReply, okReply, type CoordContext } from './commands/coord-context';
 import { errUnknownCommand, errUnknownSubcommand, errWrongArity } from './resp/errors';
-import { arrayElements, isError, readInteger } from './resp/reply-reader';
-import type { PendingReply } from './shard/shard-client';
+import { arrayElements, readInteger } from './resp/reply-reader';
+import { PendingReply, type ReplySink } from './shard/shard-client';
+import { queueInMulti } from './commands/transactions';
 import { scratchCoordinator } from './commands/cross-shard/scratch';
 import type { CoordOp } from './commands/spec';
 import { handleResultWatch } from './commands/result-watch';
@@ -73,6 +74,12 @@ export class Dispatcher {
     // A multi-step cross-shard command is running: wait for it, in arrival order.
     if (this.server.lock.held) return this.defer(conn, args);
     const entry = this.resolve(conn, args);
+    // --- Transactions (commands/transactions.ts): between MULTI and EXEC a
+    // rejected command fails the transaction and the others are queued.
+    if (conn.txn !== null && conn.txn.queue !== null) {
+      if (entry === undefined) conn.txn.aborted = true;
+      else if (queueInMulti(conn, entry, args)) return undefined;
+    }
     if (entry === undefined) return undefined;
     // Pub/sub: a subscribed RESP2 connection only takes (P)(UN)SUBSCRIBE, PING, QUIT, RESET.
     if (conn.channels !== null || conn.patterns !== null || conn.shardChannels !== null) {
@@ -119,7 +126,8 @@ export class Dispatcher {
       return undefined;
     }
     if (spec.split !== undefined) {
-      this.split(conn, entry, args, positions);
+      const slot = conn.reserve();
+      this.split(conn, entry, args, positions, (buf) => conn.fill(slot, buf));
       return undefined;
     }
     if (entry.crossShard !== undefined) return this.runLocked(conn, entry, entry.crossShard, args);
@@ -199,11 +207,71 @@ export class Dispatcher {
   }
 
   /**
+   * Runs one queued command of an EXEC that holds the shard lock: the same
+   * routing as `dispatch`, minus the lock deferral (the caller owns the lock),
+   * with the reply captured instead of written. `oneShot` is true when every
+   * shard request of the command was sent before this returned, so the next
+   * command may be sent without waiting for this one's reply (each shard runs
+   * requests in send order).
+   */
+  runInExec(conn: Connection, entry: TableEntry, args: Buffer[]): { reply: Promise<Buffer>; oneShot: boolean } {
+    entry.calls++;
+    this.server.stats.totalCommands++;
+    const spec = entry.spec;
+    const ctx: CoordContext = { conn, server: this.server, spec };
+    const started = performance.now();
+    const coordinated = (op: CoordOp): { reply: Promise<Buffer>; oneShot: boolean } => {
+      let reply: Promise<Buffer>;
+      try {
+        reply = Promise.resolve(op(ctx, args));
+      } catch (err) {
+        reply = Promise.resolve(errorReply(coordError(err)));
+      }
+      reply = reply.then(
+        (buf) => (countCoordCall(entry, started, buf), buf),
+        (err: unknown) => errorReply(coordError(err)),
+      );
+      return { reply, oneShot: false };
+    };
+    if (spec.coord !== undefined) return coordinated(spec.coord);
+    // TODO(blocking commands): a row flagged 'blocking' must run here as its
+    // non-blocking attempt (Redis replies as if the timeout had passed); the
+    // shard ops with such flags today (XREAD, XREADGROUP) never block.
+    const shards = this.server.shards;
+    const from = entry.parent === undefined ? 1 : 2;
+    const positions = shards.count === 1 ? [] : keyPositions(spec, args);
+    let target = positions.length === 0 ? 0 : shards.shardOfKey(args[positions[0]]);
+    for (let i = 1; i < positions.length; i++) {
+      if (shards.shardOfKey(args[positions[i]]) !== target) {
+        target = -1;
+        break;
+      }
+    }
+    if (target >= 0) {
+      const reply = new Promise<Buffer>((resolve) => {
+        const sink = { deliver: (p: PendingReply) => resolve(p.bytes()) };
+        shards.clients[target].send(entry.opIndex, conn.db, conn.proto, conn.id, args, from, new PendingReply(sink));
+      });
+      return { reply, oneShot: true };
+    }
+    if (spec.split !== undefined) {
+      return { reply: new Promise((resolve) => this.split(conn, entry, args, positions, resolve)), oneShot: true };
+    }
+    if (entry.crossShard !== undefined) return coordinated(entry.crossShard);
+    let scratch = this.scratchOps.get(entry);
+    if (scratch === undefined) {
+      scratch = scratchCoordinator(entry);
+      this.scratchOps.set(entry, scratch);
+    }
+    return coordinated(scratch);
+  }
+
+  /**
    * Runs a command per shard with that shard's keys and combines the replies.
    * Each key's arguments (the key, plus its value for key/value commands) are
    * regrouped by shard, keeping their relative order.
    */
-  private split(conn: Connection, entry: TableEntry, args: Buffer[], positions: number[]): void {
+  private split(conn: Connection, entry: TableEntry, args: Buffer[], positions: number[], done: (reply: Buffer) => void): void {
     const shards = this.server.shards;
     const spec = entry.spec;
     const perKey = spec.step; // arguments per key: 1 (DEL, MGET) or 2 (MSET)
@@ -219,35 +287,76 @@ export class Dispatcher {
       for (let j = 0; j < perKey; j++) g.args.push(args[pos + j]);
       g.order.push(k);
     }
-    const slot: PendingReply = conn.reserve();
-    const parts: Promise<Buffer>[] = [];
-    const orders: number[][] = [];
+    // Every part is sent now, in this one synchronous step (what makes a
+    // split command atomic: docs/transactions.md); the replies are combined
+    // by a counting sink rather than promises (this is MSET's hot path).
+    const gather = new SplitGather(spec.split as NonNullable<typeof spec.split>, groups.size, positions.length, done);
+    let i = 0;
     for (const [s, g] of groups) {
-      parts.push(shards.clients[s].request(entry.opIndex, conn.db, conn.proto, g.args, 1));
-      orders.push(g.order);
+      shards.clients[s].send(entry.opIndex, conn.db, conn.proto, conn.id, g.args, 1, new SplitPart(gather, i++, g.order));
     }
-    void Promise.all(parts).then((replies) => {
-      for (const r of replies) {
-        if (isError(r)) return conn.fill(slot, r);
-      }
-      switch (spec.split) {
+  }
+}
+
+/** One shard's part of a split command. */
+class SplitPart extends PendingReply {
+  constructor(
+    gather: SplitGather,
+    readonly index: number,
+    /** Positions, in the whole command's key order, of this part's keys. */
+    readonly order: number[],
+  ) {
+    super(gather);
+  }
+}
+
+/** Collects the parts of a split command and combines them once all have arrived. */
+class SplitGather implements ReplySink {
+  private readonly parts: (SplitPart | undefined)[];
+  private left: number;
+
+  constructor(
+    private readonly strategy: NonNullable<TableEntry['spec']['split']>,
+    count: number,
+    private readonly keys: number,
+    private readonly done: (reply: Buffer) => void,
+  ) {
+    this.parts = new Array(count);
+    this.left = count;
+  }
+
+  deliver(p: PendingReply): void {
+    const part = p as SplitPart;
+    this.parts[part.index] = part;
+    if (--this.left === 0) this.done(this.combine());
+  }
+
+  private combine(): Buffer {
+    const parts = this.parts as SplitPart[];
+    for (const p of parts) {
+      if (p.data !== null && p.data[p.start] === 45 /* '-' */) return p.bytes();
+    }
+    try {
+      switch (this.strategy) {
         case 'sum': {
           let total = 0;
-          for (const r of replies) total += readInteger(r) ?? 0;
-          return conn.fill(slot, integerReply(total));
+          for (const p of parts) total += readInteger(p.bytes()) ?? 0;
+          return integerReply(total);
         }
         case 'all-ok':
-          return conn.fill(slot, okReply());
+          return okReply();
         case 'gather': {
-          const out: Buffer[] = new Array(positions.length);
-          replies.forEach((r, i) => {
-            const elems = arrayElements(r) ?? [];
-            orders[i].forEach((k, j) => (out[k] = elems[j]));
-          });
-          return conn.fill(slot, Buffer.concat([Buffer.from(`*${out.length}\r\n`), ...out]));
+          const out: Buffer[] = new Array(this.keys);
+          for (const p of parts) {
+            const elems = arrayElements(p.bytes()) ?? [];
+            p.order.forEach((k, j) => (out[k] = elems[j]));
+          }
+          return Buffer.concat([Buffer.from(`*${out.length}\r\n`), ...out]);
         }
       }
-    }).catch((err: unknown) => conn.fill(slot, errorReply(coordError(err))));
+    } catch (err) {
+      return errorReply(coordError(err));
+    }
   }
 }
 

@@ -35,7 +35,7 @@ export interface KeyListener {
   modified(db: number, key: string): void;
 }
 
-interface Registration {
+export interface Registration {
   db: number;
   key: string;
   listener: KeyListener;
@@ -82,6 +82,12 @@ export class KeySignals {
     }
     if (regs.size === 0) this.byConn.delete(connId);
     return n;
+  }
+
+  /** One connection's registrations in this shard (a copy: callers may remove while walking it). */
+  registrationsOf(connId: number): Registration[] {
+    const regs = this.byConn.get(connId);
+    return regs === undefined ? [] : [...regs];
   }
 
   /** The connection ended: all of its listeners go. */

@@ -7,6 +7,7 @@ import { buildReply, bulkReply, errorReply, okReply, simpleReply } from './coord
 import { ERR_DB_INDEX, ERR_NOT_INTEGER, ERR_SYNTAX } from '../resp/errors';
 import { parseI64 } from '../../workers/args';
 import { REDIS_VERSION } from '../version';
+import { discardTransaction } from './transactions';
 import { clientFlags, validClientName, errArg, ERR_CLIENT_NAME } from './client';
 
 const PONG = simpleReply('PONG');
@@ -116,6 +117,7 @@ const reset: CoordOp = (ctx) => {
   c.name = '';
   clientFlags.delete(c);
   ctx.server.pubsub.dropConnection(c);
+  discardTransaction(ctx); // RESET also ends MULTI and forgets WATCHed keys
   return RESET;
 };
 

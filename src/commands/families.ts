@@ -10,6 +10,7 @@ import { clientCommands } from './client';
 import { configCommands } from './config-cmd';
 import { shutdownCommands } from './shutdown';
 import { pubsubCommands } from './pubsub';
+import { transactionCommands } from './transactions';
 
 export const coordFamilies: readonly CommandSpec[] = [
   ...connectionCommands,
@@ -20,4 +21,5 @@ export const coordFamilies: readonly CommandSpec[] = [
   ...configCommands,
   ...shutdownCommands,
   ...pubsubCommands,
+  ...transactionCommands,
 ];

@@ -94,6 +94,8 @@ interface KeySpec {
 function keyAccessFlags(spec: CommandSpec): string[] {
   // Shard channels (SSUBSCRIBE, SPUBLISH) are declared as keys for routing but are no keys.
   if (spec.group === 'pubsub') return ['not_key'];
+  // WATCH reads nothing of its keys' values: Redis flags them RO only.
+  if (spec.group === 'transactions') return ['RO'];
   if (spec.flags.includes('readonly')) return ['RO', 'access'];
   if (spec.flags.includes('write')) return ['RW', 'update'];
   return ['RW', 'access'];

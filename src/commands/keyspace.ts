@@ -139,8 +139,9 @@ function dbIndex(b: Buffer): number | null {
 }
 
 /**
- * SWAPDB: every shard swaps its two dbs. Not atomic across shards: a client
- * may briefly see some shards swapped and others not.
+ * SWAPDB: every shard swaps its two dbs. Every part is sent in one step, so
+ * each other command sees either no shard swapped or all of them
+ * (docs/transactions.md).
  */
 const swapdb: CoordOp = async (ctx, args) => {
   const a = dbIndex(args[1]);

@@ -16,6 +16,7 @@ import { sortCommands } from './sort';
 import { internalCommands } from './internal';
 import { serverInternalCommands } from './server-internal';
 import { resultWatchCommands } from './result-watch';
+import { transactionShardCommands } from './transactions';
 
 export const shardFamilies: readonly CommandSpec[] = [
   ...stringCommands,
@@ -31,4 +32,5 @@ export const shardFamilies: readonly CommandSpec[] = [
   ...internalCommands,
   ...serverInternalCommands,
   ...resultWatchCommands,
+  ...transactionShardCommands,
 ];

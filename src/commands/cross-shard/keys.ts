@@ -7,11 +7,9 @@
  * (`__dump`), stores it on the destination shard (`__restore`), then deletes
  * the source for RENAME/RENAMENX.
  *
- * What holds today: the steps are not atomic across shards. Another client can
- * observe the intermediate state (both keys present during a RENAME), and a
- * write to the source between the dump and the delete is lost. The caller's
- * own pipeline is safe: dispatch holds its later commands until the returned
- * promise settles, and each shard runs requests in arrival order.
+ * Dispatch runs them under the shard lock (Dispatcher.runLocked), so no other
+ * command runs between the steps: nobody sees both keys, or neither, during a
+ * RENAME (docs/transactions.md).
  */
 import type { CoordOp } from '../spec';
 import { errorReply, integerReply, okReply } from '../coord-context';

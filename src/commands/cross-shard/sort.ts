@@ -8,8 +8,8 @@
  * coordinator writes it to the destination's shard as a list (or deletes the
  * destination when the result is empty), as Redis's STORE does.
  *
- * Not atomic across the two shards: another client can see the destination
- * before or after the write, never half a list.
+ * Runs under the shard lock (Dispatcher.runLocked): no other command runs
+ * between computing the result and storing it.
  */
 import { notifyKeyspaceEvent } from '../../pubsub/notifications';
 import { NOTIFY } from '../../../workers/notify';

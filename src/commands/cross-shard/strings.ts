@@ -35,9 +35,8 @@ function pairsByShard(ctx: CoordContext, args: Buffer[]): Map<number, Buffer[]> 
 
 /**
  * MSETNX over several shards: checks that no key exists anywhere, then sets
- * each shard's pairs. NOT atomic across shards yet: a write landing between
- * the check and the set can be overwritten, and other clients can see some
- * shards updated before others (a later issue adds cross-shard atomicity).
+ * each shard's pairs. Dispatch runs it under the shard lock, so nothing lands
+ * between the check and the set, and no one sees some shards set first.
  */
 async function msetnxCrossShard(ctx: CoordContext, args: Buffer[]): Promise<Buffer> {
   const shards = ctx.server.shards;

@@ -1,0 +1,148 @@
+/**
+ * The shard side of MULTI/EXEC/WATCH (the main-thread side is
+ * src/commands/transactions.ts).
+ *
+ * WATCH registers one 'watch' listener per connection per shard on every
+ * watched key (KeySignals). Any signal on one of those keys (a successful
+ * write op, an expiry, FLUSHDB/FLUSHALL/SWAPDB) marks the listener dirty; the
+ * listener lives until EXEC, DISCARD, UNWATCH, RESET or the connection's
+ * `__connclosed` removes it.
+ *
+ * `__exec` is EXEC's single-shard fast path: the watch check and every queued
+ * command run inside one op, so nothing else can run in between and no lock
+ * is needed.
+ */
+import type { CommandSpec, ShardOpContext } from '../../src/commands/spec';
+import type { ReplyWriter } from '../../src/resp/reply-writer';
+import { ReplyError } from '../../src/resp/errors';
+import { indexShardOps, type IndexedOp } from '../../src/commands/op-index';
+import type { KeyListener, KeySignals } from '../key-signals';
+// Circular on purpose (index.ts lists this family): only read when an op runs.
+import { shardFamilies } from './index';
+
+class WatchListener implements KeyListener {
+  readonly kind = 'watch' as const;
+  dirty = false;
+  constructor(readonly connId: number) {}
+  modified(): void {
+    this.dirty = true;
+  }
+}
+
+function watchOf(signals: KeySignals, connId: number): WatchListener | undefined {
+  for (const r of signals.registrationsOf(connId)) if (r.listener instanceof WatchListener) return r.listener;
+  return undefined;
+}
+
+/** __watch key...: watches keys of the request's db for the request's connection. */
+function opWatch(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  const signals = ctx.shard.signals;
+  const l = watchOf(signals, ctx.connId) ?? new WatchListener(ctx.connId);
+  for (let i = 1; i < args.length; i++) {
+    // A key whose TTL already passed is expired now, before we listen: as in
+    // Redis, its later removal does not count as a change.
+    ctx.db.has(args[i], ctx.now);
+    signals.add(ctx.dbIndex, args[i], l);
+  }
+  w.ok();
+}
+
+/**
+ * Whether any key the connection watches in this shard changed since WATCH,
+ * then forgets its watches here (EXEC always unwatches). A watched key whose
+ * TTL has passed counts as changed even if nothing has removed it yet.
+ */
+export function takeWatchDirty(ctx: ShardOpContext): boolean {
+  const signals = ctx.shard.signals;
+  if (signals.counts.watch === 0) return false;
+  const regs = signals.registrationsOf(ctx.connId);
+  let l: WatchListener | undefined;
+  for (const r of regs) {
+    if (!(r.listener instanceof WatchListener)) continue;
+    l = r.listener;
+    // Expiring it here signals the listener (Db.onExpired).
+    if (!l.dirty) ctx.shard.db(r.db).has(r.key, ctx.now);
+  }
+  if (l === undefined) return false;
+  signals.removeWhere(ctx.connId, (r) => r.listener.kind === 'watch');
+  return l.dirty;
+}
+
+/** __watchcheck: 1 if a watched key of the connection changed here (watches dropped either way), else 0. */
+function opWatchcheck(ctx: ShardOpContext, _args: string[], w: ReplyWriter): void {
+  w.integer(takeWatchDirty(ctx) ? 1 : 0);
+}
+
+/** __unwatch: drops the connection's watches in this shard. */
+function opUnwatch(ctx: ShardOpContext, _args: string[], w: ReplyWriter): void {
+  ctx.shard.signals.removeWhere(ctx.connId, (r) => r.listener.kind === 'watch');
+  w.ok();
+}
+
+let ops: IndexedOp[] | null = null;
+let writes: boolean[] | null = null;
+
+function keyPositionsOf(spec: CommandSpec, args: string[]): number[] {
+  if (spec.getKeys) return spec.getKeys(args.map((a) => Buffer.from(a, 'latin1')));
+  if (spec.firstKey <= 0) return [];
+  const last = spec.lastKey < 0 ? args.length + spec.lastKey : spec.lastKey;
+  const out: number[] = [];
+  for (let i = spec.firstKey; i <= last && i < args.length; i += spec.step) out.push(i);
+  return out;
+}
+
+/**
+ * __exec n (opIndex argc arg...)*: EXEC on one shard. Checks the watches,
+ * then runs the queued commands in a row, each reply (or error) an element of
+ * the EXEC array, with the same error handling, stats and key signals as the
+ * engine gives a batch entry (workers/engine.ts).
+ */
+function opExec(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  if (takeWatchDirty(ctx)) {
+    w.nullArray();
+    return;
+  }
+  if (ops === null) {
+    ops = indexShardOps(shardFamilies);
+    writes = ops.map((o) => o.spec.flags.includes('write'));
+  }
+  const shard = ctx.shard;
+  const n = Number(args[1]);
+  w.array(n);
+  let i = 2;
+  for (let c = 0; c < n; c++) {
+    const opIndex = Number(args[i]);
+    const argc = Number(args[i + 1]);
+    i += 2;
+    const entry = ops[opIndex];
+    const sub = entry.subcommandName;
+    const cmd: string[] = sub === undefined ? [entry.commandName] : [entry.commandName, sub];
+    for (let j = 0; j < argc; j++) cmd.push(args[i + j]);
+    i += argc;
+    const start = w.len;
+    const t0 = performance.now();
+    try {
+      entry.op(ctx, cmd, w);
+    } catch (err) {
+      w.len = start;
+      w.error(err instanceof ReplyError ? err.message : `ERR internal error: ${(err as Error).message}`);
+    }
+    shard.opStats.micros[opIndex] += (performance.now() - t0) * 1000;
+    if (w.buf[start] === 45 /* '-' */) shard.opStats.failed[opIndex]++;
+    else if (shard.signals.size !== 0 && (writes as boolean[])[opIndex]) {
+      for (const p of keyPositionsOf(entry.spec, cmd)) shard.signals.signal(ctx.dbIndex, cmd[p]);
+    }
+  }
+  shard.stats.commands += n;
+}
+
+const internal = (name: string, op: CommandSpec['op']): CommandSpec => ({
+  name, arity: -1, flags: [], firstKey: 0, lastKey: 0, step: 0, group: 'transactions', since: '0.0.0', summary: '', internal: true, op,
+});
+
+export const transactionShardCommands: CommandSpec[] = [
+  internal('__watch', opWatch),
+  internal('__watchcheck', opWatchcheck),
+  internal('__unwatch', opUnwatch),
+  internal('__exec', opExec),
+];
