@@ -64,7 +64,7 @@ t.test('every teardown path leaves nothing behind (--workers 4)', async (t) => {
     const allCut = waitFor(async () => {
       const n = Number((await info(admin, 'stats')).stats.client_output_buffer_limit_disconnections);
       return n - before >= 100;
-    }, 30000);
+    }, 60000);
     const flooded = Array.from({ length: 100 }, async (_, i) => {
       const c = await openRaw(srv.port);
       c.socket.pause(); // never read
