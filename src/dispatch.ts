@@ -288,7 +288,7 @@ export class Dispatcher {
       g.order.push(k);
     }
     // Every part is sent now, in this one synchronous step (what makes a
-    // split command atomic: docs/transactions.md); the replies are combined
+    // split command atomic: docs/architecture.md, "Transactions and cross-shard atomicity"); the replies are combined
     // by a counting sink rather than promises (this is MSET's hot path).
     const gather = new SplitGather(spec.split as NonNullable<typeof spec.split>, groups.size, positions.length, done);
     let i = 0;

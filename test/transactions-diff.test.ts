@@ -7,7 +7,7 @@
  *
  * Not compared on purpose: cases where Shardis's WATCH over-approximates
  * (a write op that changed nothing, such as DEL of a missing key or FLUSHDB of
- * an empty db, still invalidates here; see docs/transactions.md).
+ * an empty db, still invalidates here; see docs/architecture.md, "Transactions and cross-shard atomicity").
  */
 import t from 'tap';
 import { startShardis, startRedis, noRedisServer, WORKER_MATRIX } from './helpers/servers';

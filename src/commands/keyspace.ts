@@ -141,7 +141,7 @@ function dbIndex(b: Buffer): number | null {
 /**
  * SWAPDB: every shard swaps its two dbs. Every part is sent in one step, so
  * each other command sees either no shard swapped or all of them
- * (docs/transactions.md).
+ * (docs/architecture.md, "Transactions and cross-shard atomicity").
  */
 const swapdb: CoordOp = async (ctx, args) => {
   const a = dbIndex(args[1]);

@@ -1,6 +1,6 @@
 /**
  * MULTI, EXEC, DISCARD, WATCH, UNWATCH (the shard side is
- * workers/families/transactions.ts; the protocol is in docs/transactions.md).
+ * workers/families/transactions.ts; the protocol is in docs/architecture.md, "Transactions and cross-shard atomicity").
  *
  * Between MULTI and EXEC the dispatcher queues commands here instead of
  * running them. EXEC then takes one of two paths:

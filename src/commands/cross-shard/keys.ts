@@ -9,7 +9,7 @@
  *
  * Dispatch runs them under the shard lock (Dispatcher.runLocked), so no other
  * command runs between the steps: nobody sees both keys, or neither, during a
- * RENAME (docs/transactions.md).
+ * RENAME (docs/architecture.md, "Transactions and cross-shard atomicity").
  */
 import type { CoordOp } from '../spec';
 import { errorReply, integerReply, okReply } from '../coord-context';
