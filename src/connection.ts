@@ -141,6 +141,16 @@ export class Connection implements ReplySink {
     this.deliver(p);
   }
 
+  /**
+   * True while a reply holding exactly this Buffer waits in the queue, not yet
+   * handed to the socket: a blocking command served just as its client left
+   * puts back what the client never got (src/blocking).
+   */
+  holdsReply(data: Buffer): boolean {
+    for (let i = this.head; i < this.queue.length; i++) if (this.queue[i]?.data === data) return true;
+    return false;
+  }
+
   /** True while subscribed to any channel or pattern (RESP2 then only takes a few commands). */
   get subscribed(): boolean {
     return (this.channels !== null && this.channels.size > 0) || (this.patterns !== null && this.patterns.size > 0);

@@ -16,6 +16,7 @@ import { arrayElements, isError, readInteger } from './resp/reply-reader';
 import type { PendingReply } from './shard/shard-client';
 import { scratchCoordinator } from './commands/cross-shard/scratch';
 import type { CoordOp } from './commands/spec';
+import { blockingCoord } from './blocking/commands';
 
 function arityOk(arity: number, argc: number): boolean {
   return arity >= 0 ? argc === arity : argc >= -arity;
@@ -75,6 +76,8 @@ export class Dispatcher {
     this.server.stats.totalCommands++;
     const spec = entry.spec;
     if (spec.coord !== undefined) return this.runCoordinator(conn, entry, spec.coord, args);
+    // A shard-local row that may block (XREAD/XREADGROUP with BLOCK) waits through src/blocking.
+    if (spec.blocksIf !== undefined && spec.blocksIf(args)) return this.runCoordinator(conn, entry, blockingCoord, args);
     // Shard-local row: find the owning shard(s).
     const shards = this.server.shards;
     const from = entry.parent === undefined ? 1 : 2;

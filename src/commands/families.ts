@@ -9,6 +9,7 @@ import { introspectionCommands } from './introspection';
 import { clientCommands } from './client';
 import { configCommands } from './config-cmd';
 import { shutdownCommands } from './shutdown';
+import { blockingCommands } from '../blocking/commands';
 
 export const coordFamilies: readonly CommandSpec[] = [
   ...connectionCommands,
@@ -18,4 +19,5 @@ export const coordFamilies: readonly CommandSpec[] = [
   ...clientCommands,
   ...configCommands,
   ...shutdownCommands,
+  ...blockingCommands,
 ];

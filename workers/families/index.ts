@@ -15,6 +15,7 @@ import { streamCommands } from './streams';
 import { sortCommands } from './sort';
 import { internalCommands } from './internal';
 import { serverInternalCommands } from './server-internal';
+import { blockingInternalCommands } from './blocking';
 
 export const shardFamilies: readonly CommandSpec[] = [
   ...stringCommands,
@@ -29,4 +30,5 @@ export const shardFamilies: readonly CommandSpec[] = [
   ...sortCommands,
   ...internalCommands,
   ...serverInternalCommands,
+  ...blockingInternalCommands,
 ];
