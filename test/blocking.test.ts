@@ -54,6 +54,8 @@ for (const workers of WORKER_MATRIX) {
     const b = await RespClient.connect(srv.port);
     const c = await RespClient.connect(srv.port);
     t.teardown(() => [ctl, a, b, c].forEach((x) => x.close()));
+    // Every connection accepted (each holds one abort listener) before the baseline is taken.
+    await until(async () => (await info(ctl, 'tasks')).get('connections') === '4');
     const baseline = await counters(ctl);
 
     t.test('immediate replies', async (t) => {
@@ -245,6 +247,32 @@ t.test('cross-shard exactly once under pushers and disconnecting poppers', async
     poppers.push(p);
   }
 
+  // Churners: connect, BLPOP and half-close at once, over and over while the
+  // pushers run, so replies keep arriving for connections that just ended.
+  let pushing = true;
+  let churns = 0;
+  const churn = async (): Promise<void> => {
+    while (pushing) {
+      const socket = net.connect(srv.port, '127.0.0.1');
+      const parser = new RedisParser({
+        returnBuffers: false,
+        returnReply: (reply: unknown) => {
+          if (Array.isArray(reply)) popped.push(String(reply[1]));
+        },
+        returnError: (err: Error) => t.fail(`churner error ${err.message}`),
+      });
+      socket.on('data', (d) => parser.execute(d));
+      socket.on('error', () => undefined);
+      socket.once('connect', () => {
+        socket.write(cmd);
+        socket.end();
+      });
+      await new Promise((res) => socket.once('close', res));
+      churns++;
+    }
+  };
+  const churners = [churn(), churn(), churn()];
+
   const pushers = await Promise.all(Array.from({ length: PUSHERS }, () => RespClient.connect(srv.port)));
   t.teardown(() => pushers.forEach((p) => p.close()));
   await Promise.all(
@@ -255,6 +283,9 @@ t.test('cross-shard exactly once under pushers and disconnecting poppers', async
       }
     }),
   );
+  pushing = false;
+  await Promise.all(churners);
+  t.ok(churns > 0, `${churns} connections came and went`);
   const total = PUSHERS * PER_PUSHER;
   const remaining = async (): Promise<string[]> => {
     const lists = await Promise.all(KEYS.map((k) => ctl.call('LRANGE', k, 0, -1)));
