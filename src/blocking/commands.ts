@@ -67,8 +67,8 @@ function moveRequest(ctx: CoordContext, args: Buffer[], from: string, to: string
 /** BLMPOP/BZMPOP timeout numkeys key [key ...] <LEFT | RIGHT | MIN | MAX> [COUNT count] */
 function mpop(family: 'list' | 'zset'): CoordOp {
   const [a, z] = family === 'list' ? ['left', 'right'] : ['min', 'max'];
+  // Redis parses numkeys, the direction and COUNT before the timeout.
   return (ctx, args) => {
-    const timeoutMs = parseSecondsTimeout(args[1]);
     const numkeys = positive(args[2], ERR_NUMKEYS);
     const whereAt = 2 + numkeys + 1;
     if (whereAt >= args.length) throw new ReplyError(ERR_SYNTAX);
@@ -79,6 +79,7 @@ function mpop(family: 'list' | 'zset'): CoordOp {
       else throw new ReplyError(ERR_SYNTAX);
     }
     if (count === -1) count = 1;
+    const timeoutMs = parseSecondsTimeout(args[1]);
     const keys = args.slice(3, whereAt).map(str);
     return run(ctx, { family, cmd: ctx.spec.name, params: [where, String(count)], keys, ids: [], timeoutMs });
   };

@@ -267,7 +267,7 @@ const CLIENT_HELP = [
 
 /** CLIENT UNBLOCK client-id [TIMEOUT | ERROR]: the reason is checked before the id, as in Redis. */
 const clientUnblock: CoordOp = (ctx, args) => {
-  if (args.length > 4) return errorReply("ERR unknown subcommand or wrong number of arguments for 'unblock'. Try CLIENT HELP.");
+  if (args.length > 4) return errorReply(`ERR unknown subcommand or wrong number of arguments for '${errArg(str(args[1]))}'. Try CLIENT HELP.`);
   let how: 'timeout' | 'error' = 'timeout';
   if (args.length === 4) {
     const reason = str(args[3]).toLowerCase();
