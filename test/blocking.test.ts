@@ -156,6 +156,34 @@ for (const workers of WORKER_MATRIX) {
       t.same(await ctl.call('LRANGE', 'u', 0, -1), ['kept'], 'an unblocked client takes nothing');
     });
 
+    t.test('type changes and vanished groups while blocked (as Redis 7.0)', async (t) => {
+      const wait = async (): Promise<boolean> => until(async () => (await blockedClients(ctl)) === 1);
+      let pending = a.call('BLPOP', 'tc', 0);
+      await wait();
+      await ctl.call('SET', 'tc', 'str');
+      await sleep(50);
+      t.equal(await blockedClients(ctl), 1, 'a wrong type keeps it waiting');
+      await ctl.call('DEL', 'tc');
+      await ctl.call('RPUSH', 'tc', 'x');
+      t.same(await pending, ['tc', 'x']);
+      await ctl.call('SET', 'tcd', 'str');
+      pending = a.call('BLMOVE', 'tcs', 'tcd', 'LEFT', 'LEFT', 0);
+      await wait();
+      await ctl.call('RPUSH', 'tcs', 'e');
+      t.same(await pending, { error: 'WRONGTYPE Operation against a key holding the wrong kind of value' });
+      t.same(await ctl.call('LRANGE', 'tcs', 0, -1), ['e'], 'nothing was moved');
+      await ctl.call('XGROUP', 'CREATE', 'tg', 'g', '$', 'MKSTREAM');
+      pending = a.call('XREADGROUP', 'GROUP', 'g', 'c', 'BLOCK', 0, 'STREAMS', 'tg', '>');
+      await wait();
+      await ctl.call('XGROUP', 'DESTROY', 'tg', 'g');
+      t.same(await pending, { error: 'NOGROUP the consumer group this client was blocked on no longer exists' });
+      await ctl.call('XGROUP', 'CREATE', 'tg', 'g', '$');
+      pending = a.call('XREADGROUP', 'GROUP', 'g', 'c', 'BLOCK', 0, 'STREAMS', 'tg', '>');
+      await wait();
+      await ctl.call('DEL', 'tg');
+      t.same(await pending, { error: 'UNBLOCKED the stream key no longer exists' });
+    });
+
     t.test('pipelined commands wait behind a blocked one', async (t) => {
       const replies = a.pipeline([['BLPOP', 'pipe', 0], ['PING'], ['LLEN', 'pipe']]);
       await until(async () => (await blockedClients(ctl)) === 1);

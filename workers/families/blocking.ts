@@ -231,6 +231,13 @@ function serveStream(r: Request, proto: 2 | 3, resolved: string[]): Served | nul
   if (r.params[0] !== '') args.push('count', r.params[0]);
   if (group && r.params[3] === '1') args.push('noack');
   args.push('streams', ...r.keys, ...r.ids);
+  if (group && r.mode === 0) {
+    // A group reader whose stream was deleted (or replaced) while it waited ends with an error, as in Redis 7.0.
+    for (const key of r.keys) {
+      const v = r.ctx.db.get(key, r.ctx.now);
+      if (v === undefined || typeof v === 'string' || v.type !== 'stream') throw new ReplyError('UNBLOCKED the stream key no longer exists');
+    }
+  }
   let plan;
   try {
     plan = planXread(r.ctx, args);
