@@ -401,6 +401,11 @@ export class Connection implements ReplySink {
   };
 
   private readonly onTimeout = (): void => {
+    // A client waiting in a blocking command is not idle (Redis exempts it): check again later.
+    if (this.blocked !== null) {
+      this.socket.setTimeout(this.server.config.values.timeout * 1000);
+      return;
+    }
     this.log.debug('idle timeout');
     this.close('timeout');
   };
