@@ -364,6 +364,18 @@ t.test('cross-shard exactly once under pushers and disconnecting poppers', async
   const expected = new Set<string>();
   for (let n = 0; n < PUSHERS; n++) for (let i = 0; i < PER_PUSHER; i++) expected.add(`p${n}:${i}`);
   t.same([...new Set(all)].sort(), [...expected].sort(), 'exactly the pushed elements');
+  // Stream readers leaving as they are served: reading takes nothing, so nothing may be put anywhere.
+  const keysBefore = await ctl.call('DBSIZE');
+  const readers: Promise<unknown>[] = [];
+  for (let i = 0; i < 100; i++) {
+    const socket = net.connect(srv.port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    socket.once('connect', () => socket.end('XREAD BLOCK 0 STREAMS eo:s eo:s2 0 0\r\n'));
+    readers.push(new Promise((res) => socket.once('close', res)));
+    await pushers[0].call('XADD', i % 2 === 0 ? 'eo:s' : 'eo:s2', '*', 'n', String(i));
+  }
+  await Promise.all(readers);
+  t.equal(await ctl.call('DBSIZE'), Number(keysBefore) + 2, 'only the two streams were added');
   for (const p of pushers) p.close();
   t.ok(await until(async () => (await counters(ctl)) === baseline, 5000), `${await counters(ctl)} vs ${baseline}`);
 });

@@ -326,7 +326,8 @@ export class BlockingManager {
   /** Applies an attempt's outcome. Returns true when the wait is over. */
   private settle(w: Waiter, out: Outcome): boolean {
     w.inFlight = false;
-    if (out.kind === 'served') this.finish(w, out.reply, out.extra);
+    // A stream read's extra lists the served keys; reading takes nothing, so nothing goes back.
+    if (out.kind === 'served') this.finish(w, out.reply, w.req.family === 'stream' ? null : out.extra);
     else if (out.kind === 'error') this.finish(w, out.reply, null);
     else if (w.pending !== null) this.finish(w, w.pending, null);
     else if (w.conn.closed) this.finish(w, nullArray(w.proto), null);
