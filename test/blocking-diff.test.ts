@@ -7,6 +7,7 @@
  * and CLIENT UNBLOCK errors.
  */
 import t from 'tap';
+import net from 'node:net';
 import { startRedis, startShardis, noRedisServer } from './helpers/servers';
 import { runDifferential, rng, pick, type Cmd, describeMismatches } from './helpers/differential';
 import { RespClient, type Reply } from './helpers/resp-client';
@@ -115,4 +116,29 @@ t.test('COMMAND INFO rows and CLIENT UNBLOCK errors match redis-server', { skip:
   ];
   const ms = await runDifferential(srv.port, redis.port, cmds);
   t.equal(ms.length, 0, describeMismatches(ms));
+});
+
+t.test('RESP3 replies byte for byte (data, timeouts)', { skip: noRedisServer }, async (t) => {
+  const srv = await startShardis(t, { workers: 4 });
+  const redis = await startRedis(t);
+  const cmds = [
+    'HELLO 3', 'FLUSHALL', 'ZADD z 1.5 a 2 b 3 c', 'BZPOPMIN z 0', 'BZPOPMAX z 0', 'BZMPOP 0 1 z MAX', 'RPUSH l a b c d', 'BLMPOP 0 1 l LEFT COUNT 2',
+    'BLPOP nothing l 0', 'BRPOPLPUSH l l2 0', 'XADD s 1-1 f v', 'XADD s2 1-1 g w', 'XREAD BLOCK 0 STREAMS s s2 0 0', 'BLMOVE x y LEFT LEFT 0.01',
+    'XREAD BLOCK 5 STREAMS s $', 'BZPOPMIN nothing 0.01', 'PING',
+  ];
+  const raw = (port: number): Promise<string> =>
+    new Promise((resolve) => {
+      const s = net.connect(port, '127.0.0.1');
+      let got = '';
+      s.on('data', (d) => {
+        got += d.toString('latin1');
+        if (got.endsWith('+PONG\r\n')) {
+          s.destroy();
+          resolve(got.slice(got.indexOf('+OK')));
+        }
+      });
+      s.write(cmds.join('\r\n') + '\r\n');
+    });
+  const [a, b] = await Promise.all([raw(srv.port), raw(redis.port)]);
+  t.equal(JSON.stringify(a), JSON.stringify(b));
 });
