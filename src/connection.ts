@@ -145,6 +145,16 @@ export class Connection implements ReplySink {
     this.deliver(p);
   }
 
+  /**
+   * True while a reply holding exactly this Buffer waits in the queue, not yet
+   * handed to the socket: a blocking command served just as its client left
+   * puts back what the client never got (src/blocking).
+   */
+  holdsReply(data: Buffer): boolean {
+    for (let i = this.head; i < this.queue.length; i++) if (this.queue[i]?.data === data) return true;
+    return false;
+  }
+
   /** True while subscribed to any channel or pattern (RESP2 then only takes a few commands). */
   get subscribed(): boolean {
     return (
@@ -400,8 +410,11 @@ export class Connection implements ReplySink {
 
   private readonly onTimeout = (): void => {
     // As in Redis, the idle timeout spares blocked clients (their command has
-    // its own timeout) and subscribers (silence is their normal state).
-    if (this.blocked !== null || this.subscribed) return;
+    // its own timeout) and subscribers (silence is their normal state): check again later.
+    if (this.blocked !== null || this.subscribed) {
+      this.socket.setTimeout(this.server.config.values.timeout * 1000);
+      return;
+    }
     this.log.debug('idle timeout');
     this.close('timeout');
   };

@@ -19,6 +19,7 @@ import { scratchCoordinator } from './commands/cross-shard/scratch';
 import type { CoordOp } from './commands/spec';
 import { handleResultWatch } from './commands/result-watch';
 import { subscribedContextError } from './commands/pubsub';
+import { blockingCoord } from './blocking/commands';
 
 function arityOk(arity: number, argc: number): boolean {
   return arity >= 0 ? argc === arity : argc >= -arity;
@@ -95,6 +96,8 @@ export class Dispatcher {
     this.server.stats.totalCommands++;
     const spec = entry.spec;
     if (spec.coord !== undefined) return this.runCoordinator(conn, entry, spec.coord, args);
+    // A shard-local row that may block (XREAD/XREADGROUP with BLOCK) waits through src/blocking.
+    if (spec.blocksIf !== undefined && spec.blocksIf(args)) return this.runCoordinator(conn, entry, blockingCoord, args);
     // Shard-local row: find the owning shard(s).
     const shards = this.server.shards;
     const from = entry.parent === undefined ? 1 : 2;

@@ -57,6 +57,8 @@ export function clientLine(c: Connection, now = Date.now()): string {
   // In Redis's order: P (pub/sub) before e/T.
   let flags = '';
   if (c.subscribed) flags += 'P';
+  if (c.txn !== null && c.txn.queue !== null) flags += 'x';
+  if (c.blocked !== null) flags += 'b';
   if (m?.noEvict) flags += 'e';
   if (m?.noTouch) flags += 'T';
   // Shardis's own flag (unused by Redis): the client has `.WATCH` subscriptions.
@@ -264,7 +266,24 @@ const CLIENT_HELP = [
   '    Record the client library name or version of this connection.',
   'SETNAME <name>',
   '    Name this connection.',
+  'UNBLOCK <clientid> [TIMEOUT|ERROR]',
+  '    End the wait of a client blocked in a blocking command (a timeout reply by default, or an error).',
 ];
+
+/** CLIENT UNBLOCK client-id [TIMEOUT | ERROR]: the reason is checked before the id, as in Redis. */
+const clientUnblock: CoordOp = (ctx, args) => {
+  if (args.length > 4) return errorReply(`ERR unknown subcommand or wrong number of arguments for '${errArg(str(args[1]))}'. Try CLIENT HELP.`);
+  let how: 'timeout' | 'error' = 'timeout';
+  if (args.length === 4) {
+    const reason = str(args[3]).toLowerCase();
+    if (reason === 'error') how = 'error';
+    else if (reason !== 'timeout') return errorReply('ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR');
+  }
+  const id = parseI64(str(args[2]));
+  if (id === null) return errorReply('ERR value is not an integer or out of range');
+  const target = ctx.server.connections.get(Number(id));
+  return integerReply(target?.blocked?.unblock(how) === true ? 1 : 0);
+};
 
 const clientHelp: CoordOp = () => helpReply('CLIENT', CLIENT_HELP);
 
@@ -305,6 +324,10 @@ export const clientCommands: CommandSpec[] = [
       ),
       sub('no-evict', 3, ADMIN, 'Exempts the connection from client eviction.', onOff('noEvict'), '<ON | OFF>', '7.0.0'),
       sub('no-touch', 3, BASE, "Keeps the connection's commands from changing access times.", onOff('noTouch'), '<ON | OFF>', '7.2.0'),
+      sub(
+        'unblock', -3, ADMIN, 'Ends the wait of a client blocked in a blocking command, as a timeout or an error.', clientUnblock,
+        'client-id [TIMEOUT | ERROR]', '5.0.0', 'O(log N) where N is the number of client connections',
+      ),
       sub('help', 2, ['loading', 'stale'], 'Shows what CLIENT can do.', clientHelp, undefined, '5.0.0'),
     ],
   },

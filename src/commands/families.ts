@@ -11,6 +11,7 @@ import { configCommands } from './config-cmd';
 import { shutdownCommands } from './shutdown';
 import { pubsubCommands } from './pubsub';
 import { transactionCommands } from './transactions';
+import { blockingCommands } from '../blocking/commands';
 
 export const coordFamilies: readonly CommandSpec[] = [
   ...connectionCommands,
@@ -22,4 +23,5 @@ export const coordFamilies: readonly CommandSpec[] = [
   ...shutdownCommands,
   ...pubsubCommands,
   ...transactionCommands,
+  ...blockingCommands,
 ];

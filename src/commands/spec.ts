@@ -107,6 +107,11 @@ export interface CommandSpec {
   getKeys?: (args: readonly Buffer[]) => number[];
   op?: ShardOp;
   coord?: CoordOp;
+  /**
+   * On a shard-local row: true when this request may block (XREAD ... BLOCK).
+   * Such requests run on the main thread through src/blocking instead of `op`.
+   */
+  blocksIf?: (args: readonly Buffer[]) => boolean;
   split?: SplitStrategy;
   subcommands?: CommandSpec[];
   /** Reachable only from the coordinator, never by clients (not in COMMAND). */

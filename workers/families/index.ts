@@ -17,6 +17,7 @@ import { internalCommands } from './internal';
 import { serverInternalCommands } from './server-internal';
 import { resultWatchCommands } from './result-watch';
 import { transactionShardCommands } from './transactions';
+import { blockingInternalCommands } from './blocking';
 
 export const shardFamilies: readonly CommandSpec[] = [
   ...stringCommands,
@@ -33,4 +34,5 @@ export const shardFamilies: readonly CommandSpec[] = [
   ...serverInternalCommands,
   ...resultWatchCommands,
   ...transactionShardCommands,
+  ...blockingInternalCommands,
 ];

@@ -5,10 +5,9 @@
  * Replies and error texts follow Redis 7.0, including the order in which
  * Redis checks arguments (syntax before key lookups, etc.).
  *
- * Blocking: XREAD/XREADGROUP accept BLOCK and validate its timeout, but never
- * wait: when nothing can be served they answer the timeout reply (a null
- * array) at once. Everything that adds entries goes through `appendEntry`,
- * the one place a later wake-up hook needs.
+ * Blocking: a request with BLOCK runs through src/blocking (the rows'
+ * `blocksIf`), which uses planXread/serveXread on the shards owning its keys;
+ * without BLOCK the op answers at once.
  */
 import type { CommandSpec, ShardOpContext } from '../../src/commands/spec';
 import type { ReplyWriter } from '../../src/resp/reply-writer';
@@ -52,7 +51,6 @@ const ERR_DOLLAR_GROUP =
 const ERR_GT_NO_GROUP = 'ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option.';
 const ERR_TIMEOUT_INT = 'ERR timeout is not an integer or out of range';
 const ERR_TIMEOUT_NEG = 'ERR timeout is negative';
-const ERR_TIMEOUT_RANGE = 'ERR timeout is out of range';
 const ERR_COUNT_POSITIVE = 'ERR COUNT must be > 0';
 const ERR_ENTRIES_ADDED_NEG = 'ERR entries_added must be positive';
 const ERR_SETID_MAXDEL_ARG = 'ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id';
@@ -349,15 +347,27 @@ function xreadKeys(args: readonly Buffer[]): number[] {
   return out;
 }
 
-/** XREAD [COUNT n] [BLOCK ms] STREAMS key... id... and XREADGROUP GROUP g c [COUNT n] [BLOCK ms] [NOACK] STREAMS key... id... */
-function opXread(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+/** The parsed options of an XREAD/XREADGROUP request (blocking reads them on the main thread too). */
+export interface XreadArgs {
+  isGroup: boolean;
+  count: number;
+  /** BLOCK milliseconds, or -1 without BLOCK. */
+  blockMs: number;
+  streamsArg: number;
+  streamsCount: number;
+  noack: boolean;
+  groupName: string | null;
+  consumerName: string;
+}
+
+/**
+ * Parses XREAD [COUNT n] [BLOCK ms] STREAMS key... id... and XREADGROUP GROUP g c
+ * [COUNT n] [BLOCK ms] [NOACK] STREAMS key... id..., with Redis's errors in its order.
+ * Redis 7.0 adds no range check to BLOCK: a huge timeout simply never fires.
+ */
+export function parseXreadArgs(args: readonly string[]): XreadArgs {
   const isGroup = args[0] === 'xreadgroup';
-  let count = 0;
-  let streamsArg = 0;
-  let streamsCount = 0;
-  let noack = false;
-  let groupName: string | null = null;
-  let consumerName = '';
+  const r: XreadArgs = { isGroup, count: 0, blockMs: -1, streamsArg: 0, streamsCount: 0, noack: false, groupName: null, consumerName: '' };
   for (let i = 1; i < args.length; i++) {
     const more = args.length - i - 1;
     const a = args[i];
@@ -366,31 +376,45 @@ function opXread(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
       const t = parseI64(args[i]);
       if (t === null) throw new ReplyError(ERR_TIMEOUT_INT);
       if (t < 0n) throw new ReplyError(ERR_TIMEOUT_NEG);
-      if (t > 0n && t > MAX_I64 - BigInt(ctx.now)) throw new ReplyError(ERR_TIMEOUT_RANGE);
+      r.blockMs = t > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(t);
     } else if (opt(a, 'count') && more > 0) {
       i++;
-      count = countArg(args[i]);
-      if (count < 0) count = 0;
+      r.count = countArg(args[i]);
+      if (r.count < 0) r.count = 0;
     } else if (opt(a, 'streams') && more > 0) {
-      streamsArg = i + 1;
-      streamsCount = args.length - streamsArg;
-      if (streamsCount % 2 !== 0) throw new ReplyError(ERR_UNBALANCED);
-      streamsCount /= 2;
+      r.streamsArg = i + 1;
+      r.streamsCount = args.length - r.streamsArg;
+      if (r.streamsCount % 2 !== 0) throw new ReplyError(ERR_UNBALANCED);
+      r.streamsCount /= 2;
       break;
     } else if (opt(a, 'group') && more >= 2) {
       if (!isGroup) throw new ReplyError(ERR_GROUP_OPT);
-      groupName = args[i + 1];
-      consumerName = args[i + 2];
+      r.groupName = args[i + 1];
+      r.consumerName = args[i + 2];
       i += 2;
     } else if (opt(a, 'noack')) {
       if (!isGroup) throw new ReplyError(ERR_NOACK_OPT);
-      noack = true;
+      r.noack = true;
     } else throw new ReplyError(ERR_SYNTAX);
   }
-  if (streamsArg === 0) throw new ReplyError(ERR_SYNTAX);
-  if (isGroup && groupName === null) throw new ReplyError(ERR_MISSING_GROUP);
+  if (r.streamsArg === 0) throw new ReplyError(ERR_SYNTAX);
+  if (isGroup && r.groupName === null) throw new ReplyError(ERR_MISSING_GROUP);
+  return r;
+}
 
-  // Resolve every key, group and ID before serving anything.
+/** What an XREAD/XREADGROUP request resolved to: every key's stream, group and start ID. */
+export interface XreadPlan {
+  p: XreadArgs;
+  streams: (StreamValue | undefined)[];
+  groups: ConsumerGroup[];
+  /** The ID after which each stream is read (`$` resolved, ">" as the largest ID). */
+  gts: bigint[];
+}
+
+/** Resolves every key, group and ID before anything is served (errors in key order, as Redis). */
+export function planXread(ctx: ShardOpContext, args: string[]): XreadPlan {
+  const p = parseXreadArgs(args);
+  const { streamsArg, streamsCount, groupName, isGroup } = p;
   const streams: (StreamValue | undefined)[] = new Array(streamsCount);
   const groups: ConsumerGroup[] = new Array(streamsCount);
   const gts: bigint[] = new Array(streamsCount);
@@ -418,8 +442,16 @@ function opXread(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
       gts[k] = strictId(idArg);
     }
   }
+  return { p, streams, groups, gts };
+}
 
-  // Decide which streams are served now.
+/**
+ * Serves what a plan can serve now and returns the indexes of the served
+ * streams, or null (nothing written) when there is nothing to serve yet.
+ */
+export function serveXread(ctx: ShardOpContext, args: string[], plan: XreadPlan, w: ReplyWriter): number[] | null {
+  const { streams, groups, gts } = plan;
+  const { streamsArg, streamsCount, groupName, consumerName, count, noack } = plan.p;
   const served: number[] = [];
   const history: boolean[] = new Array(streamsCount).fill(false);
   for (let k = 0; k < streamsCount; k++) {
@@ -437,7 +469,7 @@ function opXread(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
       served.push(k);
     }
   }
-  if (served.length === 0) return w.nullArray();
+  if (served.length === 0) return null;
 
   if (w.proto === 3) w.map(served.length);
   else w.array(served.length);
@@ -455,6 +487,26 @@ function opXread(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
     if (history[k]) replyConsumerHistory(ctx, w, s, g, consumer.pending.a, start, count);
     else deliverNew(ctx, w, s, g, consumer, start, count, noack);
   }
+  return served;
+}
+
+/** XREAD/XREADGROUP when it does not block: what is there now, else the null array. */
+function opXread(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  const plan = planXread(ctx, args);
+  if (serveXread(ctx, args, plan, w) === null) w.nullArray();
+}
+
+/** True when an XREAD/XREADGROUP request has a BLOCK option (it then runs through src/blocking). */
+export function xreadBlocks(args: readonly Buffer[]): boolean {
+  for (let i = 1; i < args.length; i++) {
+    const a = args[i].latin1Slice(0, Math.min(args[i].length, 8)).toLowerCase();
+    if (args[i].length > 7) return false;
+    if (a === 'block') return true;
+    if (a === 'count') i++;
+    else if (a === 'group') i += 2;
+    else if (a !== 'noack') return false;
+  }
+  return false;
 }
 
 /** XREADGROUP with an ID: the consumer's own pending entries from `start` (deleted ones as [id, nil]). */
@@ -1134,14 +1186,14 @@ export const streamCommands: CommandSpec[] = [
     name: 'xread', arity: -4, flags: ['readonly', 'blocking'], firstKey: 0, lastKey: 0, step: 0, ...stream, since: '5.0.0',
     summary: 'Reads the entries after given IDs from one or more streams.',
     complexity: 'O(M) per stream, M being the entries returned.',
-    syntax: '[COUNT count] [BLOCK milliseconds] STREAMS key [key ...] id [id ...]', getKeys: xreadKeys, op: opXread,
+    syntax: '[COUNT count] [BLOCK milliseconds] STREAMS key [key ...] id [id ...]', getKeys: xreadKeys, blocksIf: xreadBlocks, op: opXread,
   },
   {
     name: 'xreadgroup', arity: -7, flags: ['write', 'blocking'], firstKey: 0, lastKey: 0, step: 0, ...stream, since: '5.0.0',
     summary: 'Reads stream entries as a consumer of a group, or re-reads its pending entries.',
     complexity: 'O(M) per stream, M being the entries returned.',
     syntax: 'GROUP group consumer [COUNT count] [BLOCK milliseconds] [NOACK] STREAMS key [key ...] id [id ...]',
-    getKeys: xreadKeys, op: opXread,
+    getKeys: xreadKeys, blocksIf: xreadBlocks, op: opXread,
   },
   {
     name: 'xack', arity: -4, flags: ['write', 'fast'], firstKey: 1, lastKey: 1, step: 1, ...stream, since: '5.0.0',
