@@ -221,7 +221,7 @@ export class Dispatcher {
     entry.calls++;
     this.server.stats.totalCommands++;
     const spec = entry.spec;
-    const ctx: CoordContext = { conn, server: this.server, spec };
+    const ctx: CoordContext = { conn, server: this.server, spec, inExec: true };
     const started = performance.now();
     const coordinated = (op: CoordOp): { reply: Promise<Buffer>; oneShot: boolean } => {
       let reply: Promise<Buffer>;
@@ -236,10 +236,9 @@ export class Dispatcher {
       );
       return { reply, oneShot: false };
     };
+    // Blocking rows see `inExec` and make one attempt instead of waiting (as
+    // in Redis); XREAD/XREADGROUP BLOCK run as their shard op, which never waits.
     if (spec.coord !== undefined) return coordinated(spec.coord);
-    // TODO(blocking commands): a row flagged 'blocking' must run here as its
-    // non-blocking attempt (Redis replies as if the timeout had passed); the
-    // shard ops with such flags today (XREAD, XREADGROUP) never block.
     const shards = this.server.shards;
     const from = entry.parent === undefined ? 1 : 2;
     const positions = shards.count === 1 ? [] : keyPositions(spec, args);

@@ -242,6 +242,9 @@ const scenarios: Scenario[] = [
     steps: [
       ['A', 'MULTI'], ['A', 'XREAD', 'BLOCK', '0', 'STREAMS', X, '$'], ['A', 'XREAD', 'COUNT', '1', 'BLOCK', '100', 'STREAMS', Y, '0'], ['A', 'EXEC'],
       ['A', 'MULTI'], ['A', 'XADD', X, '1-1', 'f', 'v'], ['A', 'XREAD', 'BLOCK', '0', 'STREAMS', X, '0'], ['A', 'EXEC'],
+      ['A', 'MULTI'], ['A', 'BLPOP', Z, '0'], ['A', 'RPUSH', Y, 'a', 'b'], ['A', 'BLPOP', Z, Y, '0'], ['A', 'BLMOVE', Y, Z, 'RIGHT', 'LEFT', '0'],
+      ['A', 'BRPOPLPUSH', 'nothing', Z, '1'], ['A', 'BLMPOP', '0', '2', 'nothing', Z, 'LEFT', 'COUNT', '5'], ['A', 'EXEC'],
+      ['A', 'MULTI'], ['A', 'BZPOPMIN', 'zz', '0'], ['A', 'ZADD', 'zz', '1', 'm', '2', 'n'], ['A', 'BZPOPMAX', 'zz', '0'], ['A', 'BZMPOP', '0', '1', 'zz', 'MIN'], ['A', 'EXEC'],
     ],
   },
   {

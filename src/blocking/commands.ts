@@ -21,7 +21,8 @@ const ERR_COUNT = 'ERR count should be greater than 0';
 const str = (b: Buffer): string => b.latin1Slice(0, b.length);
 
 function run(ctx: CoordContext, req: BlockRequest): Promise<Buffer> {
-  return blockingOf(ctx.server).block(ctx.conn, req);
+  const manager = blockingOf(ctx.server);
+  return ctx.inExec === true ? manager.tryOnce(ctx.conn, req) : manager.block(ctx.conn, req);
 }
 
 /** LEFT/RIGHT (or MIN/MAX), case-insensitive, else a syntax error. */

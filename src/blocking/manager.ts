@@ -157,6 +157,30 @@ export class BlockingManager {
     return w.done;
   }
 
+  /**
+   * A blocking command inside EXEC never blocks (as in Redis, it answers as if
+   * its timeout had passed): one attempt, nothing registered. EXEC's lock path
+   * already holds the shard lock, so the attempt takes no lock of its own.
+   */
+  async tryOnce(conn: Connection, req: BlockRequest): Promise<Buffer> {
+    const keyShards = req.keys.map((k) => this.shardOf(k));
+    const dstShard = req.move === undefined ? -1 : this.shardOf(req.move.dst);
+    const w = new Waiter(conn, conn.db, conn.proto, req, keyShards, dstShard);
+    let out: Outcome = NONE;
+    if (w.crossMove) {
+      out = await this.moveAttempt(w, 0);
+    } else {
+      for (const run of runs(w.keyShards)) {
+        out = await this.send(w, run.shard, 0, req.cmd, req.params, run.idxs);
+        if (out.kind !== 'none') break;
+      }
+    }
+    if (out.kind !== 'none') return out.reply;
+    // Redis answers a move that cannot block with a null bulk, the pops with a null array.
+    if (req.move !== undefined) return Buffer.from(w.proto === 3 ? '_\r\n' : '$-1\r\n');
+    return nullArray(w.proto);
+  }
+
   private queueId(db: number, key: string): string {
     return `${db}\0${key}`;
   }

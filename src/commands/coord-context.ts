@@ -11,6 +11,8 @@ export interface CoordContext {
   readonly conn: Connection;
   readonly server: Server;
   readonly spec: CommandSpec;
+  /** Set when the command runs inside EXEC (blocking commands then do not block). */
+  readonly inExec?: boolean;
 }
 
 /** Builds one reply in the connection's protocol. */
