@@ -4,51 +4,15 @@
  * thread (workers/shard.ts), or inline on the main thread with `--workers 0`.
  */
 import { ReplyWriter } from '../src/resp/reply-writer';
-import { ReplyError } from '../src/resp/errors';
 import { REQUEST_HEADER_BYTES } from '../src/shard/batch';
-import { indexShardOps, type IndexedOp } from '../src/commands/op-index';
 import type { ShardOpContext } from '../src/commands/spec';
-import { shardFamilies } from './families';
 import { ShardState, type ShardSettings } from './shard-state';
 import { activeExpireCycle } from './expiry';
 import type { Db } from './db';
 import type { ShardEvent } from './key-signals';
-import { NOTIFY } from './notify';
-import type { CommandSpec } from '../src/commands/spec';
+import { runCommand, shardOps } from './run-command';
 
-const OPS: IndexedOp[] = indexShardOps(shardFamilies);
-
-/** The positions of an op's keys in its (shard-side, string) arguments. */
-function keyPositionsOf(spec: CommandSpec, args: string[]): number[] {
-  if (spec.getKeys) return spec.getKeys(args.map((a) => Buffer.from(a, 'latin1')));
-  if (spec.firstKey <= 0) return [];
-  const last = spec.lastKey < 0 ? args.length + spec.lastKey : spec.lastKey;
-  const out: number[] = [];
-  for (let i = spec.firstKey; i <= last && i < args.length; i += spec.step) out.push(i);
-  return out;
-}
-
-/** Ops that may modify their keys: after one succeeds, listeners on its keys are signalled. */
-const WRITES: boolean[] = OPS.map((o) => o.spec.flags.includes('write'));
-/**
- * Ops that raise `keymiss` (class m) for their absent keys, as Redis's
- * lookupKeyRead does: the read-only ones (OBJECT and MEMORY look keys up
- * without notifying) and GETEX, a write that reads.
- */
-export function raisesKeymiss(spec: CommandSpec, commandName: string): boolean {
-  return (spec.flags.includes('readonly') && commandName !== 'object' && commandName !== 'memory') || commandName === 'getex';
-}
-const KEYMISS: boolean[] = OPS.map((o) => raisesKeymiss(o.spec, o.commandName));
-
-
-/**
- * keymiss notifications after a read op that did not fail: it left its keys
- * as they were, so a key absent now was absent when it looked (GETEX only
- * changes keys that exist). Also used by the cross-shard scratch executor.
- */
-export function keymiss(spec: CommandSpec, ctx: ShardOpContext, args: string[]): void {
-  for (const p of keyPositionsOf(spec, args)) if (!ctx.db.has(args[p], ctx.now)) ctx.notify(NOTIFY.keymiss, 'keymiss', args[p]);
-}
+const OPS = shardOps().ops;
 
 /** Mutable context reused for every command of a batch (no allocation per command). */
 class OpContext implements ShardOpContext {
@@ -118,7 +82,6 @@ export class ShardEngine {
     const w = this.w;
     const ctx = this.ctx;
     const state = this.state;
-    const opStats = state.opStats;
     ctx.now = Date.now();
     state.tick(ctx.now);
     w.reset();
@@ -149,37 +112,12 @@ export class ShardEngine {
       w.ensure(4);
       const lenAt = w.len;
       w.len += 4;
-      const t0 = performance.now();
-      try {
-        entry.op(ctx, args, w);
-      } catch (err) {
-        w.len = lenAt + 4;
-        w.error(err instanceof ReplyError ? err.message : `ERR internal error: ${(err as Error).message}`);
-      }
-      opStats.micros[opIndex] += (performance.now() - t0) * 1000;
-      // An error reply from a command that ran is a failed call (INFO commandstats).
-      if (w.buf[lenAt + 4] === 45 /* '-' */) opStats.failed[opIndex]++;
-      else {
-        if (state.signals.size !== 0 && WRITES[opIndex]) this.signalKeys(entry.spec, dbIndex, args);
-        if (KEYMISS[opIndex] && (state.settings.notifyFlags & NOTIFY.keymiss) !== 0) keymiss(entry.spec, ctx, args);
-      }
+      runCommand(ctx, opIndex, args, w);
       w.buf.writeUInt32LE(w.len - lenAt - 4, lenAt);
     }
     state.stats.commands += count;
     state.stats.batches++;
     state.stats.busyMicros += Math.round((performance.now() - started) * 1000);
     return w.takeArrayBuffer();
-  }
-
-  /**
-   * A write op succeeded: every listener on its keys hears of it. This is
-   * deliberately generic (every key the row declares, not only the ones the
-   * op changed): waiters and `.WATCH` subscriptions re-check and find nothing
-   * new, and WATCH may abort a transaction that Redis would let through,
-   * which is safe for optimistic locking.
-   */
-  private signalKeys(spec: CommandSpec, dbIndex: number, args: string[]): void {
-    const signals = this.state.signals;
-    for (const p of keyPositionsOf(spec, args)) signals.signal(dbIndex, args[p]);
   }
 }

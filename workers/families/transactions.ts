@@ -14,11 +14,9 @@
  */
 import type { CommandSpec, ShardOpContext } from '../../src/commands/spec';
 import type { ReplyWriter } from '../../src/resp/reply-writer';
-import { ReplyError } from '../../src/resp/errors';
-import { indexShardOps, type IndexedOp } from '../../src/commands/op-index';
 import type { KeyListener, KeySignals } from '../key-signals';
-// Circular on purpose (index.ts lists this family): only read when an op runs.
-import { shardFamilies } from './index';
+// Circular on purpose (the families list includes this one): only read when an op runs.
+import { runCommand, shardOps } from '../run-command';
 
 class WatchListener implements KeyListener {
   readonly kind = 'watch' as const;
@@ -79,18 +77,6 @@ function opUnwatch(ctx: ShardOpContext, _args: string[], w: ReplyWriter): void {
   w.ok();
 }
 
-let ops: IndexedOp[] | null = null;
-let writes: boolean[] | null = null;
-
-function keyPositionsOf(spec: CommandSpec, args: string[]): number[] {
-  if (spec.getKeys) return spec.getKeys(args.map((a) => Buffer.from(a, 'latin1')));
-  if (spec.firstKey <= 0) return [];
-  const last = spec.lastKey < 0 ? args.length + spec.lastKey : spec.lastKey;
-  const out: number[] = [];
-  for (let i = spec.firstKey; i <= last && i < args.length; i += spec.step) out.push(i);
-  return out;
-}
-
 /**
  * __exec n (opIndex argc arg...)*: EXEC on one shard. Checks the watches,
  * then runs the queued commands in a row, each reply (or error) an element of
@@ -102,10 +88,7 @@ function opExec(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
     w.nullArray();
     return;
   }
-  if (ops === null) {
-    ops = indexShardOps(shardFamilies);
-    writes = ops.map((o) => o.spec.flags.includes('write'));
-  }
+  const { ops } = shardOps();
   const shard = ctx.shard;
   const n = Number(args[1]);
   w.array(n);
@@ -119,19 +102,7 @@ function opExec(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
     const cmd: string[] = sub === undefined ? [entry.commandName] : [entry.commandName, sub];
     for (let j = 0; j < argc; j++) cmd.push(args[i + j]);
     i += argc;
-    const start = w.len;
-    const t0 = performance.now();
-    try {
-      entry.op(ctx, cmd, w);
-    } catch (err) {
-      w.len = start;
-      w.error(err instanceof ReplyError ? err.message : `ERR internal error: ${(err as Error).message}`);
-    }
-    shard.opStats.micros[opIndex] += (performance.now() - t0) * 1000;
-    if (w.buf[start] === 45 /* '-' */) shard.opStats.failed[opIndex]++;
-    else if (shard.signals.size !== 0 && (writes as boolean[])[opIndex]) {
-      for (const p of keyPositionsOf(entry.spec, cmd)) shard.signals.signal(ctx.dbIndex, cmd[p]);
-    }
+    runCommand(ctx, opIndex, cmd, w);
   }
   shard.stats.commands += n;
 }

@@ -20,7 +20,7 @@
  * The caller's own pipeline is safe: dispatch holds its later commands until
  * this finishes, and each shard runs requests in arrival order.
  */
-import { keymiss, raisesKeymiss } from '../../../workers/engine';
+import { keymiss, raisesKeymiss } from '../../../workers/run-command';
 import { NOTIFY } from '../../../workers/notify';
 import type { CoordOp } from '../spec';
 import { keyPositions, type TableEntry } from '../table';
