@@ -117,3 +117,12 @@ export interface CommandSpec {
   /** Reachable only from the coordinator, never by clients (not in COMMAND). */
   internal?: boolean;
 }
+
+/**
+ * A row for an internal shard op: reachable only from coordinators on the
+ * main thread (by `CommandTable.internalOp(name)`), never by clients, and not
+ * listed by COMMAND. Names start with `__`.
+ */
+export function internalRow(name: string, op: ShardOp, group: CommandGroup = 'server'): CommandSpec {
+  return { name, arity: -1, flags: [], firstKey: 0, lastKey: 0, step: 0, group, since: '0.0.0', summary: '', internal: true, op };
+}

@@ -10,7 +10,8 @@ import RedisParser from 'redis-parser';
 
 export type Reply = string | number | null | { error: string } | Reply[];
 
-function normalize(v: unknown): Reply {
+/** A redis-parser reply as plain values (Buffers as latin1 strings, errors as { error }). */
+export function normalize(v: unknown): Reply {
   if (v === null || v === undefined) return null;
   if (Buffer.isBuffer(v)) return v.toString('latin1');
   if (typeof v === 'string' || typeof v === 'number') return v;

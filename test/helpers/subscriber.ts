@@ -5,16 +5,7 @@
  */
 import net from 'node:net';
 import RedisParser from 'redis-parser';
-import { encodeCommand, type Reply } from './resp-client';
-
-function normalize(v: unknown): Reply {
-  if (v === null || v === undefined) return null;
-  if (Buffer.isBuffer(v)) return v.toString('latin1');
-  if (typeof v === 'string' || typeof v === 'number') return v;
-  if (Array.isArray(v)) return v.map(normalize);
-  if (v instanceof Error) return { error: v.message };
-  return String(v);
-}
+import { encodeCommand, normalize, type Reply } from './resp-client';
 
 export class Subscriber {
   readonly frames: Reply[] = [];

@@ -27,7 +27,7 @@
  * These are internal rows without the `write` flag, so the engine does not
  * signal their keys: the ops signal what they change themselves.
  */
-import type { CommandSpec, ShardOpContext } from '../../src/commands/spec';
+import { internalRow, type CommandSpec, type ShardOpContext } from '../../src/commands/spec';
 import { ReplyWriter } from '../../src/resp/reply-writer';
 import { ReplyError, WRONGTYPE } from '../../src/resp/errors';
 import type { KeyListener } from '../key-signals';
@@ -370,9 +370,7 @@ function opBundo(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   w.integer(n);
 }
 
-const internal = (name: string, op: CommandSpec['op']): CommandSpec => ({
-  name, arity: -1, flags: [], firstKey: 0, lastKey: 0, step: 0, group: 'server', since: '0.0.0', summary: '', internal: true, op,
-});
+const internal = internalRow;
 
 export const blockingInternalCommands: CommandSpec[] = [
   internal('__bpop', opBpop),

@@ -3,7 +3,7 @@
  * (DBSIZE, FLUSHDB, KEYS, SCAN, ...). Never reachable by clients: the rows are
  * `internal` and their names start with `__`.
  */
-import type { CommandSpec, ShardOpContext } from '../../src/commands/spec';
+import { internalRow, type CommandSpec, type ShardOpContext } from '../../src/commands/spec';
 import type { ReplyWriter } from '../../src/resp/reply-writer';
 import { ReplyError } from '../../src/resp/errors';
 import { globMatch } from '../glob';
@@ -139,9 +139,7 @@ function opDelete(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   w.integer(deleted ? 1 : 0);
 }
 
-const internal = (name: string, op: CommandSpec['op']): CommandSpec => ({
-  name, arity: -1, flags: [], firstKey: 0, lastKey: 0, step: 0, group: 'server', since: '0.0.0', summary: '', internal: true, op,
-});
+const internal = internalRow;
 
 export const internalCommands: CommandSpec[] = [
   internal('__dbsize', opDbsize),

@@ -16,7 +16,7 @@
  * their members' listener registrations in `KeySignals`: when the last member
  * is dropped (UNWATCH, `__connclosed`) the group is garbage.
  */
-import type { CommandSpec, ShardOpContext } from '../../src/commands/spec';
+import { internalRow, type CommandSpec, type ShardOpContext } from '../../src/commands/spec';
 import { ReplyWriter } from '../../src/resp/reply-writer';
 import { ReplyError } from '../../src/resp/errors';
 import { indexShardOps, type IndexedOp } from '../../src/commands/op-index';
@@ -246,9 +246,7 @@ function opResultUnwatch(ctx: ShardOpContext, args: string[], w: ReplyWriter): v
   w.integer(removed.size);
 }
 
-const internal = (name: string, op: CommandSpec['op']): CommandSpec => ({
-  name, arity: -1, flags: [], firstKey: 0, lastKey: 0, step: 0, group: 'server', since: '0.0.0', summary: '', internal: true, op,
-});
+const internal = internalRow;
 
 export const resultWatchCommands: CommandSpec[] = [
   internal('__rwatch', opResultWatch),

@@ -3,7 +3,7 @@
  * CONFIG RESETSTAT). Never reachable by clients.
  */
 import { getHeapStatistics } from 'node:v8';
-import type { CommandSpec, ShardOpContext } from '../../src/commands/spec';
+import { internalRow, type CommandSpec, type ShardOpContext } from '../../src/commands/spec';
 import type { ReplyWriter } from '../../src/resp/reply-writer';
 
 /** What one shard reports for INFO (sent as JSON: INFO is not a hot path). */
@@ -80,8 +80,6 @@ function opGc(_ctx: ShardOpContext, _args: string[], w: ReplyWriter): void {
   w.ok();
 }
 
-const internal = (name: string, op: CommandSpec['op']): CommandSpec => ({
-  name, arity: -1, flags: [], firstKey: 0, lastKey: 0, step: 0, group: 'server', since: '0.0.0', summary: '', internal: true, op,
-});
+const internal = internalRow;
 
 export const serverInternalCommands: CommandSpec[] = [internal('__info', opInfo), internal('__resetstat', opResetstat), internal('__gc', opGc)];

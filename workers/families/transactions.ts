@@ -12,7 +12,7 @@
  * command run inside one op, so nothing else can run in between and no lock
  * is needed.
  */
-import type { CommandSpec, ShardOpContext } from '../../src/commands/spec';
+import { internalRow, type CommandSpec, type ShardOpContext, type ShardOp } from '../../src/commands/spec';
 import type { ReplyWriter } from '../../src/resp/reply-writer';
 import type { KeyListener, KeySignals } from '../key-signals';
 // Circular on purpose (the families list includes this one): only read when an op runs.
@@ -107,9 +107,7 @@ function opExec(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   shard.stats.commands += n;
 }
 
-const internal = (name: string, op: CommandSpec['op']): CommandSpec => ({
-  name, arity: -1, flags: [], firstKey: 0, lastKey: 0, step: 0, group: 'transactions', since: '0.0.0', summary: '', internal: true, op,
-});
+const internal = (name: string, op: ShardOp): CommandSpec => internalRow(name, op, 'transactions');
 
 export const transactionShardCommands: CommandSpec[] = [
   internal('__watch', opWatch),
