@@ -55,11 +55,18 @@ export function rssOf(pid: number): number {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Loads keys `key:<from>`..`key:<to-1>` with random values over one raw
+ * Loads keys `keyName(from)`..`keyName(to-1)` (default `key:<n>`) with random values over one raw
  * connection, `chunk` commands per write, waiting for each chunk's replies
  * (each is `+OK\r\n`, so counting bytes is enough) before sending the next.
  */
-export async function loadKeys(port: number, from: number, to: number, valueBytes: number, chunk = 10_000): Promise<void> {
+export async function loadKeys(
+  port: number,
+  from: number,
+  to: number,
+  valueBytes: number,
+  keyName: (n: number) => string = (n) => `key:${n}`,
+  chunk = 10_000,
+): Promise<void> {
   const sock = net.connect(port, '127.0.0.1');
   await new Promise<void>((resolve, reject) => {
     sock.once('connect', resolve);
@@ -82,7 +89,7 @@ export async function loadKeys(port: number, from: number, to: number, valueByte
     const rnd = crypto.randomBytes((end - start) * valueBytes);
     const parts: Buffer[] = [];
     for (let n = start; n < end; n++) {
-      const key = `key:${n}`;
+      const key = keyName(n);
       parts.push(Buffer.from(`*3\r\n$3\r\nSET\r\n$${key.length}\r\n${key}\r\n`, 'latin1'));
       parts.push(valHeader, rnd.subarray((n - start) * valueBytes, (n - start + 1) * valueBytes), Buffer.from('\r\n'));
     }
