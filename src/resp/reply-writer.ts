@@ -23,11 +23,13 @@ export class ReplyWriter extends ByteBuffer {
     this.len = 0;
   }
 
-  /** Hands over the bytes written so far as a transferable ArrayBuffer and resets. */
+  /**
+   * Hands over the bytes written so far as a transferable ArrayBuffer and
+   * resets. The ArrayBuffer may be longer than the bytes written: readers
+   * walk it by its own counts and lengths (see src/shard/batch.ts).
+   */
   takeArrayBuffer(): ArrayBuffer {
-    const ab = this.copyToArrayBuffer();
-    this.len = 0;
-    return ab;
+    return this.handOver(1024, 64 * 1024);
   }
 
   /** Copies the bytes written so far into a fresh Buffer and resets. */

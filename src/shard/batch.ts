@@ -8,6 +8,9 @@
  *                 argc x (u32 len, bytes)        -- arguments after the name
  * Reply batch:    u32 count, then per reply u32 len, RESP bytes
  *
+ * Both ArrayBuffers may be longer than what they carry (the encoder hands over
+ * its whole buffer instead of copying): read them by count and lengths only.
+ *
  * Replies come back in request order, so the main thread matches them to
  * requests by position alone.
  */
@@ -56,11 +59,11 @@ export class RequestBatchBuilder extends ByteBuffer {
   /** Hands over the batch as a transferable ArrayBuffer and starts a new one. */
   take(): ArrayBuffer {
     this.buf.writeUInt32LE(this.count, 0);
-    const ab = this.copyToArrayBuffer();
+    // The whole buffer goes (no copy); the next batch starts in a fresh one
+    // sized from this one, at most 64 KiB (it grows if a batch needs more).
+    const ab = this.handOver(1024, 64 * 1024);
     this.len = 4;
     this.count = 0;
-    // Don't keep a huge buffer around after one giant batch.
-    if (this.buf.length > 4 * 1024 * 1024) this.buf = Buffer.allocUnsafeSlow(64 * 1024);
     return ab;
   }
 }
