@@ -2,7 +2,8 @@
  * One logical database (SELECT n) inside one shard.
  *
  * Layout, chosen for memory and for SCAN/RANDOMKEY:
- * - `index` maps a key to its position; `keys[i]`/`vals[i]` hold the entry.
+ * - `index` maps a key to its position i; the key, value and access time sit
+ *   at i in fixed-size pages (see PAGE).
  *   Deleting swaps the last entry into the hole, so the arrays stay dense and
  *   RANDOMKEY is O(1).
  * - SCAN walks positions from the top down. A deletion only ever moves the last
@@ -10,17 +11,29 @@
  *   So every key present for the whole scan is returned at least once, which is
  *   Redis's SCAN guarantee, without a cursor structure per key.
  * - `expires` holds deadlines only for keys that have one (like Redis's expires dict).
- * - `atime` (seconds, parallel to `keys`) backs OBJECT IDLETIME.
+ * - The access time (seconds, a Uint32Array page per page of keys) backs OBJECT IDLETIME.
  *
  * Keys and string values are latin1 JS strings: binary-safe and one byte per char.
  */
 import type { Value } from './value';
 
+/**
+ * Entries live in fixed-size pages rather than one growing array each: a
+ * growing array copies itself (1.5x) and leaves the old copy as garbage in the
+ * large-object space until the next full GC, which at a million keys was
+ * ~30 bytes per key of RSS (docs/performance.md). Pages are allocated once and
+ * never copied.
+ */
+const PAGE_BITS = 12;
+const PAGE = 1 << PAGE_BITS;
+const PAGE_MASK = PAGE - 1;
+
 export class Db {
   private readonly index = new Map<string, number>();
-  private keys: string[] = [];
-  private vals: Value[] = [];
-  private atime = new Uint32Array(64);
+  private n = 0;
+  private keyPages: string[][] = [];
+  private valPages: Value[][] = [];
+  private atimePages: Uint32Array[] = [];
   /** Deadline in ms since the epoch, only for keys with a TTL. */
   readonly expires = new Map<string, number>();
   /**
@@ -57,7 +70,19 @@ export class Db {
   ) {}
 
   get size(): number {
-    return this.keys.length;
+    return this.n;
+  }
+
+  private keyAt(i: number): string {
+    return this.keyPages[i >>> PAGE_BITS][i & PAGE_MASK];
+  }
+
+  private valAt(i: number): Value {
+    return this.valPages[i >>> PAGE_BITS][i & PAGE_MASK];
+  }
+
+  private touch(i: number): void {
+    this.atimePages[i >>> PAGE_BITS][i & PAGE_MASK] = this.clock();
   }
 
   /** Looks up a live key, deleting it first if its deadline has passed. Marks it accessed. */
@@ -71,8 +96,8 @@ export class Db {
         return undefined;
       }
     }
-    this.atime[i] = this.clock();
-    return this.vals[i];
+    this.touch(i);
+    return this.valAt(i);
   }
 
   /** Like get, but leaves the access time alone (OBJECT IDLETIME, TYPE-free peeks). */
@@ -84,7 +109,7 @@ export class Db {
       this.expireKey(key);
       return undefined;
     }
-    return this.vals[i];
+    return this.valAt(i);
   }
 
   has(key: string, now: number): boolean {
@@ -94,7 +119,7 @@ export class Db {
   /** Seconds since the key was last accessed, or undefined. */
   idleSeconds(key: string): number | undefined {
     const i = this.index.get(key);
-    return i === undefined ? undefined : Math.max(0, this.clock() - this.atime[i]);
+    return i === undefined ? undefined : Math.max(0, this.clock() - this.atimePages[i >>> PAGE_BITS][i & PAGE_MASK]);
   }
 
   /** Stores a value; the key's TTL is left as it was (callers decide, as SET/KEEPTTL do). */
@@ -102,20 +127,22 @@ export class Db {
     if (this.privateInts !== null) this.privateInts.delete(key);
     const i = this.index.get(key);
     if (i !== undefined) {
-      this.vals[i] = val;
-      this.atime[i] = this.clock();
+      this.valPages[i >>> PAGE_BITS][i & PAGE_MASK] = val;
+      this.touch(i);
       return;
     }
-    const n = this.keys.length;
-    this.index.set(key, n);
-    this.keys.push(key);
-    this.vals.push(val);
-    if (n >= this.atime.length) {
-      const grown = new Uint32Array(this.atime.length * 2);
-      grown.set(this.atime);
-      this.atime = grown;
+    const n = this.n++;
+    const p = n >>> PAGE_BITS;
+    if (p === this.keyPages.length) {
+      // new Array(PAGE) reserves the whole page at once (holey, never grows).
+      this.keyPages.push(new Array<string>(PAGE));
+      this.valPages.push(new Array<Value>(PAGE));
+      this.atimePages.push(new Uint32Array(PAGE));
     }
-    this.atime[n] = this.clock();
+    this.index.set(key, n);
+    this.keyPages[p][n & PAGE_MASK] = key;
+    this.valPages[p][n & PAGE_MASK] = val;
+    this.touch(n);
     this.onAdded?.(this.dbIndex, key);
   }
 
@@ -123,7 +150,7 @@ export class Db {
   replace(key: string, val: Value): void {
     if (this.privateInts !== null) this.privateInts.delete(key);
     const i = this.index.get(key);
-    if (i !== undefined) this.vals[i] = val;
+    if (i !== undefined) this.valPages[i >>> PAGE_BITS][i & PAGE_MASK] = val;
   }
 
   /** Removes a key and its TTL. Returns whether it existed (expired keys count as absent). */
@@ -136,16 +163,28 @@ export class Db {
       this.expires.delete(key);
       if (this.hugeExpires !== null) this.hugeExpires.delete(key);
     }
-    const last = this.keys.length - 1;
+    const last = --this.n;
+    const lp = last >>> PAGE_BITS;
+    const lo = last & PAGE_MASK;
     if (i !== last) {
-      const movedKey = this.keys[last];
-      this.keys[i] = movedKey;
-      this.vals[i] = this.vals[last];
-      this.atime[i] = this.atime[last];
+      const movedKey = this.keyPages[lp][lo];
+      const ip = i >>> PAGE_BITS;
+      const io = i & PAGE_MASK;
+      this.keyPages[ip][io] = movedKey;
+      this.valPages[ip][io] = this.valPages[lp][lo];
+      this.atimePages[ip][io] = this.atimePages[lp][lo];
       this.index.set(movedKey, i);
     }
-    this.keys.pop();
-    this.vals.pop();
+    // Drop the references so deleted keys and values can be collected.
+    (this.keyPages[lp] as (string | undefined)[])[lo] = undefined;
+    (this.valPages[lp] as (Value | undefined)[])[lo] = undefined;
+    // Free a page once the one below it is empty too (one spare page avoids
+    // allocate/free churn when the size hovers around a page boundary).
+    if (lo === 0 && this.keyPages.length - 1 > lp) {
+      this.keyPages.pop();
+      this.valPages.pop();
+      this.atimePages.pop();
+    }
     return true;
   }
 
@@ -196,9 +235,10 @@ export class Db {
 
   clear(): void {
     this.index.clear();
-    this.keys = [];
-    this.vals = [];
-    this.atime = new Uint32Array(64);
+    this.n = 0;
+    this.keyPages = [];
+    this.valPages = [];
+    this.atimePages = [];
     this.expires.clear();
     this.hugeExpires = null;
     this.privateInts = null;
@@ -208,11 +248,11 @@ export class Db {
   /** A uniformly random live key, or undefined when empty. */
   randomKey(now: number): string | undefined {
     // Bounded retries: in a db full of expired keys we expire some per try.
-    for (let tries = 0; tries < 100 && this.keys.length > 0; tries++) {
-      const key = this.keys[Math.floor(Math.random() * this.keys.length)];
+    for (let tries = 0; tries < 100 && this.n > 0; tries++) {
+      const key = this.keyAt(Math.floor(Math.random() * this.n));
       if (this.peek(key, now) !== undefined) return key;
     }
-    return this.keys.length > 0 ? this.keys[this.keys.length - 1] : undefined;
+    return this.n > 0 ? this.keyAt(this.n - 1) : undefined;
   }
 
   /**
@@ -221,10 +261,10 @@ export class Db {
    * next cursor (0 when done). Expired keys are skipped (and reclaimed).
    */
   scan(cursor: number, count: number, now: number, visit: (key: string, val: Value) => void): number {
-    let pos = cursor === 0 ? this.keys.length - 1 : Math.min(cursor - 1, this.keys.length - 1);
+    let pos = cursor === 0 ? this.n - 1 : Math.min(cursor - 1, this.n - 1);
     let budget = Math.max(1, count);
     while (pos >= 0 && budget > 0) {
-      const key = this.keys[pos];
+      const key = this.keyAt(pos);
       const val = this.peek(key, now);
       if (val !== undefined) visit(key, val);
       pos--;
@@ -237,9 +277,9 @@ export class Db {
   forEach(now: number, visit: (key: string, val: Value) => void): void {
     // Iterate a snapshot of positions from the top so lazy expiry during the
     // walk (which swaps entries) cannot skip anything.
-    for (let pos = this.keys.length - 1; pos >= 0; pos--) {
-      if (pos >= this.keys.length) continue;
-      const key = this.keys[pos];
+    for (let pos = this.n - 1; pos >= 0; pos--) {
+      if (pos >= this.n) continue;
+      const key = this.keyAt(pos);
       const val = this.peek(key, now);
       if (val !== undefined) visit(key, val);
     }

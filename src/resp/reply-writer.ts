@@ -23,11 +23,13 @@ export class ReplyWriter extends ByteBuffer {
     this.len = 0;
   }
 
-  /** Hands over the bytes written so far as a transferable ArrayBuffer and resets. */
+  /**
+   * Hands over the bytes written so far as a transferable ArrayBuffer and
+   * resets. The ArrayBuffer may be longer than the bytes written: readers
+   * walk it by its own counts and lengths (see src/shard/batch.ts).
+   */
   takeArrayBuffer(): ArrayBuffer {
-    const ab = this.copyToArrayBuffer();
-    this.len = 0;
-    return ab;
+    return this.handOver(1024, 64 * 1024);
   }
 
   /** Copies the bytes written so far into a fresh Buffer and resets. */
@@ -64,7 +66,37 @@ export class ReplyWriter extends ByteBuffer {
 
   ok(): void {
     this.ensure(5);
-    this.len += this.buf.latin1Write('+OK\r\n', this.len);
+    const b = this.buf;
+    const o = this.len;
+    b[o] = 43; // '+'
+    b[o + 1] = 79; // 'O'
+    b[o + 2] = 75; // 'K'
+    b[o + 3] = 13;
+    b[o + 4] = 10;
+    this.len = o + 5;
+  }
+
+  /**
+   * Writes a non-negative safe integer in decimal. Byte stores instead of
+   * String(n) + latin1Write: no string and no native call per reply header.
+   * The caller has ensured room (at most 16 digits).
+   */
+  private digits(n: number): void {
+    const b = this.buf;
+    if (n < 10) {
+      b[this.len++] = 48 + n;
+      return;
+    }
+    let width = 1;
+    for (let t = n; t >= 10; t = Math.floor(t / 10)) width++;
+    let o = this.len + width;
+    this.len = o;
+    while (n >= 10) {
+      const q = Math.floor(n / 10);
+      b[--o] = 48 + (n - q * 10);
+      n = q;
+    }
+    b[--o] = 48 + n;
   }
 
   simple(s: string): void {
@@ -78,27 +110,48 @@ export class ReplyWriter extends ByteBuffer {
   }
 
   integer(n: number | bigint | string): void {
+    if (typeof n === 'number' && Number.isSafeInteger(n)) {
+      this.ensure(20);
+      this.buf[this.len++] = 58; // ':'
+      if (n < 0) {
+        this.buf[this.len++] = 45; // '-'
+        n = -n;
+      }
+      this.digits(n);
+      this.buf[this.len++] = 13;
+      this.buf[this.len++] = 10;
+      return;
+    }
     this.line(':', String(n));
   }
 
   /** Bulk string from a latin1 JS string. */
   bulk(s: string): void {
     const n = s.length;
-    this.ensure(n + 16);
-    this.buf[this.len++] = 36; // '$'
-    this.len += this.buf.latin1Write(String(n), this.len);
-    this.buf[this.len++] = 13;
-    this.buf[this.len++] = 10;
-    if (n > 0) this.len += this.buf.latin1Write(s, this.len);
-    this.buf[this.len++] = 13;
-    this.buf[this.len++] = 10;
+    this.ensure(n + 24);
+    const b = this.buf;
+    b[this.len++] = 36; // '$'
+    this.digits(n);
+    b[this.len++] = 13;
+    b[this.len++] = 10;
+    // Short values byte by byte (a store keeps the low byte, as latin1 does);
+    // the native write only pays off for longer ones.
+    if (n <= 32) {
+      let o = this.len;
+      for (let i = 0; i < n; i++) b[o++] = s.charCodeAt(i);
+      this.len = o;
+    } else {
+      this.len += b.latin1Write(s, this.len);
+    }
+    b[this.len++] = 13;
+    b[this.len++] = 10;
   }
 
   /** Bulk string from raw bytes. */
   bulkBytes(b: Uint8Array): void {
-    this.ensure(b.length + 16);
+    this.ensure(b.length + 24);
     this.buf[this.len++] = 36;
-    this.len += this.buf.latin1Write(String(b.length), this.len);
+    this.digits(b.length);
     this.buf[this.len++] = 13;
     this.buf[this.len++] = 10;
     this.buf.set(b, this.len);

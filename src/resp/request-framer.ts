@@ -232,6 +232,8 @@ export class RequestFramer {
           if (inline.length === 0) continue; // empty line: skipped
           return inline;
         }
+        const fast = this.parseWhole();
+        if (fast !== null) return fast;
         if (!this.header(STAR)) return this.needMore();
         const count = this.hdrVal;
         if (count <= 0) {
@@ -269,6 +271,55 @@ export class RequestFramer {
       this.partial = 0;
       return done;
     }
+  }
+
+  /**
+   * Fast path for the common case: a complete, well-formed multibulk request
+   * lying entirely in the head chunk (`*<n>\r\n` then n x `$<len>\r\n<data>\r\n`,
+   * plain digits, within the limits). It consumes nothing until the whole
+   * request checks out, and returns null on anything else (incomplete, spread
+   * over chunks, odd bytes, too big), so the general path below handles that
+   * request from its start with all of Redis's quirks and errors.
+   */
+  private parseWhole(): Buffer[] | null {
+    const c = this.chunks[this.ci]!;
+    const end = c.length;
+    let p = this.off + 1; // after the `*`
+    let count = 0;
+    let digits = 0;
+    let b = 0;
+    while (p < end && (b = c[p]!) >= 48 && b <= 57 && digits < 8) {
+      count = count * 10 + (b - 48);
+      p++;
+      digits++;
+    }
+    // No leading zero, no empty/zero count (skipped requests), within the limit.
+    if (digits === 0 || c[this.off + 1] === 48 || count > this.limits.maxMultibulkLen) return null;
+    if (p + 1 >= end || c[p] !== CR || c[p + 1] !== LF) return null;
+    p += 2;
+    const maxBulk = this.limits.maxBulkLen;
+    const args: Buffer[] = new Array(count);
+    for (let i = 0; i < count; i++) {
+      if (p >= end || c[p] !== DOLLAR) return null;
+      p++;
+      let len = 0;
+      digits = 0;
+      while (p < end && (b = c[p]!) >= 48 && b <= 57 && digits < 10) {
+        len = len * 10 + (b - 48);
+        p++;
+        digits++;
+      }
+      if (digits === 0 || (digits > 1 && c[p - digits] === 48) || len > maxBulk) return null;
+      if (p + 1 >= end || c[p] !== CR || c[p + 1] !== LF) return null;
+      p += 2;
+      const dataEnd = p + len;
+      if (dataEnd + 1 >= end || c[dataEnd] !== CR || c[dataEnd + 1] !== LF) return null;
+      args[i] = c.subarray(p, dataEnd);
+      p = dataEnd + 2;
+    }
+    this.consume(p - this.off);
+    this.partial = 0;
+    return args;
   }
 
   private needMore(): null {

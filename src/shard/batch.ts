@@ -8,6 +8,9 @@
  *                 argc x (u32 len, bytes)        -- arguments after the name
  * Reply batch:    u32 count, then per reply u32 len, RESP bytes
  *
+ * Both ArrayBuffers may be longer than what they carry (the encoder hands over
+ * its whole buffer instead of copying): read them by count and lengths only.
+ *
  * Replies come back in request order, so the main thread matches them to
  * requests by position alone.
  */
@@ -31,22 +34,30 @@ export class RequestBatchBuilder extends ByteBuffer {
     this.ensure(size);
     const buf = this.buf;
     let o = this.len;
-    buf.writeUInt16LE(opIndex, o);
+    // Byte stores instead of writeUInt16LE/writeUInt32LE: no bounds-checking
+    // calls per field (ensure() made room above).
+    buf[o] = opIndex;
+    buf[o + 1] = opIndex >>> 8;
     buf[o + 2] = db;
     buf[o + 3] = proto;
-    buf.writeUInt32LE(connId >>> 0, o + 4);
-    buf.writeUInt32LE(args.length - from, o + 8);
+    putU32(buf, o + 4, connId >>> 0);
+    putU32(buf, o + 8, args.length - from);
     o += REQUEST_HEADER_BYTES;
     for (let i = from; i < args.length; i++) {
       const a = args[i];
       if (typeof a === 'string') {
         const n = buf.latin1Write(a, o + 4);
-        buf.writeUInt32LE(n, o);
+        putU32(buf, o, n);
         o += 4 + n;
       } else {
-        buf.writeUInt32LE(a.length, o);
-        buf.set(a, o + 4);
-        o += 4 + a.length;
+        const n = a.length;
+        putU32(buf, o, n);
+        o += 4;
+        // Most arguments are a few bytes: a plain loop beats the fixed cost
+        // of TypedArray.prototype.set, which wins only for longer copies.
+        if (n <= 32) for (let j = 0; j < n; j++) buf[o + j] = a[j];
+        else buf.set(a, o);
+        o += n;
       }
     }
     this.len = o;
@@ -56,13 +67,20 @@ export class RequestBatchBuilder extends ByteBuffer {
   /** Hands over the batch as a transferable ArrayBuffer and starts a new one. */
   take(): ArrayBuffer {
     this.buf.writeUInt32LE(this.count, 0);
-    const ab = this.copyToArrayBuffer();
+    // The whole buffer goes (no copy); the next batch starts in a fresh one
+    // sized from this one, at most 64 KiB (it grows if a batch needs more).
+    const ab = this.handOver(1024, 64 * 1024);
     this.len = 4;
     this.count = 0;
-    // Don't keep a huge buffer around after one giant batch.
-    if (this.buf.length > 4 * 1024 * 1024) this.buf = Buffer.allocUnsafeSlow(64 * 1024);
     return ab;
   }
+}
+
+function putU32(buf: Buffer, o: number, v: number): void {
+  buf[o] = v;
+  buf[o + 1] = v >>> 8;
+  buf[o + 2] = v >>> 16;
+  buf[o + 3] = v >>> 24;
 }
 
 /**
