@@ -9,6 +9,11 @@
  *   npm run build && node dist/benchmarks/redis-benchmark.js \
  *     [--tests ping,set,get,incr,mset] [--rounds 3] [--requests 200000] [--clients 50]
  *     [--pipelines 1,16] [--workers <default>] [--sweep 0,1,2,4] [--sweep-tests set,get]
+ *     [--cross-mset 10]
+ *
+ * `--cross-mset N` benchmarks one MSET of N keys spread over every shard
+ * (`MSET mk0 v mk1 v ...`) instead of the test set: the cost of a
+ * cross-shard command (issue 5 asks for 0.3x at -P 16 with 10 keys).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
@@ -27,6 +32,8 @@ interface Options {
   workers: number;
   sweep: number[];
   sweepTests: string;
+  /** Keys of the cross-shard MSET to run instead of `tests` (0 = off). */
+  crossMset: number;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -39,6 +46,7 @@ function parseOptions(argv: string[]): Options {
     workers: DEFAULT_WORKERS,
     sweep: [0, 1, 2, 4],
     sweepTests: 'set,get',
+    crossMset: 0,
   };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i + 1];
@@ -51,6 +59,7 @@ function parseOptions(argv: string[]): Options {
       case '--workers': o.workers = Number(v); i++; break;
       case '--sweep': o.sweep = v === '' || v === 'none' ? [] : v.split(',').map(Number); i++; break;
       case '--sweep-tests': o.sweepTests = v; i++; break;
+      case '--cross-mset': o.crossMset = Number(v); i++; break;
       default: throw new Error(`unknown option ${argv[i]}`);
     }
   }
@@ -117,13 +126,18 @@ async function stop(t: Target): Promise<void> {
 /** One redis-benchmark run; returns req/s per test name (upper case, as redis-benchmark prints them). */
 function runBenchmark(port: number, tests: string, o: Options, pipeline: number): Map<string, number> {
   const args = ['-p', String(port), '-c', String(o.clients), '-n', String(o.requests), '-P', String(pipeline), '--csv'];
-  if (tests !== 'all') args.push('-t', tests);
+  if (o.crossMset > 0) {
+    // mk0..mkN-1 hash to slots spread over the whole range, so over every shard.
+    args.push('MSET', ...Array.from({ length: o.crossMset }, (_, i) => [`mk${i}`, 'v']).flat());
+  } else if (tests !== 'all') {
+    args.push('-t', tests);
+  }
   const r = spawnSync('redis-benchmark', args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (r.status !== 0) throw new Error(`redis-benchmark failed: ${r.stderr}`);
   const out = new Map<string, number>();
   for (const line of r.stdout.split('\n')) {
     const m = /^"([^"]+)","([\d.]+)"/.exec(line);
-    if (m) out.set(m[1], Number(m[2]));
+    if (m) out.set(o.crossMset > 0 ? `MSET (${o.crossMset} keys, cross-shard)` : m[1], Number(m[2]));
   }
   return out;
 }
