@@ -155,9 +155,8 @@ function singleShard(server: Server, queue: readonly QueuedCommand[], watchShard
   }
   for (const { entry, args } of queue) {
     const spec = entry.spec;
-    // TODO(blocking commands): a blocking row inside EXEC must run as its
-    // non-blocking attempt; until that hook exists it takes the lock path,
-    // where Dispatcher.runInExec is the one place to add it.
+    // Blocking rows take the lock path: Dispatcher.runInExec runs them with
+    // `inExec`, so they make one attempt instead of waiting (as in Redis).
     if (spec.op === undefined || spec.coord !== undefined || entry.opIndex < 0 || spec.flags.includes('blocking')) return -1;
     if (shards.count === 1) {
       target = 0;
