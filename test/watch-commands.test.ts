@@ -333,6 +333,12 @@ for (const workers of WORKER_MATRIX) {
       if (srv.workers > 1) {
         t.match(await c.call('PFCOUNT.WATCH', 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'), { error: /must all be on one shard/ });
       }
+      // Inside MULTI a subscription is refused like a no_multi command, and EXEC fails.
+      t.same(
+        await c.pipeline([['MULTI'], ['SET', 'inmulti', '1'], ['GET.WATCH', 'inmulti'], ['EXEC'], ['EXISTS', 'inmulti']]),
+        ['OK', 'QUEUED', { error: 'ERR Command not allowed inside a transaction' }, { error: 'EXECABORT Transaction discarded because of previous errors.' }, 0],
+      );
+      t.equal(await resultWatches(c), 0, 'nothing subscribed from inside MULTI');
     });
 
     t.test('same fingerprint: two clients share it, one client twice is one subscription', async (t) => {

@@ -86,6 +86,10 @@ export function handleResultWatch(server: Server, conn: Connection, args: Buffer
   conn.lastCommand = name;
   if (entry === undefined) {
     conn.reply(errorReply(errUnknownCommand(args)));
+  } else if (conn.txn !== null && conn.txn.queue !== null) {
+    // A subscription cannot be queued: refused like a no_multi command (the
+    // dispatcher then fails the transaction with EXECABORT).
+    conn.reply(errorReply('ERR Command not allowed inside a transaction'));
   } else if (unwatch) {
     unwatchCommand(server, conn, entry, args);
   } else {
