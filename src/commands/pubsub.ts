@@ -7,6 +7,7 @@ import { buildReply, errorReply, integerReply } from './coord-context';
 import { helpReply } from './introspection';
 import type { Connection } from '../connection';
 import type { TableEntry } from './table';
+import type { PubSubHub } from '../pubsub/hub';
 
 const str = (b: Buffer): string => b.latin1Slice(0, b.length);
 
@@ -44,44 +45,35 @@ const sunsubscribe: CoordOp = (ctx, args) =>
 
 const spublish: CoordOp = (ctx, args) => integerReply(ctx.server.pubsub.spublish(str(args[1]), str(args[2])));
 
-const pubsubShardchannels: CoordOp = (ctx, args) => {
-  if (args.length > 3) return errorReply(`ERR unknown subcommand or wrong number of arguments for '${str(args[1])}'. Try PUBSUB HELP.`);
-  const channels = ctx.server.pubsub.activeShardChannels(args.length === 3 ? str(args[2]) : null);
-  return buildReply(ctx, (w) => {
-    w.array(channels.length);
-    for (const ch of channels) w.bulk(ch);
-  });
-};
+/** PUBSUB CHANNELS / SHARDCHANNELS [pattern]: the active names, optionally matching a glob. */
+function listActive(active: (hub: PubSubHub, pattern: string | null) => string[]): CoordOp {
+  return (ctx, args) => {
+    if (args.length > 3) return errorReply(`ERR unknown subcommand or wrong number of arguments for '${str(args[1])}'. Try PUBSUB HELP.`);
+    const names = active(ctx.server.pubsub, args.length === 3 ? str(args[2]) : null);
+    return buildReply(ctx, (w) => {
+      w.array(names.length);
+      for (const n of names) w.bulk(n);
+    });
+  };
+}
 
-const pubsubShardnumsub: CoordOp = (ctx, args) =>
-  buildReply(ctx, (w) => {
-    w.array((args.length - 2) * 2);
-    for (let i = 2; i < args.length; i++) {
-      const ch = str(args[i]);
-      w.bulk(ch);
-      w.integer(ctx.server.pubsub.shardNumsub(ch));
-    }
-  });
+/** PUBSUB NUMSUB / SHARDNUMSUB [channel ...]: a flat array in RESP2 and RESP3 alike (Redis 7.0 sends no map here). */
+function countSubscribers(count: (hub: PubSubHub, channel: string) => number): CoordOp {
+  return (ctx, args) =>
+    buildReply(ctx, (w) => {
+      w.array((args.length - 2) * 2);
+      for (let i = 2; i < args.length; i++) {
+        const ch = str(args[i]);
+        w.bulk(ch);
+        w.integer(count(ctx.server.pubsub, ch));
+      }
+    });
+}
 
-const pubsubChannels: CoordOp = (ctx, args) => {
-  if (args.length > 3) return errorReply(`ERR unknown subcommand or wrong number of arguments for '${str(args[1])}'. Try PUBSUB HELP.`);
-  const channels = ctx.server.pubsub.activeChannels(args.length === 3 ? str(args[2]) : null);
-  return buildReply(ctx, (w) => {
-    w.array(channels.length);
-    for (const ch of channels) w.bulk(ch);
-  });
-};
-
-const pubsubNumsub: CoordOp = (ctx, args) =>
-  buildReply(ctx, (w) => {
-    // A flat array in RESP2 and RESP3 alike (Redis 7.0 does not send a map here).
-    w.array((args.length - 2) * 2);
-    for (let i = 2; i < args.length; i++) {
-      const ch = str(args[i]);
-      w.bulk(ch);
-      w.integer(ctx.server.pubsub.numsub(ch));
-    }
-  });
+const pubsubChannels = listActive((hub, pattern) => hub.activeChannels(pattern));
+const pubsubShardchannels = listActive((hub, pattern) => hub.activeShardChannels(pattern));
+const pubsubNumsub = countSubscribers((hub, ch) => hub.numsub(ch));
+const pubsubShardnumsub = countSubscribers((hub, ch) => hub.shardNumsub(ch));
 
 const pubsubNumpat: CoordOp = (ctx) => integerReply(ctx.server.pubsub.patternCount);
 

@@ -32,27 +32,107 @@ export function confirmation(proto: 2 | 3, kind: Kind, name: string | null, coun
   return Buffer.from(`${header(proto, 3)}${bulk(kind)}${nameFrame}:${count}\r\n`, 'latin1');
 }
 
+/**
+ * One namespace of subscriptions (channels, patterns or shard channels): who
+ * listens to each name, and each connection's own set of names (a field on
+ * Connection, so CLIENT LIST and the RESP2 subscribed mode can read it).
+ */
+class Namespace {
+  readonly subscribers = new Map<string, Set<Connection>>();
+
+  constructor(
+    private readonly own: (c: Connection) => Set<string> | null,
+    private readonly setOwn: (c: Connection, names: Set<string>) => void,
+  ) {}
+
+  names(conn: Connection): string[] {
+    return [...(this.own(conn) ?? [])];
+  }
+
+  /** Adds a subscription; false if the connection already had it. */
+  add(conn: Connection, name: string): boolean {
+    let own = this.own(conn);
+    if (own === null) this.setOwn(conn, (own = new Set()));
+    if (own.has(name)) return false;
+    own.add(name);
+    let set = this.subscribers.get(name);
+    if (set === undefined) this.subscribers.set(name, (set = new Set()));
+    set.add(conn);
+    return true;
+  }
+
+  remove(conn: Connection, name: string): void {
+    const own = this.own(conn);
+    if (own === null || !own.delete(name)) return;
+    const set = this.subscribers.get(name);
+    if (set === undefined) return;
+    set.delete(conn);
+    if (set.size === 0) this.subscribers.delete(name);
+  }
+
+  removeAll(conn: Connection): void {
+    for (const name of this.names(conn)) this.remove(conn, name);
+  }
+
+  /** Names with at least one subscriber, optionally matching a glob pattern. */
+  active(pattern: string | null): string[] {
+    const out: string[] = [];
+    for (const name of this.subscribers.keys()) if (pattern === null || globMatch(pattern, name)) out.push(name);
+    return out;
+  }
+
+  count(name: string): number {
+    return this.subscribers.get(name)?.size ?? 0;
+  }
+}
+
+/**
+ * Pushes one message frame to every connection in `conns`, encoded once per
+ * protocol and shared by every receiver. Returns the number of deliveries.
+ */
+function deliver(conns: Iterable<Connection>, parts: number, tail: string): number {
+  let r2: Buffer | null = null;
+  let r3: Buffer | null = null;
+  let n = 0;
+  // A receiver closed for its output limit leaves the set while we walk it: Set iteration allows that.
+  for (const c of conns) {
+    if (c.proto === 3) c.push((r3 ??= Buffer.from(header(3, parts) + tail, 'latin1')));
+    else c.push((r2 ??= Buffer.from(header(2, parts) + tail, 'latin1')));
+    n++;
+  }
+  return n;
+}
+
 export class PubSubHub {
-  private readonly channels = new Map<string, Set<Connection>>();
-  private readonly patterns = new Map<string, Set<Connection>>();
+  private readonly channels = new Namespace((c) => c.channels, (c, s) => (c.channels = s));
+  private readonly patterns = new Namespace((c) => c.patterns, (c, s) => (c.patterns = s));
   /** Shard channels (SSUBSCRIBE / SPUBLISH): a namespace of their own, never matched by patterns. */
-  private readonly shardChannels = new Map<string, Set<Connection>>();
+  private readonly shardChannels = new Namespace((c) => c.shardChannels, (c, s) => (c.shardChannels = s));
   /** The abort listener of each subscribed connection. */
   private readonly disposers = new Map<Connection, Disposer>();
 
   constructor(private readonly tasks: TaskCounts) {}
 
   get channelCount(): number {
-    return this.channels.size;
+    return this.channels.subscribers.size;
   }
 
   get patternCount(): number {
-    return this.patterns.size;
+    return this.patterns.subscribers.size;
+  }
+
+  get shardChannelCount(): number {
+    return this.shardChannels.subscribers.size;
   }
 
   /** Subscriptions (channels + patterns) of a connection: the count in confirmations. */
   static count(conn: Connection): number {
     return (conn.channels?.size ?? 0) + (conn.patterns?.size ?? 0);
+  }
+
+  /** Shard channel subscriptions: what SSUBSCRIBE/SUNSUBSCRIBE confirmations count, as in Redis. */
+  private static shardCount(conn: Connection): number {
+    return conn.shardChannels?.size ?? 0;
   }
 
   private watch(conn: Connection): void {
@@ -72,150 +152,54 @@ export class PubSubHub {
     d();
   }
 
-  subscribe(conn: Connection, channel: string): Buffer {
-    const own = (conn.channels ??= new Set());
-    if (!own.has(channel)) {
-      own.add(channel);
-      let set = this.channels.get(channel);
-      if (set === undefined) this.channels.set(channel, (set = new Set()));
-      set.add(conn);
-      this.watch(conn);
+  private add(ns: Namespace, kind: Kind, conn: Connection, name: string, count: (c: Connection) => number): Buffer {
+    if (ns.add(conn, name)) this.watch(conn);
+    return confirmation(conn.proto, kind, name, count(conn));
+  }
+
+  /** (P|S)UNSUBSCRIBE [name ...]: none named = all; a confirmation per name (even unknown ones). */
+  private remove(ns: Namespace, kind: Kind, conn: Connection, names: string[] | null, count: (c: Connection) => number): Buffer[] {
+    const list = names ?? ns.names(conn);
+    // Nothing to unsubscribe from: Redis still confirms, with a null name.
+    if (list.length === 0) return [confirmation(conn.proto, kind, null, count(conn))];
+    const out: Buffer[] = [];
+    for (const name of list) {
+      ns.remove(conn, name);
+      out.push(confirmation(conn.proto, kind, name, count(conn)));
     }
-    return confirmation(conn.proto, 'subscribe', channel, PubSubHub.count(conn));
+    this.unwatchIfIdle(conn);
+    return out;
+  }
+
+  subscribe(conn: Connection, channel: string): Buffer {
+    return this.add(this.channels, 'subscribe', conn, channel, PubSubHub.count);
   }
 
   psubscribe(conn: Connection, pattern: string): Buffer {
-    const own = (conn.patterns ??= new Set());
-    if (!own.has(pattern)) {
-      own.add(pattern);
-      let set = this.patterns.get(pattern);
-      if (set === undefined) this.patterns.set(pattern, (set = new Set()));
-      set.add(conn);
-      this.watch(conn);
-    }
-    return confirmation(conn.proto, 'psubscribe', pattern, PubSubHub.count(conn));
+    return this.add(this.patterns, 'psubscribe', conn, pattern, PubSubHub.count);
   }
 
-  private removeChannel(conn: Connection, channel: string): boolean {
-    if (conn.channels === null || !conn.channels.delete(channel)) return false;
-    const set = this.channels.get(channel);
-    if (set !== undefined) {
-      set.delete(conn);
-      if (set.size === 0) this.channels.delete(channel);
-    }
-    return true;
+  ssubscribe(conn: Connection, channel: string): Buffer {
+    return this.add(this.shardChannels, 'ssubscribe', conn, channel, PubSubHub.shardCount);
   }
 
-  private removePattern(conn: Connection, pattern: string): boolean {
-    if (conn.patterns === null || !conn.patterns.delete(pattern)) return false;
-    const set = this.patterns.get(pattern);
-    if (set !== undefined) {
-      set.delete(conn);
-      if (set.size === 0) this.patterns.delete(pattern);
-    }
-    return true;
-  }
-
-  /** UNSUBSCRIBE [channel ...]: none named = all; a confirmation per channel (even unknown ones). */
   unsubscribe(conn: Connection, channels: string[] | null): Buffer[] {
-    const names = channels ?? [...(conn.channels ?? [])];
-    if (names.length === 0) {
-      // Nothing to unsubscribe from: Redis still confirms, with a null channel.
-      return [confirmation(conn.proto, 'unsubscribe', null, PubSubHub.count(conn))];
-    }
-    const out: Buffer[] = [];
-    for (const ch of names) {
-      this.removeChannel(conn, ch);
-      out.push(confirmation(conn.proto, 'unsubscribe', ch, PubSubHub.count(conn)));
-    }
-    this.unwatchIfIdle(conn);
-    return out;
+    return this.remove(this.channels, 'unsubscribe', conn, channels, PubSubHub.count);
   }
 
   punsubscribe(conn: Connection, patterns: string[] | null): Buffer[] {
-    const names = patterns ?? [...(conn.patterns ?? [])];
-    if (names.length === 0) {
-      return [confirmation(conn.proto, 'punsubscribe', null, PubSubHub.count(conn))];
-    }
-    const out: Buffer[] = [];
-    for (const p of names) {
-      this.removePattern(conn, p);
-      out.push(confirmation(conn.proto, 'punsubscribe', p, PubSubHub.count(conn)));
-    }
-    this.unwatchIfIdle(conn);
-    return out;
-  }
-
-  get shardChannelCount(): number {
-    return this.shardChannels.size;
-  }
-
-  /** SSUBSCRIBE: the confirmation counts shard channels only, as in Redis. */
-  ssubscribe(conn: Connection, channel: string): Buffer {
-    const own = (conn.shardChannels ??= new Set());
-    if (!own.has(channel)) {
-      own.add(channel);
-      let set = this.shardChannels.get(channel);
-      if (set === undefined) this.shardChannels.set(channel, (set = new Set()));
-      set.add(conn);
-      this.watch(conn);
-    }
-    return confirmation(conn.proto, 'ssubscribe', channel, own.size);
-  }
-
-  private removeShardChannel(conn: Connection, channel: string): boolean {
-    if (conn.shardChannels === null || !conn.shardChannels.delete(channel)) return false;
-    const set = this.shardChannels.get(channel);
-    if (set !== undefined) {
-      set.delete(conn);
-      if (set.size === 0) this.shardChannels.delete(channel);
-    }
-    return true;
+    return this.remove(this.patterns, 'punsubscribe', conn, patterns, PubSubHub.count);
   }
 
   sunsubscribe(conn: Connection, channels: string[] | null): Buffer[] {
-    const names = channels ?? [...(conn.shardChannels ?? [])];
-    if (names.length === 0) return [confirmation(conn.proto, 'sunsubscribe', null, conn.shardChannels?.size ?? 0)];
-    const out: Buffer[] = [];
-    for (const ch of names) {
-      this.removeShardChannel(conn, ch);
-      out.push(confirmation(conn.proto, 'sunsubscribe', ch, conn.shardChannels?.size ?? 0));
-    }
-    this.unwatchIfIdle(conn);
-    return out;
-  }
-
-  /** SPUBLISH: `smessage` to the shard channel's subscribers. */
-  spublish(channel: string, message: string): number {
-    const subs = this.shardChannels.get(channel);
-    if (subs === undefined) return 0;
-    const tail = `${bulk('smessage')}${bulk(channel)}${bulk(message)}`;
-    let r2: Buffer | null = null;
-    let r3: Buffer | null = null;
-    let receivers = 0;
-    for (const c of subs) {
-      if (c.proto === 3) c.push((r3 ??= Buffer.from(header(3, 3) + tail, 'latin1')));
-      else c.push((r2 ??= Buffer.from(header(2, 3) + tail, 'latin1')));
-      receivers++;
-    }
-    return receivers;
-  }
-
-  activeShardChannels(pattern: string | null): string[] {
-    const out: string[] = [];
-    for (const ch of this.shardChannels.keys()) if (pattern === null || globMatch(pattern, ch)) out.push(ch);
-    return out;
-  }
-
-  shardNumsub(channel: string): number {
-    return this.shardChannels.get(channel)?.size ?? 0;
+    return this.remove(this.shardChannels, 'sunsubscribe', conn, channels, PubSubHub.shardCount);
   }
 
   /** RESET or the connection's end: every subscription goes, without confirmations. */
   dropConnection(conn: Connection, dispose = true): void {
-    if (conn.channels !== null) for (const ch of [...conn.channels]) this.removeChannel(conn, ch);
-    if (conn.patterns !== null) for (const p of [...conn.patterns]) this.removePattern(conn, p);
-    if (conn.shardChannels !== null) for (const ch of [...conn.shardChannels]) this.removeShardChannel(conn, ch);
+    this.channels.removeAll(conn);
+    this.patterns.removeAll(conn);
+    this.shardChannels.removeAll(conn);
     conn.channels = null;
     conn.patterns = null;
     conn.shardChannels = null;
@@ -227,52 +211,44 @@ export class PubSubHub {
   /**
    * PUBLISH: channel subscribers first, then pattern subscribers (a connection
    * subscribed both ways, or by several patterns, gets one message per match,
-   * as in Redis). Returns the number of deliveries. A message frame is
-   * encoded once per protocol and shared by every receiver.
+   * as in Redis). Returns the number of deliveries.
    */
   publish(channel: string, message: string): number {
     let receivers = 0;
-    const subs = this.channels.get(channel);
-    if (subs !== undefined) {
-      const tail = `${bulk('message')}${bulk(channel)}${bulk(message)}`;
-      let r2: Buffer | null = null;
-      let r3: Buffer | null = null;
-      // A receiver closed for its output limit leaves the set while we walk it: Set iteration allows that.
-      for (const c of subs) {
-        if (c.proto === 3) c.push((r3 ??= Buffer.from(header(3, 3) + tail, 'latin1')));
-        else c.push((r2 ??= Buffer.from(header(2, 3) + tail, 'latin1')));
-        receivers++;
-      }
-    }
-    if (this.patterns.size > 0) {
-      for (const [pattern, conns] of this.patterns) {
-        if (!globMatch(pattern, channel)) continue;
-        const tail = `${bulk('pmessage')}${bulk(pattern)}${bulk(channel)}${bulk(message)}`;
-        let r2: Buffer | null = null;
-        let r3: Buffer | null = null;
-        for (const c of conns) {
-          if (c.proto === 3) c.push((r3 ??= Buffer.from(header(3, 4) + tail, 'latin1')));
-          else c.push((r2 ??= Buffer.from(header(2, 4) + tail, 'latin1')));
-          receivers++;
-        }
-      }
+    const subs = this.channels.subscribers.get(channel);
+    if (subs !== undefined) receivers += deliver(subs, 3, `${bulk('message')}${bulk(channel)}${bulk(message)}`);
+    for (const [pattern, conns] of this.patterns.subscribers) {
+      if (!globMatch(pattern, channel)) continue;
+      receivers += deliver(conns, 4, `${bulk('pmessage')}${bulk(pattern)}${bulk(channel)}${bulk(message)}`);
     }
     return receivers;
   }
 
+  /** SPUBLISH: `smessage` to the shard channel's subscribers. */
+  spublish(channel: string, message: string): number {
+    const subs = this.shardChannels.subscribers.get(channel);
+    return subs === undefined ? 0 : deliver(subs, 3, `${bulk('smessage')}${bulk(channel)}${bulk(message)}`);
+  }
+
   /** True when anything could receive a message on this channel (cheap pre-check for keyspace events). */
   hasListeners(): boolean {
-    return this.channels.size > 0 || this.patterns.size > 0;
+    return this.channels.subscribers.size > 0 || this.patterns.subscribers.size > 0;
   }
 
   /** Active channels (with at least one subscriber), optionally matching a glob pattern. */
   activeChannels(pattern: string | null): string[] {
-    const out: string[] = [];
-    for (const ch of this.channels.keys()) if (pattern === null || globMatch(pattern, ch)) out.push(ch);
-    return out;
+    return this.channels.active(pattern);
+  }
+
+  activeShardChannels(pattern: string | null): string[] {
+    return this.shardChannels.active(pattern);
   }
 
   numsub(channel: string): number {
-    return this.channels.get(channel)?.size ?? 0;
+    return this.channels.count(channel);
+  }
+
+  shardNumsub(channel: string): number {
+    return this.shardChannels.count(channel);
   }
 }
