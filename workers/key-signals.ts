@@ -4,8 +4,8 @@
  *
  * A write to a key (any write op that did not fail, an expiry, FLUSHDB,
  * SWAPDB) calls `signal`, which calls every listener on that key. Listeners
- * may append events to the outbox, which the engine sends to the main thread
- * after the batch (or after an expiry cycle), in one message.
+ * may append events to the outbox, which the host sends to the main thread
+ * in one message just before the batch's replies (or after an expiry cycle).
  *
  * Everything is indexed by connection too, so that when a connection ends the
  * main thread sends one `__connclosed` op and `dropConn` removes all of that
