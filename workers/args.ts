@@ -1,7 +1,7 @@
 /**
  * Argument parsing shared by shard ops, with Redis's exact rules.
  */
-import { ERR_NOT_FLOAT, ERR_NOT_INTEGER, ReplyError } from '../src/resp/errors';
+import { ERR_COUNT_POSITIVE, ERR_NOT_FLOAT, ERR_NOT_INTEGER, ERR_NUMKEYS, ERR_SYNTAX, ReplyError } from '../src/resp/errors';
 
 const INT_RE = /^(0|-?[1-9][0-9]{0,18})$/;
 const MIN_I64 = -(2n ** 63n);
@@ -79,4 +79,32 @@ export function parseScanCursor(arg: string): bigint | null {
   const v = BigInt(m[2]);
   if (v > U64 - 1n) return null;
   return m[1] === '-' ? (U64 - v) % U64 : v;
+}
+
+/** Redis's getRangeLongFromObjectOrReply(1, LONG_MAX): one error for every failure; clamped to a safe integer. */
+export function positiveArg(s: string, error: string): number {
+  const n = parseI64(s);
+  if (n === null || n < 1n) throw new ReplyError(error);
+  return n > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(n);
+}
+
+/**
+ * The `numkeys key [key ...] <A | B> [COUNT count]` part of LMPOP, ZMPOP,
+ * BLMPOP and BZMPOP, from `args[at]`, checked in Redis's order (which decides
+ * which error wins). `where` is `a` or `b` as given (lowercase).
+ */
+export function parseMpop(args: readonly string[], at: number, a: string, b: string): { keys: string[]; where: string; count: number } {
+  const numkeys = positiveArg(args[at], ERR_NUMKEYS);
+  const whereAt = at + 1 + numkeys;
+  if (whereAt >= args.length) throw new ReplyError(ERR_SYNTAX);
+  let where: string;
+  if (isOpt(args[whereAt], a)) where = a;
+  else if (isOpt(args[whereAt], b)) where = b;
+  else throw new ReplyError(ERR_SYNTAX);
+  let count = -1;
+  for (let j = whereAt + 1; j < args.length; j++) {
+    if (count === -1 && isOpt(args[j], 'count') && j + 1 < args.length) count = positiveArg(args[++j], ERR_COUNT_POSITIVE);
+    else throw new ReplyError(ERR_SYNTAX);
+  }
+  return { keys: args.slice(at + 1, whereAt), where, count: count === -1 ? 1 : count };
 }

@@ -10,13 +10,11 @@
 import type { CommandSpec, CoordOp } from '../commands/spec';
 import type { CoordContext } from '../commands/coord-context';
 import { ERR_SYNTAX, ReplyError } from '../resp/errors';
-import { parseI64, parseSafeInt } from '../../workers/args';
+import { parseMpop, parseSafeInt } from '../../workers/args';
 import { parseXreadArgs } from '../../workers/families/streams';
 import { blockingOf, type BlockRequest } from './manager';
 import { parseSecondsTimeout } from './timeout';
 
-const ERR_NUMKEYS = 'ERR numkeys should be greater than 0';
-const ERR_COUNT = 'ERR count should be greater than 0';
 
 const str = (b: Buffer): string => b.latin1Slice(0, b.length);
 
@@ -30,13 +28,6 @@ function word(b: Buffer, a: string, z: string): string {
   const s = str(b).toLowerCase();
   if (s !== a && s !== z) throw new ReplyError(ERR_SYNTAX);
   return s;
-}
-
-/** Redis's getRangeLongFromObjectOrReply(1, LONG_MAX) with one message for every failure. */
-function positive(b: Buffer, error: string): number {
-  const n = parseI64(str(b));
-  if (n === null || n < 1n) throw new ReplyError(error);
-  return n > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(n);
 }
 
 /** BLPOP/BRPOP/BZPOPMIN/BZPOPMAX key [key ...] timeout */
@@ -70,18 +61,8 @@ function mpop(family: 'list' | 'zset'): CoordOp {
   const [a, z] = family === 'list' ? ['left', 'right'] : ['min', 'max'];
   // Redis parses numkeys, the direction and COUNT before the timeout.
   return (ctx, args) => {
-    const numkeys = positive(args[2], ERR_NUMKEYS);
-    const whereAt = 2 + numkeys + 1;
-    if (whereAt >= args.length) throw new ReplyError(ERR_SYNTAX);
-    const where = word(args[whereAt], a, z);
-    let count = -1;
-    for (let j = whereAt + 1; j < args.length; j++) {
-      if (count === -1 && str(args[j]).toLowerCase() === 'count' && j + 1 < args.length) count = positive(args[++j], ERR_COUNT);
-      else throw new ReplyError(ERR_SYNTAX);
-    }
-    if (count === -1) count = 1;
+    const { keys, where, count } = parseMpop(args.map(str), 2, a, z);
     const timeoutMs = parseSecondsTimeout(args[1]);
-    const keys = args.slice(3, whereAt).map(str);
     return run(ctx, { family, cmd: ctx.spec.name, params: [where, String(count)], keys, ids: [], timeoutMs });
   };
 }

@@ -8,11 +8,10 @@
  * wraps negative in Redis's conversion and is refused as negative. No upper
  * bound is checked: a huge timeout simply never fires.
  */
-import { ReplyError } from '../resp/errors';
+import { ERR_TIMEOUT_NEGATIVE, ReplyError } from '../resp/errors';
 import { strtod } from '../../workers/structures/zset-numbers';
 
 export const ERR_TIMEOUT_FLOAT = 'ERR timeout is not a float or out of range';
-export const ERR_TIMEOUT_NEGATIVE = 'ERR timeout is negative';
 
 const TWO_63 = 2 ** 63;
 /** Beyond these decimal exponents strtold itself fails (long double range). */

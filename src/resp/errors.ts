@@ -20,6 +20,12 @@ export const ERR_INDEX_OUT_OF_RANGE = 'ERR index out of range';
 export const ERR_DB_INDEX = 'ERR DB index is out of range';
 export const ERR_STRING_TOO_LONG = 'ERR string exceeds maximum allowed size (proto-max-bulk-len)';
 export const ERR_INVALID_CURSOR = 'ERR invalid cursor';
+/** numkeys of LMPOP, BLMPOP, ZMPOP, BZMPOP, SINTERCARD, ZUNION... */
+export const ERR_NUMKEYS = 'ERR numkeys should be greater than 0';
+/** COUNT of the *MPOP commands. */
+export const ERR_COUNT_POSITIVE = 'ERR count should be greater than 0';
+/** Blocking timeouts (BLPOP & co. in seconds, XREAD BLOCK in milliseconds). */
+export const ERR_TIMEOUT_NEGATIVE = 'ERR timeout is negative';
 
 export function errWrongArity(name: string): string {
   return `ERR wrong number of arguments for '${name}' command`;

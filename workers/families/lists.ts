@@ -11,7 +11,7 @@
 import type { CommandSpec, ShardOpContext } from '../../src/commands/spec';
 import type { ReplyWriter } from '../../src/resp/reply-writer';
 import { ERR_INDEX_OUT_OF_RANGE, ERR_NO_SUCH_KEY, ERR_SYNTAX, ReplyError, errWrongArity } from '../../src/resp/errors';
-import { intArg, isOpt, parseI64, parseSafeInt } from '../args';
+import { intArg, isOpt, parseI64, parseMpop, parseSafeInt } from '../args';
 import { ListValue } from '../structures/list';
 import { deleteIfEmpty, getTyped } from './typed';
 import { NOTIFY } from '../notify';
@@ -23,8 +23,6 @@ const ERR_RANK_ZERO =
   "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list";
 const ERR_COUNT_NEGATIVE = "ERR COUNT can't be negative";
 const ERR_MAXLEN_NEGATIVE = "ERR MAXLEN can't be negative";
-const ERR_NUMKEYS = 'ERR numkeys should be greater than 0';
-const ERR_COUNT_POSITIVE = 'ERR count should be greater than 0';
 
 const MIN_I64 = -(2n ** 63n);
 
@@ -46,13 +44,6 @@ function nonNegativeArg(s: string, error: string): number {
   const n = parseI64(s);
   if (n === null || n < 0n) throw new ReplyError(error);
   return n > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(n);
-}
-
-/** Redis's getRangeLong(1, LONG_MAX): anything else gives `error`. */
-function positiveArg(s: string, error: string): number {
-  const n = nonNegativeArg(s, error);
-  if (n === 0) throw new ReplyError(error);
-  return n;
 }
 
 // ---------------------------------------------------------------------------
@@ -132,18 +123,9 @@ function opPop(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
 
 /** LMPOP numkeys key [key ...] <LEFT | RIGHT> [COUNT count] */
 function opLmpop(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
-  const numkeys = positiveArg(args[1], ERR_NUMKEYS);
-  const whereIdx = 2 + numkeys;
-  if (whereIdx >= args.length) throw new ReplyError(ERR_SYNTAX);
-  const end = endArg(args[whereIdx]);
-  let count = -1;
-  for (let j = whereIdx + 1; j < args.length; j++) {
-    if (count === -1 && isOpt(args[j], 'count') && j + 1 < args.length) count = positiveArg(args[++j], ERR_COUNT_POSITIVE);
-    else throw new ReplyError(ERR_SYNTAX);
-  }
-  if (count === -1) count = 1;
-  for (let i = 2; i < whereIdx; i++) {
-    const key = args[i];
+  const { keys, where, count } = parseMpop(args, 1, 'left', 'right');
+  const end = where as End;
+  for (const key of keys) {
     const list = getList(ctx, key);
     if (list === undefined) continue;
     const n = Math.min(count, list.length);

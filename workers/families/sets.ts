@@ -10,7 +10,7 @@
  */
 import type { CommandSpec, ShardOpContext } from '../../src/commands/spec';
 import type { ReplyWriter } from '../../src/resp/reply-writer';
-import { ERR_INVALID_CURSOR, ERR_NOT_INTEGER, ERR_SYNTAX, ReplyError, WRONGTYPE } from '../../src/resp/errors';
+import { ERR_INVALID_CURSOR, ERR_NOT_INTEGER, ERR_SYNTAX, ReplyError, WRONGTYPE, ERR_NUMKEYS } from '../../src/resp/errors';
 import { parseI64, isOpt, parseScanCursor } from '../args';
 import { globMatch } from '../glob';
 import { SetValue } from '../structures/set';
@@ -19,7 +19,6 @@ import { NOTIFY } from '../notify';
 
 const ERR_POSITIVE = 'ERR value is out of range, must be positive';
 const ERR_SRANDMEMBER_RANGE = 'ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807';
-const ERR_NUMKEYS = 'ERR numkeys should be greater than 0';
 const ERR_NUMKEYS_ARGS = "ERR Number of keys can't be greater than number of args";
 const ERR_LIMIT = "ERR LIMIT can't be negative";
 /**

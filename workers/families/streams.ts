@@ -11,7 +11,7 @@
  */
 import type { CommandSpec, ShardOpContext } from '../../src/commands/spec';
 import type { ReplyWriter } from '../../src/resp/reply-writer';
-import { ERR_NOT_INTEGER, ERR_NO_SUCH_KEY, ERR_SYNTAX, ReplyError } from '../../src/resp/errors';
+import { ERR_NOT_INTEGER, ERR_NO_SUCH_KEY, ERR_SYNTAX, ReplyError, ERR_TIMEOUT_NEGATIVE } from '../../src/resp/errors';
 import { parseI64 } from '../args';
 import { getTyped } from './typed';
 import { NOTIFY } from '../notify';
@@ -50,7 +50,6 @@ const ERR_DOLLAR_GROUP =
   'ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would just return an empty result set.';
 const ERR_GT_NO_GROUP = 'ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option.';
 const ERR_TIMEOUT_INT = 'ERR timeout is not an integer or out of range';
-const ERR_TIMEOUT_NEG = 'ERR timeout is negative';
 const ERR_COUNT_POSITIVE = 'ERR COUNT must be > 0';
 const ERR_ENTRIES_ADDED_NEG = 'ERR entries_added must be positive';
 const ERR_SETID_MAXDEL_ARG = 'ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id';
@@ -375,7 +374,7 @@ export function parseXreadArgs(args: readonly string[]): XreadArgs {
       i++;
       const t = parseI64(args[i]);
       if (t === null) throw new ReplyError(ERR_TIMEOUT_INT);
-      if (t < 0n) throw new ReplyError(ERR_TIMEOUT_NEG);
+      if (t < 0n) throw new ReplyError(ERR_TIMEOUT_NEGATIVE);
       r.blockMs = t > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(t);
     } else if (opt(a, 'count') && more > 0) {
       i++;

@@ -11,7 +11,7 @@
 import type { CommandSpec, ShardOpContext } from '../../src/commands/spec';
 import type { ReplyWriter } from '../../src/resp/reply-writer';
 import { ERR_INVALID_CURSOR, ERR_NOT_FLOAT, ERR_NOT_INTEGER, ERR_SYNTAX, ReplyError, WRONGTYPE, errWrongArity } from '../../src/resp/errors';
-import { intArg, isOpt, parseI64, parseSafeInt, parseScanCursor } from '../args';
+import { intArg, isOpt, parseI64, parseMpop, parseSafeInt, parseScanCursor } from '../args';
 import { globMatch } from '../glob';
 import type { TypedValue } from '../value';
 import { getTyped } from './typed';
@@ -39,8 +39,6 @@ const ERR_LEX_RANGE = 'ERR min or max not valid string range item';
 const ERR_LIMIT_RANK = 'ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX';
 const ERR_WITHSCORES_LEX = 'ERR syntax error, WITHSCORES not supported in combination with BYLEX';
 const ERR_POSITIVE = 'ERR value is out of range, must be positive';
-const ERR_NUMKEYS = 'ERR numkeys should be greater than 0';
-const ERR_COUNT = 'ERR count should be greater than 0';
 const ERR_WEIGHT = 'ERR weight value is not a float';
 const ERR_LIMIT_NEGATIVE = "ERR LIMIT can't be negative";
 const ERR_OUT_OF_RANGE = 'ERR value is out of range';
@@ -554,35 +552,16 @@ function opZpop(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
 }
 
 /** A positive count/numkeys as getRangeLongFromObjectOrReply(1, LONG_MAX) with one message for every failure. */
-function positiveArg(s: string, error: string): number {
-  const n = parseI64(s);
-  if (n === null || n < 1n) throw new ReplyError(error);
-  return n > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(n);
-}
 
 /** ZMPOP numkeys key [key ...] MIN|MAX [COUNT count] */
 function opZmpop(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
-  const numkeys = positiveArg(args[1], ERR_NUMKEYS);
-  const whereAt = 1 + numkeys + 1;
-  if (whereAt >= args.length) throw new ReplyError(ERR_SYNTAX);
-  let max: boolean;
-  if (isOpt(args[whereAt], 'min')) max = false;
-  else if (isOpt(args[whereAt], 'max')) max = true;
-  else throw new ReplyError(ERR_SYNTAX);
-  let count = -1;
-  for (let j = whereAt + 1; j < args.length; j++) {
-    if (count === -1 && isOpt(args[j], 'count') && j + 1 < args.length) {
-      count = positiveArg(args[++j], ERR_COUNT);
-    } else {
-      throw new ReplyError(ERR_SYNTAX);
-    }
-  }
-  if (count === -1) count = 1;
+  const { keys, where, count } = parseMpop(args, 1, 'min', 'max');
+  const max = where === 'max';
   // The first non-empty key wins; a wrong-typed key before it is an error.
-  for (let i = 2; i < whereAt; i++) {
-    const z = getZset(ctx, args[i]);
+  for (const key of keys) {
+    const z = getZset(ctx, key);
     if (z === undefined) continue;
-    return popAndReply(ctx, args[i], z, max, count, true, true, w);
+    return popAndReply(ctx, key, z, max, count, true, true, w);
   }
   w.nullArray();
 }
