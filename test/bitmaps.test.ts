@@ -10,10 +10,9 @@ import t from 'tap';
 import { startShardis, WORKER_MATRIX } from './helpers/servers';
 import { connectIoredis } from './helpers/ioredis';
 import { RespClient, type Reply } from './helpers/resp-client';
-import { keyHashSlot, slotToShard } from '../src/routing/slot';
 import { rng } from './helpers/differential';
+import { shardOf } from './helpers/shards';
 
-const shardOf = (k: string, n: number): number => (n <= 1 ? 0 : slotToShard(keyHashSlot(Buffer.from(k, 'latin1')), n));
 const err = (message: string): Reply => ({ error: message });
 
 const E_OFFSET = err('ERR bit offset is not an integer or out of range');

@@ -8,11 +8,8 @@ import t from 'tap';
 import { startShardis, WORKER_MATRIX } from './helpers/servers';
 import { RespClient, type Reply } from './helpers/resp-client';
 import { rng } from './helpers/differential';
-import { keyHashSlot, slotToShard } from '../src/routing/slot';
+import { shardOf } from './helpers/shards';
 import { globMatch } from '../workers/glob';
-
-const shardOf = (k: string | Buffer, n: number): number =>
-  n <= 1 ? 0 : slotToShard(keyHashSlot(Buffer.isBuffer(k) ? k : Buffer.from(k, 'latin1')), n);
 
 /** Two key names that land on different shards (or any two when there is one shard). */
 function pairOnDifferentShards(prefix: string, n: number): [string, string] {

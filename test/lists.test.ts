@@ -12,27 +12,12 @@ import { startShardis, WORKER_MATRIX, noRedisBenchmark, runRedisBenchmark } from
 import { connectIoredis } from './helpers/ioredis';
 import { RespClient, encodeCommand, type Reply } from './helpers/resp-client';
 import { rng } from './helpers/differential';
-import { keyHashSlot, slotToShard } from '../src/routing/slot';
 import { ListValue } from '../workers/structures/list';
 import { restoreValue, dumpValue } from '../workers/value';
+import { shardOf, keysOnDifferentShards } from './helpers/shards';
 
-const shardOf = (k: string, n: number): number => (n <= 1 ? 0 : slotToShard(keyHashSlot(Buffer.from(k, 'latin1')), n));
 const err = (message: string): Reply => ({ error: message });
 const ALL_BYTES = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
-
-/** `count` key names, each on a different shard when there are enough shards. */
-function keysOnDifferentShards(prefix: string, count: number, workers: number): string[] {
-  const out: string[] = [];
-  const used = new Set<number>();
-  for (let i = 0; out.length < count && i < 10000; i++) {
-    const k = `${prefix}${i}`;
-    const s = shardOf(k, workers);
-    if (workers > 1 && used.has(s) && used.size < workers) continue;
-    used.add(s);
-    out.push(k);
-  }
-  return out;
-}
 
 /** The raw bytes of one reply (to tell `$-1`, `*-1` and `*0` apart). */
 async function rawReply(port: number, ...args: string[]): Promise<string> {

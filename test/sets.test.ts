@@ -11,25 +11,10 @@ import t from 'tap';
 import { startShardis, WORKER_MATRIX, noRedisBenchmark, runRedisBenchmark } from './helpers/servers';
 import { connectIoredis } from './helpers/ioredis';
 import { RespClient, type Reply } from './helpers/resp-client';
-import { keyHashSlot, slotToShard } from '../src/routing/slot';
+import { shardOf, keysOnDifferentShards } from './helpers/shards';
 
-const shardOf = (k: string, n: number): number => (n <= 1 ? 0 : slotToShard(keyHashSlot(Buffer.from(k, 'latin1')), n));
 const err = (message: string): Reply => ({ error: message });
 const WRONGTYPE = err('WRONGTYPE Operation against a key holding the wrong kind of value');
-
-/** `count` key names starting with `prefix`, each on a different shard when there are enough shards. */
-function keysOnDifferentShards(prefix: string, count: number, workers: number): string[] {
-  const out: string[] = [];
-  const used = new Set<number>();
-  for (let i = 0; out.length < count; i++) {
-    const k = `${prefix}${i}`;
-    const s = shardOf(k, workers);
-    if (workers > 1 && used.has(s) && used.size < workers) continue;
-    used.add(s);
-    out.push(k);
-  }
-  return out;
-}
 
 const sorted = (r: Reply): string[] => [...(r as string[])].sort();
 const ints = (from: number, n: number): string[] => Array.from({ length: n }, (_, i) => String(from + i));

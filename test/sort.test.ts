@@ -27,7 +27,7 @@ import { startRedis, startShardis, noRedisServer } from './helpers/servers';
 import { runDifferential, rng, pick, type Cmd, type Mismatch, describeMismatches } from './helpers/differential';
 import { RespClient, type Reply } from './helpers/resp-client';
 import { WORKER_MATRIX } from './helpers/servers';
-import { keyHashSlot, slotToShard } from '../src/routing/slot';
+import { shardOf } from './helpers/shards';
 
 /**
  * No value here overflows or underflows a double: Redis checks errno == ERANGE
@@ -64,10 +64,10 @@ function hasStar(p: string): boolean {
 }
 
 function plainShardDest(tag: string, shards: number): string {
-  const tagShard = slotToShard(keyHashSlot(Buffer.from('{s}')), shards);
+  const tagShard = shardOf('{s}', shards);
   for (let i = 0; ; i++) {
     const k = `${tag}${i}`;
-    if (slotToShard(keyHashSlot(Buffer.from(k)), shards) !== tagShard) return k;
+    if (shardOf(k, shards) !== tagShard) return k;
   }
 }
 
@@ -259,7 +259,6 @@ t.test('SORT scores read like strtod, edge by edge', { skip: noRedisServer }, as
 
 const err = (message: string): Reply => ({ error: message });
 const CROSS = err('ERR SORT BY/GET pattern keys must hash to the same shard as the sorted key; use a {hash tag} in the pattern');
-const shardOf = (k: string, n: number): number => (n <= 1 ? 0 : slotToShard(keyHashSlot(Buffer.from(k, 'latin1')), n));
 
 /** A key named `${prefix}N` on another shard than `other` (any key when there is one shard). */
 function keyElsewhere(prefix: string, other: string, shards: number): string {

@@ -11,9 +11,8 @@ import t from 'tap';
 import { noRedisServer, startRedis, startShardis, WORKER_MATRIX } from './helpers/servers';
 import { connectIoredis } from './helpers/ioredis';
 import { RespClient, type Reply } from './helpers/resp-client';
-import { keyHashSlot, slotToShard } from '../src/routing/slot';
+import { shardOf } from './helpers/shards';
 
-const shardOf = (k: string, n: number): number => (n <= 1 ? 0 : slotToShard(keyHashSlot(Buffer.from(k, 'latin1')), n));
 const ALL_BYTES = Buffer.from(Array.from({ length: 256 }, (_, i) => i)).toString('latin1');
 const err = (message: string): Reply => ({ error: message });
 

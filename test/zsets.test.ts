@@ -13,25 +13,10 @@ import { startRedis, startShardis, noRedisServer, WORKER_MATRIX } from './helper
 import { connectIoredis } from './helpers/ioredis';
 import { RespClient, encodeCommand, type Reply } from './helpers/resp-client';
 import { rng } from './helpers/differential';
-import { keyHashSlot, slotToShard } from '../src/routing/slot';
+import { shardOf, keysOnDifferentShards } from './helpers/shards';
 
-const shardOf = (k: string, n: number): number => (n <= 1 ? 0 : slotToShard(keyHashSlot(Buffer.from(k, 'latin1')), n));
 const err = (message: string): Reply => ({ error: message });
 const WRONGTYPE = err('WRONGTYPE Operation against a key holding the wrong kind of value');
-
-/** `count` key names on pairwise different shards (any names with one shard). */
-function keysOnDifferentShards(prefix: string, count: number, n: number): string[] {
-  const out: string[] = [];
-  const used = new Set<number>();
-  for (let i = 0; out.length < count; i++) {
-    const k = `${prefix}${i}`;
-    const s = shardOf(k, n);
-    if (n > 1 && used.has(s) && used.size < n) continue;
-    used.add(s);
-    out.push(k);
-  }
-  return out;
-}
 
 /** Fills `key` with members m0.. (scores from `score`) in pipelined batches. */
 async function fill(c: RespClient, key: string, n: number, score: (i: number) => number | string): Promise<void> {
