@@ -21,6 +21,7 @@ export class ReplyWriter extends ByteBuffer {
 
   reset(): void {
     this.len = 0;
+    this.floor = 0;
   }
 
   /**
@@ -176,23 +177,33 @@ export class ReplyWriter extends ByteBuffer {
   }
 
   array(n: number): void {
-    this.line('*', String(n));
+    this.header(42 /* '*' */, n);
+  }
+
+  /** An aggregate header (`*n`, `%n`, `~n`, `>n`) for a non-negative count. */
+  private header(type: number, n: number): void {
+    if (!(n >= 0 && Number.isSafeInteger(n))) return this.line(String.fromCharCode(type), String(n));
+    this.ensure(20);
+    this.buf[this.len++] = type;
+    this.digits(n);
+    this.buf[this.len++] = 13;
+    this.buf[this.len++] = 10;
   }
 
   /** A map of n pairs: `%n` in RESP3, a flat array of 2n in RESP2. */
   map(n: number): void {
-    if (this.proto === 3) this.line('%', String(n));
-    else this.line('*', String(2 * n));
+    if (this.proto === 3) this.header(37 /* '%' */, n);
+    else this.header(42, 2 * n);
   }
 
   /** A set of n members: `~n` in RESP3, an array in RESP2. */
   set(n: number): void {
-    this.line(this.proto === 3 ? '~' : '*', String(n));
+    this.header(this.proto === 3 ? 126 /* '~' */ : 42, n);
   }
 
   /** A push frame (RESP3) or plain array (RESP2), for pub/sub style messages. */
   push(n: number): void {
-    this.line(this.proto === 3 ? '>' : '*', String(n));
+    this.header(this.proto === 3 ? 62 /* '>' */ : 42, n);
   }
 
   /** A double: `,` in RESP3, a bulk string in RESP2, formatted as Redis does. */

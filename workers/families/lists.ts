@@ -199,27 +199,13 @@ function opLrange(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
 }
 
 /**
- * Writes elements start..end as an array reply. Small elements are framed into
- * one string and written with a single native write rather than two per element.
+ * Writes elements start..end as an array reply. `bulk` frames short elements
+ * with byte stores, so no intermediate string is built (concatenating one
+ * made LRANGE_600 spend a quarter of its time in GC).
  */
 function writeRange(w: ReplyWriter, list: ListValue, start: number, end: number): void {
-  let out = `*${end - start + 1}\r\n`;
-  for (let i = start; i <= end; i++) {
-    const e = list.at(i);
-    if (e.length > 1024) {
-      w.rawString(out);
-      w.bulk(e);
-      out = '';
-    } else {
-      out += `$${e.length}\r\n${e}\r\n`;
-      // Flushed in pieces: a whole large range as one string could pass V8's string size limit.
-      if (out.length > 65536) {
-        w.rawString(out);
-        out = '';
-      }
-    }
-  }
-  w.rawString(out);
+  w.array(end - start + 1);
+  for (let i = start; i <= end; i++) w.bulk(list.at(i));
 }
 
 /** Turns a possibly negative index into a position, or -1 when out of range. */
