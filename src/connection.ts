@@ -90,8 +90,15 @@ export class Connection implements ReplySink {
     this.done = Promise.all([this.readTask(), this.writeTask()]).then(() => this.cleanup());
   }
 
+  /**
+   * Mirrors `signal.aborted`, which hot paths read once per reply and per
+   * request: AbortSignal's getter validates its receiver on every call, a
+   * plain field costs nothing. Only `close` aborts the controller.
+   */
+  private ended = false;
+
   get closed(): boolean {
-    return this.signal.aborted;
+    return this.ended;
   }
 
   /** Bytes of replies that have arrived and not yet been handed to the socket (kept as a running count). */
@@ -112,7 +119,8 @@ export class Connection implements ReplySink {
 
   /** Ends the connection now, from any side. */
   close(reason: CloseReason): void {
-    if (this.signal.aborted) return;
+    if (this.ended) return;
+    this.ended = true;
     this.closeReason = reason;
     this.controller.abort();
   }
@@ -138,7 +146,7 @@ export class Connection implements ReplySink {
    * pushes interleave with replies in the order things happened here.
    */
   push(data: Buffer): void {
-    if (this.signal.aborted) return;
+    if (this.ended) return;
     const p = new PendingReply(this);
     p.setWhole(data);
     this.queue.push(p);
@@ -171,7 +179,7 @@ export class Connection implements ReplySink {
   }
 
   deliver(p: PendingReply): void {
-    if (this.signal.aborted) return; // the connection is gone: drop the reply
+    if (this.ended) return; // the connection is gone: drop the reply
     this.readyBytes += p.end - p.start;
     if (p.data !== null && p.end > p.start && p.data[p.start] === 45 /* '-' */) this.server.stats.countError(p.bytes());
     if (this.server.config.outputLimitsActive && this.overOutputLimit()) return;
@@ -291,7 +299,7 @@ export class Connection implements ReplySink {
     if (this.readPause !== null || this.finishRead === null) return;
     try {
       for (;;) {
-        if (this.closingGracefully || this.signal.aborted) {
+        if (this.closingGracefully || this.ended) {
           this.stopReading(this.closeReason ?? 'quit');
           return;
         }
@@ -331,18 +339,38 @@ export class Connection implements ReplySink {
     if (this.pendingOutputBytes > READ_PAUSE_OUTPUT_BYTES) this.pauseReading('output');
   }
 
-  /** Takes the run of ready replies at the head of the queue as one buffer. */
+  /**
+   * Takes the run of ready replies at the head of the queue as one buffer.
+   * Replies an inline shard wrote one after another into its reply arena
+   * (a pipeline's commands, src/shard/call-batch.ts) are adjacent regions of
+   * one buffer: such a run goes out as one view, without a copy. Anything
+   * else ready is concatenated, up to CONCAT_LIMIT.
+   */
   private takeReady(): Buffer | null {
     const q = this.queue;
-    let i = this.head;
+    const i = this.head;
     if (i >= q.length || q[i].data === null) return null;
     const first = q[i];
-    if (first.end - first.start >= CONCAT_LIMIT || i + 1 >= q.length || q[i + 1].data === null) {
-      q[i] = undefined as unknown as PendingReply;
-      this.advance(i + 1);
-      this.readyBytes -= first.end - first.start;
-      return first.bytes();
+    const data = first.data as Buffer;
+    let last = first.end;
+    let end = i + 1;
+    while (end < q.length && q[end].data === data && q[end].start === last) {
+      last = q[end].end;
+      end++;
     }
+    if (end === q.length || q[end].data === null || last - first.start >= CONCAT_LIMIT) {
+      for (let j = i; j < end; j++) q[j] = undefined as unknown as PendingReply;
+      this.advance(end);
+      this.readyBytes -= last - first.start;
+      return first.start === 0 && last === data.length ? data : data.subarray(first.start, last);
+    }
+    return this.concatReady();
+  }
+
+  /** Copies the ready replies at the head of the queue into one buffer, up to about CONCAT_LIMIT bytes. */
+  private concatReady(): Buffer {
+    const q = this.queue;
+    let i = this.head;
     let total = 0;
     let end = i;
     while (end < q.length && q[end].data !== null && total < CONCAT_LIMIT) {
@@ -379,7 +407,7 @@ export class Connection implements ReplySink {
     tasks.writeTasks++;
     try {
       for (;;) {
-        if (this.signal.aborted) return;
+        if (this.ended) return;
         const out = this.takeReady();
         if (out === null) {
           if (this.closingGracefully && this.head >= this.queue.length) {

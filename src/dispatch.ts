@@ -31,12 +31,13 @@ export class Dispatcher {
   constructor(private readonly server: Server) {}
 
   /** Resolves the row of a request, or replies with the error and returns undefined. */
-  resolve(conn: Connection, args: Buffer[]): TableEntry | undefined {
-    const entry = commandTable.lookup(args[0].latin1Slice(0, args[0].length));
+  resolve(conn: Connection, args: string[]): TableEntry | undefined {
+    const entry = commandTable.lookup(args[0]);
     if (entry === undefined) {
+      const bufs = toBuffers(args);
       // `<cmd>.WATCH` / `<cmd>.UNWATCH` wrap any watchable row (commands/result-watch.ts).
-      if (handleResultWatch(this.server, conn, args)) return undefined;
-      conn.reply(errorReply(errUnknownCommand(args)));
+      if (handleResultWatch(this.server, conn, bufs)) return undefined;
+      conn.reply(errorReply(errUnknownCommand(bufs)));
       return undefined;
     }
     if (!arityOk(entry.spec.arity, args.length)) {
@@ -52,7 +53,7 @@ export class Dispatcher {
     }
     // A container called alone (COMMAND, arity -1) runs its own body.
     if (entry.subcommands === undefined || args.length === 1) return entry;
-    const subName = args[1].latin1Slice(0, args[1].length);
+    const subName = args[1];
     const sub = entry.subcommands.get(subName.toLowerCase());
     if (sub === undefined) {
       entry.rejectedCalls++;
@@ -68,10 +69,15 @@ export class Dispatcher {
   }
 
   /**
-   * Dispatches one request. Returns a promise when later requests of this
-   * connection must wait for this one (multi-step coordinators), else undefined.
+   * Dispatches one request, its arguments as the framer decoded them (latin1
+   * strings). Returns a promise when later requests of this connection must
+   * wait for this one (multi-step coordinators), else undefined.
+   *
+   * The shard-local single-shard path, nearly every request, sends the
+   * strings as they are. Coordinators and the multi-key paths work on
+   * Buffers and get them converted here (toBuffers).
    */
-  dispatch(conn: Connection, args: Buffer[]): Promise<void> | undefined {
+  dispatch(conn: Connection, args: string[]): Promise<void> | undefined {
     // A multi-step cross-shard command is running: wait for it, in arrival order.
     if (this.server.lock.held) return this.defer(conn, args);
     const entry = this.resolve(conn, args);
@@ -79,7 +85,7 @@ export class Dispatcher {
     // rejected command fails the transaction and the others are queued.
     if (conn.txn !== null && conn.txn.queue !== null) {
       if (entry === undefined) conn.txn.aborted = true;
-      else if (queueInMulti(conn, entry, args)) return undefined;
+      else if (queueInMulti(conn, entry, toBuffers(args))) return undefined;
     }
     if (entry === undefined) return undefined;
     // Pub/sub: a subscribed RESP2 connection only takes (P)(UN)SUBSCRIBE, PING, QUIT, RESET.
@@ -95,9 +101,12 @@ export class Dispatcher {
     entry.calls++;
     this.server.stats.totalCommands++;
     const spec = entry.spec;
-    if (spec.coord !== undefined) return this.runCoordinator(conn, entry, spec.coord, args);
+    if (spec.coord !== undefined) return this.runCoordinator(conn, entry, spec.coord, toBuffers(args));
     // A shard-local row that may block (XREAD/XREADGROUP with BLOCK) waits through src/blocking.
-    if (spec.blocksIf !== undefined && spec.blocksIf(args)) return this.runCoordinator(conn, entry, blockingCoord, args);
+    if (spec.blocksIf !== undefined) {
+      const bufs = toBuffers(args);
+      if (spec.blocksIf(bufs)) return this.runCoordinator(conn, entry, blockingCoord, bufs);
+    }
     // Shard-local row: find the owning shard(s).
     const shards = this.server.shards;
     const from = entry.parent === undefined ? 1 : 2;
@@ -111,6 +120,13 @@ export class Dispatcher {
       shards.clients[s].send(entry.opIndex, conn.db, conn.proto, conn.id, args, from, conn.reserve());
       return undefined;
     }
+    return this.dispatchMultiKey(conn, entry, toBuffers(args), from);
+  }
+
+  /** Routes a shard-local row with several keys (or computed ones): one shard, split, or coordinated. */
+  private dispatchMultiKey(conn: Connection, entry: TableEntry, args: Buffer[], from: number): Promise<void> | undefined {
+    const spec = entry.spec;
+    const shards = this.server.shards;
     const positions = keyPositions(spec, args);
     if (positions.length === 0) {
       shards.clients[0].send(entry.opIndex, conn.db, conn.proto, conn.id, args, from, conn.reserve());
@@ -144,7 +160,7 @@ export class Dispatcher {
   }
 
   /** Queues a request behind the current lock holder; the connection reads nothing more until it ran. */
-  private defer(conn: Connection, args: Buffer[]): Promise<void> {
+  private defer(conn: Connection, args: string[]): Promise<void> {
     return new Promise((resolve) => {
       this.server.lock.whenFree(() => {
         if (conn.closed) return resolve();
@@ -366,6 +382,13 @@ class SplitGather implements ReplySink {
 function countCoordCall(entry: TableEntry, started: number, reply: Buffer): void {
   entry.usec += (performance.now() - started) * 1000;
   if (reply.length > 0 && reply[0] === 45 /* '-' */) entry.failedCalls++;
+}
+
+/** Request arguments as Buffers, for the paths that read them as bytes. */
+function toBuffers(args: readonly string[]): Buffer[] {
+  const out: Buffer[] = new Array(args.length);
+  for (let i = 0; i < args.length; i++) out[i] = Buffer.from(args[i], 'latin1');
+  return out;
 }
 
 function coordError(err: unknown): string {

@@ -18,7 +18,8 @@ import {
 } from '../src/resp/request-framer';
 
 const b = (s: string): Buffer => Buffer.from(s, 'latin1');
-const str = (cmd: Buffer[]): string[] => cmd.map((a) => a.toString('latin1'));
+// The framer hands out arguments as latin1 strings already.
+const str = (cmd: string[]): string[] => cmd;
 
 interface Outcome {
   cmds: string[][];
@@ -34,7 +35,7 @@ function run(chunks: Buffer[], limits: FramerLimits = defaultFramerLimits()): Ou
   try {
     for (const c of chunks) {
       f.push(c);
-      let cmd: Buffer[] | null;
+      let cmd: string[] | null;
       while ((cmd = f.next()) !== null) cmds.push(str(cmd));
     }
   } catch (err) {
@@ -269,7 +270,7 @@ t.test('every split point yields the same commands', async (t) => {
   for (const x of bytes) f.push(x);
   t.equal(f.bufferedBytes, pipeline.length);
   const drained: string[][] = [];
-  let c: Buffer[] | null;
+  let c: string[] | null;
   while ((c = f.next()) !== null) drained.push(str(c));
   t.same(drained, expected, 'pushed byte by byte, drained at the end');
   t.equal(f.bufferedBytes, 0);
@@ -377,15 +378,13 @@ t.test('a dead framer stays dead', async (t) => {
   t.ok(new ProtocolError('x') instanceof Error);
 });
 
-t.test('bufferedBytes and zero-copy arguments', async (t) => {
+t.test('bufferedBytes', async (t) => {
   const f = new RequestFramer(defaultFramerLimits());
   const chunk = b('*2\r\n$3\r\nGET\r\n$5\r\nhello\r\n*1\r\n$4\r\nPI');
   f.push(chunk);
   t.equal(f.bufferedBytes, chunk.length);
   const cmd = f.next()!;
   t.same(str(cmd), ['GET', 'hello']);
-  t.equal(cmd[1]!.buffer, chunk.buffer, 'argument shares the chunk memory');
-  t.equal(cmd[1]!.byteOffset, chunk.byteOffset + 17);
   t.equal(f.next(), null);
   t.equal(f.bufferedBytes, 10);
   f.push(b('NG\r'));
@@ -404,7 +403,7 @@ t.test('a big bulk spread over many chunks', async (t) => {
   for (let i = 0; i < value.length; i++) value[i] = (i * 7 + 3) & 0xff;
   const wire = encode([b('SET'), b('k'), value]);
   const f = new RequestFramer(defaultFramerLimits());
-  let got: Buffer[] | null = null;
+  let got: string[] | null = null;
   for (let i = 0; i < wire.length; i += 65536) {
     f.push(wire.subarray(i, i + 65536));
     const c = f.next();
@@ -412,7 +411,7 @@ t.test('a big bulk spread over many chunks', async (t) => {
   }
   t.ok(got);
   t.equal(got!.length, 3);
-  t.ok(got![2]!.equals(value));
+  t.ok(Buffer.from(got![2]!, 'latin1').equals(value));
   t.equal(f.bufferedBytes, 0);
 });
 
@@ -443,14 +442,14 @@ t.test('property: random binary commands, randomly chunked, round-trip exactly',
       }
       chunks.push(wire.subarray(prev));
       const f = new RequestFramer(defaultFramerLimits());
-      const out: Buffer[][] = [];
+      const out: string[][] = [];
       for (const c of chunks) {
         f.push(c);
-        let got: Buffer[] | null;
+        let got: string[] | null;
         while ((got = f.next()) !== null) out.push(got);
       }
       if (f.bufferedBytes !== 0 || out.length !== cmds.length) return false;
-      return out.every((o, i) => o.length === cmds[i]!.length && o.every((a, j) => a.equals(cmds[i]![j]!)));
+      return out.every((o, i) => o.length === cmds[i]!.length && o.every((a, j) => Buffer.from(a, 'latin1').equals(cmds[i]![j]!)));
     }),
     { numRuns: 500 },
   );

@@ -5,6 +5,7 @@
  */
 import { ReplyWriter } from '../src/resp/reply-writer';
 import { REQUEST_HEADER_BYTES } from '../src/shard/batch';
+import type { CallBatch } from '../src/shard/call-batch';
 import type { ShardOpContext } from '../src/commands/spec';
 import { ShardState, type ShardSettings } from './shard-state';
 import { activeExpireCycle } from './expiry';
@@ -84,10 +85,7 @@ export class ShardEngine {
     const req = Buffer.from(ab);
     const count = req.readUInt32LE(0);
     const w = this.w;
-    const ctx = this.ctx;
-    const state = this.state;
-    ctx.now = Date.now();
-    state.tick(ctx.now);
+    this.beginBatch();
     w.reset();
     w.ensure(4);
     w.buf.writeUInt32LE(count, 0);
@@ -96,35 +94,89 @@ export class ShardEngine {
     for (let c = 0; c < count; c++) {
       const opIndex = req.readUInt16LE(o);
       const dbIndex = req[o + 2];
-      w.proto = req[o + 3] === 3 ? 3 : 2;
-      ctx.connId = req.readUInt32LE(o + 4);
+      const proto = req[o + 3];
+      const connId = req.readUInt32LE(o + 4);
       const argc = req.readUInt32LE(o + 8);
       o += REQUEST_HEADER_BYTES;
-      const entry = OPS[opIndex];
-      const lead = entry.subcommandName === undefined ? 1 : 2;
-      const args: string[] = new Array(argc + lead);
-      args[0] = entry.commandName;
-      if (lead === 2) args[1] = entry.subcommandName as string;
+      const args = this.argsFor(opIndex, argc);
+      const lead = args.length - argc;
       for (let i = 0; i < argc; i++) {
         const n = req.readUInt32LE(o);
         args[lead + i] = req.latin1Slice(o + 4, o + 4 + n);
         o += 4 + n;
       }
-      ctx.dbIndex = dbIndex;
-      ctx.db = state.db(dbIndex);
       // Reserve the reply's length prefix, write the reply, then patch it.
       w.ensure(4);
       const lenAt = w.len;
       w.len += 4;
-      // Short batches time every command; long ones every TIME_SAMPLE-th run
-      // of each op, counted TIME_SAMPLE times (run-command.ts).
-      const weight = count <= TIME_SAMPLE * 2 ? 1 : this.sampleTurn[opIndex]++ % TIME_SAMPLE === 0 ? TIME_SAMPLE : 0;
-      runCommand(ctx, opIndex, args, w, weight);
+      this.runOne(opIndex, dbIndex, proto, connId, args, w, count);
       w.buf.writeUInt32LE(w.len - lenAt - 4, lenAt);
     }
-    state.stats.commands += count;
-    state.stats.batches++;
-    state.stats.busyMicros += Math.round((performance.now() - started) * 1000);
+    this.endBatch(count, started);
     return w.takeArrayBuffer();
+  }
+
+  /**
+   * Runs an inline shard's requests as they are (src/shard/call-batch.ts):
+   * each reply is written into `arena` and its pending reply gets the view
+   * (arena buffer, start, end), not yet delivered; the caller delivers them
+   * after taking the batch's events, as a worker shard sends events first.
+   */
+  runCalls(calls: CallBatch, arena: ReplyWriter): void {
+    const started = performance.now();
+    const count = calls.count;
+    this.beginBatch();
+    const argv = calls.argv;
+    for (let c = 0; c < count; c++) {
+      const opIndex = calls.ops[c];
+      const argc = calls.argc[c];
+      const args = this.argsFor(opIndex, argc);
+      const lead = args.length - argc;
+      const from = calls.argStart[c];
+      for (let i = 0; i < argc; i++) args[lead + i] = argv[from + i];
+      // Everything before this reply is handed out: growing must not move it.
+      arena.floor = arena.len;
+      this.runOne(opIndex, calls.dbs[c], calls.protos[c], calls.connIds[c], args, arena, count);
+      const p = calls.pendings[c];
+      p.data = arena.buf;
+      p.start = arena.floor;
+      p.end = arena.len;
+    }
+    arena.floor = arena.len;
+    this.endBatch(count, started);
+  }
+
+  private beginBatch(): void {
+    this.ctx.now = Date.now();
+    this.state.tick(this.ctx.now);
+  }
+
+  private endBatch(count: number, started: number): void {
+    const stats = this.state.stats;
+    stats.commands += count;
+    stats.batches++;
+    stats.busyMicros += Math.round((performance.now() - started) * 1000);
+  }
+
+  /** The argument array of one command, its name (and subcommand) filled in. */
+  private argsFor(opIndex: number, argc: number): string[] {
+    const entry = OPS[opIndex];
+    const lead = entry.subcommandName === undefined ? 1 : 2;
+    const args: string[] = new Array(argc + lead);
+    args[0] = entry.commandName;
+    if (lead === 2) args[1] = entry.subcommandName as string;
+    return args;
+  }
+
+  private runOne(opIndex: number, dbIndex: number, proto: number, connId: number, args: string[], w: ReplyWriter, batchSize: number): void {
+    const ctx = this.ctx;
+    w.proto = proto === 3 ? 3 : 2;
+    ctx.connId = connId;
+    ctx.dbIndex = dbIndex;
+    ctx.db = this.state.db(dbIndex);
+    // Short batches time every command; long ones every TIME_SAMPLE-th run
+    // of each op, counted TIME_SAMPLE times (run-command.ts).
+    const weight = batchSize <= TIME_SAMPLE * 2 ? 1 : this.sampleTurn[opIndex]++ % TIME_SAMPLE === 0 ? TIME_SAMPLE : 0;
+    runCommand(ctx, opIndex, args, w, weight);
   }
 }

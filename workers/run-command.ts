@@ -78,17 +78,18 @@ export function runCommand(ctx: ShardOpContext, opIndex: number, args: string[],
   const { ops, writes, keymiss: misses } = shardOps();
   const entry = ops[opIndex];
   const shard = ctx.shard;
-  const start = w.len;
+  // Relative to the writer's floor, which moves if a reply arena grows (src/resp/byte-buffer.ts).
+  const startInFloor = w.len - w.floor;
   const t0 = timeWeight === 0 ? 0 : performance.now();
   try {
     entry.op(ctx, args, w);
   } catch (err) {
-    w.len = start;
+    w.len = w.floor + startInFloor;
     w.error(err instanceof ReplyError ? err.message : `ERR internal error: ${(err as Error).message}`);
   }
   if (timeWeight !== 0) shard.opStats.micros[opIndex] += (performance.now() - t0) * 1000 * timeWeight;
   // An error reply from a command that ran is a failed call (INFO commandstats).
-  if (w.buf[start] === 45 /* '-' */) {
+  if (w.buf[w.floor + startInFloor] === 45 /* '-' */) {
     shard.opStats.failed[opIndex]++;
     return;
   }

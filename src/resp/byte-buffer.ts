@@ -5,21 +5,39 @@
 export class ByteBuffer {
   buf: Buffer;
   len = 0;
+  /**
+   * Bytes below `floor` have been handed out as views (see src/shard/reply-arena.ts):
+   * growing never copies them, it moves only `floor..len` to the start of a
+   * fresh buffer and sets `floor` to 0. So an offset kept across a write that
+   * may grow must be kept relative to `floor`. It stays 0 for every other use.
+   */
+  floor = 0;
 
-  constructor(initialSize: number) {
+  constructor(private readonly initialSize: number) {
     // allocUnsafeSlow: never a slice of Node's shared pool, so .buffer is ours alone.
     this.buf = Buffer.allocUnsafeSlow(initialSize);
   }
 
-  /** Makes room for `extra` more bytes, doubling the capacity as needed. */
+  /** Makes room for `extra` more bytes. */
   ensure(extra: number): void {
-    const need = this.len + extra;
-    if (need <= this.buf.length) return;
-    let size = this.buf.length * 2;
+    if (this.len + extra > this.buf.length) this.grow(extra);
+  }
+
+  /**
+   * Doubles the capacity as needed; a buffer whose head was handed out starts
+   * over in one of the initial size instead (or twice what the bytes in
+   * progress need), so the views stay valid and nothing is copied twice.
+   */
+  private grow(extra: number): void {
+    const live = this.len - this.floor;
+    const need = live + extra;
+    let size = this.floor === 0 ? this.buf.length * 2 : this.initialSize;
     while (size < need) size *= 2;
     const next = Buffer.allocUnsafeSlow(size);
-    this.buf.copy(next, 0, 0, this.len);
+    this.buf.copy(next, 0, this.floor, this.len);
     this.buf = next;
+    this.len = live;
+    this.floor = 0;
   }
 
   /**
@@ -38,6 +56,7 @@ export class ByteBuffer {
     while (size < want && size < maxSize) size *= 2;
     this.buf = Buffer.allocUnsafeSlow(size);
     this.len = 0;
+    this.floor = 0;
     return ab;
   }
 

@@ -35,11 +35,21 @@
  *   query buffer). See QueryBufferLimitError for what to reply.
  *
  * Memory: nothing is ever allocated according to an announced length. Bytes
- * are kept as the list of chunks pushed in; an argument that lies entirely in
- * one chunk is returned as a zero-copy subarray of that chunk (so it keeps the
- * chunk alive: copy it before storing it long term), and an argument spread
- * over several chunks is copied once, when all of its bytes have arrived.
+ * are kept as the list of chunks pushed in until a request is complete.
+ *
+ * Arguments come out as latin1 strings (one char per byte, so binary-safe):
+ * the form the shards' ops read keys and values in. Decoding each argument
+ * once here costs less than a Buffer view here plus a string in the engine
+ * (docs/performance.md). An argument spread over several chunks is copied
+ * once, when all of its bytes have arrived, then decoded.
  */
+
+/**
+ * V8's longest string (2^29 - 24 chars): a bulk argument longer than this
+ * cannot be decoded, so once it has arrived it is refused like one over
+ * proto-max-bulk-len (which defaults to 512 MB, 24 bytes more).
+ */
+const MAX_ARG_LENGTH = 2 ** 29 - 24;
 
 export interface FramerLimits {
   /** proto-max-bulk-len: longest accepted bulk argument, in bytes. */
@@ -169,7 +179,7 @@ export class RequestFramer {
   private mbRemaining = 0;
   /** Length of the bulk being read, or -1 when its `$` header is still to come. */
   private bulkLen = -1;
-  private args: Buffer[] = [];
+  private args: string[] = [];
 
   // Line search state for the line starting at the head; reset on every consume.
   /** Length of the line at the head once its terminator was found, else -1. */
@@ -201,7 +211,7 @@ export class RequestFramer {
     this.avail += chunk.length;
   }
 
-  next(): Buffer[] | null {
+  next(): string[] | null {
     if (this.dead !== null) throw this.dead;
     try {
       return this.parse();
@@ -222,7 +232,7 @@ export class RequestFramer {
     this.mbRemaining = 0;
   }
 
-  private parse(): Buffer[] | null {
+  private parse(): string[] | null {
     for (;;) {
       if (this.mbRemaining === 0) {
         if (this.avail === 0) return this.needMore();
@@ -256,9 +266,11 @@ export class RequestFramer {
         if (this.avail < need) return this.needMore();
         const head = this.chunks[this.ci]!;
         const start = this.off;
-        let arg: Buffer;
-        if (start + len <= head.length) arg = head.subarray(start, start + len);
-        else arg = this.copyOut(len);
+        // Only the last 24 bytes below the default proto-max-bulk-len hit this.
+        if (len > MAX_ARG_LENGTH) throw new ProtocolError(ERR_BULK_LEN);
+        let arg: string;
+        if (start + len <= head.length) arg = head.latin1Slice(start, start + len);
+        else arg = this.copyOut(len).latin1Slice(0, len);
         this.consume(need);
         this.partial += need;
         this.args.push(arg);
@@ -281,7 +293,7 @@ export class RequestFramer {
    * over chunks, odd bytes, too big), so the general path below handles that
    * request from its start with all of Redis's quirks and errors.
    */
-  private parseWhole(): Buffer[] | null {
+  private parseWhole(): string[] | null {
     const c = this.chunks[this.ci]!;
     const end = c.length;
     let p = this.off + 1; // after the `*`
@@ -298,7 +310,7 @@ export class RequestFramer {
     if (p + 1 >= end || c[p] !== CR || c[p + 1] !== LF) return null;
     p += 2;
     const maxBulk = this.limits.maxBulkLen;
-    const args: Buffer[] = new Array(count);
+    const args: string[] = new Array(count);
     for (let i = 0; i < count; i++) {
       if (p >= end || c[p] !== DOLLAR) return null;
       p++;
@@ -314,7 +326,7 @@ export class RequestFramer {
       p += 2;
       const dataEnd = p + len;
       if (dataEnd + 1 >= end || c[dataEnd] !== CR || c[dataEnd + 1] !== LF) return null;
-      args[i] = c.subarray(p, dataEnd);
+      args[i] = c.latin1Slice(p, dataEnd);
       p = dataEnd + 2;
     }
     this.consume(p - this.off);
@@ -493,7 +505,7 @@ export class RequestFramer {
   }
 
   /** Parse one inline request. Returns null when its line is incomplete. */
-  private inline(): Buffer[] | null {
+  private inline(): string[] | null {
     const nl = this.findLineEnd(LF);
     if (nl < 0) {
       if (this.avail > this.limits.maxInlineLen) throw new ProtocolError(ERR_BIG_INLINE);
@@ -523,8 +535,8 @@ const EMPTY = Buffer.alloc(0);
  * sdssplitargs() over line[s, e) (which holds no NUL byte). Throws the
  * "unbalanced quotes" ProtocolError where sdssplitargs returns NULL.
  */
-function splitArgs(line: Buffer, s: number, e: number): Buffer[] {
-  const out: Buffer[] = [];
+function splitArgs(line: Buffer, s: number, e: number): string[] {
+  const out: string[] = [];
   let scratch: Buffer | null = null;
   let w = 0;
   let p = s;
@@ -589,6 +601,6 @@ function splitArgs(line: Buffer, s: number, e: number): Buffer[] {
       }
       if (p < e) p++;
     }
-    out.push(scratch.subarray(tokenStart, w));
+    out.push(scratch.latin1Slice(tokenStart, w));
   }
 }

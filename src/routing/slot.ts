@@ -47,9 +47,28 @@ export function keyHashSlot(key: Uint8Array): number {
   return crc16(key, 0, len) & (SLOT_COUNT - 1);
 }
 
-/** The hash slot of a key held as a latin1 string (shard side). */
+/** CRC16 of chars start..end of a latin1 string (one char per byte). */
+function crc16OfString(s: string, start: number, end: number): number {
+  let crc = 0;
+  for (let i = start; i < end; i++) {
+    crc = ((crc << 8) & 0xffff) ^ CRC16_TABLE[((crc >> 8) ^ s.charCodeAt(i)) & 0xff];
+  }
+  return crc;
+}
+
+/**
+ * The hash slot of a key held as a latin1 string (as the request framer and
+ * the shards hold keys): the same slot as `keyHashSlot` of its bytes, with no
+ * Buffer made for it.
+ */
 export function keyHashSlotOfString(key: string): number {
-  return keyHashSlot(Buffer.from(key, 'latin1'));
+  const open = key.indexOf('{');
+  if (open !== -1) {
+    const close = key.indexOf('}', open + 1);
+    // An empty tag `{}` does not count: the whole key is hashed.
+    if (close > open + 1) return crc16OfString(key, open + 1, close) & (SLOT_COUNT - 1);
+  }
+  return crc16OfString(key, 0, key.length) & (SLOT_COUNT - 1);
 }
 
 /**

@@ -46,9 +46,13 @@ export class RequestBatchBuilder extends ByteBuffer {
     for (let i = from; i < args.length; i++) {
       const a = args[i];
       if (typeof a === 'string') {
-        const n = buf.latin1Write(a, o + 4);
+        const n = a.length; // latin1: one byte per char
         putU32(buf, o, n);
-        o += 4 + n;
+        o += 4;
+        // As for Buffers below: short ones by byte stores, not a native call.
+        if (n <= 32) for (let j = 0; j < n; j++) buf[o + j] = a.charCodeAt(j);
+        else buf.latin1Write(a, o);
+        o += n;
       } else {
         const n = a.length;
         putU32(buf, o, n);

@@ -5,6 +5,7 @@
  * plain FIFO of pending replies matches them up.
  */
 import { RequestBatchBuilder, splitReplies } from './batch';
+import { CallBatch } from './call-batch';
 import type { ShardEvent } from '../../workers/key-signals';
 
 /** Receives a reply once its bytes arrive. */
@@ -35,9 +36,18 @@ export class PendingReply {
   }
 }
 
-/** How a batch reaches the shard: a worker's MessagePort, or an engine called inline. */
+/** How an encoded batch reaches a worker shard: its MessagePort. */
 export interface ShardTransport {
   post(batch: ArrayBuffer): void;
+  close(): Promise<void>;
+}
+
+/**
+ * A shard engine on the main thread (`--workers 0`): it takes the turn's
+ * requests unencoded, fills in every pending reply, and delivers them.
+ */
+export interface InlineShard {
+  run(calls: CallBatch): void;
   close(): Promise<void>;
 }
 
@@ -53,6 +63,11 @@ export class ShardClient {
   private queue: PendingReply[] = [];
   private head = 0;
   transport: ShardTransport | null = null;
+  /** Set instead of `transport` for an inline shard: requests go into `calls`, not the encoder. */
+  private inline: InlineShard | null = null;
+  private calls: CallBatch | null = null;
+  /** The previous turn's CallBatch, cleared, for reuse (null while it runs). */
+  private spareCalls: CallBatch | null = null;
   /** Receives events the shard sends unasked (see workers/key-signals.ts). */
   eventHandler: ((shard: number, events: ShardEvent[]) => void) | null = null;
 
@@ -64,11 +79,28 @@ export class ShardClient {
 
   /** Requests sent or queued whose reply has not arrived yet. */
   get inflight(): number {
-    return this.queue.length - this.head;
+    return this.calls !== null ? this.calls.count : this.queue.length - this.head;
+  }
+
+  /** Makes this the client of a shard engine running on this thread. */
+  attachInline(shard: InlineShard): void {
+    this.inline = shard;
+    this.calls = new CallBatch();
+  }
+
+  /** Closes the worker transport or the inline shard. */
+  async close(): Promise<void> {
+    await (this.inline ?? this.transport)?.close();
   }
 
   /** Queues one command; `args[from..]` are the arguments after the name (or subcommand). */
   send(opIndex: number, db: number, proto: number, connId: number, args: readonly (Buffer | string)[], from: number, pending: PendingReply): void {
+    const calls = this.calls;
+    if (calls !== null) {
+      if (calls.count === 0) this.wantFlush();
+      calls.add(opIndex, db, proto, connId, args, from, pending);
+      return;
+    }
     if (this.builder.count === 0) this.wantFlush();
     this.builder.add(opIndex, db, proto, connId, args, from);
     this.queue.push(pending);
@@ -82,6 +114,18 @@ export class ShardClient {
   }
 
   flush(): void {
+    const calls = this.calls;
+    if (calls !== null) {
+      if (calls.count === 0 || this.inline === null) return;
+      // Requests sent while this batch runs or delivers (a coordinator's next
+      // step, a woken waiter) go into the next batch.
+      this.calls = this.spareCalls ?? new CallBatch();
+      this.spareCalls = null;
+      this.inline.run(calls);
+      calls.clear();
+      this.spareCalls = calls;
+      return;
+    }
     if (this.builder.count === 0 || this.transport === null) return;
     this.transport.post(this.builder.take());
   }

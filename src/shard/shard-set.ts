@@ -8,8 +8,9 @@
  * resource limits and crash detection. A shard task never gets an abort
  * signal (aborting a running piscina task terminates its thread and its data).
  *
- * `--workers 0` runs one shard engine inline on the main thread through the
- * same batch format, the baseline for measuring the cost of the thread hop.
+ * `--workers 0` runs one shard engine inline on the main thread; it takes the
+ * turn's requests unencoded (src/shard/call-batch.ts), so it pays neither
+ * the thread hop nor the batch encoding.
  */
 import path from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
@@ -19,23 +20,34 @@ import { ShardEngine } from '../../workers/engine';
 import type { ShardSettings } from '../../workers/shard-state';
 import type { ShardControl, ShardMessage, ShardTask, ShardTaskResult } from '../../workers/shard';
 import type { ShardEvent } from '../../workers/key-signals';
-import { ShardClient, type ShardTransport } from './shard-client';
-import { keyHashSlot, slotToShard } from '../routing/slot';
+import { ShardClient, type InlineShard, type ShardTransport } from './shard-client';
+import type { CallBatch } from './call-batch';
+import { ReplyWriter } from '../resp/reply-writer';
+import { keyHashSlot, keyHashSlotOfString, slotToShard } from '../routing/slot';
 
 const SHARD_START_TIMEOUT_MS = 30_000;
 const SHARD_MODULE = path.join(__dirname, '..', '..', 'workers', 'shard.js');
 
-class InlineTransport implements ShardTransport {
+/**
+ * The `--workers 0` shard: its engine runs each turn's requests as they are
+ * (no encoded batch) and writes the replies into one arena, whose regions the
+ * connections write out as views: neither requests nor replies are copied.
+ */
+class InlineEngineHost implements InlineShard {
+  private readonly arena = new ReplyWriter(64 * 1024);
   constructor(
     private readonly engine: ShardEngine,
     private readonly client: ShardClient,
   ) {}
-  post(batch: ArrayBuffer): void {
-    const replies = this.engine.processBatch(batch);
+  run(calls: CallBatch): void {
+    this.engine.runCalls(calls, this.arena);
     // Events before replies, as worker shards send them (workers/shard.ts).
     const events = this.engine.takeEvents();
     if (events !== null) this.client.onEvents(events);
-    this.client.onReplies(replies);
+    for (let i = 0; i < calls.count; i++) {
+      const p = calls.pendings[i];
+      p.sink.deliver(p);
+    }
   }
   async close(): Promise<void> {
     this.engine.stop();
@@ -100,7 +112,7 @@ export class ShardSet {
       engine.onEvents = (events) => set.clients[0].onEvents(events);
       engine.start();
       set.inlineEngines.push(engine);
-      set.clients[0].transport = new InlineTransport(engine, set.clients[0]);
+      set.clients[0].attachInline(new InlineEngineHost(engine, set.clients[0]));
       return set;
     }
     set.pool = new Piscina({
@@ -177,9 +189,10 @@ export class ShardSet {
     for (const c of this.clients) c.eventHandler = handler;
   }
 
-  shardOfKey(key: Buffer): number {
+  shardOfKey(key: Buffer | string): number {
     const n = this.clients.length;
-    return n === 1 ? 0 : slotToShard(keyHashSlot(key), n);
+    if (n === 1) return 0;
+    return slotToShard(typeof key === 'string' ? keyHashSlotOfString(key) : keyHashSlot(key), n);
   }
 
   /** Sends a settings change to every shard (CONFIG SET). */
@@ -200,7 +213,7 @@ export class ShardSet {
   async close(): Promise<void> {
     this.closing = true;
     this.flush();
-    await Promise.all(this.clients.map((c) => c.transport?.close()));
+    await Promise.all(this.clients.map((c) => c.close()));
     if (this.pool) await this.pool.destroy();
   }
 }
