@@ -44,6 +44,8 @@
  * once, when all of its bytes have arrived, then decoded.
  */
 
+import { latin1String } from './latin1';
+
 /**
  * V8's longest string (2^29 - 24 chars): a bulk argument longer than this
  * cannot be decoded, so once it has arrived it is refused like one over
@@ -269,7 +271,7 @@ export class RequestFramer {
         // Only the last 24 bytes below the default proto-max-bulk-len hit this.
         if (len > MAX_ARG_LENGTH) throw new ProtocolError(ERR_BULK_LEN);
         let arg: string;
-        if (start + len <= head.length) arg = head.latin1Slice(start, start + len);
+        if (start + len <= head.length) arg = latin1String(head, start, start + len);
         else arg = this.copyOut(len).latin1Slice(0, len);
         this.consume(need);
         this.partial += need;
@@ -326,7 +328,7 @@ export class RequestFramer {
       p += 2;
       const dataEnd = p + len;
       if (dataEnd + 1 >= end || c[dataEnd] !== CR || c[dataEnd + 1] !== LF) return null;
-      args[i] = c.latin1Slice(p, dataEnd);
+      args[i] = latin1String(c, p, dataEnd);
       p = dataEnd + 2;
     }
     this.consume(p - this.off);
@@ -532,10 +534,37 @@ export class RequestFramer {
 const EMPTY = Buffer.alloc(0);
 
 /**
+ * splitArgs for the common line (`PING`, `SET k v`): no quote, \v or \f
+ * byte, so every token is the bytes between spaces, tabs, CRs or LFs, and is
+ * decoded straight from the line with no scratch copy. Returns null for any
+ * other line, which the general splitter handles.
+ */
+function splitPlain(line: Buffer, s: number, e: number): string[] | null {
+  const out: string[] = [];
+  let p = s;
+  while (p < e) {
+    let b = line[p]!;
+    if (b === 32 || b === 9 || b === 10 || b === 13) {
+      p++;
+      continue;
+    }
+    const start = p;
+    while (p < e && (b = line[p]!) !== 32 && b !== 9 && b !== 10 && b !== 13) {
+      if (b === 34 || b === 39 || b === 11 || b === 12) return null;
+      p++;
+    }
+    out.push(latin1String(line, start, p));
+  }
+  return out;
+}
+
+/**
  * sdssplitargs() over line[s, e) (which holds no NUL byte). Throws the
  * "unbalanced quotes" ProtocolError where sdssplitargs returns NULL.
  */
 function splitArgs(line: Buffer, s: number, e: number): string[] {
+  const plain = splitPlain(line, s, e);
+  if (plain !== null) return plain;
   const out: string[] = [];
   let scratch: Buffer | null = null;
   let w = 0;
@@ -601,6 +630,6 @@ function splitArgs(line: Buffer, s: number, e: number): string[] {
       }
       if (p < e) p++;
     }
-    out.push(scratch.latin1Slice(tokenStart, w));
+    out.push(latin1String(scratch, tokenStart, w));
   }
 }
