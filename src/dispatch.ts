@@ -110,14 +110,15 @@ export class Dispatcher {
     // Shard-local row: find the owning shard(s).
     const shards = this.server.shards;
     const from = entry.parent === undefined ? 1 : 2;
+    // The framer's array is handed over: nothing here reads it after sending.
     if (shards.count === 1) {
-      shards.clients[0].send(entry.opIndex, conn.db, conn.proto, conn.id, args, from, conn.reserve());
+      shards.clients[0].sendOwned(entry.opIndex, conn.db, conn.proto, conn.id, args, from, conn.reserve());
       return undefined;
     }
     // Single-key commands (the common case) skip building a positions array.
     if (spec.firstKey > 0 && spec.firstKey === spec.lastKey && spec.getKeys === undefined) {
       const s = spec.firstKey < args.length ? shards.shardOfKey(args[spec.firstKey]) : 0;
-      shards.clients[s].send(entry.opIndex, conn.db, conn.proto, conn.id, args, from, conn.reserve());
+      shards.clients[s].sendOwned(entry.opIndex, conn.db, conn.proto, conn.id, args, from, conn.reserve());
       return undefined;
     }
     return this.dispatchMultiKey(conn, entry, toBuffers(args), from);

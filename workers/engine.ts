@@ -6,6 +6,7 @@
 import { ReplyWriter } from '../src/resp/reply-writer';
 import { REQUEST_HEADER_BYTES } from '../src/shard/batch';
 import type { CallBatch } from '../src/shard/call-batch';
+import { latin1String } from '../src/resp/latin1';
 import type { ShardOpContext } from '../src/commands/spec';
 import { ShardState, type ShardSettings } from './shard-state';
 import { activeExpireCycle } from './expiry';
@@ -102,7 +103,7 @@ export class ShardEngine {
       const lead = args.length - argc;
       for (let i = 0; i < argc; i++) {
         const n = req.readUInt32LE(o);
-        args[lead + i] = req.latin1Slice(o + 4, o + 4 + n);
+        args[lead + i] = latin1String(req, o + 4, o + 4 + n);
         o += 4 + n;
       }
       // Reserve the reply's length prefix, write the reply, then patch it.
@@ -129,11 +130,19 @@ export class ShardEngine {
     const argv = calls.argv;
     for (let c = 0; c < count; c++) {
       const opIndex = calls.ops[c];
-      const argc = calls.argc[c];
-      const args = this.argsFor(opIndex, argc);
-      const lead = args.length - argc;
-      const from = calls.argStart[c];
-      for (let i = 0; i < argc; i++) args[lead + i] = argv[from + i];
+      let args = calls.owned[c];
+      if (args !== null) {
+        // The request's own array, as the client typed it: the ops read the canonical names.
+        const entry = OPS[opIndex];
+        args[0] = entry.commandName;
+        if (entry.subcommandName !== undefined) args[1] = entry.subcommandName;
+      } else {
+        const argc = calls.argc[c];
+        args = this.argsFor(opIndex, argc);
+        const lead = args.length - argc;
+        const from = calls.argStart[c];
+        for (let i = 0; i < argc; i++) args[lead + i] = argv[from + i];
+      }
       // Everything before this reply is handed out: growing must not move it.
       arena.floor = arena.len;
       this.runOne(opIndex, calls.dbs[c], calls.protos[c], calls.connIds[c], args, arena, count);

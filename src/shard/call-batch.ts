@@ -24,6 +24,12 @@ export class CallBatch {
   readonly argc: number[] = [];
   readonly pendings: PendingReply[] = [];
   readonly argv: string[] = [];
+  /**
+   * A request's whole argument array, when the dispatcher handed it over
+   * (`addOwned`): the engine runs on it directly, name slots overwritten
+   * with the canonical names. null when the arguments are in `argv`.
+   */
+  readonly owned: (string[] | null)[] = [];
   private argLen = 0;
 
   add(opIndex: number, db: number, proto: number, connId: number, args: readonly (Buffer | string)[], from: number, pending: PendingReply): void {
@@ -35,6 +41,7 @@ export class CallBatch {
     this.argStart[c] = this.argLen;
     this.argc[c] = args.length - from;
     this.pendings[c] = pending;
+    this.owned[c] = null;
     const argv = this.argv;
     let n = this.argLen;
     for (let i = from; i < args.length; i++) {
@@ -44,10 +51,30 @@ export class CallBatch {
     this.argLen = n;
   }
 
+  /**
+   * Adds a request whose argument array (name included) nobody else reads or
+   * changes any more: it is kept as it is, neither copied nor rebuilt.
+   */
+  addOwned(opIndex: number, db: number, proto: number, connId: number, args: string[], pending: PendingReply): void {
+    const c = this.count++;
+    this.ops[c] = opIndex;
+    this.dbs[c] = db;
+    this.protos[c] = proto;
+    this.connIds[c] = connId;
+    this.argStart[c] = 0;
+    this.argc[c] = 0;
+    this.pendings[c] = pending;
+    this.owned[c] = args;
+  }
+
   /** Forgets the requests (keeping the arrays' room), so nothing they held stays reachable. */
   clear(): void {
     const pendings = this.pendings;
-    for (let i = 0; i < this.count; i++) pendings[i] = undefined as unknown as PendingReply;
+    const owned = this.owned;
+    for (let i = 0; i < this.count; i++) {
+      pendings[i] = undefined as unknown as PendingReply;
+      owned[i] = null;
+    }
     const argv = this.argv;
     for (let i = 0; i < this.argLen; i++) argv[i] = '';
     this.count = 0;

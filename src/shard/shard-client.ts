@@ -106,6 +106,18 @@ export class ShardClient {
     this.queue.push(pending);
   }
 
+  /**
+   * Queues one command whose argument array (`args[0]` its name) the caller
+   * hands over: it must not read or change it afterwards. An inline shard
+   * runs on the array itself; a worker shard's batch copies it like `send`.
+   */
+  sendOwned(opIndex: number, db: number, proto: number, connId: number, args: string[], from: number, pending: PendingReply): void {
+    const calls = this.calls;
+    if (calls === null) return this.send(opIndex, db, proto, connId, args, from, pending);
+    if (calls.count === 0) this.wantFlush();
+    calls.addOwned(opIndex, db, proto, connId, args, pending);
+  }
+
   /** Queues one command and resolves with its raw reply (for coordinators). */
   request(opIndex: number, db: number, proto: number, args: readonly (Buffer | string)[], from: number): Promise<Buffer> {
     return new Promise((resolve) => {
