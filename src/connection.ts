@@ -66,6 +66,8 @@ export class Connection implements ReplySink {
   private head = 0;
   /** Bytes of ready replies taken by the writer but not yet flushed by the socket. */
   private wakeWriter: (() => void) | null = null;
+  /** The socket pushed back: the write task waits for `drain`. */
+  private writerBlocked = false;
   /** Set by QUIT or a protocol error: write what is queued, then close. */
   private closingGracefully = false;
   private readonly log: Logger;
@@ -181,6 +183,14 @@ export class Connection implements ReplySink {
   deliver(p: PendingReply): void {
     if (this.ended) return; // the connection is gone: drop the reply
     this.readyBytes += p.end - p.start;
+    if (this.writerBlocked && p.data !== null && (p.start !== 0 || p.end !== p.data.length)) {
+      // The client is not reading: a region of a shared buffer (the inline
+      // shard's 64 KiB reply arena) would keep all of that buffer alive for
+      // as long as this reply waits, so the reply gets its own copy.
+      const own = Buffer.allocUnsafe(p.end - p.start);
+      p.data.copy(own, 0, p.start, p.end);
+      p.setWhole(own);
+    }
     if (p.data !== null && p.end > p.start && p.data[p.start] === 45 /* '-' */) this.server.stats.countError(p.bytes());
     if (this.server.config.outputLimitsActive && this.overOutputLimit()) return;
     if (this.wakeWriter !== null && this.queue[this.head] === p) this.server.writeWakeups.schedule(this);
@@ -419,7 +429,12 @@ export class Connection implements ReplySink {
         }
         this.server.stats.netOutputBytes += out.length;
         if (!socket.write(out)) {
-          await once(socket, 'drain', { signal: this.signal });
+          this.writerBlocked = true;
+          try {
+            await once(socket, 'drain', { signal: this.signal });
+          } finally {
+            this.writerBlocked = false;
+          }
         }
         if (this.readPause === 'output' && this.pendingOutputBytes <= READ_PAUSE_OUTPUT_BYTES) this.resumeReading();
       }
