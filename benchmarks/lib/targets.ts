@@ -57,10 +57,13 @@ export async function startRedis(): Promise<Target> {
   return { name: 'redis', port, proc };
 }
 
-/** `nodeArgs` go to node itself (e.g. --expose-gc for the soak's DEBUG GC). */
-export async function startShardis(workers: number, nodeArgs: string[] = []): Promise<Target> {
+/**
+ * `nodeArgs` go to node itself (e.g. --expose-gc for the soak's DEBUG GC);
+ * `root` is the checkout whose build runs (another one's, to compare builds).
+ */
+export async function startShardis(workers: number, nodeArgs: string[] = [], root = ROOT): Promise<Target> {
   const port = await freePort();
-  const main = path.join(ROOT, 'dist', 'src', 'main.js');
+  const main = path.join(root, 'dist', 'src', 'main.js');
   const proc = spawn(process.execPath, [...nodeArgs, main, '--port', String(port), '--workers', String(workers), '--log-level', 'warn'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
