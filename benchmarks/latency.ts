@@ -10,12 +10,17 @@
  *
  *   npm run build && node dist/benchmarks/latency.js [--keys 5000000] [--rounds 3]
  *     [--requests 200000] [--clients 50] [--pipeline 1] [--tests get] [--workers <default>]
- *     [--node-args "--trace-gc"]
+ *     [--node-args "--trace-gc"] [--floor]
+ *
+ * `--floor` (PING tests only) also measures benchmarks/floor-server.ts, the
+ * least a Node server on `net` streams can do per request, and reports its
+ * ratio to redis-server: the lower bound for any Node design on this machine.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import path from 'node:path';
 import os from 'node:os';
 import { DEFAULT_WORKERS } from '../src/cli';
-import { startRedis, startShardis, stop, median, type Target } from './lib/targets';
+import { freePort, startRedis, startShardis, stop, median, waitForPort, type Target } from './lib/targets';
 import { loadKeys, rssOf } from './memory';
 
 interface Options {
@@ -27,10 +32,11 @@ interface Options {
   tests: string;
   workers: number;
   nodeArgs: string[];
+  floor: boolean;
 }
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { keys: 5_000_000, rounds: 3, requests: 200_000, clients: 50, pipeline: 1, tests: 'get', workers: DEFAULT_WORKERS, nodeArgs: [] };
+  const o: Options = { keys: 5_000_000, rounds: 3, requests: 200_000, clients: 50, pipeline: 1, tests: 'get', workers: DEFAULT_WORKERS, nodeArgs: [], floor: false };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i + 1];
     switch (argv[i]) {
@@ -42,6 +48,7 @@ function parseOptions(argv: string[]): Options {
       case '--tests': o.tests = v; i++; break;
       case '--workers': o.workers = Number(v); i++; break;
       case '--node-args': o.nodeArgs = v.split(' ').filter((s) => s !== ''); i++; break;
+      case '--floor': o.floor = true; break;
       default: throw new Error(`unknown option ${argv[i]}`);
     }
   }
@@ -91,6 +98,14 @@ function runBenchmark(port: number, o: Options): Map<string, Percentiles> {
   return parsePercentiles(r.stdout);
 }
 
+/** benchmarks/floor-server.ts on a free port. */
+async function startFloorServer(): Promise<Target> {
+  const port = await freePort();
+  const proc = spawn(process.execPath, [path.join(__dirname, 'floor-server.js'), String(port)], { stdio: 'ignore' });
+  await waitForPort(port);
+  return { name: 'node-floor', port, proc };
+}
+
 const keyName = (n: number): string => `key:${String(n).padStart(12, '0')}`;
 
 async function main(): Promise<void> {
@@ -115,16 +130,19 @@ async function main(): Promise<void> {
       }
       return Object.entries(pauses).map(([k, xs]) => `${k} ${xs.length}x max ${Math.max(...xs).toFixed(1)} ms total ${xs.reduce((a, b) => a + b, 0).toFixed(0)} ms`).join('; ');
     };
+    if (o.floor) targets.push(await startFloorServer());
     for (const t of targets) {
+      if (t.name === 'node-floor') continue;
       const started = Date.now();
       if (o.keys > 0) await loadKeys(t.port, 0, o.keys, 16, keyName);
       console.log(`#   ${t.name}: loaded in ${((Date.now() - started) / 1000).toFixed(1)} s, RSS ${(rssOf(t.proc.pid as number) / 2 ** 20).toFixed(0)} MiB`);
     }
     // One short unmeasured pass each: the JIT's warm-up is not the steady state.
     for (const t of targets) runBenchmark(t.port, { ...o, requests: Math.min(o.requests, 50_000) });
-    const samples: Map<string, Percentiles[]>[] = [new Map(), new Map()];
+    const samples: Map<string, Percentiles[]>[] = targets.map(() => new Map());
     for (let round = 0; round < o.rounds; round++) {
-      const order = round % 2 === 0 ? [0, 1] : [1, 0];
+      const forward = targets.map((_, i) => i);
+      const order = round % 2 === 0 ? forward : forward.reverse();
       for (const idx of order) {
         if (idx === 1) gcLog = [];
         const results = runBenchmark(targets[idx].port, o);
@@ -138,14 +156,20 @@ async function main(): Promise<void> {
         }
       }
     }
-    console.log('\n| test | percentile | redis-server ms | Shardis ms | ratio |');
-    console.log('|---|---|---|---|---|');
+    const floor = o.floor ? samples[2] : null;
+    console.log(`\n| test | percentile | redis-server ms | Shardis ms | ratio |${floor ? ' Node floor ms | floor ratio |' : ''}`);
+    console.log(`|---|---|---|---|---|${floor ? '---|---|' : ''}`);
     for (const [test, rs] of samples[0]) {
       const ss = samples[1].get(test) ?? [];
       for (const [label, f] of [['p50', (p: Percentiles) => p.p50], ['p99', (p: Percentiles) => p.p99], ['p99.9', (p: Percentiles) => p.p999]] as const) {
         const r = median(rs.map(f));
         const s = median(ss.map(f));
-        console.log(`| ${test} | ${label} | ${r.toFixed(3)} | ${s.toFixed(3)} | ${(s / r).toFixed(2)} |`);
+        let row = `| ${test} | ${label} | ${r.toFixed(3)} | ${s.toFixed(3)} | ${(s / r).toFixed(2)} |`;
+        if (floor) {
+          const x = median((floor.get(test) ?? []).map(f));
+          row += ` ${x.toFixed(3)} | ${(x / r).toFixed(2)} |`;
+        }
+        console.log(row);
       }
     }
   } finally {

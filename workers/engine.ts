@@ -1,7 +1,8 @@
 /**
  * The shard engine: executes request batches against one shard's data and
  * encodes every reply into one reply batch. It runs inside a shard worker
- * thread (workers/shard.ts), or inline on the main thread with `--workers 0`.
+ * thread (workers/shard.ts), or inline on the main thread with `--workers 0`,
+ * where it runs each turn's requests unencoded instead (`runCalls`).
  */
 import { ReplyWriter } from '../src/resp/reply-writer';
 import { REQUEST_HEADER_BYTES } from '../src/shard/batch';

@@ -6,7 +6,8 @@ export class ByteBuffer {
   buf: Buffer;
   len = 0;
   /**
-   * Bytes below `floor` have been handed out as views (see src/shard/reply-arena.ts):
+   * Bytes below `floor` have been handed out as views (the inline shard's reply
+   * arena, src/shard/shard-set.ts):
    * growing never copies them, it moves only `floor..len` to the start of a
    * fresh buffer and sets `floor` to 0. So an offset kept across a write that
    * may grow must be kept relative to `floor`. It stays 0 for every other use.
