@@ -13,6 +13,9 @@
  */
 import type { PendingReply } from './shard-client';
 
+/** Requests (or arguments) a CallBatch keeps room for between turns. */
+const KEEP_ROOM = 4096;
+
 export class CallBatch {
   count = 0;
   readonly ops: number[] = [];
@@ -67,8 +70,19 @@ export class CallBatch {
     this.owned[c] = args;
   }
 
-  /** Forgets the requests (keeping the arrays' room), so nothing they held stays reachable. */
+  /**
+   * Forgets the requests, so nothing they held stays reachable. The arrays
+   * keep their room for the next turn, unless a burst (a client pipelining
+   * thousands of commands at once) grew them past KEEP_ROOM: that room is
+   * given back rather than held for good.
+   */
   clear(): void {
+    if (this.count > KEEP_ROOM || this.argLen > KEEP_ROOM) {
+      for (const a of [this.ops, this.dbs, this.protos, this.connIds, this.argStart, this.argc, this.pendings, this.argv, this.owned]) a.length = 0;
+      this.count = 0;
+      this.argLen = 0;
+      return;
+    }
     const pendings = this.pendings;
     const owned = this.owned;
     for (let i = 0; i < this.count; i++) {
