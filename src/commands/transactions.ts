@@ -52,8 +52,8 @@ const RUN_IN_MULTI = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'rese
 
 /**
  * Called by the dispatcher for every resolved command while the connection is
- * in MULTI. Returns true when the command was queued (or rejected) here,
- * false when it must run now.
+ * in MULTI, with arguments it owns. Returns true when the command was queued
+ * (or rejected) here, false when it must run now.
  */
 export function queueInMulti(conn: Connection, entry: TableEntry, args: Buffer[]): boolean {
   const txn = conn.txn as Transaction;
@@ -64,8 +64,9 @@ export function queueInMulti(conn: Connection, entry: TableEntry, args: Buffer[]
     conn.reply(errorReply('ERR Command not allowed inside a transaction'));
     return true;
   }
-  // Copies: a request's arguments may point into the framer's scratch buffer.
-  (txn.queue as QueuedCommand[]).push({ entry, args: args.map((a) => Buffer.from(a)) });
+  // Kept as they are: the dispatcher made these Buffers for this call from
+  // the framer's strings (toBuffers), so they point into no read buffer.
+  (txn.queue as QueuedCommand[]).push({ entry, args });
   conn.reply(QUEUED);
   return true;
 }
