@@ -11,37 +11,29 @@ import type { PubSubHub } from '../pubsub/hub';
 
 const str = (b: Buffer): string => b.latin1Slice(0, b.length);
 
-const subscribe: CoordOp = (ctx, args) => {
-  const hub = ctx.server.pubsub;
-  const out: Buffer[] = [];
-  for (let i = 1; i < args.length; i++) out.push(hub.subscribe(ctx.conn, str(args[i])));
-  return Buffer.concat(out);
-};
+/** (P|S)SUBSCRIBE name...: one confirmation per name, from the hub's `join` for that namespace. */
+const subscribing =
+  (join: (hub: PubSubHub, conn: Connection, name: string) => Buffer): CoordOp =>
+  (ctx, args) => {
+    const out: Buffer[] = [];
+    for (let i = 1; i < args.length; i++) out.push(join(ctx.server.pubsub, ctx.conn, str(args[i])));
+    return Buffer.concat(out);
+  };
 
-const psubscribe: CoordOp = (ctx, args) => {
-  const hub = ctx.server.pubsub;
-  const out: Buffer[] = [];
-  for (let i = 1; i < args.length; i++) out.push(hub.psubscribe(ctx.conn, str(args[i])));
-  return Buffer.concat(out);
-};
+/** (P|S)UNSUBSCRIBE [name...]: the named ones, or every one without names. */
+const unsubscribing =
+  (leave: (hub: PubSubHub, conn: Connection, names: string[] | null) => Buffer[]): CoordOp =>
+  (ctx, args) =>
+    Buffer.concat(leave(ctx.server.pubsub, ctx.conn, args.length > 1 ? args.slice(1).map(str) : null));
 
-const unsubscribe: CoordOp = (ctx, args) =>
-  Buffer.concat(ctx.server.pubsub.unsubscribe(ctx.conn, args.length > 1 ? args.slice(1).map(str) : null));
-
-const punsubscribe: CoordOp = (ctx, args) =>
-  Buffer.concat(ctx.server.pubsub.punsubscribe(ctx.conn, args.length > 1 ? args.slice(1).map(str) : null));
+const subscribe = subscribing((hub, conn, name) => hub.subscribe(conn, name));
+const psubscribe = subscribing((hub, conn, name) => hub.psubscribe(conn, name));
+const ssubscribe = subscribing((hub, conn, name) => hub.ssubscribe(conn, name));
+const unsubscribe = unsubscribing((hub, conn, names) => hub.unsubscribe(conn, names));
+const punsubscribe = unsubscribing((hub, conn, names) => hub.punsubscribe(conn, names));
+const sunsubscribe = unsubscribing((hub, conn, names) => hub.sunsubscribe(conn, names));
 
 const publish: CoordOp = (ctx, args) => integerReply(ctx.server.pubsub.publish(str(args[1]), str(args[2])));
-
-const ssubscribe: CoordOp = (ctx, args) => {
-  const hub = ctx.server.pubsub;
-  const out: Buffer[] = [];
-  for (let i = 1; i < args.length; i++) out.push(hub.ssubscribe(ctx.conn, str(args[i])));
-  return Buffer.concat(out);
-};
-
-const sunsubscribe: CoordOp = (ctx, args) =>
-  Buffer.concat(ctx.server.pubsub.sunsubscribe(ctx.conn, args.length > 1 ? args.slice(1).map(str) : null));
 
 const spublish: CoordOp = (ctx, args) => integerReply(ctx.server.pubsub.spublish(str(args[1]), str(args[2])));
 
