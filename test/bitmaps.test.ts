@@ -11,7 +11,7 @@ import { startShardis, WORKER_MATRIX } from './helpers/servers';
 import { connectIoredis } from './helpers/ioredis';
 import { RespClient, type Reply } from './helpers/resp-client';
 import { rng } from './helpers/differential';
-import { shardOf } from './helpers/shards';
+import { keysOnDifferentShards } from './helpers/shards';
 
 const err = (message: string): Reply => ({ error: message });
 
@@ -21,20 +21,6 @@ const E_TYPE = err('ERR Invalid bitfield type. Use something like i16 u8. Note t
 const E_WRONGTYPE = err('WRONGTYPE Operation against a key holding the wrong kind of value');
 const E_SYNTAX = err('ERR syntax error');
 const E_INT = err('ERR value is not an integer or out of range');
-
-/** `count` key names (with a prefix) that live on pairwise different shards when there are several. */
-function spreadKeys(prefix: string, count: number, shards: number): string[] {
-  const out: string[] = [];
-  const used = new Set<number>();
-  for (let i = 0; out.length < count && i < 10000; i++) {
-    const k = `${prefix}${i}`;
-    const s = shardOf(k, shards);
-    if (shards > 1 && used.has(s) && used.size < shards) continue;
-    used.add(s);
-    out.push(k);
-  }
-  return out;
-}
 
 for (const workers of WORKER_MATRIX) {
   t.test(`bitmaps with --workers ${workers}`, async (t) => {
@@ -127,7 +113,7 @@ for (const workers of WORKER_MATRIX) {
       const n = Math.max(workers, 1);
       for (const [label, keys] of [
         ['same shard', ['{bo}a', '{bo}b', '{bo}c', '{bo}d']],
-        ['different shards', spreadKeys('bop', 4, n)],
+        ['different shards', keysOnDifferentShards('bop', 4, n)],
       ] as const) {
         const [a, b, cc, dest] = keys;
         await c.call('SET', a, Buffer.from([0xf0, 0x0f, 0xaa]));
