@@ -36,14 +36,9 @@ export class CallBatch {
   private argLen = 0;
 
   add(opIndex: number, db: number, proto: number, connId: number, args: readonly (Buffer | string)[], from: number, pending: PendingReply): void {
-    const c = this.count++;
-    this.ops[c] = opIndex;
-    this.dbs[c] = db;
-    this.protos[c] = proto;
-    this.connIds[c] = connId;
+    const c = this.push(opIndex, db, proto, connId, pending);
     this.argStart[c] = this.argLen;
     this.argc[c] = args.length - from;
-    this.pendings[c] = pending;
     this.owned[c] = null;
     const argv = this.argv;
     let n = this.argLen;
@@ -59,15 +54,21 @@ export class CallBatch {
    * changes any more: it is kept as it is, neither copied nor rebuilt.
    */
   addOwned(opIndex: number, db: number, proto: number, connId: number, args: string[], pending: PendingReply): void {
+    const c = this.push(opIndex, db, proto, connId, pending);
+    this.argStart[c] = 0;
+    this.argc[c] = 0;
+    this.owned[c] = args;
+  }
+
+  /** Appends the fields every request has; returns its index. */
+  private push(opIndex: number, db: number, proto: number, connId: number, pending: PendingReply): number {
     const c = this.count++;
     this.ops[c] = opIndex;
     this.dbs[c] = db;
     this.protos[c] = proto;
     this.connIds[c] = connId;
-    this.argStart[c] = 0;
-    this.argc[c] = 0;
     this.pendings[c] = pending;
-    this.owned[c] = args;
+    return c;
   }
 
   /**
