@@ -74,14 +74,18 @@ function benchmark(t: Target, test: string, o: Options, requests: number): void 
 
 async function main(): Promise<void> {
   const o = parseOptions(process.argv.slice(2));
-  const targets: Target[] = [await startRedis(), await startShardis(o.workers)];
-  targets[1].name = 'shardis';
-  if (o.base !== null) {
-    const base = await startShardis(o.workers, [], o.base);
-    base.name = `base (${path.basename(o.base)})`;
-    targets.splice(1, 0, base);
-  }
+  const targets: Target[] = [];
   try {
+    // Started one by one inside the try: a server that fails to start does not leave the others running.
+    targets.push(await startRedis());
+    if (o.base !== null) {
+      const base = await startShardis(o.workers, [], o.base);
+      base.name = `base (${path.basename(o.base)})`;
+      targets.push(base);
+    }
+    const shardis = await startShardis(o.workers);
+    shardis.name = 'shardis';
+    targets.push(shardis);
     for (const t of targets) for (const test of o.tests) benchmark(t, test, o, Math.min(o.requests, 100_000));
     const samples = new Map<string, number[][]>(o.tests.map((test) => [test, targets.map(() => [])]));
     for (let round = 0; round < o.rounds; round++) {
