@@ -60,11 +60,4 @@ export class ByteBuffer {
     this.floor = 0;
     return ab;
   }
-
-  /** Copies the bytes written so far into an exactly sized ArrayBuffer (safe to transfer to another thread). */
-  copyToArrayBuffer(): ArrayBuffer {
-    const ab = new ArrayBuffer(this.len);
-    this.buf.copy(Buffer.from(ab), 0, 0, this.len);
-    return ab;
-  }
 }
