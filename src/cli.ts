@@ -3,7 +3,7 @@
  * clear message and exit code 2 (by main.ts).
  */
 import os from 'node:os';
-import type { ServerValues } from './config';
+import type { ServerValues } from './config/config';
 
 export const DEFAULT_WORKERS = defaultWorkers();
 

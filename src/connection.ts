@@ -18,8 +18,33 @@ import type { Socket } from 'node:net';
 import { once } from 'node:events';
 import type { Logger } from 'pino';
 import { RequestFramer, ProtocolError, QueryBufferLimitError } from './resp/request-framer';
-import { PendingReply, type ReplySink } from './shard/shard-client';
-import type { Server } from './server';
+import { PendingReply, type ReplySink } from './shard-clients/shard-client';
+import type { Config } from './config/config';
+import type { ServerStats, TaskCounts } from './stats';
+
+/**
+ * What a connection needs from the server that accepted it. The server
+ * implements it; a connection never reaches the server class itself (which
+ * is built on connections), so the import runs one way.
+ */
+export interface ConnectionHost {
+  readonly log: Logger;
+  readonly config: Config;
+  readonly stats: ServerStats;
+  readonly tasks: TaskCounts;
+  /** Routes one framed request (src/dispatch.ts); a promise when later requests must wait for it. */
+  dispatch(conn: Connection, args: string[]): Promise<void> | undefined;
+  /** Lets the connection's write task run in this turn's wake-up pass (one socket write per turn). */
+  wakeWriter(conn: Connection): void;
+  /** Called once both tasks have ended and the connection has cleaned up. */
+  connectionClosed(conn: Connection): void;
+}
+
+/** What a connection in MULTI (or with WATCHed keys) holds; src/coordination/transactions.ts fills it in. */
+export interface ConnectionTxn {
+  readonly inMulti: boolean;
+  aborted: boolean;
+}
 
 /** A pipelining client whose unread output passes this stops being read until it drains. */
 const READ_PAUSE_OUTPUT_BYTES = 4 * 1024 * 1024;
@@ -55,7 +80,7 @@ export class Connection implements ReplySink {
   /** Live `.WATCH` subscriptions. */
   resultWatches = 0;
   /** MULTI queue and WATCHed shards (commands/transactions.ts); null until the first MULTI or WATCH. */
-  txn: import('./commands/transactions').Transaction | null = null;
+  txn: ConnectionTxn | null = null;
   /** Shards holding state for this connection (waiters, watches): told when it ends. */
   readonly shardsWithState = new Set<number>();
   /** When the output buffer first went over the soft limit (0 = it is not over). */
@@ -75,20 +100,20 @@ export class Connection implements ReplySink {
 
   constructor(
     readonly socket: Socket,
-    readonly server: Server,
+    private readonly host: ConnectionHost,
     id: number,
   ) {
     this.id = id;
     this.addr = `${socket.remoteAddress}:${socket.remotePort}`;
     this.laddr = `${socket.localAddress}:${socket.localPort}`;
-    this.log = server.log.child({ client: id, addr: this.addr });
-    this.framer = new RequestFramer(server.config.framerLimits);
+    this.log = host.log.child({ client: id, addr: this.addr });
+    this.framer = new RequestFramer(host.config.framerLimits);
     socket.setNoDelay(true);
     socket.on('error', this.onSocketError);
     socket.on('timeout', this.onTimeout);
-    if (server.config.values.timeout > 0) socket.setTimeout(server.config.values.timeout * 1000);
+    if (host.config.values.timeout > 0) socket.setTimeout(host.config.values.timeout * 1000);
     this.signal.addEventListener('abort', this.onAbort, { once: true });
-    server.tasks.signalListeners++;
+    host.tasks.signalListeners++;
     this.done = Promise.all([this.readTask(), this.writeTask()]).then(() => this.cleanup());
   }
 
@@ -158,7 +183,7 @@ export class Connection implements ReplySink {
   /**
    * True while a reply holding exactly this Buffer waits in the queue, not yet
    * handed to the socket: a blocking command served just as its client left
-   * puts back what the client never got (src/blocking).
+   * puts back what the client never got (src/coordination/blocking.ts).
    */
   holdsReply(data: Buffer): boolean {
     for (let i = this.head; i < this.queue.length; i++) if (this.queue[i]?.data === data) return true;
@@ -191,9 +216,9 @@ export class Connection implements ReplySink {
       p.data.copy(own, 0, p.start, p.end);
       p.setWhole(own);
     }
-    if (p.data !== null && p.end > p.start && p.data[p.start] === 45 /* '-' */) this.server.stats.countError(p.bytes());
-    if (this.server.config.outputLimitsActive && this.overOutputLimit()) return;
-    if (this.wakeWriter !== null && this.queue[this.head] === p) this.server.writeWakeups.schedule(this);
+    if (p.data !== null && p.end > p.start && p.data[p.start] === 45 /* '-' */) this.host.stats.countError(p.bytes());
+    if (this.host.config.outputLimitsActive && this.overOutputLimit()) return;
+    if (this.wakeWriter !== null && this.queue[this.head] === p) this.host.wakeWriter(this);
   }
 
   /**
@@ -202,7 +227,7 @@ export class Connection implements ReplySink {
    * over the soft limit for longer than its seconds, the client is closed.
    */
   private overOutputLimit(): boolean {
-    const limit = this.subscribed ? this.server.config.outputLimits.pubsub : this.server.config.outputLimits.normal;
+    const limit = this.subscribed ? this.host.config.outputLimits.pubsub : this.host.config.outputLimits.normal;
     const used = this.pendingOutputBytes;
     if (limit.hard > 0 && used >= limit.hard) return this.closeForOutput(used);
     if (limit.soft > 0 && used >= limit.soft) {
@@ -217,7 +242,7 @@ export class Connection implements ReplySink {
 
   private closeForOutput(used: number): boolean {
     this.log.warn({ omem: used, class: this.subscribed ? 'pubsub' : 'normal' }, 'closing client that reached its output buffer limit');
-    this.server.stats.outputLimitDisconnections++;
+    this.host.stats.outputLimitDisconnections++;
     this.close('output');
     return true;
   }
@@ -249,7 +274,7 @@ export class Connection implements ReplySink {
    * is over the threshold.
    */
   private async readTask(): Promise<void> {
-    const tasks = this.server.tasks;
+    const tasks = this.host.tasks;
     const socket = this.socket;
     tasks.readTasks++;
     try {
@@ -284,7 +309,7 @@ export class Connection implements ReplySink {
 
   private readonly onData = (chunk: Buffer): void => {
     this.lastInteraction = Date.now();
-    this.server.stats.netInputBytes += chunk.length;
+    this.host.stats.netInputBytes += chunk.length;
     this.framer.push(chunk);
     this.drainFramer();
   };
@@ -315,7 +340,7 @@ export class Connection implements ReplySink {
         }
         const args = this.framer.next();
         if (args === null) break;
-        const barrier = this.server.dispatcher.dispatch(this, args);
+        const barrier = this.host.dispatch(this, args);
         if (barrier !== undefined) {
           // A multi-step command may never finish (SHUTDOWN, a shard that
           // died): the abort destroys the socket, which ends this task anyway.
@@ -329,7 +354,7 @@ export class Connection implements ReplySink {
     } catch (err) {
       if (err instanceof QueryBufferLimitError) {
         // Redis closes such a client without a reply (it only logs it).
-        this.log.warn({ limit: this.server.config.framerLimits.maxQueryBuffer }, 'closing client that reached max query buffer length');
+        this.log.warn({ limit: this.host.config.framerLimits.maxQueryBuffer }, 'closing client that reached max query buffer length');
         this.stopReading('protocol');
         return;
       }
@@ -352,7 +377,7 @@ export class Connection implements ReplySink {
   /**
    * Takes the run of ready replies at the head of the queue as one buffer.
    * Replies an inline shard wrote one after another into its reply arena
-   * (a pipeline's commands, src/shard/call-batch.ts) are adjacent regions of
+   * (a pipeline's commands, src/core/wire/call-batch.ts) are adjacent regions of
    * one buffer: such a run goes out as one view, without a copy. Anything
    * else ready is concatenated, up to CONCAT_LIMIT.
    */
@@ -412,7 +437,7 @@ export class Connection implements ReplySink {
   }
 
   private async writeTask(): Promise<void> {
-    const tasks = this.server.tasks;
+    const tasks = this.host.tasks;
     const socket = this.socket;
     tasks.writeTasks++;
     try {
@@ -427,7 +452,7 @@ export class Connection implements ReplySink {
           await new Promise<void>((resolve) => (this.wakeWriter = resolve));
           continue;
         }
-        this.server.stats.netOutputBytes += out.length;
+        this.host.stats.netOutputBytes += out.length;
         if (!socket.write(out)) {
           this.writerBlocked = true;
           try {
@@ -455,7 +480,7 @@ export class Connection implements ReplySink {
     // As in Redis, the idle timeout spares blocked clients (their command has
     // its own timeout) and subscribers (silence is their normal state): check again later.
     if (this.blocked !== null || this.subscribed) {
-      this.socket.setTimeout(this.server.config.values.timeout * 1000);
+      this.socket.setTimeout(this.host.config.values.timeout * 1000);
       return;
     }
     this.log.debug('idle timeout');
@@ -464,7 +489,7 @@ export class Connection implements ReplySink {
 
   /** The abort reaches both tasks: the socket goes (ending the read loop) and the writer wakes to exit. */
   private readonly onAbort = (): void => {
-    this.server.tasks.signalListeners--;
+    this.host.tasks.signalListeners--;
     this.socket.destroy();
     const ww = this.wakeWriter;
     this.wakeWriter = null;
@@ -480,7 +505,7 @@ export class Connection implements ReplySink {
     this.queue = [];
     this.head = 0;
     this.readyBytes = 0;
-    this.server.connectionClosed(this);
+    this.host.connectionClosed(this);
   }
 }
 

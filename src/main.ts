@@ -5,8 +5,8 @@
  */
 import pino from 'pino';
 import { parseArgs, UsageError, USAGE } from './cli';
-import { Config } from './config';
-import { configParams } from './config-params';
+import { Config } from './config/config';
+import { configParams } from './config/params';
 import { Server } from './server';
 import { VERSION, REDIS_VERSION } from './version';
 

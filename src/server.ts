@@ -4,20 +4,18 @@
  */
 import net from 'node:net';
 import type { Logger } from 'pino';
-import { Connection } from './connection';
+import { Connection, type ConnectionHost } from './connection';
 import { Dispatcher } from './dispatch';
-import { ShardSet } from './shard/shard-set';
+import { ShardSet } from './shard-clients/shard-set';
 import { ServerStats, type TaskCounts } from './stats';
-import type { Config } from './config';
+import type { Config } from './config/config';
 import { VERSION } from './version';
 import { ShardLock } from './coordination/shard-lock';
-import { CommandTable } from './commands/table';
-import type { ShardEvent } from '../workers/key-signals';
+import { commandTable } from './commands/table';
+import type { ShardEvent } from './core/shard-protocol';
+import type { ServerContext, ShardEventHandlers } from './coordination/context';
 import { PubSubHub } from './pubsub/hub';
-import { setupKeyspaceNotifications } from './pubsub/notifications';
-
-type EventOf<T extends ShardEvent['type']> = Extract<ShardEvent, { type: T }>;
-type ShardEventHandlers = { [T in ShardEvent['type']]?: (shard: number, event: EventOf<T>) => void };
+import { publishKeyspaceEvent } from './pubsub/notifications';
 
 const SHUTDOWN_GRACE_MS = 2000;
 
@@ -47,8 +45,9 @@ class WriteWakeups {
   };
 }
 
-export class Server {
+export class Server implements ServerContext, ConnectionHost {
   readonly writeWakeups = new WriteWakeups();
+  readonly commands = commandTable;
   readonly connections = new Map<number, Connection>();
   readonly tasks: TaskCounts = { readTasks: 0, writeTasks: 0, signalListeners: 0 };
   readonly stats = new ServerStats();
@@ -58,7 +57,7 @@ export class Server {
   /** Who handles each kind of event shards send unasked (blocking, pub/sub, watches register here). */
   readonly shardEvents: ShardEventHandlers = {
     push: (_shard, ev) => this.connections.get(ev.connId)?.push(Buffer.from(ev.data, 'latin1')),
-    // One `.WATCH` result for all of its watchers (workers/families/result-watch.ts): one Buffer shared by every queue.
+    // One `.WATCH` result for all of its watchers (workers/rpc/result-watch.ts): one Buffer shared by every queue.
     'push-many': (_shard, ev) => {
       const data = Buffer.from(ev.data, 'latin1');
       for (const id of ev.connIds) this.connections.get(id)?.push(data);
@@ -99,7 +98,7 @@ export class Server {
         handler?.(shard, ev);
       }
     };
-    setupKeyspaceNotifications(this);
+    this.shardEvents.keyspace = (_shard, ev) => publishKeyspaceEvent(this, ev);
     const listener = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
     this.listener = listener;
     await new Promise<void>((resolve, reject) => {
@@ -133,6 +132,14 @@ export class Server {
     this.connections.set(id, conn);
   }
 
+  dispatch(conn: Connection, args: string[]): Promise<void> | undefined {
+    return this.dispatcher.dispatch(conn, args);
+  }
+
+  wakeWriter(conn: Connection): void {
+    this.writeWakeups.schedule(conn);
+  }
+
   /** Called by a connection once both of its tasks have ended and it has cleaned up. */
   connectionClosed(conn: Connection): void {
     this.connections.delete(conn.id);
@@ -140,8 +147,7 @@ export class Server {
     // the same ordered stream as the connection's own requests, so it always
     // comes after anything the connection registered.
     if (conn.shardsWithState.size > 0) {
-      const op = CommandTable.internalOp('__connclosed');
-      for (const s of conn.shardsWithState) void this.shards.clients[s].request(op, 0, 2, ['', String(conn.id)], 1);
+      for (const s of conn.shardsWithState) void this.shards.call(s, 'connClosed', undefined, { connId: conn.id });
       conn.shardsWithState.clear();
     }
     this.log.debug({ client: conn.id, reason: conn.closeReason }, 'connection closed');

@@ -10,7 +10,7 @@ import net from 'node:net';
 import { startShardis } from './helpers/servers';
 import { RespClient, encodeCommand, type Reply } from './helpers/resp-client';
 import { rng } from './helpers/differential';
-import { keyHashSlot, slotToShard } from '../src/routing/slot';
+import { keyHashSlot, slotToShard } from '../src/core/routing/slot';
 
 const WORKERS = 4;
 /** How long each concurrent phase runs. */

@@ -9,7 +9,7 @@ import { startShardis, WORKER_MATRIX } from './helpers/servers';
 import { RespClient, type Reply } from './helpers/resp-client';
 import { rng } from './helpers/differential';
 import { shardOf } from './helpers/shards';
-import { globMatch } from '../workers/glob';
+import { globMatch } from '../src/core/glob';
 
 /** Two key names that land on different shards (or any two when there is one shard). */
 function pairOnDifferentShards(prefix: string, n: number): [string, string] {

@@ -14,7 +14,7 @@ import net from 'node:net';
 import { startShardis, startRedis, noRedisServer } from './helpers/servers';
 import { encodeCommand } from './helpers/resp-client';
 import { rng, pick } from './helpers/differential';
-import { globMatch } from '../workers/glob';
+import { globMatch } from '../src/core/glob';
 
 type Step = { on: 'sub' | 'pub'; cmd: string[] };
 

@@ -4,7 +4,7 @@
  */
 import t from 'tap';
 import fc from 'fast-check';
-import { ReplyWriter } from '../src/resp/reply-writer';
+import { ReplyWriter } from '../src/core/wire/reply-writer';
 
 const out = (w: ReplyWriter): string => w.buf.latin1Slice(0, w.len);
 

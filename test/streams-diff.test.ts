@@ -12,7 +12,7 @@ import t from 'tap';
 import { startRedis, startShardis, noRedisServer } from './helpers/servers';
 import { runDifferential, rng, pick, type Cmd, describeMismatches } from './helpers/differential';
 import type { Reply } from './helpers/resp-client';
-import { keyHashSlot, slotToShard } from '../src/routing/slot';
+import { keyHashSlot, slotToShard } from '../src/core/routing/slot';
 
 const KEYS = ['s0', 's1', 's2', '{t}a', '{t}b', 'str', 'bin\x00\xff'];
 /** Keys sharing one slot: multi-key XREAD/XREADGROUP in the main scripts. */

@@ -14,7 +14,7 @@ import { startShardis, startRedis, noRedisServer, WORKER_MATRIX } from './helper
 import net from 'node:net';
 import { RespClient, encodeCommand } from './helpers/resp-client';
 import { rng, pick } from './helpers/differential';
-import { keyHashSlot, slotToShard } from '../src/routing/slot';
+import { keyHashSlot, slotToShard } from '../src/core/routing/slot';
 
 const WORKERS = 4;
 

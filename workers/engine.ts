@@ -4,18 +4,18 @@
  * thread (workers/shard.ts), or inline on the main thread with `--workers 0`,
  * where it runs each turn's requests unencoded instead (`runCalls`).
  */
-import { ReplyWriter } from '../src/resp/reply-writer';
-import { REQUEST_HEADER_BYTES } from '../src/shard/batch';
-import type { CallBatch } from '../src/shard/call-batch';
-import { latin1String } from '../src/resp/latin1';
-import type { ShardOpContext } from '../src/commands/spec';
-import { ShardState, type ShardSettings } from './shard-state';
+import { ReplyWriter } from '../src/core/wire/reply-writer';
+import { REQUEST_HEADER_BYTES, RPC_OP, decodeRpc, encodeOutcome } from '../src/core/wire/shard-batch';
+import type { CallBatch } from '../src/core/wire/call-batch';
+import { latin1String } from '../src/core/wire/latin1';
+import type { RpcCall, RpcOutcome, ShardEvent, ShardSettings } from '../src/core/shard-protocol';
+import type { ShardOpContext } from './op-context';
+import { ShardState } from './shard-state';
 import { activeExpireCycle } from './expiry';
 import type { Db } from './db';
-import type { ShardEvent } from './key-signals';
-import { runCommand, shardOps } from './run-command';
-
-const OPS = shardOps().ops;
+import { runCommand } from './run-command';
+import { OPS } from './ops';
+import { runRpc } from './rpc';
 /** In batches longer than twice this, one command in this many is timed for commandstats. */
 const TIME_SAMPLE = 8;
 
@@ -24,6 +24,7 @@ class OpContext implements ShardOpContext {
   db!: Db;
   dbIndex = 0;
   connId = 0;
+  proto: 2 | 3 = 2;
   now = 0;
   constructor(readonly shard: ShardState) {}
   notify(cls: number, event: string, key: string): void {
@@ -100,6 +101,17 @@ export class ShardEngine {
       const connId = req.readUInt32LE(o + 4);
       const argc = req.readUInt32LE(o + 8);
       o += REQUEST_HEADER_BYTES;
+      if (opIndex === RPC_OP) {
+        const n = req.readUInt32LE(o);
+        const outcome = this.rpc(dbIndex, proto, connId, decodeRpc(req.subarray(o + 4, o + 4 + n)));
+        o += 4 + n;
+        const bytes = encodeOutcome(outcome);
+        w.ensure(4 + bytes.length);
+        w.buf.writeUInt32LE(bytes.length, w.len);
+        w.buf.set(bytes, w.len + 4);
+        w.len += 4 + bytes.length;
+        continue;
+      }
       const args = this.argsFor(opIndex, argc);
       const lead = args.length - argc;
       for (let i = 0; i < argc; i++) {
@@ -119,7 +131,7 @@ export class ShardEngine {
   }
 
   /**
-   * Runs an inline shard's requests as they are (src/shard/call-batch.ts):
+   * Runs an inline shard's requests as they are (src/core/wire/call-batch.ts):
    * each reply is written into `arena` and its pending reply gets the view
    * (arena buffer, start, end), not yet delivered; the caller delivers them
    * after taking the batch's events, as a worker shard sends events first.
@@ -131,6 +143,11 @@ export class ShardEngine {
     const argv = calls.argv;
     for (let c = 0; c < count; c++) {
       const opIndex = calls.ops[c];
+      if (opIndex === RPC_OP) {
+        const p = calls.pendings[c];
+        p.outcome = this.rpc(calls.dbs[c], calls.protos[c], calls.connIds[c], calls.rpcs[c] as RpcCall);
+        continue;
+      }
       let args = calls.owned[c];
       if (args !== null) {
         // The request's own array, as the client typed it: the ops read the canonical names.
@@ -178,9 +195,19 @@ export class ShardEngine {
     return args;
   }
 
+  /** Runs one shard RPC in the request stream (workers/rpc/). */
+  private rpc(dbIndex: number, proto: number, connId: number, call: RpcCall): RpcOutcome {
+    const ctx = this.ctx;
+    ctx.proto = proto === 3 ? 3 : 2;
+    ctx.connId = connId;
+    ctx.dbIndex = dbIndex;
+    ctx.db = this.state.db(dbIndex);
+    return runRpc(ctx, call);
+  }
+
   private runOne(opIndex: number, dbIndex: number, proto: number, connId: number, args: string[], w: ReplyWriter, batchSize: number): void {
     const ctx = this.ctx;
-    w.proto = proto === 3 ? 3 : 2;
+    w.proto = ctx.proto = proto === 3 ? 3 : 2;
     ctx.connId = connId;
     ctx.dbIndex = dbIndex;
     ctx.db = this.state.db(dbIndex);

@@ -8,22 +8,13 @@
  * in one message just before the batch's replies (or after an expiry cycle).
  *
  * Everything is indexed by connection too, so that when a connection ends the
- * main thread sends one `__connclosed` op and `dropConn` removes all of that
+ * main thread sends one `connClosed` RPC and `dropConn` removes all of that
  * connection's listeners in this shard: the shard hears of the abort through a
  * message in the same ordered stream as the connection's requests, never by
  * polling, and never before a registration that was sent earlier.
  */
 
-/** What a shard tells the main thread without being asked. */
-export type ShardEvent =
-  /** A key that blocked clients wait on was written: the main thread retries them. */
-  | { type: 'ready'; db: number; key: string }
-  /** RESP bytes (latin1) to push to a connection (a `.WATCH` result). */
-  | { type: 'push'; connId: number; data: string }
-  /** The same RESP bytes for several connections (one `.WATCH` result for all its watchers: copied once). */
-  | { type: 'push-many'; connIds: number[]; data: string }
-  /** A keyspace notification: the main thread publishes it to its channels. */
-  | { type: 'keyspace'; db: number; event: string; key: string };
+import type { ShardEvent } from '../src/core/shard-protocol';
 
 /** The kinds of listeners, counted separately for INFO. */
 export type ListenerKind = 'block' | 'watch' | 'result';

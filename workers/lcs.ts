@@ -4,9 +4,9 @@
  * coordinator (values fetched from two shards) both call `lcsReply`, so the
  * algorithm and its reply shape live in one place.
  */
-import type { ReplyWriter } from '../src/resp/reply-writer';
-import { ERR_NOT_INTEGER, ERR_SYNTAX, ReplyError } from '../src/resp/errors';
-import { parseI64 } from './args';
+import type { ReplyWriter } from '../src/core/wire/reply-writer';
+import { ERR_NOT_INTEGER, ERR_SYNTAX, ReplyError } from '../src/core/errors';
+import { parseI64 } from '../src/core/args/parse';
 
 export const ERR_LCS_WRONGTYPE = 'ERR The specified keys must contain string values';
 

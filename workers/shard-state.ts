@@ -5,27 +5,8 @@
  */
 import { Db } from './db';
 import { KeySignals } from './key-signals';
-import { NOTIFY } from './notify';
-
-export interface ShardSettings {
-  databases: number;
-  /** proto-max-bulk-len: the largest string a command may build (APPEND, SETRANGE, ...). */
-  protoMaxBulkLen: number;
-  /** hz: active expiry cycles per second. */
-  hz: number;
-  /** maxmemory-policy, read by OBJECT FREQ. */
-  maxmemoryPolicy: string;
-  /** notify-keyspace-events as NOTIFY bits (workers/notify.ts); 0 = off. */
-  notifyFlags: number;
-}
-
-export const defaultShardSettings = (): ShardSettings => ({
-  databases: 16,
-  protoMaxBulkLen: 512 * 1024 * 1024,
-  hz: 10,
-  maxmemoryPolicy: 'noeviction',
-  notifyFlags: 0,
-});
+import { NOTIFY } from '../src/core/notify';
+import type { ShardSettings } from '../src/core/shard-protocol';
 
 export class ShardState {
   readonly dbs: (Db | undefined)[];

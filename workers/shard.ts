@@ -4,32 +4,9 @@
  * thread sends `shutdown`. Batches arrive as transferred ArrayBuffers and the
  * replies go back the same way, one message per batch.
  */
-import type { MessagePort } from 'node:worker_threads';
 import pino from 'pino';
 import { ShardEngine } from './engine';
-import type { ShardSettings } from './shard-state';
-import type { ShardEvent } from './key-signals';
-
-export interface ShardTask {
-  port: MessagePort;
-  shardId: number;
-  shardCount: number;
-  settings: ShardSettings;
-  logLevel: string;
-}
-
-/** Control messages; anything that is an ArrayBuffer is a request batch. */
-export type ShardControl =
-  | { type: 'shutdown' }
-  | { type: 'settings'; patch: Partial<ShardSettings> };
-
-/** The non-batch messages a shard sends: it has started; events for the main thread. */
-export type ShardMessage = { type: 'started'; shardId: number } | { type: 'events'; events: ShardEvent[] };
-
-export interface ShardTaskResult {
-  shardId: number;
-  commands: number;
-}
+import type { ShardControl, ShardEvent, ShardMessage, ShardTask, ShardTaskResult } from '../src/core/shard-protocol';
 
 export default function runShard(task: ShardTask): Promise<ShardTaskResult> {
   // Sync destination: async pino destinations interleave lines across threads.

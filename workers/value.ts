@@ -3,7 +3,7 @@
  * char, compact). Every other data type is an object that says its type, so
  * TYPE, OBJECT ENCODING and WRONGTYPE checks need no lookup table.
  */
-import { ReplyError } from '../src/resp/errors';
+import { ReplyError } from '../src/core/errors';
 
 export interface TypedValue {
   /** The name TYPE replies with: list, set, zset, hash, stream. */

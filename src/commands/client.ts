@@ -2,13 +2,11 @@
  * CLIENT and its subcommands, over the server's registry of live connections
  * (server.connections). All of it runs on the main thread.
  */
-import type { CommandSpec, CoordOp } from './spec';
+import type { CoordOp, Coords, ServerContext } from '../coordination/context';
 import type { Connection } from '../connection';
-import type { Server } from '../server';
-import { buildReply, bulkReply, errorReply, integerReply, okReply } from './coord-context';
-import { ERR_SYNTAX } from '../resp/errors';
-import { parseI64 } from '../../workers/args';
-import { helpReply } from './introspection';
+import { buildReply, bulkReply, errArg, errorReply, helpReply, integerReply, okReply } from '../resp/replies';
+import { ERR_SYNTAX } from '../core/errors';
+import { parseI64 } from '../core/args/parse';
 
 export const ERR_CLIENT_NAME = 'ERR Client names cannot contain spaces, newlines or special characters.';
 
@@ -19,15 +17,6 @@ export function validClientName(name: string): boolean {
     if (c < 0x21 || c > 0x7e) return false;
   }
   return true;
-}
-
-/**
- * An argument quoted in an error text the way Redis's addReplyErrorFormat
- * shows it: a C string (cut at the first NUL) with newlines made spaces.
- */
-export function errArg(s: string): string {
-  const nul = s.indexOf('\0');
-  return (nul === -1 ? s : s.slice(0, nul)).replace(/[\r\n]/g, ' ');
 }
 
 /** Per-connection CLIENT modes that Connection itself does not need to know (NO-EVICT, NO-TOUCH). */
@@ -42,7 +31,6 @@ function modes(c: Connection): { noEvict: boolean; noTouch: boolean } {
   return m;
 }
 
-const str = (b: Buffer): string => b.latin1Slice(0, b.length);
 
 /** The kernel descriptor of a socket, when Node exposes it (CLIENT LIST's fd). */
 function socketFd(c: Connection): number {
@@ -57,7 +45,7 @@ export function clientLine(c: Connection, now = Date.now()): string {
   // In Redis's order: P (pub/sub) before e/T.
   let flags = '';
   if (c.subscribed) flags += 'P';
-  if (c.txn !== null && c.txn.queue !== null) flags += 'x';
+  if (c.txn !== null && c.txn.inMulti) flags += 'x';
   if (c.blocked !== null) flags += 'b';
   if (m?.noEvict) flags += 'e';
   if (m?.noTouch) flags += 'T';
@@ -88,15 +76,15 @@ const clientId: CoordOp = (ctx) => integerReply(ctx.conn.id);
 const clientGetname: CoordOp = (ctx) => bulkReply(ctx.conn.name === '' ? null : ctx.conn.name, ctx.conn.proto);
 
 const clientSetname: CoordOp = (ctx, args) => {
-  const name = str(args[2]);
+  const name = args[2];
   if (!validClientName(name)) return errorReply(ERR_CLIENT_NAME);
   ctx.conn.name = name;
   return okReply();
 };
 
 const clientSetinfo: CoordOp = (ctx, args) => {
-  const attr = str(args[2]);
-  const value = str(args[3]);
+  const attr = args[2];
+  const value = args[3];
   const lower = attr.toLowerCase();
   if (lower !== 'lib-name' && lower !== 'lib-ver') return errorReply(`ERR Unrecognized option '${errArg(attr)}'`);
   if (!validClientName(value)) return errorReply(`ERR ${errArg(attr)} cannot contain spaces, newlines or special characters.`);
@@ -110,14 +98,14 @@ const clientInfo: CoordOp = (ctx) => buildReply(ctx, (w) => w.verbatim(clientLin
 
 const clientList: CoordOp = (ctx, args) => {
   let conns = [...ctx.server.connections.values()];
-  if (args.length === 4 && str(args[2]).toLowerCase() === 'type') {
-    const type = str(args[3]).toLowerCase();
-    if (!CLIENT_TYPES.has(type)) return errorReply(`ERR Unknown client type '${errArg(str(args[3]))}'`);
+  if (args.length === 4 && args[2].toLowerCase() === 'type') {
+    const type = args[3].toLowerCase();
+    if (!CLIENT_TYPES.has(type)) return errorReply(`ERR Unknown client type '${errArg(args[3])}'`);
     conns = conns.filter((c) => typeMatches(c, type));
-  } else if (args.length >= 4 && str(args[2]).toLowerCase() === 'id') {
+  } else if (args.length >= 4 && args[2].toLowerCase() === 'id') {
     const ids: number[] = [];
     for (let i = 3; i < args.length; i++) {
-      const id = parseI64(str(args[i]));
+      const id = parseI64(args[i]);
       if (id === null) return errorReply('ERR Invalid client ID');
       ids.push(Number(id));
     }
@@ -142,12 +130,12 @@ interface KillFilter {
   maxAgeSeconds?: number;
 }
 
-function parseKillFilters(args: Buffer[]): KillFilter | string {
+function parseKillFilters(args: string[]): KillFilter | string {
   const f: KillFilter = { skipme: true };
   if ((args.length - 2) % 2 !== 0) return ERR_SYNTAX;
   for (let i = 2; i < args.length; i += 2) {
-    const opt = str(args[i]).toLowerCase();
-    const raw = str(args[i + 1]);
+    const opt = args[i].toLowerCase();
+    const raw = args[i + 1];
     switch (opt) {
       case 'id': {
         const id = parseI64(raw);
@@ -192,7 +180,7 @@ function parseKillFilters(args: Buffer[]): KillFilter | string {
 }
 
 /** Closes a connection; the caller's own connection first gets its reply. */
-function kill(server: Server, self: Connection, target: Connection): void {
+function kill(server: ServerContext, self: Connection, target: Connection): void {
   if (target === self) target.closeAfterReplies('killed');
   else target.close('killed');
   server.log.debug({ client: target.id, by: self.id }, 'client killed');
@@ -202,7 +190,7 @@ const clientKill: CoordOp = (ctx, args) => {
   const server = ctx.server;
   if (args.length === 3) {
     // Old form CLIENT KILL addr:port: exactly one client, which may be the caller itself.
-    const addr = str(args[2]);
+    const addr = args[2];
     for (const c of server.connections.values()) {
       if (c.addr === addr && !c.closed) {
         kill(server, ctx.conn, c);
@@ -231,7 +219,7 @@ const clientKill: CoordOp = (ctx, args) => {
 
 function onOff(name: 'noEvict' | 'noTouch'): CoordOp {
   return (ctx, args) => {
-    const v = str(args[2]).toLowerCase();
+    const v = args[2].toLowerCase();
     if (v !== 'on' && v !== 'off') return errorReply(ERR_SYNTAX);
     modes(ctx.conn)[name] = v === 'on';
     return okReply();
@@ -272,14 +260,14 @@ const CLIENT_HELP = [
 
 /** CLIENT UNBLOCK client-id [TIMEOUT | ERROR]: the reason is checked before the id, as in Redis. */
 const clientUnblock: CoordOp = (ctx, args) => {
-  if (args.length > 4) return errorReply(`ERR unknown subcommand or wrong number of arguments for '${errArg(str(args[1]))}'. Try CLIENT HELP.`);
+  if (args.length > 4) return errorReply(`ERR unknown subcommand or wrong number of arguments for '${errArg(args[1])}'. Try CLIENT HELP.`);
   let how: 'timeout' | 'error' = 'timeout';
   if (args.length === 4) {
-    const reason = str(args[3]).toLowerCase();
+    const reason = args[3].toLowerCase();
     if (reason === 'error') how = 'error';
     else if (reason !== 'timeout') return errorReply('ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR');
   }
-  const id = parseI64(str(args[2]));
+  const id = parseI64(args[2]);
   if (id === null) return errorReply('ERR value is not an integer or out of range');
   const target = ctx.server.connections.get(Number(id));
   return integerReply(target?.blocked?.unblock(how) === true ? 1 : 0);
@@ -287,48 +275,16 @@ const clientUnblock: CoordOp = (ctx, args) => {
 
 const clientHelp: CoordOp = () => helpReply('CLIENT', CLIENT_HELP);
 
-const sub = (
-  name: string,
-  arity: number,
-  flags: CommandSpec['flags'],
-  summary: string,
-  coord: CoordOp,
-  syntax?: string,
-  since = '2.4.0',
-  complexity = 'O(1)',
-): CommandSpec => ({
-  name, arity, flags, firstKey: 0, lastKey: 0, step: 0, group: 'connection', since, summary, complexity, syntax, coord,
-});
-
-const BASE: CommandSpec['flags'] = ['noscript', 'loading', 'stale'];
-const ADMIN: CommandSpec['flags'] = ['admin', 'noscript', 'loading', 'stale'];
-
-export const clientCommands: CommandSpec[] = [
-  {
-    name: 'client', arity: -2, flags: [], firstKey: 0, lastKey: 0, step: 0, group: 'connection', since: '2.4.0',
-    summary: 'A container for client connection commands.', complexity: 'Depends on subcommand.',
-    subcommands: [
-      sub('id', 2, BASE, 'Returns the unique id of the connection.', clientId, undefined, '5.0.0'),
-      sub('getname', 2, BASE, 'Returns the name of the connection.', clientGetname, undefined, '2.6.9'),
-      sub('setname', 3, BASE, 'Sets the name of the connection.', clientSetname, 'connection-name', '2.6.9'),
-      sub('setinfo', 4, BASE, 'Records the client library name or version of the connection.', clientSetinfo, '<LIB-NAME libname | LIB-VER libver>', '7.2.0'),
-      sub('info', 2, BASE, 'Returns information about the connection.', clientInfo, undefined, '6.2.0'),
-      sub(
-        'list', -2, ADMIN, 'Lists the open connections.', clientList, '[TYPE <NORMAL | MASTER | REPLICA | PUBSUB>] [ID client-id [client-id ...]]',
-        '2.4.0', 'O(N) where N is the number of client connections',
-      ),
-      sub(
-        'kill', -3, ADMIN, 'Closes connections.', clientKill,
-        '<ip:port | <[ID client-id] | [TYPE <NORMAL | MASTER | SLAVE | REPLICA | PUBSUB>] | [USER username] | [ADDR ip:port] | [LADDR ip:port] | [SKIPME <YES | NO>] | [MAXAGE maxage]> ...>',
-        '2.4.0', 'O(N) where N is the number of client connections',
-      ),
-      sub('no-evict', 3, ADMIN, 'Exempts the connection from client eviction.', onOff('noEvict'), '<ON | OFF>', '7.0.0'),
-      sub('no-touch', 3, BASE, "Keeps the connection's commands from changing access times.", onOff('noTouch'), '<ON | OFF>', '7.2.0'),
-      sub(
-        'unblock', -3, ADMIN, 'Ends the wait of a client blocked in a blocking command, as a timeout or an error.', clientUnblock,
-        'client-id [TIMEOUT | ERROR]', '5.0.0', 'O(log N) where N is the number of client connections',
-      ),
-      sub('help', 2, ['loading', 'stale'], 'Shows what CLIENT can do.', clientHelp, undefined, '5.0.0'),
-    ],
-  },
-];
+export const clientCoords: Coords = {
+  'client|id': clientId,
+  'client|getname': clientGetname,
+  'client|setname': clientSetname,
+  'client|setinfo': clientSetinfo,
+  'client|info': clientInfo,
+  'client|list': clientList,
+  'client|kill': clientKill,
+  'client|no-evict': onOff('noEvict'),
+  'client|no-touch': onOff('noTouch'),
+  'client|unblock': clientUnblock,
+  'client|help': clientHelp,
+};

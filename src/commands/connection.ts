@@ -2,18 +2,17 @@
  * Connection commands: they run on the main thread and touch only the
  * connection's own state.
  */
-import type { CommandSpec, CoordOp } from './spec';
-import { buildReply, bulkReply, errorReply, okReply, simpleReply } from './coord-context';
-import { ERR_DB_INDEX, ERR_NOT_INTEGER, ERR_SYNTAX } from '../resp/errors';
-import { parseI64 } from '../../workers/args';
+import type { CoordOp, Coords } from '../coordination/context';
+import { buildReply, bulkReply, errArg, errorReply, okReply, simpleReply } from '../resp/replies';
+import { ERR_DB_INDEX, ERR_NOT_INTEGER, ERR_SYNTAX } from '../core/errors';
+import { parseI64 } from '../core/args/parse';
 import { REDIS_VERSION } from '../version';
 import { discardTransaction } from './transactions';
-import { clientFlags, validClientName, errArg, ERR_CLIENT_NAME } from './client';
+import { clientFlags, validClientName, ERR_CLIENT_NAME } from './client';
 
 const PONG = simpleReply('PONG');
 const RESET = simpleReply('RESET');
 
-const str = (b: Buffer): string => b.latin1Slice(0, b.length);
 
 const ERR_AUTH_NO_PASSWORD =
   'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?';
@@ -24,13 +23,13 @@ const ping: CoordOp = (ctx, args) => {
   if (args.length > 2) return errorReply("ERR wrong number of arguments for 'ping' command");
   // A subscribed RESP2 connection gets PING's answer in the shape of a message, as in Redis.
   if (ctx.conn.proto === 2 && ctx.conn.subscribed) {
-    const msg = args.length === 2 ? str(args[1]) : '';
+    const msg = args.length === 2 ? args[1] : '';
     return Buffer.from(`*2\r\n$4\r\npong\r\n$${msg.length}\r\n${msg}\r\n`, 'latin1');
   }
-  return args.length === 2 ? bulkReply(str(args[1]), ctx.conn.proto) : PONG;
+  return args.length === 2 ? bulkReply(args[1], ctx.conn.proto) : PONG;
 };
 
-const echo: CoordOp = (ctx, args) => bulkReply(str(args[1]), ctx.conn.proto);
+const echo: CoordOp = (ctx, args) => bulkReply(args[1], ctx.conn.proto);
 
 const quit: CoordOp = (ctx) => {
   ctx.conn.closeAfterReplies('quit');
@@ -39,7 +38,7 @@ const quit: CoordOp = (ctx) => {
 
 const select: CoordOp = (ctx, args) => {
   // Redis reads the index as a C int: strict 64-bit integer syntax, then the int range (its wording).
-  const n = parseI64(str(args[1]));
+  const n = parseI64(args[1]);
   if (n === null) return errorReply(ERR_NOT_INTEGER);
   if (n > 2147483647n || n < -2147483648n) return errorReply('ERR value is out of range, value must between -2147483648 and 2147483647');
   if (n < 0n || n >= BigInt(ctx.server.config.values.databases)) return errorReply(ERR_DB_INDEX);
@@ -58,14 +57,14 @@ function checkAuth(user: string, _pass: string): boolean {
 const auth: CoordOp = (_ctx, args) => {
   if (args.length === 2) return errorReply(ERR_AUTH_NO_PASSWORD);
   if (args.length > 3) return errorReply(ERR_SYNTAX);
-  return checkAuth(str(args[1]), str(args[2])) ? okReply() : errorReply(ERR_WRONGPASS);
+  return checkAuth(args[1], args[2]) ? okReply() : errorReply(ERR_WRONGPASS);
 };
 
 const hello: CoordOp = (ctx, args) => {
   let proto = ctx.conn.proto;
   let i = 1;
   if (args.length >= 2) {
-    const v = parseI64(str(args[1]));
+    const v = parseI64(args[1]);
     if (v === null) return errorReply('ERR Protocol version is not an integer or out of range');
     if (v !== 2n && v !== 3n) return errorReply(ERR_NOPROTO);
     proto = v === 3n ? 3 : 2;
@@ -73,15 +72,15 @@ const hello: CoordOp = (ctx, args) => {
   }
   let name: string | undefined;
   for (; i < args.length; i++) {
-    const opt = str(args[i]);
+    const opt = args[i];
     const more = args.length - i - 1;
     const lower = opt.toLowerCase();
     if (lower === 'auth' && more >= 2) {
       // Checked as soon as it is read, like Redis: an earlier bad SETNAME wins, a later one loses.
-      if (!checkAuth(str(args[i + 1]), str(args[i + 2]))) return errorReply(ERR_WRONGPASS);
+      if (!checkAuth(args[i + 1], args[i + 2])) return errorReply(ERR_WRONGPASS);
       i += 2;
     } else if (lower === 'setname' && more >= 1) {
-      name = str(args[i + 1]);
+      name = args[i + 1];
       if (!validClientName(name)) return errorReply(ERR_CLIENT_NAME);
       i += 1;
     } else {
@@ -121,29 +120,13 @@ const reset: CoordOp = (ctx) => {
   return RESET;
 };
 
-const conn = (
-  name: string,
-  arity: number,
-  flags: CommandSpec['flags'],
-  summary: string,
-  coord: CoordOp,
-  syntax?: string,
-  since = '1.0.0',
-): CommandSpec => ({
-  name, arity, flags, firstKey: 0, lastKey: 0, step: 0, group: 'connection', since, summary, complexity: 'O(1)', syntax, coord,
-});
+export const connectionCoords: Coords = {
+  ping: ping,
+  echo: echo,
+  quit: quit,
+  select: select,
+  auth: auth,
+  hello: hello,
+  reset: reset,
+};
 
-export const connectionCommands: CommandSpec[] = [
-  conn('ping', -1, ['fast'], "Returns the server's liveliness response.", ping, '[message]'),
-  conn('echo', 2, ['fast', 'loading', 'stale'], 'Returns the given string.', echo, 'message'),
-  conn('quit', -1, ['allow_busy', 'noscript', 'loading', 'stale', 'fast', 'no_auth'], 'Closes the connection.', quit),
-  conn('select', 2, ['loading', 'stale', 'fast'], 'Changes the selected database.', select, 'index'),
-  conn('auth', -2, ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'], 'Authenticates the connection.', auth, '[username] password'),
-  conn(
-    'hello', -1, ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'], 'Handshakes with the server: protocol version, credentials, name.',
-    hello, '[protover [AUTH username password] [SETNAME clientname]]', '6.0.0',
-  ),
-  conn('reset', 1, ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'], "Resets the connection's state.", reset, undefined, '6.2.0'),
-];
-
-export { buildReply };

@@ -7,9 +7,8 @@
  */
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
-import type { Server } from '../server';
-import type { ShardInfo } from '../../workers/families/server-internal';
-import { commandTable } from './table';
+import type { ServerContext } from '../coordination/context';
+import type { ShardInfo } from '../core/shard-protocol';
 import { REDIS_VERSION, VERSION } from '../version';
 
 /** Sections in output order; `default` and `all` pick from these. */
@@ -93,14 +92,14 @@ class OpsSampler {
 
 let sampler: OpsSampler | null = null;
 
-function opsPerSec(server: Server): number {
+function opsPerSec(server: ServerContext): number {
   sampler ??= new OpsSampler(() => server.stats.totalCommands);
   return sampler.rate();
 }
 
 type Lines = [string, string | number][];
 
-function serverSection(server: Server): Lines {
+function serverSection(server: ServerContext): Lines {
   const uptime = Math.floor((Date.now() - server.stats.startedAt) / 1000);
   const hz = server.config.get('hz') as string;
   return [
@@ -133,13 +132,13 @@ function serverSection(server: Server): Lines {
   ];
 }
 
-function countConns(server: Server, pred: (c: import('../connection').Connection) => boolean): number {
+function countConns(server: ServerContext, pred: (c: import('../connection').Connection) => boolean): number {
   let n = 0;
   for (const c of server.connections.values()) if (pred(c)) n++;
   return n;
 }
 
-function clientsSection(server: Server): Lines {
+function clientsSection(server: ServerContext): Lines {
   let maxIn = 0;
   let maxOut = 0;
   for (const c of server.connections.values()) {
@@ -165,13 +164,13 @@ function clientsSection(server: Server): Lines {
 }
 
 /** Heap bytes: the main thread's plus every shard thread's (one isolate each); inline shards share the main heap. */
-function usedMemory(server: Server, shards: readonly ShardInfo[]): number {
+function usedMemory(server: ServerContext, shards: readonly ShardInfo[]): number {
   let n = process.memoryUsage().heapUsed;
   if (server.shards.workers > 0) for (const s of shards) n += s.heapUsed;
   return n;
 }
 
-function memorySection(server: Server, shards: readonly ShardInfo[]): Lines {
+function memorySection(server: ServerContext, shards: readonly ShardInfo[]): Lines {
   const used = usedMemory(server, shards);
   const rss = process.memoryUsage().rss;
   peakMemory = Math.max(peakMemory, used);
@@ -200,7 +199,7 @@ function memorySection(server: Server, shards: readonly ShardInfo[]): Lines {
   ];
 }
 
-function persistenceSection(server: Server): Lines {
+function persistenceSection(server: ServerContext): Lines {
   return [
     ['loading', 0],
     ['async_loading', 0],
@@ -220,7 +219,7 @@ function persistenceSection(server: Server): Lines {
   ];
 }
 
-function statsSection(server: Server, shards: readonly ShardInfo[]): Lines {
+function statsSection(server: ServerContext, shards: readonly ShardInfo[]): Lines {
   const st = server.stats;
   let expired = 0;
   for (const s of shards) expired += s.expiredKeys;
@@ -273,7 +272,7 @@ function cpuSection(): Lines {
   ];
 }
 
-function commandstatsSection(shards: readonly ShardInfo[]): Lines {
+function commandstatsSection(server: ServerContext, shards: readonly ShardInfo[]): Lines {
   // Calls and rejections are counted where commands are dispatched (main
   // thread); time and failures of shard-local commands where they run.
   const shardUsec = new Map<number, number>();
@@ -285,7 +284,7 @@ function commandstatsSection(shards: readonly ShardInfo[]): Lines {
     }
   }
   const out: Lines = [];
-  for (const e of commandTable.all()) {
+  for (const e of server.commands.all()) {
     if (e.calls === 0 && e.rejectedCalls === 0 && e.failedCalls === 0) continue;
     const usec = Math.round(e.usec + (e.opIndex >= 0 ? shardUsec.get(e.opIndex) ?? 0 : 0));
     const failed = e.failedCalls + (e.opIndex >= 0 ? shardFailed.get(e.opIndex) ?? 0 : 0);
@@ -298,11 +297,11 @@ function commandstatsSection(shards: readonly ShardInfo[]): Lines {
   return out;
 }
 
-function errorstatsSection(server: Server): Lines {
+function errorstatsSection(server: ServerContext): Lines {
   return [...server.stats.errorCodes].sort(([a], [b]) => (a < b ? -1 : 1)).map(([code, n]) => [`errorstat_${code}`, `count=${n}`]);
 }
 
-function keyspaceSection(server: Server, shards: readonly ShardInfo[]): Lines {
+function keyspaceSection(server: ServerContext, shards: readonly ShardInfo[]): Lines {
   const byDb = new Map<number, { keys: number; expires: number; ttlSum: number; ttlN: number }>();
   for (const s of shards) {
     for (const [db, keys, expires, ttlSum, ttlN] of s.dbs) {
@@ -329,7 +328,7 @@ function activeResources(): string {
   return [...counts].sort(([a], [b]) => (a < b ? -1 : 1)).map(([r, n]) => `${r}=${n}`).join(',');
 }
 
-function tasksSection(server: Server, shards: readonly ShardInfo[]): Lines {
+function tasksSection(server: ServerContext, shards: readonly ShardInfo[]): Lines {
   const t = server.tasks;
   let shardCommands = 0;
   for (const s of shards) shardCommands += s.commands;
@@ -353,7 +352,7 @@ function tasksSection(server: Server, shards: readonly ShardInfo[]): Lines {
 }
 
 /** The INFO text for the chosen sections, given every shard's report. */
-export function buildInfo(server: Server, sections: ReadonlySet<Section>, shards: readonly ShardInfo[]): string {
+export function buildInfo(server: ServerContext, sections: ReadonlySet<Section>, shards: readonly ShardInfo[]): string {
   const parts: string[] = [];
   for (const s of SECTIONS) {
     if (!sections.has(s)) continue;
@@ -367,7 +366,7 @@ export function buildInfo(server: Server, sections: ReadonlySet<Section>, shards
       case 'replication': lines = replicationSection(); break;
       case 'cpu': lines = cpuSection(); break;
       case 'modules': lines = []; break;
-      case 'commandstats': lines = commandstatsSection(shards); break;
+      case 'commandstats': lines = commandstatsSection(server, shards); break;
       case 'errorstats': lines = errorstatsSection(server); break;
       case 'cluster': lines = [['cluster_enabled', 0]]; break;
       case 'keyspace': lines = keyspaceSection(server, shards); break;

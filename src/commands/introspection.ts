@@ -3,13 +3,15 @@
  * ACL categories and key specs are derived from each row's group, flags and
  * key positions; COMMAND DOCS's argument tree from its syntax string.
  */
-import type { CommandFlag, CommandSpec, CoordOp } from './spec';
-import type { ReplyWriter } from '../resp/reply-writer';
-import { buildReply, errorReply, integerReply } from './coord-context';
-import { commandTable, keyPositions, type TableEntry } from './table';
+import type { CommandFlag, CommandSpec } from '../core/commands/spec';
+import type { CoordOp, Coords, TableEntry } from '../coordination/context';
+import type { CommandIndex } from '../core/commands/model';
+import { keyPositions } from '../core/commands/spec';
+import type { ReplyWriter } from '../core/wire/reply-writer';
+import { buildReply, errorReply, helpReply, integerReply } from '../resp/replies';
 import { parseSyntax, type DocArg } from './syntax';
-import { ERR_SYNTAX } from '../resp/errors';
-import { globMatch } from '../../workers/glob';
+import { ERR_SYNTAX } from '../core/errors';
+import { globMatch } from '../core/glob';
 
 /** Redis's order of command flags in COMMAND INFO. */
 const FLAG_ORDER: readonly string[] = [
@@ -56,7 +58,7 @@ function isContainer(e: TableEntry): boolean {
 }
 
 export function aclCategories(e: TableEntry): Category[] {
-  if (isContainer(e) && e.spec.coord === undefined) return ['slow'];
+  if (isContainer(e) && e.coord === undefined) return ['slow'];
   const spec = e.spec;
   const cats = new Set<Category>();
   const flags = new Set<CommandFlag>(spec.flags);
@@ -188,31 +190,30 @@ function writeInfo(w: ReplyWriter, e: TableEntry): void {
 }
 
 /** Finds a command or `container|sub` by its full name. */
-function lookupFull(name: string): TableEntry | undefined {
+function lookupFull(table: CommandIndex<TableEntry>, name: string): TableEntry | undefined {
   const bar = name.indexOf('|');
-  if (bar === -1) return commandTable.lookup(name);
-  const parent = commandTable.lookup(name.slice(0, bar));
+  if (bar === -1) return table.lookup(name);
+  const parent = table.lookup(name.slice(0, bar));
   return parent?.subcommands?.get(name.slice(bar + 1).toLowerCase());
 }
 
-function topLevel(): TableEntry[] {
-  return [...commandTable.entries.values()];
+function topLevel(table: CommandIndex<TableEntry>): TableEntry[] {
+  return [...table.entries.values()];
 }
 
-const str = (b: Buffer): string => b.latin1Slice(0, b.length);
 
 const command: CoordOp = (ctx) =>
   buildReply(ctx, (w) => {
-    const all = topLevel();
+    const all = topLevel(ctx.server.commands);
     w.array(all.length);
     for (const e of all) writeInfo(w, e);
   });
 
-const commandCount: CoordOp = () => integerReply(commandTable.entries.size);
+const commandCount: CoordOp = (ctx) => integerReply(ctx.server.commands.entries.size);
 
 const commandInfo: CoordOp = (ctx, args) =>
   buildReply(ctx, (w) => {
-    const entries = args.length === 2 ? topLevel() : args.slice(2).map((a) => lookupFull(str(a)));
+    const entries = args.length === 2 ? topLevel(ctx.server.commands) : args.slice(2).map((a) => lookupFull(ctx.server.commands, a));
     w.array(entries.length);
     for (const e of entries) {
       if (e === undefined) w.nullArray();
@@ -294,10 +295,10 @@ function writeDoc(w: ReplyWriter, e: TableEntry): void {
 const commandDocs: CoordOp = (ctx, args) =>
   buildReply(ctx, (w) => {
     const entries: TableEntry[] = [];
-    if (args.length === 2) entries.push(...topLevel());
+    if (args.length === 2) entries.push(...topLevel(ctx.server.commands));
     else {
       for (const a of args.slice(2)) {
-        const e = lookupFull(str(a));
+        const e = lookupFull(ctx.server.commands, a);
         if (e !== undefined) entries.push(e);
       }
     }
@@ -311,16 +312,16 @@ const commandDocs: CoordOp = (ctx, args) =>
 const commandList: CoordOp = (ctx, args) => {
   let filter: (e: TableEntry) => boolean = () => true;
   if (args.length !== 2) {
-    if (args.length !== 5 || str(args[2]).toLowerCase() !== 'filterby') return errorReply(ERR_SYNTAX);
-    const kind = str(args[3]).toLowerCase();
-    const value = str(args[4]);
+    if (args.length !== 5 || args[2].toLowerCase() !== 'filterby') return errorReply(ERR_SYNTAX);
+    const kind = args[3].toLowerCase();
+    const value = args[4];
     if (kind === 'module') filter = () => false;
     else if (kind === 'aclcat') filter = (e) => aclCategories(e).includes(value.toLowerCase() as Category);
     else if (kind === 'pattern') filter = (e) => globMatch(value, e.fullName, true);
     else return errorReply(ERR_SYNTAX);
   }
   const names: string[] = [];
-  for (const e of commandTable.all()) if (filter(e)) names.push(e.fullName);
+  for (const e of ctx.server.commands.all()) if (filter(e)) names.push(e.fullName);
   return buildReply(ctx, (w) => {
     w.array(names.length);
     for (const n of names) w.bulk(n);
@@ -328,12 +329,12 @@ const commandList: CoordOp = (ctx, args) => {
 };
 
 /** Resolves the command of GETKEYS/GETKEYSANDFLAGS and its key positions, or an error text. */
-function getKeys(args: Buffer[]): { entry: TableEntry; positions: number[] } | string {
+function getKeys(table: CommandIndex<TableEntry>, args: string[]): { entry: TableEntry; positions: number[] } | string {
   const cmdArgs = args.slice(2);
-  let entry = commandTable.lookup(str(cmdArgs[0]));
+  let entry = table.lookup(cmdArgs[0]);
   if (entry === undefined) return 'ERR Invalid command specified';
   if (entry.subcommands !== undefined && cmdArgs.length >= 2) {
-    const sub = entry.subcommands.get(str(cmdArgs[1]).toLowerCase());
+    const sub = entry.subcommands.get(cmdArgs[1].toLowerCase());
     if (sub === undefined) return 'ERR Invalid command specified';
     entry = sub;
   }
@@ -345,34 +346,29 @@ function getKeys(args: Buffer[]): { entry: TableEntry; positions: number[] } | s
 }
 
 const commandGetkeys: CoordOp = (ctx, args) => {
-  const r = getKeys(args);
+  const r = getKeys(ctx.server.commands, args);
   if (typeof r === 'string') return errorReply(r);
   return buildReply(ctx, (w) => {
     w.array(r.positions.length);
-    for (const p of r.positions) w.bulkBytes(args[2 + p]);
+    for (const p of r.positions) w.bulk(args[2 + p]);
   });
 };
 
 const commandGetkeysandflags: CoordOp = (ctx, args) => {
-  const r = getKeys(args);
+  const r = getKeys(ctx.server.commands, args);
   if (typeof r === 'string') return errorReply(r);
   const flags = keyAccessFlags(r.entry.spec);
   return buildReply(ctx, (w) => {
     w.array(r.positions.length);
     for (const p of r.positions) {
       w.array(2);
-      w.bulkBytes(args[2 + p]);
+      w.bulk(args[2 + p]);
       w.set(flags.length);
       for (const f of flags) w.simple(f);
     }
   });
 };
 
-/** A HELP reply: the usage line, then the given lines, as status replies. */
-export function helpReply(container: string, lines: readonly string[]): Buffer {
-  const all = [`${container} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:`, ...lines, 'HELP', '    Print this help.'];
-  return Buffer.from(`*${all.length}\r\n${all.map((l) => `+${l}\r\n`).join('')}`, 'latin1');
-}
 
 const COMMAND_HELP = [
   '(no subcommand)',
@@ -393,29 +389,13 @@ const COMMAND_HELP = [
 
 const commandHelp: CoordOp = () => helpReply('COMMAND', COMMAND_HELP);
 
-const sub = (
-  name: string,
-  arity: number,
-  summary: string,
-  coord: CoordOp,
-  syntax?: string,
-  complexity = 'O(N) where N is the number of commands to look up',
-): CommandSpec => ({
-  name, arity, flags: ['loading', 'stale'], firstKey: 0, lastKey: 0, step: 0, group: 'server', since: '7.0.0', summary, complexity, syntax, coord,
-});
-
-export const introspectionCommands: CommandSpec[] = [
-  {
-    name: 'command', arity: -1, flags: ['loading', 'stale'], firstKey: 0, lastKey: 0, step: 0, group: 'server', since: '2.8.13',
-    summary: 'Describes every command of the server.', complexity: 'O(N) where N is the total number of commands', coord: command,
-    subcommands: [
-      sub('count', 2, 'Returns how many commands the server has.', commandCount, undefined, 'O(1)'),
-      sub('info', -2, 'Describes the given commands, or all of them.', commandInfo, '[command-name [command-name ...]]'),
-      sub('docs', -2, 'Returns the documentation of the given commands, or all of them.', commandDocs, '[command-name [command-name ...]]'),
-      sub('list', -2, 'Lists command names, optionally filtered.', commandList, '[FILTERBY <MODULE module-name | ACLCAT category | PATTERN pattern>]', 'O(N) where N is the total number of commands'),
-      sub('getkeys', -4, 'Extracts the key names of a full command.', commandGetkeys, 'command [arg [arg ...]]', 'O(N) where N is the number of arguments to the command'),
-      sub('getkeysandflags', -4, 'Extracts the key names and their access flags of a full command.', commandGetkeysandflags, 'command [arg [arg ...]]', 'O(N) where N is the number of arguments to the command'),
-      sub('help', 2, 'Shows what COMMAND can do.', commandHelp, undefined, 'O(1)'),
-    ],
-  },
-];
+export const introspectionCoords: Coords = {
+  command: command,
+  'command|count': commandCount,
+  'command|info': commandInfo,
+  'command|docs': commandDocs,
+  'command|list': commandList,
+  'command|getkeys': commandGetkeys,
+  'command|getkeysandflags': commandGetkeysandflags,
+  'command|help': commandHelp,
+};

@@ -1,6 +1,6 @@
 /**
  * `<CMD>.WATCH` and `<CMD>.UNWATCH`, the main side (DiceDB-style result
- * subscriptions; the shard side is workers/families/result-watch.ts).
+ * subscriptions; the shard side is workers/rpc/result-watch.ts).
  *
  * They are not rows of the command table: any row that only reads keys of
  * one shard can be watched, so the dispatcher hands every unknown name ending
@@ -11,16 +11,15 @@
  *
  * The main thread keeps only a count per connection (`resultWatches`, for
  * INFO and CLIENT LIST); the subscriptions live in the shard of the key and
- * end with the connection through `__connclosed`, so no abort listener is
+ * end with the connection through `connClosed`, so no abort listener is
  * needed here.
  */
 import type { Connection } from '../connection';
-import type { Server } from '../server';
-import { commandTable, keyPositions, CommandTable, type TableEntry } from './table';
-import { errorReply, okReply } from './coord-context';
-import { errUnknownCommand, errWrongArity } from '../resp/errors';
-import { readInteger } from '../resp/reply-reader';
-import { PendingReply, type ReplySink } from '../shard/shard-client';
+import type { ServerContext, TableEntry } from '../coordination/context';
+import { keyPositions } from '../core/commands/spec';
+import { ROUTE_CROSS } from '../core/routing/router';
+import { errorReply, okReply } from '../resp/replies';
+import { errUnknownCommand, errWrongArity } from '../core/errors';
 
 const WATCH = '.watch';
 const UNWATCH = '.unwatch';
@@ -48,7 +47,7 @@ export function unwatchableReason(entry: TableEntry): string | null {
  * any client gets the same number. A database other than 0 is mixed in, so a
  * connection can watch the same command in two databases.
  */
-export function fingerprint(name: string, args: readonly Buffer[], db: number): number {
+export function fingerprint(name: string, args: readonly string[], db: number): number {
   let h = 0x811c9dc5;
   const byte = (b: number): void => {
     h ^= b;
@@ -61,7 +60,7 @@ export function fingerprint(name: string, args: readonly Buffer[], db: number): 
     byte((n >>> 8) & 0xff);
     byte((n >>> 16) & 0xff);
     byte(n >>> 24);
-    for (let i = 0; i < n; i++) byte(a[i]);
+    for (let i = 0; i < n; i++) byte(a.charCodeAt(i));
   }
   if (db !== 0) {
     byte(0xff);
@@ -75,18 +74,18 @@ export function fingerprint(name: string, args: readonly Buffer[], db: number): 
  * dispatcher calls this only for names that are not in the table). Returns
  * false for any other name.
  */
-export function handleResultWatch(server: Server, conn: Connection, args: Buffer[]): boolean {
+export function handleResultWatch(server: ServerContext, conn: Connection, args: string[]): boolean {
   const a0 = args[0];
-  if (a0.length <= WATCH.length || a0.indexOf(46 /* '.' */) < 0) return false;
-  const name = a0.latin1Slice(0, a0.length).toLowerCase();
+  if (a0.length <= WATCH.length || a0.indexOf('.') < 0) return false;
+  const name = a0.toLowerCase();
   const unwatch = name.endsWith(UNWATCH);
   if (!unwatch && !name.endsWith(WATCH)) return false;
-  const entry = commandTable.lookup(name.slice(0, name.length - (unwatch ? UNWATCH.length : WATCH.length)));
+  const entry = server.commands.lookup(name.slice(0, name.length - (unwatch ? UNWATCH.length : WATCH.length)));
   server.stats.totalCommands++;
   conn.lastCommand = name;
   if (entry === undefined) {
     conn.reply(errorReply(errUnknownCommand(args)));
-  } else if (conn.txn !== null && conn.txn.queue !== null) {
+  } else if (conn.txn !== null && conn.txn.inMulti) {
     // A subscription cannot be queued: refused like a no_multi command (the
     // dispatcher then fails the transaction with EXECABORT).
     conn.reply(errorReply('ERR Command not allowed inside a transaction'));
@@ -98,7 +97,7 @@ export function handleResultWatch(server: Server, conn: Connection, args: Buffer
   return true;
 }
 
-function watchCommand(server: Server, conn: Connection, entry: TableEntry, args: Buffer[]): void {
+function watchCommand(server: ServerContext, conn: Connection, entry: TableEntry, args: string[]): void {
   const spec = entry.spec;
   const reason = unwatchableReason(entry);
   if (reason !== null) {
@@ -106,46 +105,36 @@ function watchCommand(server: Server, conn: Connection, entry: TableEntry, args:
     return;
   }
   const arity = spec.arity;
-  if (arity >= 0 ? args.length !== arity : args.length < -arity) {
+  if ((arity >= 0 ? args.length !== arity : args.length < -arity) || keyPositions(spec, args).length === 0) {
     conn.reply(errorReply(errWrongArity(`${entry.fullName}${WATCH}`)));
     return;
   }
   const shards = server.shards;
-  const positions = keyPositions(spec, args);
-  if (positions.length === 0) {
-    conn.reply(errorReply(errWrongArity(`${entry.fullName}${WATCH}`)));
+  const shard = shards.router.route(spec, args);
+  if (shard === ROUTE_CROSS) {
+    conn.reply(errorReply(`ERR the keys of a watched command must all be on one shard (use a {hash tag})`));
     return;
   }
-  const shard = shards.shardOfKey(args[positions[0]]);
-  for (let i = 1; i < positions.length; i++) {
-    if (shards.shardOfKey(args[positions[i]]) !== shard) {
-      conn.reply(errorReply(`ERR the keys of a watched command must all be on one shard (use a {hash tag})`));
-      return;
-    }
-  }
   const fp = fingerprint(spec.name, args.slice(1), conn.db);
-  // Before sending: if the connection ends first, `__connclosed` still follows the registration.
+  // Before sending: if the connection ends first, `connClosed` still follows the registration.
   conn.shardsWithState.add(shard);
   const slot = conn.reserve();
-  const sink: ReplySink = {
-    deliver(p: PendingReply): void {
-      const r = p.bytes();
-      // `*2\r\n:1\r\n<message>`, or the command's error.
-      if (r[0] !== 42 /* '*' */) return conn.fill(slot, r);
-      if (r[5] === 49 /* '1' */) conn.resultWatches++;
-      conn.fill(slot, r.subarray(8));
+  shards.call(shard, 'resultWatch', { fp, opIndex: entry.opIndex, args: args.slice(1) }, { db: conn.db, proto: conn.proto, connId: conn.id }).then(
+    ({ isNew, message }) => {
+      if (isNew) conn.resultWatches++;
+      conn.fill(slot, Buffer.from(message, 'latin1'));
     },
-  };
-  const op = CommandTable.internalOp('__rwatch');
-  shards.clients[shard].send(op, conn.db, conn.proto, conn.id, ['', String(fp), String(entry.opIndex), ...args.slice(1)], 1, new PendingReply(sink));
+    // The command failed when first run (bad arguments, wrong type): its error, nothing subscribed.
+    (err: Error) => conn.fill(slot, errorReply(err.message)),
+  );
 }
 
-function unwatchCommand(server: Server, conn: Connection, entry: TableEntry, args: Buffer[]): void {
+function unwatchCommand(server: ServerContext, conn: Connection, entry: TableEntry, args: string[]): void {
   if (args.length !== 2) {
     conn.reply(errorReply(errWrongArity(`${entry.fullName}${UNWATCH}`)));
     return;
   }
-  const text = args[1].latin1Slice(0, args[1].length);
+  const text = args[1];
   if (!/^[0-9]{1,10}$/.test(text) || Number(text) > 0xffffffff) {
     conn.reply(errorReply('ERR invalid fingerprint'));
     return;
@@ -157,19 +146,10 @@ function unwatchCommand(server: Server, conn: Connection, entry: TableEntry, arg
   }
   // Whichever shard holds it: each removes its own and says how many (same stream as the WATCH, so after it).
   const slot = conn.reserve();
-  let waiting = shards.length;
-  let removed = 0;
-  const sink: ReplySink = {
-    deliver(p: PendingReply): void {
-      removed += readInteger(p.bytes()) ?? 0;
-      if (--waiting > 0) return;
-      conn.resultWatches -= removed;
-      conn.fill(slot, okReply());
-    },
-  };
-  const op = CommandTable.internalOp('__runwatch');
-  const fp = String(Number(text));
-  for (const s of shards) {
-    server.shards.clients[s].send(op, conn.db, conn.proto, conn.id, ['', fp, entry.spec.name], 1, new PendingReply(sink));
-  }
+  const req = { fp: Number(text), name: entry.spec.name };
+  const scope = { db: conn.db, proto: conn.proto, connId: conn.id };
+  void Promise.all(shards.map((s) => server.shards.call(s, 'resultUnwatch', req, scope))).then((counts) => {
+    for (const n of counts) conn.resultWatches -= n;
+    conn.fill(slot, okReply());
+  });
 }

@@ -1,105 +1,80 @@
 /**
- * The command table as the main thread sees it: every row of every family,
- * shard-local and coordinator alike, looked up by name. Routing, arity checks,
- * COMMAND and COMMAND DOCS read it.
+ * The command table as the main thread sees it: every row of
+ * src/core/commands/ with what only this thread has bound to it: the
+ * coordinator of each `main` row, the cross-shard plan of each `shard` row
+ * (fixed here, once), and the INFO commandstats counters. Routing, arity
+ * checks, COMMAND and COMMAND DOCS read it.
  */
-import { shardFamilies } from '../../workers/families';
-import { coordFamilies } from './families';
-import { crossShardOps } from './cross-shard';
-import { indexShardOps } from './op-index';
-import type { CommandSpec, CoordOp } from './spec';
+import { CommandIndex, type CommandEntry } from '../core/commands/model';
+import { commandRows } from '../core/commands';
+import type { CoordOp, Coords, CrossShardPlan, TableEntry } from '../coordination/context';
+import { connectionCoords } from './connection';
+import { serverCoords } from './server';
+import { keyspaceCoords } from './keyspace';
+import { introspectionCoords } from './introspection';
+import { clientCoords } from './client';
+import { configCoords } from './config';
+import { shutdownCoords } from './shutdown';
+import { pubsubCoords } from './pubsub';
+import { transactionCoords } from './transactions';
+import { blockingCoords } from './blocking';
+import { crossShardCoords } from '../coordination/cross-shard';
+import { scratchCoordinator } from '../coordination/scratch';
 
-export interface TableEntry {
-  spec: CommandSpec;
-  /** Full name as COMMAND and errors show it: `get`, `client|list`. */
-  fullName: string;
-  /** Index of the shard op (see op-index.ts), or -1 for coordinator rows. */
-  opIndex: number;
-  /** Coordinator used when the keys of an `op` row span several shards. */
-  crossShard: CoordOp | undefined;
-  subcommands: Map<string, TableEntry> | undefined;
-  parent: TableEntry | undefined;
-  /** Counters for INFO commandstats. */
-  calls: number;
-  usec: number;
-  rejectedCalls: number;
-  failedCalls: number;
-}
+/** Every main-thread body, by full name. */
+const coords: Coords = {
+  ...connectionCoords,
+  ...serverCoords,
+  ...keyspaceCoords,
+  ...introspectionCoords,
+  ...clientCoords,
+  ...configCoords,
+  ...shutdownCoords,
+  ...pubsubCoords,
+  ...transactionCoords,
+  ...blockingCoords,
+};
 
-export class CommandTable {
-  readonly entries = new Map<string, TableEntry>();
-  private readonly byExactName = new Map<string, TableEntry>();
-
-  constructor(rows: readonly CommandSpec[]) {
-    const opIndex = new Map<CommandSpec, number>();
-    for (const o of indexShardOps(shardFamilies)) opIndex.set(o.spec, o.index);
-    for (const spec of rows) {
-      if (spec.internal) continue;
-      const entry = this.makeEntry(spec, spec.name, opIndex, undefined);
-      if (spec.subcommands) {
-        entry.subcommands = new Map();
-        for (const sub of spec.subcommands) {
-          entry.subcommands.set(sub.name, this.makeEntry(sub, `${spec.name}|${sub.name}`, opIndex, entry));
-        }
-      }
-      if (this.entries.has(spec.name)) throw new Error(`command ${spec.name} declared twice`);
-      this.entries.set(spec.name, entry);
-      this.byExactName.set(spec.name, entry);
-      this.byExactName.set(spec.name.toUpperCase(), entry);
+function crossPlan(entry: TableEntry): CrossShardPlan {
+  const spec = entry.spec;
+  if (spec.runs === 'main' || entry.opIndex < 0) return null;
+  switch (spec.cross) {
+    case 'sum':
+    case 'gather':
+    case 'all-ok':
+      return { kind: 'split', combine: spec.cross };
+    case 'coordinator': {
+      const run = crossShardCoords[entry.fullName];
+      if (run === undefined) throw new Error(`row '${entry.fullName}' wants a cross-shard coordinator and none is registered`);
+      return { kind: 'coordinator', run };
     }
-  }
-
-  private makeEntry(spec: CommandSpec, fullName: string, opIndex: Map<CommandSpec, number>, parent: TableEntry | undefined): TableEntry {
-    return {
-      spec,
-      fullName,
-      opIndex: opIndex.get(spec) ?? -1,
-      crossShard: crossShardOps[fullName],
-      subcommands: undefined,
-      parent,
-      calls: 0,
-      usec: 0,
-      rejectedCalls: 0,
-      failedCalls: 0,
-    };
-  }
-
-  /** Looks a command up by its (any case) name. */
-  lookup(name: string): TableEntry | undefined {
-    // Clients send either all-lowercase (ioredis) or all-uppercase (redis-cli,
-    // redis-benchmark, redis-py) names: both hit `byExactName` without lowercasing.
-    return this.byExactName.get(name) ?? this.entries.get(name.toLowerCase());
-  }
-
-  /** Index of an internal shard op by name (coordinators use these to talk to shards). */
-  static internalOp(name: string): number {
-    const found = INTERNAL.get(name);
-    if (found === undefined) throw new Error(`no internal op ${name}`);
-    return found;
-  }
-
-  /** Every entry including subcommands, for COMMAND and stats. */
-  *all(): Generator<TableEntry> {
-    for (const e of this.entries.values()) {
-      yield e;
-      if (e.subcommands) yield* e.subcommands.values();
-    }
+    case 'scratch':
+      return { kind: 'coordinator', run: scratchCoordinator(entry) };
   }
 }
 
-const INTERNAL = new Map<string, number>();
-for (const o of indexShardOps(shardFamilies)) {
-  INTERNAL.set(o.subcommandName ? `${o.commandName}|${o.subcommandName}` : o.commandName, o.index);
+function bind(base: CommandEntry<TableEntry>): TableEntry {
+  const spec = base.spec;
+  const coord: CoordOp | undefined = coords[base.fullName];
+  const leaf = spec.subcommands === undefined;
+  if (spec.runs === 'main' && leaf && coord === undefined) throw new Error(`main row '${base.fullName}' has no coordinator`);
+  if (spec.runs === 'shard' && coord !== undefined && spec.blocksIf === undefined) {
+    throw new Error(`shard row '${base.fullName}' has a coordinator but never blocks`);
+  }
+  if (spec.runs === 'shard' && spec.blocksIf !== undefined && coord === undefined) {
+    throw new Error(`shard row '${base.fullName}' may block and has no coordinator`);
+  }
+  const entry: TableEntry = { ...base, coord, cross: null, calls: 0, usec: 0, rejectedCalls: 0, failedCalls: 0 };
+  // The scratch coordinator closes over the entry itself, so the plan is set once the entry exists.
+  (entry as { cross: CrossShardPlan }).cross = crossPlan(entry);
+  return entry;
 }
 
-export const commandTable = new CommandTable([...shardFamilies, ...coordFamilies]);
+export const commandTable = new CommandIndex<TableEntry>(commandRows, bind);
 
-/** The key positions of a command's arguments. */
-export function keyPositions(spec: CommandSpec, args: readonly Buffer[]): number[] {
-  if (spec.getKeys) return spec.getKeys(args);
-  if (spec.firstKey <= 0) return [];
-  const last = spec.lastKey < 0 ? args.length + spec.lastKey : spec.lastKey;
-  const out: number[] = [];
-  for (let i = spec.firstKey; i <= last && i < args.length; i += spec.step) out.push(i);
-  return out;
+{
+  // A registered body no row refers to is a typo in a row or dead code.
+  const names = new Set<string>();
+  for (const e of commandTable.all()) names.add(e.fullName);
+  for (const name of Object.keys(coords)) if (!names.has(name)) throw new Error(`coordinator '${name}' is registered but no row has that name`);
 }

@@ -13,7 +13,7 @@
 import type { Connection } from '../connection';
 import type { TaskCounts } from '../stats';
 import { onAbort, type Disposer } from '../abort-listener';
-import { globMatch } from '../../workers/glob';
+import { globMatch } from '../core/glob';
 
 type Kind = 'subscribe' | 'unsubscribe' | 'psubscribe' | 'punsubscribe' | 'ssubscribe' | 'sunsubscribe';
 

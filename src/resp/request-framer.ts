@@ -44,7 +44,7 @@
  * once, when all of its bytes have arrived, then decoded.
  */
 
-import { latin1String } from './latin1';
+import { latin1String } from '../core/wire/latin1';
 
 /**
  * V8's longest string (2^29 - 24 chars): a bulk argument longer than this

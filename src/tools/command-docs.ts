@@ -7,7 +7,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { commandTable, type TableEntry } from '../commands/table';
+import { commandTable } from '../commands/table';
+import type { TableEntry } from '../coordination/context';
 
 const OUT = path.resolve(__dirname, '..', '..', '..', 'docs', 'commands.md');
 
@@ -19,9 +20,10 @@ function keysText(e: TableEntry): string {
 }
 
 function where(e: TableEntry): string {
-  if (e.spec.coord) return 'main';
-  if (e.spec.split) return `shard (split: ${e.spec.split})`;
-  return e.crossShard ? 'shard (cross-shard coordinator)' : 'shard';
+  const s = e.spec;
+  if (s.runs === 'main') return 'main';
+  if (s.cross === 'sum' || s.cross === 'gather' || s.cross === 'all-ok') return `shard (split: ${s.cross})`;
+  return s.cross === 'coordinator' ? 'shard (cross-shard coordinator)' : 'shard';
 }
 
 function row(e: TableEntry): string {

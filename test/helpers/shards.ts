@@ -2,7 +2,7 @@
  * Which shard a key lands on with `n` shards (as the server routes it), for
  * tests that need keys on the same or on different shards.
  */
-import { keyHashSlot, slotToShard } from '../../src/routing/slot';
+import { keyHashSlot, slotToShard } from '../../src/core/routing/slot';
 
 export function shardOf(key: string | Buffer, n: number): number {
   return n <= 1 ? 0 : slotToShard(keyHashSlot(typeof key === 'string' ? Buffer.from(key, 'latin1') : key), n);

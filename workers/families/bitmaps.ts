@@ -14,12 +14,12 @@
  * in its large-object space, on fresh pages (measured ~3.5 ms per SETBIT on a
  * 250 KB bitmap in a VM where page faults are slow, versus ~0.1 ms at 100 KB).
  */
-import type { CommandSpec, ShardOpContext } from '../../src/commands/spec';
-import type { ReplyWriter } from '../../src/resp/reply-writer';
-import { ERR_NOT_INTEGER, ERR_STRING_TOO_LONG, ERR_SYNTAX, ReplyError } from '../../src/resp/errors';
-import { isOpt, parseI64 } from '../args';
+import type { ShardOpContext, ShardOps } from '../op-context';
+import type { ReplyWriter } from '../../src/core/wire/reply-writer';
+import { ERR_NOT_INTEGER, ERR_STRING_TOO_LONG, ERR_SYNTAX, ReplyError } from '../../src/core/errors';
+import { isOpt, parseI64 } from '../../src/core/args/parse';
 import { getString } from './strings';
-import { NOTIFY } from '../notify';
+import { NOTIFY } from '../../src/core/notify';
 import { findBit, getBit, popcountBits, popcountBytes, readSigned, readUnsigned, writeField } from '../structures/bitstring';
 
 const ERR_BIT_OFFSET = 'ERR bit offset is not an integer or out of range';
@@ -310,10 +310,10 @@ function parseBitfield(ctx: ShardOpContext, args: string[]): { cmds: FieldCmd[];
  * value first grows (zero-padded) to cover the highest written field, even if
  * every write then fails under OVERFLOW FAIL.
  */
-function opBitfield(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+function opBitfield(ctx: ShardOpContext, args: string[], w: ReplyWriter, { readonly }: { readonly: boolean }): void {
   const { cmds, writes, highestBit } = parseBitfield(ctx, args);
   const key = args[1];
-  if (writes && args[0] === 'bitfield_ro') throw new ReplyError(ERR_BITFIELD_RO);
+  if (writes && readonly) throw new ReplyError(ERR_BITFIELD_RO);
   const cur = getString(ctx, key);
   if (!writes) {
     const s = cur ?? '';
@@ -358,43 +358,11 @@ function opBitfield(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
 
 const RANGE_UNIT = '[BYTE | BIT]';
 
-export const bitmapCommands: CommandSpec[] = [
-  {
-    name: 'setbit', arity: 4, flags: ['write', 'denyoom'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'bitmap', since: '2.2.0', summary: 'Sets or clears one bit of a string value, growing it with zero bytes if needed.',
-    complexity: 'O(1)', syntax: 'key offset value', op: opSetbit,
-  },
-  {
-    name: 'getbit', arity: 3, flags: ['readonly', 'fast'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'bitmap', since: '2.2.0', summary: 'Returns one bit of a string value (0 past its end).',
-    complexity: 'O(1)', syntax: 'key offset', op: opGetbit,
-  },
-  {
-    name: 'bitcount', arity: -2, flags: ['readonly'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'bitmap', since: '2.6.0', summary: 'Counts the set bits of a string value, optionally within a byte or bit range.',
-    complexity: 'O(N)', syntax: `key [start end ${RANGE_UNIT}]`, op: opBitcount,
-  },
-  {
-    name: 'bitpos', arity: -3, flags: ['readonly'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'bitmap', since: '2.8.7', summary: 'Finds the first set or clear bit of a string value, optionally within a range.',
-    complexity: 'O(N)', syntax: `key bit [start [end ${RANGE_UNIT}]]`, op: opBitpos,
-  },
-  {
-    name: 'bitop', arity: -4, flags: ['write', 'denyoom'], firstKey: 2, lastKey: -1, step: 1,
-    group: 'bitmap', since: '2.6.0', summary: 'Stores the bitwise AND, OR, XOR or NOT of string values in a destination key.',
-    complexity: 'O(N)', syntax: 'operation destkey key [key ...]', op: opBitop,
-  },
-  {
-    name: 'bitfield', arity: -2, flags: ['write', 'denyoom'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'bitmap', since: '3.2.0', summary: 'Reads, writes and increments integers of any width at any bit offset of a string value.',
-    complexity: 'O(1) for each subcommand specified',
-    syntax:
-      'key [GET encoding offset | [OVERFLOW <WRAP | SAT | FAIL>] <SET encoding offset value | INCRBY encoding offset increment> [GET encoding offset | [OVERFLOW <WRAP | SAT | FAIL>] <SET encoding offset value | INCRBY encoding offset increment> ...]]',
-    op: opBitfield,
-  },
-  {
-    name: 'bitfield_ro', arity: -2, flags: ['readonly', 'fast'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'bitmap', since: '6.0.0', summary: 'Reads integers of any width at any bit offset of a string value (the read-only BITFIELD).',
-    complexity: 'O(1) for each subcommand specified', syntax: 'key [GET encoding offset [GET encoding offset ...]]', op: opBitfield,
-  },
-];
+export const bitmapOps: ShardOps = {
+  setbit: opSetbit,
+  getbit: opGetbit,
+  bitcount: opBitcount,
+  bitpos: opBitpos,
+  bitop: opBitop,
+  bitfield: opBitfield,
+};

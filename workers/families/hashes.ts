@@ -3,15 +3,16 @@
  * (workers/structures/hash.ts); Redis never keeps an empty hash, so every
  * deletion path ends in deleteIfEmpty.
  */
-import type { CommandSpec, ShardOpContext } from '../../src/commands/spec';
-import type { ReplyWriter } from '../../src/resp/reply-writer';
-import { ERR_INVALID_CURSOR, ERR_NOT_FLOAT, ERR_NOT_INTEGER, ERR_SYNTAX, ReplyError, errWrongArity } from '../../src/resp/errors';
-import { isOpt, parseI64, parseScanCursor } from '../args';
-import { globMatch } from '../glob';
+import type { ShardOpContext, ShardOps } from '../op-context';
+import type { ReplyWriter } from '../../src/core/wire/reply-writer';
+import { ERR_INVALID_CURSOR, ERR_NOT_FLOAT, ERR_NOT_INTEGER, ERR_SYNTAX, ReplyError, errWrongArity } from '../../src/core/errors';
+import { isOpt, parseI64 } from '../../src/core/args/parse';
+import { parseScanCursor, parseScanOptions } from '../../src/core/args/scan';
+import { globMatch } from '../../src/core/glob';
 import { addLongDouble, formatLongDoubleHuman, parseLongDouble } from '../long-double';
 import { HashValue } from '../structures/hash';
 import { deleteIfEmpty, getTyped } from './typed';
-import { NOTIFY } from '../notify';
+import { NOTIFY } from '../../src/core/notify';
 
 const ERR_HASH_NOT_INTEGER = 'ERR hash value is not an integer';
 const ERR_HASH_NOT_FLOAT = 'ERR hash value is not a float';
@@ -43,13 +44,13 @@ function getOrCreateHash(ctx: ShardOpContext, key: string): HashValue {
 // Writes
 
 /** HSET / HMSET key field value [field value ...] */
-function opHset(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+function opHset(ctx: ShardOpContext, args: string[], w: ReplyWriter, { replyOk }: { replyOk: boolean }): void {
   if (args.length % 2 === 1) throw new ReplyError(errWrongArity(args[0]));
   const h = getOrCreateHash(ctx, args[1]);
   let created = 0;
   for (let i = 2; i < args.length; i += 2) if (h.set(args[i], args[i + 1])) created++;
   ctx.notify(NOTIFY.hash, 'hset', args[1]);
-  if (args[0] === 'hmset') w.ok();
+  if (replyOk) w.ok();
   else w.integer(created);
 }
 
@@ -244,22 +245,7 @@ function opHscan(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
     w.bulk('0');
     return w.array(0);
   }
-  let count = 10;
-  let pattern: string | null = null;
-  for (let i = 3; i < args.length; i += 2) {
-    const hasValue = i + 1 < args.length;
-    if (isOpt(args[i], 'count') && hasValue) {
-      const n = parseI64(args[i + 1]);
-      if (n === null) throw new ReplyError(ERR_NOT_INTEGER);
-      if (n < 1n) throw new ReplyError(ERR_SYNTAX);
-      count = n > 1_000_000_000n ? 1_000_000_000 : Number(n);
-    } else if (isOpt(args[i], 'match') && hasValue) {
-      // A lone `*` matches everything, even the empty field the matcher refuses.
-      pattern = args[i + 1] === '*' ? null : args[i + 1];
-    } else {
-      throw new ReplyError(ERR_SYNTAX);
-    }
-  }
+  const { count, pattern } = parseScanOptions(args, 3, false);
   const out: string[] = [];
   const visit = (f: string, v: string): void => {
     if (pattern === null || globMatch(pattern, f)) out.push(f, v);
@@ -281,81 +267,20 @@ function opHscan(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
 
 const hash = { group: 'hash' as const, firstKey: 1, lastKey: 1, step: 1 };
 
-export const hashCommands: CommandSpec[] = [
-  {
-    name: 'hset', arity: -4, flags: ['write', 'denyoom', 'fast'], ...hash, since: '2.0.0',
-    summary: 'Sets the values of one or more fields of a hash, creating the hash when missing.',
-    complexity: 'O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command is called with multiple field/value pairs.',
-    syntax: 'key field value [field value ...]', op: opHset,
-  },
-  {
-    name: 'hsetnx', arity: 4, flags: ['write', 'denyoom', 'fast'], ...hash, since: '2.0.0',
-    summary: 'Sets the value of a hash field only when the field does not exist yet.',
-    complexity: 'O(1)', syntax: 'key field value', op: opHsetnx,
-  },
-  {
-    name: 'hget', arity: 3, flags: ['readonly', 'fast'], ...hash, since: '2.0.0',
-    summary: 'Returns the value of one field of a hash.', complexity: 'O(1)', syntax: 'key field', op: opHget,
-  },
-  {
-    name: 'hmget', arity: -3, flags: ['readonly', 'fast'], ...hash, since: '2.0.0',
-    summary: 'Returns the values of several fields of a hash (nil for missing ones).',
-    complexity: 'O(N) where N is the number of fields being requested.', syntax: 'key field [field ...]', op: opHmget,
-  },
-  {
-    name: 'hmset', arity: -4, flags: ['write', 'denyoom', 'fast'], ...hash, since: '2.0.0',
-    summary: 'Sets several fields of a hash (deprecated: HSET takes several pairs too).',
-    complexity: 'O(N) where N is the number of fields being set.', syntax: 'key field value [field value ...]', op: opHset,
-  },
-  {
-    name: 'hdel', arity: -3, flags: ['write', 'fast'], ...hash, since: '2.0.0',
-    summary: 'Removes fields from a hash; the key goes away with its last field.',
-    complexity: 'O(N) where N is the number of fields to be removed.', syntax: 'key field [field ...]', op: opHdel,
-  },
-  {
-    name: 'hlen', arity: 2, flags: ['readonly', 'fast'], ...hash, since: '2.0.0',
-    summary: 'Returns the number of fields in a hash.', complexity: 'O(1)', syntax: 'key', op: opHlen,
-  },
-  {
-    name: 'hstrlen', arity: 3, flags: ['readonly', 'fast'], ...hash, since: '3.2.0',
-    summary: 'Returns the length in bytes of the value of a hash field.', complexity: 'O(1)', syntax: 'key field', op: opHstrlen,
-  },
-  {
-    name: 'hexists', arity: 3, flags: ['readonly', 'fast'], ...hash, since: '2.0.0',
-    summary: 'Tells whether a field exists in a hash.', complexity: 'O(1)', syntax: 'key field', op: opHexists,
-  },
-  {
-    name: 'hincrby', arity: 4, flags: ['write', 'denyoom', 'fast'], ...hash, since: '2.0.0',
-    summary: 'Adds an integer to the integer value of a hash field, starting from 0 when missing.',
-    complexity: 'O(1)', syntax: 'key field increment', op: opHincrby,
-  },
-  {
-    name: 'hincrbyfloat', arity: 4, flags: ['write', 'denyoom', 'fast'], ...hash, since: '2.6.0',
-    summary: 'Adds a floating point number to the value of a hash field, starting from 0 when missing.',
-    complexity: 'O(1)', syntax: 'key field increment', op: opHincrbyfloat,
-  },
-  {
-    name: 'hkeys', arity: 2, flags: ['readonly'], ...hash, since: '2.0.0',
-    summary: 'Returns every field name of a hash.', complexity: 'O(N) where N is the size of the hash.', syntax: 'key', op: opHkeys,
-  },
-  {
-    name: 'hvals', arity: 2, flags: ['readonly'], ...hash, since: '2.0.0',
-    summary: 'Returns every value of a hash.', complexity: 'O(N) where N is the size of the hash.', syntax: 'key', op: opHvals,
-  },
-  {
-    name: 'hgetall', arity: 2, flags: ['readonly'], ...hash, since: '2.0.0',
-    summary: 'Returns every field and value of a hash.', complexity: 'O(N) where N is the size of the hash.', syntax: 'key', op: opHgetall,
-  },
-  {
-    name: 'hrandfield', arity: -2, flags: ['readonly'], ...hash, since: '6.2.0',
-    summary: 'Returns random fields of a hash, optionally with their values; a negative count allows repeats.',
-    complexity: 'O(N) where N is the number of fields returned',
-    syntax: 'key [count [WITHVALUES]]', op: opHrandfield,
-  },
-  {
-    name: 'hscan', arity: -3, flags: ['readonly'], ...hash, since: '2.8.0',
-    summary: 'Iterates over the fields and values of a hash with a cursor.',
-    complexity: 'O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.',
-    syntax: 'key cursor [MATCH pattern] [COUNT count]', op: opHscan,
-  },
-];
+export const hashOps: ShardOps = {
+  hset: opHset,
+  hsetnx: opHsetnx,
+  hget: opHget,
+  hmget: opHmget,
+  hdel: opHdel,
+  hlen: opHlen,
+  hstrlen: opHstrlen,
+  hexists: opHexists,
+  hincrby: opHincrby,
+  hincrbyfloat: opHincrbyfloat,
+  hkeys: opHkeys,
+  hvals: opHvals,
+  hgetall: opHgetall,
+  hrandfield: opHrandfield,
+  hscan: opHscan,
+};

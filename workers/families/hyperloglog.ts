@@ -7,10 +7,10 @@
  * Each write copies the value into a Buffer and back (12 KB when dense): a
  * few microseconds, far below the cost of a round trip.
  */
-import type { CommandSpec, ShardOpContext } from '../../src/commands/spec';
-import type { ReplyWriter } from '../../src/resp/reply-writer';
-import { NOTIFY } from '../notify';
-import { ReplyError, WRONGTYPE } from '../../src/resp/errors';
+import type { ShardOpContext, ShardOps } from '../op-context';
+import type { ReplyWriter } from '../../src/core/wire/reply-writer';
+import { NOTIFY } from '../../src/core/notify';
+import { ReplyError, WRONGTYPE } from '../../src/core/errors';
 import {
   ENC_DENSE,
   ENC_SPARSE,
@@ -184,32 +184,10 @@ function opPfselftest(_ctx: ShardOpContext, _args: string[], w: ReplyWriter): vo
   w.ok();
 }
 
-export const hyperloglogCommands: CommandSpec[] = [
-  {
-    name: 'pfadd', arity: -2, flags: ['write', 'denyoom', 'fast'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'hyperloglog', since: '2.8.9', summary: 'Adds elements to a HyperLogLog, creating it if needed.',
-    complexity: 'O(1) to add every element.', syntax: 'key [element [element ...]]', op: opPfadd,
-  },
-  {
-    name: 'pfcount', arity: -2, flags: ['readonly'], firstKey: 1, lastKey: -1, step: 1,
-    group: 'hyperloglog', since: '2.8.9', summary: 'Estimates the number of distinct elements added to one HyperLogLog, or to the union of several.',
-    complexity:
-      'O(1) with a very small average constant time when called with a single key. O(N) with N being the number of keys, and much bigger constant times, when called with multiple keys.',
-    syntax: 'key [key ...]', op: opPfcount,
-  },
-  {
-    name: 'pfmerge', arity: -2, flags: ['write', 'denyoom'], firstKey: 1, lastKey: -1, step: 1,
-    group: 'hyperloglog', since: '2.8.9', summary: 'Merges HyperLogLogs into a destination HyperLogLog.',
-    complexity: 'O(N) to merge N HyperLogLogs, but with high constant times.', syntax: 'destkey sourcekey [sourcekey ...]', op: opPfmerge,
-  },
-  {
-    name: 'pfdebug', arity: 3, flags: ['write', 'denyoom', 'admin'], firstKey: 2, lastKey: 2, step: 1,
-    group: 'hyperloglog', since: '2.8.9', summary: 'Inspects the internal representation of a HyperLogLog (debugging).',
-    complexity: 'N/A', syntax: 'subcommand key', op: opPfdebug,
-  },
-  {
-    name: 'pfselftest', arity: 1, flags: ['admin'], firstKey: 0, lastKey: 0, step: 0,
-    group: 'hyperloglog', since: '2.8.9', summary: 'Runs the HyperLogLog implementation\'s self test.',
-    complexity: 'N/A', syntax: '', op: opPfselftest,
-  },
-];
+export const hyperloglogOps: ShardOps = {
+  pfadd: opPfadd,
+  pfcount: opPfcount,
+  pfmerge: opPfmerge,
+  pfdebug: opPfdebug,
+  pfselftest: opPfselftest,
+};

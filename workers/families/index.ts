@@ -1,38 +1,28 @@
 /**
- * Every shard-local command family. The order fixes each op's index in
- * request batches (src/commands/op-index.ts); both threads import this list.
+ * Every shard op, by the name rows refer to it (src/core/commands/: a row's
+ * `op`, by default its full name). workers/ops.ts binds them to the rows.
  */
-import type { CommandSpec } from '../../src/commands/spec';
-import { stringCommands } from './strings';
-import { keyCommands } from './keys';
-import { hashCommands } from './hashes';
-import { listCommands } from './lists';
-import { setCommands } from './sets';
-import { zsetCommands } from './zsets';
-import { bitmapCommands } from './bitmaps';
-import { hyperloglogCommands } from './hyperloglog';
-import { streamCommands } from './streams';
-import { sortCommands } from './sort';
-import { internalCommands } from './internal';
-import { serverInternalCommands } from './server-internal';
-import { resultWatchCommands } from './result-watch';
-import { transactionShardCommands } from './transactions';
-import { blockingInternalCommands } from './blocking';
+import type { ShardOps } from '../op-context';
+import { stringOps } from './strings';
+import { keyOps } from './keys';
+import { hashOps } from './hashes';
+import { listOps } from './lists';
+import { setOps } from './sets';
+import { zsetOps } from './zsets';
+import { bitmapOps } from './bitmaps';
+import { hyperloglogOps } from './hyperloglog';
+import { streamOps } from './streams';
+import { sortOps } from './sort';
 
-export const shardFamilies: readonly CommandSpec[] = [
-  ...stringCommands,
-  ...keyCommands,
-  ...hashCommands,
-  ...listCommands,
-  ...setCommands,
-  ...zsetCommands,
-  ...bitmapCommands,
-  ...hyperloglogCommands,
-  ...streamCommands,
-  ...sortCommands,
-  ...internalCommands,
-  ...serverInternalCommands,
-  ...resultWatchCommands,
-  ...transactionShardCommands,
-  ...blockingInternalCommands,
-];
+export const shardOps: ShardOps = {
+  ...stringOps,
+  ...keyOps,
+  ...hashOps,
+  ...listOps,
+  ...setOps,
+  ...zsetOps,
+  ...bitmapOps,
+  ...hyperloglogOps,
+  ...streamOps,
+  ...sortOps,
+};

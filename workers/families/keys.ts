@@ -1,20 +1,21 @@
 /**
  * Generic keyspace commands (DEL, EXISTS, EXPIRE, TTL, RENAME, COPY, OBJECT,
  * MEMORY USAGE ...), shard-local parts. Multi-key commands whose keys span
- * shards are split (`sum`) or handed to src/commands/cross-shard/keys.ts.
+ * shards are split (`sum`) or run by src/coordination/ (the scratch executor, COPY).
  *
  * Deadlines are handled as exact 64-bit values (bigint) because Redis accepts
  * any deadline that fits a long long and echoes it back exactly.
  */
-import type { CommandSpec, ShardOpContext } from '../../src/commands/spec';
-import type { ReplyWriter } from '../../src/resp/reply-writer';
+import type { ShardOpContext, ShardOps } from '../op-context';
+import type { ReplyWriter } from '../../src/core/wire/reply-writer';
 import {
   ERR_DB_INDEX, ERR_NOT_INTEGER, ERR_NO_SUCH_KEY, ERR_SYNTAX, ReplyError, errInvalidExpire,
-} from '../../src/resp/errors';
-import { isOpt, parseI64 } from '../args';
+} from '../../src/core/errors';
+import { isOpt, parseI64 } from '../../src/core/args/parse';
+import { dbIndexArg, parseCopyOptions } from '../../src/core/args/options';
 import { stringEncoding, typeName, type Value } from '../value';
 import type { Db } from '../db';
-import { NOTIFY } from '../notify';
+import { NOTIFY } from '../../src/core/notify';
 
 export const ERR_SAME_OBJECT = 'ERR source and destination objects are the same';
 const MAX_I64 = 2n ** 63n - 1n;
@@ -47,15 +48,6 @@ function opTouch(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
 function opType(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   const v = ctx.db.peek(args[1], ctx.now);
   w.simple(v === undefined ? 'none' : typeName(v));
-}
-
-/** A DB index argument as Redis's getIntFromObject + selectDb check it. */
-export function dbIndexArg(s: string, databases: number): number {
-  const n = parseI64(s);
-  if (n === null) throw new ReplyError(ERR_NOT_INTEGER);
-  if (n > 2147483647n || n < -2147483648n) throw new ReplyError('ERR value is out of range, value must between -2147483648 and 2147483647');
-  if (n < 0n || n >= BigInt(databases)) throw new ReplyError(ERR_DB_INDEX);
-  return Number(n);
 }
 
 /** Stores a value with its TTL at `dst`, replacing whatever was there; `priv` carries the private-copy mark. */
@@ -97,23 +89,6 @@ function opRename(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
 
 function opRenamenx(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   renameGeneric(ctx, args, w, true);
-}
-
-export interface CopyOptions {
-  /** Destination db, or -1 for the caller's db. */
-  db: number;
-  replace: boolean;
-}
-
-/** Parses COPY's options (args[3..]) with Redis's errors; shared with the cross-shard coordinator. */
-export function parseCopyOptions(args: readonly string[], databases: number): CopyOptions {
-  const out: CopyOptions = { db: -1, replace: false };
-  for (let j = 3; j < args.length; j++) {
-    if (isOpt(args[j], 'replace')) out.replace = true;
-    else if (isOpt(args[j], 'db') && j + 1 < args.length) out.db = dbIndexArg(args[++j], databases);
-    else throw new ReplyError(ERR_SYNTAX);
-  }
-  return out;
 }
 
 /** Deep copy of a value: strings are immutable, typed values clone themselves. */
@@ -173,10 +148,12 @@ const GT = 4;
 const LT = 8;
 
 /**
- * EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT. Checked in Redis's order: options,
- * then the number, then overflow, then the key, then the conditions.
+ * EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT (the rows' variant says which: a time
+ * relative to now or absolute, in seconds or milliseconds). Checked in
+ * Redis's order: options, then the number, then overflow, then the key, then
+ * the conditions.
  */
-function expireGeneric(ctx: ShardOpContext, args: string[], w: ReplyWriter, relative: boolean, seconds: boolean): void {
+function opExpire(ctx: ShardOpContext, args: string[], w: ReplyWriter, { relative, seconds }: { relative: boolean; seconds: boolean }): void {
   let flags = 0;
   for (let j = 3; j < args.length; j++) {
     const a = args[j];
@@ -231,13 +208,9 @@ function expireGeneric(ctx: ShardOpContext, args: string[], w: ReplyWriter, rela
   w.integer(1);
 }
 
-const opExpire = (ctx: ShardOpContext, args: string[], w: ReplyWriter): void => expireGeneric(ctx, args, w, true, true);
-const opPexpire = (ctx: ShardOpContext, args: string[], w: ReplyWriter): void => expireGeneric(ctx, args, w, true, false);
-const opExpireat = (ctx: ShardOpContext, args: string[], w: ReplyWriter): void => expireGeneric(ctx, args, w, false, true);
-const opPexpireat = (ctx: ShardOpContext, args: string[], w: ReplyWriter): void => expireGeneric(ctx, args, w, false, false);
-
 /** TTL, PTTL, EXPIRETIME, PEXPIRETIME: -2 no key, -1 no TTL; seconds are rounded to nearest. */
-function ttlGeneric(ctx: ShardOpContext, key: string, w: ReplyWriter, ms: boolean, absolute: boolean): void {
+function opTtl(ctx: ShardOpContext, args: string[], w: ReplyWriter, { ms, absolute }: { ms: boolean; absolute: boolean }): void {
+  const key = args[1];
   if (ctx.db.peek(key, ctx.now) === undefined) {
     w.integer(-2);
     return;
@@ -251,11 +224,6 @@ function ttlGeneric(ctx: ShardOpContext, key: string, w: ReplyWriter, ms: boolea
   if (t < 0n) t = 0n;
   w.integer(ms ? t : (t + 500n) / 1000n);
 }
-
-const opTtl = (ctx: ShardOpContext, args: string[], w: ReplyWriter): void => ttlGeneric(ctx, args[1], w, false, false);
-const opPttl = (ctx: ShardOpContext, args: string[], w: ReplyWriter): void => ttlGeneric(ctx, args[1], w, true, false);
-const opExpiretime = (ctx: ShardOpContext, args: string[], w: ReplyWriter): void => ttlGeneric(ctx, args[1], w, false, true);
-const opPexpiretime = (ctx: ShardOpContext, args: string[], w: ReplyWriter): void => ttlGeneric(ctx, args[1], w, true, true);
 
 function opPersist(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   if (ctx.db.get(args[1], ctx.now) === undefined) {
@@ -429,134 +397,23 @@ function opMemoryHelp(_ctx: ShardOpContext, _args: string[], w: ReplyWriter): vo
   helpReply(w, MEMORY_HELP);
 }
 
-const generic = { group: 'generic' } as const;
-
-export const keyCommands: CommandSpec[] = [
-  {
-    name: 'del', arity: -2, flags: ['write'], firstKey: 1, lastKey: -1, step: 1, ...generic, since: '1.0.0',
-    summary: 'Deletes one or more keys.',
-    complexity: 'O(N) where N is the number of keys that will be removed.', syntax: 'key [key ...]', op: opDel, split: 'sum',
-  },
-  {
-    name: 'unlink', arity: -2, flags: ['write', 'fast'], firstKey: 1, lastKey: -1, step: 1, ...generic, since: '4.0.0',
-    summary: 'Deletes one or more keys; large values are freed in the background.',
-    complexity: 'O(1) for each key removed regardless of its size.', syntax: 'key [key ...]', op: opDel, split: 'sum',
-  },
-  {
-    name: 'exists', arity: -2, flags: ['readonly', 'fast'], firstKey: 1, lastKey: -1, step: 1, ...generic, since: '1.0.0',
-    summary: 'Counts how many of the given keys exist.',
-    complexity: 'O(N) where N is the number of keys to check.', syntax: 'key [key ...]', op: opExists, split: 'sum',
-  },
-  {
-    name: 'touch', arity: -2, flags: ['readonly', 'fast'], firstKey: 1, lastKey: -1, step: 1, ...generic, since: '3.2.1',
-    summary: 'Marks keys as accessed and counts how many exist.',
-    complexity: 'O(N) where N is the number of keys that will be touched.', syntax: 'key [key ...]', op: opTouch, split: 'sum',
-  },
-  {
-    name: 'type', arity: 2, flags: ['readonly', 'fast'], firstKey: 1, lastKey: 1, step: 1, ...generic, since: '1.0.0',
-    summary: 'Names the data type held by a key.', complexity: 'O(1)', syntax: 'key', op: opType,
-  },
-  {
-    name: 'rename', arity: 3, flags: ['write'], firstKey: 1, lastKey: 2, step: 1, ...generic, since: '1.0.0',
-    summary: 'Gives a key a new name, overwriting any key already under that name.', complexity: 'O(1)',
-    syntax: 'key newkey', op: opRename,
-  },
-  {
-    name: 'renamenx', arity: 3, flags: ['write', 'fast'], firstKey: 1, lastKey: 2, step: 1, ...generic, since: '1.0.0',
-    summary: 'Gives a key a new name only if no key has that name yet.', complexity: 'O(1)',
-    syntax: 'key newkey', op: opRenamenx,
-  },
-  {
-    name: 'copy', arity: -3, flags: ['write', 'denyoom'], firstKey: 1, lastKey: 2, step: 1, ...generic, since: '6.2.0',
-    summary: 'Duplicates a key\'s value and TTL under another name, optionally in another database.',
-    complexity: 'O(N) worst case for collections, where N is the number of nested items. O(1) for string values.',
-    syntax: 'source destination [DB destination-db] [REPLACE]', op: opCopy,
-  },
-  {
-    name: 'move', arity: 3, flags: ['write', 'fast'], firstKey: 1, lastKey: 1, step: 1, ...generic, since: '1.0.0',
-    summary: 'Transfers a key to another database.', complexity: 'O(1)', syntax: 'key db', op: opMove,
-  },
-  {
-    name: 'expire', arity: -3, flags: ['write', 'fast'], firstKey: 1, lastKey: 1, step: 1, ...generic, since: '1.0.0',
-    summary: 'Gives a key a time to live in seconds.', complexity: 'O(1)',
-    syntax: 'key seconds [NX | XX | GT | LT]', op: opExpire,
-  },
-  {
-    name: 'pexpire', arity: -3, flags: ['write', 'fast'], firstKey: 1, lastKey: 1, step: 1, ...generic, since: '2.6.0',
-    summary: 'Gives a key a time to live in milliseconds.', complexity: 'O(1)',
-    syntax: 'key milliseconds [NX | XX | GT | LT]', op: opPexpire,
-  },
-  {
-    name: 'expireat', arity: -3, flags: ['write', 'fast'], firstKey: 1, lastKey: 1, step: 1, ...generic, since: '1.2.0',
-    summary: 'Makes a key expire at a Unix time in seconds.', complexity: 'O(1)',
-    syntax: 'key unix-time-seconds [NX | XX | GT | LT]', op: opExpireat,
-  },
-  {
-    name: 'pexpireat', arity: -3, flags: ['write', 'fast'], firstKey: 1, lastKey: 1, step: 1, ...generic, since: '2.6.0',
-    summary: 'Makes a key expire at a Unix time in milliseconds.', complexity: 'O(1)',
-    syntax: 'key unix-time-milliseconds [NX | XX | GT | LT]', op: opPexpireat,
-  },
-  {
-    name: 'ttl', arity: 2, flags: ['readonly', 'fast'], firstKey: 1, lastKey: 1, step: 1, ...generic, since: '1.0.0',
-    summary: 'Tells how many seconds a key has left to live.', complexity: 'O(1)', syntax: 'key', op: opTtl,
-  },
-  {
-    name: 'pttl', arity: 2, flags: ['readonly', 'fast'], firstKey: 1, lastKey: 1, step: 1, ...generic, since: '2.6.0',
-    summary: 'Tells how many milliseconds a key has left to live.', complexity: 'O(1)', syntax: 'key', op: opPttl,
-  },
-  {
-    name: 'expiretime', arity: 2, flags: ['readonly', 'fast'], firstKey: 1, lastKey: 1, step: 1, ...generic, since: '7.0.0',
-    summary: 'Tells the Unix time in seconds at which a key expires.', complexity: 'O(1)', syntax: 'key', op: opExpiretime,
-  },
-  {
-    name: 'pexpiretime', arity: 2, flags: ['readonly', 'fast'], firstKey: 1, lastKey: 1, step: 1, ...generic, since: '7.0.0',
-    summary: 'Tells the Unix time in milliseconds at which a key expires.', complexity: 'O(1)', syntax: 'key', op: opPexpiretime,
-  },
-  {
-    name: 'persist', arity: 2, flags: ['write', 'fast'], firstKey: 1, lastKey: 1, step: 1, ...generic, since: '2.2.0',
-    summary: 'Removes a key\'s time to live so it no longer expires.', complexity: 'O(1)', syntax: 'key', op: opPersist,
-  },
-  {
-    name: 'object', arity: -2, flags: [], firstKey: 0, lastKey: 0, step: 0, ...generic, since: '2.2.3',
-    summary: 'A container for commands that inspect how a key is stored.', complexity: 'Depends on subcommand.',
-    subcommands: [
-      {
-        name: 'encoding', arity: 3, flags: ['readonly'], firstKey: 2, lastKey: 2, step: 1, ...generic, since: '2.2.3',
-        summary: 'Names the internal representation of a key\'s value.', complexity: 'O(1)', syntax: 'key', op: opObjectEncoding,
-      },
-      {
-        name: 'freq', arity: 3, flags: ['readonly'], firstKey: 2, lastKey: 2, step: 1, ...generic, since: '4.0.0',
-        summary: 'Tells the logarithmic access frequency counter of a key (LFU policies).', complexity: 'O(1)',
-        syntax: 'key', op: opObjectFreq,
-      },
-      {
-        name: 'help', arity: 2, flags: ['loading', 'stale'], firstKey: 0, lastKey: 0, step: 0, ...generic, since: '6.2.0',
-        summary: 'Lists the OBJECT subcommands.', complexity: 'O(1)', op: opObjectHelp,
-      },
-      {
-        name: 'idletime', arity: 3, flags: ['readonly'], firstKey: 2, lastKey: 2, step: 1, ...generic, since: '2.2.3',
-        summary: 'Tells how many seconds have passed since a key was last accessed.', complexity: 'O(1)',
-        syntax: 'key', op: opObjectIdletime,
-      },
-      {
-        name: 'refcount', arity: 3, flags: ['readonly'], firstKey: 2, lastKey: 2, step: 1, ...generic, since: '2.2.3',
-        summary: 'Tells how many references the value of a key has.', complexity: 'O(1)', syntax: 'key', op: opObjectRefcount,
-      },
-    ],
-  },
-  {
-    name: 'memory', arity: -2, flags: [], firstKey: 0, lastKey: 0, step: 0, group: 'server', since: '4.0.0',
-    summary: 'A container for memory inspection commands.', complexity: 'Depends on subcommand.',
-    subcommands: [
-      {
-        name: 'help', arity: 2, flags: ['loading', 'stale'], firstKey: 0, lastKey: 0, step: 0, group: 'server', since: '4.0.0',
-        summary: 'Lists the MEMORY subcommands.', complexity: 'O(1)', op: opMemoryHelp,
-      },
-      {
-        name: 'usage', arity: -3, flags: ['readonly'], firstKey: 2, lastKey: 2, step: 1, group: 'server', since: '4.0.0',
-        summary: 'Estimates how many bytes a key and its value use.',
-        complexity: 'O(N) where N is the number of samples.', syntax: 'key [SAMPLES count]', op: opMemoryUsage,
-      },
-    ],
-  },
-];
+export const keyOps: ShardOps = {
+  del: opDel,
+  exists: opExists,
+  touch: opTouch,
+  type: opType,
+  rename: opRename,
+  renamenx: opRenamenx,
+  copy: opCopy,
+  move: opMove,
+  expire: opExpire,
+  ttl: opTtl,
+  persist: opPersist,
+  'object|encoding': opObjectEncoding,
+  'object|freq': opObjectFreq,
+  'object|help': opObjectHelp,
+  'object|idletime': opObjectIdletime,
+  'object|refcount': opObjectRefcount,
+  'memory|help': opMemoryHelp,
+  'memory|usage': opMemoryUsage,
+};

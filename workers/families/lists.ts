@@ -1,20 +1,21 @@
 /**
  * List commands. Each `op*` function runs inside the shard that owns its keys
  * (or, for LMOVE/RPOPLPUSH/LMPOP with keys on several shards, on a scratch copy
- * of exactly those keys: see src/commands/cross-shard/scratch.ts), so an op
+ * of exactly those keys: see src/coordination/scratch.ts), so an op
  * touches only the keys at its declared positions.
  *
  * Argument checks follow Redis 7.0's order, which decides which error wins:
  * e.g. LRANGE/LTRIM/LREM parse their numbers before looking at the key, while
  * LINDEX/LSET look at the key first.
  */
-import type { CommandSpec, ShardOpContext } from '../../src/commands/spec';
-import type { ReplyWriter } from '../../src/resp/reply-writer';
-import { ERR_INDEX_OUT_OF_RANGE, ERR_NO_SUCH_KEY, ERR_SYNTAX, ReplyError, errWrongArity } from '../../src/resp/errors';
-import { intArg, isOpt, parseI64, parseMpop, parseSafeInt } from '../args';
+import type { ShardOpContext, ShardOps } from '../op-context';
+import type { ReplyWriter } from '../../src/core/wire/reply-writer';
+import { ERR_INDEX_OUT_OF_RANGE, ERR_NO_SUCH_KEY, ERR_SYNTAX, ReplyError, errWrongArity } from '../../src/core/errors';
+import { intArg, isOpt, parseI64, parseSafeInt } from '../../src/core/args/parse';
+import { parseMpop } from '../../src/core/args/options';
 import { ListValue } from '../structures/list';
 import { deleteIfEmpty, getTyped } from './typed';
-import { NOTIFY } from '../notify';
+import { NOTIFY } from '../../src/core/notify';
 
 export { ListValue };
 
@@ -73,18 +74,23 @@ function pushElements(
   return target;
 }
 
+/** The end a push or pop works on: the rows' variant (LPUSH/RPUSH, LPOP/RPOP, ...). */
+interface EndVariant {
+  end: End;
+}
+
 /** LPUSH/RPUSH key element [element ...] */
-function opPush(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+function opPush(ctx: ShardOpContext, args: string[], w: ReplyWriter, { end }: EndVariant): void {
   const list = getList(ctx, args[1]);
-  const l = pushElements(ctx, args[1], list, args[0] === 'lpush' ? 'left' : 'right', args, 2);
+  const l = pushElements(ctx, args[1], list, end, args, 2);
   w.integer(l.length);
 }
 
 /** LPUSHX/RPUSHX key element [element ...]: only onto an existing list. */
-function opPushx(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+function opPushx(ctx: ShardOpContext, args: string[], w: ReplyWriter, { end }: EndVariant): void {
   const list = getList(ctx, args[1]);
   if (list === undefined) return w.integer(0);
-  pushElements(ctx, args[1], list, args[0] === 'lpushx' ? 'left' : 'right', args, 2);
+  pushElements(ctx, args[1], list, end, args, 2);
   w.integer(list.length);
 }
 
@@ -96,9 +102,8 @@ function popOne(list: ListValue, end: End): string {
 }
 
 /** LPOP/RPOP key [count] */
-function opPop(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+function opPop(ctx: ShardOpContext, args: string[], w: ReplyWriter, { end }: EndVariant): void {
   if (args.length > 3) throw new ReplyError(errWrongArity(args[0]));
-  const end: End = args[0] === 'lpop' ? 'left' : 'right';
   const key = args[1];
   const hasCount = args.length === 3;
   const count = hasCount ? nonNegativeArg(args[2], ERR_POSITIVE) : 1;
@@ -138,17 +143,6 @@ function opLmpop(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
     return;
   }
   w.nullArray();
-}
-
-/** Keys of LMPOP: the numkeys arguments after numkeys (none if numkeys is not valid). */
-function lmpopKeys(args: readonly Buffer[]): number[] {
-  if (args.length < 2) return [];
-  const n = parseSafeInt(args[1].latin1Slice(0, args[1].length));
-  // One argument after the keys (LEFT/RIGHT) is required; otherwise the op answers a syntax error.
-  if (n === null || n <= 0 || n > args.length - 3) return [];
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) out.push(2 + i);
-  return out;
 }
 
 /**
@@ -345,99 +339,19 @@ function opLtrim(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
 
 // ---------------------------------------------------------------------------
 
-const PUSH_COMPLEXITY = 'O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.';
-const POP_COMPLEXITY = 'O(N) where N is the number of elements returned';
 
-export const listCommands: CommandSpec[] = [
-  {
-    name: 'lpush', arity: -3, flags: ['write', 'denyoom', 'fast'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'list', since: '1.0.0', summary: 'Prepends one or more elements to a list, creating the list if needed.',
-    complexity: PUSH_COMPLEXITY, syntax: 'key element [element ...]', op: opPush,
-  },
-  {
-    name: 'rpush', arity: -3, flags: ['write', 'denyoom', 'fast'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'list', since: '1.0.0', summary: 'Appends one or more elements to a list, creating the list if needed.',
-    complexity: PUSH_COMPLEXITY, syntax: 'key element [element ...]', op: opPush,
-  },
-  {
-    name: 'lpushx', arity: -3, flags: ['write', 'denyoom', 'fast'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'list', since: '2.2.0', summary: 'Prepends elements to a list only if the list already exists.',
-    complexity: PUSH_COMPLEXITY, syntax: 'key element [element ...]', op: opPushx,
-  },
-  {
-    name: 'rpushx', arity: -3, flags: ['write', 'denyoom', 'fast'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'list', since: '2.2.0', summary: 'Appends elements to a list only if the list already exists.',
-    complexity: PUSH_COMPLEXITY, syntax: 'key element [element ...]', op: opPushx,
-  },
-  {
-    name: 'lpop', arity: -2, flags: ['write', 'fast'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'list', since: '1.0.0', summary: 'Removes and returns the first element(s) of a list; the key goes when the list is empty.',
-    complexity: POP_COMPLEXITY, syntax: 'key [count]', op: opPop,
-  },
-  {
-    name: 'rpop', arity: -2, flags: ['write', 'fast'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'list', since: '1.0.0', summary: 'Removes and returns the last element(s) of a list; the key goes when the list is empty.',
-    complexity: POP_COMPLEXITY, syntax: 'key [count]', op: opPop,
-  },
-  {
-    name: 'llen', arity: 2, flags: ['readonly', 'fast'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'list', since: '1.0.0', summary: 'Returns how many elements a list holds.',
-    complexity: 'O(1)', syntax: 'key', op: opLlen,
-  },
-  {
-    name: 'lrange', arity: 4, flags: ['readonly'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'list', since: '1.0.0', summary: 'Returns a range of elements of a list by index.',
-    complexity: 'O(S+N) where S is the start offset and N is the number of elements in the range.',
-    syntax: 'key start stop', op: opLrange,
-  },
-  {
-    name: 'lindex', arity: 3, flags: ['readonly'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'list', since: '1.0.0', summary: 'Returns the element at an index of a list.',
-    complexity: 'O(1)', syntax: 'key index', op: opLindex,
-  },
-  {
-    name: 'lset', arity: 4, flags: ['write', 'denyoom'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'list', since: '1.0.0', summary: 'Replaces the element at an index of a list.',
-    complexity: 'O(1)', syntax: 'key index element', op: opLset,
-  },
-  {
-    name: 'linsert', arity: 5, flags: ['write', 'denyoom'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'list', since: '2.2.0', summary: 'Inserts an element before or after the first occurrence of a pivot element.',
-    complexity: 'O(N) where N is the number of elements traversed before seeing the pivot.',
-    syntax: 'key <BEFORE | AFTER> pivot element', op: opLinsert,
-  },
-  {
-    name: 'lrem', arity: 4, flags: ['write'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'list', since: '1.0.0', summary: 'Removes occurrences of an element from a list, from the head or the tail.',
-    complexity: 'O(N+M) where N is the length of the list and M is the number of elements removed.',
-    syntax: 'key count element', op: opLrem,
-  },
-  {
-    name: 'ltrim', arity: 4, flags: ['write'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'list', since: '1.0.0', summary: 'Keeps only a range of elements of a list and drops the rest.',
-    complexity: 'O(N) where N is the number of elements to be removed by the operation.',
-    syntax: 'key start stop', op: opLtrim,
-  },
-  {
-    name: 'lpos', arity: -3, flags: ['readonly'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'list', since: '6.0.6', summary: 'Returns the index (or indexes) of matching elements in a list.',
-    complexity: 'O(N) where N is the number of elements in the list, for the average case.',
-    syntax: 'key element [RANK rank] [COUNT num-matches] [MAXLEN len]', op: opLpos,
-  },
-  {
-    name: 'lmove', arity: 5, flags: ['write', 'denyoom'], firstKey: 1, lastKey: 2, step: 1,
-    group: 'list', since: '6.2.0', summary: 'Pops an element from one end of a list and pushes it onto an end of another (or the same) list.',
-    complexity: 'O(1)', syntax: 'source destination <LEFT | RIGHT> <LEFT | RIGHT>', op: opLmove,
-  },
-  {
-    name: 'rpoplpush', arity: 3, flags: ['write', 'denyoom'], firstKey: 1, lastKey: 2, step: 1,
-    group: 'list', since: '1.2.0', summary: 'Pops the last element of a list and pushes it onto the head of another (deprecated: use LMOVE).',
-    complexity: 'O(1)', syntax: 'source destination', op: opLmove,
-  },
-  {
-    name: 'lmpop', arity: -4, flags: ['write'], firstKey: 0, lastKey: 0, step: 0,
-    group: 'list', since: '7.0.0', summary: 'Pops elements from the first non-empty list among several keys.',
-    complexity: 'O(N+M) where N is the number of provided keys and M is the number of elements returned.',
-    syntax: 'numkeys key [key ...] <LEFT | RIGHT> [COUNT count]', getKeys: lmpopKeys, op: opLmpop,
-  },
-];
+export const listOps: ShardOps = {
+  push: opPush,
+  pushx: opPushx,
+  pop: opPop,
+  llen: opLlen,
+  lrange: opLrange,
+  lindex: opLindex,
+  lset: opLset,
+  linsert: opLinsert,
+  lrem: opLrem,
+  ltrim: opLtrim,
+  lpos: opLpos,
+  lmove: opLmove,
+  lmpop: opLmpop,
+};

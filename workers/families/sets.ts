@@ -8,14 +8,15 @@
  * dict order; SetValue.ordered() gives numeric order for intsets and storage
  * order otherwise, so every reply Redis makes deterministic is identical here.
  */
-import type { CommandSpec, ShardOpContext } from '../../src/commands/spec';
-import type { ReplyWriter } from '../../src/resp/reply-writer';
-import { ERR_INVALID_CURSOR, ERR_NOT_INTEGER, ERR_SYNTAX, ReplyError, WRONGTYPE, ERR_NUMKEYS } from '../../src/resp/errors';
-import { parseI64, isOpt, parseScanCursor } from '../args';
-import { globMatch } from '../glob';
+import type { ShardOpContext, ShardOps } from '../op-context';
+import type { ReplyWriter } from '../../src/core/wire/reply-writer';
+import { ERR_INVALID_CURSOR, ERR_NOT_INTEGER, ERR_SYNTAX, ReplyError, WRONGTYPE, ERR_NUMKEYS } from '../../src/core/errors';
+import { parseI64, isOpt } from '../../src/core/args/parse';
+import { parseScanCursor, parseScanOptions } from '../../src/core/args/scan';
+import { globMatch } from '../../src/core/glob';
 import { SetValue } from '../structures/set';
 import { deleteIfEmpty, getTyped } from './typed';
-import { NOTIFY } from '../notify';
+import { NOTIFY } from '../../src/core/notify';
 
 const ERR_POSITIVE = 'ERR value is out of range, must be positive';
 const ERR_SRANDMEMBER_RANGE = 'ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807';
@@ -311,20 +312,8 @@ function opSintercard(ctx: ShardOpContext, args: string[], w: ReplyWriter): void
   w.integer(intersect(loadSets(ctx, args.slice(2, 2 + n)), limit).length);
 }
 
-/** Key positions of SINTERCARD: the `numkeys` arguments after it (as many as exist). */
-function sintercardKeys(args: readonly Buffer[]): number[] {
-  if (args.length < 2) return [];
-  const numkeys = parseI64(args[1].latin1Slice(0, args[1].length));
-  if (numkeys === null || numkeys < 1n) return [];
-  const end = numkeys > BigInt(args.length - 2) ? args.length : 2 + Number(numkeys);
-  const out: number[] = [];
-  for (let i = 2; i < end; i++) out.push(i);
-  return out;
-}
-
 // ---------------------------------------------------------------------------
 // SSCAN
-
 
 /**
  * SSCAN key cursor [MATCH pattern] [COUNT count]. An intset answers in one
@@ -341,23 +330,7 @@ function opSscan(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
     w.array(0);
     return;
   }
-  let count = 10;
-  let pattern: string | null = null;
-  for (let i = 3; i < args.length; i += 2) {
-    const more = i + 1 < args.length;
-    if (isOpt(args[i], 'count') && more) {
-      const n = parseI64(args[i + 1]);
-      if (n === null) throw new ReplyError(ERR_NOT_INTEGER);
-      if (n < 1n) throw new ReplyError(ERR_SYNTAX);
-      count = n > 1_000_000_000n ? 1_000_000_000 : Number(n);
-    } else if (isOpt(args[i], 'match') && more) {
-      pattern = args[i + 1];
-    } else {
-      throw new ReplyError(ERR_SYNTAX);
-    }
-  }
-  // A lone `*` matches everything, even the empty member the matcher would refuse.
-  if (pattern === '*') pattern = null;
+  const { count, pattern } = parseScanOptions(args, 3, false);
   const out: string[] = [];
   let next = 0;
   if (set.encoding() === 'intset') {
@@ -373,103 +346,22 @@ function opSscan(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   writeMembers(w, out, false);
 }
 
-// ---------------------------------------------------------------------------
-
-const ALGEBRA_COMPLEXITY = 'O(N) where N is the total number of elements in all given sets.';
-
-export const setCommands: CommandSpec[] = [
-  {
-    name: 'sadd', arity: -3, flags: ['write', 'denyoom', 'fast'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'set', since: '1.0.0', summary: 'Adds one or more members to a set, creating the set if needed.',
-    complexity: 'O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.',
-    syntax: 'key member [member ...]', op: opSadd,
-  },
-  {
-    name: 'srem', arity: -3, flags: ['write', 'fast'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'set', since: '1.0.0', summary: 'Removes members from a set, deleting the set once it is empty.',
-    complexity: 'O(N) where N is the number of members to be removed.',
-    syntax: 'key member [member ...]', op: opSrem,
-  },
-  {
-    name: 'scard', arity: 2, flags: ['readonly', 'fast'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'set', since: '1.0.0', summary: 'Returns how many members a set has.',
-    complexity: 'O(1)', syntax: 'key', op: opScard,
-  },
-  {
-    name: 'sismember', arity: 3, flags: ['readonly', 'fast'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'set', since: '1.0.0', summary: 'Tells whether a value is a member of a set.',
-    complexity: 'O(1)', syntax: 'key member', op: opSismember,
-  },
-  {
-    name: 'smismember', arity: -3, flags: ['readonly', 'fast'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'set', since: '6.2.0', summary: 'Tells, for each of several values, whether it is a member of a set.',
-    complexity: 'O(N) where N is the number of elements being checked for membership',
-    syntax: 'key member [member ...]', op: opSmismember,
-  },
-  {
-    name: 'smembers', arity: 2, flags: ['readonly'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'set', since: '1.0.0', summary: 'Returns every member of a set.',
-    complexity: 'O(N) where N is the set cardinality.', syntax: 'key', op: opSmembers,
-  },
-  {
-    name: 'srandmember', arity: -2, flags: ['readonly'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'set', since: '1.0.0', summary: 'Returns one or more random members of a set without removing them.',
-    complexity: 'Without the count argument O(1), otherwise O(N) where N is the absolute value of the passed count.',
-    syntax: 'key [count]', op: opSrandmember,
-  },
-  {
-    name: 'spop', arity: -2, flags: ['write', 'fast'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'set', since: '1.0.0', summary: 'Removes and returns one or more random members of a set.',
-    complexity: 'Without the count argument O(1), otherwise O(N) where N is the value of the passed count.',
-    syntax: 'key [count]', op: opSpop,
-  },
-  {
-    name: 'smove', arity: 4, flags: ['write', 'fast'], firstKey: 1, lastKey: 2, step: 1,
-    group: 'set', since: '1.0.0', summary: 'Moves a member from one set to another.',
-    complexity: 'O(1)', syntax: 'source destination member', op: opSmove,
-  },
-  {
-    name: 'sinter', arity: -2, flags: ['readonly'], firstKey: 1, lastKey: -1, step: 1,
-    group: 'set', since: '1.0.0', summary: 'Returns the members every given set has in common.',
-    complexity: 'O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.',
-    syntax: 'key [key ...]', op: opSinter,
-  },
-  {
-    name: 'sintercard', arity: -3, flags: ['readonly'], firstKey: 0, lastKey: 0, step: 0,
-    group: 'set', since: '7.0.0', summary: 'Counts the members the given sets have in common, optionally stopping at a limit.',
-    complexity: 'O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.',
-    syntax: 'numkeys key [key ...] [LIMIT limit]', getKeys: sintercardKeys, op: opSintercard,
-  },
-  {
-    name: 'sunion', arity: -2, flags: ['readonly'], firstKey: 1, lastKey: -1, step: 1,
-    group: 'set', since: '1.0.0', summary: 'Returns the members found in any of the given sets.',
-    complexity: ALGEBRA_COMPLEXITY, syntax: 'key [key ...]', op: opSunion,
-  },
-  {
-    name: 'sdiff', arity: -2, flags: ['readonly'], firstKey: 1, lastKey: -1, step: 1,
-    group: 'set', since: '1.0.0', summary: 'Returns the members of the first set that none of the other sets has.',
-    complexity: ALGEBRA_COMPLEXITY, syntax: 'key [key ...]', op: opSdiff,
-  },
-  {
-    name: 'sinterstore', arity: -3, flags: ['write', 'denyoom'], firstKey: 1, lastKey: -1, step: 1,
-    group: 'set', since: '1.0.0', summary: 'Stores the intersection of sets in a key, replacing what it held.',
-    complexity: 'O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.',
-    syntax: 'destination key [key ...]', op: opSinterstore,
-  },
-  {
-    name: 'sunionstore', arity: -3, flags: ['write', 'denyoom'], firstKey: 1, lastKey: -1, step: 1,
-    group: 'set', since: '1.0.0', summary: 'Stores the union of sets in a key, replacing what it held.',
-    complexity: ALGEBRA_COMPLEXITY, syntax: 'destination key [key ...]', op: opSunionstore,
-  },
-  {
-    name: 'sdiffstore', arity: -3, flags: ['write', 'denyoom'], firstKey: 1, lastKey: -1, step: 1,
-    group: 'set', since: '1.0.0', summary: 'Stores the difference of the first set and the others in a key, replacing what it held.',
-    complexity: ALGEBRA_COMPLEXITY, syntax: 'destination key [key ...]', op: opSdiffstore,
-  },
-  {
-    name: 'sscan', arity: -3, flags: ['readonly'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'set', since: '2.8.0', summary: 'Iterates over the members of a set with a cursor.',
-    complexity: 'O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.',
-    syntax: 'key cursor [MATCH pattern] [COUNT count]', op: opSscan,
-  },
-];
+export const setOps: ShardOps = {
+  sadd: opSadd,
+  srem: opSrem,
+  scard: opScard,
+  sismember: opSismember,
+  smismember: opSmismember,
+  smembers: opSmembers,
+  srandmember: opSrandmember,
+  spop: opSpop,
+  smove: opSmove,
+  sinter: opSinter,
+  sintercard: opSintercard,
+  sunion: opSunion,
+  sdiff: opSdiff,
+  sinterstore: opSinterstore,
+  sunionstore: opSunionstore,
+  sdiffstore: opSdiffstore,
+  sscan: opSscan,
+};

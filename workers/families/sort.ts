@@ -13,12 +13,12 @@
  * key on the tag's shard). The STORE destination is a declared key position,
  * so the dispatcher's cross-shard executor handles a destination elsewhere.
  */
-import { NOTIFY } from '../notify';
-import type { CommandSpec, ShardOpContext } from '../../src/commands/spec';
-import type { ReplyWriter } from '../../src/resp/reply-writer';
-import { ERR_NOT_INTEGER, ERR_SYNTAX, ReplyError, WRONGTYPE } from '../../src/resp/errors';
-import { keyHashSlotOfString, slotToShard } from '../../src/routing/slot';
-import { isOpt, parseI64 } from '../args';
+import { NOTIFY } from '../../src/core/notify';
+import type { ShardOpContext, ShardOps } from '../op-context';
+import type { ReplyWriter } from '../../src/core/wire/reply-writer';
+import { ERR_NOT_INTEGER, ERR_SYNTAX, ReplyError, WRONGTYPE } from '../../src/core/errors';
+import { keyHashSlotOfString, slotToShard } from '../../src/core/routing/slot';
+import { isOpt, parseI64 } from '../../src/core/args/parse';
 import type { HashValue } from '../structures/hash';
 import { ListValue } from '../structures/list';
 import type { ZSetValue } from '../structures/zset';
@@ -204,17 +204,19 @@ function clamp(n: bigint, lo: bigint, hi: bigint): bigint {
   return n < lo ? lo : n > hi ? hi : n;
 }
 
+/** What a SORT computed: the elements (null where a GET found nothing) and the STORE destination, if any. */
+interface SortOutcome {
+  out: (string | null)[];
+  storekey: string | null;
+}
+
 /**
- * SORT / SORT_RO key [BY pattern] [LIMIT offset count] [GET pattern ...] [ASC | DESC] [ALPHA] [STORE destination]
- *
- * Also `__sortresult` with SORT's arguments: computes what SORT ... STORE
- * would store (with STORE's semantics) and replies it as an array without
- * touching the destination. The cross-shard coordinator uses it when the
- * destination lives on another shard, so pattern keys are still read here.
+ * SORT / SORT_RO key [BY pattern] [LIMIT offset count] [GET pattern ...] [ASC | DESC] [ALPHA] [STORE destination]:
+ * computes the result without replying or storing it. The `sortResult` RPC
+ * uses it alone when the STORE destination lives on another shard, so the
+ * pattern keys are still read here (workers/rpc/transfer.ts).
  */
-function opSort(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
-  const readonly = args[0] === 'sort_ro';
-  const resultOnly = args[0] === '__sortresult';
+export function sortGeneric(ctx: ShardOpContext, args: string[], readonly: boolean): SortOutcome {
   let desc = false;
   let alpha = false;
   let dontsort = false;
@@ -342,12 +344,14 @@ function opSort(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
     for (const g of gets) out.push(lookupByPattern(ctx, g, elem));
   }
 
-  if (storekey === null || resultOnly) {
+  return { out, storekey };
+}
+
+function opSort(ctx: ShardOpContext, args: string[], w: ReplyWriter, variant: { readonly: boolean }): void {
+  const { out, storekey } = sortGeneric(ctx, args, variant.readonly);
+  if (storekey === null) {
     w.array(out.length);
-    for (const s of out) {
-      if (s === null && storekey !== null) w.bulk('');
-      else w.bulkOrNull(s);
-    }
+    for (const s of out) w.bulkOrNull(s);
     return;
   }
   if (out.length > 0) {
@@ -360,42 +364,4 @@ function opSort(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   w.integer(out.length);
 }
 
-/** Key positions of SORT as Redis's sortGetKeys finds them: the sorted key and the last STORE destination. */
-function sortGetKeys(args: readonly Buffer[]): number[] {
-  if (args.length < 2) return [];
-  let store = -1;
-  for (let i = 2; i < args.length; i++) {
-    const a = args[i].length <= 5 ? args[i].latin1Slice(0, args[i].length).toLowerCase() : '';
-    if (a === 'limit') i += 2;
-    else if (a === 'get' || a === 'by') i += 1;
-    else if (a === 'store' && i + 1 < args.length) store = i + 1;
-  }
-  return store === -1 ? [1] : [1, store];
-}
-
-function sortRoGetKeys(args: readonly Buffer[]): number[] {
-  return args.length < 2 ? [] : [1];
-}
-
-const SORT_SYNTAX = 'key [BY pattern] [LIMIT offset count] [GET pattern [GET pattern ...]] [ASC | DESC] [ALPHA]';
-const SORT_COMPLEXITY =
-  'O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).';
-
-export const sortCommands: CommandSpec[] = [
-  {
-    name: 'sort', arity: -2, flags: ['write', 'denyoom'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'generic', since: '1.0.0',
-    summary: 'Sorts the elements of a list, set or sorted set, optionally by or with other keys, and returns or stores the result.',
-    complexity: SORT_COMPLEXITY, syntax: `${SORT_SYNTAX} [STORE destination]`, getKeys: sortGetKeys, op: opSort,
-  },
-  {
-    name: 'sort_ro', arity: -2, flags: ['readonly'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'generic', since: '7.0.0',
-    summary: 'Sorts the elements of a list, set or sorted set and returns them (the read-only variant of SORT).',
-    complexity: SORT_COMPLEXITY, syntax: SORT_SYNTAX, getKeys: sortRoGetKeys, op: opSort,
-  },
-  {
-    name: '__sortresult', arity: -2, flags: [], firstKey: 0, lastKey: 0, step: 0, group: 'server', since: '0.0.0', summary: '',
-    internal: true, op: opSort,
-  },
-];
+export const sortOps: ShardOps = { sort: opSort };

@@ -5,16 +5,17 @@
  * Replies and error texts follow Redis 7.0, including the order in which
  * Redis checks arguments (syntax before key lookups, etc.).
  *
- * Blocking: a request with BLOCK runs through src/blocking (the rows'
+ * Blocking: a request with BLOCK runs through src/coordination/blocking.ts (the rows'
  * `blocksIf`), which uses planXread/serveXread on the shards owning its keys;
  * without BLOCK the op answers at once.
  */
-import type { CommandSpec, ShardOpContext } from '../../src/commands/spec';
-import type { ReplyWriter } from '../../src/resp/reply-writer';
-import { ERR_NOT_INTEGER, ERR_NO_SUCH_KEY, ERR_SYNTAX, ReplyError, ERR_TIMEOUT_NEGATIVE } from '../../src/resp/errors';
-import { parseI64 } from '../args';
+import type { ShardOpContext, ShardOps } from '../op-context';
+import type { ReplyWriter } from '../../src/core/wire/reply-writer';
+import { ERR_NOT_INTEGER, ERR_NO_SUCH_KEY, ERR_SYNTAX, ReplyError, ERR_TIMEOUT_NEGATIVE } from '../../src/core/errors';
+import { cString, intArg, parseI64 } from '../../src/core/args/parse';
+import { parseXreadArgs, type XreadArgs } from '../../src/core/args/xread';
 import { getTyped } from './typed';
-import { NOTIFY } from '../notify';
+import { NOTIFY } from '../../src/core/notify';
 import {
   ConsumerGroup,
   INVALID_ENTRIES_READ,
@@ -24,7 +25,7 @@ import {
   type Nack,
   type TrimArgs,
 } from '../structures/stream';
-import { ID_MAX, cstr, formatId, nextId, parseId, parseIntervalId, prevId, type ParsedId } from '../structures/stream-id';
+import { ID_MAX, formatId, nextId, parseId, parseIntervalId, prevId, type ParsedId } from '../structures/stream-id';
 
 const ERR_INVALID_ID = 'ERR Invalid stream ID specified as stream command argument';
 const ERR_XADD_TOP = 'ERR The ID specified in XADD is equal or smaller than the target stream top item';
@@ -42,14 +43,9 @@ const ERR_GROUP_NEEDS_KEY =
   'ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically.';
 const ERR_BUSYGROUP = 'BUSYGROUP Consumer Group name already exists';
 const ERR_ENTRIESREAD = 'ERR value for ENTRIESREAD must be positive or -1';
-const ERR_UNBALANCED = "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.";
-const ERR_GROUP_OPT = 'ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.';
-const ERR_NOACK_OPT = 'ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.';
-const ERR_MISSING_GROUP = 'ERR Missing GROUP option for XREADGROUP';
 const ERR_DOLLAR_GROUP =
   'ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would just return an empty result set.';
 const ERR_GT_NO_GROUP = 'ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option.';
-const ERR_TIMEOUT_INT = 'ERR timeout is not an integer or out of range';
 const ERR_COUNT_POSITIVE = 'ERR COUNT must be > 0';
 const ERR_ENTRIES_ADDED_NEG = 'ERR entries_added must be positive';
 const ERR_SETID_MAXDEL_ARG = 'ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id';
@@ -65,11 +61,11 @@ const AUTOCLAIM_MAX_COUNT = Number(MAX_I64 / 16n);
 
 // Redis formats names into these with %s: a NUL ends them.
 function errNoGroup(key: string, group: string): string {
-  return `NOGROUP No such key '${cstr(key)}' or consumer group '${cstr(group)}'`;
+  return `NOGROUP No such key '${cString(key)}' or consumer group '${cString(group)}'`;
 }
 
 function errNoGroupForKey(group: string, key: string): string {
-  return `NOGROUP No such consumer group '${cstr(group)}' for key name '${cstr(key)}'`;
+  return `NOGROUP No such consumer group '${cString(group)}' for key name '${cString(key)}'`;
 }
 
 /** Redis's addReplySubcommandSyntaxError; the engine hands us the subcommand in lowercase. */
@@ -79,7 +75,7 @@ function errSubcommandSyntax(container: string, sub: string): string {
 
 /** An option word compared as Redis's strcasecmp on C strings does. */
 function opt(arg: string, word: string): boolean {
-  const s = cstr(arg);
+  const s = cString(arg);
   return s.length === word.length && s.toLowerCase() === word;
 }
 
@@ -146,11 +142,11 @@ function parseAddOrTrim(args: string[], xadd: boolean): AddTrimArgs {
   for (; i < args.length; i++) {
     const more = args.length - 1 - i;
     const a = args[i];
-    if (xadd && cstr(a) === '*') break;
+    if (xadd && cString(a) === '*') break;
     if (opt(a, 'maxlen') && more > 0) {
       if (strategy !== null) throw new ReplyError(ERR_MAXLEN_MINID);
       approx = false;
-      const next = cstr(args[i + 1]);
+      const next = cString(args[i + 1]);
       if (more >= 2 && next === '~') {
         approx = true;
         i++;
@@ -163,7 +159,7 @@ function parseAddOrTrim(args: string[], xadd: boolean): AddTrimArgs {
     } else if (opt(a, 'minid') && more > 0) {
       if (strategy !== null) throw new ReplyError(ERR_MAXLEN_MINID);
       approx = false;
-      const next = cstr(args[i + 1]);
+      const next = cString(args[i + 1]);
       if (more >= 2 && next === '~') {
         approx = true;
         i++;
@@ -298,8 +294,7 @@ function parseRangeEnd(arg: string): bigint {
 }
 
 /** XRANGE key start end [COUNT n] / XREVRANGE key end start [COUNT n] */
-function opXrange(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
-  const rev = args[0] === 'xrevrange';
+function opXrange(ctx: ShardOpContext, args: string[], w: ReplyWriter, { rev }: { rev: boolean }): void {
   const start = parseRangeStart(rev ? args[3] : args[2]);
   const end = parseRangeEnd(rev ? args[2] : args[3]);
   let count = -1;
@@ -325,81 +320,6 @@ function replyRange(w: ReplyWriter, s: StreamValue, start: bigint, end: bigint, 
 // ---------------------------------------------------------------------------
 // XREAD / XREADGROUP
 
-/** Key positions of XREAD/XREADGROUP: the first half of the arguments after STREAMS. */
-function xreadKeys(args: readonly Buffer[]): number[] {
-  let streamsPos = -1;
-  for (let i = 1; i < args.length; i++) {
-    const a = args[i].toString('latin1').toLowerCase();
-    if (a === 'block' || a === 'count') i++;
-    else if (a === 'group') i += 2;
-    else if (a === 'noack') continue;
-    else if (a === 'streams') {
-      streamsPos = i;
-      break;
-    } else break;
-  }
-  if (streamsPos === -1) return [];
-  const num = args.length - streamsPos - 1;
-  if (num === 0 || num % 2 !== 0) return [];
-  const out: number[] = [];
-  for (let i = 0; i < num / 2; i++) out.push(streamsPos + 1 + i);
-  return out;
-}
-
-/** The parsed options of an XREAD/XREADGROUP request (blocking reads them on the main thread too). */
-export interface XreadArgs {
-  isGroup: boolean;
-  count: number;
-  /** BLOCK milliseconds, or -1 without BLOCK. */
-  blockMs: number;
-  streamsArg: number;
-  streamsCount: number;
-  noack: boolean;
-  groupName: string | null;
-  consumerName: string;
-}
-
-/**
- * Parses XREAD [COUNT n] [BLOCK ms] STREAMS key... id... and XREADGROUP GROUP g c
- * [COUNT n] [BLOCK ms] [NOACK] STREAMS key... id..., with Redis's errors in its order.
- * Redis 7.0 adds no range check to BLOCK: a huge timeout simply never fires.
- */
-export function parseXreadArgs(args: readonly string[]): XreadArgs {
-  const isGroup = args[0] === 'xreadgroup';
-  const r: XreadArgs = { isGroup, count: 0, blockMs: -1, streamsArg: 0, streamsCount: 0, noack: false, groupName: null, consumerName: '' };
-  for (let i = 1; i < args.length; i++) {
-    const more = args.length - i - 1;
-    const a = args[i];
-    if (opt(a, 'block') && more > 0) {
-      i++;
-      const t = parseI64(args[i]);
-      if (t === null) throw new ReplyError(ERR_TIMEOUT_INT);
-      if (t < 0n) throw new ReplyError(ERR_TIMEOUT_NEGATIVE);
-      r.blockMs = t > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(t);
-    } else if (opt(a, 'count') && more > 0) {
-      i++;
-      r.count = countArg(args[i]);
-      if (r.count < 0) r.count = 0;
-    } else if (opt(a, 'streams') && more > 0) {
-      r.streamsArg = i + 1;
-      r.streamsCount = args.length - r.streamsArg;
-      if (r.streamsCount % 2 !== 0) throw new ReplyError(ERR_UNBALANCED);
-      r.streamsCount /= 2;
-      break;
-    } else if (opt(a, 'group') && more >= 2) {
-      if (!isGroup) throw new ReplyError(ERR_GROUP_OPT);
-      r.groupName = args[i + 1];
-      r.consumerName = args[i + 2];
-      i += 2;
-    } else if (opt(a, 'noack')) {
-      if (!isGroup) throw new ReplyError(ERR_NOACK_OPT);
-      r.noack = true;
-    } else throw new ReplyError(ERR_SYNTAX);
-  }
-  if (r.streamsArg === 0) throw new ReplyError(ERR_SYNTAX);
-  if (isGroup && r.groupName === null) throw new ReplyError(ERR_MISSING_GROUP);
-  return r;
-}
 
 /** What an XREAD/XREADGROUP request resolved to: every key's stream, group and start ID. */
 export interface XreadPlan {
@@ -429,7 +349,7 @@ export function planXread(ctx: ShardOpContext, args: string[]): XreadPlan {
       }
       groups[k] = g;
     }
-    const c = cstr(idArg);
+    const c = cString(idArg);
     if (c === '$') {
       if (isGroup) throw new ReplyError(ERR_DOLLAR_GROUP);
       gts[k] = s === undefined ? 0n : s.lastId;
@@ -447,8 +367,11 @@ export function planXread(ctx: ShardOpContext, args: string[]): XreadPlan {
 /**
  * Serves what a plan can serve now and returns the indexes of the served
  * streams, or null (nothing written) when there is nothing to serve yet.
+ * With `bounds`, the offsets in `w` where each served stream's part of the
+ * reply starts go there, then where the last one ends (a blocked read over
+ * several shards merges the parts, workers/rpc/blocking.ts).
  */
-export function serveXread(ctx: ShardOpContext, args: string[], plan: XreadPlan, w: ReplyWriter): number[] | null {
+export function serveXread(ctx: ShardOpContext, args: string[], plan: XreadPlan, w: ReplyWriter, bounds?: number[]): number[] | null {
   const { streams, groups, gts } = plan;
   const { streamsArg, streamsCount, groupName, consumerName, count, noack } = plan.p;
   const served: number[] = [];
@@ -474,6 +397,7 @@ export function serveXread(ctx: ShardOpContext, args: string[], plan: XreadPlan,
   else w.array(served.length);
   for (const k of served) {
     const s = streams[k] as StreamValue;
+    bounds?.push(w.len);
     if (w.proto !== 3) w.array(2);
     w.bulk(args[streamsArg + k]);
     const start = nextId(gts[k]) ?? 0n;
@@ -486,6 +410,7 @@ export function serveXread(ctx: ShardOpContext, args: string[], plan: XreadPlan,
     if (history[k]) replyConsumerHistory(ctx, w, s, g, consumer.pending.a, start, count);
     else deliverNew(ctx, w, s, g, consumer, start, count, noack);
   }
+  bounds?.push(w.len);
   return served;
 }
 
@@ -495,18 +420,6 @@ function opXread(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   if (serveXread(ctx, args, plan, w) === null) w.nullArray();
 }
 
-/** True when an XREAD/XREADGROUP request has a BLOCK option (it then runs through src/blocking). */
-export function xreadBlocks(args: readonly Buffer[]): boolean {
-  for (let i = 1; i < args.length; i++) {
-    const a = args[i].latin1Slice(0, Math.min(args[i].length, 8)).toLowerCase();
-    if (args[i].length > 7) return false;
-    if (a === 'block') return true;
-    if (a === 'count') i++;
-    else if (a === 'group') i += 2;
-    else if (a !== 'noack') return false;
-  }
-  return false;
-}
 
 /** XREADGROUP with an ID: the consumer's own pending entries from `start` (deleted ones as [id, nil]). */
 function replyConsumerHistory(
@@ -621,7 +534,7 @@ function opXgroupCreate(ctx: ShardOpContext, args: string[], w: ReplyWriter): vo
   let { s } = groupPreamble(ctx, args, mkstream, false);
   if (args.length > 8) throw new ReplyError(errSubcommandSyntax('xgroup', 'create'));
   let id: bigint;
-  if (cstr(args[4]) === '$') id = s === undefined ? 0n : s.lastId;
+  if (cString(args[4]) === '$') id = s === undefined ? 0n : s.lastId;
   else id = strictId(args[4]);
   if (s === undefined) {
     s = new StreamValue();
@@ -644,7 +557,7 @@ function opXgroupSetid(ctx: ShardOpContext, args: string[], w: ReplyWriter): voi
   }
   const { s, g } = groupPreamble(ctx, args, false, true);
   let id: bigint;
-  if (cstr(args[4]) === '$') id = (s as StreamValue).lastId;
+  if (cString(args[4]) === '$') id = (s as StreamValue).lastId;
   else {
     const p = parseId(args[4], 0n, false);
     if (p === null) throw new ReplyError(ERR_INVALID_ID);
@@ -845,7 +758,7 @@ function opXclaim(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
       retryCount = llArg(args[++j], 'ERR Invalid RETRYCOUNT option argument for XCLAIM');
     } else if (opt(a, 'lastid') && more > 0) {
       lastId = strictId(args[++j]);
-    } else throw new ReplyError(`ERR Unrecognized XCLAIM option '${cstr(a)}'`);
+    } else throw new ReplyError(`ERR Unrecognized XCLAIM option '${cString(a)}'`);
   }
   if (lastId > g.lastId) g.lastId = lastId;
   // A bogus delivery time (negative or in the future) becomes now rather than an error.
@@ -1149,136 +1062,27 @@ function opXinfoHelp(_ctx: ShardOpContext, _args: string[], w: ReplyWriter): voi
 
 const stream = { group: 'stream' as const };
 
-export const streamCommands: CommandSpec[] = [
-  {
-    name: 'xadd', arity: -5, flags: ['write', 'denyoom', 'fast'], firstKey: 1, lastKey: 1, step: 1, ...stream, since: '5.0.0',
-    summary: 'Appends an entry to a stream, creating the stream if needed.',
-    complexity: 'O(1) when adding an entry; O(N) when trimming, N being the entries evicted.',
-    syntax: 'key [NOMKSTREAM] [<MAXLEN | MINID> [= | ~] threshold [LIMIT count]] <* | id> field value [field value ...]',
-    op: opXadd,
-  },
-  {
-    name: 'xlen', arity: 2, flags: ['readonly', 'fast'], firstKey: 1, lastKey: 1, step: 1, ...stream, since: '5.0.0',
-    summary: 'Counts the entries of a stream.', complexity: 'O(1)', syntax: 'key', op: opXlen,
-  },
-  {
-    name: 'xrange', arity: -4, flags: ['readonly'], firstKey: 1, lastKey: 1, step: 1, ...stream, since: '5.0.0',
-    summary: 'Lists the stream entries whose IDs fall in a range.',
-    complexity: 'O(log(N)+M), M being the entries returned.', syntax: 'key start end [COUNT count]', op: opXrange,
-  },
-  {
-    name: 'xrevrange', arity: -4, flags: ['readonly'], firstKey: 1, lastKey: 1, step: 1, ...stream, since: '5.0.0',
-    summary: 'Lists the stream entries whose IDs fall in a range, newest first.',
-    complexity: 'O(log(N)+M), M being the entries returned.', syntax: 'key end start [COUNT count]', op: opXrange,
-  },
-  {
-    name: 'xdel', arity: -3, flags: ['write', 'fast'], firstKey: 1, lastKey: 1, step: 1, ...stream, since: '5.0.0',
-    summary: 'Deletes entries from a stream by ID.', complexity: 'O(1) per entry deleted.', syntax: 'key id [id ...]', op: opXdel,
-  },
-  {
-    name: 'xtrim', arity: -4, flags: ['write'], firstKey: 1, lastKey: 1, step: 1, ...stream, since: '5.0.0',
-    summary: 'Removes the oldest entries of a stream by length or by ID.',
-    complexity: 'O(N), N being the entries evicted.',
-    syntax: 'key <MAXLEN | MINID> [= | ~] threshold [LIMIT count]', op: opXtrim,
-  },
-  {
-    name: 'xread', arity: -4, flags: ['readonly', 'blocking'], firstKey: 0, lastKey: 0, step: 0, ...stream, since: '5.0.0',
-    summary: 'Reads the entries after given IDs from one or more streams.',
-    complexity: 'O(M) per stream, M being the entries returned.',
-    syntax: '[COUNT count] [BLOCK milliseconds] STREAMS key [key ...] id [id ...]', getKeys: xreadKeys, blocksIf: xreadBlocks, op: opXread,
-  },
-  {
-    name: 'xreadgroup', arity: -7, flags: ['write', 'blocking'], firstKey: 0, lastKey: 0, step: 0, ...stream, since: '5.0.0',
-    summary: 'Reads stream entries as a consumer of a group, or re-reads its pending entries.',
-    complexity: 'O(M) per stream, M being the entries returned.',
-    syntax: 'GROUP group consumer [COUNT count] [BLOCK milliseconds] [NOACK] STREAMS key [key ...] id [id ...]',
-    getKeys: xreadKeys, blocksIf: xreadBlocks, op: opXread,
-  },
-  {
-    name: 'xack', arity: -4, flags: ['write', 'fast'], firstKey: 1, lastKey: 1, step: 1, ...stream, since: '5.0.0',
-    summary: 'Acknowledges pending entries of a consumer group.', complexity: 'O(1) per ID.',
-    syntax: 'key group id [id ...]', op: opXack,
-  },
-  {
-    name: 'xpending', arity: -3, flags: ['readonly'], firstKey: 1, lastKey: 1, step: 1, ...stream, since: '5.0.0',
-    summary: 'Summarizes or lists the pending entries of a consumer group.',
-    complexity: 'O(N) in the entries returned; O(1) for the summary when consumers are few.',
-    syntax: 'key group [[IDLE min-idle-time] start end count [consumer]]', op: opXpending,
-  },
-  {
-    name: 'xclaim', arity: -6, flags: ['write', 'fast'], firstKey: 1, lastKey: 1, step: 1, ...stream, since: '5.0.0',
-    summary: 'Transfers pending entries to another consumer of the group.', complexity: 'O(log N) per ID.',
-    syntax:
-      'key group consumer min-idle-time id [id ...] [IDLE ms] [TIME unix-time-milliseconds] [RETRYCOUNT count] [FORCE] [JUSTID] [LASTID lastid]',
-    op: opXclaim,
-  },
-  {
-    name: 'xautoclaim', arity: -6, flags: ['write', 'fast'], firstKey: 1, lastKey: 1, step: 1, ...stream, since: '6.2.0',
-    summary: 'Transfers the pending entries idle long enough to another consumer, scanning from a cursor.',
-    complexity: 'O(1) per claimed entry (at most COUNT * 10 scanned).',
-    syntax: 'key group consumer min-idle-time start [COUNT count] [JUSTID]', op: opXautoclaim,
-  },
-  {
-    name: 'xsetid', arity: -3, flags: ['write', 'denyoom', 'fast'], firstKey: 1, lastKey: 1, step: 1, ...stream, since: '5.0.0',
-    summary: 'Sets the last-generated ID (and counters) of a stream.', complexity: 'O(1)',
-    syntax: 'key last-id [ENTRIESADDED entries-added] [MAXDELETEDID max-deleted-id]', op: opXsetid,
-  },
-  {
-    name: 'xgroup', arity: -2, flags: [], firstKey: 0, lastKey: 0, step: 0, ...stream, since: '5.0.0',
-    summary: 'A container for consumer group commands.', complexity: 'Depends on subcommand.',
-    subcommands: [
-      {
-        name: 'create', arity: -5, flags: ['write', 'denyoom'], firstKey: 2, lastKey: 2, step: 1, ...stream, since: '5.0.0',
-        summary: 'Creates a consumer group.', complexity: 'O(1)',
-        syntax: 'key group <id | $> [MKSTREAM] [ENTRIESREAD entries-read]', op: opXgroupCreate,
-      },
-      {
-        name: 'createconsumer', arity: 5, flags: ['write', 'denyoom'], firstKey: 2, lastKey: 2, step: 1, ...stream, since: '6.2.0',
-        summary: 'Creates a consumer in a consumer group.', complexity: 'O(1)', syntax: 'key group consumer',
-        op: opXgroupCreateconsumer,
-      },
-      {
-        name: 'delconsumer', arity: 5, flags: ['write'], firstKey: 2, lastKey: 2, step: 1, ...stream, since: '5.0.0',
-        summary: 'Deletes a consumer and its pending entries from a consumer group.', complexity: 'O(1)',
-        syntax: 'key group consumer', op: opXgroupDelconsumer,
-      },
-      {
-        name: 'destroy', arity: 4, flags: ['write'], firstKey: 2, lastKey: 2, step: 1, ...stream, since: '5.0.0',
-        summary: 'Destroys a consumer group.', complexity: 'O(N), N being the entries in its PEL.', syntax: 'key group',
-        op: opXgroupDestroy,
-      },
-      {
-        name: 'help', arity: 2, flags: ['loading', 'stale'], firstKey: 0, lastKey: 0, step: 0, ...stream, since: '5.0.0',
-        summary: 'Lists the XGROUP subcommands.', complexity: 'O(1)', op: opXgroupHelp,
-      },
-      {
-        name: 'setid', arity: -5, flags: ['write'], firstKey: 2, lastKey: 2, step: 1, ...stream, since: '5.0.0',
-        summary: 'Sets the last-delivered ID of a consumer group.', complexity: 'O(1)',
-        syntax: 'key group <id | $> [ENTRIESREAD entries-read]', op: opXgroupSetid,
-      },
-    ],
-  },
-  {
-    name: 'xinfo', arity: -2, flags: [], firstKey: 0, lastKey: 0, step: 0, ...stream, since: '5.0.0',
-    summary: 'A container for stream introspection commands.', complexity: 'Depends on subcommand.',
-    subcommands: [
-      {
-        name: 'consumers', arity: 4, flags: ['readonly'], firstKey: 2, lastKey: 2, step: 1, ...stream, since: '5.0.0',
-        summary: 'Lists the consumers of a consumer group.', complexity: 'O(1)', syntax: 'key group', op: opXinfoConsumers,
-      },
-      {
-        name: 'groups', arity: 3, flags: ['readonly'], firstKey: 2, lastKey: 2, step: 1, ...stream, since: '5.0.0',
-        summary: 'Lists the consumer groups of a stream.', complexity: 'O(1)', syntax: 'key', op: opXinfoGroups,
-      },
-      {
-        name: 'help', arity: 2, flags: ['loading', 'stale'], firstKey: 0, lastKey: 0, step: 0, ...stream, since: '5.0.0',
-        summary: 'Lists the XINFO subcommands.', complexity: 'O(1)', op: opXinfoHelp,
-      },
-      {
-        name: 'stream', arity: -3, flags: ['readonly'], firstKey: 2, lastKey: 2, step: 1, ...stream, since: '5.0.0',
-        summary: 'Describes a stream, optionally with its entries, groups and PELs.',
-        complexity: 'O(1); O(N) with FULL, N bounded by COUNT.', syntax: 'key [FULL [COUNT count]]', op: opXinfoStream,
-      },
-    ],
-  },
-];
+export const streamOps: ShardOps = {
+  xadd: opXadd,
+  xlen: opXlen,
+  xrange: opXrange,
+  xdel: opXdel,
+  xtrim: opXtrim,
+  xread: opXread,
+  xreadgroup: opXread,
+  xack: opXack,
+  xpending: opXpending,
+  xclaim: opXclaim,
+  xautoclaim: opXautoclaim,
+  xsetid: opXsetid,
+  'xgroup|create': opXgroupCreate,
+  'xgroup|createconsumer': opXgroupCreateconsumer,
+  'xgroup|delconsumer': opXgroupDelconsumer,
+  'xgroup|destroy': opXgroupDestroy,
+  'xgroup|help': opXgroupHelp,
+  'xgroup|setid': opXgroupSetid,
+  'xinfo|consumers': opXinfoConsumers,
+  'xinfo|groups': opXinfoGroups,
+  'xinfo|help': opXinfoHelp,
+  'xinfo|stream': opXinfoStream,
+};

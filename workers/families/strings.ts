@@ -5,9 +5,9 @@
  * (SET KEEPTTL keeps it); APPEND, SETRANGE and the INCR family rewrite the
  * value in place and keep it.
  */
-import { NOTIFY } from '../notify';
-import type { CommandSpec, ShardOpContext } from '../../src/commands/spec';
-import type { ReplyWriter } from '../../src/resp/reply-writer';
+import { NOTIFY } from '../../src/core/notify';
+import type { ShardOpContext, ShardOps } from '../op-context';
+import type { ReplyWriter } from '../../src/core/wire/reply-writer';
 import {
   ERR_NOT_FLOAT,
   ERR_NOT_INTEGER,
@@ -17,8 +17,8 @@ import {
   ReplyError,
   WRONGTYPE,
   errInvalidExpire,
-} from '../../src/resp/errors';
-import { parseI64 } from '../args';
+} from '../../src/core/errors';
+import { parseI64 } from '../../src/core/args/parse';
 import type { Value } from '../value';
 import { incrByFloatString } from '../long-double';
 import { ERR_LCS_WRONGTYPE, lcsReply } from '../lcs';
@@ -225,9 +225,9 @@ function opSetnx(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
 }
 
 /** SETEX key seconds value / PSETEX key milliseconds value */
-function opSetex(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
-  const cmd = args[0];
-  const at = expireDeadline(ctx, cmd === 'setex' ? 'ex' : 'px', args[2], cmd);
+/** SETEX key seconds value / PSETEX key milliseconds value (the rows' variant gives the unit). */
+function opSetex(ctx: ShardOpContext, args: string[], w: ReplyWriter, { unit }: { unit: 'ex' | 'px' }): void {
+  const at = expireDeadline(ctx, unit, args[2], args[0]);
   store(ctx, args[1], args[3], at, false);
   w.ok();
 }
@@ -309,23 +309,18 @@ function intArgOrThrow(s: string): bigint {
   return n;
 }
 
-function opIncr(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
-  incrBy(ctx, args[1], 1n, w);
-}
-
-function opDecr(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
-  incrBy(ctx, args[1], -1n, w);
-}
-
-function opIncrby(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
-  incrBy(ctx, args[1], intArgOrThrow(args[2]), w);
-}
-
-function opDecrby(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
-  const by = intArgOrThrow(args[2]);
-  // -(-2^63) does not fit in 64 bits.
-  if (by === MIN_I64) throw new ReplyError('ERR decrement would overflow');
-  incrBy(ctx, args[1], -by, w);
+/**
+ * INCR and DECR (a step of 1), INCRBY and DECRBY (the step is args[2]); the
+ * rows' variant gives the direction.
+ */
+function opIncrby(ctx: ShardOpContext, args: string[], w: ReplyWriter, { sign }: { sign: number }): void {
+  let by = args.length > 2 ? intArgOrThrow(args[2]) : 1n;
+  if (sign < 0) {
+    // -(-2^63) does not fit in 64 bits.
+    if (by === MIN_I64) throw new ReplyError('ERR decrement would overflow');
+    by = -by;
+  }
+  incrBy(ctx, args[1], by, w);
 }
 
 function opIncrbyfloat(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
@@ -341,7 +336,7 @@ function opIncrbyfloat(ctx: ShardOpContext, args: string[], w: ReplyWriter): voi
 }
 
 // ---------------------------------------------------------------------------
-// LCS (both keys on this shard; see src/commands/cross-shard/strings.ts otherwise)
+// LCS (keys on several shards run it through the scratch executor, src/coordination/scratch.ts)
 
 function opLcs(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   const a = ctx.db.get(args[1], ctx.now);
@@ -350,126 +345,22 @@ function opLcs(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   lcsReply(a ?? '', b ?? '', args.slice(3), ctx.shard.settings.protoMaxBulkLen, w);
 }
 
-// ---------------------------------------------------------------------------
-
-const EXPIRE_SYNTAX = 'EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds';
-const RANGE_COMPLEXITY =
-  'O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.';
-
-export const stringCommands: CommandSpec[] = [
-  {
-    name: 'get', arity: 2, flags: ['readonly', 'fast'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'string', since: '1.0.0', summary: 'Returns the string value of a key.', complexity: 'O(1)',
-    syntax: 'key', op: opGet,
-  },
-  {
-    name: 'set', arity: -3, flags: ['write', 'denyoom'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'string', since: '1.0.0', summary: 'Sets the string value of a key, ignoring its type. The key is created if it doesn\'t exist.',
-    complexity: 'O(1)',
-    syntax: `key value [NX | XX] [GET] [${EXPIRE_SYNTAX} | KEEPTTL]`,
-    op: opSet,
-  },
-  {
-    name: 'mget', arity: -2, flags: ['readonly', 'fast'], firstKey: 1, lastKey: -1, step: 1,
-    group: 'string', since: '1.0.0', summary: 'Atomically returns the string values of one or more keys.',
-    complexity: 'O(N) where N is the number of keys to retrieve.', syntax: 'key [key ...]', op: opMget, split: 'gather',
-  },
-  {
-    name: 'mset', arity: -3, flags: ['write', 'denyoom'], firstKey: 1, lastKey: -1, step: 2,
-    group: 'string', since: '1.0.1', summary: 'Atomically creates or modifies the string values of one or more keys.',
-    complexity: 'O(N) where N is the number of keys to set.', syntax: 'key value [key value ...]', op: opMset, split: 'all-ok',
-  },
-  {
-    name: 'incr', arity: 2, flags: ['write', 'denyoom', 'fast'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'string', since: '1.0.0', summary: 'Increments the integer value of a key by one. Uses 0 as initial value if the key doesn\'t exist.',
-    complexity: 'O(1)', syntax: 'key', op: opIncr,
-  },
-  {
-    name: 'getex', arity: -2, flags: ['write', 'fast'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'string', since: '6.2.0', summary: 'Returns the string value of a key after setting or removing its expiration time.',
-    complexity: 'O(1)', syntax: `key [${EXPIRE_SYNTAX} | PERSIST]`, op: opGetex,
-  },
-  {
-    name: 'getdel', arity: 2, flags: ['write', 'fast'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'string', since: '6.2.0', summary: 'Returns the string value of a key and deletes the key.',
-    complexity: 'O(1)', syntax: 'key', op: opGetdel,
-  },
-  {
-    name: 'getset', arity: 3, flags: ['write', 'denyoom', 'fast'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'string', since: '1.0.0', summary: 'Sets a new string value and returns the previous one (deprecated: use SET with GET).',
-    complexity: 'O(1)', syntax: 'key value', op: opGetset,
-  },
-  {
-    name: 'setnx', arity: 3, flags: ['write', 'denyoom', 'fast'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'string', since: '1.0.0', summary: 'Sets the string value of a key only when the key does not exist yet.',
-    complexity: 'O(1)', syntax: 'key value', op: opSetnx,
-  },
-  {
-    name: 'setex', arity: 4, flags: ['write', 'denyoom'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'string', since: '2.0.0', summary: 'Sets a string value together with a time to live in seconds.',
-    complexity: 'O(1)', syntax: 'key seconds value', op: opSetex,
-  },
-  {
-    name: 'psetex', arity: 4, flags: ['write', 'denyoom'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'string', since: '2.6.0', summary: 'Sets a string value together with a time to live in milliseconds.',
-    complexity: 'O(1)', syntax: 'key milliseconds value', op: opSetex,
-  },
-  {
-    name: 'msetnx', arity: -3, flags: ['write', 'denyoom'], firstKey: 1, lastKey: -1, step: 2,
-    group: 'string', since: '1.0.1', summary: 'Sets several string values only if none of the keys exists yet.',
-    complexity: 'O(N) where N is the number of keys to set.', syntax: 'key value [key value ...]', op: opMsetnx,
-  },
-  {
-    name: 'append', arity: 3, flags: ['write', 'denyoom', 'fast'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'string', since: '2.0.0', summary: 'Appends to the string value of a key, creating the key when missing.',
-    complexity: 'O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation.',
-    syntax: 'key value', op: opAppend,
-  },
-  {
-    name: 'strlen', arity: 2, flags: ['readonly', 'fast'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'string', since: '2.2.0', summary: 'Returns the length in bytes of a string value.',
-    complexity: 'O(1)', syntax: 'key', op: opStrlen,
-  },
-  {
-    name: 'getrange', arity: 4, flags: ['readonly'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'string', since: '2.4.0', summary: 'Returns the bytes of a string value between two offsets (inclusive).',
-    complexity: RANGE_COMPLEXITY, syntax: 'key start end', op: opGetrange,
-  },
-  {
-    name: 'substr', arity: 4, flags: ['readonly'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'string', since: '1.0.0', summary: 'Old name of GETRANGE: returns a substring of a string value.',
-    complexity: RANGE_COMPLEXITY, syntax: 'key start end', op: opGetrange,
-  },
-  {
-    name: 'setrange', arity: 4, flags: ['write', 'denyoom'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'string', since: '2.2.0', summary: 'Overwrites part of a string value from an offset, padding with zero bytes as needed.',
-    complexity: 'O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument.',
-    syntax: 'key offset value', op: opSetrange,
-  },
-  {
-    name: 'decr', arity: 2, flags: ['write', 'denyoom', 'fast'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'string', since: '1.0.0', summary: 'Decrements the integer value of a key by one, starting from 0 when missing.',
-    complexity: 'O(1)', syntax: 'key', op: opDecr,
-  },
-  {
-    name: 'incrby', arity: 3, flags: ['write', 'denyoom', 'fast'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'string', since: '1.0.0', summary: 'Adds an integer to the integer value of a key, starting from 0 when missing.',
-    complexity: 'O(1)', syntax: 'key increment', op: opIncrby,
-  },
-  {
-    name: 'decrby', arity: 3, flags: ['write', 'denyoom', 'fast'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'string', since: '1.0.0', summary: 'Subtracts an integer from the integer value of a key, starting from 0 when missing.',
-    complexity: 'O(1)', syntax: 'key decrement', op: opDecrby,
-  },
-  {
-    name: 'incrbyfloat', arity: 3, flags: ['write', 'denyoom', 'fast'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'string', since: '2.6.0', summary: 'Adds a floating point number to the value of a key, starting from 0 when missing.',
-    complexity: 'O(1)', syntax: 'key increment', op: opIncrbyfloat,
-  },
-  {
-    name: 'lcs', arity: -3, flags: ['readonly'], firstKey: 1, lastKey: 2, step: 1,
-    group: 'string', since: '7.0.0', summary: 'Finds the longest common subsequence of two string values.',
-    complexity: 'O(N*M) where N and M are the lengths of s1 and s2, respectively',
-    syntax: 'key1 key2 [LEN] [IDX] [MINMATCHLEN len] [WITHMATCHLEN]', op: opLcs,
-  },
-];
+export const stringOps: ShardOps = {
+  get: opGet,
+  set: opSet,
+  mget: opMget,
+  mset: opMset,
+  getex: opGetex,
+  getdel: opGetdel,
+  getset: opGetset,
+  setnx: opSetnx,
+  setex: opSetex,
+  msetnx: opMsetnx,
+  append: opAppend,
+  strlen: opStrlen,
+  getrange: opGetrange,
+  setrange: opSetrange,
+  incrby: opIncrby,
+  incrbyfloat: opIncrbyfloat,
+  lcs: opLcs,
+};

@@ -2,10 +2,10 @@
  * Access to keys holding a data type other than string, with Redis's WRONGTYPE
  * rule, for the family modules.
  */
-import type { ShardOpContext } from '../../src/commands/spec';
-import { ReplyError, WRONGTYPE } from '../../src/resp/errors';
+import type { ShardOpContext } from '../op-context';
+import { ReplyError, WRONGTYPE } from '../../src/core/errors';
 import type { TypedValue } from '../value';
-import { NOTIFY } from '../notify';
+import { NOTIFY } from '../../src/core/notify';
 
 /** The value at `key` if it is of `type`, undefined if absent; WRONGTYPE otherwise. Marks it accessed. */
 export function getTyped<T extends TypedValue>(ctx: ShardOpContext, key: string, type: TypedValue['type']): T | undefined {

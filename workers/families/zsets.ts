@@ -8,16 +8,18 @@
  * on a missing or wrong-typed key is a range error), numkeys commands check
  * their inputs' types before parsing WEIGHTS/AGGREGATE.
  */
-import type { CommandSpec, ShardOpContext } from '../../src/commands/spec';
-import type { ReplyWriter } from '../../src/resp/reply-writer';
-import { ERR_INVALID_CURSOR, ERR_NOT_FLOAT, ERR_NOT_INTEGER, ERR_SYNTAX, ReplyError, WRONGTYPE, errWrongArity } from '../../src/resp/errors';
-import { intArg, isOpt, parseI64, parseMpop, parseSafeInt, parseScanCursor } from '../args';
-import { globMatch } from '../glob';
+import type { ShardOpContext, ShardOps } from '../op-context';
+import type { ReplyWriter } from '../../src/core/wire/reply-writer';
+import { ERR_INVALID_CURSOR, ERR_NOT_FLOAT, ERR_NOT_INTEGER, ERR_SYNTAX, ReplyError, WRONGTYPE, errWrongArity } from '../../src/core/errors';
+import { intArg, isOpt, parseI64, parseSafeInt } from '../../src/core/args/parse';
+import { parseMpop } from '../../src/core/args/options';
+import { parseScanCursor, parseScanOptions } from '../../src/core/args/scan';
+import { globMatch } from '../../src/core/glob';
 import type { TypedValue } from '../value';
 import { getTyped } from './typed';
-import { NOTIFY } from '../notify';
+import { NOTIFY } from '../../src/core/notify';
 import { ZSetValue } from '../structures/zset';
-import { formatDouble } from '../../src/resp/reply-writer';
+import { formatDouble } from '../../src/core/wire/reply-writer';
 import {
   lexGteMin,
   lexLteMax,
@@ -295,7 +297,7 @@ function opZmscore(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
 }
 
 /** ZRANK/ZREVRANK key member [WITHSCORE] (WITHSCORE as in Redis 7.2). */
-function opZrank(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+function opZrank(ctx: ShardOpContext, args: string[], w: ReplyWriter, { rev }: { rev: boolean }): void {
   if (args.length > 4) throw new ReplyError(errWrongArity(args[0]));
   let withScore = false;
   if (args.length === 4) {
@@ -309,7 +311,7 @@ function opZrank(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   if (node === undefined) return none();
   const rank = z.zsl.rankOf(node) - 1;
   if (withScore) w.array(2);
-  w.integer(args[0] === 'zrevrank' ? z.size() - 1 - rank : rank);
+  w.integer(rev ? z.size() - 1 - rank : rank);
   if (withScore) w.double(node.score);
 }
 
@@ -352,12 +354,24 @@ function opZlexcount(ctx: ShardOpContext, args: string[], w: ReplyWriter): void 
 type RangeType = 'auto' | 'rank' | 'score' | 'lex';
 type Direction = 'auto' | 'fwd' | 'rev';
 
+/** Which form of ZRANGE a row is: see `opZrange`. */
+interface ZrangeVariant {
+  /** Index of the source key (with `store`, args[1] is the destination). */
+  at: number;
+  store: boolean;
+  /** `auto`: the form takes BYSCORE/BYLEX (ZRANGE, ZRANGESTORE); else fixed by the legacy command. */
+  type: RangeType;
+  /** `auto`: the form takes REV; else fixed. */
+  dir: Direction;
+}
+
 /**
  * Redis's zrangeGenericCommand: ZRANGE, ZRANGESTORE and the legacy
- * ZRANGEBYSCORE/ZREVRANGE... forms. `at` is the index of the source key;
- * with `store`, args[1] is the destination.
+ * ZRANGEBYSCORE/ZREVRANGE... forms (the rows' variant says which).
  */
-function zrangeGeneric(ctx: ShardOpContext, args: string[], w: ReplyWriter, at: number, store: boolean, type: RangeType, dir: Direction): void {
+function opZrange(ctx: ShardOpContext, args: string[], w: ReplyWriter, variant: ZrangeVariant): void {
+  const { at, store } = variant;
+  let { type, dir } = variant;
   let withScores = false;
   let offset = 0;
   let limit = -1;
@@ -408,34 +422,6 @@ function zrangeGeneric(ctx: ShardOpContext, args: string[], w: ReplyWriter, at: 
     return w.integer(storeResult(ctx, args[1], dst, args[0]));
   }
   replyElements(w, nodes, withScores);
-}
-
-function opZrange(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
-  zrangeGeneric(ctx, args, w, 1, false, 'auto', 'auto');
-}
-
-function opZrangestore(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
-  zrangeGeneric(ctx, args, w, 2, true, 'auto', 'auto');
-}
-
-function opZrevrange(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
-  zrangeGeneric(ctx, args, w, 1, false, 'rank', 'rev');
-}
-
-function opZrangebyscore(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
-  zrangeGeneric(ctx, args, w, 1, false, 'score', 'fwd');
-}
-
-function opZrevrangebyscore(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
-  zrangeGeneric(ctx, args, w, 1, false, 'score', 'rev');
-}
-
-function opZrangebylex(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
-  zrangeGeneric(ctx, args, w, 1, false, 'lex', 'fwd');
-}
-
-function opZrevrangebylex(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
-  zrangeGeneric(ctx, args, w, 1, false, 'lex', 'rev');
 }
 
 // ---------------------------------------------------------------------------
@@ -536,7 +522,7 @@ function popAndReply(ctx: ShardOpContext, key: string, z: ZSetValue, max: boolea
   deleteIfEmpty(ctx, key, z);
 }
 
-function opZpop(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+function opZpop(ctx: ShardOpContext, args: string[], w: ReplyWriter, { max }: { max: boolean }): void {
   if (args.length > 3) throw new ReplyError(ERR_SYNTAX);
   let count = 1;
   const hasCount = args.length === 3;
@@ -548,7 +534,7 @@ function opZpop(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   const z = getZset(ctx, args[1]);
   // A count of 0 answers empty, but only after the type check.
   if (z === undefined || count === 0) return w.array(0);
-  popAndReply(ctx, args[1], z, args[0] === 'zpopmax', count, hasCount && w.proto === 3, false, w);
+  popAndReply(ctx, args[1], z, max, count, hasCount && w.proto === 3, false, w);
 }
 
 /** A positive count/numkeys as getRangeLongFromObjectOrReply(1, LONG_MAX) with one message for every failure. */
@@ -805,7 +791,6 @@ function opZdiffstore(ctx: ShardOpContext, args: string[], w: ReplyWriter): void
 // ---------------------------------------------------------------------------
 // ZSCAN
 
-
 /**
  * ZSCAN key cursor [MATCH pattern] [COUNT count]. A listpack-encoded set is
  * answered whole in one step (cursor 0), as Redis does; a skiplist-encoded one
@@ -820,21 +805,7 @@ function opZscan(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
     w.bulk('0');
     return w.array(0);
   }
-  let count = 10;
-  let pattern: string | null = null;
-  for (let i = 3; i < args.length; ) {
-    const left = args.length - i;
-    if (isOpt(args[i], 'count') && left >= 2) {
-      count = longArg(args[i + 1]);
-      if (count < 1) throw new ReplyError(ERR_SYNTAX);
-      i += 2;
-    } else if (isOpt(args[i], 'match') && left >= 2) {
-      pattern = args[i + 1] === '*' ? null : args[i + 1];
-      i += 2;
-    } else {
-      throw new ReplyError(ERR_SYNTAX);
-    }
-  }
+  const { count, pattern } = parseScanOptions(args, 3, false);
   const out: string[] = [];
   let next = 0;
   if (z.listpack) {
@@ -863,212 +834,32 @@ function opZscan(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
 // ---------------------------------------------------------------------------
 // Key positions of the numkeys commands
 
-function argInt(b: Buffer | undefined): number | null {
-  return b === undefined ? null : parseSafeInt(b.latin1Slice(0, b.length));
-}
-
-/** Keys after a numkeys argument at `at` (only those present), plus a destination at 1 if `dst`. */
-function numkeysPositions(at: number, dst: boolean): (args: readonly Buffer[]) => number[] {
-  return (args) => {
-    const out: number[] = dst && args.length > 1 ? [1] : [];
-    const n = argInt(args[at]);
-    if (n === null || n < 1) return out;
-    for (let i = 0; i < n && at + 1 + i < args.length; i++) out.push(at + 1 + i);
-    return out;
-  };
-}
-
-const zsetOpKeys = numkeysPositions(1, false);
-const zsetStoreKeys = numkeysPositions(2, true);
-
 // ---------------------------------------------------------------------------
 
-const RANGE_OPTS = '[BYSCORE | BYLEX] [REV] [LIMIT offset count]';
-const ZOP_OPTS = '[WEIGHTS weight [weight ...]] [AGGREGATE <SUM | MIN | MAX>]';
 
-export const zsetCommands: CommandSpec[] = [
-  {
-    name: 'zadd', arity: -4, flags: ['write', 'denyoom', 'fast'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'sorted-set', since: '1.2.0', summary: 'Adds members with scores to a sorted set, or updates their scores; creates the key if needed.',
-    complexity: 'O(log(N)) for each item added, where N is the number of elements in the sorted set.',
-    syntax: 'key [NX | XX] [GT | LT] [CH] [INCR] score member [score member ...]', op: opZadd,
-  },
-  {
-    name: 'zincrby', arity: 4, flags: ['write', 'denyoom', 'fast'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'sorted-set', since: '1.2.0', summary: 'Adds an increment to the score of a member (from 0 if it is new).',
-    complexity: 'O(log(N)) where N is the number of elements in the sorted set.', syntax: 'key increment member', op: opZincrby,
-  },
-  {
-    name: 'zscore', arity: 3, flags: ['readonly', 'fast'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'sorted-set', since: '1.2.0', summary: 'Returns the score of a member.', complexity: 'O(1)',
-    syntax: 'key member', op: opZscore,
-  },
-  {
-    name: 'zmscore', arity: -3, flags: ['readonly', 'fast'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'sorted-set', since: '6.2.0', summary: 'Returns the scores of several members.',
-    complexity: 'O(N) where N is the number of members being requested.', syntax: 'key member [member ...]', op: opZmscore,
-  },
-  {
-    name: 'zrank', arity: -3, flags: ['readonly', 'fast'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'sorted-set', since: '2.0.0', summary: 'Returns the 0-based position of a member, ordered by ascending score.',
-    complexity: 'O(log(N))', syntax: 'key member [WITHSCORE]', op: opZrank,
-  },
-  {
-    name: 'zrevrank', arity: -3, flags: ['readonly', 'fast'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'sorted-set', since: '2.0.0', summary: 'Returns the 0-based position of a member, ordered by descending score.',
-    complexity: 'O(log(N))', syntax: 'key member [WITHSCORE]', op: opZrank,
-  },
-  {
-    name: 'zcard', arity: 2, flags: ['readonly', 'fast'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'sorted-set', since: '1.2.0', summary: 'Returns the number of members.', complexity: 'O(1)',
-    syntax: 'key', op: opZcard,
-  },
-  {
-    name: 'zcount', arity: 4, flags: ['readonly', 'fast'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'sorted-set', since: '2.0.0', summary: 'Counts the members whose score is within a range.',
-    complexity: 'O(log(N)) with N being the number of elements in the sorted set.', syntax: 'key min max', op: opZcount,
-  },
-  {
-    name: 'zlexcount', arity: 4, flags: ['readonly', 'fast'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'sorted-set', since: '2.8.9', summary: 'Counts the members within a lexicographical range.',
-    complexity: 'O(log(N)) with N being the number of elements in the sorted set.', syntax: 'key min max', op: opZlexcount,
-  },
-  {
-    name: 'zrange', arity: -4, flags: ['readonly'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'sorted-set', since: '1.2.0', summary: 'Returns members within a range of ranks, scores or lexicographical values.',
-    complexity: 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.',
-    syntax: `key start stop ${RANGE_OPTS} [WITHSCORES]`, op: opZrange,
-  },
-  {
-    name: 'zrangestore', arity: -5, flags: ['write', 'denyoom'], firstKey: 1, lastKey: 2, step: 1,
-    group: 'sorted-set', since: '6.2.0', summary: 'Stores a range of members of a sorted set in another key.',
-    complexity: 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements stored into the destination key.',
-    syntax: `dst src min max ${RANGE_OPTS}`, op: opZrangestore,
-  },
-  {
-    name: 'zrangebyscore', arity: -4, flags: ['readonly'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'sorted-set', since: '1.0.5', summary: 'Returns members within a score range (deprecated: use ZRANGE BYSCORE).',
-    complexity: 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned.',
-    syntax: 'key min max [WITHSCORES] [LIMIT offset count]', op: opZrangebyscore,
-  },
-  {
-    name: 'zrevrangebyscore', arity: -4, flags: ['readonly'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'sorted-set', since: '2.2.0', summary: 'Returns members within a score range, highest first (deprecated: use ZRANGE BYSCORE REV).',
-    complexity: 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned.',
-    syntax: 'key max min [WITHSCORES] [LIMIT offset count]', op: opZrevrangebyscore,
-  },
-  {
-    name: 'zrangebylex', arity: -4, flags: ['readonly'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'sorted-set', since: '2.8.9', summary: 'Returns members within a lexicographical range (deprecated: use ZRANGE BYLEX).',
-    complexity: 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned.',
-    syntax: 'key min max [LIMIT offset count]', op: opZrangebylex,
-  },
-  {
-    name: 'zrevrangebylex', arity: -4, flags: ['readonly'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'sorted-set', since: '2.8.9', summary: 'Returns members within a lexicographical range in reverse order (deprecated: use ZRANGE BYLEX REV).',
-    complexity: 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned.',
-    syntax: 'key max min [LIMIT offset count]', op: opZrevrangebylex,
-  },
-  {
-    name: 'zrevrange', arity: -4, flags: ['readonly'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'sorted-set', since: '1.2.0', summary: 'Returns members within a range of ranks, highest score first (deprecated: use ZRANGE REV).',
-    complexity: 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.',
-    syntax: 'key start stop [WITHSCORES]', op: opZrevrange,
-  },
-  {
-    name: 'zrem', arity: -3, flags: ['write', 'fast'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'sorted-set', since: '1.2.0', summary: 'Removes members; deletes the key when it becomes empty.',
-    complexity: 'O(M*log(N)) with N being the number of elements in the sorted set and M the number of elements to be removed.',
-    syntax: 'key member [member ...]', op: opZrem,
-  },
-  {
-    name: 'zremrangebyrank', arity: 4, flags: ['write'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'sorted-set', since: '2.0.0', summary: 'Removes the members within a range of ranks.',
-    complexity: 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.',
-    syntax: 'key start stop', op: opZremrangebyrank,
-  },
-  {
-    name: 'zremrangebyscore', arity: 4, flags: ['write'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'sorted-set', since: '1.2.0', summary: 'Removes the members within a score range.',
-    complexity: 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.',
-    syntax: 'key min max', op: opZremrangebyscore,
-  },
-  {
-    name: 'zremrangebylex', arity: 4, flags: ['write'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'sorted-set', since: '2.8.9', summary: 'Removes the members within a lexicographical range.',
-    complexity: 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.',
-    syntax: 'key min max', op: opZremrangebylex,
-  },
-  {
-    name: 'zpopmin', arity: -2, flags: ['write', 'fast'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'sorted-set', since: '5.0.0', summary: 'Removes and returns the members with the lowest scores.',
-    complexity: 'O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.',
-    syntax: 'key [count]', op: opZpop,
-  },
-  {
-    name: 'zpopmax', arity: -2, flags: ['write', 'fast'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'sorted-set', since: '5.0.0', summary: 'Removes and returns the members with the highest scores.',
-    complexity: 'O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.',
-    syntax: 'key [count]', op: opZpop,
-  },
-  {
-    name: 'zmpop', arity: -4, flags: ['write'], firstKey: 0, lastKey: 0, step: 0,
-    group: 'sorted-set', since: '7.0.0', summary: 'Removes and returns members with the lowest or highest scores from the first non-empty of several sorted sets.',
-    complexity: 'O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.',
-    syntax: 'numkeys key [key ...] <MIN | MAX> [COUNT count]', getKeys: zsetOpKeys, op: opZmpop,
-  },
-  {
-    name: 'zrandmember', arity: -2, flags: ['readonly'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'sorted-set', since: '6.2.0', summary: 'Returns one or more random members.',
-    complexity: 'O(N) where N is the number of members returned',
-    syntax: 'key [count [WITHSCORES]]', op: opZrandmember,
-  },
-  {
-    name: 'zunion', arity: -3, flags: ['readonly'], firstKey: 0, lastKey: 0, step: 0,
-    group: 'sorted-set', since: '6.2.0', summary: 'Returns the union of several sorted sets.',
-    complexity: 'O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.',
-    syntax: `numkeys key [key ...] ${ZOP_OPTS} [WITHSCORES]`, getKeys: zsetOpKeys, op: opZunion,
-  },
-  {
-    name: 'zinter', arity: -3, flags: ['readonly'], firstKey: 0, lastKey: 0, step: 0,
-    group: 'sorted-set', since: '6.2.0', summary: 'Returns the intersection of several sorted sets.',
-    complexity: 'O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.',
-    syntax: `numkeys key [key ...] ${ZOP_OPTS} [WITHSCORES]`, getKeys: zsetOpKeys, op: opZinter,
-  },
-  {
-    name: 'zdiff', arity: -3, flags: ['readonly'], firstKey: 0, lastKey: 0, step: 0,
-    group: 'sorted-set', since: '6.2.0', summary: 'Returns the members of the first sorted set that are in none of the others.',
-    complexity: 'O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.',
-    syntax: 'numkeys key [key ...] [WITHSCORES]', getKeys: zsetOpKeys, op: opZdiff,
-  },
-  {
-    name: 'zintercard', arity: -3, flags: ['readonly'], firstKey: 0, lastKey: 0, step: 0,
-    group: 'sorted-set', since: '7.0.0', summary: 'Returns the number of members in the intersection of several sorted sets.',
-    complexity: 'O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets.',
-    syntax: 'numkeys key [key ...] [LIMIT limit]', getKeys: zsetOpKeys, op: opZintercard,
-  },
-  {
-    name: 'zunionstore', arity: -4, flags: ['write', 'denyoom'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'sorted-set', since: '2.0.0', summary: 'Stores the union of several sorted sets in a key.',
-    complexity: 'O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.',
-    syntax: `destination numkeys key [key ...] ${ZOP_OPTS}`, getKeys: zsetStoreKeys, op: opZunionstore,
-  },
-  {
-    name: 'zinterstore', arity: -4, flags: ['write', 'denyoom'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'sorted-set', since: '2.0.0', summary: 'Stores the intersection of several sorted sets in a key.',
-    complexity: 'O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.',
-    syntax: `destination numkeys key [key ...] ${ZOP_OPTS}`, getKeys: zsetStoreKeys, op: opZinterstore,
-  },
-  {
-    name: 'zdiffstore', arity: -4, flags: ['write', 'denyoom'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'sorted-set', since: '6.2.0', summary: 'Stores the difference of several sorted sets in a key.',
-    complexity: 'O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.',
-    syntax: 'destination numkeys key [key ...]', getKeys: zsetStoreKeys, op: opZdiffstore,
-  },
-  {
-    name: 'zscan', arity: -3, flags: ['readonly'], firstKey: 1, lastKey: 1, step: 1,
-    group: 'sorted-set', since: '2.8.0', summary: 'Iterates over members and scores of a sorted set.',
-    complexity: 'O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the size of the collection inside the collection.',
-    syntax: 'key cursor [MATCH pattern] [COUNT count]', op: opZscan,
-  },
-];
+export const zsetOps: ShardOps = {
+  zadd: opZadd,
+  zincrby: opZincrby,
+  zscore: opZscore,
+  zmscore: opZmscore,
+  zrank: opZrank,
+  zcard: opZcard,
+  zcount: opZcount,
+  zlexcount: opZlexcount,
+  zrange: opZrange,
+  zrem: opZrem,
+  zremrangebyrank: opZremrangebyrank,
+  zremrangebyscore: opZremrangebyscore,
+  zremrangebylex: opZremrangebylex,
+  zpop: opZpop,
+  zmpop: opZmpop,
+  zrandmember: opZrandmember,
+  zunion: opZunion,
+  zinter: opZinter,
+  zdiff: opZdiff,
+  zintercard: opZintercard,
+  zunionstore: opZunionstore,
+  zinterstore: opZinterstore,
+  zdiffstore: opZdiffstore,
+  zscan: opZscan,
+};

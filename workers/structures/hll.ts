@@ -25,7 +25,7 @@
  * histogram in double precision, in the same order of operations as Redis so
  * that the rounded result is identical.
  */
-import { ReplyError } from '../../src/resp/errors';
+import { ReplyError } from '../../src/core/errors';
 
 export const HLL_REGISTERS = 16384;
 const P_BITS = 14;

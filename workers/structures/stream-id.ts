@@ -3,6 +3,7 @@
  * unsigned 64-bit in Redis, so a single bigint orders exactly like Redis's
  * (ms, seq) comparison and works as a Map key.
  */
+import { cString } from '../../src/core/args/parse';
 
 export const U64_MAX = (1n << 64n) - 1n;
 export const ID_MAX = (1n << 128n) - 1n;
@@ -33,12 +34,6 @@ export function nextId(id: bigint): bigint | null {
 /** The previous ID (streamDecrID); null before 0-0. */
 export function prevId(id: bigint): bigint | null {
   return id === 0n ? null : id - 1n;
-}
-
-/** The argument as C sees it: Redis copies IDs and options into C strings, so a NUL ends them. */
-export function cstr(s: string): string {
-  const z = s.indexOf('\0');
-  return z === -1 ? s : s.slice(0, z);
 }
 
 const LL_RE = /^(0|-?[1-9][0-9]{0,18})$/;
@@ -74,7 +69,7 @@ export interface ParsedId {
  */
 export function parseId(arg: string, missingSeq: bigint, strict: boolean, allowSeqStar = false): ParsedId | null {
   if (arg.length > 127) return null;
-  const s = cstr(arg);
+  const s = cString(arg);
   if (s === '-' || s === '+') {
     if (strict) return null;
     return { id: s === '-' ? 0n : ID_MAX, seqGiven: true };

@@ -1,0 +1,124 @@
+/**
+ * CONFIG GET/SET/RESETSTAT/REWRITE over the parameter registry
+ * (src/config/params.ts). CONFIG SET is all-or-nothing, as in Redis: every
+ * name is checked, then every value, and only then is anything applied.
+ */
+import type { CoordOp, Coords, ServerContext } from '../coordination/context';
+import type { ParamSpec } from '../config/config';
+import type { ShardSettings } from '../core/shard-protocol';
+import { buildReply, errArg, errorReply, helpReply, okReply } from '../resp/replies';
+import { ERR_SYNTAX } from '../core/errors';
+import { globMatch } from '../core/glob';
+
+const configGet: CoordOp = (ctx, args) => {
+  const config = ctx.server.config;
+  const out = new Map<string, string>();
+  for (let i = 2; i < args.length; i++) {
+    const pattern = args[i];
+    if (!/[*?[]/.test(pattern)) {
+      // An exact name is replied under the name as asked, like Redis.
+      const spec = config.spec(pattern);
+      if (spec !== undefined && !out.has(pattern)) out.set(pattern, config.get(pattern) as string);
+      continue;
+    }
+    for (const [name, value] of config.entries()) {
+      if (!out.has(name) && globMatch(pattern, name, true)) out.set(name, value);
+    }
+  }
+  return buildReply(ctx, (w) => {
+    w.map(out.size);
+    for (const [k, v] of out) {
+      w.bulk(k);
+      w.bulk(v);
+    }
+  });
+};
+
+const setFailed = (name: string, why: string): Buffer => errorReply(`ERR CONFIG SET failed (possibly related to argument '${errArg(name)}') - ${why}`);
+
+const PINO_LEVEL: Record<string, string> = { debug: 'debug', verbose: 'debug', notice: 'info', warning: 'warn', nothing: 'silent' };
+
+/** Side effects on live server state once values are stored. */
+function applyToServer(server: ServerContext, specs: readonly ParamSpec[]): void {
+  const patch: Partial<ShardSettings> = {};
+  let shardChange = false;
+  for (const spec of specs) {
+    const value = server.config.get(spec.name) as string;
+    switch (spec.name) {
+      case 'timeout': {
+        const ms = Number(value) * 1000;
+        for (const c of server.connections.values()) c.socket.setTimeout(ms);
+        break;
+      }
+      case 'loglevel':
+        server.log.level = PINO_LEVEL[value] ?? 'info';
+        break;
+    }
+    if (spec.shardSetting !== undefined) {
+      shardChange = true;
+      const s = server.config.shardSettings();
+      (patch as Record<string, unknown>)[spec.shardSetting as string] = s[spec.shardSetting];
+    }
+  }
+  if (shardChange) server.shards.broadcastSettings(patch);
+}
+
+const configSet: CoordOp = (ctx, args) => {
+  const config = ctx.server.config;
+  // An odd count past the arity minimum is a syntax error in Redis, not an arity one.
+  if ((args.length - 2) % 2 !== 0) return errorReply(ERR_SYNTAX);
+  const pairs: { name: string; spec: ParamSpec; raw: string }[] = [];
+  for (let i = 2; i < args.length; i += 2) {
+    const name = args[i];
+    const spec = config.spec(name);
+    if (spec === undefined) return errorReply(`ERR Unknown option or number of arguments for CONFIG SET - '${errArg(name)}'`);
+    if (!spec.mutable) return setFailed(name, "can't set immutable config");
+    if (spec.protected) return setFailed(name, "can't set protected config");
+    if (pairs.some((p) => p.spec === spec)) return setFailed(name, 'duplicate parameter');
+    pairs.push({ name, spec, raw: args[i + 1] });
+  }
+  const values: string[] = [];
+  for (const p of pairs) {
+    const r = config.validate(p.spec, p.raw);
+    if ('error' in r) return setFailed(p.name, r.error);
+    values.push(r.value);
+  }
+  pairs.forEach((p, i) => config.setValidated(p.spec, values[i]));
+  applyToServer(ctx.server, pairs.map((p) => p.spec));
+  return okReply();
+};
+
+const configResetstat: CoordOp = async (ctx) => {
+  ctx.server.stats.reset();
+  for (const e of ctx.server.commands.all()) {
+    e.calls = 0;
+    e.usec = 0;
+    e.rejectedCalls = 0;
+    e.failedCalls = 0;
+  }
+  await ctx.server.shards.broadcast('resetStats', undefined);
+  return okReply();
+};
+
+const configRewrite: CoordOp = () => errorReply('ERR The server is running without a config file');
+
+const CONFIG_HELP = [
+  'GET <pattern> [<pattern> ...]',
+  '    Return the parameters matching the glob-like patterns, with their values.',
+  'SET <directive> <value> [<directive> <value> ...]',
+  '    Set each configuration directive to its value (all or none).',
+  'RESETSTAT',
+  '    Reset the statistics INFO reports.',
+  'REWRITE',
+  '    Rewrite the configuration file (Shardis has none).',
+];
+
+const configHelp: CoordOp = () => helpReply('CONFIG', CONFIG_HELP);
+
+export const configCoords: Coords = {
+  'config|get': configGet,
+  'config|set': configSet,
+  'config|resetstat': configResetstat,
+  'config|rewrite': configRewrite,
+  'config|help': configHelp,
+};

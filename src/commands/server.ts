@@ -1,0 +1,104 @@
+/**
+ * Server commands: the ones that fan out to every shard (DBSIZE, FLUSHDB,
+ * FLUSHALL, INFO) and the ones about the server process itself (TIME, DEBUG).
+ */
+import type { CoordOp, Coords } from '../coordination/context';
+import type { ShardInfo } from '../core/shard-protocol';
+import { buildReply, errorReply, helpReply, integerReply, okReply } from '../resp/replies';
+import { ERR_SYNTAX } from '../core/errors';
+import { buildInfo, needsShards, selectSections } from './info';
+
+const dbsize: CoordOp = async (ctx) => {
+  const sizes = await ctx.server.shards.broadcast('dbsize', undefined, { db: ctx.conn.db });
+  return integerReply(sizes.reduce((sum, n) => sum + n, 0));
+};
+
+/** FLUSHDB/FLUSHALL take at most one of ASYNC or SYNC; both free memory at once here. */
+function flushModeOk(args: string[]): boolean {
+  if (args.length === 1) return true;
+  if (args.length > 2) return false;
+  const m = args[1].toLowerCase();
+  return m === 'async' || m === 'sync';
+}
+
+const flushdb: CoordOp = async (ctx, args) => {
+  if (!flushModeOk(args)) return errorReply(ERR_SYNTAX);
+  await ctx.server.shards.broadcast('flushdb', undefined, { db: ctx.conn.db });
+  return okReply();
+};
+
+const flushall: CoordOp = async (ctx, args) => {
+  if (!flushModeOk(args)) return errorReply(ERR_SYNTAX);
+  await ctx.server.shards.broadcast('flushall', undefined);
+  return okReply();
+};
+
+const info: CoordOp = async (ctx, args) => {
+  const sections = selectSections(args.slice(1));
+  let shards: ShardInfo[] = [];
+  if (needsShards(sections)) shards = await ctx.server.shards.broadcast('info', undefined);
+  const text = buildInfo(ctx.server, sections, shards);
+  return buildReply(ctx, (w) => w.verbatim(text));
+};
+
+const time: CoordOp = (ctx) => {
+  const us = BigInt(Math.floor((performance.timeOrigin + performance.now()) * 1000));
+  return buildReply(ctx, (w) => {
+    w.array(2);
+    w.bulk(String(us / 1000000n));
+    w.bulk(String(us % 1000000n));
+  });
+};
+
+/**
+ * DEBUG SLEEP blocks the main thread like Redis blocks its event loop: no
+ * client is served meanwhile (shards keep running but get no requests).
+ */
+function sleepMainThread(seconds: number): void {
+  if (!(seconds > 0)) return;
+  const ms = Math.min(seconds * 1000, 2 ** 31 - 1);
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+const DEBUG_HELP = [
+  'SLEEP <seconds>',
+  '    Stop the server for <seconds> (decimals allowed); no client is served meanwhile.',
+  'GC',
+  '    Shardis only: run a full garbage collection on the main thread and every shard',
+  '    (needs node --expose-gc), so heap figures after it show live memory only.',
+];
+
+/** The `gc` function node exposes with --expose-gc (undefined otherwise). */
+export function exposedGc(): (() => void) | undefined {
+  return (globalThis as { gc?: () => void }).gc;
+}
+
+const debug: CoordOp = (ctx, args) => {
+  const sub = args[1];
+  const lower = sub.toLowerCase();
+  if (lower === 'help' && args.length === 2) return helpReply('DEBUG', DEBUG_HELP);
+  if (lower === 'sleep' && args.length === 3) {
+    // strtod semantics: a non-number sleeps 0 seconds.
+    const n = parseFloat(args[2]);
+    sleepMainThread(Number.isFinite(n) ? n : 0);
+    return okReply();
+  }
+  if (lower === 'gc' && args.length === 2) {
+    const gc = exposedGc();
+    if (gc === undefined) return errorReply('ERR DEBUG GC needs the server to run under node --expose-gc');
+    return ctx.server.shards.broadcast('gc', undefined).then(() => {
+      gc();
+      return okReply();
+    });
+  }
+  return errorReply(`ERR unknown subcommand or wrong number of arguments for '${sub}'. Try DEBUG HELP.`);
+};
+
+export const serverCoords: Coords = {
+  dbsize: dbsize,
+  flushdb: flushdb,
+  flushall: flushall,
+  info: info,
+  time: time,
+  debug: debug,
+};

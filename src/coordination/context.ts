@@ -1,0 +1,77 @@
+/**
+ * What main-thread command code can reach, as interfaces: the server
+ * (`ServerContext`), the call a coordinator serves (`CoordContext`) and the
+ * command table's entries as the main thread decorates them (`TableEntry`).
+ *
+ * Coordinators (src/commands/), the coordination layer (src/coordination/)
+ * and the dispatcher depend on these interfaces, never on the Server class:
+ * server.ts builds on all of them, so none of them may import it back.
+ */
+import type { Logger } from 'pino';
+import type { CommandEntry, CommandIndex } from '../core/commands/model';
+import type { ShardEvent } from '../core/shard-protocol';
+import type { Config } from '../config/config';
+import type { Connection } from '../connection';
+import type { ShardSet } from '../shard-clients/shard-set';
+import type { ShardLock } from './shard-lock';
+import type { PubSubHub } from '../pubsub/hub';
+import type { ServerStats, TaskCounts } from '../stats';
+
+type EventOf<T extends ShardEvent['type']> = Extract<ShardEvent, { type: T }>;
+
+/** Who handles each kind of event shards send unasked (blocking, pub/sub, watches register here). */
+export type ShardEventHandlers = { [T in ShardEvent['type']]?: (shard: number, event: EventOf<T>) => void };
+
+export interface ServerContext {
+  readonly config: Config;
+  /** The command table (src/commands/table.ts): COMMAND, INFO and CONFIG RESETSTAT read it through here. */
+  readonly commands: CommandIndex<TableEntry>;
+  readonly log: Logger;
+  readonly shards: ShardSet;
+  /** Serializes multi-step cross-shard commands against everything else (coordination/shard-lock.ts). */
+  readonly lock: ShardLock;
+  readonly pubsub: PubSubHub;
+  readonly stats: ServerStats;
+  readonly tasks: TaskCounts;
+  readonly connections: ReadonlyMap<number, Connection>;
+  readonly shardEvents: ShardEventHandlers;
+  /** The port the server listens on. */
+  readonly port: number;
+  /** Stops the server (SHUTDOWN). */
+  close(reason: string): Promise<void>;
+}
+
+/** What a coordinator command (main thread) can reach: the connection it serves, the server, its own row. */
+export interface CoordContext {
+  readonly conn: Connection;
+  readonly server: ServerContext;
+  readonly entry: TableEntry;
+  /** Set when the command runs inside EXEC (blocking commands then do not block). */
+  readonly inExec?: boolean;
+}
+
+/** A coordinator command body; returns the encoded reply (or a promise of it). args[0] is the name as sent. */
+export type CoordOp = (ctx: CoordContext, args: string[]) => Buffer | Promise<Buffer>;
+
+/** A family's coordinators by full name (`ping`, `client|list`). */
+export type Coords = Readonly<Record<string, CoordOp>>;
+
+/**
+ * How a shard row whose keys live on several shards runs, fixed when the
+ * table is built (src/core/commands/spec.ts `CrossShard`): re-issued per
+ * shard and combined, or a coordinator (hand-written, or the scratch executor).
+ */
+export type CrossShardPlan = { kind: 'split'; combine: 'sum' | 'gather' | 'all-ok' } | { kind: 'coordinator'; run: CoordOp } | null;
+
+/** A command table entry on the main thread. */
+export interface TableEntry extends CommandEntry<TableEntry> {
+  /** Main-thread body: a `main` row's coordinator, or a shard row's for requests that block. */
+  readonly coord: CoordOp | undefined;
+  /** Shard rows: how a request whose keys span shards runs. */
+  readonly cross: CrossShardPlan;
+  /** Counters for INFO commandstats. */
+  calls: number;
+  usec: number;
+  rejectedCalls: number;
+  failedCalls: number;
+}

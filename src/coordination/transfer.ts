@@ -1,0 +1,24 @@
+/**
+ * Moving keys between shards: dump a key's value (type, serialized contents,
+ * deadline) from the shard that owns it, restore it on the shard that owns
+ * another name, or delete it. The scratch executor and the cross-shard
+ * coordinators (COPY, SORT ... STORE) are built on these; they run under the
+ * shard lock, so nobody sees a key half moved.
+ */
+import type { DumpedValue } from '../core/shard-protocol';
+import type { ShardSet } from '../shard-clients/shard-set';
+
+/** The key's value in database `db`, or null when it does not exist. */
+export function dumpKey(shards: ShardSet, key: string, db: number): Promise<DumpedValue | null> {
+  return shards.call(shards.router.shardOf(key), 'dump', { key }, { db });
+}
+
+/** Stores a dumped value; mode `nx` keeps an existing key. Resolves with whether it stored. */
+export function restoreKey(shards: ShardSet, key: string, db: number, value: DumpedValue, mode: 'replace' | 'nx'): Promise<boolean> {
+  return shards.call(shards.router.shardOf(key), 'restore', { key, value, mode }, { db });
+}
+
+/** Removes a key without the `del` notification DEL would raise (the command raises its own). */
+export function deleteKey(shards: ShardSet, key: string, db: number): Promise<boolean> {
+  return shards.call(shards.router.shardOf(key), 'delete', { key }, { db });
+}

@@ -1,0 +1,75 @@
+/**
+ * Argument parsing shared by shard ops, with Redis's exact rules.
+ */
+import { ERR_NOT_FLOAT, ERR_NOT_INTEGER, ReplyError } from '../errors';
+
+const INT_RE = /^(0|-?[1-9][0-9]{0,18})$/;
+const MIN_I64 = -(2n ** 63n);
+const MAX_I64 = 2n ** 63n - 1n;
+
+/**
+ * Parses a signed 64-bit integer as Redis's string2ll does: no sign other than
+ * '-', no leading zeros, no spaces. Returns null if it is not one.
+ * Values beyond 2^53 come back as bigint-exact numbers only when safe; use
+ * parseI64 where exactness beyond 2^53 matters.
+ */
+export function parseI64(s: string): bigint | null {
+  if (s.length === 0 || s.length > 20 || !INT_RE.test(s)) return null;
+  const n = BigInt(s);
+  return n < MIN_I64 || n > MAX_I64 ? null : n;
+}
+
+/** A 64-bit integer that must also be a safe JS number (counts, indexes, TTLs). */
+export function parseSafeInt(s: string): number | null {
+  const n = parseI64(s);
+  if (n === null) return null;
+  return n > BigInt(Number.MAX_SAFE_INTEGER) || n < BigInt(Number.MIN_SAFE_INTEGER) ? null : Number(n);
+}
+
+/** Parses an integer argument or throws Redis's "not an integer" error. */
+export function intArg(s: string, error = ERR_NOT_INTEGER): number {
+  const n = parseI64(s);
+  if (n === null) throw new ReplyError(error);
+  // Clamp into the safe range; callers range-check with their own errors.
+  if (n > BigInt(Number.MAX_SAFE_INTEGER)) return Number.MAX_SAFE_INTEGER;
+  if (n < BigInt(Number.MIN_SAFE_INTEGER)) return Number.MIN_SAFE_INTEGER;
+  return Number(n);
+}
+
+/**
+ * Parses a double as Redis's string2ld/strtold does for arguments: decimal or
+ * exponent forms, `inf`/`-inf`/`+inf`, no leading/trailing spaces, no NaN.
+ */
+export function parseDouble(s: string): number | null {
+  if (s.length === 0 || s.length > 5000) return null;
+  const lower = s.toLowerCase();
+  if (lower === 'inf' || lower === '+inf' || lower === 'infinity' || lower === '+infinity') return Infinity;
+  if (lower === '-inf' || lower === '-infinity') return -Infinity;
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s)) return null;
+  const d = Number(s);
+  return Number.isNaN(d) ? null : d;
+}
+
+export function doubleArg(s: string, error = ERR_NOT_FLOAT): number {
+  const d = parseDouble(s);
+  if (d === null) throw new ReplyError(error);
+  return d;
+}
+
+/** The C string an argument is to Redis code that stops at a NUL byte (strtoul, strcasecmp, ...). */
+export function cString(s: string): string {
+  const nul = s.indexOf('\0');
+  return nul === -1 ? s : s.slice(0, nul);
+}
+
+/** Case-insensitive comparison of an argument with an ASCII option word (given lowercase). */
+export function isOpt(arg: string, lowerWord: string): boolean {
+  return arg.length === lowerWord.length && arg.toLowerCase() === lowerWord;
+}
+
+/** Redis's getRangeLongFromObjectOrReply(1, LONG_MAX): one error for every failure; clamped to a safe integer. */
+export function positiveArg(s: string, error: string): number {
+  const n = parseI64(s);
+  if (n === null || n < 1n) throw new ReplyError(error);
+  return n > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(n);
+}

@@ -1,0 +1,88 @@
+/**
+ * Key positions of the commands whose keys first/last/step cannot describe
+ * (COMMAND INFO's `movablekeys`): numkeys forms, SORT's STORE, XREAD's
+ * STREAMS. Routing, COMMAND GETKEYS, WATCH-style signalling and the scratch
+ * executor all find keys through these. They never throw: a malformed request
+ * has fewer (or no) keys, and the op itself replies the error.
+ */
+import type { KeyFinder } from './spec';
+import { isOpt, parseI64 } from '../args/parse';
+
+/**
+ * The `numkeys` keys after the argument at `at`. With `after`, that many
+ * arguments must follow the keys (LMPOP's LEFT|RIGHT), or there are none;
+ * without it the keys present are taken. `dest` adds a destination at 1.
+ */
+function numkeys(at: number, opts: { after?: number; dest?: boolean } = {}): KeyFinder {
+  return (args) => {
+    const out: number[] = opts.dest === true && args.length > 1 ? [1] : [];
+    if (at >= args.length) return out;
+    const n = parseI64(args[at]);
+    if (n === null || n < 1n) return out;
+    const room = args.length - at - 1 - (opts.after ?? 0);
+    if (opts.after !== undefined && n > BigInt(room)) return out;
+    const count = n > BigInt(room) ? room : Number(n);
+    for (let i = 0; i < count; i++) out.push(at + 1 + i);
+    return out;
+  };
+}
+
+/** LMPOP numkeys key [key ...] <LEFT | RIGHT> ... */
+export const lmpopKeys = numkeys(1, { after: 1 });
+/** BLMPOP/BZMPOP timeout numkeys key [key ...] <LEFT | RIGHT | MIN | MAX> ... */
+export const blmpopKeys = numkeys(2, { after: 1 });
+/** SINTERCARD numkeys key [key ...] [LIMIT limit] */
+export const sintercardKeys = numkeys(1);
+/** ZUNION/ZINTER/ZDIFF/ZINTERCARD/ZMPOP numkeys key [key ...] ... */
+export const zsetKeys = numkeys(1);
+/** ZUNIONSTORE/ZINTERSTORE/ZDIFFSTORE destination numkeys key [key ...] ... */
+export const zsetStoreKeys = numkeys(2, { dest: true });
+
+/** SORT as Redis's sortGetKeys finds them: the sorted key and the last STORE destination. */
+export const sortKeys: KeyFinder = (args) => {
+  if (args.length < 2) return [];
+  let store = -1;
+  for (let i = 2; i < args.length; i++) {
+    const a = args[i].length <= 5 ? args[i].toLowerCase() : '';
+    if (a === 'limit') i += 2;
+    else if (a === 'get' || a === 'by') i += 1;
+    else if (a === 'store' && i + 1 < args.length) store = i + 1;
+  }
+  return store === -1 ? [1] : [1, store];
+};
+
+export const sortRoKeys: KeyFinder = (args) => (args.length < 2 ? [] : [1]);
+
+/** XREAD/XREADGROUP: the first half of the arguments after STREAMS. */
+export const xreadKeys: KeyFinder = (args) => {
+  let streamsPos = -1;
+  for (let i = 1; i < args.length; i++) {
+    const a = args[i].toLowerCase();
+    if (a === 'block' || a === 'count') i++;
+    else if (a === 'group') i += 2;
+    else if (a === 'noack') continue;
+    else if (a === 'streams') {
+      streamsPos = i;
+      break;
+    } else break;
+  }
+  if (streamsPos === -1) return [];
+  const num = args.length - streamsPos - 1;
+  if (num === 0 || num % 2 !== 0) return [];
+  const out: number[] = [];
+  for (let i = 0; i < num / 2; i++) out.push(streamsPos + 1 + i);
+  return out;
+};
+
+/** True when an XREAD/XREADGROUP request has a BLOCK option (it then waits on the main thread). */
+export function xreadBlocks(args: readonly string[]): boolean {
+  for (let i = 1; i < args.length; i++) {
+    const a = args[i];
+    if (a.length > 7) return false;
+    if (isOpt(a, 'block')) return true;
+    if (isOpt(a, 'count')) i++;
+    else if (isOpt(a, 'group')) i += 2;
+    else if (!isOpt(a, 'noack')) return false;
+  }
+  return false;
+}

@@ -1,0 +1,32 @@
+/**
+ * The server family's rows of the command table (see spec.ts). Main-thread bodies: src/commands/server.ts.
+ */
+import { family } from './spec';
+
+export const serverCommands = family('server', 'main', [
+  {
+    name: 'dbsize', arity: 1, flags: ['readonly', 'fast'], since: '1.0.0', summary: 'Returns the number of keys in the database.',
+    complexity: 'O(1)',
+  },
+  {
+    name: 'flushdb', arity: -1, flags: ['write'], since: '1.0.0', syntax: '[ASYNC | SYNC]',
+    summary: 'Removes all keys from the current database.',
+    complexity: 'O(N) where N is the number of keys in the selected database',
+  },
+  {
+    name: 'flushall', arity: -1, flags: ['write'], since: '1.0.0', syntax: '[ASYNC | SYNC]',
+    summary: 'Removes all keys from all databases.', complexity: 'O(N) where N is the total number of keys in all databases',
+  },
+  {
+    name: 'info', arity: -1, flags: ['loading', 'stale'], since: '1.0.0', syntax: '[section [section ...]]',
+    summary: 'Returns information and statistics about the server.', complexity: 'O(1)',
+  },
+  {
+    name: 'time', arity: 1, flags: ['loading', 'stale', 'fast'], since: '2.6.0', summary: 'Returns the server time.',
+    complexity: 'O(1)',
+  },
+  {
+    name: 'debug', arity: -2, flags: ['admin', 'noscript', 'loading', 'stale'], since: '1.0.0',
+    syntax: 'subcommand [argument [argument ...]]', summary: 'Debugging helpers (SLEEP).', complexity: 'Depends on subcommand.',
+  },
+]);

@@ -1,0 +1,244 @@
+/**
+ * Everything that crosses between the main thread and a shard besides client
+ * commands: the shard's settings and start-up task, control messages, the
+ * events a shard sends unasked, and the shard RPC.
+ *
+ * The shard RPC is how coordinators (src/coordination/) ask a shard for
+ * anything that is not a client command: each operation is a method of
+ * `ShardRpc`, a request and a reply of plain typed data. It travels in the
+ * same ordered stream as the client commands (a `RPC_OP` entry of the batch,
+ * src/core/wire/shard-batch.ts), so an RPC sent after a command runs after it
+ * in that shard. The shard side implements every method (workers/rpc/), and
+ * the compiler checks that both sides agree on the types.
+ */
+import type { MessagePort } from 'node:worker_threads';
+
+// ---------------------------------------------------------------------------
+// Settings, start-up and control
+
+/** The settings shard code reads; CONFIG SET sends changes to every shard. */
+export interface ShardSettings {
+  databases: number;
+  /** proto-max-bulk-len: the largest string a command may build (APPEND, SETRANGE, ...). */
+  protoMaxBulkLen: number;
+  /** hz: active expiry cycles per second. */
+  hz: number;
+  /** maxmemory-policy, read by OBJECT FREQ. */
+  maxmemoryPolicy: string;
+  /** notify-keyspace-events as NOTIFY bits (src/core/notify.ts); 0 = off. */
+  notifyFlags: number;
+}
+
+export const defaultShardSettings = (): ShardSettings => ({
+  databases: 16,
+  protoMaxBulkLen: 512 * 1024 * 1024,
+  hz: 10,
+  maxmemoryPolicy: 'noeviction',
+  notifyFlags: 0,
+});
+
+/** The long-lived piscina task that is one shard thread (workers/shard.ts). */
+export interface ShardTask {
+  port: MessagePort;
+  shardId: number;
+  shardCount: number;
+  settings: ShardSettings;
+  logLevel: string;
+}
+
+/** Control messages to a worker shard; anything that is an ArrayBuffer is a request batch. */
+export type ShardControl = { type: 'shutdown' } | { type: 'settings'; patch: Partial<ShardSettings> };
+
+/** The non-batch messages a worker shard sends: it has started; events for the main thread. */
+export type ShardMessage = { type: 'started'; shardId: number } | { type: 'events'; events: ShardEvent[] };
+
+export interface ShardTaskResult {
+  shardId: number;
+  commands: number;
+}
+
+// ---------------------------------------------------------------------------
+// Events (a shard tells the main thread without being asked)
+
+export type ShardEvent =
+  /** A key that blocked clients wait on was written: the main thread retries them. */
+  | { type: 'ready'; db: number; key: string }
+  /** RESP bytes (latin1) to push to a connection (a `.WATCH` result). */
+  | { type: 'push'; connId: number; data: string }
+  /** The same RESP bytes for several connections (one `.WATCH` result for all its watchers: copied once). */
+  | { type: 'push-many'; connIds: number[]; data: string }
+  /** A keyspace notification: the main thread publishes it to its channels. */
+  | { type: 'keyspace'; db: number; event: string; key: string };
+
+export type KeyspaceEvent = Extract<ShardEvent, { type: 'keyspace' }>;
+
+// ---------------------------------------------------------------------------
+// The shard RPC
+
+/** A key's value as it moves between shards: type, serialized contents, deadline. */
+export interface DumpedValue {
+  /** The value's type tag (`string`, `list`, ...); workers/value.ts reads it back. */
+  type: string;
+  /** The serialized value, one latin1 char per byte. */
+  payload: string;
+  /** Deadline in ms since the epoch, or null for no TTL. */
+  expireAt: bigint | null;
+  /** A private copy rather than a shared small integer (OBJECT REFCOUNT). */
+  priv: boolean;
+}
+
+/** One key of a cross-shard command: its value before (or after) the command, null when absent. */
+export interface KeyValue {
+  key: string;
+  value: DumpedValue | null;
+}
+
+export interface ScanRequest {
+  cursor: number;
+  count: number;
+  pattern: string | null;
+  type: string | null;
+}
+
+export interface ScanPage {
+  /** The shard-local cursor to go on from, 0 when this shard is done. */
+  next: number;
+  /** Entries looked at: the coordinator spends what is left of COUNT on the next shard. */
+  visited: number;
+  keys: string[];
+}
+
+/** A command queued in MULTI, as the shard runs it: op index and the arguments after the name. */
+export interface QueuedOp {
+  opIndex: number;
+  args: string[];
+}
+
+/**
+ * One attempt of a blocking command on the keys of one shard (the main thread
+ * owns the waiters, src/coordination/blocking/). Modes:
+ *   0  retry after a 'ready': nothing registered; a key of the wrong type is
+ *      skipped (the client keeps waiting, as Redis 7.0 does)
+ *   1  first attempt: type errors are replied, serve if possible, else register
+ *   2  first attempt behind other blocked clients: validate and register, but
+ *      never take data (the clients already waiting are served first)
+ *   3  validation only (the first step of a cross-shard stream read)
+ * `cmd` is the command (blpop, brpop, blmpop, bzpopmin, bzpopmax, bzmpop,
+ * blmove, xread, xreadgroup) or a step of a cross-shard move (peek,
+ * destcheck, popone).
+ */
+export interface BpopRequest {
+  mode: 0 | 1 | 2 | 3;
+  cmd: string;
+  params: string[];
+  keys: string[];
+  /** Stream reads: the ID per key. */
+  ids: string[];
+}
+
+export type BpopResult =
+  | {
+      served: true;
+      /** The client's reply (RESP, latin1). */
+      reply: string;
+      /** How to put the data back (`bundo`) if the client is gone when the reply arrives. */
+      undo: UndoRequest | null;
+      /** Stream reads: which of the sent keys were served, and each one's part of the reply. */
+      streams: { index: number; part: string }[];
+    }
+  | { served: false; /** Stream reads: the IDs with `$` resolved. */ ids: string[] };
+
+export interface UndoRequest {
+  kind: 'lpush' | 'rpush' | 'zadd';
+  key: string;
+  /** Elements (pushed back one at a time), or score/member pairs. */
+  items: string[];
+}
+
+/** What one shard reports for INFO. */
+export interface ShardInfo {
+  shard: number;
+  commands: number;
+  batches: number;
+  busyMicros: number;
+  expiredKeys: number;
+  /** This thread's V8 heap (each worker thread has its own isolate). */
+  heapUsed: number;
+  heapTotal: number;
+  /** [db index, keys, keys with a TTL, sum of sampled remaining TTLs (ms), sampled count]. */
+  dbs: [number, number, number, number, number][];
+  /** [op index, microseconds spent, failed calls] for every op that ran. */
+  ops: [number, number, number][];
+  /** Live connection-owned listeners on keys, by kind (see workers/key-signals.ts). */
+  listeners: { block: number; watch: number; result: number };
+}
+
+/**
+ * The shard RPC. Every request also carries the db, protocol and connection
+ * id of its batch entry: methods act in that db, write client replies in that
+ * protocol, and register listeners for that connection.
+ */
+export interface ShardRpc {
+  /** Keys in the db. */
+  dbsize(req: void): number;
+  flushdb(req: void): void;
+  flushall(req: void): void;
+  /** Live keys matching a glob pattern. */
+  keys(req: { pattern: string }): string[];
+  scan(req: ScanRequest): ScanPage;
+  randomkey(req: void): string | null;
+  /** Swaps two dbs (indexes checked by the coordinator). */
+  swapdb(req: { a: number; b: number }): void;
+  /** A key's value and deadline, or null when absent. */
+  dump(req: { key: string }): DumpedValue | null;
+  /**
+   * Stores a dumped value (`nx`: only if the key does not exist); true if
+   * stored. A coordinator's write-back: listeners are signalled, no keyspace
+   * notification is raised (the coordinator raises the command's own).
+   */
+  restore(req: { key: string; value: DumpedValue; mode: 'replace' | 'nx' }): boolean;
+  /** Removes a key without a notification (a coordinator's write-back); true if it existed. */
+  delete(req: { key: string }): boolean;
+  /**
+   * Runs a client command whose keys span shards on a scratch copy of them
+   * (src/coordination/scratch.ts): the keys' values go in, the reply, the
+   * changed keys and the notifications the op raised come out.
+   */
+  scratch(req: { opIndex: number; args: string[]; keys: KeyValue[] }): { reply: string; changed: KeyValue[]; events: KeyspaceEvent[] };
+  /** SORT computed with STORE's semantics on the sorted key's shard; the elements to store. */
+  sortResult(req: { args: string[] }): string[];
+  /** Stores a SORT result as a list (empty: deletes the key), silently; whether the key existed before. */
+  storeList(req: { key: string; items: string[] }): boolean;
+  /** The connection ended: drop every listener it left here; how many. */
+  connClosed(req: void): number;
+  info(req: void): ShardInfo;
+  resetStats(req: void): void;
+  /** A full collection in this shard's isolate (DEBUG GC); a no-op without --expose-gc. */
+  gc(req: void): void;
+  /** WATCH: the connection watches keys of the db. */
+  watch(req: { keys: string[] }): void;
+  /** Whether a watched key of the connection changed here; drops its watches either way. */
+  watchCheck(req: void): boolean;
+  unwatch(req: void): void;
+  /** EXEC on one shard: the watch check and every queued command in one step; the EXEC reply (RESP). */
+  exec(req: { commands: QueuedOp[] }): string;
+  bpop(req: BpopRequest): BpopResult;
+  /** The connection stopped waiting: drop its 'block' listeners here; how many. */
+  bunblock(req: void): number;
+  /** Puts back what a gone client was served; how many elements went back. */
+  bundo(req: UndoRequest): number;
+  /** `<CMD>.WATCH`: subscribes the connection to the op's result; the first message (RESP). */
+  resultWatch(req: { fp: number; opIndex: number; args: string[] }): { isNew: boolean; message: string };
+  /** `<CMD>.UNWATCH`: ends the connection's subscriptions with that fingerprint and command; how many. */
+  resultUnwatch(req: { fp: number; name: string }): number;
+}
+
+export type RpcMethod = keyof ShardRpc;
+export type RpcRequest<M extends RpcMethod> = Parameters<ShardRpc[M]>[0];
+export type RpcResult<M extends RpcMethod> = ReturnType<ShardRpc[M]>;
+
+/** One RPC as it travels: the method and its request. */
+export type RpcCall = { [M in RpcMethod]: { method: M; req: RpcRequest<M> } }[RpcMethod];
+
+/** What an RPC came back with: its result, or the error (a Redis error text) it threw. */
+export type RpcOutcome = { ok: true; value: unknown } | { ok: false; error: string };

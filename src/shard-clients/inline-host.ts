@@ -1,0 +1,51 @@
+/**
+ * The `--workers 0` shard: a shard engine running on the main thread.
+ *
+ * This is the one place where the main thread reaches shard code
+ * (workers/engine.ts): everything else on the main thread talks to shards
+ * through ShardClient, which does not know whether the engine behind it runs
+ * here or in a worker thread. The layering test (test/layering.test.ts)
+ * allows this import and no other.
+ *
+ * The engine runs each turn's requests as they are (no encoded batch) and
+ * writes the replies into one arena, whose regions the connections write out
+ * as views: neither requests nor replies are copied.
+ */
+import { ShardEngine } from '../../workers/engine';
+import { ReplyWriter } from '../core/wire/reply-writer';
+import type { CallBatch } from '../core/wire/call-batch';
+import type { ShardSettings } from '../core/shard-protocol';
+import type { InlineShard, PendingReply, ShardClient } from './shard-client';
+
+export class InlineEngineHost implements InlineShard {
+  private readonly arena = new ReplyWriter(64 * 1024);
+  private readonly engine: ShardEngine;
+
+  constructor(
+    private readonly client: ShardClient,
+    settings: ShardSettings,
+  ) {
+    this.engine = new ShardEngine(0, 1, { ...settings });
+    this.engine.onEvents = (events) => client.onEvents(events);
+    this.engine.start();
+  }
+
+  run(calls: CallBatch<PendingReply>): void {
+    this.engine.runCalls(calls, this.arena);
+    // Events before replies, as worker shards send them (workers/shard.ts).
+    const events = this.engine.takeEvents();
+    if (events !== null) this.client.onEvents(events);
+    for (let i = 0; i < calls.count; i++) {
+      const p = calls.pendings[i];
+      p.sink.deliver(p);
+    }
+  }
+
+  applySettings(patch: Partial<ShardSettings>): void {
+    this.engine.applySettings(patch);
+  }
+
+  async close(): Promise<void> {
+    this.engine.stop();
+  }
+}

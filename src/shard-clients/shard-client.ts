@@ -1,0 +1,223 @@
+/**
+ * The main thread's handle on one shard: it accumulates the turn's requests
+ * into one batch, sends the batch when the shard set flushes, and hands each
+ * reply to whoever waits for it. Replies come back in request order, so a
+ * plain FIFO of pending replies matches them up.
+ *
+ * Two kinds of request share the stream: client commands (an op index and
+ * arguments, answered with RESP bytes) and shard RPCs (`call`: typed data,
+ * src/core/shard-protocol.ts). Sharing one ordered stream is what lets an RPC
+ * sent after a command (a WATCH registration, a connection's end) run after it.
+ */
+import { RPC_OP, RequestBatchBuilder, decodeOutcome, encodeRpc, splitReplies } from '../core/wire/shard-batch';
+import { CallBatch, type ReplySlot } from '../core/wire/call-batch';
+import type { RpcCall, RpcMethod, RpcOutcome, RpcRequest, RpcResult, ShardEvent } from '../core/shard-protocol';
+import { ReplyError } from '../core/errors';
+
+/** Receives a reply once its bytes arrive. */
+export interface ReplySink {
+  deliver(p: PendingReply): void;
+}
+
+/**
+ * One request's place in line. Once the reply arrives, its RESP bytes are
+ * `data[start..end)` (a region of the shard's reply batch, or a whole buffer);
+ * an inline shard answers an RPC with its `outcome` instead.
+ */
+export class PendingReply implements ReplySlot {
+  data: Buffer | null = null;
+  start = 0;
+  end = 0;
+  outcome: RpcOutcome | null = null;
+  constructor(readonly sink: ReplySink) {}
+
+  /** The reply as one Buffer (allocates a view when it is a region). */
+  bytes(): Buffer {
+    const d = this.data as Buffer;
+    return this.start === 0 && this.end === d.length ? d : d.subarray(this.start, this.end);
+  }
+
+  setWhole(data: Buffer): void {
+    this.data = data;
+    this.start = 0;
+    this.end = data.length;
+  }
+}
+
+/** How an encoded batch reaches a worker shard: its MessagePort. */
+export interface ShardTransport {
+  post(batch: ArrayBuffer): void;
+  close(): Promise<void>;
+}
+
+/**
+ * A shard engine on the main thread (`--workers 0`): it takes the turn's
+ * requests unencoded, fills in every pending reply, and delivers them.
+ */
+export interface InlineShard {
+  run(calls: CallBatch<PendingReply>): void;
+  close(): Promise<void>;
+}
+
+/** Resolves an RPC's promise from its outcome (an inline shard's object, or a worker's serialized bytes). */
+class RpcSink implements ReplySink {
+  constructor(
+    private readonly resolve: (value: unknown) => void,
+    private readonly reject: (err: ReplyError) => void,
+  ) {}
+  deliver(p: PendingReply): void {
+    const outcome = p.outcome ?? decodeOutcome((p.data as Buffer).subarray(p.start, p.end));
+    if (outcome.ok) this.resolve(outcome.value);
+    else this.reject(new ReplyError(outcome.error));
+  }
+}
+
+/** Where an RPC acts: the db, the protocol client replies are written in, and the connection it is for. */
+export interface RpcScope {
+  db?: number;
+  proto?: 2 | 3;
+  connId?: number;
+}
+
+export class ShardClient {
+  private readonly builder = new RequestBatchBuilder();
+  private queue: PendingReply[] = [];
+  private head = 0;
+  transport: ShardTransport | null = null;
+  /** Set instead of `transport` for an inline shard: requests go into `calls`, not the encoder. */
+  private inline: InlineShard | null = null;
+  private calls: CallBatch<PendingReply> | null = null;
+  /** The previous turn's CallBatch, cleared, for reuse (null while it runs). */
+  private spareCalls: CallBatch<PendingReply> | null = null;
+  /** Receives events the shard sends unasked (see workers/key-signals.ts). */
+  eventHandler: ((shard: number, events: ShardEvent[]) => void) | null = null;
+
+  constructor(
+    readonly id: number,
+    /** Called when this client has its first request of the turn, so the shard set schedules a flush. */
+    private readonly wantFlush: () => void,
+  ) {}
+
+  /** Requests sent or queued whose reply has not arrived yet. */
+  get inflight(): number {
+    return this.calls !== null ? this.calls.count : this.queue.length - this.head;
+  }
+
+  /** Makes this the client of a shard engine running on this thread. */
+  attachInline(shard: InlineShard): void {
+    this.inline = shard;
+    this.calls = new CallBatch<PendingReply>();
+  }
+
+  /** Closes the worker transport or the inline shard. */
+  async close(): Promise<void> {
+    await (this.inline ?? this.transport)?.close();
+  }
+
+  /** Queues one command; `args[from..]` are the arguments after the name (or subcommand). */
+  send(opIndex: number, db: number, proto: number, connId: number, args: readonly string[], from: number, pending: PendingReply): void {
+    const calls = this.calls;
+    if (calls !== null) {
+      if (calls.count === 0) this.wantFlush();
+      calls.add(opIndex, db, proto, connId, args, from, pending);
+      return;
+    }
+    if (this.builder.count === 0) this.wantFlush();
+    this.builder.add(opIndex, db, proto, connId, args, from);
+    this.queue.push(pending);
+  }
+
+  /**
+   * Queues one command whose argument array (`args[0]` its name) the caller
+   * hands over: it must not read or change it afterwards. An inline shard
+   * runs on the array itself; a worker shard's batch copies it like `send`.
+   */
+  sendOwned(opIndex: number, db: number, proto: number, connId: number, args: string[], from: number, pending: PendingReply): void {
+    const calls = this.calls;
+    if (calls === null) return this.send(opIndex, db, proto, connId, args, from, pending);
+    if (calls.count === 0) this.wantFlush();
+    calls.addOwned(opIndex, db, proto, connId, args, pending);
+  }
+
+  /** Queues one command and resolves with its raw reply (RESP bytes). */
+  request(opIndex: number, db: number, proto: number, args: readonly string[], from: number): Promise<Buffer> {
+    return new Promise((resolve) => {
+      this.send(opIndex, db, proto, 0, args, from, new PendingReply({ deliver: (p) => resolve(p.bytes()) }));
+    });
+  }
+
+  /** Calls a shard RPC; rejects with a ReplyError when the shard answered an error. */
+  call<M extends RpcMethod>(method: M, req: RpcRequest<M>, scope: RpcScope = {}): Promise<RpcResult<M>> {
+    return new Promise((resolve, reject) => {
+      // The outcome of `method` is that method's result (the shard side is typed against the same interface).
+      const pending = new PendingReply(new RpcSink(resolve as (value: unknown) => void, reject));
+      const call = { method, req } as RpcCall;
+      const db = scope.db ?? 0;
+      const proto = scope.proto ?? 2;
+      const connId = scope.connId ?? 0;
+      const calls = this.calls;
+      if (calls !== null) {
+        if (calls.count === 0) this.wantFlush();
+        calls.addRpc(RPC_OP, db, proto, connId, call, pending);
+        return;
+      }
+      if (this.builder.count === 0) this.wantFlush();
+      this.builder.addBytes(RPC_OP, db, proto, connId, encodeRpc(call));
+      this.queue.push(pending);
+    });
+  }
+
+  flush(): void {
+    const calls = this.calls;
+    if (calls !== null) {
+      if (calls.count === 0 || this.inline === null) return;
+      // Requests sent while this batch runs or delivers (a coordinator's next
+      // step, a woken waiter) go into the next batch.
+      this.calls = this.spareCalls ?? new CallBatch<PendingReply>();
+      this.spareCalls = null;
+      this.inline.run(calls);
+      calls.clear();
+      this.spareCalls = calls;
+      return;
+    }
+    if (this.builder.count === 0 || this.transport === null) return;
+    this.transport.post(this.builder.take());
+  }
+
+  onReplies(batch: ArrayBuffer): void {
+    splitReplies(batch, this.onReply);
+    if (this.head === this.queue.length) {
+      this.queue = [];
+      this.head = 0;
+    } else if (this.head > 4096 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  private readonly onReply = (buf: Buffer, start: number, end: number): void => {
+    const p = this.queue[this.head];
+    this.queue[this.head++] = undefined as unknown as PendingReply; // let it be collected
+    p.data = buf;
+    p.start = start;
+    p.end = end;
+    p.sink.deliver(p);
+  };
+
+  onEvents(events: ShardEvent[]): void {
+    this.eventHandler?.(this.id, events);
+  }
+
+  /** Fails every request still waiting (the shard is gone): commands get `reply`, RPCs its error. */
+  failAll(reply: Buffer): void {
+    const outcome: RpcOutcome = { ok: false, error: reply.latin1Slice(1, reply.length - 2) };
+    while (this.head < this.queue.length) {
+      const p = this.queue[this.head++];
+      p.setWhole(reply);
+      p.outcome = outcome;
+      p.sink.deliver(p);
+    }
+    this.queue = [];
+    this.head = 0;
+  }
+}

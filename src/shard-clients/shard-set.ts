@@ -1,0 +1,205 @@
+/**
+ * Starts, owns and stops the shards, and flushes their batches once per
+ * event-loop turn.
+ *
+ * piscina hosts and supervises the shard threads: each shard is one long-lived
+ * piscina task (workers/shard.ts) that holds its own MessagePort, so the
+ * command path is that port, batched, and piscina handles thread lifecycle,
+ * resource limits and crash detection. A shard task never gets an abort
+ * signal (aborting a running piscina task terminates its thread and its data).
+ *
+ * `--workers 0` runs one shard engine inline on the main thread
+ * (inline-host.ts); it takes the turn's requests unencoded, so it pays
+ * neither the thread hop nor the batch encoding.
+ */
+import path from 'node:path';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import type { Logger } from 'pino';
+import type {
+  RpcMethod,
+  RpcRequest,
+  RpcResult,
+  ShardControl,
+  ShardEvent,
+  ShardMessage,
+  ShardSettings,
+  ShardTask,
+  ShardTaskResult,
+} from '../core/shard-protocol';
+import { Router } from '../core/routing/router';
+import { ShardClient, type RpcScope, type ShardTransport } from './shard-client';
+import { InlineEngineHost } from './inline-host';
+
+const SHARD_START_TIMEOUT_MS = 30_000;
+const SHARD_MODULE = path.join(__dirname, '..', '..', 'workers', 'shard.js');
+
+class WorkerTransport implements ShardTransport {
+  constructor(
+    private readonly port: MessagePort,
+    private readonly done: Promise<ShardTaskResult>,
+  ) {}
+  post(batch: ArrayBuffer): void {
+    this.port.postMessage(batch, [batch]);
+  }
+  postControl(msg: ShardControl): void {
+    this.port.postMessage(msg);
+  }
+  async close(): Promise<void> {
+    const msg: ShardControl = { type: 'shutdown' };
+    this.port.postMessage(msg);
+    await this.done.catch(() => undefined);
+    this.port.close();
+  }
+}
+
+export class ShardSet {
+  readonly clients: ShardClient[] = [];
+  /** Where each key lives (src/core/routing/router.ts). */
+  readonly router: Router;
+  private readonly dirty: ShardClient[] = [];
+  private flushScheduled = false;
+  private pool: Piscina | null = null;
+  private inlineHost: InlineEngineHost | null = null;
+  private readonly transports: WorkerTransport[] = [];
+  private closing = false;
+
+  private constructor(
+    /** Number of shard threads; 0 means one inline shard. */
+    readonly workers: number,
+    private readonly log: Logger,
+    /** Called once if a shard thread dies: the server cannot go on without its data. */
+    private readonly onShardFailure: (err: Error) => void,
+  ) {
+    this.router = new Router(Math.max(1, workers));
+  }
+
+  /** Number of shards keys are spread over (at least 1). */
+  get count(): number {
+    return this.clients.length;
+  }
+
+  static async start(
+    workers: number,
+    settings: ShardSettings,
+    logLevel: string,
+    log: Logger,
+    onShardFailure: (err: Error) => void,
+  ): Promise<ShardSet> {
+    const set = new ShardSet(workers, log, onShardFailure);
+    const shardCount = Math.max(1, workers);
+    for (let i = 0; i < shardCount; i++) {
+      const client = new ShardClient(i, () => set.markDirty(client));
+      set.clients.push(client);
+    }
+    if (workers === 0) {
+      set.inlineHost = new InlineEngineHost(set.clients[0], settings);
+      set.clients[0].attachInline(set.inlineHost);
+      return set;
+    }
+    set.pool = new Piscina({
+      filename: SHARD_MODULE,
+      minThreads: workers,
+      maxThreads: workers,
+      // One long-lived task per thread; no idle reaping, no queue of waiting tasks.
+      concurrentTasksPerWorker: 1,
+      idleTimeout: Number.MAX_SAFE_INTEGER,
+      maxQueue: 0,
+      // 'sync' freezes an idle worker's event loop (and so its expiry timers).
+      atomics: 'disabled',
+    });
+    const readiness: Promise<void>[] = [];
+    for (let i = 0; i < shardCount; i++) {
+      const client = set.clients[i];
+      const { port1, port2 } = new MessageChannel();
+      const task: ShardTask = { port: port2, shardId: i, shardCount, settings: { ...settings }, logLevel };
+      const done = set.pool.run(task, { transferList: [port2] }) as Promise<ShardTaskResult>;
+      done.then(
+        () => {
+          if (!set.closing) set.failShard(i, new Error(`shard ${i} exited unexpectedly`));
+        },
+        (err: Error) => set.failShard(i, err),
+      );
+      const ready = new Promise<void>((resolve, reject) => {
+        port1.on('message', (msg: ArrayBuffer | ShardMessage) => {
+          if (msg instanceof ArrayBuffer) client.onReplies(msg);
+          else if (msg.type === 'events') client.onEvents(msg.events);
+          else if (msg.type === 'started') resolve();
+        });
+        done.catch(reject);
+      });
+      readiness.push(ready);
+      const transport = new WorkerTransport(port1, done);
+      set.transports.push(transport);
+      client.transport = transport;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`shards did not start within ${SHARD_START_TIMEOUT_MS} ms`)), SHARD_START_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([Promise.all(readiness), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+    return set;
+  }
+
+  private failShard(i: number, err: Error): void {
+    if (this.closing) return;
+    this.log.error({ shard: i, err }, 'shard thread failed; its data is lost, shutting down');
+    this.clients[i].failAll(Buffer.from('-ERR shard unavailable\r\n'));
+    this.onShardFailure(err);
+  }
+
+  private markDirty(client: ShardClient): void {
+    this.dirty.push(client);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      // setImmediate runs after the poll phase: every socket read of this turn
+      // has been framed and routed, so each shard gets one message per turn.
+      setImmediate(this.flush);
+    }
+  }
+
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    const dirty = this.dirty.splice(0);
+    for (const c of dirty) c.flush();
+  };
+
+  /** Where shard events go (set by the server before any connection exists). */
+  set eventHandler(handler: (shard: number, events: ShardEvent[]) => void) {
+    for (const c of this.clients) c.eventHandler = handler;
+  }
+
+  /** Calls a shard RPC on one shard. */
+  call<M extends RpcMethod>(shard: number, method: M, req: RpcRequest<M>, scope?: RpcScope): Promise<RpcResult<M>> {
+    return this.clients[shard].call(method, req, scope);
+  }
+
+  /** Calls a shard RPC on every shard; the results in shard order. */
+  broadcast<M extends RpcMethod>(method: M, req: RpcRequest<M>, scope?: RpcScope): Promise<RpcResult<M>[]> {
+    return Promise.all(this.clients.map((c) => c.call(method, req, scope)));
+  }
+
+  /** Sends a settings change to every shard (CONFIG SET). */
+  broadcastSettings(patch: Partial<ShardSettings>): void {
+    this.inlineHost?.applySettings(patch);
+    const msg: ShardControl = { type: 'settings', patch };
+    for (const t of this.transports) t.postControl(msg);
+  }
+
+  inflight(): number {
+    let n = 0;
+    for (const c of this.clients) n += c.inflight;
+    return n;
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    this.flush();
+    await Promise.all(this.clients.map((c) => c.close()));
+    if (this.pool) await this.pool.destroy();
+  }
+}

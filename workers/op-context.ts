@@ -1,0 +1,36 @@
+/**
+ * What a shard op sees, and the shape of one: shard-local code only. Ops are
+ * registered by name (workers/families/) and bound to their rows of the
+ * command table by workers/ops.ts.
+ */
+import type { ReplyWriter } from '../src/core/wire/reply-writer';
+import type { OpVariant } from '../src/core/commands/spec';
+import type { ShardState } from './shard-state';
+import type { Db } from './db';
+
+/** The state a shard-local op sees: the shard, the selected database, the caller. */
+export interface ShardOpContext {
+  readonly shard: ShardState;
+  readonly db: Db;
+  readonly dbIndex: number;
+  readonly connId: number;
+  /** The caller's protocol (replies written by `w` already follow it). */
+  readonly proto: 2 | 3;
+  /** Milliseconds since the epoch, fixed for the whole batch (like Redis's cached mstime). */
+  readonly now: number;
+  /**
+   * A keyspace notification (Redis's notifyKeyspaceEvent): `cls` is a NOTIFY
+   * bit (src/core/notify.ts). Costs one AND when notifications are off.
+   */
+  notify(cls: number, event: string, key: string): void;
+}
+
+/**
+ * A shard-local command body. args[0] is the command's canonical lowercase
+ * name (args[1] the subcommand's); `variant` is the row's plain data, for ops
+ * that serve several rows (LPUSH/RPUSH, the ZRANGE forms).
+ */
+export type ShardOp<V = undefined> = (ctx: ShardOpContext, args: string[], w: ReplyWriter, variant: V) => void;
+
+/** A family's ops by registered name (a row's `op`, by default its full name). */
+export type ShardOps = Readonly<Record<string, ShardOp<never>>>;

@@ -1,0 +1,66 @@
+/**
+ * The shard's op table: every shard row of the command table
+ * (src/core/commands/) bound to its registered op (workers/families/), by op
+ * index. Built once per thread from the same rows the main thread numbers
+ * requests by, so an index means the same command on both sides.
+ */
+import { CommandIndex, type CommandEntry } from '../src/core/commands/model';
+import { commandRows } from '../src/core/commands';
+import type { CommandSpec, OpVariant } from '../src/core/commands/spec';
+import type { ShardOp } from './op-context';
+import { shardOps } from './families';
+
+export interface OpEntry extends CommandEntry<OpEntry> {
+  /** The name the op sees as args[0]: the command, or the container for a subcommand. */
+  readonly commandName: string;
+  /** For subcommands, the subcommand name the op sees as args[1]. */
+  readonly subcommandName: string | undefined;
+  readonly run: ShardOp<OpVariant | undefined>;
+  readonly variant: OpVariant | undefined;
+  /** The row may modify its keys: after it succeeds, listeners on its keys are signalled. */
+  readonly writes: boolean;
+  /** The row raises `keymiss` for absent keys, as Redis's lookupKeyRead does. */
+  readonly keymiss: boolean;
+}
+
+/**
+ * Rows that raise `keymiss` (class m) for their absent keys: the read-only ones
+ * (OBJECT and MEMORY look keys up without notifying) and GETEX, a write that reads.
+ */
+function raisesKeymiss(spec: CommandSpec, commandName: string): boolean {
+  return (spec.flags.includes('readonly') && commandName !== 'object' && commandName !== 'memory') || commandName === 'getex';
+}
+
+function bind(base: CommandEntry<OpEntry>): OpEntry {
+  const spec = base.spec;
+  const commandName = base.parent === undefined ? spec.name : base.parent.spec.name;
+  let run: ShardOp<OpVariant | undefined> | undefined;
+  if (base.opIndex >= 0) {
+    // The registry holds ops of every variant type; each is called with its own row's variant.
+    run = shardOps[spec.op] as ShardOp<OpVariant | undefined> | undefined;
+    if (run === undefined) throw new Error(`shard row '${base.fullName}' has no op registered as '${spec.op}'`);
+  }
+  return {
+    ...base,
+    commandName,
+    subcommandName: base.parent === undefined ? undefined : spec.name,
+    run: run ?? noOp,
+    variant: spec.variant,
+    writes: spec.flags.includes('write'),
+    keymiss: raisesKeymiss(spec, commandName),
+  };
+}
+
+function noOp(): void {}
+
+/** The command table as a shard sees it. */
+export const opTable = new CommandIndex<OpEntry>(commandRows, bind);
+
+/** Every op by index (see src/core/commands/model.ts). */
+export const OPS: readonly OpEntry[] = opTable.ops;
+
+{
+  // A registered op no row refers to is a typo in a row or a dead op.
+  const used = new Set(OPS.map((o) => o.spec.op));
+  for (const name of Object.keys(shardOps)) if (!used.has(name)) throw new Error(`shard op '${name}' is registered but no row uses it`);
+}

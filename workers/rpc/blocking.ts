@@ -1,0 +1,333 @@
+/**
+ * Shard RPC, the shard side of the blocking commands (BLPOP, BZPOPMIN,
+ * BLMOVE, XREAD BLOCK, ...). The main thread (src/coordination/blocking/)
+ * owns the blocked clients and their FIFO order; a shard only ever answers
+ * one-shot questions about its own keys (`bpop`, see BpopRequest in
+ * src/core/shard-protocol.ts for its modes) and, when there is nothing, keeps
+ * a 'block' listener per key whose only job is to tell the main thread that a
+ * key may now have data (a 'ready' event).
+ *
+ * A served attempt hands back the client's reply, how to put the data back
+ * (`bundo`) if the client is gone by the time the reply reaches the main
+ * thread, and, for stream reads, which keys were served and each one's part
+ * of the reply (to merge replies from several shards).
+ *
+ * These are not client commands, so nothing signals their keys for them: the
+ * handlers signal what they change themselves.
+ */
+import { ReplyWriter } from '../../src/core/wire/reply-writer';
+import { ReplyError, WRONGTYPE } from '../../src/core/errors';
+import type { BpopRequest, BpopResult, UndoRequest } from '../../src/core/shard-protocol';
+import type { ShardOpContext } from '../op-context';
+import type { KeyListener } from '../key-signals';
+import { ListValue } from '../structures/list';
+import { ZSetValue } from '../structures/zset';
+import type { SkipNode } from '../structures/skiplist';
+import { formatId } from '../structures/stream-id';
+import { planXread, serveXread } from '../families/streams';
+import type { RpcHandlers } from './handler';
+
+interface Request extends BpopRequest {
+  ctx: ShardOpContext;
+}
+
+/** The value at key if it has `type`; undefined if absent, or (lenient) of another type; WRONGTYPE if strict. */
+function typed<T>(r: Request, key: string, type: 'list' | 'zset'): T | undefined {
+  const v = r.ctx.db.get(key, r.ctx.now);
+  if (v === undefined) return undefined;
+  if (typeof v === 'string' || v.type !== type) {
+    if (r.mode === 0) return undefined;
+    throw new ReplyError(WRONGTYPE);
+  }
+  return v as unknown as T;
+}
+
+function dropIfEmpty(r: Request, key: string, size: number): void {
+  if (size === 0) r.ctx.db.delete(key);
+}
+
+/** What a served attempt hands back: the client's reply, how to undo it, and stream parts. */
+interface Served {
+  reply: ReplyWriter;
+  undo: UndoRequest | null;
+  streams: { index: number; part: string }[];
+}
+
+function writer(proto: 2 | 3): ReplyWriter {
+  const w = new ReplyWriter(256);
+  w.proto = proto;
+  return w;
+}
+
+/** BLPOP/BRPOP/BLMPOP: the first non-empty list in key order. */
+function serveList(r: Request, proto: 2 | 3): Served | null {
+  const left = r.cmd === 'blpop' || (r.cmd === 'blmpop' && r.params[0] === 'left');
+  const count = r.cmd === 'blmpop' ? Number(r.params[1]) : 1;
+  for (const key of r.keys) {
+    const list = typed<ListValue>(r, key, 'list');
+    if (list === undefined || list.length === 0) continue;
+    if (r.mode >= 2) return null;
+    const n = Math.min(count, list.length);
+    const popped: string[] = [];
+    for (let i = 0; i < n; i++) popped.push((left ? list.popFront() : list.popBack()) as string);
+    dropIfEmpty(r, key, list.length);
+    r.ctx.shard.signals.signal(r.ctx.dbIndex, key);
+    const w = writer(proto);
+    w.array(2);
+    w.bulk(key);
+    if (r.cmd === 'blmpop') {
+      w.array(n);
+      for (const e of popped) w.bulk(e);
+    } else {
+      w.bulk(popped[0]);
+    }
+    // Pushed back one at a time, the last popped first, the list is as it was.
+    return { reply: w, undo: { kind: left ? 'lpush' : 'rpush', key, items: popped.reverse() }, streams: [] };
+  }
+  return null;
+}
+
+/** BZPOPMIN/BZPOPMAX/BZMPOP: the first non-empty sorted set in key order. */
+function serveZset(r: Request, proto: 2 | 3): Served | null {
+  const max = r.cmd === 'bzpopmax' || (r.cmd === 'bzmpop' && r.params[0] === 'max');
+  const count = r.cmd === 'bzmpop' ? Number(r.params[1]) : 1;
+  for (const key of r.keys) {
+    const z = typed<ZSetValue>(r, key, 'zset');
+    if (z === undefined || z.size() === 0) continue;
+    if (r.mode >= 2) return null;
+    const n = Math.min(count, z.size());
+    const w = writer(proto);
+    const undo: string[] = [];
+    if (r.cmd === 'bzmpop') {
+      w.array(2);
+      w.bulk(key);
+      w.array(n);
+    } else {
+      w.array(3);
+      w.bulk(key);
+    }
+    for (let i = 0; i < n; i++) {
+      const x = (max ? z.zsl.tail : z.zsl.first) as SkipNode;
+      if (r.cmd === 'bzmpop') w.array(2);
+      w.bulk(x.member);
+      w.double(x.score);
+      undo.push(scoreText(x.score), x.member);
+      z.removeNode(x);
+    }
+    dropIfEmpty(r, key, z.size());
+    r.ctx.shard.signals.signal(r.ctx.dbIndex, key);
+    return { reply: w, undo: { kind: 'zadd', key, items: undo }, streams: [] };
+  }
+  return null;
+}
+
+/** Exact text of a score for `bundo` (JS's shortest round-trip form). */
+function scoreText(d: number): string {
+  if (d === Infinity) return 'inf';
+  if (d === -Infinity) return '-inf';
+  return String(d);
+}
+
+function pushOne(r: Request, key: string, list: ListValue | undefined, left: boolean, v: string): void {
+  let target = list;
+  if (target === undefined) {
+    target = new ListValue(1);
+    r.ctx.db.set(key, target);
+  }
+  if (left) target.pushFront(v);
+  else target.pushBack(v);
+  r.ctx.shard.signals.signal(r.ctx.dbIndex, key);
+}
+
+/**
+ * BLMOVE/BRPOPLPUSH with both keys here: params [destination, from, to].
+ * The destination's type is checked only once there is something to move
+ * (a wrong type then ends the wait with WRONGTYPE, as in Redis).
+ */
+function serveMove(r: Request, proto: 2 | 3): Served | null {
+  const src = r.keys[0];
+  const [dst, from, to] = r.params;
+  const list = typed<ListValue>(r, src, 'list');
+  if (list === undefined || list.length === 0 || r.mode >= 2) return null;
+  const dv = r.ctx.db.get(dst, r.ctx.now);
+  if (dv !== undefined && (typeof dv === 'string' || dv.type !== 'list')) throw new ReplyError(WRONGTYPE);
+  const target = src === dst ? list : (dv as ListValue | undefined);
+  const v = (from === 'left' ? list.popFront() : list.popBack()) as string;
+  pushOne(r, dst, target, to === 'left', v);
+  dropIfEmpty(r, src, list.length);
+  r.ctx.shard.signals.signal(r.ctx.dbIndex, src);
+  const w = writer(proto);
+  w.bulk(v);
+  return { reply: w, undo: null, streams: [] };
+}
+
+/** Cross-shard BLMOVE, step 1 (source shard): is there something to move? */
+function servePeek(r: Request, proto: 2 | 3): Served | null {
+  const list = typed<ListValue>(r, r.keys[0], 'list');
+  if (list === undefined || list.length === 0 || r.mode >= 2) return null;
+  const w = writer(proto);
+  w.integer(1);
+  return { reply: w, undo: null, streams: [] };
+}
+
+/** Cross-shard BLMOVE, step 2 (destination shard): WRONGTYPE unless a list or absent. */
+function serveDestCheck(r: Request, proto: 2 | 3): Served | null {
+  const v = r.ctx.db.get(r.keys[0], r.ctx.now);
+  if (v !== undefined && (typeof v === 'string' || v.type !== 'list')) throw new ReplyError(WRONGTYPE);
+  const w = writer(proto);
+  w.integer(1);
+  return { reply: w, undo: null, streams: [] };
+}
+
+/** Cross-shard BLMOVE, step 3 (source shard, under the lock): pop one element (params [from]). */
+function servePopOne(r: Request, proto: 2 | 3): Served | null {
+  const key = r.keys[0];
+  const list = typed<ListValue>(r, key, 'list');
+  if (list === undefined || list.length === 0) return null;
+  const v = (r.params[0] === 'left' ? list.popFront() : list.popBack()) as string;
+  dropIfEmpty(r, key, list.length);
+  r.ctx.shard.signals.signal(r.ctx.dbIndex, key);
+  const w = writer(proto);
+  w.bulk(v);
+  // The coordinator pushes the element to the destination; it reads it from here.
+  return { reply: w, undo: { kind: r.params[0] === 'left' ? 'lpush' : 'rpush', key, items: [v] }, streams: [] };
+}
+
+/**
+ * XREAD/XREADGROUP: params [count, group, consumer, noack]; ids follow the
+ * keys. Rebuilt as a request without BLOCK and planned like the command.
+ */
+function serveStream(r: Request, proto: 2 | 3, resolved: string[]): Served | null {
+  const group = r.cmd === 'xreadgroup';
+  const args: string[] = [r.cmd];
+  if (group) args.push('group', r.params[1], r.params[2]);
+  if (r.params[0] !== '') args.push('count', r.params[0]);
+  if (group && r.params[3] === '1') args.push('noack');
+  args.push('streams', ...r.keys, ...r.ids);
+  if (group && r.mode === 0) {
+    // A group reader whose stream was deleted (or replaced) while it waited ends with an error, as in Redis 7.0.
+    for (const key of r.keys) {
+      const v = r.ctx.db.get(key, r.ctx.now);
+      if (v === undefined || typeof v === 'string' || v.type !== 'stream') throw new ReplyError('UNBLOCKED the stream key no longer exists');
+    }
+  }
+  let plan;
+  try {
+    plan = planXread(r.ctx, args);
+  } catch (err) {
+    // A key that changed type while a client waited: it keeps waiting.
+    if (r.mode === 0 && err instanceof ReplyError && err.message === WRONGTYPE) return null;
+    if (r.mode === 0 && err instanceof ReplyError && err.message.startsWith('NOGROUP')) {
+      throw new ReplyError('NOGROUP the consumer group this client was blocked on no longer exists');
+    }
+    throw err;
+  }
+  for (let k = 0; k < r.keys.length; k++) {
+    resolved.push(r.ids[k] === '$' ? formatId(plan.gts[k]) : r.ids[k]);
+  }
+  if (r.mode >= 2) return null;
+  const w = writer(proto);
+  const bounds: number[] = [];
+  const served = serveXread(r.ctx, args, plan, w, bounds);
+  if (served === null) return null;
+  const streams = served.map((index, i) => ({ index, part: w.buf.latin1Slice(bounds[i], bounds[i + 1]) }));
+  return { reply: w, undo: null, streams };
+}
+
+function bpop(ctx: ShardOpContext, req: BpopRequest): BpopResult {
+  const r: Request = { ...req, ctx };
+  const proto = ctx.proto;
+  const resolved: string[] = [];
+  let served: Served | null;
+  switch (r.cmd) {
+    case 'blpop':
+    case 'brpop':
+    case 'blmpop':
+      served = serveList(r, proto);
+      break;
+    case 'bzpopmin':
+    case 'bzpopmax':
+    case 'bzmpop':
+      served = serveZset(r, proto);
+      break;
+    case 'blmove':
+      served = serveMove(r, proto);
+      break;
+    case 'peek':
+      served = servePeek(r, proto);
+      break;
+    case 'destcheck':
+      served = serveDestCheck(r, proto);
+      break;
+    case 'popone':
+      served = servePopOne(r, proto);
+      break;
+    case 'xread':
+    case 'xreadgroup':
+      served = serveStream(r, proto, resolved);
+      break;
+    default:
+      throw new ReplyError(`ERR unknown blocking op ${r.cmd}`);
+  }
+  if (served !== null) {
+    return { served: true, reply: served.reply.buf.latin1Slice(0, served.reply.len), undo: served.undo, streams: served.streams };
+  }
+  if (r.mode === 1 || r.mode === 2) register(ctx, ctx.connId, r.keys);
+  return { served: false, ids: resolved };
+}
+
+/** One 'block' listener for the connection on each of its keys here: a write there announces the key. */
+function register(ctx: ShardOpContext, connId: number, keys: readonly string[]): void {
+  const signals = ctx.shard.signals;
+  const listener: KeyListener = {
+    kind: 'block',
+    connId,
+    modified: (db, key) => signals.announceReady(db, key),
+  };
+  for (const key of keys) signals.add(ctx.dbIndex, key, listener);
+}
+
+export const blockingRpc: Pick<RpcHandlers, 'bpop' | 'bunblock' | 'bundo'> = {
+  bpop,
+
+  /** The connection stopped waiting (served, timed out, unblocked). */
+  bunblock: (ctx) => ctx.shard.signals.removeWhere(ctx.connId, (reg) => reg.listener.kind === 'block'),
+
+  /**
+   * Puts back what was served to a client that was gone when its reply
+   * arrived: `lpush`/`rpush` elements one at a time; `zadd` score member pairs.
+   */
+  bundo: (ctx, { kind, key, items }) => {
+    const v = ctx.db.get(key, ctx.now);
+    let n = 0;
+    if (kind === 'zadd') {
+      if (v !== undefined && (typeof v === 'string' || v.type !== 'zset')) return 0;
+      let z = v as ZSetValue | undefined;
+      if (z === undefined) {
+        z = new ZSetValue();
+        ctx.db.set(key, z);
+      }
+      for (let i = 0; i + 1 < items.length; i += 2) {
+        const score = Number(items[i] === 'inf' ? Infinity : items[i] === '-inf' ? -Infinity : items[i]);
+        const node = z.nodes.get(items[i + 1]);
+        if (node === undefined) z.insert(items[i + 1], score);
+        else z.update(node, score);
+        n++;
+      }
+    } else {
+      if (v !== undefined && (typeof v === 'string' || v.type !== 'list')) return 0;
+      let list = v as ListValue | undefined;
+      if (list === undefined) {
+        list = new ListValue(items.length);
+        ctx.db.set(key, list);
+      }
+      for (const item of items) {
+        if (kind === 'lpush') list.pushFront(item);
+        else list.pushBack(item);
+        n++;
+      }
+    }
+    ctx.shard.signals.signal(ctx.dbIndex, key);
+    return n;
+  },
+};

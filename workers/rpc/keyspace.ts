@@ -1,0 +1,56 @@
+/**
+ * Shard RPC, keyspace-wide operations: what coordinators of DBSIZE, FLUSHDB,
+ * FLUSHALL, KEYS, SCAN, RANDOMKEY and SWAPDB ask of every shard.
+ */
+import { globMatch } from '../../src/core/glob';
+import { typeName, type Value } from '../value';
+import type { RpcHandlers } from './handler';
+
+export const keyspaceRpc: Pick<RpcHandlers, 'dbsize' | 'flushdb' | 'flushall' | 'keys' | 'scan' | 'randomkey' | 'swapdb'> = {
+  dbsize: (ctx) => ctx.db.size,
+
+  flushdb: (ctx) => {
+    ctx.db.clear();
+    ctx.shard.signals.signalDb(ctx.dbIndex);
+  },
+
+  flushall: (ctx) => {
+    ctx.shard.dbs.forEach((db, i) => {
+      db?.clear();
+      ctx.shard.signals.signalDb(i);
+    });
+  },
+
+  keys: (ctx, { pattern }) => {
+    // A lone `*` matches every key, even the empty one the matcher itself would refuse (as in Redis).
+    const all = pattern === '*';
+    const out: string[] = [];
+    ctx.db.forEach(ctx.now, (key) => {
+      if (all || globMatch(pattern, key)) out.push(key);
+    });
+    return out;
+  },
+
+  /** One step of SCAN in this shard; `visited` lets the coordinator go on to the next shard in the same call. */
+  scan: (ctx, req) => {
+    const pattern = req.pattern !== null && req.pattern !== '*' ? req.pattern : null;
+    const type = req.type === null ? null : req.type.toLowerCase();
+    const keys: string[] = [];
+    const db = ctx.db;
+    const sizeBefore = db.size;
+    const next = db.scan(req.cursor, req.count, ctx.now, (key: string, val: Value) => {
+      if (pattern !== null && !globMatch(pattern, key)) return;
+      if (type !== null && typeName(val) !== type) return;
+      keys.push(key);
+    });
+    const start = req.cursor === 0 ? sizeBefore : Math.min(req.cursor, sizeBefore);
+    const visited = next === 0 ? start : start - next;
+    return { next, visited, keys };
+  },
+
+  randomkey: (ctx) => ctx.db.randomKey(ctx.now) ?? null,
+
+  swapdb: (ctx, { a, b }) => {
+    ctx.shard.swapDbs(a, b);
+  },
+};

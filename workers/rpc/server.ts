@@ -1,0 +1,69 @@
+/**
+ * Shard RPC, the server's view of a shard: INFO's figures, CONFIG RESETSTAT,
+ * DEBUG GC, and the end of a connection.
+ */
+import { getHeapStatistics } from 'node:v8';
+import type { ShardInfo } from '../../src/core/shard-protocol';
+import type { RpcHandlers } from './handler';
+
+/** avg_ttl is an estimate in Redis too; sampling keeps INFO O(dbs), not O(keys). */
+const TTL_SAMPLE = 256;
+
+export const serverRpc: Pick<RpcHandlers, 'info' | 'resetStats' | 'gc' | 'connClosed'> = {
+  info: (ctx) => {
+    const s = ctx.shard;
+    const heap = getHeapStatistics();
+    const dbs: ShardInfo['dbs'] = [];
+    s.dbs.forEach((db, i) => {
+      if (db === undefined || db.size === 0) return;
+      let sum = 0;
+      let n = 0;
+      for (const at of db.expires.values()) {
+        if (n >= TTL_SAMPLE) break;
+        if (at > ctx.now) {
+          sum += at - ctx.now;
+          n++;
+        }
+      }
+      dbs.push([i, db.size, db.expires.size, sum, n]);
+    });
+    const ops: ShardInfo['ops'] = [];
+    const { micros, failed } = s.opStats;
+    for (let i = 0; i < micros.length; i++) {
+      if (micros[i] > 0 || failed[i] > 0) ops.push([i, Math.round(micros[i]), failed[i]]);
+    }
+    return {
+      shard: s.id,
+      commands: s.stats.commands,
+      batches: s.stats.batches,
+      busyMicros: s.stats.busyMicros,
+      expiredKeys: s.totalExpired(),
+      heapUsed: heap.used_heap_size,
+      heapTotal: heap.total_heap_size,
+      dbs,
+      ops,
+      listeners: { ...s.signals.counts },
+    };
+  },
+
+  resetStats: (ctx) => {
+    const s = ctx.shard;
+    s.stats.commands = 0;
+    s.stats.batches = 0;
+    s.stats.busyMicros = 0;
+    s.stats.expiredKeys = 0;
+    for (const db of s.dbs) if (db) db.expiredCount = 0;
+    s.resetOpStats();
+  },
+
+  gc: () => {
+    (globalThis as { gc?: () => void }).gc?.();
+  },
+
+  /**
+   * A connection ended: drop everything it registered in this shard (blocked
+   * waiters, WATCH, .WATCH). Sent in the same ordered stream as the
+   * connection's requests, so it always follows its registrations.
+   */
+  connClosed: (ctx) => ctx.shard.signals.dropConn(ctx.connId),
+};

@@ -1,0 +1,130 @@
+/**
+ * Shard RPC, moving keys and running commands across shards: the shard side
+ * of src/coordination/ (key transfers, the scratch executor, SORT ... STORE
+ * into another shard).
+ */
+import type { DumpedValue, KeyValue, KeyspaceEvent } from '../../src/core/shard-protocol';
+import { ReplyWriter } from '../../src/core/wire/reply-writer';
+import { ReplyError } from '../../src/core/errors';
+import type { ShardOpContext } from '../op-context';
+import { ShardState } from '../shard-state';
+import type { Db } from '../db';
+import { dumpValue, restoreValue } from '../value';
+import { ListValue } from '../structures/list';
+import { sortGeneric } from '../families/sort';
+import { OPS } from '../ops';
+import { notifyKeymiss } from '../run-command';
+import type { RpcHandlers } from './handler';
+
+/** A key of `db` as it moves between shards, or null when absent. `touch`: a read that sets the access time. */
+function dumpKey(db: Db, key: string, now: number, touch: boolean): DumpedValue | null {
+  const v = touch ? db.get(key, now) : db.peek(key, now);
+  if (v === undefined) return null;
+  const { tag, payload } = dumpValue(v);
+  return { type: tag, payload, expireAt: db.getExpireExact(key) ?? null, priv: db.isPrivate(key) };
+}
+
+/**
+ * Stores a dumped value, replacing what is there, without the `new`
+ * notification: a write-back or a scratch copy is no creation by a client
+ * (the command's own notifications are raised by whoever runs it).
+ */
+function loadKey(db: Db, key: string, value: DumpedValue): void {
+  const val = restoreValue(value.type, value.payload);
+  db.delete(key);
+  const onAdded = db.onAdded;
+  db.onAdded = null;
+  db.set(key, val);
+  db.onAdded = onAdded;
+  if (value.expireAt !== null) db.setExpireExact(key, value.expireAt);
+  if (value.priv) db.markPrivate(key);
+}
+
+function sameValue(a: DumpedValue | null, b: DumpedValue | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.type === b.type && a.payload === b.payload && a.expireAt === b.expireAt && a.priv === b.priv;
+}
+
+export const transferRpc: Pick<RpcHandlers, 'dump' | 'restore' | 'delete' | 'scratch' | 'sortResult' | 'storeList'> = {
+  dump: (ctx, { key }) => dumpKey(ctx.db, key, ctx.now, true),
+
+  restore: (ctx, { key, value, mode }) => {
+    if (mode === 'nx' && ctx.db.has(key, ctx.now)) return false;
+    loadKey(ctx.db, key, value);
+    ctx.shard.signals.signal(ctx.dbIndex, key);
+    return true;
+  },
+
+  delete: (ctx, { key }) => {
+    const deleted = ctx.db.delete(key);
+    if (deleted) ctx.shard.signals.signal(ctx.dbIndex, key);
+    return deleted;
+  },
+
+  /**
+   * The scratch executor's shard step: runs the row's own op against a
+   * scratch copy of exactly the command's keys, so a command whose keys span
+   * shards gives exactly the result it gives on one shard. The coordinator
+   * (src/coordination/scratch.ts) holds the shard lock, brought the keys and
+   * writes back the ones that changed.
+   */
+  scratch: (ctx, { opIndex, args, keys }) => {
+    const op = OPS[opIndex];
+    // id -1: a scratch shard is no real shard, so a shard-local check that a
+    // key must live on "this" shard (SORT's BY/GET patterns) refuses rather
+    // than silently reading nothing.
+    const scratch = new ShardState(-1, ctx.shard.shardCount, ctx.shard.settings);
+    const db = scratch.db(ctx.dbIndex);
+    scratch.tick(ctx.now);
+    for (const { key, value } of keys) if (value !== null) loadKey(db, key, value);
+    const dbIndex = ctx.dbIndex;
+    const opCtx: ShardOpContext = {
+      shard: scratch,
+      db,
+      dbIndex,
+      connId: ctx.connId,
+      proto: ctx.proto,
+      now: ctx.now,
+      notify: (cls, event, key) => scratch.notify(cls, event, key, dbIndex),
+    };
+    const cmd = args.slice();
+    cmd[0] = op.commandName;
+    if (op.subcommandName !== undefined) cmd[1] = op.subcommandName;
+    const w = new ReplyWriter(1024);
+    w.proto = ctx.proto;
+    try {
+      op.run(opCtx, cmd, w, op.variant);
+      notifyKeymiss(op, opCtx, cmd);
+    } catch (err) {
+      if (!(err instanceof ReplyError)) throw err;
+      w.reset();
+      w.error(err.message);
+    }
+    const changed: KeyValue[] = [];
+    for (const { key, value } of keys) {
+      const after = dumpKey(db, key, ctx.now, false);
+      if (!sameValue(value, after)) changed.push({ key, value: after });
+    }
+    const events: KeyspaceEvent[] = [];
+    for (const ev of scratch.signals.takeEvents() ?? []) if (ev.type === 'keyspace') events.push(ev);
+    return { reply: w.buf.latin1Slice(0, w.len), changed, events };
+  },
+
+  /** SORT with STORE's semantics, computed where the sorted key (and its pattern keys) live. */
+  sortResult: (ctx, { args }) => {
+    const cmd = args.slice();
+    cmd[0] = 'sort';
+    return sortGeneric(ctx, cmd, false).out.map((s) => s ?? '');
+  },
+
+  storeList: (ctx, { key, items }) => {
+    const existed = ctx.db.has(key, ctx.now);
+    if (items.length > 0) {
+      loadKey(ctx.db, key, { type: 'list', payload: ListValue.fromArray(items).serialize(), expireAt: null, priv: false });
+    } else {
+      ctx.db.delete(key);
+    }
+    ctx.shard.signals.signal(ctx.dbIndex, key);
+    return existed;
+  },
+};
