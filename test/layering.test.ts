@@ -4,7 +4,8 @@
  * layering or closes a circle.
  *
  * - src/core/ is shared by both threads and imports only src/core/.
- * - workers/ (the shards) imports only workers/ and src/core/.
+ * - workers/ (the shards) imports only workers/ and src/core/, in the order
+ *   of WORKER_LAYERS.
  * - The rest of src/ (the main thread) imports only src/, in the order of
  *   MAIN_LAYERS: a module imports its own layer or lower ones. The one import
  *   of shard code is src/shard-clients/inline-host.ts -> workers/engine.ts.
@@ -31,12 +32,35 @@ const MAIN_LAYERS: readonly (readonly string[])[] = [
   ['src/core/'],
 ];
 
+/** Shard layers, highest first. */
+const WORKER_LAYERS: readonly (readonly string[])[] = [
+  ['workers/shard.ts'],
+  ['workers/engine.ts'],
+  ['workers/rpc/'],
+  ['workers/run-command.ts'],
+  ['workers/ops.ts'],
+  ['workers/families/'],
+  ['workers/op-context.ts', 'workers/expiry.ts'],
+  ['workers/shard-state.ts'],
+  ['workers/db.ts', 'workers/structures/'],
+  ['workers/key-signals.ts', 'workers/value.ts', 'workers/serial.ts', 'workers/long-double.ts', 'workers/lcs.ts'],
+];
+
 /** The allowed crossing from the main thread into shard code (the inline shard's host). */
 const INLINE_HOST = { from: 'src/shard-clients/inline-host.ts', to: 'workers/engine.ts' };
 
-function layerOf(file: string): number {
-  for (let i = 0; i < MAIN_LAYERS.length; i++) if (MAIN_LAYERS[i].some((p) => file === p || file.startsWith(p))) return i;
+function layerOf(layers: readonly (readonly string[])[], file: string): number {
+  for (let i = 0; i < layers.length; i++) if (layers[i].some((p) => file === p || file.startsWith(p))) return i;
   return -1;
+}
+
+/** Why an import inside one side breaks its order of layers, or null. */
+function downwards(layers: readonly (readonly string[])[], name: string, from: string, to: string): string | null {
+  const a = layerOf(layers, from);
+  const b = layerOf(layers, to);
+  if (a < 0) return `${from} is in no layer of ${name} (test/layering.test.ts): place it`;
+  if (b < 0) return `${to} is in no layer of ${name} (test/layering.test.ts): place it`;
+  return b >= a ? null : `imports run downwards: ${layers[a].join(', ')} may not import ${layers[b].join(', ')}`;
 }
 
 function listTs(dir: string): string[] {
@@ -68,14 +92,14 @@ export function violation(from: string, to: string): string | null {
   const fromCore = from.startsWith('src/core/');
   const toCore = to.startsWith('src/core/');
   if (fromCore) return toCore ? null : 'src/core/ may import only src/core/';
-  if (from.startsWith('workers/')) return to.startsWith('workers/') || toCore ? null : 'workers/ may import only workers/ and src/core/';
+  if (from.startsWith('workers/')) {
+    if (toCore) return null;
+    if (!to.startsWith('workers/')) return 'workers/ may import only workers/ and src/core/';
+    return downwards(WORKER_LAYERS, 'WORKER_LAYERS', from, to);
+  }
   if (from.startsWith('src/')) {
     if (to.startsWith('workers/')) return from === INLINE_HOST.from && to === INLINE_HOST.to ? null : `the main thread reaches shard code only in ${INLINE_HOST.from}`;
-    const a = layerOf(from);
-    const b = layerOf(to);
-    if (a < 0) return `${from} is in no layer of MAIN_LAYERS (test/layering.test.ts): place it`;
-    if (b < 0) return `${to} is in no layer of MAIN_LAYERS (test/layering.test.ts): place it`;
-    return b >= a ? null : `imports run downwards: ${MAIN_LAYERS[a].join(', ')} may not import ${MAIN_LAYERS[b].join(', ')}`;
+    return downwards(MAIN_LAYERS, 'MAIN_LAYERS', from, to);
   }
   return null;
 }
@@ -143,6 +167,7 @@ t.test('the rule itself refuses what it should', async (t) => {
   t.ok(violation('workers/engine.ts', 'src/connection.ts'), 'a shard importing the main thread');
   t.ok(violation('src/commands/keyspace.ts', 'workers/db.ts'), 'main thread importing a shard');
   t.ok(violation('src/coordination/split.ts', 'src/commands/table.ts'), 'an import running upwards');
+  t.ok(violation('workers/structures/hash.ts', 'workers/families/keys.ts'), 'a structure importing a command family');
   t.equal(violation(INLINE_HOST.from, INLINE_HOST.to), null, 'the inline host');
   t.equal(violation('src/commands/keyspace.ts', 'src/core/args/scan.ts'), null, 'down into the core');
   t.same(circles(new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', ['a']]])), [['a', 'b', 'c']], 'a circle of three');

@@ -52,6 +52,7 @@ export function errArg(s: string): string {
 
 /** A HELP reply: the usage line, then the given lines, as status replies. */
 export function helpReply(container: string, lines: readonly string[]): Buffer {
-  const all = [`${container} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:`, ...lines, 'HELP', '    Print this help.'];
-  return Buffer.from(`*${all.length}\r\n${all.map((l) => `+${l}\r\n`).join('')}`, 'latin1');
+  const w = new ReplyWriter(1024);
+  w.lines([`${container} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:`, ...lines, 'HELP', '    Print this help.']);
+  return w.take();
 }

@@ -16,6 +16,7 @@ import { dbIndexArg, parseCopyOptions } from '../../src/core/args/options';
 import { stringEncoding, typeName, type Value } from '../value';
 import type { Db } from '../db';
 import { NOTIFY } from '../../src/core/notify';
+import { allocSize } from '../structures/alloc-size';
 
 export const ERR_SAME_OBJECT = 'ERR source and destination objects are the same';
 const MAX_I64 = 2n ** 63n - 1n;
@@ -291,11 +292,6 @@ function opObjectFreq(ctx: ShardOpContext, args: string[], w: ReplyWriter): void
   w.integer(Math.max(0, LFU_INIT_VAL - idleMinutes));
 }
 
-function helpReply(w: ReplyWriter, lines: readonly string[]): void {
-  w.array(lines.length);
-  for (const l of lines) w.simple(l);
-}
-
 const OBJECT_HELP = [
   'OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
   'ENCODING <key>',
@@ -311,18 +307,10 @@ const OBJECT_HELP = [
 ];
 
 function opObjectHelp(_ctx: ShardOpContext, _args: string[], w: ReplyWriter): void {
-  helpReply(w, OBJECT_HELP);
+  w.lines(OBJECT_HELP);
 }
 
 // ---- MEMORY ----
-
-/** jemalloc's size class for an allocation of n bytes (what Redis's zmalloc_size reports). */
-export function allocSize(n: number): number {
-  if (n <= 8) return 8;
-  if (n <= 128) return Math.ceil(n / 16) * 16;
-  const step = 2 ** (Math.floor(Math.log2(n - 1)) - 2);
-  return Math.ceil(n / step) * step;
-}
 
 /** Bytes of an sds string header for a string of length n (type 8/16/32/64). */
 function sdsHeader(n: number, allowType5: boolean): number {
@@ -394,7 +382,7 @@ const MEMORY_HELP = [
 ];
 
 function opMemoryHelp(_ctx: ShardOpContext, _args: string[], w: ReplyWriter): void {
-  helpReply(w, MEMORY_HELP);
+  w.lines(MEMORY_HELP);
 }
 
 export const keyOps: ShardOps = {

@@ -625,11 +625,6 @@ const XINFO_HELP = [
   '    Prints this help.',
 ];
 
-function helpReply(w: ReplyWriter, lines: readonly string[]): void {
-  w.array(lines.length);
-  for (const l of lines) w.simple(l);
-}
-
 // ---------------------------------------------------------------------------
 // XACK / XPENDING / XCLAIM / XAUTOCLAIM / XSETID
 
@@ -1051,11 +1046,11 @@ function opXinfoConsumers(ctx: ShardOpContext, args: string[], w: ReplyWriter): 
 }
 
 function opXgroupHelp(_ctx: ShardOpContext, _args: string[], w: ReplyWriter): void {
-  helpReply(w, XGROUP_HELP);
+  w.lines(XGROUP_HELP);
 }
 
 function opXinfoHelp(_ctx: ShardOpContext, _args: string[], w: ReplyWriter): void {
-  helpReply(w, XINFO_HELP);
+  w.lines(XINFO_HELP);
 }
 
 // ---------------------------------------------------------------------------

@@ -18,7 +18,7 @@
  */
 import { SerialReader, SerialWriter } from '../serial';
 import { registerValueType, type TypedValue } from '../value';
-import { allocSize } from '../families/keys';
+import { allocSize } from './alloc-size';
 
 /**
  * Redis 7.0's compiled-in defaults for hash-max-listpack-entries /

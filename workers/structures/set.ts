@@ -20,7 +20,7 @@
  */
 import { SerialReader, SerialWriter } from '../serial';
 import { registerValueType, type TypedValue } from '../value';
-import { allocSize } from '../families/keys';
+import { allocSize } from './alloc-size';
 
 /** Redis 7.0's default set-max-intset-entries. */
 export const SET_MAX_INTSET_ENTRIES = 512;

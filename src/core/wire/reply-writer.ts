@@ -104,6 +104,12 @@ export class ReplyWriter extends ByteBuffer {
     this.line('+', s);
   }
 
+  /** An array of status lines: the shape of every HELP reply. */
+  lines(lines: readonly string[]): void {
+    this.array(lines.length);
+    for (const l of lines) this.simple(l);
+  }
+
   /** An error reply; `msg` carries its own code word (ERR, WRONGTYPE, ...). */
   error(msg: string): void {
     // Redis never lets a newline into an error line; it would break framing.
