@@ -33,9 +33,9 @@ export interface ConnectionHost {
   readonly stats: ServerStats;
   readonly tasks: TaskCounts;
   /** Routes one framed request (src/dispatch.ts); a promise when later requests must wait for it. */
-  dispatch(conn: Connection, args: string[]): Promise<void> | undefined;
+  readonly dispatcher: { dispatch(conn: Connection, args: string[]): Promise<void> | undefined };
   /** Lets the connection's write task run in this turn's wake-up pass (one socket write per turn). */
-  wakeWriter(conn: Connection): void;
+  readonly writeWakeups: { schedule(conn: Connection): void };
   /** Called once both tasks have ended and the connection has cleaned up. */
   connectionClosed(conn: Connection): void;
 }
@@ -218,7 +218,7 @@ export class Connection implements ReplySink {
     }
     if (p.data !== null && p.end > p.start && p.data[p.start] === 45 /* '-' */) this.host.stats.countError(p.bytes());
     if (this.host.config.outputLimitsActive && this.overOutputLimit()) return;
-    if (this.wakeWriter !== null && this.queue[this.head] === p) this.host.wakeWriter(this);
+    if (this.wakeWriter !== null && this.queue[this.head] === p) this.host.writeWakeups.schedule(this);
   }
 
   /**
@@ -340,7 +340,7 @@ export class Connection implements ReplySink {
         }
         const args = this.framer.next();
         if (args === null) break;
-        const barrier = this.host.dispatch(this, args);
+        const barrier = this.host.dispatcher.dispatch(this, args);
         if (barrier !== undefined) {
           // A multi-step command may never finish (SHUTDOWN, a shard that
           // died): the abort destroys the socket, which ends this task anyway.

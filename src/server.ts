@@ -132,14 +132,6 @@ export class Server implements ServerContext, ConnectionHost {
     this.connections.set(id, conn);
   }
 
-  dispatch(conn: Connection, args: string[]): Promise<void> | undefined {
-    return this.dispatcher.dispatch(conn, args);
-  }
-
-  wakeWriter(conn: Connection): void {
-    this.writeWakeups.schedule(conn);
-  }
-
   /** Called by a connection once both of its tasks have ended and it has cleaned up. */
   connectionClosed(conn: Connection): void {
     this.connections.delete(conn.id);

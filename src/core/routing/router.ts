@@ -24,6 +24,14 @@ export interface ShardPart {
 }
 
 export class Router {
+  /**
+   * The key positions `route` last computed, and for which arguments: a
+   * request it finds spanning shards is split next (MSET's hot path), which
+   * then need not find its keys again.
+   */
+  private lastArgs: readonly string[] | null = null;
+  private lastPositions: number[] = [];
+
   constructor(readonly shards: number) {}
 
   /** The shard that owns a key. */
@@ -45,7 +53,10 @@ export class Router {
     if (spec.firstKey > 0 && spec.firstKey === spec.lastKey && spec.getKeys === undefined) {
       return spec.firstKey < args.length ? this.shardOf(args[spec.firstKey]) : 0;
     }
-    return this.shardOfKeys(args, keyPositions(spec, args));
+    const positions = keyPositions(spec, args);
+    this.lastArgs = args;
+    this.lastPositions = positions;
+    return this.shardOfKeys(args, positions);
   }
 
   /** The one shard owning every key at `positions` (0 for none), or ROUTE_CROSS. */
@@ -62,7 +73,8 @@ export class Router {
    * Used for the `sum`/`gather`/`all-ok` rows and for WATCH.
    */
   split(spec: CommandSpec, args: readonly string[]): ShardPart[] {
-    const positions = keyPositions(spec, args);
+    const positions = args === this.lastArgs ? this.lastPositions : keyPositions(spec, args);
+    this.lastArgs = null;
     const perKey = Math.max(1, spec.step);
     const parts = new Map<number, ShardPart>();
     for (let k = 0; k < positions.length; k++) {
