@@ -10,6 +10,7 @@ import net from 'node:net';
 import { startShardis } from './helpers/servers';
 import { RespClient, encodeCommand, type Reply } from './helpers/resp-client';
 import { rng } from './helpers/differential';
+import { waitFor } from './helpers/util';
 import { keyHashSlot, slotToShard } from '../src/routing/slot';
 
 const WORKERS = 4;
@@ -32,8 +33,6 @@ function spreadKeys(prefix: string, perShard: number): string[] {
   for (let i = 0; i < perShard; i++) for (const g of by) out.push(g[i]);
   return out;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function clients(port: number, n: number): Promise<RespClient[]> {
   return Promise.all(Array.from({ length: n }, () => RespClient.connect(port)));
@@ -318,11 +317,7 @@ t.test('cross-shard atomicity with --workers 4', async (t) => {
   checkTear(t, await smoves(port), 'SMOVE after the disconnects');
 
   let clientsLeft = 0;
-  for (let i = 0; i < 100; i++) {
-    clientsLeft = Number(await infoField('connected_clients'));
-    if (clientsLeft === 1) break;
-    await sleep(50);
-  }
+  await waitFor(async () => (clientsLeft = Number(await infoField('connected_clients'))) === 1, 5000, 50);
   t.equal(clientsLeft, 1, 'every vanished client is gone');
   t.equal(await infoField('lock_held'), '0', 'lock_held:0');
   t.equal(await infoField('lock_waiting'), '0', 'lock_waiting:0');

@@ -12,8 +12,7 @@ import { connectIoredis } from './helpers/ioredis';
 import { RespClient, type Reply } from './helpers/resp-client';
 import { rng } from './helpers/differential';
 import { keysOnDifferentShards } from './helpers/shards';
-
-const err = (message: string): Reply => ({ error: message });
+import { err } from './helpers/util';
 
 const E_OFFSET = err('ERR bit offset is not an integer or out of range');
 const E_BIT = err('ERR bit is not an integer or out of range');

@@ -12,8 +12,7 @@ import RedisParser from 'redis-parser';
 import { startShardis, WORKER_MATRIX } from './helpers/servers';
 import { RespClient, type Reply } from './helpers/resp-client';
 import { rng } from './helpers/differential';
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+import { sleep, waitFor } from './helpers/util';
 
 async function info(c: RespClient, section: string): Promise<Map<string, string>> {
   const text = String(await c.call('INFO', section));
@@ -25,15 +24,8 @@ async function info(c: RespClient, section: string): Promise<Map<string, string>
   return out;
 }
 
-/** Waits until `cond` holds (polling), failing after `ms`. */
-async function until(cond: () => Promise<boolean>, ms = 3000): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await cond()) return true;
-    await sleep(10);
-  }
-  return cond();
-}
+/** Waits until `cond` holds, failing after `ms` (blocked states settle fast: polled often). */
+const until = (cond: () => Promise<boolean>, ms = 3000): Promise<boolean> => waitFor(cond, ms, 10);
 
 async function blockedClients(c: RespClient): Promise<number> {
   return Number((await info(c, 'clients')).get('blocked_clients'));

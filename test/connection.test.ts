@@ -7,6 +7,7 @@ import t from 'tap';
 import { startShardis, startRedis, WORKER_MATRIX, noRedisServer } from './helpers/servers';
 import { RespClient, type Reply } from './helpers/resp-client';
 import { runDifferential, rng, pick, type Cmd } from './helpers/differential';
+import { sleep } from './helpers/util';
 import net from 'node:net';
 
 /** Sends raw requests one at a time on a plain socket and returns each raw reply (RESP3 is beyond the test client). */
@@ -21,7 +22,7 @@ async function rawExchange(port: number, requests: string[], replyEnds: string[]
       buf = '';
       s.write(req);
       const deadline = Date.now() + 5000;
-      while (!buf.endsWith(replyEnds[i]) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      while (!buf.endsWith(replyEnds[i]) && Date.now() < deadline) await sleep(5);
       out.push(buf);
     }
   } finally {
@@ -47,8 +48,6 @@ t.test('HELLO 3 switches the connection to RESP3 and HELLO 2 back', async (t) =>
   t.match(hello2, /^\*14\r\n/, 'HELLO 2 answers a flat array');
   t.equal(nil2, '$-1\r\n', 'back to RESP2 nulls');
 });
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** One INFO section as { field: value }. */
 async function infoSection(c: RespClient, section: string): Promise<Record<string, string>> {

@@ -6,8 +6,7 @@
 import t from 'tap';
 import { startShardis, WORKER_MATRIX } from './helpers/servers';
 import { RespClient } from './helpers/resp-client';
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+import { sleep } from './helpers/util';
 
 for (const workers of WORKER_MATRIX) {
   t.test(`expiry with --workers ${workers}`, async (t) => {

@@ -11,8 +11,8 @@ import { startShardis, WORKER_MATRIX } from './helpers/servers';
 import { connectIoredis } from './helpers/ioredis';
 import { RespClient, type Reply } from './helpers/resp-client';
 import { shardOf } from './helpers/shards';
+import { err } from './helpers/util';
 
-const err = (message: string): Reply => ({ error: message });
 const E_NOT_HLL = err('WRONGTYPE Key is not a valid HyperLogLog string value.');
 const E_WRONGTYPE = err('WRONGTYPE Operation against a key holding the wrong kind of value');
 const E_CORRUPT = err('INVALIDOBJ Corrupted HLL object detected');

@@ -9,6 +9,7 @@ import { startShardis, WORKER_MATRIX } from './helpers/servers';
 import { RespClient, type Reply } from './helpers/resp-client';
 import { rng } from './helpers/differential';
 import { shardOf } from './helpers/shards';
+import { sleep } from './helpers/util';
 import { globMatch } from '../workers/glob';
 
 /** Two key names that land on different shards (or any two when there is one shard). */
@@ -168,7 +169,7 @@ for (const workers of WORKER_MATRIX) {
       t.ok(seen.size > 10, `spread over keys (${seen.size})`);
       await c.call('FLUSHALL');
       await c.call('SET', 'only', '1', 'PX', '1');
-      await new Promise((r) => setTimeout(r, 10));
+      await sleep(10);
       t.equal(await c.call('RANDOMKEY'), null, 'expired keys are not returned');
     });
 

@@ -15,8 +15,8 @@ import { rng } from './helpers/differential';
 import { ListValue } from '../workers/structures/list';
 import { restoreValue, dumpValue } from '../workers/value';
 import { shardOf, keysOnDifferentShards } from './helpers/shards';
+import { err } from './helpers/util';
 
-const err = (message: string): Reply => ({ error: message });
 const ALL_BYTES = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
 
 /** The raw bytes of one reply (to tell `$-1`, `*-1` and `*0` apart). */

@@ -12,6 +12,7 @@ import { startShardis, startRedis, noRedisServer, type Teardownable } from './he
 import { RespClient, type Reply } from './helpers/resp-client';
 import { Subscriber } from './helpers/subscriber';
 import { rng, pick, showCmd, type Cmd } from './helpers/differential';
+import { sleep } from './helpers/util';
 
 const SINGLE = ['k0', 'k1', 'k2', 'k3', 'k:\xff\x00bin', 'k5'];
 const TAGGED = ['{t}a', '{t}b', '{t}c'];
@@ -202,7 +203,7 @@ t.test('expired, single SPOP, and notifications off', { skip: noRedisServer }, a
     const first = s.sub.frames.length;
     // Lazy expiry on read, or active expiry with nobody reading (which one wins is timing: the set of messages is compared).
     await run(s, [['SET', 'e1', 'v', 'PX', '1'], ['SADD', 's1', 'only'], ['SPOP', 's1']], 'm1');
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
     await run(s, [['GET', 'e1'], ['SET', 'e2', 'v', 'PX', '5']], 'm2');
     await s.sub.until((f) => Array.isArray(f) && f[0] === 'pmessage' && f[2] === '__keyevent@0__:expired' && f[3] === 'e2', 3000);
     // Turned off: nothing more is published.
@@ -255,7 +256,7 @@ t.test('keymiss (class m) from read commands, single- and cross-shard', { skip: 
   for (const port of [srv.port, ref.port]) {
     const s = await side(t, port, 'KEm');
     const r = await run(s, cmds.slice(0, 20), 'a');
-    await new Promise((res) => setTimeout(res, 10));
+    await sleep(10);
     const r2 = await run(s, [['GET', 'e'], ...cmds.slice(21)], 'b');
     out.push([...r.messages, ...r2.messages]);
     s.cmd.close();

@@ -16,9 +16,9 @@ import fs from 'node:fs';
 import { startShardis, WORKER_MATRIX, type Teardownable } from './helpers/servers';
 import { RespClient, encodeCommand, type Reply } from './helpers/resp-client';
 import { rng } from './helpers/differential';
+import { sleep, waitFor } from './helpers/util';
 
 const b = (s: string): Buffer => Buffer.from(s, 'latin1');
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const bulk = (s: string): string => `$${Buffer.byteLength(s, 'latin1')}\r\n${s}\r\n`;
 const int = (n: number): string => `:${n}\r\n`;
@@ -415,12 +415,8 @@ for (const workers of WORKER_MATRIX) {
       deep.destroy();
       slow.destroy();
 
-      let now = await snapshot();
-      const deadline = Date.now() + 2000;
-      while (now !== base && Date.now() < deadline) {
-        await sleep(25);
-        now = await snapshot();
-      }
+      let now = '';
+      await waitFor(async () => (now = await snapshot()) === base, 2000);
       t.equal(now, base, 'task counts back to baseline');
       t.equal(await ctl.call('EXISTS', 'vanish1'), 0, 'the half request never ran');
       const fresh = await connect(t, srv.port);

@@ -9,20 +9,13 @@ import { startShardis, WORKER_MATRIX } from './helpers/servers';
 import { RespClient, encodeCommand } from './helpers/resp-client';
 import { Subscriber } from './helpers/subscriber';
 import { connectIoredis } from './helpers/ioredis';
+import { eventually } from './helpers/util';
 
 async function info(c: RespClient, field: string): Promise<number> {
   const text = String(await c.call('INFO', 'everything'));
   const m = new RegExp(`^${field}:(\\d+)`, 'm').exec(text);
   if (m === null) throw new Error(`INFO has no ${field}`);
   return Number(m[1]);
-}
-
-async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 for (const workers of WORKER_MATRIX) {

@@ -8,7 +8,8 @@ import { startShardis, startRedis, WORKER_MATRIX, noRedisServer } from './helper
 import { connectIoredis } from './helpers/ioredis';
 import { RespClient, type Reply } from './helpers/resp-client';
 import { runDifferential, rng, pick, type Cmd } from './helpers/differential';
-import { info, sleep, waitFor } from './helpers/info';
+import { info } from './helpers/info';
+import { sleep, waitFor } from './helpers/util';
 
 for (const workers of WORKER_MATRIX) {
   t.test(`INFO, TIME, FLUSH*, DEBUG SLEEP with --workers ${workers}`, async (t) => {

@@ -12,8 +12,8 @@ import { startShardis, WORKER_MATRIX, noRedisBenchmark, runRedisBenchmark } from
 import { connectIoredis } from './helpers/ioredis';
 import { RespClient, type Reply } from './helpers/resp-client';
 import { shardOf, keysOnDifferentShards } from './helpers/shards';
+import { err } from './helpers/util';
 
-const err = (message: string): Reply => ({ error: message });
 const WRONGTYPE = err('WRONGTYPE Operation against a key holding the wrong kind of value');
 
 const sorted = (r: Reply): string[] => [...(r as string[])].sort();

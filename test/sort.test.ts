@@ -28,6 +28,7 @@ import { runDifferential, rng, pick, type Cmd, type Mismatch, describeMismatches
 import { RespClient, type Reply } from './helpers/resp-client';
 import { WORKER_MATRIX } from './helpers/servers';
 import { shardOf } from './helpers/shards';
+import { err } from './helpers/util';
 
 /**
  * No value here overflows or underflows a double: Redis checks errno == ERANGE
@@ -221,7 +222,6 @@ function normalize(cmd: Cmd, reply: Reply): Reply {
   return reply;
 }
 
-
 t.test('SORT matches redis-server', { skip: noRedisServer }, async (t) => {
   const redis = await startRedis(t);
   for (const workers of [4, 0]) {
@@ -257,7 +257,6 @@ t.test('SORT scores read like strtod, edge by edge', { skip: noRedisServer }, as
   t.equal(all.length, 0, `${all.length} mismatches\n${describeMismatches(all)}`);
 });
 
-const err = (message: string): Reply => ({ error: message });
 const CROSS = err('ERR SORT BY/GET pattern keys must hash to the same shard as the sorted key; use a {hash tag} in the pattern');
 
 /** A key named `${prefix}N` on another shard than `other` (any key when there is one shard). */

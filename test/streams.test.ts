@@ -12,9 +12,9 @@ import { noRedisServer, startRedis, startShardis, WORKER_MATRIX } from './helper
 import { connectIoredis } from './helpers/ioredis';
 import { RespClient, type Reply } from './helpers/resp-client';
 import { shardOf } from './helpers/shards';
+import { err, sleep } from './helpers/util';
 
 const ALL_BYTES = Buffer.from(Array.from({ length: 256 }, (_, i) => i)).toString('latin1');
-const err = (message: string): Reply => ({ error: message });
 
 /** Names with the given prefix that land on pairwise different shards. */
 function spreadKeys(prefix: string, count: number, shards: number): string[] {
@@ -224,8 +224,8 @@ async function rawExchange(port: number, cmds: string[][]): Promise<string> {
     const before = got.length;
     s.write(`*${cmd.length}\r\n${cmd.map((a) => `$${Buffer.byteLength(a, 'latin1')}\r\n${a}\r\n`).join('')}`);
     const deadline = Date.now() + 2000;
-    while (got.length === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-    await new Promise((r) => setTimeout(r, 30));
+    while (got.length === before && Date.now() < deadline) await sleep(5);
+    await sleep(30);
   }
   s.destroy();
   return got;

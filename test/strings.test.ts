@@ -9,11 +9,9 @@ import { startShardis, WORKER_MATRIX } from './helpers/servers';
 import { connectIoredis } from './helpers/ioredis';
 import { RespClient, type Reply } from './helpers/resp-client';
 import { shardOf } from './helpers/shards';
-
+import { err, sleep } from './helpers/util';
 
 const ALL_BYTES = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
-const err = (message: string): Reply => ({ error: message });
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function pttl(c: RespClient, key: string): Promise<number> {
   return (await c.call('PTTL', key)) as number;

@@ -9,7 +9,8 @@
 import t from 'tap';
 import { startShardis } from './helpers/servers';
 import { RespClient } from './helpers/resp-client';
-import { info, waitFor, type InfoSections } from './helpers/info';
+import { info, type InfoSections } from './helpers/info';
+import { waitFor } from './helpers/util';
 import { cmd, lifecyclePaths, openRaw, runMixed } from '../benchmarks/lib/lifecycles';
 
 const PER_PATH = Number(process.env.SHARDIS_TEARDOWN_PER_PATH ?? 150);

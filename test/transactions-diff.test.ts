@@ -14,6 +14,7 @@ import { startShardis, startRedis, noRedisServer, WORKER_MATRIX } from './helper
 import net from 'node:net';
 import { RespClient, encodeCommand } from './helpers/resp-client';
 import { rng, pick } from './helpers/differential';
+import { sleep, waitFor } from './helpers/util';
 import { keyHashSlot, slotToShard } from '../src/routing/slot';
 
 const WORKERS = 4;
@@ -121,7 +122,7 @@ async function run(port: number, steps: readonly Step[]): Promise<string[]> {
     const out: string[] = [];
     for (const step of steps) {
       if ('sleep' in step) {
-        await new Promise((r) => setTimeout(r, step.sleep));
+        await sleep(step.sleep);
         continue;
       }
       const compare = Array.isArray(step);
@@ -341,6 +342,6 @@ t.test('WATCH state is gone from every shard after EXEC, DISCARD, UNWATCH, RESET
   await a.call('MULTI');
   await a.call('SET', X, '1');
   a.close();
-  for (let i = 0; i < 50 && (await watchedKeys()) !== 0; i++) await new Promise((r) => setTimeout(r, 20));
+  await waitFor(async () => (await watchedKeys()) === 0, 1000, 20);
   t.equal(await watchedKeys(), 0, 'no watches after the connection closed mid-MULTI');
 });

@@ -9,6 +9,7 @@ import net from 'node:net';
 import { startShardis, WORKER_MATRIX, type Teardownable } from './helpers/servers';
 import { RespClient, encodeCommand } from './helpers/resp-client';
 import { connectIoredis } from './helpers/ioredis';
+import { waitFor } from './helpers/util';
 
 type Value = string | number | boolean | null | { error: string } | Value[];
 interface Frame {
@@ -152,15 +153,6 @@ async function resultWatches(c: RespClient): Promise<number> {
   let n = 0;
   for (const m of info.matchAll(/result_watches=(\d+)/g)) n += Number(m[1]);
   return n;
-}
-
-async function eventually(fn: () => Promise<boolean>, ms = 5000): Promise<boolean> {
-  const end = Date.now() + ms;
-  for (;;) {
-    if (await fn()) return true;
-    if (Date.now() > end) return false;
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 for (const workers of WORKER_MATRIX) {
@@ -385,7 +377,7 @@ for (const workers of WORKER_MATRIX) {
       await w.call('ZADD', 'many', '1', 'y');
       for (const m of many.slice(1)) t.same(await m.next(), { push: true, value: ['ZCARD', [...fps][0], 2] });
       for (const m of many) m.socket.destroy();
-      t.ok(await eventually(async () => (await resultWatches(w)) === 0), 'their subscriptions are gone');
+      t.ok(await waitFor(async () => (await resultWatches(w)) === 0), 'their subscriptions are gone');
     });
 
     t.test('disconnecting watchers return every counter to its baseline', async (t) => {
@@ -414,7 +406,7 @@ for (const workers of WORKER_MATRIX) {
         else t.equal(await w.call('CLIENT', 'KILL', 'ID', String(ids[i])), 1);
       }
       t.ok(
-        await eventually(async () => {
+        await waitFor(async () => {
           const now = {
             watching: await infoField(w, 'clients', 'watching_clients'),
             listeners: await infoField(w, 'tasks', 'signal_listeners'),
@@ -462,9 +454,9 @@ t.test('a watcher that never reads is closed by client-output-buffer-limit; the 
   t.equal(ok, 400, 'every write succeeded');
   t.ok(Date.now() - started < 15000, 'writes were not held up by the watcher');
   t.ok(
-    await eventually(async () => !/flags=w /.test(String(await w.call('CLIENT', 'LIST')))),
+    await waitFor(async () => !/flags=w /.test(String(await w.call('CLIENT', 'LIST')))),
     'the watcher is gone',
   );
-  t.ok(await eventually(async () => (await infoField(w, 'clients', 'watching_clients')) === '0' && (await resultWatches(w)) === 0));
+  t.ok(await waitFor(async () => (await infoField(w, 'clients', 'watching_clients')) === '0' && (await resultWatches(w)) === 0));
   t.match(srv.output(), /output buffer limit/, 'closed for its output buffer');
 });

@@ -14,8 +14,8 @@ import { connectIoredis } from './helpers/ioredis';
 import { RespClient, encodeCommand, type Reply } from './helpers/resp-client';
 import { rng } from './helpers/differential';
 import { shardOf, keysOnDifferentShards } from './helpers/shards';
+import { err, sleep } from './helpers/util';
 
-const err = (message: string): Reply => ({ error: message });
 const WRONGTYPE = err('WRONGTYPE Operation against a key holding the wrong kind of value');
 
 /** Fills `key` with members m0.. (scores from `score`) in pipelined batches. */
@@ -43,7 +43,7 @@ async function resp3Exchange(port: number, cmds: string[][]): Promise<string[] |
     const deadline = Date.now() + 5000;
     while (!buf.endsWith('+PONG\r\n')) {
       if (Date.now() > deadline) throw new Error(`no reply, got ${JSON.stringify(buf)}`);
-      await new Promise((r) => setTimeout(r, 5));
+      await sleep(5);
     }
     const out = buf.slice(0, -'+PONG\r\n'.length);
     buf = '';

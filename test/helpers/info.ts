@@ -1,7 +1,6 @@
 /**
- * Reading INFO from a test: parsed into sections, and polling until a
- * condition holds (teardown is asynchronous: counters settle shortly after a
- * socket closes).
+ * Reading INFO from a test, parsed into sections (poll it with waitFor from
+ * ./util: counters settle shortly after a socket closes).
  */
 import type { RespClient } from './resp-client';
 
@@ -28,16 +27,4 @@ export async function info(c: RespClient, ...sections: string[]): Promise<InfoSe
   if (typeof r !== 'string') throw new Error(`INFO replied ${JSON.stringify(r)}`);
   if (r !== '' && !r.endsWith('\r\n')) throw new Error('INFO text must end with CRLF');
   return parseInfo(r);
-}
-
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Polls `cond` until it holds or `ms` pass; returns whether it held. */
-export async function waitFor(cond: () => Promise<boolean>, ms = 5000): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await cond()) return true;
-    await sleep(25);
-  }
-  return false;
 }
