@@ -10,6 +10,7 @@ import net from 'node:net';
 import { startShardis } from './helpers/servers';
 import { RespClient, encodeCommand, type Reply } from './helpers/resp-client';
 import { rng } from './helpers/differential';
+import { infoField, infoNumber, shardTotal } from './helpers/info';
 import { waitFor } from './helpers/util';
 import { keyHashSlot, slotToShard } from '../src/routing/slot';
 
@@ -283,15 +284,6 @@ t.test('cross-shard atomicity with --workers 4', async (t) => {
   const port = srv.port;
   const info = await RespClient.connect(port);
   t.teardown(() => info.close());
-  const infoField = async (field: string): Promise<string> => {
-    const text = String(await info.call('INFO', 'everything'));
-    const m = new RegExp(`^${field}:(.*)\\r?$`, 'm').exec(text);
-    return m ? m[1].trim() : '';
-  };
-  const watchedKeys = async (): Promise<number> => {
-    const text = String(await info.call('INFO', 'tasks'));
-    return [...text.matchAll(/watched_keys=(\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
-  };
   t.same(new Set(ACCOUNTS.map(shardOf)).size, WORKERS, 'accounts live on every shard');
 
   await resetAccounts(port);
@@ -317,9 +309,9 @@ t.test('cross-shard atomicity with --workers 4', async (t) => {
   checkTear(t, await smoves(port), 'SMOVE after the disconnects');
 
   let clientsLeft = 0;
-  await waitFor(async () => (clientsLeft = Number(await infoField('connected_clients'))) === 1, 5000, 50);
+  await waitFor(async () => (clientsLeft = await infoNumber(info, 'clients', 'connected_clients')) === 1, 5000, 50);
   t.equal(clientsLeft, 1, 'every vanished client is gone');
-  t.equal(await infoField('lock_held'), '0', 'lock_held:0');
-  t.equal(await infoField('lock_waiting'), '0', 'lock_waiting:0');
-  t.equal(await watchedKeys(), 0, 'no WATCH left in any shard');
+  t.equal(await infoField(info, 'tasks', 'lock_held'), '0', 'lock_held:0');
+  t.equal(await infoField(info, 'tasks', 'lock_waiting'), '0', 'lock_waiting:0');
+  t.equal(await shardTotal(info, 'watched_keys'), 0, 'no WATCH left in any shard');
 });

@@ -12,30 +12,21 @@ import RedisParser from 'redis-parser';
 import { startShardis, WORKER_MATRIX } from './helpers/servers';
 import { RespClient, type Reply } from './helpers/resp-client';
 import { rng } from './helpers/differential';
+import { info, infoField, infoNumber } from './helpers/info';
 import { sleep, waitFor } from './helpers/util';
-
-async function info(c: RespClient, section: string): Promise<Map<string, string>> {
-  const text = String(await c.call('INFO', section));
-  const out = new Map<string, string>();
-  for (const line of text.split('\r\n')) {
-    const i = line.indexOf(':');
-    if (i > 0) out.set(line.slice(0, i), line.slice(i + 1));
-  }
-  return out;
-}
 
 /** Waits until `cond` holds, failing after `ms` (blocked states settle fast: polled often). */
 const until = (cond: () => Promise<boolean>, ms = 3000): Promise<boolean> => waitFor(cond, ms, 10);
 
 async function blockedClients(c: RespClient): Promise<number> {
-  return Number((await info(c, 'clients')).get('blocked_clients'));
+  return infoNumber(c, 'clients', 'blocked_clients');
 }
 
 /** Counters that must come back to their baseline once blocked clients are gone. */
 async function counters(c: RespClient): Promise<string> {
-  const m = await info(c, 'tasks');
-  const shards = [...m.entries()].filter(([k]) => /^shard\d+$/.test(k)).map(([k, v]) => `${k}=${v}`);
-  return JSON.stringify({ signal: m.get('signal_listeners'), blocked: await blockedClients(c), shards });
+  const tasks = (await info(c, 'tasks')).tasks;
+  const shards = Object.entries(tasks).filter(([k]) => /^shard\d+$/.test(k)).map(([k, v]) => `${k}=${v}`);
+  return JSON.stringify({ signal: tasks.signal_listeners, blocked: await blockedClients(c), shards });
 }
 
 for (const workers of WORKER_MATRIX) {
@@ -47,7 +38,7 @@ for (const workers of WORKER_MATRIX) {
     const c = await RespClient.connect(srv.port);
     t.teardown(() => [ctl, a, b, c].forEach((x) => x.close()));
     // Every connection accepted (each holds one abort listener) before the baseline is taken.
-    await until(async () => (await info(ctl, 'tasks')).get('connections') === '4');
+    await until(async () => (await infoField(ctl, 'tasks', 'connections')) === '4');
     const baseline = await counters(ctl);
 
     t.test('immediate replies', async (t) => {

@@ -7,6 +7,7 @@ import t from 'tap';
 import { startShardis, startRedis, WORKER_MATRIX, noRedisServer } from './helpers/servers';
 import { RespClient, type Reply } from './helpers/resp-client';
 import { runDifferential, rng, pick, type Cmd } from './helpers/differential';
+import { infoField } from './helpers/info';
 import { sleep } from './helpers/util';
 import net from 'node:net';
 
@@ -48,17 +49,6 @@ t.test('HELLO 3 switches the connection to RESP3 and HELLO 2 back', async (t) =>
   t.match(hello2, /^\*14\r\n/, 'HELLO 2 answers a flat array');
   t.equal(nil2, '$-1\r\n', 'back to RESP2 nulls');
 });
-
-/** One INFO section as { field: value }. */
-async function infoSection(c: RespClient, section: string): Promise<Record<string, string>> {
-  const text = (await c.call('INFO', section)) as string;
-  return Object.fromEntries(
-    text
-      .split('\r\n')
-      .filter((l) => l !== '' && !l.startsWith('#'))
-      .map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1)]),
-  );
-}
 
 function asMap(r: Reply): Record<string, Reply> {
   const out: Record<string, Reply> = {};
@@ -207,7 +197,7 @@ t.test('maxclients and timeout', async (t) => {
   await Promise.all([cs[1].closed, cs[2].closed]);
   t.ok(cs[1].isClosed && cs[2].isClosed, 'idle clients closed');
   t.notOk(busy.isClosed, 'busy client kept');
-  t.equal((await infoSection(busy, 'stats')).rejected_connections, '1');
+  t.equal(await infoField(busy, 'stats', 'rejected_connections'), '1');
   // CONFIG SET timeout 0 stops closing idle clients, including existing ones.
   t.equal(await busy.call('CONFIG', 'SET', 'timeout', '0', 'maxclients', '5'), 'OK');
   await sleep(1300);

@@ -14,8 +14,9 @@ import t from 'tap';
 import net from 'node:net';
 import fs from 'node:fs';
 import { startShardis, WORKER_MATRIX, type Teardownable } from './helpers/servers';
-import { RespClient, encodeCommand, type Reply } from './helpers/resp-client';
+import { RespClient, encodeCommand } from './helpers/resp-client';
 import { rng } from './helpers/differential';
+import { info, infoNumber } from './helpers/info';
 import { sleep, waitFor } from './helpers/util';
 
 const b = (s: string): Buffer => Buffer.from(s, 'latin1');
@@ -101,15 +102,6 @@ function rssKb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
   if (!m) throw new Error('no VmRSS');
   return Number(m[1]);
-}
-
-function infoFields(text: Reply): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const line of String(text).split('\r\n')) {
-    const i = line.indexOf(':');
-    if (i > 0 && !line.startsWith('#')) out.set(line.slice(0, i), line.slice(i + 1));
-  }
-  return out;
 }
 
 async function connect(t: Teardownable, port: number): Promise<RespClient> {
@@ -381,16 +373,13 @@ for (const workers of WORKER_MATRIX) {
     });
 
     t.test('clients that vanish mid-request leave nothing behind', async (t) => {
-      const info = async (): Promise<Map<string, string>> => infoFields(await ctl.call('INFO', 'tasks'));
-      const hasTasks = (await info()).has('read_tasks');
-      const FIELDS = hasTasks ? ['read_tasks', 'write_tasks', 'inflight_requests', 'signal_listeners'] : ['connected_clients'];
+      const FIELDS = ['read_tasks', 'write_tasks', 'inflight_requests', 'signal_listeners'];
       const snapshot = async (): Promise<string> => {
-        const f = hasTasks ? await info() : infoFields(await ctl.call('INFO', 'clients'));
-        return FIELDS.map((k) => `${k}=${f.get(k)}`).join(' ');
+        const tasks = (await info(ctl, 'tasks')).tasks;
+        return FIELDS.map((k) => `${k}=${tasks[k]}`).join(' ');
       };
-      if (!hasTasks) t.comment('INFO has no tasks section yet: checking connected_clients only');
       const base = await snapshot();
-      t.match(base, hasTasks ? /read_tasks=1 write_tasks=1 inflight_requests=0 signal_listeners=1/ : /connected_clients=\d+/);
+      t.match(base, /read_tasks=1 write_tasks=1 inflight_requests=0 signal_listeners=1/);
 
       // Half a bulk, then gone.
       const half = await raw(t, srv.port);
@@ -408,9 +397,7 @@ for (const workers of WORKER_MATRIX) {
       slow.socket.pause();
       slow.write(Buffer.concat(Array.from({ length: 40 }, () => encodeCommand(['GET', 'vanish:big']))));
       await sleep(150);
-      const during = infoFields(await ctl.call('INFO', hasTasks ? 'tasks' : 'clients'));
-      const key = hasTasks ? 'read_tasks' : 'connected_clients';
-      t.equal(Number(during.get(key)), Number(/=(\d+)/.exec(base)?.[1]) + 3, `${key} counts the three clients while they are connected`);
+      t.equal(await infoNumber(ctl, 'tasks', 'read_tasks'), 1 + 3, 'read_tasks counts the three clients while they are connected');
       half.destroy();
       deep.destroy();
       slow.destroy();

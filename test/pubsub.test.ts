@@ -9,14 +9,8 @@ import { startShardis, WORKER_MATRIX } from './helpers/servers';
 import { RespClient, encodeCommand } from './helpers/resp-client';
 import { Subscriber } from './helpers/subscriber';
 import { connectIoredis } from './helpers/ioredis';
+import { infoNumber } from './helpers/info';
 import { eventually } from './helpers/util';
-
-async function info(c: RespClient, field: string): Promise<number> {
-  const text = String(await c.call('INFO', 'everything'));
-  const m = new RegExp(`^${field}:(\\d+)`, 'm').exec(text);
-  if (m === null) throw new Error(`INFO has no ${field}`);
-  return Number(m[1]);
-}
 
 for (const workers of WORKER_MATRIX) {
   // One server per worker count for both subtests (server starts dominate the run time).
@@ -116,7 +110,7 @@ t.test('disconnecting subscribers leave nothing behind', async (t) => {
   const srv = await startShardis(t, { workers: 4 });
   const admin = await RespClient.connect(srv.port);
   t.teardown(() => admin.close());
-  const baseListeners = await info(admin, 'signal_listeners');
+  const baseListeners = await infoNumber(admin, 'tasks', 'signal_listeners');
   const subs: Subscriber[] = [];
   for (let i = 0; i < 60; i++) {
     const s = await Subscriber.connect(srv.port);
@@ -126,8 +120,8 @@ t.test('disconnecting subscribers leave nothing behind', async (t) => {
   }
   await Promise.all(subs.map((s) => s.count(5)));
   // One connection listener each, plus exactly one pub/sub abort listener each (not one per channel).
-  t.equal(await info(admin, 'signal_listeners'), baseListeners + 120);
-  t.equal(await info(admin, 'pubsub_clients'), 60);
+  t.equal(await infoNumber(admin, 'tasks', 'signal_listeners'), baseListeners + 120);
+  t.equal(await infoNumber(admin, 'clients', 'pubsub_clients'), 60);
   t.equal(await admin.call('PUBLISH', 'all', 'x'), 120);
   // Half leave by unsubscribing from everything (the listener goes, the connection stays), half disconnect.
   for (let i = 0; i < 30; i++) {
@@ -135,16 +129,16 @@ t.test('disconnecting subscribers leave nothing behind', async (t) => {
     subs[i].send('PUNSUBSCRIBE');
   }
   for (let i = 30; i < 60; i++) subs[i].close();
-  await eventually('counters at baseline', async () => (await info(admin, 'signal_listeners')) === baseListeners + 30);
-  t.equal(await info(admin, 'pubsub_clients'), 0);
-  t.equal(await info(admin, 'pubsub_channels'), 0);
-  t.equal(await info(admin, 'pubsub_patterns'), 0);
+  await eventually('counters at baseline', async () => (await infoNumber(admin, 'tasks', 'signal_listeners')) === baseListeners + 30);
+  t.equal(await infoNumber(admin, 'clients', 'pubsub_clients'), 0);
+  t.equal(await infoNumber(admin, 'stats', 'pubsub_channels'), 0);
+  t.equal(await infoNumber(admin, 'stats', 'pubsub_patterns'), 0);
   t.same(await admin.call('PUBSUB', 'CHANNELS'), []);
   t.equal(await admin.call('PUBSUB', 'NUMPAT'), 0);
   t.equal(await admin.call('PUBLISH', 'all', 'x'), 0);
   for (let i = 0; i < 30; i++) subs[i].close();
-  await eventually('all gone', async () => (await info(admin, 'connected_clients')) === 1);
-  t.equal(await info(admin, 'signal_listeners'), baseListeners);
+  await eventually('all gone', async () => (await infoNumber(admin, 'clients', 'connected_clients')) === 1);
+  t.equal(await infoNumber(admin, 'tasks', 'signal_listeners'), baseListeners);
 });
 
 t.test('a subscriber that never reads is disconnected at its limit; others keep receiving', async (t) => {
@@ -193,7 +187,7 @@ t.test('a subscriber that never reads is disconnected at its limit; others keep 
   await fast.count(1 + sent, 15000);
   t.equal(fast.frames.length, 1 + sent, 'the reading subscriber got every message');
   t.same(fast.frames[sent], ['message', 'flood', `${sent - 1}:${payload}`]);
-  t.equal(await info(admin, 'pubsub_clients'), 1);
+  t.equal(await infoNumber(admin, 'clients', 'pubsub_clients'), 1);
   t.same(await admin.call('PUBSUB', 'NUMSUB', 'flood'), ['flood', 1]);
 });
 
@@ -201,7 +195,7 @@ t.test('shard channels: SSUBSCRIBE, SPUBLISH, counts, cleanup', async (t) => {
   const srv = await startShardis(t, { workers: 4 });
   const admin = await RespClient.connect(srv.port);
   t.teardown(() => admin.close());
-  const baseListeners = await info(admin, 'signal_listeners');
+  const baseListeners = await infoNumber(admin, 'tasks', 'signal_listeners');
   const s = await Subscriber.connect(srv.port);
   t.teardown(() => s.close());
   s.send('SSUBSCRIBE', 'sc', 'sd');
@@ -212,11 +206,11 @@ t.test('shard channels: SSUBSCRIBE, SPUBLISH, counts, cleanup', async (t) => {
   t.equal(await admin.call('PUBLISH', 'sc', 'ho'), 1, 'the two namespaces are separate');
   await s.count(5);
   t.same(s.frames.slice(3), [['smessage', 'sc', 'hi'], ['message', 'sc', 'ho']]);
-  t.equal(await info(admin, 'pubsubshard_channels'), 2);
-  t.equal(await info(admin, 'pubsub_channels'), 1);
+  t.equal(await infoNumber(admin, 'stats', 'pubsubshard_channels'), 2);
+  t.equal(await infoNumber(admin, 'stats', 'pubsub_channels'), 1);
   t.match(String(await admin.call('CLIENT', 'LIST')), /flags=P .*sub=1 psub=0 ssub=2 /);
   t.same(await admin.call('PUBSUB', 'SHARDNUMSUB', 'sc', 'zz'), ['sc', 1, 'zz', 0]);
-  t.equal(await info(admin, 'signal_listeners'), baseListeners + 2, 'one connection listener, one pub/sub listener');
+  t.equal(await infoNumber(admin, 'tasks', 'signal_listeners'), baseListeners + 2, 'one connection listener, one pub/sub listener');
   // Still subscribed by shard channels after UNSUBSCRIBE: RESP2 keeps refusing other commands.
   s.send('UNSUBSCRIBE');
   s.send('GET', 'k');
@@ -224,7 +218,7 @@ t.test('shard channels: SSUBSCRIBE, SPUBLISH, counts, cleanup', async (t) => {
   t.same(s.frames[5], ['unsubscribe', 'sc', 0]);
   t.match(s.frames[6], { error: /^ERR Can't execute 'get'/ });
   s.close();
-  await eventually('cleanup', async () => (await info(admin, 'pubsubshard_channels')) === 0);
-  await eventually('listeners at baseline', async () => (await info(admin, 'signal_listeners')) === baseListeners);
+  await eventually('cleanup', async () => (await infoNumber(admin, 'stats', 'pubsubshard_channels')) === 0);
+  await eventually('listeners at baseline', async () => (await infoNumber(admin, 'tasks', 'signal_listeners')) === baseListeners);
   t.same(await admin.call('PUBSUB', 'SHARDCHANNELS'), []);
 });

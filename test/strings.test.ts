@@ -7,7 +7,7 @@
 import t from 'tap';
 import { startShardis, WORKER_MATRIX } from './helpers/servers';
 import { connectIoredis } from './helpers/ioredis';
-import { RespClient, type Reply } from './helpers/resp-client';
+import { RespClient } from './helpers/resp-client';
 import { shardOf } from './helpers/shards';
 import { err, sleep } from './helpers/util';
 

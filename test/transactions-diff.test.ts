@@ -14,6 +14,7 @@ import { startShardis, startRedis, noRedisServer, WORKER_MATRIX } from './helper
 import net from 'node:net';
 import { RespClient, encodeCommand } from './helpers/resp-client';
 import { rng, pick } from './helpers/differential';
+import { shardTotal } from './helpers/info';
 import { sleep, waitFor } from './helpers/util';
 import { keyHashSlot, slotToShard } from '../src/routing/slot';
 
@@ -324,10 +325,7 @@ t.test('WATCH state is gone from every shard after EXEC, DISCARD, UNWATCH, RESET
   const srv = await startShardis(t, { workers: WORKERS });
   const info = await RespClient.connect(srv.port);
   t.teardown(() => info.close());
-  const watchedKeys = async (): Promise<number> => {
-    const text = String(await info.call('INFO', 'tasks'));
-    return [...text.matchAll(/watched_keys=(\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
-  };
+  const watchedKeys = (): Promise<number> => shardTotal(info, 'watched_keys');
   const all = [...s0, ...s1, ...s2, ...s3];
   const a = await RespClient.connect(srv.port);
   for (const end of [['EXEC'], ['DISCARD'], ['UNWATCH'], ['RESET']]) {

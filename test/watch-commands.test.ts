@@ -9,6 +9,7 @@ import net from 'node:net';
 import { startShardis, WORKER_MATRIX, type Teardownable } from './helpers/servers';
 import { RespClient, encodeCommand } from './helpers/resp-client';
 import { connectIoredis } from './helpers/ioredis';
+import { infoField, shardTotal } from './helpers/info';
 import { waitFor } from './helpers/util';
 
 type Value = string | number | boolean | null | { error: string } | Value[];
@@ -141,19 +142,8 @@ class FrameClient {
   }
 }
 
-async function infoField(c: RespClient, section: string, field: string): Promise<string> {
-  const info = String(await c.call('INFO', section));
-  const m = new RegExp(`^${field}:(.*)$`, 'm').exec(info);
-  return m ? m[1].trim() : '';
-}
-
-/** Sum of result_watches over every shard line of INFO tasks. */
-async function resultWatches(c: RespClient): Promise<number> {
-  const info = String(await c.call('INFO', 'tasks'));
-  let n = 0;
-  for (const m of info.matchAll(/result_watches=(\d+)/g)) n += Number(m[1]);
-  return n;
-}
+/** Sum of result_watches over every shard. */
+const resultWatches = (c: RespClient): Promise<number> => shardTotal(c, 'result_watches');
 
 for (const workers of WORKER_MATRIX) {
   t.test(`watch commands with --workers ${workers}`, async (t) => {

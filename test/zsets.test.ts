@@ -11,9 +11,9 @@ import t from 'tap';
 import net from 'node:net';
 import { startRedis, startShardis, noRedisServer, WORKER_MATRIX } from './helpers/servers';
 import { connectIoredis } from './helpers/ioredis';
-import { RespClient, encodeCommand, type Reply } from './helpers/resp-client';
+import { RespClient, encodeCommand } from './helpers/resp-client';
 import { rng } from './helpers/differential';
-import { shardOf, keysOnDifferentShards } from './helpers/shards';
+import { keysOnDifferentShards } from './helpers/shards';
 import { err, sleep } from './helpers/util';
 
 const WRONGTYPE = err('WRONGTYPE Operation against a key holding the wrong kind of value');
