@@ -8,7 +8,7 @@
 import t, { type Test } from 'tap';
 import net from 'node:net';
 import { startShardis } from './helpers/servers';
-import { RespClient, encodeCommand, type Reply } from './helpers/resp-client';
+import { RespClient, encodeCommand, type Reply, connectResp } from './helpers/resp-client';
 import { rng } from './helpers/differential';
 import { infoField, infoNumber, shardTotal } from './helpers/info';
 import { waitFor } from './helpers/util';
@@ -282,8 +282,7 @@ function checkTear(t: Test, st: TearStats, label: string): void {
 t.test('cross-shard atomicity with --workers 4', async (t) => {
   const srv = await startShardis(t, { workers: WORKERS });
   const port = srv.port;
-  const info = await RespClient.connect(port);
-  t.teardown(() => info.close());
+  const info = await connectResp(t, port);
   t.same(new Set(ACCOUNTS.map(shardOf)).size, WORKERS, 'accounts live on every shard');
 
   await resetAccounts(port);

@@ -10,7 +10,7 @@ import t from 'tap';
 import net from 'node:net';
 import RedisParser from 'redis-parser';
 import { startShardis, WORKER_MATRIX } from './helpers/servers';
-import { RespClient, type Reply } from './helpers/resp-client';
+import { RespClient, type Reply, connectResp } from './helpers/resp-client';
 import { rng } from './helpers/differential';
 import { info, infoField, infoNumber } from './helpers/info';
 import { sleep, waitFor } from './helpers/util';
@@ -32,11 +32,7 @@ async function counters(c: RespClient): Promise<string> {
 for (const workers of WORKER_MATRIX) {
   t.test(`blocking commands with --workers ${workers}`, async (t) => {
     const srv = await startShardis(t, { workers });
-    const ctl = await RespClient.connect(srv.port);
-    const a = await RespClient.connect(srv.port);
-    const b = await RespClient.connect(srv.port);
-    const c = await RespClient.connect(srv.port);
-    t.teardown(() => [ctl, a, b, c].forEach((x) => x.close()));
+    const [ctl, a, b, c] = await Promise.all([0, 1, 2, 3].map(() => connectResp(t, srv.port)));
     // Every connection accepted (each holds one abort listener) before the baseline is taken.
     await until(async () => (await infoField(ctl, 'tasks', 'connections')) === '4');
     const baseline = await counters(ctl);
@@ -227,15 +223,13 @@ for (const workers of WORKER_MATRIX) {
 
 t.test('the idle timeout spares a blocked client', async (t) => {
   const srv = await startShardis(t, { workers: 1, args: ['--timeout', '1'] });
-  const idle = await RespClient.connect(srv.port);
-  const waiter = await RespClient.connect(srv.port);
-  t.teardown(() => [idle, waiter].forEach((x) => x.close()));
+  const idle = await connectResp(t, srv.port);
+  const waiter = await connectResp(t, srv.port);
   const pending = waiter.call('BLPOP', 'idle:k', 0);
   await sleep(1600);
   t.ok(idle.isClosed, 'the idle client was closed');
   t.notOk(waiter.isClosed, 'the blocked client was not');
-  const pusher = await RespClient.connect(srv.port);
-  t.teardown(() => pusher.close());
+  const pusher = await connectResp(t, srv.port);
   await pusher.call('RPUSH', 'idle:k', 'v');
   t.same(await pending, ['idle:k', 'v']);
 });
@@ -248,8 +242,7 @@ t.test('the idle timeout spares a blocked client', async (t) => {
  */
 t.test('cross-shard exactly once under pushers and disconnecting poppers', async (t) => {
   const srv = await startShardis(t, { workers: 4 });
-  const ctl = await RespClient.connect(srv.port);
-  t.teardown(() => ctl.close());
+  const ctl = await connectResp(t, srv.port);
   const baseline = await counters(ctl);
   const r = rng(4242);
   const KEYS = ['eo:a', 'eo:b', 'eo:c', 'eo:d', 'eo:e', 'eo:f', 'eo:g', 'eo:h'];

@@ -5,7 +5,7 @@
  */
 import t from 'tap';
 import { startShardis, startRedis, WORKER_MATRIX, noRedisServer } from './helpers/servers';
-import { RespClient, type Reply } from './helpers/resp-client';
+import { RespClient, type Reply, connectResp } from './helpers/resp-client';
 import { runDifferential, rng, pick, type Cmd } from './helpers/differential';
 import { infoField } from './helpers/info';
 import { sleep } from './helpers/util';
@@ -60,8 +60,7 @@ function asMap(r: Reply): Record<string, Reply> {
 for (const workers of WORKER_MATRIX) {
   t.test(`connection commands with --workers ${workers}`, async (t) => {
     const srv = await startShardis(t, { workers });
-    const c = await RespClient.connect(srv.port);
-    t.teardown(() => c.close());
+    const c = await connectResp(t, srv.port);
 
     t.equal(await c.call('PING'), 'PONG');
     t.equal(await c.call('PING', 'hi\x00\xff'), 'hi\x00\xff', 'PING echoes binary');
@@ -108,12 +107,8 @@ for (const workers of WORKER_MATRIX) {
 
 t.test('CLIENT commands', async (t) => {
   const srv = await startShardis(t, { workers: 4 });
-  const a = await RespClient.connect(srv.port);
-  const b = await RespClient.connect(srv.port);
-  t.teardown(() => {
-    a.close();
-    b.close();
-  });
+  const a = await connectResp(t, srv.port);
+  const b = await connectResp(t, srv.port);
   const idA = (await a.call('CLIENT', 'ID')) as number;
   const idB = (await b.call('CLIENT', 'ID')) as number;
   t.ok(idB > idA, 'ids grow');
@@ -175,8 +170,7 @@ t.test('CLIENT commands', async (t) => {
   // Killing yourself: the reply still arrives, then the connection closes.
   t.equal(await b.call('CLIENT', 'KILL', 'ID', String(idB), 'SKIPME', 'no'), 1);
   await b.closed;
-  const e = await RespClient.connect(srv.port);
-  t.teardown(() => e.close());
+  const e = await connectResp(t, srv.port);
   t.match(await e.call('CLIENT', 'LIST'), /^id=\d+ [^\n]*\n$/, 'only the new client is left');
 });
 

@@ -9,7 +9,7 @@
 import t from 'tap';
 import { startShardis, WORKER_MATRIX } from './helpers/servers';
 import { connectIoredis } from './helpers/ioredis';
-import { RespClient } from './helpers/resp-client';
+import { RespClient, connectResp } from './helpers/resp-client';
 import { shardOf } from './helpers/shards';
 import { err } from './helpers/util';
 
@@ -44,8 +44,7 @@ async function addRange(c: RespClient, key: string, from: number, to: number, pr
 for (const workers of WORKER_MATRIX) {
   t.test(`hyperloglog with --workers ${workers}`, async (t) => {
     const srv = await startShardis(t, { workers });
-    const c = await RespClient.connect(srv.port);
-    t.teardown(() => c.close());
+    const c = await connectResp(t, srv.port);
 
     t.test('PFADD, PFCOUNT and the value bytes', async (t) => {
       t.equal(await c.call('PFADD', 'h'), 1, 'creating the key counts as a change');

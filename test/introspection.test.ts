@@ -5,7 +5,7 @@
  */
 import t from 'tap';
 import { startShardis, startRedis, noRedisServer } from './helpers/servers';
-import { RespClient, type Reply } from './helpers/resp-client';
+import { RespClient, type Reply, connectResp } from './helpers/resp-client';
 import { runDifferential, type Cmd } from './helpers/differential';
 
 function asMap(r: Reply): Record<string, Reply> {
@@ -17,8 +17,7 @@ function asMap(r: Reply): Record<string, Reply> {
 
 t.test('COMMAND, COUNT, LIST, INFO, GETKEYS', async (t) => {
   const srv = await startShardis(t, { workers: 4 });
-  const c = await RespClient.connect(srv.port);
-  t.teardown(() => c.close());
+  const c = await connectResp(t, srv.port);
   const all = (await c.call('COMMAND')) as Reply[][];
   const count = await c.call('COMMAND', 'COUNT');
   t.equal(all.length, count, 'COMMAND lists COUNT commands');

@@ -6,7 +6,7 @@
  */
 import t from 'tap';
 import { startShardis, WORKER_MATRIX } from './helpers/servers';
-import { RespClient, type Reply } from './helpers/resp-client';
+import { RespClient, type Reply, connectResp } from './helpers/resp-client';
 import { rng } from './helpers/differential';
 import { shardOf } from './helpers/shards';
 import { sleep } from './helpers/util';
@@ -80,8 +80,7 @@ for (const workers of WORKER_MATRIX) {
   t.test(`keyspace commands with --workers ${workers}`, async (t) => {
     const srv = await startShardis(t, { workers });
     const n = Math.max(1, workers);
-    const c = await RespClient.connect(srv.port);
-    t.teardown(() => c.close());
+    const c = await connectResp(t, srv.port);
 
     t.test('DEL, UNLINK, EXISTS, TOUCH, TYPE', async (t) => {
       await c.call('FLUSHALL');

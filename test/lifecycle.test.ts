@@ -5,7 +5,7 @@
 import t from 'tap';
 import net from 'node:net';
 import { startShardis } from './helpers/servers';
-import { RespClient } from './helpers/resp-client';
+import { RespClient, connectResp } from './helpers/resp-client';
 
 for (const workers of [0, 2]) {
   t.test(`SHUTDOWN exits 0 with other clients connected (--workers ${workers})`, async (t) => {
@@ -40,8 +40,7 @@ for (const workers of [0, 2]) {
 
 t.test('SHUTDOWN ABORT and bad options are errors and the server stays up', async (t) => {
   const srv = await startShardis(t, { workers: 1 });
-  const c = await RespClient.connect(srv.port);
-  t.teardown(() => c.close());
+  const c = await connectResp(t, srv.port);
   t.same(await c.call('SHUTDOWN', 'ABORT'), { error: 'ERR No shutdown in progress.' });
   t.same(await c.call('SHUTDOWN', 'bogus'), { error: 'ERR syntax error' });
   t.equal(await c.call('PING'), 'PONG');

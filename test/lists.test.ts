@@ -10,7 +10,7 @@
 import t from 'tap';
 import { startShardis, WORKER_MATRIX, noRedisBenchmark, runRedisBenchmark } from './helpers/servers';
 import { connectIoredis } from './helpers/ioredis';
-import { RespClient, encodeCommand, type Reply } from './helpers/resp-client';
+import { RespClient, encodeCommand, type Reply, connectResp } from './helpers/resp-client';
 import { rng } from './helpers/differential';
 import { ListValue } from '../workers/structures/list';
 import { restoreValue, dumpValue } from '../workers/value';
@@ -33,8 +33,7 @@ async function rawReply(port: number, ...args: string[]): Promise<string> {
 for (const workers of WORKER_MATRIX) {
   t.test(`lists with --workers ${workers}`, async (t) => {
     const srv = await startShardis(t, { workers });
-    const c = await RespClient.connect(srv.port);
-    t.teardown(() => c.close());
+    const c = await connectResp(t, srv.port);
 
     t.test('pushes, pops, length; the key goes with its last element', async (t) => {
       t.equal(await c.call('LPUSH', 'l', 'a', 'b', 'c'), 3);
@@ -332,8 +331,7 @@ t.test('redis-benchmark -t lpush,rpush,lpop,rpop,lrange -P 16 against --workers 
   for (const want of ['LPUSH', 'RPUSH', 'LPOP', 'RPOP', 'LRANGE_100 (first 100 elements)', 'LRANGE_600 (first 600 elements)']) {
     t.ok(names.includes(want), `${want} ran`);
   }
-  const c = await RespClient.connect(srv.port);
-  t.teardown(() => c.close());
+  const c = await connectResp(t, srv.port);
   t.ok((await c.call('LLEN', 'mylist')) as number >= 600, 'the list LRANGE read is there');
   t.equal((await c.call('LRANGE', 'mylist', '0', '599') as Reply[]).length, 600);
 });

@@ -9,7 +9,7 @@
  */
 import t from 'tap';
 import { startShardis, startRedis, noRedisServer, type Teardownable } from './helpers/servers';
-import { RespClient, type Reply } from './helpers/resp-client';
+import { RespClient, type Reply, connectResp } from './helpers/resp-client';
 import { Subscriber } from './helpers/subscriber';
 import { rng, pick, showCmd, type Cmd } from './helpers/differential';
 import { sleep } from './helpers/util';
@@ -135,8 +135,7 @@ interface Side {
 }
 
 async function side(t: Teardownable & { equal: (a: unknown, b: unknown) => unknown }, port: number, flags: string): Promise<Side> {
-  const cmd = await RespClient.connect(port);
-  t.teardown(() => cmd.close());
+  const cmd = await connectResp(t, port);
   await cmd.call('FLUSHALL');
   t.equal(await cmd.call('CONFIG', 'SET', 'notify-keyspace-events', flags), 'OK');
   const sub = await Subscriber.connect(port);

@@ -14,7 +14,7 @@ import t from 'tap';
 import net from 'node:net';
 import fs from 'node:fs';
 import { startShardis, WORKER_MATRIX, type Teardownable } from './helpers/servers';
-import { RespClient, encodeCommand } from './helpers/resp-client';
+import { encodeCommand, connectResp } from './helpers/resp-client';
 import { rng } from './helpers/differential';
 import { info, infoNumber } from './helpers/info';
 import { sleep, waitFor } from './helpers/util';
@@ -104,12 +104,6 @@ function rssKb(pid: number): number {
   return Number(m[1]);
 }
 
-async function connect(t: Teardownable, port: number): Promise<RespClient> {
-  const c = await RespClient.connect(port);
-  t.teardown(() => c.close());
-  return c;
-}
-
 async function raw(t: Teardownable, port: number): Promise<RawConn> {
   const c = await RawConn.connect(port);
   t.teardown(() => c.destroy());
@@ -169,7 +163,7 @@ function splitCase(p: string): { request: Buffer; reply: Buffer } {
 for (const workers of WORKER_MATRIX) {
   t.test(`protocol edge cases with --workers ${workers}`, async (t) => {
     const srv = await startShardis(t, { workers });
-    const ctl = await connect(t, srv.port);
+    const ctl = await connectResp(t, srv.port);
 
     t.test('split reads at every byte offset', async (t) => {
       const lanes = await Promise.all(
@@ -258,7 +252,7 @@ for (const workers of WORKER_MATRIX) {
 
     t.test('hostile input: exact error, only that connection closes, nothing allocated', async (t) => {
       t.equal(await ctl.call('SET', 'survivor', 'alive\r\n'), 'OK');
-      const bystander = await connect(t, srv.port);
+      const bystander = await connectResp(t, srv.port);
       t.equal(await bystander.call('PING'), 'PONG');
       // Let the process settle before measuring.
       await sleep(100);
@@ -406,7 +400,7 @@ for (const workers of WORKER_MATRIX) {
       await waitFor(async () => (now = await snapshot()) === base, 2000);
       t.equal(now, base, 'task counts back to baseline');
       t.equal(await ctl.call('EXISTS', 'vanish1'), 0, 'the half request never ran');
-      const fresh = await connect(t, srv.port);
+      const fresh = await connectResp(t, srv.port);
       t.equal(await fresh.call('PING'), 'PONG', 'a new client is served');
       t.equal(await fresh.call('GET', 'survivor'), 'alive\r\n');
     });

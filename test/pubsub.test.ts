@@ -6,7 +6,7 @@
 import t from 'tap';
 import net from 'node:net';
 import { startShardis, WORKER_MATRIX } from './helpers/servers';
-import { RespClient, encodeCommand } from './helpers/resp-client';
+import { encodeCommand, connectResp } from './helpers/resp-client';
 import { Subscriber } from './helpers/subscriber';
 import { connectIoredis } from './helpers/ioredis';
 import { infoNumber } from './helpers/info';
@@ -37,8 +37,7 @@ for (const workers of WORKER_MATRIX) {
     t.same(got.filter((g) => g.startsWith('m')), ['m news n1', 'm sport s1', 'm bin\x00\xff \r\n\x00']);
     t.same(got.filter((g) => g.startsWith('p')), ['p new? news n1', 'p sp[a-o]rt sport s1', 'p h*llo hello h1']);
 
-    const rc = await RespClient.connect(srv.port);
-    t.teardown(() => rc.close());
+    const rc = await connectResp(t, srv.port);
     t.same(((await rc.call('PUBSUB', 'CHANNELS')) as string[]).sort(), ['bin\x00\xff', 'news', 'sport']);
     t.same(((await pub.pubsub('CHANNELS', 's*')) as string[]).sort(), ['sport']);
     t.same(await pub.pubsub('NUMSUB', 'news', 'none'), ['news', 1, 'none', 0]);
@@ -63,8 +62,7 @@ for (const workers of WORKER_MATRIX) {
 
   t.test(`raw RESP2 / RESP3 subscribed mode (--workers ${workers})`, async (t) => {
     const srv = await server();
-    const c = await RespClient.connect(srv.port);
-    t.teardown(() => c.close());
+    const c = await connectResp(t, srv.port);
     t.same(await c.call('UNSUBSCRIBE'), ['unsubscribe', null, 0]);
     t.same(await c.call('PUNSUBSCRIBE'), ['punsubscribe', null, 0]);
     t.same(await c.sendRaw(encodeCommand(['SUBSCRIBE', 'a', 'b', 'a']), 3), [['subscribe', 'a', 1], ['subscribe', 'b', 2], ['subscribe', 'a', 2]]);
@@ -85,8 +83,7 @@ for (const workers of WORKER_MATRIX) {
     t.teardown(() => r.destroy());
     let raw = '';
     r.on('data', (d: Buffer) => (raw += d.toString('latin1')));
-    const pub = await RespClient.connect(srv.port);
-    t.teardown(() => pub.close());
+    const pub = await connectResp(t, srv.port);
     r.write(encodeCommand(['HELLO', '3']));
     r.write(encodeCommand(['SUBSCRIBE', 'ch']));
     await eventually('subscribe', async () => raw.includes('>3\r\n$9\r\nsubscribe'));
@@ -108,8 +105,7 @@ for (const workers of WORKER_MATRIX) {
 
 t.test('disconnecting subscribers leave nothing behind', async (t) => {
   const srv = await startShardis(t, { workers: 4 });
-  const admin = await RespClient.connect(srv.port);
-  t.teardown(() => admin.close());
+  const admin = await connectResp(t, srv.port);
   const baseListeners = await infoNumber(admin, 'tasks', 'signal_listeners');
   const subs: Subscriber[] = [];
   for (let i = 0; i < 60; i++) {
@@ -143,8 +139,7 @@ t.test('disconnecting subscribers leave nothing behind', async (t) => {
 
 t.test('a subscriber that never reads is disconnected at its limit; others keep receiving', async (t) => {
   const srv = await startShardis(t, { workers: 1 });
-  const admin = await RespClient.connect(srv.port);
-  t.teardown(() => admin.close());
+  const admin = await connectResp(t, srv.port);
   t.equal(await admin.call('CONFIG', 'SET', 'client-output-buffer-limit', 'pubsub 1mb 256kb 2'), 'OK');
   // The slow one: subscribes, then stops reading (its kernel buffers fill, then the server's).
   const slow = net.connect(srv.port, '127.0.0.1');
@@ -159,8 +154,7 @@ t.test('a subscriber that never reads is disconnected at its limit; others keep 
   t.teardown(() => fast.close());
   fast.send('SUBSCRIBE', 'flood');
   await fast.count(1);
-  const pub = await RespClient.connect(srv.port);
-  t.teardown(() => pub.close());
+  const pub = await connectResp(t, srv.port);
   const payload = 'x'.repeat(4096);
   let sent = 0;
   let slowGone = false;
@@ -193,8 +187,7 @@ t.test('a subscriber that never reads is disconnected at its limit; others keep 
 
 t.test('shard channels: SSUBSCRIBE, SPUBLISH, counts, cleanup', async (t) => {
   const srv = await startShardis(t, { workers: 4 });
-  const admin = await RespClient.connect(srv.port);
-  t.teardown(() => admin.close());
+  const admin = await connectResp(t, srv.port);
   const baseListeners = await infoNumber(admin, 'tasks', 'signal_listeners');
   const s = await Subscriber.connect(srv.port);
   t.teardown(() => s.close());

@@ -5,7 +5,7 @@
  */
 import t from 'tap';
 import { startShardis, noRedisBenchmark, runRedisBenchmark } from './helpers/servers';
-import { RespClient } from './helpers/resp-client';
+import { connectResp } from './helpers/resp-client';
 
 t.test('redis-benchmark -t ping,set,get,incr,mset -P 16 against --workers 4', { skip: noRedisBenchmark }, async (t) => {
   const srv = await startShardis(t, { workers: 4 });
@@ -19,8 +19,7 @@ t.test('redis-benchmark -t ping,set,get,incr,mset -P 16 against --workers 4', { 
     'every requested test ran',
   );
   for (const x of r.rates) t.ok(x.rps > 0, `${x.test} reported a rate`);
-  const c = await RespClient.connect(srv.port);
-  t.teardown(() => c.close());
+  const c = await connectResp(t, srv.port);
   // INCR ran n times on one counter; SET/MSET wrote the benchmark's fixed keys.
   t.equal(await c.call('GET', 'counter:__rand_int__'), String(n));
   t.equal(await c.call('GET', 'key:__rand_int__'), 'VXK', 'the 3-byte payload redis-benchmark writes');
@@ -41,8 +40,7 @@ for (const pipeline of [1, 16]) {
     t.notMatch(r.output, /error|ERR/i, 'no error replies reported');
     const ran = r.rates.filter((x) => x.rps > 0).map((x) => x.test);
     t.same(ran, DEFAULT_TESTS, 'every default test ran and reported a rate');
-    const c = await RespClient.connect(srv.port);
-    t.teardown(() => c.close());
+    const c = await connectResp(t, srv.port);
     t.equal(await c.call('TYPE', 'mylist'), 'list');
     t.equal(await c.call('TYPE', 'myset'), 'none', 'SPOP emptied the set SADD filled (same count)');
     t.equal(await c.call('TYPE', 'myhash'), 'hash');

@@ -6,7 +6,7 @@
 import t from 'tap';
 import { startShardis, startRedis, WORKER_MATRIX, noRedisServer } from './helpers/servers';
 import { connectIoredis } from './helpers/ioredis';
-import { RespClient, type Reply } from './helpers/resp-client';
+import { RespClient, type Reply, connectResp } from './helpers/resp-client';
 import { runDifferential, rng, pick, type Cmd } from './helpers/differential';
 import { info } from './helpers/info';
 import { sleep, waitFor } from './helpers/util';
@@ -14,8 +14,7 @@ import { sleep, waitFor } from './helpers/util';
 for (const workers of WORKER_MATRIX) {
   t.test(`INFO, TIME, FLUSH*, DEBUG SLEEP with --workers ${workers}`, async (t) => {
     const srv = await startShardis(t, { workers });
-    const c = await RespClient.connect(srv.port);
-    t.teardown(() => c.close());
+    const c = await connectResp(t, srv.port);
 
     const all = await info(c);
     for (const s of ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'modules', 'errorstats', 'cluster', 'keyspace', 'tasks']) {
@@ -94,8 +93,7 @@ for (const workers of WORKER_MATRIX) {
     await c.call('SELECT', '0');
 
     // DEBUG SLEEP blocks every client, like Redis's single thread.
-    const other = await RespClient.connect(srv.port);
-    t.teardown(() => other.close());
+    const other = await connectResp(t, srv.port);
     const started = Date.now();
     const slept = c.call('DEBUG', 'SLEEP', '0.3');
     await sleep(20);
@@ -109,8 +107,7 @@ for (const workers of WORKER_MATRIX) {
 t.test('one server (--workers 4): tasks, ioredis, CONFIG', async (t) => {
   const srv = await startShardis(t, { workers: 4 });
   await t.test('INFO tasks return to baseline after 200 clients', async (t) => {
-    const c = await RespClient.connect(srv.port);
-    t.teardown(() => c.close());
+    const c = await connectResp(t, srv.port);
     const base = (await info(c, 'tasks')).tasks;
     t.same([base.read_tasks, base.write_tasks, base.signal_listeners, base.connections], ['1', '1', '1', '1']);
     const many = await Promise.all(Array.from({ length: 200 }, () => RespClient.connect(srv.port)));
@@ -135,15 +132,13 @@ t.test('one server (--workers 4): tasks, ioredis, CONFIG', async (t) => {
     t.match(text, /redis_version:7\.\d+\.\d+/);
     t.match(await redis.info('memory'), /maxmemory_policy:noeviction/);
     t.equal(await redis.call('CLIENT', 'GETNAME'), null);
-    const c = await RespClient.connect(srv.port);
-    t.teardown(() => c.close());
+    const c = await connectResp(t, srv.port);
     const list = (await c.call('CLIENT', 'LIST')) as string;
     t.match(list, /lib-name=ioredis/, 'ioredis announced itself with CLIENT SETINFO');
   });
 
   await t.test('CONFIG GET/SET', async (t) => {
-    const c = await RespClient.connect(srv.port);
-    t.teardown(() => c.close());
+    const c = await connectResp(t, srv.port);
     t.same(await c.call('CONFIG', 'GET', 'maxmemory-policy'), ['maxmemory-policy', 'noeviction']);
     const star = (await c.call('CONFIG', 'GET', '*')) as string[];
     t.ok(star.length > 150, 'many parameters');

@@ -10,7 +10,7 @@
 import t from 'tap';
 import { startShardis, WORKER_MATRIX, noRedisBenchmark, runRedisBenchmark } from './helpers/servers';
 import { connectIoredis } from './helpers/ioredis';
-import { RespClient, type Reply } from './helpers/resp-client';
+import { type Reply, connectResp } from './helpers/resp-client';
 import { shardOf, keysOnDifferentShards } from './helpers/shards';
 import { err } from './helpers/util';
 
@@ -22,8 +22,7 @@ const ints = (from: number, n: number): string[] => Array.from({ length: n }, (_
 for (const workers of WORKER_MATRIX) {
   t.test(`sets with --workers ${workers}`, async (t) => {
     const srv = await startShardis(t, { workers });
-    const c = await RespClient.connect(srv.port);
-    t.teardown(() => c.close());
+    const c = await connectResp(t, srv.port);
 
     t.test('writes, reads and errors', async (t) => {
       t.equal(await c.call('SADD', 's', 'a', 'b', 'a', ''), 3, 'a member repeated in one SADD counts once');
@@ -265,8 +264,7 @@ t.test('redis-benchmark -t sadd,spop -P 16 against --workers 4', { skip: noRedis
   t.notMatch(r.output, /error|ERR/i, 'no error replies reported');
   t.ok(r.rates.some((x) => x.test === 'SADD'), 'SADD ran');
   t.ok(r.rates.some((x) => x.test === 'SPOP'), 'SPOP ran');
-  const c = await RespClient.connect(srv.port);
-  t.teardown(() => c.close());
+  const c = await connectResp(t, srv.port);
   // Without -r, every SADD adds the same literal member to myset; the SPOP run then popped it and deleted the key.
   t.equal(await c.call('EXISTS', 'myset'), 0, 'SPOP emptied and removed the set SADD built');
 });

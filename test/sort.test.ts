@@ -25,7 +25,7 @@
 import t from 'tap';
 import { startRedis, startShardis, noRedisServer } from './helpers/servers';
 import { runDifferential, rng, pick, type Cmd, type Mismatch, describeMismatches } from './helpers/differential';
-import { RespClient, type Reply } from './helpers/resp-client';
+import { type Reply, connectResp } from './helpers/resp-client';
 import { WORKER_MATRIX } from './helpers/servers';
 import { shardOf } from './helpers/shards';
 import { err } from './helpers/util';
@@ -267,8 +267,7 @@ function keyElsewhere(prefix: string, other: string, shards: number): string {
 for (const workers of WORKER_MATRIX) {
   t.test(`SORT with --workers ${workers}`, async (t) => {
     const srv = await startShardis(t, { workers });
-    const c = await RespClient.connect(srv.port);
-    t.teardown(() => c.close());
+    const c = await connectResp(t, srv.port);
     const shards = Math.max(1, workers);
 
     t.test('lists, sets and sorted sets', async (t) => {

@@ -10,7 +10,7 @@ import net from 'node:net';
 import t from 'tap';
 import { noRedisServer, startRedis, startShardis, WORKER_MATRIX } from './helpers/servers';
 import { connectIoredis } from './helpers/ioredis';
-import { RespClient, type Reply } from './helpers/resp-client';
+import { RespClient, type Reply, connectResp } from './helpers/resp-client';
 import { shardOf } from './helpers/shards';
 import { err, sleep } from './helpers/util';
 
@@ -34,8 +34,7 @@ function maskTimes(r: Reply): string {
 for (const workers of WORKER_MATRIX) {
   t.test(`streams with --workers ${workers}`, async (t) => {
     const srv = await startShardis(t, { workers });
-    const c = await RespClient.connect(srv.port);
-    t.teardown(() => c.close());
+    const c = await connectResp(t, srv.port);
     const io = await connectIoredis(t, srv.port);
 
     t.test('auto IDs', async (t) => {

@@ -7,7 +7,7 @@
 import t from 'tap';
 import { startShardis, WORKER_MATRIX } from './helpers/servers';
 import { connectIoredis } from './helpers/ioredis';
-import { RespClient } from './helpers/resp-client';
+import { RespClient, connectResp } from './helpers/resp-client';
 import { shardOf } from './helpers/shards';
 import { err, sleep } from './helpers/util';
 
@@ -20,8 +20,7 @@ async function pttl(c: RespClient, key: string): Promise<number> {
 for (const workers of WORKER_MATRIX) {
   t.test(`strings with --workers ${workers}`, async (t) => {
     const srv = await startShardis(t, { workers });
-    const c = await RespClient.connect(srv.port);
-    t.teardown(() => c.close());
+    const c = await connectResp(t, srv.port);
     // stringNumbers: integers past 2^53 must arrive exactly.
     const io = await connectIoredis(t, srv.port, { stringNumbers: true });
 

@@ -8,7 +8,7 @@
  */
 import t from 'tap';
 import { startShardis } from './helpers/servers';
-import { RespClient } from './helpers/resp-client';
+import { RespClient, connectResp } from './helpers/resp-client';
 import { info, type InfoSections } from './helpers/info';
 import { waitFor } from './helpers/util';
 import { cmd, lifecyclePaths, openRaw, runMixed } from '../benchmarks/lib/lifecycles';
@@ -32,8 +32,7 @@ function liveCounters(s: InfoSections): Record<string, string> {
 
 t.test('every teardown path leaves nothing behind (--workers 4)', async (t) => {
   const srv = await startShardis(t, { workers: 4 });
-  const admin = await RespClient.connect(srv.port);
-  t.teardown(() => admin.close());
+  const admin = await connectResp(t, srv.port);
   await admin.call('SET', 'big', 'x'.repeat(2000));
   const baseline = liveCounters(await info(admin, 'clients', 'stats', 'tasks'));
   t.equal(baseline.connected_clients, '1', 'only the admin connection at the start');

@@ -12,7 +12,7 @@
 import t from 'tap';
 import { startShardis, startRedis, noRedisServer, WORKER_MATRIX } from './helpers/servers';
 import net from 'node:net';
-import { RespClient, encodeCommand } from './helpers/resp-client';
+import { RespClient, encodeCommand, connectResp } from './helpers/resp-client';
 import { rng, pick } from './helpers/differential';
 import { shardTotal } from './helpers/info';
 import { sleep, waitFor } from './helpers/util';
@@ -323,8 +323,7 @@ for (const workers of WORKER_MATRIX) {
 
 t.test('WATCH state is gone from every shard after EXEC, DISCARD, UNWATCH, RESET and disconnect', async (t) => {
   const srv = await startShardis(t, { workers: WORKERS });
-  const info = await RespClient.connect(srv.port);
-  t.teardown(() => info.close());
+  const info = await connectResp(t, srv.port);
   const watchedKeys = (): Promise<number> => shardTotal(info, 'watched_keys');
   const all = [...s0, ...s1, ...s2, ...s3];
   const a = await RespClient.connect(srv.port);

@@ -7,7 +7,7 @@
 import t from 'tap';
 import net from 'node:net';
 import { startShardis, WORKER_MATRIX, type Teardownable } from './helpers/servers';
-import { RespClient, encodeCommand } from './helpers/resp-client';
+import { RespClient, encodeCommand, connectResp } from './helpers/resp-client';
 import { connectIoredis } from './helpers/ioredis';
 import { infoField, shardTotal } from './helpers/info';
 import { waitFor } from './helpers/util';
@@ -148,8 +148,7 @@ const resultWatches = (c: RespClient): Promise<number> => shardTotal(c, 'result_
 for (const workers of WORKER_MATRIX) {
   t.test(`watch commands with --workers ${workers}`, async (t) => {
     const srv = await startShardis(t, { workers });
-    const w = await RespClient.connect(srv.port);
-    t.teardown(() => w.close());
+    const w = await connectResp(t, srv.port);
 
     t.test('GET.WATCH pushes every changed result in order (RESP2)', async (t) => {
       const c = await FrameClient.connect(t, srv.port, 2);
@@ -292,8 +291,7 @@ for (const workers of WORKER_MATRIX) {
     });
 
     t.test('errors', async (t) => {
-      const c = await RespClient.connect(srv.port);
-      t.teardown(() => c.close());
+      const c = await connectResp(t, srv.port);
       t.same(await c.call('FOO.WATCH', 'k'), { error: "ERR unknown command 'FOO.WATCH', with args beginning with: 'k' " });
       t.same(await c.call('FOO.UNWATCH', '1'), { error: "ERR unknown command 'FOO.UNWATCH', with args beginning with: '1' " });
       t.same(await c.call('SET.WATCH', 'k', 'v'), { error: "ERR command 'set' cannot be watched: only read-only commands on keys can be watched" });
@@ -426,8 +424,7 @@ for (const workers of WORKER_MATRIX) {
 
 t.test('a watcher that never reads is closed by client-output-buffer-limit; the writer keeps going', async (t) => {
   const srv = await startShardis(t, { workers: 1 });
-  const w = await RespClient.connect(srv.port);
-  t.teardown(() => w.close());
+  const w = await connectResp(t, srv.port);
   t.equal(await w.call('CONFIG', 'SET', 'client-output-buffer-limit', 'normal 1mb 0 0'), 'OK');
   const c = await FrameClient.connect(t, srv.port, 3);
   const [, , first] = (await c.call('GET.WATCH', 'big')) as Value[];

@@ -11,7 +11,7 @@ import t from 'tap';
 import net from 'node:net';
 import { startRedis, startShardis, noRedisServer, WORKER_MATRIX } from './helpers/servers';
 import { connectIoredis } from './helpers/ioredis';
-import { RespClient, encodeCommand } from './helpers/resp-client';
+import { RespClient, encodeCommand, connectResp } from './helpers/resp-client';
 import { rng } from './helpers/differential';
 import { keysOnDifferentShards } from './helpers/shards';
 import { err, sleep } from './helpers/util';
@@ -87,8 +87,7 @@ const RESP3_SCRIPT: string[][] = [
 for (const workers of WORKER_MATRIX) {
   t.test(`sorted sets with --workers ${workers}`, async (t) => {
     const srv = await startShardis(t, { workers });
-    const c = await RespClient.connect(srv.port);
-    t.teardown(() => c.close());
+    const c = await connectResp(t, srv.port);
     const n = Math.max(1, workers);
 
     t.test('replies, score formatting and errors', async (t) => {
