@@ -27,7 +27,7 @@ import { startRedis, startShardis, noRedisServer } from './helpers/servers';
 import { runDifferential, rng, pick, type Cmd, type Mismatch, describeMismatches } from './helpers/differential';
 import { type Reply, connectResp } from './helpers/resp-client';
 import { WORKER_MATRIX } from './helpers/servers';
-import { shardOf } from './helpers/shards';
+import { shardOf, keyOnAnotherShard } from './helpers/shards';
 import { err } from './helpers/util';
 
 /**
@@ -62,14 +62,6 @@ function hasStar(p: string): boolean {
   const z = p.indexOf('\0');
   const s = p.indexOf('*');
   return s !== -1 && (z === -1 || s < z);
-}
-
-function plainShardDest(tag: string, shards: number): string {
-  const tagShard = shardOf('{s}', shards);
-  for (let i = 0; ; i++) {
-    const k = `${tag}${i}`;
-    if (shardOf(k, shards) !== tagShard) return k;
-  }
 }
 
 interface SortShape {
@@ -227,7 +219,7 @@ t.test('SORT matches redis-server', { skip: noRedisServer }, async (t) => {
   for (const workers of [4, 0]) {
     const srv = await startShardis(t, { workers });
     const shards = Math.max(1, workers);
-    const plainDests = shards > 1 ? ['dst', 'dstu', 'dstn'].map((d) => plainShardDest(`x${d}`, shards)) : ['xdst', 'xdstu', 'xdstn'];
+    const plainDests = shards > 1 ? ['dst', 'dstu', 'dstn'].map((d) => keyOnAnotherShard(`x${d}`, '{s}', shards)) : ['xdst', 'xdstu', 'xdstn'];
     for (const seed of [1, 2]) {
       const script = generate(seed * 65537 + workers, 2000, plainDests);
       const mismatches = await runDifferential(srv.port, redis.port, script, { normalize });
@@ -258,11 +250,6 @@ t.test('SORT scores read like strtod, edge by edge', { skip: noRedisServer }, as
 });
 
 const CROSS = err('ERR SORT BY/GET pattern keys must hash to the same shard as the sorted key; use a {hash tag} in the pattern');
-
-/** A key named `${prefix}N` on another shard than `other` (any key when there is one shard). */
-function keyElsewhere(prefix: string, other: string, shards: number): string {
-  for (let i = 0; ; i++) if (shards <= 1 || shardOf(`${prefix}${i}`, shards) !== shardOf(other, shards)) return `${prefix}${i}`;
-}
 
 for (const workers of WORKER_MATRIX) {
   t.test(`SORT with --workers ${workers}`, async (t) => {
@@ -319,7 +306,7 @@ for (const workers of WORKER_MATRIX) {
       t.same(await c.call('SORT', key, 'BY', 'w_*'), CROSS);
       t.same(await c.call('SORT', key, 'GET', 'w_*'), CROSS);
       t.same(await c.call('SORT', key, 'GET', '#', 'BY', 'nosort'), elems, 'no pattern key read: fine');
-      const dest = keyElsewhere('plaindst', key, shards);
+      const dest = keyOnAnotherShard('plaindst', key, shards);
       t.same(await c.call('SORT', key, 'BY', 'w_*', 'STORE', dest), CROSS);
       t.equal(await c.call('EXISTS', dest), 0, 'nothing stored');
     });
@@ -328,7 +315,7 @@ for (const workers of WORKER_MATRIX) {
       await c.call('RPUSH', '{v}src', '3', '1', '2');
       await c.call('MSET', '{v}w_1', 'c', '{v}w_2', 'b', '{v}w_3', 'a');
       const same = '{v}dst';
-      const other = keyElsewhere('dst', '{v}src', shards);
+      const other = keyOnAnotherShard('dst', '{v}src', shards);
       for (const dest of [same, other]) {
         await c.call('SET', dest, 'old', 'EX', '1000');
         t.equal(await c.call('SORT', '{v}src', 'STORE', dest), 3);

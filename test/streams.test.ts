@@ -11,20 +11,10 @@ import t from 'tap';
 import { noRedisServer, startRedis, startShardis, WORKER_MATRIX } from './helpers/servers';
 import { connectIoredis } from './helpers/ioredis';
 import { RespClient, type Reply, connectResp } from './helpers/resp-client';
-import { shardOf } from './helpers/shards';
+import { keysOnDifferentShards } from './helpers/shards';
 import { err, sleep } from './helpers/util';
 
 const ALL_BYTES = Buffer.from(Array.from({ length: 256 }, (_, i) => i)).toString('latin1');
-
-/** Names with the given prefix that land on pairwise different shards. */
-function spreadKeys(prefix: string, count: number, shards: number): string[] {
-  const out: string[] = [];
-  for (let i = 0; out.length < count; i++) {
-    const k = `${prefix}${i}`;
-    if (shards <= 1 || out.every((o) => shardOf(o, shards) !== shardOf(k, shards))) out.push(k);
-  }
-  return out;
-}
 
 /** XINFO STREAM FULL with the time fields masked, for before/after comparisons. */
 function maskTimes(r: Reply): string {
@@ -148,7 +138,7 @@ for (const workers of WORKER_MATRIX) {
     });
 
     t.test('values move between shards with every field', async (t) => {
-      const [a, b, d] = spreadKeys(workers > 1 ? 'mv' : 'mv', 3, workers);
+      const [a, b, d] = keysOnDifferentShards('mv', 3, workers);
       await c.call('DEL', a, b, d);
       for (let i = 1; i <= 150; i++) await c.call('XADD', a, `${i}-${i % 3}`, 'f', i % 2 ? 'x'.repeat(i) : String(i), ...(i % 5 ? [] : ['g', '']));
       await c.call('XDEL', a, '7-1', '150-0');
@@ -178,7 +168,7 @@ for (const workers of WORKER_MATRIX) {
     });
 
     t.test('multi-key XREAD and XREADGROUP over shards', async (t) => {
-      const keys = spreadKeys('mk', 3, workers);
+      const keys = keysOnDifferentShards('mk', 3, workers);
       await c.call('DEL', ...keys);
       for (const k of keys) {
         await c.call('XADD', k, '1-0', 'k', k);
