@@ -6,10 +6,10 @@
  * cross-shard exactly-once case under concurrent pushers and disconnecting
  * poppers, with every counter back at its baseline afterwards.
  */
-import t from 'tap';
+import t, { type Test } from 'tap';
 import net from 'node:net';
 import RedisParser from 'redis-parser';
-import { startShardis, WORKER_MATRIX } from './helpers/servers';
+import { startShardis, WORKER_MATRIX, MULTI_SHARD_WORKERS, ANY_WORKERS, noMultiShard } from './helpers/servers';
 import { RespClient, type Reply, connectResp } from './helpers/resp-client';
 import { rng } from './helpers/differential';
 import { info, infoField, infoNumber } from './helpers/info';
@@ -222,7 +222,7 @@ for (const workers of WORKER_MATRIX) {
 }
 
 t.test('the idle timeout spares a blocked client', async (t) => {
-  const srv = await startShardis(t, { workers: 1, args: ['--timeout', '1'] });
+  const srv = await startShardis(t, { workers: ANY_WORKERS, args: ['--timeout', '1'] });
   const idle = await connectResp(t, srv.port);
   const waiter = await connectResp(t, srv.port);
   const pending = waiter.call('BLPOP', 'idle:k', 0);
@@ -240,8 +240,12 @@ t.test('the idle timeout spares a blocked client', async (t) => {
  * keep counting what still arrives. Every element must end up popped exactly
  * once or still in a list.
  */
-t.test('cross-shard exactly once under pushers and disconnecting poppers', async (t) => {
-  const srv = await startShardis(t, { workers: 4 });
+t.test('cross-shard exactly once under pushers and disconnecting poppers', { skip: noMultiShard }, async (t) => {
+  for (const workers of MULTI_SHARD_WORKERS) await t.test(`--workers ${workers}`, (t) => exactlyOnce(t, workers));
+});
+
+async function exactlyOnce(t: Test, workers: number): Promise<void> {
+  const srv = await startShardis(t, { workers });
   const ctl = await connectResp(t, srv.port);
   const baseline = await counters(ctl);
   const r = rng(4242);
@@ -354,4 +358,4 @@ t.test('cross-shard exactly once under pushers and disconnecting poppers', async
   t.equal(await ctl.call('DBSIZE'), Number(keysBefore) + 2, 'only the two streams were added');
   for (const p of pushers) p.close();
   t.ok(await until(async () => (await counters(ctl)) === baseline, 5000), `${await counters(ctl)} vs ${baseline}`);
-});
+}

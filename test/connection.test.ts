@@ -4,7 +4,7 @@
  * differential run of their replies and errors against redis-server.
  */
 import t from 'tap';
-import { startShardis, startRedis, WORKER_MATRIX, noRedisServer } from './helpers/servers';
+import { startShardis, startRedis, WORKER_MATRIX, ANY_WORKERS, noRedisServer } from './helpers/servers';
 import { RespClient, type Reply, connectResp } from './helpers/resp-client';
 import { runDifferential, rng, pick, type Cmd } from './helpers/differential';
 import { infoField } from './helpers/info';
@@ -32,23 +32,25 @@ async function rawExchange(port: number, requests: string[], replyEnds: string[]
   return out;
 }
 
-t.test('HELLO 3 switches the connection to RESP3 and HELLO 2 back', async (t) => {
-  const srv = await startShardis(t, { workers: 4 });
-  const [hello3, nil3, map3, info3, hello2, nil2] = await rawExchange(
-    srv.port,
-    ['HELLO 3\r\n', 'GET nokey\r\n', 'HSET h f v\r\nHGETALL h\r\n', 'CLIENT INFO\r\n', 'HELLO 2\r\n', 'GET nokey\r\n'],
-    ['*0\r\n', '\r\n', 'v\r\n', '\n\r\n', '*0\r\n', '\r\n'],
-  );
-  t.match(info3, /^=\d+\r\ntxt:id=\d+ .* resp=3 /, 'CLIENT INFO is a verbatim string, as Redis sends it in RESP3');
-  const declared = Number(/^=(\d+)\r\n/.exec(info3)?.[1]);
-  t.equal(declared, info3.length - info3.indexOf('\r\n') - 4, 'its length covers "txt:" and the text');
-  t.match(hello3, /^%7\r\n\$6\r\nserver\r\n\$5\r\nredis\r\n/, 'HELLO 3 answers a RESP3 map');
-  t.match(hello3, /\$5\r\nproto\r\n:3\r\n/);
-  t.equal(nil3, '_\r\n', 'a missing key is the RESP3 null');
-  t.equal(map3, ':1\r\n%1\r\n$1\r\nf\r\n$1\r\nv\r\n', 'HGETALL is a RESP3 map');
-  t.match(hello2, /^\*14\r\n/, 'HELLO 2 answers a flat array');
-  t.equal(nil2, '$-1\r\n', 'back to RESP2 nulls');
-});
+for (const workers of WORKER_MATRIX) {
+  t.test(`HELLO 3 switches the connection to RESP3 and HELLO 2 back (--workers ${workers})`, async (t) => {
+    const srv = await startShardis(t, { workers });
+    const [hello3, nil3, map3, info3, hello2, nil2] = await rawExchange(
+      srv.port,
+      ['HELLO 3\r\n', 'GET nokey\r\n', 'HSET h f v\r\nHGETALL h\r\n', 'CLIENT INFO\r\n', 'HELLO 2\r\n', 'GET nokey\r\n'],
+      ['*0\r\n', '\r\n', 'v\r\n', '\n\r\n', '*0\r\n', '\r\n'],
+    );
+    t.match(info3, /^=\d+\r\ntxt:id=\d+ .* resp=3 /, 'CLIENT INFO is a verbatim string, as Redis sends it in RESP3');
+    const declared = Number(/^=(\d+)\r\n/.exec(info3)?.[1]);
+    t.equal(declared, info3.length - info3.indexOf('\r\n') - 4, 'its length covers "txt:" and the text');
+    t.match(hello3, /^%7\r\n\$6\r\nserver\r\n\$5\r\nredis\r\n/, 'HELLO 3 answers a RESP3 map');
+    t.match(hello3, /\$5\r\nproto\r\n:3\r\n/);
+    t.equal(nil3, '_\r\n', 'a missing key is the RESP3 null');
+    t.equal(map3, ':1\r\n%1\r\n$1\r\nf\r\n$1\r\nv\r\n', 'HGETALL is a RESP3 map');
+    t.match(hello2, /^\*14\r\n/, 'HELLO 2 answers a flat array');
+    t.equal(nil2, '$-1\r\n', 'back to RESP2 nulls');
+  });
+}
 
 function asMap(r: Reply): Record<string, Reply> {
   const out: Record<string, Reply> = {};
@@ -106,7 +108,7 @@ for (const workers of WORKER_MATRIX) {
 }
 
 t.test('CLIENT commands', async (t) => {
-  const srv = await startShardis(t, { workers: 4 });
+  const srv = await startShardis(t, { workers: ANY_WORKERS });
   const a = await connectResp(t, srv.port);
   const b = await connectResp(t, srv.port);
   const idA = (await a.call('CLIENT', 'ID')) as number;
@@ -175,7 +177,7 @@ t.test('CLIENT commands', async (t) => {
 });
 
 t.test('maxclients and timeout', async (t) => {
-  const srv = await startShardis(t, { workers: 1, args: ['--maxclients', '3', '--timeout', '1'] });
+  const srv = await startShardis(t, { workers: ANY_WORKERS, args: ['--maxclients', '3', '--timeout', '1'] });
   const cs = await Promise.all([0, 1, 2].map(() => RespClient.connect(srv.port)));
   for (const c of cs) t.equal(await c.call('PING'), 'PONG');
   const extra = await RespClient.connect(srv.port);

@@ -4,7 +4,7 @@
  * and COMMAND DOCS (what redis-cli builds its hints from) has Redis's shape.
  */
 import t from 'tap';
-import { startShardis, startRedis, noRedisServer } from './helpers/servers';
+import { startShardis, startRedis, noRedisServer, ANY_WORKERS } from './helpers/servers';
 import { RespClient, type Reply, connectResp } from './helpers/resp-client';
 import { runDifferential, type Cmd } from './helpers/differential';
 
@@ -16,7 +16,7 @@ function asMap(r: Reply): Record<string, Reply> {
 }
 
 t.test('COMMAND, COUNT, LIST, INFO, GETKEYS', async (t) => {
-  const srv = await startShardis(t, { workers: 4 });
+  const srv = await startShardis(t, { workers: ANY_WORKERS });
   const c = await connectResp(t, srv.port);
   const all = (await c.call('COMMAND')) as Reply[][];
   const count = await c.call('COMMAND', 'COUNT');
@@ -83,7 +83,7 @@ function strip70(a: ArgTree): ArgTree {
 }
 
 t.test('COMMAND INFO and DOCS agree with redis-server', { skip: noRedisServer }, async (t) => {
-  const srv = await startShardis(t, { workers: 1 });
+  const srv = await startShardis(t, { workers: ANY_WORKERS });
   const ref = await startRedis(t);
   const a = await RespClient.connect(srv.port);
   const b = await RespClient.connect(ref.port);
@@ -138,7 +138,7 @@ t.test('COMMAND INFO and DOCS agree with redis-server', { skip: noRedisServer },
 });
 
 t.test('COMMAND errors match redis-server', { skip: noRedisServer }, async (t) => {
-  const srv = await startShardis(t, { workers: 4 });
+  const srv = await startShardis(t, { workers: ANY_WORKERS });
   const ref = await startRedis(t);
   const script: Cmd[] = [
     ['COMMAND', 'COUNT', 'x'], ['COMMAND', 'foo'], ['COMMAND', 'LIST', 'x'], ['COMMAND', 'LIST', 'FILTERBY', 'PATTERN'],

@@ -5,7 +5,7 @@
  */
 import t from 'tap';
 import net from 'node:net';
-import { startShardis, WORKER_MATRIX } from './helpers/servers';
+import { startShardis, WORKER_MATRIX, ANY_WORKERS } from './helpers/servers';
 import { encodeCommand, connectResp } from './helpers/resp-client';
 import { Subscriber } from './helpers/subscriber';
 import { connectIoredis } from './helpers/ioredis';
@@ -104,7 +104,7 @@ for (const workers of WORKER_MATRIX) {
 }
 
 t.test('disconnecting subscribers leave nothing behind', async (t) => {
-  const srv = await startShardis(t, { workers: 4 });
+  const srv = await startShardis(t, { workers: ANY_WORKERS });
   const admin = await connectResp(t, srv.port);
   const baseListeners = await infoNumber(admin, 'tasks', 'signal_listeners');
   const subs: Subscriber[] = [];
@@ -138,7 +138,7 @@ t.test('disconnecting subscribers leave nothing behind', async (t) => {
 });
 
 t.test('a subscriber that never reads is disconnected at its limit; others keep receiving', async (t) => {
-  const srv = await startShardis(t, { workers: 1 });
+  const srv = await startShardis(t, { workers: ANY_WORKERS });
   const admin = await connectResp(t, srv.port);
   t.equal(await admin.call('CONFIG', 'SET', 'client-output-buffer-limit', 'pubsub 1mb 256kb 2'), 'OK');
   // The slow one: subscribes, then stops reading (its kernel buffers fill, then the server's).
@@ -186,7 +186,7 @@ t.test('a subscriber that never reads is disconnected at its limit; others keep 
 });
 
 t.test('shard channels: SSUBSCRIBE, SPUBLISH, counts, cleanup', async (t) => {
-  const srv = await startShardis(t, { workers: 4 });
+  const srv = await startShardis(t, { workers: ANY_WORKERS });
   const admin = await connectResp(t, srv.port);
   const baseListeners = await infoNumber(admin, 'tasks', 'signal_listeners');
   const s = await Subscriber.connect(srv.port);

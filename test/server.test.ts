@@ -104,82 +104,84 @@ for (const workers of WORKER_MATRIX) {
   });
 }
 
-t.test('one server (--workers 4): tasks, ioredis, CONFIG', async (t) => {
-  const srv = await startShardis(t, { workers: 4 });
-  await t.test('INFO tasks return to baseline after 200 clients', async (t) => {
-    const c = await connectResp(t, srv.port);
-    const base = (await info(c, 'tasks')).tasks;
-    t.same([base.read_tasks, base.write_tasks, base.signal_listeners, base.connections], ['1', '1', '1', '1']);
-    const many = await Promise.all(Array.from({ length: 200 }, () => RespClient.connect(srv.port)));
-    await Promise.all(many.map((m, i) => m.call('SET', `k${i}`, 'v')));
-    const busy = (await info(c, 'tasks')).tasks;
-    t.equal(busy.read_tasks, '201');
-    t.equal(busy.connections, '201');
-    // Half quit politely, half just drop the socket.
-    await Promise.all(many.map((m, i) => (i % 2 === 0 ? m.call('QUIT') : (m.close(), Promise.resolve()))));
-    const back = await waitFor(async () => {
-      const tk = (await info(c, 'tasks')).tasks;
-      return tk.read_tasks === '1' && tk.write_tasks === '1' && tk.signal_listeners === '1' && tk.inflight_requests === '0' && tk.connections === '1';
+for (const workers of WORKER_MATRIX) {
+  t.test(`one server (--workers ${workers}): tasks, ioredis, CONFIG`, async (t) => {
+    const srv = await startShardis(t, { workers });
+    await t.test('INFO tasks return to baseline after 200 clients', async (t) => {
+      const c = await connectResp(t, srv.port);
+      const base = (await info(c, 'tasks')).tasks;
+      t.same([base.read_tasks, base.write_tasks, base.signal_listeners, base.connections], ['1', '1', '1', '1']);
+      const many = await Promise.all(Array.from({ length: 200 }, () => RespClient.connect(srv.port)));
+      await Promise.all(many.map((m, i) => m.call('SET', `k${i}`, 'v')));
+      const busy = (await info(c, 'tasks')).tasks;
+      t.equal(busy.read_tasks, '201');
+      t.equal(busy.connections, '201');
+      // Half quit politely, half just drop the socket.
+      await Promise.all(many.map((m, i) => (i % 2 === 0 ? m.call('QUIT') : (m.close(), Promise.resolve()))));
+      const back = await waitFor(async () => {
+        const tk = (await info(c, 'tasks')).tasks;
+        return tk.read_tasks === '1' && tk.write_tasks === '1' && tk.signal_listeners === '1' && tk.inflight_requests === '0' && tk.connections === '1';
+      });
+      t.ok(back, `tasks back to baseline: ${JSON.stringify((await info(c, 'tasks')).tasks)}`);
+      t.equal(await c.call('DBSIZE'), 200);
     });
-    t.ok(back, `tasks back to baseline: ${JSON.stringify((await info(c, 'tasks')).tasks)}`);
-    t.equal(await c.call('DBSIZE'), 200);
-  });
 
-  await t.test('ioredis connects (CLIENT SETINFO, INFO) and reads INFO', async (t) => {
-    const redis = await connectIoredis(t, srv.port);
-    t.equal(await redis.set('k', 'v'), 'OK');
-    const text = await redis.info();
-    t.match(text, /redis_version:7\.\d+\.\d+/);
-    t.match(await redis.info('memory'), /maxmemory_policy:noeviction/);
-    t.equal(await redis.call('CLIENT', 'GETNAME'), null);
-    const c = await connectResp(t, srv.port);
-    const list = (await c.call('CLIENT', 'LIST')) as string;
-    t.match(list, /lib-name=ioredis/, 'ioredis announced itself with CLIENT SETINFO');
-  });
-
-  await t.test('CONFIG GET/SET', async (t) => {
-    const c = await connectResp(t, srv.port);
-    t.same(await c.call('CONFIG', 'GET', 'maxmemory-policy'), ['maxmemory-policy', 'noeviction']);
-    const star = (await c.call('CONFIG', 'GET', '*')) as string[];
-    t.ok(star.length > 150, 'many parameters');
-    for (const p of ['save', 'appendonly', 'appendfsync', 'dir', 'dbfilename', 'maxmemory', 'lazyfree-lazy-user-del', 'notify-keyspace-events',
-      'client-output-buffer-limit', 'tcp-keepalive', 'slowlog-max-len', 'list-max-listpack-size', 'hash-max-listpack-entries',
-      'set-max-intset-entries', 'zset-max-listpack-entries', 'stream-node-max-entries', 'lua-time-limit', 'activerehashing', 'protected-mode']) {
-      t.ok(star.includes(p), `CONFIG GET * has ${p}`);
-    }
-    t.same(await c.call('CONFIG', 'GET', 'H?'), ['hz', '10']);
-    t.same(await c.call('CONFIG', 'GET', 'maxmemory-[p]olicy', 'nothing'), ['maxmemory-policy', 'noeviction']);
-
-    // proto-max-bulk-len changes what the framer accepts.
-    t.equal(await c.call('CONFIG', 'SET', 'proto-max-bulk-len', '1mb'), 'OK');
-    t.same(await c.call('CONFIG', 'GET', 'proto-max-bulk-len'), ['proto-max-bulk-len', '1048576']);
-    t.equal(await c.call('SET', 'big', 'x'.repeat(1024 * 1024)), 'OK', 'exactly the limit is accepted');
-    const d = await RespClient.connect(srv.port);
-    const r = await d.sendRaw(`*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$${1024 * 1024 + 1}\r\n`);
-    t.same(r, [{ error: 'ERR Protocol error: invalid bulk length' }]);
-    await d.closed;
-    t.equal(await c.call('CONFIG', 'SET', 'proto-max-bulk-len', '512mb'), 'OK');
-    // The shards got the new limit too: APPEND past it fails there.
-    t.equal(await c.call('CONFIG', 'SET', 'proto-max-bulk-len', '1048576'), 'OK');
-    await sleep(50);
-    const appended = await c.call('APPEND', 'big', 'y');
-    t.same(appended, { error: 'ERR string exceeds maximum allowed size (proto-max-bulk-len)' });
-
-    // All or nothing.
-    t.same(await c.call('CONFIG', 'SET', 'maxmemory', '10mb', 'hz', 'x'), {
-      error: "ERR CONFIG SET failed (possibly related to argument 'hz') - argument couldn't be parsed into an integer",
+    await t.test('ioredis connects (CLIENT SETINFO, INFO) and reads INFO', async (t) => {
+      const redis = await connectIoredis(t, srv.port);
+      t.equal(await redis.set('k', 'v'), 'OK');
+      const text = await redis.info();
+      t.match(text, /redis_version:7\.\d+\.\d+/);
+      t.match(await redis.info('memory'), /maxmemory_policy:noeviction/);
+      t.equal(await redis.call('CLIENT', 'GETNAME'), null);
+      const c = await connectResp(t, srv.port);
+      const list = (await c.call('CLIENT', 'LIST')) as string;
+      t.match(list, /lib-name=ioredis/, 'ioredis announced itself with CLIENT SETINFO');
     });
-    t.same(await c.call('CONFIG', 'GET', 'maxmemory'), ['maxmemory', '0']);
-    t.equal(await c.call('CONFIG', 'SET', 'maxmemory', '10mb', 'maxmemory-policy', 'ALLKEYS-LRU'), 'OK');
-    const mem = (await info(c, 'memory')).memory;
-    t.equal(mem.maxmemory, '10485760');
-    t.equal(mem.maxmemory_policy, 'allkeys-lru');
-    t.equal(await c.call('CONFIG', 'SET', 'notify-keyspace-events', 'KEA'), 'OK');
-    t.same(await c.call('CONFIG', 'GET', 'notify-keyspace-events'), ['notify-keyspace-events', 'AKE']);
-    t.same(await c.call('CONFIG', 'REWRITE'), { error: 'ERR The server is running without a config file' });
-    t.match((await c.call('CONFIG', 'HELP')) as string[], [/^CONFIG <subcommand>/]);
+
+    await t.test('CONFIG GET/SET', async (t) => {
+      const c = await connectResp(t, srv.port);
+      t.same(await c.call('CONFIG', 'GET', 'maxmemory-policy'), ['maxmemory-policy', 'noeviction']);
+      const star = (await c.call('CONFIG', 'GET', '*')) as string[];
+      t.ok(star.length > 150, 'many parameters');
+      for (const p of ['save', 'appendonly', 'appendfsync', 'dir', 'dbfilename', 'maxmemory', 'lazyfree-lazy-user-del', 'notify-keyspace-events',
+        'client-output-buffer-limit', 'tcp-keepalive', 'slowlog-max-len', 'list-max-listpack-size', 'hash-max-listpack-entries',
+        'set-max-intset-entries', 'zset-max-listpack-entries', 'stream-node-max-entries', 'lua-time-limit', 'activerehashing', 'protected-mode']) {
+        t.ok(star.includes(p), `CONFIG GET * has ${p}`);
+      }
+      t.same(await c.call('CONFIG', 'GET', 'H?'), ['hz', '10']);
+      t.same(await c.call('CONFIG', 'GET', 'maxmemory-[p]olicy', 'nothing'), ['maxmemory-policy', 'noeviction']);
+
+      // proto-max-bulk-len changes what the framer accepts.
+      t.equal(await c.call('CONFIG', 'SET', 'proto-max-bulk-len', '1mb'), 'OK');
+      t.same(await c.call('CONFIG', 'GET', 'proto-max-bulk-len'), ['proto-max-bulk-len', '1048576']);
+      t.equal(await c.call('SET', 'big', 'x'.repeat(1024 * 1024)), 'OK', 'exactly the limit is accepted');
+      const d = await RespClient.connect(srv.port);
+      const r = await d.sendRaw(`*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$${1024 * 1024 + 1}\r\n`);
+      t.same(r, [{ error: 'ERR Protocol error: invalid bulk length' }]);
+      await d.closed;
+      t.equal(await c.call('CONFIG', 'SET', 'proto-max-bulk-len', '512mb'), 'OK');
+      // The shards got the new limit too: APPEND past it fails there.
+      t.equal(await c.call('CONFIG', 'SET', 'proto-max-bulk-len', '1048576'), 'OK');
+      await sleep(50);
+      const appended = await c.call('APPEND', 'big', 'y');
+      t.same(appended, { error: 'ERR string exceeds maximum allowed size (proto-max-bulk-len)' });
+
+      // All or nothing.
+      t.same(await c.call('CONFIG', 'SET', 'maxmemory', '10mb', 'hz', 'x'), {
+        error: "ERR CONFIG SET failed (possibly related to argument 'hz') - argument couldn't be parsed into an integer",
+      });
+      t.same(await c.call('CONFIG', 'GET', 'maxmemory'), ['maxmemory', '0']);
+      t.equal(await c.call('CONFIG', 'SET', 'maxmemory', '10mb', 'maxmemory-policy', 'ALLKEYS-LRU'), 'OK');
+      const mem = (await info(c, 'memory')).memory;
+      t.equal(mem.maxmemory, '10485760');
+      t.equal(mem.maxmemory_policy, 'allkeys-lru');
+      t.equal(await c.call('CONFIG', 'SET', 'notify-keyspace-events', 'KEA'), 'OK');
+      t.same(await c.call('CONFIG', 'GET', 'notify-keyspace-events'), ['notify-keyspace-events', 'AKE']);
+      t.same(await c.call('CONFIG', 'REWRITE'), { error: 'ERR The server is running without a config file' });
+      t.match((await c.call('CONFIG', 'HELP')) as string[], [/^CONFIG <subcommand>/]);
+    });
   });
-});
+}
 
 t.test('CLIENT, CONFIG, INFO, FLUSH errors match redis-server', { skip: noRedisServer }, async (t) => {
   const srv = await startShardis(t, { workers: 4 });

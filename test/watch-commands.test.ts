@@ -6,7 +6,7 @@
  */
 import t from 'tap';
 import net from 'node:net';
-import { startShardis, WORKER_MATRIX, type Teardownable } from './helpers/servers';
+import { startShardis, WORKER_MATRIX, ANY_WORKERS, type Teardownable } from './helpers/servers';
 import { RespClient, encodeCommand, connectResp } from './helpers/resp-client';
 import { connectIoredis } from './helpers/ioredis';
 import { infoField, shardTotal } from './helpers/info';
@@ -423,7 +423,7 @@ for (const workers of WORKER_MATRIX) {
 }
 
 t.test('a watcher that never reads is closed by client-output-buffer-limit; the writer keeps going', async (t) => {
-  const srv = await startShardis(t, { workers: 1 });
+  const srv = await startShardis(t, { workers: ANY_WORKERS });
   const w = await connectResp(t, srv.port);
   t.equal(await w.call('CONFIG', 'SET', 'client-output-buffer-limit', 'normal 1mb 0 0'), 'OK');
   const c = await FrameClient.connect(t, srv.port, 3);

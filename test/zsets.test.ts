@@ -295,24 +295,26 @@ for (const workers of WORKER_MATRIX) {
   });
 }
 
-t.test('RESP3 reply shapes', async (t) => {
-  const srv = await startShardis(t, { workers: 4 });
-  const got = await resp3Exchange(srv.port, RESP3_SCRIPT);
-  if (got === null) {
-    t.skip('the server does not speak RESP3 yet (HELLO 3 answers NOPROTO)', () => undefined);
-    return;
-  }
-  // Fixed expectations, so the shapes are checked without the reference too.
-  t.equal(got[1], '*4\r\n*2\r\n$1\r\nc\r\n,0\r\n*2\r\n$1\r\na\r\n,1\r\n*2\r\n$1\r\nb\r\n,2.5\r\n*2\r\n$1\r\nd\r\n,inf\r\n', 'WITHSCORES pairs');
-  t.equal(got[4], '_\r\n', 'missing score is null');
-  t.equal(got[6], '*2\r\n$1\r\nc\r\n,0\r\n', 'ZPOPMIN without count is flat');
-  t.equal(got[7], '*1\r\n*2\r\n$1\r\nd\r\n,inf\r\n', 'ZPOPMAX with count is nested');
-  t.equal(got[13], '_\r\n', 'ZMPOP with nothing to pop is null');
-  const [withScore, missing] = (await resp3Exchange(srv.port, [['ZRANK', 'r3', 'c', 'WITHSCORE'], ['ZRANK', 'r3', 'nope', 'WITHSCORE']])) as string[];
-  t.equal(withScore, '*2\r\n:0\r\n,3\r\n');
-  t.equal(missing, '_\r\n');
-  if (noRedisServer) return;
-  const redis = await startRedis(t);
-  const want = (await resp3Exchange(redis.port, RESP3_SCRIPT)) as string[];
-  RESP3_SCRIPT.forEach((cmd, i) => t.equal(JSON.stringify(got[i]), JSON.stringify(want[i]), `same bytes as redis-server: ${cmd.join(' ')}`));
-});
+for (const workers of WORKER_MATRIX) {
+  t.test(`RESP3 reply shapes (--workers ${workers})`, async (t) => {
+    const srv = await startShardis(t, { workers });
+    const got = await resp3Exchange(srv.port, RESP3_SCRIPT);
+    if (got === null) {
+      t.skip('the server does not speak RESP3 yet (HELLO 3 answers NOPROTO)', () => undefined);
+      return;
+    }
+    // Fixed expectations, so the shapes are checked without the reference too.
+    t.equal(got[1], '*4\r\n*2\r\n$1\r\nc\r\n,0\r\n*2\r\n$1\r\na\r\n,1\r\n*2\r\n$1\r\nb\r\n,2.5\r\n*2\r\n$1\r\nd\r\n,inf\r\n', 'WITHSCORES pairs');
+    t.equal(got[4], '_\r\n', 'missing score is null');
+    t.equal(got[6], '*2\r\n$1\r\nc\r\n,0\r\n', 'ZPOPMIN without count is flat');
+    t.equal(got[7], '*1\r\n*2\r\n$1\r\nd\r\n,inf\r\n', 'ZPOPMAX with count is nested');
+    t.equal(got[13], '_\r\n', 'ZMPOP with nothing to pop is null');
+    const [withScore, missing] = (await resp3Exchange(srv.port, [['ZRANK', 'r3', 'c', 'WITHSCORE'], ['ZRANK', 'r3', 'nope', 'WITHSCORE']])) as string[];
+    t.equal(withScore, '*2\r\n:0\r\n,3\r\n');
+    t.equal(missing, '_\r\n');
+    if (noRedisServer) return;
+    const redis = await startRedis(t);
+    const want = (await resp3Exchange(redis.port, RESP3_SCRIPT)) as string[];
+    RESP3_SCRIPT.forEach((cmd, i) => t.equal(JSON.stringify(got[i]), JSON.stringify(want[i]), `same bytes as redis-server: ${cmd.join(' ')}`));
+  });
+}
