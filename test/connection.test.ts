@@ -4,9 +4,9 @@
  * differential run of their replies and errors against redis-server.
  */
 import t from 'tap';
-import { startShardis, startRedis, WORKER_MATRIX, ANY_WORKERS, noRedisServer } from './helpers/servers';
+import { startShardis, WORKER_MATRIX, ANY_WORKERS } from './helpers/servers';
 import { RespClient, type Reply, connectResp } from './helpers/resp-client';
-import { runDifferential, rng, pick, type Cmd } from './helpers/differential';
+import { DifferentialSuite, rng, pick, type Cmd } from './helpers/differential';
 import { infoField } from './helpers/info';
 import { sleep } from './helpers/util';
 import net from 'node:net';
@@ -202,39 +202,40 @@ t.test('maxclients and timeout', async (t) => {
   busy.close();
 });
 
-t.test('connection replies and errors match redis-server', { skip: noRedisServer }, async (t) => {
-  const srv = await startShardis(t, { workers: 1 });
-  const ref = await startRedis(t);
-  const fixed: Cmd[] = [
-    ['PING'], ['PING', 'a'], ['PING', 'a', 'b'], ['ECHO'], ['ECHO', 'x', 'y'], ['ECHO', Buffer.from([0, 255, 13, 10])],
-    ['SELECT'], ['SELECT', '16'], ['SELECT', '-1'], ['SELECT', 'x'], ['SELECT', '1.5'], ['SELECT', ' 1'], ['SELECT', '00001'],
-    ['SELECT', '-0'], ['SELECT', '99999999999'], ['SELECT', '9223372036854775808'], ['SELECT', ''], ['SELECT', '15'], ['SELECT', '0'],
-    ['AUTH'], ['AUTH', 'pw'], ['AUTH', 'user', 'pw'], ['AUTH', 'default', 'pw'], ['AUTH', 'a', 'b', 'c'],
-    ['HELLO', 'abc'], ['HELLO', '1'], ['HELLO', '4'], ['HELLO', '-1'], ['HELLO', '2.0'], ['HELLO', '2', 'foo'],
-    ['HELLO', '2', 'AUTH', 'a'], ['HELLO', '2', 'SETNAME'], ['HELLO', '2', 'SETNAME', 'a b'], ['HELLO', '2', 'SETNAME', 'a\nb'],
-    ['HELLO', '2', 'AUTH', 'x', 'y'], ['HELLO', '2', 'SETNAME', 'a b', 'AUTH', 'x', 'y'], ['HELLO', '2', 'AUTH', 'x', 'y', 'SETNAME', 'a b'],
-    ['RESET', 'x'],
-  ];
-  // Seeded random sequences over the same commands, including binary and edge values.
-  const r = rng(1234);
-  const values = ['0', '1', '15', '16', '-1', 'abc', '', '\x00', '\xff\xfe', '2147483648', '007', '1e3', ' 2', 'default'];
-  const gen: Cmd[] = [];
-  for (let i = 0; i < 300; i++) {
-    const kind = pick(r, ['PING', 'ECHO', 'SELECT', 'AUTH', 'HELLO'] as const);
-    const n = Math.floor(r() * 4);
-    const args = Array.from({ length: n }, () => pick(r, values));
-    if (kind === 'HELLO' && args.length > 0) args[0] = pick(r, ['2', 'x', '1', '0', '2']);
-    gen.push([kind, ...args]);
-  }
-  const mismatches = await runDifferential(srv.port, ref.port, [...fixed, ...gen], {
-    // HELLO's map carries the server version and the client id, which differ by nature.
-    normalize: (cmd, reply) => {
-      if (String(cmd[0]).toUpperCase() === 'HELLO' && Array.isArray(reply)) {
-        const m = asMap(reply);
-        return ['proto', m.proto, 'mode', m.mode, 'role', m.role, 'modules', m.modules];
-      }
-      return reply;
-    },
-  });
-  t.same(mismatches, []);
-});
+new DifferentialSuite(t).test(
+  'connection replies and errors match redis-server',
+  async (t, s) => {
+    const fixed: Cmd[] = [
+      ['PING'], ['PING', 'a'], ['PING', 'a', 'b'], ['ECHO'], ['ECHO', 'x', 'y'], ['ECHO', Buffer.from([0, 255, 13, 10])],
+      ['SELECT'], ['SELECT', '16'], ['SELECT', '-1'], ['SELECT', 'x'], ['SELECT', '1.5'], ['SELECT', ' 1'], ['SELECT', '00001'],
+      ['SELECT', '-0'], ['SELECT', '99999999999'], ['SELECT', '9223372036854775808'], ['SELECT', ''], ['SELECT', '15'], ['SELECT', '0'],
+      ['AUTH'], ['AUTH', 'pw'], ['AUTH', 'user', 'pw'], ['AUTH', 'default', 'pw'], ['AUTH', 'a', 'b', 'c'],
+      ['HELLO', 'abc'], ['HELLO', '1'], ['HELLO', '4'], ['HELLO', '-1'], ['HELLO', '2.0'], ['HELLO', '2', 'foo'],
+      ['HELLO', '2', 'AUTH', 'a'], ['HELLO', '2', 'SETNAME'], ['HELLO', '2', 'SETNAME', 'a b'], ['HELLO', '2', 'SETNAME', 'a\nb'],
+      ['HELLO', '2', 'AUTH', 'x', 'y'], ['HELLO', '2', 'SETNAME', 'a b', 'AUTH', 'x', 'y'], ['HELLO', '2', 'AUTH', 'x', 'y', 'SETNAME', 'a b'],
+      ['RESET', 'x'],
+    ];
+    // Seeded random sequences over the same commands, including binary and edge values.
+    const r = rng(1234);
+    const values = ['0', '1', '15', '16', '-1', 'abc', '', '\x00', '\xff\xfe', '2147483648', '007', '1e3', ' 2', 'default'];
+    const gen: Cmd[] = [];
+    for (let i = 0; i < 300; i++) {
+      const kind = pick(r, ['PING', 'ECHO', 'SELECT', 'AUTH', 'HELLO'] as const);
+      const n = Math.floor(r() * 4);
+      const args = Array.from({ length: n }, () => pick(r, values));
+      if (kind === 'HELLO' && args.length > 0) args[0] = pick(r, ['2', 'x', '1', '0', '2']);
+      gen.push([kind, ...args]);
+    }
+    await s.check('connection commands', [...fixed, ...gen], {
+      // HELLO's map carries the server version and the client id, which differ by nature.
+      normalize: (cmd, reply) => {
+        if (String(cmd[0]).toUpperCase() === 'HELLO' && Array.isArray(reply)) {
+          const m = asMap(reply);
+          return ['proto', m.proto, 'mode', m.mode, 'role', m.role, 'modules', m.modules];
+        }
+        return reply;
+      },
+    });
+  },
+  { workers: [ANY_WORKERS] },
+);

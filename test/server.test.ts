@@ -4,10 +4,10 @@
  * differential runs of the deterministic replies against redis-server.
  */
 import t from 'tap';
-import { startShardis, startRedis, WORKER_MATRIX, noRedisServer } from './helpers/servers';
+import { startShardis, WORKER_MATRIX, ANY_WORKERS } from './helpers/servers';
 import { connectIoredis } from './helpers/ioredis';
 import { RespClient, type Reply, connectResp } from './helpers/resp-client';
-import { runDifferential, rng, pick, type Cmd } from './helpers/differential';
+import { DifferentialSuite, rng, pick, type Cmd } from './helpers/differential';
 import { info } from './helpers/info';
 import { sleep, waitFor } from './helpers/util';
 
@@ -183,72 +183,73 @@ for (const workers of WORKER_MATRIX) {
   });
 }
 
-t.test('CLIENT, CONFIG, INFO, FLUSH errors match redis-server', { skip: noRedisServer }, async (t) => {
-  const srv = await startShardis(t, { workers: 4 });
-  const ref = await startRedis(t);
-  const fixed: Cmd[] = [
-    ['CLIENT'], ['CLIENT', 'foo'], ['CLIENT', 'ID', 'x'], ['CLIENT', 'GETNAME', 'x'], ['CLIENT', 'SETNAME'], ['CLIENT', 'SETNAME', 'a b'],
-    ['CLIENT', 'SETNAME', 'a\nb'], ['CLIENT', 'SETNAME', '\x00'], ['CLIENT', 'SETNAME', 'ok-name'], ['CLIENT', 'GETNAME'], ['CLIENT', 'SETNAME', ''],
-    ['CLIENT', 'GETNAME'], ['CLIENT', 'INFO', 'x'], ['CLIENT', 'KILL'], ['CLIENT', 'KILL', '1.2.3.4:5'], ['CLIENT', 'KILL', 'id'],
-    ['CLIENT', 'KILL', 'ID', 'abc'], ['CLIENT', 'KILL', 'ID', '0'], ['CLIENT', 'KILL', 'ID', '-3'], ['CLIENT', 'KILL', 'ID', '999999'],
-    ['CLIENT', 'KILL', 'TYPE', 'foo'], ['CLIENT', 'KILL', 'TYPE', 'master'], ['CLIENT', 'KILL', 'TYPE', 'pubsub'], ['CLIENT', 'KILL', 'SKIPME', 'maybe'],
-    ['CLIENT', 'KILL', 'foo', 'bar'], ['CLIENT', 'KILL', 'USER', 'nobody'], ['CLIENT', 'KILL', 'ADDR', '1.1.1.1:1', 'ID', '5', 'SKIPME', 'no'],
-    ['CLIENT', 'KILL', 'ID', '5', 'TYPE'], ['CLIENT', 'LIST', 'TYPE', 'foo'], ['CLIENT', 'LIST', 'ID', 'abc'], ['CLIENT', 'LIST', 'ID', '999999'],
-    ['CLIENT', 'LIST', 'ID', '1', 'x'], ['CLIENT', 'LIST', 'foo'], ['CLIENT', 'LIST', 'TYPE', 'normal', 'x'], ['CLIENT', 'LIST', 'TYPE', 'replica'],
-    ['CLIENT', 'NO-EVICT', 'maybe'], ['CLIENT', 'NO-EVICT', 'on'], ['CLIENT', 'NO-EVICT', 'OFF'], ['CLIENT', 'NO-EVICT'],
-    ['CONFIG'], ['CONFIG', 'foo'], ['CONFIG', 'GET'], ['CONFIG', 'SET', 'hz'], ['CONFIG', 'SET', 'hz', '10', 'maxmemory'],
-    ['CONFIG', 'SET', 'foo', 'bar'], ['CONFIG', 'SET', 'maxclients', 'abc'], ['CONFIG', 'SET', 'databases', '3'], ['CONFIG', 'SET', 'hz', '0'],
-    ['CONFIG', 'GET', 'hz'], ['CONFIG', 'SET', 'hz', '600'], ['CONFIG', 'GET', 'hz'], ['CONFIG', 'SET', 'hz', '10'], ['CONFIG', 'SET', 'hz', '20', 'hz', '30'],
-    ['CONFIG', 'SET', 'maxmemory-policy', 'foo'], ['CONFIG', 'SET', 'maxmemory', '1xb'], ['CONFIG', 'SET', 'maxmemory', '-1'],
-    ['CONFIG', 'SET', 'maxmemory', '1.5gb'], ['CONFIG', 'SET', 'maxmemory', '1GB'], ['CONFIG', 'GET', 'maxmemory'], ['CONFIG', 'SET', 'maxmemory', '0'],
-    ['CONFIG', 'SET', 'appendonly', 'maybe'], ['CONFIG', 'SET', 'timeout', '-1'], ['CONFIG', 'SET', 'timeout', '9999999999'], ['CONFIG', 'SET', 'timeout', '010'],
-    ['CONFIG', 'SET', 'proto-max-bulk-len', '10'], ['CONFIG', 'SET', 'proto-max-bulk-len', '1k'], ['CONFIG', 'SET', 'save', 'a b'],
-    ['CONFIG', 'SET', 'save', '3600 1'], ['CONFIG', 'GET', 'save'], ['CONFIG', 'SET', 'save', ''], ['CONFIG', 'GET', 'save'],
-    ['CONFIG', 'SET', 'save', '3600 1 300 100 60 10000'], ['CONFIG', 'SET', 'client-query-buffer-limit', '100'],
-    ['CONFIG', 'SET', 'maxclients', '0'], ['CONFIG', 'SET', 'notify-keyspace-events', 'Z'], ['CONFIG', 'SET', 'notify-keyspace-events', 'KEA'],
-    ['CONFIG', 'GET', 'notify-keyspace-events'], ['CONFIG', 'SET', 'notify-keyspace-events', 'An'], ['CONFIG', 'GET', 'notify-keyspace-events'],
-    ['CONFIG', 'SET', 'notify-keyspace-events', 'Ed$'], ['CONFIG', 'GET', 'notify-keyspace-events'], ['CONFIG', 'SET', 'notify-keyspace-events', ''],
-    ['CONFIG', 'SET', 'dir', '/tmp'], ['CONFIG', 'SET', 'dbfilename', 'x.rdb'], ['CONFIG', 'SET', 'tcp-backlog', '5'], ['CONFIG', 'SET', 'io-threads', '2'],
-    ['CONFIG', 'SET', 'client-output-buffer-limit', 'normal 1 2'], ['CONFIG', 'SET', 'client-output-buffer-limit', 'foo 1 2 3'],
-    ['CONFIG', 'SET', 'client-output-buffer-limit', 'normal 1mb 2 x'], ['CONFIG', 'SET', 'client-output-buffer-limit', 'pubsub 1mb 2 3'],
-    ['CONFIG', 'GET', 'client-output-buffer-limit'], ['CONFIG', 'SET', 'client-output-buffer-limit', 'pubsub 33554432 8388608 60'],
-    ['CONFIG', 'SET', 'lua-time-limit', '100'], ['CONFIG', 'GET', 'busy-reply-threshold'], ['CONFIG', 'GET', 'lua-time-limit'], ['CONFIG', 'SET', 'lua-time-limit', '5000'],
-    ['CONFIG', 'SET', 'appendonly', 'YES'], ['CONFIG', 'GET', 'appendonly'], ['CONFIG', 'SET', 'appendonly', 'no'], ['CONFIG', 'GET', 'HZ'],
-    ['CONFIG', 'RESETSTAT', 'x'], ['CONFIG', 'REWRITE'], ['CONFIG', 'GET', 'nothing*'], ['CONFIG', 'SET', '\x00bad\n', 'x'],
-    ['FLUSHDB', 'x'], ['FLUSHDB', 'async', 'sync'], ['FLUSHALL', 'SYNC'], ['FLUSHALL', 'x'], ['TIME', 'x'], ['DBSIZE', 'x'], ['INFO', 'nosuch'],
-    ['INFO', 'foo', 'bar'],
-  ];
-  // Deterministic CONFIG GET of the parameters both servers share.
-  const shared = [
-    'maxclients', 'timeout', 'hz', 'proto-max-bulk-len', 'client-query-buffer-limit', 'maxmemory', 'maxmemory-policy', 'save', 'appendonly',
-    'appendfsync', 'notify-keyspace-events', 'maxmemory-samples', 'tcp-keepalive', 'protected-mode', 'requirepass', 'lazyfree-lazy-user-del',
-    'lazyfree-lazy-user-flush', 'activerehashing', 'client-output-buffer-limit', 'slowlog-log-slower-than', 'slowlog-max-len', 'latency-tracking',
-    'busy-reply-threshold', 'lua-time-limit', 'list-max-listpack-size', 'list-max-ziplist-size', 'list-compress-depth', 'hash-max-listpack-entries',
-    'hash-max-ziplist-value', 'set-max-intset-entries', 'zset-max-listpack-entries', 'zset-max-listpack-value', 'hll-sparse-max-bytes',
-    'stream-node-max-bytes', 'stream-node-max-entries', 'lfu-log-factor', 'lfu-decay-time', 'databases', 'dbfilename', 'replica-read-only',
-    'slave-read-only', 'repl-backlog-size', 'io-threads', 'tcp-backlog', 'acllog-max-len', 'oom-score-adj', 'shutdown-timeout',
-  ];
-  for (const p of shared) fixed.push(['CONFIG', 'GET', p]);
-  // Seeded random CONFIG SET/GET over shared parameters with good and bad values.
-  const r = rng(77);
-  // (timeout and maxclients stay out: random values would close or refuse the test's own clients.)
-  const params = ['hz', 'maxmemory', 'appendonly', 'maxmemory-policy', 'slowlog-max-len', 'notify-keyspace-events', 'save', 'nosuch'];
-  const vals = ['0', '1', '-1', '10', '100mb', '1gb', 'yes', 'no', 'abc', '', '\x00', 'allkeys-lru', 'KEA', 'g$', '3600 1', '99999999999', '1.5'];
-  for (let i = 0; i < 200; i++) {
-    const p = pick(r, params);
-    fixed.push(r() < 0.7 ? ['CONFIG', 'SET', p, pick(r, vals)] : ['CONFIG', 'GET', p]);
-  }
-  fixed.push(['CONFIG', 'SET', 'hz', '10', 'maxmemory', '0', 'timeout', '0', 'maxclients', '10000', 'save', '3600 1 300 100 60 10000', 'notify-keyspace-events', '']);
-  const mismatches = await runDifferential(srv.port, ref.port, fixed, {
-    // CONFIG GET * order is Redis's hash order; compare as a map.
-    normalize: (cmd, reply) => {
-      if (String(cmd[0]).toUpperCase() === 'CONFIG' && String(cmd[1]).toUpperCase() === 'GET' && Array.isArray(reply)) {
-        const pairs: Reply[] = [];
-        for (let i = 0; i < reply.length; i += 2) pairs.push([reply[i], reply[i + 1]]);
-        return pairs.sort((x, y) => (JSON.stringify(x) < JSON.stringify(y) ? -1 : 1));
-      }
-      return reply;
-    },
-  });
-  t.same(mismatches, []);
-});
+new DifferentialSuite(t).test(
+  'CLIENT, CONFIG, INFO, FLUSH errors match redis-server',
+  async (t, s) => {
+    const fixed: Cmd[] = [
+      ['CLIENT'], ['CLIENT', 'foo'], ['CLIENT', 'ID', 'x'], ['CLIENT', 'GETNAME', 'x'], ['CLIENT', 'SETNAME'], ['CLIENT', 'SETNAME', 'a b'],
+      ['CLIENT', 'SETNAME', 'a\nb'], ['CLIENT', 'SETNAME', '\x00'], ['CLIENT', 'SETNAME', 'ok-name'], ['CLIENT', 'GETNAME'], ['CLIENT', 'SETNAME', ''],
+      ['CLIENT', 'GETNAME'], ['CLIENT', 'INFO', 'x'], ['CLIENT', 'KILL'], ['CLIENT', 'KILL', '1.2.3.4:5'], ['CLIENT', 'KILL', 'id'],
+      ['CLIENT', 'KILL', 'ID', 'abc'], ['CLIENT', 'KILL', 'ID', '0'], ['CLIENT', 'KILL', 'ID', '-3'], ['CLIENT', 'KILL', 'ID', '999999'],
+      ['CLIENT', 'KILL', 'TYPE', 'foo'], ['CLIENT', 'KILL', 'TYPE', 'master'], ['CLIENT', 'KILL', 'TYPE', 'pubsub'], ['CLIENT', 'KILL', 'SKIPME', 'maybe'],
+      ['CLIENT', 'KILL', 'foo', 'bar'], ['CLIENT', 'KILL', 'USER', 'nobody'], ['CLIENT', 'KILL', 'ADDR', '1.1.1.1:1', 'ID', '5', 'SKIPME', 'no'],
+      ['CLIENT', 'KILL', 'ID', '5', 'TYPE'], ['CLIENT', 'LIST', 'TYPE', 'foo'], ['CLIENT', 'LIST', 'ID', 'abc'], ['CLIENT', 'LIST', 'ID', '999999'],
+      ['CLIENT', 'LIST', 'ID', '1', 'x'], ['CLIENT', 'LIST', 'foo'], ['CLIENT', 'LIST', 'TYPE', 'normal', 'x'], ['CLIENT', 'LIST', 'TYPE', 'replica'],
+      ['CLIENT', 'NO-EVICT', 'maybe'], ['CLIENT', 'NO-EVICT', 'on'], ['CLIENT', 'NO-EVICT', 'OFF'], ['CLIENT', 'NO-EVICT'],
+      ['CONFIG'], ['CONFIG', 'foo'], ['CONFIG', 'GET'], ['CONFIG', 'SET', 'hz'], ['CONFIG', 'SET', 'hz', '10', 'maxmemory'],
+      ['CONFIG', 'SET', 'foo', 'bar'], ['CONFIG', 'SET', 'maxclients', 'abc'], ['CONFIG', 'SET', 'databases', '3'], ['CONFIG', 'SET', 'hz', '0'],
+      ['CONFIG', 'GET', 'hz'], ['CONFIG', 'SET', 'hz', '600'], ['CONFIG', 'GET', 'hz'], ['CONFIG', 'SET', 'hz', '10'], ['CONFIG', 'SET', 'hz', '20', 'hz', '30'],
+      ['CONFIG', 'SET', 'maxmemory-policy', 'foo'], ['CONFIG', 'SET', 'maxmemory', '1xb'], ['CONFIG', 'SET', 'maxmemory', '-1'],
+      ['CONFIG', 'SET', 'maxmemory', '1.5gb'], ['CONFIG', 'SET', 'maxmemory', '1GB'], ['CONFIG', 'GET', 'maxmemory'], ['CONFIG', 'SET', 'maxmemory', '0'],
+      ['CONFIG', 'SET', 'appendonly', 'maybe'], ['CONFIG', 'SET', 'timeout', '-1'], ['CONFIG', 'SET', 'timeout', '9999999999'], ['CONFIG', 'SET', 'timeout', '010'],
+      ['CONFIG', 'SET', 'proto-max-bulk-len', '10'], ['CONFIG', 'SET', 'proto-max-bulk-len', '1k'], ['CONFIG', 'SET', 'save', 'a b'],
+      ['CONFIG', 'SET', 'save', '3600 1'], ['CONFIG', 'GET', 'save'], ['CONFIG', 'SET', 'save', ''], ['CONFIG', 'GET', 'save'],
+      ['CONFIG', 'SET', 'save', '3600 1 300 100 60 10000'], ['CONFIG', 'SET', 'client-query-buffer-limit', '100'],
+      ['CONFIG', 'SET', 'maxclients', '0'], ['CONFIG', 'SET', 'notify-keyspace-events', 'Z'], ['CONFIG', 'SET', 'notify-keyspace-events', 'KEA'],
+      ['CONFIG', 'GET', 'notify-keyspace-events'], ['CONFIG', 'SET', 'notify-keyspace-events', 'An'], ['CONFIG', 'GET', 'notify-keyspace-events'],
+      ['CONFIG', 'SET', 'notify-keyspace-events', 'Ed$'], ['CONFIG', 'GET', 'notify-keyspace-events'], ['CONFIG', 'SET', 'notify-keyspace-events', ''],
+      ['CONFIG', 'SET', 'dir', '/tmp'], ['CONFIG', 'SET', 'dbfilename', 'x.rdb'], ['CONFIG', 'SET', 'tcp-backlog', '5'], ['CONFIG', 'SET', 'io-threads', '2'],
+      ['CONFIG', 'SET', 'client-output-buffer-limit', 'normal 1 2'], ['CONFIG', 'SET', 'client-output-buffer-limit', 'foo 1 2 3'],
+      ['CONFIG', 'SET', 'client-output-buffer-limit', 'normal 1mb 2 x'], ['CONFIG', 'SET', 'client-output-buffer-limit', 'pubsub 1mb 2 3'],
+      ['CONFIG', 'GET', 'client-output-buffer-limit'], ['CONFIG', 'SET', 'client-output-buffer-limit', 'pubsub 33554432 8388608 60'],
+      ['CONFIG', 'SET', 'lua-time-limit', '100'], ['CONFIG', 'GET', 'busy-reply-threshold'], ['CONFIG', 'GET', 'lua-time-limit'], ['CONFIG', 'SET', 'lua-time-limit', '5000'],
+      ['CONFIG', 'SET', 'appendonly', 'YES'], ['CONFIG', 'GET', 'appendonly'], ['CONFIG', 'SET', 'appendonly', 'no'], ['CONFIG', 'GET', 'HZ'],
+      ['CONFIG', 'RESETSTAT', 'x'], ['CONFIG', 'REWRITE'], ['CONFIG', 'GET', 'nothing*'], ['CONFIG', 'SET', '\x00bad\n', 'x'],
+      ['FLUSHDB', 'x'], ['FLUSHDB', 'async', 'sync'], ['FLUSHALL', 'SYNC'], ['FLUSHALL', 'x'], ['TIME', 'x'], ['DBSIZE', 'x'], ['INFO', 'nosuch'],
+      ['INFO', 'foo', 'bar'],
+    ];
+    // Deterministic CONFIG GET of the parameters both servers share.
+    const shared = [
+      'maxclients', 'timeout', 'hz', 'proto-max-bulk-len', 'client-query-buffer-limit', 'maxmemory', 'maxmemory-policy', 'save', 'appendonly',
+      'appendfsync', 'notify-keyspace-events', 'maxmemory-samples', 'tcp-keepalive', 'protected-mode', 'requirepass', 'lazyfree-lazy-user-del',
+      'lazyfree-lazy-user-flush', 'activerehashing', 'client-output-buffer-limit', 'slowlog-log-slower-than', 'slowlog-max-len', 'latency-tracking',
+      'busy-reply-threshold', 'lua-time-limit', 'list-max-listpack-size', 'list-max-ziplist-size', 'list-compress-depth', 'hash-max-listpack-entries',
+      'hash-max-ziplist-value', 'set-max-intset-entries', 'zset-max-listpack-entries', 'zset-max-listpack-value', 'hll-sparse-max-bytes',
+      'stream-node-max-bytes', 'stream-node-max-entries', 'lfu-log-factor', 'lfu-decay-time', 'databases', 'dbfilename', 'replica-read-only',
+      'slave-read-only', 'repl-backlog-size', 'io-threads', 'tcp-backlog', 'acllog-max-len', 'oom-score-adj', 'shutdown-timeout',
+    ];
+    for (const p of shared) fixed.push(['CONFIG', 'GET', p]);
+    // Seeded random CONFIG SET/GET over shared parameters with good and bad values.
+    const r = rng(77);
+    // (timeout and maxclients stay out: random values would close or refuse the test's own clients.)
+    const params = ['hz', 'maxmemory', 'appendonly', 'maxmemory-policy', 'slowlog-max-len', 'notify-keyspace-events', 'save', 'nosuch'];
+    const vals = ['0', '1', '-1', '10', '100mb', '1gb', 'yes', 'no', 'abc', '', '\x00', 'allkeys-lru', 'KEA', 'g$', '3600 1', '99999999999', '1.5'];
+    for (let i = 0; i < 200; i++) {
+      const p = pick(r, params);
+      fixed.push(r() < 0.7 ? ['CONFIG', 'SET', p, pick(r, vals)] : ['CONFIG', 'GET', p]);
+    }
+    fixed.push(['CONFIG', 'SET', 'hz', '10', 'maxmemory', '0', 'timeout', '0', 'maxclients', '10000', 'save', '3600 1 300 100 60 10000', 'notify-keyspace-events', '']);
+    await s.check('CLIENT, CONFIG, INFO and FLUSH', fixed, {
+      // CONFIG GET * order is Redis's hash order; compare as a map.
+      normalize: (cmd, reply) => {
+        if (String(cmd[0]).toUpperCase() === 'CONFIG' && String(cmd[1]).toUpperCase() === 'GET' && Array.isArray(reply)) {
+          const pairs: Reply[] = [];
+          for (let i = 0; i < reply.length; i += 2) pairs.push([reply[i], reply[i + 1]]);
+          return pairs.sort((x, y) => (JSON.stringify(x) < JSON.stringify(y) ? -1 : 1));
+        }
+        return reply;
+      },
+    });
+  },
+  { workers: [ANY_WORKERS] },
+);

@@ -23,10 +23,9 @@
  * STORE writes such results to destinations named for how to compare them.
  */
 import t from 'tap';
-import { startRedis, startShardis, noRedisServer } from './helpers/servers';
-import { runDifferential, rng, pick, type Cmd, type Mismatch, describeMismatches } from './helpers/differential';
+import { startShardis, WORKER_MATRIX } from './helpers/servers';
+import { DifferentialSuite, runDifferential, rng, pick, type Cmd, type Mismatch, describeMismatches } from './helpers/differential';
 import { type Reply, connectResp } from './helpers/resp-client';
-import { WORKER_MATRIX } from './helpers/servers';
 import { shardOf, keyOnAnotherShard } from './helpers/shards';
 import { err } from './helpers/util';
 
@@ -214,24 +213,15 @@ function normalize(cmd: Cmd, reply: Reply): Reply {
   return reply;
 }
 
-t.test('SORT matches redis-server', { skip: noRedisServer }, async (t) => {
-  const redis = await startRedis(t);
-  for (const workers of [4, 0]) {
-    const srv = await startShardis(t, { workers });
-    const shards = Math.max(1, workers);
-    const plainDests = shards > 1 ? ['dst', 'dstu', 'dstn'].map((d) => keyOnAnotherShard(`x${d}`, '{s}', shards)) : ['xdst', 'xdstu', 'xdstn'];
-    for (const seed of [1, 2]) {
-      const script = generate(seed * 65537 + workers, 2000, plainDests);
-      const mismatches = await runDifferential(srv.port, redis.port, script, { normalize });
-      t.equal(mismatches.length, 0, `--workers ${workers} seed ${seed}: ${mismatches.length} mismatches\n${describeMismatches(mismatches)}`);
-    }
-    await srv.stop();
-  }
+const diff = new DifferentialSuite(t);
+
+diff.test('SORT matches redis-server', async (t, s) => {
+  const shards = Math.max(1, s.workers);
+  const plainDests = shards > 1 ? ['dst', 'dstu', 'dstn'].map((d) => keyOnAnotherShard(`x${d}`, '{s}', shards)) : ['xdst', 'xdstu', 'xdstn'];
+  for (const seed of [1, 2]) await s.check(`seed ${seed}`, generate(seed * 65537 + s.workers, 2000, plainDests), { normalize });
 });
 
-t.test('SORT scores read like strtod, edge by edge', { skip: noRedisServer }, async (t) => {
-  const redis = await startRedis(t);
-  const srv = await startShardis(t, { workers: 1 });
+diff.test('SORT scores read like strtod, edge by edge', async (t, s) => {
   const values = [
     '', ' 5', '\t8', '\n9', '\v3', '\f2', '\r1', '5 ', '+.5', '-.5e1', '5.', '.', '+', '-', '1e', '1e+', '0x', '0x1p', '0x1p3', '0X1P-2',
     '0x.8', '0x1.8p1', '0x1p-1070', '0x1p-1074', '0x1p-1075', '0x1.8p-1074', '0x1p1023', '0x1p1024', '0x1.fffffffffffff8p1023',
@@ -244,7 +234,7 @@ t.test('SORT scores read like strtod, edge by edge', { skip: noRedisServer }, as
   const all: Mismatch[] = [];
   for (const v of values) {
     const script: Cmd[] = [['RPUSH', 'l', v, '1.5', '-2'], ['SORT', 'l'], ['SORT', 'l', 'DESC'], ['SORT', 'l', 'LIMIT', '0', '1']];
-    all.push(...(await runDifferential(srv.port, redis.port, script)));
+    all.push(...(await runDifferential(s.shardis.port, s.redis.port, script)));
   }
   t.equal(all.length, 0, `${all.length} mismatches\n${describeMismatches(all)}`);
 });

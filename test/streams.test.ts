@@ -8,7 +8,8 @@
  */
 import net from 'node:net';
 import t from 'tap';
-import { noRedisServer, startRedis, startShardis, WORKER_MATRIX } from './helpers/servers';
+import { startShardis, WORKER_MATRIX } from './helpers/servers';
+import { DifferentialSuite } from './helpers/differential';
 import { connectIoredis } from './helpers/ioredis';
 import { RespClient, type Reply, connectResp } from './helpers/resp-client';
 import { keysOnDifferentShards } from './helpers/shards';
@@ -220,8 +221,7 @@ async function rawExchange(port: number, cmds: string[][]): Promise<string> {
   return got;
 }
 
-t.test('RESP3 replies match redis-server byte for byte', { skip: noRedisServer }, async (t) => {
-  const [redis, srv] = await Promise.all([startRedis(t), startShardis(t, { workers: 1 })]);
+new DifferentialSuite(t).test('RESP3 replies match redis-server byte for byte', async (t, s) => {
   const setup = [
     ['XADD', 's', '1-0', 'f', 'v'],
     ['XADD', 's', '2-0', 'a', '1', 'b', '2'],
@@ -239,20 +239,19 @@ t.test('RESP3 replies match redis-server byte for byte', { skip: noRedisServer }
     ['XADD', 'none', 'NOMKSTREAM', '*', 'f', 'v'],
     ['XAUTOCLAIM', 's', 'g', 'd', '0', '0', 'JUSTID'],
   ];
-  for (const port of [srv.port, redis.port]) {
+  for (const port of [s.shardis.port, s.redis.port]) {
     const c = await RespClient.connect(port);
-    await c.call('FLUSHALL');
     await c.pipeline(setup);
     c.close();
   }
-  const [a, b] = await Promise.all([srv.port, redis.port].map((p) => rawExchange(p, [['HELLO', '3'], ...probes])));
+  const [a, b] = await Promise.all([s.shardis.port, s.redis.port].map((p) => rawExchange(p, [['HELLO', '3'], ...probes])));
   if (a.startsWith('-NOPROTO')) {
     // The server cannot switch to RESP3 yet; the stream replies are written with map()/set() for when it can.
     t.comment('HELLO 3 is refused (NOPROTO): RESP3 comparison not run');
     return;
   }
   // The HELLO reply describes the server; compare what follows it.
-  const tail = (s: string): string => s.slice(skipResp3(s, 0));
+  const tail = (text: string): string => text.slice(skipResp3(text, 0));
   t.equal(tail(a), tail(b));
   t.ok(tail(a).startsWith('%1\r\n$1\r\ns\r\n'), 'XREAD answers a map in RESP3');
 });
