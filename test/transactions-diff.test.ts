@@ -11,8 +11,8 @@
  */
 import t, { type Test } from 'tap';
 import { startShardis, MULTI_SHARD_WORKERS, noMultiShard } from './helpers/servers';
-import net from 'node:net';
-import { RespClient, encodeCommand, connectResp } from './helpers/resp-client';
+import { RespClient, connectResp } from './helpers/resp-client';
+import { RawReplyClient } from './helpers/resp3';
 import { DifferentialSuite, rng, pick } from './helpers/differential';
 import { shardTotal } from './helpers/info';
 import { sleep, waitFor } from './helpers/util';
@@ -40,84 +40,10 @@ interface Scenario {
   steps: Step[];
 }
 
-/**
- * Where the RESP2/RESP3 reply starting at `o` ends, or -1 if it is not all
- * there yet (the shared client's parser knows no RESP3, and we want bytes).
- */
-function replyEnd(b: Buffer, o: number): number {
-  if (o >= b.length) return -1;
-  const nl = b.indexOf('\r\n', o);
-  if (nl < 0) return -1;
-  const type = String.fromCharCode(b[o]);
-  const head = b.latin1Slice(o + 1, nl);
-  let p = nl + 2;
-  switch (type) {
-    case '$': case '=': case '!': {
-      const n = Number(head);
-      if (n < 0) return p;
-      return b.length >= p + n + 2 ? p + n + 2 : -1;
-    }
-    case '*': case '~': case '>': case '%': case '|': {
-      let n = Number(head);
-      if (n < 0) return p;
-      if (type === '%' || type === '|') n *= 2;
-      for (let i = 0; i < n; i++) {
-        p = replyEnd(b, p);
-        if (p < 0) return -1;
-      }
-      return p;
-    }
-    default:
-      return p; // + - : _ , # (
-  }
-}
-
-/** A socket that sends one command at a time and hands back the reply's exact bytes. */
-class RawClient {
-  private buf = Buffer.alloc(0);
-  private wake: (() => void) | null = null;
-  private constructor(private readonly s: net.Socket) {
-    s.on('data', (d: Buffer) => {
-      this.buf = Buffer.concat([this.buf, d]);
-      this.wake?.();
-    });
-  }
-
-  static connect(port: number): Promise<RawClient> {
-    return new Promise((resolve, reject) => {
-      const s = net.connect(port, '127.0.0.1', () => resolve(new RawClient(s)));
-      s.once('error', reject);
-    });
-  }
-
-  async call(...args: (string | Buffer)[]): Promise<string> {
-    this.s.write(encodeCommand(args));
-    for (;;) {
-      const end = replyEnd(this.buf, 0);
-      if (end >= 0) {
-        const out = this.buf.latin1Slice(0, end);
-        this.buf = this.buf.subarray(end);
-        return out;
-      }
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no reply to ${args.join(' ')}`)), 5000);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
-  }
-
-  close(): void {
-    this.s.destroy();
-  }
-}
-
 /** Runs the steps on one server; returns each compared reply's raw bytes (latin1). */
 async function run(port: number, steps: readonly Step[]): Promise<string[]> {
-  const a = await RawClient.connect(port);
-  const b = await RawClient.connect(port);
+  const a = await RawReplyClient.connect(port);
+  const b = await RawReplyClient.connect(port);
   try {
     await b.call('FLUSHALL');
     const out: string[] = [];

@@ -11,61 +11,13 @@ import { RespClient, encodeCommand, connectResp } from './helpers/resp-client';
 import { connectIoredis } from './helpers/ioredis';
 import { infoField, shardTotal } from './helpers/info';
 import { waitFor } from './helpers/util';
+import { parseResp, type Resp3Value } from './helpers/resp3';
 
-type Value = string | number | boolean | null | { error: string } | Value[];
+type Value = Resp3Value;
 interface Frame {
   /** True for a RESP3 push (`>`); RESP2 pushes are plain arrays. */
   push: boolean;
   value: Value;
-}
-
-/** Parses one RESP2/RESP3 value at `o`; null if the buffer does not hold all of it yet. */
-function parse(b: Buffer, o: number): [Value, number, string] | null {
-  if (o >= b.length) return null;
-  const type = String.fromCharCode(b[o]);
-  const eol = b.indexOf('\r\n', o);
-  if (eol < 0) return null;
-  const line = b.latin1Slice(o + 1, eol);
-  const next = eol + 2;
-  switch (type) {
-    case '+':
-    case ',':
-      return [line, next, type];
-    case '-':
-      return [{ error: line }, next, type];
-    case ':':
-      return [Number(line), next, type];
-    case '_':
-      return [null, next, type];
-    case '#':
-      return [line === 't', next, type];
-    case '$':
-    case '=': {
-      const n = Number(line);
-      if (n < 0) return [null, next, type];
-      if (b.length < next + n + 2) return null;
-      return [b.latin1Slice(next, next + n), next + n + 2, type];
-    }
-    case '*':
-    case '>':
-    case '~':
-    case '%': {
-      let n = Number(line);
-      if (n < 0) return [null, next, type];
-      if (type === '%') n *= 2;
-      const out: Value[] = [];
-      let p = next;
-      for (let i = 0; i < n; i++) {
-        const r = parse(b, p);
-        if (r === null) return null;
-        out.push(r[0]);
-        p = r[1];
-      }
-      return [out, p, type];
-    }
-    default:
-      throw new Error(`bad RESP type byte ${type}`);
-  }
 }
 
 /** A raw socket that collects every frame (replies and pushes alike) in arrival order. */
@@ -80,10 +32,10 @@ class FrameClient {
       this.buf = this.buf.length === 0 ? d : Buffer.concat([this.buf, d]);
       let o = 0;
       for (;;) {
-        const r = parse(this.buf, o);
+        const r = parseResp(this.buf, o);
         if (r === null) break;
-        this.frames.push({ value: r[0], push: r[2] === '>' });
-        o = r[1];
+        this.frames.push({ value: r.value, push: r.type === '>' });
+        o = r.end;
       }
       this.buf = this.buf.subarray(o);
       this.waiter?.();
