@@ -18,15 +18,18 @@ import { keyHashSlot, slotToShard } from '../src/routing/slot';
 const PHASE_MS = 1500;
 const INITIAL = 1000;
 
-/** Key names for a server with `shards` shards: the accounts, and keys spread over every shard. */
+/**
+ * Key names for a server with `shards` shards, spread over every shard; as
+ * many as with 4 shards (so contention stays alike), or a few more.
+ */
 class Layout {
-  /** 4 accounts per shard. */
+  /** At least 16 accounts. */
   readonly accounts: string[];
   /** What the accounts always add up to. */
   readonly total: number;
 
   constructor(readonly shards: number) {
-    this.accounts = this.spreadKeys('acct:', 4);
+    this.accounts = this.spreadKeys('acct:', 16);
     this.total = INITIAL * this.accounts.length;
   }
 
@@ -34,8 +37,9 @@ class Layout {
     return slotToShard(keyHashSlot(Buffer.from(k)), this.shards);
   }
 
-  /** `perShard` keys on every shard, interleaved (shard 0, 1, 2, ..., 0, ...). */
-  spreadKeys(prefix: string, perShard: number): string[] {
+  /** At least `count` keys, as many on every shard, interleaved (shard 0, 1, 2, ..., 0, ...). */
+  spreadKeys(prefix: string, count: number): string[] {
+    const perShard = Math.ceil(count / this.shards);
     const by: string[][] = Array.from({ length: this.shards }, () => []);
     for (let i = 0; by.some((g) => g.length < perShard); i++) {
       const k = `${prefix}${i}`;
@@ -125,9 +129,9 @@ interface TearStats {
   bad: string[];
 }
 
-/** Writers MSET 4 keys on every shard to one value; readers MGET them. */
+/** Writers MSET 16 keys spread over every shard to one value; readers MGET them. */
 async function msetTearing(port: number, L: Layout): Promise<TearStats> {
-  const keys = L.spreadKeys('tear:', 4);
+  const keys = L.spreadKeys('tear:', 16);
   const st: TearStats = { writes: 0, reads: 0, bad: [] };
   const writers = await clients(port, 4);
   const readers = await clients(port, 4);
@@ -151,7 +155,7 @@ async function msetTearing(port: number, L: Layout): Promise<TearStats> {
 
 /** Each chain moves one value around names on every shard with RENAME; readers see exactly one name holding it. */
 async function renameChains(port: number, L: Layout): Promise<TearStats> {
-  const chains = [0, 1, 2].map((c) => L.spreadKeys(`chain${c}:`, 2)); // 2 names per shard in each chain
+  const chains = [0, 1, 2].map((c) => L.spreadKeys(`chain${c}:`, 8)); // 8 names per chain, on every shard
   const st: TearStats = { writes: 0, reads: 0, bad: [] };
   const setup = await RespClient.connect(port);
   for (let c = 0; c < chains.length; c++) {
@@ -186,7 +190,7 @@ async function renameChains(port: number, L: Layout): Promise<TearStats> {
 
 /** Elements move between two sets on different shards with SMOVE; each is in exactly one set in every snapshot. */
 async function smoves(port: number, L: Layout): Promise<TearStats> {
-  const [a, b] = L.spreadKeys('set:', 1); // set:… on shard 0 and shard 1
+  const [a, b] = L.spreadKeys('set:', L.shards); // set:… on shard 0 and shard 1
   const elems = ['e0', 'e1', 'e2', 'e3'];
   const st: TearStats = { writes: 0, reads: 0, bad: [] };
   const setup = await RespClient.connect(port);
@@ -230,7 +234,7 @@ async function smoves(port: number, L: Layout): Promise<TearStats> {
 async function vanishingClients(port: number, L: Layout, n: number, seed: number): Promise<void> {
   const r = rng(seed);
   const ACCOUNTS = L.accounts;
-  const chainless = L.spreadKeys('gone:', Math.ceil(8 / L.shards)); // at least 8 names, on every shard
+  const chainless = L.spreadKeys('gone:', 8);
   const work = (i: number): Buffer => {
     const [a, b] = [ACCOUNTS[Math.floor(r() * ACCOUNTS.length)], ACCOUNTS[Math.floor(r() * ACCOUNTS.length)]];
     const cmds: (string | number)[][] = [];
@@ -298,7 +302,7 @@ t.test('cross-shard atomicity', { skip: noMultiShard }, async (t) => {
       const port = srv.port;
       const info = await connectResp(t, port);
       t.same(new Set(L.accounts.map((k) => L.shardOf(k))).size, workers, 'accounts live on every shard');
-      const msetLabel = `MSET of ${L.spreadKeys('tear:', 4).length} keys`;
+      const msetLabel = `MSET of ${L.spreadKeys('tear:', 16).length} keys`;
 
       await resetAccounts(port, L);
       checkTransfers(t, L, await transfers(port, L, 1), 'transfers');

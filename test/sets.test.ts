@@ -190,14 +190,17 @@ for (const workers of WORKER_MATRIX) {
       t.test('keys on different shards', async (t) => {
         const [a, b, d, e] = keysOnDifferentShards('x', 4, workers);
         t.not(shardOf(a, workers), shardOf(b, workers));
-        t.not(shardOf(d, workers), shardOf(a, workers));
-        t.not(shardOf(d, workers), shardOf(b, workers));
+        // A third shard for the destination when there is one.
+        if (workers >= 3) {
+          t.not(shardOf(d, workers), shardOf(a, workers));
+          t.not(shardOf(d, workers), shardOf(b, workers));
+        }
         await c.call('DEL', a, b, d, e);
         await c.call('SADD', a, ...ints(0, 20), 'w');
         await c.call('SADD', b, ...ints(10, 20));
         t.same(sorted(await c.call('SINTER', a, b)), ints(10, 10).sort());
         t.equal(await c.call('SINTERCARD', '2', a, b, 'LIMIT', '4'), 4);
-        t.equal(await c.call('SINTERSTORE', d, a, b), 10, 'destination on a third shard');
+        t.equal(await c.call('SINTERSTORE', d, a, b), 10, workers >= 3 ? 'destination on a third shard' : 'destination on a source\'s shard');
         t.equal(await c.call('OBJECT', 'ENCODING', d), 'intset');
         t.same(await c.call('SMEMBERS', d), ints(10, 10));
         t.equal(await c.call('SUNIONSTORE', d, a, b), 31);
