@@ -1,39 +1,56 @@
 /**
- * Cross-shard atomicity under concurrency (--workers 4): many clients run
- * transactions and multi-key commands whose keys are spread over every
- * shard, while readers take snapshots that must never show half of one.
- * Then 1,000 clients vanish in the middle of MULTI or of a cross-shard
- * command, and everything must still hold, with nothing left locked.
+ * Cross-shard atomicity under concurrency (every worker count >= 2 of the
+ * matrix): many clients run transactions and multi-key commands whose keys are
+ * spread over every shard, while readers take snapshots that must never show
+ * half of one. Then 1,000 clients vanish in the middle of MULTI or of a
+ * cross-shard command, and everything must still hold, with nothing left locked.
  */
 import t, { type Test } from 'tap';
 import net from 'node:net';
-import { startShardis } from './helpers/servers';
-import { RespClient, encodeCommand, type Reply } from './helpers/resp-client';
+import { startShardis, MULTI_SHARD_WORKERS, noMultiShard } from './helpers/servers';
+import { RespClient, encodeCommand, type Reply, connectResp } from './helpers/resp-client';
 import { rng } from './helpers/differential';
+import { infoField, infoNumber, shardTotal } from './helpers/info';
+import { waitFor } from './helpers/util';
 import { keyHashSlot, slotToShard } from '../src/core/routing/slot';
 
-const WORKERS = 4;
 /** How long each concurrent phase runs. */
 const PHASE_MS = 1500;
+const INITIAL = 1000;
 
-function shardOf(k: string): number {
-  return slotToShard(keyHashSlot(Buffer.from(k)), WORKERS);
-}
+/**
+ * Key names for a server with `shards` shards, spread over every shard; as
+ * many as with 4 shards (so contention stays alike), or a few more.
+ */
+class Layout {
+  /** At least 16 accounts. */
+  readonly accounts: string[];
+  /** What the accounts always add up to. */
+  readonly total: number;
 
-/** `perShard` keys on every shard, interleaved (shard 0, 1, 2, 3, 0, ...). */
-function spreadKeys(prefix: string, perShard: number): string[] {
-  const by: string[][] = Array.from({ length: WORKERS }, () => []);
-  for (let i = 0; by.some((g) => g.length < perShard); i++) {
-    const k = `${prefix}${i}`;
-    const g = by[shardOf(k)];
-    if (g.length < perShard) g.push(k);
+  constructor(readonly shards: number) {
+    this.accounts = this.spreadKeys('acct:', 16);
+    this.total = INITIAL * this.accounts.length;
   }
-  const out: string[] = [];
-  for (let i = 0; i < perShard; i++) for (const g of by) out.push(g[i]);
-  return out;
-}
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+  shardOf(k: string): number {
+    return slotToShard(keyHashSlot(Buffer.from(k)), this.shards);
+  }
+
+  /** At least `count` keys, as many on every shard, interleaved (shard 0, 1, 2, ..., 0, ...). */
+  spreadKeys(prefix: string, count: number): string[] {
+    const perShard = Math.ceil(count / this.shards);
+    const by: string[][] = Array.from({ length: this.shards }, () => []);
+    for (let i = 0; by.some((g) => g.length < perShard); i++) {
+      const k = `${prefix}${i}`;
+      const g = by[this.shardOf(k)];
+      if (g.length < perShard) g.push(k);
+    }
+    const out: string[] = [];
+    for (let i = 0; i < perShard; i++) for (const g of by) out.push(g[i]);
+    return out;
+  }
+}
 
 async function clients(port: number, n: number): Promise<RespClient[]> {
   return Promise.all(Array.from({ length: n }, () => RespClient.connect(port)));
@@ -48,10 +65,6 @@ async function loopUntil(deadline: number, cs: RespClient[], body: (c: RespClien
   );
 }
 
-const ACCOUNTS = spreadKeys('acct:', 4); // 16 accounts, 4 per shard
-const INITIAL = 1000;
-const TOTAL = INITIAL * ACCOUNTS.length;
-
 interface TransferStats {
   multiTransfers: number;
   casCommitted: number;
@@ -61,7 +74,8 @@ interface TransferStats {
 }
 
 /** Transfers with MULTI/DECRBY/INCRBY/EXEC and WATCH check-and-set; readers check every MGET snapshot's sum. */
-async function transfers(port: number, seed: number, moverCount = 8): Promise<TransferStats> {
+async function transfers(port: number, L: Layout, seed: number, moverCount = 8): Promise<TransferStats> {
+  const ACCOUNTS = L.accounts;
   const st: TransferStats = { multiTransfers: 0, casCommitted: 0, casAborted: 0, snapshots: 0, bad: [] };
   const movers = await clients(port, moverCount);
   const casers = await clients(port, 6);
@@ -102,7 +116,7 @@ async function transfers(port: number, seed: number, moverCount = 8): Promise<Tr
       }
       const sum = (vals as string[]).reduce((s, v) => s + Number(v), 0);
       st.snapshots++;
-      if (sum !== TOTAL) st.bad.push(`snapshot sums to ${sum}: ${JSON.stringify(vals)}`);
+      if (sum !== L.total) st.bad.push(`snapshot sums to ${sum}: ${JSON.stringify(vals)}`);
     }),
   ]);
   for (const c of [...movers, ...casers, ...readers]) c.close();
@@ -115,9 +129,9 @@ interface TearStats {
   bad: string[];
 }
 
-/** Writers MSET 16 keys on all shards to one value; readers MGET them. */
-async function msetTearing(port: number): Promise<TearStats> {
-  const keys = spreadKeys('tear:', 4);
+/** Writers MSET 16 keys spread over every shard to one value; readers MGET them. */
+async function msetTearing(port: number, L: Layout): Promise<TearStats> {
+  const keys = L.spreadKeys('tear:', 16);
   const st: TearStats = { writes: 0, reads: 0, bad: [] };
   const writers = await clients(port, 4);
   const readers = await clients(port, 4);
@@ -140,8 +154,8 @@ async function msetTearing(port: number): Promise<TearStats> {
 }
 
 /** Each chain moves one value around names on every shard with RENAME; readers see exactly one name holding it. */
-async function renameChains(port: number): Promise<TearStats> {
-  const chains = [0, 1, 2].map((c) => spreadKeys(`chain${c}:`, 2)); // 8 names per chain, 2 per shard
+async function renameChains(port: number, L: Layout): Promise<TearStats> {
+  const chains = [0, 1, 2].map((c) => L.spreadKeys(`chain${c}:`, 8)); // 8 names per chain, on every shard
   const st: TearStats = { writes: 0, reads: 0, bad: [] };
   const setup = await RespClient.connect(port);
   for (let c = 0; c < chains.length; c++) {
@@ -175,8 +189,8 @@ async function renameChains(port: number): Promise<TearStats> {
 }
 
 /** Elements move between two sets on different shards with SMOVE; each is in exactly one set in every snapshot. */
-async function smoves(port: number): Promise<TearStats> {
-  const [a, b] = spreadKeys('set:', 1); // set:… on shard 0 and shard 1
+async function smoves(port: number, L: Layout): Promise<TearStats> {
+  const [a, b] = L.spreadKeys('set:', L.shards); // set:… on shard 0 and shard 1
   const elems = ['e0', 'e1', 'e2', 'e3'];
   const st: TearStats = { writes: 0, reads: 0, bad: [] };
   const setup = await RespClient.connect(port);
@@ -217,11 +231,12 @@ async function smoves(port: number): Promise<TearStats> {
  * transaction, or a cross-shard command, and are destroyed right after
  * writing, without reading anything.
  */
-async function vanishingClients(port: number, n: number, seed: number): Promise<void> {
+async function vanishingClients(port: number, L: Layout, n: number, seed: number): Promise<void> {
   const r = rng(seed);
-  const chainless = spreadKeys('gone:', 2);
+  const ACCOUNTS = L.accounts;
+  const chainless = L.spreadKeys('gone:', 8);
   const work = (i: number): Buffer => {
-    const [a, b] = [ACCOUNTS[Math.floor(r() * 16)], ACCOUNTS[Math.floor(r() * 16)]];
+    const [a, b] = [ACCOUNTS[Math.floor(r() * ACCOUNTS.length)], ACCOUNTS[Math.floor(r() * ACCOUNTS.length)]];
     const cmds: (string | number)[][] = [];
     switch (i % 5) {
       case 0: // in the middle of MULTI: nothing may apply
@@ -258,14 +273,14 @@ async function vanishingClients(port: number, n: number, seed: number): Promise<
   }
 }
 
-async function resetAccounts(port: number): Promise<void> {
+async function resetAccounts(port: number, L: Layout): Promise<void> {
   const c = await RespClient.connect(port);
-  await c.call('MSET', ...ACCOUNTS.flatMap((k) => [k, INITIAL]));
+  await c.call('MSET', ...L.accounts.flatMap((k) => [k, INITIAL]));
   c.close();
 }
 
-function checkTransfers(t: Test, st: TransferStats, label: string): void {
-  t.same(st.bad.slice(0, 5), [], `${label}: every EXEC ran and every snapshot summed to ${TOTAL}`);
+function checkTransfers(t: Test, L: Layout, st: TransferStats, label: string): void {
+  t.same(st.bad.slice(0, 5), [], `${label}: every EXEC ran and every snapshot summed to ${L.total}`);
   if (st.multiTransfers + st.casCommitted + st.casAborted > 0) {
     // With MULTI movers about, most check-and-sets lose the race; some must win.
     t.ok(st.multiTransfers > 50 || st.casCommitted > 50, `${label}: MULTI transfers ran (${st.multiTransfers})`);
@@ -279,52 +294,44 @@ function checkTear(t: Test, st: TearStats, label: string): void {
   t.ok(st.writes > 20 && st.reads > 20, `${label}: ${st.writes} writes, ${st.reads} reads`);
 }
 
-t.test('cross-shard atomicity with --workers 4', async (t) => {
-  const srv = await startShardis(t, { workers: WORKERS });
-  const port = srv.port;
-  const info = await RespClient.connect(port);
-  t.teardown(() => info.close());
-  const infoField = async (field: string): Promise<string> => {
-    const text = String(await info.call('INFO', 'everything'));
-    const m = new RegExp(`^${field}:(.*)\\r?$`, 'm').exec(text);
-    return m ? m[1].trim() : '';
-  };
-  const watchedKeys = async (): Promise<number> => {
-    const text = String(await info.call('INFO', 'tasks'));
-    return [...text.matchAll(/watched_keys=(\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
-  };
-  t.same(new Set(ACCOUNTS.map(shardOf)).size, WORKERS, 'accounts live on every shard');
+t.test('cross-shard atomicity', { skip: noMultiShard }, async (t) => {
+  for (const workers of MULTI_SHARD_WORKERS) {
+    await t.test(`--workers ${workers}`, async (t) => {
+      const L = new Layout(workers);
+      const srv = await startShardis(t, { workers });
+      const port = srv.port;
+      const info = await connectResp(t, port);
+      t.same(new Set(L.accounts.map((k) => L.shardOf(k))).size, workers, 'accounts live on every shard');
+      const msetLabel = `MSET of ${L.spreadKeys('tear:', 16).length} keys`;
 
-  await resetAccounts(port);
-  checkTransfers(t, await transfers(port, 1), 'transfers');
-  const cas = await transfers(port, 5, 0);
-  checkTransfers(t, cas, 'WATCH check-and-set alone');
-  t.ok(cas.casCommitted > 20, `WATCH check-and-set alone mostly commits (${cas.casCommitted}, ${cas.casAborted} retried)`);
-  checkTear(t, await msetTearing(port), 'MSET of 16 keys');
-  checkTear(t, await renameChains(port), 'RENAME chains');
-  checkTear(t, await smoves(port), 'SMOVE between shards');
+      await resetAccounts(port, L);
+      checkTransfers(t, L, await transfers(port, L, 1), 'transfers');
+      const cas = await transfers(port, L, 5, 0);
+      checkTransfers(t, L, cas, 'WATCH check-and-set alone');
+      t.ok(cas.casCommitted > 20, `WATCH check-and-set alone mostly commits (${cas.casCommitted}, ${cas.casAborted} retried)`);
+      checkTear(t, await msetTearing(port, L), msetLabel);
+      checkTear(t, await renameChains(port, L), 'RENAME chains');
+      checkTear(t, await smoves(port, L), 'SMOVE between shards');
 
-  // 1,000 clients vanish mid-transaction or mid-command, while transfers run.
-  await resetAccounts(port);
-  const [during] = await Promise.all([transfers(port, 2), vanishingClients(port, 1000, 3)]);
-  checkTransfers(t, during, 'transfers during 1,000 disconnects');
-  const total = ((await info.call('MGET', ...ACCOUNTS)) as string[]).reduce((s, v) => s + Number(v), 0);
-  t.equal(total, TOTAL, 'no half transaction of a vanished client applied');
+      // 1,000 clients vanish mid-transaction or mid-command, while transfers run.
+      await resetAccounts(port, L);
+      const [during] = await Promise.all([transfers(port, L, 2), vanishingClients(port, L, 1000, 3)]);
+      checkTransfers(t, L, during, 'transfers during 1,000 disconnects');
+      const total = ((await info.call('MGET', ...L.accounts)) as string[]).reduce((s, v) => s + Number(v), 0);
+      t.equal(total, L.total, 'no half transaction of a vanished client applied');
 
-  // And everything still works afterwards.
-  checkTransfers(t, await transfers(port, 4), 'transfers after the disconnects');
-  checkTear(t, await msetTearing(port), 'MSET of 16 keys after the disconnects');
-  checkTear(t, await renameChains(port), 'RENAME chains after the disconnects');
-  checkTear(t, await smoves(port), 'SMOVE after the disconnects');
+      // And everything still works afterwards.
+      checkTransfers(t, L, await transfers(port, L, 4), 'transfers after the disconnects');
+      checkTear(t, await msetTearing(port, L), `${msetLabel} after the disconnects`);
+      checkTear(t, await renameChains(port, L), 'RENAME chains after the disconnects');
+      checkTear(t, await smoves(port, L), 'SMOVE after the disconnects');
 
-  let clientsLeft = 0;
-  for (let i = 0; i < 100; i++) {
-    clientsLeft = Number(await infoField('connected_clients'));
-    if (clientsLeft === 1) break;
-    await sleep(50);
+      let clientsLeft = 0;
+      await waitFor(async () => (clientsLeft = await infoNumber(info, 'clients', 'connected_clients')) === 1, 5000, 50);
+      t.equal(clientsLeft, 1, 'every vanished client is gone');
+      t.equal(await infoField(info, 'tasks', 'lock_held'), '0', 'lock_held:0');
+      t.equal(await infoField(info, 'tasks', 'lock_waiting'), '0', 'lock_waiting:0');
+      t.equal(await shardTotal(info, 'watched_keys'), 0, 'no WATCH left in any shard');
+    });
   }
-  t.equal(clientsLeft, 1, 'every vanished client is gone');
-  t.equal(await infoField('lock_held'), '0', 'lock_held:0');
-  t.equal(await infoField('lock_waiting'), '0', 'lock_waiting:0');
-  t.equal(await watchedKeys(), 0, 'no WATCH left in any shard');
 });

@@ -7,8 +7,7 @@
  * overflow policy, bad arguments of every kind and wrong arity.
  */
 import t from 'tap';
-import { startRedis, startShardis, noRedisServer } from './helpers/servers';
-import { runDifferential, rng, pick, type Cmd, describeMismatches } from './helpers/differential';
+import { DifferentialSuite, rng, pick, type Cmd } from './helpers/differential';
 
 const KEYS = ['b0', 'b1', 'b2', 'b3', 'b4', '{t}x', '{t}y', '{t}z', 'lst', 'bin\x00\xff', 'missing'];
 
@@ -150,18 +149,9 @@ function focusedScript(): Cmd[] {
   return script;
 }
 
-// One reference and one Shardis per worker count for the whole file: starting servers is most of the cost.
-t.test('bitmap family matches redis-server', { skip: noRedisServer }, async (t) => {
-  const redis = await startRedis(t);
-  for (const workers of [4, 0]) {
-    const srv = await startShardis(t, { workers });
-    for (const seed of [1, 2]) {
-      const script = generate(seed * 104729 + workers, 3000);
-      const mismatches = await runDifferential(srv.port, redis.port, script);
-      t.equal(mismatches.length, 0, `random script, --workers ${workers} seed ${seed}: ${mismatches.length} mismatches\n${describeMismatches(mismatches)}`);
-    }
-    const mismatches = await runDifferential(srv.port, redis.port, focusedScript());
-    t.equal(mismatches.length, 0, `BITFIELD counters and ranges, --workers ${workers}: ${mismatches.length} mismatches\n${describeMismatches(mismatches)}`);
-    await srv.stop();
-  }
+const diff = new DifferentialSuite(t);
+
+diff.test('bitmap family matches redis-server', async (t, s) => {
+  for (const seed of [1, 2]) await s.check(`random script, seed ${seed}`, generate(seed * 104729 + s.workers, 3000));
+  await s.check('BITFIELD counters and ranges', focusedScript());
 });

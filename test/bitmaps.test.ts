@@ -9,11 +9,10 @@
 import t from 'tap';
 import { startShardis, WORKER_MATRIX } from './helpers/servers';
 import { connectIoredis } from './helpers/ioredis';
-import { RespClient, type Reply } from './helpers/resp-client';
+import { type Reply, connectResp } from './helpers/resp-client';
 import { rng } from './helpers/differential';
 import { keysOnDifferentShards } from './helpers/shards';
-
-const err = (message: string): Reply => ({ error: message });
+import { err } from './helpers/util';
 
 const E_OFFSET = err('ERR bit offset is not an integer or out of range');
 const E_BIT = err('ERR bit is not an integer or out of range');
@@ -25,8 +24,7 @@ const E_INT = err('ERR value is not an integer or out of range');
 for (const workers of WORKER_MATRIX) {
   t.test(`bitmaps with --workers ${workers}`, async (t) => {
     const srv = await startShardis(t, { workers });
-    const c = await RespClient.connect(srv.port);
-    t.teardown(() => c.close());
+    const c = await connectResp(t, srv.port);
 
     t.test('SETBIT and GETBIT', async (t) => {
       t.equal(await c.call('SETBIT', 'sb', '7', '1'), 0);

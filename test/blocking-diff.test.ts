@@ -8,9 +8,9 @@
  */
 import t from 'tap';
 import net from 'node:net';
-import { startRedis, startShardis, noRedisServer } from './helpers/servers';
-import { runDifferential, rng, pick, type Cmd, describeMismatches } from './helpers/differential';
-import { RespClient, type Reply } from './helpers/resp-client';
+import { ANY_WORKERS } from './helpers/servers';
+import { DifferentialSuite, rng, pick, type Cmd } from './helpers/differential';
+import { connectResp, type Reply } from './helpers/resp-client';
 
 const LISTS = ['l0', 'l1', 'l2', 'l3', 'bin\x00\xff', 'str'];
 const ZSETS = ['z0', 'z1', 'z2', 'str'];
@@ -77,50 +77,40 @@ function script(seed: number, n: number): Cmd[] {
   return out;
 }
 
-for (const workers of [1, 4]) {
-  t.test(`blocking commands match redis-server (--workers ${workers})`, { skip: noRedisServer }, async (t) => {
-    const srv = await startShardis(t, { workers });
-    const redis = await startRedis(t);
-    for (const seed of [11, 12, 13]) {
-      const ms = await runDifferential(srv.port, redis.port, script(seed * 100 + workers, 250), { chunk: 50 });
-      t.equal(ms.length, 0, `seed ${seed}: ${describeMismatches(ms)}`);
-    }
-  });
-}
+const diff = new DifferentialSuite(t);
 
-t.test('COMMAND INFO rows and CLIENT UNBLOCK errors match redis-server', { skip: noRedisServer }, async (t) => {
-  const srv = await startShardis(t, { workers: 4 });
-  const redis = await startRedis(t);
-  const names = ['blpop', 'brpop', 'blmove', 'brpoplpush', 'blmpop', 'bzpopmin', 'bzpopmax', 'bzmpop', 'xread', 'xreadgroup'];
-  const a = await RespClient.connect(srv.port);
-  const b = await RespClient.connect(redis.port);
-  t.teardown(() => {
-    a.close();
-    b.close();
-  });
-  const head = (r: Reply): Reply => (Array.isArray(r) ? r.map((row) => (Array.isArray(row) ? row.slice(0, 6) : row)) : r);
-  t.same(head(await a.call('COMMAND', 'INFO', ...names)), head(await b.call('COMMAND', 'INFO', ...names)));
-  t.same(head(await a.call('COMMAND', 'INFO', 'client|unblock')), head(await b.call('COMMAND', 'INFO', 'client|unblock')));
-  const cmds: Cmd[] = [
-    ['CLIENT', 'UNBLOCK'],
-    ['CLIENT', 'UNBLOCK', 'abc'],
-    ['CLIENT', 'UNBLOCK', '1', 'maybe'],
-    ['CLIENT', 'UNBLOCK', 'abc', 'maybe'],
-    ['CLIENT', 'UNBLOCK', '99999', 'error'],
-    ['CLIENT', 'UNBLOCK', '99999', 'TIMEOUT'],
-    ['CLIENT', 'UNBLOCK', '1', 'timeout', 'x'],
-    ['COMMAND', 'GETKEYS', 'BLPOP', 'a', 'b', '0'],
-    ['COMMAND', 'GETKEYS', 'BLMPOP', '0', '2', 'a', 'b', 'LEFT'],
-    ['COMMAND', 'GETKEYS', 'BZMPOP', '0', '1', 'a', 'MIN', 'COUNT', '2'],
-    ['COMMAND', 'GETKEYS', 'BLMOVE', 'a', 'b', 'LEFT', 'LEFT', '0'],
-  ];
-  const ms = await runDifferential(srv.port, redis.port, cmds);
-  t.equal(ms.length, 0, describeMismatches(ms));
+diff.test('blocking commands match redis-server', async (t, s) => {
+  for (const seed of [11, 12, 13]) await s.check(`seed ${seed}`, script(seed * 100 + s.workers, 250), { chunk: 50 });
 });
 
-t.test('RESP3 replies byte for byte (data, timeouts)', { skip: noRedisServer }, async (t) => {
-  const srv = await startShardis(t, { workers: 4 });
-  const redis = await startRedis(t);
+diff.test(
+  'COMMAND INFO rows and CLIENT UNBLOCK errors match redis-server',
+  async (t, s) => {
+    const names = ['blpop', 'brpop', 'blmove', 'brpoplpush', 'blmpop', 'bzpopmin', 'bzpopmax', 'bzmpop', 'xread', 'xreadgroup'];
+    const a = await connectResp(t, s.shardis.port);
+    const b = await connectResp(t, s.redis.port);
+    const head = (r: Reply): Reply => (Array.isArray(r) ? r.map((row) => (Array.isArray(row) ? row.slice(0, 6) : row)) : r);
+    t.same(head(await a.call('COMMAND', 'INFO', ...names)), head(await b.call('COMMAND', 'INFO', ...names)));
+    t.same(head(await a.call('COMMAND', 'INFO', 'client|unblock')), head(await b.call('COMMAND', 'INFO', 'client|unblock')));
+    const cmds: Cmd[] = [
+      ['CLIENT', 'UNBLOCK'],
+      ['CLIENT', 'UNBLOCK', 'abc'],
+      ['CLIENT', 'UNBLOCK', '1', 'maybe'],
+      ['CLIENT', 'UNBLOCK', 'abc', 'maybe'],
+      ['CLIENT', 'UNBLOCK', '99999', 'error'],
+      ['CLIENT', 'UNBLOCK', '99999', 'TIMEOUT'],
+      ['CLIENT', 'UNBLOCK', '1', 'timeout', 'x'],
+      ['COMMAND', 'GETKEYS', 'BLPOP', 'a', 'b', '0'],
+      ['COMMAND', 'GETKEYS', 'BLMPOP', '0', '2', 'a', 'b', 'LEFT'],
+      ['COMMAND', 'GETKEYS', 'BZMPOP', '0', '1', 'a', 'MIN', 'COUNT', '2'],
+      ['COMMAND', 'GETKEYS', 'BLMOVE', 'a', 'b', 'LEFT', 'LEFT', '0'],
+    ];
+    await s.check('CLIENT UNBLOCK and COMMAND GETKEYS', cmds);
+  },
+  { workers: [ANY_WORKERS] },
+);
+
+diff.test('RESP3 replies byte for byte (data, timeouts)', async (t, s) => {
   const cmds = [
     'HELLO 3', 'FLUSHALL', 'ZADD z 1.5 a 2 b 3 c', 'BZPOPMIN z 0', 'BZPOPMAX z 0', 'BZMPOP 0 1 z MAX', 'RPUSH l a b c d', 'BLMPOP 0 1 l LEFT COUNT 2',
     'BLPOP nothing l 0', 'BRPOPLPUSH l l2 0', 'XADD s 1-1 f v', 'XADD s2 1-1 g w', 'XREAD BLOCK 0 STREAMS s s2 0 0', 'BLMOVE x y LEFT LEFT 0.01',
@@ -128,17 +118,17 @@ t.test('RESP3 replies byte for byte (data, timeouts)', { skip: noRedisServer }, 
   ];
   const raw = (port: number): Promise<string> =>
     new Promise((resolve) => {
-      const s = net.connect(port, '127.0.0.1');
+      const sock = net.connect(port, '127.0.0.1');
       let got = '';
-      s.on('data', (d) => {
+      sock.on('data', (d) => {
         got += d.toString('latin1');
         if (got.endsWith('+PONG\r\n')) {
-          s.destroy();
+          sock.destroy();
           resolve(got.slice(got.indexOf('+OK')));
         }
       });
-      s.write(cmds.join('\r\n') + '\r\n');
+      sock.write(cmds.join('\r\n') + '\r\n');
     });
-  const [a, b] = await Promise.all([raw(srv.port), raw(redis.port)]);
+  const [a, b] = await Promise.all([raw(s.shardis.port), raw(s.redis.port)]);
   t.equal(JSON.stringify(a), JSON.stringify(b));
 });

@@ -6,56 +6,35 @@
  * cross-shard exactly-once case under concurrent pushers and disconnecting
  * poppers, with every counter back at its baseline afterwards.
  */
-import t from 'tap';
+import t, { type Test } from 'tap';
 import net from 'node:net';
 import RedisParser from 'redis-parser';
-import { startShardis, WORKER_MATRIX } from './helpers/servers';
-import { RespClient, type Reply } from './helpers/resp-client';
+import { startShardis, WORKER_MATRIX, MULTI_SHARD_WORKERS, ANY_WORKERS, noMultiShard } from './helpers/servers';
+import { RespClient, type Reply, connectResp } from './helpers/resp-client';
 import { rng } from './helpers/differential';
+import { info, infoField, infoNumber } from './helpers/info';
+import { sleep, waitFor } from './helpers/util';
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function info(c: RespClient, section: string): Promise<Map<string, string>> {
-  const text = String(await c.call('INFO', section));
-  const out = new Map<string, string>();
-  for (const line of text.split('\r\n')) {
-    const i = line.indexOf(':');
-    if (i > 0) out.set(line.slice(0, i), line.slice(i + 1));
-  }
-  return out;
-}
-
-/** Waits until `cond` holds (polling), failing after `ms`. */
-async function until(cond: () => Promise<boolean>, ms = 3000): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await cond()) return true;
-    await sleep(10);
-  }
-  return cond();
-}
+/** Waits until `cond` holds, failing after `ms` (blocked states settle fast: polled often). */
+const until = (cond: () => Promise<boolean>, ms = 3000): Promise<boolean> => waitFor(cond, ms, 10);
 
 async function blockedClients(c: RespClient): Promise<number> {
-  return Number((await info(c, 'clients')).get('blocked_clients'));
+  return infoNumber(c, 'clients', 'blocked_clients');
 }
 
 /** Counters that must come back to their baseline once blocked clients are gone. */
 async function counters(c: RespClient): Promise<string> {
-  const m = await info(c, 'tasks');
-  const shards = [...m.entries()].filter(([k]) => /^shard\d+$/.test(k)).map(([k, v]) => `${k}=${v}`);
-  return JSON.stringify({ signal: m.get('signal_listeners'), blocked: await blockedClients(c), shards });
+  const tasks = (await info(c, 'tasks')).tasks;
+  const shards = Object.entries(tasks).filter(([k]) => /^shard\d+$/.test(k)).map(([k, v]) => `${k}=${v}`);
+  return JSON.stringify({ signal: tasks.signal_listeners, blocked: await blockedClients(c), shards });
 }
 
 for (const workers of WORKER_MATRIX) {
   t.test(`blocking commands with --workers ${workers}`, async (t) => {
     const srv = await startShardis(t, { workers });
-    const ctl = await RespClient.connect(srv.port);
-    const a = await RespClient.connect(srv.port);
-    const b = await RespClient.connect(srv.port);
-    const c = await RespClient.connect(srv.port);
-    t.teardown(() => [ctl, a, b, c].forEach((x) => x.close()));
+    const [ctl, a, b, c] = await Promise.all([0, 1, 2, 3].map(() => connectResp(t, srv.port)));
     // Every connection accepted (each holds one abort listener) before the baseline is taken.
-    await until(async () => (await info(ctl, 'tasks')).get('connections') === '4');
+    await until(async () => (await infoField(ctl, 'tasks', 'connections')) === '4');
     const baseline = await counters(ctl);
 
     t.test('immediate replies', async (t) => {
@@ -243,16 +222,14 @@ for (const workers of WORKER_MATRIX) {
 }
 
 t.test('the idle timeout spares a blocked client', async (t) => {
-  const srv = await startShardis(t, { workers: 1, args: ['--timeout', '1'] });
-  const idle = await RespClient.connect(srv.port);
-  const waiter = await RespClient.connect(srv.port);
-  t.teardown(() => [idle, waiter].forEach((x) => x.close()));
+  const srv = await startShardis(t, { workers: ANY_WORKERS, args: ['--timeout', '1'] });
+  const idle = await connectResp(t, srv.port);
+  const waiter = await connectResp(t, srv.port);
   const pending = waiter.call('BLPOP', 'idle:k', 0);
   await sleep(1600);
   t.ok(idle.isClosed, 'the idle client was closed');
   t.notOk(waiter.isClosed, 'the blocked client was not');
-  const pusher = await RespClient.connect(srv.port);
-  t.teardown(() => pusher.close());
+  const pusher = await connectResp(t, srv.port);
   await pusher.call('RPUSH', 'idle:k', 'v');
   t.same(await pending, ['idle:k', 'v']);
 });
@@ -263,10 +240,13 @@ t.test('the idle timeout spares a blocked client', async (t) => {
  * keep counting what still arrives. Every element must end up popped exactly
  * once or still in a list.
  */
-t.test('cross-shard exactly once under pushers and disconnecting poppers', async (t) => {
-  const srv = await startShardis(t, { workers: 4 });
-  const ctl = await RespClient.connect(srv.port);
-  t.teardown(() => ctl.close());
+t.test('cross-shard exactly once under pushers and disconnecting poppers', { skip: noMultiShard }, async (t) => {
+  for (const workers of MULTI_SHARD_WORKERS) await t.test(`--workers ${workers}`, (t) => exactlyOnce(t, workers));
+});
+
+async function exactlyOnce(t: Test, workers: number): Promise<void> {
+  const srv = await startShardis(t, { workers });
+  const ctl = await connectResp(t, srv.port);
   const baseline = await counters(ctl);
   const r = rng(4242);
   const KEYS = ['eo:a', 'eo:b', 'eo:c', 'eo:d', 'eo:e', 'eo:f', 'eo:g', 'eo:h'];
@@ -378,4 +358,4 @@ t.test('cross-shard exactly once under pushers and disconnecting poppers', async
   t.equal(await ctl.call('DBSIZE'), Number(keysBefore) + 2, 'only the two streams were added');
   for (const p of pushers) p.close();
   t.ok(await until(async () => (await counters(ctl)) === baseline, 5000), `${await counters(ctl)} vs ${baseline}`);
-});
+}

@@ -4,9 +4,11 @@
  * differential run of their replies and errors against redis-server.
  */
 import t from 'tap';
-import { startShardis, startRedis, WORKER_MATRIX, noRedisServer } from './helpers/servers';
-import { RespClient, type Reply } from './helpers/resp-client';
-import { runDifferential, rng, pick, type Cmd } from './helpers/differential';
+import { startShardis, WORKER_MATRIX, ANY_WORKERS } from './helpers/servers';
+import { RespClient, type Reply, connectResp } from './helpers/resp-client';
+import { DifferentialSuite, rng, pick, type Cmd } from './helpers/differential';
+import { infoField } from './helpers/info';
+import { sleep } from './helpers/util';
 import net from 'node:net';
 
 /** Sends raw requests one at a time on a plain socket and returns each raw reply (RESP3 is beyond the test client). */
@@ -21,7 +23,7 @@ async function rawExchange(port: number, requests: string[], replyEnds: string[]
       buf = '';
       s.write(req);
       const deadline = Date.now() + 5000;
-      while (!buf.endsWith(replyEnds[i]) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      while (!buf.endsWith(replyEnds[i]) && Date.now() < deadline) await sleep(5);
       out.push(buf);
     }
   } finally {
@@ -30,35 +32,24 @@ async function rawExchange(port: number, requests: string[], replyEnds: string[]
   return out;
 }
 
-t.test('HELLO 3 switches the connection to RESP3 and HELLO 2 back', async (t) => {
-  const srv = await startShardis(t, { workers: 4 });
-  const [hello3, nil3, map3, info3, hello2, nil2] = await rawExchange(
-    srv.port,
-    ['HELLO 3\r\n', 'GET nokey\r\n', 'HSET h f v\r\nHGETALL h\r\n', 'CLIENT INFO\r\n', 'HELLO 2\r\n', 'GET nokey\r\n'],
-    ['*0\r\n', '\r\n', 'v\r\n', '\n\r\n', '*0\r\n', '\r\n'],
-  );
-  t.match(info3, /^=\d+\r\ntxt:id=\d+ .* resp=3 /, 'CLIENT INFO is a verbatim string, as Redis sends it in RESP3');
-  const declared = Number(/^=(\d+)\r\n/.exec(info3)?.[1]);
-  t.equal(declared, info3.length - info3.indexOf('\r\n') - 4, 'its length covers "txt:" and the text');
-  t.match(hello3, /^%7\r\n\$6\r\nserver\r\n\$5\r\nredis\r\n/, 'HELLO 3 answers a RESP3 map');
-  t.match(hello3, /\$5\r\nproto\r\n:3\r\n/);
-  t.equal(nil3, '_\r\n', 'a missing key is the RESP3 null');
-  t.equal(map3, ':1\r\n%1\r\n$1\r\nf\r\n$1\r\nv\r\n', 'HGETALL is a RESP3 map');
-  t.match(hello2, /^\*14\r\n/, 'HELLO 2 answers a flat array');
-  t.equal(nil2, '$-1\r\n', 'back to RESP2 nulls');
-});
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** One INFO section as { field: value }. */
-async function infoSection(c: RespClient, section: string): Promise<Record<string, string>> {
-  const text = (await c.call('INFO', section)) as string;
-  return Object.fromEntries(
-    text
-      .split('\r\n')
-      .filter((l) => l !== '' && !l.startsWith('#'))
-      .map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1)]),
-  );
+for (const workers of WORKER_MATRIX) {
+  t.test(`HELLO 3 switches the connection to RESP3 and HELLO 2 back (--workers ${workers})`, async (t) => {
+    const srv = await startShardis(t, { workers });
+    const [hello3, nil3, map3, info3, hello2, nil2] = await rawExchange(
+      srv.port,
+      ['HELLO 3\r\n', 'GET nokey\r\n', 'HSET h f v\r\nHGETALL h\r\n', 'CLIENT INFO\r\n', 'HELLO 2\r\n', 'GET nokey\r\n'],
+      ['*0\r\n', '\r\n', 'v\r\n', '\n\r\n', '*0\r\n', '\r\n'],
+    );
+    t.match(info3, /^=\d+\r\ntxt:id=\d+ .* resp=3 /, 'CLIENT INFO is a verbatim string, as Redis sends it in RESP3');
+    const declared = Number(/^=(\d+)\r\n/.exec(info3)?.[1]);
+    t.equal(declared, info3.length - info3.indexOf('\r\n') - 4, 'its length covers "txt:" and the text');
+    t.match(hello3, /^%7\r\n\$6\r\nserver\r\n\$5\r\nredis\r\n/, 'HELLO 3 answers a RESP3 map');
+    t.match(hello3, /\$5\r\nproto\r\n:3\r\n/);
+    t.equal(nil3, '_\r\n', 'a missing key is the RESP3 null');
+    t.equal(map3, ':1\r\n%1\r\n$1\r\nf\r\n$1\r\nv\r\n', 'HGETALL is a RESP3 map');
+    t.match(hello2, /^\*14\r\n/, 'HELLO 2 answers a flat array');
+    t.equal(nil2, '$-1\r\n', 'back to RESP2 nulls');
+  });
 }
 
 function asMap(r: Reply): Record<string, Reply> {
@@ -71,8 +62,7 @@ function asMap(r: Reply): Record<string, Reply> {
 for (const workers of WORKER_MATRIX) {
   t.test(`connection commands with --workers ${workers}`, async (t) => {
     const srv = await startShardis(t, { workers });
-    const c = await RespClient.connect(srv.port);
-    t.teardown(() => c.close());
+    const c = await connectResp(t, srv.port);
 
     t.equal(await c.call('PING'), 'PONG');
     t.equal(await c.call('PING', 'hi\x00\xff'), 'hi\x00\xff', 'PING echoes binary');
@@ -118,13 +108,9 @@ for (const workers of WORKER_MATRIX) {
 }
 
 t.test('CLIENT commands', async (t) => {
-  const srv = await startShardis(t, { workers: 4 });
-  const a = await RespClient.connect(srv.port);
-  const b = await RespClient.connect(srv.port);
-  t.teardown(() => {
-    a.close();
-    b.close();
-  });
+  const srv = await startShardis(t, { workers: ANY_WORKERS });
+  const a = await connectResp(t, srv.port);
+  const b = await connectResp(t, srv.port);
   const idA = (await a.call('CLIENT', 'ID')) as number;
   const idB = (await b.call('CLIENT', 'ID')) as number;
   t.ok(idB > idA, 'ids grow');
@@ -186,13 +172,12 @@ t.test('CLIENT commands', async (t) => {
   // Killing yourself: the reply still arrives, then the connection closes.
   t.equal(await b.call('CLIENT', 'KILL', 'ID', String(idB), 'SKIPME', 'no'), 1);
   await b.closed;
-  const e = await RespClient.connect(srv.port);
-  t.teardown(() => e.close());
+  const e = await connectResp(t, srv.port);
   t.match(await e.call('CLIENT', 'LIST'), /^id=\d+ [^\n]*\n$/, 'only the new client is left');
 });
 
 t.test('maxclients and timeout', async (t) => {
-  const srv = await startShardis(t, { workers: 1, args: ['--maxclients', '3', '--timeout', '1'] });
+  const srv = await startShardis(t, { workers: ANY_WORKERS, args: ['--maxclients', '3', '--timeout', '1'] });
   const cs = await Promise.all([0, 1, 2].map(() => RespClient.connect(srv.port)));
   for (const c of cs) t.equal(await c.call('PING'), 'PONG');
   const extra = await RespClient.connect(srv.port);
@@ -208,7 +193,7 @@ t.test('maxclients and timeout', async (t) => {
   await Promise.all([cs[1].closed, cs[2].closed]);
   t.ok(cs[1].isClosed && cs[2].isClosed, 'idle clients closed');
   t.notOk(busy.isClosed, 'busy client kept');
-  t.equal((await infoSection(busy, 'stats')).rejected_connections, '1');
+  t.equal(await infoField(busy, 'stats', 'rejected_connections'), '1');
   // CONFIG SET timeout 0 stops closing idle clients, including existing ones.
   t.equal(await busy.call('CONFIG', 'SET', 'timeout', '0', 'maxclients', '5'), 'OK');
   await sleep(1300);
@@ -217,39 +202,40 @@ t.test('maxclients and timeout', async (t) => {
   busy.close();
 });
 
-t.test('connection replies and errors match redis-server', { skip: noRedisServer }, async (t) => {
-  const srv = await startShardis(t, { workers: 1 });
-  const ref = await startRedis(t);
-  const fixed: Cmd[] = [
-    ['PING'], ['PING', 'a'], ['PING', 'a', 'b'], ['ECHO'], ['ECHO', 'x', 'y'], ['ECHO', Buffer.from([0, 255, 13, 10])],
-    ['SELECT'], ['SELECT', '16'], ['SELECT', '-1'], ['SELECT', 'x'], ['SELECT', '1.5'], ['SELECT', ' 1'], ['SELECT', '00001'],
-    ['SELECT', '-0'], ['SELECT', '99999999999'], ['SELECT', '9223372036854775808'], ['SELECT', ''], ['SELECT', '15'], ['SELECT', '0'],
-    ['AUTH'], ['AUTH', 'pw'], ['AUTH', 'user', 'pw'], ['AUTH', 'default', 'pw'], ['AUTH', 'a', 'b', 'c'],
-    ['HELLO', 'abc'], ['HELLO', '1'], ['HELLO', '4'], ['HELLO', '-1'], ['HELLO', '2.0'], ['HELLO', '2', 'foo'],
-    ['HELLO', '2', 'AUTH', 'a'], ['HELLO', '2', 'SETNAME'], ['HELLO', '2', 'SETNAME', 'a b'], ['HELLO', '2', 'SETNAME', 'a\nb'],
-    ['HELLO', '2', 'AUTH', 'x', 'y'], ['HELLO', '2', 'SETNAME', 'a b', 'AUTH', 'x', 'y'], ['HELLO', '2', 'AUTH', 'x', 'y', 'SETNAME', 'a b'],
-    ['RESET', 'x'],
-  ];
-  // Seeded random sequences over the same commands, including binary and edge values.
-  const r = rng(1234);
-  const values = ['0', '1', '15', '16', '-1', 'abc', '', '\x00', '\xff\xfe', '2147483648', '007', '1e3', ' 2', 'default'];
-  const gen: Cmd[] = [];
-  for (let i = 0; i < 300; i++) {
-    const kind = pick(r, ['PING', 'ECHO', 'SELECT', 'AUTH', 'HELLO'] as const);
-    const n = Math.floor(r() * 4);
-    const args = Array.from({ length: n }, () => pick(r, values));
-    if (kind === 'HELLO' && args.length > 0) args[0] = pick(r, ['2', 'x', '1', '0', '2']);
-    gen.push([kind, ...args]);
-  }
-  const mismatches = await runDifferential(srv.port, ref.port, [...fixed, ...gen], {
-    // HELLO's map carries the server version and the client id, which differ by nature.
-    normalize: (cmd, reply) => {
-      if (String(cmd[0]).toUpperCase() === 'HELLO' && Array.isArray(reply)) {
-        const m = asMap(reply);
-        return ['proto', m.proto, 'mode', m.mode, 'role', m.role, 'modules', m.modules];
-      }
-      return reply;
-    },
-  });
-  t.same(mismatches, []);
-});
+new DifferentialSuite(t).test(
+  'connection replies and errors match redis-server',
+  async (t, s) => {
+    const fixed: Cmd[] = [
+      ['PING'], ['PING', 'a'], ['PING', 'a', 'b'], ['ECHO'], ['ECHO', 'x', 'y'], ['ECHO', Buffer.from([0, 255, 13, 10])],
+      ['SELECT'], ['SELECT', '16'], ['SELECT', '-1'], ['SELECT', 'x'], ['SELECT', '1.5'], ['SELECT', ' 1'], ['SELECT', '00001'],
+      ['SELECT', '-0'], ['SELECT', '99999999999'], ['SELECT', '9223372036854775808'], ['SELECT', ''], ['SELECT', '15'], ['SELECT', '0'],
+      ['AUTH'], ['AUTH', 'pw'], ['AUTH', 'user', 'pw'], ['AUTH', 'default', 'pw'], ['AUTH', 'a', 'b', 'c'],
+      ['HELLO', 'abc'], ['HELLO', '1'], ['HELLO', '4'], ['HELLO', '-1'], ['HELLO', '2.0'], ['HELLO', '2', 'foo'],
+      ['HELLO', '2', 'AUTH', 'a'], ['HELLO', '2', 'SETNAME'], ['HELLO', '2', 'SETNAME', 'a b'], ['HELLO', '2', 'SETNAME', 'a\nb'],
+      ['HELLO', '2', 'AUTH', 'x', 'y'], ['HELLO', '2', 'SETNAME', 'a b', 'AUTH', 'x', 'y'], ['HELLO', '2', 'AUTH', 'x', 'y', 'SETNAME', 'a b'],
+      ['RESET', 'x'],
+    ];
+    // Seeded random sequences over the same commands, including binary and edge values.
+    const r = rng(1234);
+    const values = ['0', '1', '15', '16', '-1', 'abc', '', '\x00', '\xff\xfe', '2147483648', '007', '1e3', ' 2', 'default'];
+    const gen: Cmd[] = [];
+    for (let i = 0; i < 300; i++) {
+      const kind = pick(r, ['PING', 'ECHO', 'SELECT', 'AUTH', 'HELLO'] as const);
+      const n = Math.floor(r() * 4);
+      const args = Array.from({ length: n }, () => pick(r, values));
+      if (kind === 'HELLO' && args.length > 0) args[0] = pick(r, ['2', 'x', '1', '0', '2']);
+      gen.push([kind, ...args]);
+    }
+    await s.check('connection commands', [...fixed, ...gen], {
+      // HELLO's map carries the server version and the client id, which differ by nature.
+      normalize: (cmd, reply) => {
+        if (String(cmd[0]).toUpperCase() === 'HELLO' && Array.isArray(reply)) {
+          const m = asMap(reply);
+          return ['proto', m.proto, 'mode', m.mode, 'role', m.role, 'modules', m.modules];
+        }
+        return reply;
+      },
+    });
+  },
+  { workers: [ANY_WORKERS] },
+);

@@ -10,8 +10,7 @@ import t from 'tap';
 import { EngineHarness } from './helpers/engine';
 import { opTable, OPS } from '../workers/ops';
 import { commandRows } from '../src/core/commands';
-
-const err = (message: string): { error: string } => ({ error: message });
+import { err } from './helpers/util';
 
 t.test('every shard row is bound to an op, and every op to a row', async (t) => {
   let rows = 0;

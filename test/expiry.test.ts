@@ -5,15 +5,13 @@
  */
 import t from 'tap';
 import { startShardis, WORKER_MATRIX } from './helpers/servers';
-import { RespClient } from './helpers/resp-client';
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+import { connectResp } from './helpers/resp-client';
+import { sleep } from './helpers/util';
 
 for (const workers of WORKER_MATRIX) {
   t.test(`expiry with --workers ${workers}`, async (t) => {
     const srv = await startShardis(t, { workers });
-    const c = await RespClient.connect(srv.port);
-    t.teardown(() => c.close());
+    const c = await connectResp(t, srv.port);
 
     t.test('lazy expiry hides and reclaims a key on access', async (t) => {
       await c.call('FLUSHALL');
@@ -41,8 +39,7 @@ for (const workers of WORKER_MATRIX) {
       await c.call('SET', 'keep3', 'v');
       await c.call('SELECT', '0');
       await c.call('SET', 'keep', 'v', 'EX', '1000');
-      const c3 = await RespClient.connect(srv.port);
-      t.teardown(() => c3.close());
+      const c3 = await connectResp(t, srv.port);
       await c3.call('SELECT', '3');
       const started = Date.now();
       let sizes: unknown[] = [];

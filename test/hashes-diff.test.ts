@@ -14,8 +14,7 @@
  * size only.
  */
 import t from 'tap';
-import { startRedis, startShardis, noRedisServer } from './helpers/servers';
-import { runDifferential, rng, pick, type Cmd, describeMismatches } from './helpers/differential';
+import { DifferentialSuite, rng, pick, type Cmd } from './helpers/differential';
 import type { Reply } from './helpers/resp-client';
 
 const HASH_KEYS = ['h0', 'h1', 'h2', '{t}a', '{t}b', 'bin\x00\xff'];
@@ -148,24 +147,18 @@ function normalizer(large: boolean) {
 }
 
 
-t.test('hash family matches redis-server', { skip: noRedisServer }, async (t) => {
-  const redis = await startRedis(t);
-  for (const workers of [4, 0]) {
-    const srv = await startShardis(t, { workers });
-    for (const large of [false, true]) {
-      for (const seed of [1, 2]) {
-        const script = generate(seed * 104729 + workers * 31 + (large ? 7 : 0), 3000, large);
-        const mismatches = await runDifferential(srv.port, redis.port, script, { normalize: normalizer(large) });
-        t.equal(mismatches.length, 0, `--workers ${workers} ${large ? 'large' : 'small'} seed ${seed}: ${mismatches.length} mismatches\n${describeMismatches(mismatches)}`);
-      }
+const diff = new DifferentialSuite(t);
+
+diff.test('hash family matches redis-server', async (t, s) => {
+  for (const large of [false, true]) {
+    for (const seed of [1, 2]) {
+      const script = generate(seed * 104729 + s.workers * 31 + (large ? 7 : 0), 3000, large);
+      await s.check(`${large ? 'large' : 'small'} seed ${seed}`, script, { normalize: normalizer(large) });
     }
-    await srv.stop();
   }
 });
 
-t.test('encoding conversions at the listpack limits match redis-server', { skip: noRedisServer }, async (t) => {
-  const redis = await startRedis(t);
-  const srv = await startShardis(t, { workers: 4 });
+diff.test('encoding conversions at the listpack limits match redis-server', async (t, s) => {
   const script: Cmd[] = [];
   // 512 entries (the compiled-in default) stay listpack, the 513th converts; deleting back down never converts back.
   for (let i = 0; i < 515; i++) script.push(['HSET', 'big', `f${i}`, String(i)], ['OBJECT', 'ENCODING', 'big']);
@@ -181,6 +174,5 @@ t.test('encoding conversions at the listpack limits match redis-server', { skip:
   }
   script.push(['HSET', 'order', 'c', '1', 'a', '2', 'b', '3'], ['HDEL', 'order', 'a'], ['HSET', 'order', 'a', '4', 'c', '5'], ['HGETALL', 'order'], ['HSCAN', 'order', '0', 'COUNT', '1']);
   script.push(['HRANDFIELD', 'order', '3'], ['HRANDFIELD', 'order', '10', 'WITHVALUES'], ['HRANDFIELD', 'order', '2', 'WITHVALUES', 'x']);
-  const mismatches = await runDifferential(srv.port, redis.port, script);
-  t.equal(mismatches.length, 0, `${mismatches.length} mismatches\n${describeMismatches(mismatches)}`);
+  await s.check('listpack limits', script);
 });

@@ -9,10 +9,10 @@
 import t from 'tap';
 import { startShardis, WORKER_MATRIX } from './helpers/servers';
 import { connectIoredis } from './helpers/ioredis';
-import { RespClient, type Reply } from './helpers/resp-client';
+import { RespClient, type Reply, connectResp } from './helpers/resp-client';
 import { shardOf } from './helpers/shards';
+import { err } from './helpers/util';
 
-const err = (message: string): Reply => ({ error: message });
 const WRONGTYPE = err('WRONGTYPE Operation against a key holding the wrong kind of value');
 
 function pairsToObject(r: Reply): Record<string, string> {
@@ -36,8 +36,7 @@ async function fill(c: RespClient, key: string, n: number, from = 0): Promise<vo
 for (const workers of WORKER_MATRIX) {
   t.test(`hashes with --workers ${workers}`, async (t) => {
     const srv = await startShardis(t, { workers });
-    const c = await RespClient.connect(srv.port);
-    t.teardown(() => c.close());
+    const c = await connectResp(t, srv.port);
     const io = await connectIoredis(t, srv.port);
 
     t.test('writes and reads', async (t) => {

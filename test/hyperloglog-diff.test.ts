@@ -7,8 +7,7 @@
  * keys on the same and on different shards.
  */
 import t from 'tap';
-import { startRedis, startShardis, noRedisServer } from './helpers/servers';
-import { runDifferential, rng, pick, type Cmd, describeMismatches } from './helpers/differential';
+import { DifferentialSuite, rng, pick, type Cmd } from './helpers/differential';
 
 const KEYS = ['h0', 'h1', 'h2', 'h3', '{t}a', '{t}b', '{t}c', 'str', 'lst', 'bin\x00\xff', 'missing'];
 
@@ -89,19 +88,10 @@ function growthScript(): Cmd[] {
   return script;
 }
 
-// One reference and one Shardis per worker count for the whole file: starting servers is most of the cost.
-t.test('hyperloglog family matches redis-server byte for byte', { skip: noRedisServer }, async (t) => {
-  const redis = await startRedis(t);
-  for (const workers of [4, 0]) {
-    const srv = await startShardis(t, { workers });
-    for (const seed of [1, 2]) {
-      const script = generate(seed * 7907 + workers, 2500);
-      const mismatches = await runDifferential(srv.port, redis.port, script);
-      t.equal(mismatches.length, 0, `random script, --workers ${workers} seed ${seed}: ${mismatches.length} mismatches\n${describeMismatches(mismatches)}`);
-    }
-    // PFCOUNT at every size, sparse and dense, and PFMERGE of large sets.
-    const mismatches = await runDifferential(srv.port, redis.port, growthScript());
-    t.equal(mismatches.length, 0, `growth and unions, --workers ${workers}: ${mismatches.length} mismatches\n${describeMismatches(mismatches)}`);
-    await srv.stop();
-  }
+const diff = new DifferentialSuite(t);
+
+diff.test('hyperloglog family matches redis-server byte for byte', async (t, s) => {
+  for (const seed of [1, 2]) await s.check(`random script, seed ${seed}`, generate(seed * 7907 + s.workers, 2500));
+  // PFCOUNT at every size, sparse and dense, and PFMERGE of large sets.
+  await s.check('growth and unions', growthScript());
 });

@@ -9,10 +9,10 @@
 import t from 'tap';
 import { startShardis, WORKER_MATRIX } from './helpers/servers';
 import { connectIoredis } from './helpers/ioredis';
-import { RespClient, type Reply } from './helpers/resp-client';
-import { shardOf } from './helpers/shards';
+import { RespClient, connectResp } from './helpers/resp-client';
+import { keyOnAnotherShard } from './helpers/shards';
+import { err } from './helpers/util';
 
-const err = (message: string): Reply => ({ error: message });
 const E_NOT_HLL = err('WRONGTYPE Key is not a valid HyperLogLog string value.');
 const E_WRONGTYPE = err('WRONGTYPE Operation against a key holding the wrong kind of value');
 const E_CORRUPT = err('INVALIDOBJ Corrupted HLL object detected');
@@ -20,16 +20,6 @@ const E_CORRUPT = err('INVALIDOBJ Corrupted HLL object detected');
 /** An empty sparse HLL as Redis creates it, with the cache byte as given. */
 const header = (card: number[], stale: boolean): string =>
   'HYLL\x01\x00\x00\x00' + String.fromCharCode(...card.slice(0, 7), card[7] | (stale ? 0x80 : 0));
-
-/** Two keys on different shards (when there are several). */
-function splitPair(prefix: string, shards: number): [string, string] {
-  const a = `${prefix}a`;
-  for (let i = 0; i < 1000; i++) {
-    const b = `${prefix}b${i}`;
-    if (shards <= 1 || shardOf(a, shards) !== shardOf(b, shards)) return [a, b];
-  }
-  throw new Error('no split pair');
-}
 
 async function addRange(c: RespClient, key: string, from: number, to: number, prefix = 'el'): Promise<void> {
   const cmds: string[][] = [];
@@ -44,8 +34,7 @@ async function addRange(c: RespClient, key: string, from: number, to: number, pr
 for (const workers of WORKER_MATRIX) {
   t.test(`hyperloglog with --workers ${workers}`, async (t) => {
     const srv = await startShardis(t, { workers });
-    const c = await RespClient.connect(srv.port);
-    t.teardown(() => c.close());
+    const c = await connectResp(t, srv.port);
 
     t.test('PFADD, PFCOUNT and the value bytes', async (t) => {
       t.equal(await c.call('PFADD', 'h'), 1, 'creating the key counts as a change');
@@ -104,7 +93,7 @@ for (const workers of WORKER_MATRIX) {
     });
 
     t.test('unions and merges across shards', async (t) => {
-      const [a, b] = splitPair('u', Math.max(workers, 1));
+      const [a, b] = ['ua', keyOnAnotherShard('ub', 'ua', workers)];
       await c.call('DEL', a, b);
       await addRange(c, a, 0, 60000, 'x');
       await addRange(c, b, 30000, 100000, 'x');
@@ -113,7 +102,7 @@ for (const workers of WORKER_MATRIX) {
       const before = await c.call('GET', a);
       t.equal(await c.call('PFCOUNT', a, b, 'missing'), union, 'missing keys are empty sets');
       t.equal(await c.call('GET', a), before, 'PFCOUNT of several keys changes nothing');
-      const [d] = splitPair('dest', Math.max(workers, 1));
+      const d = 'desta';
       await c.call('DEL', d);
       t.equal(await c.call('PFMERGE', d, a, b), 'OK');
       t.equal(await c.call('PFCOUNT', d), union, 'the merge counts as the union');

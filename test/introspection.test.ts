@@ -4,9 +4,9 @@
  * and COMMAND DOCS (what redis-cli builds its hints from) has Redis's shape.
  */
 import t from 'tap';
-import { startShardis, startRedis, noRedisServer } from './helpers/servers';
-import { RespClient, type Reply } from './helpers/resp-client';
-import { runDifferential, type Cmd } from './helpers/differential';
+import { startShardis, ANY_WORKERS } from './helpers/servers';
+import { type Reply, connectResp } from './helpers/resp-client';
+import { DifferentialSuite, type Cmd } from './helpers/differential';
 
 function asMap(r: Reply): Record<string, Reply> {
   const out: Record<string, Reply> = {};
@@ -16,9 +16,8 @@ function asMap(r: Reply): Record<string, Reply> {
 }
 
 t.test('COMMAND, COUNT, LIST, INFO, GETKEYS', async (t) => {
-  const srv = await startShardis(t, { workers: 4 });
-  const c = await RespClient.connect(srv.port);
-  t.teardown(() => c.close());
+  const srv = await startShardis(t, { workers: ANY_WORKERS });
+  const c = await connectResp(t, srv.port);
   const all = (await c.call('COMMAND')) as Reply[][];
   const count = await c.call('COMMAND', 'COUNT');
   t.equal(all.length, count, 'COMMAND lists COUNT commands');
@@ -83,71 +82,74 @@ function strip70(a: ArgTree): ArgTree {
   return out;
 }
 
-t.test('COMMAND INFO and DOCS agree with redis-server', { skip: noRedisServer }, async (t) => {
-  const srv = await startShardis(t, { workers: 1 });
-  const ref = await startRedis(t);
-  const a = await RespClient.connect(srv.port);
-  const b = await RespClient.connect(ref.port);
-  t.teardown(() => {
-    a.close();
-    b.close();
-  });
-  const ours = (await a.call('COMMAND', 'LIST')) as string[];
-  const theirs = new Set((await b.call('COMMAND', 'LIST')) as string[]);
-  // Rows that deliberately follow a later Redis than the 7.0 reference:
-  // ZRANK/ZREVRANK take WITHSCORE (7.2), so their arity is -3, not 3.
-  const newer = new Set(['zrank', 'zrevrank']);
-  const common = ours.filter((n) => theirs.has(n) && !newer.has(n));
-  t.ok(common.length >= 30, `${common.length} commands in common`);
-  const infoA = (await a.call('COMMAND', 'INFO', ...common)) as Reply[][];
-  const infoB = (await b.call('COMMAND', 'INFO', ...common)) as Reply[][];
-  const shape = (e: Reply[]): Reply => [e[0], e[1], [...(e[2] as string[])].sort(), e[3], e[4], e[5]];
-  const mismatches = common.flatMap((n, i) =>
-    JSON.stringify(shape(infoA[i])) === JSON.stringify(shape(infoB[i])) ? [] : [{ ours: shape(infoA[i]), redis: shape(infoB[i]) }],
-  );
-  t.same(mismatches, [], 'name, arity, flags, first, last, step');
+// The command table does not depend on the worker count: one round.
+const diff = new DifferentialSuite(t);
 
-  // ACL categories of the commands this suite owns.
-  const owned = common.filter((n) => /^(ping|echo|select|auth|hello|reset|quit|client\|.*|config\|.*|command\|.*|info|time|dbsize|flushdb|flushall)$/.test(n));
-  const catsA = (await a.call('COMMAND', 'INFO', ...owned)) as Reply[][];
-  const catsB = (await b.call('COMMAND', 'INFO', ...owned)) as Reply[][];
-  t.same(
-    owned.flatMap((n, i) => (JSON.stringify(catsA[i][6]) === JSON.stringify(catsB[i][6]) ? [] : [{ n, ours: catsA[i][6], redis: catsB[i][6] }])),
-    [],
-    'ACL categories',
-  );
+diff.test(
+  'COMMAND INFO and DOCS agree with redis-server',
+  async (t, s) => {
+    const a = await connectResp(t, s.shardis.port);
+    const b = await connectResp(t, s.redis.port);
+    const ours = (await a.call('COMMAND', 'LIST')) as string[];
+    const theirs = new Set((await b.call('COMMAND', 'LIST')) as string[]);
+    // Rows that deliberately follow a later Redis than the 7.0 reference:
+    // ZRANK/ZREVRANK take WITHSCORE (7.2), so their arity is -3, not 3.
+    const newer = new Set(['zrank', 'zrevrank']);
+    const common = ours.filter((n) => theirs.has(n) && !newer.has(n));
+    t.ok(common.length >= 30, `${common.length} commands in common`);
+    const infoA = (await a.call('COMMAND', 'INFO', ...common)) as Reply[][];
+    const infoB = (await b.call('COMMAND', 'INFO', ...common)) as Reply[][];
+    const shape = (e: Reply[]): Reply => [e[0], e[1], [...(e[2] as string[])].sort(), e[3], e[4], e[5]];
+    const mismatches = common.flatMap((n, i) =>
+      JSON.stringify(shape(infoA[i])) === JSON.stringify(shape(infoB[i])) ? [] : [{ ours: shape(infoA[i]), redis: shape(infoB[i]) }],
+    );
+    t.same(mismatches, [], 'name, arity, flags, first, last, step');
 
-  // Key specs of single-key commands: begin at the first key, a range to the last.
-  const specs = (await a.call('COMMAND', 'INFO', 'get', 'mset')) as Reply[][];
-  const refSpecs = (await b.call('COMMAND', 'INFO', 'get', 'mset')) as Reply[][];
-  const ks = (e: Reply[]): Reply => (e[8] as Reply[]).map((s) => {
-    const m = asMap(s);
-    return [m.begin_search, m.find_keys];
-  });
-  t.same(specs.map(ks), refSpecs.map(ks), 'key specs of GET and MSET');
+    // ACL categories of the commands this suite owns.
+    const owned = common.filter((n) => /^(ping|echo|select|auth|hello|reset|quit|client\|.*|config\|.*|command\|.*|info|time|dbsize|flushdb|flushall)$/.test(n));
+    const catsA = (await a.call('COMMAND', 'INFO', ...owned)) as Reply[][];
+    const catsB = (await b.call('COMMAND', 'INFO', ...owned)) as Reply[][];
+    t.same(
+      owned.flatMap((n, i) => (JSON.stringify(catsA[i][6]) === JSON.stringify(catsB[i][6]) ? [] : [{ n, ours: catsA[i][6], redis: catsB[i][6] }])),
+      [],
+      'ACL categories',
+    );
 
-  // (CONFIG GET is left out: Redis 7.0 wraps its parameter in a stray block, fixed in 7.2.)
-  for (const name of ['set', 'get', 'client|kill', 'flushdb', 'ping', 'select', 'config|set', 'mset', 'del', 'client|list', 'hello', 'info']) {
-    if (!ours.includes(name)) continue;
-    const da = asMap(await a.call('COMMAND', 'DOCS', name));
-    const db = asMap(await b.call('COMMAND', 'DOCS', name));
-    const argsA = ((asMap(da[name]).arguments ?? []) as Reply[]).map(argTree).map(strip70);
-    const argsB = ((asMap(db[name]).arguments ?? []) as Reply[]).map(argTree).map(strip70);
-    t.same(argsA, argsB, `COMMAND DOCS ${name} arguments`);
-    t.equal(asMap(da[name]).group, asMap(db[name]).group, `${name} group`);
-  }
-});
+    // Key specs of single-key commands: begin at the first key, a range to the last.
+    const specs = (await a.call('COMMAND', 'INFO', 'get', 'mset')) as Reply[][];
+    const refSpecs = (await b.call('COMMAND', 'INFO', 'get', 'mset')) as Reply[][];
+    const ks = (e: Reply[]): Reply => (e[8] as Reply[]).map((s) => {
+      const m = asMap(s);
+      return [m.begin_search, m.find_keys];
+    });
+    t.same(specs.map(ks), refSpecs.map(ks), 'key specs of GET and MSET');
 
-t.test('COMMAND errors match redis-server', { skip: noRedisServer }, async (t) => {
-  const srv = await startShardis(t, { workers: 4 });
-  const ref = await startRedis(t);
-  const script: Cmd[] = [
-    ['COMMAND', 'COUNT', 'x'], ['COMMAND', 'foo'], ['COMMAND', 'LIST', 'x'], ['COMMAND', 'LIST', 'FILTERBY', 'PATTERN'],
-    ['COMMAND', 'LIST', 'FILTERBY', 'nope', 'x'], ['COMMAND', 'LIST', 'FILTERBY', 'MODULE', 'm'], ['COMMAND', 'LIST', 'FILTERBY', 'ACLCAT', 'nosuch'],
-    ['COMMAND', 'GETKEYS'], ['COMMAND', 'GETKEYS', 'get'], ['COMMAND', 'GETKEYS', 'nosuch', 'a'], ['COMMAND', 'GETKEYS', 'get', 'a', 'b'],
-    ['COMMAND', 'GETKEYS', 'set', 'k', 'v'], ['COMMAND', 'GETKEYS', 'mset', 'a', '1', 'b', '2'], ['COMMAND', 'GETKEYS', 'client', 'kill', 'x'],
-    ['COMMAND', 'GETKEYS', 'del', 'a', Buffer.from([0, 1, 2])], ['COMMAND', 'GETKEYSANDFLAGS', 'get', 'k'], ['COMMAND', 'INFO', 'nosuch'],
-    ['COMMAND', 'DOCS', 'nosuch'], ['COMMAND', 'GETKEYS', 'ping', 'x'], ['COMMAND', 'GETKEYS', 'GET', 'x'],
-  ];
-  t.same(await runDifferential(srv.port, ref.port, script), []);
-});
+    // (CONFIG GET is left out: Redis 7.0 wraps its parameter in a stray block, fixed in 7.2.)
+    for (const name of ['set', 'get', 'client|kill', 'flushdb', 'ping', 'select', 'config|set', 'mset', 'del', 'client|list', 'hello', 'info']) {
+      if (!ours.includes(name)) continue;
+      const da = asMap(await a.call('COMMAND', 'DOCS', name));
+      const db = asMap(await b.call('COMMAND', 'DOCS', name));
+      const argsA = ((asMap(da[name]).arguments ?? []) as Reply[]).map(argTree).map(strip70);
+      const argsB = ((asMap(db[name]).arguments ?? []) as Reply[]).map(argTree).map(strip70);
+      t.same(argsA, argsB, `COMMAND DOCS ${name} arguments`);
+      t.equal(asMap(da[name]).group, asMap(db[name]).group, `${name} group`);
+    }
+  },
+  { workers: [ANY_WORKERS] },
+);
+
+diff.test(
+  'COMMAND errors match redis-server',
+  async (t, s) => {
+    const script: Cmd[] = [
+      ['COMMAND', 'COUNT', 'x'], ['COMMAND', 'foo'], ['COMMAND', 'LIST', 'x'], ['COMMAND', 'LIST', 'FILTERBY', 'PATTERN'],
+      ['COMMAND', 'LIST', 'FILTERBY', 'nope', 'x'], ['COMMAND', 'LIST', 'FILTERBY', 'MODULE', 'm'], ['COMMAND', 'LIST', 'FILTERBY', 'ACLCAT', 'nosuch'],
+      ['COMMAND', 'GETKEYS'], ['COMMAND', 'GETKEYS', 'get'], ['COMMAND', 'GETKEYS', 'nosuch', 'a'], ['COMMAND', 'GETKEYS', 'get', 'a', 'b'],
+      ['COMMAND', 'GETKEYS', 'set', 'k', 'v'], ['COMMAND', 'GETKEYS', 'mset', 'a', '1', 'b', '2'], ['COMMAND', 'GETKEYS', 'client', 'kill', 'x'],
+      ['COMMAND', 'GETKEYS', 'del', 'a', Buffer.from([0, 1, 2])], ['COMMAND', 'GETKEYSANDFLAGS', 'get', 'k'], ['COMMAND', 'INFO', 'nosuch'],
+      ['COMMAND', 'DOCS', 'nosuch'], ['COMMAND', 'GETKEYS', 'ping', 'x'], ['COMMAND', 'GETKEYS', 'GET', 'x'],
+    ];
+    await s.check('COMMAND errors', script);
+  },
+  { workers: [ANY_WORKERS] },
+);

@@ -6,8 +6,7 @@
  * compared by band because time passes differently on the two servers.
  */
 import t from 'tap';
-import { startRedis, startShardis, noRedisServer } from './helpers/servers';
-import { runDifferential, rng, pick, type Cmd } from './helpers/differential';
+import { DifferentialSuite, rng, pick, type Cmd } from './helpers/differential';
 import type { Reply } from './helpers/resp-client';
 
 const KEYS = ['k0', 'k1', 'k2', 'k3', 'k4', 'k5', '{t}a', '{t}b', '\x00\xff', 'a\r\nb', 'k[1]', 'k*', ''];
@@ -139,15 +138,8 @@ function script(seed: number, length: number): Cmd[] {
 
 const SEEDS = [1, 2, 3, 4, 5, 6];
 
-for (const workers of [4, 0]) {
-  t.test(`keyspace differential vs redis-server, --workers ${workers}`, { skip: noRedisServer }, async (t) => {
-    const srv = await startShardis(t, { workers });
-    const redis = await startRedis(t);
-    for (const seed of SEEDS) {
-      const cmds = script(seed * 7919 + workers, 1500);
-      const mismatches = await runDifferential(srv.port, redis.port, cmds, { unordered: ['keys'], normalize });
-      if (mismatches.length > 0) t.comment(JSON.stringify(mismatches.slice(0, 10), null, 1));
-      t.equal(mismatches.length, 0, `seed ${seed}: ${cmds.length} commands, no mismatch`);
-    }
-  });
-}
+const diff = new DifferentialSuite(t);
+
+diff.test('keyspace differential vs redis-server', async (t, s) => {
+  for (const seed of SEEDS) await s.check(`seed ${seed}`, script(seed * 7919 + s.workers, 1500), { unordered: ['keys'], normalize });
+});

@@ -6,19 +6,11 @@
  */
 import t from 'tap';
 import { startShardis, WORKER_MATRIX } from './helpers/servers';
-import { RespClient, type Reply } from './helpers/resp-client';
+import { RespClient, type Reply, connectResp } from './helpers/resp-client';
 import { rng } from './helpers/differential';
-import { shardOf } from './helpers/shards';
+import { shardOf, keyOnAnotherShard } from './helpers/shards';
+import { sleep } from './helpers/util';
 import { globMatch } from '../src/core/glob';
-
-/** Two key names that land on different shards (or any two when there is one shard). */
-function pairOnDifferentShards(prefix: string, n: number): [string, string] {
-  const a = `${prefix}:a`;
-  for (let i = 0; ; i++) {
-    const b = `${prefix}:b${i}`;
-    if (n <= 1 || shardOf(a, n) !== shardOf(b, n)) return [a, b];
-  }
-}
 
 /** Runs a full SCAN and returns every key seen (with duplicates) and the number of calls. */
 async function scanAll(c: RespClient, extra: (string | number)[] = [], between?: () => Promise<void>): Promise<{ keys: string[]; calls: number }> {
@@ -79,8 +71,7 @@ for (const workers of WORKER_MATRIX) {
   t.test(`keyspace commands with --workers ${workers}`, async (t) => {
     const srv = await startShardis(t, { workers });
     const n = Math.max(1, workers);
-    const c = await RespClient.connect(srv.port);
-    t.teardown(() => c.close());
+    const c = await connectResp(t, srv.port);
 
     t.test('DEL, UNLINK, EXISTS, TOUCH, TYPE', async (t) => {
       await c.call('FLUSHALL');
@@ -168,13 +159,13 @@ for (const workers of WORKER_MATRIX) {
       t.ok(seen.size > 10, `spread over keys (${seen.size})`);
       await c.call('FLUSHALL');
       await c.call('SET', 'only', '1', 'PX', '1');
-      await new Promise((r) => setTimeout(r, 10));
+      await sleep(10);
       t.equal(await c.call('RANDOMKEY'), null, 'expired keys are not returned');
     });
 
     t.test('RENAME, RENAMENX, COPY within and across shards', async (t) => {
       await c.call('FLUSHALL');
-      const [a, b] = pairOnDifferentShards('ren', n);
+      const [a, b] = ['ren:a', keyOnAnotherShard('ren:b', 'ren:a', n)];
       t.equal(await c.call('SET', a, 'v1', 'EX', '1000'), 'OK');
       t.equal(await c.call('RENAME', a, b), 'OK');
       t.equal(await c.call('GET', b), 'v1');

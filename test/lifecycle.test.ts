@@ -4,10 +4,10 @@
  */
 import t from 'tap';
 import net from 'node:net';
-import { startShardis } from './helpers/servers';
-import { RespClient } from './helpers/resp-client';
+import { startShardis, WORKER_MATRIX, ANY_WORKERS } from './helpers/servers';
+import { RespClient, connectResp } from './helpers/resp-client';
 
-for (const workers of [0, 2]) {
+for (const workers of WORKER_MATRIX) {
   t.test(`SHUTDOWN exits 0 with other clients connected (--workers ${workers})`, async (t) => {
     const srv = await startShardis(t, { workers });
     const idle = await RespClient.connect(srv.port);
@@ -39,9 +39,8 @@ for (const workers of [0, 2]) {
 }
 
 t.test('SHUTDOWN ABORT and bad options are errors and the server stays up', async (t) => {
-  const srv = await startShardis(t, { workers: 1 });
-  const c = await RespClient.connect(srv.port);
-  t.teardown(() => c.close());
+  const srv = await startShardis(t, { workers: ANY_WORKERS });
+  const c = await connectResp(t, srv.port);
   t.same(await c.call('SHUTDOWN', 'ABORT'), { error: 'ERR No shutdown in progress.' });
   t.same(await c.call('SHUTDOWN', 'bogus'), { error: 'ERR syntax error' });
   t.equal(await c.call('PING'), 'PONG');

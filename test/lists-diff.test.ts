@@ -6,8 +6,7 @@
  * LMOVE/RPOPLPUSH/LMPOP whose keys land on different shards.
  */
 import t from 'tap';
-import { startRedis, startShardis, noRedisServer } from './helpers/servers';
-import { runDifferential, rng, pick, type Cmd, describeMismatches } from './helpers/differential';
+import { DifferentialSuite, rng, pick, type Cmd } from './helpers/differential';
 
 const KEYS = ['l0', 'l1', 'l2', 'l3', 'l4', '{t}a', '{t}b', 'str', 'bin\x00\xff', ''];
 
@@ -115,22 +114,13 @@ function generate(seed: number, count: number): Cmd[] {
 }
 
 
-t.test('list family matches redis-server', { skip: noRedisServer }, async (t) => {
-  const redis = await startRedis(t);
-  for (const workers of [4, 0]) {
-    const srv = await startShardis(t, { workers });
-    for (const seed of [1, 2, 3]) {
-      const script = generate(seed * 104729 + workers, 3000);
-      const mismatches = await runDifferential(srv.port, redis.port, script);
-      t.equal(mismatches.length, 0, `--workers ${workers} seed ${seed}: ${mismatches.length} mismatches\n${describeMismatches(mismatches)}`);
-    }
-    await srv.stop();
-  }
+const diff = new DifferentialSuite(t);
+
+diff.test('list family matches redis-server', async (t, s) => {
+  for (const seed of [1, 2, 3]) await s.check(`seed ${seed}`, generate(seed * 104729 + s.workers, 3000));
 });
 
-t.test('long lists: LINDEX/LSET/LRANGE/LTRIM/LREM/LINSERT on hundreds of elements match', { skip: noRedisServer }, async (t) => {
-  const redis = await startRedis(t);
-  const srv = await startShardis(t, { workers: 4 });
+diff.test('long lists: LINDEX/LSET/LRANGE/LTRIM/LREM/LINSERT on hundreds of elements match', async (t, s) => {
   const r = rng(4242);
   const script: Cmd[] = [];
   for (let i = 0; i < 600; i++) {
@@ -149,6 +139,5 @@ t.test('long lists: LINDEX/LSET/LRANGE/LTRIM/LREM/LINSERT on hundreds of element
     else script.push(['LRANGE', k, '0', '-1']);
   }
   script.push(['LRANGE', 'big', '0', '-1'], ['LRANGE', 'big2', '0', '-1'], ['OBJECT', 'ENCODING', 'big']);
-  const mismatches = await runDifferential(srv.port, redis.port, script);
-  t.equal(mismatches.length, 0, `${mismatches.length} mismatches\n${describeMismatches(mismatches)}`);
+  await s.check('long lists', script);
 });

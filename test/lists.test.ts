@@ -8,15 +8,15 @@
  * redis-benchmark's list tests.
  */
 import t from 'tap';
-import { startShardis, WORKER_MATRIX, noRedisBenchmark, runRedisBenchmark } from './helpers/servers';
+import { startShardis, WORKER_MATRIX, ANY_WORKERS, noRedisBenchmark, runRedisBenchmark } from './helpers/servers';
 import { connectIoredis } from './helpers/ioredis';
-import { RespClient, encodeCommand, type Reply } from './helpers/resp-client';
+import { RespClient, encodeCommand, type Reply, connectResp } from './helpers/resp-client';
 import { rng } from './helpers/differential';
 import { ListValue } from '../workers/structures/list';
 import { restoreValue, dumpValue } from '../workers/value';
 import { shardOf, keysOnDifferentShards } from './helpers/shards';
+import { err } from './helpers/util';
 
-const err = (message: string): Reply => ({ error: message });
 const ALL_BYTES = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
 
 /** The raw bytes of one reply (to tell `$-1`, `*-1` and `*0` apart). */
@@ -33,8 +33,7 @@ async function rawReply(port: number, ...args: string[]): Promise<string> {
 for (const workers of WORKER_MATRIX) {
   t.test(`lists with --workers ${workers}`, async (t) => {
     const srv = await startShardis(t, { workers });
-    const c = await RespClient.connect(srv.port);
-    t.teardown(() => c.close());
+    const c = await connectResp(t, srv.port);
 
     t.test('pushes, pops, length; the key goes with its last element', async (t) => {
       t.equal(await c.call('LPUSH', 'l', 'a', 'b', 'c'), 3);
@@ -323,8 +322,8 @@ t.test('indexing a long list is O(1) from either end', async (t) => {
   t.equal(list.at(n - 1), String(n - 2));
 });
 
-t.test('redis-benchmark -t lpush,rpush,lpop,rpop,lrange -P 16 against --workers 4', { skip: noRedisBenchmark }, async (t) => {
-  const srv = await startShardis(t, { workers: 4 });
+t.test('redis-benchmark -t lpush,rpush,lpop,rpop,lrange -P 16 ', { skip: noRedisBenchmark }, async (t) => {
+  const srv = await startShardis(t, { workers: ANY_WORKERS });
   const r = runRedisBenchmark(srv.port, ['-t', 'lpush,rpush,lpop,rpop,lrange', '-n', '4000', '-P', '16'], 60_000);
   t.equal(r.status, 0, `redis-benchmark exited 0 (stderr: ${r.stderr.slice(0, 500)})`);
   t.notMatch(r.output, /error|ERR/i, 'no error replies reported');
@@ -332,8 +331,7 @@ t.test('redis-benchmark -t lpush,rpush,lpop,rpop,lrange -P 16 against --workers 
   for (const want of ['LPUSH', 'RPUSH', 'LPOP', 'RPOP', 'LRANGE_100 (first 100 elements)', 'LRANGE_600 (first 600 elements)']) {
     t.ok(names.includes(want), `${want} ran`);
   }
-  const c = await RespClient.connect(srv.port);
-  t.teardown(() => c.close());
+  const c = await connectResp(t, srv.port);
   t.ok((await c.call('LLEN', 'mylist')) as number >= 600, 'the list LRANGE read is there');
   t.equal((await c.call('LRANGE', 'mylist', '0', '599') as Reply[]).length, 600);
 });

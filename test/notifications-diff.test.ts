@@ -8,10 +8,11 @@
  * the report, not asserted here.
  */
 import t from 'tap';
-import { startShardis, startRedis, noRedisServer, type Teardownable } from './helpers/servers';
-import { RespClient, type Reply } from './helpers/resp-client';
+import { MULTI_SHARD_WORKERS, noMultiShard, type Teardownable } from './helpers/servers';
+import { RespClient, type Reply, connectResp } from './helpers/resp-client';
 import { Subscriber } from './helpers/subscriber';
-import { rng, pick, showCmd, type Cmd } from './helpers/differential';
+import { DifferentialSuite, rng, pick, showCmd, type Cmd } from './helpers/differential';
+import { sleep } from './helpers/util';
 
 const SINGLE = ['k0', 'k1', 'k2', 'k3', 'k:\xff\x00bin', 'k5'];
 const TAGGED = ['{t}a', '{t}b', '{t}c'];
@@ -134,8 +135,7 @@ interface Side {
 }
 
 async function side(t: Teardownable & { equal: (a: unknown, b: unknown) => unknown }, port: number, flags: string): Promise<Side> {
-  const cmd = await RespClient.connect(port);
-  t.teardown(() => cmd.close());
+  const cmd = await connectResp(t, port);
   await cmd.call('FLUSHALL');
   t.equal(await cmd.call('CONFIG', 'SET', 'notify-keyspace-events', flags), 'OK');
   const sub = await Subscriber.connect(port);
@@ -167,58 +167,55 @@ function firstDifference(a: readonly Reply[], b: readonly Reply[]): number {
   return -1;
 }
 
-for (const workers of [1, 4]) {
-  t.test(`keyspace notifications match redis-server (--workers ${workers})`, { skip: noRedisServer }, async (t) => {
-    const [srv, ref] = await Promise.all([startShardis(t, { workers }), startRedis(t)]);
-    for (const [seed, flags] of [[11, 'KEA'], [12, 'KEA'], [13, 'Kgl'], [14, 'Es$hz'], [15, 'KEAn'], [16, 'En']] as const) {
-      const a = await side(t, srv.port, flags);
-      const b = await side(t, ref.port, flags);
-      const cmds = script(seed * 100 + workers, 220);
-      const [ra, rb] = [await run(a, cmds, `end${seed}`), await run(b, cmds, `end${seed}`)];
-      const rd = firstDifference(ra.replies, rb.replies);
-      t.equal(rd, -1, `seed ${seed}: replies equal` + (rd < 0 ? '' : ` (first at #${rd} ${showCmd(cmds[rd])}: ${JSON.stringify(ra.replies[rd])} vs ${JSON.stringify(rb.replies[rd])})`));
-      const md = firstDifference(ra.messages, rb.messages);
-      if (md >= 0 && process.env.NOTIFY_DEBUG) {
-        const fmt = (m: Reply[]): string => m.slice(Math.max(0, md - 8), md + 8).map((x) => (x as string[]).slice(2).join(' ')).join('\n');
-        console.error(`shardis:\n${fmt(ra.messages)}\nredis:\n${fmt(rb.messages)}`);
-        console.error(cmds.map((c, i) => `${i} ${showCmd(c)} -> ${JSON.stringify(rb.replies[i]).slice(0, 60)}`).join('\n'));
-      }
-      t.equal(md, -1, `seed ${seed} flags ${flags}: ${rb.messages.length} notifications equal` +
-        (md < 0 ? '' : ` (first at #${md}: shardis ${JSON.stringify(ra.messages.slice(md, md + 4))} redis ${JSON.stringify(rb.messages.slice(md, md + 4))})`));
-      t.ok(rb.messages.length > (flags.startsWith('KEA') ? 100 : 15), 'the script produces notifications');
-      a.cmd.close();
-      a.sub.close();
-      b.cmd.close();
-      b.sub.close();
-    }
-  });
-}
+const diff = new DifferentialSuite(t);
 
-t.test('expired, single SPOP, and notifications off', { skip: noRedisServer }, async (t) => {
-  const [srv, ref] = await Promise.all([startShardis(t, { workers: 4 }), startRedis(t)]);
+diff.test('keyspace notifications match redis-server', async (t, s) => {
+  for (const [seed, flags] of [[11, 'KEA'], [12, 'KEA'], [13, 'Kgl'], [14, 'Es$hz'], [15, 'KEAn'], [16, 'En']] as const) {
+    const a = await side(t, s.shardis.port, flags);
+    const b = await side(t, s.redis.port, flags);
+    const cmds = script(seed * 100 + s.workers, 220);
+    const [ra, rb] = [await run(a, cmds, `end${seed}`), await run(b, cmds, `end${seed}`)];
+    const rd = firstDifference(ra.replies, rb.replies);
+    t.equal(rd, -1, `seed ${seed}: replies equal` + (rd < 0 ? '' : ` (first at #${rd} ${showCmd(cmds[rd])}: ${JSON.stringify(ra.replies[rd])} vs ${JSON.stringify(rb.replies[rd])})`));
+    const md = firstDifference(ra.messages, rb.messages);
+    if (md >= 0 && process.env.NOTIFY_DEBUG) {
+      const fmt = (m: Reply[]): string => m.slice(Math.max(0, md - 8), md + 8).map((x) => (x as string[]).slice(2).join(' ')).join('\n');
+      console.error(`shardis:\n${fmt(ra.messages)}\nredis:\n${fmt(rb.messages)}`);
+      console.error(cmds.map((c, i) => `${i} ${showCmd(c)} -> ${JSON.stringify(rb.replies[i]).slice(0, 60)}`).join('\n'));
+    }
+    t.equal(md, -1, `seed ${seed} flags ${flags}: ${rb.messages.length} notifications equal` +
+      (md < 0 ? '' : ` (first at #${md}: shardis ${JSON.stringify(ra.messages.slice(md, md + 4))} redis ${JSON.stringify(rb.messages.slice(md, md + 4))})`));
+    t.ok(rb.messages.length > (flags.startsWith('KEA') ? 100 : 15), 'the script produces notifications');
+    a.cmd.close();
+    a.sub.close();
+    b.cmd.close();
+    b.sub.close();
+  }
+});
+
+diff.test('expired, single SPOP, and notifications off', async (t, s) => {
   const results: string[][] = [];
-  for (const port of [srv.port, ref.port]) {
-    const s = await side(t, port, 'KEA');
-    const first = s.sub.frames.length;
+  for (const port of [s.shardis.port, s.redis.port]) {
+    const sd = await side(t, port, 'KEA');
+    const first = sd.sub.frames.length;
     // Lazy expiry on read, or active expiry with nobody reading (which one wins is timing: the set of messages is compared).
-    await run(s, [['SET', 'e1', 'v', 'PX', '1'], ['SADD', 's1', 'only'], ['SPOP', 's1']], 'm1');
-    await new Promise((r) => setTimeout(r, 20));
-    await run(s, [['GET', 'e1'], ['SET', 'e2', 'v', 'PX', '5']], 'm2');
-    await s.sub.until((f) => Array.isArray(f) && f[0] === 'pmessage' && f[2] === '__keyevent@0__:expired' && f[3] === 'e2', 3000);
+    await run(sd, [['SET', 'e1', 'v', 'PX', '1'], ['SADD', 's1', 'only'], ['SPOP', 's1']], 'm1');
+    await sleep(20);
+    await run(sd, [['GET', 'e1'], ['SET', 'e2', 'v', 'PX', '5']], 'm2');
+    await sd.sub.until((f) => Array.isArray(f) && f[0] === 'pmessage' && f[2] === '__keyevent@0__:expired' && f[3] === 'e2', 3000);
     // Turned off: nothing more is published.
-    await s.cmd.call('CONFIG', 'SET', 'notify-keyspace-events', '');
-    await run(s, [['SET', 'x', '1'], ['DEL', 'x']], 'm3');
-    results.push(s.sub.frames.slice(first).filter((f) => Array.isArray(f) && f[0] === 'pmessage').map((f) => JSON.stringify(f)).sort());
-    s.cmd.close();
-    s.sub.close();
+    await sd.cmd.call('CONFIG', 'SET', 'notify-keyspace-events', '');
+    await run(sd, [['SET', 'x', '1'], ['DEL', 'x']], 'm3');
+    results.push(sd.sub.frames.slice(first).filter((f) => Array.isArray(f) && f[0] === 'pmessage').map((f) => JSON.stringify(f)).sort());
+    sd.cmd.close();
+    sd.sub.close();
   }
   t.same(results[0], results[1]);
   t.equal(results[1].length, 18, 'set+expire x2, sadd, spop, del, expired x2: each on two channels');
 });
 
-t.test('cross-shard commands raise the same notifications (multi-key split commands excepted)', { skip: noRedisServer }, async (t) => {
-  const [srv, ref] = await Promise.all([startShardis(t, { workers: 4 }), startRedis(t)]);
-  // Untagged keys: with 4 shards most pairs below live on different shards.
+diff.test('cross-shard commands raise the same notifications (multi-key split commands excepted)', async (t, s) => {
+  // Untagged keys: with several shards most pairs below live on different shards.
   const cmds: Cmd[] = [
     ['RPUSH', 'l', 'a', 'b', 'c'], ['RPUSH', 'l2', 'q'],
     ['LMOVE', 'l', 'l2', 'LEFT', 'RIGHT'], ['LMOVE', 'l', 'l2', 'LEFT', 'RIGHT'], ['LMOVE', 'l', 'l2', 'LEFT', 'RIGHT'], ['LMOVE', 'l', 'l2', 'LEFT', 'RIGHT'],
@@ -231,19 +228,18 @@ t.test('cross-shard commands raise the same notifications (multi-key split comma
     ['PFADD', 'h1', 'a'], ['PFMERGE', 'h2', 'h1'],
   ];
   const out: { replies: Reply[]; messages: Reply[] }[] = [];
-  for (const port of [srv.port, ref.port]) {
-    const s = await side(t, port, 'KEAn');
-    out.push(await run(s, cmds, 'end'));
-    s.cmd.close();
-    s.sub.close();
+  for (const port of [s.shardis.port, s.redis.port]) {
+    const sd = await side(t, port, 'KEAn');
+    out.push(await run(sd, cmds, 'end'));
+    sd.cmd.close();
+    sd.sub.close();
   }
   t.same(out[0].replies, out[1].replies);
   t.same(out[0].messages, out[1].messages);
   t.ok(out[1].messages.length > 50);
-});
+}, { workers: MULTI_SHARD_WORKERS, noWorkers: noMultiShard });
 
-t.test('keymiss (class m) from read commands, single- and cross-shard', { skip: noRedisServer }, async (t) => {
-  const [srv, ref] = await Promise.all([startShardis(t, { workers: 4 }), startRedis(t)]);
+diff.test('keymiss (class m) from read commands, single- and cross-shard', async (t, s) => {
   const cmds: Cmd[] = [
     // MGET misses one key twice: misses of keys on two shards arrive in whichever order the shards answer.
     ['SET', 's', 'v'], ['GET', 'nope'], ['GET', 's'], ['MGET', 'a', 's', 'a'], ['EXISTS', 'a', 's'], ['TYPE', 'a'], ['TTL', 'a'],
@@ -252,14 +248,14 @@ t.test('keymiss (class m) from read commands, single- and cross-shard', { skip: 
     ['SORT_RO', 'a'], ['PFCOUNT', 'p'], ['SET', 'e', 'v', 'PX', '1'], ['GETRANGE', 'z', 'x', 'y'],
   ];
   const out: Reply[][] = [];
-  for (const port of [srv.port, ref.port]) {
-    const s = await side(t, port, 'KEm');
-    const r = await run(s, cmds.slice(0, 20), 'a');
-    await new Promise((res) => setTimeout(res, 10));
-    const r2 = await run(s, [['GET', 'e'], ...cmds.slice(21)], 'b');
+  for (const port of [s.shardis.port, s.redis.port]) {
+    const sd = await side(t, port, 'KEm');
+    const r = await run(sd, cmds.slice(0, 20), 'a');
+    await sleep(10);
+    const r2 = await run(sd, [['GET', 'e'], ...cmds.slice(21)], 'b');
     out.push([...r.messages, ...r2.messages]);
-    s.cmd.close();
-    s.sub.close();
+    sd.cmd.close();
+    sd.sub.close();
   }
   t.same(out[0], out[1]);
   t.ok(out[1].length > 20);

@@ -7,8 +7,8 @@
  */
 import t from 'tap';
 import net from 'node:net';
-import { startShardis, startRedis, noRedisServer, WORKER_MATRIX } from './helpers/servers';
 import { RespClient } from './helpers/resp-client';
+import { DifferentialSuite } from './helpers/differential';
 
 const SETTLE_MS = 300;
 
@@ -123,29 +123,25 @@ const READ_SIZE_DEPENDENT = new Set(['100 KB inline line with newline']);
 // multibulk counts above 1M ("invalid multibulk length", closed) where Redis 7.0
 // keeps waiting for the arguments. Not compared: `*30000000\r\n`.
 
-t.test('raw protocol matches redis-server', { skip: noRedisServer }, async (t) => {
-  const redis = await startRedis(t);
-  const want = await Promise.all(CASES.map(([, parts]) => exchange(redis.port, parts)));
+const diff = new DifferentialSuite(t);
+
+diff.test('raw protocol matches redis-server', async (t, s) => {
+  const want = await Promise.all(CASES.map(([, parts]) => exchange(s.redis.port, parts)));
   // The reference must really exercise both outcomes.
   t.ok(want.filter((w) => w.closed).length >= 20, 'many cases close the connection in Redis');
   t.ok(want.filter((w) => !w.closed && w.reply.length > 0).length >= 15, 'many cases are answered on an open connection');
 
-  for (const workers of WORKER_MATRIX) {
-    t.test(`--workers ${workers}`, async (t) => {
-      const srv = await startShardis(t, { workers });
-      // Warm every shard first: the cases are about bytes, not about the first
-      // request to a freshly started shard thread (which can take > 300 ms).
-      const warm = await RespClient.connect(srv.port);
-      const keys = Array.from({ length: 32 }, (_, i) => `warm:${i}`);
-      t.equal(await warm.call('MSET', ...keys.flatMap((k) => [k, 'x'])), 'OK');
-      t.equal(await warm.call('DEL', ...keys), keys.length);
-      warm.close();
-      const got = await Promise.all(CASES.map(([, parts]) => exchange(srv.port, parts)));
-      CASES.forEach(([name], i) => {
-        const opt = READ_SIZE_DEPENDENT.has(name) ? { todo: 'Redis outcome depends on its read sizes' } : {};
-        t.equal(got[i].reply, want[i].reply, `${name}: reply bytes`, opt);
-        t.equal(got[i].closed, want[i].closed, `${name}: ${want[i].closed ? 'closed' : 'left open'} as in Redis`, opt);
-      });
-    });
-  }
+  // Warm every shard first: the cases are about bytes, not about the first
+  // request to a freshly started shard thread (which can take > 300 ms).
+  const warm = await RespClient.connect(s.shardis.port);
+  const keys = Array.from({ length: 32 }, (_, i) => `warm:${i}`);
+  t.equal(await warm.call('MSET', ...keys.flatMap((k) => [k, 'x'])), 'OK');
+  t.equal(await warm.call('DEL', ...keys), keys.length);
+  warm.close();
+  const got = await Promise.all(CASES.map(([, parts]) => exchange(s.shardis.port, parts)));
+  CASES.forEach(([name], i) => {
+    const opt = READ_SIZE_DEPENDENT.has(name) ? { todo: 'Redis outcome depends on its read sizes' } : {};
+    t.equal(got[i].reply, want[i].reply, `${name}: reply bytes`, opt);
+    t.equal(got[i].closed, want[i].closed, `${name}: ${want[i].closed ? 'closed' : 'left open'} as in Redis`, opt);
+  });
 });

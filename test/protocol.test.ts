@@ -14,11 +14,12 @@ import t from 'tap';
 import net from 'node:net';
 import fs from 'node:fs';
 import { startShardis, WORKER_MATRIX, type Teardownable } from './helpers/servers';
-import { RespClient, encodeCommand, type Reply } from './helpers/resp-client';
+import { encodeCommand, connectResp } from './helpers/resp-client';
 import { rng } from './helpers/differential';
+import { info, infoNumber } from './helpers/info';
+import { sleep, waitFor } from './helpers/util';
 
 const b = (s: string): Buffer => Buffer.from(s, 'latin1');
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const bulk = (s: string): string => `$${Buffer.byteLength(s, 'latin1')}\r\n${s}\r\n`;
 const int = (n: number): string => `:${n}\r\n`;
@@ -103,21 +104,6 @@ function rssKb(pid: number): number {
   return Number(m[1]);
 }
 
-function infoFields(text: Reply): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const line of String(text).split('\r\n')) {
-    const i = line.indexOf(':');
-    if (i > 0 && !line.startsWith('#')) out.set(line.slice(0, i), line.slice(i + 1));
-  }
-  return out;
-}
-
-async function connect(t: Teardownable, port: number): Promise<RespClient> {
-  const c = await RespClient.connect(port);
-  t.teardown(() => c.close());
-  return c;
-}
-
 async function raw(t: Teardownable, port: number): Promise<RawConn> {
   const c = await RawConn.connect(port);
   t.teardown(() => c.destroy());
@@ -177,7 +163,7 @@ function splitCase(p: string): { request: Buffer; reply: Buffer } {
 for (const workers of WORKER_MATRIX) {
   t.test(`protocol edge cases with --workers ${workers}`, async (t) => {
     const srv = await startShardis(t, { workers });
-    const ctl = await connect(t, srv.port);
+    const ctl = await connectResp(t, srv.port);
 
     t.test('split reads at every byte offset', async (t) => {
       const lanes = await Promise.all(
@@ -266,7 +252,7 @@ for (const workers of WORKER_MATRIX) {
 
     t.test('hostile input: exact error, only that connection closes, nothing allocated', async (t) => {
       t.equal(await ctl.call('SET', 'survivor', 'alive\r\n'), 'OK');
-      const bystander = await connect(t, srv.port);
+      const bystander = await connectResp(t, srv.port);
       t.equal(await bystander.call('PING'), 'PONG');
       // Let the process settle before measuring.
       await sleep(100);
@@ -381,16 +367,13 @@ for (const workers of WORKER_MATRIX) {
     });
 
     t.test('clients that vanish mid-request leave nothing behind', async (t) => {
-      const info = async (): Promise<Map<string, string>> => infoFields(await ctl.call('INFO', 'tasks'));
-      const hasTasks = (await info()).has('read_tasks');
-      const FIELDS = hasTasks ? ['read_tasks', 'write_tasks', 'inflight_requests', 'signal_listeners'] : ['connected_clients'];
+      const FIELDS = ['read_tasks', 'write_tasks', 'inflight_requests', 'signal_listeners'];
       const snapshot = async (): Promise<string> => {
-        const f = hasTasks ? await info() : infoFields(await ctl.call('INFO', 'clients'));
-        return FIELDS.map((k) => `${k}=${f.get(k)}`).join(' ');
+        const tasks = (await info(ctl, 'tasks')).tasks;
+        return FIELDS.map((k) => `${k}=${tasks[k]}`).join(' ');
       };
-      if (!hasTasks) t.comment('INFO has no tasks section yet: checking connected_clients only');
       const base = await snapshot();
-      t.match(base, hasTasks ? /read_tasks=1 write_tasks=1 inflight_requests=0 signal_listeners=1/ : /connected_clients=\d+/);
+      t.match(base, /read_tasks=1 write_tasks=1 inflight_requests=0 signal_listeners=1/);
 
       // Half a bulk, then gone.
       const half = await raw(t, srv.port);
@@ -408,22 +391,16 @@ for (const workers of WORKER_MATRIX) {
       slow.socket.pause();
       slow.write(Buffer.concat(Array.from({ length: 40 }, () => encodeCommand(['GET', 'vanish:big']))));
       await sleep(150);
-      const during = infoFields(await ctl.call('INFO', hasTasks ? 'tasks' : 'clients'));
-      const key = hasTasks ? 'read_tasks' : 'connected_clients';
-      t.equal(Number(during.get(key)), Number(/=(\d+)/.exec(base)?.[1]) + 3, `${key} counts the three clients while they are connected`);
+      t.equal(await infoNumber(ctl, 'tasks', 'read_tasks'), 1 + 3, 'read_tasks counts the three clients while they are connected');
       half.destroy();
       deep.destroy();
       slow.destroy();
 
-      let now = await snapshot();
-      const deadline = Date.now() + 2000;
-      while (now !== base && Date.now() < deadline) {
-        await sleep(25);
-        now = await snapshot();
-      }
+      let now = '';
+      await waitFor(async () => (now = await snapshot()) === base, 2000);
       t.equal(now, base, 'task counts back to baseline');
       t.equal(await ctl.call('EXISTS', 'vanish1'), 0, 'the half request never ran');
-      const fresh = await connect(t, srv.port);
+      const fresh = await connectResp(t, srv.port);
       t.equal(await fresh.call('PING'), 'PONG', 'a new client is served');
       t.equal(await fresh.call('GET', 'survivor'), 'alive\r\n');
     });

@@ -11,9 +11,8 @@
  */
 import t from 'tap';
 import net from 'node:net';
-import { startShardis, startRedis, noRedisServer } from './helpers/servers';
 import { encodeCommand } from './helpers/resp-client';
-import { rng, pick } from './helpers/differential';
+import { DifferentialSuite, rng, pick } from './helpers/differential';
 import { globMatch } from '../src/core/glob';
 
 type Step = { on: 'sub' | 'pub'; cmd: string[] };
@@ -153,12 +152,13 @@ async function runOn(port: number, proto: 2 | 3, steps: readonly Step[]): Promis
   }
 }
 
+const diff = new DifferentialSuite(t);
+
 for (const proto of [2, 3] as const) {
-  t.test(`pub/sub bytes match redis-server (RESP${proto})`, { skip: noRedisServer }, async (t) => {
-    const [srv, ref] = await Promise.all([startShardis(t, { workers: 4 }), startRedis(t)]);
+  diff.test(`pub/sub bytes match redis-server (RESP${proto})`, async (t, s) => {
     for (const seed of [1, 2, 3]) {
       const steps = script(seed * 10 + proto, 120);
-      const [a, b] = await Promise.all([runOn(srv.port, proto, steps), runOn(ref.port, proto, steps)]);
+      const [a, b] = await Promise.all([runOn(s.shardis.port, proto, steps), runOn(s.redis.port, proto, steps)]);
       const i = a.findIndex((x, j) => x !== b[j]);
       t.equal(i, -1, `seed ${seed}: ${steps.length} steps` + (i < 0 ? '' : `; first difference at ${JSON.stringify(steps[Math.floor(i / 2)])}:\n shardis ${JSON.stringify(a[i])}\n redis   ${JSON.stringify(b[i])}`));
       t.ok(b.join('').includes('message'), 'messages were delivered');

@@ -5,25 +5,12 @@
  */
 import t from 'tap';
 import net from 'node:net';
-import { startShardis, WORKER_MATRIX } from './helpers/servers';
-import { RespClient, encodeCommand } from './helpers/resp-client';
+import { startShardis, WORKER_MATRIX, ANY_WORKERS } from './helpers/servers';
+import { encodeCommand, connectResp } from './helpers/resp-client';
 import { Subscriber } from './helpers/subscriber';
 import { connectIoredis } from './helpers/ioredis';
-
-async function info(c: RespClient, field: string): Promise<number> {
-  const text = String(await c.call('INFO', 'everything'));
-  const m = new RegExp(`^${field}:(\\d+)`, 'm').exec(text);
-  if (m === null) throw new Error(`INFO has no ${field}`);
-  return Number(m[1]);
-}
-
-async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+import { infoNumber } from './helpers/info';
+import { eventually } from './helpers/util';
 
 for (const workers of WORKER_MATRIX) {
   // One server per worker count for both subtests (server starts dominate the run time).
@@ -50,8 +37,7 @@ for (const workers of WORKER_MATRIX) {
     t.same(got.filter((g) => g.startsWith('m')), ['m news n1', 'm sport s1', 'm bin\x00\xff \r\n\x00']);
     t.same(got.filter((g) => g.startsWith('p')), ['p new? news n1', 'p sp[a-o]rt sport s1', 'p h*llo hello h1']);
 
-    const rc = await RespClient.connect(srv.port);
-    t.teardown(() => rc.close());
+    const rc = await connectResp(t, srv.port);
     t.same(((await rc.call('PUBSUB', 'CHANNELS')) as string[]).sort(), ['bin\x00\xff', 'news', 'sport']);
     t.same(((await pub.pubsub('CHANNELS', 's*')) as string[]).sort(), ['sport']);
     t.same(await pub.pubsub('NUMSUB', 'news', 'none'), ['news', 1, 'none', 0]);
@@ -76,8 +62,7 @@ for (const workers of WORKER_MATRIX) {
 
   t.test(`raw RESP2 / RESP3 subscribed mode (--workers ${workers})`, async (t) => {
     const srv = await server();
-    const c = await RespClient.connect(srv.port);
-    t.teardown(() => c.close());
+    const c = await connectResp(t, srv.port);
     t.same(await c.call('UNSUBSCRIBE'), ['unsubscribe', null, 0]);
     t.same(await c.call('PUNSUBSCRIBE'), ['punsubscribe', null, 0]);
     t.same(await c.sendRaw(encodeCommand(['SUBSCRIBE', 'a', 'b', 'a']), 3), [['subscribe', 'a', 1], ['subscribe', 'b', 2], ['subscribe', 'a', 2]]);
@@ -98,8 +83,7 @@ for (const workers of WORKER_MATRIX) {
     t.teardown(() => r.destroy());
     let raw = '';
     r.on('data', (d: Buffer) => (raw += d.toString('latin1')));
-    const pub = await RespClient.connect(srv.port);
-    t.teardown(() => pub.close());
+    const pub = await connectResp(t, srv.port);
     r.write(encodeCommand(['HELLO', '3']));
     r.write(encodeCommand(['SUBSCRIBE', 'ch']));
     await eventually('subscribe', async () => raw.includes('>3\r\n$9\r\nsubscribe'));
@@ -120,10 +104,9 @@ for (const workers of WORKER_MATRIX) {
 }
 
 t.test('disconnecting subscribers leave nothing behind', async (t) => {
-  const srv = await startShardis(t, { workers: 4 });
-  const admin = await RespClient.connect(srv.port);
-  t.teardown(() => admin.close());
-  const baseListeners = await info(admin, 'signal_listeners');
+  const srv = await startShardis(t, { workers: ANY_WORKERS });
+  const admin = await connectResp(t, srv.port);
+  const baseListeners = await infoNumber(admin, 'tasks', 'signal_listeners');
   const subs: Subscriber[] = [];
   for (let i = 0; i < 60; i++) {
     const s = await Subscriber.connect(srv.port);
@@ -133,8 +116,8 @@ t.test('disconnecting subscribers leave nothing behind', async (t) => {
   }
   await Promise.all(subs.map((s) => s.count(5)));
   // One connection listener each, plus exactly one pub/sub abort listener each (not one per channel).
-  t.equal(await info(admin, 'signal_listeners'), baseListeners + 120);
-  t.equal(await info(admin, 'pubsub_clients'), 60);
+  t.equal(await infoNumber(admin, 'tasks', 'signal_listeners'), baseListeners + 120);
+  t.equal(await infoNumber(admin, 'clients', 'pubsub_clients'), 60);
   t.equal(await admin.call('PUBLISH', 'all', 'x'), 120);
   // Half leave by unsubscribing from everything (the listener goes, the connection stays), half disconnect.
   for (let i = 0; i < 30; i++) {
@@ -142,22 +125,21 @@ t.test('disconnecting subscribers leave nothing behind', async (t) => {
     subs[i].send('PUNSUBSCRIBE');
   }
   for (let i = 30; i < 60; i++) subs[i].close();
-  await eventually('counters at baseline', async () => (await info(admin, 'signal_listeners')) === baseListeners + 30);
-  t.equal(await info(admin, 'pubsub_clients'), 0);
-  t.equal(await info(admin, 'pubsub_channels'), 0);
-  t.equal(await info(admin, 'pubsub_patterns'), 0);
+  await eventually('counters at baseline', async () => (await infoNumber(admin, 'tasks', 'signal_listeners')) === baseListeners + 30);
+  t.equal(await infoNumber(admin, 'clients', 'pubsub_clients'), 0);
+  t.equal(await infoNumber(admin, 'stats', 'pubsub_channels'), 0);
+  t.equal(await infoNumber(admin, 'stats', 'pubsub_patterns'), 0);
   t.same(await admin.call('PUBSUB', 'CHANNELS'), []);
   t.equal(await admin.call('PUBSUB', 'NUMPAT'), 0);
   t.equal(await admin.call('PUBLISH', 'all', 'x'), 0);
   for (let i = 0; i < 30; i++) subs[i].close();
-  await eventually('all gone', async () => (await info(admin, 'connected_clients')) === 1);
-  t.equal(await info(admin, 'signal_listeners'), baseListeners);
+  await eventually('all gone', async () => (await infoNumber(admin, 'clients', 'connected_clients')) === 1);
+  t.equal(await infoNumber(admin, 'tasks', 'signal_listeners'), baseListeners);
 });
 
 t.test('a subscriber that never reads is disconnected at its limit; others keep receiving', async (t) => {
-  const srv = await startShardis(t, { workers: 1 });
-  const admin = await RespClient.connect(srv.port);
-  t.teardown(() => admin.close());
+  const srv = await startShardis(t, { workers: ANY_WORKERS });
+  const admin = await connectResp(t, srv.port);
   t.equal(await admin.call('CONFIG', 'SET', 'client-output-buffer-limit', 'pubsub 1mb 256kb 2'), 'OK');
   // The slow one: subscribes, then stops reading (its kernel buffers fill, then the server's).
   const slow = net.connect(srv.port, '127.0.0.1');
@@ -172,8 +154,7 @@ t.test('a subscriber that never reads is disconnected at its limit; others keep 
   t.teardown(() => fast.close());
   fast.send('SUBSCRIBE', 'flood');
   await fast.count(1);
-  const pub = await RespClient.connect(srv.port);
-  t.teardown(() => pub.close());
+  const pub = await connectResp(t, srv.port);
   const payload = 'x'.repeat(4096);
   let sent = 0;
   let slowGone = false;
@@ -200,15 +181,14 @@ t.test('a subscriber that never reads is disconnected at its limit; others keep 
   await fast.count(1 + sent, 15000);
   t.equal(fast.frames.length, 1 + sent, 'the reading subscriber got every message');
   t.same(fast.frames[sent], ['message', 'flood', `${sent - 1}:${payload}`]);
-  t.equal(await info(admin, 'pubsub_clients'), 1);
+  t.equal(await infoNumber(admin, 'clients', 'pubsub_clients'), 1);
   t.same(await admin.call('PUBSUB', 'NUMSUB', 'flood'), ['flood', 1]);
 });
 
 t.test('shard channels: SSUBSCRIBE, SPUBLISH, counts, cleanup', async (t) => {
-  const srv = await startShardis(t, { workers: 4 });
-  const admin = await RespClient.connect(srv.port);
-  t.teardown(() => admin.close());
-  const baseListeners = await info(admin, 'signal_listeners');
+  const srv = await startShardis(t, { workers: ANY_WORKERS });
+  const admin = await connectResp(t, srv.port);
+  const baseListeners = await infoNumber(admin, 'tasks', 'signal_listeners');
   const s = await Subscriber.connect(srv.port);
   t.teardown(() => s.close());
   s.send('SSUBSCRIBE', 'sc', 'sd');
@@ -219,11 +199,11 @@ t.test('shard channels: SSUBSCRIBE, SPUBLISH, counts, cleanup', async (t) => {
   t.equal(await admin.call('PUBLISH', 'sc', 'ho'), 1, 'the two namespaces are separate');
   await s.count(5);
   t.same(s.frames.slice(3), [['smessage', 'sc', 'hi'], ['message', 'sc', 'ho']]);
-  t.equal(await info(admin, 'pubsubshard_channels'), 2);
-  t.equal(await info(admin, 'pubsub_channels'), 1);
+  t.equal(await infoNumber(admin, 'stats', 'pubsubshard_channels'), 2);
+  t.equal(await infoNumber(admin, 'stats', 'pubsub_channels'), 1);
   t.match(String(await admin.call('CLIENT', 'LIST')), /flags=P .*sub=1 psub=0 ssub=2 /);
   t.same(await admin.call('PUBSUB', 'SHARDNUMSUB', 'sc', 'zz'), ['sc', 1, 'zz', 0]);
-  t.equal(await info(admin, 'signal_listeners'), baseListeners + 2, 'one connection listener, one pub/sub listener');
+  t.equal(await infoNumber(admin, 'tasks', 'signal_listeners'), baseListeners + 2, 'one connection listener, one pub/sub listener');
   // Still subscribed by shard channels after UNSUBSCRIBE: RESP2 keeps refusing other commands.
   s.send('UNSUBSCRIBE');
   s.send('GET', 'k');
@@ -231,7 +211,7 @@ t.test('shard channels: SSUBSCRIBE, SPUBLISH, counts, cleanup', async (t) => {
   t.same(s.frames[5], ['unsubscribe', 'sc', 0]);
   t.match(s.frames[6], { error: /^ERR Can't execute 'get'/ });
   s.close();
-  await eventually('cleanup', async () => (await info(admin, 'pubsubshard_channels')) === 0);
-  await eventually('listeners at baseline', async () => (await info(admin, 'signal_listeners')) === baseListeners);
+  await eventually('cleanup', async () => (await infoNumber(admin, 'stats', 'pubsubshard_channels')) === 0);
+  await eventually('listeners at baseline', async () => (await infoNumber(admin, 'tasks', 'signal_listeners')) === baseListeners);
   t.same(await admin.call('PUBSUB', 'SHARDCHANNELS'), []);
 });

@@ -1,12 +1,11 @@
 import t from 'tap';
 import { startShardis, WORKER_MATRIX } from './helpers/servers';
-import { RespClient } from './helpers/resp-client';
+import { connectResp } from './helpers/resp-client';
 
 for (const workers of WORKER_MATRIX) {
   t.test(`basic round trip with --workers ${workers}`, async (t) => {
     const srv = await startShardis(t, { workers });
-    const c = await RespClient.connect(srv.port);
-    t.teardown(() => c.close());
+    const c = await connectResp(t, srv.port);
     t.equal(await c.call('PING'), 'PONG');
     t.equal(await c.call('SET', 'k', 'v'), 'OK');
     t.equal(await c.call('GET', 'k'), 'v');

@@ -23,11 +23,11 @@
  * STORE writes such results to destinations named for how to compare them.
  */
 import t from 'tap';
-import { startRedis, startShardis, noRedisServer } from './helpers/servers';
-import { runDifferential, rng, pick, type Cmd, type Mismatch, describeMismatches } from './helpers/differential';
-import { RespClient, type Reply } from './helpers/resp-client';
-import { WORKER_MATRIX } from './helpers/servers';
-import { shardOf } from './helpers/shards';
+import { startShardis, WORKER_MATRIX } from './helpers/servers';
+import { DifferentialSuite, runDifferential, rng, pick, type Cmd, type Mismatch, describeMismatches } from './helpers/differential';
+import { type Reply, connectResp } from './helpers/resp-client';
+import { shardOf, keyOnAnotherShard } from './helpers/shards';
+import { err } from './helpers/util';
 
 /**
  * No value here overflows or underflows a double: Redis checks errno == ERANGE
@@ -61,14 +61,6 @@ function hasStar(p: string): boolean {
   const z = p.indexOf('\0');
   const s = p.indexOf('*');
   return s !== -1 && (z === -1 || s < z);
-}
-
-function plainShardDest(tag: string, shards: number): string {
-  const tagShard = shardOf('{s}', shards);
-  for (let i = 0; ; i++) {
-    const k = `${tag}${i}`;
-    if (shardOf(k, shards) !== tagShard) return k;
-  }
 }
 
 interface SortShape {
@@ -221,25 +213,15 @@ function normalize(cmd: Cmd, reply: Reply): Reply {
   return reply;
 }
 
+const diff = new DifferentialSuite(t);
 
-t.test('SORT matches redis-server', { skip: noRedisServer }, async (t) => {
-  const redis = await startRedis(t);
-  for (const workers of [4, 0]) {
-    const srv = await startShardis(t, { workers });
-    const shards = Math.max(1, workers);
-    const plainDests = shards > 1 ? ['dst', 'dstu', 'dstn'].map((d) => plainShardDest(`x${d}`, shards)) : ['xdst', 'xdstu', 'xdstn'];
-    for (const seed of [1, 2]) {
-      const script = generate(seed * 65537 + workers, 2000, plainDests);
-      const mismatches = await runDifferential(srv.port, redis.port, script, { normalize });
-      t.equal(mismatches.length, 0, `--workers ${workers} seed ${seed}: ${mismatches.length} mismatches\n${describeMismatches(mismatches)}`);
-    }
-    await srv.stop();
-  }
+diff.test('SORT matches redis-server', async (t, s) => {
+  const shards = Math.max(1, s.workers);
+  const plainDests = shards > 1 ? ['dst', 'dstu', 'dstn'].map((d) => keyOnAnotherShard(`x${d}`, '{s}', shards)) : ['xdst', 'xdstu', 'xdstn'];
+  for (const seed of [1, 2]) await s.check(`seed ${seed}`, generate(seed * 65537 + s.workers, 2000, plainDests), { normalize });
 });
 
-t.test('SORT scores read like strtod, edge by edge', { skip: noRedisServer }, async (t) => {
-  const redis = await startRedis(t);
-  const srv = await startShardis(t, { workers: 1 });
+diff.test('SORT scores read like strtod, edge by edge', async (t, s) => {
   const values = [
     '', ' 5', '\t8', '\n9', '\v3', '\f2', '\r1', '5 ', '+.5', '-.5e1', '5.', '.', '+', '-', '1e', '1e+', '0x', '0x1p', '0x1p3', '0X1P-2',
     '0x.8', '0x1.8p1', '0x1p-1070', '0x1p-1074', '0x1p-1075', '0x1.8p-1074', '0x1p1023', '0x1p1024', '0x1.fffffffffffff8p1023',
@@ -252,24 +234,17 @@ t.test('SORT scores read like strtod, edge by edge', { skip: noRedisServer }, as
   const all: Mismatch[] = [];
   for (const v of values) {
     const script: Cmd[] = [['RPUSH', 'l', v, '1.5', '-2'], ['SORT', 'l'], ['SORT', 'l', 'DESC'], ['SORT', 'l', 'LIMIT', '0', '1']];
-    all.push(...(await runDifferential(srv.port, redis.port, script)));
+    all.push(...(await runDifferential(s.shardis.port, s.redis.port, script)));
   }
   t.equal(all.length, 0, `${all.length} mismatches\n${describeMismatches(all)}`);
 });
 
-const err = (message: string): Reply => ({ error: message });
 const CROSS = err('ERR SORT BY/GET pattern keys must hash to the same shard as the sorted key; use a {hash tag} in the pattern');
-
-/** A key named `${prefix}N` on another shard than `other` (any key when there is one shard). */
-function keyElsewhere(prefix: string, other: string, shards: number): string {
-  for (let i = 0; ; i++) if (shards <= 1 || shardOf(`${prefix}${i}`, shards) !== shardOf(other, shards)) return `${prefix}${i}`;
-}
 
 for (const workers of WORKER_MATRIX) {
   t.test(`SORT with --workers ${workers}`, async (t) => {
     const srv = await startShardis(t, { workers });
-    const c = await RespClient.connect(srv.port);
-    t.teardown(() => c.close());
+    const c = await connectResp(t, srv.port);
     const shards = Math.max(1, workers);
 
     t.test('lists, sets and sorted sets', async (t) => {
@@ -321,7 +296,7 @@ for (const workers of WORKER_MATRIX) {
       t.same(await c.call('SORT', key, 'BY', 'w_*'), CROSS);
       t.same(await c.call('SORT', key, 'GET', 'w_*'), CROSS);
       t.same(await c.call('SORT', key, 'GET', '#', 'BY', 'nosort'), elems, 'no pattern key read: fine');
-      const dest = keyElsewhere('plaindst', key, shards);
+      const dest = keyOnAnotherShard('plaindst', key, shards);
       t.same(await c.call('SORT', key, 'BY', 'w_*', 'STORE', dest), CROSS);
       t.equal(await c.call('EXISTS', dest), 0, 'nothing stored');
     });
@@ -330,7 +305,7 @@ for (const workers of WORKER_MATRIX) {
       await c.call('RPUSH', '{v}src', '3', '1', '2');
       await c.call('MSET', '{v}w_1', 'c', '{v}w_2', 'b', '{v}w_3', 'a');
       const same = '{v}dst';
-      const other = keyElsewhere('dst', '{v}src', shards);
+      const other = keyOnAnotherShard('dst', '{v}src', shards);
       for (const dest of [same, other]) {
         await c.call('SET', dest, 'old', 'EX', '1000');
         t.equal(await c.call('SORT', '{v}src', 'STORE', dest), 3);

@@ -9,8 +9,8 @@
  * on timing.
  */
 import t from 'tap';
-import { startRedis, startShardis, noRedisServer } from './helpers/servers';
-import { runDifferential, rng, pick, type Cmd, describeMismatches } from './helpers/differential';
+import { MULTI_SHARD_WORKERS, noMultiShard } from './helpers/servers';
+import { DifferentialSuite, rng, pick, type Cmd } from './helpers/differential';
 import type { Reply } from './helpers/resp-client';
 import { keyHashSlot, slotToShard } from '../src/core/routing/slot';
 
@@ -436,50 +436,44 @@ function normalize(cmd: Cmd, reply: Reply): Reply {
 }
 
 
-t.test('streams against redis-server', { skip: noRedisServer }, async (t) => {
-  // One reference and one server per worker count for every subtest: start-up dominates otherwise.
-  const [redis, srv4, srv0] = await Promise.all([startRedis(t), startShardis(t, { workers: 4 }), startShardis(t, { workers: 0 })]);
+const diff = new DifferentialSuite(t);
 
-  t.test('random scripts', async (t) => {
-    for (const srv of [srv4, srv0]) {
-      for (const seed of [1, 2]) {
-        const script = generate(seed * 7919 + srv.workers, 4000);
-        const mismatches = await runDifferential(srv.port, redis.port, script, { normalize });
-        t.equal(mismatches.length, 0, `--workers ${srv.workers} seed ${seed}: ${mismatches.length} mismatches of ${script.length}\n${describeMismatches(mismatches)}`);
-      }
+diff.test('streams against redis-server: random scripts', async (t, s) => {
+  for (const seed of [1, 2]) await s.check(`seed ${seed}`, generate(seed * 7919 + s.workers, 4000), { normalize });
+});
+
+diff.test('streams against redis-server: node layout, ~ trimming and XINFO node counts over long streams', async (t, s) => {
+  const r = rng(4242);
+  const script: Cmd[] = [];
+  for (let round = 0; round < 6; round++) {
+    const key = `long${round}`;
+    let ms = 1;
+    for (let i = 0; i < 700; i++) {
+      const size = pick(r, [1, 10, 30, 60, 64, 120, 300]);
+      const fv = r() < 0.7 ? ['f', 'v'.repeat(size)] : ['f', String(i), 'other', 'x'.repeat(size)];
+      ms += Math.floor(r() * 3);
+      script.push(['XADD', key, `${ms}-*`, ...fv]);
+      if (i % 97 === 0) script.push(['XDEL', key, `${Math.floor(r() * ms)}-0`, `${Math.floor(r() * ms)}-1`]);
+      if (i % 150 === 149) script.push(['XINFO', 'STREAM', key]);
     }
-  });
+    script.push(['XTRIM', key, 'MAXLEN', '~', String(Math.floor(r() * 600))], ['XINFO', 'STREAM', key]);
+    script.push(['XTRIM', key, 'MINID', '~', `${Math.floor(r() * ms)}`], ['XINFO', 'STREAM', key]);
+    script.push(['XTRIM', key, 'MAXLEN', '~', '0', 'LIMIT', '150'], ['XINFO', 'STREAM', key]);
+    script.push(['XTRIM', key, 'MAXLEN', String(Math.floor(r() * 300))], ['XINFO', 'STREAM', key]);
+    script.push(['XADD', key, 'MAXLEN', '~', '120', `${ms + 1}-*`, 'f', 'v'], ['XINFO', 'STREAM', key, 'FULL', 'COUNT', '2']);
+  }
+  await s.check('long streams', script, { normalize });
+});
 
-  t.test('node layout: ~ trimming and XINFO node counts over long streams', async (t) => {
-    const r = rng(4242);
-    const script: Cmd[] = [];
-    for (let round = 0; round < 6; round++) {
-      const key = `long${round}`;
-      let ms = 1;
-      for (let i = 0; i < 700; i++) {
-        const size = pick(r, [1, 10, 30, 60, 64, 120, 300]);
-        const fv = r() < 0.7 ? ['f', 'v'.repeat(size)] : ['f', String(i), 'other', 'x'.repeat(size)];
-        ms += Math.floor(r() * 3);
-        script.push(['XADD', key, `${ms}-*`, ...fv]);
-        if (i % 97 === 0) script.push(['XDEL', key, `${Math.floor(r() * ms)}-0`, `${Math.floor(r() * ms)}-1`]);
-        if (i % 150 === 149) script.push(['XINFO', 'STREAM', key]);
-      }
-      script.push(['XTRIM', key, 'MAXLEN', '~', String(Math.floor(r() * 600))], ['XINFO', 'STREAM', key]);
-      script.push(['XTRIM', key, 'MINID', '~', `${Math.floor(r() * ms)}`], ['XINFO', 'STREAM', key]);
-      script.push(['XTRIM', key, 'MAXLEN', '~', '0', 'LIMIT', '150'], ['XINFO', 'STREAM', key]);
-      script.push(['XTRIM', key, 'MAXLEN', String(Math.floor(r() * 300))], ['XINFO', 'STREAM', key]);
-      script.push(['XADD', key, 'MAXLEN', '~', '120', `${ms + 1}-*`, 'f', 'v'], ['XINFO', 'STREAM', key, 'FULL', 'COUNT', '2']);
-    }
-    const mismatches = await runDifferential(srv4.port, redis.port, script, { normalize });
-    t.equal(mismatches.length, 0, `${mismatches.length} mismatches of ${script.length}\n${describeMismatches(mismatches)}`);
-  });
-
-  t.test('multi-key XREAD/XREADGROUP with keys on different shards', async (t) => {
-    const shardOf = (k: string): number => slotToShard(keyHashSlot(Buffer.from(k, 'latin1')), 4);
+diff.test(
+  'streams against redis-server: multi-key XREAD/XREADGROUP with keys on different shards',
+  async (t, s) => {
+    const shardOf = (k: string): number => slotToShard(keyHashSlot(Buffer.from(k, 'latin1')), s.workers);
+    // Three keys, on different shards while there are shards left.
     const keys: string[] = [];
     for (let i = 0; keys.length < 3; i++) {
       const k = `xs${i}`;
-      if (keys.every((o) => shardOf(o) !== shardOf(k))) keys.push(k);
+      if (keys.every((o) => shardOf(o) !== shardOf(k)) || new Set(keys.map(shardOf)).size === s.workers) keys.push(k);
     }
     const script: Cmd[] = [];
     for (const k of keys) {
@@ -494,7 +488,7 @@ t.test('streams against redis-server', { skip: noRedisServer }, async (t) => {
     for (const k of keys) script.push(['XPENDING', k, 'g'], ['XINFO', 'GROUPS', k], ['XINFO', 'CONSUMERS', k, 'g']);
     // A random script over keys on different shards.
     script.push(...generate(99, 1500, [...keys, 'str'], keys.slice(0, 2)));
-    const mismatches = await runDifferential(srv4.port, redis.port, script, { normalize });
-    t.equal(mismatches.length, 0, `${mismatches.length} mismatches\n${describeMismatches(mismatches)}`);
-  });
-});
+    await s.check('keys on different shards', script, { normalize });
+  },
+  { workers: MULTI_SHARD_WORKERS, noWorkers: noMultiShard },
+);

@@ -8,23 +8,15 @@
  */
 import net from 'node:net';
 import t from 'tap';
-import { noRedisServer, startRedis, startShardis, WORKER_MATRIX } from './helpers/servers';
+import { startShardis, WORKER_MATRIX } from './helpers/servers';
+import { DifferentialSuite } from './helpers/differential';
+import { parseResp } from './helpers/resp3';
 import { connectIoredis } from './helpers/ioredis';
-import { RespClient, type Reply } from './helpers/resp-client';
-import { shardOf } from './helpers/shards';
+import { RespClient, type Reply, connectResp } from './helpers/resp-client';
+import { keysOnDifferentShards } from './helpers/shards';
+import { err, sleep } from './helpers/util';
 
 const ALL_BYTES = Buffer.from(Array.from({ length: 256 }, (_, i) => i)).toString('latin1');
-const err = (message: string): Reply => ({ error: message });
-
-/** Names with the given prefix that land on pairwise different shards. */
-function spreadKeys(prefix: string, count: number, shards: number): string[] {
-  const out: string[] = [];
-  for (let i = 0; out.length < count; i++) {
-    const k = `${prefix}${i}`;
-    if (shards <= 1 || out.every((o) => shardOf(o, shards) !== shardOf(k, shards))) out.push(k);
-  }
-  return out;
-}
 
 /** XINFO STREAM FULL with the time fields masked, for before/after comparisons. */
 function maskTimes(r: Reply): string {
@@ -34,8 +26,7 @@ function maskTimes(r: Reply): string {
 for (const workers of WORKER_MATRIX) {
   t.test(`streams with --workers ${workers}`, async (t) => {
     const srv = await startShardis(t, { workers });
-    const c = await RespClient.connect(srv.port);
-    t.teardown(() => c.close());
+    const c = await connectResp(t, srv.port);
     const io = await connectIoredis(t, srv.port);
 
     t.test('auto IDs', async (t) => {
@@ -149,7 +140,7 @@ for (const workers of WORKER_MATRIX) {
     });
 
     t.test('values move between shards with every field', async (t) => {
-      const [a, b, d] = spreadKeys(workers > 1 ? 'mv' : 'mv', 3, workers);
+      const [a, b, d] = keysOnDifferentShards('mv', 3, workers);
       await c.call('DEL', a, b, d);
       for (let i = 1; i <= 150; i++) await c.call('XADD', a, `${i}-${i % 3}`, 'f', i % 2 ? 'x'.repeat(i) : String(i), ...(i % 5 ? [] : ['g', '']));
       await c.call('XDEL', a, '7-1', '150-0');
@@ -179,7 +170,7 @@ for (const workers of WORKER_MATRIX) {
     });
 
     t.test('multi-key XREAD and XREADGROUP over shards', async (t) => {
-      const keys = spreadKeys('mk', 3, workers);
+      const keys = keysOnDifferentShards('mk', 3, workers);
       await c.call('DEL', ...keys);
       for (const k of keys) {
         await c.call('XADD', k, '1-0', 'k', k);
@@ -195,22 +186,6 @@ for (const workers of WORKER_MATRIX) {
   });
 }
 
-/** The position after the RESP3 value starting at `pos`. */
-function skipResp3(s: string, pos: number): number {
-  const eol = s.indexOf('\r\n', pos);
-  const type = s[pos];
-  const head = s.slice(pos + 1, eol);
-  const next = eol + 2;
-  if ('$!='.includes(type)) return Number(head) < 0 ? next : next + Number(head) + 2;
-  if ('*~>'.includes(type) || '%|'.includes(type)) {
-    const n = Math.max(0, Number(head)) * ('%|'.includes(type) ? 2 : 1);
-    let p = next;
-    for (let i = 0; i < n; i++) p = skipResp3(s, p);
-    return p;
-  }
-  return next;
-}
-
 /** Sends raw commands and collects everything received until the connection has been quiet for a moment. */
 async function rawExchange(port: number, cmds: string[][]): Promise<string> {
   const s = net.connect(port, '127.0.0.1');
@@ -224,15 +199,14 @@ async function rawExchange(port: number, cmds: string[][]): Promise<string> {
     const before = got.length;
     s.write(`*${cmd.length}\r\n${cmd.map((a) => `$${Buffer.byteLength(a, 'latin1')}\r\n${a}\r\n`).join('')}`);
     const deadline = Date.now() + 2000;
-    while (got.length === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-    await new Promise((r) => setTimeout(r, 30));
+    while (got.length === before && Date.now() < deadline) await sleep(5);
+    await sleep(30);
   }
   s.destroy();
   return got;
 }
 
-t.test('RESP3 replies match redis-server byte for byte', { skip: noRedisServer }, async (t) => {
-  const [redis, srv] = await Promise.all([startRedis(t), startShardis(t, { workers: 1 })]);
+new DifferentialSuite(t).test('RESP3 replies match redis-server byte for byte', async (t, s) => {
   const setup = [
     ['XADD', 's', '1-0', 'f', 'v'],
     ['XADD', 's', '2-0', 'a', '1', 'b', '2'],
@@ -250,20 +224,19 @@ t.test('RESP3 replies match redis-server byte for byte', { skip: noRedisServer }
     ['XADD', 'none', 'NOMKSTREAM', '*', 'f', 'v'],
     ['XAUTOCLAIM', 's', 'g', 'd', '0', '0', 'JUSTID'],
   ];
-  for (const port of [srv.port, redis.port]) {
+  for (const port of [s.shardis.port, s.redis.port]) {
     const c = await RespClient.connect(port);
-    await c.call('FLUSHALL');
     await c.pipeline(setup);
     c.close();
   }
-  const [a, b] = await Promise.all([srv.port, redis.port].map((p) => rawExchange(p, [['HELLO', '3'], ...probes])));
+  const [a, b] = await Promise.all([s.shardis.port, s.redis.port].map((p) => rawExchange(p, [['HELLO', '3'], ...probes])));
   if (a.startsWith('-NOPROTO')) {
     // The server cannot switch to RESP3 yet; the stream replies are written with map()/set() for when it can.
     t.comment('HELLO 3 is refused (NOPROTO): RESP3 comparison not run');
     return;
   }
   // The HELLO reply describes the server; compare what follows it.
-  const tail = (s: string): string => s.slice(skipResp3(s, 0));
+  const tail = (text: string): string => text.slice(parseResp(Buffer.from(text, 'latin1'))?.end ?? 0);
   t.equal(tail(a), tail(b));
   t.ok(tail(a).startsWith('%1\r\n$1\r\ns\r\n'), 'XREAD answers a map in RESP3');
 });

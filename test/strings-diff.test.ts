@@ -5,8 +5,7 @@
  * negative and huge offsets, binary and empty values, and overflow.
  */
 import t from 'tap';
-import { startRedis, startShardis, noRedisServer } from './helpers/servers';
-import { runDifferential, rng, pick, showCmd, type Cmd, describeMismatches } from './helpers/differential';
+import { DifferentialSuite, rng, pick, showCmd, type Cmd } from './helpers/differential';
 import { RespClient, type Reply } from './helpers/resp-client';
 
 const KEYS = ['k0', 'k1', 'k2', 'k3', 'k4', 'k5', 'k6', '{t}a', '{t}b', 'bin\x00\xff'];
@@ -178,24 +177,15 @@ async function supportsTtl(port: number): Promise<boolean> {
   }
 }
 
-t.test('string family matches redis-server', { skip: noRedisServer }, async (t) => {
-  const redis = await startRedis(t);
-  for (const workers of [4, 0]) {
-    const srv = await startShardis(t, { workers });
-    const withTtl = await supportsTtl(srv.port);
-    t.ok(withTtl, 'PTTL answers, so the scripts include TTL probes');
-    for (const seed of [1, 2, 3]) {
-      const script = generate(seed * 7919 + workers, 2500, withTtl);
-      const mismatches = await runDifferential(srv.port, redis.port, script, { normalize });
-      t.equal(mismatches.length, 0, `--workers ${workers} seed ${seed}: ${mismatches.length} mismatches\n${describeMismatches(mismatches)}`);
-    }
-    await srv.stop();
-  }
+const diff = new DifferentialSuite(t);
+
+diff.test('string family matches redis-server', async (t, s) => {
+  const withTtl = await supportsTtl(s.shardis.port);
+  t.ok(withTtl, 'PTTL answers, so the scripts include TTL probes');
+  for (const seed of [1, 2, 3]) await s.check(`seed ${seed}`, generate(seed * 7919 + s.workers, 2500, withTtl), { normalize });
 });
 
-t.test('LCS matches redis-server on random string pairs (same and different shards)', { skip: noRedisServer }, async (t) => {
-  const redis = await startRedis(t);
-  const srv = await startShardis(t, { workers: 4 });
+diff.test('LCS matches redis-server on random string pairs (same and different shards)', async (t, s) => {
   const r = rng(20240611);
   const script: Cmd[] = [];
   for (let i = 0; i < 250; i++) {
@@ -215,13 +205,10 @@ t.test('LCS matches redis-server on random string pairs (same and different shar
     script.push(['LCS', a, b, 'IDX', 'WITHMATCHLEN']);
     script.push(['LCS', a, b, 'IDX', 'MINMATCHLEN', String(Math.floor(r() * 4)), 'WITHMATCHLEN']);
   }
-  const mismatches = await runDifferential(srv.port, redis.port, script);
-  t.equal(mismatches.length, 0, `${mismatches.length} mismatches\n${describeMismatches(mismatches)}`);
+  await s.check('LCS', script);
 });
 
-t.test('INCRBYFLOAT formatting matches redis-server (long double arithmetic)', { skip: noRedisServer }, async (t) => {
-  const redis = await startRedis(t);
-  const srv = await startShardis(t, { workers: 1 });
+diff.test('INCRBYFLOAT formatting matches redis-server (long double arithmetic)', async (t, s) => {
   const r = rng(77);
   const script: Cmd[] = [];
   const num = (): string => {
@@ -234,7 +221,6 @@ t.test('INCRBYFLOAT formatting matches redis-server (long double arithmetic)', {
   for (let i = 0; i < 1500; i++) script.push(['SET', 'f', num()], ['INCRBYFLOAT', 'f', num()]);
   // A long running sum of 0.1 exposes accumulated rounding.
   for (let i = 0; i < 300; i++) script.push(['INCRBYFLOAT', 'acc', '0.1']);
-  const mismatches = await runDifferential(srv.port, redis.port, script);
-  t.equal(mismatches.length, 0, `${mismatches.length} mismatches\n${describeMismatches(mismatches)}`);
+  await s.check('INCRBYFLOAT', script);
   t.ok(script.length > 3000, `script ran: ${showCmd(script[0])} ...`);
 });

@@ -7,13 +7,11 @@
 import t from 'tap';
 import { startShardis, WORKER_MATRIX } from './helpers/servers';
 import { connectIoredis } from './helpers/ioredis';
-import { RespClient, type Reply } from './helpers/resp-client';
-import { shardOf } from './helpers/shards';
-
+import { RespClient, connectResp } from './helpers/resp-client';
+import { shardOf, keyOnAnotherShard } from './helpers/shards';
+import { err, sleep } from './helpers/util';
 
 const ALL_BYTES = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
-const err = (message: string): Reply => ({ error: message });
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function pttl(c: RespClient, key: string): Promise<number> {
   return (await c.call('PTTL', key)) as number;
@@ -22,8 +20,7 @@ async function pttl(c: RespClient, key: string): Promise<number> {
 for (const workers of WORKER_MATRIX) {
   t.test(`strings with --workers ${workers}`, async (t) => {
     const srv = await startShardis(t, { workers });
-    const c = await RespClient.connect(srv.port);
-    t.teardown(() => c.close());
+    const c = await connectResp(t, srv.port);
     // stringNumbers: integers past 2^53 must arrive exactly.
     const io = await connectIoredis(t, srv.port, { stringNumbers: true });
 
@@ -299,11 +296,12 @@ for (const workers of WORKER_MATRIX) {
     });
 
     t.test('LCS', async (t) => {
-      // Many key pairs: with several shards some pairs are split, which goes through the coordinator.
+      // Many key pairs: with several shards some pairs are split (every other one
+      // at least), which goes through the coordinator.
       let split = 0;
       for (let i = 0; i < 20; i++) {
         const a = `lcs:a${i}`;
-        const b = `lcs:b${i}`;
+        const b = i % 2 === 0 ? `lcs:b${i}` : keyOnAnotherShard(`lcs:b${i}-`, a, workers);
         if (shardOf(a, workers) !== shardOf(b, workers)) split++;
         await c.call('MSET', a, 'ohmytext');
         await c.call('MSET', b, 'mynewtext');

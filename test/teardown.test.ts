@@ -6,10 +6,11 @@
  * active resources (process.getActiveResourcesInfo(), reported by INFO) are
  * back at their baseline, and the server still serves new clients.
  */
-import t from 'tap';
-import { startShardis } from './helpers/servers';
-import { RespClient } from './helpers/resp-client';
-import { info, waitFor, type InfoSections } from './helpers/info';
+import t, { type Test } from 'tap';
+import { startShardis, MULTI_SHARD_WORKERS, noMultiShard } from './helpers/servers';
+import { RespClient, connectResp } from './helpers/resp-client';
+import { info, type InfoSections } from './helpers/info';
+import { waitFor } from './helpers/util';
 import { cmd, lifecyclePaths, openRaw, runMixed } from '../benchmarks/lib/lifecycles';
 
 const PER_PATH = Number(process.env.SHARDIS_TEARDOWN_PER_PATH ?? 150);
@@ -29,10 +30,13 @@ function liveCounters(s: InfoSections): Record<string, string> {
   return out;
 }
 
-t.test('every teardown path leaves nothing behind (--workers 4)', async (t) => {
-  const srv = await startShardis(t, { workers: 4 });
-  const admin = await RespClient.connect(srv.port);
-  t.teardown(() => admin.close());
+t.test('every teardown path leaves nothing behind', { skip: noMultiShard }, async (t) => {
+  for (const workers of MULTI_SHARD_WORKERS) await t.test(`--workers ${workers}`, (t) => teardownPaths(t, workers));
+});
+
+async function teardownPaths(t: Test, workers: number): Promise<void> {
+  const srv = await startShardis(t, { workers });
+  const admin = await connectResp(t, srv.port);
   await admin.call('SET', 'big', 'x'.repeat(2000));
   const baseline = liveCounters(await info(admin, 'clients', 'stats', 'tasks'));
   t.equal(baseline.connected_clients, '1', 'only the admin connection at the start');
@@ -144,4 +148,4 @@ t.test('every teardown path leaves nothing behind (--workers 4)', async (t) => {
     t.ok(Date.now() - started < 5000, 'every client was closed within the shutdown grace period');
     t.notMatch(srv.output(), /MaxListenersExceeded|possible EventEmitter memory leak/);
   });
-});
+}

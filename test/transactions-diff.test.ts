@@ -9,27 +9,29 @@
  * (a write op that changed nothing, such as DEL of a missing key or FLUSHDB of
  * an empty db, still invalidates here; see docs/architecture.md, "Transactions and cross-shard atomicity").
  */
-import t from 'tap';
-import { startShardis, startRedis, noRedisServer, WORKER_MATRIX } from './helpers/servers';
-import net from 'node:net';
-import { RespClient, encodeCommand } from './helpers/resp-client';
-import { rng, pick } from './helpers/differential';
+import t, { type Test } from 'tap';
+import { startShardis, MULTI_SHARD_WORKERS, noMultiShard } from './helpers/servers';
+import { RespClient, connectResp } from './helpers/resp-client';
+import { RawReplyClient } from './helpers/resp3';
+import { DifferentialSuite, rng, pick } from './helpers/differential';
+import { shardTotal } from './helpers/info';
+import { sleep, waitFor } from './helpers/util';
 import { keyHashSlot, slotToShard } from '../src/core/routing/slot';
 
-const WORKERS = 4;
-
-/** `n` keys per shard with the given prefix, grouped by shard. */
-function keysByShard(prefix: string, n: number): string[][] {
-  const out: string[][] = Array.from({ length: WORKERS }, () => []);
+/**
+ * `groups` groups of `n` keys with the given prefix, group g on shard
+ * g % shards (any shard when there is one): the scenarios' four groups land on
+ * as many different shards as there are.
+ */
+function keysByShard(prefix: string, n: number, shards: number, groups: number): string[][] {
+  const out: string[][] = Array.from({ length: groups }, () => []);
   for (let i = 0; out.some((g) => g.length < n); i++) {
     const k = `${prefix}${i}`;
-    const g = out[slotToShard(keyHashSlot(Buffer.from(k)), WORKERS)];
-    if (g.length < n) g.push(k);
+    const shard = shards <= 1 ? 0 : slotToShard(keyHashSlot(Buffer.from(k)), shards);
+    out.find((g, j) => g.length < n && j % Math.max(shards, 1) === shard)?.push(k);
   }
   return out;
 }
-
-const [s0, s1, s2, s3] = keysByShard('k', 4);
 
 type Step = ['A' | 'B', ...(string | Buffer)[]] | { sleep: number } | { skipCompare: ['A' | 'B', ...string[]] };
 
@@ -38,90 +40,16 @@ interface Scenario {
   steps: Step[];
 }
 
-/**
- * Where the RESP2/RESP3 reply starting at `o` ends, or -1 if it is not all
- * there yet (the shared client's parser knows no RESP3, and we want bytes).
- */
-function replyEnd(b: Buffer, o: number): number {
-  if (o >= b.length) return -1;
-  const nl = b.indexOf('\r\n', o);
-  if (nl < 0) return -1;
-  const type = String.fromCharCode(b[o]);
-  const head = b.latin1Slice(o + 1, nl);
-  let p = nl + 2;
-  switch (type) {
-    case '$': case '=': case '!': {
-      const n = Number(head);
-      if (n < 0) return p;
-      return b.length >= p + n + 2 ? p + n + 2 : -1;
-    }
-    case '*': case '~': case '>': case '%': case '|': {
-      let n = Number(head);
-      if (n < 0) return p;
-      if (type === '%' || type === '|') n *= 2;
-      for (let i = 0; i < n; i++) {
-        p = replyEnd(b, p);
-        if (p < 0) return -1;
-      }
-      return p;
-    }
-    default:
-      return p; // + - : _ , # (
-  }
-}
-
-/** A socket that sends one command at a time and hands back the reply's exact bytes. */
-class RawClient {
-  private buf = Buffer.alloc(0);
-  private wake: (() => void) | null = null;
-  private constructor(private readonly s: net.Socket) {
-    s.on('data', (d: Buffer) => {
-      this.buf = Buffer.concat([this.buf, d]);
-      this.wake?.();
-    });
-  }
-
-  static connect(port: number): Promise<RawClient> {
-    return new Promise((resolve, reject) => {
-      const s = net.connect(port, '127.0.0.1', () => resolve(new RawClient(s)));
-      s.once('error', reject);
-    });
-  }
-
-  async call(...args: (string | Buffer)[]): Promise<string> {
-    this.s.write(encodeCommand(args));
-    for (;;) {
-      const end = replyEnd(this.buf, 0);
-      if (end >= 0) {
-        const out = this.buf.latin1Slice(0, end);
-        this.buf = this.buf.subarray(end);
-        return out;
-      }
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no reply to ${args.join(' ')}`)), 5000);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
-  }
-
-  close(): void {
-    this.s.destroy();
-  }
-}
-
 /** Runs the steps on one server; returns each compared reply's raw bytes (latin1). */
 async function run(port: number, steps: readonly Step[]): Promise<string[]> {
-  const a = await RawClient.connect(port);
-  const b = await RawClient.connect(port);
+  const a = await RawReplyClient.connect(port);
+  const b = await RawReplyClient.connect(port);
   try {
     await b.call('FLUSHALL');
     const out: string[] = [];
     for (const step of steps) {
       if ('sleep' in step) {
-        await new Promise((r) => setTimeout(r, step.sleep));
+        await sleep(step.sleep);
         continue;
       }
       const compare = Array.isArray(step);
@@ -136,132 +64,131 @@ async function run(port: number, steps: readonly Step[]): Promise<string[]> {
   }
 }
 
-const X = s0[0];
-const Y = s1[0];
-const Z = s2[0];
-const W = s3[0];
-
-const scenarios: Scenario[] = [
-  {
-    name: 'queued replies, runtime errors per command, no rollback (one shard)',
-    steps: [
-      ['A', 'MULTI'], ['A', 'SET', X, 'v'], ['A', 'INCR', X], ['A', 'LPUSH', X, 'e'], ['A', 'APPEND', X, 'w'], ['A', 'GET', X], ['A', 'EXEC'],
-      ['A', 'GET', X],
-    ],
-  },
-  {
-    name: 'queued replies, runtime errors per command, no rollback (all shards)',
-    steps: [
-      ['A', 'MULTI'], ['A', 'SET', X, '1'], ['A', 'INCRBY', Y, '5'], ['A', 'LPUSH', Z, 'a', 'b'], ['A', 'INCR', Z], ['A', 'SADD', W, 'm'],
-      ['A', 'MSET', X, '7', Y, '8', Z, '9'], ['A', 'MGET', X, Y, Z, W], ['A', 'RENAME', X, W], ['A', 'TYPE', W], ['A', 'PING'], ['A', 'ECHO', 'hi'],
-      ['A', 'DEL', X, Y, Z, W], ['A', 'EXEC'], ['A', 'DBSIZE'],
-    ],
-  },
-  {
-    name: 'EXECABORT after unknown command and wrong arity; nothing runs',
-    steps: [
-      ['A', 'MULTI'], ['A', 'SET', X, '1'], ['A', 'NOSUCHCMD', 'x'], ['A', 'SET', Y], ['A', 'SET', Z, '1'], ['A', 'EXEC'],
-      ['A', 'MGET', X, Y, Z], ['A', 'EXEC'],
-      ['A', 'MULTI'], ['A', 'GET'], ['A', 'EXEC'],
-      ['A', 'MULTI'], ['A', 'WATCH'], ['A', 'EXEC'],
-      ['A', 'MULTI'], ['A', 'CONFIG', 'NOSUCHSUB'], ['A', 'EXEC'],
-      ['A', 'MULTI'], ['A', 'SHUTDOWN'], ['A', 'EXEC'],
-    ],
-  },
-  {
-    name: 'state errors: nested MULTI, WATCH inside MULTI, EXEC/DISCARD without MULTI',
-    steps: [
-      ['A', 'EXEC'], ['A', 'DISCARD'],
-      ['A', 'MULTI'], ['A', 'MULTI'], ['A', 'WATCH', X], ['A', 'SET', X, '1'], ['A', 'EXEC'], ['A', 'GET', X],
-      ['A', 'MULTI'], ['A', 'EXEC'], ['A', 'MULTI'], ['A', 'SET', Y, '2'], ['A', 'DISCARD'], ['A', 'GET', Y], ['A', 'EXEC'],
-      ['A', 'MULTI'], ['A', 'UNWATCH'], ['A', 'EXEC'], ['A', 'UNWATCH'],
-    ],
-  },
-  {
-    name: 'WATCH: another client writes (SET of the same value too), EXEC replies nil',
-    steps: [
-      ['B', 'SET', X, '1'],
-      ['A', 'WATCH', X], ['B', 'SET', X, '1'], ['A', 'MULTI'], ['A', 'INCR', X], ['A', 'EXEC'], ['A', 'GET', X],
-      // EXEC unwatched: the next transaction goes through.
-      ['A', 'MULTI'], ['A', 'INCR', X], ['A', 'EXEC'],
-      // Watched on one shard, commands on others: the lock path.
-      ['A', 'WATCH', X], ['B', 'INCR', X], ['A', 'MULTI'], ['A', 'SET', Y, '1'], ['A', 'SET', Z, '1'], ['A', 'EXEC'], ['A', 'MGET', Y, Z],
-      // Several watched keys on several shards, one of them touched.
-      ['A', 'WATCH', X, Y, Z, W], ['B', 'LPUSH', W, 'x'], ['A', 'MULTI'], ['A', 'GET', X], ['A', 'EXEC'],
-      // Untouched: runs.
-      ['A', 'WATCH', X, Y, Z, W], ['B', 'GET', W], ['B', 'SET', 'other', '1'], ['A', 'MULTI'], ['A', 'GET', X], ['A', 'EXEC'],
-      // A's own write invalidates its own WATCH too.
-      ['A', 'WATCH', Y], ['A', 'SET', Y, 'mine'], ['A', 'MULTI'], ['A', 'GET', Y], ['A', 'EXEC'],
-    ],
-  },
-  {
-    name: 'WATCH: DEL, EXPIRE, expiry, FLUSHDB, FLUSHALL, SWAPDB invalidate',
-    steps: [
-      ['B', 'MSET', X, '1', Y, '2', Z, '3', W, '4'],
-      ['A', 'WATCH', X], ['B', 'DEL', X], ['A', 'MULTI'], ['A', 'PING'], ['A', 'EXEC'],
-      ['A', 'WATCH', Y], ['B', 'PEXPIRE', Y, '1'], { sleep: 20 }, ['A', 'MULTI'], ['A', 'GET', Y], ['A', 'EXEC'],
-      // Expires while watched with nobody touching it.
-      ['B', 'SET', Z, 'v', 'PX', '40'], ['A', 'WATCH', Z], { sleep: 80 }, ['A', 'MULTI'], ['A', 'GET', Z], ['A', 'EXEC'],
-      // Already expired when watched: its removal is no change.
-      ['B', 'SET', Z, 'v', 'PX', '20'], { sleep: 50 }, ['A', 'WATCH', Z], ['A', 'MULTI'], ['A', 'GET', Z], ['A', 'EXEC'],
-      ['B', 'SET', X, '1'], ['A', 'WATCH', X], ['B', 'FLUSHDB'], ['A', 'MULTI'], ['A', 'PING'], ['A', 'EXEC'],
-      ['B', 'SET', X, '1'], ['A', 'WATCH', X, Y], ['B', 'FLUSHALL'], ['A', 'MULTI'], ['A', 'PING'], ['A', 'EXEC'],
-      ['B', 'SET', X, '1'], ['A', 'WATCH', X], ['B', 'SWAPDB', '0', '1'], ['A', 'MULTI'], ['A', 'PING'], ['A', 'EXEC'],
-      ['B', 'SWAPDB', '0', '1'],
-      // A key watched in db 1 is not touched by a write to the same name in db 0.
-      ['A', 'SELECT', '1'], ['A', 'WATCH', W], ['B', 'SET', W, 'db0'], ['A', 'MULTI'], ['A', 'GET', W], ['A', 'EXEC'],
-      ['B', 'SELECT', '1'], ['A', 'WATCH', W], ['B', 'SET', W, 'db1'], ['A', 'MULTI'], ['A', 'GET', W], ['A', 'EXEC'],
-      ['B', 'SELECT', '0'], ['A', 'SELECT', '0'],
-      // A key that did not exist and was created.
-      ['A', 'WATCH', 'fresh'], ['B', 'SET', 'fresh', '1'], ['A', 'MULTI'], ['A', 'PING'], ['A', 'EXEC'],
-    ],
-  },
-  {
-    name: 'UNWATCH, DISCARD and RESET clear watches and the queue',
-    steps: [
-      ['B', 'SET', X, '1'],
-      ['A', 'WATCH', X, Y], ['A', 'UNWATCH'], ['B', 'SET', X, '2'], ['A', 'MULTI'], ['A', 'GET', X], ['A', 'EXEC'],
-      ['A', 'WATCH', X, Y], ['A', 'MULTI'], ['A', 'DISCARD'], ['B', 'SET', Y, '2'], ['A', 'MULTI'], ['A', 'GET', Y], ['A', 'EXEC'],
-      ['A', 'WATCH', X, Z], ['A', 'MULTI'], ['A', 'SET', Z, 'queued'], ['A', 'RESET'], ['B', 'SET', X, '3'], ['A', 'EXEC'], ['A', 'GET', Z],
-      ['A', 'MULTI'], ['A', 'GET', X], ['A', 'EXEC'],
-      // A WATCH after an aborted (EXECABORT) transaction starts fresh.
-      ['A', 'WATCH', X], ['A', 'MULTI'], ['A', 'BADCMD'], ['A', 'EXEC'], ['B', 'SET', X, '4'], ['A', 'MULTI'], ['A', 'GET', X], ['A', 'EXEC'],
-    ],
-  },
-  {
-    name: 'SELECT inside MULTI, empty EXEC, binary values',
-    steps: [
-      ['A', 'MULTI'], ['A', 'SET', X, Buffer.from([0, 255, 13, 10, 36])], ['A', 'SELECT', '2'], ['A', 'SET', X, 'in2'], ['A', 'GET', X], ['A', 'EXEC'],
-      ['A', 'GET', X], ['A', 'SELECT', '0'], ['A', 'GET', X],
-      ['A', 'MULTI'], ['A', 'EXEC'],
-      ['A', 'WATCH', X], ['A', 'MULTI'], ['A', 'EXEC'],
-    ],
-  },
-  {
-    name: 'a blocking command inside MULTI does not block',
-    steps: [
-      ['A', 'MULTI'], ['A', 'XREAD', 'BLOCK', '0', 'STREAMS', X, '$'], ['A', 'XREAD', 'COUNT', '1', 'BLOCK', '100', 'STREAMS', Y, '0'], ['A', 'EXEC'],
-      ['A', 'MULTI'], ['A', 'XADD', X, '1-1', 'f', 'v'], ['A', 'XREAD', 'BLOCK', '0', 'STREAMS', X, '0'], ['A', 'EXEC'],
-      ['A', 'MULTI'], ['A', 'BLPOP', Z, '0'], ['A', 'RPUSH', Y, 'a', 'b'], ['A', 'BLPOP', Z, Y, '0'], ['A', 'BLMOVE', Y, Z, 'RIGHT', 'LEFT', '0'],
-      ['A', 'BRPOPLPUSH', 'nothing', Z, '1'], ['A', 'BLMPOP', '0', '2', 'nothing', Z, 'LEFT', 'COUNT', '5'], ['A', 'EXEC'],
-      ['A', 'MULTI'], ['A', 'BZPOPMIN', 'zz', '0'], ['A', 'ZADD', 'zz', '1', 'm', '2', 'n'], ['A', 'BZPOPMAX', 'zz', '0'], ['A', 'BZMPOP', '0', '1', 'zz', 'MIN'], ['A', 'EXEC'],
-    ],
-  },
-  {
-    name: 'RESP3: nil EXEC is _, replies keep RESP3 types',
-    steps: [
-      { skipCompare: ['A', 'HELLO', '3'] },
-      ['B', 'HSET', X, 'f', '1', 'g', '2'],
-      ['A', 'MULTI'], ['A', 'HGETALL', X], ['A', 'GET', 'missing'], ['A', 'ZADD', Y, '1.5', 'm'], ['A', 'ZSCORE', Y, 'm'], ['A', 'EXEC'],
-      ['A', 'MULTI'], ['A', 'HGETALL', X], ['A', 'SMEMBERS', Z], ['A', 'EXEC'],
-      ['A', 'WATCH', X], ['B', 'HDEL', X, 'f'], ['A', 'MULTI'], ['A', 'HGETALL', X], ['A', 'EXEC'],
-      ['A', 'WATCH', X, Y], ['B', 'DEL', Y], ['A', 'MULTI'], ['A', 'HGETALL', X], ['A', 'EXEC'],
-    ],
-  },
-];
+/** The fixed scenarios over keys X, Y, Z, W from four groups of keysByShard. */
+function scenarios([s0, s1, s2, s3]: string[][]): Scenario[] {
+  const [X, Y, Z, W] = [s0[0], s1[0], s2[0], s3[0]];
+  return [
+    {
+      name: 'queued replies, runtime errors per command, no rollback (one shard)',
+      steps: [
+        ['A', 'MULTI'], ['A', 'SET', X, 'v'], ['A', 'INCR', X], ['A', 'LPUSH', X, 'e'], ['A', 'APPEND', X, 'w'], ['A', 'GET', X], ['A', 'EXEC'],
+        ['A', 'GET', X],
+      ],
+    },
+    {
+      name: 'queued replies, runtime errors per command, no rollback (all shards)',
+      steps: [
+        ['A', 'MULTI'], ['A', 'SET', X, '1'], ['A', 'INCRBY', Y, '5'], ['A', 'LPUSH', Z, 'a', 'b'], ['A', 'INCR', Z], ['A', 'SADD', W, 'm'],
+        ['A', 'MSET', X, '7', Y, '8', Z, '9'], ['A', 'MGET', X, Y, Z, W], ['A', 'RENAME', X, W], ['A', 'TYPE', W], ['A', 'PING'], ['A', 'ECHO', 'hi'],
+        ['A', 'DEL', X, Y, Z, W], ['A', 'EXEC'], ['A', 'DBSIZE'],
+      ],
+    },
+    {
+      name: 'EXECABORT after unknown command and wrong arity; nothing runs',
+      steps: [
+        ['A', 'MULTI'], ['A', 'SET', X, '1'], ['A', 'NOSUCHCMD', 'x'], ['A', 'SET', Y], ['A', 'SET', Z, '1'], ['A', 'EXEC'],
+        ['A', 'MGET', X, Y, Z], ['A', 'EXEC'],
+        ['A', 'MULTI'], ['A', 'GET'], ['A', 'EXEC'],
+        ['A', 'MULTI'], ['A', 'WATCH'], ['A', 'EXEC'],
+        ['A', 'MULTI'], ['A', 'CONFIG', 'NOSUCHSUB'], ['A', 'EXEC'],
+        ['A', 'MULTI'], ['A', 'SHUTDOWN'], ['A', 'EXEC'],
+      ],
+    },
+    {
+      name: 'state errors: nested MULTI, WATCH inside MULTI, EXEC/DISCARD without MULTI',
+      steps: [
+        ['A', 'EXEC'], ['A', 'DISCARD'],
+        ['A', 'MULTI'], ['A', 'MULTI'], ['A', 'WATCH', X], ['A', 'SET', X, '1'], ['A', 'EXEC'], ['A', 'GET', X],
+        ['A', 'MULTI'], ['A', 'EXEC'], ['A', 'MULTI'], ['A', 'SET', Y, '2'], ['A', 'DISCARD'], ['A', 'GET', Y], ['A', 'EXEC'],
+        ['A', 'MULTI'], ['A', 'UNWATCH'], ['A', 'EXEC'], ['A', 'UNWATCH'],
+      ],
+    },
+    {
+      name: 'WATCH: another client writes (SET of the same value too), EXEC replies nil',
+      steps: [
+        ['B', 'SET', X, '1'],
+        ['A', 'WATCH', X], ['B', 'SET', X, '1'], ['A', 'MULTI'], ['A', 'INCR', X], ['A', 'EXEC'], ['A', 'GET', X],
+        // EXEC unwatched: the next transaction goes through.
+        ['A', 'MULTI'], ['A', 'INCR', X], ['A', 'EXEC'],
+        // Watched on one shard, commands on others: the lock path.
+        ['A', 'WATCH', X], ['B', 'INCR', X], ['A', 'MULTI'], ['A', 'SET', Y, '1'], ['A', 'SET', Z, '1'], ['A', 'EXEC'], ['A', 'MGET', Y, Z],
+        // Several watched keys on several shards, one of them touched.
+        ['A', 'WATCH', X, Y, Z, W], ['B', 'LPUSH', W, 'x'], ['A', 'MULTI'], ['A', 'GET', X], ['A', 'EXEC'],
+        // Untouched: runs.
+        ['A', 'WATCH', X, Y, Z, W], ['B', 'GET', W], ['B', 'SET', 'other', '1'], ['A', 'MULTI'], ['A', 'GET', X], ['A', 'EXEC'],
+        // A's own write invalidates its own WATCH too.
+        ['A', 'WATCH', Y], ['A', 'SET', Y, 'mine'], ['A', 'MULTI'], ['A', 'GET', Y], ['A', 'EXEC'],
+      ],
+    },
+    {
+      name: 'WATCH: DEL, EXPIRE, expiry, FLUSHDB, FLUSHALL, SWAPDB invalidate',
+      steps: [
+        ['B', 'MSET', X, '1', Y, '2', Z, '3', W, '4'],
+        ['A', 'WATCH', X], ['B', 'DEL', X], ['A', 'MULTI'], ['A', 'PING'], ['A', 'EXEC'],
+        ['A', 'WATCH', Y], ['B', 'PEXPIRE', Y, '1'], { sleep: 20 }, ['A', 'MULTI'], ['A', 'GET', Y], ['A', 'EXEC'],
+        // Expires while watched with nobody touching it.
+        ['B', 'SET', Z, 'v', 'PX', '40'], ['A', 'WATCH', Z], { sleep: 80 }, ['A', 'MULTI'], ['A', 'GET', Z], ['A', 'EXEC'],
+        // Already expired when watched: its removal is no change.
+        ['B', 'SET', Z, 'v', 'PX', '20'], { sleep: 50 }, ['A', 'WATCH', Z], ['A', 'MULTI'], ['A', 'GET', Z], ['A', 'EXEC'],
+        ['B', 'SET', X, '1'], ['A', 'WATCH', X], ['B', 'FLUSHDB'], ['A', 'MULTI'], ['A', 'PING'], ['A', 'EXEC'],
+        ['B', 'SET', X, '1'], ['A', 'WATCH', X, Y], ['B', 'FLUSHALL'], ['A', 'MULTI'], ['A', 'PING'], ['A', 'EXEC'],
+        ['B', 'SET', X, '1'], ['A', 'WATCH', X], ['B', 'SWAPDB', '0', '1'], ['A', 'MULTI'], ['A', 'PING'], ['A', 'EXEC'],
+        ['B', 'SWAPDB', '0', '1'],
+        // A key watched in db 1 is not touched by a write to the same name in db 0.
+        ['A', 'SELECT', '1'], ['A', 'WATCH', W], ['B', 'SET', W, 'db0'], ['A', 'MULTI'], ['A', 'GET', W], ['A', 'EXEC'],
+        ['B', 'SELECT', '1'], ['A', 'WATCH', W], ['B', 'SET', W, 'db1'], ['A', 'MULTI'], ['A', 'GET', W], ['A', 'EXEC'],
+        ['B', 'SELECT', '0'], ['A', 'SELECT', '0'],
+        // A key that did not exist and was created.
+        ['A', 'WATCH', 'fresh'], ['B', 'SET', 'fresh', '1'], ['A', 'MULTI'], ['A', 'PING'], ['A', 'EXEC'],
+      ],
+    },
+    {
+      name: 'UNWATCH, DISCARD and RESET clear watches and the queue',
+      steps: [
+        ['B', 'SET', X, '1'],
+        ['A', 'WATCH', X, Y], ['A', 'UNWATCH'], ['B', 'SET', X, '2'], ['A', 'MULTI'], ['A', 'GET', X], ['A', 'EXEC'],
+        ['A', 'WATCH', X, Y], ['A', 'MULTI'], ['A', 'DISCARD'], ['B', 'SET', Y, '2'], ['A', 'MULTI'], ['A', 'GET', Y], ['A', 'EXEC'],
+        ['A', 'WATCH', X, Z], ['A', 'MULTI'], ['A', 'SET', Z, 'queued'], ['A', 'RESET'], ['B', 'SET', X, '3'], ['A', 'EXEC'], ['A', 'GET', Z],
+        ['A', 'MULTI'], ['A', 'GET', X], ['A', 'EXEC'],
+        // A WATCH after an aborted (EXECABORT) transaction starts fresh.
+        ['A', 'WATCH', X], ['A', 'MULTI'], ['A', 'BADCMD'], ['A', 'EXEC'], ['B', 'SET', X, '4'], ['A', 'MULTI'], ['A', 'GET', X], ['A', 'EXEC'],
+      ],
+    },
+    {
+      name: 'SELECT inside MULTI, empty EXEC, binary values',
+      steps: [
+        ['A', 'MULTI'], ['A', 'SET', X, Buffer.from([0, 255, 13, 10, 36])], ['A', 'SELECT', '2'], ['A', 'SET', X, 'in2'], ['A', 'GET', X], ['A', 'EXEC'],
+        ['A', 'GET', X], ['A', 'SELECT', '0'], ['A', 'GET', X],
+        ['A', 'MULTI'], ['A', 'EXEC'],
+        ['A', 'WATCH', X], ['A', 'MULTI'], ['A', 'EXEC'],
+      ],
+    },
+    {
+      name: 'a blocking command inside MULTI does not block',
+      steps: [
+        ['A', 'MULTI'], ['A', 'XREAD', 'BLOCK', '0', 'STREAMS', X, '$'], ['A', 'XREAD', 'COUNT', '1', 'BLOCK', '100', 'STREAMS', Y, '0'], ['A', 'EXEC'],
+        ['A', 'MULTI'], ['A', 'XADD', X, '1-1', 'f', 'v'], ['A', 'XREAD', 'BLOCK', '0', 'STREAMS', X, '0'], ['A', 'EXEC'],
+        ['A', 'MULTI'], ['A', 'BLPOP', Z, '0'], ['A', 'RPUSH', Y, 'a', 'b'], ['A', 'BLPOP', Z, Y, '0'], ['A', 'BLMOVE', Y, Z, 'RIGHT', 'LEFT', '0'],
+        ['A', 'BRPOPLPUSH', 'nothing', Z, '1'], ['A', 'BLMPOP', '0', '2', 'nothing', Z, 'LEFT', 'COUNT', '5'], ['A', 'EXEC'],
+        ['A', 'MULTI'], ['A', 'BZPOPMIN', 'zz', '0'], ['A', 'ZADD', 'zz', '1', 'm', '2', 'n'], ['A', 'BZPOPMAX', 'zz', '0'], ['A', 'BZMPOP', '0', '1', 'zz', 'MIN'], ['A', 'EXEC'],
+      ],
+    },
+    {
+      name: 'RESP3: nil EXEC is _, replies keep RESP3 types',
+      steps: [
+        { skipCompare: ['A', 'HELLO', '3'] },
+        ['B', 'HSET', X, 'f', '1', 'g', '2'],
+        ['A', 'MULTI'], ['A', 'HGETALL', X], ['A', 'GET', 'missing'], ['A', 'ZADD', Y, '1.5', 'm'], ['A', 'ZSCORE', Y, 'm'], ['A', 'EXEC'],
+        ['A', 'MULTI'], ['A', 'HGETALL', X], ['A', 'SMEMBERS', Z], ['A', 'EXEC'],
+        ['A', 'WATCH', X], ['B', 'HDEL', X, 'f'], ['A', 'MULTI'], ['A', 'HGETALL', X], ['A', 'EXEC'],
+        ['A', 'WATCH', X, Y], ['B', 'DEL', Y], ['A', 'MULTI'], ['A', 'HGETALL', X], ['A', 'EXEC'],
+      ],
+    },
+  ];
+}
 
 /** Seeded random transactions: types, wrong types, wrong arity, errors, watches touched or not. */
-function randomScenario(seed: number): Scenario {
+function randomScenario(seed: number, [s0, s1, s2, s3]: string[][]): Scenario {
   const r = rng(seed);
   const keys = [...s0.slice(0, 2), ...s1.slice(0, 2), ...s2.slice(0, 2), ...s3.slice(0, 2)];
   const vals = ['0', '1', '-3', '9223372036854775807', 'x', '', Buffer.from([0, 1, 254])];
@@ -300,34 +227,34 @@ function randomScenario(seed: number): Scenario {
   return { name: `random transactions, seed ${seed}`, steps };
 }
 
-for (const workers of WORKER_MATRIX) {
-  t.test(`transactions match redis-server byte for byte (--workers ${workers})`, { skip: noRedisServer }, async (t) => {
-    const srv = await startShardis(t, { workers });
-    const redis = await startRedis(t);
-    for (const sc of [...scenarios, randomScenario(1), randomScenario(2), randomScenario(3)]) {
-      const [mine, ref] = await Promise.all([run(srv.port, sc.steps), run(redis.port, sc.steps)]);
-      const compared = sc.steps.filter((s) => Array.isArray(s)) as (string | Buffer)[][];
-      const diffs: string[] = [];
-      for (let i = 0; i < ref.length; i++) {
-        if (mine[i] !== ref[i]) {
-          const cmd = compared[i].map((a) => (Buffer.isBuffer(a) ? JSON.stringify(a.toString('latin1')) : a)).join(' ');
-          diffs.push(`#${i} ${cmd}\n  shardis: ${JSON.stringify(mine[i])}\n  redis:   ${JSON.stringify(ref[i])}`);
-        }
-      }
-      t.equal(diffs.length, 0, sc.name + (diffs.length ? '\n' + diffs.slice(0, 5).join('\n') : ''));
-    }
-  });
-}
+const diff = new DifferentialSuite(t);
 
-t.test('WATCH state is gone from every shard after EXEC, DISCARD, UNWATCH, RESET and disconnect', async (t) => {
-  const srv = await startShardis(t, { workers: WORKERS });
-  const info = await RespClient.connect(srv.port);
-  t.teardown(() => info.close());
-  const watchedKeys = async (): Promise<number> => {
-    const text = String(await info.call('INFO', 'tasks'));
-    return [...text.matchAll(/watched_keys=(\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
-  };
-  const all = [...s0, ...s1, ...s2, ...s3];
+diff.test('transactions match redis-server byte for byte', async (t, s) => {
+  const groups = keysByShard('k', 4, s.workers, 4);
+  for (const sc of [...scenarios(groups), randomScenario(1, groups), randomScenario(2, groups), randomScenario(3, groups)]) {
+    const [mine, ref] = await Promise.all([run(s.shardis.port, sc.steps), run(s.redis.port, sc.steps)]);
+    const compared = sc.steps.filter((step) => Array.isArray(step)) as (string | Buffer)[][];
+    const diffs: string[] = [];
+    for (let i = 0; i < ref.length; i++) {
+      if (mine[i] !== ref[i]) {
+        const cmd = compared[i].map((a) => (Buffer.isBuffer(a) ? JSON.stringify(a.toString('latin1')) : a)).join(' ');
+        diffs.push(`#${i} ${cmd}\n  shardis: ${JSON.stringify(mine[i])}\n  redis:   ${JSON.stringify(ref[i])}`);
+      }
+    }
+    t.equal(diffs.length, 0, sc.name + (diffs.length ? '\n' + diffs.slice(0, 5).join('\n') : ''));
+  }
+});
+
+t.test('WATCH state is gone from every shard after EXEC, DISCARD, UNWATCH, RESET and disconnect', { skip: noMultiShard }, async (t) => {
+  for (const workers of MULTI_SHARD_WORKERS) await t.test(`--workers ${workers}`, (t) => watchStateGone(t, workers));
+});
+
+/** Four keys on every shard are watched and unwatched every way there is; INFO tasks counts none afterwards. */
+async function watchStateGone(t: Test, workers: number): Promise<void> {
+  const srv = await startShardis(t, { workers });
+  const info = await connectResp(t, srv.port);
+  const watchedKeys = (): Promise<number> => shardTotal(info, 'watched_keys');
+  const all = keysByShard('k', 4, workers, workers).flat();
   const a = await RespClient.connect(srv.port);
   for (const end of [['EXEC'], ['DISCARD'], ['UNWATCH'], ['RESET']]) {
     await a.call('WATCH', ...all);
@@ -339,8 +266,8 @@ t.test('WATCH state is gone from every shard after EXEC, DISCARD, UNWATCH, RESET
   }
   await a.call('WATCH', ...all);
   await a.call('MULTI');
-  await a.call('SET', X, '1');
+  await a.call('SET', all[0], '1');
   a.close();
-  for (let i = 0; i < 50 && (await watchedKeys()) !== 0; i++) await new Promise((r) => setTimeout(r, 20));
+  await waitFor(async () => (await watchedKeys()) === 0, 1000, 20);
   t.equal(await watchedKeys(), 0, 'no watches after the connection closed mid-MULTI');
-});
+}

@@ -6,64 +6,18 @@
  */
 import t from 'tap';
 import net from 'node:net';
-import { startShardis, WORKER_MATRIX, type Teardownable } from './helpers/servers';
-import { RespClient, encodeCommand } from './helpers/resp-client';
+import { startShardis, WORKER_MATRIX, ANY_WORKERS, type Teardownable } from './helpers/servers';
+import { RespClient, encodeCommand, connectResp } from './helpers/resp-client';
 import { connectIoredis } from './helpers/ioredis';
+import { infoField, shardTotal } from './helpers/info';
+import { waitFor } from './helpers/util';
+import { parseResp, type Resp3Value } from './helpers/resp3';
 
-type Value = string | number | boolean | null | { error: string } | Value[];
+type Value = Resp3Value;
 interface Frame {
   /** True for a RESP3 push (`>`); RESP2 pushes are plain arrays. */
   push: boolean;
   value: Value;
-}
-
-/** Parses one RESP2/RESP3 value at `o`; null if the buffer does not hold all of it yet. */
-function parse(b: Buffer, o: number): [Value, number, string] | null {
-  if (o >= b.length) return null;
-  const type = String.fromCharCode(b[o]);
-  const eol = b.indexOf('\r\n', o);
-  if (eol < 0) return null;
-  const line = b.latin1Slice(o + 1, eol);
-  const next = eol + 2;
-  switch (type) {
-    case '+':
-    case ',':
-      return [line, next, type];
-    case '-':
-      return [{ error: line }, next, type];
-    case ':':
-      return [Number(line), next, type];
-    case '_':
-      return [null, next, type];
-    case '#':
-      return [line === 't', next, type];
-    case '$':
-    case '=': {
-      const n = Number(line);
-      if (n < 0) return [null, next, type];
-      if (b.length < next + n + 2) return null;
-      return [b.latin1Slice(next, next + n), next + n + 2, type];
-    }
-    case '*':
-    case '>':
-    case '~':
-    case '%': {
-      let n = Number(line);
-      if (n < 0) return [null, next, type];
-      if (type === '%') n *= 2;
-      const out: Value[] = [];
-      let p = next;
-      for (let i = 0; i < n; i++) {
-        const r = parse(b, p);
-        if (r === null) return null;
-        out.push(r[0]);
-        p = r[1];
-      }
-      return [out, p, type];
-    }
-    default:
-      throw new Error(`bad RESP type byte ${type}`);
-  }
 }
 
 /** A raw socket that collects every frame (replies and pushes alike) in arrival order. */
@@ -78,10 +32,10 @@ class FrameClient {
       this.buf = this.buf.length === 0 ? d : Buffer.concat([this.buf, d]);
       let o = 0;
       for (;;) {
-        const r = parse(this.buf, o);
+        const r = parseResp(this.buf, o);
         if (r === null) break;
-        this.frames.push({ value: r[0], push: r[2] === '>' });
-        o = r[1];
+        this.frames.push({ value: r.value, push: r.type === '>' });
+        o = r.end;
       }
       this.buf = this.buf.subarray(o);
       this.waiter?.();
@@ -140,34 +94,13 @@ class FrameClient {
   }
 }
 
-async function infoField(c: RespClient, section: string, field: string): Promise<string> {
-  const info = String(await c.call('INFO', section));
-  const m = new RegExp(`^${field}:(.*)$`, 'm').exec(info);
-  return m ? m[1].trim() : '';
-}
-
-/** Sum of result_watches over every shard line of INFO tasks. */
-async function resultWatches(c: RespClient): Promise<number> {
-  const info = String(await c.call('INFO', 'tasks'));
-  let n = 0;
-  for (const m of info.matchAll(/result_watches=(\d+)/g)) n += Number(m[1]);
-  return n;
-}
-
-async function eventually(fn: () => Promise<boolean>, ms = 5000): Promise<boolean> {
-  const end = Date.now() + ms;
-  for (;;) {
-    if (await fn()) return true;
-    if (Date.now() > end) return false;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+/** Sum of result_watches over every shard. */
+const resultWatches = (c: RespClient): Promise<number> => shardTotal(c, 'result_watches');
 
 for (const workers of WORKER_MATRIX) {
   t.test(`watch commands with --workers ${workers}`, async (t) => {
     const srv = await startShardis(t, { workers });
-    const w = await RespClient.connect(srv.port);
-    t.teardown(() => w.close());
+    const w = await connectResp(t, srv.port);
 
     t.test('GET.WATCH pushes every changed result in order (RESP2)', async (t) => {
       const c = await FrameClient.connect(t, srv.port, 2);
@@ -310,8 +243,7 @@ for (const workers of WORKER_MATRIX) {
     });
 
     t.test('errors', async (t) => {
-      const c = await RespClient.connect(srv.port);
-      t.teardown(() => c.close());
+      const c = await connectResp(t, srv.port);
       t.same(await c.call('FOO.WATCH', 'k'), { error: "ERR unknown command 'FOO.WATCH', with args beginning with: 'k' " });
       t.same(await c.call('FOO.UNWATCH', '1'), { error: "ERR unknown command 'FOO.UNWATCH', with args beginning with: '1' " });
       t.same(await c.call('SET.WATCH', 'k', 'v'), { error: "ERR command 'set' cannot be watched: only read-only commands on keys can be watched" });
@@ -385,7 +317,7 @@ for (const workers of WORKER_MATRIX) {
       await w.call('ZADD', 'many', '1', 'y');
       for (const m of many.slice(1)) t.same(await m.next(), { push: true, value: ['ZCARD', [...fps][0], 2] });
       for (const m of many) m.socket.destroy();
-      t.ok(await eventually(async () => (await resultWatches(w)) === 0), 'their subscriptions are gone');
+      t.ok(await waitFor(async () => (await resultWatches(w)) === 0), 'their subscriptions are gone');
     });
 
     t.test('disconnecting watchers return every counter to its baseline', async (t) => {
@@ -414,7 +346,7 @@ for (const workers of WORKER_MATRIX) {
         else t.equal(await w.call('CLIENT', 'KILL', 'ID', String(ids[i])), 1);
       }
       t.ok(
-        await eventually(async () => {
+        await waitFor(async () => {
           const now = {
             watching: await infoField(w, 'clients', 'watching_clients'),
             listeners: await infoField(w, 'tasks', 'signal_listeners'),
@@ -443,9 +375,8 @@ for (const workers of WORKER_MATRIX) {
 }
 
 t.test('a watcher that never reads is closed by client-output-buffer-limit; the writer keeps going', async (t) => {
-  const srv = await startShardis(t, { workers: 1 });
-  const w = await RespClient.connect(srv.port);
-  t.teardown(() => w.close());
+  const srv = await startShardis(t, { workers: ANY_WORKERS });
+  const w = await connectResp(t, srv.port);
   t.equal(await w.call('CONFIG', 'SET', 'client-output-buffer-limit', 'normal 1mb 0 0'), 'OK');
   const c = await FrameClient.connect(t, srv.port, 3);
   const [, , first] = (await c.call('GET.WATCH', 'big')) as Value[];
@@ -462,9 +393,9 @@ t.test('a watcher that never reads is closed by client-output-buffer-limit; the 
   t.equal(ok, 400, 'every write succeeded');
   t.ok(Date.now() - started < 15000, 'writes were not held up by the watcher');
   t.ok(
-    await eventually(async () => !/flags=w /.test(String(await w.call('CLIENT', 'LIST')))),
+    await waitFor(async () => !/flags=w /.test(String(await w.call('CLIENT', 'LIST')))),
     'the watcher is gone',
   );
-  t.ok(await eventually(async () => (await infoField(w, 'clients', 'watching_clients')) === '0' && (await resultWatches(w)) === 0));
+  t.ok(await waitFor(async () => (await infoField(w, 'clients', 'watching_clients')) === '0' && (await resultWatches(w)) === 0));
   t.match(srv.output(), /output buffer limit/, 'closed for its output buffer');
 });

@@ -16,8 +16,7 @@
  *   COUNT (one step) and compared as sorted pairs.
  */
 import t from 'tap';
-import { startRedis, startShardis, noRedisServer } from './helpers/servers';
-import { runDifferential, rng, pick, type Cmd, describeMismatches } from './helpers/differential';
+import { DifferentialSuite, rng, pick, type Cmd } from './helpers/differential';
 import { RespClient, type Reply } from './helpers/resp-client';
 
 /** Small sets with random scores (kept at listpack size). */
@@ -322,24 +321,15 @@ async function probeSets(port: number): Promise<Probe> {
   }
 }
 
-t.test('sorted set family matches redis-server', { skip: noRedisServer }, async (t) => {
-  const redis = await startRedis(t);
-  for (const workers of [4, 0]) {
-    const srv = await startShardis(t, { workers });
-    const probe = await probeSets(srv.port);
-    t.ok(probe.sets, 'plain sets exist, so the scripts mix them in as zset inputs');
-    for (const seed of [1, 2]) {
-      const script = gen(seed * 104729 + workers, 2500, probe);
-      const mismatches = await runDifferential(srv.port, redis.port, script, { normalize });
-      t.equal(mismatches.length, 0, `--workers ${workers} seed ${seed}: ${mismatches.length} mismatches\n${describeMismatches(mismatches)}`);
-    }
-    await srv.stop();
-  }
+const diff = new DifferentialSuite(t);
+
+diff.test('sorted set family matches redis-server', async (t, s) => {
+  const probe = await probeSets(s.shardis.port);
+  t.ok(probe.sets, 'plain sets exist, so the scripts mix them in as zset inputs');
+  for (const seed of [1, 2]) await s.check(`seed ${seed}`, gen(seed * 104729 + s.workers, 2500, probe), { normalize });
 });
 
-t.test('score formatting matches redis-server (%.17g replies, ZSCAN text of both encodings)', { skip: noRedisServer }, async (t) => {
-  const redis = await startRedis(t);
-  const srv = await startShardis(t, { workers: 1 });
+diff.test('score formatting matches redis-server (%.17g replies, ZSCAN text of both encodings)', async (t, s) => {
   const r = rng(4242);
   const script: Cmd[] = [];
   const num = (): string => {
@@ -360,6 +350,5 @@ t.test('score formatting matches redis-server (%.17g replies, ZSCAN text of both
   script.push(['ZRANGE', 'sk', '0', '-1', 'WITHSCORES'], ['ZRANGE', 'small', '0', '-1', 'WITHSCORES']);
   script.push(['ZSCAN', 'sk', '0', 'COUNT', '100000'], ['ZSCAN', 'small', '0']);
   script.push(['OBJECT', 'ENCODING', 'sk'], ['OBJECT', 'ENCODING', 'small']);
-  const mismatches = await runDifferential(srv.port, redis.port, script, { normalize });
-  t.equal(mismatches.length, 0, `${mismatches.length} mismatches\n${describeMismatches(mismatches)}`);
+  await s.check('scores', script, { normalize });
 });

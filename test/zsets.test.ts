@@ -11,11 +11,11 @@ import t from 'tap';
 import net from 'node:net';
 import { startRedis, startShardis, noRedisServer, WORKER_MATRIX } from './helpers/servers';
 import { connectIoredis } from './helpers/ioredis';
-import { RespClient, encodeCommand, type Reply } from './helpers/resp-client';
+import { RespClient, encodeCommand, connectResp } from './helpers/resp-client';
 import { rng } from './helpers/differential';
-import { shardOf, keysOnDifferentShards } from './helpers/shards';
+import { keysOnDifferentShards } from './helpers/shards';
+import { err, sleep } from './helpers/util';
 
-const err = (message: string): Reply => ({ error: message });
 const WRONGTYPE = err('WRONGTYPE Operation against a key holding the wrong kind of value');
 
 /** Fills `key` with members m0.. (scores from `score`) in pipelined batches. */
@@ -43,7 +43,7 @@ async function resp3Exchange(port: number, cmds: string[][]): Promise<string[] |
     const deadline = Date.now() + 5000;
     while (!buf.endsWith('+PONG\r\n')) {
       if (Date.now() > deadline) throw new Error(`no reply, got ${JSON.stringify(buf)}`);
-      await new Promise((r) => setTimeout(r, 5));
+      await sleep(5);
     }
     const out = buf.slice(0, -'+PONG\r\n'.length);
     buf = '';
@@ -87,8 +87,7 @@ const RESP3_SCRIPT: string[][] = [
 for (const workers of WORKER_MATRIX) {
   t.test(`sorted sets with --workers ${workers}`, async (t) => {
     const srv = await startShardis(t, { workers });
-    const c = await RespClient.connect(srv.port);
-    t.teardown(() => c.close());
+    const c = await connectResp(t, srv.port);
     const n = Math.max(1, workers);
 
     t.test('replies, score formatting and errors', async (t) => {
@@ -296,24 +295,26 @@ for (const workers of WORKER_MATRIX) {
   });
 }
 
-t.test('RESP3 reply shapes', async (t) => {
-  const srv = await startShardis(t, { workers: 4 });
-  const got = await resp3Exchange(srv.port, RESP3_SCRIPT);
-  if (got === null) {
-    t.skip('the server does not speak RESP3 yet (HELLO 3 answers NOPROTO)', () => undefined);
-    return;
-  }
-  // Fixed expectations, so the shapes are checked without the reference too.
-  t.equal(got[1], '*4\r\n*2\r\n$1\r\nc\r\n,0\r\n*2\r\n$1\r\na\r\n,1\r\n*2\r\n$1\r\nb\r\n,2.5\r\n*2\r\n$1\r\nd\r\n,inf\r\n', 'WITHSCORES pairs');
-  t.equal(got[4], '_\r\n', 'missing score is null');
-  t.equal(got[6], '*2\r\n$1\r\nc\r\n,0\r\n', 'ZPOPMIN without count is flat');
-  t.equal(got[7], '*1\r\n*2\r\n$1\r\nd\r\n,inf\r\n', 'ZPOPMAX with count is nested');
-  t.equal(got[13], '_\r\n', 'ZMPOP with nothing to pop is null');
-  const [withScore, missing] = (await resp3Exchange(srv.port, [['ZRANK', 'r3', 'c', 'WITHSCORE'], ['ZRANK', 'r3', 'nope', 'WITHSCORE']])) as string[];
-  t.equal(withScore, '*2\r\n:0\r\n,3\r\n');
-  t.equal(missing, '_\r\n');
-  if (noRedisServer) return;
-  const redis = await startRedis(t);
-  const want = (await resp3Exchange(redis.port, RESP3_SCRIPT)) as string[];
-  RESP3_SCRIPT.forEach((cmd, i) => t.equal(JSON.stringify(got[i]), JSON.stringify(want[i]), `same bytes as redis-server: ${cmd.join(' ')}`));
-});
+for (const workers of WORKER_MATRIX) {
+  t.test(`RESP3 reply shapes (--workers ${workers})`, async (t) => {
+    const srv = await startShardis(t, { workers });
+    const got = await resp3Exchange(srv.port, RESP3_SCRIPT);
+    if (got === null) {
+      t.skip('the server does not speak RESP3 yet (HELLO 3 answers NOPROTO)', () => undefined);
+      return;
+    }
+    // Fixed expectations, so the shapes are checked without the reference too.
+    t.equal(got[1], '*4\r\n*2\r\n$1\r\nc\r\n,0\r\n*2\r\n$1\r\na\r\n,1\r\n*2\r\n$1\r\nb\r\n,2.5\r\n*2\r\n$1\r\nd\r\n,inf\r\n', 'WITHSCORES pairs');
+    t.equal(got[4], '_\r\n', 'missing score is null');
+    t.equal(got[6], '*2\r\n$1\r\nc\r\n,0\r\n', 'ZPOPMIN without count is flat');
+    t.equal(got[7], '*1\r\n*2\r\n$1\r\nd\r\n,inf\r\n', 'ZPOPMAX with count is nested');
+    t.equal(got[13], '_\r\n', 'ZMPOP with nothing to pop is null');
+    const [withScore, missing] = (await resp3Exchange(srv.port, [['ZRANK', 'r3', 'c', 'WITHSCORE'], ['ZRANK', 'r3', 'nope', 'WITHSCORE']])) as string[];
+    t.equal(withScore, '*2\r\n:0\r\n,3\r\n');
+    t.equal(missing, '_\r\n');
+    if (noRedisServer) return;
+    const redis = await startRedis(t);
+    const want = (await resp3Exchange(redis.port, RESP3_SCRIPT)) as string[];
+    RESP3_SCRIPT.forEach((cmd, i) => t.equal(JSON.stringify(got[i]), JSON.stringify(want[i]), `same bytes as redis-server: ${cmd.join(' ')}`));
+  });
+}

@@ -1,7 +1,6 @@
 /**
- * Reading INFO from a test: parsed into sections, and polling until a
- * condition holds (teardown is asynchronous: counters settle shortly after a
- * socket closes).
+ * Reading INFO from a test, parsed into sections (poll it with waitFor from
+ * ./util: counters settle shortly after a socket closes).
  */
 import type { RespClient } from './resp-client';
 
@@ -30,14 +29,33 @@ export async function info(c: RespClient, ...sections: string[]): Promise<InfoSe
   return parseInfo(r);
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** One field of INFO `section` (looked up in every section the reply has); throws if there is none. */
+export async function infoField(c: RespClient, section: string, field: string): Promise<string> {
+  for (const fields of Object.values(await info(c, section))) if (field in fields) return fields[field];
+  throw new Error(`INFO ${section} has no ${field}`);
+}
 
-/** Polls `cond` until it holds or `ms` pass; returns whether it held. */
-export async function waitFor(cond: () => Promise<boolean>, ms = 5000): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await cond()) return true;
-    await sleep(25);
+/** infoField as a number; throws if it is not one. */
+export async function infoNumber(c: RespClient, section: string, field: string): Promise<number> {
+  const v = await infoField(c, section, field);
+  if (!/^-?\d+(\.\d+)?$/.test(v)) throw new Error(`INFO ${field} is not a number: ${JSON.stringify(v)}`);
+  return Number(v);
+}
+
+/**
+ * `name` (waiters, watched_keys, result_watches) summed over the per-shard
+ * lines of INFO tasks (`shardN:waiters=0,watched_keys=0,result_watches=0`);
+ * throws if there are no shard lines or one lacks it.
+ */
+export async function shardTotal(c: RespClient, name: string): Promise<number> {
+  const tasks = (await info(c, 'tasks')).tasks ?? {};
+  const lines = Object.entries(tasks).filter(([k]) => /^shard\d+$/.test(k));
+  if (lines.length === 0) throw new Error('INFO tasks has no shard lines');
+  let total = 0;
+  for (const [shard, v] of lines) {
+    const m = new RegExp(`(?:^|,)${name}=(\\d+)(?:,|$)`).exec(v);
+    if (m === null) throw new Error(`INFO tasks ${shard} has no ${name}: ${v}`);
+    total += Number(m[1]);
   }
-  return false;
+  return total;
 }

@@ -7,6 +7,7 @@
  */
 import net from 'node:net';
 import RedisParser from 'redis-parser';
+import type { Teardownable } from './servers';
 
 export type Reply = string | number | null | { error: string } | Reply[];
 
@@ -120,4 +121,11 @@ export class RespClient {
   close(): void {
     this.socket.destroy();
   }
+}
+
+/** A RespClient for a test: connected before it is returned, and closed when the test ends. */
+export async function connectResp(t: Teardownable, port: number): Promise<RespClient> {
+  const c = await RespClient.connect(port);
+  t.teardown(() => c.close());
+  return c;
 }

@@ -14,10 +14,43 @@ import readline from 'node:readline';
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const SERVER_MAIN = path.join(ROOT, 'dist', 'src', 'main.js');
 
-/** Worker counts every suite runs against; SHARDIS_TEST_WORKERS="4" narrows it. */
-export const WORKER_MATRIX: number[] = (process.env.SHARDIS_TEST_WORKERS ?? '0,1,4')
-  .split(',')
-  .map((s) => Number(s.trim()));
+/**
+ * The worker counts (`--workers`) the suites run against: SHARDIS_TEST_WORKERS,
+ * a comma-separated list, default "0,1,4" (SHARDIS_TEST_WORKERS=4 narrows a
+ * run to one count). Every suite takes its counts from here, never from a
+ * literal, by this rule:
+ * - WORKER_MATRIX, every entry: behaviour that may differ with the number of
+ *   shards or with inline vs. worker-thread shards (most suites, and every
+ *   differential suite: test/helpers/differential.ts);
+ * - MULTI_SHARD_WORKERS, the entries >= 2: behaviour that needs several shards
+ *   to mean anything (cross-shard atomicity, the shard lock, cross-shard wake-ups,
+ *   teardown of cross-shard state); such a test is skipped with noMultiShard
+ *   when there is none (SHARDIS_TEST_WORKERS=0);
+ * - ANY_WORKERS, the first entry: one server for behaviour that does not
+ *   depend on the worker count, i.e. that lives in the main thread (the
+ *   command line and signals, the command table, the client registry, the idle
+ *   timeout and client limits, pub/sub and output buffer limits) or is about a
+ *   client tool (redis-cli, redis-benchmark's complete runs).
+ * A new test picks the narrowest one that still means something, so that
+ * SHARDIS_TEST_WORKERS=0 and SHARDIS_TEST_WORKERS=4 both run (or skip) it.
+ */
+export const WORKER_MATRIX: readonly number[] = parseWorkerMatrix(process.env.SHARDIS_TEST_WORKERS ?? '0,1,4');
+
+/** The matrix entries with several shards, for tests about cross-shard behaviour. */
+export const MULTI_SHARD_WORKERS: readonly number[] = WORKER_MATRIX.filter((w) => w >= 2);
+
+/** Why a multi-shard test is skipped, or false when MULTI_SHARD_WORKERS has an entry. */
+export const noMultiShard: string | false =
+  MULTI_SHARD_WORKERS.length > 0 ? false : `SHARDIS_TEST_WORKERS=${WORKER_MATRIX.join(',')} has no worker count >= 2; this test needs several shards`;
+
+/** The worker count for a test whose subject does not depend on it: the matrix's first entry. */
+export const ANY_WORKERS: number = WORKER_MATRIX[0];
+
+function parseWorkerMatrix(spec: string): number[] {
+  const counts = spec.split(',').map((s) => s.trim());
+  if (counts.some((s) => !/^\d+$/.test(s))) throw new Error(`SHARDIS_TEST_WORKERS must list worker counts such as "0,1,4", not ${JSON.stringify(spec)}`);
+  return counts.map(Number);
+}
 
 /** The subset of tap's Test API the fixtures use (keeps helpers independent of tap's types). */
 export interface Teardownable {
@@ -34,9 +67,10 @@ export interface ShardisProcess {
   stop: () => Promise<number | null>;
 }
 
-export async function startShardis(t: Teardownable, opts: { workers?: number; args?: string[] } = {}): Promise<ShardisProcess> {
+/** Starts the built server with `--workers opts.workers` (from WORKER_MATRIX, MULTI_SHARD_WORKERS or ANY_WORKERS) on a free port. */
+export async function startShardis(t: Teardownable, opts: { workers: number; args?: string[] }): Promise<ShardisProcess> {
   if (!fs.existsSync(SERVER_MAIN)) throw new Error(`${SERVER_MAIN} missing: run npm run build first`);
-  const workers = opts.workers ?? 4;
+  const workers = opts.workers;
   const args = [SERVER_MAIN, '--port', '0', '--workers', String(workers), '--log-level', 'info', ...(opts.args ?? [])];
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';

@@ -21,3 +21,11 @@ export function keysOnDifferentShards(prefix: string, count: number, n: number):
   }
   return out;
 }
+
+/** The first key name `${prefix}N` on another shard than `other` (`${prefix}0` when there is one shard). */
+export function keyOnAnotherShard(prefix: string, other: string | Buffer, n: number): string {
+  for (let i = 0; ; i++) {
+    const k = `${prefix}${i}`;
+    if (n <= 1 || shardOf(k, n) !== shardOf(other, n)) return k;
+  }
+}
