@@ -321,7 +321,9 @@ for (const workers of WORKER_MATRIX) {
       await c.call('SADD', '{v}set', 'b', 'c', 'a');
       t.equal(await c.call('SORT', '{v}set', 'BY', 'nosort', 'STORE', other), 3);
       t.same(await c.call('LRANGE', other, '0', '-1'), ['a', 'b', 'c'], 'a set stored with BY nosort is sorted ALPHA');
-      t.same(await c.call('SORT', '{v}src', 'BY', 'x*', 'STORE', other), shards > 1 && shardOf('x1', shards) !== shardOf('{v}src', shards) ? CROSS : 3);
+      // BY x* reads x1, x2 and x3: refused when any of them lives on another shard than the sorted key.
+      const patternKeysLocal = ['x1', 'x2', 'x3'].every((k) => shardOf(k, shards) === shardOf('{v}src', shards));
+      t.same(await c.call('SORT', '{v}src', 'BY', 'x*', 'STORE', other), shards > 1 && !patternKeysLocal ? CROSS : 3);
     });
 
     t.test('a large sort', async (t) => {
