@@ -21,14 +21,12 @@ export interface ReplySink {
 
 /**
  * One request's place in line. Once the reply arrives, its RESP bytes are
- * `data[start..end)` (a region of the shard's reply batch, or a whole buffer);
- * an inline shard answers an RPC with its `outcome` instead.
+ * `data[start..end)` (a region of the shard's reply batch, or a whole buffer).
  */
 export class PendingReply implements ReplySlot {
   data: Buffer | null = null;
   start = 0;
   end = 0;
-  outcome: RpcOutcome | null = null;
   constructor(readonly sink: ReplySink) {}
 
   /** The reply as one Buffer (allocates a view when it is a region). */
@@ -59,14 +57,22 @@ export interface InlineShard {
   close(): Promise<void>;
 }
 
-/** Resolves an RPC's promise from its outcome (an inline shard's object, or a worker's serialized bytes). */
+/**
+ * An RPC's place in line: an inline shard answers with its `outcome`, a
+ * worker shard with the outcome serialized as the reply's bytes.
+ */
+class RpcPending extends PendingReply {
+  outcome: RpcOutcome | null = null;
+}
+
+/** Resolves an RPC's promise from its outcome. */
 class RpcSink implements ReplySink {
   constructor(
     private readonly resolve: (value: unknown) => void,
     private readonly reject: (err: ReplyError) => void,
   ) {}
   deliver(p: PendingReply): void {
-    const outcome = p.outcome ?? decodeOutcome((p.data as Buffer).subarray(p.start, p.end));
+    const outcome = (p as RpcPending).outcome ?? decodeOutcome((p.data as Buffer).subarray(p.start, p.end));
     if (outcome.ok) this.resolve(outcome.value);
     else this.reject(new ReplyError(outcome.error));
   }
@@ -150,7 +156,7 @@ export class ShardClient {
   call<M extends RpcMethod>(method: M, req: RpcRequest<M>, scope: RpcScope = {}): Promise<RpcResult<M>> {
     return new Promise((resolve, reject) => {
       // The outcome of `method` is that method's result (the shard side is typed against the same interface).
-      const pending = new PendingReply(new RpcSink(resolve as (value: unknown) => void, reject));
+      const pending = new RpcPending(new RpcSink(resolve as (value: unknown) => void, reject));
       const call = { method, req } as RpcCall;
       const db = scope.db ?? 0;
       const proto = scope.proto ?? 2;
@@ -214,7 +220,7 @@ export class ShardClient {
     while (this.head < this.queue.length) {
       const p = this.queue[this.head++];
       p.setWhole(reply);
-      p.outcome = outcome;
+      if (p instanceof RpcPending) p.outcome = outcome;
       p.sink.deliver(p);
     }
     this.queue = [];

@@ -15,13 +15,14 @@ import type { RpcCall, RpcOutcome } from '../shard-protocol';
 
 /**
  * Where a request's reply goes: the engine writes the reply's bytes as
- * `data[start..end)` (a region of its reply arena), or an RPC's outcome.
+ * `data[start..end)` (a region of its reply arena), or an RPC's outcome
+ * (only RPC slots carry that field: command slots, one per request, stay small).
  */
 export interface ReplySlot {
   data: Buffer | null;
   start: number;
   end: number;
-  outcome: RpcOutcome | null;
+  outcome?: RpcOutcome | null;
 }
 
 /** Requests (or arguments) a CallBatch keeps room for between turns. */
