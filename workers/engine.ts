@@ -16,6 +16,7 @@ import type { Db } from './db';
 import { runCommand } from './run-command';
 import { OPS } from './ops';
 import { runRpc } from './rpc';
+import { packUnpacked } from './structures/zset';
 /** In batches longer than twice this, one command in this many is timed for commandstats. */
 const TIME_SAMPLE = 8;
 
@@ -179,6 +180,8 @@ export class ShardEngine {
   }
 
   private endBatch(count: number, started: number): void {
+    // Small sorted sets the batch unpacked rest packed again (structures/zset.ts).
+    packUnpacked();
     const stats = this.state.stats;
     stats.commands += count;
     stats.batches++;

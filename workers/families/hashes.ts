@@ -48,7 +48,7 @@ function opHset(ctx: ShardOpContext, args: string[], w: ReplyWriter, { replyOk }
   if (args.length % 2 === 1) throw new ReplyError(errWrongArity(args[0]));
   const h = getOrCreateHash(ctx, args[1]);
   let created = 0;
-  for (let i = 2; i < args.length; i += 2) if (h.set(args[i], args[i + 1])) created++;
+  created += h.setPairs(args, 2);
   ctx.notify(NOTIFY.hash, 'hset', args[1]);
   if (replyOk) w.ok();
   else w.integer(created);
@@ -143,36 +143,35 @@ function opHexists(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
 
 function opHkeys(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   const h = getHash(ctx, args[1]);
-  const n = h?.size() ?? 0;
-  w.array(n);
-  for (let i = 0; i < n; i++) w.bulk((h as HashValue).fieldAt(i));
+  w.array(h?.size() ?? 0);
+  h?.forEach((f) => w.bulk(f));
 }
 
 function opHvals(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   const h = getHash(ctx, args[1]);
-  const n = h?.size() ?? 0;
-  w.array(n);
-  for (let i = 0; i < n; i++) w.bulk((h as HashValue).valueAt(i));
+  w.array(h?.size() ?? 0);
+  h?.forEach((_f, v) => w.bulk(v));
 }
 
 function opHgetall(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   const h = getHash(ctx, args[1]);
-  const n = h?.size() ?? 0;
-  w.map(n);
-  for (let i = 0; i < n; i++) {
-    w.bulk((h as HashValue).fieldAt(i));
-    w.bulk((h as HashValue).valueAt(i));
-  }
+  w.map(h?.size() ?? 0);
+  h?.forEach((f, v) => {
+    w.bulk(f);
+    w.bulk(v);
+  });
 }
 
 // ---------------------------------------------------------------------------
 // HRANDFIELD
 
+type Entries = ReturnType<HashValue['arrays']>;
+
 /** One HRANDFIELD entry: the field, with its value when asked (a [field, value] pair in RESP3). */
-function writeEntry(w: ReplyWriter, h: HashValue, i: number, withValues: boolean): void {
+function writeEntry(w: ReplyWriter, e: Entries, i: number, withValues: boolean): void {
   if (withValues && w.proto === 3) w.array(2);
-  w.bulk(h.fieldAt(i));
-  if (withValues) w.bulk(h.valueAt(i));
+  w.bulk(e.fields[i]);
+  if (withValues) w.bulk(e.vals[i]);
 }
 
 /** HRANDFIELD key [count [WITHVALUES]] */
@@ -180,7 +179,7 @@ function opHrandfield(ctx: ShardOpContext, args: string[], w: ReplyWriter): void
   if (args.length === 2) {
     const h = getHash(ctx, args[1]);
     if (h === undefined) return w.nullBulk();
-    return w.bulk(h.fieldAt(Math.floor(Math.random() * h.size())));
+    return w.bulk(h.arrays().fields[Math.floor(Math.random() * h.size())]);
   }
   const l = parseI64(args[2]);
   if (l === null) throw new ReplyError(ERR_NOT_INTEGER);
@@ -191,6 +190,8 @@ function opHrandfield(ctx: ShardOpContext, args: string[], w: ReplyWriter): void
   const h = getHash(ctx, args[1]);
   if (h === undefined || l === 0n) return w.array(0);
   const size = h.size();
+  // A listpack's entries are read once here for random access, not per pick.
+  const e = h.arrays();
   const unique = l > 0n;
   const countBig = unique ? l : -l;
   const flat = withValues && w.proto !== 3;
@@ -199,18 +200,18 @@ function opHrandfield(ctx: ShardOpContext, args: string[], w: ReplyWriter): void
     // Sampling with repetition: any count, in random order.
     const count = Number(countBig);
     w.array(flat ? count * 2 : count);
-    for (let j = 0; j < count; j++) writeEntry(w, h, Math.floor(Math.random() * size), withValues);
+    for (let j = 0; j < count; j++) writeEntry(w, e, Math.floor(Math.random() * size), withValues);
     return;
   }
   if (countBig >= BigInt(size)) {
     // The whole hash, in its own order.
     w.array(flat ? size * 2 : size);
-    for (let i = 0; i < size; i++) writeEntry(w, h, i, withValues);
+    for (let i = 0; i < size; i++) writeEntry(w, e, i, withValues);
     return;
   }
   const count = Number(countBig);
   w.array(flat ? count * 2 : count);
-  for (const i of distinctPositions(size, count)) writeEntry(w, h, i, withValues);
+  for (const i of distinctPositions(size, count)) writeEntry(w, e, i, withValues);
 }
 
 /** `count` distinct positions out of [0, size), count < size, in O(count) expected time. */
@@ -253,7 +254,7 @@ function opHscan(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   let next = 0n;
   if (h.isListpack) {
     // A small hash comes back whole in one call, cursor 0, whatever COUNT says.
-    for (let i = 0; i < h.size(); i++) visit(h.fieldAt(i), h.valueAt(i));
+    h.forEach(visit);
   } else {
     next = h.scan(cursor, count, visit);
   }
@@ -265,7 +266,6 @@ function opHscan(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
 
 // ---------------------------------------------------------------------------
 
-const hash = { group: 'hash' as const, firstKey: 1, lastKey: 1, step: 1 };
 
 export const hashOps: ShardOps = {
   hset: opHset,

@@ -1,24 +1,28 @@
 /**
  * The hash value: field -> value, both latin1 strings.
  *
- * Layout: `index` maps a field to its position in the parallel dense arrays
- * `fields`/`vals`. Dense arrays give O(1) random picks (HRANDFIELD) and a
- * cursor that is just a position (HSCAN), like workers/db.ts does for keys.
- *
- * Two modes, mirroring Redis 7.0's encodings so OBJECT ENCODING and the reply
- * order of small hashes match:
- * - listpack (small): entries stay in insertion order; deleting shifts the
- *   later ones down (at most 512 entries, so O(N) on a tiny N, as a real
- *   listpack is). HGETALL/HKEYS then answer in exactly Redis's order.
- * - hashtable (once more than 512 entries or a field/value longer than 64
- *   bytes was stored; never converted back): deleting swaps the last entry into
- *   the hole, O(1). HSCAN walks positions from the top down, so a deletion only
- *   moves an already visited entry and every field present for the whole scan
- *   is returned at least once (Redis's SCAN guarantee).
+ * Two representations, mirroring Redis 7.0's encodings so OBJECT ENCODING
+ * and the reply order of small hashes match:
+ * - listpack (small): every field and value packed into ONE string
+ *   (structures/packed.ts), field then value, in insertion order; deleting
+ *   closes the gap. Lookups walk the entries: O(n) on the small n a listpack
+ *   is allowed (hash-max-listpack-entries), as a real listpack is. A hash of
+ *   ten short fields costs one object and one string instead of a Map, two
+ *   arrays and twenty strings.
+ * - hashtable (once more than hash-max-listpack-entries entries or a field
+ *   or value longer than hash-max-listpack-value bytes was stored; never
+ *   converted back): `index` maps a field to its position in the parallel
+ *   dense arrays `fields`/`vals`. Dense arrays give O(1) random picks
+ *   (HRANDFIELD) and a cursor that is just a position (HSCAN), like
+ *   workers/db.ts does for keys. Deleting swaps the last entry into the hole,
+ *   O(1); HSCAN walks positions from the top down, so a deletion only moves
+ *   an already visited entry and every field present for the whole scan is
+ *   returned at least once (Redis's SCAN guarantee).
  */
 import { SerialReader, SerialWriter } from '../serial';
 import { registerValueType, type TypedValue } from '../value';
 import { allocSize } from './alloc-size';
+import * as packed from './packed';
 
 /**
  * Redis 7.0's compiled-in defaults for hash-max-listpack-entries /
@@ -28,40 +32,106 @@ import { allocSize } from './alloc-size';
 export const HASH_MAX_LISTPACK_ENTRIES = 512;
 export const HASH_MAX_LISTPACK_VALUE = 64;
 
+/** A hashtable-encoded hash's storage (kept apart: a listpack's object then has three fields, not five). */
+class HashTable {
+  constructor(
+    readonly index: Map<string, number>,
+    readonly fields: string[],
+    readonly vals: string[],
+  ) {}
+}
+
 export class HashValue implements TypedValue {
-  readonly type = 'hash' as const;
-  private index = new Map<string, number>();
-  private fields: string[] = [];
-  private vals: string[] = [];
-  private listpack = true;
+  /** Listpack: the packed entries (field, value, field, value, ...); null once a hashtable. */
+  private packed: string | null = '';
+  /** Listpack: the number of fields. */
+  private count = 0;
+  private table: HashTable | null = null;
+
+  private get index(): Map<string, number> | null {
+    return this.table === null ? null : this.table.index;
+  }
+
+  private get fields(): string[] | null {
+    return this.table === null ? null : this.table.fields;
+  }
+
+  private get vals(): string[] | null {
+    return this.table === null ? null : this.table.vals;
+  }
+
+  get type(): 'hash' {
+    return 'hash';
+  }
 
   encoding(): string {
-    return this.listpack ? 'listpack' : 'hashtable';
+    return this.packed !== null ? 'listpack' : 'hashtable';
   }
 
   get isListpack(): boolean {
-    return this.listpack;
+    return this.packed !== null;
   }
 
   size(): number {
-    return this.fields.length;
+    return this.packed !== null ? this.count : (this.fields as string[]).length;
+  }
+
+  /** Position in `packed` of the field entry equal to `field`, or -1. */
+  private find(field: string): number {
+    const p = this.packed as string;
+    let pos = 0;
+    for (let i = 0; i < this.count; i++) {
+      if (packed.entryEquals(p, pos, field)) return pos;
+      pos = packed.skipEntry(p, packed.skipEntry(p, pos));
+    }
+    return -1;
   }
 
   get(field: string): string | undefined {
-    const i = this.index.get(field);
-    return i === undefined ? undefined : this.vals[i];
+    if (this.packed !== null) {
+      const pos = this.find(field);
+      return pos < 0 ? undefined : packed.entryAt(this.packed, packed.skipEntry(this.packed, pos));
+    }
+    const i = (this.index as Map<string, number>).get(field);
+    return i === undefined ? undefined : (this.vals as string[])[i];
   }
 
   has(field: string): boolean {
-    return this.index.has(field);
+    return this.packed !== null ? this.find(field) >= 0 : (this.index as Map<string, number>).has(field);
   }
 
-  fieldAt(i: number): string {
-    return this.fields[i];
+  /** Every field and value, in the hash's order. */
+  forEach(visit: (field: string, value: string) => void): void {
+    if (this.packed !== null) {
+      const p = this.packed;
+      let pos = 0;
+      for (let i = 0; i < this.count; i++) {
+        const f = packed.entryAt(p, pos);
+        pos = packed.skipEntry(p, pos);
+        const v = packed.entryAt(p, pos);
+        pos = packed.skipEntry(p, pos);
+        visit(f, v);
+      }
+      return;
+    }
+    const fields = this.fields as string[];
+    const vals = this.vals as string[];
+    for (let i = 0; i < fields.length; i++) visit(fields[i], vals[i]);
   }
 
-  valueAt(i: number): string {
-    return this.vals[i];
+  /**
+   * Fields and values as parallel arrays in the hash's order, for random
+   * access (HRANDFIELD). A hashtable's own arrays: read them, never change them.
+   */
+  arrays(): { fields: readonly string[]; vals: readonly string[] } {
+    if (this.packed === null) return { fields: this.fields as string[], vals: this.vals as string[] };
+    const fields: string[] = [];
+    const vals: string[] = [];
+    this.forEach((f, v) => {
+      fields.push(f);
+      vals.push(v);
+    });
+    return { fields, vals };
   }
 
   /**
@@ -70,40 +140,121 @@ export class HashValue implements TypedValue {
    * more entries than the listpack limit.
    */
   set(field: string, value: string): boolean {
-    if (this.listpack && (field.length > HASH_MAX_LISTPACK_VALUE || value.length > HASH_MAX_LISTPACK_VALUE)) this.listpack = false;
-    const i = this.index.get(field);
+    if (this.packed !== null && (field.length > HASH_MAX_LISTPACK_VALUE || value.length > HASH_MAX_LISTPACK_VALUE)) this.toHashtable();
+    if (this.packed !== null) {
+      const p = this.packed;
+      const pos = this.find(field);
+      packed.begin();
+      if (pos >= 0) {
+        const vpos = packed.skipEntry(p, pos);
+        packed.copyRange(p, 0, vpos);
+        packed.pushEntry(value);
+        packed.copyRange(p, packed.skipEntry(p, vpos), p.length);
+        this.packed = packed.end();
+        return false;
+      }
+      packed.copyRange(p, 0, p.length);
+      packed.pushEntry(field);
+      packed.pushEntry(value);
+      this.packed = packed.end();
+      this.count++;
+      if (this.count > HASH_MAX_LISTPACK_ENTRIES) this.toHashtable();
+      return true;
+    }
+    const index = this.index as Map<string, number>;
+    const i = index.get(field);
     if (i !== undefined) {
-      this.vals[i] = value;
+      (this.vals as string[])[i] = value;
       return false;
     }
-    this.index.set(field, this.fields.length);
-    this.fields.push(field);
-    this.vals.push(value);
-    if (this.fields.length > HASH_MAX_LISTPACK_ENTRIES) this.listpack = false;
+    const fields = this.fields as string[];
+    index.set(field, fields.length);
+    fields.push(field);
+    (this.vals as string[]).push(value);
     return true;
   }
 
+  /**
+   * HSET's pairs `args[from], args[from + 1], ...` in one step; returns how
+   * many fields were created. A listpack is rebuilt once for all of them,
+   * not once per pair (no string per intermediate state to collect).
+   */
+  setPairs(args: readonly string[], from: number): number {
+    let created = 0;
+    if (this.packed !== null && args.length - from > 2) {
+      let fits = true;
+      for (let i = from; i < args.length; i++) if (args[i].length > HASH_MAX_LISTPACK_VALUE) fits = false;
+      if (fits) {
+        const { fields, vals } = this.arrays() as { fields: string[]; vals: string[] };
+        for (let i = from; i + 1 < args.length; i += 2) {
+          const at = fields.indexOf(args[i]);
+          if (at >= 0) {
+            vals[at] = args[i + 1];
+          } else {
+            fields.push(args[i]);
+            vals.push(args[i + 1]);
+            created++;
+          }
+        }
+        packed.begin();
+        for (let i = 0; i < fields.length; i++) {
+          packed.pushEntry(fields[i]);
+          packed.pushEntry(vals[i]);
+        }
+        this.packed = packed.end();
+        this.count = fields.length;
+        if (this.count > HASH_MAX_LISTPACK_ENTRIES) this.toHashtable();
+        return created;
+      }
+    }
+    for (let i = from; i + 1 < args.length; i += 2) if (this.set(args[i], args[i + 1])) created++;
+    return created;
+  }
+
   delete(field: string): boolean {
-    const i = this.index.get(field);
-    if (i === undefined) return false;
-    this.index.delete(field);
-    const last = this.fields.length - 1;
-    if (this.listpack) {
-      // Keep insertion order: shift the (few) later entries down.
-      this.fields.splice(i, 1);
-      this.vals.splice(i, 1);
-      for (let j = i; j < last; j++) this.index.set(this.fields[j], j);
+    if (this.packed !== null) {
+      const p = this.packed;
+      const pos = this.find(field);
+      if (pos < 0) return false;
+      const after = packed.skipEntry(p, packed.skipEntry(p, pos));
+      packed.begin();
+      packed.copyRange(p, 0, pos);
+      packed.copyRange(p, after, p.length);
+      this.packed = packed.end();
+      this.count--;
       return true;
     }
+    const index = this.index as Map<string, number>;
+    const fields = this.fields as string[];
+    const vals = this.vals as string[];
+    const i = index.get(field);
+    if (i === undefined) return false;
+    index.delete(field);
+    const last = fields.length - 1;
     if (i !== last) {
-      const moved = this.fields[last];
-      this.fields[i] = moved;
-      this.vals[i] = this.vals[last];
-      this.index.set(moved, i);
+      const moved = fields[last];
+      fields[i] = moved;
+      vals[i] = vals[last];
+      index.set(moved, i);
     }
-    this.fields.pop();
-    this.vals.pop();
+    fields.pop();
+    vals.pop();
     return true;
+  }
+
+  /** The listpack's entries move into a hashtable, for good (as Redis's hashTypeConvert). */
+  private toHashtable(): void {
+    const index = new Map<string, number>();
+    const fields: string[] = [];
+    const vals: string[] = [];
+    this.forEach((f, v) => {
+      index.set(f, fields.length);
+      fields.push(f);
+      vals.push(v);
+    });
+    this.table = new HashTable(index, fields, vals);
+    this.packed = null;
+    this.count = 0;
   }
 
   /**
@@ -113,11 +264,13 @@ export class HashValue implements TypedValue {
    * cursor, 0 when done.
    */
   scan(cursor: bigint, count: number, visit: (field: string, value: string) => void): bigint {
-    const n = this.fields.length;
+    const fields = this.fields as string[];
+    const vals = this.vals as string[];
+    const n = fields.length;
     let pos = cursor === 0n || cursor > BigInt(n) ? n - 1 : Number(cursor) - 1;
     let budget = Math.max(1, count);
     while (pos >= 0 && budget > 0) {
-      visit(this.fields[pos], this.vals[pos]);
+      visit(fields[pos], vals[pos]);
       pos--;
       budget--;
     }
@@ -126,47 +279,56 @@ export class HashValue implements TypedValue {
 
   clone(): HashValue {
     const h = new HashValue();
-    h.index = new Map(this.index);
-    h.fields = this.fields.slice();
-    h.vals = this.vals.slice();
-    h.listpack = this.listpack;
+    h.packed = this.packed;
+    h.count = this.count;
+    if (this.packed === null) h.table = new HashTable(new Map(this.index), (this.fields as string[]).slice(), (this.vals as string[]).slice());
     return h;
   }
 
   serialize(): string {
     const w = new SerialWriter();
-    w.str(this.listpack ? 'l' : 'h');
-    for (let i = 0; i < this.fields.length; i++) w.str(this.fields[i]).str(this.vals[i]);
+    w.str(this.packed !== null ? 'l' : 'h');
+    this.forEach((f, v) => w.str(f).str(v));
     return w.toString();
   }
 
   static deserialize(payload: string): HashValue {
     const r = new SerialReader(payload);
     const h = new HashValue();
-    h.listpack = r.str() === 'l';
-    while (!r.done) {
-      const f = r.str();
-      const v = r.str();
-      h.index.set(f, h.fields.length);
-      h.fields.push(f);
-      h.vals.push(v);
+    const listpack = r.str() === 'l';
+    const entries: string[] = [];
+    while (!r.done) entries.push(r.str(), r.str());
+    if (listpack) {
+      h.packed = packed.pack(entries);
+      h.count = entries.length / 2;
+    } else {
+      const table = new HashTable(new Map(), [], []);
+      for (let i = 0; i < entries.length; i += 2) {
+        table.index.set(entries[i], table.fields.length);
+        table.fields.push(entries[i]);
+        table.vals.push(entries[i + 1]);
+      }
+      h.packed = null;
+      h.table = table;
     }
     return h;
   }
 
   /** Redis 7.0's MEMORY USAGE estimate: the listpack's allocation, or the dict plus sampled entries. */
   memoryUsage(samples: number): number {
-    const n = this.fields.length;
-    if (this.listpack) {
+    if (this.packed !== null) {
       let bytes = 7; // header + end byte
-      for (let i = 0; i < n; i++) bytes += listpackEntryBytes(this.fields[i]) + listpackEntryBytes(this.vals[i]);
+      this.forEach((f, v) => (bytes += listpackEntryBytes(f) + listpackEntryBytes(v)));
       return 16 + allocSize(bytes);
     }
+    const fields = this.fields as string[];
+    const vals = this.vals as string[];
+    const n = fields.length;
     let slots = 4;
     while (slots < n) slots *= 2;
     const take = samples === 0 ? n : Math.min(samples, n);
     let sampled = 0;
-    for (let i = 0; i < take; i++) sampled += sdsAlloc(this.fields[i]) + sdsAlloc(this.vals[i]) + 24;
+    for (let i = 0; i < take; i++) sampled += sdsAlloc(fields[i]) + sdsAlloc(vals[i]) + 24;
     // 88: the dict header as Redis 7.0 counts it (measured on redis-server 7.0.15).
     return 16 + 88 + 8 * slots + (take === 0 ? 0 : Math.floor((sampled / take) * n));
   }

@@ -1,26 +1,37 @@
 /**
  * The set value: distinct latin1 members.
  *
- * Layout: `index` maps a member to its position in the dense array `members`.
- * Removing swaps the last member into the hole, so the array stays dense:
- * SRANDMEMBER/SPOP pick a random position in O(1), and SSCAN's cursor is just a
- * position (walked from the top down, like workers/db.ts does for keys: a
- * removal only moves an already visited member, so every member present for
- * the whole scan is returned at least once).
- *
- * Encoding, mirroring Redis 7.0 so OBJECT ENCODING and reply order match:
+ * Two representations, mirroring Redis 7.0's encodings so OBJECT ENCODING and
+ * reply order match:
  * - intset while every member is a canonical 64-bit integer and there are at
- *   most 512 of them (set-max-intset-entries). Redis keeps an intset sorted,
- *   so whole-set replies (SMEMBERS, SUNION, SSCAN, ...) come back in numeric
- *   order; here the sorted order is computed on demand and cached until the
- *   next change (at most 512 members).
- * - hashtable otherwise. Redis never converts back, except for values it
- *   builds from scratch (SINTERSTORE & co., SMOVE's new destination, SPOP's
- *   "keep the remaining few" strategy), which start as intsets again.
+ *   most set-max-intset-entries (512) of them: the members sorted in one
+ *   packed string (structures/intset.ts), so whole-set replies (SMEMBERS,
+ *   SUNION, SSCAN, ...) come back in numeric order as Redis's do.
+ * - hashtable otherwise: `index` maps a member to its position in the dense
+ *   array `members`. Removing swaps the last member into the hole, so the
+ *   array stays dense: SRANDMEMBER/SPOP pick a random position in O(1), and
+ *   SSCAN's cursor is just a position (walked from the top down, like
+ *   workers/db.ts does for keys: a removal only moves an already visited
+ *   member, so every member present for the whole scan is returned at least
+ *   once). Redis never converts back, except for values it builds from
+ *   scratch (SINTERSTORE & co., SMOVE's new destination, SPOP's "keep the
+ *   remaining few" strategy), which start as intsets again.
  */
 import { SerialReader, SerialWriter } from '../serial';
 import { registerValueType, type TypedValue } from '../value';
 import { allocSize } from './alloc-size';
+import {
+  EMPTY_INTSET,
+  flat,
+  intsetGet,
+  intsetInsert,
+  intsetLength,
+  intsetMembers,
+  intsetOf,
+  intsetRemoveAt,
+  intsetSearch,
+  widthOf,
+} from './intset';
 
 /** Redis 7.0's default set-max-intset-entries. */
 export const SET_MAX_INTSET_ENTRIES = 512;
@@ -55,100 +66,118 @@ export function isIntsetMember(s: string): boolean {
   return body <= (neg ? I64_MIN_DIGITS : I64_MAX_DIGITS);
 }
 
-/** Numeric order of two canonical int64 strings without converting them. */
-function compareInts(a: string, b: string): number {
-  const na = a.charCodeAt(0) === 45;
-  const nb = b.charCodeAt(0) === 45;
-  if (na !== nb) return na ? -1 : 1;
-  // No leading zeros: among same-sign numbers, more digits means further from zero.
-  let c: number;
-  if (a.length !== b.length) c = a.length - b.length;
-  else c = a < b ? -1 : a > b ? 1 : 0;
-  return na ? -c : c;
-}
-
-/** Bytes per member of an intset holding these members (2, 4 or 8, by the widest). */
-function intsetWidth(members: readonly string[]): number {
-  let width = 2;
-  for (const m of members) {
-    if (m.length > 11) return 8;
-    const v = Number(m);
-    if (v < -2147483648 || v > 2147483647) return 8;
-    if (v < -32768 || v > 32767) width = 4;
-  }
-  return width;
+/** A hashtable-encoded set's storage (kept apart: an intset's object then has two fields, not three). */
+class SetTable {
+  constructor(
+    readonly members: string[],
+    readonly index: Map<string, number>,
+  ) {}
 }
 
 export class SetValue implements TypedValue {
-  readonly type = 'set' as const;
-  private members: string[] = [];
-  private readonly index = new Map<string, number>();
-  private intset = true;
-  /** Members in numeric order while an intset; null when stale. */
-  private sorted: string[] | null = null;
+  /** Intset: the packed members; null once a hashtable. */
+  private ints: string | null = EMPTY_INTSET;
+  private table: SetTable | null = null;
+
+  private get members(): string[] | null {
+    return this.table === null ? null : this.table.members;
+  }
+
+  private get index(): Map<string, number> | null {
+    return this.table === null ? null : this.table.index;
+  }
+
+  get type(): 'set' {
+    return 'set';
+  }
 
   encoding(): string {
-    return this.intset ? 'intset' : 'hashtable';
+    return this.ints !== null ? 'intset' : 'hashtable';
   }
 
   size(): number {
-    return this.members.length;
+    return this.ints !== null ? intsetLength(this.ints) : (this.members as string[]).length;
   }
 
   has(member: string): boolean {
-    return this.index.has(member);
+    if (this.ints !== null) return isIntsetMember(member) && intsetSearch(this.ints, BigInt(member)) >= 0;
+    return (this.index as Map<string, number>).has(member);
   }
 
   /** Adds a member; false if it was already there. Converts to hashtable as Redis 7.0 does. */
   add(member: string): boolean {
-    if (this.index.has(member)) return false;
-    this.index.set(member, this.members.length);
-    this.members.push(member);
-    if (this.intset) {
-      if (this.members.length > SET_MAX_INTSET_ENTRIES || !isIntsetMember(member)) {
-        this.intset = false;
-        this.sorted = null;
-      } else if (this.sorted !== null) {
-        this.sorted = null;
+    if (this.ints !== null) {
+      if (isIntsetMember(member)) {
+        const v = BigInt(member);
+        if (intsetSearch(this.ints, v) >= 0) return false;
+        if (intsetLength(this.ints) < SET_MAX_INTSET_ENTRIES) {
+          this.ints = flat(intsetInsert(this.ints, v));
+          return true;
+        }
       }
+      this.toHashtable();
     }
+    const index = this.index as Map<string, number>;
+    if (index.has(member)) return false;
+    const members = this.members as string[];
+    index.set(member, members.length);
+    members.push(member);
     return true;
   }
 
   /** Removes a member; false if it was not there. */
   remove(member: string): boolean {
-    const i = this.index.get(member);
+    if (this.ints !== null) {
+      if (!isIntsetMember(member)) return false;
+      const i = intsetSearch(this.ints, BigInt(member));
+      if (i < 0) return false;
+      this.ints = flat(intsetRemoveAt(this.ints, i));
+      return true;
+    }
+    const i = (this.index as Map<string, number>).get(member);
     if (i === undefined) return false;
     this.removeAt(i);
     return true;
   }
 
   private removeAt(i: number): void {
-    const members = this.members;
+    const members = this.members as string[];
+    const index = this.index as Map<string, number>;
     const last = members.length - 1;
-    this.index.delete(members[i]);
+    index.delete(members[i]);
     if (i !== last) {
       const moved = members[last];
       members[i] = moved;
-      this.index.set(moved, i);
+      index.set(moved, i);
     }
     members.pop();
-    this.sorted = null;
+  }
+
+  /** The intset's members move into a hashtable, for good (as Redis's setTypeConvert). */
+  private toHashtable(): void {
+    const members = intsetMembers(this.ints as string);
+    const index = new Map<string, number>();
+    for (let i = 0; i < members.length; i++) index.set(members[i], i);
+    this.table = new SetTable(members, index);
+    this.ints = null;
   }
 
   /** A uniformly random member (the set must not be empty). */
   random(): string {
-    return this.members[Math.floor(Math.random() * this.members.length)];
+    if (this.ints !== null) return String(intsetGet(this.ints, Math.floor(Math.random() * intsetLength(this.ints))));
+    const members = this.members as string[];
+    return members[Math.floor(Math.random() * members.length)];
   }
 
   /** Mean member length in bytes, from a sample of at most 1000 members (sizing huge replies). */
   averageLength(): number {
-    const n = this.members.length;
+    const members = this.ints !== null ? intsetMembers(this.ints) : (this.members as string[]);
+    const n = members.length;
     const step = Math.max(1, Math.floor(n / 1000));
     let total = 0;
     let seen = 0;
     for (let i = 0; i < n; i += step) {
-      total += this.members[i].length;
+      total += members[i].length;
       seen++;
     }
     return seen === 0 ? 0 : Math.ceil(total / seen);
@@ -156,8 +185,15 @@ export class SetValue implements TypedValue {
 
   /** Removes and returns a uniformly random member (the set must not be empty). */
   popRandom(): string {
-    const i = Math.floor(Math.random() * this.members.length);
-    const m = this.members[i];
+    if (this.ints !== null) {
+      const i = Math.floor(Math.random() * intsetLength(this.ints));
+      const m = String(intsetGet(this.ints, i));
+      this.ints = flat(intsetRemoveAt(this.ints, i));
+      return m;
+    }
+    const members = this.members as string[];
+    const i = Math.floor(Math.random() * members.length);
+    const m = members[i];
     this.removeAt(i);
     return m;
   }
@@ -165,13 +201,11 @@ export class SetValue implements TypedValue {
   /**
    * The members in the order Redis iterates them: numeric for an intset,
    * storage order for a hashtable (Redis's own is its dict order, also
-   * unspecified). The array is shared: callers must not modify it and must
-   * not hold it across changes to the set.
+   * unspecified). A hashtable's array is shared: callers must not modify it
+   * and must not hold it across changes to the set.
    */
   ordered(): readonly string[] {
-    if (!this.intset) return this.members;
-    if (this.sorted === null) this.sorted = this.members.slice().sort(compareInts);
-    return this.sorted;
+    return this.ints !== null ? intsetMembers(this.ints) : (this.members as string[]);
   }
 
   /**
@@ -180,9 +214,10 @@ export class SetValue implements TypedValue {
    * is O(min(size, count)) either way.
    */
   randomDistinct(count: number): string[] {
-    const n = this.members.length;
+    const members = this.ordered();
+    const n = members.length;
     if (count * 3 > n) {
-      const copy = this.members.slice();
+      const copy = members.slice();
       for (let i = 0; i < count; i++) {
         const j = i + Math.floor(Math.random() * (n - i));
         const t = copy[i];
@@ -195,7 +230,7 @@ export class SetValue implements TypedValue {
     const picked = new Set<number>();
     while (picked.size < count) picked.add(Math.floor(Math.random() * n));
     const out: string[] = [];
-    for (const i of picked) out.push(this.members[i]);
+    for (const i of picked) out.push(members[i]);
     return out;
   }
 
@@ -204,11 +239,11 @@ export class SetValue implements TypedValue {
    * members (Redis's SPOP keeps the few remaining members in a new set).
    */
   reencodeFresh(): void {
-    const n = this.members.length;
-    let ints = n <= SET_MAX_INTSET_ENTRIES;
-    for (let i = 0; ints && i < n; i++) ints = isIntsetMember(this.members[i]);
-    this.intset = ints;
-    this.sorted = null;
+    if (this.ints !== null) return;
+    const members = this.members as string[];
+    if (members.length > SET_MAX_INTSET_ENTRIES || !members.every(isIntsetMember)) return;
+    this.ints = intsetOf(members);
+    this.table = null;
   }
 
   /**
@@ -217,7 +252,7 @@ export class SetValue implements TypedValue {
    * positions downward; returns the next cursor (0 when done).
    */
   scan(cursor: number, count: number, visit: (member: string) => void): number {
-    const members = this.members;
+    const members = this.members as string[];
     let pos = cursor === 0 ? members.length - 1 : Math.min(cursor - 1, members.length - 1);
     let budget = Math.max(1, count);
     while (pos >= 0 && budget > 0) {
@@ -230,9 +265,8 @@ export class SetValue implements TypedValue {
 
   clone(): SetValue {
     const c = new SetValue();
-    c.members = this.members.slice();
-    for (let i = 0; i < c.members.length; i++) c.index.set(c.members[i], i);
-    c.intset = this.intset;
+    c.ints = this.ints;
+    if (this.ints === null) c.table = new SetTable((this.members as string[]).slice(), new Map(this.index));
     return c;
   }
 
@@ -242,8 +276,8 @@ export class SetValue implements TypedValue {
 
   serialize(): string {
     const w = new SerialWriter();
-    w.str(this.intset ? 'i' : 'h');
-    for (const m of this.members) w.str(m);
+    w.str(this.ints !== null ? 'i' : 'h');
+    for (const m of this.ordered()) w.str(m);
     return w.toString();
   }
 
@@ -251,24 +285,29 @@ export class SetValue implements TypedValue {
     const r = new SerialReader(payload);
     const s = new SetValue();
     const intset = r.str() === 'i';
-    while (!r.done) {
-      const m = r.str();
-      s.index.set(m, s.members.length);
-      s.members.push(m);
+    const members: string[] = [];
+    while (!r.done) members.push(r.str());
+    if (intset) {
+      s.ints = intsetOf(members);
+    } else {
+      const index = new Map<string, number>();
+      for (let i = 0; i < members.length; i++) index.set(members[i], i);
+      s.ints = null;
+      s.table = new SetTable(members, index);
     }
-    s.intset = intset;
     return s;
   }
 
   /** Redis 7.0's MEMORY USAGE estimate: the intset's allocation, or the dict plus sampled members. */
   memoryUsage(samples: number): number {
-    const n = this.members.length;
-    if (this.intset) return 16 + allocSize(8 + intsetWidth(this.members) * n);
+    if (this.ints !== null) return 16 + allocSize(8 + widthOf(this.ints) * intsetLength(this.ints));
+    const members = this.members as string[];
+    const n = members.length;
     let slots = 4;
     while (slots < n) slots *= 2;
     const take = samples === 0 ? n : Math.min(samples, n);
     let sampled = 0;
-    for (let i = 0; i < take; i++) sampled += 24 + sdsAlloc(this.members[n - 1 - i]);
+    for (let i = 0; i < take; i++) sampled += 24 + sdsAlloc(members[n - 1 - i]);
     return 16 + 56 + 8 * slots + (take === 0 ? 0 : (sampled / take) * n);
   }
 }

@@ -11,33 +11,143 @@
  * ZRANGESTORE ...) are re-chosen from their final contents. The encoding is
  * not only a name: a listpack keeps scores as text where -0 reads back as 0,
  * and scans lex ranges linearly, so both are reproduced.
+ *
+ * Memory: a listpack-encoded set rests *packed*: its (score, member) entries
+ * in order in one string (8 chars of float64 per score, then the member as a
+ * packed entry, structures/packed.ts), with no nodes, map or slot array. An
+ * op that needs the skiplist reaches it through `nodes`/`zsl`/`slots`, which
+ * unpack it (O(n) on the small n a listpack may have) and note it; the engine
+ * packs every noted set again at the end of the batch (`packUnpacked`,
+ * workers/engine.ts), so a pipeline touching one set unpacks it once. ZCARD
+ * and ZSCORE read the packed form as it is.
  */
 import { registerValueType, type TypedValue } from '../value';
 import { SerialReader, SerialWriter } from '../serial';
 import { SkipList, SkipNode, type LexRange } from './skiplist';
+import * as packed from './packed';
 
 /** zset-max-listpack-entries / zset-max-listpack-value defaults of Redis 7.0. */
 export const ZSET_MAX_LISTPACK_ENTRIES = 128;
 export const ZSET_MAX_LISTPACK_VALUE = 64;
 
-export class ZSetValue implements TypedValue {
-  readonly type = 'zset' as const;
+/** The skiplist form: what ops walk. */
+class Unpacked {
   readonly nodes = new Map<string, SkipNode>();
   readonly zsl = new SkipList();
   /** Dense array of nodes (node.slot is the index): ZSCAN order, O(1) random access. */
   readonly slots: SkipNode[] = [];
+}
+
+/** Sets unpacked during the current batch, packed again at its end. */
+let unpackedSets: ZSetValue[] = [];
+
+/** Packs every listpack-encoded set unpacked since the last call (the engine calls it after each batch). */
+export function packUnpacked(): void {
+  if (unpackedSets.length === 0) return;
+  const sets = unpackedSets;
+  unpackedSets = [];
+  for (const z of sets) z.compact();
+}
+
+const f64 = new Float64Array(1);
+const f64bytes = new Uint8Array(f64.buffer);
+
+function scoreChars(score: number): string {
+  f64[0] = score;
+  return String.fromCharCode(f64bytes[0], f64bytes[1], f64bytes[2], f64bytes[3], f64bytes[4], f64bytes[5], f64bytes[6], f64bytes[7]);
+}
+
+function scoreAt(p: string, pos: number): number {
+  for (let i = 0; i < 8; i++) f64bytes[i] = p.charCodeAt(pos + i);
+  return f64[0];
+}
+
+export class ZSetValue implements TypedValue {
+  /** The packed entries while resting (listpack encoding only), else null. */
+  private packed: string | null = null;
+  /** Members in `packed`. */
+  private packedCount = 0;
+  private unpacked: Unpacked | null = new Unpacked();
   listpack = true;
+
+  constructor() {
+    // Made by an op during a batch: packed at its end like an unpacked one.
+    unpackedSets.push(this);
+  }
+
+  get type(): 'zset' {
+    return 'zset';
+  }
+
+  /** The skiplist form, unpacking a resting set first. */
+  private live(): Unpacked {
+    if (this.unpacked !== null) return this.unpacked;
+    const u = new Unpacked();
+    const p = this.packed as string;
+    let pos = 0;
+    for (let i = 0; i < this.packedCount; i++) {
+      const score = scoreAt(p, pos);
+      pos += 8;
+      const member = packed.entryAt(p, pos);
+      pos = packed.skipEntry(p, pos);
+      const node = u.zsl.insert(score, member);
+      node.slot = u.slots.length;
+      u.slots.push(node);
+      u.nodes.set(member, node);
+    }
+    this.unpacked = u;
+    this.packed = null;
+    this.packedCount = 0;
+    unpackedSets.push(this);
+    return u;
+  }
+
+  get nodes(): Map<string, SkipNode> {
+    return this.live().nodes;
+  }
+
+  get zsl(): SkipList {
+    return this.live().zsl;
+  }
+
+  get slots(): SkipNode[] {
+    return this.live().slots;
+  }
+
+  /**
+   * Packs a listpack-encoded set back into its resting form (after a
+   * command touched it). A skiplist-encoded one stays as it is.
+   */
+  compact(): void {
+    const u = this.unpacked;
+    if (u === null || !this.listpack) return;
+    packed.begin();
+    for (let x = u.zsl.first; x !== null; x = x.next[0]) {
+      packed.pushRaw(scoreChars(x.score));
+      packed.pushEntry(x.member);
+    }
+    this.packed = packed.end();
+    this.packedCount = u.nodes.size;
+    this.unpacked = null;
+  }
 
   encoding(): string {
     return this.listpack ? 'listpack' : 'skiplist';
   }
 
   size(): number {
-    return this.nodes.size;
+    return this.unpacked !== null ? this.unpacked.nodes.size : this.packedCount;
   }
 
   score(member: string): number | undefined {
-    return this.nodes.get(member)?.score;
+    if (this.unpacked !== null) return this.unpacked.nodes.get(member)?.score;
+    const p = this.packed as string;
+    let pos = 0;
+    for (let i = 0; i < this.packedCount; i++) {
+      if (packed.entryEquals(p, pos + 8, member)) return scoreAt(p, pos);
+      pos = packed.skipEntry(p, pos + 8);
+    }
+    return undefined;
   }
 
   /** A listpack stores scores as text, where -0 becomes 0. */
@@ -143,6 +253,7 @@ export class ZSetValue implements TypedValue {
       z.insert(member, Number(r.str()));
     }
     z.listpack = listpack;
+    z.compact();
     return z;
   }
 
