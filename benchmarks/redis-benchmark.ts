@@ -8,10 +8,17 @@
  * (PING_INLINE ... LRANGE_600, MSET), which is what issue 6 asks to match.
  * Ratios, not absolute numbers, are the result: the machines are small and noisy.
  *
+ * Traffic-like by default: keys are random over `--keyspace` (redis-benchmark
+ * -r; 1,000,000 unless told otherwise) and both servers are first filled
+ * with that keyspace (SET of `--data-size` bytes, pipelined), so GETs hit and
+ * the stores hold a million keys while they are measured. `--keyspace 0` is
+ * the old one-key run (every SET and GET on one key: flattering, kept only as
+ * a labelled extra). `--data-size` is redis-benchmark's -d.
+ *
  *   npm run build && node dist/benchmarks/redis-benchmark.js \
  *     [--tests all|ping,set,get,...] [--rounds 3] [--requests 200000] [--clients 50]
  *     [--pipelines 1,16] [--workers <default>] [--sweep 0,1,2,4] [--sweep-tests set,get]
- *     [--cross-mset 10]
+ *     [--keyspace 1000000] [--data-size 3] [--cross-mset 10]
  *
  * `--cross-mset N` benchmarks one MSET of N keys spread over every shard
  * (`MSET mk0 v mk1 v ...`) instead of the test set: the cost of a
@@ -36,6 +43,10 @@ interface Options {
   sweepTests: string;
   /** Keys of the cross-shard MSET to run instead of `tests` (0 = off). */
   crossMset: number;
+  /** redis-benchmark -r: random keys over this many (0 = one key per test). */
+  keyspace: number;
+  /** redis-benchmark -d: value size in bytes. */
+  dataSize: number;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -49,6 +60,8 @@ function parseOptions(argv: string[]): Options {
     sweep: [0, 1, 2, 4],
     sweepTests: 'set,get',
     crossMset: 0,
+    keyspace: 1_000_000,
+    dataSize: 3,
   };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i + 1];
@@ -62,6 +75,8 @@ function parseOptions(argv: string[]): Options {
       case '--sweep': o.sweep = v === '' || v === 'none' ? [] : v.split(',').map(Number); i++; break;
       case '--sweep-tests': o.sweepTests = v; i++; break;
       case '--cross-mset': o.crossMset = Number(v); i++; break;
+      case '--keyspace': o.keyspace = Number(v); i++; break;
+      case '--data-size': o.dataSize = Number(v); i++; break;
       default: throw new Error(`unknown option ${argv[i]}`);
     }
   }
@@ -127,7 +142,8 @@ async function stop(t: Target): Promise<void> {
 
 /** One redis-benchmark run; returns req/s per test name (upper case, as redis-benchmark prints them). */
 function runBenchmark(port: number, tests: string, o: Options, pipeline: number): Map<string, number> {
-  const args = ['-p', String(port), '-c', String(o.clients), '-n', String(o.requests), '-P', String(pipeline), '--csv'];
+  const args = ['-p', String(port), '-c', String(o.clients), '-n', String(o.requests), '-P', String(pipeline), '-d', String(o.dataSize), '--csv'];
+  if (o.keyspace > 0) args.push('-r', String(o.keyspace));
   if (o.crossMset > 0) {
     // mk0..mkN-1 hash to slots spread over the whole range, so over every shard.
     args.push('MSET', ...Array.from({ length: o.crossMset }, (_, i) => [`mk${i}`, 'v']).flat());
@@ -173,15 +189,26 @@ function alternate(a: Target, b: Target, tests: string, o: Options, pipeline: nu
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 
+/** Fills a server with the benchmark's keyspace (`key:<12 digits>`, as redis-benchmark -r names them), so reads hit. */
+function prefill(t: Target, o: Options): void {
+  if (o.keyspace <= 0) return;
+  const args = ['-p', String(t.port), '-c', '20', '-n', String(o.keyspace * 3), '-P', '64', '-d', String(o.dataSize), '-r', String(o.keyspace), '-t', 'set', '-q'];
+  const r = spawnSync('redis-benchmark', args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`prefill failed: ${r.stderr}`);
+}
+
 async function main(): Promise<void> {
   const o = parseOptions(process.argv.slice(2));
   const redis = await startRedis();
   const cpus = os.cpus();
+  const keys = o.keyspace > 0 ? `random keys over ${o.keyspace.toLocaleString('en-US')} (-r), prefilled` : 'one key per test (no -r)';
   console.log(`# Shardis vs redis-server — ${cpus.length} x ${cpus[0]?.model ?? 'cpu'}, node ${process.version}`);
-  console.log(`# redis-benchmark -c ${o.clients} -n ${o.requests}, ${o.rounds} alternating rounds, medians`);
+  console.log(`# redis-benchmark -c ${o.clients} -n ${o.requests} -d ${o.dataSize}, ${keys}; ${o.rounds} alternating rounds, medians`);
   try {
+    prefill(redis, o);
     const shardis = await startShardis(o.workers);
     try {
+      prefill(shardis, o);
       console.log(`\n## Default --workers (${o.workers})\n`);
       console.log('| test | -P | redis-server req/s | Shardis req/s | ratio |');
       console.log('|---|---|---|---|---|');
@@ -200,6 +227,7 @@ async function main(): Promise<void> {
       for (const w of o.sweep) {
         const s = await startShardis(w);
         try {
+          prefill(s, o);
           for (const [test, [r, x]] of alternate(redis, s, o.sweepTests, o, 16)) {
             console.log(`| ${w} | ${test} | ${fmt(r)} | ${fmt(x)} | ${(x / r).toFixed(2)} |`);
           }
