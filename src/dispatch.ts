@@ -81,6 +81,12 @@ export class Dispatcher {
       else if (queueInMulti(conn, entry, args)) return undefined;
     }
     if (entry === undefined) return undefined;
+    const refusal = persistenceRefusal(this.server, entry);
+    if (refusal !== null) {
+      entry.rejectedCalls++;
+      conn.reply(errorReply(refusal));
+      return undefined;
+    }
     // Pub/sub: a subscribed RESP2 connection only takes (P)(UN)SUBSCRIBE, PING, QUIT, RESET.
     if (conn.channels !== null || conn.patterns !== null || conn.shardChannels !== null) {
       const err = subscribedContextError(conn, entry);
@@ -149,4 +155,18 @@ export class Dispatcher {
     const slot = conn.reserve();
     return result.then((reply) => conn.fill(slot, reply));
   }
+}
+
+const ERR_LOADING = 'LOADING Redis is loading the dataset in memory';
+const ERR_MISCONF =
+  "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
+
+/** -LOADING while the snapshot loads; -MISCONF for writes after a failed save (stop-writes-on-bgsave-error). */
+function persistenceRefusal(server: ServerContext, entry: TableEntry): string | null {
+  const rdb = server.rdb;
+  if (rdb.loading && !entry.spec.flags.includes('loading')) return ERR_LOADING;
+  if (!rdb.lastBgsaveOk && entry.spec.flags.includes('write') && server.config.get('stop-writes-on-bgsave-error') === 'yes' && server.config.get('save') !== '') {
+    return ERR_MISCONF;
+  }
+  return null;
 }

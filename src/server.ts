@@ -16,6 +16,7 @@ import type { ShardEvent } from './core/shard-protocol';
 import type { ServerContext, ShardEventHandlers } from './coordination/context';
 import { PubSubHub } from './pubsub/hub';
 import { publishKeyspaceEvent } from './pubsub/notifications';
+import { RdbPersistence } from './persistence/rdb';
 
 const SHUTDOWN_GRACE_MS = 2000;
 
@@ -66,6 +67,8 @@ export class Server implements ServerContext, ConnectionHost {
   shards!: ShardSet;
   /** Pub/sub channels and patterns (src/pubsub/hub.ts). */
   readonly pubsub = new PubSubHub(this.tasks);
+  readonly rdb: RdbPersistence;
+  private saveCron: NodeJS.Timeout | null = null;
   private listener: net.Server | null = null;
   private nextClientId = 1;
   private closing: Promise<void> | null = null;
@@ -79,6 +82,17 @@ export class Server implements ServerContext, ConnectionHost {
     readonly log: Logger,
   ) {
     this.stopped = new Promise((resolve) => (this.markStopped = resolve));
+    this.rdb = new RdbPersistence(config, () => this.shards, log);
+  }
+
+  async shutdownSave(mode: 'default' | 'save' | 'nosave'): Promise<boolean> {
+    if (mode === 'nosave') return true;
+    if (mode === 'default' && (this.config.get('save') as string) === '') return true;
+    // A background save in progress is waited for, then a fresh one is made (Redis kills the child and saves).
+    if (this.rdb.inProgress !== null) await this.rdb.inProgress;
+    const r = await this.rdb.save(false);
+    if (!r.ok) this.log.warn('Error trying to save the DB, can\'t exit.');
+    return r.ok;
   }
 
   get port(): number {
@@ -109,6 +123,16 @@ export class Server implements ServerContext, ConnectionHost {
       });
     });
     listener.on('error', (err) => this.log.error({ err }, 'listener error'));
+    // Load the snapshot while answering -LOADING (the dispatcher checks rdb.loading).
+    try {
+      await this.rdb.load();
+    } catch (err) {
+      this.log.fatal({ err, file: this.rdb.filePath() }, 'could not load the RDB file');
+      await this.close('bad RDB file');
+      throw err;
+    }
+    this.saveCron = setInterval(() => void this.rdb.cron(), 1000);
+    this.saveCron.unref();
     this.log.info(
       { version: VERSION, port: this.port, bind: v.bind, workers: v.workers, shards: this.shards.count },
       'Shardis ready to accept connections',
@@ -150,6 +174,7 @@ export class Server implements ServerContext, ConnectionHost {
     if (this.closing) return this.closing;
     this.closing = (async () => {
       this.log.info({ reason }, 'shutting down');
+      if (this.saveCron !== null) clearInterval(this.saveCron);
       const listener = this.listener;
       const listenerClosed = listener ? new Promise<void>((resolve) => listener.close(() => resolve())) : Promise.resolve();
       // Finish in-flight commands: each connection writes the replies it is

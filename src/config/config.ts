@@ -416,6 +416,7 @@ export class Config {
       protoMaxBulkLen: this.getNumber('proto-max-bulk-len'),
       hz: this.getNumber('hz'),
       maxmemoryPolicy: this.get('maxmemory-policy') as string,
+      rdbCompression: this.get('rdbcompression') === 'yes',
       notifyFlags: this.notifyFlags(),
     };
   }
