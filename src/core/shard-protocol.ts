@@ -173,6 +173,8 @@ export interface ShardInfo {
   dbs: [number, number, number, number, number][];
   /** [op index, microseconds spent, failed calls] for every op that ran. */
   ops: [number, number, number][];
+  /** Writes applied (Redis's dirty counter, this shard's part). */
+  dirty: number;
   /** Live connection-owned listeners on keys, by kind (see workers/key-signals.ts). */
   listeners: { block: number; watch: number; result: number };
 }

@@ -39,6 +39,9 @@ export class RdbPersistence {
   scheduled = false;
   loading = false;
   loadedKeys = 0;
+  lastLoadExpired = 0;
+  /** Successful saves since start (INFO rdb_saves). */
+  saves = 0;
   /** Bytes of the part being written (INFO's rdb memory overhead during a save). */
   saveBufferBytes = 0;
   peakSaveBufferBytes = 0;
@@ -63,6 +66,7 @@ export class RdbPersistence {
         this.dirtyAtSave = dirty;
         this.lastSave = Math.floor(Date.now() / 1000);
         this.lastBgsaveOk = true;
+        this.saves++;
         return { ok: true };
       },
       (err: Error) => {
@@ -137,6 +141,7 @@ export class RdbPersistence {
   }
 
   private lastTry = 0;
+  private readCount = 0;
   private cronBusy = false;
 
   /**
@@ -189,6 +194,7 @@ export class RdbPersistence {
     }
     const shards = this.shards();
     this.loading = true;
+    this.readCount = 0;
     const started = Date.now();
     try {
       const batches: RdbLoadEntry[][] = shards.clients.map(() => []);
@@ -203,6 +209,7 @@ export class RdbPersistence {
       readRdbFile(buf, {
         key: (db, entry) => {
           if (db >= databases) throw new Error(`FATAL: Data file was created with a Redis server configured to handle more than ${databases} databases. Exiting`);
+          this.readCount++;
           const s = shards.router.shardOf(entry.key);
           batches[s].push({ db, entry });
           if (batches[s].length >= LOAD_BATCH) flush(s);
@@ -211,6 +218,8 @@ export class RdbPersistence {
       for (let s = 0; s < batches.length; s++) if (batches[s].length > 0) flush(s);
       for (const c of await Promise.all(pending)) n += c;
       this.loadedKeys = n;
+      // Keys read but not stored were past their deadline (rdb_last_load_keys_expired).
+      this.lastLoadExpired = this.readCount - n;
       this.log.info({ keys: n, file, ms: Date.now() - started }, 'DB loaded from disk');
       return n;
     } finally {
