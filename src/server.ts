@@ -17,6 +17,8 @@ import type { ServerContext, ShardEventHandlers } from './coordination/context';
 import { PubSubHub } from './pubsub/hub';
 import { publishKeyspaceEvent } from './pubsub/notifications';
 import { RdbPersistence } from './persistence/rdb';
+import { Aof } from './persistence/aof';
+import { replayCommands } from './persistence/loader';
 
 const SHUTDOWN_GRACE_MS = 2000;
 
@@ -68,6 +70,8 @@ export class Server implements ServerContext, ConnectionHost {
   /** Pub/sub channels and patterns (src/pubsub/hub.ts). */
   readonly pubsub = new PubSubHub(this.tasks);
   readonly rdb: RdbPersistence;
+  readonly aof: Aof;
+  loading = false;
   private saveCron: NodeJS.Timeout | null = null;
   private listener: net.Server | null = null;
   private nextClientId = 1;
@@ -83,6 +87,26 @@ export class Server implements ServerContext, ConnectionHost {
   ) {
     this.stopped = new Promise((resolve) => (this.markStopped = resolve));
     this.rdb = new RdbPersistence(config, () => this.shards, log);
+    this.aof = new Aof(config, () => this.shards, log);
+  }
+
+  /** Loads the dataset at start: the AOF when appendonly is yes, else the RDB file. */
+  private async loadData(): Promise<void> {
+    this.loading = true;
+    try {
+      if (this.config.get('appendonly') === 'yes') {
+        await this.aof.start(
+          (data, commands) =>
+            replayCommands(this, (c) => this.connections.set(c.id, c), this.nextClientId++, data, commands),
+          (file) => this.rdb.writeTo(file, true),
+          (file) => this.rdb.load(file).then(() => undefined),
+        );
+      } else {
+        await this.rdb.load();
+      }
+    } finally {
+      this.loading = false;
+    }
   }
 
   async shutdownSave(mode: 'default' | 'save' | 'nosave'): Promise<boolean> {
@@ -123,15 +147,18 @@ export class Server implements ServerContext, ConnectionHost {
       });
     });
     listener.on('error', (err) => this.log.error({ err }, 'listener error'));
-    // Load the snapshot while answering -LOADING (the dispatcher checks rdb.loading).
+    // Load the data while answering -LOADING (the dispatcher checks `loading`).
     try {
-      await this.rdb.load();
+      await this.loadData();
     } catch (err) {
-      this.log.fatal({ err, file: this.rdb.filePath() }, 'could not load the RDB file');
-      await this.close('bad RDB file');
+      this.log.fatal({ err }, 'could not load the data');
+      await this.close('bad data file');
       throw err;
     }
-    this.saveCron = setInterval(() => void this.rdb.cron(), 1000);
+    this.saveCron = setInterval(() => {
+      void this.rdb.cron();
+      this.aof.cron();
+    }, 1000);
     this.saveCron.unref();
     this.log.info(
       { version: VERSION, port: this.port, bind: v.bind, workers: v.workers, shards: this.shards.count },
@@ -187,6 +214,7 @@ export class Server implements ServerContext, ConnectionHost {
       await Promise.all(conns.map((c) => c.done));
       clearTimeout(grace);
       await listenerClosed;
+      this.aof.close();
       await this.shards?.close();
       this.log.info('bye');
       this.markStopped();

@@ -53,6 +53,10 @@ function applyToServer(server: ServerContext, specs: readonly ParamSpec[]): void
       case 'loglevel':
         server.log.level = PINO_LEVEL[value] ?? 'info';
         break;
+      case 'appendonly':
+        if (value === 'yes') void server.aof.enableAtRuntime();
+        else if (server.aof.enabled) server.aof.disable();
+        break;
     }
     if (spec.shardSetting !== undefined) {
       shardChange = true;

@@ -201,11 +201,12 @@ function memorySection(server: ServerContext, shards: readonly ShardInfo[]): Lin
 
 function persistenceSection(server: ServerContext, shards: readonly ShardInfo[]): Lines {
   const rdb = server.rdb;
+  const aof = server.aof;
   let dirty = 0;
   for (const s of shards) dirty += s.dirty;
   const bg = rdb.inProgress !== null;
   return [
-    ['loading', rdb.loading ? 1 : 0],
+    ['loading', server.loading ? 1 : 0],
     ['async_loading', 0],
     // No fork: each shard serializes its own part; this is the memory those parts take while a save runs.
     ['current_save_buffer_bytes', rdb.saveBufferBytes],
@@ -219,14 +220,20 @@ function persistenceSection(server: ServerContext, shards: readonly ShardInfo[])
     ['rdb_saves', rdb.saves],
     ['rdb_last_load_keys_expired', rdb.lastLoadExpired],
     ['rdb_last_load_keys_loaded', rdb.loadedKeys],
-    ['aof_enabled', 0],
-    ['aof_rewrite_in_progress', 0],
-    ['aof_rewrite_scheduled', 0],
-    ['aof_last_rewrite_time_sec', -1],
-    ['aof_current_rewrite_time_sec', -1],
-    ['aof_last_bgrewrite_status', 'ok'],
-    ['aof_rewrites', 0],
-    ['aof_last_write_status', 'ok'],
+    ['aof_enabled', aof.enabled ? 1 : 0],
+    ['aof_rewrite_in_progress', aof.rewriting ? 1 : 0],
+    ['aof_rewrite_scheduled', aof.rewriteScheduled ? 1 : 0],
+    ['aof_last_rewrite_time_sec', aof.lastRewriteSeconds],
+    ['aof_current_rewrite_time_sec', aof.rewriting ? Math.round((Date.now() - aof.rewriteStartedAt) / 1000) : -1],
+    ['aof_last_bgrewrite_status', aof.lastRewriteOk ? 'ok' : 'err'],
+    ['aof_rewrites', aof.rewrites],
+    ['aof_last_write_status', aof.lastWriteOk ? 'ok' : 'err'],
+    ...(aof.enabled
+      ? ([
+          ['aof_current_size', aof.baseSize + aof.currentSize],
+          ['aof_base_size', aof.baseSize],
+        ] as [string, number][])
+      : []),
   ];
 }
 

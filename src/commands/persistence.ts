@@ -24,13 +24,32 @@ const bgsave: CoordOp = (ctx, args) => {
     else return errorReply(ERR_SYNTAX);
   }
   const rdb = ctx.server.rdb;
-  if (rdb.inProgress !== null) {
-    if (!schedule) return errorReply(ERR_BG_IN_PROGRESS);
+  // As Redis: SCHEDULE only waits for another kind of background job (an AOF rewrite), never for an RDB save.
+  if (rdb.inProgress !== null) return errorReply(ERR_BG_IN_PROGRESS);
+  if (ctx.server.aof.rewriting) {
+    if (!schedule) return errorReply("ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.");
     rdb.scheduled = true;
     return simpleReply('Background saving scheduled');
   }
   void rdb.save(true);
   return simpleReply('Background saving started');
+};
+
+const bgrewriteaof: CoordOp = (ctx) => {
+  const { aof, rdb } = ctx.server;
+  if (aof.rewriting) return errorReply('ERR Background append only file rewriting already in progress');
+  if (rdb.inProgress !== null) {
+    aof.rewriteScheduled = true;
+    void rdb.inProgress.then(() => {
+      if (aof.rewriteScheduled) {
+        aof.rewriteScheduled = false;
+        void aof.rewrite();
+      }
+    });
+    return simpleReply('Background append only file rewriting scheduled');
+  }
+  void aof.rewrite();
+  return simpleReply('Background append only file rewriting started');
 };
 
 const lastsave: CoordOp = (ctx) => integerReply(ctx.server.rdb.lastSave);
@@ -89,4 +108,5 @@ export const persistenceCoords: Coords = {
   save: save,
   bgsave: bgsave,
   lastsave: lastsave,
+  bgrewriteaof: bgrewriteaof,
 };

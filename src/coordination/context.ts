@@ -17,6 +17,7 @@ import type { ShardLock } from './shard-lock';
 import type { PubSubHub } from '../pubsub/hub';
 import type { ServerStats, TaskCounts } from '../stats';
 import type { RdbPersistence } from '../persistence/rdb';
+import type { Aof } from '../persistence/aof';
 
 type EventOf<T extends ShardEvent['type']> = Extract<ShardEvent, { type: T }>;
 
@@ -40,6 +41,10 @@ export interface ServerContext {
   readonly port: number;
   /** RDB snapshots: SAVE, BGSAVE, save points, loading (src/persistence/rdb.ts). */
   readonly rdb: RdbPersistence;
+  /** The append-only file (src/persistence/aof.ts). */
+  readonly aof: Aof;
+  /** True while the dataset is loading at start (-LOADING). */
+  readonly loading: boolean;
   /** Stops the server (SHUTDOWN). */
   close(reason: string): Promise<void>;
   /**

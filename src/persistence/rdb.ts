@@ -87,15 +87,20 @@ export class RdbPersistence {
     return this.inProgress;
   }
 
+  /** Writes a snapshot to `file` (an AOF base when `aofBase`), through a temporary file. */
+  async writeTo(file: string, aofBase: boolean): Promise<void> {
+    await this.writeFile(file, aofBase);
+  }
+
   /** Writes the file; returns the shards' summed dirty counter at their snapshots. */
-  private async writeFile(): Promise<number> {
+  private async writeFile(target = this.filePath(), aofBase = false): Promise<number> {
     const shards = this.shards();
     const compress = this.config.get('rdbcompression') === 'yes';
     const checksum = this.config.get('rdbchecksum') === 'yes';
     const [parts, dirty] = await Promise.all([shards.broadcast('rdbSave', { compress }), shards.broadcast('dirty', undefined)]);
     for (const p of parts) for (const d of p.dbs) this.saveBufferBytes += d.data.length;
     this.peakSaveBufferBytes = Math.max(this.peakSaveBufferBytes, this.saveBufferBytes);
-    const final = this.filePath();
+    const final = target;
     const tmp = path.join(path.dirname(final), `temp-${process.pid}.rdb`);
     const fh = await fs.promises.open(tmp, 'w', 0o644);
     try {
@@ -106,7 +111,7 @@ export class RdbPersistence {
         ['redis-bits', '64'],
         ['ctime', String(Math.floor(Date.now() / 1000))],
         ['used-mem', String(process.memoryUsage().rss)],
-        ['aof-base', '0'],
+        ['aof-base', aofBase ? '1' : '0'],
       ]);
       const databases = this.config.values.databases;
       for (let db = 0; db < databases; db++) {
@@ -183,8 +188,7 @@ export class RdbPersistence {
    * shard that owns its slot, in batches. Throws on a corrupt file (the
    * server then refuses to start, as Redis does).
    */
-  async load(): Promise<number> {
-    const file = this.filePath();
+  async load(file = this.filePath()): Promise<number> {
     let buf: Buffer;
     try {
       buf = await fs.promises.readFile(file);

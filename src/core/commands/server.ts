@@ -38,6 +38,10 @@ export const serverCommands = family('server', 'main', [
     summary: 'Asynchronously saves the database(s) to disk.', complexity: 'O(1)',
   },
   {
+    name: 'bgrewriteaof', arity: 1, flags: ['admin', 'noscript'], since: '1.0.0',
+    summary: 'Asynchronously rewrites the append-only file to disk.', complexity: 'O(1)',
+  },
+  {
     name: 'lastsave', arity: 1, flags: ['loading', 'stale', 'fast'], since: '1.0.0',
     summary: 'Returns the Unix timestamp of the last successful save to disk.', complexity: 'O(1)',
   },
