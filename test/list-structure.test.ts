@@ -91,7 +91,7 @@ function apply(list: ListValue, model: string[], o: Op, i: number): void {
 
 t.test('random operation sequences match an array', async (t) => {
   fc.assert(
-    fc.property(fc.array(op, { minLength: 1, maxLength: 60 }), (ops) => {
+    fc.property(fc.array(op, { minLength: 1, maxLength: 60, size: 'max' }), (ops) => {
       const list = new ListValue();
       const model: string[] = [];
       ops.forEach((o, i) => apply(list, model, o, i));
