@@ -16,6 +16,9 @@ import { RespClient, connectResp } from './helpers/resp-client';
 import { everyShapeDataset } from './helpers/datasets';
 import { sleep } from './helpers/util';
 
+/** DEBUG (DIGEST) is off by default, as in Redis 7. */
+const DBG = ['--enable-debug-command', 'yes'];
+
 const REDIS_CHECK_AOF = which('redis-check-aof');
 const WORKERS = MULTI_SHARD_WORKERS[MULTI_SHARD_WORKERS.length - 1] ?? ANY_WORKERS;
 
@@ -35,7 +38,7 @@ const AOF = ['--appendonly', 'yes', '--appendfsync', 'always'];
 
 t.test('kill -9 with appendfsync always loses nothing; the AOF is valid for redis-check-aof and redis-server', { skip: REDIS_SERVER && REDIS_CHECK_AOF ? false : 'redis-server and redis-check-aof are needed' }, async (t) => {
   const dir = tmpDir(t);
-  const a = await startShardis(t, { workers: WORKERS, dir, args: AOF });
+  const a = await startShardis(t, { workers: WORKERS, dir, args: [...DBG, ...AOF] });
   const c = await connectResp(t, a.port);
   await c.pipeline(everyShapeDataset(21, 30));
   const extra = [
@@ -54,7 +57,7 @@ t.test('kill -9 with appendfsync always loses nothing; the AOF is valid for redi
   t.equal(check.status, 0, check.stdout + check.stderr);
   t.match(check.stdout, /All AOF files and manifest are valid/);
 
-  const b = await startShardis(t, { workers: WORKERS, dir, args: AOF });
+  const b = await startShardis(t, { workers: WORKERS, dir, args: [...DBG, ...AOF] });
   const bc = await connectResp(t, b.port);
   t.equal(await bc.call('DEBUG', 'DIGEST'), digest, 'restart after kill -9: same data');
   t.equal(await bc.call('INFO', 'persistence').then((s) => /aof_enabled:1/.test(s as string)), true);
@@ -78,14 +81,14 @@ t.test('kill -9 with appendfsync always loses nothing; the AOF is valid for redi
   await bc.call('SET', 'after-rewrite-2', '1');
   const d2 = await bc.call('DEBUG', 'DIGEST');
   await killed(b);
-  const c2 = await startShardis(t, { workers: WORKERS, dir, args: AOF });
+  const c2 = await startShardis(t, { workers: WORKERS, dir, args: [...DBG, ...AOF] });
   const cc = await connectResp(t, c2.port);
   t.equal(await cc.call('DEBUG', 'DIGEST'), d2, 'base + new incremental file load back');
 });
 
 t.test('a torn tail: cut with aof-load-truncated yes, fatal with no', async (t) => {
   const dir = tmpDir(t);
-  const a = await startShardis(t, { workers: ANY_WORKERS, dir, args: AOF });
+  const a = await startShardis(t, { workers: ANY_WORKERS, dir, args: [...DBG, ...AOF] });
   const c = await connectResp(t, a.port);
   await c.call('SET', 'a', '1');
   await c.call('SET', 'b', '2');
@@ -95,7 +98,7 @@ t.test('a torn tail: cut with aof-load-truncated yes, fatal with no', async (t) 
   fs.appendFileSync(incr, '*3\r\n$3\r\nSET\r\n$1\r\nc\r\n$1');
   const bad = spawnSync(process.execPath, [SERVER_MAIN, '--port', '0', '--dir', dir, '--appendonly', 'yes', '--aof-load-truncated', 'no', '--workers', String(ANY_WORKERS)], { encoding: 'utf8', timeout: 20000 });
   t.equal(bad.status, 1, 'refuses to start');
-  const b = await startShardis(t, { workers: ANY_WORKERS, dir, args: AOF });
+  const b = await startShardis(t, { workers: ANY_WORKERS, dir, args: [...DBG, ...AOF] });
   const bc = await connectResp(t, b.port);
   t.same(await bc.call('MGET', 'a', 'b', 'c'), ['1', '2', null]);
   t.equal(fs.statSync(incr).size, good, 'the torn command was cut off');

@@ -13,6 +13,9 @@ import { connectResp, type RespClient } from './helpers/resp-client';
 import { eventually } from './helpers/util';
 import { everyShapeDataset } from './helpers/datasets';
 
+/** DEBUG (DIGEST) is off by default, as in Redis 7. */
+const DBG = ['--enable-debug-command', 'yes'];
+
 const WORKERS = MULTI_SHARD_WORKERS[0] ?? ANY_WORKERS;
 
 function tmpDir(tt: { teardown(fn: () => unknown): void }): string {
@@ -35,7 +38,7 @@ async function exited(proc: import('node:child_process').ChildProcess): Promise<
 
 t.test('SHUTDOWN and SIGTERM save when save points are set; the next start loads the file', async (t) => {
   const dir = tmpDir(t);
-  const a = await startShardis(t, { workers: WORKERS, dir, persist: true });
+  const a = await startShardis(t, { workers: WORKERS, dir, persist: true, args: DBG });
   const ac = await connectResp(t, a.port);
   await ac.pipeline(everyShapeDataset(5, 30));
   const digest = await ac.call('DEBUG', 'DIGEST');
@@ -43,38 +46,38 @@ t.test('SHUTDOWN and SIGTERM save when save points are set; the next start loads
   t.equal(await exited(a.proc), 0);
   t.ok(fs.existsSync(path.join(dir, 'dump.rdb')), 'SHUTDOWN saved (default save points)');
 
-  const b = await startShardis(t, { workers: WORKERS, dir, persist: true });
+  const b = await startShardis(t, { workers: WORKERS, dir, persist: true, args: DBG });
   const bc = await connectResp(t, b.port);
   t.equal(await bc.call('DEBUG', 'DIGEST'), digest, 'loaded at start');
   await bc.call('SET', 'after', 'sigterm');
   const d2 = await bc.call('DEBUG', 'DIGEST');
   t.equal(await b.stop(), 0, 'SIGTERM exits 0');
 
-  const c = await startShardis(t, { workers: WORKERS, dir, args: ['--save', ''] });
+  const c = await startShardis(t, { workers: WORKERS, dir, args: [...DBG, '--save', ''] });
   const cc = await connectResp(t, c.port);
   t.equal(await cc.call('DEBUG', 'DIGEST'), d2, 'SIGTERM saved');
   await cc.call('SET', 'lost', 'x');
   t.equal(await c.stop(), 0);
-  const d = await startShardis(t, { workers: WORKERS, dir, args: ['--save', ''] });
+  const d = await startShardis(t, { workers: WORKERS, dir, args: [...DBG, '--save', ''] });
   const dc = await connectResp(t, d.port);
   t.equal(await dc.call('EXISTS', 'lost'), 0, 'no save points: SIGTERM does not save');
   await dc.call('SET', 'kept', 'x');
   await dc.call('SHUTDOWN', 'SAVE').catch(() => undefined);
   t.equal(await exited(d.proc), 0);
-  const e = await startShardis(t, { workers: WORKERS, dir, persist: true });
+  const e = await startShardis(t, { workers: WORKERS, dir, persist: true, args: DBG });
   const ec = await connectResp(t, e.port);
   t.equal(await ec.call('EXISTS', 'kept'), 1, 'SHUTDOWN SAVE saved without save points');
   await ec.call('SET', 'nosave', 'x');
   await ec.call('SHUTDOWN', 'NOSAVE').catch(() => undefined);
   t.equal(await exited(e.proc), 0);
-  const f = await startShardis(t, { workers: WORKERS, dir });
+  const f = await startShardis(t, { workers: WORKERS, dir, args: DBG });
   const fc = await connectResp(t, f.port);
   t.equal(await fc.call('EXISTS', 'nosave'), 0, 'SHUTDOWN NOSAVE did not save');
   t.equal(await fc.call('EXISTS', 'kept'), 1);
 });
 
 t.test('BGSAVE, BGSAVE SCHEDULE, LASTSAVE and INFO persistence as redis-server answers them', { skip: REDIS_SERVER ? false : 'no redis-server' }, async (t) => {
-  const srv = await startShardis(t, { workers: WORKERS });
+  const srv = await startShardis(t, { workers: WORKERS, args: DBG });
   const redis = await startRedis(t);
   const sc = await connectResp(t, srv.port);
   const rc = await connectResp(t, redis.port);
@@ -95,7 +98,7 @@ t.test('BGSAVE, BGSAVE SCHEDULE, LASTSAVE and INFO persistence as redis-server a
 
 t.test('a save point saves by itself', async (t) => {
   const dir = tmpDir(t);
-  const srv = await startShardis(t, { workers: ANY_WORKERS, dir, args: ['--save', '1 2'] });
+  const srv = await startShardis(t, { workers: ANY_WORKERS, dir, args: [...DBG, '--save', '1 2'] });
   const c = await connectResp(t, srv.port);
   await c.call('SET', 'a', '1');
   await c.call('SET', 'b', '2');
@@ -107,7 +110,7 @@ t.test('a failed save refuses writes with -MISCONF, keeps reads, and the last go
   const dir = tmpDir(t);
   const sub = path.join(dir, 'data');
   fs.mkdirSync(sub);
-  const srv = await startShardis(t, { workers: WORKERS, dir: sub, args: ['--save', '3600 1'] });
+  const srv = await startShardis(t, { workers: WORKERS, dir: sub, args: [...DBG, '--save', '3600 1'] });
   const c = await connectResp(t, srv.port);
   await c.call('SET', 'k', 'v');
   t.equal(await c.call('SAVE'), 'OK');

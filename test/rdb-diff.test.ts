@@ -16,6 +16,9 @@ import { MULTI_SHARD_WORKERS, ANY_WORKERS, REDIS_SERVER, startRedis, startShardi
 import { connectResp, type RespClient } from './helpers/resp-client';
 import { everyShapeDataset } from './helpers/datasets';
 
+/** DEBUG (DIGEST) is off by default, as in Redis 7. */
+const DBG = ['--enable-debug-command', 'yes'];
+
 const REDIS_CHECK_RDB = which('redis-check-rdb');
 const skip = REDIS_SERVER && REDIS_CHECK_RDB ? false : 'redis-server and redis-check-rdb are needed';
 const WORKERS = [...new Set([ANY_WORKERS, ...MULTI_SHARD_WORKERS.slice(0, 1)])];
@@ -49,7 +52,7 @@ t.test('redis-server writes, Shardis loads', { skip }, async (t) => {
     await t.test(`--workers ${workers}`, async (t) => {
       const dir = tmpDir(t);
       fs.copyFileSync(path.join(rdir[1], 'dump.rdb'), path.join(dir, 'dump.rdb'));
-      const srv = await startShardis(t, { workers, dir });
+      const srv = await startShardis(t, { workers, dir, args: DBG });
       const sc = await connectResp(t, srv.port);
       t.equal(await sc.call('DEBUG', 'DIGEST'), digest, 'same dataset digest');
       const info = (await sc.call('INFO', 'persistence')) as string;
@@ -84,7 +87,7 @@ t.test('Shardis writes, redis-check-rdb accepts and redis-server loads', { skip 
   for (const workers of WORKERS) {
     await t.test(`--workers ${workers}`, async (t) => {
       const dir = tmpDir(t);
-      const srv = await startShardis(t, { workers, dir, args: ['--rdbcompression', workers === ANY_WORKERS ? 'yes' : 'no'] });
+      const srv = await startShardis(t, { workers, dir, args: [...DBG, '--rdbcompression', workers === ANY_WORKERS ? 'yes' : 'no'] });
       const sc = await connectResp(t, srv.port);
       await load(sc, everyShapeDataset(11));
       t.equal(await sc.call('SAVE'), 'OK');
@@ -111,7 +114,7 @@ t.test('Shardis writes, redis-check-rdb accepts and redis-server loads', { skip 
 
 t.test('DUMP payloads RESTORE across both servers', { skip }, async (t) => {
   const redis = await startRedis(t, DEBUG);
-  const srv = await startShardis(t, { workers: WORKERS[WORKERS.length - 1] });
+  const srv = await startShardis(t, { workers: WORKERS[WORKERS.length - 1], args: DBG });
   const rc = await connectResp(t, redis.port);
   const sc = await connectResp(t, srv.port);
   const data = everyShapeDataset(3, 40);
