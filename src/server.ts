@@ -19,6 +19,7 @@ import { publishKeyspaceEvent } from './pubsub/notifications';
 import { RdbPersistence } from './persistence/rdb';
 import { Aof } from './persistence/aof';
 import { replayCommands } from './persistence/loader';
+import { restoreShard } from './persistence/restore-shard';
 
 const SHUTDOWN_GRACE_MS = 2000;
 
@@ -137,6 +138,8 @@ export class Server implements ServerContext, ConnectionHost {
       }
     };
     this.shardEvents.keyspace = (_shard, ev) => publishKeyspaceEvent(this, ev);
+    // A crashed shard thread is restarted and its slots restored from the snapshot and the AOF.
+    this.shards.onRestart = (shard) => restoreShard(this, shard);
     const listener = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
     this.listener = listener;
     await new Promise<void>((resolve, reject) => {

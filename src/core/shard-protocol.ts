@@ -243,6 +243,8 @@ export interface ShardRpc {
    * writeKeyEntry), taken in one step so the part is a point-in-time snapshot.
    */
   rdbSave(req: { compress: boolean }): RdbShardPart;
+  /** DEBUG SHARD-CRASH: the shard thread dies of an uncaught exception right after replying (tests of crash recovery). */
+  crash(req: void): void;
   /** Writes applied since the shard started (Redis's dirty counter, this shard's part). */
   dirty(req: void): number;
   /** Stores keys read from an RDB file (start-up load); how many were stored (expired ones are skipped). */

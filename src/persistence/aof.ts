@@ -419,6 +419,15 @@ export class Aof {
     }
   }
 
+  /** The base and incremental files in manifest order (absolute paths). */
+  files(): { base: string | null; incrs: string[] } {
+    const base = this.manifest.find((f) => f.type === 'b');
+    return {
+      base: base === undefined ? null : path.join(this.dirPath, base.name),
+      incrs: this.manifest.filter((f) => f.type === 'i').map((f) => path.join(this.dirPath, f.name)),
+    };
+  }
+
   /** CONFIG SET appendonly yes: a rewrite makes the base, logging starts from its point. */
   async enableAtRuntime(): Promise<boolean> {
     if (this.enabled) return true;

@@ -9,7 +9,7 @@ import type { RpcHandlers } from './handler';
 import { fromRdbValue, toRdbValue } from '../rdb-values';
 import { keyDigest, valueDigest, xorDigest } from '../digest';
 
-export const persistenceRpc: Pick<RpcHandlers, 'rdbSave' | 'rdbLoad' | 'digest' | 'dirty'> = {
+export const persistenceRpc: Pick<RpcHandlers, 'rdbSave' | 'rdbLoad' | 'digest' | 'dirty' | 'crash'> = {
   rdbSave: (ctx, { compress }) => {
     const part: RdbShardPart = { dbs: [] };
     ctx.shard.dbs.forEach((db, index) => {
@@ -30,6 +30,13 @@ export const persistenceRpc: Pick<RpcHandlers, 'rdbSave' | 'rdbLoad' | 'digest' 
   },
 
   dirty: (ctx) => ctx.shard.stats.dirty,
+
+  crash: () => {
+    // Thrown outside the batch, so nothing catches it: the thread ends as a real crash would end it.
+    setImmediate(() => {
+      throw new Error('DEBUG SHARD-CRASH');
+    });
+  },
 
   rdbLoad: (ctx, { entries }) => {
     let n = 0;
