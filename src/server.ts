@@ -19,7 +19,7 @@ import { publishKeyspaceEvent } from './pubsub/notifications';
 import { RdbPersistence } from './persistence/rdb';
 import { Aof } from './persistence/aof';
 import { replayCommands } from './persistence/loader';
-import { restoreShard } from './persistence/restore-shard';
+import { restoreShard } from './coordination/restore-shard';
 
 const SHUTDOWN_GRACE_MS = 2000;
 

@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import RedisParser from 'redis-parser';
 import type { Logger } from 'pino';
-import type { ServerContext, TableEntry } from '../coordination/context';
+import type { ServerContext, TableEntry } from './context';
 import type { RdbLoadEntry } from '../core/shard-protocol';
 import { readRdbFile } from '../core/rdb/file';
 import { ROUTE_CROSS, ROUTE_MAIN } from '../core/routing/router';
