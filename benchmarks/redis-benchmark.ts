@@ -125,7 +125,10 @@ async function startRedis(): Promise<Target> {
 
 async function startShardis(workers: number): Promise<Target> {
   const port = await freePort();
-  const proc = spawn(process.execPath, [path.join(ROOT, 'dist', 'src', 'main.js'), '--port', String(port), '--workers', String(workers), '--log-level', 'warn'], {
+  // As redis-server above: no save points, no AOF, a fresh directory.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-shardis-'));
+  const args = ['--port', String(port), '--workers', String(workers), '--log-level', 'warn', '--save', '', '--appendonly', 'no', '--dir', dir];
+  const proc = spawn(process.execPath, [path.join(ROOT, 'dist', 'src', 'main.js'), ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   readline.createInterface({ input: proc.stdout as NodeJS.ReadableStream }).on('line', () => undefined);
