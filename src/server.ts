@@ -88,7 +88,7 @@ export class Server implements ServerContext, ConnectionHost {
   ) {
     this.stopped = new Promise((resolve) => (this.markStopped = resolve));
     this.rdb = new RdbPersistence(config, () => this.shards, log);
-    this.aof = new Aof(config, () => this.shards, log);
+    this.aof = new Aof(config, log, (file, onStarted) => this.rdb.writeChunked(file, true, onStarted));
   }
 
   /** Loads the dataset at start: the AOF when appendonly is yes, else the RDB file. */
@@ -158,9 +158,15 @@ export class Server implements ServerContext, ConnectionHost {
       await this.close('bad data file');
       throw err;
     }
+    // serverCron's persistence part. One snapshot at a time per shard: an RDB save and an AOF rewrite never overlap.
     this.saveCron = setInterval(() => {
+      if (this.aof.rewriting) return;
+      if (this.rdb.scheduled && this.rdb.inProgress === null) {
+        this.rdb.scheduled = false;
+        void this.rdb.save(true);
+      }
       void this.rdb.cron();
-      this.aof.cron();
+      if (this.rdb.inProgress === null) this.aof.cron();
     }, 1000);
     this.saveCron.unref();
     this.log.info(

@@ -127,3 +127,31 @@ t.test('a failed save refuses writes with -MISCONF, keeps reads, and the last go
   t.equal(await c.call('SAVE'), 'OK');
   t.equal(await c.call('SET', 'k', 'w'), 'OK', 'writes again after a good save');
 });
+
+t.test('BGSAVE is a point-in-time snapshot while writes go on (copy-on-write per shard)', async (t) => {
+  const dir = tmpDir(t);
+  const srv = await startShardis(t, { workers: WORKERS, dir, args: DBG });
+  const c = await connectResp(t, srv.port);
+  const N = 20000;
+  const fill: (string | number)[][] = [];
+  for (let i = 0; i < N; i += 500) {
+    const cmd: (string | number)[] = ['MSET'];
+    for (let j = i; j < i + 500; j++) cmd.push(`k:${j}`, `value-${j}-${'x'.repeat(j % 50)}`);
+    fill.push(cmd);
+  }
+  fill.push(['RPUSH', 'list', 'a', 'b'], ['HSET', 'h', 'f', 'v'], ['SELECT', '2'], ['SET', 'other', '1'], ['SELECT', '0']);
+  await c.pipeline(fill);
+  const writes: (string | number)[][] = [];
+  for (let j = 0; j < N; j += 97) writes.push(['SET', `k:${j}`, 'changed'], ['DEL', `k:${j + 1}`], ['SET', `new:${j}`, 'x']);
+  writes.push(['RPUSH', 'list', 'c'], ['HDEL', 'h', 'f'], ['SELECT', '2'], ['DEL', 'other'], ['SELECT', '0']);
+  const [before, started] = (await c.pipeline([['DEBUG', 'DIGEST'], ['BGSAVE'], ...writes])) as string[];
+  t.equal(started, 'Background saving started');
+  const after = await c.call('DEBUG', 'DIGEST');
+  t.not(after, before, 'the writes changed the dataset');
+  await eventually('the save', async () => (await infoField(c, 'rdb_bgsave_in_progress')) === '0' && (await infoField(c, 'rdb_saves')) === '1', 20000);
+  const copy = tmpDir(t);
+  fs.copyFileSync(path.join(dir, 'dump.rdb'), path.join(copy, 'dump.rdb'));
+  const other = await startShardis(t, { workers: WORKERS, dir: copy, args: DBG });
+  const oc = await connectResp(t, other.port);
+  t.equal(await oc.call('DEBUG', 'DIGEST'), before, 'the file holds the dataset as it was when BGSAVE started');
+});

@@ -286,6 +286,13 @@ export class Db {
     return pos < 0 ? 0 : pos + 1;
   }
 
+  /** Every key name at this moment, in position order (a snapshot's list of keys to write). */
+  keyNames(): string[] {
+    const out = new Array<string>(this.n);
+    for (let i = 0; i < this.n; i++) out[i] = this.keyAt(i);
+    return out;
+  }
+
   /** All live keys (KEYS); the callback filters. */
   forEach(now: number, visit: (key: string, val: Value) => void): void {
     // Iterate a snapshot of positions from the top so lazy expiry during the

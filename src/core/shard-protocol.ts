@@ -243,6 +243,12 @@ export interface ShardRpc {
    * writeKeyEntry), taken in one step so the part is a point-in-time snapshot.
    */
   rdbSave(req: { compress: boolean }): RdbShardPart;
+  /** Starts a point-in-time snapshot (workers/snapshot.ts); per db with keys: [db, keys, keys with a TTL]. */
+  snapshotStart(req: { compress: boolean }): [number, number, number][];
+  /** The snapshot's next entries of one db (about maxBytes); done when that db is all written. */
+  snapshotChunk(req: { db: number; maxBytes: number }): { data: Uint8Array; done: boolean };
+  /** Ends the snapshot (also after a failed save). */
+  snapshotEnd(req: void): void;
   /** DEBUG SHARD-CRASH: the shard thread dies of an uncaught exception right after replying (tests of crash recovery). */
   crash(req: void): void;
   /** Writes applied since the shard started (Redis's dirty counter, this shard's part). */

@@ -24,8 +24,6 @@ import path from 'node:path';
 import RedisParser from 'redis-parser';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config';
-import type { ShardSet } from '../shard-clients/shard-set';
-import { RdbFileWriter } from '../core/rdb/file';
 import { aofForm, encodeCommand, type Cmd } from './aof-commands';
 
 interface ManifestFile {
@@ -94,8 +92,9 @@ export class Aof {
 
   constructor(
     private readonly config: Config,
-    private readonly shards: () => ShardSet,
     private readonly log: Logger,
+    /** Writes a point-in-time snapshot as an RDB file (src/persistence/rdb.ts writeChunked); `onStarted` runs at its point. */
+    private readonly writeSnapshot: (file: string, onStarted: () => void) => Promise<unknown>,
   ) {}
 
   private get dirPath(): string {
@@ -340,48 +339,23 @@ export class Aof {
     if (enable) fs.mkdirSync(this.dirPath, { recursive: true });
     this.rewriteStartedAt = Date.now();
     try {
-      const shards = this.shards();
-      const compress = this.config.get('rdbcompression') === 'yes';
       const seq = Math.max(0, ...this.manifest.map((f) => f.seq)) + 1;
       const newIncr = this.incrName(seq);
       const newBase = `${this.baseName}.${seq}.base.rdb`;
-      // The marker and the snapshot requests take the same place in every shard's stream.
-      const marker = new Slot(-1, () => {
-        if (this.enabled) this.openIncr(newIncr);
+      await this.writeSnapshot(path.join(this.dirPath, newBase), () => {
+        // The marker takes the snapshot's place in every shard's stream: older writes stay in the old incr file.
+        const marker = new Slot(-1, () => {
+          if (!this.enabled) return;
+          this.openIncr(newIncr);
+          // Named in the manifest at once, so a crash before the rewrite ends still loads what went into it.
+          this.manifest.push({ name: newIncr, seq, type: 'i' });
+          this.writeManifest();
+        });
+        this.slots.push(marker);
+        // CONFIG SET appendonly yes: writes are logged from this very point on.
+        if (enable) this.enabled = true;
+        this.drain();
       });
-      this.slots.push(marker);
-      const partsP = shards.broadcast('rdbSave', { compress });
-      // CONFIG SET appendonly yes: writes are logged from this very point on.
-      if (enable) this.enabled = true;
-      this.drain();
-      const parts = await partsP;
-      const tmp = path.join(this.dirPath, `temp-rewriteaof-${process.pid}.rdb`);
-      const fd = fs.openSync(tmp, 'w', 0o644);
-      try {
-        const w = new RdbFileWriter((c) => {
-          let off = 0;
-          while (off < c.length) off += fs.writeSync(fd, c, off);
-        }, { compress });
-        w.header([
-          ['redis-ver', '7.0.15'],
-          ['redis-bits', '64'],
-          ['ctime', String(Math.floor(Date.now() / 1000))],
-          ['used-mem', String(process.memoryUsage().rss)],
-          ['aof-base', '1'],
-        ]);
-        for (let db = 0; db < this.config.values.databases; db++) {
-          const mine = parts.flatMap((p) => p.dbs.filter((d) => d.db === db));
-          const size = mine.reduce((a, d) => a + d.size, 0);
-          if (size === 0) continue;
-          w.selectDb(db, size, mine.reduce((a, d) => a + d.expires, 0));
-          for (const d of mine) w.raw(Buffer.from(d.data.buffer, d.data.byteOffset, d.data.byteLength));
-        }
-        w.end(this.config.get('rdbchecksum') === 'yes');
-        fs.fsyncSync(fd);
-      } finally {
-        fs.closeSync(fd);
-      }
-      fs.renameSync(tmp, path.join(this.dirPath, newBase));
       const old = this.manifest;
       this.manifest = [
         { name: newBase, seq, type: 'b' },

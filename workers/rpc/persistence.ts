@@ -8,8 +8,10 @@ import type { RdbShardPart } from '../../src/core/shard-protocol';
 import type { RpcHandlers } from './handler';
 import { fromRdbValue, toRdbValue } from '../rdb-values';
 import { keyDigest, valueDigest, xorDigest } from '../digest';
+import { Snapshot } from '../snapshot';
+import { ReplyError } from '../../src/core/errors';
 
-export const persistenceRpc: Pick<RpcHandlers, 'rdbSave' | 'rdbLoad' | 'digest' | 'dirty' | 'crash'> = {
+export const persistenceRpc: Pick<RpcHandlers, 'rdbSave' | 'rdbLoad' | 'digest' | 'dirty' | 'crash' | 'snapshotStart' | 'snapshotChunk' | 'snapshotEnd'> = {
   rdbSave: (ctx, { compress }) => {
     const part: RdbShardPart = { dbs: [] };
     ctx.shard.dbs.forEach((db, index) => {
@@ -30,6 +32,22 @@ export const persistenceRpc: Pick<RpcHandlers, 'rdbSave' | 'rdbLoad' | 'digest' 
   },
 
   dirty: (ctx) => ctx.shard.stats.dirty,
+
+  snapshotStart: (ctx, { compress }) => {
+    const snap = new Snapshot(ctx.shard, compress);
+    ctx.shard.snapshot = snap;
+    return snap.sizes();
+  },
+
+  snapshotChunk: (ctx, { db, maxBytes }) => {
+    const snap = ctx.shard.snapshot;
+    if (!(snap instanceof Snapshot)) throw new ReplyError('ERR no snapshot in progress');
+    return snap.chunk(db, maxBytes, ctx.now);
+  },
+
+  snapshotEnd: (ctx) => {
+    ctx.shard.snapshot = null;
+  },
 
   crash: () => {
     // Thrown outside the batch, so nothing catches it: the thread ends as a real crash would end it.
