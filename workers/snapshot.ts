@@ -1,75 +1,70 @@
 /**
  * A point-in-time snapshot of one shard written while the shard keeps
- * serving (BGSAVE, AOF rewrite), without a fork: the key names of every
- * database are listed when it starts, and the main thread pulls the entries
- * in chunks (one RPC each, so client requests run between them). A write to a
- * key not yet written first writes the key's old value (copy-on-write; see
- * `preserve`, called before every write op), so what comes out is the
- * dataset as it was at the start. The memory it takes is the key list, the
- * set of keys written, and the copied values waiting to be pulled.
+ * serving (BGSAVE, AOF rewrite), without a fork. Each database walks its
+ * positions in order (the main thread pulls chunks, one RPC each, so client
+ * requests run between them), with one mark byte per position (workers/db.ts)
+ * saying whether the entry is already written. Copy-on-write keeps it
+ * point-in-time: a write to a key not yet written first writes its old value
+ * (`preserve`, called before every write op); keys created after the start
+ * are marked as not part of it; an unwritten entry that a delete moves into
+ * the walked part is written before it moves. Memory: the mark bytes and the
+ * copied entries waiting to be pulled (INFO current_save_buffer_bytes).
  */
 import { ByteSink } from '../src/core/rdb/bytes';
 import { writeKeyEntry } from '../src/core/rdb/file';
 import type { ShardState } from './shard-state';
+import type { Db } from './db';
 import { toRdbValue } from './rdb-values';
 
 export class Snapshot {
-  private readonly keys: (string[] | null)[];
-  private readonly pos: number[];
-  private readonly written: (Set<string> | null)[];
+  private readonly active: boolean[];
   /** Entries copied on write, per db, waiting for the next chunk of their db. */
   private readonly copied: (ByteSink | null)[];
-  /** Bytes held in `copied` (INFO's save buffer). */
   copiedBytes = 0;
 
   constructor(
     private readonly shard: ShardState,
     private readonly compress: boolean,
   ) {
-    this.keys = shard.dbs.map((db) => (db === undefined || db.size === 0 ? null : db.keyNames()));
-    this.pos = this.keys.map(() => 0);
-    this.written = this.keys.map((k) => (k === null ? null : new Set<string>()));
-    this.copied = this.keys.map(() => null);
+    this.active = shard.dbs.map((db) => db !== undefined && db.size > 0);
+    this.copied = shard.dbs.map(() => null);
+    shard.dbs.forEach((db, i) => {
+      if (db !== undefined && this.active[i]) db.beginMarks((key) => this.preserve(i, key, Date.now()));
+    });
   }
 
-  /** Per database with keys: [db, keys, keys with a TTL] as of the start. */
+  /** Per database with keys: [db, keys, keys with a TTL] as of the start (RESIZEDB's hints). */
   sizes(): [number, number, number][] {
     const out: [number, number, number][] = [];
-    this.keys.forEach((k, i) => {
-      if (k === null) return;
-      let expires = 0;
-      const db = this.shard.dbs[i];
-      if (db !== undefined) for (const key of k) if (db.expires.has(key)) expires++;
-      out.push([i, k.length, expires]);
+    this.shard.dbs.forEach((db, i) => {
+      if (db !== undefined && this.active[i]) out.push([i, db.size, db.expires.size]);
     });
     return out;
   }
 
-  private writeEntry(out: ByteSink, dbIndex: number, key: string, now: number): boolean {
-    const db = this.shard.dbs[dbIndex];
-    if (db === undefined) return false;
-    const val = db.peek(key, now);
-    if (val === undefined) return false;
-    writeKeyEntry(out, { key, value: toRdbValue(val), expireAt: db.getExpire(key) ?? -1 }, { compress: this.compress });
-    return true;
+  private writeAt(out: ByteSink, db: Db, i: number): void {
+    const key = db.keyAtPosition(i);
+    const at = db.expires.size === 0 ? undefined : db.expires.get(key);
+    writeKeyEntry(out, { key, value: toRdbValue(db.valueAtPosition(i)), expireAt: at ?? -1 }, { compress: this.compress });
   }
 
   /** Called before a write to `key` in `db`: its value as of the start is written first, once. */
-  preserve(dbIndex: number, key: string, now: number): void {
-    const written = this.written[dbIndex];
-    if (written === null || written === undefined || written.has(key)) return;
-    written.add(key);
+  preserve(dbIndex: number, key: string, _now: number): void {
+    if (!this.active[dbIndex]) return;
+    const db = this.shard.dbs[dbIndex] as Db;
+    const i = db.positionOf(key);
+    if (i === undefined || db.isMarked(i)) return;
+    db.mark(i);
     const out = (this.copied[dbIndex] ??= new ByteSink(4096));
     const before = out.len;
-    this.writeEntry(out, dbIndex, key, now);
+    this.writeAt(out, db, i);
     this.copiedBytes += out.len - before;
   }
 
   /** The next entries of `db`, about `maxBytes` of them; `done` once the db is all written. */
-  chunk(dbIndex: number, maxBytes: number, now: number): { data: Uint8Array; done: boolean } {
-    const keys = this.keys[dbIndex];
-    const written = this.written[dbIndex];
-    if (keys === null || keys === undefined || written === null) return { data: new Uint8Array(0), done: true };
+  chunk(dbIndex: number, maxBytes: number, _now: number): { data: Uint8Array; done: boolean } {
+    if (!this.active[dbIndex]) return { data: new Uint8Array(0), done: true };
+    const db = this.shard.dbs[dbIndex] as Db;
     const out = new ByteSink(Math.min(maxBytes * 2, 1 << 20));
     const copied = this.copied[dbIndex];
     if (copied !== null) {
@@ -77,18 +72,20 @@ export class Snapshot {
       this.copiedBytes -= copied.len;
       this.copied[dbIndex] = null;
     }
-    let i = this.pos[dbIndex];
-    while (i < keys.length && out.len < maxBytes) {
-      const key = keys[i++];
-      if (written.has(key)) continue;
-      written.add(key);
-      this.writeEntry(out, dbIndex, key, now);
+    let i = db.snapCursor;
+    const n = db.size;
+    while (i < n && out.len < maxBytes) {
+      if (!db.isMarked(i)) {
+        db.mark(i);
+        this.writeAt(out, db, i);
+      }
+      i++;
     }
-    this.pos[dbIndex] = i;
-    const done = i >= keys.length && this.copied[dbIndex] === null;
+    db.snapCursor = i;
+    const done = i >= n;
     if (done) {
-      this.keys[dbIndex] = null;
-      this.written[dbIndex] = null;
+      db.endMarks();
+      this.active[dbIndex] = false;
     }
     // A copy of exactly its size: a view would carry its whole backing buffer across threads.
     return { data: new Uint8Array(out.view()), done };
@@ -96,10 +93,18 @@ export class Snapshot {
 
   /** Writes everything not yet pulled into the copy buffers at once (a write the snapshot cannot follow key by key: FLUSHALL, SWAPDB, ...). */
   materialize(now: number): void {
-    this.keys.forEach((keys, dbIndex) => {
-      if (keys === null) return;
-      for (let i = this.pos[dbIndex]; i < keys.length; i++) this.preserve(dbIndex, keys[i], now);
-      this.pos[dbIndex] = keys.length;
+    this.shard.dbs.forEach((db, dbIndex) => {
+      if (db === undefined || !this.active[dbIndex]) return;
+      for (let i = db.snapCursor; i < db.size; i++) this.preserve(dbIndex, db.keyAtPosition(i), now);
+      db.snapCursor = db.size;
+    });
+  }
+
+  /** Drops every mark (the save ended or failed). */
+  end(): void {
+    this.shard.dbs.forEach((db, i) => {
+      if (db !== undefined && this.active[i]) db.endMarks();
+      this.active[i] = false;
     });
   }
 }

@@ -34,6 +34,7 @@ export const persistenceRpc: Pick<RpcHandlers, 'rdbSave' | 'rdbLoad' | 'digest' 
   dirty: (ctx) => ctx.shard.stats.dirty,
 
   snapshotStart: (ctx, { compress }) => {
+    if (ctx.shard.snapshot instanceof Snapshot) ctx.shard.snapshot.end();
     const snap = new Snapshot(ctx.shard, compress);
     ctx.shard.snapshot = snap;
     return snap.sizes();
@@ -46,6 +47,7 @@ export const persistenceRpc: Pick<RpcHandlers, 'rdbSave' | 'rdbLoad' | 'digest' 
   },
 
   snapshotEnd: (ctx) => {
+    if (ctx.shard.snapshot instanceof Snapshot) ctx.shard.snapshot.end();
     ctx.shard.snapshot = null;
   },
 
