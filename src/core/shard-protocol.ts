@@ -253,6 +253,8 @@ export interface ShardRpc {
   crash(req: void): void;
   /** Writes applied since the shard started (Redis's dirty counter, this shard's part). */
   dirty(req: void): number;
+  /** Stores a run of RDB key entries of one db (src/core/rdb/file.ts readKeyEntries); how many were stored. */
+  rdbLoadRaw(req: { db: number; data: Uint8Array }): number;
   /** Stores keys read from an RDB file (start-up load); how many were stored (expired ones are skipped). */
   rdbLoad(req: { entries: RdbLoadEntry[] }): number;
   /**

@@ -11,13 +11,13 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config';
 import type { ShardSet } from '../shard-clients/shard-set';
-import type { RdbLoadEntry } from '../core/shard-protocol';
-import { RdbFileWriter, readRdbFile } from '../core/rdb/file';
+import { RdbFileWriter, scanRdbFile } from '../core/rdb/file';
+import { ByteSink } from '../core/rdb/bytes';
 
 /** The Redis version written in the file's redis-ver AUX field (the format's version). */
 const RDB_REDIS_VER = '7.0.15';
 /** Keys sent to a shard per rdbLoad call. */
-const LOAD_BATCH = 1000;
+const LOAD_CHUNK_BYTES = 256 * 1024;
 /** Bytes a shard serializes per snapshot chunk: small enough that client requests wait at most about a millisecond. */
 const SNAPSHOT_CHUNK_BYTES = 64 * 1024;
 
@@ -273,25 +273,34 @@ export class RdbPersistence {
     this.readCount = 0;
     const started = Date.now();
     try {
-      const batches: RdbLoadEntry[][] = shards.clients.map(() => []);
+      // The main thread only finds each key's entry and its shard; the shard decodes the value.
+      const sinks = shards.clients.map(() => ({ db: -1, sink: new ByteSink(LOAD_CHUNK_BYTES + 1024) }));
+      // The file is in memory already; its parts in flight take at most as much again.
       const pending: Promise<number>[] = [];
       let n = 0;
       const flush = (s: number): void => {
-        const entries = batches[s];
-        batches[s] = [];
-        pending.push(shards.call(s, 'rdbLoad', { entries }));
+        const part = sinks[s];
+        if (part.sink.len === 0) return;
+        const data = new Uint8Array(part.sink.view());
+        part.sink.len = 0;
+        pending.push(shards.call(s, 'rdbLoadRaw', { db: part.db, data }));
       };
       const databases = this.config.values.databases;
-      readRdbFile(buf, {
-        key: (db, entry) => {
+      scanRdbFile(buf, {
+        entry: (db, key, start, end) => {
           if (db >= databases) throw new Error(`FATAL: Data file was created with a Redis server configured to handle more than ${databases} databases. Exiting`);
           this.readCount++;
-          const s = shards.router.shardOf(entry.key);
-          batches[s].push({ db, entry });
-          if (batches[s].length >= LOAD_BATCH) flush(s);
+          const s = shards.router.shardOf(key);
+          const part = sinks[s];
+          if (part.db !== db) {
+            flush(s);
+            part.db = db;
+          }
+          part.sink.bytes(buf.subarray(start, end));
+          if (part.sink.len >= LOAD_CHUNK_BYTES) flush(s);
         },
       });
-      for (let s = 0; s < batches.length; s++) if (batches[s].length > 0) flush(s);
+      for (let s = 0; s < sinks.length; s++) flush(s);
       for (const c of await Promise.all(pending)) n += c;
       this.loadedKeys = n;
       // Keys read but not stored were past their deadline (rdb_last_load_keys_expired).

@@ -17,7 +17,7 @@ import { persistenceRpc } from './persistence';
 const handlers: RpcHandlers = { ...keyspaceRpc, ...transferRpc, ...serverRpc, ...transactionRpc, ...blockingRpc, ...resultWatchRpc, ...persistenceRpc };
 
 /** RPCs that change keys outside a client command's own op (see Snapshot). */
-const MUTATING = new Set<string>(['flushdb', 'flushall', 'swapdb', 'restore', 'delete', 'storeList', 'bpop', 'bundo', 'rdbLoad']);
+const MUTATING = new Set<string>(['flushdb', 'flushall', 'swapdb', 'restore', 'delete', 'storeList', 'bpop', 'bundo', 'rdbLoad', 'rdbLoadRaw']);
 
 /** Runs one RPC: its result, or the Redis error it threw (anything else is a bug, reported as an internal error). */
 export function runRpc(ctx: ShardOpContext, call: RpcCall): RpcOutcome {

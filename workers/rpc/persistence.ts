@@ -3,7 +3,7 @@
  * SHUTDOWN SAVE), keys loaded from one at start-up, and DEBUG DIGEST's parts.
  */
 import { ByteSink } from '../../src/core/rdb/bytes';
-import { writeKeyEntry } from '../../src/core/rdb/file';
+import { readKeyEntries, writeKeyEntry } from '../../src/core/rdb/file';
 import type { RdbShardPart } from '../../src/core/shard-protocol';
 import type { RpcHandlers } from './handler';
 import { fromRdbValue, toRdbValue } from '../rdb-values';
@@ -11,7 +11,7 @@ import { keyDigest, valueDigest, xorDigest } from '../digest';
 import { Snapshot } from '../snapshot';
 import { ReplyError } from '../../src/core/errors';
 
-export const persistenceRpc: Pick<RpcHandlers, 'rdbSave' | 'rdbLoad' | 'digest' | 'dirty' | 'crash' | 'snapshotStart' | 'snapshotChunk' | 'snapshotEnd'> = {
+export const persistenceRpc: Pick<RpcHandlers, 'rdbSave' | 'rdbLoad' | 'digest' | 'dirty' | 'crash' | 'snapshotStart' | 'snapshotChunk' | 'snapshotEnd' | 'rdbLoadRaw'> = {
   rdbSave: (ctx, { compress }) => {
     const part: RdbShardPart = { dbs: [] };
     ctx.shard.dbs.forEach((db, index) => {
@@ -56,6 +56,19 @@ export const persistenceRpc: Pick<RpcHandlers, 'rdbSave' | 'rdbLoad' | 'digest' 
     setImmediate(() => {
       throw new Error('DEBUG SHARD-CRASH');
     });
+  },
+
+  rdbLoadRaw: (ctx, { db: index, data }) => {
+    let n = 0;
+    const db = ctx.shard.db(index);
+    readKeyEntries(Buffer.from(data.buffer, data.byteOffset, data.byteLength), (entry) => {
+      if (entry.expireAt !== -1 && entry.expireAt <= ctx.now) return;
+      db.delete(entry.key);
+      db.set(entry.key, fromRdbValue(entry.value));
+      if (entry.expireAt !== -1) db.setExpire(entry.key, entry.expireAt);
+      n++;
+    });
+    return n;
   },
 
   rdbLoad: (ctx, { entries }) => {
