@@ -19,7 +19,7 @@ const RDB_REDIS_VER = '7.0.15';
 /** Keys sent to a shard per rdbLoad call. */
 const LOAD_CHUNK_BYTES = 256 * 1024;
 /** Bytes a shard serializes per snapshot chunk: small enough that client requests wait at most about a millisecond. */
-const SNAPSHOT_CHUNK_BYTES = 64 * 1024;
+const SNAPSHOT_CHUNK_BYTES = 16 * 1024;
 
 export interface SaveResult {
   ok: boolean;
@@ -160,7 +160,7 @@ export class RdbPersistence {
       ['redis-ver', RDB_REDIS_VER],
       ['redis-bits', '64'],
       ['ctime', String(Math.floor(Date.now() / 1000))],
-      ['used-mem', String(process.memoryUsage().rss)],
+      ['used-mem', String(process.memoryUsage.rss())],
       ['aof-base', aofBase ? '1' : '0'],
     ];
   }
