@@ -156,7 +156,7 @@ function walk(
     const type = c.byte();
     switch (type) {
       case OPCODE.EXPIRETIME:
-        expireAt = c.u32le() * 1000;
+        expireAt = (c.u32le() | 0) * 1000; // rdbLoadTime: a signed 32-bit time_t
         continue;
       case OPCODE.EXPIRETIME_MS:
         expireAt = Number(c.i64le());
