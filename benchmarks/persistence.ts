@@ -15,8 +15,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, waitForPort, ROOT } from './lib/targets';
-import { RespClient } from '../test/helpers/resp-client';
+import { BenchClient, freePort, waitForPort, ROOT } from './lib/targets';
 
 const KEYS = Number(process.argv[2] ?? 1_000_000);
 const WORKERS = process.argv[3];
@@ -37,7 +36,7 @@ async function start(kind: 'redis' | 'shardis', dir: string): Promise<Srv> {
       ? spawn('redis-server', common, { stdio: 'ignore' })
       : spawn(process.execPath, [path.join(ROOT, 'dist', 'src', 'main.js'), ...common, '--log-level', 'warn', ...(WORKERS !== undefined ? ['--workers', WORKERS] : [])], { stdio: 'ignore' });
   await waitForPort(port);
-  const c = await RespClient.connect(port);
+  const c = await BenchClient.connect(port);
   // Wait out -LOADING.
   for (;;) {
     const r = await c.call('PING');
@@ -73,7 +72,7 @@ function treeRss(pid: number): number {
 }
 
 async function fill(port: number): Promise<void> {
-  const c = await RespClient.connect(port);
+  const c = await BenchClient.connect(port);
   const batch = 1000;
   for (let i = 0; i < KEYS; i += batch) {
     const cmd: string[] = ['MSET'];
@@ -86,7 +85,7 @@ async function fill(port: number): Promise<void> {
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function timeSave(s: Srv): Promise<number> {
-  const c = await RespClient.connect(s.port);
+  const c = await BenchClient.connect(s.port);
   const t0 = performance.now();
   const r = await c.call('SAVE');
   const ms = performance.now() - t0;
@@ -99,7 +98,7 @@ async function timeLoad(kind: 'redis' | 'shardis', dir: string): Promise<number>
   const t0 = performance.now();
   const s = await start(kind, dir);
   const ms = performance.now() - t0;
-  const c = await RespClient.connect(s.port);
+  const c = await BenchClient.connect(s.port);
   const n = (await c.call('DBSIZE')) as number;
   c.close();
   await stop(s);
@@ -108,7 +107,7 @@ async function timeLoad(kind: 'redis' | 'shardis', dir: string): Promise<number>
 }
 
 async function getP99(port: number, until: () => Promise<boolean> | boolean, minMs: number): Promise<{ p99: number; n: number }> {
-  const c = await RespClient.connect(port);
+  const c = await BenchClient.connect(port);
   const lat: number[] = [];
   const t0 = performance.now();
   while (performance.now() - t0 < minMs || !(await until())) {
@@ -124,7 +123,7 @@ async function getP99(port: number, until: () => Promise<boolean> | boolean, min
 }
 
 async function bgsaveRun(s: Srv): Promise<{ p99: number; rssBefore: number; rssPeak: number }> {
-  const c = await RespClient.connect(s.port);
+  const c = await BenchClient.connect(s.port);
   const rssBefore = treeRss(s.proc.pid as number);
   let peak = rssBefore;
   const sampler = setInterval(() => (peak = Math.max(peak, treeRss(s.proc.pid as number))), 10);

@@ -30,7 +30,8 @@ export type CommandFlag =
   | 'may_replicate'
   | 'no_mandatory_keys'
   | 'no_multi'
-  | 'allow_busy';
+  | 'allow_busy'
+  | 'no_async_loading';
 
 export type CommandGroup =
   | 'generic'
