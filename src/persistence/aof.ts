@@ -71,6 +71,7 @@ export class Aof {
   rewriting = false;
   lastRewriteOk = true;
   lastWriteOk = true;
+  lastWriteError = '';
   rewrites = 0;
   lastRewriteSeconds = -1;
   rewriteStartedAt = 0;
@@ -191,8 +192,8 @@ export class Aof {
     if (this.pendingWrite.length === 0 || this.fd === null) return;
     const buf = Buffer.concat(this.pendingWrite);
     this.pendingWrite = [];
+    let off = 0;
     try {
-      let off = 0;
       while (off < buf.length) off += fs.writeSync(this.fd, buf, off);
       this.currentSize += buf.length;
       if (this.config.get('appendfsync') === 'always') fs.fsyncSync(this.fd);
@@ -200,11 +201,16 @@ export class Aof {
       this.lastWriteOk = true;
     } catch (err) {
       this.lastWriteOk = false;
+      this.lastWriteError = (err as Error).message;
+      // Kept to retry with the next write: nothing logged is dropped.
+      this.pendingWrite.unshift(buf.subarray(off));
       this.log.error({ err }, 'AOF write failed');
     }
   }
 
   private fsyncTick = (): void => {
+    // A failed write is retried each second (writes are refused with -MISCONF meanwhile).
+    if (!this.lastWriteOk) this.flushNow();
     if (this.fd === null || !this.dirtySinceFsync || this.config.get('appendfsync') !== 'everysec') return;
     this.dirtySinceFsync = false;
     fs.fsync(this.fd, (err) => {
