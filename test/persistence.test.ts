@@ -155,3 +155,19 @@ t.test('BGSAVE is a point-in-time snapshot while writes go on (copy-on-write per
   const oc = await connectResp(t, other.port);
   t.equal(await oc.call('DEBUG', 'DIGEST'), before, 'the file holds the dataset as it was when BGSAVE started');
 });
+
+t.test('rdb_changes_since_last_save counts changes as Redis\'s dirty counter does', { skip: REDIS_SERVER ? false : 'no redis-server' }, async (t) => {
+  const srv = await startShardis(t, { workers: WORKERS, args: DBG });
+  const redis = await startRedis(t);
+  const sc = await connectResp(t, srv.port);
+  const rc = await connectResp(t, redis.port);
+  const steps: (string | number)[][] = [
+    ['SETBIT', 'k', 1, 1], ['SETBIT', 'k', 1, 1], ['SETBIT', 'k', 1, 0], ['DEL', 'nokey'], ['MSET', 'a', 1, 'b', 2],
+    ['SET', 'x', 'y'], ['GET', 'x'], ['EXPIRE', 'nokey', 10], ['HSET', 'h', 'f', 'v'], ['INCR', 'n'], ['SADD', 's', 'm'], ['SREM', 's', 'zz'],
+  ];
+  for (const step of steps) {
+    await sc.call(...step);
+    await rc.call(...step);
+    t.equal(await infoField(sc, 'rdb_changes_since_last_save'), await infoField(rc, 'rdb_changes_since_last_save'), step.join(' '));
+  }
+});
