@@ -296,7 +296,7 @@ export class RdbPersistence {
             flush(s);
             part.db = db;
           }
-          part.sink.bytes(buf.subarray(start, end));
+          part.sink.copyFrom(buf, start, end);
           if (part.sink.len >= LOAD_CHUNK_BYTES) flush(s);
         },
       });

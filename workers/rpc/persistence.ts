@@ -63,7 +63,7 @@ export const persistenceRpc: Pick<RpcHandlers, 'rdbSave' | 'rdbLoad' | 'digest' 
     const db = ctx.shard.db(index);
     readKeyEntries(Buffer.from(data.buffer, data.byteOffset, data.byteLength), (entry) => {
       if (entry.expireAt !== -1 && entry.expireAt <= ctx.now) return;
-      db.delete(entry.key);
+      // A file holds each key once per db, and a load starts empty: no old value or TTL to clear.
       db.set(entry.key, fromRdbValue(entry.value));
       if (entry.expireAt !== -1) db.setExpire(entry.key, entry.expireAt);
       n++;
