@@ -19,6 +19,7 @@ import { handleResultWatch } from './commands/result-watch';
 import { subscribedContextError } from './commands/pubsub';
 import { callCoordinator } from './coordination/calls';
 import { runSplit } from './coordination/split';
+import { authRequired, checkRequest, ERR_NOAUTH } from './commands/acl';
 
 function arityOk(arity: number, argc: number): boolean {
   return arity >= 0 ? argc === arity : argc >= -arity;
@@ -32,6 +33,10 @@ export class Dispatcher {
     const entry = commandTable.lookup(args[0]);
     if (entry === undefined) {
       // `<cmd>.WATCH` / `<cmd>.UNWATCH` wrap any watchable row (commands/result-watch.ts).
+      if (args[0].includes('.') && authRequired(this.server, conn)) {
+        conn.reply(errorReply(ERR_NOAUTH));
+        return undefined;
+      }
       if (handleResultWatch(this.server, conn, args)) return undefined;
       conn.reply(errorReply(errUnknownCommand(args)));
       return undefined;
@@ -74,6 +79,17 @@ export class Dispatcher {
     // A multi-step cross-shard command is running: wait for it, in arrival order.
     if (this.server.lock.held) return this.defer(conn, args);
     const entry = this.resolve(conn, args);
+    // Authentication and ACL, before anything reaches a shard. An open user
+    // (the default user of a server without ACL rules) costs two field reads.
+    if (entry !== undefined && !(conn.authenticated && conn.user.open)) {
+      const denied = checkRequest(this.server, conn, entry, args);
+      if (denied !== null) {
+        entry.rejectedCalls++;
+        if (conn.txn !== null && conn.txn.inMulti) conn.txn.aborted = true;
+        conn.reply(errorReply(denied));
+        return undefined;
+      }
+    }
     // --- Transactions: between MULTI and EXEC a rejected command fails the
     // transaction and the others are queued.
     if (conn.txn !== null && conn.txn.inMulti) {

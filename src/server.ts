@@ -16,6 +16,8 @@ import type { ShardEvent } from './core/shard-protocol';
 import type { ServerContext, ShardEventHandlers } from './coordination/context';
 import { PubSubHub } from './pubsub/hub';
 import { publishKeyspaceEvent } from './pubsub/notifications';
+import { Acl } from './acl/acl';
+import { closeConnectionsOf } from './commands/acl';
 
 const SHUTDOWN_GRACE_MS = 2000;
 
@@ -66,6 +68,8 @@ export class Server implements ServerContext, ConnectionHost {
   shards!: ShardSet;
   /** Pub/sub channels and patterns (src/pubsub/hub.ts). */
   readonly pubsub = new PubSubHub(this.tasks);
+  /** Users and permissions: checked on this thread before a request is routed. */
+  readonly acl = new Acl();
   private listener: net.Server | null = null;
   private nextClientId = 1;
   private closing: Promise<void> | null = null;
@@ -79,6 +83,19 @@ export class Server implements ServerContext, ConnectionHost {
     readonly log: Logger,
   ) {
     this.stopped = new Promise((resolve) => (this.markStopped = resolve));
+    this.acl.onUserGone = (user) => closeConnectionsOf(this, user);
+    this.acl.pubsubDefaultAll = config.get('acl-pubsub-default') === 'allchannels';
+    this.acl.logMaxLen = config.getNumber('acllog-max-len');
+    const requirepass = config.get('requirepass') ?? '';
+    if (requirepass !== '') this.acl.setRequirePass(requirepass);
+  }
+
+  /** Loads the aclfile named in the configuration, if any; throws with Redis's reason when it is invalid. */
+  private loadAclFile(): void {
+    const file = this.config.get('aclfile') ?? '';
+    if (file === '') return;
+    const err = this.acl.loadFile(file);
+    if (err !== null) throw new Error(`Aborting Redis startup because of ACL errors: ${err}`);
   }
 
   get port(): number {
@@ -88,6 +105,7 @@ export class Server implements ServerContext, ConnectionHost {
 
   async start(): Promise<void> {
     const v = this.config.values;
+    this.loadAclFile();
     this.shards = await ShardSet.start(v.workers, this.config.shardSettings(), v.logLevel, this.log, (err) => {
       this.exitCode = 1;
       void this.close(`shard failure: ${err.message}`);
@@ -129,6 +147,9 @@ export class Server implements ServerContext, ConnectionHost {
     this.stats.totalConnections++;
     const id = this.nextClientId++;
     const conn = new Connection(socket, this, id);
+    // Every connection starts as the default user, authenticated when that user needs no password.
+    conn.user = this.acl.defaultUser;
+    conn.authenticated = this.acl.defaultUser.nopass && this.acl.defaultUser.enabled;
     this.connections.set(id, conn);
   }
 

@@ -26,7 +26,7 @@ const MAIN_LAYERS: readonly (readonly string[])[] = [
   ['src/coordination/'],
   ['src/pubsub/'],
   ['src/connection.ts', 'src/cli.ts'],
-  ['src/config/'],
+  ['src/config/', 'src/acl/'],
   ['src/shard-clients/', 'src/resp/', 'src/abort-listener.ts'],
   ['src/stats.ts', 'src/version.ts', 'src/types/'],
   ['src/core/'],

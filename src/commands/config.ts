@@ -53,6 +53,16 @@ function applyToServer(server: ServerContext, specs: readonly ParamSpec[]): void
       case 'loglevel':
         server.log.level = PINO_LEVEL[value] ?? 'info';
         break;
+      case 'requirepass':
+        server.acl.setRequirePass(value);
+        break;
+      case 'acl-pubsub-default':
+        server.acl.pubsubDefaultAll = value === 'allchannels';
+        break;
+      case 'acllog-max-len':
+        server.acl.logMaxLen = Number(value);
+        if (server.acl.log.length > server.acl.logMaxLen) server.acl.log.length = server.acl.logMaxLen;
+        break;
     }
     if (spec.shardSetting !== undefined) {
       shardChange = true;

@@ -7,6 +7,7 @@
  * and the dispatcher depend on these interfaces, never on the Server class:
  * server.ts builds on all of them, so none of them may import it back.
  */
+import type { Acl } from '../acl/acl';
 import type { Logger } from 'pino';
 import type { CommandEntry, CommandIndex } from '../core/commands/model';
 import type { ShardEvent } from '../core/shard-protocol';
@@ -31,6 +32,8 @@ export interface ServerContext {
   /** Serializes multi-step cross-shard commands against everything else (coordination/shard-lock.ts). */
   readonly lock: ShardLock;
   readonly pubsub: PubSubHub;
+  /** Users, permissions and the ACL log (src/acl/). */
+  readonly acl: Acl;
   readonly stats: ServerStats;
   readonly tasks: TaskCounts;
   readonly connections: ReadonlyMap<number, Connection>;
