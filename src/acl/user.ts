@@ -10,7 +10,7 @@
 import crypto from 'node:crypto';
 import { globMatch } from '../core/glob';
 import type { AclCommand, CommandCatalog } from './catalog';
-import { hasKeys, KEY_READ, KEY_WRITE, requestChannels, requestKeys } from './command-meta';
+import { ACL_CATEGORIES, hasKeys, KEY_READ, KEY_WRITE, requestChannels, requestKeys } from './command-meta';
 
 /** Why a SETUSER rule failed; the text follows "Error in ACL SETUSER modifier '...': ". */
 export class AclRuleError extends Error {}
@@ -54,8 +54,6 @@ export class Selector {
   allCommands = false;
   /** Set only by +@all: the description starts with +@all instead of -@all. */
   future = false;
-  /** The command rules as given, compacted (Redis's command_rules). */
-  rules: string[] = [];
   keys: KeyPattern[] = [];
   allKeys = false;
   channels: string[] = [];
@@ -69,7 +67,6 @@ export class Selector {
     s.firstArgs = new Map([...this.firstArgs].map(([k, v]) => [k, [...v]]));
     s.allCommands = this.allCommands;
     s.future = this.future;
-    s.rules = [...this.rules];
     s.keys = this.keys.map((k) => ({ ...k }));
     s.allKeys = this.allKeys;
     s.channels = [...this.channels];
@@ -99,16 +96,6 @@ export class Selector {
     }
   }
 
-  /** Appends a rule, dropping earlier rules for the same command (and its subcommands). */
-  private updateRules(rule: string, allow: boolean): void {
-    const r = rule.toLowerCase();
-    this.rules = this.rules.filter((x) => {
-      const body = x.slice(1);
-      return !(body === r || body.startsWith(r + '|'));
-    });
-    this.rules.push((allow ? '+' : '-') + r);
-  }
-
   /** One selector rule (Redis's ACLSetSelector). Throws AclRuleError. */
   apply(op: string, pubsubDefaultAll: boolean): void {
     const lower = op.toLowerCase();
@@ -129,13 +116,11 @@ export class Selector {
       this.firstArgs.clear();
       this.allCommands = true;
       this.future = true;
-      this.rules = [];
     } else if (lower === 'nocommands' || lower === '-@all') {
       this.allowed.clear();
       this.firstArgs.clear();
       this.allCommands = false;
       this.future = false;
-      this.rules = [];
     } else if (op[0] === '~' || op[0] === '%') {
       if (this.allKeys) throw new AclRuleError(E_KEYS_AFTER_ALL);
       let flags = 0;
@@ -169,10 +154,10 @@ export class Selector {
       if (!this.catalog.isCategory(cat)) throw new AclRuleError(E_UNKNOWN);
       const allow = op[0] === '+';
       this.changeCategory(cat, allow);
-      this.updateRules(op.slice(1), allow);
     } else if (op[0] === '+') {
       const body = op.slice(1);
-      const bar = body.indexOf('|');
+      // Split at the last bar, as Redis does: `client|list|x` is a first-arg of a subcommand.
+      const bar = body.lastIndexOf('|');
       if (bar === -1) {
         const cmd = this.catalog.lookup(body);
         if (cmd === undefined) throw new AclRuleError(E_UNKNOWN);
@@ -195,22 +180,57 @@ export class Selector {
           this.firstArgs.set(cmd.fullName, list);
         }
       }
-      this.updateRules(body, true);
     } else if (op[0] === '-') {
       const body = op.slice(1);
       const cmd = this.catalog.lookup(body);
       if (cmd === undefined) throw new AclRuleError(E_UNKNOWN);
       this.changePerm(cmd, false);
-      this.updateRules(body, false);
     } else {
       throw new AclRuleError(E_SYNTAX);
     }
     void pubsubDefaultAll;
   }
 
-  /** The command rules as ACL LIST prints them (Redis's ACLDescribeSelectorCommandRules). */
+  /**
+   * The command rules as ACL LIST prints them, computed from the allowed set
+   * as Redis 7.0's ACLDescribeSelectorCommandRules does: start from -@all
+   * (or +@all when +@all was the last word on every command), add (remove)
+   * each category, in ACL CAT's order, that has more commands allowed than
+   * not (denied than not), then fix the difference command by command.
+   * Redis walks its command dict for that last step, whose order changes
+   * from process to process; Shardis walks the table in its order.
+   */
   describeCommands(): string {
-    return [this.future ? '+@all' : '-@all', ...this.rules].join(' ');
+    const additive = !this.future;
+    const out = [additive ? '-@all' : '+@all'];
+    const fake = new Selector(this.catalog);
+    fake.apply(additive ? '-@all' : '+@all', false);
+    const temp = new Selector(this.catalog);
+    temp.allowed = new Set(this.allowed);
+    for (const cat of ACL_CATEGORIES) {
+      let on = 0;
+      let off = 0;
+      for (const c of this.catalog.top) {
+        if (c.categories.has(cat)) temp.allowed.has(c.fullName) ? on++ : off++;
+        for (const s of c.subcommands) if (s.categories.has(cat)) temp.allowed.has(s.fullName) ? on++ : off++;
+      }
+      if ((additive && on > off) || (!additive && off > on)) {
+        fake.changeCategory(cat, additive);
+        temp.changeCategory(cat, !additive);
+        out.push((additive ? '+@' : '-@') + cat);
+      }
+    }
+    const single = (c: AclCommand): void => {
+      const userBit = this.allowed.has(c.fullName);
+      if (userBit !== fake.allowed.has(c.fullName)) {
+        out.push((userBit ? '+' : '-') + c.fullName);
+        fake.changePerm(c, userBit);
+      }
+      for (const arg of this.firstArgs.get(c.fullName) ?? []) out.push(`+${c.fullName}|${arg}`);
+      for (const s of c.subcommands) single(s);
+    };
+    for (const c of this.catalog.top) single(c);
+    return out.join(' ');
   }
 
   describeKeys(): string {

@@ -38,13 +38,15 @@ export function checkRequest(server: ServerContext, conn: Connection, entry: Tab
   if (denial === null) return null;
   // Redis records the command as the client's last one before rejecting it.
   conn.lastCommand = entry.fullName;
-  server.acl.addLog(denial.reason, 'toplevel', denial.object, user.name, clientLine(conn).trimEnd());
+  const context = conn.txn !== null && conn.txn.inMulti ? 'multi' : 'toplevel';
+  server.acl.addLog(denial.reason, context, denial.object, user.name, clientLine(conn).trimEnd());
   return Acl.deniedText(denial);
 }
 
 /** Logs a failed AUTH / HELLO AUTH as Redis does (reason auth, object AUTH). */
-export function logAuthFailure(server: ServerContext, conn: Connection, username: string): void {
-  server.acl.addLog('auth', 'toplevel', 'AUTH', username, clientLine(conn).trimEnd());
+export function logAuthFailure(server: ServerContext, conn: Connection, username: string, command: string): void {
+  const context = conn.txn !== null && conn.txn.inMulti ? 'multi' : 'toplevel';
+  server.acl.addLog('auth', context, command, username, clientLine(conn).trimEnd());
 }
 
 /** Makes a connection run as `user`, authenticated (AUTH, HELLO AUTH). */
@@ -135,7 +137,8 @@ const aclGenpass: CoordOp = (ctx, args) => {
   let bits = 256;
   if (args.length === 3) {
     const n = parseI64(args[2]);
-    if (n === null || n <= 0n || n > 4096n) {
+    if (n === null) return errorReply('ERR value is not an integer or out of range');
+    if (n <= 0n || n > 4096n) {
       return errorReply('ERR ACL GENPASS argument must be the number of bits for the output password, a positive number up to 4096');
     }
     bits = Number(n);

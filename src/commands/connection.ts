@@ -48,10 +48,10 @@ const select: CoordOp = (ctx, args) => {
 };
 
 /** Authenticates the connection as `user` with `pass`; false (and an ACL log entry) when the pair is wrong or the user is off. */
-function tryAuth(ctx: Parameters<CoordOp>[0], user: string, pass: string): boolean {
+function tryAuth(ctx: Parameters<CoordOp>[0], command: string, user: string, pass: string): boolean {
   const u = ctx.server.acl.authenticate(user, pass);
   if (u === undefined) {
-    logAuthFailure(ctx.server, ctx.conn, user);
+    logAuthFailure(ctx.server, ctx.conn, user, command);
     return false;
   }
   authenticateAs(ctx.conn, u);
@@ -63,9 +63,9 @@ const auth: CoordOp = (ctx, args) => {
   if (args.length === 2) {
     // The old one-argument form: an error when the default user has no password to check.
     if (ctx.server.acl.defaultUser.nopass) return errorReply(ERR_AUTH_NO_PASSWORD);
-    return tryAuth(ctx, 'default', args[1]) ? okReply() : errorReply(ERR_WRONGPASS);
+    return tryAuth(ctx, args[0], 'default', args[1]) ? okReply() : errorReply(ERR_WRONGPASS);
   }
-  return tryAuth(ctx, args[1], args[2]) ? okReply() : errorReply(ERR_WRONGPASS);
+  return tryAuth(ctx, args[0], args[1], args[2]) ? okReply() : errorReply(ERR_WRONGPASS);
 };
 
 const ERR_HELLO_NOAUTH =
@@ -88,7 +88,7 @@ const hello: CoordOp = (ctx, args) => {
     const lower = opt.toLowerCase();
     if (lower === 'auth' && more >= 2) {
       // Checked as soon as it is read, like Redis: an earlier bad SETNAME wins, a later one loses.
-      if (!tryAuth(ctx, args[i + 1], args[i + 2])) return errorReply(ERR_WRONGPASS);
+      if (!tryAuth(ctx, args[0], args[i + 1], args[i + 2])) return errorReply(ERR_WRONGPASS);
       i += 2;
     } else if (lower === 'setname' && more >= 1) {
       name = args[i + 1];
