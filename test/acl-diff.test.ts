@@ -240,12 +240,3 @@ t.test('ACL permission checks, NOPERM errors, the ACL log and DELUSER as Redis',
   const problems = await runScenario(t, workers, PERMISSION_STEPS);
   t.same(problems, [], problems.join('\n'));
 });
-
-t.test('--requirepass on the command line', { skip: noRedisServer }, async (t) => {
-  const problems = await runScenario(t, ANY_WORKERS, [
-    [0, ['GET', 'k']],
-    [0, ['AUTH', 'pw']],
-    [0, ['ACL', 'LIST']],
-  ], ['--requirepass', 'pw']);
-  t.same(problems, [], problems.join('\n'));
-});

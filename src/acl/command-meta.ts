@@ -1,34 +1,22 @@
 /**
  * What the ACL needs to know about each command: its ACL categories and,
  * for each key a request names, whether the key is read, written or both.
- *
- * Categories: Redis 7.0 derives part of them from the command flags
- * (write -> @write, readonly -> @read, admin -> @admin @dangerous, pubsub ->
- * @pubsub, fast -> @fast else @slow, blocking -> @blocking) and declares the
- * rest in each command's JSON (its data-type group). Until the metadata
- * generated from redis-server's COMMAND INFO is on main, the same derivation
- * runs over our rows; the one function to swap is `rowCategories`.
+ * Both come from Redis 7.0.15's own metadata (src/core/commands/redis-meta.ts,
+ * generated from its COMMAND INFO), so categories and key access agree with
+ * the reference server. Commands Shardis adds (none Redis lacks are rows
+ * today) fall back to their row's flags.
  */
 import type { CommandSpec } from '../core/commands/spec';
 import { keyPositions } from '../core/commands/spec';
+import type { RedisCommandMeta } from '../core/commands/redis-meta';
+import { ACL_CATEGORIES } from '../core/commands/redis-meta';
+import { hasKeys as metaHasKeys, keysWithFlags } from '../core/commands/key-specs';
 
-/** ACL CAT's categories, in Redis 7.0's order. */
-export const ACL_CATEGORIES: readonly string[] = [
-  'keyspace', 'read', 'write', 'set', 'sortedset', 'list', 'hash', 'string', 'bitmap', 'hyperloglog', 'geo', 'stream',
-  'pubsub', 'admin', 'fast', 'slow', 'blocking', 'dangerous', 'connection', 'transaction', 'scripting',
-];
+export { ACL_CATEGORIES };
 
-const GROUP_CATEGORY: Readonly<Record<string, string>> = {
-  generic: 'keyspace', string: 'string', list: 'list', set: 'set', 'sorted-set': 'sortedset', hash: 'hash',
-  pubsub: 'pubsub', transactions: 'transaction', connection: 'connection', scripting: 'scripting',
-  hyperloglog: 'hyperloglog', geo: 'geo', stream: 'stream', bitmap: 'bitmap',
-};
-
-/** The categories of one row (a leaf command or subcommand). */
+/** Categories of a row Redis does not have, from its flags as Redis derives the implicit ones. */
 export function rowCategories(spec: CommandSpec): string[] {
   const out = new Set<string>();
-  const group = GROUP_CATEGORY[spec.group];
-  if (group !== undefined) out.add(group);
   const f = spec.flags;
   if (f.includes('write')) out.add('write');
   if (f.includes('readonly')) out.add('read');
@@ -46,24 +34,43 @@ export function rowCategories(spec: CommandSpec): string[] {
 export const KEY_READ = 1;
 export const KEY_WRITE = 2;
 
-/** The keys of a request with the access each needs. */
-export function requestKeys(spec: CommandSpec, args: readonly string[]): { key: string; access: number }[] {
+/** Redis's ACLSelectorCheckKey: ACCESS needs read, INSERT/DELETE/UPDATE need write, anything else neither. */
+function accessOf(flags: readonly string[]): number {
+  let a = 0;
+  if (flags.includes('access')) a |= KEY_READ;
+  if (flags.includes('insert') || flags.includes('delete') || flags.includes('update')) a |= KEY_WRITE;
+  return a;
+}
+
+/** The legacy first/last/step key positions of a command Shardis has no row for. */
+function legacyPositions(meta: RedisCommandMeta, args: readonly string[]): number[] {
+  const [first, lastRaw, step] = meta.keys;
+  if (first <= 0) return [];
+  const last = lastRaw < 0 ? args.length + lastRaw : lastRaw;
+  const out: number[] = [];
+  for (let i = first; i <= last && i < args.length; i += step) out.push(i);
+  return out;
+}
+
+/** The keys of a request with the access each needs (Redis's getKeysFromCommandWithSpecs). */
+export function requestKeys(fullName: string, meta: RedisCommandMeta | undefined, spec: CommandSpec | undefined, args: readonly string[]): { key: string; access: number }[] {
+  if (meta !== undefined) {
+    const fallback = (): number[] => (spec !== undefined ? keyPositions(spec, args) : legacyPositions(meta, args));
+    return keysWithFlags(fullName, meta, args, fallback).map((k) => ({ key: args[k.pos], access: accessOf(k.flags) }));
+  }
+  if (spec === undefined) return [];
   const f = spec.flags;
   const access = (f.includes('readonly') ? KEY_READ : 0) | (f.includes('write') ? KEY_WRITE : 0);
   return keyPositions(spec, args).map((i) => ({ key: args[i], access }));
 }
 
-/** Whether a row names keys at all (a selector with allkeys skips the walk). */
-export function hasKeys(spec: CommandSpec): boolean {
-  return spec.firstKey > 0 || spec.getKeys !== undefined;
+/** Whether a command names keys at all (a selector with allkeys skips the walk). */
+export function commandHasKeys(meta: RedisCommandMeta | undefined, spec: CommandSpec | undefined): boolean {
+  if (meta !== undefined) return metaHasKeys(meta);
+  return spec !== undefined && (spec.firstKey > 0 || spec.getKeys !== undefined);
 }
 
-/** Flags of channel arguments, as Redis's getChannelsFromCommand reports them. */
-export const CH_PUBLISH = 1;
-export const CH_SUBSCRIBE = 2;
-export const CH_PATTERN = 4;
-
-/** The channels a request publishes to or subscribes to (unsubscribing is never checked). */
+/** The channels a request publishes or subscribes to (Redis's getChannelsFromCommand; unsubscribing is never checked). */
 export function requestChannels(fullName: string, args: readonly string[]): { channel: string; pattern: boolean }[] | null {
   switch (fullName) {
     case 'publish':

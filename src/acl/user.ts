@@ -10,7 +10,7 @@
 import crypto from 'node:crypto';
 import { globMatch } from '../core/glob';
 import type { AclCommand, CommandCatalog } from './catalog';
-import { ACL_CATEGORIES, hasKeys, KEY_READ, KEY_WRITE, requestChannels, requestKeys } from './command-meta';
+import { ACL_CATEGORIES, commandHasKeys, KEY_READ, KEY_WRITE, requestChannels, requestKeys } from './command-meta';
 
 /** Why a SETUSER rule failed; the text follows "Error in ACL SETUSER modifier '...': ". */
 export class AclRuleError extends Error {}
@@ -264,16 +264,15 @@ export class Selector {
 
   /** Checks one request (Redis's ACLSelectorCheckCmd); null when allowed. */
   check(cmd: AclCommand, args: readonly string[]): Denial | null {
-    const spec = cmd.spec;
-    if (!this.allCommands && !spec.flags.includes('no_auth') && !this.allowed.has(cmd.fullName)) {
+    if (!this.allCommands && !cmd.noAuth && !this.allowed.has(cmd.fullName)) {
       const firsts = this.firstArgs.get(cmd.fullName);
       const idx = cmd.parent !== undefined ? 2 : 1;
       if (firsts === undefined || args.length <= idx) return { reason: 'command', object: cmd.fullName };
       const first = args[idx].toLowerCase();
       if (!firsts.some((f) => f.toLowerCase() === first)) return { reason: 'command', object: cmd.fullName };
     }
-    if (!this.allKeys && hasKeys(spec)) {
-      for (const { key, access } of requestKeys(spec, args)) {
+    if (!this.allKeys && commandHasKeys(cmd.meta, cmd.spec)) {
+      for (const { key, access } of requestKeys(cmd.fullName, cmd.meta, cmd.spec, args)) {
         if (!this.keys.some((k) => (k.flags & access) === access && globMatch(k.pattern, key))) return { reason: 'key', object: key };
       }
     }

@@ -157,7 +157,7 @@ const aclDryrun: CoordOp = (ctx, args) => {
     const sub = aclCatalog.lookup(`${top.fullName}|${cmdArgs[1]}`);
     if (sub !== undefined) cmd = sub;
   }
-  const arity = cmd.spec.arity;
+  const arity = cmd.arity;
   if ((arity > 0 && cmdArgs.length !== arity) || cmdArgs.length < -arity) return errorReply(errWrongArity(cmd.fullName));
   const denial = u.check(cmd, cmdArgs);
   return denial === null ? okReply() : bulkReply(Acl.dryrunText(denial), ctx.conn.proto);
