@@ -20,6 +20,7 @@ import { subscribedContextError } from './commands/pubsub';
 import { callCoordinator } from './coordination/calls';
 import { runSplit } from './coordination/split';
 import { authRequired, checkRequest, ERR_NOAUTH } from './commands/acl';
+import { debugNotAllowedError, protectedActionAllowed } from './acl/protected';
 
 function arityOk(arity: number, argc: number): boolean {
   return arity >= 0 ? argc === arity : argc >= -arity;
@@ -79,6 +80,13 @@ export class Dispatcher {
     // A multi-step cross-shard command is running: wait for it, in arrival order.
     if (this.server.lock.held) return this.defer(conn, args);
     const entry = this.resolve(conn, args);
+    // DEBUG is refused unless enable-debug-command allows it for this client (Redis's CMD_PROTECTED), checked before authentication as Redis does.
+    if (entry !== undefined && entry.spec.name === 'debug' && !protectedActionAllowed(this.server.config.get('enable-debug-command'), conn.socket.remoteAddress)) {
+      entry.rejectedCalls++;
+      if (conn.txn !== null && conn.txn.inMulti) conn.txn.aborted = true;
+      conn.reply(errorReply(debugNotAllowedError('DEBUG')));
+      return undefined;
+    }
     // Authentication and ACL, before anything reaches a shard. An open user
     // (the default user of a server without ACL rules) costs two field reads.
     if (entry !== undefined && !(conn.authenticated && conn.user.open)) {

@@ -11,6 +11,7 @@ import { Config } from './config/config';
 import { ConfigFileError, parseConfigText, type Directive } from './config/config-file';
 import { configParams } from './config/params';
 import { Server } from './server';
+import { commandTable } from './commands/table';
 import { VERSION, REDIS_VERSION } from './version';
 
 async function main(): Promise<void> {
@@ -54,6 +55,11 @@ async function main(): Promise<void> {
     const afterInclude = directives.some((d) => d.afterInclude === true) || /^\s*include\s/im.test(parsed.configFile === null ? '' : fs.readFileSync(parsed.configFile, 'latin1'));
     directives.push(...parseConfigText(parsed.options, 0, lineBase).map((d) => ({ ...d, afterInclude: afterInclude || d.afterInclude })));
     config.loadDirectives(directives);
+    for (const d of config.serverDirectives) {
+      if (d.name !== 'rename-command') continue;
+      if (d.args.length !== 2) throw new ConfigFileError(d.lineNo, d.line, 'Bad directive or wrong number of arguments');
+      if (!commandTable.rename(d.args[0], d.args[1])) throw new ConfigFileError(d.lineNo, d.line, 'No such command in rename-command');
+    }
   } catch (err) {
     if (err instanceof ConfigFileError) {
       process.stderr.write(err.report(REDIS_VERSION));

@@ -17,6 +17,7 @@ import type { ServerContext, ShardEventHandlers } from './coordination/context';
 import { PubSubHub } from './pubsub/hub';
 import { publishKeyspaceEvent } from './pubsub/notifications';
 import { Acl } from './acl/acl';
+import { isLoopback, PROTECTED_MODE_ERROR } from './acl/protected';
 import { closeConnectionsOf } from './commands/acl';
 
 const SHUTDOWN_GRACE_MS = 2000;
@@ -93,6 +94,22 @@ export class Server implements ServerContext, ConnectionHost {
   /** Loads the aclfile named in the configuration, if any; throws with Redis's reason when it is invalid. */
   private loadAclFile(): void {
     const file = this.config.get('aclfile') ?? '';
+    const users = this.config.serverDirectives.filter((d) => d.name === 'user');
+    if (users.length > 0 && file !== '') {
+      throw new Error(
+        'Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid. This setup is very likely to lead to configuration errors and security holes, please define either an ACL file or declare users directly in your redis.conf, but not both.',
+      );
+    }
+    for (const d of users) {
+      const [name, ...rules] = d.args;
+      if (name === undefined) throw new Error(`Bad user declaration: '${d.line}'`);
+      if (name === 'default') this.acl.defaultUser.apply('reset', this.acl.pubsubDefaultAll);
+      try {
+        this.acl.setUser(name, rules);
+      } catch (err) {
+        throw new Error(`Error loading ACL rules for the user named '${name}': ${(err as Error).message}. Critical error while loading ACLs. Exiting.`);
+      }
+    }
     if (file === '') return;
     const err = this.acl.loadFile(file);
     if (err !== null) throw new Error(`Aborting Redis startup because of ACL errors: ${err}`);
@@ -142,6 +159,13 @@ export class Server implements ServerContext, ConnectionHost {
       this.stats.rejectedConnections++;
       socket.on('error', () => undefined);
       socket.end('-ERR max number of clients reached\r\n');
+      return;
+    }
+    // Protected mode: no password for the default user, and the client is not on this host.
+    if (this.config.get('protected-mode') === 'yes' && this.acl.defaultUser.nopass && !isLoopback(socket.remoteAddress)) {
+      this.stats.rejectedConnections++;
+      socket.on('error', () => undefined);
+      socket.end(PROTECTED_MODE_ERROR);
       return;
     }
     this.stats.totalConnections++;

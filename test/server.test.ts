@@ -13,7 +13,7 @@ import { sleep, waitFor } from './helpers/util';
 
 for (const workers of WORKER_MATRIX) {
   t.test(`INFO, TIME, FLUSH*, DEBUG SLEEP with --workers ${workers}`, async (t) => {
-    const srv = await startShardis(t, { workers });
+    const srv = await startShardis(t, { workers, args: ['--enable-debug-command', 'yes'] });
     const c = await connectResp(t, srv.port);
 
     const all = await info(c);

@@ -64,7 +64,9 @@ export async function startRedis(): Promise<Target> {
 export async function startShardis(workers: number, nodeArgs: string[] = [], root = ROOT): Promise<Target> {
   const port = await freePort();
   const main = path.join(root, 'dist', 'src', 'main.js');
-  const proc = spawn(process.execPath, [...nodeArgs, main, '--port', String(port), '--workers', String(workers), '--log-level', 'warn'], {
+  // DEBUG GC (with --expose-gc) is the one DEBUG use here; Redis 7 refuses DEBUG unless enabled.
+  const debug = nodeArgs.includes('--expose-gc') ? ['--enable-debug-command', 'yes'] : [];
+  const proc = spawn(process.execPath, [...nodeArgs, main, '--port', String(port), '--workers', String(workers), '--log-level', 'warn', ...debug], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   readline.createInterface({ input: proc.stdout as NodeJS.ReadableStream }).on('line', () => undefined);

@@ -10,6 +10,7 @@ import type { ShardSettings } from '../core/shard-protocol';
 import { buildReply, errArg, errorReply, helpReply, okReply } from '../resp/replies';
 import { ERR_SYNTAX } from '../core/errors';
 import { globMatch } from '../core/glob';
+import { protectedActionAllowed } from '../acl/protected';
 
 const configGet: CoordOp = (ctx, args) => {
   const config = ctx.server.config;
@@ -83,7 +84,9 @@ const configSet: CoordOp = (ctx, args) => {
     const spec = config.spec(name);
     if (spec === undefined) return errorReply(`ERR Unknown option or number of arguments for CONFIG SET - '${errArg(name)}'`);
     if (!spec.mutable) return setFailed(name, "can't set immutable config");
-    if (spec.protected) return setFailed(name, "can't set protected config");
+    if (spec.protected && !protectedActionAllowed(config.get('enable-protected-configs'), ctx.conn.socket.remoteAddress)) {
+      return setFailed(name, "can't set protected config");
+    }
     if (pairs.some((p) => p.spec === spec)) return setFailed(name, 'duplicate parameter');
     pairs.push({ name, spec, raw: args[i + 1] });
   }

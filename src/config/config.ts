@@ -324,9 +324,17 @@ export class Config {
    * order, as Redis's loadServerConfigFromString: immutable parameters may be
    * set here, an unknown name or a bad value is fatal (ConfigFileError).
    */
+  /** `user` and `rename-command` lines, in order, for the server to apply at start (src/server.ts). */
+  readonly serverDirectives: Directive[] = [];
+
   loadDirectives(dirs: readonly Directive[]): void {
     let saveLoaded = false;
     for (const d of dirs) {
+      // ACL users and command renames are not parameters: the server applies them at start.
+      if (d.name === 'user' || d.name === 'rename-command') {
+        this.serverDirectives.push(d);
+        continue;
+      }
       const spec = this.spec(d.name);
       if (spec === undefined || d.args.length === 0) throw new ConfigFileError(d.lineNo, d.line, 'Bad directive or wrong number of arguments');
       if (!MULTI_ARG.has(spec.name) && d.args.length !== 1) throw new ConfigFileError(d.lineNo, d.line, 'wrong number of arguments');

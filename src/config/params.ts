@@ -141,8 +141,8 @@ export const configParams: readonly ParamSpec[] = [
   enm('oom-score-adj', 'no', ['no', 'yes', 'relative', 'absolute']),
   bool('crash-log-enabled', true),
   bool('jemalloc-bg-thread', true),
-  // DEBUG (SLEEP) is always available in Shardis, so say so.
-  enm('enable-debug-command', 'yes', [...YES_NO_ENUM, 'local'], IMMUTABLE),
+  // DEBUG is refused unless this allows it (src/dispatch.ts), as in Redis 7.
+  enm('enable-debug-command', 'no', [...YES_NO_ENUM, 'local'], IMMUTABLE),
   enm('enable-protected-configs', 'no', [...YES_NO_ENUM, 'local'], IMMUTABLE),
   enm('enable-module-command', 'no', [...YES_NO_ENUM, 'local'], IMMUTABLE),
   enm('shutdown-on-sigint', 'default', ['default', 'save', 'nosave', 'now', 'force']),
