@@ -84,7 +84,7 @@ export class Server implements ServerContext, ConnectionHost {
     readonly log: Logger,
   ) {
     this.stopped = new Promise((resolve) => (this.markStopped = resolve));
-    this.acl.onUserGone = (user) => closeConnectionsOf(this, user);
+    this.acl.onUserGone = (user, caller) => closeConnectionsOf(this, user, caller);
     this.acl.pubsubDefaultAll = config.get('acl-pubsub-default') === 'allchannels';
     this.acl.logMaxLen = config.getNumber('acllog-max-len');
     const requirepass = config.get('requirepass') ?? '';

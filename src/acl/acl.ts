@@ -63,8 +63,12 @@ export class Acl {
   /** acl-pubsub-default is allchannels. */
   pubsubDefaultAll = false;
   logMaxLen = 128;
-  /** Called for each user that stops existing (DELUSER, ACL LOAD): its connections are closed. */
-  onUserGone: (user: User) => void = () => undefined;
+  /**
+   * Called for each user that stops existing (DELUSER, ACL LOAD): its
+   * connections are closed. `caller` is the connection that asked (opaque
+   * here), which gets its reply first.
+   */
+  onUserGone: (user: User, caller: unknown) => void = () => undefined;
 
   constructor(readonly catalog: CommandCatalog = aclCatalog) {
     this.defaultUser = this.createDefault();
@@ -112,7 +116,7 @@ export class Acl {
   }
 
   /** Deletes users (never `default`); returns how many existed. Their connections are closed by onUserGone. */
-  delUsers(names: readonly string[]): number {
+  delUsers(names: readonly string[], caller?: unknown): number {
     if (names.includes('default')) throw new AclError("ERR The 'default' user cannot be removed");
     let n = 0;
     for (const name of names) {
@@ -121,7 +125,7 @@ export class Acl {
       this.users.delete(name);
       u.live = false;
       n++;
-      this.onUserGone(u);
+      this.onUserGone(u, caller);
     }
     return n;
   }
@@ -163,7 +167,7 @@ export class Acl {
    * the result replaces the current users only when the whole file is valid.
    * Returns the error text Redis gives, or null.
    */
-  loadText(text: string, file: string): string | null {
+  loadText(text: string, file: string, caller?: unknown): string | null {
     const fresh = new Acl(this.catalog);
     fresh.pubsubDefaultAll = this.pubsubDefaultAll;
     // A file without a default user leaves it as a fresh server has it.
@@ -209,7 +213,7 @@ export class Acl {
     for (const [name, old] of this.users) {
       if (name === 'default') continue;
       old.live = false;
-      this.onUserGone(old);
+      this.onUserGone(old, caller);
     }
     this.users.clear();
     for (const [name, u] of fresh.users) {
@@ -221,14 +225,14 @@ export class Acl {
     return null;
   }
 
-  loadFile(file: string): string | null {
+  loadFile(file: string, caller?: unknown): string | null {
     let text: string;
     try {
       text = fs.readFileSync(file, 'latin1');
     } catch (err) {
       return `Error loading ACLs, opening file '${file}': ${(err as Error).message}`;
     }
-    return this.loadText(text, file);
+    return this.loadText(text, file, caller);
   }
 
   saveFile(file: string): string | null {

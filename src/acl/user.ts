@@ -193,12 +193,13 @@ export class Selector {
 
   /**
    * The command rules as ACL LIST prints them, computed from the allowed set
-   * as Redis 7.0's ACLDescribeSelectorCommandRules does: start from -@all
-   * (or +@all when +@all was the last word on every command), add (remove)
-   * each category, in ACL CAT's order, that has more commands allowed than
-   * not (denied than not), then fix the difference command by command.
-   * Redis walks its command dict for that last step, whose order changes
-   * from process to process; Shardis walks the table in its order.
+   * as Redis 7.0 does: start from -@all (or +@all when +@all set every
+   * command), then repeatedly add (remove) the category that still needs
+   * the fewest exceptions, among those with more commands matching than
+   * not (ties: the one matching more), and finally fix the difference
+   * command by command. Redis walks its command dict for that last step,
+   * in an order that changes from process to process; Shardis walks its
+   * catalog in a fixed order.
    */
   describeCommands(): string {
     const additive = !this.future;
@@ -207,18 +208,32 @@ export class Selector {
     fake.apply(additive ? '-@all' : '+@all', false);
     const temp = new Selector(this.catalog);
     temp.allowed = new Set(this.allowed);
-    for (const cat of ACL_CATEGORIES) {
-      let on = 0;
-      let off = 0;
-      for (const c of this.catalog.top) {
-        if (c.categories.has(cat)) temp.allowed.has(c.fullName) ? on++ : off++;
-        for (const s of c.subcommands) if (s.categories.has(cat)) temp.allowed.has(s.fullName) ? on++ : off++;
+    const applied = new Set<string>();
+    for (;;) {
+      let best: string | null = null;
+      let minDiff = Infinity;
+      let maxSame = 0;
+      for (const cat of ACL_CATEGORIES) {
+        if (applied.has(cat)) continue;
+        let on = 0;
+        let off = 0;
+        for (const c of this.catalog.top) {
+          if (c.categories.has(cat)) temp.allowed.has(c.fullName) ? on++ : off++;
+          for (const s of c.subcommands) if (s.categories.has(cat)) temp.allowed.has(s.fullName) ? on++ : off++;
+        }
+        const diff = additive ? off : on;
+        const same = additive ? on : off;
+        if (same > diff && (diff < minDiff || (diff === minDiff && same > maxSame))) {
+          best = cat;
+          minDiff = diff;
+          maxSame = same;
+        }
       }
-      if ((additive && on > off) || (!additive && off > on)) {
-        fake.changeCategory(cat, additive);
-        temp.changeCategory(cat, !additive);
-        out.push((additive ? '+@' : '-@') + cat);
-      }
+      if (best === null) break;
+      fake.changeCategory(best, additive);
+      temp.changeCategory(best, !additive);
+      out.push((additive ? '+@' : '-@') + best);
+      applied.add(best);
     }
     const single = (c: AclCommand): void => {
       const userBit = this.allowed.has(c.fullName);

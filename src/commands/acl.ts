@@ -56,9 +56,12 @@ export function authenticateAs(conn: Connection, user: User): void {
 }
 
 /** Closes every connection of a user that no longer exists (ACL DELUSER, ACL LOAD). */
-export function closeConnectionsOf(server: ServerContext, user: User): void {
-  for (const c of server.connections.values()) {
-    if (c.user === user && !c.closed) c.closeAfterReplies('killed');
+export function closeConnectionsOf(server: ServerContext, user: User, caller: unknown): void {
+  for (const c of [...server.connections.values()]) {
+    if (c.user !== user || c.closed) continue;
+    // The caller gets its reply first; every other connection ends now, even one blocked or subscribed.
+    if (c === caller) c.closeAfterReplies('killed');
+    else c.close('killed');
   }
 }
 
@@ -106,7 +109,7 @@ const aclGetuser: CoordOp = (ctx, args) => {
 
 const aclDeluser: CoordOp = (ctx, args) => {
   try {
-    return integerReply(ctx.server.acl.delUsers(args.slice(2)));
+    return integerReply(ctx.server.acl.delUsers(args.slice(2), ctx.conn));
   } catch (err) {
     if (err instanceof AclError) return errorReply(err.message);
     throw err;
@@ -205,7 +208,7 @@ const ERR_NO_ACLFILE =
 const aclLoad: CoordOp = (ctx) => {
   const file = ctx.server.config.get('aclfile') ?? '';
   if (file === '') return errorReply(ERR_NO_ACLFILE);
-  const err = ctx.server.acl.loadFile(file);
+  const err = ctx.server.acl.loadFile(file, ctx.conn);
   return err === null ? okReply() : errorReply(`ERR ${err}`);
 };
 
