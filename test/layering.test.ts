@@ -40,7 +40,7 @@ const WORKER_LAYERS: readonly (readonly string[])[] = [
   ['workers/run-command.ts'],
   ['workers/ops.ts'],
   ['workers/families/'],
-  ['workers/op-context.ts', 'workers/expiry.ts'],
+  ['workers/op-context.ts', 'workers/expiry.ts', 'workers/eviction.ts'],
   ['workers/shard-state.ts'],
   ['workers/db.ts', 'workers/structures/'],
   ['workers/key-signals.ts', 'workers/value.ts', 'workers/serial.ts', 'workers/long-double.ts', 'workers/lcs.ts'],

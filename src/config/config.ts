@@ -423,7 +423,11 @@ export class Config {
       databases: this.values.databases,
       protoMaxBulkLen: this.getNumber('proto-max-bulk-len'),
       hz: this.getNumber('hz'),
+      maxmemory: this.getNumber('maxmemory'),
       maxmemoryPolicy: this.get('maxmemory-policy') as string,
+      maxmemorySamples: this.getNumber('maxmemory-samples'),
+      lfuLogFactor: this.getNumber('lfu-log-factor'),
+      lfuDecayTime: this.getNumber('lfu-decay-time'),
       notifyFlags: this.notifyFlags(),
     };
   }

@@ -47,7 +47,7 @@ export const configParams: readonly ParamSpec[] = [
   int('hz', 10, 0, INT_MAX, { shardSetting: 'hz' }),
   mem('proto-max-bulk-len', 536870912, 1024 * 1024, LLONG_MAX, { shardSetting: 'protoMaxBulkLen' }),
   mem('client-query-buffer-limit', 1073741824, 1024 * 1024, LLONG_MAX),
-  mem('maxmemory', 0, 0, LLONG_MAX),
+  mem('maxmemory', 0, 0, LLONG_MAX, { shardSetting: 'maxmemory' }),
   enm(
     'maxmemory-policy',
     'noeviction',
@@ -56,11 +56,11 @@ export const configParams: readonly ParamSpec[] = [
   ),
   special('notify-keyspace-events', '', { shardSetting: 'notifyFlags' }),
   // Informational: Redis's defaults, accepted and reported.
-  int('maxmemory-samples', 5, 1, 64),
+  int('maxmemory-samples', 5, 1, 64, { shardSetting: 'maxmemorySamples' }),
   int('maxmemory-eviction-tenacity', 10, 0, 100),
   mem('maxmemory-clients', 0, 0, LLONG_MAX),
-  int('lfu-log-factor', 10, 0, INT_MAX),
-  int('lfu-decay-time', 1, 0, INT_MAX),
+  int('lfu-log-factor', 10, 0, INT_MAX, { shardSetting: 'lfuLogFactor' }),
+  int('lfu-decay-time', 1, 0, INT_MAX, { shardSetting: 'lfuDecayTime' }),
   int('tcp-keepalive', 300, 0, INT_MAX),
   int('tcp-backlog', 511, 0, INT_MAX, IMMUTABLE),
   bool('protected-mode', true),
