@@ -36,6 +36,7 @@ async function main(): Promise<void> {
   const values = parsed.values;
   const flagLevel = values.logLevel;
   const config = new Config(configParams, values);
+  const configUsers: string[][] = [];
   try {
     const directives: Directive[] = [];
     // Redis reads the options as lines after the file's (its line numbers go on counting).
@@ -54,12 +55,17 @@ async function main(): Promise<void> {
     }
     const afterInclude = directives.some((d) => d.afterInclude === true) || /^\s*include\s/im.test(parsed.configFile === null ? '' : fs.readFileSync(parsed.configFile, 'latin1'));
     directives.push(...parseConfigText(parsed.options, 0, lineBase).map((d) => ({ ...d, afterInclude: afterInclude || d.afterInclude })));
+    // Directives that are not parameters: command renames apply now, users when the server starts.
+    config.registerDirective('rename-command', (args) => {
+      if (args.length !== 2) return 'Bad directive or wrong number of arguments';
+      return commandTable.rename(args[0], args[1]) ? null : 'No such command in rename-command';
+    });
+    config.registerDirective('user', (args) => {
+      if (args.length < 1) return 'Bad directive or wrong number of arguments';
+      configUsers.push(args);
+      return null;
+    });
     config.loadDirectives(directives);
-    for (const d of config.serverDirectives) {
-      if (d.name !== 'rename-command') continue;
-      if (d.args.length !== 2) throw new ConfigFileError(d.lineNo, d.line, 'Bad directive or wrong number of arguments');
-      if (!commandTable.rename(d.args[0], d.args[1])) throw new ConfigFileError(d.lineNo, d.line, 'No such command in rename-command');
-    }
   } catch (err) {
     if (err instanceof ConfigFileError) {
       process.stderr.write(err.report(REDIS_VERSION));
@@ -70,9 +76,19 @@ async function main(): Promise<void> {
   if (parsed.logLevelFlag) values.logLevel = flagLevel;
   const log = pino({ level: values.logLevel, base: { pid: process.pid } });
   const server = new Server(config, log);
+  server.configUsers = configUsers;
   const onSignal = (sig: string): void => {
     log.info({ signal: sig }, 'received signal');
-    void server.close(sig);
+    // shutdown-on-sigterm / shutdown-on-sigint: default saves when save points are set.
+    const how = server.config.get(sig === 'SIGINT' ? 'shutdown-on-sigint' : 'shutdown-on-sigterm') as string;
+    const mode = how === 'save' ? 'save' : how === 'nosave' ? 'nosave' : 'default';
+    void server.shutdownSave(mode).then((ok) => {
+      if (ok || how === 'force') void server.close(sig);
+      else {
+        // As Redis: a failed save cancels the shutdown; the next signal tries again.
+        process.once(sig as NodeJS.Signals, onSignal);
+      }
+    });
   };
   // A rejected promise nobody awaited is a bug in one request's handling; log
   // it loudly rather than take every client's data down with the process.

@@ -19,6 +19,9 @@ import { publishKeyspaceEvent } from './pubsub/notifications';
 import { Acl } from './acl/acl';
 import { isLoopback, PROTECTED_MODE_ERROR } from './acl/protected';
 import { closeConnectionsOf } from './commands/acl';
+import { RdbPersistence } from './persistence/rdb';
+import { Aof } from './persistence/aof';
+import { replayCommands } from './persistence/loader';
 
 const SHUTDOWN_GRACE_MS = 2000;
 
@@ -71,6 +74,10 @@ export class Server implements ServerContext, ConnectionHost {
   readonly pubsub = new PubSubHub(this.tasks);
   /** Users and permissions: checked on this thread before a request is routed. */
   readonly acl = new Acl();
+  readonly rdb: RdbPersistence;
+  readonly aof: Aof;
+  loading = false;
+  private saveCron: NodeJS.Timeout | null = null;
   private listener: net.Server | null = null;
   private nextClientId = 1;
   private closing: Promise<void> | null = null;
@@ -89,20 +96,23 @@ export class Server implements ServerContext, ConnectionHost {
     this.acl.logMaxLen = config.getNumber('acllog-max-len');
     const requirepass = config.get('requirepass') ?? '';
     if (requirepass !== '') this.acl.setRequirePass(requirepass);
+    this.rdb = new RdbPersistence(config, () => this.shards, log);
+    this.aof = new Aof(config, () => this.shards, log);
   }
+
+  /** `user` lines of the configuration (main.ts collects them), applied at start. */
+  configUsers: string[][] = [];
 
   /** Loads the aclfile named in the configuration, if any; throws with Redis's reason when it is invalid. */
   private loadAclFile(): void {
     const file = this.config.get('aclfile') ?? '';
-    const users = this.config.serverDirectives.filter((d) => d.name === 'user');
+    const users = this.configUsers;
     if (users.length > 0 && file !== '') {
       throw new Error(
         'Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid. This setup is very likely to lead to configuration errors and security holes, please define either an ACL file or declare users directly in your redis.conf, but not both.',
       );
     }
-    for (const d of users) {
-      const [name, ...rules] = d.args;
-      if (name === undefined) throw new Error(`Bad user declaration: '${d.line}'`);
+    for (const [name, ...rules] of users) {
       if (name === 'default') this.acl.defaultUser.apply('reset', this.acl.pubsubDefaultAll);
       try {
         this.acl.setUser(name, rules);
@@ -113,6 +123,35 @@ export class Server implements ServerContext, ConnectionHost {
     if (file === '') return;
     const err = this.acl.loadFile(file);
     if (err !== null) throw new Error(`Aborting Redis startup because of ACL errors: ${err}`);
+  }
+
+  /** Loads the dataset at start: the AOF when appendonly is yes, else the RDB file. */
+  private async loadData(): Promise<void> {
+    this.loading = true;
+    try {
+      if (this.config.get('appendonly') === 'yes') {
+        await this.aof.start(
+          (data, commands) =>
+            replayCommands(this, (c) => this.connections.set(c.id, c), this.nextClientId++, data, commands),
+          (file) => this.rdb.writeTo(file, true),
+          (file) => this.rdb.load(file).then(() => undefined),
+        );
+      } else {
+        await this.rdb.load();
+      }
+    } finally {
+      this.loading = false;
+    }
+  }
+
+  async shutdownSave(mode: 'default' | 'save' | 'nosave'): Promise<boolean> {
+    if (mode === 'nosave') return true;
+    if (mode === 'default' && (this.config.get('save') as string) === '') return true;
+    // A background save in progress is waited for, then a fresh one is made (Redis kills the child and saves).
+    if (this.rdb.inProgress !== null) await this.rdb.inProgress;
+    const r = await this.rdb.save(false);
+    if (!r.ok) this.log.warn('Error trying to save the DB, can\'t exit.');
+    return r.ok;
   }
 
   get port(): number {
@@ -144,6 +183,19 @@ export class Server implements ServerContext, ConnectionHost {
       });
     });
     listener.on('error', (err) => this.log.error({ err }, 'listener error'));
+    // Load the data while answering -LOADING (the dispatcher checks `loading`).
+    try {
+      await this.loadData();
+    } catch (err) {
+      this.log.fatal({ err }, 'could not load the data');
+      await this.close('bad data file');
+      throw err;
+    }
+    this.saveCron = setInterval(() => {
+      void this.rdb.cron();
+      this.aof.cron();
+    }, 1000);
+    this.saveCron.unref();
     this.log.info(
       { version: VERSION, port: this.port, bind: v.bind, workers: v.workers, shards: this.shards.count },
       'Shardis ready to accept connections',
@@ -195,6 +247,7 @@ export class Server implements ServerContext, ConnectionHost {
     if (this.closing) return this.closing;
     this.closing = (async () => {
       this.log.info({ reason }, 'shutting down');
+      if (this.saveCron !== null) clearInterval(this.saveCron);
       const listener = this.listener;
       const listenerClosed = listener ? new Promise<void>((resolve) => listener.close(() => resolve())) : Promise.resolve();
       // Finish in-flight commands: each connection writes the replies it is
@@ -207,6 +260,7 @@ export class Server implements ServerContext, ConnectionHost {
       await Promise.all(conns.map((c) => c.done));
       clearTimeout(grace);
       await listenerClosed;
+      this.aof.close();
       await this.shards?.close();
       this.log.info('bye');
       this.markStopped();

@@ -207,6 +207,20 @@ export class Db {
     return i === undefined ? undefined : Math.floor(Math.max(0, this.clock() - this.atimePages[i >>> PAGE_BITS][i & PAGE_MASK]) / this.ticksPerSecond);
   }
 
+  /** Makes a key look idle for `seconds` (RESTORE ... IDLETIME). */
+  setIdle(key: string, seconds: number): void {
+    const i = this.index.get(key);
+    if (i !== undefined) this.atimePages[i >>> PAGE_BITS][i & PAGE_MASK] = Math.max(0, this.clock() - seconds * this.ticksPerSecond);
+  }
+
+  /** Sets a key's LFU counter, as of now (RESTORE ... FREQ). */
+  setLfu(key: string, counter: number): void {
+    const i = this.index.get(key);
+    if (i === undefined) return;
+    this.lfuPages[i >>> PAGE_BITS][i & PAGE_MASK] = Math.max(0, Math.min(255, counter));
+    this.atimePages[i >>> PAGE_BITS][i & PAGE_MASK] = this.clock();
+  }
+
   /** Stores a value; the key's TTL is left as it was (callers decide, as SET/KEEPTTL do). */
   set(key: string, val: Value): void {
     if (this.privateInts !== null) this.privateInts.delete(key);

@@ -64,6 +64,10 @@ function applyToServer(server: ServerContext, specs: readonly ParamSpec[]): void
         server.acl.logMaxLen = Number(value);
         if (server.acl.log.length > server.acl.logMaxLen) server.acl.log.length = server.acl.logMaxLen;
         break;
+      case 'appendonly':
+        if (value === 'yes') void server.aof.enableAtRuntime();
+        else if (server.aof.enabled) server.aof.disable();
+        break;
     }
     if (spec.shardSetting !== undefined) {
       shardChange = true;

@@ -320,19 +320,28 @@ export class Config {
   configFile: string | null = null;
 
   /**
+   * Directives that are not parameters (e.g. `user`, `rename-command`): their
+   * owners register a handler that takes the arguments and returns an error
+   * text, or null when accepted. Several lines of one directive each call it.
+   */
+  private readonly directiveHandlers = new Map<string, (args: string[]) => string | null>();
+
+  registerDirective(name: string, handler: (args: string[]) => string | null): void {
+    this.directiveHandlers.set(name.toLowerCase(), handler);
+  }
+
+  /**
    * Applies start-up directives (the config file, then the command line) in
    * order, as Redis's loadServerConfigFromString: immutable parameters may be
    * set here, an unknown name or a bad value is fatal (ConfigFileError).
    */
-  /** `user` and `rename-command` lines, in order, for the server to apply at start (src/server.ts). */
-  readonly serverDirectives: Directive[] = [];
-
   loadDirectives(dirs: readonly Directive[]): void {
     let saveLoaded = false;
     for (const d of dirs) {
-      // ACL users and command renames are not parameters: the server applies them at start.
-      if (d.name === 'user' || d.name === 'rename-command') {
-        this.serverDirectives.push(d);
+      const handler = this.directiveHandlers.get(d.name);
+      if (handler !== undefined) {
+        const err = handler(d.args);
+        if (err !== null) throw new ConfigFileError(d.lineNo, d.line, err);
         continue;
       }
       const spec = this.spec(d.name);
@@ -428,6 +437,7 @@ export class Config {
       maxmemorySamples: this.getNumber('maxmemory-samples'),
       lfuLogFactor: this.getNumber('lfu-log-factor'),
       lfuDecayTime: this.getNumber('lfu-decay-time'),
+      rdbCompression: this.get('rdbcompression') === 'yes',
       notifyFlags: this.notifyFlags(),
     };
   }

@@ -40,6 +40,7 @@ export const serverRpc: Pick<RpcHandlers, 'info' | 'resetStats' | 'gc' | 'connCl
       expiredKeys: s.totalExpired(),
       evictedKeys: s.stats.evictedKeys,
       usedMemory: s.memory.used,
+      dirty: s.stats.dirty,
       heapUsed: heap.used_heap_size,
       heapTotal: heap.total_heap_size,
       dbs,
