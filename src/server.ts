@@ -3,6 +3,8 @@
  * and an orderly shutdown (stop accepting, end every connection, close shards).
  */
 import net from 'node:net';
+import tls from 'node:tls';
+import { buildTlsOptions } from './config/tls';
 import type { Logger } from 'pino';
 import { Connection, type ConnectionHost } from './connection';
 import { Dispatcher } from './dispatch';
@@ -79,6 +81,8 @@ export class Server implements ServerContext, ConnectionHost {
   loading = false;
   private saveCron: NodeJS.Timeout | null = null;
   private listener: net.Server | null = null;
+  /** The TLS listener (tls-port), if any; its connections are the same Connection as TCP ones. */
+  private tlsListener: tls.Server | null = null;
   private nextClientId = 1;
   private closing: Promise<void> | null = null;
   /** Resolves once the server has fully stopped. */
@@ -183,6 +187,7 @@ export class Server implements ServerContext, ConnectionHost {
       });
     });
     listener.on('error', (err) => this.log.error({ err }, 'listener error'));
+    if (this.config.getNumber('tls-port') > 0) await this.listenTls(this.config.getNumber('tls-port'));
     // Load the data while answering -LOADING (the dispatcher checks `loading`).
     try {
       await this.loadData();
@@ -197,9 +202,63 @@ export class Server implements ServerContext, ConnectionHost {
     }, 1000);
     this.saveCron.unref();
     this.log.info(
-      { version: VERSION, port: this.port, bind: v.bind, workers: v.workers, shards: this.shards.count },
+      { version: VERSION, port: this.port, tlsPort: this.tlsPort, bind: v.bind, workers: v.workers, shards: this.shards.count },
       'Shardis ready to accept connections',
     );
+  }
+
+  /** The port the TLS listener is bound to, or 0. */
+  get tlsPort(): number {
+    const addr = this.tlsListener?.address();
+    return addr && typeof addr === 'object' ? addr.port : 0;
+  }
+
+  private tlsOptions(): tls.TlsOptions {
+    return buildTlsOptions((name) => this.config.get(name) ?? '');
+  }
+
+  /** Opens the TLS listener on `port` (0: a free one), replacing the current one; its connections stay. */
+  private async listenTls(port: number): Promise<void> {
+    const opts = this.tlsOptions();
+    const server = tls.createServer({ ...opts, noDelay: true } as tls.TlsOptions, (socket) => this.accept(socket));
+    // A handshake that fails (no client certificate, wrong CA, bad protocol) never becomes a connection.
+    server.on('tlsClientError', (err) => this.log.debug({ err: err.message }, 'TLS handshake failed'));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, this.config.values.bind, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    server.on('error', (err) => this.log.error({ err }, 'TLS listener error'));
+    const old = this.tlsListener;
+    this.tlsListener = server;
+    old?.close();
+  }
+
+  /**
+   * Applies changed tls-* settings (CONFIG SET): new connections get the new
+   * certificates and rules, established ones keep theirs, as in Redis. The
+   * values were checked by buildTlsOptions before they were stored.
+   */
+  async reloadTls(portChanged: boolean): Promise<void> {
+    const port = this.config.getNumber('tls-port');
+    if (port === 0) {
+      const old = this.tlsListener;
+      this.tlsListener = null;
+      old?.close();
+      return;
+    }
+    if (this.tlsListener === null || portChanged) {
+      await this.listenTls(port);
+      return;
+    }
+    const opts = this.tlsOptions();
+    this.tlsListener.setSecureContext(opts);
+    // Read per connection by Node's TLS server: tls-auth-clients takes effect for the next handshake.
+    const srv = this.tlsListener as tls.Server & { requestCert: boolean; rejectUnauthorized: boolean };
+    srv.requestCert = opts.requestCert === true;
+    srv.rejectUnauthorized = opts.rejectUnauthorized === true;
   }
 
   private accept(socket: net.Socket): void {
@@ -250,6 +309,8 @@ export class Server implements ServerContext, ConnectionHost {
       if (this.saveCron !== null) clearInterval(this.saveCron);
       const listener = this.listener;
       const listenerClosed = listener ? new Promise<void>((resolve) => listener.close(() => resolve())) : Promise.resolve();
+      const tlsListener = this.tlsListener;
+      const tlsClosed = tlsListener ? new Promise<void>((resolve) => tlsListener.close(() => resolve())) : Promise.resolve();
       // Finish in-flight commands: each connection writes the replies it is
       // owed and closes; whatever has not finished within the grace period is cut.
       const conns = [...this.connections.values()];
@@ -260,6 +321,7 @@ export class Server implements ServerContext, ConnectionHost {
       await Promise.all(conns.map((c) => c.done));
       clearTimeout(grace);
       await listenerClosed;
+      await tlsClosed;
       this.aof.close();
       await this.shards?.close();
       this.log.info('bye');

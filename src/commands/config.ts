@@ -11,6 +11,7 @@ import { buildReply, errArg, errorReply, helpReply, okReply } from '../resp/repl
 import { ERR_SYNTAX } from '../core/errors';
 import { globMatch } from '../core/glob';
 import { protectedActionAllowed } from '../acl/protected';
+import { buildTlsOptions } from '../config/tls';
 
 const configGet: CoordOp = (ctx, args) => {
   const config = ctx.server.config;
@@ -100,9 +101,34 @@ const configSet: CoordOp = (ctx, args) => {
     if ('error' in r) return setFailed(p.name, r.error);
     values.push(r.value);
   }
+  // TLS: the new combination must make a working context before anything changes (Redis's wording).
+  const tlsPair = pairs.find((p) => p.spec.name.startsWith('tls-'));
+  if (tlsPair !== undefined) {
+    const next = new Map(pairs.map((p, i) => [p.spec.name, values[i]]));
+    const get = (name: string): string => next.get(name) ?? config.get(name) ?? '';
+    if (Number(get('tls-port')) > 0) {
+      try {
+        buildTlsOptions(get);
+      } catch (err) {
+        ctx.server.log.warn({ err: (err as Error).message }, 'Failed to configure TLS');
+        return setFailed(tlsPair.name, 'Unable to update TLS configuration. Check server logs.');
+      }
+    }
+  }
+  const oldTlsPort = config.get('tls-port') as string;
   pairs.forEach((p, i) => config.setValidated(p.spec, values[i]));
   applyToServer(ctx.server, pairs.map((p) => p.spec));
-  return okReply();
+  if (tlsPair === undefined) return okReply();
+  const portChanged = config.get('tls-port') !== oldTlsPort;
+  return ctx.server.reloadTls(portChanged).then(
+    () => okReply(),
+    (err: Error) => {
+      ctx.server.log.warn({ err: err.message }, 'Failed to listen on the TLS port');
+      const spec = config.spec('tls-port') as ParamSpec;
+      config.setValidated(spec, oldTlsPort);
+      return setFailed('tls-port', 'Unable to listen on this port. Check server logs.');
+    },
+  );
 };
 
 const configResetstat: CoordOp = async (ctx) => {

@@ -48,6 +48,8 @@ export interface ServerContext {
   readonly aof: Aof;
   /** True while the dataset is loading at start (-LOADING). */
   readonly loading: boolean;
+  /** Applies changed tls-* parameters (CONFIG SET): reloads certificates, moves the TLS listener. */
+  reloadTls(portChanged: boolean): Promise<void>;
   /** Stops the server (SHUTDOWN). */
   close(reason: string): Promise<void>;
   /**
