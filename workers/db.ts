@@ -157,7 +157,6 @@ export class Db {
   sampleVolatileKeys(n: number): string[] {
     const out: string[] = [];
     if (this.expires.size === 0) return out;
-    // Start at a random offset now and then, so the walk does not always see the oldest TTLs first.
     if (this.volatileCursor === null) this.volatileCursor = this.expires.keys();
     for (let tries = 0; out.length < n && tries < n * 2; tries++) {
       const r = this.volatileCursor.next();

@@ -97,7 +97,7 @@ export class Selector {
   }
 
   /** One selector rule (Redis's ACLSetSelector). Throws AclRuleError. */
-  apply(op: string, pubsubDefaultAll: boolean): void {
+  apply(op: string): void {
     const lower = op.toLowerCase();
     if (lower === 'allkeys' || op === '~*') {
       this.allKeys = true;
@@ -188,7 +188,6 @@ export class Selector {
     } else {
       throw new AclRuleError(E_SYNTAX);
     }
-    void pubsubDefaultAll;
   }
 
   /**
@@ -205,7 +204,7 @@ export class Selector {
     const additive = !this.future;
     const out = [additive ? '-@all' : '+@all'];
     const fake = new Selector(this.catalog);
-    fake.apply(additive ? '-@all' : '+@all', false);
+    fake.apply(additive ? '-@all' : '+@all');
     const temp = new Selector(this.catalog);
     temp.allowed = new Set(this.allowed);
     const applied = new Set<string>();
@@ -332,7 +331,7 @@ export class User {
     pubsubDefaultAll: boolean,
   ) {
     this.root = new Selector(catalog);
-    if (pubsubDefaultAll) this.root.apply('allchannels', true);
+    if (pubsubDefaultAll) this.root.apply('allchannels');
   }
 
   /** A deep copy, for applying SETUSER rules atomically. */
@@ -390,8 +389,8 @@ export class User {
       this.passwords.splice(i, 1);
     } else if (op.length > 1 && op[0] === '(' && op[op.length - 1] === ')') {
       const sel = new Selector(this.catalog);
-      if (pubsubDefaultAll) sel.apply('allchannels', true);
-      for (const part of op.slice(1, -1).split(' ')) if (part !== '') sel.apply(part, pubsubDefaultAll);
+      if (pubsubDefaultAll) sel.apply('allchannels');
+      for (const part of op.slice(1, -1).split(' ')) if (part !== '') sel.apply(part);
       this.selectors.push(sel);
     } else if (lower === 'clearselectors') {
       this.selectors = [];
@@ -400,7 +399,7 @@ export class User {
       if (pubsubDefaultAll) this.apply('allchannels', pubsubDefaultAll);
       for (const r of ['off', 'sanitize-payload', 'clearselectors', '-@all']) this.apply(r, pubsubDefaultAll);
     } else {
-      this.root.apply(op, pubsubDefaultAll);
+      this.root.apply(op);
     }
     this.refresh();
   }
