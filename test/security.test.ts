@@ -13,7 +13,9 @@ import path from 'node:path';
 import net from 'node:net';
 import crypto from 'node:crypto';
 import { RespClient } from './helpers/resp-client';
-import { ANY_WORKERS, startShardis } from './helpers/servers';
+import { ANY_WORKERS, REDIS_CLI, startShardis } from './helpers/servers';
+import { connectIoredis } from './helpers/ioredis';
+import { spawnSync } from 'node:child_process';
 import { err, waitFor } from './helpers/util';
 
 /** A non-loopback IPv4 address of this host, to connect "from another computer". */
@@ -203,4 +205,31 @@ t.test('DELUSER closes the connections of the deleted user, only those', async (
   t.ok(await waitFor(async () => /blocked_clients:0/.test((await admin.call('INFO', 'clients')) as string)));
   t.match(await admin.call('CLIENT', 'LIST'), /user=u2/);
   t.notMatch(await admin.call('CLIENT', 'LIST'), /user=u1/);
+});
+
+t.test('clients authenticate as Redis clients do: ioredis username/password, redis-cli --user/--pass', async (t) => {
+  const srv = await startShardis(t, { workers: ANY_WORKERS, args: ['--requirepass', 'toppw'] });
+  const admin = await RespClient.connect(srv.port);
+  t.teardown(() => admin.close());
+  t.equal(await admin.call('AUTH', 'toppw'), 'OK');
+  t.equal(await admin.call('ACL', 'SETUSER', 'app', 'on', '>apppw', '~app:*', '+@read', '+@write', '-@dangerous'), 'OK');
+  const io = await connectIoredis(t, srv.port, { username: 'app', password: 'apppw' });
+  t.equal(await io.set('app:1', 'v'), 'OK');
+  t.equal(await io.get('app:1'), 'v');
+  await t.rejects(io.get('other'), /NOPERM this user has no permissions to access one of the keys used as arguments/);
+  await t.rejects(io.flushall(), /NOPERM this user has no permissions to run the 'flushall' command/);
+  const plain = await connectIoredis(t, srv.port, { password: 'toppw' });
+  t.equal(await plain.get('app:1'), 'v', 'the default user with requirepass');
+  // A wrong password leaves the connection unauthenticated.
+  const bad = await connectIoredis(t, srv.port, { password: 'wrong' }).catch((e: Error) => e);
+  // ioredis gives up on the connection when AUTH is refused.
+  if (bad instanceof Error) t.match(bad.message, /WRONGPASS|Connection is closed/);
+  else await t.rejects(bad.get('app:1'), /NOAUTH Authentication required/);
+  if (REDIS_CLI !== null) {
+    const cli = (args: string[]): string =>
+      spawnSync(REDIS_CLI as string, ['-p', String(srv.port), '--no-auth-warning', ...args], { encoding: 'utf8', timeout: 10000 }).stdout.trim();
+    t.equal(cli(['--user', 'app', '--pass', 'apppw', 'GET', 'app:1']), 'v');
+    t.equal(cli(['-a', 'toppw', 'ACL', 'WHOAMI']), 'default');
+    t.match(cli(['GET', 'app:1']), /NOAUTH Authentication required/);
+  }
 });
