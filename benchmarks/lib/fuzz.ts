@@ -27,6 +27,10 @@ export const FUZZ_PASSWORD = 'fuzz-admin-pw';
 const FUZZER_USER = 'fuzzer';
 const FUZZER_PASS = 'fz';
 const HANG_MS = 10000;
+/** The database the well-behaved clients use; the others belong to the hostile ones. */
+const GOOD_DB = 15;
+/** Every key name the hostile inputs use (see `key`), for the janitor. */
+const FUZZ_KEYS = Array.from({ length: 64 }, (_, n) => (n % 3 === 0 ? `fz:{${n % 4}}:${n}` : `fz:${n}`));
 
 /** Every command name and subcommand pair of the table, so random sequences reach every family. */
 const COMMANDS: string[][] = [];
@@ -186,6 +190,9 @@ class GoodClient {
     });
     const auth = await this.call(['AUTH', FUZZ_PASSWORD]);
     if (auth !== '+OK') throw new Error(`good client AUTH answered ${auth}`);
+    // Database 15 holds the checked keys; the janitor flushes 0-14 (see runFuzz).
+    const sel = await this.call(['SELECT', String(GOOD_DB)]);
+    if (sel !== '+OK') throw new Error(`good client SELECT answered ${sel}`);
   }
 
   /** Parses simple replies (status, error, integer, bulk): all this workload uses. */
@@ -279,6 +286,17 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
   }, 500);
   const goods = Array.from({ length: o.goodClients }, (_, i) => new GoodClient(o.port, i, wrong));
   await Promise.all(goods.map((g) => g.connect()));
+  // The janitor keeps the hostile data set bounded (collections on the fz:* keys would otherwise
+  // grow for the whole run), so RSS measures the server, not the data: every few seconds it
+  // flushes the hostile databases and deletes fz:* keys moved into the checked one.
+  const janitor = new GoodClient(o.port, -1, wrong);
+  await janitor.connect();
+  const janitorTimer = setInterval(() => {
+    const cmds: Promise<string>[] = [];
+    for (let db = 0; db < GOOD_DB; db++) cmds.push(janitor.call(['SELECT', String(db)]), janitor.call(['FLUSHDB']));
+    cmds.push(janitor.call(['SELECT', String(GOOD_DB)]), janitor.call(['DEL', ...FUZZ_KEYS]));
+    void Promise.all(cmds).catch(() => undefined);
+  }, 2000);
   const goodLoops = goods.map(async (g) => {
     for (let n = 0; !stop; n++) {
       try {
@@ -307,6 +325,8 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
   };
   await Promise.all(Array.from({ length: o.concurrency }, worker));
   stop = true;
+  clearInterval(janitorTimer);
+  janitor.close();
   await Promise.all(goodLoops);
   // Still alive, still answering, still correct?
   const check = new GoodClient(o.port, 999, wrong);
