@@ -147,3 +147,21 @@ t.test('OBJECT FREQ counts accesses under LFU; used_memory follows collections',
   await c.call('FLUSHALL');
   t.ok((await usedMemory(c)) < 1000, 'FLUSHALL releases every key');
 });
+
+t.test('maxmemory-eviction-tenacity bounds the keys one command evicts', async (t) => {
+  const srv = await startShardis(t, { workers: ANY_WORKERS, args: ['--maxmemory', String(LIMIT), '--maxmemory-policy', 'allkeys-random'] });
+  const c = await RespClient.connect(srv.port);
+  t.teardown(() => c.close());
+  await fill(c, 'k', LIMIT * 0.9);
+  // A value of half the limit needs hundreds of small keys evicted.
+  const big = 'b'.repeat(LIMIT / 2);
+  t.equal(await c.call('CONFIG', 'SET', 'maxmemory-eviction-tenacity', '0'), 'OK');
+  t.equal(await c.call('SET', 'big1', big), 'OK', 'the write runs while eviction is in progress');
+  const evicted1 = infoField((await c.call('INFO', 'stats')) as string, 'evicted_keys');
+  t.equal(await c.call('SET', 'nudge', 'x'), 'OK');
+  const evicted2 = infoField((await c.call('INFO', 'stats')) as string, 'evicted_keys');
+  t.ok(evicted2 - evicted1 > 0 && evicted2 - evicted1 <= 16, `tenacity 0: at most 16 keys per command (${evicted2 - evicted1})`);
+  t.equal(await c.call('CONFIG', 'SET', 'maxmemory-eviction-tenacity', '100'), 'OK');
+  t.equal(await c.call('SET', 'nudge', 'y'), 'OK');
+  t.ok((await usedMemory(c)) <= LIMIT * 1.1, 'tenacity 100: back under the limit in one command');
+});

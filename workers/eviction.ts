@@ -80,16 +80,20 @@ function pickVictim(shard: ShardState, now: number): { db: Db; key: string } | u
 }
 
 /**
- * Evicts until the shard is under its limit. Returns false when it stays over
- * it (noeviction, or nothing the policy may evict): write commands that may
- * grow memory are then refused with -OOM.
+ * Evicts until the shard is under its limit, or until this call's budget
+ * (maxmemory-eviction-tenacity) is spent. Returns false when it cannot get
+ * under (noeviction, or nothing the policy may evict): write commands that
+ * may grow memory are then refused with -OOM.
  */
 export function performEvictions(shard: ShardState, now: number): boolean {
   const limit = shard.memoryLimit;
   if (limit === 0 || shard.memory.used <= limit) return true;
   if (shard.settings.maxmemoryPolicy === 'noeviction') return false;
-  // Bounded work per call, like Redis's eviction time limit: a huge overshoot is paid over several commands.
-  for (let n = 0; n < 10000 && shard.memory.used > limit; n++) {
+  // Bounded work per call, like Redis's eviction time limit (which tenacity scales): a huge
+  // overshoot is paid over several commands. Tenacity 10 (the default) allows 10,000 keys, 100 no bound.
+  const tenacity = shard.settings.maxmemoryEvictionTenacity;
+  const budget = tenacity >= 100 ? Infinity : Math.max(16, tenacity * 1000);
+  for (let n = 0; n < budget && shard.memory.used > limit; n++) {
     const victim = pickVictim(shard, now);
     if (victim === undefined) return false;
     const dbIndex = victim.db.dbIndex;
@@ -98,7 +102,9 @@ export function performEvictions(shard: ShardState, now: number): boolean {
     if (shard.signals.size !== 0) shard.signals.signal(dbIndex, victim.key);
     shard.notify(NOTIFY.evicted, 'evicted', victim.key, dbIndex);
   }
-  return shard.memory.used <= limit;
+  // Over the limit only because the budget ran out: eviction is still making progress, so the
+  // command runs (Redis's EVICT_RUNNING); the next ones evict more.
+  return true;
 }
 
 export const ERR_OOM = "OOM command not allowed when used memory > 'maxmemory'.";

@@ -435,6 +435,7 @@ export class Config {
       maxmemory: this.getNumber('maxmemory'),
       maxmemoryPolicy: this.get('maxmemory-policy') as string,
       maxmemorySamples: this.getNumber('maxmemory-samples'),
+      maxmemoryEvictionTenacity: this.getNumber('maxmemory-eviction-tenacity'),
       lfuLogFactor: this.getNumber('lfu-log-factor'),
       lfuDecayTime: this.getNumber('lfu-decay-time'),
       rdbCompression: this.get('rdbcompression') === 'yes',

@@ -72,7 +72,7 @@ export const configParams: readonly ParamSpec[] = [
   int('tls-session-cache-timeout', 300, 0, INT_MAX),
   // Informational: Redis's defaults, accepted and reported.
   int('maxmemory-samples', 5, 1, 64, { shardSetting: 'maxmemorySamples' }),
-  int('maxmemory-eviction-tenacity', 10, 0, 100),
+  int('maxmemory-eviction-tenacity', 10, 0, 100, { shardSetting: 'maxmemoryEvictionTenacity' }),
   mem('maxmemory-clients', 0, 0, LLONG_MAX),
   int('lfu-log-factor', 10, 0, INT_MAX, { shardSetting: 'lfuLogFactor' }),
   int('lfu-decay-time', 1, 0, INT_MAX, { shardSetting: 'lfuDecayTime' }),

@@ -30,6 +30,8 @@ export interface ShardSettings {
   maxmemoryPolicy: string;
   /** maxmemory-samples: keys sampled per eviction round. */
   maxmemorySamples: number;
+  /** maxmemory-eviction-tenacity (0-100): how many keys one command may evict before it gives up for now. */
+  maxmemoryEvictionTenacity: number;
   lfuLogFactor: number;
   lfuDecayTime: number;
   /** notify-keyspace-events as NOTIFY bits (src/core/notify.ts); 0 = off. */
@@ -45,6 +47,7 @@ export const defaultShardSettings = (): ShardSettings => ({
   maxmemory: 0,
   maxmemoryPolicy: 'noeviction',
   maxmemorySamples: 5,
+  maxmemoryEvictionTenacity: 10,
   lfuLogFactor: 10,
   lfuDecayTime: 1,
   notifyFlags: 0,
