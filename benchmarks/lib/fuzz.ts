@@ -256,7 +256,7 @@ async function prepare(port: number): Promise<void> {
   const s = net.connect(port, '127.0.0.1');
   await new Promise<void>((r) => s.once('connect', () => r()));
   const cmds = [
-    ['CONFIG', 'SET', 'proto-max-bulk-len', '1mb', 'client-query-buffer-limit', '4mb', 'client-output-buffer-limit', 'normal 8mb 4mb 10 pubsub 4mb 2mb 10'],
+    ['CONFIG', 'SET', 'proto-max-bulk-len', '1mb', 'client-query-buffer-limit', '4mb', 'client-output-buffer-limit', 'normal 2mb 1mb 5 pubsub 2mb 1mb 5'],
     ['ACL', 'SETUSER', FUZZER_USER, 'on', `>${FUZZER_PASS}`, '~fz:*', '&*', '+@all', '-@dangerous', '-@admin'],
     ['CONFIG', 'SET', 'requirepass', FUZZ_PASSWORD],
   ];
