@@ -12,13 +12,15 @@ import { MemoryAccount } from './structures/memory-usage';
 export class ShardState {
   readonly dbs: (Db | undefined)[];
   /**
-   * Clock for access times, in 10 ms ticks since the shard started: finer
+   * Clock for access times, in 10 ms ticks: finer
    * than Redis's 1 s LRU clock so that approximated LRU can tell apart keys
    * touched within the same second, and a Uint32 lasts 497 days. The engine
    * refreshes it once per batch (`tick`) instead of asking the OS per key.
    */
-  private readonly epochMs = Date.now();
-  private nowTicks = 0;
+  // The clock starts at 10^9 ticks (115 days) rather than 0, so that an access time set in the
+  // past (RESTORE ... IDLETIME) fits the Uint32 too; it wraps 382 days after the shard started.
+  private readonly epochMs = Date.now() - 1e10;
+  private nowTicks = 1e9;
   readonly clockTicks = (): number => this.nowTicks;
   tick(nowMs: number): void {
     this.nowTicks = Math.floor((nowMs - this.epochMs) / 10);
