@@ -136,7 +136,18 @@ export class Server implements ServerContext, ConnectionHost {
       if (this.config.get('appendonly') === 'yes') {
         await this.aof.start(
           (data, commands) =>
-            replayCommands(this, (c) => this.connections.set(c.id, c), this.nextClientId++, data, commands),
+            replayCommands(
+              this,
+              (c) => {
+                // The loader replays what was already allowed: it runs unchecked, as Redis's AOF client.
+                c.user = this.acl.internalUser;
+                c.authenticated = true;
+                this.connections.set(c.id, c);
+              },
+              this.nextClientId++,
+              data,
+              commands,
+            ),
           (file) => this.rdb.writeTo(file, true),
           (file) => this.rdb.load(file).then(() => undefined),
         );

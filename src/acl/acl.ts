@@ -70,8 +70,17 @@ export class Acl {
    */
   onUserGone: (user: User, caller: unknown) => void = () => undefined;
 
+  /**
+   * The user of the server's own clients (the AOF loader): every command,
+   * key and channel, never in the registry, so no rule, password or DELUSER
+   * reaches it (Redis runs such clients with no user at all).
+   */
+  readonly internalUser: User;
+
   constructor(readonly catalog: CommandCatalog = aclCatalog) {
     this.defaultUser = this.createDefault();
+    this.internalUser = new User('internal', this.catalog, false);
+    for (const r of ['+@all', '~*', '&*', 'on', 'nopass']) this.internalUser.apply(r, false);
   }
 
   private createDefault(): User {
