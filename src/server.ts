@@ -21,6 +21,7 @@ import { publishKeyspaceEvent } from './pubsub/notifications';
 import { Acl } from './acl/acl';
 import { isLoopback, PROTECTED_MODE_ERROR } from './acl/protected';
 import { closeConnectionsOf } from './commands/acl';
+import { clientFlags } from './commands/client';
 import { RdbPersistence } from './persistence/rdb';
 import { Aof } from './persistence/aof';
 import { replayCommands } from './persistence/loader';
@@ -207,6 +208,8 @@ export class Server implements ServerContext, ConnectionHost {
       await this.close('bad data file');
       throw err;
     }
+    this.clientEvictionTimer = setInterval(() => this.evictClients(), 100);
+    this.clientEvictionTimer.unref();
     this.saveCron = setInterval(() => {
       void this.rdb.cron();
       this.aof.cron();
@@ -272,6 +275,37 @@ export class Server implements ServerContext, ConnectionHost {
     srv.rejectUnauthorized = opts.rejectUnauthorized === true;
   }
 
+  private clientEvictionTimer: NodeJS.Timeout | null = null;
+
+  /**
+   * maxmemory-clients: while the clients' query and output buffers together
+   * pass the limit, the client using the most is closed (evicted_clients),
+   * as Redis's client eviction does; CLIENT NO-EVICT clients are spared.
+   */
+  private evictClients(): void {
+    const limit = this.config.getNumber('maxmemory-clients');
+    if (limit <= 0) return;
+    const mem = new Map<Connection, number>();
+    let total = 0;
+    for (const c of this.connections.values()) {
+      if (c.closed || c.loader) continue;
+      const m = c.queryBufferBytes + c.pendingOutputBytes;
+      total += m;
+      if (!clientFlags.get(c)?.noEvict) mem.set(c, m);
+    }
+    while (total > limit && mem.size > 0) {
+      let worst: Connection | null = null;
+      let most = -1;
+      for (const [c, m] of mem) if (m > most) [worst, most] = [c, m];
+      const c = worst as Connection;
+      mem.delete(c);
+      total -= most;
+      this.stats.evictedClients++;
+      this.log.debug({ client: c.id, bytes: most }, 'client evicted (maxmemory-clients)');
+      c.close('killed');
+    }
+  }
+
   private accept(socket: net.Socket): void {
     if (this.closing) {
       socket.destroy();
@@ -318,6 +352,7 @@ export class Server implements ServerContext, ConnectionHost {
     this.closing = (async () => {
       this.log.info({ reason }, 'shutting down');
       if (this.saveCron !== null) clearInterval(this.saveCron);
+      if (this.clientEvictionTimer !== null) clearInterval(this.clientEvictionTimer);
       const listener = this.listener;
       const listenerClosed = listener ? new Promise<void>((resolve) => listener.close(() => resolve())) : Promise.resolve();
       const tlsListener = this.tlsListener;

@@ -6,9 +6,10 @@
  * serves reads and deletes, and OBJECT FREQ counts accesses under LFU.
  */
 import t from 'tap';
+import net from 'node:net';
 import { RespClient } from './helpers/resp-client';
 import { ANY_WORKERS, MULTI_SHARD_WORKERS, startShardis } from './helpers/servers';
-import { err } from './helpers/util';
+import { err, waitFor } from './helpers/util';
 
 const LIMIT = 1024 * 1024;
 const VALUE = 'x'.repeat(200);
@@ -164,4 +165,24 @@ t.test('maxmemory-eviction-tenacity bounds the keys one command evicts', async (
   t.equal(await c.call('CONFIG', 'SET', 'maxmemory-eviction-tenacity', '100'), 'OK');
   t.equal(await c.call('SET', 'nudge', 'y'), 'OK');
   t.ok((await usedMemory(c)) <= LIMIT * 1.1, 'tenacity 100: back under the limit in one command');
+});
+
+t.test('maxmemory-clients closes the client with the biggest buffers', async (t) => {
+  const srv = await startShardis(t, { workers: ANY_WORKERS, args: ['--maxmemory-clients', '4mb'] });
+  const admin = await RespClient.connect(srv.port);
+  t.teardown(() => admin.close());
+  await admin.call('SET', 'huge', 'h'.repeat(1024 * 1024));
+  // A client that never reads: its replies pile up in the server past the limit.
+  const hog = net.connect(srv.port, '127.0.0.1');
+  hog.on('error', () => undefined);
+  const closed = new Promise<void>((r) => hog.once('close', () => r()));
+  await new Promise<void>((r) => hog.once('connect', () => r()));
+  hog.pause();
+  hog.write(Array.from({ length: 32 }, () => '*2\r\n$3\r\nGET\r\n$4\r\nhuge\r\n').join(''));
+  // A client that does not read cannot see its close until it reads again: INFO tells first.
+  t.ok(await waitFor(async () => infoField((await admin.call('INFO', 'stats')) as string, 'evicted_clients') >= 1, 10000), 'evicted_clients counts it');
+  hog.resume();
+  await closed;
+  t.pass('the hog was closed');
+  t.equal(await admin.call('PING'), 'PONG', 'small clients are kept');
 });

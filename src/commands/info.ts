@@ -284,7 +284,7 @@ function statsSection(server: ServerContext, shards: readonly ShardInfo[]): Line
     ['sync_partial_err', 0],
     ['expired_keys', expired],
     ['evicted_keys', evicted],
-    ['evicted_clients', 0],
+    ['evicted_clients', server.stats.evictedClients],
     ['pubsub_channels', server.pubsub.channelCount],
     ['pubsub_patterns', server.pubsub.patternCount],
     ['pubsubshard_channels', server.pubsub.shardChannelCount],
