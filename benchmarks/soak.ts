@@ -5,7 +5,7 @@
  * spread evenly over every teardown path in lib/lifecycles.ts, plus idle
  * timeouts. After each 10,000 it forces a full GC in the server (DEBUG GC: the
  * server runs under node --expose-gc) and prints the server's heap
- * (INFO used_memory: main thread plus every shard thread) and RSS, and the
+ * (INFO used_memory_vm_heap: main thread plus every shard thread) and RSS, and the
  * live counters that must stay at their baseline. The verdict compares the
  * heap after 20,000 lifecycles with the heap at the end: growth must stay
  * under 2 MB.
@@ -67,7 +67,7 @@ async function main(): Promise<void> {
     done += Math.round(o.every / names.length) * names.length + idle.length;
     await call('DEBUG', 'GC');
     const info = String(await call('INFO', 'memory', 'clients', 'tasks'));
-    const heap = infoField(info, 'used_memory');
+    const heap = infoField(info, 'used_memory_vm_heap');
     heapAt.set(done, heap);
     console.log(
       [

@@ -21,6 +21,7 @@ import { RequestFramer, ProtocolError, QueryBufferLimitError } from './resp/requ
 import { PendingReply, type ReplySink } from './shard-clients/shard-client';
 import type { Config } from './config/config';
 import type { ServerStats, TaskCounts } from './stats';
+import type { User } from './acl/acl';
 
 /**
  * What a connection needs from the server that accepted it. The server
@@ -68,6 +69,12 @@ export class Connection implements ReplySink {
   readonly addr: string;
   readonly laddr: string;
   closeReason: CloseReason | null = null;
+  /**
+   * The ACL user this connection runs as, and whether it has authenticated
+   * (set by the server on accept, by AUTH, HELLO AUTH and RESET).
+   */
+  user!: User;
+  authenticated = false;
 
   // --- State other subsystems keep per connection (read by CLIENT LIST and INFO) ---
   /** Channels and patterns this connection subscribes to (pub/sub), or null. */

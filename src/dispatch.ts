@@ -22,6 +22,8 @@ import type { Transaction } from './coordination/transactions';
 import { arrayElements } from './resp/reply-reader';
 import { aofForm } from './persistence/aof-commands';
 import { runSplit } from './coordination/split';
+import { authRequired, checkRequest, ERR_NOAUTH } from './commands/acl';
+import { debugNotAllowedError, protectedActionAllowed } from './acl/protected';
 
 function arityOk(arity: number, argc: number): boolean {
   return arity >= 0 ? argc === arity : argc >= -arity;
@@ -35,6 +37,10 @@ export class Dispatcher {
     const entry = commandTable.lookup(args[0]);
     if (entry === undefined) {
       // `<cmd>.WATCH` / `<cmd>.UNWATCH` wrap any watchable row (commands/result-watch.ts).
+      if (args[0].includes('.') && authRequired(this.server, conn)) {
+        conn.reply(errorReply(ERR_NOAUTH));
+        return undefined;
+      }
       if (handleResultWatch(this.server, conn, args)) return undefined;
       conn.reply(errorReply(errUnknownCommand(args)));
       return undefined;
@@ -77,6 +83,24 @@ export class Dispatcher {
     // A multi-step cross-shard command is running: wait for it, in arrival order.
     if (this.server.lock.held) return this.defer(conn, args);
     const entry = this.resolve(conn, args);
+    // DEBUG is refused unless enable-debug-command allows it for this client (Redis's CMD_PROTECTED), checked before authentication as Redis does.
+    if (entry !== undefined && entry.spec.name === 'debug' && !protectedActionAllowed(this.server.config.get('enable-debug-command'), conn.socket.remoteAddress)) {
+      entry.rejectedCalls++;
+      if (conn.txn !== null && conn.txn.inMulti) conn.txn.aborted = true;
+      conn.reply(errorReply(debugNotAllowedError('DEBUG')));
+      return undefined;
+    }
+    // Authentication and ACL, before anything reaches a shard. An open user
+    // (the default user of a server without ACL rules) costs two field reads.
+    if (entry !== undefined && !(conn.authenticated && conn.user.open)) {
+      const denied = checkRequest(this.server, conn, entry, args);
+      if (denied !== null) {
+        entry.rejectedCalls++;
+        if (conn.txn !== null && conn.txn.inMulti) conn.txn.aborted = true;
+        conn.reply(errorReply(denied));
+        return undefined;
+      }
+    }
     // --- Transactions: between MULTI and EXEC a rejected command fails the
     // transaction and the others are queued.
     if (conn.txn !== null && conn.txn.inMulti) {

@@ -11,6 +11,7 @@ import { Config } from './config/config';
 import { ConfigFileError, parseConfigText, type Directive } from './config/config-file';
 import { configParams } from './config/params';
 import { Server } from './server';
+import { commandTable } from './commands/table';
 import { VERSION, REDIS_VERSION } from './version';
 
 async function main(): Promise<void> {
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
   const values = parsed.values;
   const flagLevel = values.logLevel;
   const config = new Config(configParams, values);
+  const configUsers: string[][] = [];
   try {
     const directives: Directive[] = [];
     // Redis reads the options as lines after the file's (its line numbers go on counting).
@@ -53,6 +55,16 @@ async function main(): Promise<void> {
     }
     const afterInclude = directives.some((d) => d.afterInclude === true) || /^\s*include\s/im.test(parsed.configFile === null ? '' : fs.readFileSync(parsed.configFile, 'latin1'));
     directives.push(...parseConfigText(parsed.options, 0, lineBase).map((d) => ({ ...d, afterInclude: afterInclude || d.afterInclude })));
+    // Directives that are not parameters: command renames apply now, users when the server starts.
+    config.registerDirective('rename-command', (args) => {
+      if (args.length !== 2) return 'Bad directive or wrong number of arguments';
+      return commandTable.rename(args[0], args[1]) ? null : 'No such command in rename-command';
+    });
+    config.registerDirective('user', (args) => {
+      if (args.length < 1) return 'Bad directive or wrong number of arguments';
+      configUsers.push(args);
+      return null;
+    });
     config.loadDirectives(directives);
   } catch (err) {
     if (err instanceof ConfigFileError) {
@@ -64,6 +76,7 @@ async function main(): Promise<void> {
   if (parsed.logLevelFlag) values.logLevel = flagLevel;
   const log = pino({ level: values.logLevel, base: { pid: process.pid } });
   const server = new Server(config, log);
+  server.configUsers = configUsers;
   const onSignal = (sig: string): void => {
     log.info({ signal: sig }, 'received signal');
     // shutdown-on-sigterm / shutdown-on-sigint: default saves when save points are set.

@@ -3,6 +3,8 @@
  * and an orderly shutdown (stop accepting, end every connection, close shards).
  */
 import net from 'node:net';
+import tls from 'node:tls';
+import { buildTlsOptions } from './config/tls';
 import type { Logger } from 'pino';
 import { Connection, type ConnectionHost } from './connection';
 import { Dispatcher } from './dispatch';
@@ -16,6 +18,10 @@ import type { ShardEvent } from './core/shard-protocol';
 import type { ServerContext, ShardEventHandlers } from './coordination/context';
 import { PubSubHub } from './pubsub/hub';
 import { publishKeyspaceEvent } from './pubsub/notifications';
+import { Acl } from './acl/acl';
+import { isLoopback, PROTECTED_MODE_ERROR } from './acl/protected';
+import { closeConnectionsOf } from './commands/acl';
+import { clientFlags } from './commands/client';
 import { RdbPersistence } from './persistence/rdb';
 import { Aof } from './persistence/aof';
 import { replayCommands } from './persistence/loader';
@@ -70,11 +76,15 @@ export class Server implements ServerContext, ConnectionHost {
   shards!: ShardSet;
   /** Pub/sub channels and patterns (src/pubsub/hub.ts). */
   readonly pubsub = new PubSubHub(this.tasks);
+  /** Users and permissions: checked on this thread before a request is routed. */
+  readonly acl = new Acl();
   readonly rdb: RdbPersistence;
   readonly aof: Aof;
   loading = false;
   private saveCron: NodeJS.Timeout | null = null;
   private listener: net.Server | null = null;
+  /** The TLS listener (tls-port), if any; its connections are the same Connection as TCP ones. */
+  private tlsListener: tls.Server | null = null;
   private nextClientId = 1;
   private closing: Promise<void> | null = null;
   /** Resolves once the server has fully stopped. */
@@ -87,8 +97,38 @@ export class Server implements ServerContext, ConnectionHost {
     readonly log: Logger,
   ) {
     this.stopped = new Promise((resolve) => (this.markStopped = resolve));
+    this.acl.onUserGone = (user, caller) => closeConnectionsOf(this, user, caller);
+    this.acl.pubsubDefaultAll = config.get('acl-pubsub-default') === 'allchannels';
+    this.acl.logMaxLen = config.getNumber('acllog-max-len');
+    const requirepass = config.get('requirepass') ?? '';
+    if (requirepass !== '') this.acl.setRequirePass(requirepass);
     this.rdb = new RdbPersistence(config, () => this.shards, log);
     this.aof = new Aof(config, log, (file, onStarted) => this.rdb.writeChunked(file, true, onStarted));
+  }
+
+  /** `user` lines of the configuration (main.ts collects them), applied at start. */
+  configUsers: string[][] = [];
+
+  /** Loads the aclfile named in the configuration, if any; throws with Redis's reason when it is invalid. */
+  private loadAclFile(): void {
+    const file = this.config.get('aclfile') ?? '';
+    const users = this.configUsers;
+    if (users.length > 0 && file !== '') {
+      throw new Error(
+        'Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid. This setup is very likely to lead to configuration errors and security holes, please define either an ACL file or declare users directly in your redis.conf, but not both.',
+      );
+    }
+    for (const [name, ...rules] of users) {
+      if (name === 'default') this.acl.defaultUser.apply('reset', this.acl.pubsubDefaultAll);
+      try {
+        this.acl.setUser(name, rules);
+      } catch (err) {
+        throw new Error(`Error loading ACL rules for the user named '${name}': ${(err as Error).message}. Critical error while loading ACLs. Exiting.`);
+      }
+    }
+    if (file === '') return;
+    const err = this.acl.loadFile(file);
+    if (err !== null) throw new Error(`Aborting Redis startup because of ACL errors: ${err}`);
   }
 
   /** Loads the dataset at start: the AOF when appendonly is yes, else the RDB file. */
@@ -98,7 +138,18 @@ export class Server implements ServerContext, ConnectionHost {
       if (this.config.get('appendonly') === 'yes') {
         await this.aof.start(
           (data, commands) =>
-            replayCommands(this, (c) => this.connections.set(c.id, c), this.nextClientId++, data, commands),
+            replayCommands(
+              this,
+              (c) => {
+                // The loader replays what was already allowed: it runs unchecked, as Redis's AOF client.
+                c.user = this.acl.internalUser;
+                c.authenticated = true;
+                this.connections.set(c.id, c);
+              },
+              this.nextClientId++,
+              data,
+              commands,
+            ),
           (file) => this.rdb.writeTo(file, true),
           (file) => this.rdb.load(file).then(() => undefined),
         );
@@ -127,6 +178,7 @@ export class Server implements ServerContext, ConnectionHost {
 
   async start(): Promise<void> {
     const v = this.config.values;
+    this.loadAclFile();
     this.shards = await ShardSet.start(v.workers, this.config.shardSettings(), v.logLevel, this.log, (err) => {
       this.exitCode = 1;
       void this.close(`shard failure: ${err.message}`);
@@ -150,6 +202,7 @@ export class Server implements ServerContext, ConnectionHost {
       });
     });
     listener.on('error', (err) => this.log.error({ err }, 'listener error'));
+    if (this.config.getNumber('tls-port') > 0) await this.listenTls(this.config.getNumber('tls-port'));
     // Load the data while answering -LOADING (the dispatcher checks `loading`).
     try {
       await this.loadData();
@@ -158,6 +211,8 @@ export class Server implements ServerContext, ConnectionHost {
       await this.close('bad data file');
       throw err;
     }
+    this.clientEvictionTimer = setInterval(() => this.evictClients(), 100);
+    this.clientEvictionTimer.unref();
     // serverCron's persistence part. One snapshot at a time per shard: an RDB save and an AOF rewrite never overlap.
     this.saveCron = setInterval(() => {
       if (this.aof.rewriting) return;
@@ -170,9 +225,94 @@ export class Server implements ServerContext, ConnectionHost {
     }, 1000);
     this.saveCron.unref();
     this.log.info(
-      { version: VERSION, port: this.port, bind: v.bind, workers: v.workers, shards: this.shards.count },
+      { version: VERSION, port: this.port, tlsPort: this.tlsPort, bind: v.bind, workers: v.workers, shards: this.shards.count },
       'Shardis ready to accept connections',
     );
+  }
+
+  /** The port the TLS listener is bound to, or 0. */
+  get tlsPort(): number {
+    const addr = this.tlsListener?.address();
+    return addr && typeof addr === 'object' ? addr.port : 0;
+  }
+
+  private tlsOptions(): tls.TlsOptions {
+    return buildTlsOptions((name) => this.config.get(name) ?? '');
+  }
+
+  /** Opens the TLS listener on `port` (0: a free one), replacing the current one; its connections stay. */
+  private async listenTls(port: number): Promise<void> {
+    const opts = this.tlsOptions();
+    const server = tls.createServer({ ...opts, noDelay: true } as tls.TlsOptions, (socket) => this.accept(socket));
+    // A handshake that fails (no client certificate, wrong CA, bad protocol) never becomes a connection.
+    server.on('tlsClientError', (err) => this.log.debug({ err: err.message }, 'TLS handshake failed'));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, this.config.values.bind, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    server.on('error', (err) => this.log.error({ err }, 'TLS listener error'));
+    const old = this.tlsListener;
+    this.tlsListener = server;
+    old?.close();
+  }
+
+  /**
+   * Applies changed tls-* settings (CONFIG SET): new connections get the new
+   * certificates and rules, established ones keep theirs, as in Redis. The
+   * values were checked by buildTlsOptions before they were stored.
+   */
+  async reloadTls(portChanged: boolean): Promise<void> {
+    const port = this.config.getNumber('tls-port');
+    if (port === 0) {
+      const old = this.tlsListener;
+      this.tlsListener = null;
+      old?.close();
+      return;
+    }
+    if (this.tlsListener === null || portChanged) {
+      await this.listenTls(port);
+      return;
+    }
+    const opts = this.tlsOptions();
+    this.tlsListener.setSecureContext(opts);
+    // Read per connection by Node's TLS server: tls-auth-clients takes effect for the next handshake.
+    const srv = this.tlsListener as tls.Server & { requestCert: boolean; rejectUnauthorized: boolean };
+    srv.requestCert = opts.requestCert === true;
+    srv.rejectUnauthorized = opts.rejectUnauthorized === true;
+  }
+
+  private clientEvictionTimer: NodeJS.Timeout | null = null;
+
+  /**
+   * maxmemory-clients: while the clients' query and output buffers together
+   * pass the limit, the client using the most is closed (evicted_clients),
+   * as Redis's client eviction does; CLIENT NO-EVICT clients are spared.
+   */
+  private evictClients(): void {
+    const limit = this.config.getNumber('maxmemory-clients');
+    if (limit <= 0) return;
+    const mem = new Map<Connection, number>();
+    let total = 0;
+    for (const c of this.connections.values()) {
+      if (c.closed || c.loader) continue;
+      const m = c.queryBufferBytes + c.pendingOutputBytes;
+      total += m;
+      if (!clientFlags.get(c)?.noEvict) mem.set(c, m);
+    }
+    while (total > limit && mem.size > 0) {
+      let worst: Connection | null = null;
+      let most = -1;
+      for (const [c, m] of mem) if (m > most) [worst, most] = [c, m];
+      const c = worst as Connection;
+      mem.delete(c);
+      total -= most;
+      this.stats.evictedClients++;
+      this.log.debug({ client: c.id, bytes: most }, 'client evicted (maxmemory-clients)');
+      c.close('killed');
+    }
   }
 
   private accept(socket: net.Socket): void {
@@ -186,9 +326,19 @@ export class Server implements ServerContext, ConnectionHost {
       socket.end('-ERR max number of clients reached\r\n');
       return;
     }
+    // Protected mode: no password for the default user, and the client is not on this host.
+    if (this.config.get('protected-mode') === 'yes' && this.acl.defaultUser.nopass && !isLoopback(socket.remoteAddress)) {
+      this.stats.rejectedConnections++;
+      socket.on('error', () => undefined);
+      socket.end(PROTECTED_MODE_ERROR);
+      return;
+    }
     this.stats.totalConnections++;
     const id = this.nextClientId++;
     const conn = new Connection(socket, this, id);
+    // Every connection starts as the default user, authenticated when that user needs no password.
+    conn.user = this.acl.defaultUser;
+    conn.authenticated = this.acl.defaultUser.nopass && this.acl.defaultUser.enabled;
     this.connections.set(id, conn);
   }
 
@@ -211,8 +361,11 @@ export class Server implements ServerContext, ConnectionHost {
     this.closing = (async () => {
       this.log.info({ reason }, 'shutting down');
       if (this.saveCron !== null) clearInterval(this.saveCron);
+      if (this.clientEvictionTimer !== null) clearInterval(this.clientEvictionTimer);
       const listener = this.listener;
       const listenerClosed = listener ? new Promise<void>((resolve) => listener.close(() => resolve())) : Promise.resolve();
+      const tlsListener = this.tlsListener;
+      const tlsClosed = tlsListener ? new Promise<void>((resolve) => tlsListener.close(() => resolve())) : Promise.resolve();
       // Finish in-flight commands: each connection writes the replies it is
       // owed and closes; whatever has not finished within the grace period is cut.
       const conns = [...this.connections.values()];
@@ -223,6 +376,7 @@ export class Server implements ServerContext, ConnectionHost {
       await Promise.all(conns.map((c) => c.done));
       clearTimeout(grace);
       await listenerClosed;
+      await tlsClosed;
       this.aof.close();
       await this.shards?.close();
       this.log.info('bye');

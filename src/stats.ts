@@ -19,6 +19,8 @@ export class ServerStats {
   totalErrorReplies = 0;
   /** Clients closed for passing client-output-buffer-limit (INFO client_output_buffer_limit_disconnections). */
   outputLimitDisconnections = 0;
+  /** Clients closed to keep their buffers under maxmemory-clients. */
+  evictedClients = 0;
   /** Error replies by their first word (ERR, WRONGTYPE, ...), for INFO errorstats. */
   readonly errorCodes = new Map<string, number>();
 
@@ -38,6 +40,7 @@ export class ServerStats {
     this.netOutputBytes = 0;
     this.totalErrorReplies = 0;
     this.outputLimitDisconnections = 0;
+    this.evictedClients = 0;
     this.errorCodes.clear();
   }
 }

@@ -16,6 +16,10 @@
  * Keys and string values are latin1 JS strings: binary-safe and one byte per char.
  */
 import type { Value } from './value';
+import { ACCOUNTING_SAMPLES, keyUsage, MemoryAccount } from './structures/memory-usage';
+
+/** A new key's LFU counter (Redis's LFU_INIT_VAL): new keys are not evicted before they had a chance. */
+export const LFU_INIT_VAL = 5;
 
 /**
  * Entries live in fixed-size pages rather than one growing array each: a
@@ -34,6 +38,12 @@ export class Db {
   private keyPages: string[][] = [];
   private valPages: Value[][] = [];
   private atimePages: Uint32Array[] = [];
+  /** Each key's accounted size (MEMORY USAGE's estimate when it was last written). */
+  private sizePages: Uint32Array[] = [];
+  /** Each key's LFU counter (kept up to date only under an LFU maxmemory-policy). */
+  private lfuPages: Uint8Array[] = [];
+  /** Sum of this db's accounted sizes (also added into the shard's MemoryAccount). */
+  bytes = 0;
   /** Deadline in ms since the epoch, only for keys with a TTL. */
   readonly expires = new Map<string, number>();
   /**
@@ -64,9 +74,12 @@ export class Db {
   onAdded: ((dbIndex: number, key: string) => void) | null = null;
 
   constructor(
+    /** Access-time clock, in `ticksPerSecond` units (the shard's is 10 ms ticks, a test's may be seconds). */
     readonly clock: () => number,
     /** This db's SELECT index; SWAPDB updates it. */
     public dbIndex = 0,
+    readonly memory: MemoryAccount = new MemoryAccount(),
+    readonly ticksPerSecond = 1,
   ) {}
 
   get size(): number {
@@ -82,7 +95,78 @@ export class Db {
   }
 
   private touch(i: number): void {
-    this.atimePages[i >>> PAGE_BITS][i & PAGE_MASK] = this.clock();
+    const p = i >>> PAGE_BITS;
+    const o = i & PAGE_MASK;
+    // Under LFU the counter decays with the time since the last access, then grows (Redis's updateLFU).
+    if (this.memory.lfu) this.lfuPages[p][o] = lfuIncr(this.lfuDecayed(p, o), this.memory.lfuLogFactor);
+    this.atimePages[p][o] = this.clock();
+  }
+
+  /** The key's LFU counter decayed by the idle periods since its last access (Redis's LFUDecrAndReturn). */
+  private lfuDecayed(p: number, o: number): number {
+    const counter = this.lfuPages[p][o];
+    const decay = this.memory.lfuDecayTime;
+    if (decay === 0) return counter;
+    const idleMinutes = Math.floor((this.clock() - this.atimePages[p][o]) / (this.ticksPerSecond * 60));
+    const periods = Math.floor(idleMinutes / decay);
+    return periods >= counter ? 0 : counter - periods;
+  }
+
+  /** OBJECT FREQ: the key's decayed LFU counter, or undefined. */
+  lfuCounter(key: string): number | undefined {
+    const i = this.index.get(key);
+    return i === undefined ? undefined : this.lfuDecayed(i >>> PAGE_BITS, i & PAGE_MASK);
+  }
+
+  /** Access time in clock ticks, for the eviction pool's idle estimate. */
+  idleTicks(key: string): number | undefined {
+    const i = this.index.get(key);
+    return i === undefined ? undefined : Math.max(0, this.clock() - this.atimePages[i >>> PAGE_BITS][i & PAGE_MASK]);
+  }
+
+  /** Re-estimates a key whose value changed in place (a collection written by an op). */
+  resize(key: string): void {
+    const i = this.index.get(key);
+    if (i === undefined) return;
+    const v = this.valAt(i);
+    // Strings are immutable: every change went through set/replace, which accounted it.
+    if (typeof v === 'string') return;
+    this.account(i, key, v);
+  }
+
+  private account(i: number, key: string, v: Value): void {
+    const p = i >>> PAGE_BITS;
+    const o = i & PAGE_MASK;
+    const size = Math.min(keyUsage(key, v, ACCOUNTING_SAMPLES), 0xffffffff);
+    const delta = size - this.sizePages[p][o];
+    this.sizePages[p][o] = size;
+    this.bytes += delta;
+    this.memory.used += delta;
+  }
+
+  /** Up to n keys picked at random (allkeys eviction sampling). */
+  sampleKeys(n: number): string[] {
+    const out: string[] = [];
+    for (let k = 0; k < n && this.n > 0; k++) out.push(this.keyAt(Math.floor(Math.random() * this.n)));
+    return out;
+  }
+
+  private volatileCursor: IterableIterator<string> | null = null;
+
+  /** Up to n keys with a TTL, walking `expires` round-robin (volatile eviction sampling). */
+  sampleVolatileKeys(n: number): string[] {
+    const out: string[] = [];
+    if (this.expires.size === 0) return out;
+    if (this.volatileCursor === null) this.volatileCursor = this.expires.keys();
+    for (let tries = 0; out.length < n && tries < n * 2; tries++) {
+      const r = this.volatileCursor.next();
+      if (r.done === true) {
+        this.volatileCursor = this.expires.keys();
+        continue;
+      }
+      out.push(r.value);
+    }
+    return out;
   }
 
   /** Looks up a live key, deleting it first if its deadline has passed. Marks it accessed. */
@@ -119,20 +203,22 @@ export class Db {
   /** Seconds since the key was last accessed, or undefined. */
   idleSeconds(key: string): number | undefined {
     const i = this.index.get(key);
-    return i === undefined ? undefined : Math.max(0, this.clock() - this.atimePages[i >>> PAGE_BITS][i & PAGE_MASK]);
+    return i === undefined ? undefined : Math.floor(Math.max(0, this.clock() - this.atimePages[i >>> PAGE_BITS][i & PAGE_MASK]) / this.ticksPerSecond);
   }
 
   /** Makes a key look idle for `seconds` (RESTORE ... IDLETIME). */
   setIdle(key: string, seconds: number): void {
     const i = this.index.get(key);
-    if (i !== undefined) this.atimePages[i >>> PAGE_BITS][i & PAGE_MASK] = Math.max(0, this.clock() - seconds);
+    if (i !== undefined) this.atimePages[i >>> PAGE_BITS][i & PAGE_MASK] = Math.max(0, this.clock() - seconds * this.ticksPerSecond);
   }
 
-  /**
-   * LFU counters given explicitly (RESTORE ... FREQ), with the second they
-   * were set; other keys' OBJECT FREQ is estimated from their idle time.
-   */
-  lfuCounters: Map<string, [number, number]> | null = null;
+  /** Sets a key's LFU counter, as of now (RESTORE ... FREQ). */
+  setLfu(key: string, counter: number): void {
+    const i = this.index.get(key);
+    if (i === undefined) return;
+    this.lfuPages[i >>> PAGE_BITS][i & PAGE_MASK] = Math.max(0, Math.min(255, counter));
+    this.atimePages[i >>> PAGE_BITS][i & PAGE_MASK] = this.clock();
+  }
 
   /** Stores a value; the key's TTL is left as it was (callers decide, as SET/KEEPTTL do). */
   set(key: string, val: Value): void {
@@ -141,6 +227,7 @@ export class Db {
     if (i !== undefined) {
       this.valPages[i >>> PAGE_BITS][i & PAGE_MASK] = val;
       this.touch(i);
+      this.account(i, key, val);
       return;
     }
     const n = this.n++;
@@ -151,13 +238,18 @@ export class Db {
       this.valPages.push(new Array<Value>(PAGE));
       this.atimePages.push(new Uint32Array(PAGE));
       if (this.marks !== null) this.marks.push(new Uint8Array(PAGE));
+      this.sizePages.push(new Uint32Array(PAGE));
+      this.lfuPages.push(new Uint8Array(PAGE));
     }
     // A key created during a snapshot is not part of it.
     if (this.marks !== null) this.marks[p][n & PAGE_MASK] = 1;
     this.index.set(key, n);
     this.keyPages[p][n & PAGE_MASK] = key;
     this.valPages[p][n & PAGE_MASK] = val;
-    this.touch(n);
+    this.sizePages[p][n & PAGE_MASK] = 0;
+    this.lfuPages[p][n & PAGE_MASK] = LFU_INIT_VAL;
+    this.atimePages[p][n & PAGE_MASK] = this.clock();
+    this.account(n, key, val);
     this.onAdded?.(this.dbIndex, key);
   }
 
@@ -165,7 +257,10 @@ export class Db {
   replace(key: string, val: Value): void {
     if (this.privateInts !== null) this.privateInts.delete(key);
     const i = this.index.get(key);
-    if (i !== undefined) this.valPages[i >>> PAGE_BITS][i & PAGE_MASK] = val;
+    if (i !== undefined) {
+      this.valPages[i >>> PAGE_BITS][i & PAGE_MASK] = val;
+      this.account(i, key, val);
+    }
   }
 
   /** Removes a key and its TTL. Returns whether it existed (expired keys count as absent). */
@@ -174,7 +269,6 @@ export class Db {
     if (i === undefined) return false;
     this.index.delete(key);
     if (this.privateInts !== null) this.privateInts.delete(key);
-    if (this.lfuCounters !== null) this.lfuCounters.delete(key);
     if (this.expires.size !== 0) {
       this.expires.delete(key);
       if (this.hugeExpires !== null) this.hugeExpires.delete(key);
@@ -182,6 +276,9 @@ export class Db {
     const last = --this.n;
     const lp = last >>> PAGE_BITS;
     const lo = last & PAGE_MASK;
+    const size = this.sizePages[i >>> PAGE_BITS][i & PAGE_MASK];
+    this.bytes -= size;
+    this.memory.used -= size;
     if (i !== last) {
       const movedKey = this.keyPages[lp][lo];
       const ip = i >>> PAGE_BITS;
@@ -194,6 +291,8 @@ export class Db {
       this.keyPages[ip][io] = movedKey;
       this.valPages[ip][io] = this.valPages[lp][lo];
       this.atimePages[ip][io] = this.atimePages[lp][lo];
+      this.sizePages[ip][io] = this.sizePages[lp][lo];
+      this.lfuPages[ip][io] = this.lfuPages[lp][lo];
       this.index.set(movedKey, i);
     }
     // Drop the references so deleted keys and values can be collected.
@@ -206,6 +305,8 @@ export class Db {
       this.valPages.pop();
       this.atimePages.pop();
       this.marks?.pop();
+      this.sizePages.pop();
+      this.lfuPages.pop();
     }
     return true;
   }
@@ -256,6 +357,11 @@ export class Db {
   }
 
   clear(): void {
+    this.memory.used -= this.bytes;
+    this.bytes = 0;
+    this.sizePages = [];
+    this.lfuPages = [];
+    this.volatileCursor = null;
     this.index.clear();
     this.n = 0;
     this.keyPages = [];
@@ -354,4 +460,12 @@ export class Db {
       if (val !== undefined) visit(key, val);
     }
   }
+}
+
+/** Redis's LFULogIncr: the counter grows with probability 1 / ((counter - LFU_INIT_VAL) * factor + 1). */
+function lfuIncr(counter: number, factor: number): number {
+  if (counter === 255) return 255;
+  const base = counter - LFU_INIT_VAL;
+  const p = 1 / ((base < 0 ? 0 : base) * factor + 1);
+  return Math.random() < p ? counter + 1 : counter;
 }

@@ -85,6 +85,7 @@ export class ShardEngine {
   /** Applies a settings change broadcast by CONFIG SET. */
   applySettings(patch: Partial<ShardSettings>): void {
     Object.assign(this.state.settings, patch);
+    this.state.applyMemorySettings();
     if (patch.hz !== undefined) this.scheduleExpiry();
   }
 

@@ -21,6 +21,10 @@ export interface OpEntry extends CommandEntry<OpEntry> {
   readonly writes: boolean;
   /** The row raises `keymiss` for absent keys, as Redis's lookupKeyRead does. */
   readonly keymiss: boolean;
+  /** The row may grow memory: refused with -OOM when the shard is over maxmemory and cannot evict. */
+  readonly denyoom: boolean;
+  /** A write whose keys may hold collections changed in place: their sizes are re-estimated after it. */
+  readonly resizes: boolean;
 }
 
 /**
@@ -48,6 +52,9 @@ function bind(base: CommandEntry<OpEntry>): OpEntry {
     variant: spec.variant,
     writes: spec.flags.includes('write'),
     keymiss: raisesKeymiss(spec, commandName),
+    denyoom: spec.flags.includes('denyoom'),
+    // String, bitmap and HyperLogLog values are immutable strings: Db.set/replace accounted them already.
+    resizes: spec.flags.includes('write') && spec.group !== 'string' && spec.group !== 'bitmap' && spec.group !== 'hyperloglog',
   };
 }
 

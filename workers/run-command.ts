@@ -11,6 +11,7 @@ import { ReplyError } from '../src/core/errors';
 import { NOTIFY } from '../src/core/notify';
 import type { ShardOpContext } from './op-context';
 import { OPS, type OpEntry } from './ops';
+import { ERR_OOM, performEvictions } from './eviction';
 
 /**
  * keymiss notifications after a read op that did not fail: it left its keys
@@ -38,6 +39,12 @@ export function runCommand(ctx: ShardOpContext, opIndex: number, args: string[],
   // Relative to the writer's floor, which moves if a reply arena grows (src/core/wire/byte-buffer.ts).
   const startInFloor = w.len - w.floor;
   const t0 = timeWeight === 0 ? 0 : performance.now();
+  // maxmemory: evict before a write, as Redis does before each command; refuse what may grow memory if that fails.
+  if (shard.memoryLimit !== 0 && op.writes && !performEvictions(shard, ctx.now) && op.denyoom) {
+    w.error(ERR_OOM);
+    shard.opStats.failed[opIndex]++;
+    return;
+  }
   if (shard.snapshot !== null && op.writes) preserveForSnapshot(shard.snapshot, op, ctx, args);
   try {
     op.run(ctx, args, w, op.variant);
@@ -59,6 +66,7 @@ export function runCommand(ctx: ShardOpContext, opIndex: number, args: string[],
   if (shard.signals.size !== 0 && op.writes) {
     for (const p of keyPositions(op.spec, args)) shard.signals.signal(ctx.dbIndex, args[p]);
   }
+  if (op.resizes) for (const p of keyPositions(op.spec, args)) ctx.db.resize(args[p]);
   if (op.keymiss && (shard.settings.notifyFlags & NOTIFY.keymiss) !== 0) notifyKeymiss(op, ctx, args);
 }
 

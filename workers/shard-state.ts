@@ -7,6 +7,7 @@ import { Db } from './db';
 import { KeySignals } from './key-signals';
 import { NOTIFY } from '../src/core/notify';
 import type { ShardSettings } from '../src/core/shard-protocol';
+import { MemoryAccount } from './structures/memory-usage';
 
 export class ShardState {
   readonly dbs: (Db | undefined)[];
@@ -16,15 +17,22 @@ export class ShardState {
    */
   snapshot: { preserve(db: number, key: string, now: number): void; materialize(now: number): void } | null = null;
   /**
-   * Seconds clock used for access times: coarse, like Redis's LRU clock. The
-   * engine refreshes it once per batch (`tick`) instead of asking the OS per key.
+   * Clock for access times, in 10 ms ticks: finer
+   * than Redis's 1 s LRU clock so that approximated LRU can tell apart keys
+   * touched within the same second, and a Uint32 lasts 497 days. The engine
+   * refreshes it once per batch (`tick`) instead of asking the OS per key.
    */
-  private nowSeconds = Math.floor(Date.now() / 1000);
-  readonly clockSeconds = (): number => this.nowSeconds;
+  // The clock starts at 10^9 ticks (115 days) rather than 0, so that an access time set in the
+  // past (RESTORE ... IDLETIME) fits the Uint32 too; it wraps 382 days after the shard started.
+  private readonly epochMs = Date.now() - 1e10;
+  private nowTicks = 1e9;
+  readonly clockTicks = (): number => this.nowTicks;
   tick(nowMs: number): void {
-    this.nowSeconds = Math.floor(nowMs / 1000);
+    this.nowTicks = Math.floor((nowMs - this.epochMs) / 10);
   }
-  stats = { commands: 0, batches: 0, expiredKeys: 0, busyMicros: 0, dirty: 0 };
+  /** Memory accounting of every db of this shard, and the LFU settings they read. */
+  readonly memory = new MemoryAccount();
+  stats = { commands: 0, batches: 0, expiredKeys: 0, busyMicros: 0, evictedKeys: 0, dirty: 0 };
   /** Per shard-op (by op index) time spent and failed calls, for INFO commandstats. */
   opStats: { micros: Float64Array; failed: Float64Array };
 
@@ -36,6 +44,19 @@ export class ShardState {
   ) {
     this.dbs = new Array(settings.databases).fill(undefined);
     this.opStats = { micros: new Float64Array(opCount), failed: new Float64Array(opCount) };
+    this.applyMemorySettings();
+  }
+
+  /** This shard's share of maxmemory (0: no limit): the limit holds per shard, maxmemory / shard count. */
+  memoryLimit = 0;
+
+  /** Re-reads the memory settings after a change (maxmemory, its policy, the LFU knobs). */
+  applyMemorySettings(): void {
+    const s = this.settings;
+    this.memoryLimit = s.maxmemory > 0 ? Math.max(1, Math.floor(s.maxmemory / this.shardCount)) : 0;
+    this.memory.lfu = s.maxmemoryPolicy.endsWith('-lfu');
+    this.memory.lfuLogFactor = s.lfuLogFactor;
+    this.memory.lfuDecayTime = s.lfuDecayTime;
   }
 
   resetOpStats(): void {
@@ -63,7 +84,7 @@ export class ShardState {
   db(index: number): Db {
     let db = this.dbs[index];
     if (db === undefined) {
-      db = new Db(this.clockSeconds, index);
+      db = new Db(this.clockTicks, index, this.memory, 100);
       db.onExpired = this.onExpired;
       db.onAdded = this.onAdded;
       this.dbs[index] = db;

@@ -5,6 +5,7 @@
  * MULTI. Shared by the teardown acceptance test and the soak benchmark.
  */
 import net from 'node:net';
+import tls from 'node:tls';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -18,9 +19,29 @@ export interface Raw {
   waitFor: (text: string, ms?: number) => Promise<boolean>;
 }
 
+/** TLS options for every socket openRaw opens (the lifecycles over TLS), or null for plain TCP. */
+let tlsOptions: tls.ConnectionOptions | null = null;
+
+/** Runs the lifecycles over TLS with these client options (null: plain TCP again). */
+export function useTls(options: tls.ConnectionOptions | null): void {
+  tlsOptions = options;
+}
+
+function connectSocket(port: number): { socket: net.Socket; ready: string } {
+  const raw = net.connect(port, '127.0.0.1');
+  if (tlsOptions === null) return { socket: raw, ready: 'connect' };
+  const socket = tls.connect({ ...tlsOptions, socket: raw });
+  // RST is sent by the TCP socket under the TLS one (a TLSSocket has no TCP handle of its own).
+  socket.resetAndDestroy = (): tls.TLSSocket => {
+    raw.resetAndDestroy();
+    return socket;
+  };
+  return { socket, ready: 'secureConnect' };
+}
+
 export function openRaw(port: number): Promise<Raw> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1');
+    const { socket, ready } = connectSocket(port);
     let data = '';
     const waiters: { text: string; done: (ok: boolean) => void }[] = [];
     socket.on('data', (d) => {
@@ -35,7 +56,7 @@ export function openRaw(port: number): Promise<Raw> {
     socket.on('error', () => undefined);
     const closed = new Promise<void>((r) => socket.once('close', () => r()));
     closed.then(() => waiters.splice(0).forEach((w) => w.done(false)));
-    socket.once('connect', () =>
+    socket.once(ready, () =>
       resolve({
         socket,
         received: () => data,

@@ -64,10 +64,13 @@ export async function startRedis(): Promise<Target> {
 export async function startShardis(workers: number, nodeArgs: string[] = [], root = ROOT): Promise<Target> {
   const port = await freePort();
   const main = path.join(root, 'dist', 'src', 'main.js');
-  // Like redis-server above: no save points, no AOF, a fresh directory (nothing loaded, nothing left behind).
+  // DEBUG GC (with --expose-gc) is the one DEBUG use here; Redis 7 refuses DEBUG unless enabled.
+  const debug = nodeArgs.includes('--expose-gc') ? ['--enable-debug-command', 'yes'] : [];
+  // Like startRedis: no persistence, a fresh data directory (a dump.rdb left in the working
+  // directory by an earlier run would otherwise be loaded, and the run would start in -LOADING).
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-shardis-'));
   const persistence = ['--save', '', '--appendonly', 'no', '--dir', dir];
-  const proc = spawn(process.execPath, [...nodeArgs, main, '--port', String(port), '--workers', String(workers), '--log-level', 'warn', ...persistence], {
+  const proc = spawn(process.execPath, [...nodeArgs, main, '--port', String(port), '--workers', String(workers), '--log-level', 'warn', ...persistence, ...debug], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   readline.createInterface({ input: proc.stdout as NodeJS.ReadableStream }).on('line', () => undefined);

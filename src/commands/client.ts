@@ -6,6 +6,7 @@ import type { CoordOp, Coords, ServerContext } from '../coordination/context';
 import type { Connection } from '../connection';
 import { buildReply, bulkReply, errArg, errorReply, helpReply, integerReply, okReply } from '../resp/replies';
 import { ERR_SYNTAX } from '../core/errors';
+import type { Acl } from '../acl/acl';
 import { parseI64 } from '../core/args/parse';
 
 export const ERR_CLIENT_NAME = 'ERR Client names cannot contain spaces, newlines or special characters.';
@@ -59,7 +60,7 @@ export function clientLine(c: Connection, now = Date.now()): string {
     `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${socketFd(c)} name=${c.name} ` +
     `age=${Math.floor((now - c.createdAt) / 1000)} idle=${Math.floor((now - c.lastInteraction) / 1000)} flags=${flags} db=${c.db} ` +
     `sub=${c.channels?.size ?? 0} psub=${c.patterns?.size ?? 0} ssub=${c.shardChannels?.size ?? 0} multi=-1 qbuf=${qbuf} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=${oll} omem=${omem} ` +
-    `tot-mem=${qbuf + omem} events=${omem > 0 ? 'rw' : 'r'} cmd=${c.lastCommand} user=default redir=-1 resp=${c.proto} ` +
+    `tot-mem=${qbuf + omem} events=${omem > 0 ? 'rw' : 'r'} cmd=${c.lastCommand} user=${c.user.name} redir=-1 resp=${c.proto} ` +
     `lib-name=${c.libName} lib-ver=${c.libVer}\n`
   );
 }
@@ -128,9 +129,10 @@ interface KillFilter {
   laddr?: string;
   skipme: boolean;
   maxAgeSeconds?: number;
+  user?: string;
 }
 
-function parseKillFilters(args: string[]): KillFilter | string {
+function parseKillFilters(args: string[], acl: Acl): KillFilter | string {
   const f: KillFilter = { skipme: true };
   if ((args.length - 2) % 2 !== 0) return ERR_SYNTAX;
   for (let i = 2; i < args.length; i += 2) {
@@ -156,8 +158,8 @@ function parseKillFilters(args: string[]): KillFilter | string {
         f.laddr = raw;
         break;
       case 'user':
-        // Only the default user exists (no ACL users yet).
-        if (raw !== 'default') return `ERR No such user '${errArg(raw)}'`;
+        if (acl.get(raw) === undefined) return `ERR No such user '${errArg(raw)}'`;
+        f.user = raw;
         break;
       case 'skipme': {
         const v = raw.toLowerCase();
@@ -199,7 +201,7 @@ const clientKill: CoordOp = (ctx, args) => {
     }
     return errorReply('ERR No such client');
   }
-  const f = parseKillFilters(args);
+  const f = parseKillFilters(args, server.acl);
   if (typeof f === 'string') return errorReply(f);
   const now = Date.now();
   let killed = 0;
@@ -209,6 +211,7 @@ const clientKill: CoordOp = (ctx, args) => {
     if (f.type !== undefined && !typeMatches(c, f.type)) continue;
     if (f.addr !== undefined && c.addr !== f.addr) continue;
     if (f.laddr !== undefined && c.laddr !== f.laddr) continue;
+    if (f.user !== undefined && c.user.name !== f.user) continue;
     if (f.maxAgeSeconds !== undefined && (now - c.createdAt) / 1000 < f.maxAgeSeconds) continue;
     if (f.skipme && c === ctx.conn) continue;
     kill(server, ctx.conn, c);

@@ -10,6 +10,8 @@ import type { ShardSettings } from '../core/shard-protocol';
 import { buildReply, errArg, errorReply, helpReply, okReply } from '../resp/replies';
 import { ERR_SYNTAX } from '../core/errors';
 import { globMatch } from '../core/glob';
+import { protectedActionAllowed } from '../acl/protected';
+import { buildTlsOptions } from '../config/tls';
 
 const configGet: CoordOp = (ctx, args) => {
   const config = ctx.server.config;
@@ -53,6 +55,16 @@ function applyToServer(server: ServerContext, specs: readonly ParamSpec[]): void
       case 'loglevel':
         server.log.level = PINO_LEVEL[value] ?? 'info';
         break;
+      case 'requirepass':
+        server.acl.setRequirePass(value);
+        break;
+      case 'acl-pubsub-default':
+        server.acl.pubsubDefaultAll = value === 'allchannels';
+        break;
+      case 'acllog-max-len':
+        server.acl.logMaxLen = Number(value);
+        if (server.acl.log.length > server.acl.logMaxLen) server.acl.log.length = server.acl.logMaxLen;
+        break;
       case 'appendonly':
         if (value === 'yes') void server.aof.enableAtRuntime();
         else if (server.aof.enabled) server.aof.disable();
@@ -77,7 +89,9 @@ const configSet: CoordOp = (ctx, args) => {
     const spec = config.spec(name);
     if (spec === undefined) return errorReply(`ERR Unknown option or number of arguments for CONFIG SET - '${errArg(name)}'`);
     if (!spec.mutable) return setFailed(name, "can't set immutable config");
-    if (spec.protected) return setFailed(name, "can't set protected config");
+    if (spec.protected && !protectedActionAllowed(config.get('enable-protected-configs'), ctx.conn.socket.remoteAddress)) {
+      return setFailed(name, "can't set protected config");
+    }
     if (pairs.some((p) => p.spec === spec)) return setFailed(name, 'duplicate parameter');
     pairs.push({ name, spec, raw: args[i + 1] });
   }
@@ -87,9 +101,34 @@ const configSet: CoordOp = (ctx, args) => {
     if ('error' in r) return setFailed(p.name, r.error);
     values.push(r.value);
   }
+  // TLS: the new combination must make a working context before anything changes (Redis's wording).
+  const tlsPair = pairs.find((p) => p.spec.name.startsWith('tls-'));
+  if (tlsPair !== undefined) {
+    const next = new Map(pairs.map((p, i) => [p.spec.name, values[i]]));
+    const get = (name: string): string => next.get(name) ?? config.get(name) ?? '';
+    if (Number(get('tls-port')) > 0) {
+      try {
+        buildTlsOptions(get);
+      } catch (err) {
+        ctx.server.log.warn({ err: (err as Error).message }, 'Failed to configure TLS');
+        return setFailed(tlsPair.name, 'Unable to update TLS configuration. Check server logs.');
+      }
+    }
+  }
+  const oldTlsPort = config.get('tls-port') as string;
   pairs.forEach((p, i) => config.setValidated(p.spec, values[i]));
   applyToServer(ctx.server, pairs.map((p) => p.spec));
-  return okReply();
+  if (tlsPair === undefined) return okReply();
+  const portChanged = config.get('tls-port') !== oldTlsPort;
+  return ctx.server.reloadTls(portChanged).then(
+    () => okReply(),
+    (err: Error) => {
+      ctx.server.log.warn({ err: err.message }, 'Failed to listen on the TLS port');
+      const spec = config.spec('tls-port') as ParamSpec;
+      config.setValidated(spec, oldTlsPort);
+      return setFailed('tls-port', 'Unable to listen on this port. Check server logs.');
+    },
+  );
 };
 
 const configResetstat: CoordOp = async (ctx) => {

@@ -9,6 +9,7 @@ import { parseI64 } from '../core/args/parse';
 import { REDIS_VERSION } from '../version';
 import { discardTransaction } from './transactions';
 import { clientFlags, validClientName, ERR_CLIENT_NAME } from './client';
+import { authenticateAs, logAuthFailure } from './acl';
 
 const PONG = simpleReply('PONG');
 const RESET = simpleReply('RESET');
@@ -46,19 +47,29 @@ const select: CoordOp = (ctx, args) => {
   return okReply();
 };
 
-/**
- * Without a configured password the default user accepts any password, and
- * every other user name is unknown (the ACL of a fresh Redis).
- */
-function checkAuth(user: string, _pass: string): boolean {
-  return user === 'default';
+/** Authenticates the connection as `user` with `pass`; false (and an ACL log entry) when the pair is wrong or the user is off. */
+function tryAuth(ctx: Parameters<CoordOp>[0], command: string, user: string, pass: string): boolean {
+  const u = ctx.server.acl.authenticate(user, pass);
+  if (u === undefined) {
+    logAuthFailure(ctx.server, ctx.conn, user, command);
+    return false;
+  }
+  authenticateAs(ctx.conn, u);
+  return true;
 }
 
-const auth: CoordOp = (_ctx, args) => {
-  if (args.length === 2) return errorReply(ERR_AUTH_NO_PASSWORD);
+const auth: CoordOp = (ctx, args) => {
   if (args.length > 3) return errorReply(ERR_SYNTAX);
-  return checkAuth(args[1], args[2]) ? okReply() : errorReply(ERR_WRONGPASS);
+  if (args.length === 2) {
+    // The old one-argument form: an error when the default user has no password to check.
+    if (ctx.server.acl.defaultUser.nopass) return errorReply(ERR_AUTH_NO_PASSWORD);
+    return tryAuth(ctx, args[0], 'default', args[1]) ? okReply() : errorReply(ERR_WRONGPASS);
+  }
+  return tryAuth(ctx, args[0], args[1], args[2]) ? okReply() : errorReply(ERR_WRONGPASS);
 };
+
+const ERR_HELLO_NOAUTH =
+  'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time';
 
 const hello: CoordOp = (ctx, args) => {
   let proto = ctx.conn.proto;
@@ -77,7 +88,7 @@ const hello: CoordOp = (ctx, args) => {
     const lower = opt.toLowerCase();
     if (lower === 'auth' && more >= 2) {
       // Checked as soon as it is read, like Redis: an earlier bad SETNAME wins, a later one loses.
-      if (!checkAuth(args[i + 1], args[i + 2])) return errorReply(ERR_WRONGPASS);
+      if (!tryAuth(ctx, args[0], args[i + 1], args[i + 2])) return errorReply(ERR_WRONGPASS);
       i += 2;
     } else if (lower === 'setname' && more >= 1) {
       name = args[i + 1];
@@ -87,6 +98,7 @@ const hello: CoordOp = (ctx, args) => {
       return errorReply(`ERR Syntax error in HELLO option '${errArg(opt)}'`);
     }
   }
+  if (!ctx.conn.authenticated) return errorReply(ERR_HELLO_NOAUTH);
   if (name !== undefined) ctx.conn.name = name;
   ctx.conn.proto = proto;
   return buildReply(ctx, (w) => {
@@ -115,6 +127,10 @@ const reset: CoordOp = (ctx) => {
   c.proto = 2;
   c.name = '';
   clientFlags.delete(c);
+  // Back to the default user, authenticated only if it needs no password.
+  const d = ctx.server.acl.defaultUser;
+  c.user = d;
+  c.authenticated = d.nopass && d.enabled;
   ctx.server.pubsub.dropConnection(c);
   discardTransaction(ctx); // RESET also ends MULTI and forgets WATCHed keys
   return RESET;

@@ -163,11 +163,35 @@ function clientsSection(server: ServerContext): Lines {
   ];
 }
 
-/** Heap bytes: the main thread's plus every shard thread's (one isolate each); inline shards share the main heap. */
-function usedMemory(server: ServerContext, shards: readonly ShardInfo[]): number {
+/** V8 heap bytes: the main thread's plus every shard thread's (one isolate each); inline shards share the main heap. */
+function heapUsed(server: ServerContext, shards: readonly ShardInfo[]): number {
   let n = process.memoryUsage().heapUsed;
   if (server.shards.workers > 0) for (const s of shards) n += s.heapUsed;
   return n;
+}
+
+/** Bytes the shards hold for their keys, as Redis's MEMORY USAGE estimates each key. */
+function datasetMemory(shards: readonly ShardInfo[]): number {
+  let n = 0;
+  for (const s of shards) n += s.usedMemory;
+  return n;
+}
+
+/** Query and output buffers of the clients, which Redis counts in used_memory too. */
+function clientsMemory(server: ServerContext): number {
+  let n = 0;
+  for (const c of server.connections.values()) n += c.queryBufferBytes + c.pendingOutputBytes;
+  return n;
+}
+
+/**
+ * used_memory: what Redis's allocator would hold for the same data (the
+ * keys' MEMORY USAGE estimates, summed by each shard as keys change) plus
+ * the clients' buffers. This is what maxmemory limits; the V8 heap, which
+ * moves with garbage collection, is reported apart (used_memory_vm_heap).
+ */
+function usedMemory(server: ServerContext, shards: readonly ShardInfo[]): number {
+  return datasetMemory(shards) + clientsMemory(server);
 }
 
 function memorySection(server: ServerContext, shards: readonly ShardInfo[]): Lines {
@@ -186,6 +210,8 @@ function memorySection(server: ServerContext, shards: readonly ShardInfo[]): Lin
     ['used_memory_peak_perc', `${((used / peakMemory) * 100).toFixed(2)}%`],
     ['total_system_memory', total],
     ['total_system_memory_human', bytesToHuman(total)],
+    ['used_memory_dataset', datasetMemory(shards)],
+    ['used_memory_vm_heap', heapUsed(server, shards)],
     ['used_memory_lua', 0],
     ['used_memory_scripts', 0],
     ['number_of_cached_scripts', 0],
@@ -240,7 +266,11 @@ function persistenceSection(server: ServerContext, shards: readonly ShardInfo[])
 function statsSection(server: ServerContext, shards: readonly ShardInfo[]): Lines {
   const st = server.stats;
   let expired = 0;
-  for (const s of shards) expired += s.expiredKeys;
+  let evicted = 0;
+  for (const s of shards) {
+    expired += s.expiredKeys;
+    evicted += s.evictedKeys;
+  }
   return [
     ['total_connections_received', st.totalConnections],
     ['total_commands_processed', st.totalCommands],
@@ -253,8 +283,8 @@ function statsSection(server: ServerContext, shards: readonly ShardInfo[]): Line
     ['sync_partial_ok', 0],
     ['sync_partial_err', 0],
     ['expired_keys', expired],
-    ['evicted_keys', 0],
-    ['evicted_clients', 0],
+    ['evicted_keys', evicted],
+    ['evicted_clients', server.stats.evictedClients],
     ['pubsub_channels', server.pubsub.channelCount],
     ['pubsub_patterns', server.pubsub.patternCount],
     ['pubsubshard_channels', server.pubsub.shardChannelCount],

@@ -20,6 +20,7 @@ import { keyPositions } from '../core/commands/spec';
 import { ROUTE_CROSS } from '../core/routing/router';
 import { errorReply, okReply } from '../resp/replies';
 import { errUnknownCommand, errWrongArity } from '../core/errors';
+import { checkRequest } from './acl';
 
 const WATCH = '.watch';
 const UNWATCH = '.unwatch';
@@ -99,6 +100,14 @@ export function handleResultWatch(server: ServerContext, conn: Connection, args:
 
 function watchCommand(server: ServerContext, conn: Connection, entry: TableEntry, args: string[]): void {
   const spec = entry.spec;
+  // Watching runs the wrapped command: the user needs the right to run it.
+  if (!conn.user.open) {
+    const denied = checkRequest(server, conn, entry, [entry.fullName, ...args.slice(1)]);
+    if (denied !== null) {
+      conn.reply(errorReply(denied));
+      return;
+    }
+  }
   const reason = unwatchableReason(entry);
   if (reason !== null) {
     conn.reply(errorReply(`ERR command '${entry.fullName}' cannot be watched: ${reason}`));

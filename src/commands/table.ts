@@ -19,6 +19,7 @@ import { persistenceCoords } from './persistence';
 import { pubsubCoords } from './pubsub';
 import { transactionCoords } from './transactions';
 import { blockingCoords } from './blocking';
+import { aclCoords } from './acl';
 import { crossShardCoords } from '../coordination/cross-shard';
 import { scratchCoordinator } from '../coordination/scratch';
 
@@ -35,6 +36,7 @@ const coords: Coords = {
   ...pubsubCoords,
   ...transactionCoords,
   ...blockingCoords,
+  ...aclCoords,
 };
 
 function crossPlan(entry: TableEntry): CrossShardPlan {

@@ -435,7 +435,12 @@ export class Config {
       databases: this.values.databases,
       protoMaxBulkLen: this.getNumber('proto-max-bulk-len'),
       hz: this.getNumber('hz'),
+      maxmemory: this.getNumber('maxmemory'),
       maxmemoryPolicy: this.get('maxmemory-policy') as string,
+      maxmemorySamples: this.getNumber('maxmemory-samples'),
+      maxmemoryEvictionTenacity: this.getNumber('maxmemory-eviction-tenacity'),
+      lfuLogFactor: this.getNumber('lfu-log-factor'),
+      lfuDecayTime: this.getNumber('lfu-decay-time'),
       rdbCompression: this.get('rdbcompression') === 'yes',
       notifyFlags: this.notifyFlags(),
     };

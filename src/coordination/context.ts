@@ -7,6 +7,7 @@
  * and the dispatcher depend on these interfaces, never on the Server class:
  * server.ts builds on all of them, so none of them may import it back.
  */
+import type { Acl } from '../acl/acl';
 import type { Logger } from 'pino';
 import type { CommandEntry, CommandIndex } from '../core/commands/model';
 import type { ShardEvent } from '../core/shard-protocol';
@@ -33,6 +34,8 @@ export interface ServerContext {
   /** Serializes multi-step cross-shard commands against everything else (coordination/shard-lock.ts). */
   readonly lock: ShardLock;
   readonly pubsub: PubSubHub;
+  /** Users, permissions and the ACL log (src/acl/). */
+  readonly acl: Acl;
   readonly stats: ServerStats;
   readonly tasks: TaskCounts;
   readonly connections: ReadonlyMap<number, Connection>;
@@ -45,6 +48,8 @@ export interface ServerContext {
   readonly aof: Aof;
   /** True while the dataset is loading at start (-LOADING). */
   readonly loading: boolean;
+  /** Applies changed tls-* parameters (CONFIG SET): reloads certificates, moves the TLS listener. */
+  reloadTls(portChanged: boolean): Promise<void>;
   /** Stops the server (SHUTDOWN). */
   close(reason: string): Promise<void>;
   /**

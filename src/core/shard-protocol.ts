@@ -24,8 +24,16 @@ export interface ShardSettings {
   protoMaxBulkLen: number;
   /** hz: active expiry cycles per second. */
   hz: number;
-  /** maxmemory-policy, read by OBJECT FREQ. */
+  /** maxmemory in bytes (0: none); each shard enforces its share (workers/eviction.ts). */
+  maxmemory: number;
+  /** maxmemory-policy: what eviction picks, and whether accesses count LFU frequency. */
   maxmemoryPolicy: string;
+  /** maxmemory-samples: keys sampled per eviction round. */
+  maxmemorySamples: number;
+  /** maxmemory-eviction-tenacity (0-100): how many keys one command may evict before it gives up for now. */
+  maxmemoryEvictionTenacity: number;
+  lfuLogFactor: number;
+  lfuDecayTime: number;
   /** notify-keyspace-events as NOTIFY bits (src/core/notify.ts); 0 = off. */
   notifyFlags: number;
   /** rdbcompression: LZF-compress long strings in DUMP payloads and RDB files. */
@@ -36,7 +44,12 @@ export const defaultShardSettings = (): ShardSettings => ({
   databases: 16,
   protoMaxBulkLen: 512 * 1024 * 1024,
   hz: 10,
+  maxmemory: 0,
   maxmemoryPolicy: 'noeviction',
+  maxmemorySamples: 5,
+  maxmemoryEvictionTenacity: 10,
+  lfuLogFactor: 10,
+  lfuDecayTime: 1,
   notifyFlags: 0,
   rdbCompression: true,
 });
@@ -166,6 +179,10 @@ export interface ShardInfo {
   batches: number;
   busyMicros: number;
   expiredKeys: number;
+  /** Keys removed to stay under maxmemory. */
+  evictedKeys: number;
+  /** The shard's accounted dataset bytes (sum of MEMORY USAGE estimates). */
+  usedMemory: number;
   /** This thread's V8 heap (each worker thread has its own isolate). */
   heapUsed: number;
   heapTotal: number;

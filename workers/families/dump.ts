@@ -68,7 +68,7 @@ function opRestore(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   ctx.db.set(key, value);
   if (ttl !== 0n) ctx.db.setExpireExact(key, ttl);
   const lfu = ctx.shard.settings.maxmemoryPolicy.endsWith('-lfu');
-  if (lfu && freq >= 0n) (ctx.db.lfuCounters ??= new Map()).set(key, [Number(freq), Math.floor(ctx.now / 1000)]);
+  if (lfu && freq >= 0n) ctx.db.setLfu(key, Number(freq));
   else if (!lfu && idle >= 0n) ctx.db.setIdle(key, Number(idle > 2n ** 31n ? 2n ** 31n : idle));
   ctx.notify(NOTIFY.generic, 'restore', key);
   w.ok();

@@ -3,6 +3,7 @@
  * (workers/structures/hash.ts); Redis never keeps an empty hash, so every
  * deletion path ends in deleteIfEmpty.
  */
+import { checkRandomReplySize } from './reply-limits';
 import type { ShardOpContext, ShardOps } from '../op-context';
 import type { ReplyWriter } from '../../src/core/wire/reply-writer';
 import { ERR_INVALID_CURSOR, ERR_NOT_FLOAT, ERR_NOT_INTEGER, ERR_SYNTAX, ReplyError, errWrongArity } from '../../src/core/errors';
@@ -197,7 +198,8 @@ function opHrandfield(ctx: ShardOpContext, args: string[], w: ReplyWriter): void
   const flat = withValues && w.proto !== 3;
 
   if (!unique || countBig === 1n) {
-    // Sampling with repetition: any count, in random order.
+    // Sampling with repetition: any count, in random order, within the reply bound.
+    checkRandomReplySize('HRANDFIELD', countBig, e.fieldAt(0).length + (withValues ? e.valueAt(0).length + 8 : 0));
     const count = Number(countBig);
     w.array(flat ? count * 2 : count);
     for (let j = 0; j < count; j++) writeEntry(w, e, Math.floor(Math.random() * size), withValues);

@@ -16,7 +16,7 @@ import { dbIndexArg, parseCopyOptions } from '../../src/core/args/options';
 import { stringEncoding, typeName, type Value } from '../value';
 import type { Db } from '../db';
 import { NOTIFY } from '../../src/core/notify';
-import { allocSize } from '../structures/alloc-size';
+import { keyUsage } from '../structures/memory-usage';
 
 export const ERR_SAME_OBJECT = 'ERR source and destination objects are the same';
 const MAX_I64 = 2n ** 63n - 1n;
@@ -242,8 +242,6 @@ const LFU_NOT_SELECTED =
   'ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.';
 const LFU_SELECTED =
   'ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.';
-/** Redis's initial LFU counter for a new key. */
-const LFU_INIT_VAL = 5;
 
 function isLfu(policy: string): boolean {
   return policy.endsWith('-lfu');
@@ -277,25 +275,14 @@ function opObjectIdletime(ctx: ShardOpContext, args: string[], w: ReplyWriter): 
   w.integer(ctx.db.idleSeconds(args[2]) ?? 0);
 }
 
-/**
- * An approximation: access counts are not tracked, so this reports a new
- * key's counter decayed by one per idle minute, as Redis's default
- * lfu-decay-time does.
- */
+/** The key's LFU counter, decayed by lfu-decay-time as Redis reports it (workers/db.ts keeps it under LFU policies). */
 function opObjectFreq(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   if (ctx.db.peek(args[2], ctx.now) === undefined) {
     w.nullBulk();
     return;
   }
   if (!isLfu(ctx.shard.settings.maxmemoryPolicy)) throw new ReplyError(LFU_NOT_SELECTED);
-  const given = ctx.db.lfuCounters?.get(args[2]);
-  if (given !== undefined) {
-    // lfu-decay-time 1: the counter loses one per minute since it was set.
-    w.integer(Math.max(0, given[0] - Math.floor((Math.floor(ctx.now / 1000) - given[1]) / 60)));
-    return;
-  }
-  const idleMinutes = Math.floor((ctx.db.idleSeconds(args[2]) ?? 0) / 60);
-  w.integer(Math.max(0, LFU_INIT_VAL - idleMinutes));
+  w.integer(ctx.db.lfuCounter(args[2]) ?? 0);
 }
 
 const OBJECT_HELP = [
@@ -318,37 +305,6 @@ function opObjectHelp(_ctx: ShardOpContext, _args: string[], w: ReplyWriter): vo
 
 // ---- MEMORY ----
 
-/** Bytes of an sds string header for a string of length n (type 8/16/32/64). */
-function sdsHeader(n: number, allowType5: boolean): number {
-  if (allowType5 && n < 32) return 1;
-  if (n < 256) return 3;
-  if (n < 65536) return 5;
-  return n < 2 ** 32 ? 9 : 17;
-}
-
-const ROBJ = 16;
-const DICT_ENTRY = 24;
-
-/** Redis 7's estimate for a string value: object header plus its sds allocation. */
-function stringUsage(v: string): number {
-  const enc = stringEncoding(v);
-  if (enc === 'int') return ROBJ;
-  if (enc === 'embstr') return allocSize(ROBJ + 3 + v.length + 1);
-  return ROBJ + allocSize(sdsHeader(v.length, false) + v.length + 1);
-}
-
-/** A value that can estimate its own footprint (data types other than strings may implement it). */
-interface SizedValue {
-  memoryUsage(samples: number): number;
-}
-
-function valueUsage(v: Value, samples: number): number {
-  if (typeof v === 'string') return stringUsage(v);
-  const sized = v as Partial<SizedValue>;
-  if (typeof sized.memoryUsage === 'function') return sized.memoryUsage(samples);
-  return ROBJ + 64;
-}
-
 function opMemoryUsage(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   let samples = 5;
   for (let j = 3; j < args.length; j++) {
@@ -367,7 +323,7 @@ function opMemoryUsage(ctx: ShardOpContext, args: string[], w: ReplyWriter): voi
     w.nullBulk();
     return;
   }
-  w.integer(DICT_ENTRY + allocSize(sdsHeader(key.length, true) + key.length + 1) + valueUsage(v, samples));
+  w.integer(keyUsage(key, v, samples));
 }
 
 const MEMORY_HELP = [

@@ -8,6 +8,7 @@
  * on a missing or wrong-typed key is a range error), numkeys commands check
  * their inputs' types before parsing WEIGHTS/AGGREGATE.
  */
+import { checkRandomReplySize } from './reply-limits';
 import type { ShardOpContext, ShardOps } from '../op-context';
 import type { ReplyWriter } from '../../src/core/wire/reply-writer';
 import { ERR_INVALID_CURSOR, ERR_NOT_FLOAT, ERR_NOT_INTEGER, ERR_SYNTAX, ReplyError, WRONGTYPE, errWrongArity } from '../../src/core/errors';
@@ -581,7 +582,8 @@ function opZrandmember(ctx: ShardOpContext, args: string[], w: ReplyWriter): voi
   const abs = unique ? n : -n;
   if (abs === 0n) return w.array(0);
   if (!unique || abs === 1n) {
-    // Repetitions allowed: independent picks.
+    // Repetitions allowed: independent picks, within the reply bound.
+    checkRandomReplySize('ZRANDMEMBER', abs, randomNode(z).member.length + (withScores ? 24 : 0) + 8);
     const count = Number(abs);
     const picks: SkipNode[] = new Array<SkipNode>(count);
     for (let i = 0; i < count; i++) picks[i] = randomNode(z);

@@ -38,6 +38,8 @@ export const serverRpc: Pick<RpcHandlers, 'info' | 'resetStats' | 'gc' | 'connCl
       batches: s.stats.batches,
       busyMicros: s.stats.busyMicros,
       expiredKeys: s.totalExpired(),
+      evictedKeys: s.stats.evictedKeys,
+      usedMemory: s.memory.used,
       dirty: s.stats.dirty,
       heapUsed: heap.used_heap_size,
       heapTotal: heap.total_heap_size,
@@ -53,6 +55,7 @@ export const serverRpc: Pick<RpcHandlers, 'info' | 'resetStats' | 'gc' | 'connCl
     s.stats.batches = 0;
     s.stats.busyMicros = 0;
     s.stats.expiredKeys = 0;
+    s.stats.evictedKeys = 0;
     for (const db of s.dbs) if (db) db.expiredCount = 0;
     s.resetOpStats();
   },

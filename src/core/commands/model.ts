@@ -57,6 +57,25 @@ export class CommandIndex<E extends CommandEntry<E>> {
     return this.byExactName.get(name) ?? this.entries.get(name.toLowerCase());
   }
 
+  /**
+   * rename-command: the command answers to `to` instead of `from` (`to`
+   * empty: to nothing). Returns false when there is no such command. The
+   * entry keeps its own name for COMMAND, ACL rules and statistics, as in Redis.
+   */
+  rename(from: string, to: string): boolean {
+    const key = from.toLowerCase();
+    const entry = this.entries.get(key);
+    if (entry === undefined) return false;
+    this.entries.delete(key);
+    for (const [name, e] of this.byExactName) if (e === entry) this.byExactName.delete(name);
+    if (to !== '') {
+      this.entries.set(to.toLowerCase(), entry);
+      this.byExactName.set(to.toLowerCase(), entry);
+      this.byExactName.set(to.toUpperCase(), entry);
+    }
+    return true;
+  }
+
   /** Every entry including subcommands. */
   *all(): Generator<E> {
     for (const e of this.entries.values()) {
