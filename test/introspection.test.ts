@@ -127,7 +127,8 @@ diff.test(
       ['bitfield', 'a', 'GET', 'u8', '0'], ['bitfield', 'a', 'SET', 'u8', '0', '1'], ['bitfield_ro', 'a', 'GET', 'u8', '0'], ['bitop', 'AND', 'd', 'a', 'b'],
       ['copy', 'a', 'b', 'DB', '1'], ['smove', 'a', 'b', 'm'], ['blpop', 'a', 'b', '0'], ['brpoplpush', 'a', 'b', '0'], ['watch', 'a', 'b'],
       ['object', 'encoding', 'a'], ['memory', 'usage', 'a'], ['xadd', 's', '*', 'f', 'v'], ['pfmerge', 'd', 'a', 'b'], ['pfcount', 'a', 'b'],
-      ['lcs', 'a', 'b'], ['getex', 'a', 'PERSIST'], ['exists', 'a', 'b'], ['touch', 'a'], ['zrangestore', 'd', 'a', '0', '-1'],
+      ['lcs', 'a', 'b'], ['getex', 'a', 'PERSIST'], ['exists', 'a', 'b'], ['touch', 'a'], ['zrangestore', 'd', 'a', '0', '-1'], ['georadius', 'a', '1', '2', '3', 'm', 'STORE', 'x'],
+      ['georadiusbymember', 'a', 'm', '3', 'km', 'STOREDIST', 'x', 'STORE', 'y'], ['geosearchstore', 'd', 's', 'FROMMEMBER', 'm', 'BYRADIUS', '1', 'm'],
       ['spublish', 'c', 'm'], ['ping'], ['client', 'kill', 'x', 'y'], ['zunionstore', 'd', 'x', 'a'], ['zunionstore', 'd', '5', 'a'],
  ['xread', 'STREAMS', 'a'], ['nosuch', 'a'], ['get'], ['get', 'a', 'b'],
     ];

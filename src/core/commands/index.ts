@@ -13,6 +13,7 @@ import { bitmapCommands } from './bitmaps';
 import { hyperloglogCommands } from './hyperloglog';
 import { streamCommands } from './streams';
 import { sortCommands } from './sort';
+import { geoCommands } from './geo';
 import { connectionCommands } from './connection';
 import { serverCommands } from './server';
 import { keyspaceCommands } from './keyspace';
@@ -36,6 +37,7 @@ export const commandRows: readonly CommandSpec[] = [
   ...hyperloglogCommands,
   ...streamCommands,
   ...sortCommands,
+  ...geoCommands,
   // Main-thread families.
   ...connectionCommands,
   ...serverCommands,
