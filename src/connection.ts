@@ -79,6 +79,14 @@ export class Connection implements ReplySink {
   blocked: { unblock(how: 'timeout' | 'error'): boolean } | null = null;
   /** Live `.WATCH` subscriptions. */
   resultWatches = 0;
+  /** In MONITOR mode (src/monitoring/monitor.ts): CLIENT LIST's `O` flag. */
+  isMonitor = false;
+  /** CLIENT REPLY OFF: no command gets a reply until CLIENT REPLY ON. */
+  replyOff = false;
+  /** CLIENT REPLY SKIP: the next command gets no reply. */
+  skipNextReply = false;
+  /** Set by the dispatcher while it dispatches a command whose reply is not to be written. */
+  droppingReplies = false;
   /** MULTI queue and WATCHed shards (commands/transactions.ts); null until the first MULTI or WATCH. */
   txn: ConnectionTxn | null = null;
   /** Shards holding state for this connection (waiters, watches): told when it ends. */
@@ -155,6 +163,7 @@ export class Connection implements ReplySink {
   /** Reserves the next reply position (for a shard request or a coordinator). */
   reserve(): PendingReply {
     const p = new PendingReply(this);
+    if (this.droppingReplies) p.dropped = true;
     this.queue.push(p);
     return p;
   }
@@ -162,6 +171,7 @@ export class Connection implements ReplySink {
   /** Queues a reply that is ready now. */
   reply(data: Buffer): void {
     const p = new PendingReply(this);
+    if (this.droppingReplies) p.dropped = true;
     p.setWhole(data);
     this.queue.push(p);
     this.deliver(p);
@@ -207,6 +217,7 @@ export class Connection implements ReplySink {
 
   deliver(p: PendingReply): void {
     if (this.ended) return; // the connection is gone: drop the reply
+    if (p.dropped) p.end = p.start; // CLIENT REPLY OFF/SKIP: an empty reply keeps the order
     this.readyBytes += p.end - p.start;
     if (this.writerBlocked && p.data !== null && (p.start !== 0 || p.end !== p.data.length)) {
       // The client is not reading: a region of a shared buffer (the inline

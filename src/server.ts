@@ -16,6 +16,8 @@ import type { ShardEvent } from './core/shard-protocol';
 import type { ServerContext, ShardEventHandlers } from './coordination/context';
 import { PubSubHub } from './pubsub/hub';
 import { publishKeyspaceEvent } from './pubsub/notifications';
+import { Monitoring } from './monitoring';
+import { ClientPause } from './coordination/pause';
 
 const SHUTDOWN_GRACE_MS = 2000;
 
@@ -66,6 +68,8 @@ export class Server implements ServerContext, ConnectionHost {
   shards!: ShardSet;
   /** Pub/sub channels and patterns (src/pubsub/hub.ts). */
   readonly pubsub = new PubSubHub(this.tasks);
+  readonly monitoring: Monitoring;
+  readonly pause = new ClientPause();
   private listener: net.Server | null = null;
   private nextClientId = 1;
   private closing: Promise<void> | null = null;
@@ -79,6 +83,7 @@ export class Server implements ServerContext, ConnectionHost {
     readonly log: Logger,
   ) {
     this.stopped = new Promise((resolve) => (this.markStopped = resolve));
+    this.monitoring = new Monitoring(config, this.tasks);
   }
 
   get port(): number {
@@ -99,6 +104,11 @@ export class Server implements ServerContext, ConnectionHost {
       }
     };
     this.shardEvents.keyspace = (_shard, ev) => publishKeyspaceEvent(this, ev);
+    // A shard command past the slow log's or latency monitor's threshold.
+    this.shardEvents.slow = (_shard, ev) => {
+      const entry = this.commands.ops[ev.op];
+      if (entry !== undefined) this.monitoring.commandTimed(this.connections.get(ev.connId), entry.fullName, ev.args, ev.micros, ev.at);
+    };
     const listener = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
     this.listener = listener;
     await new Promise<void>((resolve, reject) => {
@@ -150,6 +160,7 @@ export class Server implements ServerContext, ConnectionHost {
     if (this.closing) return this.closing;
     this.closing = (async () => {
       this.log.info({ reason }, 'shutting down');
+      this.pause.close();
       const listener = this.listener;
       const listenerClosed = listener ? new Promise<void>((resolve) => listener.close(() => resolve())) : Promise.resolve();
       // Finish in-flight commands: each connection writes the replies it is

@@ -24,7 +24,7 @@ const MAIN_LAYERS: readonly (readonly string[])[] = [
   ['src/dispatch.ts', 'src/tools/'],
   ['src/commands/'],
   ['src/coordination/'],
-  ['src/pubsub/'],
+  ['src/pubsub/', 'src/monitoring/'],
   ['src/connection.ts', 'src/cli.ts'],
   ['src/config/'],
   ['src/shard-clients/', 'src/resp/', 'src/abort-listener.ts'],

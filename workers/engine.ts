@@ -8,7 +8,7 @@ import { ReplyWriter } from '../src/core/wire/reply-writer';
 import { REQUEST_HEADER_BYTES, RPC_OP, decodeRpc, encodeOutcome } from '../src/core/wire/shard-batch';
 import type { CallBatch } from '../src/core/wire/call-batch';
 import { latin1String } from '../src/core/wire/latin1';
-import type { RpcCall, RpcOutcome, ShardEvent, ShardSettings } from '../src/core/shard-protocol';
+import { SPLIT_PART, type RpcCall, type RpcOutcome, type ShardEvent, type ShardSettings } from '../src/core/shard-protocol';
 import type { ShardOpContext } from './op-context';
 import { ShardState } from './shard-state';
 import { activeExpireCycle } from './expiry';
@@ -81,6 +81,7 @@ export class ShardEngine {
   /** Applies a settings change broadcast by CONFIG SET. */
   applySettings(patch: Partial<ShardSettings>): void {
     Object.assign(this.state.settings, patch);
+    this.state.refreshThresholds();
     if (patch.hz !== undefined) this.scheduleExpiry();
   }
 
@@ -211,12 +212,14 @@ export class ShardEngine {
   private runOne(opIndex: number, dbIndex: number, proto: number, connId: number, args: string[], w: ReplyWriter, batchSize: number): void {
     const ctx = this.ctx;
     w.proto = ctx.proto = proto === 3 ? 3 : 2;
-    ctx.connId = connId;
+    // A split command's part (SPLIT_PART): runs for the connection, is not reported as slow on its own.
+    const part = connId >= SPLIT_PART;
+    ctx.connId = part ? connId - SPLIT_PART : connId;
     ctx.dbIndex = dbIndex;
     ctx.db = this.state.db(dbIndex);
     // Short batches time every command; long ones every TIME_SAMPLE-th run
     // of each op, counted TIME_SAMPLE times (run-command.ts).
     const weight = batchSize <= TIME_SAMPLE * 2 ? 1 : this.sampleTurn[opIndex]++ % TIME_SAMPLE === 0 ? TIME_SAMPLE : 0;
-    runCommand(ctx, opIndex, args, w, weight);
+    runCommand(ctx, opIndex, args, w, weight, !part);
   }
 }

@@ -89,6 +89,20 @@ export const lifecyclePaths: Record<string, Path> = {
     c.socket.end();
     await c.closed;
   },
+  async monitor(port, _a, i) {
+    // A MONITOR feed that ends by RESET then EOF, or by a reset connection.
+    const c = await openRaw(port);
+    c.socket.write(cmd('MONITOR'));
+    await c.waitFor('+OK');
+    if (i % 2 === 0) {
+      c.socket.write(cmd('RESET'));
+      await c.waitFor('+RESET');
+      c.socket.end();
+    } else {
+      c.socket.resetAndDestroy();
+    }
+    await c.closed;
+  },
   async killed(port, kill) {
     const c = await openRaw(port);
     c.socket.write(cmd('CLIENT', 'ID'));

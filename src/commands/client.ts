@@ -7,6 +7,7 @@ import type { Connection } from '../connection';
 import { buildReply, bulkReply, errArg, errorReply, helpReply, integerReply, okReply } from '../resp/replies';
 import { ERR_SYNTAX } from '../core/errors';
 import { parseI64 } from '../core/args/parse';
+import type { PauseType } from '../coordination/pause';
 
 export const ERR_CLIENT_NAME = 'ERR Client names cannot contain spaces, newlines or special characters.';
 
@@ -43,7 +44,7 @@ function socketFd(c: Connection): number {
 export function clientLine(c: Connection, now = Date.now()): string {
   const m = clientFlags.get(c);
   // In Redis's order: P (pub/sub) before e/T.
-  let flags = '';
+  let flags = c.isMonitor ? 'O' : '';
   if (c.subscribed) flags += 'P';
   if (c.txn !== null && c.txn.inMulti) flags += 'x';
   if (c.blocked !== null) flags += 'b';
@@ -250,6 +251,10 @@ const CLIENT_HELP = [
   '    Exempt this connection from client eviction.',
   'NO-TOUCH (ON|OFF)',
   "    Do not let this connection's commands change keys' access times.",
+  'PAUSE <timeout> [WRITE|ALL]',
+  '    Suspend all, or just write, clients for <timeout> milliseconds.',
+  'REPLY (ON|OFF|SKIP)',
+  '    Control the replies sent to the current connection.',
   'SETINFO (LIB-NAME|LIB-VER) <value>',
   '    Record the client library name or version of this connection.',
   'SETNAME <name>',
@@ -275,6 +280,50 @@ const clientUnblock: CoordOp = (ctx, args) => {
 
 const clientHelp: CoordOp = () => helpReply('CLIENT', CLIENT_HELP);
 
+/** CLIENT PAUSE timeout [WRITE | ALL] (milliseconds). */
+const clientPause: CoordOp = (ctx, args) => {
+  if (args.length > 4) return errorReply(`ERR unknown subcommand or wrong number of arguments for '${errArg(args[1])}'. Try CLIENT HELP.`);
+  const ms = parseI64(args[2]);
+  if (ms === null) return errorReply('ERR timeout is not an integer or out of range');
+  if (ms < 0n) return errorReply('ERR timeout is negative');
+  let type: PauseType = 'all';
+  if (args.length === 4) {
+    const mode = args[3].toLowerCase();
+    if (mode === 'write') type = 'write';
+    else if (mode !== 'all') return errorReply('ERR CLIENT PAUSE mode must be WRITE or ALL');
+  }
+  const end = Date.now() + Number(ms > BigInt(Number.MAX_SAFE_INTEGER) ? BigInt(Number.MAX_SAFE_INTEGER) : ms);
+  ctx.server.pause.pause(end, type);
+  return okReply();
+};
+
+const clientUnpause: CoordOp = (ctx) => {
+  ctx.server.pause.unpause();
+  return okReply();
+};
+
+const NO_REPLY = Buffer.alloc(0);
+
+/** CLIENT REPLY ON | OFF | SKIP: OFF and SKIP themselves get no reply, ON answers +OK. */
+const clientReply: CoordOp = (ctx, args) => {
+  const c = ctx.conn;
+  switch (args[2].toLowerCase()) {
+    case 'on':
+      c.replyOff = false;
+      c.skipNextReply = false;
+      c.droppingReplies = false; // this reply is written
+      return okReply();
+    case 'off':
+      c.replyOff = true;
+      return NO_REPLY;
+    case 'skip':
+      if (!c.replyOff) c.skipNextReply = true;
+      return NO_REPLY;
+    default:
+      return errorReply(ERR_SYNTAX);
+  }
+};
+
 export const clientCoords: Coords = {
   'client|id': clientId,
   'client|getname': clientGetname,
@@ -287,4 +336,7 @@ export const clientCoords: Coords = {
   'client|no-touch': onOff('noTouch'),
   'client|unblock': clientUnblock,
   'client|help': clientHelp,
+  'client|pause': clientPause,
+  'client|unpause': clientUnpause,
+  'client|reply': clientReply,
 };

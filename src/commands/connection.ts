@@ -116,6 +116,7 @@ const reset: CoordOp = (ctx) => {
   c.name = '';
   clientFlags.delete(c);
   ctx.server.pubsub.dropConnection(c);
+  ctx.server.monitoring.monitors.remove(c); // RESET leaves monitor mode
   discardTransaction(ctx); // RESET also ends MULTI and forgets WATCHed keys
   return RESET;
 };

@@ -346,6 +346,9 @@ function tasksSection(server: ServerContext, shards: readonly ShardInfo[]): Line
     ['lock_held', server.lock.held ? 1 : 0],
     ['lock_waiting', server.lock.waiting],
     ['lock_acquisitions', server.lock.acquisitions],
+    // MONITOR feeds and commands held by CLIENT PAUSE.
+    ['monitors', server.monitoring.monitors.size],
+    ['paused_commands', server.pause.heldCount],
     // Connection state kept inside each shard: blocked-command waiters, WATCH keys, .WATCH subscriptions.
     ...shards.map((s): [string, string] => [`shard${s.shard}`, `waiters=${s.listeners.block},watched_keys=${s.listeners.watch},result_watches=${s.listeners.result}`]),
   ];

@@ -303,6 +303,8 @@ export class Config {
       hz: this.getNumber('hz'),
       maxmemoryPolicy: this.get('maxmemory-policy') as string,
       notifyFlags: this.notifyFlags(),
+      slowlogSlowerThan: this.getNumber('slowlog-log-slower-than'),
+      latencyMonitorThreshold: this.getNumber('latency-monitor-threshold'),
     };
   }
 }

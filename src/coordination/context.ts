@@ -16,6 +16,8 @@ import type { ShardSet } from '../shard-clients/shard-set';
 import type { ShardLock } from './shard-lock';
 import type { PubSubHub } from '../pubsub/hub';
 import type { ServerStats, TaskCounts } from '../stats';
+import type { Monitoring } from '../monitoring';
+import type { ClientPause } from './pause';
 
 type EventOf<T extends ShardEvent['type']> = Extract<ShardEvent, { type: T }>;
 
@@ -31,6 +33,10 @@ export interface ServerContext {
   /** Serializes multi-step cross-shard commands against everything else (coordination/shard-lock.ts). */
   readonly lock: ShardLock;
   readonly pubsub: PubSubHub;
+  /** CLIENT PAUSE: held commands and the deadline (coordination/pause.ts). */
+  readonly pause: ClientPause;
+  /** The slow log, the latency monitor and the MONITOR feed (src/monitoring/). */
+  readonly monitoring: Monitoring;
   readonly stats: ServerStats;
   readonly tasks: TaskCounts;
   readonly connections: ReadonlyMap<number, Connection>;
@@ -71,6 +77,8 @@ export interface TableEntry extends CommandEntry<TableEntry> {
   readonly cross: CrossShardPlan;
   /** Counters for INFO commandstats. */
   calls: number;
+  /** Coordinator calls per latency bucket (src/core/latency-buckets.ts); shard ops keep theirs in the shards. */
+  readonly latency: Float64Array;
   usec: number;
   rejectedCalls: number;
   failedCalls: number;

@@ -27,7 +27,19 @@ export interface ShardSettings {
   maxmemoryPolicy: string;
   /** notify-keyspace-events as NOTIFY bits (src/core/notify.ts); 0 = off. */
   notifyFlags: number;
+  /** slowlog-log-slower-than in microseconds (-1 = off): slower commands are reported (`slow` event). */
+  slowlogSlowerThan: number;
+  /** latency-monitor-threshold in milliseconds (0 = off): slower commands are reported too. */
+  latencyMonitorThreshold: number;
 }
+
+/**
+ * Set in a request's connection id when it is one shard's part of a split
+ * command (DEL, MGET, MSET ... over several shards): the part's time is not
+ * the command's, so the shard does not report it as slow; the main thread
+ * times the whole command.
+ */
+export const SPLIT_PART = 0x80000000;
 
 export const defaultShardSettings = (): ShardSettings => ({
   databases: 16,
@@ -35,6 +47,8 @@ export const defaultShardSettings = (): ShardSettings => ({
   hz: 10,
   maxmemoryPolicy: 'noeviction',
   notifyFlags: 0,
+  slowlogSlowerThan: 10000,
+  latencyMonitorThreshold: 0,
 });
 
 /** The long-lived piscina task that is one shard thread (workers/shard.ts). */
@@ -68,7 +82,13 @@ export type ShardEvent =
   /** The same RESP bytes for several connections (one `.WATCH` result for all its watchers: copied once). */
   | { type: 'push-many'; connIds: number[]; data: string }
   /** A keyspace notification: the main thread publishes it to its channels. */
-  | { type: 'keyspace'; db: number; event: string; key: string };
+  | { type: 'keyspace'; db: number; event: string; key: string }
+  /**
+   * A command that took at least the slow log's or the latency monitor's
+   * threshold: `op` its op index, `args` cut as the slow log keeps them
+   * (src/core/slow-args.ts), `at` when it ran (ms since the epoch).
+   */
+  | { type: 'slow'; connId: number; op: number; micros: number; at: number; args: string[] };
 
 export type KeyspaceEvent = Extract<ShardEvent, { type: 'keyspace' }>;
 
@@ -169,6 +189,8 @@ export interface ShardInfo {
   dbs: [number, number, number, number, number][];
   /** [op index, microseconds spent, failed calls] for every op that ran. */
   ops: [number, number, number][];
+  /** [op index, calls per latency bucket] (bucket k: up to 1024·2^k ns, see src/core/latency-buckets.ts) for every op timed. */
+  latency: [number, number[]][];
   /** Live connection-owned listeners on keys, by kind (see workers/key-signals.ts). */
   listeners: { block: number; watch: number; result: number };
 }

@@ -27,6 +27,8 @@ export class PendingReply implements ReplySlot {
   data: Buffer | null = null;
   start = 0;
   end = 0;
+  /** CLIENT REPLY OFF/SKIP: the reply keeps its place but is never written. */
+  dropped = false;
   constructor(readonly sink: ReplySink) {}
 
   /** The reply as one Buffer (allocates a view when it is a region). */

@@ -127,7 +127,11 @@ export class DifferentialSuite {
   private redis: Promise<RedisProcess> | undefined;
   private readonly shardis = new Map<number, Promise<ShardisProcess>>();
 
-  constructor(private readonly root: Test) {}
+  /** `redisArgs`: extra redis-server arguments (e.g. `--enable-debug-command yes` for DEBUG SLEEP). */
+  constructor(
+    private readonly root: Test,
+    private readonly redisArgs: string[] = [],
+  ) {}
 
   /**
    * A test that compares Shardis with redis-server, skipped (with the reason)
@@ -155,7 +159,7 @@ export class DifferentialSuite {
   }
 
   private reference(): Promise<RedisProcess> {
-    this.redis ??= startRedis(this.root);
+    this.redis ??= startRedis(this.root, this.redisArgs);
     return this.redis;
   }
 

@@ -54,6 +54,18 @@ export const clientCommands = family('connection', 'main', [
         complexity: 'O(log N) where N is the number of client connections',
       },
       {
+        name: 'pause', arity: -3, flags: ['admin', 'noscript', 'loading', 'stale'], since: '3.0.0', syntax: 'timeout [WRITE | ALL]',
+        summary: 'Suspends commands processing.', complexity: 'O(1)',
+      },
+      {
+        name: 'unpause', arity: 2, flags: ['admin', 'noscript', 'loading', 'stale'], since: '6.2.0',
+        summary: 'Resumes processing of clients that were paused.', complexity: 'O(N) Where N is the number of paused clients',
+      },
+      {
+        name: 'reply', arity: 3, flags: ['noscript', 'loading', 'stale'], since: '3.2.0', syntax: 'ON | OFF | SKIP',
+        summary: 'Instructs the server whether to reply to commands.', complexity: 'O(1)',
+      },
+      {
         name: 'help', arity: 2, flags: ['loading', 'stale'], since: '5.0.0', summary: 'Shows what CLIENT can do.',
         complexity: 'O(1)',
       },

@@ -24,6 +24,7 @@ import { shutdownCommands } from './shutdown';
 import { pubsubCommands } from './pubsub';
 import { transactionCommands } from './transactions';
 import { blockingCommands } from './blocking';
+import { monitoringCommands } from './monitoring';
 
 export const commandRows: readonly CommandSpec[] = [
   // Shard-local families.
@@ -49,4 +50,5 @@ export const commandRows: readonly CommandSpec[] = [
   ...pubsubCommands,
   ...transactionCommands,
   ...blockingCommands,
+  ...monitoringCommands,
 ];
