@@ -29,6 +29,8 @@ export class PendingReply implements ReplySlot {
   end = 0;
   /** CLIENT REPLY OFF/SKIP: the reply keeps its place but is never written. */
   dropped = false;
+  /** Told the reply when it arrives, before anything else (the AOF logs the write it answers). */
+  onReply: ((reply: Buffer) => void) | null = null;
   constructor(readonly sink: ReplySink) {}
 
   /** The reply as one Buffer (allocates a view when it is a region). */

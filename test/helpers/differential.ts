@@ -127,10 +127,10 @@ export class DifferentialSuite {
   private redis: Promise<RedisProcess> | undefined;
   private readonly shardis = new Map<number, Promise<ShardisProcess>>();
 
-  /** `redisArgs`: extra redis-server arguments (e.g. `--enable-debug-command yes` for DEBUG SLEEP). */
+  /** `args`: extra arguments for both servers (e.g. `--enable-debug-command yes` for DEBUG SLEEP). */
   constructor(
     private readonly root: Test,
-    private readonly redisArgs: string[] = [],
+    private readonly args: string[] = [],
   ) {}
 
   /**
@@ -159,14 +159,14 @@ export class DifferentialSuite {
   }
 
   private reference(): Promise<RedisProcess> {
-    this.redis ??= startRedis(this.root, this.redisArgs);
+    this.redis ??= startRedis(this.root, this.args);
     return this.redis;
   }
 
   private shardisWith(workers: number): Promise<ShardisProcess> {
     let srv = this.shardis.get(workers);
     if (srv === undefined) {
-      srv = startShardis(this.root, { workers });
+      srv = startShardis(this.root, { workers, args: this.args });
       this.shardis.set(workers, srv);
     }
     return srv;
