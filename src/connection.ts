@@ -40,6 +40,21 @@ export interface ConnectionHost {
   connectionClosed(conn: Connection): void;
 }
 
+/** A connection's CLIENT TRACKING state (src/tracking/tracking.ts keeps the server side). */
+export interface ClientTracking {
+  /** Client id to redirect to, 0 for none. */
+  redirect: number;
+  bcast: boolean;
+  optin: boolean;
+  optout: boolean;
+  noloop: boolean;
+  /** CLIENT CACHING YES/NO given for the next command. */
+  caching: boolean;
+  brokenRedirect: boolean;
+  /** BCAST prefixes, sorted as Redis lists them. */
+  prefixes: string[];
+}
+
 /** What a connection in MULTI (or with WATCHed keys) holds; src/coordination/transactions.ts fills it in. */
 export interface ConnectionTxn {
   readonly inMulti: boolean;
@@ -81,6 +96,8 @@ export class Connection implements ReplySink {
   resultWatches = 0;
   /** In MONITOR mode (src/monitoring/monitor.ts): CLIENT LIST's `O` flag. */
   isMonitor = false;
+  /** CLIENT TRACKING state, null while tracking is off. */
+  tracking: ClientTracking | null = null;
   /** CLIENT REPLY OFF: no command gets a reply until CLIENT REPLY ON. */
   replyOff = false;
   /** CLIENT REPLY SKIP: the next command gets no reply. */

@@ -24,12 +24,19 @@ import { aofForm } from './persistence/aof-commands';
 import { runSplit } from './coordination/split';
 import { commandFlags } from './monitoring';
 import { slowlogArgs } from './core/slow-args';
+import { TRACK_READS } from './core/shard-protocol';
+import { tracksReads } from './tracking/tracking';
 
 /** Redis shows every command to monitors except admin commands and those flagged skip_monitor. */
 function shownToMonitors(entry: TableEntry): boolean {
   const flags = commandFlags(entry.fullName);
   const own = entry.parent !== undefined ? commandFlags(entry.parent.fullName) : [];
   return !flags.includes('admin') && !flags.includes('skip_monitor') && !own.includes('skip_monitor');
+}
+
+/** Whether a tracking connection's read is remembered (tracking/tracking.ts tracksReads, for a read command). */
+function tracksRead(conn: Connection, entry: TableEntry): boolean {
+  return tracksReads(conn) && commandFlags(entry.fullName).includes('readonly');
 }
 
 function touchesKeyspace(entry: TableEntry): boolean {
@@ -87,7 +94,21 @@ export class Dispatcher {
    * promise when later requests of this connection must wait for this one
    * (multi-step coordinators), else undefined.
    */
+  /** Set by dispatchOne when the command used up a CLIENT CACHING given before it. */
+  private cachingUsed = false;
+
   dispatch(conn: Connection, args: string[]): Promise<void> | undefined {
+    if (conn.tracking !== null && conn.tracking.caching) {
+      this.cachingUsed = false;
+      const barrier = this.dispatchReplying(conn, args);
+      // As Redis's resetClient: kept while a transaction is open (MULTI, queued commands), else cleared.
+      if (this.cachingUsed && conn.tracking !== null && !(conn.txn !== null && conn.txn.inMulti)) conn.tracking.caching = false;
+      return barrier;
+    }
+    return this.dispatchReplying(conn, args);
+  }
+
+  private dispatchReplying(conn: Connection, args: string[]): Promise<void> | undefined {
     if (!conn.replyOff && !conn.skipNextReply) return this.dispatchOne(conn, args);
     // CLIENT REPLY OFF / SKIP: the command runs, its reply keeps its place unwritten.
     conn.droppingReplies = true;
@@ -150,10 +171,14 @@ export class Dispatcher {
     if (monitored && entry.fullName === 'exec') this.feedQueued(conn);
     const shards = this.server.shards;
     const target = shards.router.route(entry.spec, args);
+    // CLIENT TRACKING: the shards remember this read's keys for the connection.
+    const sendId = conn.tracking !== null && tracksRead(conn, entry) ? (conn.id | TRACK_READS) >>> 0 : conn.id;
+    // CLIENT CACHING applies to the next command only: used up once it ran, unless in MULTI (see dispatch).
+    if (conn.tracking !== null && conn.tracking.caching && entry.parent?.spec.name !== 'client') this.cachingUsed = true;
     if (monitored && target !== ROUTE_MAIN) this.server.monitoring.monitors.feed(conn, conn.db, args);
     if (target >= 0) {
       // The framer's array is handed over: nothing here reads it after sending.
-      shards.clients[target].sendOwned(entry.opIndex, conn.db, conn.proto, conn.id, args, entry.parent === undefined ? 1 : 2, conn.reserve());
+      shards.clients[target].sendOwned(entry.opIndex, conn.db, conn.proto, sendId, args, entry.parent === undefined ? 1 : 2, conn.reserve());
       return undefined;
     }
     if (target === ROUTE_MAIN) {
@@ -167,7 +192,7 @@ export class Dispatcher {
     if (cross?.kind === 'split') {
       const slot = conn.reserve();
       const started = performance.now();
-      runSplit(shards, entry, cross.combine, args, { db: conn.db, proto: conn.proto, connId: conn.id }, (buf) => {
+      runSplit(shards, entry, cross.combine, args, { db: conn.db, proto: conn.proto, connId: sendId }, (buf) => {
         // The whole command's time (its parts do not report their own): slow log and latency monitor.
         const micros = (performance.now() - started) * 1000;
         const monitoring = this.server.monitoring;

@@ -18,6 +18,7 @@ import { PubSubHub } from './pubsub/hub';
 import { publishKeyspaceEvent } from './pubsub/notifications';
 import { Monitoring } from './monitoring';
 import { ClientPause } from './coordination/pause';
+import { Tracking } from './tracking/tracking';
 import { RdbPersistence } from './persistence/rdb';
 import { Aof } from './persistence/aof';
 import { replayCommands } from './persistence/loader';
@@ -73,6 +74,7 @@ export class Server implements ServerContext, ConnectionHost {
   readonly pubsub = new PubSubHub(this.tasks);
   readonly monitoring: Monitoring;
   readonly pause = new ClientPause();
+  readonly tracking = new Tracking(this.tasks, (id) => this.connections.get(id));
   readonly rdb: RdbPersistence;
   readonly aof: Aof;
   loading = false;
@@ -142,6 +144,8 @@ export class Server implements ServerContext, ConnectionHost {
       }
     };
     this.shardEvents.keyspace = (_shard, ev) => publishKeyspaceEvent(this, ev);
+    this.shardEvents.invalidate = (_shard, ev) => this.tracking.invalidated(ev.key, ev.by, ev.conns);
+    this.tracking.onBcastChange = (on) => this.shards.broadcastSettings({ trackingBcast: on });
     // A shard command past the slow log's or latency monitor's threshold.
     this.shardEvents.slow = (_shard, ev) => {
       const entry = this.commands.ops[ev.op];

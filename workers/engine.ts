@@ -8,9 +8,10 @@ import { ReplyWriter } from '../src/core/wire/reply-writer';
 import { REQUEST_HEADER_BYTES, RPC_OP, decodeRpc, encodeOutcome } from '../src/core/wire/shard-batch';
 import type { CallBatch } from '../src/core/wire/call-batch';
 import { latin1String } from '../src/core/wire/latin1';
-import { SPLIT_PART, type RpcCall, type RpcOutcome, type ShardEvent, type ShardSettings } from '../src/core/shard-protocol';
+import { CONN_ID_MASK, SPLIT_PART, TRACK_READS, type RpcCall, type RpcOutcome, type ShardEvent, type ShardSettings } from '../src/core/shard-protocol';
 import type { ShardOpContext } from './op-context';
 import { ShardState } from './shard-state';
+import { NOTIFY } from '../src/core/notify';
 import { activeExpireCycle } from './expiry';
 import type { Db } from './db';
 import { runCommand } from './run-command';
@@ -27,8 +28,11 @@ class OpContext implements ShardOpContext {
   connId = 0;
   proto: 2 | 3 = 2;
   now = 0;
+  trackReads = false;
   constructor(readonly shard: ShardState) {}
   notify(cls: number, event: string, key: string): void {
+    // Where Redis notifies, it has signalled the change: CLIENT TRACKING hears of it.
+    if (cls !== NOTIFY.keymiss && this.shard.signals.tracking) this.shard.signals.written(key, this.connId);
     if ((this.shard.settings.notifyFlags & cls) !== 0) this.shard.notify(cls, event, key, this.dbIndex);
   }
 }
@@ -82,6 +86,7 @@ export class ShardEngine {
   applySettings(patch: Partial<ShardSettings>): void {
     Object.assign(this.state.settings, patch);
     this.state.refreshThresholds();
+    this.state.signals.setBcast(this.state.settings.trackingBcast);
     if (patch.hz !== undefined) this.scheduleExpiry();
   }
 
@@ -203,7 +208,8 @@ export class ShardEngine {
   private rpc(dbIndex: number, proto: number, connId: number, call: RpcCall): RpcOutcome {
     const ctx = this.ctx;
     ctx.proto = proto === 3 ? 3 : 2;
-    ctx.connId = connId;
+    ctx.trackReads = (connId & TRACK_READS) !== 0;
+    ctx.connId = connId & CONN_ID_MASK;
     ctx.dbIndex = dbIndex;
     ctx.db = this.state.db(dbIndex);
     return runRpc(ctx, call);
@@ -214,7 +220,8 @@ export class ShardEngine {
     w.proto = ctx.proto = proto === 3 ? 3 : 2;
     // A split command's part (SPLIT_PART): runs for the connection, is not reported as slow on its own.
     const part = connId >= SPLIT_PART;
-    ctx.connId = part ? connId - SPLIT_PART : connId;
+    ctx.trackReads = (connId & TRACK_READS) !== 0;
+    ctx.connId = connId & CONN_ID_MASK;
     ctx.dbIndex = dbIndex;
     ctx.db = this.state.db(dbIndex);
     // Short batches time every command; long ones every TIME_SAMPLE-th run

@@ -69,7 +69,11 @@ export function runCommand(ctx: ShardOpContext, opIndex: number, args: string[],
   // Redis's dirty counter (rdb_changes_since_last_save, save points): one per write that succeeded.
   if (op.writes) shard.stats.dirty++;
   if (shard.signals.size !== 0 && op.writes) {
-    for (const p of keyPositions(op.spec, args)) shard.signals.signal(ctx.dbIndex, args[p]);
+    for (const p of keyPositions(op.spec, args)) shard.signals.signal(ctx.dbIndex, args[p], ctx.connId);
+  }
+  // CLIENT TRACKING: a read's keys are remembered for its client.
+  if (ctx.trackReads === true && op.spec.flags.includes('readonly')) {
+    for (const p of keyPositions(op.spec, args)) shard.signals.track(args[p], ctx.connId);
   }
   if (op.keymiss && (shard.settings.notifyFlags & NOTIFY.keymiss) !== 0) notifyKeymiss(op, ctx, args);
 }

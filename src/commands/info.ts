@@ -366,6 +366,8 @@ function tasksSection(server: ServerContext, shards: readonly ShardInfo[]): Line
     ['lock_acquisitions', server.lock.acquisitions],
     // MONITOR feeds and commands held by CLIENT PAUSE.
     ['monitors', server.monitoring.monitors.size],
+    ['tracking_clients', server.tracking.clientCount],
+    ['tracking_prefixes', server.tracking.prefixCount],
     ['paused_commands', server.pause.heldCount],
     // Connection state kept inside each shard: blocked-command waiters, WATCH keys, .WATCH subscriptions.
     ...shards.map((s): [string, string] => [`shard${s.shard}`, `waiters=${s.listeners.block},watched_keys=${s.listeners.watch},result_watches=${s.listeners.result}`]),

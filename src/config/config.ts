@@ -435,6 +435,7 @@ export class Config {
       maxmemoryPolicy: this.get('maxmemory-policy') as string,
       rdbCompression: this.get('rdbcompression') === 'yes',
       notifyFlags: this.notifyFlags(),
+      trackingBcast: false, // set by CLIENT TRACKING ... BCAST (src/tracking/), not a parameter
       slowlogSlowerThan: this.getNumber('slowlog-log-slower-than'),
       latencyMonitorThreshold: this.getNumber('latency-monitor-threshold'),
     };

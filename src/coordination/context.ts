@@ -18,6 +18,7 @@ import type { PubSubHub } from '../pubsub/hub';
 import type { ServerStats, TaskCounts } from '../stats';
 import type { Monitoring } from '../monitoring';
 import type { ClientPause } from './pause';
+import type { Tracking } from '../tracking/tracking';
 import type { RdbPersistence } from '../persistence/rdb';
 import type { Aof } from '../persistence/aof';
 
@@ -35,6 +36,8 @@ export interface ServerContext {
   /** Serializes multi-step cross-shard commands against everything else (coordination/shard-lock.ts). */
   readonly lock: ShardLock;
   readonly pubsub: PubSubHub;
+  /** CLIENT TRACKING's server side (src/tracking/). */
+  readonly tracking: Tracking;
   /** CLIENT PAUSE: held commands and the deadline (coordination/pause.ts). */
   readonly pause: ClientPause;
   /** The slow log, the latency monitor and the MONITOR feed (src/monitoring/). */

@@ -28,6 +28,8 @@ export interface ShardSettings {
   maxmemoryPolicy: string;
   /** notify-keyspace-events as NOTIFY bits (src/core/notify.ts); 0 = off. */
   notifyFlags: number;
+  /** Some client tracks in BCAST mode: every written key is reported (`invalidate` event). */
+  trackingBcast: boolean;
   /** slowlog-log-slower-than in microseconds (-1 = off): slower commands are reported (`slow` event). */
   slowlogSlowerThan: number;
   /** latency-monitor-threshold in milliseconds (0 = off): slower commands are reported too. */
@@ -44,12 +46,22 @@ export interface ShardSettings {
  */
 export const SPLIT_PART = 0x80000000;
 
+/**
+ * Set in a request's connection id when its client tracks the keys it reads
+ * (CLIENT TRACKING, default mode, this read counted by OPTIN/OPTOUT): the
+ * shard remembers the command's keys for it.
+ */
+export const TRACK_READS = 0x40000000;
+/** The connection id bits of a request's connection id field (the rest are the flags above). */
+export const CONN_ID_MASK = 0x3fffffff;
+
 export const defaultShardSettings = (): ShardSettings => ({
   databases: 16,
   protoMaxBulkLen: 512 * 1024 * 1024,
   hz: 10,
   maxmemoryPolicy: 'noeviction',
   notifyFlags: 0,
+  trackingBcast: false,
   slowlogSlowerThan: 10000,
   latencyMonitorThreshold: 0,
   rdbCompression: true,
@@ -92,7 +104,13 @@ export type ShardEvent =
    * threshold: `op` its op index, `args` cut as the slow log keeps them
    * (src/core/slow-args.ts), `at` when it ran (ms since the epoch).
    */
-  | { type: 'slow'; connId: number; op: number; micros: number; at: number; args: string[] };
+  | { type: 'slow'; connId: number; op: number; micros: number; at: number; args: string[] }
+  /**
+   * A key was written (CLIENT TRACKING): `conns` are the connections that
+   * read it since its last write (now forgotten), `by` the writer (0: expiry
+   * or a coordinator's write-back). Sent for every write while BCAST is on.
+   */
+  | { type: 'invalidate'; key: string; by: number; conns: number[] };
 
 export type KeyspaceEvent = Extract<ShardEvent, { type: 'keyspace' }>;
 

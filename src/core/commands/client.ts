@@ -66,6 +66,24 @@ export const clientCommands = family('connection', 'main', [
         summary: 'Instructs the server whether to reply to commands.', complexity: 'O(1)',
       },
       {
+        name: 'tracking', arity: -3, flags: ['noscript', 'loading', 'stale'], since: '6.0.0',
+        syntax: 'ON | OFF [REDIRECT client-id] [PREFIX prefix [PREFIX prefix ...]] [BCAST] [OPTIN] [OPTOUT] [NOLOOP]',
+        summary: 'Controls server-assisted client-side caching for the connection.',
+        complexity: 'O(1). Some options may introduce additional complexity.',
+      },
+      {
+        name: 'caching', arity: 3, flags: ['noscript', 'loading', 'stale'], since: '6.0.0', syntax: 'YES | NO',
+        summary: 'Instructs the server whether to track the keys in the next request.', complexity: 'O(1)',
+      },
+      {
+        name: 'getredir', arity: 2, flags: ['noscript', 'loading', 'stale'], since: '6.0.0',
+        summary: 'Returns the client ID to which the connection\'s tracking notifications are redirected.', complexity: 'O(1)',
+      },
+      {
+        name: 'trackinginfo', arity: 2, flags: ['noscript', 'loading', 'stale'], since: '6.2.0',
+        summary: 'Returns information about server-assisted client-side caching for the connection.', complexity: 'O(1)',
+      },
+      {
         name: 'help', arity: 2, flags: ['loading', 'stale'], since: '5.0.0', summary: 'Shows what CLIENT can do.',
         complexity: 'O(1)',
       },
