@@ -153,7 +153,7 @@ diff.test('BCAST with prefixes, errors, broken redirect', async (t, s) => {
     ['b', 'CLIENT TRACKINGINFO'],
     ['w', 'SET user:1 a'],
     ['w', 'SET other 1'],
-    ['w', 'MSET item:1 a item:2 b'],
+    ['w', 'MSET item:{x}1 a item:{x}2 b'], // one shard: one message (across shards each shard's part comes apart)
     ['b', 'SET user:2 x'], // no NOLOOP: its own write too
     ['b', 'CLIENT TRACKING ON BCAST PREFIX us'],
     ['b', 'CLIENT TRACKING ON BCAST PREFIX a PREFIX ab'],
