@@ -215,3 +215,27 @@ diff.test('INFO: version, sections of everything, latencystats and commandstats 
   // across rounds (one reference server for every round), so only their shape.
   for (const l of ours[3] as string[]) t.match(l, /^cmdstat_\w+:calls=\d+,usec=N,rejected_calls=\d+,failed_calls=\d+$/);
 });
+
+diff.test('MEMORY STATS fields, MEMORY PURGE/DOCTOR, LOLWUT', async (t, s) => {
+  const run = async (port: number): Promise<Reply[]> => {
+    const c = await connectResp(t, port);
+    await c.call('SET', 'm', '1');
+    const stats = (await c.call('MEMORY', 'STATS')) as Reply[];
+    const fields = stats.filter((_, i) => i % 2 === 0);
+    const doctor = (await c.call('MEMORY', 'DOCTOR')) as string;
+    return [
+      fields,
+      stats.map((v, i) => (i % 2 === 1 ? (Array.isArray(v) ? 'map' : typeof v === 'number' ? 'int' : 'double') : v)),
+      await c.call('MEMORY', 'PURGE'),
+      String(doctor.startsWith('Hi Sam, ')),
+      await c.call('LOLWUT'),
+      await c.call('LOLWUT', 'VERSION', '1'),
+      await c.call('LOLWUT', 'VERSION', 'x'),
+      ((await c.call('LOLWUT', 'VERSION', '5')) as string).split('\n').slice(-2),
+      ((await c.call('LOLWUT', 'VERSION', '6')) as string).split('\n').slice(-3),
+      await c.call('MEMORY', 'DOCTOR', 'x'),
+    ];
+  };
+  const [ours, theirs] = [await run(s.shardis.port), await run(s.redis.port)];
+  t.same(ours, theirs);
+});

@@ -165,7 +165,7 @@ function clientsSection(server: ServerContext): Lines {
 }
 
 /** Heap bytes: the main thread's plus every shard thread's (one isolate each); inline shards share the main heap. */
-function usedMemory(server: ServerContext, shards: readonly ShardInfo[]): number {
+export function usedMemory(server: ServerContext, shards: readonly ShardInfo[]): number {
   let n = process.memoryUsage().heapUsed;
   if (server.shards.workers > 0) for (const s of shards) n += s.heapUsed;
   return n;

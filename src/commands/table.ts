@@ -22,6 +22,7 @@ import { blockingCoords } from './blocking';
 import { crossShardCoords } from '../coordination/cross-shard';
 import { scratchCoordinator } from '../coordination/scratch';
 import { monitoringCoords } from './monitoring';
+import { memoryCoords } from './memory';
 import { LATENCY_BUCKETS } from '../core/latency-buckets';
 
 /** Every main-thread body, by full name. */
@@ -38,6 +39,7 @@ const coords: Coords = {
   ...transactionCoords,
   ...blockingCoords,
   ...monitoringCoords,
+  ...memoryCoords,
 };
 
 function crossPlan(entry: TableEntry): CrossShardPlan {

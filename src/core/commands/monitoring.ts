@@ -36,6 +36,10 @@ export const monitoringCommands = family('server', 'main', [
     ],
   },
   {
+    name: 'lolwut', arity: -1, flags: ['readonly', 'fast'], since: '5.0.0', syntax: '[VERSION version]',
+    summary: 'Displays computer art and the Redis version',
+  },
+  {
     name: 'monitor', arity: 1, flags: [...RO_ADMIN], since: '1.0.0', summary: 'Listens for all requests received by the server in real-time.',
     complexity: 'O(1)',
   },
