@@ -12,6 +12,8 @@ import { CONN_ID_MASK, SPLIT_PART, TRACK_READS, type RpcCall, type RpcOutcome, t
 import type { ShardOpContext } from './op-context';
 import { ShardState } from './shard-state';
 import { NOTIFY } from '../src/core/notify';
+import { setStreamNodeLimits } from './structures/stream';
+import { setHllSparseMaxBytes } from './structures/hll';
 import { activeExpireCycle } from './expiry';
 import type { Db } from './db';
 import { runCommand } from './run-command';
@@ -53,6 +55,14 @@ export class ShardEngine {
   constructor(shardId: number, shardCount: number, settings: ShardSettings) {
     this.state = new ShardState(shardId, shardCount, settings, OPS.length);
     this.ctx = new OpContext(this.state);
+    this.applyStructureLimits();
+  }
+
+  /** Settings that shape data structures (module-level in their files: one engine per thread). */
+  private applyStructureLimits(): void {
+    const s = this.state.settings;
+    setStreamNodeLimits(s.streamNodeMaxBytes, s.streamNodeMaxEntries);
+    setHllSparseMaxBytes(s.hllSparseMaxBytes);
   }
 
   /** Events gathered while running the last batch (the host sends them just before its replies). */
@@ -87,6 +97,7 @@ export class ShardEngine {
     Object.assign(this.state.settings, patch);
     this.state.refreshThresholds();
     this.state.signals.setBcast(this.state.settings.trackingBcast);
+    this.applyStructureLimits();
     if (patch.hz !== undefined) this.scheduleExpiry();
   }
 

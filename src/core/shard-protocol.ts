@@ -28,6 +28,11 @@ export interface ShardSettings {
   maxmemoryPolicy: string;
   /** notify-keyspace-events as NOTIFY bits (src/core/notify.ts); 0 = off. */
   notifyFlags: number;
+  /** stream-node-max-bytes / stream-node-max-entries: when XADD starts a new stream node (and so what `~` trims). */
+  streamNodeMaxBytes: number;
+  streamNodeMaxEntries: number;
+  /** hll-sparse-max-bytes: a sparse HyperLogLog growing past it becomes dense. */
+  hllSparseMaxBytes: number;
   /** Some client tracks in BCAST mode: every written key is reported (`invalidate` event). */
   trackingBcast: boolean;
   /** slowlog-log-slower-than in microseconds (-1 = off): slower commands are reported (`slow` event). */
@@ -61,6 +66,9 @@ export const defaultShardSettings = (): ShardSettings => ({
   hz: 10,
   maxmemoryPolicy: 'noeviction',
   notifyFlags: 0,
+  streamNodeMaxBytes: 4096,
+  streamNodeMaxEntries: 100,
+  hllSparseMaxBytes: 3000,
   trackingBcast: false,
   slowlogSlowerThan: 10000,
   latencyMonitorThreshold: 0,
