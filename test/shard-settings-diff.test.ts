@@ -43,3 +43,14 @@ diff.test('hll-sparse-max-bytes decides when a HyperLogLog turns dense', async (
   script.push(['CONFIG', 'SET', 'hll-sparse-max-bytes', '3000']);
   await s.check('hll-sparse-max-bytes', script);
 });
+
+diff.test('OBJECT ENCODING says raw for strings modified in place, as Redis', async (t, s) => {
+  const script: Cmd[] = [
+    ['SET', 'e', 'hello'], ['SET', 'r', 'x'.repeat(50)], ['SET', 'i', '123'], ['SET', 'a', 'hi'], ['APPEND', 'a', 'x'], ['APPEND', 'new', 'hi'],
+    ['SETRANGE', 'b', '0', 'x'], ['SET', 'c', 'abc'], ['SETRANGE', 'c', '1', 'z'], ['INCRBYFLOAT', 'f', '1.5'], ['SETBIT', 's1', '3', '1'],
+    ['SET', 's2', 'a'], ['SETBIT', 's2', '1', '1'], ['PFADD', 'h', 'a'], ['BITFIELD', 'bf', 'SET', 'u8', '0', '1'], ['SET', 'n', '12'],
+    ['APPEND', 'n', '3'], ['INCR', 'i'], ['SET', 'a', 'fresh'],
+  ];
+  for (const k of ['e', 'r', 'i', 'a', 'new', 'b', 'c', 'f', 's1', 's2', 'h', 'bf', 'n']) script.push(['OBJECT', 'ENCODING', k]);
+  await s.check('encodings', script);
+});
