@@ -51,7 +51,11 @@ async function run(port: number, steps: (ids: Record<string, string>) => Step[],
     ids[n] = await conns[n].id();
   }
   for (const [who, cmd] of steps(ids)) {
+    const before = conns[who].text.length;
     conns[who].sock.write(`${cmd}\r\n`);
+    // Every step gets a reply: wait for it (a loaded machine may take longer than
+    // any fixed pause), then let the invalidations it caused reach the others.
+    await waitFor(() => conns[who].text.length > before || conns[who].sock.destroyed);
     await sleep(cmd.startsWith('PEXPIRE') ? 150 : 25);
   }
   await sleep(50);
