@@ -181,7 +181,9 @@ diff.test('CLIENT PAUSE and UNPAUSE', async (t, s) => {
     await sleep(100);
     order.push('deadline-not-reached');
     out.push(await get, await writer.call('DEL', 'p'));
-    out.push(order);
+    // The held SET and PUBLISH come from two connections and run on different
+    // threads once released: only that both come after the unpause is compared.
+    out.push(order.map((x) => (x === 'set' || x === 'publish' ? 'released' : x)));
     return out;
   };
   const [ours, theirs] = [await run(s.shardis.port), await run(s.redis.port)];
