@@ -41,6 +41,21 @@ export interface ConnectionHost {
   connectionClosed(conn: Connection): void;
 }
 
+/** A connection's CLIENT TRACKING state (src/tracking/tracking.ts keeps the server side). */
+export interface ClientTracking {
+  /** Client id to redirect to, 0 for none. */
+  redirect: number;
+  bcast: boolean;
+  optin: boolean;
+  optout: boolean;
+  noloop: boolean;
+  /** CLIENT CACHING YES/NO given for the next command. */
+  caching: boolean;
+  brokenRedirect: boolean;
+  /** BCAST prefixes, sorted as Redis lists them. */
+  prefixes: string[];
+}
+
 /** What a connection in MULTI (or with WATCHed keys) holds; src/coordination/transactions.ts fills it in. */
 export interface ConnectionTxn {
   readonly inMulti: boolean;
@@ -86,6 +101,16 @@ export class Connection implements ReplySink {
   blocked: { unblock(how: 'timeout' | 'error'): boolean } | null = null;
   /** Live `.WATCH` subscriptions. */
   resultWatches = 0;
+  /** In MONITOR mode (src/monitoring/monitor.ts): CLIENT LIST's `O` flag. */
+  isMonitor = false;
+  /** CLIENT TRACKING state, null while tracking is off. */
+  tracking: ClientTracking | null = null;
+  /** CLIENT REPLY OFF: no command gets a reply until CLIENT REPLY ON. */
+  replyOff = false;
+  /** CLIENT REPLY SKIP: the next command gets no reply. */
+  skipNextReply = false;
+  /** Set by the dispatcher while it dispatches a command whose reply is not to be written. */
+  droppingReplies = false;
   /** MULTI queue and WATCHed shards (commands/transactions.ts); null until the first MULTI or WATCH. */
   txn: ConnectionTxn | null = null;
   /** Shards holding state for this connection (waiters, watches): told when it ends. */
@@ -170,6 +195,7 @@ export class Connection implements ReplySink {
   /** Reserves the next reply position (for a shard request or a coordinator). */
   reserve(): PendingReply {
     const p = new PendingReply(this);
+    if (this.droppingReplies) p.dropped = true;
     if (this.aofNext !== null) {
       p.onReply = this.aofNext;
       this.aofNext = null;
@@ -181,6 +207,7 @@ export class Connection implements ReplySink {
   /** Queues a reply that is ready now. */
   reply(data: Buffer): void {
     const p = new PendingReply(this);
+    if (this.droppingReplies) p.dropped = true;
     if (this.aofNext !== null) {
       p.onReply = this.aofNext;
       this.aofNext = null;
@@ -236,6 +263,7 @@ export class Connection implements ReplySink {
       f(p.bytes());
     }
     if (this.ended) return; // the connection is gone: drop the reply
+    if (p.dropped) p.end = p.start; // CLIENT REPLY OFF/SKIP: an empty reply keeps the order
     this.readyBytes += p.end - p.start;
     if (this.writerBlocked && p.data !== null && (p.start !== 0 || p.end !== p.data.length)) {
       // The client is not reading: a region of a shared buffer (the inline

@@ -24,6 +24,27 @@ import { aofForm } from './persistence/aof-commands';
 import { runSplit } from './coordination/split';
 import { authRequired, checkRequest, ERR_NOAUTH } from './commands/acl';
 import { debugNotAllowedError, protectedActionAllowed } from './acl/protected';
+import { commandFlags } from './monitoring';
+import { slowlogArgs } from './core/slow-args';
+import { TRACK_READS } from './core/shard-protocol';
+import { tracksReads } from './tracking/tracking';
+
+/** Redis shows every command to monitors except admin commands and those flagged skip_monitor. */
+function shownToMonitors(entry: TableEntry): boolean {
+  const flags = commandFlags(entry.fullName);
+  const own = entry.parent !== undefined ? commandFlags(entry.parent.fullName) : [];
+  return !flags.includes('admin') && !flags.includes('skip_monitor') && !own.includes('skip_monitor');
+}
+
+/** Whether a tracking connection's read is remembered (tracking/tracking.ts tracksReads, for a read command). */
+function tracksRead(conn: Connection, entry: TableEntry): boolean {
+  return tracksReads(conn) && commandFlags(entry.fullName).includes('readonly');
+}
+
+function touchesKeyspace(entry: TableEntry): boolean {
+  const f = commandFlags(entry.fullName);
+  return f.includes('write') || f.includes('readonly') || f.includes('may_replicate');
+}
 
 function arityOk(arity: number, argc: number): boolean {
   return arity >= 0 ? argc === arity : argc >= -arity;
@@ -79,7 +100,33 @@ export class Dispatcher {
    * promise when later requests of this connection must wait for this one
    * (multi-step coordinators), else undefined.
    */
+  /** Set by dispatchOne when the command used up a CLIENT CACHING given before it. */
+  private cachingUsed = false;
+
   dispatch(conn: Connection, args: string[]): Promise<void> | undefined {
+    if (conn.tracking !== null && conn.tracking.caching) {
+      this.cachingUsed = false;
+      const barrier = this.dispatchReplying(conn, args);
+      // As Redis's resetClient: kept while a transaction is open (MULTI, queued commands), else cleared.
+      if (this.cachingUsed && conn.tracking !== null && !(conn.txn !== null && conn.txn.inMulti)) conn.tracking.caching = false;
+      return barrier;
+    }
+    return this.dispatchReplying(conn, args);
+  }
+
+  private dispatchReplying(conn: Connection, args: string[]): Promise<void> | undefined {
+    if (!conn.replyOff && !conn.skipNextReply) return this.dispatchOne(conn, args);
+    // CLIENT REPLY OFF / SKIP: the command runs, its reply keeps its place unwritten.
+    conn.droppingReplies = true;
+    conn.skipNextReply = false;
+    try {
+      return this.dispatchOne(conn, args);
+    } finally {
+      conn.droppingReplies = false;
+    }
+  }
+
+  private dispatchOne(conn: Connection, args: string[]): Promise<void> | undefined {
     // A multi-step cross-shard command is running: wait for it, in arrival order.
     if (this.server.lock.held) return this.defer(conn, args);
     const entry = this.resolve(conn, args);
@@ -100,6 +147,22 @@ export class Dispatcher {
         conn.reply(errorReply(denied));
         return undefined;
       }
+    }
+    // A monitor is a replica to Redis: it may not touch the keyspace.
+    if (entry !== undefined && conn.isMonitor && touchesKeyspace(entry)) {
+      entry.rejectedCalls++;
+      conn.reply(errorReply("ERR Replica can't interact with the keyspace"));
+      return undefined;
+    }
+    // CLIENT PAUSE: the command waits for the pause to end (after the arity checks, as in Redis).
+    if (entry !== undefined && this.server.pause.active !== null && !conn.isMonitor && this.pauses(conn, entry)) {
+      return new Promise((resolve) => {
+        this.server.pause.hold(conn, () => {
+          const barrier = this.dispatchOne(conn, args);
+          if (barrier === undefined) resolve();
+          else barrier.then(resolve, resolve);
+        });
+      });
     }
     // --- Transactions: between MULTI and EXEC a rejected command fails the
     // transaction and the others are queued.
@@ -127,22 +190,65 @@ export class Dispatcher {
     if (this.server.aof.enabled && !conn.loader) logToAof(this.server, conn, entry, args);
     entry.calls++;
     this.server.stats.totalCommands++;
+    // MONITOR: one count checked per command while nobody monitors.
+    const monitored = this.server.monitoring.monitors.size !== 0 && shownToMonitors(entry);
+    if (monitored && entry.fullName === 'exec') this.feedQueued(conn);
     const shards = this.server.shards;
     const target = shards.router.route(entry.spec, args);
+    // CLIENT TRACKING: the shards remember this read's keys for the connection.
+    const sendId = conn.tracking !== null && tracksRead(conn, entry) ? (conn.id | TRACK_READS) >>> 0 : conn.id;
+    // CLIENT CACHING applies to the next command only: used up once it ran, unless in MULTI (see dispatch).
+    if (conn.tracking !== null && conn.tracking.caching && entry.parent?.spec.name !== 'client') this.cachingUsed = true;
+    if (monitored && target !== ROUTE_MAIN) this.server.monitoring.monitors.feed(conn, conn.db, args);
     if (target >= 0) {
       // The framer's array is handed over: nothing here reads it after sending.
-      shards.clients[target].sendOwned(entry.opIndex, conn.db, conn.proto, conn.id, args, entry.parent === undefined ? 1 : 2, conn.reserve());
+      shards.clients[target].sendOwned(entry.opIndex, conn.db, conn.proto, sendId, args, entry.parent === undefined ? 1 : 2, conn.reserve());
       return undefined;
     }
-    if (target === ROUTE_MAIN) return this.runCoordinator(conn, entry, entry.coord as CoordOp, args);
+    if (target === ROUTE_MAIN) {
+      const barrier = this.runCoordinator(conn, entry, entry.coord as CoordOp, args);
+      // Shown once it ran (Redis feeds monitors after the call): SELECT shows its new db.
+      if (monitored) this.server.monitoring.monitors.feed(conn, conn.db, args);
+      return barrier;
+    }
     // The keys span shards: the row's plan, fixed when the table was built.
     const cross = entry.cross;
     if (cross?.kind === 'split') {
       const slot = conn.reserve();
-      runSplit(shards, entry, cross.combine, args, { db: conn.db, proto: conn.proto, connId: conn.id }, (buf) => conn.fill(slot, buf));
+      const started = performance.now();
+      runSplit(shards, entry, cross.combine, args, { db: conn.db, proto: conn.proto, connId: sendId }, (buf) => {
+        // The whole command's time (its parts do not report their own): slow log and latency monitor.
+        const micros = (performance.now() - started) * 1000;
+        const monitoring = this.server.monitoring;
+        if (micros >= monitoring.reportMicros()) monitoring.commandTimed(conn, entry.fullName, slowlogArgs(args), micros, Date.now());
+        conn.fill(slot, buf);
+      });
       return undefined;
     }
     return this.runLocked(conn, entry, (cross as { run: CoordOp }).run, args);
+  }
+
+  /** Whether the current pause holds this command back (Redis's is_may_replicate_command for WRITE). */
+  private pauses(conn: Connection, entry: TableEntry): boolean {
+    if (this.server.pause.active === 'all') return true;
+    const writes = (e: TableEntry): boolean => {
+      const f = commandFlags(e.fullName);
+      // PUBLISH and SPUBLISH propagate to replicas in Redis: a WRITE pause holds them too.
+      return f.includes('write') || f.includes('may_replicate') || e.spec.flags.includes('write') || e.fullName === 'publish' || e.fullName === 'spublish';
+    };
+    if (entry.fullName === 'exec') {
+      const txn = conn.txn as Transaction | null;
+      return txn !== null && txn.queue !== null && txn.queue.some((q) => writes(q.entry));
+    }
+    return writes(entry);
+  }
+
+  /** EXEC runs its queued commands first: monitors see each of them before the EXEC itself. */
+  private feedQueued(conn: Connection): void {
+    // conn.txn is only ever a Transaction (coordination/transactions.ts).
+    const txn = conn.txn as Transaction | null;
+    if (txn === null || txn.aborted || txn.queue === null) return;
+    for (const q of txn.queue) if (shownToMonitors(q.entry)) this.server.monitoring.monitors.feed(conn, conn.db, q.args);
   }
 
   /** Queues a request behind the current lock holder; the connection reads nothing more until it ran. */

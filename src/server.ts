@@ -22,6 +22,9 @@ import { Acl } from './acl/acl';
 import { isLoopback, PROTECTED_MODE_ERROR } from './acl/protected';
 import { closeConnectionsOf } from './commands/acl';
 import { clientFlags } from './commands/client';
+import { Monitoring } from './monitoring';
+import { ClientPause } from './coordination/pause';
+import { Tracking } from './tracking/tracking';
 import { RdbPersistence } from './persistence/rdb';
 import { Aof } from './persistence/aof';
 import { replayCommands } from './persistence/loader';
@@ -78,6 +81,9 @@ export class Server implements ServerContext, ConnectionHost {
   readonly pubsub = new PubSubHub(this.tasks);
   /** Users and permissions: checked on this thread before a request is routed. */
   readonly acl = new Acl();
+  readonly monitoring: Monitoring;
+  readonly pause = new ClientPause();
+  readonly tracking = new Tracking(this.tasks, (id) => this.connections.get(id));
   readonly rdb: RdbPersistence;
   readonly aof: Aof;
   loading = false;
@@ -102,6 +108,7 @@ export class Server implements ServerContext, ConnectionHost {
     this.acl.logMaxLen = config.getNumber('acllog-max-len');
     const requirepass = config.get('requirepass') ?? '';
     if (requirepass !== '') this.acl.setRequirePass(requirepass);
+    this.monitoring = new Monitoring(config, this.tasks);
     this.rdb = new RdbPersistence(config, () => this.shards, log);
     this.aof = new Aof(config, log, (file, onStarted) => this.rdb.writeChunked(file, true, onStarted));
   }
@@ -192,6 +199,13 @@ export class Server implements ServerContext, ConnectionHost {
     this.shardEvents.keyspace = (_shard, ev) => publishKeyspaceEvent(this, ev);
     // A crashed shard thread is restarted and its slots restored from the snapshot and the AOF.
     this.shards.onRestart = (shard) => restoreShard(this, shard);
+    this.shardEvents.invalidate = (_shard, ev) => this.tracking.invalidated(ev.key, ev.by, ev.conns);
+    this.tracking.onBcastChange = (on) => this.shards.broadcastSettings({ trackingBcast: on });
+    // A shard command past the slow log's or latency monitor's threshold.
+    this.shardEvents.slow = (_shard, ev) => {
+      const entry = this.commands.ops[ev.op];
+      if (entry !== undefined) this.monitoring.commandTimed(this.connections.get(ev.connId), entry.fullName, ev.args, ev.micros, ev.at);
+    };
     const listener = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
     this.listener = listener;
     await new Promise<void>((resolve, reject) => {
@@ -360,6 +374,7 @@ export class Server implements ServerContext, ConnectionHost {
     if (this.closing) return this.closing;
     this.closing = (async () => {
       this.log.info({ reason }, 'shutting down');
+      this.pause.close();
       if (this.saveCron !== null) clearInterval(this.saveCron);
       if (this.clientEvictionTimer !== null) clearInterval(this.clientEvictionTimer);
       const listener = this.listener;

@@ -75,6 +75,24 @@ function sortSubs(v: Resp3Value, docs: boolean): Resp3Value {
   return out;
 }
 
+/** A sorted INFO entry or DOCS map without the subcommands Redis 7.0 does not have. */
+function withoutSubs(v: Resp3Value, known: ReadonlySet<string>, docs: boolean): Resp3Value {
+  if (!Array.isArray(v)) return v;
+  if (!docs) {
+    const subs = v[9];
+    return Array.isArray(subs) ? [...v.slice(0, 9), subs.filter((e) => Array.isArray(e) && known.has(e[0] as string))] : v;
+  }
+  const out = [...v];
+  const i = out.indexOf('subcommands');
+  if (i >= 0 && Array.isArray(out[i + 1])) {
+    const flat = out[i + 1] as Resp3Value[];
+    const kept: Resp3Value[] = [];
+    for (let j = 0; j < flat.length; j += 2) if (known.has(flat[j] as string)) kept.push(flat[j], flat[j + 1]);
+    out[i + 1] = kept;
+  }
+  return out;
+}
+
 // The command table does not depend on the worker count: one round.
 const diff = new DifferentialSuite(t);
 
@@ -105,6 +123,8 @@ diff.test(
             const px = sortSubs((parseResp(Buffer.from(x, 'latin1'))?.value as Resp3Value[])[sub === 'INFO' ? 0 : 1], sub === 'DOCS');
             const py = sortSubs((parseResp(Buffer.from(y, 'latin1'))?.value as Resp3Value[])[sub === 'INFO' ? 0 : 1], sub === 'DOCS');
             if (JSON.stringify(px) === JSON.stringify(py) || ours.filter((n) => n.startsWith(`${name}|`)).length < [...theirs].filter((n) => n.startsWith(`${name}|`)).length) continue;
+            // Subcommands of a later Redis (CLIENT SETINFO, NO-TOUCH from 7.2) are left out of the comparison.
+            if (JSON.stringify(withoutSubs(px, theirs, sub === 'DOCS')) === JSON.stringify(py)) continue;
           }
           bad.push(`RESP${proto} COMMAND ${sub} ${name}\n  ours:  ${JSON.stringify(x).slice(0, 400)}\n  redis: ${JSON.stringify(y).slice(0, 400)}`);
         }
@@ -127,7 +147,8 @@ diff.test(
       ['bitfield', 'a', 'GET', 'u8', '0'], ['bitfield', 'a', 'SET', 'u8', '0', '1'], ['bitfield_ro', 'a', 'GET', 'u8', '0'], ['bitop', 'AND', 'd', 'a', 'b'],
       ['copy', 'a', 'b', 'DB', '1'], ['smove', 'a', 'b', 'm'], ['blpop', 'a', 'b', '0'], ['brpoplpush', 'a', 'b', '0'], ['watch', 'a', 'b'],
       ['object', 'encoding', 'a'], ['memory', 'usage', 'a'], ['xadd', 's', '*', 'f', 'v'], ['pfmerge', 'd', 'a', 'b'], ['pfcount', 'a', 'b'],
-      ['lcs', 'a', 'b'], ['getex', 'a', 'PERSIST'], ['exists', 'a', 'b'], ['touch', 'a'], ['zrangestore', 'd', 'a', '0', '-1'],
+      ['lcs', 'a', 'b'], ['getex', 'a', 'PERSIST'], ['exists', 'a', 'b'], ['touch', 'a'], ['zrangestore', 'd', 'a', '0', '-1'], ['georadius', 'a', '1', '2', '3', 'm', 'STORE', 'x'],
+      ['georadiusbymember', 'a', 'm', '3', 'km', 'STOREDIST', 'x', 'STORE', 'y'], ['geosearchstore', 'd', 's', 'FROMMEMBER', 'm', 'BYRADIUS', '1', 'm'],
       ['spublish', 'c', 'm'], ['ping'], ['client', 'kill', 'x', 'y'], ['zunionstore', 'd', 'x', 'a'], ['zunionstore', 'd', '5', 'a'],
  ['xread', 'STREAMS', 'a'], ['nosuch', 'a'], ['get'], ['get', 'a', 'b'],
     ];

@@ -25,7 +25,7 @@ const MAIN_LAYERS: readonly (readonly string[])[] = [
   ['src/commands/'],
   ['src/coordination/'],
   ['src/persistence/'],
-  ['src/pubsub/'],
+  ['src/pubsub/', 'src/monitoring/', 'src/tracking/'],
   ['src/connection.ts', 'src/cli.ts'],
   ['src/config/', 'src/acl/'],
   ['src/shard-clients/', 'src/resp/', 'src/abort-listener.ts'],

@@ -59,6 +59,12 @@ export class Db {
    * Any write to the key drops the mark.
    */
   private privateInts: Set<string> | null = null;
+  /**
+   * Strings modified in place (APPEND, SETRANGE, SETBIT, BITFIELD, PFADD ...):
+   * Redis then holds them as a `raw` sds, whatever their length, and OBJECT
+   * ENCODING says so. Cleared whenever the key gets a new value.
+   */
+  private rawStrings: Set<string> | null = null;
   /** Iterator position of the active expiry cycle; survives Map mutation. */
   expireCursor: IterableIterator<[string, number]> | null = null;
   /** Keys removed because their TTL passed (INFO expired_keys). */
@@ -223,6 +229,7 @@ export class Db {
   /** Stores a value; the key's TTL is left as it was (callers decide, as SET/KEEPTTL do). */
   set(key: string, val: Value): void {
     if (this.privateInts !== null) this.privateInts.delete(key);
+    if (this.rawStrings !== null) this.rawStrings.delete(key);
     const i = this.index.get(key);
     if (i !== undefined) {
       this.valPages[i >>> PAGE_BITS][i & PAGE_MASK] = val;
@@ -256,6 +263,7 @@ export class Db {
   /** Replaces the value of an existing key without touching its TTL or access time. */
   replace(key: string, val: Value): void {
     if (this.privateInts !== null) this.privateInts.delete(key);
+    if (this.rawStrings !== null) this.rawStrings.delete(key);
     const i = this.index.get(key);
     if (i !== undefined) {
       this.valPages[i >>> PAGE_BITS][i & PAGE_MASK] = val;
@@ -269,6 +277,7 @@ export class Db {
     if (i === undefined) return false;
     this.index.delete(key);
     if (this.privateInts !== null) this.privateInts.delete(key);
+    if (this.rawStrings !== null) this.rawStrings.delete(key);
     if (this.expires.size !== 0) {
       this.expires.delete(key);
       if (this.hugeExpires !== null) this.hugeExpires.delete(key);
@@ -340,6 +349,15 @@ export class Db {
     return this.hugeExpires?.get(key) ?? BigInt(at);
   }
 
+  /** Marks a key's string as modified in place (see rawStrings). */
+  markRaw(key: string): void {
+    (this.rawStrings ??= new Set()).add(key);
+  }
+
+  isRaw(key: string): boolean {
+    return this.rawStrings !== null && this.rawStrings.has(key);
+  }
+
   /** Marks a key's value as a private copy (see privateInts). */
   markPrivate(key: string): void {
     (this.privateInts ??= new Set()).add(key);
@@ -371,6 +389,7 @@ export class Db {
     this.expires.clear();
     this.hugeExpires = null;
     this.privateInts = null;
+    this.rawStrings = null;
     this.expireCursor = null;
   }
 

@@ -9,9 +9,11 @@ import { ReplyWriter } from '../src/core/wire/reply-writer';
 import { REQUEST_HEADER_BYTES, RPC_OP, decodeRpc, encodeOutcome } from '../src/core/wire/shard-batch';
 import type { CallBatch } from '../src/core/wire/call-batch';
 import { latin1String } from '../src/core/wire/latin1';
-import type { RpcCall, RpcOutcome, ShardEvent, ShardSettings } from '../src/core/shard-protocol';
+import { CONN_ID_MASK, SPLIT_PART, TRACK_READS, type RpcCall, type RpcOutcome, type ShardEvent, type ShardSettings } from '../src/core/shard-protocol';
 import type { ShardOpContext } from './op-context';
 import { ShardState } from './shard-state';
+import { setStreamNodeLimits } from './structures/stream';
+import { setHllSparseMaxBytes } from './structures/hll';
 import { activeExpireCycle } from './expiry';
 import type { Db } from './db';
 import { runCommand } from './run-command';
@@ -28,11 +30,14 @@ class OpContext implements ShardOpContext {
   connId = 0;
   proto: 2 | 3 = 2;
   now = 0;
+  trackReads = false;
   constructor(readonly shard: ShardState) {}
   notify(cls: number, event: string, key: string): void {
     // Every change an op makes raises its event whether or not anyone listens:
     // Redis's dirty counter counts those changes (a SETBIT that changes nothing, a DEL of nothing add 0).
     if (cls !== NOTIFY.keymiss) this.shard.stats.dirty++;
+    // Where Redis notifies, it has signalled the change: CLIENT TRACKING hears of it.
+    if (cls !== NOTIFY.keymiss && this.shard.signals.tracking) this.shard.signals.written(key, this.connId);
     if ((this.shard.settings.notifyFlags & cls) !== 0) this.shard.notify(cls, event, key, this.dbIndex);
   }
 }
@@ -53,6 +58,14 @@ export class ShardEngine {
   constructor(shardId: number, shardCount: number, settings: ShardSettings) {
     this.state = new ShardState(shardId, shardCount, settings, OPS.length);
     this.ctx = new OpContext(this.state);
+    this.applyStructureLimits();
+  }
+
+  /** Settings that shape data structures (module-level in their files: one engine per thread). */
+  private applyStructureLimits(): void {
+    const s = this.state.settings;
+    setStreamNodeLimits(s.streamNodeMaxBytes, s.streamNodeMaxEntries);
+    setHllSparseMaxBytes(s.hllSparseMaxBytes);
   }
 
   /** Events gathered while running the last batch (the host sends them just before its replies). */
@@ -86,6 +99,9 @@ export class ShardEngine {
   applySettings(patch: Partial<ShardSettings>): void {
     Object.assign(this.state.settings, patch);
     this.state.applyMemorySettings();
+    this.state.refreshThresholds();
+    this.state.signals.setBcast(this.state.settings.trackingBcast);
+    this.applyStructureLimits();
     if (patch.hz !== undefined) this.scheduleExpiry();
   }
 
@@ -207,7 +223,8 @@ export class ShardEngine {
   private rpc(dbIndex: number, proto: number, connId: number, call: RpcCall): RpcOutcome {
     const ctx = this.ctx;
     ctx.proto = proto === 3 ? 3 : 2;
-    ctx.connId = connId;
+    ctx.trackReads = (connId & TRACK_READS) !== 0;
+    ctx.connId = connId & CONN_ID_MASK;
     ctx.dbIndex = dbIndex;
     ctx.db = this.state.db(dbIndex);
     return runRpc(ctx, call);
@@ -216,12 +233,15 @@ export class ShardEngine {
   private runOne(opIndex: number, dbIndex: number, proto: number, connId: number, args: string[], w: ReplyWriter, batchSize: number): void {
     const ctx = this.ctx;
     w.proto = ctx.proto = proto === 3 ? 3 : 2;
-    ctx.connId = connId;
+    // A split command's part (SPLIT_PART): runs for the connection, is not reported as slow on its own.
+    const part = connId >= SPLIT_PART;
+    ctx.trackReads = (connId & TRACK_READS) !== 0;
+    ctx.connId = connId & CONN_ID_MASK;
     ctx.dbIndex = dbIndex;
     ctx.db = this.state.db(dbIndex);
     // Short batches time every command; long ones every TIME_SAMPLE-th run
     // of each op, counted TIME_SAMPLE times (run-command.ts).
     const weight = batchSize <= TIME_SAMPLE * 2 ? 1 : this.sampleTurn[opIndex]++ % TIME_SAMPLE === 0 ? TIME_SAMPLE : 0;
-    runCommand(ctx, opIndex, args, w, weight);
+    runCommand(ctx, opIndex, args, w, weight, !part);
   }
 }

@@ -45,6 +45,51 @@ export class KeySignals {
   outbox: ShardEvent[] = [];
   /** Keys already announced as ready in this batch (one event per key per batch). */
   private readyThisBatch = new Set<string>();
+  /**
+   * CLIENT TRACKING's table (Redis's TrackingTable): key -> connections that
+   * read it since its last write. Keys of every db alike, as in Redis.
+   */
+  private readonly tracked = new Map<string, Set<number>>();
+  /** Some client tracks in BCAST mode: every write is reported. */
+  private bcast = false;
+
+  /** Remembers that `connId` read `key` (a tracked read). */
+  track(key: string, connId: number): void {
+    let conns = this.tracked.get(key);
+    if (conns === undefined) {
+      this.tracked.set(key, (conns = new Set()));
+      this.size++; // a tracked key makes writes worth signalling
+    }
+    conns.add(connId);
+  }
+
+  /** Turns BCAST reporting on or off (the shard setting trackingBcast). */
+  setBcast(on: boolean): void {
+    if (on === this.bcast) return;
+    this.bcast = on;
+    this.size += on ? 1 : -1;
+  }
+
+  /** FLUSHDB / FLUSHALL: the main thread tells every tracking client to drop everything, so the table goes. */
+  clearTracking(): void {
+    this.size -= this.tracked.size;
+    this.tracked.clear();
+  }
+
+  get trackedKeys(): number {
+    return this.tracked.size;
+  }
+
+  /** A written key's trackers hear of it once, and forget it (Redis's trackingInvalidateKey). */
+  private invalidate(key: string, by: number): void {
+    const conns = this.tracked.get(key);
+    if (conns === undefined && !this.bcast) return;
+    if (conns !== undefined) {
+      this.tracked.delete(key);
+      this.size--;
+    }
+    this.outbox.push({ type: 'invalidate', key, by, conns: conns === undefined ? [] : [...conns] });
+  }
 
   add(db: number, key: string, listener: KeyListener): void {
     let keys = this.byDb.get(db);
@@ -101,8 +146,29 @@ export class KeySignals {
     return this.byDb.get(db)?.get(key);
   }
 
-  /** A key in `db` was (or may have been) modified. */
-  signal(db: number, key: string): void {
+  /** Whether writes must be reported for CLIENT TRACKING (a tracked key exists, or a BCAST client). */
+  get tracking(): boolean {
+    return this.tracked.size !== 0 || this.bcast;
+  }
+
+  /**
+   * A key was changed by connection `by` (0: expiry, a write-back): called
+   * where Redis calls signalModifiedKey, which is where ops raise their
+   * keyspace notification (workers/engine.ts OpContext.notify), so a write
+   * that changed nothing (DEL of a missing key) invalidates nothing.
+   */
+  written(key: string, by: number): void {
+    this.invalidate(key, by);
+  }
+
+  /**
+   * A key in `db` was (or may have been) modified. `by` is the client
+   * command's connection, whose op reported its own changes through
+   * `written`; without it (expiry, a coordinator's write-back, a blocked
+   * client's pop) the change is reported for tracking here.
+   */
+  signal(db: number, key: string, by = -1): void {
+    if (by < 0 && this.tracking) this.invalidate(key, 0);
     const set = this.byDb.get(db)?.get(key);
     if (set === undefined) return;
     this.seq++;

@@ -18,6 +18,8 @@ export interface ShardOpContext {
   readonly proto: 2 | 3;
   /** Milliseconds since the epoch, fixed for the whole batch (like Redis's cached mstime). */
   readonly now: number;
+  /** The client tracks the keys this command reads (CLIENT TRACKING; TRACK_READS in the request). */
+  readonly trackReads?: boolean;
   /**
    * A keyspace notification (Redis's notifyKeyspaceEvent): `cls` is a NOTIFY
    * bit (src/core/notify.ts). Costs one AND when notifications are off.

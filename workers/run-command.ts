@@ -12,6 +12,8 @@ import { NOTIFY } from '../src/core/notify';
 import type { ShardOpContext } from './op-context';
 import { OPS, type OpEntry } from './ops';
 import { ERR_OOM, performEvictions } from './eviction';
+import { LATENCY_BUCKETS, latencyBucket } from '../src/core/latency-buckets';
+import { slowlogArgs } from '../src/core/slow-args';
 
 /**
  * keymiss notifications after a read op that did not fail: it left its keys
@@ -33,7 +35,7 @@ export function notifyKeymiss(op: OpEntry, ctx: ShardOpContext, args: string[]):
  * a long pipeline, so the engine times one command in eight of a long batch
  * and counts its time eight times (see ShardEngine).
  */
-export function runCommand(ctx: ShardOpContext, opIndex: number, args: string[], w: ReplyWriter, timeWeight = 1): void {
+export function runCommand(ctx: ShardOpContext, opIndex: number, args: string[], w: ReplyWriter, timeWeight = 1, reportSlow = true): void {
   const op = OPS[opIndex];
   const shard = ctx.shard;
   // Relative to the writer's floor, which moves if a reply arena grows (src/core/wire/byte-buffer.ts).
@@ -52,7 +54,16 @@ export function runCommand(ctx: ShardOpContext, opIndex: number, args: string[],
     w.len = w.floor + startInFloor;
     w.error(err instanceof ReplyError ? err.message : `ERR internal error: ${(err as Error).message}`);
   }
-  if (timeWeight !== 0) shard.opStats.micros[opIndex] += (performance.now() - t0) * 1000 * timeWeight;
+  if (timeWeight !== 0) {
+    const micros = (performance.now() - t0) * 1000;
+    const stats = shard.opStats;
+    stats.micros[opIndex] += micros * timeWeight;
+    stats.latency[opIndex * LATENCY_BUCKETS + latencyBucket(micros)] += timeWeight;
+    // Slow enough for the slow log or the latency monitor: the main thread records it.
+    if (micros >= shard.slowReportMicros && reportSlow) {
+      shard.signals.outbox.push({ type: 'slow', connId: ctx.connId, op: opIndex, micros, at: Date.now(), args: slowlogArgs(args) });
+    }
+  }
   // An error reply from a command that ran is a failed call (INFO commandstats).
   if (w.buf[w.floor + startInFloor] === 45 /* '-' */) {
     shard.opStats.failed[opIndex]++;
@@ -64,7 +75,11 @@ export function runCommand(ctx: ShardOpContext, opIndex: number, args: string[],
   // WATCH may abort a transaction that Redis would let through, which is safe
   // for optimistic locking.
   if (shard.signals.size !== 0 && op.writes) {
-    for (const p of keyPositions(op.spec, args)) shard.signals.signal(ctx.dbIndex, args[p]);
+    for (const p of keyPositions(op.spec, args)) shard.signals.signal(ctx.dbIndex, args[p], ctx.connId);
+  }
+  // CLIENT TRACKING: a read's keys are remembered for its client.
+  if (ctx.trackReads === true && op.spec.flags.includes('readonly')) {
+    for (const p of keyPositions(op.spec, args)) shard.signals.track(args[p], ctx.connId);
   }
   if (op.resizes) for (const p of keyPositions(op.spec, args)) ctx.db.resize(args[p]);
   if (op.keymiss && (shard.settings.notifyFlags & NOTIFY.keymiss) !== 0) notifyKeymiss(op, ctx, args);

@@ -8,6 +8,7 @@ import { KeySignals } from './key-signals';
 import { NOTIFY } from '../src/core/notify';
 import type { ShardSettings } from '../src/core/shard-protocol';
 import { MemoryAccount } from './structures/memory-usage';
+import { LATENCY_BUCKETS } from '../src/core/latency-buckets';
 
 export class ShardState {
   readonly dbs: (Db | undefined)[];
@@ -34,7 +35,19 @@ export class ShardState {
   readonly memory = new MemoryAccount();
   stats = { commands: 0, batches: 0, expiredKeys: 0, busyMicros: 0, evictedKeys: 0, dirty: 0 };
   /** Per shard-op (by op index) time spent and failed calls, for INFO commandstats. */
-  opStats: { micros: Float64Array; failed: Float64Array };
+  opStats: { micros: Float64Array; failed: Float64Array; latency: Float64Array };
+  /**
+   * The smallest time (µs) a command must take to be reported to the main
+   * thread (slow log, latency monitor); Infinity when both are off.
+   */
+  slowReportMicros = Infinity;
+
+  /** Recomputes slowReportMicros from the settings (after a change). */
+  refreshThresholds(): void {
+    const slow = this.settings.slowlogSlowerThan;
+    const lat = this.settings.latencyMonitorThreshold;
+    this.slowReportMicros = Math.min(slow >= 0 ? slow : Infinity, lat > 0 ? lat * 1000 : Infinity);
+  }
 
   constructor(
     readonly id: number,
@@ -43,7 +56,8 @@ export class ShardState {
     readonly opCount = 0,
   ) {
     this.dbs = new Array(settings.databases).fill(undefined);
-    this.opStats = { micros: new Float64Array(opCount), failed: new Float64Array(opCount) };
+    this.opStats = ShardState.freshOpStats(opCount);
+    this.refreshThresholds();
     this.applyMemorySettings();
   }
 
@@ -59,8 +73,12 @@ export class ShardState {
     this.memory.lfuDecayTime = s.lfuDecayTime;
   }
 
+  private static freshOpStats(n: number): ShardState['opStats'] {
+    return { micros: new Float64Array(n), failed: new Float64Array(n), latency: new Float64Array(n * LATENCY_BUCKETS) };
+  }
+
   resetOpStats(): void {
-    this.opStats = { micros: new Float64Array(this.opCount), failed: new Float64Array(this.opCount) };
+    this.opStats = ShardState.freshOpStats(this.opCount);
   }
 
   /** Connection-owned listeners on keys (blocked waiters, WATCH, .WATCH) and the event outbox. */

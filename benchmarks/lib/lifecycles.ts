@@ -110,6 +110,32 @@ export const lifecyclePaths: Record<string, Path> = {
     c.socket.end();
     await c.closed;
   },
+  async monitor(port, _a, i) {
+    // A MONITOR feed that ends by RESET then EOF, or by a reset connection.
+    const c = await openRaw(port);
+    c.socket.write(cmd('MONITOR'));
+    await c.waitFor('+OK');
+    if (i % 2 === 0) {
+      c.socket.write(cmd('RESET'));
+      await c.waitFor('+RESET');
+      c.socket.end();
+    } else {
+      c.socket.resetAndDestroy();
+    }
+    await c.closed;
+  },
+  async tracking(port, _a, i) {
+    // CLIENT TRACKING in each mode, with a tracked read and a write, then gone.
+    const c = await openRaw(port);
+    const mode = [[], ['BCAST', 'PREFIX', 't:'], ['OPTOUT', 'NOLOOP']][i % 3];
+    c.socket.write(
+      Buffer.concat([cmd('HELLO', '3'), cmd('CLIENT', 'TRACKING', 'ON', ...mode), cmd('GET', `t:${i % 11}`), cmd('SET', `t:${i % 11}`, 'v'), cmd('ECHO', `tracked:${i}`)]),
+    );
+    await c.waitFor(`tracked:${i}`);
+    if (i % 2 === 0) c.socket.end();
+    else c.socket.resetAndDestroy();
+    await c.closed;
+  },
   async killed(port, kill) {
     const c = await openRaw(port);
     c.socket.write(cmd('CLIENT', 'ID'));

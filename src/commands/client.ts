@@ -8,6 +8,7 @@ import { buildReply, bulkReply, errArg, errorReply, helpReply, integerReply, okR
 import { ERR_SYNTAX } from '../core/errors';
 import type { Acl } from '../acl/acl';
 import { parseI64 } from '../core/args/parse';
+import type { PauseType } from '../coordination/pause';
 
 export const ERR_CLIENT_NAME = 'ERR Client names cannot contain spaces, newlines or special characters.';
 
@@ -44,10 +45,13 @@ function socketFd(c: Connection): number {
 export function clientLine(c: Connection, now = Date.now()): string {
   const m = clientFlags.get(c);
   // In Redis's order: P (pub/sub) before e/T.
-  let flags = '';
+  let flags = c.isMonitor ? 'O' : '';
   if (c.subscribed) flags += 'P';
   if (c.txn !== null && c.txn.inMulti) flags += 'x';
   if (c.blocked !== null) flags += 'b';
+  if (c.tracking !== null) flags += 't';
+  if (c.tracking?.brokenRedirect === true) flags += 'R';
+  if (c.tracking?.bcast === true) flags += 'B';
   if (m?.noEvict) flags += 'e';
   if (m?.noTouch) flags += 'T';
   // Shardis's own flag (unused by Redis): the client has `.WATCH` subscriptions.
@@ -60,7 +64,7 @@ export function clientLine(c: Connection, now = Date.now()): string {
     `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${socketFd(c)} name=${c.name} ` +
     `age=${Math.floor((now - c.createdAt) / 1000)} idle=${Math.floor((now - c.lastInteraction) / 1000)} flags=${flags} db=${c.db} ` +
     `sub=${c.channels?.size ?? 0} psub=${c.patterns?.size ?? 0} ssub=${c.shardChannels?.size ?? 0} multi=-1 qbuf=${qbuf} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=${oll} omem=${omem} ` +
-    `tot-mem=${qbuf + omem} events=${omem > 0 ? 'rw' : 'r'} cmd=${c.lastCommand} user=${c.user.name} redir=-1 resp=${c.proto} ` +
+    `tot-mem=${qbuf + omem} events=${omem > 0 ? 'rw' : 'r'} cmd=${c.lastCommand} user=${c.user.name} redir=${c.tracking === null ? -1 : c.tracking.redirect} resp=${c.proto} ` +
     `lib-name=${c.libName} lib-ver=${c.libVer}\n`
   );
 }
@@ -253,12 +257,27 @@ const CLIENT_HELP = [
   '    Exempt this connection from client eviction.',
   'NO-TOUCH (ON|OFF)',
   "    Do not let this connection's commands change keys' access times.",
+  'CACHING (YES|NO)',
+  '    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.',
+  'GETREDIR',
+  '    Return the client ID we are redirecting to when tracking is enabled.',
+  'PAUSE <timeout> [WRITE|ALL]',
+  '    Suspend all, or just write, clients for <timeout> milliseconds.',
+  'REPLY (ON|OFF|SKIP)',
+  '    Control the replies sent to the current connection.',
   'SETINFO (LIB-NAME|LIB-VER) <value>',
   '    Record the client library name or version of this connection.',
   'SETNAME <name>',
   '    Name this connection.',
   'UNBLOCK <clientid> [TIMEOUT|ERROR]',
   '    End the wait of a client blocked in a blocking command (a timeout reply by default, or an error).',
+  'TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]',
+  '         [OPTIN] [OPTOUT] [NOLOOP]',
+  '    Control server assisted client side caching.',
+  'TRACKINGINFO',
+  '    Report tracking status for the current connection.',
+  'UNPAUSE',
+  '    Stop the current client pause, resuming traffic.',
 ];
 
 /** CLIENT UNBLOCK client-id [TIMEOUT | ERROR]: the reason is checked before the id, as in Redis. */
@@ -278,6 +297,137 @@ const clientUnblock: CoordOp = (ctx, args) => {
 
 const clientHelp: CoordOp = () => helpReply('CLIENT', CLIENT_HELP);
 
+/** CLIENT PAUSE timeout [WRITE | ALL] (milliseconds). */
+const clientPause: CoordOp = (ctx, args) => {
+  if (args.length > 4) return errorReply(`ERR unknown subcommand or wrong number of arguments for '${errArg(args[1])}'. Try CLIENT HELP.`);
+  const ms = parseI64(args[2]);
+  if (ms === null) return errorReply('ERR timeout is not an integer or out of range');
+  if (ms < 0n) return errorReply('ERR timeout is negative');
+  let type: PauseType = 'all';
+  if (args.length === 4) {
+    const mode = args[3].toLowerCase();
+    if (mode === 'write') type = 'write';
+    else if (mode !== 'all') return errorReply('ERR CLIENT PAUSE mode must be WRITE or ALL');
+  }
+  const end = Date.now() + Number(ms > BigInt(Number.MAX_SAFE_INTEGER) ? BigInt(Number.MAX_SAFE_INTEGER) : ms);
+  ctx.server.pause.pause(end, type);
+  return okReply();
+};
+
+const clientUnpause: CoordOp = (ctx) => {
+  ctx.server.pause.unpause();
+  return okReply();
+};
+
+const NO_REPLY = Buffer.alloc(0);
+
+/** CLIENT TRACKING ON|OFF [REDIRECT id] [PREFIX p ...] [BCAST] [OPTIN] [OPTOUT] [NOLOOP], checks in Redis's order. */
+const clientTracking: CoordOp = (ctx, args) => {
+  const c = ctx.conn;
+  let redirect = 0;
+  const opts = { bcast: false, optin: false, optout: false, noloop: false };
+  const prefixes: string[] = [];
+  for (let j = 3; j < args.length; j++) {
+    const more = args.length - 1 - j;
+    const o = args[j].toLowerCase();
+    if (o === 'redirect' && more > 0) {
+      j++;
+      if (redirect !== 0) return errorReply('ERR A client can only redirect to a single other client');
+      const id = parseI64(args[j]);
+      if (id === null) return errorReply('ERR value is not an integer or out of range');
+      redirect = Number(id);
+      if (ctx.server.connections.get(redirect) === undefined) return errorReply('ERR The client ID you want redirect to does not exist');
+    } else if (o === 'bcast') opts.bcast = true;
+    else if (o === 'optin') opts.optin = true;
+    else if (o === 'optout') opts.optout = true;
+    else if (o === 'noloop') opts.noloop = true;
+    else if (o === 'prefix' && more > 0) prefixes.push(args[++j]);
+    else return errorReply(ERR_SYNTAX);
+  }
+  const mode = args[2].toLowerCase();
+  const tracking = ctx.server.tracking;
+  if (mode === 'on') {
+    const t = c.tracking;
+    if (!opts.bcast && prefixes.length > 0) return errorReply('ERR PREFIX option requires BCAST mode to be enabled');
+    if (t !== null && t.bcast !== opts.bcast) {
+      return errorReply("ERR You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode.");
+    }
+    if (opts.bcast && (opts.optin || opts.optout)) return errorReply('ERR OPTIN and OPTOUT are not compatible with BCAST');
+    if (opts.optin && opts.optout) return errorReply("ERR You can't specify both OPTIN mode and OPTOUT mode");
+    if (t !== null && ((opts.optin && t.optout) || (opts.optout && t.optin))) {
+      return errorReply("ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode.");
+    }
+    if (opts.bcast) {
+      const clash = tracking.collision(c, prefixes);
+      if (clash !== null) return errorReply(clash);
+    }
+    tracking.enable(c, redirect, opts, prefixes);
+  } else if (mode === 'off') {
+    tracking.disable(c);
+  } else {
+    return errorReply(ERR_SYNTAX);
+  }
+  return okReply();
+};
+
+const clientCaching: CoordOp = (ctx, args) => {
+  const t = ctx.conn.tracking;
+  if (t === null) return errorReply('ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled');
+  const opt = args[2].toLowerCase();
+  if (opt === 'yes') {
+    if (!t.optin) return errorReply('ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.');
+  } else if (opt === 'no') {
+    if (!t.optout) return errorReply('ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.');
+  } else return errorReply(ERR_SYNTAX);
+  t.caching = true;
+  return okReply();
+};
+
+const clientGetredir: CoordOp = (ctx) => integerReply(ctx.conn.tracking === null ? -1 : ctx.conn.tracking.redirect);
+
+const clientTrackinginfo: CoordOp = (ctx) =>
+  buildReply(ctx, (w) => {
+    const t = ctx.conn.tracking;
+    const flags = [t === null ? 'off' : 'on'];
+    if (t !== null) {
+      if (t.bcast) flags.push('bcast');
+      if (t.optin) flags.push('optin', ...(t.caching ? ['caching-yes'] : []));
+      if (t.optout) flags.push('optout', ...(t.caching ? ['caching-no'] : []));
+      if (t.noloop) flags.push('noloop');
+      if (t.brokenRedirect) flags.push('broken_redirect');
+    }
+    w.map(3);
+    w.bulk('flags');
+    w.set(flags.length);
+    for (const f of flags) w.bulk(f);
+    w.bulk('redirect');
+    w.integer(t === null ? -1 : t.redirect);
+    w.bulk('prefixes');
+    const prefixes = t?.prefixes ?? [];
+    w.array(prefixes.length);
+    for (const p of prefixes) w.bulk(p);
+  });
+
+/** CLIENT REPLY ON | OFF | SKIP: OFF and SKIP themselves get no reply, ON answers +OK. */
+const clientReply: CoordOp = (ctx, args) => {
+  const c = ctx.conn;
+  switch (args[2].toLowerCase()) {
+    case 'on':
+      c.replyOff = false;
+      c.skipNextReply = false;
+      c.droppingReplies = false; // this reply is written
+      return okReply();
+    case 'off':
+      c.replyOff = true;
+      return NO_REPLY;
+    case 'skip':
+      if (!c.replyOff) c.skipNextReply = true;
+      return NO_REPLY;
+    default:
+      return errorReply(ERR_SYNTAX);
+  }
+};
+
 export const clientCoords: Coords = {
   'client|id': clientId,
   'client|getname': clientGetname,
@@ -290,4 +440,11 @@ export const clientCoords: Coords = {
   'client|no-touch': onOff('noTouch'),
   'client|unblock': clientUnblock,
   'client|help': clientHelp,
+  'client|pause': clientPause,
+  'client|unpause': clientUnpause,
+  'client|reply': clientReply,
+  'client|tracking': clientTracking,
+  'client|caching': clientCaching,
+  'client|getredir': clientGetredir,
+  'client|trackinginfo': clientTrackinginfo,
 };

@@ -132,6 +132,7 @@ const reset: CoordOp = (ctx) => {
   c.user = d;
   c.authenticated = d.nopass && d.enabled;
   ctx.server.pubsub.dropConnection(c);
+  ctx.server.monitoring.monitors.remove(c); // RESET leaves monitor mode
   discardTransaction(ctx); // RESET also ends MULTI and forgets WATCHed keys
   return RESET;
 };

@@ -7,21 +7,22 @@
  */
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
-import type { ServerContext } from '../coordination/context';
+import type { ServerContext, TableEntry } from '../coordination/context';
+import { LATENCY_BUCKETS } from '../core/latency-buckets';
 import type { ShardInfo } from '../core/shard-protocol';
 import { REDIS_VERSION, VERSION } from '../version';
 
 /** Sections in output order; `default` and `all` pick from these. */
 const SECTIONS = [
-  'server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'modules', 'commandstats', 'errorstats', 'cluster',
-  'keyspace', 'tasks',
+  'server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'modules', 'commandstats', 'errorstats', 'latencystats',
+  'cluster', 'keyspace', 'tasks',
 ] as const;
 type Section = (typeof SECTIONS)[number];
-const DEFAULT: ReadonlySet<Section> = new Set(SECTIONS.filter((s) => s !== 'commandstats'));
+const DEFAULT: ReadonlySet<Section> = new Set(SECTIONS.filter((s) => s !== 'commandstats' && s !== 'latencystats'));
 
 const TITLES: Record<Section, string> = {
   server: 'Server', clients: 'Clients', memory: 'Memory', persistence: 'Persistence', stats: 'Stats', replication: 'Replication',
-  cpu: 'CPU', modules: 'Modules', commandstats: 'Commandstats', errorstats: 'Errorstats', cluster: 'Cluster', keyspace: 'Keyspace',
+  cpu: 'CPU', modules: 'Modules', commandstats: 'Commandstats', errorstats: 'Errorstats', latencystats: 'Latencystats', cluster: 'Cluster', keyspace: 'Keyspace',
   tasks: 'Tasks',
 };
 
@@ -190,7 +191,7 @@ function clientsMemory(server: ServerContext): number {
  * the clients' buffers. This is what maxmemory limits; the V8 heap, which
  * moves with garbage collection, is reported apart (used_memory_vm_heap).
  */
-function usedMemory(server: ServerContext, shards: readonly ShardInfo[]): number {
+export function usedMemory(server: ServerContext, shards: readonly ShardInfo[]): number {
   return datasetMemory(shards) + clientsMemory(server);
 }
 
@@ -345,6 +346,52 @@ function commandstatsSection(server: ServerContext, shards: readonly ShardInfo[]
   return out;
 }
 
+/**
+ * INFO latencystats: per command, the latency-tracking-info-percentiles of
+ * its latency histogram (coordinators' on their entries, shard ops' summed
+ * over the shards), in microseconds with three decimals, as Redis prints them.
+ */
+function latencystatsSection(server: ServerContext, shards: readonly ShardInfo[]): Lines {
+  if (server.config.get('latency-tracking') !== 'yes') return [];
+  const percentiles = String(server.config.get('latency-tracking-info-percentiles') ?? '')
+    .split(' ')
+    .filter((p) => p !== '')
+    .map(Number);
+  const hist = new Map<TableEntry, Float64Array>();
+  for (const e of server.commands.all()) if (e.latency.some((x) => x > 0)) hist.set(e, Float64Array.from(e.latency));
+  for (const s of shards) {
+    for (const [op, counts] of s.latency) {
+      const e = server.commands.ops[op];
+      if (e === undefined) continue;
+      const h = hist.get(e) ?? new Float64Array(LATENCY_BUCKETS);
+      counts.forEach((c, k) => (h[k] += c));
+      hist.set(e, h);
+    }
+  }
+  const out: Lines = [];
+  for (const [e, h] of hist) {
+    const total = h.reduce((a, b) => a + b, 0);
+    const parts = percentiles.map((p) => {
+      const want = (p / 100) * total;
+      let seen = 0;
+      let k = 0;
+      for (; k < h.length - 1; k++) {
+        seen += h[k];
+        if (seen >= want && seen > 0) break;
+      }
+      const v = 1024 * 2 ** k;
+      return `p${formatPercentile(p)}=${((v + v / 128 - 1) / 1000).toFixed(3)}`;
+    });
+    out.push([`latency_percentiles_usec_${e.fullName}`, parts.join(',')]);
+  }
+  return out;
+}
+
+/** A percentile as Redis names it: "%f" without trailing zeros (50, 99, 99.9). */
+function formatPercentile(p: number): string {
+  return p.toFixed(6).replace(/0+$/, '').replace(/\.$/, '');
+}
+
 function errorstatsSection(server: ServerContext): Lines {
   return [...server.stats.errorCodes].sort(([a], [b]) => (a < b ? -1 : 1)).map(([code, n]) => [`errorstat_${code}`, `count=${n}`]);
 }
@@ -395,6 +442,11 @@ function tasksSection(server: ServerContext, shards: readonly ShardInfo[]): Line
     ['lock_held', server.lock.held ? 1 : 0],
     ['lock_waiting', server.lock.waiting],
     ['lock_acquisitions', server.lock.acquisitions],
+    // MONITOR feeds and commands held by CLIENT PAUSE.
+    ['monitors', server.monitoring.monitors.size],
+    ['tracking_clients', server.tracking.clientCount],
+    ['tracking_prefixes', server.tracking.prefixCount],
+    ['paused_commands', server.pause.heldCount],
     // Connection state kept inside each shard: blocked-command waiters, WATCH keys, .WATCH subscriptions.
     ...shards.map((s): [string, string] => [`shard${s.shard}`, `waiters=${s.listeners.block},watched_keys=${s.listeners.watch},result_watches=${s.listeners.result}`]),
   ];
@@ -417,6 +469,7 @@ export function buildInfo(server: ServerContext, sections: ReadonlySet<Section>,
       case 'modules': lines = []; break;
       case 'commandstats': lines = commandstatsSection(server, shards); break;
       case 'errorstats': lines = errorstatsSection(server); break;
+      case 'latencystats': lines = latencystatsSection(server, shards); break;
       case 'cluster': lines = [['cluster_enabled', 0]]; break;
       case 'keyspace': lines = keyspaceSection(server, shards); break;
       case 'tasks': lines = tasksSection(server, shards); break;
@@ -428,5 +481,5 @@ export function buildInfo(server: ServerContext, sections: ReadonlySet<Section>,
 
 /** Whether the chosen sections need the shards' reports. */
 export function needsShards(sections: ReadonlySet<Section>): boolean {
-  return ['memory', 'persistence', 'stats', 'keyspace', 'tasks', 'commandstats'].some((s) => sections.has(s as Section));
+  return ['memory', 'persistence', 'stats', 'keyspace', 'tasks', 'commandstats', 'latencystats'].some((s) => sections.has(s as Section));
 }

@@ -25,12 +25,14 @@ function flushModeOk(args: string[]): boolean {
 const flushdb: CoordOp = async (ctx, args) => {
   if (!flushModeOk(args)) return errorReply(ERR_SYNTAX);
   await ctx.server.shards.broadcast('flushdb', undefined, { db: ctx.conn.db });
+  ctx.server.tracking.flushed();
   return okReply();
 };
 
 const flushall: CoordOp = async (ctx, args) => {
   if (!flushModeOk(args)) return errorReply(ERR_SYNTAX);
   await ctx.server.shards.broadcast('flushall', undefined);
+  ctx.server.tracking.flushed();
   return okReply();
 };
 

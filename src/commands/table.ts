@@ -22,6 +22,9 @@ import { blockingCoords } from './blocking';
 import { aclCoords } from './acl';
 import { crossShardCoords } from '../coordination/cross-shard';
 import { scratchCoordinator } from '../coordination/scratch';
+import { monitoringCoords } from './monitoring';
+import { memoryCoords } from './memory';
+import { LATENCY_BUCKETS } from '../core/latency-buckets';
 
 /** Every main-thread body, by full name. */
 const coords: Coords = {
@@ -37,6 +40,8 @@ const coords: Coords = {
   ...transactionCoords,
   ...blockingCoords,
   ...aclCoords,
+  ...monitoringCoords,
+  ...memoryCoords,
 };
 
 function crossPlan(entry: TableEntry): CrossShardPlan {
@@ -68,7 +73,9 @@ function bind(base: CommandEntry<TableEntry>): TableEntry {
   if (spec.runs === 'shard' && spec.blocksIf !== undefined && coord === undefined) {
     throw new Error(`shard row '${base.fullName}' may block and has no coordinator`);
   }
-  const entry: TableEntry = { ...base, coord, cross: null, calls: 0, usec: 0, rejectedCalls: 0, failedCalls: 0 };
+  const entry: TableEntry = {
+    ...base, coord, cross: null, calls: 0, usec: 0, rejectedCalls: 0, failedCalls: 0, latency: new Float64Array(LATENCY_BUCKETS),
+  };
   // The scratch coordinator closes over the entry itself, so the plan is set once the entry exists.
   (entry as { cross: CrossShardPlan }).cross = crossPlan(entry);
   return entry;

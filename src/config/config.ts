@@ -443,6 +443,12 @@ export class Config {
       lfuDecayTime: this.getNumber('lfu-decay-time'),
       rdbCompression: this.get('rdbcompression') === 'yes',
       notifyFlags: this.notifyFlags(),
+      streamNodeMaxBytes: this.getNumber('stream-node-max-bytes'),
+      streamNodeMaxEntries: this.getNumber('stream-node-max-entries'),
+      hllSparseMaxBytes: this.getNumber('hll-sparse-max-bytes'),
+      trackingBcast: false, // set by CLIENT TRACKING ... BCAST (src/tracking/), not a parameter
+      slowlogSlowerThan: this.getNumber('slowlog-log-slower-than'),
+      latencyMonitorThreshold: this.getNumber('latency-monitor-threshold'),
     };
   }
 }

@@ -5,6 +5,8 @@
  */
 import type { CoordContext, CoordOp, TableEntry } from './context';
 import { errorReply } from '../resp/replies';
+import { latencyBucket } from '../core/latency-buckets';
+import { slowlogArgs } from '../core/slow-args';
 
 /** The reply text of an error a coordinator threw: a Redis error as it is, anything else is a bug. */
 export function coordError(err: unknown): string {
@@ -12,10 +14,21 @@ export function coordError(err: unknown): string {
   return `ERR internal error: ${err instanceof Error ? err.message : String(err)}`;
 }
 
-/** Time and outcome of a coordinator command for INFO commandstats (multi-step ones include their waits). */
-export function countCoordCall(entry: TableEntry, started: number, reply: Buffer): void {
-  entry.usec += (performance.now() - started) * 1000;
+/**
+ * Time and outcome of a coordinator command for INFO commandstats and the
+ * latency histograms (multi-step ones include their waits), and for the slow
+ * log and latency monitor, which leave out the time a blocking command waited.
+ */
+export function countCoordCall(ctx: CoordContext, started: number, reply: Buffer, args: readonly string[], waited: boolean): void {
+  const entry = ctx.entry;
+  const micros = (performance.now() - started) * 1000;
+  entry.usec += micros;
+  entry.latency[latencyBucket(micros)]++;
   if (reply.length > 0 && reply[0] === 45 /* '-' */) entry.failedCalls++;
+  const monitoring = ctx.server.monitoring;
+  if (!(waited && entry.spec.flags.includes('blocking')) && micros >= monitoring.reportMicros()) {
+    monitoring.commandTimed(ctx.conn, entry.fullName, slowlogArgs(args), micros, Date.now());
+  }
 }
 
 /** Runs a coordinator: its reply now, or a promise of it that never rejects. */
@@ -28,14 +41,14 @@ export function callCoordinator(op: CoordOp, ctx: CoordContext, args: string[]):
     result = errorReply(coordError(err));
   }
   if (!(result instanceof Promise)) {
-    countCoordCall(ctx.entry, started, result);
+    countCoordCall(ctx, started, result, args, false);
     return result;
   }
   return result.then(
-    (buf) => (countCoordCall(ctx.entry, started, buf), buf),
+    (buf) => (countCoordCall(ctx, started, buf, args, true), buf),
     (err: unknown) => {
       const buf = errorReply(coordError(err));
-      countCoordCall(ctx.entry, started, buf);
+      countCoordCall(ctx, started, buf, args, true);
       return buf;
     },
   );

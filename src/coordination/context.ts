@@ -17,6 +17,9 @@ import type { ShardSet } from '../shard-clients/shard-set';
 import type { ShardLock } from './shard-lock';
 import type { PubSubHub } from '../pubsub/hub';
 import type { ServerStats, TaskCounts } from '../stats';
+import type { Monitoring } from '../monitoring';
+import type { ClientPause } from './pause';
+import type { Tracking } from '../tracking/tracking';
 import type { RdbPersistence } from '../persistence/rdb';
 import type { Aof } from '../persistence/aof';
 
@@ -36,6 +39,12 @@ export interface ServerContext {
   readonly pubsub: PubSubHub;
   /** Users, permissions and the ACL log (src/acl/). */
   readonly acl: Acl;
+  /** CLIENT TRACKING's server side (src/tracking/). */
+  readonly tracking: Tracking;
+  /** CLIENT PAUSE: held commands and the deadline (coordination/pause.ts). */
+  readonly pause: ClientPause;
+  /** The slow log, the latency monitor and the MONITOR feed (src/monitoring/). */
+  readonly monitoring: Monitoring;
   readonly stats: ServerStats;
   readonly tasks: TaskCounts;
   readonly connections: ReadonlyMap<number, Connection>;
@@ -89,6 +98,8 @@ export interface TableEntry extends CommandEntry<TableEntry> {
   readonly cross: CrossShardPlan;
   /** Counters for INFO commandstats. */
   calls: number;
+  /** Coordinator calls per latency bucket (src/core/latency-buckets.ts); shard ops keep theirs in the shards. */
+  readonly latency: Float64Array;
   usec: number;
   rejectedCalls: number;
   failedCalls: number;

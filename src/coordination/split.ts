@@ -9,6 +9,7 @@
  * what makes a split command atomic without the shard lock.
  */
 import type { TableEntry } from './context';
+import { SPLIT_PART } from '../core/shard-protocol';
 import type { ShardSet } from '../shard-clients/shard-set';
 import { PendingReply, type ReplySink } from '../shard-clients/shard-client';
 import { arrayElements, readInteger } from '../resp/reply-reader';
@@ -32,7 +33,7 @@ export function runSplit(shards: ShardSet, entry: TableEntry, combine: Combine, 
   const gather = new SplitGather(combine, parts.length, keys, done);
   // The replies are combined by a counting sink rather than promises (this is MSET's hot path).
   parts.forEach((part, i) => {
-    shards.clients[part.shard].send(entry.opIndex, scope.db, scope.proto, scope.connId, part.args, 1, new SplitPart(gather, i, part.order));
+    shards.clients[part.shard].send(entry.opIndex, scope.db, scope.proto, (scope.connId | SPLIT_PART) >>> 0, part.args, 1, new SplitPart(gather, i, part.order));
   });
 }
 

@@ -14,6 +14,8 @@
  *   on every shard that has some, then runs the commands through the router
  *   and assembles their replies.
  */
+import { TRACK_READS } from '../core/shard-protocol';
+import { tracksReads } from '../tracking/tracking';
 import type { Connection, ConnectionTxn } from '../connection';
 import type { CoordContext, ServerContext, TableEntry } from './context';
 import { ROUTE_CROSS, ROUTE_MAIN } from '../core/routing/router';
@@ -111,7 +113,10 @@ async function execOnShard(ctx: CoordContext, shard: number, queue: readonly Que
     ctx.server.stats.totalCommands++;
     return { opIndex: entry.opIndex, args: args.slice(entry.parent === undefined ? 1 : 2) };
   });
-  const reply = await ctx.server.shards.call(shard, 'exec', { commands }, scopeOf(ctx.conn));
+  // CLIENT TRACKING: the shard remembers the keys of the queued reads (run-command.ts checks each is a read).
+  const scope = scopeOf(ctx.conn);
+  if (tracksReads(ctx.conn)) scope.connId = (scope.connId | TRACK_READS) >>> 0;
+  const reply = await ctx.server.shards.call(shard, 'exec', { commands }, scope);
   return Buffer.from(reply, 'latin1');
 }
 

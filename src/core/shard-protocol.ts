@@ -36,9 +36,37 @@ export interface ShardSettings {
   lfuDecayTime: number;
   /** notify-keyspace-events as NOTIFY bits (src/core/notify.ts); 0 = off. */
   notifyFlags: number;
+  /** stream-node-max-bytes / stream-node-max-entries: when XADD starts a new stream node (and so what `~` trims). */
+  streamNodeMaxBytes: number;
+  streamNodeMaxEntries: number;
+  /** hll-sparse-max-bytes: a sparse HyperLogLog growing past it becomes dense. */
+  hllSparseMaxBytes: number;
+  /** Some client tracks in BCAST mode: every written key is reported (`invalidate` event). */
+  trackingBcast: boolean;
+  /** slowlog-log-slower-than in microseconds (-1 = off): slower commands are reported (`slow` event). */
+  slowlogSlowerThan: number;
+  /** latency-monitor-threshold in milliseconds (0 = off): slower commands are reported too. */
+  latencyMonitorThreshold: number;
   /** rdbcompression: LZF-compress long strings in DUMP payloads and RDB files. */
   rdbCompression: boolean;
 }
+
+/**
+ * Set in a request's connection id when it is one shard's part of a split
+ * command (DEL, MGET, MSET ... over several shards): the part's time is not
+ * the command's, so the shard does not report it as slow; the main thread
+ * times the whole command.
+ */
+export const SPLIT_PART = 0x80000000;
+
+/**
+ * Set in a request's connection id when its client tracks the keys it reads
+ * (CLIENT TRACKING, default mode, this read counted by OPTIN/OPTOUT): the
+ * shard remembers the command's keys for it.
+ */
+export const TRACK_READS = 0x40000000;
+/** The connection id bits of a request's connection id field (the rest are the flags above). */
+export const CONN_ID_MASK = 0x3fffffff;
 
 export const defaultShardSettings = (): ShardSettings => ({
   databases: 16,
@@ -51,6 +79,12 @@ export const defaultShardSettings = (): ShardSettings => ({
   lfuLogFactor: 10,
   lfuDecayTime: 1,
   notifyFlags: 0,
+  streamNodeMaxBytes: 4096,
+  streamNodeMaxEntries: 100,
+  hllSparseMaxBytes: 3000,
+  trackingBcast: false,
+  slowlogSlowerThan: 10000,
+  latencyMonitorThreshold: 0,
   rdbCompression: true,
 });
 
@@ -85,7 +119,19 @@ export type ShardEvent =
   /** The same RESP bytes for several connections (one `.WATCH` result for all its watchers: copied once). */
   | { type: 'push-many'; connIds: number[]; data: string }
   /** A keyspace notification: the main thread publishes it to its channels. */
-  | { type: 'keyspace'; db: number; event: string; key: string };
+  | { type: 'keyspace'; db: number; event: string; key: string }
+  /**
+   * A command that took at least the slow log's or the latency monitor's
+   * threshold: `op` its op index, `args` cut as the slow log keeps them
+   * (src/core/slow-args.ts), `at` when it ran (ms since the epoch).
+   */
+  | { type: 'slow'; connId: number; op: number; micros: number; at: number; args: string[] }
+  /**
+   * A key was written (CLIENT TRACKING): `conns` are the connections that
+   * read it since its last write (now forgotten), `by` the writer (0: expiry
+   * or a coordinator's write-back). Sent for every write while BCAST is on.
+   */
+  | { type: 'invalidate'; key: string; by: number; conns: number[] };
 
 export type KeyspaceEvent = Extract<ShardEvent, { type: 'keyspace' }>;
 
@@ -190,6 +236,8 @@ export interface ShardInfo {
   dbs: [number, number, number, number, number][];
   /** [op index, microseconds spent, failed calls] for every op that ran. */
   ops: [number, number, number][];
+  /** [op index, calls per latency bucket] (bucket k: up to 1024·2^k ns, see src/core/latency-buckets.ts) for every op timed. */
+  latency: [number, number[]][];
   /** Writes applied (Redis's dirty counter, this shard's part). */
   dirty: number;
   /** Live connection-owned listeners on keys, by kind (see workers/key-signals.ts). */

@@ -27,6 +27,8 @@ export class PendingReply implements ReplySlot {
   data: Buffer | null = null;
   start = 0;
   end = 0;
+  /** CLIENT REPLY OFF/SKIP: the reply keeps its place but is never written. */
+  dropped = false;
   /** Told the reply when it arrives, before anything else (the AOF logs the write it answers). */
   onReply: ((reply: Buffer) => void) | null = null;
   constructor(readonly sink: ReplySink) {}

@@ -236,6 +236,9 @@ export class ShardSet {
   /** Sends a settings change to every shard (CONFIG SET). */
   broadcastSettings(patch: Partial<ShardSettings>): void {
     if (this.startInfo !== null) this.currentSettings = { ...(this.currentSettings ?? this.startInfo.settings), ...patch };
+    // Requests sent before the change (a pipeline's earlier commands, still in
+    // this turn's batch) run under the old settings: send them first.
+    for (const c of this.clients) c.flush();
     this.inlineHost?.applySettings(patch);
     const msg: ShardControl = { type: 'settings', patch };
     for (const t of this.transports) t.postControl(msg);

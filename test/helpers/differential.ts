@@ -127,7 +127,11 @@ export class DifferentialSuite {
   private redis: Promise<RedisProcess> | undefined;
   private readonly shardis = new Map<number, Promise<ShardisProcess>>();
 
-  constructor(private readonly root: Test) {}
+  /** `args`: extra arguments for both servers (e.g. `--enable-debug-command yes` for DEBUG SLEEP). */
+  constructor(
+    private readonly root: Test,
+    private readonly args: string[] = [],
+  ) {}
 
   /**
    * A test that compares Shardis with redis-server, skipped (with the reason)
@@ -155,14 +159,14 @@ export class DifferentialSuite {
   }
 
   private reference(): Promise<RedisProcess> {
-    this.redis ??= startRedis(this.root);
+    this.redis ??= startRedis(this.root, this.args);
     return this.redis;
   }
 
   private shardisWith(workers: number): Promise<ShardisProcess> {
     let srv = this.shardis.get(workers);
     if (srv === undefined) {
-      srv = startShardis(this.root, { workers });
+      srv = startShardis(this.root, { workers, args: this.args });
       this.shardis.set(workers, srv);
     }
     return srv;

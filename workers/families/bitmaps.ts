@@ -76,9 +76,12 @@ function opSetbit(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
     const next = s + '\0'.repeat(byte - s.length) + String.fromCharCode(on === 1n ? mask : 0);
     if (cur === undefined) ctx.db.set(key, next);
     else ctx.db.replace(key, next);
+    ctx.db.markRaw(key);
     ctx.notify(NOTIFY.string, 'setbit', key);
     return w.integer(0);
   }
+  // Redis unshares the string before looking at the bit: raw even when it did not change.
+  ctx.db.markRaw(key);
   const old = s.charCodeAt(byte);
   const nb = on === 1n ? old | mask : old & ~mask;
   if (nb !== old) {
@@ -351,6 +354,7 @@ function opBitfield(ctx: ShardOpContext, args: string[], w: ReplyWriter, { reado
   const value = buf.latin1Slice(0, len);
   if (cur === undefined) ctx.db.set(key, value);
   else ctx.db.replace(key, value);
+  ctx.db.markRaw(key);
   if (changes > 0) ctx.notify(NOTIFY.string, 'setbit', key);
 }
 

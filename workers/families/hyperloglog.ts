@@ -44,6 +44,8 @@ function getHll(ctx: ShardOpContext, key: string): string | undefined {
 function store(ctx: ShardOpContext, key: string, existed: boolean, value: string): void {
   if (existed) ctx.db.replace(key, value);
   else ctx.db.set(key, value);
+  // Redis builds and updates HyperLogLogs as raw strings.
+  ctx.db.markRaw(key);
 }
 
 /** PFADD key [element ...]: 1 if the key was created or any register changed. */
@@ -85,6 +87,7 @@ function opPfcount(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
     if (h === null) throw new ReplyError(ERR_INVALID_HLL);
     const card = estimate(h);
     ctx.db.replace(key, withCachedCount(s, card));
+    ctx.db.markRaw(key);
     return w.integer(card);
   }
   const max = new Uint8Array(HLL_REGISTERS);
@@ -136,6 +139,7 @@ function opPfdebug(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
     if (!h.toDense()) throw new ReplyError(ERR_INVALID_HLL);
     const dense = h.toString();
     ctx.db.replace(key, dense);
+    ctx.db.markRaw(key);
     return dense;
   };
   if (sub === 'getreg') {

@@ -14,6 +14,7 @@ import { bitmapOps } from './bitmaps';
 import { hyperloglogOps } from './hyperloglog';
 import { streamOps } from './streams';
 import { sortOps } from './sort';
+import { geoOps } from './geo';
 
 export const shardOps: ShardOps = {
   ...stringOps,
@@ -27,4 +28,5 @@ export const shardOps: ShardOps = {
   ...hyperloglogOps,
   ...streamOps,
   ...sortOps,
+  ...geoOps,
 };

@@ -257,7 +257,8 @@ function isSharedInteger(s: string): boolean {
 function opObjectEncoding(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   const v = ctx.db.peek(args[2], ctx.now);
   if (v === undefined) w.nullBulk();
-  else w.bulk(typeof v === 'string' ? stringEncoding(v) : v.encoding());
+  // A string modified in place is a raw sds in Redis, whatever its length (Db.markRaw).
+  else w.bulk(typeof v === 'string' ? (ctx.db.isRaw(args[2]) ? 'raw' : stringEncoding(v)) : v.encoding());
 }
 
 function opObjectRefcount(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {

@@ -258,6 +258,7 @@ function opAppend(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   checkStringLength(ctx, cur.length + args[2].length);
   const next = cur + args[2];
   ctx.db.replace(key, next);
+  ctx.db.markRaw(key);
   ctx.notify(NOTIFY.string, 'append', key);
   w.integer(next.length);
 }
@@ -279,6 +280,7 @@ function opSetrange(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   const next = base.slice(0, offset) + pad + value + base.slice(offset + value.length);
   if (cur === undefined) ctx.db.set(key, next);
   else ctx.db.replace(key, next);
+  ctx.db.markRaw(key);
   ctx.notify(NOTIFY.string, 'setrange', key);
   w.integer(next.length);
 }

@@ -59,7 +59,7 @@ function getZset(ctx: ShardOpContext, key: string): ZSetValue | undefined {
  * Every path that creates a zset ends here or in zaddGeneric: the place for
  * a future BZPOPMIN wake-up hook.
  */
-function storeResult(ctx: ShardOpContext, key: string, z: ZSetValue, event: string): number {
+export function storeResult(ctx: ShardOpContext, key: string, z: ZSetValue, event: string): number {
   if (z.size() === 0) {
     if (ctx.db.delete(key)) ctx.notify(NOTIFY.generic, 'del', key);
     return 0;
@@ -188,7 +188,7 @@ function replyElements(w: ReplyWriter, items: readonly { member: string; score: 
 // ZADD / ZINCRBY
 
 /** ZADD key [NX|XX] [GT|LT] [CH] [INCR] score member ...; ZINCRBY key increment member. */
-function zaddGeneric(ctx: ShardOpContext, args: string[], w: ReplyWriter, incrCommand: boolean): void {
+export function zaddGeneric(ctx: ShardOpContext, args: string[], w: ReplyWriter, incrCommand: boolean): void {
   let nx = false;
   let xx = false;
   let gt = false;

@@ -12,6 +12,7 @@ export const keyspaceRpc: Pick<RpcHandlers, 'dbsize' | 'flushdb' | 'flushall' | 
   flushdb: (ctx) => {
     ctx.db.clear();
     ctx.shard.signals.signalDb(ctx.dbIndex);
+    ctx.shard.signals.clearTracking();
   },
 
   flushall: (ctx) => {
@@ -19,6 +20,7 @@ export const keyspaceRpc: Pick<RpcHandlers, 'dbsize' | 'flushdb' | 'flushall' | 
       db?.clear();
       ctx.shard.signals.signalDb(i);
     });
+    ctx.shard.signals.clearTracking();
   },
 
   keys: (ctx, { pattern }) => {

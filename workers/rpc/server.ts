@@ -5,6 +5,7 @@
 import { getHeapStatistics } from 'node:v8';
 import type { ShardInfo } from '../../src/core/shard-protocol';
 import type { RpcHandlers } from './handler';
+import { LATENCY_BUCKETS } from '../../src/core/latency-buckets';
 
 /** avg_ttl is an estimate in Redis too; sampling keeps INFO O(dbs), not O(keys). */
 const TTL_SAMPLE = 256;
@@ -28,9 +29,12 @@ export const serverRpc: Pick<RpcHandlers, 'info' | 'resetStats' | 'gc' | 'connCl
       dbs.push([i, db.size, db.expires.size, sum, n]);
     });
     const ops: ShardInfo['ops'] = [];
-    const { micros, failed } = s.opStats;
+    const { micros, failed, latency: hist } = s.opStats;
+    const latency: ShardInfo['latency'] = [];
     for (let i = 0; i < micros.length; i++) {
       if (micros[i] > 0 || failed[i] > 0) ops.push([i, Math.round(micros[i]), failed[i]]);
+      const row = hist.subarray(i * LATENCY_BUCKETS, (i + 1) * LATENCY_BUCKETS);
+      if (row.some((x) => x > 0)) latency.push([i, Array.from(row)]);
     }
     return {
       shard: s.id,
@@ -45,6 +49,7 @@ export const serverRpc: Pick<RpcHandlers, 'info' | 'resetStats' | 'gc' | 'connCl
       heapTotal: heap.total_heap_size,
       dbs,
       ops,
+      latency,
       listeners: { ...s.signals.counts },
     };
   },

@@ -37,7 +37,12 @@ export const DENSE_SIZE = HDR_SIZE + DENSE_BYTES;
 export const ENC_DENSE = 0;
 export const ENC_SPARSE = 1;
 /** Redis's hll-sparse-max-bytes default. */
-const SPARSE_MAX_BYTES = 3000;
+/** hll-sparse-max-bytes: a sparse HLL that would grow past it becomes dense (set by the shard's settings). */
+let SPARSE_MAX_BYTES = 3000;
+
+export function setHllSparseMaxBytes(n: number): void {
+  SPARSE_MAX_BYTES = n;
+}
 const SPARSE_VAL_MAX_VALUE = 32;
 const SPARSE_VAL_MAX_LEN = 4;
 const SPARSE_ZERO_MAX_LEN = 64;

@@ -23,8 +23,16 @@ import { entriesOf, lowerBound, newNode, open, seal, storeEntries, type StreamNo
 export type { StreamNode } from './stream-node';
 
 /** Redis 7.0 defaults for stream-node-max-entries / stream-node-max-bytes. */
-export const STREAM_NODE_MAX_ENTRIES = 100;
-export const STREAM_NODE_MAX_BYTES = 4096;
+/** stream-node-max-entries / stream-node-max-bytes (set by the shard's settings; 0 = no limit). */
+let STREAM_NODE_MAX_ENTRIES = 100;
+let STREAM_NODE_MAX_BYTES = 4096;
+/** Redis's STREAM_LISTPACK_MAX_SIZE: the byte limit when stream-node-max-bytes is 0 or larger. */
+const STREAM_LISTPACK_MAX_SIZE = 1 << 30;
+
+export function setStreamNodeLimits(maxBytes: number, maxEntries: number): void {
+  STREAM_NODE_MAX_BYTES = maxBytes === 0 || maxBytes > STREAM_LISTPACK_MAX_SIZE ? STREAM_LISTPACK_MAX_SIZE : maxBytes;
+  STREAM_NODE_MAX_ENTRIES = maxEntries;
+}
 /** The largest value of entries_read; -1 is Redis's SCG_INVALID_ENTRIES_READ. */
 export const INVALID_ENTRIES_READ = -1n;
 
@@ -318,7 +326,7 @@ export class StreamValue implements TypedValue {
     let node: StreamNode | undefined = this.nodes[this.nodes.length - 1];
     if (node !== undefined) {
       if (nodeBytes(node) + totalLen >= STREAM_NODE_MAX_BYTES) node = undefined;
-      else if (node.live + node.deleted >= STREAM_NODE_MAX_ENTRIES) node = undefined;
+      else if (STREAM_NODE_MAX_ENTRIES !== 0 && node.live + node.deleted >= STREAM_NODE_MAX_ENTRIES) node = undefined;
     }
     if (node === undefined) {
       const fields: string[] = new Array(numFields);

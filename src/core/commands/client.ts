@@ -54,6 +54,36 @@ export const clientCommands = family('connection', 'main', [
         complexity: 'O(log N) where N is the number of client connections',
       },
       {
+        name: 'pause', arity: -3, flags: ['admin', 'noscript', 'loading', 'stale'], since: '3.0.0', syntax: 'timeout [WRITE | ALL]',
+        summary: 'Suspends commands processing.', complexity: 'O(1)',
+      },
+      {
+        name: 'unpause', arity: 2, flags: ['admin', 'noscript', 'loading', 'stale'], since: '6.2.0',
+        summary: 'Resumes processing of clients that were paused.', complexity: 'O(N) Where N is the number of paused clients',
+      },
+      {
+        name: 'reply', arity: 3, flags: ['noscript', 'loading', 'stale'], since: '3.2.0', syntax: 'ON | OFF | SKIP',
+        summary: 'Instructs the server whether to reply to commands.', complexity: 'O(1)',
+      },
+      {
+        name: 'tracking', arity: -3, flags: ['noscript', 'loading', 'stale'], since: '6.0.0',
+        syntax: 'ON | OFF [REDIRECT client-id] [PREFIX prefix [PREFIX prefix ...]] [BCAST] [OPTIN] [OPTOUT] [NOLOOP]',
+        summary: 'Controls server-assisted client-side caching for the connection.',
+        complexity: 'O(1). Some options may introduce additional complexity.',
+      },
+      {
+        name: 'caching', arity: 3, flags: ['noscript', 'loading', 'stale'], since: '6.0.0', syntax: 'YES | NO',
+        summary: 'Instructs the server whether to track the keys in the next request.', complexity: 'O(1)',
+      },
+      {
+        name: 'getredir', arity: 2, flags: ['noscript', 'loading', 'stale'], since: '6.0.0',
+        summary: 'Returns the client ID to which the connection\'s tracking notifications are redirected.', complexity: 'O(1)',
+      },
+      {
+        name: 'trackinginfo', arity: 2, flags: ['noscript', 'loading', 'stale'], since: '6.2.0',
+        summary: 'Returns information about server-assisted client-side caching for the connection.', complexity: 'O(1)',
+      },
+      {
         name: 'help', arity: 2, flags: ['loading', 'stale'], since: '5.0.0', summary: 'Shows what CLIENT can do.',
         complexity: 'O(1)',
       },

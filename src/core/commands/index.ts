@@ -13,6 +13,7 @@ import { bitmapCommands } from './bitmaps';
 import { hyperloglogCommands } from './hyperloglog';
 import { streamCommands } from './streams';
 import { sortCommands } from './sort';
+import { geoCommands } from './geo';
 import { connectionCommands } from './connection';
 import { serverCommands } from './server';
 import { keyspaceCommands } from './keyspace';
@@ -24,6 +25,7 @@ import { pubsubCommands } from './pubsub';
 import { transactionCommands } from './transactions';
 import { blockingCommands } from './blocking';
 import { aclCommands } from './acl';
+import { monitoringCommands } from './monitoring';
 
 export const commandRows: readonly CommandSpec[] = [
   // Shard-local families.
@@ -37,6 +39,7 @@ export const commandRows: readonly CommandSpec[] = [
   ...hyperloglogCommands,
   ...streamCommands,
   ...sortCommands,
+  ...geoCommands,
   // Main-thread families.
   ...connectionCommands,
   ...serverCommands,
@@ -49,4 +52,5 @@ export const commandRows: readonly CommandSpec[] = [
   ...transactionCommands,
   ...blockingCommands,
   ...aclCommands,
+  ...monitoringCommands,
 ];

@@ -86,3 +86,16 @@ export function xreadBlocks(args: readonly string[]): boolean {
   }
   return false;
 }
+
+/** GEORADIUS/GEORADIUSBYMEMBER: the key and the last STORE/STOREDIST destination (Redis's georadiusGetKeys). */
+export const georadiusKeys: KeyFinder = (args) => {
+  let stored = -1;
+  for (let i = 5; i < args.length; i++) {
+    const a = args[i].length <= 9 ? args[i].toLowerCase() : '';
+    if ((a === 'store' || a === 'storedist') && i + 1 < args.length) {
+      stored = i + 1;
+      i++;
+    }
+  }
+  return stored === -1 ? [1] : [1, stored];
+};

@@ -137,6 +137,10 @@ export const keyCommands = family('generic', 'shard', [
         name: 'help', arity: 2, flags: ['loading', 'stale'], group: 'server', since: '4.0.0',
         summary: 'Lists the MEMORY subcommands.', complexity: 'O(1)',
       },
+      { name: 'doctor', arity: 2, group: 'server', since: '4.0.0', summary: 'Outputs a memory problems report.', complexity: 'O(1)', runs: 'main' },
+      { name: 'stats', arity: 2, group: 'server', since: '4.0.0', summary: 'Returns details about memory usage.', complexity: 'O(1)', runs: 'main' },
+      { name: 'purge', arity: 2, group: 'server', since: '4.0.0', summary: 'Asks the allocator to release memory.', complexity: 'Depends on how much memory is allocated, could be slow', runs: 'main' },
+      { name: 'malloc-stats', arity: 2, group: 'server', since: '4.0.0', summary: 'Returns the allocator statistics.', complexity: 'Depends on how much memory is allocated, could be slow', runs: 'main' },
       {
         name: 'usage', arity: -3, flags: ['readonly'], keys: [2], group: 'server', since: '4.0.0', syntax: 'key [SAMPLES count]',
         summary: 'Estimates how many bytes a key and its value use.', complexity: 'O(N) where N is the number of samples.',

@@ -99,6 +99,8 @@ export interface RowDecl {
   /** A shard row that may block (XREAD ... BLOCK): such requests go to the main thread's blocking coordinator. */
   blocksIf?: (args: readonly string[]) => boolean;
   cross?: Exclude<CrossShard, 'scratch'>;
+  /** Where this row runs when it differs from its family (a main-thread subcommand of a shard container: MEMORY STATS). */
+  runs?: Runs;
   /** The name the shard op is registered under, when it is not the row's full name (one op, several rows). */
   op?: string;
   variant?: OpVariant;
@@ -149,7 +151,7 @@ function normalize(r: RowDecl, group: CommandGroup, runs: Runs, parent: string |
     syntax: r.syntax,
     summary: r.summary,
     complexity: r.complexity,
-    runs,
+    runs: r.runs ?? runs,
     getKeys: r.getKeys,
     blocksIf: r.blocksIf,
     cross: r.cross ?? 'scratch',

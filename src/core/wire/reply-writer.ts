@@ -239,6 +239,12 @@ export class ReplyWriter extends ByteBuffer {
     else this.bulk(s);
   }
 
+  /** A double already formatted (GEOPOS's "%.17Lf" coordinates): `,` in RESP3, a bulk string in RESP2. */
+  doubleText(s: string): void {
+    if (this.proto === 3) this.line(',', s);
+    else this.bulk(s);
+  }
+
   /** A boolean: `#t`/`#f` in RESP3, `:1`/`:0` in RESP2. */
   boolean(b: boolean): void {
     if (this.proto === 3) this.ascii(b ? '#t\r\n' : '#f\r\n');
