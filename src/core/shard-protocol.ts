@@ -231,6 +231,12 @@ export interface ShardRpc {
   resultWatch(req: { fp: number; opIndex: number; args: string[] }): { isNew: boolean; message: string };
   /** `<CMD>.UNWATCH`: ends the connection's subscriptions with that fingerprint and command; how many. */
   resultUnwatch(req: { fp: number; name: string }): number;
+  /** SCRIPT LOAD: compiles and caches a script body; its sha1 (a compile error is thrown as the Redis error). */
+  scriptLoad(req: { body: string }): string;
+  /** SCRIPT EXISTS: per sha1, whether this shard's cache has it. */
+  scriptExists(req: { shas: string[] }): boolean[];
+  /** SCRIPT FLUSH. */
+  scriptFlush(req: void): void;
 }
 
 export type RpcMethod = keyof ShardRpc;

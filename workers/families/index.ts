@@ -13,6 +13,7 @@ import { bitmapOps } from './bitmaps';
 import { hyperloglogOps } from './hyperloglog';
 import { streamOps } from './streams';
 import { sortOps } from './sort';
+import { scriptingOps } from './scripting';
 
 export const shardOps: ShardOps = {
   ...stringOps,
@@ -25,4 +26,5 @@ export const shardOps: ShardOps = {
   ...hyperloglogOps,
   ...streamOps,
   ...sortOps,
+  ...scriptingOps,
 };

@@ -23,6 +23,7 @@ import { shutdownCommands } from './shutdown';
 import { pubsubCommands } from './pubsub';
 import { transactionCommands } from './transactions';
 import { blockingCommands } from './blocking';
+import { scriptingCommands, scriptCommands } from './scripting';
 
 export const commandRows: readonly CommandSpec[] = [
   // Shard-local families.
@@ -36,6 +37,7 @@ export const commandRows: readonly CommandSpec[] = [
   ...hyperloglogCommands,
   ...streamCommands,
   ...sortCommands,
+  ...scriptingCommands,
   // Main-thread families.
   ...connectionCommands,
   ...serverCommands,
@@ -47,4 +49,5 @@ export const commandRows: readonly CommandSpec[] = [
   ...pubsubCommands,
   ...transactionCommands,
   ...blockingCommands,
+  ...scriptCommands,
 ];

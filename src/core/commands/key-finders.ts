@@ -86,3 +86,6 @@ export function xreadBlocks(args: readonly string[]): boolean {
   }
   return false;
 }
+
+/** EVAL/EVALSHA/FCALL and their _RO forms: script numkeys key [key ...] arg ... (the keys present are taken). */
+export const evalKeys = numkeys(2);

@@ -1,0 +1,505 @@
+/**
+ * The Lua side of the scripting engine, run once in each new interpreter
+ * (lua-vm.ts): the host-call channel, the `redis` library, `cjson`,
+ * `cmsgpack`, `bit` and `struct` (their work is done by the host, see
+ * libs.ts), the conversions of values in both directions, and the sandbox
+ * Redis 7.0 gives scripts (the same globals, read-only library tables,
+ * errors for undeclared globals). Formats:
+ *
+ * host request (Lua -> JS): op char, argument count, ';', then per argument
+ *   `<len>:<bytes>`.
+ * value (JS -> Lua, and script results Lua -> JS): `$<len>:<bytes>` string,
+ *   `:<num>;` number, `+<len>:` status, `-<len>:` error, `*<n>;` array,
+ *   `%<n>;` map, `~<n>;` set, `,<len>:` double, `(<len>:` big number,
+ *   `=<len>:` verbatim (format:text), `T`/`F` booleans, `_` nil,
+ *   `{<n>;` a generic table of n key/value pairs (cjson, cmsgpack),
+ *   `N` cjson.null, `!<len>:` a host error raised in Lua as it is.
+ */
+export const PRELUDE = String.raw`
+local io_write, io_read = io.write, io.read
+io.stdout:setvbuf('no')
+io.stdin:setvbuf('no')
+local sbyte, ssub, sfind, sformat, tconcat = string.byte, string.sub, string.find, string.format, table.concat
+local type, tostring, tonumber, error, pairs, rawget, rawset, select, setmetatable, getmetatable, xpcall, pcall, loadstring =
+      type, tostring, tonumber, error, pairs, rawget, rawset, select, setmetatable, getmetatable, xpcall, pcall, loadstring
+local dbg_getinfo, dbg_sethook = debug.getinfo, debug.sethook
+local null = newproxy(false)
+local huge = math.huge
+
+-- A library error: the error handler gives it the user's position, as luaL_error shows it in Redis.
+local function raise(msg)
+  error({ liberr = msg }, 0)
+end
+
+-- Values from the host.
+local parse
+parse = function(s, p)
+  local t = sbyte(s, p)
+  if t == 36 or t == 43 or t == 45 or t == 44 or t == 40 or t == 61 or t == 33 then
+    local c = sfind(s, ':', p + 1, true)
+    local n = tonumber(ssub(s, p + 1, c - 1))
+    local v = ssub(s, c + 1, c + n)
+    local nx = c + n + 1
+    if t == 36 then return v, nx
+    elseif t == 43 then return { ok = v }, nx
+    elseif t == 45 then return { err = v }, nx
+    elseif t == 44 then return { double = tonumber(v) }, nx
+    elseif t == 40 then return { big_number = v }, nx
+    elseif t == 61 then return { verbatim_string = { format = ssub(v, 1, 3), string = ssub(v, 5) } }, nx
+    else raise(v) end
+  elseif t == 58 then
+    local c = sfind(s, ';', p + 1, true)
+    return tonumber(ssub(s, p + 1, c - 1)), c + 1
+  elseif t == 42 or t == 37 or t == 126 or t == 123 then
+    local c = sfind(s, ';', p + 1, true)
+    local n = tonumber(ssub(s, p + 1, c - 1))
+    local tbl, v, k = {}, nil, nil
+    p = c + 1
+    if t == 42 then
+      for i = 1, n do v, p = parse(s, p); tbl[i] = v end
+      return tbl, p
+    end
+    for i = 1, n do
+      k, p = parse(s, p)
+      if t == 126 then tbl[k] = true else v, p = parse(s, p); tbl[k] = v end
+    end
+    if t == 37 then return { map = tbl }, p elseif t == 126 then return { set = tbl }, p end
+    return tbl, p
+  elseif t == 84 then return true, p + 1
+  elseif t == 70 then return false, p + 1
+  elseif t == 78 then return null, p + 1
+  else return nil, p + 1 end
+end
+
+-- One host call: op, then the arguments as strings.
+local function host(op, ...)
+  local n = select('#', ...)
+  local parts = { op, n, ';' }
+  for i = 1, n do
+    local a = (select(i, ...))
+    parts[#parts + 1] = #a .. ':' .. a
+  end
+  io_write(tconcat(parts))
+  local answer = io_read('*a')
+  return (parse(answer, 1))
+end
+
+-- Script results and generic values to the host.
+local encode_reply
+encode_reply = function(v, out, depth)
+  local t = type(v)
+  if t == 'string' then out[#out + 1] = '$' .. #v .. ':' .. v
+  elseif t == 'number' then out[#out + 1] = ':' .. sformat('%.17g', v) .. ';'
+  elseif t == 'boolean' then out[#out + 1] = v and 'T' or 'F'
+  elseif t == 'table' then
+    if depth > 100 then out[#out + 1] = '-26:ERR reached lua stack limit'; return end
+    local e = rawget(v, 'err')
+    if type(e) == 'string' then out[#out + 1] = '-' .. #e .. ':' .. e; return end
+    local ok = rawget(v, 'ok')
+    if type(ok) == 'string' then out[#out + 1] = '+' .. #ok .. ':' .. ok; return end
+    local d = rawget(v, 'double')
+    if type(d) == 'number' then local s = sformat('%.17g', d); out[#out + 1] = ',' .. #s .. ':' .. s; return end
+    local b = rawget(v, 'big_number')
+    if type(b) == 'string' then out[#out + 1] = '(' .. #b .. ':' .. b; return end
+    local m = rawget(v, 'map')
+    if type(m) == 'table' then
+      local at = #out + 1; out[at] = ''
+      local n = 0
+      for k, x in pairs(m) do n = n + 1; encode_reply(k, out, depth + 1); encode_reply(x, out, depth + 1) end
+      out[at] = '%' .. n .. ';'
+      return
+    end
+    local st = rawget(v, 'set')
+    if type(st) == 'table' then
+      local at = #out + 1; out[at] = ''
+      local n = 0
+      for k in pairs(st) do n = n + 1; encode_reply(k, out, depth + 1) end
+      out[at] = '~' .. n .. ';'
+      return
+    end
+    local vs = rawget(v, 'verbatim_string')
+    if type(vs) == 'table' and type(rawget(vs, 'format')) == 'string' and type(rawget(vs, 'string')) == 'string' then
+      local s = rawget(vs, 'format') .. ':' .. rawget(vs, 'string')
+      out[#out + 1] = '=' .. #s .. ':' .. s
+      return
+    end
+    local at = #out + 1; out[at] = ''
+    local n = 0
+    while true do
+      local x = rawget(v, n + 1)
+      if x == nil then break end
+      n = n + 1
+      encode_reply(x, out, depth + 1)
+    end
+    out[at] = '*' .. n .. ';'
+  else out[#out + 1] = '_' end
+end
+
+-- Any value, tables with all their pairs (cjson.encode, cmsgpack.pack).
+local encode_any
+encode_any = function(v, out, depth)
+  local t = type(v)
+  if t == 'string' then out[#out + 1] = '$' .. #v .. ':' .. v
+  elseif t == 'number' then out[#out + 1] = ':' .. sformat('%.17g', v) .. ';'
+  elseif t == 'boolean' then out[#out + 1] = v and 'T' or 'F'
+  elseif v == null then out[#out + 1] = 'N'
+  elseif t == 'table' then
+    if depth > 1000 then error('Cannot serialise, excessive nesting (1001)', 0) end
+    local at = #out + 1; out[at] = ''
+    local n = 0
+    for k, x in pairs(v) do n = n + 1; encode_any(k, out, depth + 1); encode_any(x, out, depth + 1) end
+    out[at] = '{' .. n .. ';'
+  elseif t == 'nil' then out[#out + 1] = '_'
+  else out[#out + 1] = '?' .. #t .. ':' .. t end
+end
+
+local function pack_values(...)
+  local out = {}
+  for i = 1, select('#', ...) do encode_any((select(i, ...)), out, 0) end
+  return tconcat(out)
+end
+
+-- The redis library.
+local function command_args(...)
+  local n = select('#', ...)
+  if n == 0 then return nil, 'Please specify at least one argument for this redis lib call' end
+  local args = {}
+  for i = 1, n do
+    local a = (select(i, ...))
+    local t = type(a)
+    if t == 'number' then args[i] = sformat('%.17g', a)
+    elseif t == 'string' then args[i] = a
+    else return nil, 'Lua redis lib command arguments must be strings or integers' end
+  end
+  return args
+end
+
+local function push_error(msg)
+  -- As Redis's luaPushErrorBuff: '-CODE msg' keeps its code, anything else gets ERR.
+  local code, text
+  if ssub(msg, 1, 1) == '-' then
+    local sp = sfind(msg, ' ', 1, true)
+    if sp then code, text = ssub(msg, 2, sp - 1), ssub(msg, sp + 1) else code, text = 'ERR', ssub(msg, 2) end
+  else code, text = 'ERR', msg end
+  text = string.gsub(text, '[\r\n]+$', '')
+  return { err = code .. ' ' .. text }
+end
+
+local unpack = unpack
+local redis = {}
+redis.call = function(...)
+  local args, e = command_args(...)
+  if not args then error(push_error(e)) end
+  local r = host('C', unpack(args))
+  -- Only an error reply parses to a table with 'err' at the top.
+  if type(r) == 'table' and rawget(r, 'err') ~= nil then error(r) end
+  return r
+end
+redis.pcall = function(...)
+  local args, e = command_args(...)
+  if not args then return push_error(e) end
+  local r = host('P', unpack(args))
+  return r
+end
+redis.error_reply = function(msg)
+  if type(msg) ~= 'string' then error('wrong number or type of arguments', 2) end
+  if ssub(msg, 1, 1) ~= '-' then msg = '-' .. msg end
+  return push_error(msg)
+end
+redis.status_reply = function(msg)
+  if type(msg) ~= 'string' then error('wrong number or type of arguments', 2) end
+  return { ok = msg }
+end
+redis.sha1hex = function(s)
+  if type(s) == 'number' then s = tostring(s) end
+  if type(s) ~= 'string' then error('wrong number of arguments', 2) end
+  return host('S', s)
+end
+redis.log = function(level, ...)
+  local n = select('#', ...)
+  if n < 1 then error('redis.log() requires two arguments or more.', 2) end
+  if type(level) ~= 'number' then error('First argument must be a number (log level).', 2) end
+  local parts = {}
+  for i = 1, n do
+    local a = (select(i, ...))
+    if type(a) == 'string' or type(a) == 'number' then parts[#parts + 1] = tostring(a) end
+  end
+  host('L', tostring(level), tconcat(parts, ' '))
+end
+redis.setresp = function(v)
+  if v ~= 2 and v ~= 3 then error('RESP version must be 2 or 3.', 2) end
+  host('R', tostring(v))
+end
+redis.set_repl = function(v)
+  if type(v) ~= 'number' then error('redis.set_repl() requires one argument.', 2) end
+  if v < 0 or v > 3 then error('Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.', 2) end
+end
+redis.replicate_commands = function() return true end
+redis.breakpoint = function() return false end
+redis.debug = function() end
+redis.acl_check_cmd = function(...)
+  local args, e = command_args(...)
+  if not args then error(push_error(e)) end
+  return host('A', unpack(args))
+end
+redis.LOG_DEBUG, redis.LOG_VERBOSE, redis.LOG_NOTICE, redis.LOG_WARNING = 0, 1, 2, 3
+redis.REPL_NONE, redis.REPL_AOF, redis.REPL_SLAVE, redis.REPL_REPLICA, redis.REPL_ALL = 0, 1, 2, 2, 3
+redis.REDIS_VERSION = '7.0.15'
+redis.REDIS_VERSION_NUM = 458767
+
+-- Libraries whose work the host does (libs.ts).
+local function hostlib(prefix)
+  return function(name)
+    return function(...) return host('X', prefix .. name, pack_values(...)) end
+  end
+end
+local cj = hostlib('cjson.')
+local cjson = { encode = cj('encode'), decode = cj('decode'), null = null, _NAME = 'cjson', _VERSION = '2.1.0',
+  encode_keep_buffer = cj('encode_keep_buffer'), encode_max_depth = cj('encode_max_depth'), decode_max_depth = cj('decode_max_depth'),
+  encode_number_precision = cj('encode_number_precision'), encode_sparse_array = cj('encode_sparse_array'),
+  encode_invalid_numbers = cj('encode_invalid_numbers'), decode_invalid_numbers = cj('decode_invalid_numbers') }
+cjson.new = function() return cjson end
+local function multi(name)
+  -- The host answers an array; the Lua function returns its elements.
+  return function(...)
+    local r = host('X', name, pack_values(...))
+    return unpack(r, 2, r[1] + 1)
+  end
+end
+local cmsgpack = { pack = function(...) return host('X', 'cmsgpack.pack', pack_values(...)) end,
+  unpack = multi('cmsgpack.unpack'), unpack_one = multi('cmsgpack.unpack_one'), unpack_limit = multi('cmsgpack.unpack_limit'),
+  _NAME = 'cmsgpack', _VERSION = 'lua-cmsgpack 0.4.0', _COPYRIGHT = 'Copyright (C) 2012, Salvatore Sanfilippo',
+  _DESCRIPTION = 'MessagePack C implementation for Lua' }
+local struct = { pack = function(...) return host('X', 'struct.pack', pack_values(...)) end,
+  unpack = multi('struct.unpack'), size = function(...) return host('X', 'struct.size', pack_values(...)) end }
+
+-- bit: 32-bit operations, done here (no host call for arithmetic).
+local function tobit(x)
+  x = x % 4294967296
+  if x >= 2147483648 then x = x - 4294967296 end
+  return x
+end
+local function checknum(x, i)
+  if type(x) ~= 'number' then x = tonumber(x); if x == nil then error('bad argument #' .. i .. ' (number expected)', 3) end end
+  -- Lua BitOp normalizes through a double add, truncating fractions toward the nearest integer.
+  local f = math.floor(x)
+  if x - f >= 0.5 then if x - f > 0.5 or f % 2 == 1 then f = f + 1 end end
+  return f % 4294967296
+end
+local function bitop(fn)
+  return function(a, ...)
+    local r = checknum(a, 1)
+    for i = 1, select('#', ...) do r = fn(r, checknum((select(i, ...)), i + 1)) end
+    return tobit(r)
+  end
+end
+local function and2(a, b)
+  local r, m = 0, 1
+  for _ = 1, 32 do
+    local x, y = a % 2, b % 2
+    if x == 1 and y == 1 then r = r + m end
+    a, b, m = (a - x) / 2, (b - y) / 2, m * 2
+  end
+  return r
+end
+local function or2(a, b)
+  local r, m = 0, 1
+  for _ = 1, 32 do
+    local x, y = a % 2, b % 2
+    if x == 1 or y == 1 then r = r + m end
+    a, b, m = (a - x) / 2, (b - y) / 2, m * 2
+  end
+  return r
+end
+local function xor2(a, b)
+  local r, m = 0, 1
+  for _ = 1, 32 do
+    local x, y = a % 2, b % 2
+    if x ~= y then r = r + m end
+    a, b, m = (a - x) / 2, (b - y) / 2, m * 2
+  end
+  return r
+end
+local bit = {
+  tobit = function(x) return tobit(checknum(x, 1)) end,
+  bnot = function(x) return tobit(4294967295 - checknum(x, 1)) end,
+  band = bitop(and2), bor = bitop(or2), bxor = bitop(xor2),
+  lshift = function(x, n) n = checknum(n, 2) % 32; return tobit(checknum(x, 1) * 2 ^ n) end,
+  rshift = function(x, n) n = checknum(n, 2) % 32; return tobit(math.floor(checknum(x, 1) / 2 ^ n)) end,
+  arshift = function(x, n) n = checknum(n, 2) % 32; return tobit(math.floor(tobit(checknum(x, 1)) / 2 ^ n)) end,
+  rol = function(x, n) x = checknum(x, 1); n = checknum(n, 2) % 32; local hi = x * 2 ^ n; return tobit(hi % 4294967296 + math.floor(hi / 4294967296)) end,
+  ror = function(x, n) x = checknum(x, 1); n = (32 - checknum(n, 2) % 32) % 32; local hi = x * 2 ^ n; return tobit(hi % 4294967296 + math.floor(hi / 4294967296)) end,
+  bswap = function(x) x = checknum(x, 1); local b0, b1, b2, b3 = x % 256, math.floor(x / 256) % 256, math.floor(x / 65536) % 256, math.floor(x / 16777216); return tobit(((b0 * 256 + b1) * 256 + b2) * 256 + b3) end,
+  tohex = function(x, n)
+    x = checknum(x, 1)
+    n = n == nil and 8 or checknum(n, 2)
+    if n >= 2147483648 then n = n - 4294967296 end
+    local digits = '0123456789abcdef'
+    if n < 0 then n = -n; digits = '0123456789ABCDEF' end
+    if n > 8 then n = 8 end
+    local s = ''
+    for _ = 1, n do local d = x % 16; s = ssub(digits, d + 1, d + 1) .. s; x = (x - d) / 16 end
+    return s
+  end,
+}
+
+-- Functions that may raise are handed to scripts as C functions (coroutine.wrap's),
+-- so 'return redis.call(...)' is no tail call and errors keep the user's line, as
+-- with Redis's C functions. A wrapper whose function raised is dead; the table
+-- hands out a fresh one (the getter below).
+local pack = function(...) return { n = select('#', ...), ... } end
+local function cfunc(f)
+  local live, dead
+  local function make()
+    dead = false
+    live = coroutine.wrap(function(...)
+      local args = pack(...)
+      while true do
+        local res = pack(pcall(f, unpack(args, 1, args.n)))
+        if not res[1] then dead = true; error(res[2], 0) end
+        args = pack(coroutine.yield(unpack(res, 2, res.n)))
+      end
+    end)
+  end
+  make()
+  return function()
+    if dead then make() end
+    return live
+  end
+end
+
+-- Read-only tables: a proxy whose writes fail, as Redis 7.0's lua_enablereadonlytable.
+local function readonly(t, wrapped)
+  local getters = {}
+  for _, k in ipairs(wrapped or {}) do getters[k] = cfunc(t[k]) end
+  return setmetatable({}, {
+    __index = function(_, k)
+      local g = getters[k]
+      if g then return g() end
+      return t[k]
+    end,
+    __newindex = function() error('Attempt to modify a readonly table', 2) end, __metatable = false })
+end
+
+-- The error handler: every error becomes {err=..., source=..., line=...} pointing at the user's code.
+local function err_handler(e)
+  if type(e) ~= 'table' then e = { err = 'ERR ' .. tostring(e) } end
+  local level = 2
+  while true do
+    local i = dbg_getinfo(level, 'Sl')
+    if not i then break end
+    if i.what ~= 'C' and i.what ~= 'tail' and i.source ~= '=prelude' then
+      rawset(e, 'source', i.source)
+      rawset(e, 'line', i.currentline)
+      break
+    end
+    level = level + 1
+  end
+  local lib = rawget(e, 'liberr')
+  if lib then
+    local where = ''
+    if rawget(e, 'source') then where = ssub(rawget(e, 'source'), 2) .. ':' .. rawget(e, 'line') .. ': ' end
+    rawset(e, 'err', 'ERR ' .. where .. lib)
+  end
+  return e
+end
+
+-- Scripts by sha, and the busy-script hook.
+local scripts = {}
+local script_env
+local hook_every = 100000
+local function busy_hook()
+  local r = host('H')
+  if r == 'kill' then
+    dbg_sethook(busy_hook, '', 1)
+    error({ err = 'ERR Script killed by user with SCRIPT KILL...' })
+  end
+end
+
+local G = _G
+local function compile(name, body)
+  if sbyte(body, 1) == 27 then return nil, 'user_script: bad binary format (precompiled chunk)' end
+  local f, e = loadstring(body, '@user_script')
+  if not f then return nil, e end
+  setfenv(f, script_env)
+  scripts[name] = f
+  return f
+end
+
+function __compile(name)
+  local body = io_read('*a')
+  local f, e = compile(name, body)
+  if f then io_write('K') else io_write('E' .. e) end
+end
+
+function __forget(name)
+  if name == '*' then scripts = {} else scripts[name] = nil end
+end
+
+function __run(name)
+  local spec = io_read('*a')
+  local argv = parse(spec, 1)
+  rawset(G, 'KEYS', argv[1])
+  rawset(G, 'ARGV', argv[2])
+  local f = scripts[name]
+  dbg_sethook(busy_hook, '', hook_every)
+  local ok, r = xpcall(f, err_handler)
+  dbg_sethook()
+  local out = {}
+  if ok then
+    encode_reply(r, out, 0)
+    io_write('R' .. tconcat(out))
+  else
+    local src, line = rawget(r, 'source'), rawget(r, 'line')
+    local e = rawget(r, 'err')
+    if type(e) ~= 'string' then e = 'ERR ' .. tostring(e) end
+    if src and line then e = e .. ' script: ' .. name .. ', on ' .. src .. ':' .. line .. '.' end
+    io_write('X' .. e)
+  end
+end
+
+-- The sandbox: Redis 7.0's globals, nothing else; library tables read-only; no new globals.
+local allowed = {
+  _G = true, _VERSION = true, assert = true, collectgarbage = true, coroutine = true, error = true, gcinfo = true,
+  getmetatable = true, ipairs = true, load = true, loadstring = true, math = true, next = true, pairs = true, pcall = true,
+  rawequal = true, rawget = true, rawset = true, select = true, setmetatable = true, string = true,
+  table = true, tonumber = true, tostring = true, type = true, unpack = true, xpcall = true,
+}
+local user_loadstring = function(s, name)
+  if type(s) == 'string' and sbyte(s, 1) == 27 then return nil, 'bad binary format' end
+  local f, e = loadstring(s, name)
+  if f then setfenv(f, script_env) end
+  return f, e
+end
+local base = {}
+for k, v in pairs(G) do if allowed[k] then base[k] = v end end
+base.loadstring = user_loadstring
+base.load = function(fn, name)
+  local f, e = load(fn, name)
+  if f then setfenv(f, script_env) end
+  return f, e
+end
+base.string = readonly(string)
+base.table = readonly(table)
+base.math = readonly(math)
+base.coroutine = readonly(coroutine)
+base.redis = readonly(redis, { 'call' })
+base.cjson = readonly(cjson, { 'encode', 'decode' })
+base.cmsgpack = readonly(cmsgpack, { 'pack', 'unpack', 'unpack_one', 'unpack_limit' })
+base.struct = readonly(struct, { 'pack', 'unpack', 'size' })
+base.bit = readonly(bit)
+base.__redis__err__handler = err_handler
+script_env = setmetatable({}, {
+  __index = function(_, k)
+    local v = base[k]
+    if v == nil and k ~= 'KEYS' and k ~= 'ARGV' then
+      error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
+    end
+    return v
+  end,
+  __newindex = function() error('Attempt to modify a readonly table', 2) end,
+  __metatable = false,
+})
+base._G = script_env
+G = base
+`;
