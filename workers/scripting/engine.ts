@@ -180,7 +180,7 @@ export class ScriptEngine {
       if (this.killFlag !== null) Atomics.store(this.killFlag, 0, 0);
     }
     const out = vm.takeOutput();
-    if (out[0] === 'R') writeTagged(w, out, 1);
+    if (out[0] === 'R') writeTagged(w, out, 1, run.resp);
     else w.error(out.slice(1));
   }
 

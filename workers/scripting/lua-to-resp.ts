@@ -2,8 +2,8 @@
  * A script's result (the tagged format prelude.ts's encode_reply writes)
  * written as the caller's reply, with Redis's Lua -> RESP rules: number ->
  * integer (truncated), string -> bulk, table -> array up to the first nil,
- * {ok=} -> status, {err=} -> error, true -> 1 (RESP3 true), false -> null
- * (RESP3 false), nil -> null; RESP3 tables ({map=}, {set=}, {double=},
+ * {ok=} -> status, {err=} -> error, true -> 1, false -> null (true/false
+ * when the script chose RESP3 with redis.setresp), nil -> null; RESP3 tables ({map=}, {set=}, {double=},
  * {big_number=}, {verbatim_string=}) in the caller's protocol.
  */
 import type { ReplyWriter } from '../../src/core/wire/reply-writer';
@@ -11,7 +11,7 @@ import type { ReplyWriter } from '../../src/core/wire/reply-writer';
 const LLONG_MIN = -9223372036854775808n;
 
 /** Writes the value at `pos` of `s`; returns the position after it. */
-export function writeTagged(w: ReplyWriter, s: string, pos: number): number {
+export function writeTagged(w: ReplyWriter, s: string, pos: number, scriptResp: 2 | 3): number {
   const t = s.charCodeAt(pos);
   switch (t) {
     case 36 /* $ */:
@@ -52,15 +52,16 @@ export function writeTagged(w: ReplyWriter, s: string, pos: number): number {
       else w.set(n);
       let p = c + 1;
       const items = t === 37 ? 2 * n : n;
-      for (let i = 0; i < items; i++) p = writeTagged(w, s, p);
+      for (let i = 0; i < items; i++) p = writeTagged(w, s, p, scriptResp);
       return p;
     }
+    // Booleans follow the script's protocol (redis.setresp), not the caller's.
     case 84 /* T */:
-      if (w.proto === 3) w.boolean(true);
+      if (scriptResp === 3) w.boolean(true);
       else w.integer(1);
       return pos + 1;
     case 70 /* F */:
-      if (w.proto === 3) w.boolean(false);
+      if (scriptResp === 3) w.boolean(false);
       else w.nullBulk();
       return pos + 1;
     default:

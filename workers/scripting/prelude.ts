@@ -92,7 +92,7 @@ encode_reply = function(v, out, depth)
   elseif t == 'number' then out[#out + 1] = ':' .. sformat('%.17g', v) .. ';'
   elseif t == 'boolean' then out[#out + 1] = v and 'T' or 'F'
   elseif t == 'table' then
-    if depth > 100 then out[#out + 1] = '-26:ERR reached lua stack limit'; return end
+    if depth > 100 then local m = 'ERR reached lua stack limit'; out[#out + 1] = '-' .. #m .. ':' .. m; return end
     local e = rawget(v, 'err')
     if type(e) == 'string' then out[#out + 1] = '-' .. #e .. ':' .. e; return end
     local ok = rawget(v, 'ok')
@@ -217,8 +217,8 @@ redis.sha1hex = function(s)
 end
 redis.log = function(level, ...)
   local n = select('#', ...)
-  if n < 1 then error('redis.log() requires two arguments or more.', 2) end
-  if type(level) ~= 'number' then error('First argument must be a number (log level).', 2) end
+  if n < 1 then error(push_error('redis.log() requires two arguments or more.')) end
+  if type(level) ~= 'number' then error(push_error('First argument must be a number (log level).')) end
   local parts = {}
   for i = 1, n do
     local a = (select(i, ...))
@@ -227,12 +227,12 @@ redis.log = function(level, ...)
   host('L', tostring(level), tconcat(parts, ' '))
 end
 redis.setresp = function(v)
-  if v ~= 2 and v ~= 3 then error('RESP version must be 2 or 3.', 2) end
+  if v ~= 2 and v ~= 3 then error(push_error('RESP version must be 2 or 3.')) end
   host('R', tostring(v))
 end
 redis.set_repl = function(v)
-  if type(v) ~= 'number' then error('redis.set_repl() requires one argument.', 2) end
-  if v < 0 or v > 3 then error('Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.', 2) end
+  if type(v) ~= 'number' then error(push_error('redis.set_repl() requires one argument.')) end
+  if v < 0 or v > 3 then error(push_error('Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.')) end
 end
 redis.replicate_commands = function() return true end
 redis.breakpoint = function() return false end
@@ -474,6 +474,15 @@ end
 local base = {}
 for k, v in pairs(G) do if allowed[k] then base[k] = v end end
 base.loadstring = user_loadstring
+-- Redis's pcall hands back an error table's 'err' text rather than the table.
+base.pcall = function(f, ...)
+  local r = pack(pcall(f, ...))
+  if not r[1] and type(r[2]) == 'table' then
+    local m = rawget(r[2], 'err') or rawget(r[2], 'liberr')
+    if type(m) == 'string' then r[2] = m end
+  end
+  return unpack(r, 1, r.n)
+end
 base.load = function(fn, name)
   local f, e = load(fn, name)
   if f then setfenv(f, script_env) end
