@@ -9,7 +9,7 @@ import { REQUEST_HEADER_BYTES, RPC_OP, decodeRpc, encodeOutcome } from '../src/c
 import type { CallBatch } from '../src/core/wire/call-batch';
 import { latin1String } from '../src/core/wire/latin1';
 import type { RpcCall, RpcOutcome, ShardEvent, ShardSettings } from '../src/core/shard-protocol';
-import type { ShardOpContext } from './op-context';
+import { installScriptRunner, type ShardOpContext } from './op-context';
 import { ShardState } from './shard-state';
 import { activeExpireCycle } from './expiry';
 import type { Db } from './db';
@@ -17,6 +17,7 @@ import { runCommand } from './run-command';
 import { OPS } from './ops';
 import { runRpc } from './rpc';
 import { packUnpacked } from './structures/zset';
+import { ScriptEngine } from './scripting/engine';
 /** In batches longer than twice this, one command in this many is timed for commandstats. */
 const TIME_SAMPLE = 8;
 
@@ -48,6 +49,7 @@ export class ShardEngine {
 
   constructor(shardId: number, shardCount: number, settings: ShardSettings) {
     this.state = new ShardState(shardId, shardCount, settings, OPS.length);
+    installScriptRunner(this.state, new ScriptEngine(this.state));
     this.ctx = new OpContext(this.state);
   }
 

@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { ReplyWriter } from '../../src/core/wire/reply-writer';
 import { keyPositions } from '../../src/core/commands/spec';
 import { slotToShard, keyHashSlotOfString } from '../../src/core/routing/slot';
-import type { ShardOpContext } from '../op-context';
+import type { ScriptRunner, ShardOpContext } from '../op-context';
 import type { ShardState } from '../shard-state';
 import type { Db } from '../db';
 import { opTable, type OpEntry } from '../ops';
@@ -83,7 +83,7 @@ export function parseShebang(body: string): { flags: ScriptFlags; code: string }
   return { flags, code: nl === -1 ? '' : body.slice(nl) };
 }
 
-export class ScriptEngine {
+export class ScriptEngine implements ScriptRunner {
   private vm: LuaVm | null = null;
   private readonly scripts = new Map<string, CachedScript>();
   /** The run in progress (host calls need it); null between scripts. */
@@ -309,13 +309,4 @@ function parseRequest(req: string): string[] {
     p = c + 1 + len;
   }
   return out;
-}
-
-const engines = new WeakMap<ShardState, ScriptEngine>();
-
-/** The shard's scripting engine (its interpreter starts on first use). */
-export function scriptEngine(shard: ShardState): ScriptEngine {
-  let e = engines.get(shard);
-  if (e === undefined) engines.set(shard, (e = new ScriptEngine(shard)));
-  return e;
 }
