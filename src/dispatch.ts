@@ -71,6 +71,9 @@ export class Dispatcher {
    * (multi-step coordinators), else undefined.
    */
   dispatch(conn: Connection, args: string[]): Promise<void> | undefined {
+    // A script has run past busy-reply-threshold: -BUSY, except for the few
+    // commands allowed then (SCRIPT KILL, ...), which run at once.
+    if (this.server.shards.busyScript(this.busyThreshold) >= 0) return this.whileBusy(conn, args);
     // A multi-step cross-shard command is running: wait for it, in arrival order.
     if (this.server.lock.held) return this.defer(conn, args);
     const entry = this.resolve(conn, args);
@@ -109,6 +112,21 @@ export class Dispatcher {
       return undefined;
     }
     return this.runLocked(conn, entry, (cross as { run: CoordOp }).run, args);
+  }
+
+  private readonly busyThreshold = (): number => this.server.config.getNumber('busy-reply-threshold');
+
+  private whileBusy(conn: Connection, args: string[]): Promise<void> | undefined {
+    const entry = this.resolve(conn, args);
+    if (entry === undefined) return undefined;
+    if (!entry.spec.flags.includes('allow_busy') || entry.spec.runs !== 'main' || entry.coord === undefined) {
+      entry.rejectedCalls++;
+      conn.reply(errorReply('BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.'));
+      return undefined;
+    }
+    entry.calls++;
+    this.server.stats.totalCommands++;
+    return this.runCoordinator(conn, entry, entry.coord, args);
   }
 
   /** Queues a request behind the current lock holder; the connection reads nothing more until it ran. */

@@ -36,6 +36,8 @@ class OpContext implements ShardOpContext {
 
 export class ShardEngine {
   readonly state: ShardState;
+  /** This shard's scripting engine (its interpreter starts with the first script). */
+  readonly scripts: ScriptEngine;
   private readonly w = new ReplyWriter(64 * 1024);
   private readonly ctx: OpContext;
   /** Per op: runs in long batches so far, to time every TIME_SAMPLE-th (wraps harmlessly). */
@@ -49,7 +51,8 @@ export class ShardEngine {
 
   constructor(shardId: number, shardCount: number, settings: ShardSettings) {
     this.state = new ShardState(shardId, shardCount, settings, OPS.length);
-    installScriptRunner(this.state, new ScriptEngine(this.state));
+    this.scripts = new ScriptEngine(this.state);
+    installScriptRunner(this.state, this.scripts);
     this.ctx = new OpContext(this.state);
   }
 

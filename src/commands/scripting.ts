@@ -5,6 +5,7 @@
  * empties them all.
  */
 import type { CoordOp, Coords } from '../coordination/context';
+import { forgetScripts } from '../coordination/scripts';
 import { arrayReply, errorReply, helpReply, integerReply, okReply, bulkReply } from '../resp/replies';
 
 const SCRIPT_HELP = [
@@ -43,10 +44,20 @@ const scriptFlush: CoordOp = async (ctx, args) => {
     if (mode !== 'sync' && mode !== 'async') return errorReply('ERR SCRIPT FLUSH only support SYNC|ASYNC option');
   }
   await ctx.server.shards.broadcast('scriptFlush', undefined);
+  forgetScripts(ctx.server);
   return okReply();
 };
 
-const scriptKill: CoordOp = () => errorReply('NOTBUSY No scripts in execution right now.');
+/** Asks the running script to stop (its busy hook raises an error); a script that wrote cannot be stopped. */
+const scriptKill: CoordOp = (ctx) => {
+  const shards = ctx.server.shards;
+  const busy = shards.busyScript(0);
+  if (busy < 0) return errorReply('NOTBUSY No scripts in execution right now.');
+  if (!shards.killScript(busy)) {
+    return errorReply('UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.');
+  }
+  return okReply();
+};
 
 const scriptHelp: CoordOp = () => helpReply('SCRIPT', SCRIPT_HELP);
 

@@ -38,8 +38,31 @@ export const defaultShardSettings = (): ShardSettings => ({
 });
 
 /** The long-lived piscina task that is one shard thread (workers/shard.ts). */
+/**
+ * The shard-to-shard links a script uses to reach keys on other shards while
+ * it runs (workers/scripting/peers.ts). Only with two or more shard threads.
+ */
+export interface PeerLinks {
+  /** Index j: the port this shard calls shard j on (null for itself). */
+  calls: (MessagePort | null)[];
+  /** Int32 per shard: shard j sets slot j and wakes this shard when its answer is posted. */
+  signal: SharedArrayBuffer;
+  /** Ports other shards call this one on, each with the caller's signal buffer. */
+  served: { from: number; port: MessagePort; signal: SharedArrayBuffer }[];
+}
+
+/**
+ * Shared with the main thread, per shard: a running script's state, read by
+ * the main thread for -BUSY and SCRIPT KILL without a message (the shard is
+ * busy running the script). Int32 [0] kill request, Int32 [1] the script
+ * wrote; Float64 [1] (bytes 8..15) start time in ms, 0 when no script runs.
+ */
+export const SCRIPT_CONTROL_BYTES = 16;
+
 export interface ShardTask {
   port: MessagePort;
+  peers: PeerLinks | null;
+  scriptControl: SharedArrayBuffer;
   shardId: number;
   shardCount: number;
   settings: ShardSettings;

@@ -16,7 +16,9 @@ import path from 'node:path';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { Logger } from 'pino';
+import { SCRIPT_CONTROL_BYTES } from '../core/shard-protocol';
 import type {
+  PeerLinks,
   RpcMethod,
   RpcRequest,
   RpcResult,
@@ -32,6 +34,21 @@ import { ShardClient, type RpcScope, type ShardTransport } from './shard-client'
 import { InlineEngineHost } from './inline-host';
 
 const SHARD_START_TIMEOUT_MS = 30_000;
+
+/** A channel per ordered pair of shards, for scripts' calls to other shards (workers/scripting/peers.ts). */
+function peerLinks(count: number): PeerLinks[] {
+  const links: PeerLinks[] = [];
+  for (let i = 0; i < count; i++) links.push({ calls: new Array<MessagePort | null>(count).fill(null), signal: new SharedArrayBuffer(4 * count), served: [] });
+  for (let i = 0; i < count; i++) {
+    for (let j = 0; j < count; j++) {
+      if (i === j) continue;
+      const { port1, port2 } = new MessageChannel();
+      links[i].calls[j] = port1;
+      links[j].served.push({ from: i, port: port2, signal: links[i].signal });
+    }
+  }
+  return links;
+}
 const SHARD_MODULE = path.join(__dirname, '..', '..', 'workers', 'shard.js');
 
 class WorkerTransport implements ShardTransport {
@@ -63,6 +80,34 @@ export class ShardSet {
   private inlineHost: InlineEngineHost | null = null;
   private readonly transports: WorkerTransport[] = [];
   private closing = false;
+  /** Per shard, a running script's state as the shard shares it (SCRIPT_CONTROL_BYTES). */
+  readonly scriptControl: SharedArrayBuffer[] = [];
+
+  /**
+   * The shard running a script for longer than `thresholdMs`, or -1 (worker
+   * shards only: an inline shard's script holds this thread). Read without
+   * a message: the shard is busy running the script.
+   */
+  busyScript(thresholdMs: number | (() => number)): number {
+    const clocks = this.scriptClocks;
+    for (let i = 0; i < clocks.length; i++) {
+      const started = clocks[i][0];
+      // The threshold is looked up only when a script runs (this is on every command's path).
+      if (started !== 0 && Date.now() - started >= (typeof thresholdMs === 'number' ? thresholdMs : thresholdMs())) return i;
+    }
+    return -1;
+  }
+
+  /** Views of each worker shard's running-script start time (empty for the inline shard). */
+  private scriptClocks: Float64Array[] = [];
+
+  /** SCRIPT KILL: asks shard `i`'s running script to stop; false if it already wrote (UNKILLABLE). */
+  killScript(i: number): boolean {
+    const ctl = new Int32Array(this.scriptControl[i], 0, 2);
+    if (Atomics.load(ctl, 1) === 1) return false;
+    Atomics.store(ctl, 0, 1);
+    return true;
+  }
 
   private constructor(
     /** Number of shard threads; 0 means one inline shard. */
@@ -88,6 +133,8 @@ export class ShardSet {
   ): Promise<ShardSet> {
     const set = new ShardSet(workers, log, onShardFailure);
     const shardCount = Math.max(1, workers);
+    for (let i = 0; i < shardCount; i++) set.scriptControl.push(new SharedArrayBuffer(SCRIPT_CONTROL_BYTES));
+    if (workers > 0) set.scriptClocks = set.scriptControl.map((sab) => new Float64Array(sab, 8, 1));
     for (let i = 0; i < shardCount; i++) {
       const client = new ShardClient(i, () => set.markDirty(client));
       set.clients.push(client);
@@ -109,11 +156,18 @@ export class ShardSet {
       atomics: 'disabled',
     });
     const readiness: Promise<void>[] = [];
+    const peers = shardCount > 1 ? peerLinks(shardCount) : null;
     for (let i = 0; i < shardCount; i++) {
       const client = set.clients[i];
       const { port1, port2 } = new MessageChannel();
-      const task: ShardTask = { port: port2, shardId: i, shardCount, settings: { ...settings }, logLevel };
-      const done = set.pool.run(task, { transferList: [port2] }) as Promise<ShardTaskResult>;
+      const links = peers === null ? null : peers[i];
+      const task: ShardTask = { port: port2, peers: links, scriptControl: set.scriptControl[i], shardId: i, shardCount, settings: { ...settings }, logLevel };
+      const transfer: MessagePort[] = [port2];
+      if (links !== null) {
+        for (const p of links.calls) if (p !== null) transfer.push(p);
+        for (const s of links.served) transfer.push(s.port);
+      }
+      const done = set.pool.run(task, { transferList: transfer }) as Promise<ShardTaskResult>;
       done.then(
         () => {
           if (!set.closing) set.failShard(i, new Error(`shard ${i} exited unexpectedly`));

@@ -23,6 +23,7 @@ import { decodeValues, TagWriter } from './values';
 import { runLib } from './libs';
 import { respToTags } from './resp-to-lua';
 import { writeTagged } from './lua-to-resp';
+import type { PeerCaller } from './peers';
 
 export function sha1hex(s: string): string {
   return createHash('sha1').update(Buffer.from(s, 'latin1')).digest('hex');
@@ -89,10 +90,18 @@ export class ScriptEngine implements ScriptRunner {
   /** The run in progress (host calls need it); null between scripts. */
   private run: RunContext | null = null;
   private readonly callWriter = new ReplyWriter(4096);
-  /** Written by the main thread (SCRIPT KILL) and read by the busy hook: 1 = kill the running script. */
-  killFlag: Int32Array | null = null;
-  /** Set while a script runs (for -BUSY on the main thread): the start time in ms, 0 when idle. */
-  busyClock: Float64Array | null = null;
+  /** Shared with the main thread (SCRIPT_CONTROL_BYTES in shard-protocol.ts): [0] kill request, [1] the script wrote. */
+  private control: Int32Array | null = null;
+  /** Shared with the main thread: the running script's start time in ms, 0 when none runs (-BUSY). */
+  private busyClock: Float64Array | null = null;
+  /** Calls to other shards (two or more shard threads), else null. */
+  peers: PeerCaller | null = null;
+
+  /** Shares the running script's state with the main thread (worker shards). */
+  shareControl(sab: SharedArrayBuffer): void {
+    this.control = new Int32Array(sab, 0, 2);
+    this.busyClock = new Float64Array(sab, 8, 1);
+  }
 
   constructor(private readonly shard: ShardState) {}
 
@@ -168,6 +177,10 @@ export class ScriptEngine implements ScriptRunner {
     vm.takeOutput();
     this.pendingInput = tw.done();
     this.run = run;
+    if (this.control !== null) {
+      Atomics.store(this.control, 0, 0);
+      Atomics.store(this.control, 1, 0);
+    }
     if (this.busyClock !== null) this.busyClock[0] = run.started;
     try {
       vm.call('__run', sha);
@@ -177,7 +190,7 @@ export class ScriptEngine implements ScriptRunner {
     } finally {
       this.run = null;
       if (this.busyClock !== null) this.busyClock[0] = 0;
-      if (this.killFlag !== null) Atomics.store(this.killFlag, 0, 0);
+      if (this.control !== null) Atomics.store(this.control, 0, 0);
     }
     const out = vm.takeOutput();
     if (out[0] === 'R') writeTagged(w, out, 1, run.resp);
@@ -207,7 +220,7 @@ export class ScriptEngine implements ScriptRunner {
       case 'A':
         return new TagWriter().bool(true).done();
       case 'H':
-        return this.killFlag !== null && Atomics.load(this.killFlag, 0) === 1 ? new TagWriter().str('kill').done() : '_';
+        return this.control !== null && Atomics.load(this.control, 0) === 1 ? new TagWriter().str('kill').done() : '_';
       case 'X':
         return runLib(args[0], decodeValues(args[1]));
       default:
@@ -233,22 +246,96 @@ export class ScriptEngine implements ScriptRunner {
     if (spec.flags.includes('write') && run.readOnly) return errorTag('ERR Write commands are not allowed from read-only scripts.');
     if (entry.opIndex < 0) return this.mainCommand(entry, args, run);
     const shard = this.shard;
-    if (shard.shardCount > 1) {
-      for (const p of keyPositions(spec, args)) {
-        if (slotToShard(keyHashSlotOfString(args[p]), shard.shardCount) !== shard.id) {
-          return errorTag(`ERR Script attempted to access key '${args[p]}' that lives on another shard than the script's keys (use a {hash tag})`);
-        }
-      }
-    }
     args[0] = entry.commandName;
     if (entry.subcommandName !== undefined) args[1] = entry.subcommandName;
+    if (entry.writes) this.noteWrite(run);
+    let target = shard.id;
+    if (shard.shardCount > 1) {
+      const positions = keyPositions(spec, args);
+      for (let i = 0; i < positions.length; i++) {
+        const owner = slotToShard(keyHashSlotOfString(args[positions[i]]), shard.shardCount);
+        if (i === 0) target = owner;
+        else if (owner !== target) return this.splitCommand(entry, args, positions, run);
+      }
+    }
+    if (target !== shard.id) return respToTags(this.runOn(target, entry, args, run), 0, undefined, run.resp);
     const w = this.callWriter;
     w.reset();
     w.proto = run.resp;
     run.proto = run.resp;
     runCommand(run, entry.opIndex, args, w);
-    if (entry.writes) run.wrote = true;
     return respToTags(w.buf, 0, w.len, run.resp);
+  }
+
+  /** Runs a command on this shard or, through its peer link, another; the RESP reply. */
+  private runOn(target: number, entry: OpEntry, args: string[], run: RunContext): Buffer {
+    if (target !== this.shard.id) {
+      if (this.peers === null) throw new Error('no link to other shards');
+      return Buffer.from(this.peers.call(target, { op: entry.opIndex, db: run.dbIndex, resp: run.resp, connId: run.connId, args }), 'latin1');
+    }
+    const w = this.callWriter;
+    w.reset();
+    w.proto = run.resp;
+    run.proto = run.resp;
+    runCommand(run, entry.opIndex, args, w);
+    return Buffer.from(w.buf.subarray(0, w.len));
+  }
+
+  /**
+   * A command whose keys are on several shards. DEL/EXISTS/TOUCH/UNLINK
+   * (sum), MGET (gather) and MSET (all-ok) run per shard and combine, as the
+   * main thread's split does; other multi-key commands need their keys on
+   * one shard.
+   */
+  private splitCommand(entry: OpEntry, args: string[], positions: number[], run: RunContext): string {
+    const cross = entry.spec.cross;
+    if (cross !== 'sum' && cross !== 'gather' && cross !== 'all-ok') {
+      return errorTag(`ERR '${entry.fullName}' in a script needs all of its keys on one shard (use a {hash tag})`);
+    }
+    const per = Math.max(1, entry.spec.step);
+    const parts = new Map<number, { args: string[]; order: number[] }>();
+    positions.forEach((p, k) => {
+      const owner = slotToShard(keyHashSlotOfString(args[p]), this.shard.shardCount);
+      let part = parts.get(owner);
+      if (part === undefined) parts.set(owner, (part = { args: [args[0]], order: [] }));
+      for (let j = 0; j < per; j++) part.args.push(args[p + j]);
+      part.order.push(k);
+    });
+    const w = new ReplyWriter(256);
+    w.proto = run.resp;
+    if (cross === 'sum') {
+      let sum = 0;
+      for (const [owner, part] of parts) {
+        const reply = this.runOn(owner, entry, part.args, run);
+        if (reply[0] !== 58) return respToTags(reply, 0, undefined, run.resp);
+        sum += Number(reply.toString('latin1', 1, reply.indexOf(13)));
+      }
+      w.integer(sum);
+    } else if (cross === 'all-ok') {
+      for (const [owner, part] of parts) {
+        const reply = this.runOn(owner, entry, part.args, run);
+        if (reply[0] !== 43) return respToTags(reply, 0, undefined, run.resp);
+      }
+      w.ok();
+    } else {
+      const items: Buffer[] = new Array(positions.length);
+      for (const [owner, part] of parts) {
+        const reply = this.runOn(owner, entry, part.args, run);
+        if (reply[0] !== 42) return respToTags(reply, 0, undefined, run.resp);
+        const elems = splitFlatArray(reply);
+        part.order.forEach((k, i) => (items[k] = elems[i]));
+      }
+      w.array(items.length);
+      for (const it of items) w.raw(it);
+    }
+    return respToTags(w.buf, 0, w.len, run.resp);
+  }
+
+  /** A write: SCRIPT KILL can no longer stop the script (-UNKILLABLE). */
+  private noteWrite(run: RunContext): void {
+    if (run.wrote) return;
+    run.wrote = true;
+    if (this.control !== null) Atomics.store(this.control, 1, 1);
   }
 
   /** Main-thread rows a script may call that a shard can answer itself. */
@@ -290,6 +377,24 @@ export class ScriptEngine implements ScriptRunner {
     }
     return respToTags(w.buf, 0, w.len, run.resp);
   }
+}
+
+/** The elements of a flat RESP array reply (bulk strings, nulls, integers), each as its bytes. */
+function splitFlatArray(b: Buffer): Buffer[] {
+  let p = b.indexOf(13) + 2;
+  const n = Number(b.toString('latin1', 1, p - 2));
+  const out: Buffer[] = [];
+  for (let i = 0; i < n; i++) {
+    const lineEnd = b.indexOf(13, p);
+    let end = lineEnd + 2;
+    if (b[p] === 36) {
+      const len = Number(b.toString('latin1', p + 1, lineEnd));
+      if (len >= 0) end += len + 2;
+    }
+    out.push(b.subarray(p, end));
+    p = end;
+  }
+  return out;
 }
 
 function errorTag(msg: string): string {

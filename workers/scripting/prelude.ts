@@ -408,9 +408,23 @@ end
 local scripts = {}
 local script_env
 local hook_every = 100000
+local err_handler_ref
+-- Whether the user's script is running (not the error handler, not the code after it).
+local function in_user_code()
+  local level = 3
+  local seen = false
+  while true do
+    local i = dbg_getinfo(level, 'Sf')
+    if not i then return seen end
+    if i.func == err_handler_ref then return false end
+    if i.source == '@user_script' then seen = true end
+    level = level + 1
+  end
+end
 local function busy_hook()
   local r = host('H')
-  if r == 'kill' then
+  if r == 'kill' and in_user_code() then
+    -- Again at every instruction, so a pcall in the script cannot swallow it.
     dbg_sethook(busy_hook, '', 1)
     error({ err = 'ERR Script killed by user with SCRIPT KILL...' })
   end
@@ -435,6 +449,8 @@ end
 function __forget(name)
   if name == '*' then scripts = {} else scripts[name] = nil end
 end
+
+err_handler_ref = err_handler
 
 function __run(name)
   local spec = io_read('*a')

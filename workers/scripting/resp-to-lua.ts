@@ -8,9 +8,9 @@
  * big number -> {big_number=s}, verbatim -> {verbatim_string={format, string}}.
  */
 
-export function respToTags(buf: Uint8Array, start: number, end: number, resp: 2 | 3): string {
+export function respToTags(buf: Uint8Array, start: number, end: number | undefined, resp: 2 | 3): string {
   const parts: string[] = [];
-  const r = new Reader(buf, start, end, resp, parts);
+  const r = new Reader(buf, start, end ?? buf.length, resp, parts);
   r.value();
   return parts.join('');
 }

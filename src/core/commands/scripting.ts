@@ -16,28 +16,28 @@ export const scriptingCommands = family('scripting', 'shard', [
     syntax: 'script numkeys [key [key ...]] [arg [arg ...]]',
     summary: 'Executes a server-side Lua script.',
     complexity: 'Depends on the script that is executed.',
-    op: 'eval', variant: { sha: false, ro: false },
+    undeclaredKeys: true, cross: 'coordinator', op: 'eval', variant: { sha: false, ro: false },
   },
   {
     name: 'evalsha', arity: -3, flags: EVAL_FLAGS, since: '2.6.0', getKeys: evalKeys,
     syntax: 'sha1 numkeys [key [key ...]] [arg [arg ...]]',
     summary: 'Executes a server-side Lua script by SHA1 digest.',
     complexity: 'Depends on the script that is executed.',
-    op: 'eval', variant: { sha: true, ro: false },
+    undeclaredKeys: true, cross: 'coordinator', op: 'eval', variant: { sha: true, ro: false },
   },
   {
     name: 'eval_ro', arity: -3, flags: EVAL_RO_FLAGS, since: '7.0.0', getKeys: evalKeys,
     syntax: 'script numkeys [key [key ...]] [arg [arg ...]]',
     summary: 'Executes a read-only server-side Lua script.',
     complexity: 'Depends on the script that is executed.',
-    op: 'eval', variant: { sha: false, ro: true },
+    undeclaredKeys: true, cross: 'coordinator', op: 'eval', variant: { sha: false, ro: true },
   },
   {
     name: 'evalsha_ro', arity: -3, flags: EVAL_RO_FLAGS, since: '7.0.0', getKeys: evalKeys,
     syntax: 'sha1 numkeys [key [key ...]] [arg [arg ...]]',
     summary: 'Executes a read-only server-side Lua script by SHA1 digest.',
     complexity: 'Depends on the script that is executed.',
-    op: 'eval', variant: { sha: true, ro: true },
+    undeclaredKeys: true, cross: 'coordinator', op: 'eval', variant: { sha: true, ro: true },
   },
 ]);
 
