@@ -1,7 +1,10 @@
 /**
- * COMMAND and its subcommands, read from the command table. COMMAND INFO's
- * ACL categories and key specs are derived from each row's group, flags and
- * key positions; COMMAND DOCS's argument tree from its syntax string.
+ * COMMAND and its subcommands, read from the command table. For every command
+ * Redis 7.0.15 has, COMMAND INFO and COMMAND DOCS answer with Redis's own
+ * metadata (src/core/commands/redis-meta.ts, generated from redis-server), so
+ * flags, ACL categories, tips, key specs and argument trees are Redis's.
+ * Shardis's own commands (`.WATCH` forms) have no such metadata: theirs is
+ * derived from the row's group, flags, key positions and syntax string.
  */
 import type { CommandFlag, CommandSpec } from '../core/commands/spec';
 import type { CoordOp, Coords, TableEntry } from '../coordination/context';
@@ -12,6 +15,8 @@ import { buildReply, errorReply, helpReply, integerReply } from '../resp/replies
 import { parseSyntax, type DocArg } from './syntax';
 import { ERR_SYNTAX } from '../core/errors';
 import { globMatch } from '../core/glob';
+import { redisMeta, type ArgMeta, type DocsMeta, type KeySpecMeta, type RedisCommandMeta } from '../core/commands/redis-meta';
+import { hasKeys, keysWithFlags } from '../core/commands/key-specs';
 
 /** Redis's order of command flags in COMMAND INFO. */
 const FLAG_ORDER: readonly string[] = [
@@ -57,7 +62,12 @@ function isContainer(e: TableEntry): boolean {
   return e.subcommands !== undefined;
 }
 
-export function aclCategories(e: TableEntry): Category[] {
+/** ACL categories of a command (without '@'): Redis's own, else derived from the row. */
+export function aclCategories(e: TableEntry): readonly string[] {
+  return redisMeta(e.fullName)?.acl ?? derivedCategories(e);
+}
+
+function derivedCategories(e: TableEntry): Category[] {
   if (isContainer(e) && e.coord === undefined) return ['slow'];
   const spec = e.spec;
   const cats = new Set<Category>();
@@ -166,7 +176,91 @@ function writeKeySpec(w: ReplyWriter, ks: KeySpec): void {
   w.integer(0);
 }
 
+function writeMetaKeySpec(w: ReplyWriter, ks: KeySpecMeta): void {
+  w.map(ks.notes === undefined ? 3 : 4);
+  if (ks.notes !== undefined) {
+    w.bulk('notes');
+    w.bulk(ks.notes);
+  }
+  w.bulk('flags');
+  w.set(ks.flags.length);
+  for (const f of ks.flags) w.simple(f);
+  w.bulk('begin_search');
+  w.map(2);
+  w.bulk('type');
+  w.bulk(ks.begin.type);
+  w.bulk('spec');
+  if (ks.begin.type === 'index') {
+    w.map(1);
+    w.bulk('index');
+    w.integer(ks.begin.index);
+  } else if (ks.begin.type === 'keyword') {
+    w.map(2);
+    w.bulk('keyword');
+    w.bulk(ks.begin.keyword);
+    w.bulk('startfrom');
+    w.integer(ks.begin.startfrom);
+  } else w.map(0);
+  w.bulk('find_keys');
+  w.map(2);
+  w.bulk('type');
+  w.bulk(ks.find.type);
+  w.bulk('spec');
+  if (ks.find.type === 'range') {
+    w.map(3);
+    w.bulk('lastkey');
+    w.integer(ks.find.lastkey);
+    w.bulk('keystep');
+    w.integer(ks.find.keystep);
+    w.bulk('limit');
+    w.integer(ks.find.limit);
+  } else if (ks.find.type === 'keynum') {
+    w.map(3);
+    w.bulk('keynumidx');
+    w.integer(ks.find.keynumidx);
+    w.bulk('firstkey');
+    w.integer(ks.find.firstkey);
+    w.bulk('keystep');
+    w.integer(ks.find.keystep);
+  } else w.map(0);
+}
+
+/** COMMAND INFO's entry from Redis's metadata; subcommands are those the table has. */
+function writeMetaInfo(w: ReplyWriter, e: TableEntry, m: RedisCommandMeta): void {
+  w.array(10);
+  w.bulk(e.fullName);
+  w.integer(m.arity);
+  w.set(m.flags.length);
+  for (const f of m.flags) w.simple(f);
+  w.integer(m.keys[0]);
+  w.integer(m.keys[1]);
+  w.integer(m.keys[2]);
+  w.set(m.acl.length);
+  for (const c of m.acl) w.simple(`@${c}`);
+  w.set(m.tips.length);
+  for (const t of m.tips) w.bulk(t);
+  w.set(m.keySpecs.length);
+  for (const ks of m.keySpecs) writeMetaKeySpec(w, ks);
+  writeSubInfos(w, e);
+}
+
+/** Redis writes subcommands as an array, and "no subcommands" as an empty set. */
+function writeSubInfos(w: ReplyWriter, e: TableEntry): void {
+  const subs = e.subcommands ? [...e.subcommands.values()] : [];
+  if (subs.length === 0) {
+    w.set(0);
+    return;
+  }
+  w.array(subs.length);
+  for (const s of subs) writeInfo(w, s);
+}
+
 function writeInfo(w: ReplyWriter, e: TableEntry): void {
+  const meta = redisMeta(e.fullName);
+  if (meta !== undefined) {
+    writeMetaInfo(w, e, meta);
+    return;
+  }
   const spec = e.spec;
   w.array(10);
   w.bulk(e.fullName);
@@ -177,16 +271,14 @@ function writeInfo(w: ReplyWriter, e: TableEntry): void {
   w.integer(spec.firstKey);
   w.integer(spec.lastKey);
   w.integer(spec.step);
-  const cats = aclCategories(e);
+  const cats = derivedCategories(e);
   w.set(cats.length);
   for (const c of cats) w.simple(`@${c}`);
   w.set(0); // tips
   const specs = keySpecs(spec);
-  w.array(specs.length);
+  w.set(specs.length);
   for (const ks of specs) writeKeySpec(w, ks);
-  const subs = e.subcommands ? [...e.subcommands.values()] : [];
-  w.array(subs.length);
-  for (const s of subs) writeInfo(w, s);
+  writeSubInfos(w, e);
 }
 
 /** Finds a command or `container|sub` by its full name. */
@@ -258,7 +350,66 @@ export function docArgs(spec: CommandSpec): DocArg[] {
   return parseSyntax(spec.syntax, (nth) => (specs.length > 1 ? Math.min(nth, specs.length - 1) : 0));
 }
 
+/** One COMMAND DOCS argument from Redis's metadata, its fields in Redis's order. */
+function writeMetaArg(w: ReplyWriter, a: ArgMeta): void {
+  const fields = Object.entries(a) as [keyof ArgMeta, ArgMeta[keyof ArgMeta]][];
+  w.map(fields.length);
+  for (const [k, v] of fields) {
+    w.bulk(k);
+    if (k === 'flags') {
+      const flags = v as readonly string[];
+      w.set(flags.length);
+      for (const f of flags) w.simple(f);
+    } else if (k === 'key_spec_index') w.integer(v as number);
+    else if (k === 'arguments') {
+      const args = v as readonly ArgMeta[];
+      w.array(args.length);
+      for (const sub of args) writeMetaArg(w, sub);
+    } else w.bulk(v as string);
+  }
+}
+
+/** A command's COMMAND DOCS map from Redis's metadata, its fields in Redis's order, subcommands last. */
+function writeMetaDoc(w: ReplyWriter, e: TableEntry, d: DocsMeta): void {
+  const fields = Object.entries(d) as [keyof DocsMeta, DocsMeta[keyof DocsMeta]][];
+  const subs = e.subcommands ? [...e.subcommands.values()] : [];
+  w.map(fields.length + (subs.length > 0 ? 1 : 0));
+  for (const [k, v] of fields) {
+    w.bulk(k);
+    if (k === 'doc_flags') {
+      const flags = v as readonly string[];
+      w.set(flags.length);
+      for (const f of flags) w.simple(f);
+    } else if (k === 'history') {
+      const history = v as readonly (readonly [string, string])[];
+      w.set(history.length);
+      for (const [version, text] of history) {
+        w.array(2);
+        w.bulk(version);
+        w.bulk(text);
+      }
+    } else if (k === 'arguments') {
+      const args = v as readonly ArgMeta[];
+      w.array(args.length);
+      for (const a of args) writeMetaArg(w, a);
+    } else w.bulk(v as string);
+  }
+  if (subs.length > 0) {
+    w.bulk('subcommands');
+    w.map(subs.length);
+    for (const s of subs) {
+      w.bulk(s.fullName);
+      writeDoc(w, s);
+    }
+  }
+}
+
 function writeDoc(w: ReplyWriter, e: TableEntry): void {
+  const meta = redisMeta(e.fullName);
+  if (meta !== undefined) {
+    writeMetaDoc(w, e, meta.docs);
+    return;
+  }
   const spec = e.spec;
   const args = isContainer(e) ? [] : docArgs(spec);
   const subs = e.subcommands ? [...e.subcommands.values()] : [];
@@ -316,7 +467,7 @@ const commandList: CoordOp = (ctx, args) => {
     const kind = args[3].toLowerCase();
     const value = args[4];
     if (kind === 'module') filter = () => false;
-    else if (kind === 'aclcat') filter = (e) => aclCategories(e).includes(value.toLowerCase() as Category);
+    else if (kind === 'aclcat') filter = (e) => aclCategories(e).includes(value.toLowerCase());
     else if (kind === 'pattern') filter = (e) => globMatch(value, e.fullName, true);
     else return errorReply(ERR_SYNTAX);
   }
@@ -328,8 +479,16 @@ const commandList: CoordOp = (ctx, args) => {
   });
 };
 
-/** Resolves the command of GETKEYS/GETKEYSANDFLAGS and its key positions, or an error text. */
-function getKeys(table: CommandIndex<TableEntry>, args: string[]): { entry: TableEntry; positions: number[] } | string {
+interface FoundKeys {
+  entry: TableEntry;
+  keys: { pos: number; flags: readonly string[] }[];
+}
+
+/**
+ * Resolves the command of GETKEYS/GETKEYSANDFLAGS and its keys with their
+ * flags, or an error text, in the order of checks of Redis's getKeysSubcommandImpl.
+ */
+function getKeys(table: CommandIndex<TableEntry>, args: string[]): FoundKeys | string {
   const cmdArgs = args.slice(2);
   let entry = table.lookup(cmdArgs[0]);
   if (entry === undefined) return 'ERR Invalid command specified';
@@ -338,33 +497,43 @@ function getKeys(table: CommandIndex<TableEntry>, args: string[]): { entry: Tabl
     if (sub === undefined) return 'ERR Invalid command specified';
     entry = sub;
   }
-  const arity = entry.spec.arity;
+  const spec = entry.spec;
+  const meta = redisMeta(entry.fullName);
+  const declared = meta !== undefined ? hasKeys(meta) : spec.group !== 'pubsub' && (spec.firstKey > 0 || spec.getKeys !== undefined);
+  if (!declared) return 'ERR The command has no key arguments';
+  const arity = meta?.arity ?? spec.arity;
   if (arity >= 0 ? cmdArgs.length !== arity : cmdArgs.length < -arity) return 'ERR Invalid number of arguments specified for command';
-  const positions = entry.spec.group === 'pubsub' ? [] : keyPositions(entry.spec, cmdArgs);
-  if (positions.length === 0) return 'ERR The command has no key arguments';
-  return { entry, positions };
+  const fallback = (): number[] => keyPositions(spec, cmdArgs);
+  const keys =
+    meta !== undefined
+      ? keysWithFlags(entry.fullName, meta, cmdArgs, fallback)
+      : fallback().map((pos) => ({ pos, flags: keyAccessFlags(spec) }));
+  if (keys.length === 0) {
+    const noMandatory = (meta?.flags ?? spec.flags).includes('no_mandatory_keys');
+    return noMandatory ? { entry, keys } : 'ERR Invalid arguments specified for command';
+  }
+  return { entry, keys };
 }
 
 const commandGetkeys: CoordOp = (ctx, args) => {
   const r = getKeys(ctx.server.commands, args);
   if (typeof r === 'string') return errorReply(r);
   return buildReply(ctx, (w) => {
-    w.array(r.positions.length);
-    for (const p of r.positions) w.bulk(args[2 + p]);
+    w.array(r.keys.length);
+    for (const k of r.keys) w.bulk(args[2 + k.pos]);
   });
 };
 
 const commandGetkeysandflags: CoordOp = (ctx, args) => {
   const r = getKeys(ctx.server.commands, args);
   if (typeof r === 'string') return errorReply(r);
-  const flags = keyAccessFlags(r.entry.spec);
   return buildReply(ctx, (w) => {
-    w.array(r.positions.length);
-    for (const p of r.positions) {
+    w.array(r.keys.length);
+    for (const k of r.keys) {
       w.array(2);
-      w.bulk(args[2 + p]);
-      w.set(flags.length);
-      for (const f of flags) w.simple(f);
+      w.bulk(args[2 + k.pos]);
+      w.set(k.flags.length);
+      for (const f of k.flags) w.simple(f);
     }
   });
 };

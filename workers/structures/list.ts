@@ -1,21 +1,51 @@
 /**
- * The list value: a growable circular buffer of latin1 strings.
+ * The list value: Shardis's quicklist. Elements live in three runs, in order:
  *
- * Why a ring rather than Redis's quicklist: pushes and pops at both ends are
- * O(1) amortized, and LINDEX/LSET reach any index in O(1), so no end of the
- * list is "the wrong one". Elements are plain strings in one JS array (no
- * per-element objects). The capacity is a power of two so a physical slot is
- * `(head + i) & mask`; it doubles when full and halves when a quarter full,
- * which keeps both growth and shrinking amortized O(1).
+ *   front  a plain array, reversed (front[front.length - 1] is element 0), so
+ *          LPUSH/LPOP are array push/pop;
+ *   nodes  sealed nodes, each a packed string of up to NODE_ELEMENTS elements
+ *          (structures/packed.ts: one string object per node instead of one
+ *          per element plus an array slot, which is what made a long list
+ *          cost 3.8x redis-server's memory);
+ *   back   a plain array in order, so RPUSH/RPOP are array push/pop.
+ *
+ * An end run is sealed into a node when it reaches twice NODE_ELEMENTS (or
+ * NODE_CHARS), sealing only the half away from the end; a pop that empties an
+ * end run unseals the nearest node. The hysteresis keeps push/pop at a
+ * boundary amortized O(1). Index access walks the node counts from a cursor
+ * left by the previous access, so LRANGE and LPOS, which read consecutive
+ * indexes, cost O(1) per element; a random LINDEX costs O(nodes), as a
+ * quicklist does in Redis.
  *
  * Redis 7.0 always reports the 'quicklist' encoding for lists (listpack as a
  * list encoding only arrived in 7.2), whatever their size: checked against
  * redis-server 7.0.15.
  */
 import { SerialReader, SerialWriter } from '../serial';
+import { entryEquals, pack, readHead } from './packed';
 import { registerValueType, type TypedValue } from '../value';
 
-const MIN_CAPACITY = 8;
+/** Elements per sealed node. */
+const NODE_ELEMENTS = 128;
+/** An end run holding this many chars is sealed even with fewer elements (big values gain nothing from packing). */
+const NODE_CHARS = 8192;
+
+function unpack(node: string, count: number): string[] {
+  const out = new Array<string>(count);
+  let pos = 0;
+  for (let i = 0; i < count; i++) {
+    const h = readHead(node, pos);
+    out[i] = node.slice(h.start, h.start + h.len);
+    pos = h.start + h.len;
+  }
+  return out;
+}
+
+function charsOf(items: readonly string[], from = 0, to = items.length): number {
+  let n = 0;
+  for (let i = from; i < to; i++) n += items[i].length;
+  return n;
+}
 
 /** Redis 7.0 list-max-listpack-size -2: each quicklist node holds at most 8 KB of listpack. */
 const NODE_BYTES = 8192;
@@ -26,12 +56,6 @@ function jemallocSize(n: number): number {
   if (n <= 128) return Math.ceil(n / 16) * 16;
   const step = 2 ** (Math.floor(Math.log2(n - 1)) - 2);
   return Math.ceil(n / step) * step;
-}
-
-function capacityFor(n: number): number {
-  let c = MIN_CAPACITY;
-  while (c < n) c *= 2;
-  return c;
 }
 
 /** Bytes one element takes inside a listpack (encoding header + payload + back-length). */
@@ -54,22 +78,29 @@ function listpackEntryBytes(s: string): number {
 
 export class ListValue implements TypedValue {
   readonly type = 'list' as const;
-  private buf: string[];
-  private head = 0;
+  /** Elements 0.. in reverse order. */
+  private front: string[] = [];
+  private frontChars = 0;
+  private nodes: string[] = [];
+  private counts: number[] = [];
+  /** Elements held by `nodes`. */
+  private midLen = 0;
+  private back: string[] = [];
+  private backChars = 0;
   private len = 0;
-  private mask: number;
+  // The cursor: node `cNode` starts at mid index `cStart`; its element `cIdx` (mid index) starts at char `cPos`.
+  private cNode = -1;
+  private cStart = 0;
+  private cIdx = 0;
+  private cPos = 0;
 
-  constructor(capacity = MIN_CAPACITY) {
-    const cap = capacityFor(capacity);
-    this.buf = new Array<string>(cap).fill('');
-    this.mask = cap - 1;
-  }
+  /** `capacity` is a hint kept for callers that know the size; runs grow as needed. */
+  constructor(_capacity = 0) {}
 
   /** A list holding `items` in order (SORT ... STORE, deserialization). */
   static fromArray(items: readonly string[]): ListValue {
-    const l = new ListValue(items.length);
-    for (let i = 0; i < items.length; i++) l.buf[i] = items[i];
-    l.len = items.length;
+    const l = new ListValue();
+    for (let i = 0; i < items.length; i++) l.pushBack(items[i]);
     return l;
   }
 
@@ -87,125 +118,222 @@ export class ListValue implements TypedValue {
 
   /** The element at 0 <= i < length. */
   at(i: number): string {
-    return this.buf[(this.head + i) & this.mask];
+    const f = this.front.length;
+    if (i < f) return this.front[f - 1 - i];
+    const j = i - f;
+    if (j >= this.midLen) return this.back[j - this.midLen];
+    this.seek(j);
+    const h = readHead(this.nodes[this.cNode], this.cPos);
+    return this.nodes[this.cNode].slice(h.start, h.start + h.len);
   }
 
   /** Replaces the element at 0 <= i < length. */
   setAt(i: number, v: string): void {
-    this.buf[(this.head + i) & this.mask] = v;
+    const f = this.front.length;
+    if (i < f) {
+      this.frontChars += v.length - this.front[f - 1 - i].length;
+      this.front[f - 1 - i] = v;
+      return;
+    }
+    const j = i - f;
+    if (j >= this.midLen) {
+      this.backChars += v.length - this.back[j - this.midLen].length;
+      this.back[j - this.midLen] = v;
+      return;
+    }
+    const k = this.nodeOf(j);
+    const items = unpack(this.nodes[k], this.counts[k]);
+    items[j - this.cStart] = v;
+    this.replaceNode(k, items);
   }
 
   pushBack(v: string): void {
-    if (this.len === this.buf.length) this.resize(this.buf.length * 2);
-    this.buf[(this.head + this.len) & this.mask] = v;
+    this.back.push(v);
+    this.backChars += v.length;
     this.len++;
+    if (this.back.length >= 2 * NODE_ELEMENTS || this.backChars >= 2 * NODE_CHARS) this.sealBack();
   }
 
   pushFront(v: string): void {
-    if (this.len === this.buf.length) this.resize(this.buf.length * 2);
-    this.head = (this.head - 1) & this.mask;
-    this.buf[this.head] = v;
+    this.front.push(v);
+    this.frontChars += v.length;
     this.len++;
+    if (this.front.length >= 2 * NODE_ELEMENTS || this.frontChars >= 2 * NODE_CHARS) this.sealFront();
   }
 
   popFront(): string | undefined {
     if (this.len === 0) return undefined;
-    const v = this.buf[this.head];
-    // Drop the reference so a popped element can be collected.
-    this.buf[this.head] = '';
-    this.head = (this.head + 1) & this.mask;
+    if (this.front.length === 0) {
+      if (this.nodes.length > 0) this.unsealFirst();
+      else {
+        const v = this.back.shift() as string;
+        this.backChars -= v.length;
+        this.len--;
+        return v;
+      }
+    }
+    const v = this.front.pop() as string;
+    this.frontChars -= v.length;
     this.len--;
-    this.maybeShrink();
     return v;
   }
 
   popBack(): string | undefined {
     if (this.len === 0) return undefined;
-    const slot = (this.head + this.len - 1) & this.mask;
-    const v = this.buf[slot];
-    this.buf[slot] = '';
+    if (this.back.length === 0) {
+      if (this.nodes.length > 0) this.unsealLast();
+      else {
+        const v = this.front.shift() as string;
+        this.frontChars -= v.length;
+        this.len--;
+        return v;
+      }
+    }
+    const v = this.back.pop() as string;
+    this.backChars -= v.length;
     this.len--;
-    this.maybeShrink();
     return v;
   }
 
-  /** Inserts `v` so that it becomes the element at index i (0 <= i <= length), shifting the shorter side. */
+  /** Inserts `v` so that it becomes the element at index i (0 <= i <= length). */
   insertAt(i: number, v: string): void {
-    if (this.len === this.buf.length) this.resize(this.buf.length * 2);
-    const m = this.mask;
-    if (i < this.len - i) {
-      this.head = (this.head - 1) & m;
-      for (let j = 0; j < i; j++) this.buf[(this.head + j) & m] = this.buf[(this.head + j + 1) & m];
-    } else {
-      for (let j = this.len; j > i; j--) this.buf[(this.head + j) & m] = this.buf[(this.head + j - 1) & m];
+    const f = this.front.length;
+    if (i <= f) {
+      this.front.splice(f - i, 0, v);
+      this.frontChars += v.length;
+      this.len++;
+      if (this.front.length >= 2 * NODE_ELEMENTS || this.frontChars >= 2 * NODE_CHARS) this.sealFront();
+      return;
     }
-    this.buf[(this.head + i) & m] = v;
+    const j = i - f;
+    if (j >= this.midLen) {
+      this.back.splice(j - this.midLen, 0, v);
+      this.backChars += v.length;
+      this.len++;
+      if (this.back.length >= 2 * NODE_ELEMENTS || this.backChars >= 2 * NODE_CHARS) this.sealBack();
+      return;
+    }
+    const k = this.nodeOf(j);
+    const items = unpack(this.nodes[k], this.counts[k]);
+    items.splice(j - this.cStart, 0, v);
     this.len++;
+    if (items.length > 2 * NODE_ELEMENTS) {
+      // Split an overfull node in two, so no node grows without bound.
+      const half = items.length >>> 1;
+      this.replaceNode(k, items.slice(0, half));
+      this.nodes.splice(k + 1, 0, pack(items.slice(half)));
+      this.counts.splice(k + 1, 0, items.length - half);
+      this.midLen += items.length - half;
+      this.cNode = -1;
+    } else {
+      this.replaceNode(k, items);
+    }
   }
 
   /** Index of the first element equal to `v`, or -1. */
   indexOf(v: string): number {
-    for (let i = 0; i < this.len; i++) if (this.buf[(this.head + i) & this.mask] === v) return i;
-    return -1;
+    const f = this.front.length;
+    for (let i = 0; i < f; i++) if (this.front[f - 1 - i] === v) return i;
+    let base = f;
+    for (let k = 0; k < this.nodes.length; k++) {
+      const node = this.nodes[k];
+      let pos = 0;
+      for (let e = 0; e < this.counts[k]; e++) {
+        if (entryEquals(node, pos, v)) return base + e;
+        const h = readHead(node, pos);
+        pos = h.start + h.len;
+      }
+      base += this.counts[k];
+    }
+    const b = this.back.indexOf(v);
+    return b === -1 ? -1 : base + b;
   }
 
   /**
    * Removes elements equal to `v` as LREM does: the first `count` from the head
    * (count > 0), the last -count from the tail (count < 0), or all (0).
-   * Returns how many were removed. One pass, compacting in place.
+   * Returns how many were removed. Nodes without a match are left packed.
    */
   removeMatching(v: string, count: number): number {
-    const m = this.mask;
-    const limit = count === 0 ? Infinity : Math.abs(count);
+    let limit = count === 0 ? Infinity : Math.abs(count);
+    const fromTail = count < 0;
     let removed = 0;
-    if (count >= 0) {
-      let w = 0;
-      for (let r = 0; r < this.len; r++) {
-        const e = this.buf[(this.head + r) & m];
-        if (removed < limit && e === v) removed++;
-        else this.buf[(this.head + w++) & m] = e;
+    // One run at a time, in the order LREM visits them; each returns what it kept.
+    const filter = (items: string[]): string[] => {
+      if (limit <= 0) return items;
+      const out: string[] = [];
+      if (!fromTail) {
+        for (const e of items) {
+          if (limit > 0 && e === v) {
+            limit--;
+            removed++;
+          } else out.push(e);
+        }
+        return out;
       }
-      for (let j = w; j < this.len; j++) this.buf[(this.head + j) & m] = '';
-      this.len = w;
+      for (let i = items.length - 1; i >= 0; i--) {
+        if (limit > 0 && items[i] === v) {
+          limit--;
+          removed++;
+        } else out.push(items[i]);
+      }
+      return out.reverse();
+    };
+    const doFront = (): void => {
+      const kept = filter(this.front.slice().reverse()).reverse();
+      this.front = kept;
+      this.frontChars = charsOf(kept);
+    };
+    const doBack = (): void => {
+      this.back = filter(this.back);
+      this.backChars = charsOf(this.back);
+    };
+    const doNode = (k: number): void => {
+      if (limit <= 0 || this.indexInNode(k, v) === -1) return;
+      this.replaceNode(k, filter(unpack(this.nodes[k], this.counts[k])));
+    };
+    if (!fromTail) {
+      doFront();
+      for (let k = 0; k < this.nodes.length; k++) {
+        const before = this.nodes.length;
+        doNode(k);
+        if (this.nodes.length < before) k--;
+      }
+      doBack();
     } else {
-      let w = this.len - 1;
-      for (let r = this.len - 1; r >= 0; r--) {
-        const e = this.buf[(this.head + r) & m];
-        if (removed < limit && e === v) removed++;
-        else this.buf[(this.head + w--) & m] = e;
-      }
-      const drop = w + 1;
-      for (let j = 0; j < drop; j++) this.buf[(this.head + j) & m] = '';
-      this.head = (this.head + drop) & m;
-      this.len -= drop;
+      doBack();
+      for (let k = this.nodes.length - 1; k >= 0; k--) doNode(k);
+      doFront();
     }
-    if (removed > 0) this.maybeShrink();
+    this.len -= removed;
     return removed;
   }
 
-  /** Drops `front` elements from the head and `back` from the tail (LTRIM); O(dropped). */
+  /** Drops `front` elements from the head and `back` from the tail (LTRIM); O(dropped) with whole nodes dropped at once. */
   trim(front: number, back: number): void {
-    const m = this.mask;
     if (front + back >= this.len) {
       this.clear();
       return;
     }
-    for (let j = 0; j < front; j++) this.buf[(this.head + j) & m] = '';
-    for (let j = this.len - back; j < this.len; j++) this.buf[(this.head + j) & m] = '';
-    this.head = (this.head + front) & m;
-    this.len -= front + back;
-    this.maybeShrink();
+    this.dropFront(front);
+    this.dropBack(back);
   }
 
   /** The elements from index start to end inclusive (0 <= start <= end < length). */
   slice(start: number, end: number): string[] {
     const out = new Array<string>(end - start + 1);
-    for (let i = start; i <= end; i++) out[i - start] = this.buf[(this.head + i) & this.mask];
+    for (let i = start; i <= end; i++) out[i - start] = this.at(i);
     return out;
   }
 
   toArray(): string[] {
-    return this.len === 0 ? [] : this.slice(0, this.len - 1);
+    const out = this.front.slice().reverse();
+    for (let k = 0; k < this.nodes.length; k++) {
+      const items = unpack(this.nodes[k], this.counts[k]);
+      for (const e of items) out.push(e);
+    }
+    for (const e of this.back) out.push(e);
+    return out;
   }
 
   sortElements(): string[] {
@@ -219,16 +347,16 @@ export class ListValue implements TypedValue {
   serialize(): string {
     const sw = new SerialWriter();
     sw.num(this.len);
-    for (let i = 0; i < this.len; i++) sw.str(this.buf[(this.head + i) & this.mask]);
+    for (const e of this.toArray()) sw.str(e);
     return sw.toString();
   }
 
   static deserialize(payload: string): ListValue {
     const r = new SerialReader(payload);
     const n = r.num();
-    const items = new Array<string>(n);
-    for (let i = 0; i < n; i++) items[i] = r.str();
-    return ListValue.fromArray(items);
+    const l = new ListValue();
+    for (let i = 0; i < n; i++) l.pushBack(r.str());
+    return l;
   }
 
   /**
@@ -272,24 +400,211 @@ export class ListValue implements TypedValue {
   }
 
   private clear(): void {
-    this.buf = new Array<string>(MIN_CAPACITY).fill('');
-    this.mask = MIN_CAPACITY - 1;
-    this.head = 0;
+    this.front = [];
+    this.frontChars = 0;
+    this.nodes = [];
+    this.counts = [];
+    this.midLen = 0;
+    this.back = [];
+    this.backChars = 0;
     this.len = 0;
+    this.cNode = -1;
   }
 
-  private maybeShrink(): void {
-    const cap = this.buf.length;
-    if (cap > MIN_CAPACITY && this.len <= cap >>> 2) this.resize(Math.max(MIN_CAPACITY, capacityFor(this.len * 2)));
+  /** Seals the older part of the back run (all but the newest NODE_ELEMENTS) into nodes. */
+  private sealBack(): void {
+    const keep = Math.min(NODE_ELEMENTS, this.back.length - 1);
+    const sealed = this.back.splice(0, this.back.length - keep);
+    this.backChars -= charsOf(sealed);
+    for (const part of this.chunks(sealed)) {
+      this.nodes.push(pack(part));
+      this.counts.push(part.length);
+      this.midLen += part.length;
+    }
   }
 
-  /** Moves the elements, in order, into a new buffer of `cap` (a power of two >= length). */
-  private resize(cap: number): void {
-    const next = new Array<string>(cap).fill('');
-    for (let i = 0; i < this.len; i++) next[i] = this.buf[(this.head + i) & this.mask];
-    this.buf = next;
-    this.mask = cap - 1;
-    this.head = 0;
+  /** Seals the part of the front run nearest the middle into nodes. */
+  private sealFront(): void {
+    const keep = Math.min(NODE_ELEMENTS, this.front.length - 1);
+    // front is reversed: its first entries are the elements nearest the middle.
+    const sealed = this.front.splice(0, this.front.length - keep).reverse();
+    this.frontChars -= charsOf(sealed);
+    const parts = this.chunks(sealed);
+    for (let p = parts.length - 1; p >= 0; p--) {
+      this.nodes.unshift(pack(parts[p]));
+      this.counts.unshift(parts[p].length);
+      this.midLen += parts[p].length;
+    }
+    this.cNode = -1;
+  }
+
+  /** Splits elements (in order) into node-sized parts. */
+  private chunks(items: string[]): string[][] {
+    const parts: string[][] = [];
+    let from = 0;
+    while (from < items.length) {
+      let to = from;
+      let chars = 0;
+      while (to < items.length && to - from < NODE_ELEMENTS && (to === from || chars + items[to].length <= NODE_CHARS)) {
+        chars += items[to].length;
+        to++;
+      }
+      parts.push(items.slice(from, to));
+      from = to;
+    }
+    return parts;
+  }
+
+  private unsealFirst(): void {
+    const items = unpack(this.nodes[0], this.counts[0]);
+    this.nodes.shift();
+    this.counts.shift();
+    this.midLen -= items.length;
+    this.cNode = -1;
+    this.front = items.reverse();
+    this.frontChars = charsOf(items);
+  }
+
+  private unsealLast(): void {
+    const k = this.nodes.length - 1;
+    const items = unpack(this.nodes[k], this.counts[k]);
+    this.nodes.pop();
+    this.counts.pop();
+    this.midLen -= items.length;
+    if (this.cNode === k) this.cNode = -1;
+    this.back = items;
+    this.backChars = charsOf(items);
+  }
+
+  /** Puts `items` in place of node k (dropping the node when empty); the length is the caller's. */
+  private replaceNode(k: number, items: string[]): void {
+    this.midLen += items.length - this.counts[k];
+    if (items.length === 0) {
+      this.nodes.splice(k, 1);
+      this.counts.splice(k, 1);
+    } else {
+      this.nodes[k] = pack(items);
+      this.counts[k] = items.length;
+    }
+    this.cNode = -1;
+  }
+
+  /** Local index of the first element equal to `v` in node k, or -1 (no string made). */
+  private indexInNode(k: number, v: string): number {
+    const node = this.nodes[k];
+    let pos = 0;
+    for (let e = 0; e < this.counts[k]; e++) {
+      if (entryEquals(node, pos, v)) return e;
+      const h = readHead(node, pos);
+      pos = h.start + h.len;
+    }
+    return -1;
+  }
+
+  /** The node holding mid index j (sets cNode/cStart; cIdx/cPos reset to the node's start when it changes). */
+  private nodeOf(j: number): number {
+    let k = this.cNode;
+    let start = this.cStart;
+    if (k < 0) {
+      // Walk from the nearer end of the nodes.
+      if (j < this.midLen >>> 1) {
+        k = 0;
+        start = 0;
+      } else {
+        k = this.nodes.length - 1;
+        start = this.midLen - this.counts[k];
+      }
+    }
+    while (j < start) {
+      k--;
+      start -= this.counts[k];
+    }
+    while (j >= start + this.counts[k]) {
+      start += this.counts[k];
+      k++;
+    }
+    if (k !== this.cNode || start !== this.cStart) {
+      this.cNode = k;
+      this.cStart = start;
+      this.cIdx = start;
+      this.cPos = 0;
+    }
+    return k;
+  }
+
+  /** Moves the cursor to mid index j. */
+  private seek(j: number): void {
+    const k = this.nodeOf(j);
+    const node = this.nodes[k];
+    if (j < this.cIdx) {
+      this.cIdx = this.cStart;
+      this.cPos = 0;
+    }
+    while (this.cIdx < j) {
+      const h = readHead(node, this.cPos);
+      this.cPos = h.start + h.len;
+      this.cIdx++;
+    }
+  }
+
+  private dropFront(n: number): void {
+    const fromFront = Math.min(n, this.front.length);
+    if (fromFront > 0) {
+      const dropped = this.front.splice(this.front.length - fromFront, fromFront);
+      this.frontChars -= charsOf(dropped);
+      this.len -= fromFront;
+      n -= fromFront;
+    }
+    while (n > 0 && this.nodes.length > 0 && this.counts[0] <= n) {
+      n -= this.counts[0];
+      this.len -= this.counts[0];
+      this.midLen -= this.counts[0];
+      this.nodes.shift();
+      this.counts.shift();
+      this.cNode = -1;
+    }
+    if (n > 0 && this.nodes.length > 0) {
+      this.replaceNode(0, unpack(this.nodes[0], this.counts[0]).slice(n));
+      this.len -= n;
+      n = 0;
+    }
+    if (n > 0) {
+      const dropped = this.back.splice(0, n);
+      this.backChars -= charsOf(dropped);
+      this.len -= n;
+    }
+  }
+
+  private dropBack(n: number): void {
+    const fromBack = Math.min(n, this.back.length);
+    if (fromBack > 0) {
+      const dropped = this.back.splice(this.back.length - fromBack, fromBack);
+      this.backChars -= charsOf(dropped);
+      this.len -= fromBack;
+      n -= fromBack;
+    }
+    while (n > 0 && this.nodes.length > 0 && this.counts[this.nodes.length - 1] <= n) {
+      const c = this.counts[this.nodes.length - 1];
+      n -= c;
+      this.len -= c;
+      this.midLen -= c;
+      this.nodes.pop();
+      this.counts.pop();
+      this.cNode = -1;
+    }
+    if (n > 0 && this.nodes.length > 0) {
+      const k = this.nodes.length - 1;
+      const items = unpack(this.nodes[k], this.counts[k]);
+      this.replaceNode(k, items.slice(0, items.length - n));
+      this.len -= n;
+      n = 0;
+    }
+    if (n > 0) {
+      // front is reversed: the list's last elements are its first entries.
+      const dropped = this.front.splice(0, n);
+      this.frontChars -= charsOf(dropped);
+      this.len -= n;
+    }
   }
 }
 
