@@ -7,7 +7,7 @@
 import { family } from './spec';
 import { evalKeys } from './key-finders';
 
-const EVAL_FLAGS = ['noscript', 'stale', 'skip_monitor', 'may_replicate', 'no_mandatory_keys'] as const;
+const EVAL_FLAGS = ['noscript', 'stale', 'skip_monitor', 'no_mandatory_keys'] as const;
 const EVAL_RO_FLAGS = ['noscript', 'stale', 'skip_monitor', 'no_mandatory_keys', 'readonly'] as const;
 
 export const scriptingCommands = family('scripting', 'shard', [
