@@ -48,6 +48,13 @@ export interface ScriptRunner {
   load(body: string): string;
   has(sha: string): boolean;
   flush(): void;
+  /** FCALL/FCALL_RO (numkeys already checked). */
+  fcall(ctx: ShardOpContext, args: string[], w: ReplyWriter, readOnly: boolean): void;
+  /** FUNCTION LOAD; the library's name, or throws the Redis error text. */
+  loadLibrary(code: string, replace: boolean): string;
+  deleteLibrary(name: string): boolean;
+  flushFunctions(): void;
+  listLibraries(): { name: string; code: string; functions: { name: string; flags: string[]; description: string | null }[] }[];
 }
 
 const runners = new WeakMap<ShardState, ScriptRunner>();

@@ -19,6 +19,7 @@ import { pubsubCoords } from './pubsub';
 import { transactionCoords } from './transactions';
 import { blockingCoords } from './blocking';
 import { scriptingCoords } from './scripting';
+import { functionCoords } from './functions';
 import { crossShardCoords } from '../coordination/cross-shard';
 import { scratchCoordinator } from '../coordination/scratch';
 
@@ -35,6 +36,7 @@ const coords: Coords = {
   ...transactionCoords,
   ...blockingCoords,
   ...scriptingCoords,
+  ...functionCoords,
 };
 
 function crossPlan(entry: TableEntry): CrossShardPlan {

@@ -52,4 +52,6 @@ export const scriptCoords: Coords = {
   evalsha: evalAcross,
   eval_ro: evalAcross,
   evalsha_ro: evalAcross,
+  fcall: evalAcross,
+  fcall_ro: evalAcross,
 };

@@ -201,6 +201,12 @@ export interface ShardInfo {
  * id of its batch entry: methods act in that db, write client replies in that
  * protocol, and register listeners for that connection.
  */
+export interface FunctionLibrary {
+  name: string;
+  code: string;
+  functions: { name: string; flags: string[]; description: string | null }[];
+}
+
 export interface ShardRpc {
   /** Keys in the db. */
   dbsize(req: void): number;
@@ -260,6 +266,18 @@ export interface ShardRpc {
   scriptExists(req: { shas: string[] }): boolean[];
   /** SCRIPT FLUSH. */
   scriptFlush(req: void): void;
+  /** FUNCTION LOAD [REPLACE]; the library name (errors thrown as the Redis error). */
+  functionLoad(req: { code: string; replace: boolean }): string;
+  /** FUNCTION DELETE; false if there is no such library. */
+  functionDelete(req: { name: string }): boolean;
+  functionFlush(req: void): void;
+  /** FUNCTION LIST / DUMP / STATS: every library with its code and functions. */
+  functionList(req: void): FunctionLibrary[];
+  /**
+   * FUNCTION RESTORE: loads libraries by policy ('flush' empties first,
+   * 'append' fails on a name that exists, 'replace' replaces); all or nothing.
+   */
+  functionRestore(req: { codes: string[]; policy: 'flush' | 'append' | 'replace' }): void;
 }
 
 export type RpcMethod = keyof ShardRpc;

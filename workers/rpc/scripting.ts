@@ -1,5 +1,6 @@
 /**
- * Shard RPC, the script cache: SCRIPT LOAD, EXISTS and FLUSH reach every shard's cache.
+ * Shard RPC, the script cache and the function libraries: SCRIPT and FUNCTION
+ * management reach every shard's copy.
  */
 import { ReplyError } from '../../src/core/errors';
 import { scriptRunner, type ScriptRunner, type ShardOpContext } from '../op-context';
@@ -11,7 +12,10 @@ function scripts(ctx: ShardOpContext): ScriptRunner {
 }
 import type { RpcHandlers } from './handler';
 
-export const scriptingRpc: Pick<RpcHandlers, 'scriptLoad' | 'scriptExists' | 'scriptFlush'> = {
+export const scriptingRpc: Pick<
+  RpcHandlers,
+  'scriptLoad' | 'scriptExists' | 'scriptFlush' | 'functionLoad' | 'functionDelete' | 'functionFlush' | 'functionList' | 'functionRestore'
+> = {
   scriptLoad: (ctx, req) => {
     try {
       return scripts(ctx).load(req.body);
@@ -24,4 +28,27 @@ export const scriptingRpc: Pick<RpcHandlers, 'scriptLoad' | 'scriptExists' | 'sc
     return req.shas.map((s) => e.has(s.toLowerCase()));
   },
   scriptFlush: (ctx) => scripts(ctx).flush(),
+  functionLoad: (ctx, req) => {
+    try {
+      return scripts(ctx).loadLibrary(req.code, req.replace);
+    } catch (err) {
+      throw new ReplyError((err as Error).message);
+    }
+  },
+  functionDelete: (ctx, req) => scripts(ctx).deleteLibrary(req.name),
+  functionFlush: (ctx) => scripts(ctx).flushFunctions(),
+  functionList: (ctx) => scripts(ctx).listLibraries(),
+  functionRestore: (ctx, req) => {
+    const s = scripts(ctx);
+    const before = s.listLibraries();
+    try {
+      if (req.policy === 'flush') s.flushFunctions();
+      for (const code of req.codes) s.loadLibrary(code, req.policy === 'replace');
+    } catch (err) {
+      // All or nothing: put the libraries back as they were.
+      s.flushFunctions();
+      for (const lib of before) s.loadLibrary(lib.code, true);
+      throw new ReplyError((err as Error).message);
+    }
+  },
 };

@@ -163,11 +163,16 @@ export class ScriptEngine implements ScriptRunner {
       }
     }
     const script = this.scripts.get(sha) as CachedScript;
+    this.execute(ctx, args, w, readOnly || script.flags.noWrites, '__run', sha);
+  }
+
+  /** Runs a script or function (`entry` `__run`/`__fcall` of prelude.ts) with args' keys and arguments. */
+  private execute(ctx: ShardOpContext, args: string[], w: ReplyWriter, readOnly: boolean, entry: string, target: string): void {
     const numkeys = Number(args[2]);
     const keys = args.slice(3, 3 + numkeys);
     const argv = args.slice(3 + numkeys);
     const run = new RunContext(this.shard, ctx);
-    run.readOnly = readOnly || script.flags.noWrites;
+    run.readOnly = readOnly;
     run.started = Date.now();
     const tw = new TagWriter().array(2).array(keys.length);
     for (const k of keys) tw.str(k);
@@ -183,10 +188,10 @@ export class ScriptEngine implements ScriptRunner {
     }
     if (this.busyClock !== null) this.busyClock[0] = run.started;
     try {
-      vm.call('__run', sha);
+      vm.call(entry, target);
     } catch (err) {
       this.run = null;
-      return w.error(`ERR Error running script ${sha}: ${(err as Error).message}`);
+      return w.error(`ERR Error running script ${target}: ${(err as Error).message}`);
     } finally {
       this.run = null;
       if (this.busyClock !== null) this.busyClock[0] = 0;
@@ -195,6 +200,72 @@ export class ScriptEngine implements ScriptRunner {
     const out = vm.takeOutput();
     if (out[0] === 'R') writeTagged(w, out, 1, run.resp);
     else w.error(out.slice(1));
+  }
+
+  // -------------------------------------------------------------------------
+  // Functions (FUNCTION LOAD / FCALL)
+
+  private readonly libraries = new Map<string, LibraryInfo>();
+  private readonly functions = new Map<string, { library: string; info: FunctionInfo }>();
+
+  /** FUNCTION LOAD: registers a library (replacing one of the same name with `replace`); its name, or throws the Redis error. */
+  loadLibrary(code: string, replace: boolean): string {
+    const meta = parseLibraryShebang(code);
+    const name = meta.name;
+    const old = this.libraries.get(name);
+    if (old !== undefined && !replace) throw new Error(`ERR Library '${name}' already exists`);
+    const vm = this.lua();
+    vm.takeOutput();
+    // The shebang line is emptied, not removed: error line numbers count it.
+    const nl = code.indexOf('\n');
+    this.pendingInput = nl === -1 ? '' : code.slice(nl);
+    vm.call('__load', name);
+    const out = vm.takeOutput();
+    if (out[0] !== 'K') throw new Error(`ERR ${out.slice(1)}`);
+    const fns = parseRegistrations(out.slice(1));
+    if (fns.length === 0) throw new Error('ERR No functions registered');
+    const seen = new Set<string>();
+    for (const f of fns) {
+      if (!/^[A-Za-z0-9_]+$/.test(f.name)) throw new Error('ERR Function names can only contain letters, numbers, or underscores(_) and must be at least one character long');
+      if (seen.has(f.name)) throw new Error('ERR Function already exists in the library');
+      seen.add(f.name);
+      const owner = this.functions.get(f.name);
+      if (owner !== undefined && owner.library !== name) throw new Error(`ERR Function ${f.name} already exists`);
+    }
+    if (old !== undefined) for (const f of old.functions) this.functions.delete(f.name);
+    vm.call('__commit', name);
+    const lib: LibraryInfo = { name, code, functions: fns };
+    this.libraries.set(name, lib);
+    for (const f of fns) this.functions.set(f.name, { library: name, info: f });
+    return name;
+  }
+
+  deleteLibrary(name: string): boolean {
+    const lib = this.libraries.get(name);
+    if (lib === undefined) return false;
+    for (const f of lib.functions) this.functions.delete(f.name);
+    this.libraries.delete(name);
+    this.lua().call('__drop', name);
+    return true;
+  }
+
+  flushFunctions(): void {
+    this.libraries.clear();
+    this.functions.clear();
+    if (this.vm !== null) this.vm.call('__drop', '*');
+  }
+
+  listLibraries(): LibraryInfo[] {
+    return [...this.libraries.values()];
+  }
+
+  /** FCALL / FCALL_RO: args are [name, function, numkeys, keys..., args...]. */
+  fcall(ctx: ShardOpContext, args: string[], w: ReplyWriter, readOnly: boolean): void {
+    const fn = this.functions.get(args[1]);
+    if (fn === undefined) return w.error('ERR Function not found');
+    const noWrites = fn.info.flags.includes('no-writes');
+    if (readOnly && !noWrites) return w.error('ERR Can not execute a script with write flag using *_ro command.');
+    this.execute(ctx, args, w, readOnly || noWrites, '__fcall', `${fn.library}.${args[1]}`);
   }
 
   /** A host call from Lua (prelude.ts `host`), or a read of pending input. */
@@ -393,6 +464,56 @@ function splitFlatArray(b: Buffer): Buffer[] {
     }
     out.push(b.subarray(p, end));
     p = end;
+  }
+  return out;
+}
+
+export interface FunctionInfo {
+  name: string;
+  flags: string[];
+  description: string | null;
+}
+
+export interface LibraryInfo {
+  name: string;
+  code: string;
+  functions: FunctionInfo[];
+}
+
+/** The `#!lua name=<lib>` line a library starts with (Redis 7.0's texts for what is wrong with it). */
+function parseLibraryShebang(code: string): { name: string } {
+  if (!code.startsWith('#!')) throw new Error('ERR Missing library metadata');
+  const nl = code.indexOf('\n');
+  const parts = (nl === -1 ? code.slice(2) : code.slice(2, nl)).split(' ').filter((p) => p !== '');
+  if (parts[0] !== 'lua') throw new Error(`ERR Engine '${parts[0] ?? ''}' not found`);
+  let name: string | undefined;
+  for (const p of parts.slice(1)) {
+    if (p.startsWith('name=')) name = p.slice(5);
+    else throw new Error(`ERR Invalid metadata value given: ${p}`);
+  }
+  if (name === undefined) throw new Error('ERR Library name was not given');
+  if (!/^[A-Za-z0-9_]+$/.test(name)) throw new Error('ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long');
+  return { name };
+}
+
+/** __load's answer: per function `<len>:<name><len>:<flags>` then `<len>:<description>` or `-`. */
+function parseRegistrations(s: string): FunctionInfo[] {
+  const out: FunctionInfo[] = [];
+  let p = 0;
+  const field = (): string => {
+    const c = s.indexOf(':', p);
+    const n = Number(s.slice(p, c));
+    const v = s.slice(c + 1, c + 1 + n);
+    p = c + 1 + n;
+    return v;
+  };
+  while (p < s.length) {
+    const name = field();
+    const flags = field();
+    let description: string | null = null;
+    if (s[p] === '-') p++;
+    else description = field();
+    out.push({ name, flags: flags === '' ? [] : flags.split(','), description });
   }
   return out;
 }

@@ -406,7 +406,7 @@ end
 
 -- Scripts by sha, and the busy-script hook.
 local scripts = {}
-local script_env
+local script_env, function_env
 local hook_every = 100000
 local err_handler_ref
 -- Whether the user's script is running (not the error handler, not the code after it).
@@ -417,7 +417,7 @@ local function in_user_code()
     local i = dbg_getinfo(level, 'Sf')
     if not i then return seen end
     if i.func == err_handler_ref then return false end
-    if i.source == '@user_script' then seen = true end
+    if i.source == '@user_script' or i.source == '@user_function' then seen = true end
     level = level + 1
   end
 end
@@ -452,15 +452,7 @@ end
 
 err_handler_ref = err_handler
 
-function __run(name)
-  local spec = io_read('*a')
-  local argv = parse(spec, 1)
-  rawset(G, 'KEYS', argv[1])
-  rawset(G, 'ARGV', argv[2])
-  local f = scripts[name]
-  dbg_sethook(busy_hook, '', hook_every)
-  local ok, r = xpcall(f, err_handler)
-  dbg_sethook()
+local function finish(name, ok, r)
   local out = {}
   if ok then
     encode_reply(r, out, 0)
@@ -472,6 +464,98 @@ function __run(name)
     if src and line then e = e .. ' script: ' .. name .. ', on ' .. src .. ':' .. line .. '.' end
     io_write('X' .. e)
   end
+end
+
+function __run(name)
+  local spec = io_read('*a')
+  local argv = parse(spec, 1)
+  rawset(G, 'KEYS', argv[1])
+  rawset(G, 'ARGV', argv[2])
+  local f = scripts[name]
+  dbg_sethook(busy_hook, '', hook_every)
+  local ok, r = xpcall(f, err_handler)
+  dbg_sethook()
+  finish(name, ok, r)
+end
+
+-- Functions: libraries by name, each its functions by name.
+local libs = {}
+local pending
+local loading = false
+local VALID_FLAGS = { ['no-writes'] = true, ['allow-oom'] = true, ['allow-stale'] = true, ['no-cluster'] = true, ['allow-cross-slot-keys'] = true }
+local function reg_error(msg) error({ err = 'ERR ' .. msg }) end
+local function register_function(...)
+  local n = select('#', ...)
+  local name, fn, flags, desc
+  if n == 1 and type((...)) == 'table' then
+    for k, v in pairs((...)) do
+      if k == 'function_name' then name = v elseif k == 'callback' then fn = v
+      elseif k == 'flags' then flags = v elseif k == 'description' then desc = v
+      else reg_error('unknown argument given to redis.register_function') end
+    end
+    if name == nil then reg_error('redis.register_function must get a function name argument') end
+    if fn == nil then reg_error('redis.register_function must get a callback argument') end
+  elseif n == 2 then
+    name, fn = ...
+  else
+    reg_error('wrong number of arguments to redis.register_function')
+  end
+  if type(name) ~= 'string' then reg_error('function_name argument given to redis.register_function must be a string') end
+  if type(fn) ~= 'function' then reg_error('callback argument given to redis.register_function must be a function') end
+  if flags ~= nil and type(flags) ~= 'table' then reg_error('flags argument to redis.register_function must be a table representing function flags') end
+  if desc ~= nil and type(desc) ~= 'string' then reg_error('description argument given to redis.register_function must be a string') end
+  local fl = {}
+  for _, f in ipairs(flags or {}) do
+    if type(f) ~= 'string' or not VALID_FLAGS[f] then reg_error('unknown flag given') end
+    fl[#fl + 1] = f
+  end
+  pending[#pending + 1] = { name = name, fn = fn, flags = fl, desc = desc }
+end
+
+function __load(libname)
+  local code = io_read('*a')
+  local f, e = loadstring(code, '@user_function')
+  if not f then io_write('E' .. 'Error compiling function: ' .. e); return end
+  setfenv(f, function_env)
+  pending = {}
+  loading = true
+  local ok, r = pcall(f)
+  loading = false
+  if not ok then
+    local msg = type(r) == 'table' and rawget(r, 'err') or ('ERR ' .. tostring(r))
+    pending = nil
+    io_write('E' .. 'Error registering functions: ' .. tostring(msg))
+    return
+  end
+  local out = {}
+  for _, p in ipairs(pending) do
+    local d = p.desc
+    out[#out + 1] = #p.name .. ':' .. p.name .. #tconcat(p.flags, ',') .. ':' .. tconcat(p.flags, ',') .. (d and (#d .. ':' .. d) or '-')
+  end
+  io_write('K' .. tconcat(out))
+end
+
+function __commit(libname)
+  local fns = {}
+  for _, p in ipairs(pending) do fns[p.name] = p.fn end
+  libs[libname] = fns
+  pending = nil
+end
+
+function __drop(libname)
+  if libname == '*' then libs = {} else libs[libname] = nil end
+end
+
+function __fcall(target)
+  local dot = sfind(target, '.', 1, true)
+  local lib, name = ssub(target, 1, dot - 1), ssub(target, dot + 1)
+  local spec = io_read('*a')
+  local argv = parse(spec, 1)
+  local f = libs[lib][name]
+  dbg_sethook(busy_hook, '', hook_every)
+  local ok, r = xpcall(function() return f(argv[1], argv[2]) end, err_handler)
+  dbg_sethook()
+  finish(name, ok, r)
 end
 
 -- The sandbox: Redis 7.0's globals, nothing else; library tables read-only; no new globals.
@@ -527,4 +611,28 @@ script_env = setmetatable({}, {
 })
 base._G = script_env
 G = base
+
+-- While a library loads, its 'redis' has only what registering needs (Redis 7.0).
+local load_redis_t = { register_function = register_function, log = redis.log, setresp = redis.setresp,
+  REDIS_VERSION = redis.REDIS_VERSION, REDIS_VERSION_NUM = redis.REDIS_VERSION_NUM,
+  LOG_DEBUG = 0, LOG_VERBOSE = 1, LOG_NOTICE = 2, LOG_WARNING = 3 }
+local load_redis = setmetatable({}, {
+  __index = function(_, k)
+    local v = load_redis_t[k]
+    if v == nil then error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2) end
+    return v
+  end,
+  __newindex = function() error('Attempt to modify a readonly table', 2) end, __metatable = false })
+function_env = setmetatable({}, {
+  __index = function(_, k)
+    if k == 'redis' and loading then return load_redis end
+    local v = base[k]
+    if v == nil or k == 'KEYS' or k == 'ARGV' then
+      error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
+    end
+    return v
+  end,
+  __newindex = function() error('Attempt to modify a readonly table', 2) end,
+  __metatable = false,
+})
 `;

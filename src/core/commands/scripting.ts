@@ -39,9 +39,62 @@ export const scriptingCommands = family('scripting', 'shard', [
     complexity: 'Depends on the script that is executed.',
     undeclaredKeys: true, cross: 'coordinator', op: 'eval', variant: { sha: true, ro: true },
   },
+  {
+    name: 'fcall', arity: -3, flags: EVAL_FLAGS, since: '7.0.0', getKeys: evalKeys,
+    syntax: 'function numkeys [key [key ...]] [arg [arg ...]]',
+    summary: 'Invokes a function.', complexity: 'Depends on the function that is executed.',
+    undeclaredKeys: true, cross: 'coordinator', op: 'fcall', variant: { ro: false },
+  },
+  {
+    name: 'fcall_ro', arity: -3, flags: EVAL_RO_FLAGS, since: '7.0.0', getKeys: evalKeys,
+    syntax: 'function numkeys [key [key ...]] [arg [arg ...]]',
+    summary: 'Invokes a read-only function.', complexity: 'Depends on the function that is executed.',
+    undeclaredKeys: true, cross: 'coordinator', op: 'fcall', variant: { ro: true },
+  },
 ]);
 
 export const scriptCommands = family('scripting', 'main', [
+  {
+    name: 'function', arity: -2, since: '7.0.0', summary: 'A container for function commands.', complexity: 'Depends on subcommand.',
+    subcommands: [
+      {
+        name: 'load', arity: -3, flags: ['write', 'denyoom', 'noscript'], since: '7.0.0', syntax: '[REPLACE] function-code',
+        summary: 'Creates a library.', complexity: 'O(1) (considering compilation time is redundant)',
+      },
+      {
+        name: 'delete', arity: 3, flags: ['write', 'noscript'], since: '7.0.0', syntax: 'library-name',
+        summary: 'Deletes a library and its functions.', complexity: 'O(1)',
+      },
+      {
+        name: 'dump', arity: 2, flags: ['noscript'], since: '7.0.0',
+        summary: 'Dumps all libraries into a serialized binary payload.', complexity: 'O(N) where N is the number of functions',
+      },
+      {
+        name: 'restore', arity: -3, flags: ['write', 'denyoom', 'noscript'], since: '7.0.0', syntax: 'serialized-value [FLUSH | APPEND | REPLACE]',
+        summary: 'Restores all libraries from a payload.', complexity: 'O(N) where N is the number of functions on the payload',
+      },
+      {
+        name: 'flush', arity: -2, flags: ['write', 'noscript'], since: '7.0.0', syntax: '[ASYNC | SYNC]',
+        summary: 'Deletes all libraries and functions.', complexity: 'O(N) where N is the number of functions deleted',
+      },
+      {
+        name: 'list', arity: -2, flags: ['noscript'], since: '7.0.0', syntax: '[LIBRARYNAME library-name-pattern] [WITHCODE]',
+        summary: 'Returns information about all libraries.', complexity: 'O(N) where N is the number of functions',
+      },
+      {
+        name: 'stats', arity: 2, flags: ['noscript', 'allow_busy'], since: '7.0.0',
+        summary: 'Returns information about a function during execution.', complexity: 'O(1)',
+      },
+      {
+        name: 'kill', arity: 2, flags: ['noscript', 'allow_busy'], since: '7.0.0',
+        summary: 'Terminates a function during execution.', complexity: 'O(1)',
+      },
+      {
+        name: 'help', arity: 2, flags: ['loading', 'stale'], since: '7.0.0',
+        summary: 'Returns helpful text about the different subcommands.', complexity: 'O(1)',
+      },
+    ],
+  },
   {
     name: 'script', arity: -2, since: '2.6.0', summary: 'A container for Lua scripts management commands.',
     complexity: 'Depends on subcommand.',
