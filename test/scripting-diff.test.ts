@@ -90,12 +90,35 @@ const SCRIPT_CACHE: Cmd[] = [
   ['SCRIPT', 'LOAD', "return redis.call('get', KEYS[1])"], ['EVALSHA_RO', 'c0f4b6bc3ae8f6b2e5a7b0ac8a5bfbd6d5a9efba', '1', '{s}a'],
 ];
 
+const LIB1 = "#!lua name=lib1\nredis.register_function('f1', function(keys, args) return {keys[1], args[1], #keys, #args} end)";
+const LIB2 = "#!lua name=lib2\nredis.register_function{function_name='g', callback=function(keys, args) return redis.call('get', keys[1]) end, flags={'no-writes'}, description='reads'}";
+const LIB3 = "#!lua name=lib3\nredis.register_function('w', function(keys, args) return redis.call('set', keys[1], args[1]) end)";
+
+const FUNCTIONS: Cmd[] = [
+  ['FUNCTION', 'LOAD', LIB1], ['FUNCTION', 'LOAD', LIB1], ['FUNCTION', 'LOAD', 'REPLACE', LIB1], ['FUNCTION', 'LOAD', LIB2], ['FUNCTION', 'LOAD', LIB3],
+  ['FCALL', 'f1', '2', '{s}a', '{s}b', 'x'], ['FCALL', 'g', '1', '{s}a'], ['FCALL_RO', 'g', '1', '{s}a'], ['FCALL', 'w', '1', '{s}a', 'v'],
+  ['FCALL_RO', 'w', '1', '{s}a', 'v'], ['FCALL', 'g', '1', '{s}a'], ['FCALL', 'nosuch', '0'], ['FCALL', 'f1', '-1'], ['FCALL', 'f1', '5', 'a'],
+  ['FUNCTION', 'LIST', 'LIBRARYNAME', 'lib2'], ['FUNCTION', 'LIST', 'WITHCODE', 'LIBRARYNAME', 'lib1'],
+  ['FUNCTION', 'LIST', 'LIBRARYNAME'], ['FUNCTION', 'LIST', 'WITHCODE', 'WITHCODE'], ['FUNCTION', 'LIST', 'foo'],
+  ['FUNCTION', 'STATS'], ['FUNCTION', 'KILL'], ['FUNCTION', 'DELETE', 'lib3'], ['FUNCTION', 'DELETE', 'lib3'], ['FCALL', 'w', '1', '{s}a', 'v'],
+  ['FUNCTION', 'LOAD', 'return 1'], ['FUNCTION', 'LOAD', '#!lua\nreturn 1'], ['FUNCTION', 'LOAD', '#!lua name=x foo=bar\nreturn 1'],
+  ['FUNCTION', 'LOAD', '#!lua name=x\nlocal a = 1'], ['FUNCTION', 'LOAD', '#!lua name=x\nsyntax err'],
+  ['FUNCTION', 'LOAD', "#!lua name=x\nredis.call('set', 'a', 'b')"], ['FUNCTION', 'LOAD', "#!lua name=x\nredis.register_function('f1', function() end)"],
+  ['FUNCTION', 'LOAD', "#!lua name=x\nredis.register_function('a', function() end, 'extra')"],
+  ['FUNCTION', 'LOAD', "#!lua name=x\nredis.register_function{function_name='a', callback=function() end, flags={'bogus'}}"],
+  ['FUNCTION', 'LOAD', "#!lua name=x\nredis.register_function('bad-name', function() end)"],
+  ['FUNCTION', 'LOAD', "#!lua name=x\nredis.register_function('y', function() return undefined_thing end)"], ['FCALL', 'y', '0'],
+  ['FUNCTION', 'RESTORE', 'garbage'], ['FUNCTION', 'RESTORE', 'garbage', 'BOGUS'], ['FUNCTION', 'FLUSH', 'BOGUS'],
+  ['FUNCTION', 'FLUSH'], ['FUNCTION', 'LIST'], ['FCALL', 'f1', '0'], ['FUNCTION', 'STATS'],
+];
+
 suite.test('scripting replies match redis-server (RESP2)', async (_t, round) => {
   await round.check('conversions', CONVERSIONS);
   await round.check('resp to lua', RESP_TO_LUA);
   await round.check('lua 5.1', LUA51);
   await round.check('libraries', LIBRARIES);
   await round.check('script cache', SCRIPT_CACHE);
+  await round.check('functions', FUNCTIONS);
 });
 
 /** Runs commands after HELLO 3 on one server; each reply's raw bytes. */
@@ -113,7 +136,7 @@ async function rawResp3(port: number, cmds: readonly Cmd[]): Promise<string[]> {
 }
 
 suite.test('scripting replies match redis-server byte for byte (RESP3)', async (t, round) => {
-  const cmds = [...CONVERSIONS, ...RESP_TO_LUA, ...LUA51, ...LIBRARIES, ...SCRIPT_CACHE];
+  const cmds = [...CONVERSIONS, ...RESP_TO_LUA, ...LUA51, ...LIBRARIES, ...SCRIPT_CACHE, ...FUNCTIONS];
   const [a, b] = await Promise.all([rawResp3(round.shardis.port, cmds), rawResp3(round.redis.port, cmds)]);
   const diffs = cmds.map((c, i) => (a[i] === b[i] ? null : `${JSON.stringify(c)}\n  shardis ${JSON.stringify(a[i])}\n  redis   ${JSON.stringify(b[i])}`)).filter((d) => d !== null);
   t.same(diffs, [], `${diffs.length} of ${cmds.length} replies differ`);

@@ -114,7 +114,7 @@ const functionList: CoordOp = async (ctx, args) => {
         w.bulkOrNull(f.description);
         w.bulk('flags');
         w.set(f.flags.length);
-        for (const fl of f.flags) w.bulk(fl);
+        for (const fl of f.flags) w.simple(fl);
       }
       if (withCode) {
         w.bulk('library_code');

@@ -501,6 +501,8 @@ local function register_function(...)
     reg_error('wrong number of arguments to redis.register_function')
   end
   if type(name) ~= 'string' then reg_error('function_name argument given to redis.register_function must be a string') end
+  -- Redis 7.0.15 checks function names with its library-name check, and says so.
+  if not sfind(name, '^[%w_]+$') then reg_error('Library names can only contain letters, numbers, or underscores(_) and must be at least one character long') end
   if type(fn) ~= 'function' then reg_error('callback argument given to redis.register_function must be a function') end
   if flags ~= nil and type(flags) ~= 'table' then reg_error('flags argument to redis.register_function must be a table representing function flags') end
   if desc ~= nil and type(desc) ~= 'string' then reg_error('description argument given to redis.register_function must be a string') end
