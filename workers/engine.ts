@@ -52,6 +52,7 @@ export class ShardEngine {
   constructor(shardId: number, shardCount: number, settings: ShardSettings) {
     this.state = new ShardState(shardId, shardCount, settings, OPS.length);
     this.scripts = new ScriptEngine(this.state);
+    this.scripts.localRpc = runRpc;
     installScriptRunner(this.state, this.scripts);
     this.ctx = new OpContext(this.state);
   }

@@ -6,7 +6,8 @@
  */
 import pino from 'pino';
 import { ShardEngine } from './engine';
-import { PeerCaller, servePeers } from './scripting/peers';
+import { PeerCaller } from './scripting/peers';
+import { servePeers } from './rpc/peers';
 import type { ShardControl, ShardEvent, ShardMessage, ShardTask, ShardTaskResult } from '../src/core/shard-protocol';
 
 export default function runShard(task: ShardTask): Promise<ShardTaskResult> {

@@ -24,6 +24,8 @@ import { runLib } from './libs';
 import { respToTags } from './resp-to-lua';
 import { writeTagged } from './lua-to-resp';
 import type { PeerCaller } from './peers';
+import type { KeyValue, RpcCall, RpcOutcome, RpcResult } from '../../src/core/shard-protocol';
+import { ReplyError } from '../../src/core/errors';
 
 export function sha1hex(s: string): string {
   return createHash('sha1').update(Buffer.from(s, 'latin1')).digest('hex');
@@ -96,6 +98,8 @@ export class ScriptEngine implements ScriptRunner {
   private busyClock: Float64Array | null = null;
   /** Calls to other shards (two or more shard threads), else null. */
   peers: PeerCaller | null = null;
+  /** Runs a shard RPC in this shard (installed by the host: the RPC handlers sit above this layer). */
+  localRpc: ((ctx: ShardOpContext, call: RpcCall) => RpcOutcome) | null = null;
 
   /** Shares the running script's state with the main thread (worker shards). */
   shareControl(sab: SharedArrayBuffer): void {
@@ -342,7 +346,7 @@ export class ScriptEngine implements ScriptRunner {
   private runOn(target: number, entry: OpEntry, args: string[], run: RunContext): Buffer {
     if (target !== this.shard.id) {
       if (this.peers === null) throw new Error('no link to other shards');
-      return Buffer.from(this.peers.call(target, { op: entry.opIndex, db: run.dbIndex, resp: run.resp, connId: run.connId, args }), 'latin1');
+      return Buffer.from(this.peers.command(target, { kind: 'cmd', op: entry.opIndex, db: run.dbIndex, resp: run.resp, connId: run.connId, args }), 'latin1');
     }
     const w = this.callWriter;
     w.reset();
@@ -360,9 +364,7 @@ export class ScriptEngine implements ScriptRunner {
    */
   private splitCommand(entry: OpEntry, args: string[], positions: number[], run: RunContext): string {
     const cross = entry.spec.cross;
-    if (cross !== 'sum' && cross !== 'gather' && cross !== 'all-ok') {
-      return errorTag(`ERR '${entry.fullName}' in a script needs all of its keys on one shard (use a {hash tag})`);
-    }
+    if (cross !== 'sum' && cross !== 'gather' && cross !== 'all-ok') return this.scratchCommand(entry, args, positions, run);
     const per = Math.max(1, entry.spec.step);
     const parts = new Map<number, { args: string[]; order: number[] }>();
     positions.forEach((p, k) => {
@@ -400,6 +402,52 @@ export class ScriptEngine implements ScriptRunner {
       for (const it of items) w.raw(it);
     }
     return respToTags(w.buf, 0, w.len, run.resp);
+  }
+
+  /** Runs a shard RPC here (through the host's handlers) or in another shard. */
+  private rpcOn<M extends RpcCall['method']>(target: number, run: RunContext, call: Extract<RpcCall, { method: M }>): RpcResult<M> {
+    let outcome: RpcOutcome;
+    if (target === this.shard.id) {
+      if (this.localRpc === null) throw new Error('no local RPC handler');
+      outcome = this.localRpc(run, call);
+    } else {
+      if (this.peers === null) throw new Error('no link to other shards');
+      outcome = this.peers.rpc(target, { kind: 'rpc', db: run.dbIndex, resp: run.resp, connId: run.connId, call });
+    }
+    if (!outcome.ok) throw new ReplyError(outcome.error);
+    return outcome.value as RpcResult<M>;
+  }
+
+  /**
+   * Any other command whose keys span shards (RPOPLPUSH, SMOVE, ZUNIONSTORE,
+   * RENAME, ...): as the scratch executor does it (src/coordination/scratch.ts),
+   * synchronously: the keys' values are brought here, the row's own op runs
+   * on a scratch copy, the keys that changed are written back to their
+   * shards (which signals their listeners) and the op's notifications raised.
+   */
+  private scratchCommand(entry: OpEntry, args: string[], positions: number[], run: RunContext): string {
+    const count = this.shard.shardCount;
+    const ownerOf = (key: string): number => slotToShard(keyHashSlotOfString(key), count);
+    try {
+      const keys: KeyValue[] = [];
+      const seen = new Set<string>();
+      for (const p of positions) {
+        const key = args[p];
+        if (seen.has(key)) continue;
+        seen.add(key);
+        keys.push({ key, value: this.rpcOn(ownerOf(key), run, { method: 'dump', req: { key } }) });
+      }
+      const result = this.rpcOn(this.shard.id, run, { method: 'scratch', req: { opIndex: entry.opIndex, args, keys } });
+      for (const { key, value } of result.changed) {
+        if (value === null) this.rpcOn(ownerOf(key), run, { method: 'delete', req: { key } });
+        else this.rpcOn(ownerOf(key), run, { method: 'restore', req: { key, value, mode: 'replace' } });
+      }
+      for (const ev of result.events) this.shard.signals.outbox.push(ev);
+      const reply = Buffer.from(result.reply, 'latin1');
+      return respToTags(reply, 0, reply.length, run.resp);
+    } catch (err) {
+      return errorTag(err instanceof ReplyError ? err.message : `ERR ${(err as Error).message}`);
+    }
   }
 
   /** A write: SCRIPT KILL can no longer stop the script (-UNKILLABLE). */

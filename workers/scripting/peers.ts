@@ -10,19 +10,12 @@
  * other.
  */
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import type { PeerLinks } from '../../src/core/shard-protocol';
-import { ReplyWriter } from '../../src/core/wire/reply-writer';
-import type { ShardOpContext } from '../op-context';
-import type { ShardState } from '../shard-state';
-import { runCommand } from '../run-command';
+import type { PeerLinks, RpcCall, RpcOutcome } from '../../src/core/shard-protocol';
 
-export interface PeerRequest {
-  op: number;
-  db: number;
-  resp: 2 | 3;
-  connId: number;
-  args: string[];
-}
+/** A client command (answered with its RESP reply, latin1) or a shard RPC (answered with its outcome). */
+export type PeerRequest =
+  | { kind: 'cmd'; op: number; db: number; resp: 2 | 3; connId: number; args: string[] }
+  | { kind: 'rpc'; db: number; resp: 2 | 3; connId: number; call: RpcCall };
 
 /** How long a call waits for a shard that does not answer before it fails. */
 const PEER_TIMEOUT_MS = 60_000;
@@ -34,7 +27,16 @@ export class PeerCaller {
   }
 
   /** Runs a command in shard `target`; its RESP reply (latin1). */
-  call(target: number, req: PeerRequest): string {
+  command(target: number, req: Extract<PeerRequest, { kind: 'cmd' }>): string {
+    return this.call(target, req) as string;
+  }
+
+  /** Runs a shard RPC in shard `target`. */
+  rpc(target: number, req: Extract<PeerRequest, { kind: 'rpc' }>): RpcOutcome {
+    return this.call(target, req) as RpcOutcome;
+  }
+
+  private call(target: number, req: PeerRequest): unknown {
     const port = this.links.calls[target] as MessagePort;
     Atomics.store(this.signal, target, 0);
     port.postMessage(req);
@@ -45,36 +47,8 @@ export class PeerCaller {
     }
     const msg = receiveMessageOnPort(port);
     if (msg === undefined) throw new Error(`shard ${target} signalled without an answer`);
-    return msg.message as string;
+    return msg.message;
   }
 }
 
-/** Serves other shards' script calls in this shard; `flushEvents` sends what the commands raised. */
-export function servePeers(links: PeerLinks, shard: ShardState, flushEvents: () => void): void {
-  const w = new ReplyWriter(4096);
-  for (const link of links.served) {
-    const signal = new Int32Array(link.signal);
-    link.port.on('message', (req: PeerRequest) => {
-      const ctx: ShardOpContext = {
-        shard,
-        db: shard.db(req.db),
-        dbIndex: req.db,
-        connId: req.connId,
-        proto: req.resp,
-        now: Date.now(),
-        notify(cls, event, key) {
-          if ((shard.settings.notifyFlags & cls) !== 0) shard.notify(cls, event, key, req.db);
-        },
-      };
-      w.reset();
-      w.proto = req.resp;
-      runCommand(ctx, req.op, req.args, w);
-      const reply = w.buf.toString('latin1', 0, w.len);
-      // Events first, as after a batch: the main thread learns of the writes before the script's reply.
-      flushEvents();
-      link.port.postMessage(reply);
-      Atomics.store(signal, shard.id, 1);
-      Atomics.notify(signal, shard.id);
-    });
-  }
-}
+
