@@ -24,6 +24,7 @@ import { runLib } from './libs';
 import { respToTags } from './resp-to-lua';
 import { writeTagged } from './lua-to-resp';
 import type { PeerCaller } from './peers';
+import { untailRedisCalls } from './untail';
 import type { KeyValue, RpcCall, RpcOutcome, RpcResult } from '../../src/core/shard-protocol';
 import { ReplyError } from '../../src/core/errors';
 
@@ -139,7 +140,7 @@ export class ScriptEngine implements ScriptRunner {
     if ('error' in parsed) throw new Error(parsed.error);
     const vm = this.lua();
     vm.takeOutput();
-    this.pendingInput = parsed.code;
+    this.pendingInput = untailRedisCalls(parsed.code);
     vm.call('__compile', sha);
     const out = vm.takeOutput();
     if (out[0] !== 'K') throw new Error(`ERR Error compiling script (new function): ${out.slice(1)}`);
@@ -222,7 +223,7 @@ export class ScriptEngine implements ScriptRunner {
     vm.takeOutput();
     // The shebang line is emptied, not removed: error line numbers count it.
     const nl = code.indexOf('\n');
-    this.pendingInput = nl === -1 ? '' : code.slice(nl);
+    this.pendingInput = untailRedisCalls(nl === -1 ? '' : code.slice(nl));
     vm.call('__load', name);
     const out = vm.takeOutput();
     if (out[0] !== 'K') throw new Error(`ERR ${out.slice(1)}`);

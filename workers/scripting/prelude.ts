@@ -25,6 +25,27 @@ local type, tostring, tonumber, error, pairs, rawget, rawset, select, setmetatab
 local dbg_getinfo, dbg_sethook = debug.getinfo, debug.sethook
 local null = newproxy(false)
 local huge = math.huge
+local floor = math.floor
+
+-- Number <-> string conversions are C's printf/strtod here, slow in WebAssembly:
+-- the small integers every message is full of (lengths, counts) come from tables.
+local INT_STR, STR_INT = {}, {}
+for i = 0, 8191 do local k = tostring(i); INT_STR[i] = k; STR_INT[k] = i end
+local function istr(n)
+  local s = INT_STR[n]
+  if s then return s end
+  return tostring(n)
+end
+local function snum(s)
+  local n = STR_INT[s]
+  if n then return n end
+  return tonumber(s)
+end
+-- %.17g, the exact form of a number (integers from the table).
+local function num17(v)
+  if v >= 0 and v <= 8191 and v == floor(v) then return INT_STR[v] end
+  return sformat('%.17g', v)
+end
 
 -- A library error: the error handler gives it the user's position, as luaL_error shows it in Redis.
 local function raise(msg)
@@ -37,7 +58,7 @@ parse = function(s, p)
   local t = sbyte(s, p)
   if t == 36 or t == 43 or t == 45 or t == 44 or t == 40 or t == 61 or t == 33 then
     local c = sfind(s, ':', p + 1, true)
-    local n = tonumber(ssub(s, p + 1, c - 1))
+    local n = snum(ssub(s, p + 1, c - 1))
     local v = ssub(s, c + 1, c + n)
     local nx = c + n + 1
     if t == 36 then return v, nx
@@ -49,10 +70,10 @@ parse = function(s, p)
     else raise(v) end
   elseif t == 58 then
     local c = sfind(s, ';', p + 1, true)
-    return tonumber(ssub(s, p + 1, c - 1)), c + 1
+    return snum(ssub(s, p + 1, c - 1)), c + 1
   elseif t == 42 or t == 37 or t == 126 or t == 123 then
     local c = sfind(s, ';', p + 1, true)
-    local n = tonumber(ssub(s, p + 1, c - 1))
+    local n = snum(ssub(s, p + 1, c - 1))
     local tbl, v, k = {}, nil, nil
     p = c + 1
     if t == 42 then
@@ -74,10 +95,10 @@ end
 -- One host call: op, then the arguments as strings.
 local function host(op, ...)
   local n = select('#', ...)
-  local parts = { op, n, ';' }
+  local parts = { op, istr(n), ';' }
   for i = 1, n do
     local a = (select(i, ...))
-    parts[#parts + 1] = #a .. ':' .. a
+    parts[#parts + 1] = istr(#a) .. ':' .. a
   end
   io_write(tconcat(parts))
   local answer = io_read('*a')
@@ -88,19 +109,19 @@ end
 local encode_reply
 encode_reply = function(v, out, depth)
   local t = type(v)
-  if t == 'string' then out[#out + 1] = '$' .. #v .. ':' .. v
-  elseif t == 'number' then out[#out + 1] = ':' .. sformat('%.17g', v) .. ';'
+  if t == 'string' then out[#out + 1] = '$' .. istr(#v) .. ':' .. v
+  elseif t == 'number' then out[#out + 1] = ':' .. num17(v) .. ';'
   elseif t == 'boolean' then out[#out + 1] = v and 'T' or 'F'
   elseif t == 'table' then
     if depth > 100 then local m = 'ERR reached lua stack limit'; out[#out + 1] = '-' .. #m .. ':' .. m; return end
     local e = rawget(v, 'err')
-    if type(e) == 'string' then out[#out + 1] = '-' .. #e .. ':' .. e; return end
+    if type(e) == 'string' then out[#out + 1] = '-' .. istr(#e) .. ':' .. e; return end
     local ok = rawget(v, 'ok')
-    if type(ok) == 'string' then out[#out + 1] = '+' .. #ok .. ':' .. ok; return end
+    if type(ok) == 'string' then out[#out + 1] = '+' .. istr(#ok) .. ':' .. ok; return end
     local d = rawget(v, 'double')
-    if type(d) == 'number' then local s = sformat('%.17g', d); out[#out + 1] = ',' .. #s .. ':' .. s; return end
+    if type(d) == 'number' then local s = sformat('%.17g', d); out[#out + 1] = ',' .. istr(#s) .. ':' .. s; return end
     local b = rawget(v, 'big_number')
-    if type(b) == 'string' then out[#out + 1] = '(' .. #b .. ':' .. b; return end
+    if type(b) == 'string' then out[#out + 1] = '(' .. istr(#b) .. ':' .. b; return end
     local m = rawget(v, 'map')
     if type(m) == 'table' then
       local at = #out + 1; out[at] = ''
@@ -120,7 +141,7 @@ encode_reply = function(v, out, depth)
     local vs = rawget(v, 'verbatim_string')
     if type(vs) == 'table' and type(rawget(vs, 'format')) == 'string' and type(rawget(vs, 'string')) == 'string' then
       local s = rawget(vs, 'format') .. ':' .. rawget(vs, 'string')
-      out[#out + 1] = '=' .. #s .. ':' .. s
+      out[#out + 1] = '=' .. istr(#s) .. ':' .. s
       return
     end
     local at = #out + 1; out[at] = ''
@@ -139,8 +160,8 @@ end
 local encode_any
 encode_any = function(v, out, depth)
   local t = type(v)
-  if t == 'string' then out[#out + 1] = '$' .. #v .. ':' .. v
-  elseif t == 'number' then out[#out + 1] = ':' .. sformat('%.17g', v) .. ';'
+  if t == 'string' then out[#out + 1] = '$' .. istr(#v) .. ':' .. v
+  elseif t == 'number' then out[#out + 1] = ':' .. num17(v) .. ';'
   elseif t == 'boolean' then out[#out + 1] = v and 'T' or 'F'
   elseif v == null then out[#out + 1] = 'N'
   elseif t == 'table' then
@@ -167,7 +188,7 @@ local function command_args(...)
   for i = 1, n do
     local a = (select(i, ...))
     local t = type(a)
-    if t == 'number' then args[i] = sformat('%.17g', a)
+    if t == 'number' then args[i] = num17(a)
     elseif t == 'string' then args[i] = a
     else return nil, 'Lua redis lib command arguments must be strings or integers' end
   end
@@ -343,9 +364,10 @@ local bit = {
   end,
 }
 
--- Functions that may raise are handed to scripts as C functions (coroutine.wrap's),
--- so 'return redis.call(...)' is no tail call and errors keep the user's line, as
--- with Redis's C functions. A wrapper whose function raised is dead; the table
+-- Library functions that may raise are handed to scripts as C functions
+-- (coroutine.wrap's), so 'return cjson.decode(...)' is no tail call and errors
+-- keep the user's line, as with Redis's C functions. ('return redis.call(...)'
+-- is rewritten instead, untail.ts: it is the hot path.) A wrapper whose function raised is dead; the table
 -- hands out a fresh one (the getter below).
 local pack = function(...) return { n = select('#', ...), ... } end
 local function cfunc(f)
@@ -594,7 +616,7 @@ base.string = readonly(string)
 base.table = readonly(table)
 base.math = readonly(math)
 base.coroutine = readonly(coroutine)
-base.redis = readonly(redis, { 'call' })
+base.redis = readonly(redis)
 base.cjson = readonly(cjson, { 'encode', 'decode' })
 base.cmsgpack = readonly(cmsgpack, { 'pack', 'unpack', 'unpack_one', 'unpack_limit' })
 base.struct = readonly(struct, { 'pack', 'unpack', 'size' })
