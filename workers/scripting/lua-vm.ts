@@ -95,9 +95,17 @@ export class LuaVm {
     }
   }
 
+  /** A DataView of module memory, made again only when memory grows (a new buffer). */
+  private viewCache: DataView | null = null;
+  private view(): DataView {
+    const buf = this.m.HEAPU8.buffer;
+    if (this.viewCache === null || this.viewCache.buffer !== buf) this.viewCache = new DataView(buf);
+    return this.viewCache;
+  }
+
   private fdWrite(iov: number, iovcnt: number, pnum: number): number {
     const heap = this.m.HEAPU8;
-    const view = new DataView(heap.buffer);
+    const view = this.view();
     let total = 0;
     for (let i = 0; i < iovcnt; i++) {
       const ptr = view.getUint32(iov + i * 8, true);
@@ -116,7 +124,7 @@ export class LuaVm {
       this.answerPos = 0;
     }
     const heap = this.m.HEAPU8;
-    const view = new DataView(heap.buffer);
+    const view = this.view();
     let total = 0;
     const answer = this.answer;
     for (let i = 0; i < iovcnt && this.answerPos < answer.length; i++) {

@@ -16,9 +16,14 @@
  *   `N` cjson.null, `!<len>:` a host error raised in Lua as it is.
  */
 export const PRELUDE = String.raw`
-local io_write, io_read = io.write, io.read
-io.stdout:setvbuf('no')
+local io_write, io_read, io_flush = io.write, io.read, io.flush
+-- Requests are written in pieces into the C buffer and flushed once: one host crossing, no concatenation.
+io.stdout:setvbuf('full', 65536)
 io.stdin:setvbuf('no')
+local function emit(s)
+  io_write(s)
+  io_flush()
+end
 local sbyte, ssub, sfind, sformat, tconcat = string.byte, string.sub, string.find, string.format, table.concat
 local type, tostring, tonumber, error, pairs, rawget, rawset, select, setmetatable, getmetatable, xpcall, pcall, loadstring =
       type, tostring, tonumber, error, pairs, rawget, rawset, select, setmetatable, getmetatable, xpcall, pcall, loadstring
@@ -95,13 +100,15 @@ end
 -- One host call: op, then the arguments as strings.
 local function host(op, ...)
   local n = select('#', ...)
-  local parts = { op, istr(n), ';' }
+  io_write(op, istr(n), ';')
   for i = 1, n do
     local a = (select(i, ...))
-    parts[#parts + 1] = istr(#a) .. ':' .. a
+    io_write(istr(#a), ':', a)
   end
-  io_write(tconcat(parts))
+  io_flush()
   local answer = io_read('*a')
+  -- 'B': the whole answer is one bulk string (the commonest reply), no parsing.
+  if sbyte(answer, 1) == 66 then return ssub(answer, 2) end
   return (parse(answer, 1))
 end
 
@@ -465,7 +472,7 @@ end
 function __compile(name)
   local body = io_read('*a')
   local f, e = compile(name, body)
-  if f then io_write('K') else io_write('E' .. e) end
+  if f then emit('K') else emit('E' .. e) end
 end
 
 function __forget(name)
@@ -478,13 +485,13 @@ local function finish(name, ok, r)
   local out = {}
   if ok then
     encode_reply(r, out, 0)
-    io_write('R' .. tconcat(out))
+    emit('R' .. tconcat(out))
   else
     local src, line = rawget(r, 'source'), rawget(r, 'line')
     local e = rawget(r, 'err')
     if type(e) ~= 'string' then e = 'ERR ' .. tostring(e) end
     if src and line then e = e .. ' script: ' .. name .. ', on ' .. src .. ':' .. line .. '.' end
-    io_write('X' .. e)
+    emit('X' .. e)
   end
 end
 
@@ -539,7 +546,7 @@ end
 function __load(libname)
   local code = io_read('*a')
   local f, e = loadstring(code, '@user_function')
-  if not f then io_write('E' .. 'Error compiling function: ' .. e); return end
+  if not f then emit('E' .. 'Error compiling function: ' .. e); return end
   setfenv(f, function_env)
   pending = {}
   loading = true
@@ -548,7 +555,7 @@ function __load(libname)
   if not ok then
     local msg = type(r) == 'table' and rawget(r, 'err') or ('ERR ' .. tostring(r))
     pending = nil
-    io_write('E' .. 'Error registering functions: ' .. tostring(msg))
+    emit('E' .. 'Error registering functions: ' .. tostring(msg))
     return
   end
   local out = {}
@@ -556,7 +563,7 @@ function __load(libname)
     local d = p.desc
     out[#out + 1] = #p.name .. ':' .. p.name .. #tconcat(p.flags, ',') .. ':' .. tconcat(p.flags, ',') .. (d and (#d .. ':' .. d) or '-')
   end
-  io_write('K' .. tconcat(out))
+  emit('K' .. tconcat(out))
 end
 
 function __commit(libname)

@@ -9,8 +9,15 @@
  */
 
 export function respToTags(buf: Uint8Array, start: number, end: number | undefined, resp: 2 | 3): string {
+  const stop = end ?? buf.length;
+  // A bulk string alone (the commonest reply) goes as 'B' and its bytes: prelude.ts's host takes it whole.
+  if (buf[start] === 36 && buf[start + 1] !== 45) {
+    let p = start + 1;
+    while (buf[p] !== 13) p++;
+    return 'B' + Buffer.from(buf.buffer, buf.byteOffset + p + 2, stop - p - 4).toString('latin1');
+  }
   const parts: string[] = [];
-  const r = new Reader(buf, start, end ?? buf.length, resp, parts);
+  const r = new Reader(buf, start, stop, resp, parts);
   r.value();
   return parts.join('');
 }
