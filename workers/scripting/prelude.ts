@@ -98,7 +98,10 @@ parse = function(s, p)
 end
 
 -- One host call: op, then the arguments as strings.
+-- While a request is half written the busy hook must not make one of its own.
+local in_host = false
 local function host(op, ...)
+  in_host = true
   local n = select('#', ...)
   io_write(op, istr(n), ';')
   for i = 1, n do
@@ -107,6 +110,7 @@ local function host(op, ...)
   end
   io_flush()
   local answer = io_read('*a')
+  in_host = false
   -- 'B': the whole answer is one bulk string (the commonest reply), no parsing.
   if sbyte(answer, 1) == 66 then return ssub(answer, 2) end
   return (parse(answer, 1))
@@ -451,6 +455,7 @@ local function in_user_code()
   end
 end
 local function busy_hook()
+  if in_host then return end
   local r = host('H')
   if r == 'kill' and in_user_code() then
     -- Again at every instruction, so a pcall in the script cannot swallow it.
