@@ -6,6 +6,9 @@
  * UNKILLABLE, and a client that leaves while its script runs.
  */
 import t from 'tap';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { RespClient } from './helpers/resp-client';
 import { Subscriber } from './helpers/subscriber';
 import { startShardis, WORKER_MATRIX } from './helpers/servers';
@@ -125,6 +128,26 @@ for (const workers of WORKER_MATRIX) {
       t.match(await c.call('SCRIPT', 'KILL'), { error: /^UNKILLABLE / });
       t.equal(await writing, 'done', 'a script that wrote runs to its end');
       t.equal(await c.call('GET', 'wkey'), 'w');
+    });
+
+    await t.test("the AOF keeps a script's effects and the functions", async (t) => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shardis-scripts-aof-'));
+      t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+      const args = ['--appendonly', 'yes', '--save', ''];
+      const first = await startShardis(t, { workers, dir, args });
+      const a = await RespClient.connect(first.port);
+      const [k1, k2] = keysOnDifferentShards('aof:', 2, shards);
+      // TIME makes the script non-deterministic: only its effects replay to the same data.
+      const stamp = await a.call('EVAL', "local t = redis.call('time')[2] redis.call('set', KEYS[1], t) redis.call('incrby', ARGV[1], 5) return t", '1', k1, k2);
+      await a.call('FUNCTION', 'LOAD', "#!lua name=aoflib\nredis.register_function('bump', function(keys) return redis.call('incr', keys[1]) end)");
+      t.equal(await a.call('FCALL', 'bump', '1', k2), 6);
+      a.close();
+      await first.stop();
+      const second = await startShardis(t, { workers, dir, args });
+      const b = await RespClient.connect(second.port);
+      t.teardown(() => b.close());
+      t.same(await b.call('MGET', k1, k2), [stamp, '6'], 'the writes came back as they were made');
+      t.equal(await b.call('FCALL', 'bump', '1', k2), 7, 'the library came back');
     });
 
     await t.test('a client that leaves while its script runs', async (t) => {

@@ -6,7 +6,10 @@
  */
 import type { FramerLimits } from '../resp/request-framer';
 import type { ShardSettings } from '../core/shard-protocol';
+import fs from 'node:fs';
+import path from 'node:path';
 import { NOTIFY, parseNotifyFlags } from '../core/notify';
+import { ConfigFileError, rewriteArg, splitArgs, type Directive } from './config-file';
 
 export type ParamKind = 'int' | 'memory' | 'bool' | 'string' | 'enum' | 'special';
 
@@ -38,6 +41,12 @@ export interface ServerValues {
 }
 
 const LLONG_MAX = 2n ** 63n - 1n;
+
+/** Parameters whose value is several words (`save 3600 1 300 100`): Redis's MULTI_ARG_CONFIG. */
+const MULTI_ARG = new Set(['save', 'client-output-buffer-limit', 'latency-tracking-info-percentiles', 'bind']);
+
+/** loglevel values as pino levels. */
+export const PINO_LEVEL: Record<string, string> = { debug: 'debug', verbose: 'debug', notice: 'info', warning: 'warn', nothing: 'silent' };
 const INT_RE = /^(0|-?[1-9][0-9]*)$/;
 
 /** Prints a range bound as Redis does (LLONG_MAX exactly, not as a rounded double). */
@@ -259,6 +268,18 @@ export class Config {
   setValidated(spec: ParamSpec, value: string): void {
     this.current.set(spec.name, value);
     switch (spec.name) {
+      case 'port':
+        this.values.port = Number(value);
+        break;
+      case 'bind':
+        this.values.bind = value;
+        break;
+      case 'databases':
+        this.values.databases = Number(value);
+        break;
+      case 'loglevel':
+        this.values.logLevel = PINO_LEVEL[value] ?? 'info';
+        break;
       case 'notify-keyspace-events':
         this.notifyNew = this.notifyNewFor.get(value) ?? value.includes('n');
         this.notifyNewFor.clear();
@@ -295,6 +316,116 @@ export class Config {
     return out;
   }
 
+  /** The configuration file the server was started with (absolute), for CONFIG REWRITE. */
+  configFile: string | null = null;
+
+  /**
+   * Directives that are not parameters (e.g. `user`, `rename-command`): their
+   * owners register a handler that takes the arguments and returns an error
+   * text, or null when accepted. Several lines of one directive each call it.
+   */
+  private readonly directiveHandlers = new Map<string, (args: string[]) => string | null>();
+
+  registerDirective(name: string, handler: (args: string[]) => string | null): void {
+    this.directiveHandlers.set(name.toLowerCase(), handler);
+  }
+
+  /**
+   * Applies start-up directives (the config file, then the command line) in
+   * order, as Redis's loadServerConfigFromString: immutable parameters may be
+   * set here, an unknown name or a bad value is fatal (ConfigFileError).
+   */
+  loadDirectives(dirs: readonly Directive[]): void {
+    let saveLoaded = false;
+    for (const d of dirs) {
+      const handler = this.directiveHandlers.get(d.name);
+      if (handler !== undefined) {
+        const err = handler(d.args);
+        if (err !== null) throw new ConfigFileError(d.lineNo, d.line, err);
+        continue;
+      }
+      const spec = this.spec(d.name);
+      if (spec === undefined || d.args.length === 0) throw new ConfigFileError(d.lineNo, d.line, 'Bad directive or wrong number of arguments');
+      if (!MULTI_ARG.has(spec.name) && d.args.length !== 1) throw new ConfigFileError(d.lineNo, d.line, 'wrong number of arguments');
+      let raw = d.args.join(' ');
+      if (spec.name === 'bind' && d.args.length > 1) {
+        throw new ConfigFileError(d.lineNo, d.line, 'Shardis listens on one address: bind takes one argument');
+      }
+      // Several `save` lines add up; the first one replaces the default, `save ""` clears.
+      if (spec.name === 'save') {
+        if (raw.trim() === '') saveLoaded = true;
+        else if (saveLoaded && d.afterInclude !== true) raw = `${this.current.get('save') as string} ${raw}`.trim();
+        saveLoaded = true;
+      }
+      if (spec.name === 'dir') {
+        const abs = path.resolve(raw);
+        let ok = false;
+        try {
+          ok = fs.statSync(abs).isDirectory();
+        } catch {
+          ok = false;
+        }
+        if (!ok) throw new ConfigFileError(d.lineNo, d.line, `No such file or directory`);
+        raw = abs;
+      }
+      const r = this.validate(spec, raw);
+      if ('error' in r) throw new ConfigFileError(d.lineNo, d.line, r.error);
+      this.setValidated(spec, r.value);
+    }
+  }
+
+  /**
+   * CONFIG REWRITE: the config file with each directive Shardis knows set to
+   * its current value (the first line of a name is replaced, later ones
+   * dropped), comments and unknown lines kept, and the parameters that differ
+   * from their defaults and were not in the file appended, as Redis does.
+   */
+  rewriteText(original: string): string {
+    const lines = original === '' ? [] : original.replace(/\n$/, '').split('\n');
+    const seen = new Set<string>();
+    const out: string[] = [];
+    const render = (spec: ParamSpec): string[] => {
+      const v = this.current.get(spec.name) as string;
+      if (spec.name === 'save') {
+        if (v === '') return ['save ""'];
+        const w = v.split(' ');
+        const res: string[] = [];
+        for (let i = 0; i + 1 < w.length; i += 2) res.push(`save ${w[i]} ${w[i + 1]}`);
+        return res;
+      }
+      if (MULTI_ARG.has(spec.name)) return [`${spec.name} ${v.split(' ').map(rewriteArg).join(' ')}`];
+      return [`${spec.name} ${rewriteArg(v)}`];
+    };
+    const marker = '# Generated by CONFIG REWRITE';
+    for (const line of lines) {
+      if (line === marker) continue;
+      const args = splitArgs(line.trim());
+      const spec = args && args.length > 0 && !line.trim().startsWith('#') ? this.spec(args[0]) : undefined;
+      if (spec === undefined) {
+        out.push(line);
+        continue;
+      }
+      if (seen.has(spec.name)) continue;
+      seen.add(spec.name);
+      out.push(...render(spec));
+    }
+    const extra: string[] = [];
+    for (const spec of this.registry) {
+      if (seen.has(spec.name) || this.current.get(spec.name) === this.defaultOf(spec)) continue;
+      extra.push(...render(spec));
+    }
+    if (extra.length > 0) {
+      while (out.length > 0 && out[out.length - 1] === '') out.pop();
+      out.push(marker, ...extra);
+    }
+    return out.join('\n') + '\n';
+  }
+
+  /** A parameter's default as CONFIG REWRITE compares it (dir: the start-up directory). */
+  private defaultOf(spec: ParamSpec): string {
+    return spec.default;
+  }
+
   /** The shard-side settings derived from the current values. */
   shardSettings(): ShardSettings {
     return {
@@ -302,6 +433,7 @@ export class Config {
       protoMaxBulkLen: this.getNumber('proto-max-bulk-len'),
       hz: this.getNumber('hz'),
       maxmemoryPolicy: this.get('maxmemory-policy') as string,
+      rdbCompression: this.get('rdbcompression') === 'yes',
       notifyFlags: this.notifyFlags(),
     };
   }

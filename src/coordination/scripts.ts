@@ -44,7 +44,7 @@ const evalAcross: CoordOp = async (ctx, args) => {
   }
   const keys = evalKeys(args);
   const home = keys.length === 0 ? 0 : shards.router.shardOf(args[keys[0]]);
-  return shards.clients[home].request(ctx.entry.opIndex, ctx.conn.db, ctx.conn.proto, args, 1);
+  return shards.clients[home].request(ctx.entry.opIndex, ctx.conn.db, ctx.conn.proto, args, 1, ctx.conn.id);
 };
 
 export const scriptCoords: Coords = {

@@ -11,6 +11,7 @@
  * in that shard. The shard side implements every method (workers/rpc/), and
  * the compiler checks that both sides agree on the types.
  */
+import type { RdbKeyEntry } from './rdb/file';
 import type { MessagePort } from 'node:worker_threads';
 
 // ---------------------------------------------------------------------------
@@ -27,6 +28,8 @@ export interface ShardSettings {
   maxmemoryPolicy: string;
   /** notify-keyspace-events as NOTIFY bits (src/core/notify.ts); 0 = off. */
   notifyFlags: number;
+  /** rdbcompression: LZF-compress long strings in DUMP payloads and RDB files. */
+  rdbCompression: boolean;
 }
 
 export const defaultShardSettings = (): ShardSettings => ({
@@ -35,6 +38,7 @@ export const defaultShardSettings = (): ShardSettings => ({
   hz: 10,
   maxmemoryPolicy: 'noeviction',
   notifyFlags: 0,
+  rdbCompression: true,
 });
 
 /** The long-lived piscina task that is one shard thread (workers/shard.ts). */
@@ -91,7 +95,13 @@ export type ShardEvent =
   /** The same RESP bytes for several connections (one `.WATCH` result for all its watchers: copied once). */
   | { type: 'push-many'; connIds: number[]; data: string }
   /** A keyspace notification: the main thread publishes it to its channels. */
-  | { type: 'keyspace'; db: number; event: string; key: string };
+  | { type: 'keyspace'; db: number; event: string; key: string }
+  /**
+   * The writes a script made (each command and its RESP reply, latin1), sent
+   * before the script's reply: the AOF logs them, in MULTI/EXEC, as Redis 7
+   * propagates a script's effects.
+   */
+  | { type: 'script-effects'; connId: number; cmds: string[][]; replies: string[] };
 
 export type KeyspaceEvent = Extract<ShardEvent, { type: 'keyspace' }>;
 
@@ -192,6 +202,8 @@ export interface ShardInfo {
   dbs: [number, number, number, number, number][];
   /** [op index, microseconds spent, failed calls] for every op that ran. */
   ops: [number, number, number][];
+  /** Writes applied (Redis's dirty counter, this shard's part). */
+  dirty: number;
   /** Live connection-owned listeners on keys, by kind (see workers/key-signals.ts). */
   listeners: { block: number; watch: number; result: number };
 }
@@ -278,6 +290,33 @@ export interface ShardRpc {
    * 'append' fails on a name that exists, 'replace' replaces); all or nothing.
    */
   functionRestore(req: { codes: string[]; policy: 'flush' | 'append' | 'replace' }): void;
+  /**
+   * This shard's part of an RDB file: per non-empty database, its key and
+   * TTL counts and its key entries already in RDB form (src/core/rdb/file.ts
+   * writeKeyEntry), taken in one step so the part is a point-in-time snapshot.
+   */
+  rdbSave(req: { compress: boolean }): RdbShardPart;
+  /** Writes applied since the shard started (Redis's dirty counter, this shard's part). */
+  dirty(req: void): number;
+  /** Stores keys read from an RDB file (start-up load); how many were stored (expired ones are skipped). */
+  rdbLoad(req: { entries: RdbLoadEntry[] }): number;
+  /**
+   * DEBUG DIGEST: per database (every one, empty ones as null), the XOR of
+   * its keys' digests in hex; DEBUG DIGEST-VALUE (keys given): each key's
+   * value digest in the request's db.
+   */
+  digest(req: { keys: string[] | null }): (string | null)[];
+}
+
+/** One shard's part of an RDB file (see ShardRpc.rdbSave). */
+export interface RdbShardPart {
+  dbs: { db: number; size: number; expires: number; data: Uint8Array }[];
+}
+
+/** A key for rdbLoad: its db, and its entry as src/core/rdb/file.ts reads it. */
+export interface RdbLoadEntry {
+  db: number;
+  entry: RdbKeyEntry;
 }
 
 export type RpcMethod = keyof ShardRpc;

@@ -27,6 +27,8 @@ export class PendingReply implements ReplySlot {
   data: Buffer | null = null;
   start = 0;
   end = 0;
+  /** Told the reply when it arrives, before anything else (the AOF logs the write it answers). */
+  onReply: ((reply: Buffer) => void) | null = null;
   constructor(readonly sink: ReplySink) {}
 
   /** The reply as one Buffer (allocates a view when it is a region). */
@@ -146,9 +148,9 @@ export class ShardClient {
   }
 
   /** Queues one command and resolves with its raw reply (RESP bytes). */
-  request(opIndex: number, db: number, proto: number, args: readonly string[], from: number): Promise<Buffer> {
+  request(opIndex: number, db: number, proto: number, args: readonly string[], from: number, connId = 0): Promise<Buffer> {
     return new Promise((resolve) => {
-      this.send(opIndex, db, proto, 0, args, from, new PendingReply({ deliver: (p) => resolve(p.bytes()) }));
+      this.send(opIndex, db, proto, connId, args, from, new PendingReply({ deliver: (p) => resolve(p.bytes()) }));
     });
   }
 

@@ -5,6 +5,7 @@
 import type { ShardOps } from '../op-context';
 import { stringOps } from './strings';
 import { keyOps } from './keys';
+import { dumpOps } from './dump';
 import { hashOps } from './hashes';
 import { listOps } from './lists';
 import { setOps } from './sets';
@@ -18,6 +19,7 @@ import { scriptingOps } from './scripting';
 export const shardOps: ShardOps = {
   ...stringOps,
   ...keyOps,
+  ...dumpOps,
   ...hashOps,
   ...listOps,
   ...setOps,

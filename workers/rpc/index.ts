@@ -13,8 +13,18 @@ import { transactionRpc } from './transactions';
 import { blockingRpc } from './blocking';
 import { resultWatchRpc } from './result-watch';
 import { scriptingRpc } from './scripting';
+import { persistenceRpc } from './persistence';
 
-const handlers: RpcHandlers = { ...keyspaceRpc, ...transferRpc, ...serverRpc, ...transactionRpc, ...blockingRpc, ...resultWatchRpc, ...scriptingRpc };
+const handlers: RpcHandlers = {
+  ...keyspaceRpc,
+  ...transferRpc,
+  ...serverRpc,
+  ...transactionRpc,
+  ...blockingRpc,
+  ...resultWatchRpc,
+  ...scriptingRpc,
+  ...persistenceRpc,
+};
 
 /** Runs one RPC: its result, or the Redis error it threw (anything else is a bug, reported as an internal error). */
 export function runRpc(ctx: ShardOpContext, call: RpcCall): RpcOutcome {

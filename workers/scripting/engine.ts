@@ -35,6 +35,9 @@ export function sha1hex(s: string): string {
 /** What a script run needs to know while it runs. */
 class RunContext implements ShardOpContext {
   resp: 2 | 3 = 2;
+  /** The writes made so far, for the AOF (see ShardEvent 'script-effects'). */
+  effects: string[][] = [];
+  effectReplies: string[] = [];
   readOnly = false;
   started = 0;
   wrote = false;
@@ -202,6 +205,10 @@ export class ScriptEngine implements ScriptRunner {
       if (this.busyClock !== null) this.busyClock[0] = 0;
       if (this.control !== null) Atomics.store(this.control, 0, 0);
     }
+    if (run.effects.length > 0) {
+      // Before the reply (events go first): the AOF logs what the script wrote.
+      this.shard.signals.outbox.push({ type: 'script-effects', connId: run.connId, cmds: run.effects, replies: run.effectReplies });
+    }
     const out = vm.takeOutput();
     if (out[0] === 'R') writeTagged(w, out, 1, run.resp);
     else w.error(out.slice(1));
@@ -304,8 +311,26 @@ export class ScriptEngine implements ScriptRunner {
     }
   }
 
-  /** redis.call / redis.pcall: one command, run as the shard runs a client's. */
+  /** redis.call / redis.pcall: one command, run as the shard runs a client's; a write is kept for the AOF. */
   private command(args: string[]): string {
+    const run = this.run;
+    const copy = run === null ? null : args.slice();
+    const answer = this.runScriptCommand(args);
+    if (run !== null && copy !== null && this.lastWrote) {
+      this.lastWrote = false;
+      if (answer[0] !== '-') {
+        run.effects.push(copy);
+        run.effectReplies.push(this.lastReply);
+      }
+    }
+    return answer;
+  }
+
+  /** Whether the last command run was a write, and its reply as RESP (latin1), for `command`. */
+  private lastWrote = false;
+  private lastReply = '';
+
+  private runScriptCommand(args: string[]): string {
     const run = this.run;
     if (run === null) return errorTag('ERR redis.call outside a script');
     let entry: OpEntry | undefined = opTable.lookup(args[0]);
@@ -334,12 +359,17 @@ export class ScriptEngine implements ScriptRunner {
         else if (owner !== target) return this.splitCommand(entry, args, positions, run);
       }
     }
-    if (target !== shard.id) return respToTags(this.runOn(target, entry, args, run), 0, undefined, run.resp);
+    if (target !== shard.id) {
+      const reply = this.runOn(target, entry, args, run);
+      if (entry.writes) this.noteEffect(reply.toString('latin1'));
+      return respToTags(reply, 0, undefined, run.resp);
+    }
     const w = this.callWriter;
     w.reset();
     w.proto = run.resp;
     run.proto = run.resp;
     runCommand(run, entry.opIndex, args, w);
+    if (entry.writes) this.noteEffect(w.buf.latin1Slice(0, w.len));
     return respToTags(w.buf, 0, w.len, run.resp);
   }
 
@@ -402,6 +432,7 @@ export class ScriptEngine implements ScriptRunner {
       w.array(items.length);
       for (const it of items) w.raw(it);
     }
+    if (entry.writes) this.noteEffect(w.buf.latin1Slice(0, w.len));
     return respToTags(w.buf, 0, w.len, run.resp);
   }
 
@@ -444,11 +475,17 @@ export class ScriptEngine implements ScriptRunner {
         else this.rpcOn(ownerOf(key), run, { method: 'restore', req: { key, value, mode: 'replace' } });
       }
       for (const ev of result.events) this.shard.signals.outbox.push(ev);
+      if (entry.writes) this.noteEffect(result.reply);
       const reply = Buffer.from(result.reply, 'latin1');
       return respToTags(reply, 0, reply.length, run.resp);
     } catch (err) {
       return errorTag(err instanceof ReplyError ? err.message : `ERR ${(err as Error).message}`);
     }
+  }
+
+  private noteEffect(reply: string): void {
+    this.lastWrote = true;
+    this.lastReply = reply;
   }
 
   /** A write: SCRIPT KILL can no longer stop the script (-UNKILLABLE). */
@@ -486,6 +523,7 @@ export class ScriptEngine implements ScriptRunner {
         run.dbIndex = n;
         run.db = this.shard.db(n);
         w.ok();
+        this.noteEffect('+OK\r\n');
         break;
       }
       case 'dbsize':
