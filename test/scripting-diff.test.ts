@@ -141,3 +141,26 @@ suite.test('scripting replies match redis-server byte for byte (RESP3)', async (
   const diffs = cmds.map((c, i) => (a[i] === b[i] ? null : `${JSON.stringify(c)}\n  shardis ${JSON.stringify(a[i])}\n  redis   ${JSON.stringify(b[i])}`)).filter((d) => d !== null);
   t.same(diffs, [], `${diffs.length} of ${cmds.length} replies differ`);
 });
+
+suite.test('FUNCTION DUMP payloads restore across redis-server and Shardis', async (t, round) => {
+  const a = await RawReplyClient.connect(round.shardis.port);
+  const b = await RawReplyClient.connect(round.redis.port);
+  t.teardown(() => {
+    a.close();
+    b.close();
+  });
+  const bulk = (raw: string): string => raw.slice(raw.indexOf('\r\n') + 2, -2);
+  for (const c of [a, b]) await c.call('FUNCTION', 'FLUSH');
+  // Long enough for redis-server to LZF-compress the code.
+  const lib = `#!lua name=moved\n${"local pad = 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'\n".repeat(5)}redis.register_function('moved', function() return 'here' end)`;
+  await b.call('FUNCTION', 'LOAD', lib);
+  const fromRedis = bulk(await b.call('FUNCTION', 'DUMP'));
+  t.equal(await a.call('FUNCTION', 'RESTORE', Buffer.from(fromRedis, 'latin1')), '+OK\r\n', 'Shardis restores redis-server\'s payload');
+  t.equal(await a.call('FCALL', 'moved', '0'), '$4\r\nhere\r\n');
+  const fromShardis = bulk(await a.call('FUNCTION', 'DUMP'));
+  await b.call('FUNCTION', 'FLUSH');
+  t.equal(await b.call('FUNCTION', 'RESTORE', Buffer.from(fromShardis, 'latin1')), '+OK\r\n', 'redis-server restores Shardis\'s payload');
+  t.equal(await b.call('FUNCTION', 'RESTORE', Buffer.from(fromShardis, 'latin1')), await a.call('FUNCTION', 'RESTORE', Buffer.from(fromShardis, 'latin1')), 'APPEND over the same library fails alike');
+  t.equal(await a.call('FUNCTION', 'RESTORE', Buffer.from(fromShardis, 'latin1'), 'REPLACE'), '+OK\r\n');
+  for (const c of [a, b]) await c.call('FUNCTION', 'FLUSH');
+});

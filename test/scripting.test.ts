@@ -150,6 +150,21 @@ for (const workers of WORKER_MATRIX) {
       t.equal(await b.call('FCALL', 'bump', '1', k2), 7, 'the library came back');
     });
 
+    await t.test('the RDB keeps the function libraries', async (t) => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shardis-scripts-rdb-'));
+      t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+      const first = await startShardis(t, { workers, dir });
+      const a = await RespClient.connect(first.port);
+      await a.call('FUNCTION', 'LOAD', "#!lua name=rdblib\nredis.register_function{function_name='echo2', callback=function(keys, args) return args[1] .. args[1] end, flags={'no-writes'}}");
+      t.equal(await a.call('SAVE'), 'OK');
+      a.close();
+      await first.stop();
+      const second = await startShardis(t, { workers, dir });
+      const b = await RespClient.connect(second.port);
+      t.teardown(() => b.close());
+      t.equal(await b.call('FCALL_RO', 'echo2', '0', 'ab'), 'abab');
+    });
+
     await t.test('a client that leaves while its script runs', async (t) => {
       const leaving = await Subscriber.connect(srv.port);
       leaving.send('EVAL', "for i = 1, 3000000 do end return redis.call('set', 'after', 'yes')", '0');

@@ -2,15 +2,18 @@
  * FUNCTION LOAD / DELETE / DUMP / RESTORE / FLUSH / LIST / STATS / KILL /
  * HELP. Every shard keeps the same libraries (an FCALL runs where its keys
  * are), so the changes are broadcast and the reads ask shard 0. DUMP's
- * payload is Redis 7.0's: per library the FUNCTION2 opcode (0xF5) and the
- * code as an RDB string, then the RDB version (10) and a CRC64 of it all, so
- * a payload moves between Shardis and redis-server either way.
+ * payload is Redis 7.0's (src/core/rdb/): per library the FUNCTION2 opcode
+ * and the code as an RDB string, then the RDB version and a CRC64 of it all,
+ * so a payload moves between Shardis and redis-server either way.
  */
 import type { CoordOp, Coords } from '../coordination/context';
 import { buildReply, errorReply, helpReply, okReply, bulkReply } from '../resp/replies';
 import { globMatch } from '../core/glob';
 import type { ReplyWriter } from '../core/wire/reply-writer';
-import { crc64 } from '../core/crc64';
+import { ByteCursor, ByteSink } from '../core/rdb/bytes';
+import { Crc64 } from '../core/rdb/crc64';
+import { OPCODE, verifyDumpPayload } from '../core/rdb/file';
+import { RDB_VERSION, readString, writeString } from '../core/rdb/object';
 
 const FUNCTION_HELP = [
   'LOAD [REPLACE] <FUNCTION CODE>',
@@ -51,9 +54,6 @@ const FUNCTION_HELP = [
   '      libraries with the new libraries (notice that even on this option there is a chance of failure',
   '      in case of functions name collision with another library).',
 ];
-
-const RDB_OPCODE_FUNCTION2 = 0xf5;
-const RDB_VERSION = 10;
 
 const functionLoad: CoordOp = async (ctx, args) => {
   let replace = false;
@@ -124,102 +124,33 @@ const functionList: CoordOp = async (ctx, args) => {
   });
 };
 
-/** An RDB length-prefixed string (no compression). */
-function rdbString(s: string): Buffer {
-  const body = Buffer.from(s, 'latin1');
-  const n = body.length;
-  let len: Buffer;
-  if (n < 64) len = Buffer.from([n]);
-  else if (n < 16384) len = Buffer.from([0x40 | (n >> 8), n & 0xff]);
-  else {
-    len = Buffer.alloc(5);
-    len[0] = 0x80;
-    len.writeUInt32BE(n, 1);
-  }
-  return Buffer.concat([len, body]);
-}
-
 const functionDump: CoordOp = async (ctx) => {
   const libs = await ctx.server.shards.call(0, 'functionList', undefined);
-  const parts: Buffer[] = [];
-  for (const lib of libs) parts.push(Buffer.from([RDB_OPCODE_FUNCTION2]), rdbString(lib.code));
-  const version = Buffer.alloc(2);
-  version.writeUInt16LE(RDB_VERSION, 0);
-  parts.push(version);
-  const body = Buffer.concat(parts);
-  const crc = Buffer.alloc(8);
-  crc.writeBigUInt64LE(crc64(body), 0);
-  return bulkReply(Buffer.concat([body, crc]).toString('latin1'), ctx.conn.proto);
+  const out = new ByteSink(256);
+  const opts = { compress: ctx.server.config.get('rdbcompression') === 'yes' };
+  for (const lib of libs) {
+    out.byte(OPCODE.FUNCTION2);
+    writeString(out, lib.code, opts);
+  }
+  out.u16le(RDB_VERSION);
+  out.bytes(new Crc64().update(out.view()).bytesLE());
+  return bulkReply(out.take().toString('latin1'), ctx.conn.proto);
 };
 
 /** The library codes of a DUMP payload, or null when it is not one this server can read. */
 function parsePayload(payload: Buffer): string[] | null {
-  if (payload.length < 10) return null;
-  const body = payload.subarray(0, payload.length - 8);
-  const version = body.readUInt16LE(body.length - 2);
-  if (version > RDB_VERSION || payload.readBigUInt64LE(payload.length - 8) !== crc64(body)) return null;
+  if (!verifyDumpPayload(payload)) return null;
+  const c = new ByteCursor(payload.subarray(0, payload.length - 10));
   const codes: string[] = [];
-  let p = 0;
-  const end = body.length - 2;
-  while (p < end) {
-    if (body[p++] !== RDB_OPCODE_FUNCTION2) return null;
-    const str = readRdbString(body, p);
-    if (str === null) return null;
-    codes.push(str.value);
-    p = str.next;
+  try {
+    while (c.remaining > 0) {
+      if (c.byte() !== OPCODE.FUNCTION2) return null;
+      codes.push(readString(c));
+    }
+  } catch {
+    return null;
   }
   return codes;
-}
-
-function readRdbString(b: Buffer, p: number): { value: string; next: number } | null {
-  const t = b[p] >> 6;
-  let n: number;
-  if (t === 0) n = b[p++] & 0x3f;
-  else if (t === 1) {
-    n = ((b[p] & 0x3f) << 8) | b[p + 1];
-    p += 2;
-  } else if (b[p] === 0x80) {
-    n = b.readUInt32BE(p + 1);
-    p += 5;
-  } else if (b[p] === 0xc3) return readLzf(b, p + 1);
-  else return null;
-  if (p + n > b.length) return null;
-  return { value: b.toString('latin1', p, p + n), next: p + n };
-}
-
-/** An LZF-compressed RDB string (redis-server compresses library code longer than 20 bytes). */
-function readLzf(b: Buffer, p: number): { value: string; next: number } | null {
-  const clen = readLen(b, p);
-  if (clen === null) return null;
-  const ulen = readLen(b, clen.next);
-  if (ulen === null) return null;
-  let i = ulen.next;
-  const end = i + clen.value;
-  if (end > b.length) return null;
-  const out = Buffer.alloc(ulen.value);
-  let o = 0;
-  while (i < end) {
-    const ctrl = b[i++];
-    if (ctrl < 32) {
-      for (let k = 0; k <= ctrl; k++) out[o++] = b[i++];
-    } else {
-      let len = ctrl >> 5;
-      if (len === 7) len += b[i++];
-      let ref = o - ((ctrl & 0x1f) << 8) - b[i++] - 1;
-      if (ref < 0) return null;
-      for (let k = 0; k < len + 2; k++) out[o++] = out[ref++];
-    }
-  }
-  if (o !== ulen.value) return null;
-  return { value: out.toString('latin1'), next: end };
-}
-
-function readLen(b: Buffer, p: number): { value: number; next: number } | null {
-  const t = b[p] >> 6;
-  if (t === 0) return { value: b[p] & 0x3f, next: p + 1 };
-  if (t === 1) return { value: ((b[p] & 0x3f) << 8) | b[p + 1], next: p + 2 };
-  if (b[p] === 0x80) return { value: b.readUInt32BE(p + 1), next: p + 5 };
-  return null;
 }
 
 const functionRestore: CoordOp = async (ctx, args) => {

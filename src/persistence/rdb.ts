@@ -97,7 +97,12 @@ export class RdbPersistence {
     const shards = this.shards();
     const compress = this.config.get('rdbcompression') === 'yes';
     const checksum = this.config.get('rdbchecksum') === 'yes';
-    const [parts, dirty] = await Promise.all([shards.broadcast('rdbSave', { compress }), shards.broadcast('dirty', undefined)]);
+    const [parts, dirty, libraries] = await Promise.all([
+      shards.broadcast('rdbSave', { compress }),
+      shards.broadcast('dirty', undefined),
+      // Every shard keeps the same libraries: shard 0's are the server's.
+      shards.call(0, 'functionList', undefined),
+    ]);
     for (const p of parts) for (const d of p.dbs) this.saveBufferBytes += d.data.length;
     this.peakSaveBufferBytes = Math.max(this.peakSaveBufferBytes, this.saveBufferBytes);
     const final = target;
@@ -113,6 +118,7 @@ export class RdbPersistence {
         ['used-mem', String(process.memoryUsage().rss)],
         ['aof-base', aofBase ? '1' : '0'],
       ]);
+      w.functions(libraries.map((l) => l.code));
       const databases = this.config.values.databases;
       for (let db = 0; db < databases; db++) {
         let size = 0;
@@ -210,7 +216,9 @@ export class RdbPersistence {
         pending.push(shards.call(s, 'rdbLoad', { entries }));
       };
       const databases = this.config.values.databases;
+      const libraries: string[] = [];
       readRdbFile(buf, {
+        functionLibrary: (code) => libraries.push(code),
         key: (db, entry) => {
           if (db >= databases) throw new Error(`FATAL: Data file was created with a Redis server configured to handle more than ${databases} databases. Exiting`);
           this.readCount++;
@@ -221,6 +229,7 @@ export class RdbPersistence {
       });
       for (let s = 0; s < batches.length; s++) if (batches[s].length > 0) flush(s);
       for (const c of await Promise.all(pending)) n += c;
+      if (libraries.length > 0) await shards.broadcast('functionRestore', { codes: libraries, policy: 'replace' });
       this.loadedKeys = n;
       // Keys read but not stored were past their deadline (rdb_last_load_keys_expired).
       this.lastLoadExpired = this.readCount - n;

@@ -48,7 +48,8 @@ export const scriptingRpc: Pick<
       // All or nothing: put the libraries back as they were.
       s.flushFunctions();
       for (const lib of before) s.loadLibrary(lib.code, true);
-      throw new ReplyError((err as Error).message);
+      // RESTORE words a name collision without FUNCTION LOAD's quotes (Redis 7.0.15).
+      throw new ReplyError((err as Error).message.replace(/^ERR Library '(.*)' already exists$/, 'ERR Library $1 already exists'));
     }
   },
 };
