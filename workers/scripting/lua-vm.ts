@@ -8,10 +8,11 @@
  * call its own C library, though, and the C library's `write`/`read` on
  * stdout/stdin are WebAssembly imports: this module supplies its own
  * `fd_write` and `fd_read`, which copy whole buffers in and out of the
- * module's memory. A host call from Lua is `io.write(request)` followed by
- * `io.read('*a')`: the write collects the request, the first read runs the
- * host handler and returns its answer, the next read returns end-of-file so
- * `'*a'` stops. Every byte crosses as it is: strings are binary-safe.
+ * module's memory. A host call from Lua is `io.write(...)` + `io.flush()`
+ * (one write of the buffered request) followed by reads of the answer: the
+ * first read runs the host handler and returns its answer framed with an
+ * 8-digit length, which Lua reads exactly (usually in one host read, into
+ * stdin's buffer). Every byte crosses as it is: strings are binary-safe.
  */
 import { readFileSync } from 'node:fs';
 
@@ -52,7 +53,7 @@ export class LuaVm {
   private readonly L: number;
   /** Bytes Lua wrote since the last read (one latin1 char per byte). */
   private out: string[] = [];
-  /** The answer being read, and how far; null when the next read starts a new call. */
+  /** The framed answer being read, and how far; null when the next read starts a new call. */
   private answer: Buffer | null = null;
   private answerPos = 0;
   /** Scratch memory for names and chunks handed to the C API. */
@@ -120,7 +121,9 @@ export class LuaVm {
   private fdRead(iov: number, iovcnt: number, pnum: number): number {
     if (this.answer === null) {
       const request = this.takeOutput();
-      this.answer = Buffer.from(this.host(request), 'latin1');
+      const body = this.host(request);
+      // Framed: 8 ASCII digits of length, then the bytes (prelude.ts read_framed).
+      this.answer = Buffer.from(String(body.length).padStart(8, '0') + body, 'latin1');
       this.answerPos = 0;
     }
     const heap = this.m.HEAPU8;
@@ -135,8 +138,8 @@ export class LuaVm {
       this.answerPos += n;
       total += n;
     }
-    // A read that finds the answer used up returns 0 (end of file) and ends the call.
-    if (total === 0) this.answer = null;
+    // Lua reads exactly the framed length, so an answer used up is done: the next read is a new call.
+    if (this.answerPos >= answer.length) this.answer = null;
     view.setUint32(pnum, total, true);
     return 0;
   }

@@ -19,7 +19,9 @@ export const PRELUDE = String.raw`
 local io_write, io_read, io_flush = io.write, io.read, io.flush
 -- Requests are written in pieces into the C buffer and flushed once: one host crossing, no concatenation.
 io.stdout:setvbuf('full', 65536)
-io.stdin:setvbuf('no')
+-- Answers come framed (8 ASCII digits of length, then the bytes): with a
+-- buffered stdin one host read usually brings both, and no end-of-file is needed.
+io.stdin:setvbuf('full', 65536)
 local function emit(s)
   io_write(s)
   io_flush()
@@ -35,7 +37,7 @@ local floor = math.floor
 -- Number <-> string conversions are C's printf/strtod here, slow in WebAssembly:
 -- the small integers every message is full of (lengths, counts) come from tables.
 local INT_STR, STR_INT = {}, {}
-for i = 0, 8191 do local k = tostring(i); INT_STR[i] = k; STR_INT[k] = i end
+for i = 0, 8191 do local k = tostring(i); INT_STR[i] = k; STR_INT[k] = i; STR_INT[sformat('%08d', i)] = i end
 local function istr(n)
   local s = INT_STR[n]
   if s then return s end
@@ -98,6 +100,14 @@ parse = function(s, p)
 end
 
 -- One host call: op, then the arguments as strings.
+-- One answer from the host: its 8-digit length, then its bytes.
+local function read_framed()
+  local head = io_read(8)
+  local len = STR_INT[head] or tonumber(head)
+  if len == 0 then return '' end
+  return io_read(len)
+end
+
 -- While a request is half written the busy hook must not make one of its own.
 local in_host = false
 local function host(op, ...)
@@ -106,10 +116,11 @@ local function host(op, ...)
   io_write(op, istr(n), ';')
   for i = 1, n do
     local a = (select(i, ...))
+    if type(a) == 'number' then a = num17(a) end
     io_write(istr(#a), ':', a)
   end
   io_flush()
-  local answer = io_read('*a')
+  local answer = read_framed()
   in_host = false
   -- 'B': the whole answer is one bulk string (the commonest reply), no parsing.
   if sbyte(answer, 1) == 66 then return ssub(answer, 2) end
@@ -192,18 +203,15 @@ local function pack_values(...)
 end
 
 -- The redis library.
-local function command_args(...)
+-- Why a redis.call's arguments are refused, or nil (numbers are sent as %.17g by host).
+local function bad_args(...)
   local n = select('#', ...)
-  if n == 0 then return nil, 'Please specify at least one argument for this redis lib call' end
-  local args = {}
+  if n == 0 then return 'Please specify at least one argument for this redis lib call' end
   for i = 1, n do
-    local a = (select(i, ...))
-    local t = type(a)
-    if t == 'number' then args[i] = num17(a)
-    elseif t == 'string' then args[i] = a
-    else return nil, 'Lua redis lib command arguments must be strings or integers' end
+    local t = type((select(i, ...)))
+    if t ~= 'string' and t ~= 'number' then return 'Lua redis lib command arguments must be strings or integers' end
   end
-  return args
+  return nil
 end
 
 local function push_error(msg)
@@ -220,18 +228,17 @@ end
 local unpack = unpack
 local redis = {}
 redis.call = function(...)
-  local args, e = command_args(...)
-  if not args then error(push_error(e)) end
-  local r = host('C', unpack(args))
+  local e = bad_args(...)
+  if e then error(push_error(e)) end
+  local r = host('C', ...)
   -- Only an error reply parses to a table with 'err' at the top.
   if type(r) == 'table' and rawget(r, 'err') ~= nil then error(r) end
   return r
 end
 redis.pcall = function(...)
-  local args, e = command_args(...)
-  if not args then return push_error(e) end
-  local r = host('P', unpack(args))
-  return r
+  local e = bad_args(...)
+  if e then return push_error(e) end
+  return host('P', ...)
 end
 redis.error_reply = function(msg)
   if type(msg) ~= 'string' then error('wrong number or type of arguments', 2) end
@@ -270,9 +277,9 @@ redis.replicate_commands = function() return true end
 redis.breakpoint = function() return false end
 redis.debug = function() end
 redis.acl_check_cmd = function(...)
-  local args, e = command_args(...)
-  if not args then error(push_error(e)) end
-  return host('A', unpack(args))
+  local e = bad_args(...)
+  if e then error(push_error(e)) end
+  return host('A', ...)
 end
 redis.LOG_DEBUG, redis.LOG_VERBOSE, redis.LOG_NOTICE, redis.LOG_WARNING = 0, 1, 2, 3
 redis.REPL_NONE, redis.REPL_AOF, redis.REPL_SLAVE, redis.REPL_REPLICA, redis.REPL_ALL = 0, 1, 2, 2, 3
@@ -475,7 +482,7 @@ local function compile(name, body)
 end
 
 function __compile(name)
-  local body = io_read('*a')
+  local body = read_framed()
   local f, e = compile(name, body)
   if f then emit('K') else emit('E' .. e) end
 end
@@ -501,7 +508,7 @@ local function finish(name, ok, r)
 end
 
 function __run(name)
-  local spec = io_read('*a')
+  local spec = read_framed()
   local argv = parse(spec, 1)
   rawset(G, 'KEYS', argv[1])
   rawset(G, 'ARGV', argv[2])
@@ -549,7 +556,7 @@ local function register_function(...)
 end
 
 function __load(libname)
-  local code = io_read('*a')
+  local code = read_framed()
   local f, e = loadstring(code, '@user_function')
   if not f then emit('E' .. 'Error compiling function: ' .. e); return end
   setfenv(f, function_env)
@@ -585,7 +592,7 @@ end
 function __fcall(target)
   local dot = sfind(target, '.', 1, true)
   local lib, name = ssub(target, 1, dot - 1), ssub(target, dot + 1)
-  local spec = io_read('*a')
+  local spec = read_framed()
   local argv = parse(spec, 1)
   local f = libs[lib][name]
   dbg_sethook(busy_hook, '', hook_every)
