@@ -86,6 +86,10 @@ async function main(): Promise<void> {
   const shardis = await startShardis(o.workers >= 0 ? o.workers : defaultWorkers());
   const targets: Target[] = [redis, shardis];
   try {
+    // A server answers LOADING until its data is in (both load at start).
+    for (const t of targets) {
+      for (let i = 0; i < 200 && redisCli(t.port, 'PING') !== 'PONG'; i++) await new Promise((r) => setTimeout(r, 50));
+    }
     const sha = redisCli(redis.port, 'SCRIPT', 'LOAD', GETSET);
     redisCli(shardis.port, 'SCRIPT', 'LOAD', GETSET);
     const two = redisCli(redis.port, 'SCRIPT', 'LOAD', TWO_KEYS);
