@@ -65,7 +65,7 @@ async function runQueue(port: number, name: string, jobs: number): Promise<Outco
   const deadline = Date.now() + 240_000;
   let counts: Record<string, number> = {};
   while (Date.now() < deadline) {
-    counts = await queue.getJobCounts('completed', 'failed', 'waiting', 'delayed', 'active', 'prioritized', 'paused');
+    counts = await queue.getJobCounts('completed', 'failed', 'waiting', 'delayed', 'active', 'prioritized');
     if (counts.completed + counts.failed === jobs) break;
     await sleep(100);
   }
