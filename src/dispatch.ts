@@ -221,12 +221,14 @@ function logToAof(server: ServerContext, conn: Connection, entry: TableEntry, ar
   if (entry.fullName === 'exec') {
     const queue = (conn.txn as Transaction | null)?.queue;
     if (queue === null || queue === undefined) return;
-    const kept = queue.filter((q) => q.entry.spec.flags.includes('write') || q.entry.fullName === 'select');
+    // A script inside MULTI is logged as itself (its effects come per script, not per queued command).
+    const kept = queue.filter((q) => q.entry.spec.flags.includes('write') || q.entry.fullName === 'select' || q.entry.spec.undeclaredKeys);
     if (kept.length === 0) return;
     const index = queue.map((q) => kept.includes(q));
     const cmds = kept.map((q) => q.args.slice());
     const slot = aof.reserve(db);
     conn.aofNext = (reply) => {
+      scriptEffects(server).delete(conn.id);
       const all = arrayElements(reply);
       aof.completeExec(slot, cmds, all === null ? null : all.filter((_r, i) => index[i]));
     };
