@@ -182,13 +182,10 @@ export class ScriptEngine implements ScriptRunner {
     const run = new RunContext(this.shard, ctx);
     run.readOnly = readOnly;
     run.started = Date.now();
-    const tw = new TagWriter().array(2).array(keys.length);
-    for (const k of keys) tw.str(k);
-    tw.array(argv.length);
-    for (const a of argv) tw.str(a);
+
     const vm = this.lua();
     vm.takeOutput();
-    this.pendingInput = tw.done();
+    this.pendingInput = encodeList(keys) + encodeList(argv);
     this.run = run;
     if (this.control !== null) {
       Atomics.store(this.control, 0, 0);
@@ -607,6 +604,17 @@ function parseRegistrations(s: string): FunctionInfo[] {
 
 function errorTag(msg: string): string {
   return `-${msg.length}:${msg}`;
+}
+
+/** A list for prelude.ts's read_list: a 4-byte big-endian count, then per string its 4-byte length and bytes. */
+function encodeList(items: readonly string[]): string {
+  let out = be32(items.length);
+  for (const s of items) out += be32(s.length) + s;
+  return out;
+}
+
+function be32(n: number): string {
+  return String.fromCharCode((n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255);
 }
 
 /** Splits a host request (op char, count ';', then `<len>:<bytes>` per argument). */

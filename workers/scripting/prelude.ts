@@ -108,6 +108,22 @@ local function read_framed()
   return io_read(len)
 end
 
+-- KEYS or ARGV as the host sends them: a 4-byte count, then per string a
+-- 4-byte length and its bytes (big-endian): two C calls per string.
+local function read_list(s, p)
+  local a, b, c, d = sbyte(s, p, p + 3)
+  local n = ((a * 256 + b) * 256 + c) * 256 + d
+  p = p + 4
+  local t = {}
+  for i = 1, n do
+    a, b, c, d = sbyte(s, p, p + 3)
+    local len = ((a * 256 + b) * 256 + c) * 256 + d
+    t[i] = ssub(s, p + 4, p + 3 + len)
+    p = p + 4 + len
+  end
+  return t, p
+end
+
 -- While a request is half written the busy hook must not make one of its own.
 local in_host = false
 local function host(op, ...)
@@ -509,7 +525,8 @@ end
 
 function __run(name)
   local spec = read_framed()
-  local argv = parse(spec, 1)
+  local keys, p = read_list(spec, 1)
+  local argv = { keys, (read_list(spec, p)) }
   rawset(G, 'KEYS', argv[1])
   rawset(G, 'ARGV', argv[2])
   local f = scripts[name]
@@ -593,7 +610,8 @@ function __fcall(target)
   local dot = sfind(target, '.', 1, true)
   local lib, name = ssub(target, 1, dot - 1), ssub(target, dot + 1)
   local spec = read_framed()
-  local argv = parse(spec, 1)
+  local keys, p = read_list(spec, 1)
+  local argv = { keys, (read_list(spec, p)) }
   local f = libs[lib][name]
   dbg_sethook(busy_hook, '', hook_every)
   local ok, r = xpcall(function() return f(argv[1], argv[2]) end, err_handler)
