@@ -139,7 +139,11 @@ local function host(op, ...)
   local answer = read_framed()
   in_host = false
   -- 'B': the whole answer is one bulk string (the commonest reply), no parsing.
-  if sbyte(answer, 1) == 66 then return ssub(answer, 2) end
+  local t = sbyte(answer, 1)
+  if t == 66 then return ssub(answer, 2) end
+  -- 'I': an integer alone; 'S': a status alone.
+  if t == 73 then return snum(ssub(answer, 2)) end
+  if t == 83 then return { ok = ssub(answer, 2) } end
   return (parse(answer, 1))
 end
 

@@ -16,6 +16,12 @@ export function respToTags(buf: Uint8Array, start: number, end: number | undefin
     while (buf[p] !== 13) p++;
     return 'B' + Buffer.from(buf.buffer, buf.byteOffset + p + 2, stop - p - 4).toString('latin1');
   }
+  // An integer or a status alone: 'I' / 'S' and the line.
+  if (buf[start] === 58 || buf[start] === 43) {
+    let p = start + 1;
+    while (buf[p] !== 13) p++;
+    return (buf[start] === 58 ? 'I' : 'S') + Buffer.from(buf.buffer, buf.byteOffset + start + 1, p - start - 1).toString('latin1');
+  }
   const parts: string[] = [];
   const r = new Reader(buf, start, stop, resp, parts);
   r.value();
