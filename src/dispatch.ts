@@ -104,6 +104,9 @@ export class Dispatcher {
   private cachingUsed = false;
 
   dispatch(conn: Connection, args: string[]): Promise<void> | undefined {
+    // A script has run past busy-reply-threshold: -BUSY, except for the few
+    // commands allowed then (SCRIPT KILL, ...), which run at once.
+    if (this.server.shards.busyScript(this.busyThreshold) >= 0) return this.whileBusy(conn, args);
     if (conn.tracking !== null && conn.tracking.caching) {
       this.cachingUsed = false;
       const barrier = this.dispatchReplying(conn, args);
@@ -251,6 +254,21 @@ export class Dispatcher {
     for (const q of txn.queue) if (shownToMonitors(q.entry)) this.server.monitoring.monitors.feed(conn, conn.db, q.args);
   }
 
+  private readonly busyThreshold = (): number => this.server.config.getNumber('busy-reply-threshold');
+
+  private whileBusy(conn: Connection, args: string[]): Promise<void> | undefined {
+    const entry = this.resolve(conn, args);
+    if (entry === undefined) return undefined;
+    if (!entry.spec.flags.includes('allow_busy') || entry.spec.runs !== 'main' || entry.coord === undefined) {
+      entry.rejectedCalls++;
+      conn.reply(errorReply('BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.'));
+      return undefined;
+    }
+    entry.calls++;
+    this.server.stats.totalCommands++;
+    return this.runCoordinator(conn, entry, entry.coord, args);
+  }
+
   /** Queues a request behind the current lock holder; the connection reads nothing more until it ran. */
   private defer(conn: Connection, args: string[]): Promise<void> {
     return new Promise((resolve) => {
@@ -307,6 +325,21 @@ function persistenceRefusal(server: ServerContext, conn: Connection, entry: Tabl
   return null;
 }
 
+const effectsByServer = new WeakMap<ServerContext, Map<number, { cmds: string[][]; replies: string[] }>>();
+
+/** Scripts' writes by connection, from their shards' 'script-effects' events, until their reply is logged. */
+function scriptEffects(server: ServerContext): Map<number, { cmds: string[][]; replies: string[] }> {
+  let m = effectsByServer.get(server);
+  if (m === undefined) {
+    const map = new Map<number, { cmds: string[][]; replies: string[] }>();
+    effectsByServer.set(server, (m = map));
+    server.shardEvents['script-effects'] = (_shard, ev) => {
+      if (server.aof.enabled) map.set(ev.connId, { cmds: ev.cmds, replies: ev.replies });
+    };
+  }
+  return m;
+}
+
 /**
  * Gives a write its place in the AOF (src/persistence/aof.ts): reserved now,
  * in dispatch order, and filled when the reply arrives. A blocking command is
@@ -320,19 +353,33 @@ function logToAof(server: ServerContext, conn: Connection, entry: TableEntry, ar
   if (entry.fullName === 'exec') {
     const queue = (conn.txn as Transaction | null)?.queue;
     if (queue === null || queue === undefined) return;
-    const kept = queue.filter((q) => q.entry.spec.flags.includes('write') || q.entry.fullName === 'select');
+    // A script inside MULTI is logged as itself (its effects come per script, not per queued command).
+    const kept = queue.filter((q) => q.entry.spec.flags.includes('write') || q.entry.fullName === 'select' || q.entry.spec.undeclaredKeys);
     if (kept.length === 0) return;
     const index = queue.map((q) => kept.includes(q));
     const cmds = kept.map((q) => q.args.slice());
     const slot = aof.reserve(db);
     conn.aofNext = (reply) => {
+      scriptEffects(server).delete(conn.id);
       const all = arrayElements(reply);
       aof.completeExec(slot, cmds, all === null ? null : all.filter((_r, i) => index[i]));
     };
     return;
   }
-  // Scripts and functions (may_replicate) are logged as called, like writes; PUBLISH is not persisted.
-  if (!flags.includes('write') && !(flags.includes('may_replicate') && !flags.includes('pubsub'))) return;
+  if (entry.spec.undeclaredKeys) {
+    // A script or function: its writes, reported by its shard just before
+    // its reply (ShardEvent 'script-effects'), logged in MULTI/EXEC.
+    const effects = scriptEffects(server);
+    const slot = aof.reserve(db);
+    conn.aofNext = () => {
+      const fx = effects.get(conn.id);
+      effects.delete(conn.id);
+      if (fx === undefined) aof.completeExec(slot, [], null);
+      else aof.completeExec(slot, fx.cmds, fx.replies.map((r) => Buffer.from(r, 'latin1')));
+    };
+    return;
+  }
+  if (!flags.includes('write')) return;
   // The framer's array goes to the shard: the log keeps its own copy.
   const copy = args.slice();
   if (flags.includes('blocking')) {

@@ -38,6 +38,7 @@ const WORKER_LAYERS: readonly (readonly string[])[] = [
   ['workers/shard.ts'],
   ['workers/engine.ts'],
   ['workers/rpc/'],
+  ['workers/scripting/'],
   ['workers/run-command.ts'],
   ['workers/ops.ts'],
   ['workers/snapshot.ts'],

@@ -10,7 +10,7 @@ import { REQUEST_HEADER_BYTES, RPC_OP, decodeRpc, encodeOutcome } from '../src/c
 import type { CallBatch } from '../src/core/wire/call-batch';
 import { latin1String } from '../src/core/wire/latin1';
 import { CONN_ID_MASK, SPLIT_PART, TRACK_READS, type RpcCall, type RpcOutcome, type ShardEvent, type ShardSettings } from '../src/core/shard-protocol';
-import type { ShardOpContext } from './op-context';
+import { installScriptRunner, type ShardOpContext } from './op-context';
 import { ShardState } from './shard-state';
 import { setStreamNodeLimits } from './structures/stream';
 import { setHllSparseMaxBytes } from './structures/hll';
@@ -20,6 +20,7 @@ import { runCommand } from './run-command';
 import { OPS } from './ops';
 import { runRpc } from './rpc';
 import { packUnpacked } from './structures/zset';
+import { ScriptEngine } from './scripting/engine';
 /** In batches longer than twice this, one command in this many is timed for commandstats. */
 const TIME_SAMPLE = 8;
 
@@ -44,6 +45,8 @@ class OpContext implements ShardOpContext {
 
 export class ShardEngine {
   readonly state: ShardState;
+  /** This shard's scripting engine (its interpreter starts with the first script). */
+  readonly scripts: ScriptEngine;
   private readonly w = new ReplyWriter(64 * 1024);
   private readonly ctx: OpContext;
   /** Per op: runs in long batches so far, to time every TIME_SAMPLE-th (wraps harmlessly). */
@@ -57,6 +60,9 @@ export class ShardEngine {
 
   constructor(shardId: number, shardCount: number, settings: ShardSettings) {
     this.state = new ShardState(shardId, shardCount, settings, OPS.length);
+    this.scripts = new ScriptEngine(this.state);
+    this.scripts.localRpc = runRpc;
+    installScriptRunner(this.state, this.scripts);
     this.ctx = new OpContext(this.state);
     this.applyStructureLimits();
   }

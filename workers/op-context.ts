@@ -36,3 +36,36 @@ export type ShardOp<V = undefined> = (ctx: ShardOpContext, args: string[], w: Re
 
 /** A family's ops by registered name (a row's `op`, by default its full name). */
 export type ShardOps = Readonly<Record<string, ShardOp<never>>>;
+
+/**
+ * The shard's scripting engine as ops and RPCs see it (workers/scripting/
+ * implements it; workers/engine.ts installs it): scripts run commands through
+ * the op table, a layer above the families, so the families reach it through
+ * `scriptRunner`.
+ */
+export interface ScriptRunner {
+  /** EVAL/EVALSHA and their _RO forms (numkeys already checked). */
+  eval(ctx: ShardOpContext, args: string[], w: ReplyWriter, bySha: boolean, readOnly: boolean): void;
+  /** Compiles and caches a body; its sha1, or throws the Redis error text. */
+  load(body: string): string;
+  has(sha: string): boolean;
+  flush(): void;
+  /** FCALL/FCALL_RO (numkeys already checked). */
+  fcall(ctx: ShardOpContext, args: string[], w: ReplyWriter, readOnly: boolean): void;
+  /** FUNCTION LOAD; the library's name, or throws the Redis error text. */
+  loadLibrary(code: string, replace: boolean): string;
+  deleteLibrary(name: string): boolean;
+  flushFunctions(): void;
+  listLibraries(): { name: string; code: string; functions: { name: string; flags: string[]; description: string | null }[] }[];
+}
+
+const runners = new WeakMap<ShardState, ScriptRunner>();
+
+/** The scripting engine of a shard, if its host installed one. */
+export function scriptRunner(shard: ShardState): ScriptRunner | undefined {
+  return runners.get(shard);
+}
+
+export function installScriptRunner(shard: ShardState, runner: ScriptRunner): void {
+  runners.set(shard, runner);
+}

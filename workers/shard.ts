@@ -6,6 +6,8 @@
  */
 import pino from 'pino';
 import { ShardEngine } from './engine';
+import { PeerCaller } from './scripting/peers';
+import { servePeers } from './rpc/peers';
 import type { ShardControl, ShardEvent, ShardMessage, ShardTask, ShardTaskResult } from '../src/core/shard-protocol';
 
 export default function runShard(task: ShardTask): Promise<ShardTaskResult> {
@@ -18,6 +20,14 @@ export default function runShard(task: ShardTask): Promise<ShardTaskResult> {
     port.postMessage(msg);
   };
   engine.onEvents = postEvents;
+  engine.scripts.shareControl(task.scriptControl);
+  if (task.peers !== null) {
+    engine.scripts.peers = new PeerCaller(task.peers);
+    servePeers(task.peers, engine.state, () => {
+      const events = engine.takeEvents();
+      if (events !== null) postEvents(events);
+    });
+  }
   engine.start();
   log.debug('shard started');
   return new Promise((resolve) => {
@@ -38,6 +48,8 @@ export default function runShard(task: ShardTask): Promise<ShardTaskResult> {
         engine.applySettings(msg.patch);
       } else if (msg.type === 'shutdown') {
         engine.stop();
+        for (const link of task.peers?.served ?? []) link.port.close();
+        for (const p of task.peers?.calls ?? []) p?.close();
         port.off('message', onMessage);
         port.close();
         log.debug('shard stopped');

@@ -20,6 +20,8 @@ import { pubsubCoords } from './pubsub';
 import { transactionCoords } from './transactions';
 import { blockingCoords } from './blocking';
 import { aclCoords } from './acl';
+import { scriptingCoords } from './scripting';
+import { functionCoords } from './functions';
 import { crossShardCoords } from '../coordination/cross-shard';
 import { scratchCoordinator } from '../coordination/scratch';
 import { monitoringCoords } from './monitoring';
@@ -42,6 +44,8 @@ const coords: Coords = {
   ...aclCoords,
   ...monitoringCoords,
   ...memoryCoords,
+  ...scriptingCoords,
+  ...functionCoords,
 };
 
 function crossPlan(entry: TableEntry): CrossShardPlan {

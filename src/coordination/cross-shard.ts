@@ -11,6 +11,7 @@
  * "Transactions and cross-shard atomicity"). Their shard steps are RPCs that
  * notify nothing: each raises its command's own keyspace notifications.
  */
+import { scriptCoords } from './scripts';
 import type { CoordOp, Coords } from './context';
 import { integerReply } from '../resp/replies';
 import { parseCopyOptions } from '../core/args/options';
@@ -61,4 +62,5 @@ const sortStoreAcross: CoordOp = async (ctx, args) => {
 export const crossShardCoords: Coords = {
   copy: copyAcross,
   sort: sortStoreAcross,
+  ...scriptCoords,
 };

@@ -89,8 +89,31 @@ export const defaultShardSettings = (): ShardSettings => ({
 });
 
 /** The long-lived piscina task that is one shard thread (workers/shard.ts). */
+/**
+ * The shard-to-shard links a script uses to reach keys on other shards while
+ * it runs (workers/scripting/peers.ts). Only with two or more shard threads.
+ */
+export interface PeerLinks {
+  /** Index j: the port this shard calls shard j on (null for itself). */
+  calls: (MessagePort | null)[];
+  /** Int32 per shard: shard j sets slot j and wakes this shard when its answer is posted. */
+  signal: SharedArrayBuffer;
+  /** Ports other shards call this one on, each with the caller's signal buffer. */
+  served: { from: number; port: MessagePort; signal: SharedArrayBuffer }[];
+}
+
+/**
+ * Shared with the main thread, per shard: a running script's state, read by
+ * the main thread for -BUSY and SCRIPT KILL without a message (the shard is
+ * busy running the script). Int32 [0] kill request, Int32 [1] the script
+ * wrote; Float64 [1] (bytes 8..15) start time in ms, 0 when no script runs.
+ */
+export const SCRIPT_CONTROL_BYTES = 16;
+
 export interface ShardTask {
   port: MessagePort;
+  peers: PeerLinks | null;
+  scriptControl: SharedArrayBuffer;
   shardId: number;
   shardCount: number;
   settings: ShardSettings;
@@ -131,7 +154,13 @@ export type ShardEvent =
    * read it since its last write (now forgotten), `by` the writer (0: expiry
    * or a coordinator's write-back). Sent for every write while BCAST is on.
    */
-  | { type: 'invalidate'; key: string; by: number; conns: number[] };
+  | { type: 'invalidate'; key: string; by: number; conns: number[] }
+  /**
+   * The writes a script made (each command and its RESP reply, latin1), sent
+   * before the script's reply: the AOF logs them, in MULTI/EXEC, as Redis 7
+   * propagates a script's effects.
+   */
+  | { type: 'script-effects'; connId: number; cmds: string[][]; replies: string[] };
 
 export type KeyspaceEvent = Extract<ShardEvent, { type: 'keyspace' }>;
 
@@ -249,6 +278,12 @@ export interface ShardInfo {
  * id of its batch entry: methods act in that db, write client replies in that
  * protocol, and register listeners for that connection.
  */
+export interface FunctionLibrary {
+  name: string;
+  code: string;
+  functions: { name: string; flags: string[]; description: string | null }[];
+}
+
 export interface ShardRpc {
   /** Keys in the db. */
   dbsize(req: void): number;
@@ -302,6 +337,24 @@ export interface ShardRpc {
   resultWatch(req: { fp: number; opIndex: number; args: string[] }): { isNew: boolean; message: string };
   /** `<CMD>.UNWATCH`: ends the connection's subscriptions with that fingerprint and command; how many. */
   resultUnwatch(req: { fp: number; name: string }): number;
+  /** SCRIPT LOAD: compiles and caches a script body; its sha1 (a compile error is thrown as the Redis error). */
+  scriptLoad(req: { body: string }): string;
+  /** SCRIPT EXISTS: per sha1, whether this shard's cache has it. */
+  scriptExists(req: { shas: string[] }): boolean[];
+  /** SCRIPT FLUSH. */
+  scriptFlush(req: void): void;
+  /** FUNCTION LOAD [REPLACE]; the library name (errors thrown as the Redis error). */
+  functionLoad(req: { code: string; replace: boolean }): string;
+  /** FUNCTION DELETE; false if there is no such library. */
+  functionDelete(req: { name: string }): boolean;
+  functionFlush(req: void): void;
+  /** FUNCTION LIST / DUMP / STATS: every library with its code and functions. */
+  functionList(req: void): FunctionLibrary[];
+  /**
+   * FUNCTION RESTORE: loads libraries by policy ('flush' empties first,
+   * 'append' fails on a name that exists, 'replace' replaces); all or nothing.
+   */
+  functionRestore(req: { codes: string[]; policy: 'flush' | 'append' | 'replace' }): void;
   /**
    * This shard's part of an RDB file: per non-empty database, its key and
    * TTL counts and its key entries already in RDB form (src/core/rdb/file.ts

@@ -175,7 +175,12 @@ export class RdbPersistence {
     const shards = this.shards();
     const compress = this.config.get('rdbcompression') === 'yes';
     const checksum = this.config.get('rdbchecksum') === 'yes';
-    const [parts, dirty] = await Promise.all([shards.broadcast('rdbSave', { compress }), shards.broadcast('dirty', undefined)]);
+    const [parts, dirty, libraries] = await Promise.all([
+      shards.broadcast('rdbSave', { compress }),
+      shards.broadcast('dirty', undefined),
+      // Every shard keeps the same libraries: shard 0's are the server's.
+      shards.call(0, 'functionList', undefined),
+    ]);
     for (const p of parts) for (const d of p.dbs) this.saveBufferBytes += d.data.length;
     this.peakSaveBufferBytes = Math.max(this.peakSaveBufferBytes, this.saveBufferBytes);
     const final = target;
@@ -185,6 +190,7 @@ export class RdbPersistence {
       const chunks: Buffer[] = [];
       const w = new RdbFileWriter((c) => chunks.push(c), { compress });
       w.header(this.aux(aofBase));
+      w.functions(libraries.map((l) => l.code));
       const databases = this.config.values.databases;
       for (let db = 0; db < databases; db++) {
         let size = 0;
@@ -286,7 +292,9 @@ export class RdbPersistence {
         pending.push(shards.call(s, 'rdbLoadRaw', { db: part.db, data }));
       };
       const databases = this.config.values.databases;
+      const libraries: string[] = [];
       scanRdbFile(buf, {
+        functionLibrary: (code) => libraries.push(code),
         entry: (db, key, start, end) => {
           if (db >= databases) throw new Error(`FATAL: Data file was created with a Redis server configured to handle more than ${databases} databases. Exiting`);
           this.readCount++;
@@ -302,6 +310,7 @@ export class RdbPersistence {
       });
       for (let s = 0; s < sinks.length; s++) flush(s);
       for (const c of await Promise.all(pending)) n += c;
+      if (libraries.length > 0) await shards.broadcast('functionRestore', { codes: libraries, policy: 'replace' });
       this.loadedKeys = n;
       // Keys read but not stored were past their deadline (rdb_last_load_keys_expired).
       this.lastLoadExpired = this.readCount - n;

@@ -160,9 +160,9 @@ export class ShardClient {
   }
 
   /** Queues one command and resolves with its raw reply (RESP bytes). */
-  request(opIndex: number, db: number, proto: number, args: readonly string[], from: number): Promise<Buffer> {
+  request(opIndex: number, db: number, proto: number, args: readonly string[], from: number, connId = 0): Promise<Buffer> {
     return new Promise((resolve) => {
-      this.send(opIndex, db, proto, 0, args, from, new PendingReply({ deliver: (p) => resolve(p.bytes()) }));
+      this.send(opIndex, db, proto, connId, args, from, new PendingReply({ deliver: (p) => resolve(p.bytes()) }));
     });
   }
 

@@ -16,7 +16,9 @@ import path from 'node:path';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { Logger } from 'pino';
+import { SCRIPT_CONTROL_BYTES } from '../core/shard-protocol';
 import type {
+  PeerLinks,
   RpcMethod,
   RpcRequest,
   RpcResult,
@@ -32,6 +34,21 @@ import { ShardClient, type RpcScope, type ShardTransport } from './shard-client'
 import { InlineEngineHost } from './inline-host';
 
 const SHARD_START_TIMEOUT_MS = 30_000;
+
+/** A channel per ordered pair of shards, for scripts' calls to other shards (workers/scripting/peers.ts). */
+function peerLinks(count: number): PeerLinks[] {
+  const links: PeerLinks[] = [];
+  for (let i = 0; i < count; i++) links.push({ calls: new Array<MessagePort | null>(count).fill(null), signal: new SharedArrayBuffer(4 * count), served: [] });
+  for (let i = 0; i < count; i++) {
+    for (let j = 0; j < count; j++) {
+      if (i === j) continue;
+      const { port1, port2 } = new MessageChannel();
+      links[i].calls[j] = port1;
+      links[j].served.push({ from: i, port: port2, signal: links[i].signal });
+    }
+  }
+  return links;
+}
 const SHARD_MODULE = path.join(__dirname, '..', '..', 'workers', 'shard.js');
 
 class WorkerTransport implements ShardTransport {
@@ -63,6 +80,34 @@ export class ShardSet {
   private inlineHost: InlineEngineHost | null = null;
   private readonly transports: WorkerTransport[] = [];
   private closing = false;
+  /** Per shard, a running script's state as the shard shares it (SCRIPT_CONTROL_BYTES). */
+  readonly scriptControl: SharedArrayBuffer[] = [];
+
+  /**
+   * The shard running a script for longer than `thresholdMs`, or -1 (worker
+   * shards only: an inline shard's script holds this thread). Read without
+   * a message: the shard is busy running the script.
+   */
+  busyScript(thresholdMs: number | (() => number)): number {
+    const clocks = this.scriptClocks;
+    for (let i = 0; i < clocks.length; i++) {
+      const started = clocks[i][0];
+      // The threshold is looked up only when a script runs (this is on every command's path).
+      if (started !== 0 && Date.now() - started >= (typeof thresholdMs === 'number' ? thresholdMs : thresholdMs())) return i;
+    }
+    return -1;
+  }
+
+  /** Views of each worker shard's running-script start time (empty for the inline shard). */
+  private scriptClocks: Float64Array[] = [];
+
+  /** SCRIPT KILL: asks shard `i`'s running script to stop; false if it already wrote (UNKILLABLE). */
+  killScript(i: number): boolean {
+    const ctl = new Int32Array(this.scriptControl[i], 0, 2);
+    if (Atomics.load(ctl, 1) === 1) return false;
+    Atomics.store(ctl, 0, 1);
+    return true;
+  }
 
   private constructor(
     /** Number of shard threads; 0 means one inline shard. */
@@ -88,6 +133,8 @@ export class ShardSet {
   ): Promise<ShardSet> {
     const set = new ShardSet(workers, log, onShardFailure);
     const shardCount = Math.max(1, workers);
+    for (let i = 0; i < shardCount; i++) set.scriptControl.push(new SharedArrayBuffer(SCRIPT_CONTROL_BYTES));
+    if (workers > 0) set.scriptClocks = set.scriptControl.map((sab) => new Float64Array(sab, 8, 1));
     for (let i = 0; i < shardCount; i++) {
       const client = new ShardClient(i, () => set.markDirty(client));
       set.clients.push(client);
@@ -110,7 +157,9 @@ export class ShardSet {
     });
     set.startInfo = { shardCount, settings, logLevel };
     const readiness: Promise<void>[] = [];
-    for (let i = 0; i < shardCount; i++) readiness.push(set.startThread(i, settings));
+    // Peer links let a script in one shard reach keys of the others synchronously (workers/scripting/).
+    const peers = shardCount > 1 ? peerLinks(shardCount) : null;
+    for (let i = 0; i < shardCount; i++) readiness.push(set.startThread(i, settings, peers === null ? null : peers[i]));
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`shards did not start within ${SHARD_START_TIMEOUT_MS} ms`)), SHARD_START_TIMEOUT_MS);
@@ -124,13 +173,24 @@ export class ShardSet {
   }
 
   /** Runs shard `i`'s long-lived task on a pool thread; resolves once it has started. */
-  private startThread(i: number, settings: ShardSettings): Promise<void> {
+  /**
+   * Starts shard i's thread. `links` are its peer links for cross-shard
+   * scripts; a thread restarted after a crash gets none (its peers' ends died
+   * with it), so a script there cannot reach other shards' keys: it fails
+   * with an error rather than hanging.
+   */
+  private startThread(i: number, settings: ShardSettings, links: PeerLinks | null = null): Promise<void> {
     const pool = this.pool as Piscina;
     const info = this.startInfo as { shardCount: number; logLevel: string };
     const client = this.clients[i];
     const { port1, port2 } = new MessageChannel();
-    const task: ShardTask = { port: port2, shardId: i, shardCount: info.shardCount, settings: { ...settings }, logLevel: info.logLevel };
-    const done = pool.run(task, { transferList: [port2] }) as Promise<ShardTaskResult>;
+    const task: ShardTask = { port: port2, peers: links, scriptControl: this.scriptControl[i], shardId: i, shardCount: info.shardCount, settings: { ...settings }, logLevel: info.logLevel };
+    const transfer: MessagePort[] = [port2];
+    if (links !== null) {
+      for (const p of links.calls) if (p !== null) transfer.push(p);
+      for (const s of links.served) transfer.push(s.port);
+    }
+    const done = pool.run(task, { transferList: transfer }) as Promise<ShardTaskResult>;
     const transport = new WorkerTransport(port1, done);
     client.transport = transport;
     done.then(

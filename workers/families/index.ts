@@ -15,6 +15,7 @@ import { hyperloglogOps } from './hyperloglog';
 import { streamOps } from './streams';
 import { sortOps } from './sort';
 import { geoOps } from './geo';
+import { scriptingOps } from './scripting';
 
 export const shardOps: ShardOps = {
   ...stringOps,
@@ -29,4 +30,5 @@ export const shardOps: ShardOps = {
   ...streamOps,
   ...sortOps,
   ...geoOps,
+  ...scriptingOps,
 };

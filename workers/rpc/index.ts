@@ -12,9 +12,19 @@ import { serverRpc } from './server';
 import { transactionRpc } from './transactions';
 import { blockingRpc } from './blocking';
 import { resultWatchRpc } from './result-watch';
+import { scriptingRpc } from './scripting';
 import { persistenceRpc } from './persistence';
 
-const handlers: RpcHandlers = { ...keyspaceRpc, ...transferRpc, ...serverRpc, ...transactionRpc, ...blockingRpc, ...resultWatchRpc, ...persistenceRpc };
+const handlers: RpcHandlers = {
+  ...keyspaceRpc,
+  ...transferRpc,
+  ...serverRpc,
+  ...transactionRpc,
+  ...blockingRpc,
+  ...resultWatchRpc,
+  ...scriptingRpc,
+  ...persistenceRpc,
+};
 
 /** RPCs that change keys outside a client command's own op (see Snapshot). */
 const MUTATING = new Set<string>(['flushdb', 'flushall', 'swapdb', 'restore', 'delete', 'storeList', 'bpop', 'bundo', 'rdbLoad', 'rdbLoadRaw']);

@@ -26,6 +26,7 @@ import { transactionCommands } from './transactions';
 import { blockingCommands } from './blocking';
 import { aclCommands } from './acl';
 import { monitoringCommands } from './monitoring';
+import { scriptingCommands, scriptCommands } from './scripting';
 
 export const commandRows: readonly CommandSpec[] = [
   // Shard-local families.
@@ -40,6 +41,7 @@ export const commandRows: readonly CommandSpec[] = [
   ...streamCommands,
   ...sortCommands,
   ...geoCommands,
+  ...scriptingCommands,
   // Main-thread families.
   ...connectionCommands,
   ...serverCommands,
@@ -53,4 +55,5 @@ export const commandRows: readonly CommandSpec[] = [
   ...blockingCommands,
   ...aclCommands,
   ...monitoringCommands,
+  ...scriptCommands,
 ];

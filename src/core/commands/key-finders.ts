@@ -99,3 +99,5 @@ export const georadiusKeys: KeyFinder = (args) => {
   }
   return stored === -1 ? [1] : [1, stored];
 };
+/** EVAL/EVALSHA/FCALL and their _RO forms: script numkeys key [key ...] arg ... (the keys present are taken). */
+export const evalKeys = numkeys(2);

@@ -101,6 +101,11 @@ export interface RowDecl {
   cross?: Exclude<CrossShard, 'scratch'>;
   /** Where this row runs when it differs from its family (a main-thread subcommand of a shard container: MEMORY STATS). */
   runs?: Runs;
+  /**
+   * The row may reach keys it does not name (a script): with more than one
+   * shard it always runs through its cross-shard plan, whatever its keys.
+   */
+  undeclaredKeys?: boolean;
   /** The name the shard op is registered under, when it is not the row's full name (one op, several rows). */
   op?: string;
   variant?: OpVariant;
@@ -125,6 +130,8 @@ export interface CommandSpec {
   readonly blocksIf?: (args: readonly string[]) => boolean;
   /** Shard rows only: how a request whose keys span shards runs. */
   readonly cross: CrossShard;
+  /** See RowDecl.undeclaredKeys. */
+  readonly undeclaredKeys: boolean;
   /** Shard rows: the registered name of the op (default the full name `cmd` or `cmd|sub`). */
   readonly op: string;
   readonly variant?: OpVariant;
@@ -155,6 +162,7 @@ function normalize(r: RowDecl, group: CommandGroup, runs: Runs, parent: string |
     getKeys: r.getKeys,
     blocksIf: r.blocksIf,
     cross: r.cross ?? 'scratch',
+    undeclaredKeys: r.undeclaredKeys ?? false,
     op: r.op ?? full,
     variant: r.variant,
     subcommands: r.subcommands?.map((s) => normalize(s, r.group ?? group, runs, r.name)),

@@ -87,6 +87,17 @@ export class RdbFileWriter {
     this.emit(out.take());
   }
 
+  /** Function libraries (FUNCTION2 records: the library's code), after the header as Redis writes them. */
+  functions(codes: readonly string[]): void {
+    if (codes.length === 0) return;
+    const out = new ByteSink(256);
+    for (const code of codes) {
+      out.byte(OPCODE.FUNCTION2);
+      writeString(out, code, this.opts);
+    }
+    this.emit(out.take());
+  }
+
   selectDb(db: number, size: number, expires: number): void {
     const out = new ByteSink(32);
     out.byte(OPCODE.SELECTDB);
@@ -114,6 +125,8 @@ export interface RdbLoadHandlers {
   /** A database's expected sizes (RESIZEDB), before its keys. */
   resize?(db: number, size: number, expires: number): void;
   key(db: number, e: RdbKeyEntry): void;
+  /** A function library's code (FUNCTION2). */
+  functionLibrary?(code: string): void;
 }
 
 export interface RdbScanHandlers {
@@ -124,6 +137,8 @@ export interface RdbScanHandlers {
    * readKeyEntries reads back.
    */
   entry(db: number, key: string, start: number, end: number): void;
+  /** A function library's code (FUNCTION2). */
+  functionLibrary?(code: string): void;
 }
 
 /** Checks the signature and version; the position of the first opcode. */
@@ -144,7 +159,7 @@ function rdbBody(buf: Buffer): { c: ByteCursor; version: number } {
 function walk(
   c: ByteCursor,
   version: number,
-  h: { aux?(k: string, v: string): void; resize?(db: number, size: number, expires: number): void },
+  h: { aux?(k: string, v: string): void; resize?(db: number, size: number, expires: number): void; functionLibrary?(code: string): void },
   onKey: (db: number, type: number, meta: { expireAt: number; idle: number; freq: number; start: number }) => void,
 ): void {
   let db = 0;
@@ -187,9 +202,15 @@ function walk(
       }
       case OPCODE.MODULE_AUX:
         throw new RdbFormatError('module data is not supported');
+      case OPCODE.FUNCTION2: {
+        const code = readString(c);
+        if (h.functionLibrary === undefined) throw new RdbFormatError('functions are not supported here');
+        h.functionLibrary(code);
+        continue;
+      }
       case OPCODE.FUNCTION:
-      case OPCODE.FUNCTION2:
-        throw new RdbFormatError('functions are not supported');
+        // Redis 7.0 release candidates' format: no longer written by 7.0.
+        throw new RdbFormatError('Pre-GA function format not supported');
       case OPCODE.EOF: {
         if (version >= 5 && c.remaining >= 8) {
           const stored = c.buf.subarray(c.pos, c.pos + 8);

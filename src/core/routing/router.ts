@@ -49,6 +49,7 @@ export class Router {
     if (spec.runs === 'main') return ROUTE_MAIN;
     if (mayBlock && spec.blocksIf !== undefined && spec.blocksIf(args)) return ROUTE_MAIN;
     if (this.shards === 1) return 0;
+    if (spec.undeclaredKeys) return ROUTE_CROSS;
     // Single-key rows (the common case) skip building a positions array.
     if (spec.firstKey > 0 && spec.firstKey === spec.lastKey && spec.getKeys === undefined) {
       return spec.firstKey < args.length ? this.shardOf(args[spec.firstKey]) : 0;

@@ -1,0 +1,70 @@
+/**
+ * SCRIPT LOAD / EXISTS / FLUSH / KILL / HELP: the script cache lives in each
+ * shard (a script runs where its keys are), so LOAD compiles in every shard,
+ * EXISTS asks every shard (a script EVAL cached in one shard exists), FLUSH
+ * empties them all.
+ */
+import type { CoordOp, Coords } from '../coordination/context';
+import { forgetScripts } from '../coordination/scripts';
+import { arrayReply, errorReply, helpReply, integerReply, okReply, bulkReply } from '../resp/replies';
+
+const SCRIPT_HELP = [
+  'EXISTS <sha1> [<sha1> ...]',
+  '    Return information about the existence of the scripts in the script cache.',
+  'FLUSH [ASYNC|SYNC]',
+  '    Flush the Lua scripts cache. Very dangerous on replicas.',
+  '    When called without the optional mode argument, the behavior is determined by the',
+  '    lazyfree-lazy-user-flush configuration directive. Valid modes are:',
+  '    * ASYNC: Asynchronously flush the scripts cache.',
+  '    * SYNC: Synchronously flush the scripts cache.',
+  'KILL',
+  '    Kill the currently executing Lua script.',
+  'LOAD <script>',
+  '    Load a script into the scripts cache without executing it.',
+];
+
+const scriptLoad: CoordOp = async (ctx, args) => {
+  try {
+    const shas = await ctx.server.shards.broadcast('scriptLoad', { body: args[2] });
+    return bulkReply(shas[0], ctx.conn.proto);
+  } catch (err) {
+    return errorReply((err as Error).message);
+  }
+};
+
+const scriptExists: CoordOp = async (ctx, args) => {
+  const perShard = await ctx.server.shards.broadcast('scriptExists', { shas: args.slice(2) });
+  return arrayReply(args.slice(2).map((_, i) => integerReply(perShard.some((r) => r[i]) ? 1 : 0)));
+};
+
+const scriptFlush: CoordOp = async (ctx, args) => {
+  if (args.length > 3) return errorReply('ERR SCRIPT FLUSH only support SYNC|ASYNC option');
+  if (args.length === 3) {
+    const mode = args[2].toLowerCase();
+    if (mode !== 'sync' && mode !== 'async') return errorReply('ERR SCRIPT FLUSH only support SYNC|ASYNC option');
+  }
+  await ctx.server.shards.broadcast('scriptFlush', undefined);
+  forgetScripts(ctx.server);
+  return okReply();
+};
+
+/** Asks the running script to stop (its busy hook raises an error); a script that wrote cannot be stopped. */
+const scriptKill: CoordOp = (ctx) => {
+  const shards = ctx.server.shards;
+  const busy = shards.busyScript(0);
+  if (busy < 0) return errorReply('NOTBUSY No scripts in execution right now.');
+  if (!shards.killScript(busy)) {
+    return errorReply('UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.');
+  }
+  return okReply();
+};
+
+const scriptHelp: CoordOp = () => helpReply('SCRIPT', SCRIPT_HELP);
+
+export const scriptingCoords: Coords = {
+  'script|load': scriptLoad,
+  'script|exists': scriptExists,
+  'script|flush': scriptFlush,
+  'script|kill': scriptKill,
+  'script|help': scriptHelp,
+};

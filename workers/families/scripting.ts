@@ -1,0 +1,30 @@
+/**
+ * Scripting shard ops: EVAL, EVALSHA, EVAL_RO, EVALSHA_RO (one op, the row's
+ * variant says which), FCALL and FCALL_RO. The script runs here, synchronously, against this
+ * shard's data (workers/scripting/engine.ts, reached through `scriptRunner`).
+ */
+import { scriptRunner, type ShardOp, type ShardOps } from '../op-context';
+import { parseI64 } from '../../src/core/args/parse';
+import { ERR_NOT_INTEGER } from '../../src/core/errors';
+
+const opEval: ShardOp<{ sha: boolean; ro: boolean }> = (ctx, args, w, v) => {
+  const n = parseI64(args[2]);
+  if (n === null) return w.error(ERR_NOT_INTEGER);
+  if (n < 0n) return w.error("ERR Number of keys can't be negative");
+  if (n > BigInt(args.length - 3)) return w.error("ERR Number of keys can't be greater than number of args");
+  const scripts = scriptRunner(ctx.shard);
+  if (scripts === undefined) return w.error('ERR scripting is not available in this shard');
+  scripts.eval(ctx, args, w, v.sha, v.ro);
+};
+
+const opFcall: ShardOp<{ ro: boolean }> = (ctx, args, w, v) => {
+  const n = parseI64(args[2]);
+  if (n === null) return w.error(ERR_NOT_INTEGER);
+  if (n < 0n) return w.error("ERR Number of keys can't be negative");
+  if (n > BigInt(args.length - 3)) return w.error("ERR Number of keys can't be greater than number of args");
+  const scripts = scriptRunner(ctx.shard);
+  if (scripts === undefined) return w.error('ERR scripting is not available in this shard');
+  scripts.fcall(ctx, args, w, v.ro);
+};
+
+export const scriptingOps: ShardOps = { eval: opEval, fcall: opFcall };

@@ -1,0 +1,633 @@
+/**
+ * A shard's scripting engine: its script cache (sha1 -> body, compiled in
+ * the shard's Lua interpreter), running EVAL-family scripts synchronously
+ * inside the shard, and serving the script's host calls: redis.call/pcall
+ * run the shard's own ops through runCommand (so writes signal their keys,
+ * waking blocked clients and invalidating WATCH, and raise notifications),
+ * and their RESP replies are converted to Lua values; the script's result
+ * is converted back to the caller's protocol. Mirrors Redis's eval.c and
+ * script_lua.c.
+ */
+import { createHash } from 'node:crypto';
+import { ReplyWriter } from '../../src/core/wire/reply-writer';
+import { keyPositions } from '../../src/core/commands/spec';
+import { slotToShard, keyHashSlotOfString } from '../../src/core/routing/slot';
+import type { ScriptRunner, ShardOpContext } from '../op-context';
+import type { ShardState } from '../shard-state';
+import type { Db } from '../db';
+import { opTable, type OpEntry } from '../ops';
+import { runCommand } from '../run-command';
+import { LuaVm } from './lua-vm';
+import { PRELUDE } from './prelude';
+import { decodeValues, TagWriter } from './values';
+import { runLib } from './libs';
+import { respToTags } from './resp-to-lua';
+import { writeTagged } from './lua-to-resp';
+import type { PeerCaller } from './peers';
+import { untailRedisCalls } from './untail';
+import type { KeyValue, RpcCall, RpcOutcome, RpcResult } from '../../src/core/shard-protocol';
+import { ReplyError } from '../../src/core/errors';
+
+export function sha1hex(s: string): string {
+  return createHash('sha1').update(Buffer.from(s, 'latin1')).digest('hex');
+}
+
+/** What a script run needs to know while it runs. */
+class RunContext implements ShardOpContext {
+  resp: 2 | 3 = 2;
+  /** The writes made so far, for the AOF (see ShardEvent 'script-effects'). */
+  effects: string[][] = [];
+  effectReplies: string[] = [];
+  readOnly = false;
+  started = 0;
+  wrote = false;
+  db!: Db;
+  dbIndex = 0;
+  connId = 0;
+  proto: 2 | 3 = 2;
+  now = 0;
+  constructor(readonly shard: ShardState, private readonly outer: ShardOpContext) {
+    this.db = outer.db;
+    this.dbIndex = outer.dbIndex;
+    this.connId = outer.connId;
+    this.now = outer.now;
+  }
+  notify(cls: number, event: string, key: string): void {
+    if ((this.shard.settings.notifyFlags & cls) !== 0) this.shard.notify(cls, event, key, this.dbIndex);
+  }
+}
+
+/** A script's flags from its shebang line (`#!lua flags=...`). */
+export interface ScriptFlags {
+  noWrites: boolean;
+  /** The shebang was present (Redis then applies the flags' rules, e.g. no writes without `no-writes` ... only when declared). */
+  shebang: boolean;
+}
+
+interface CachedScript {
+  body: string;
+  flags: ScriptFlags;
+}
+
+const SHEBANG_FLAGS = new Set(['no-writes', 'allow-oom', 'allow-stale', 'no-cluster', 'allow-cross-slot-keys']);
+
+/** Parses a shebang line: the flags, and the body Lua compiles (the shebang line emptied, so line numbers hold). */
+export function parseShebang(body: string): { flags: ScriptFlags; code: string } | { error: string } {
+  if (!body.startsWith('#!')) return { flags: { noWrites: false, shebang: false }, code: body };
+  const nl = body.indexOf('\n');
+  const line = nl === -1 ? body.slice(2) : body.slice(2, nl);
+  const parts = line.split(' ').filter((p) => p !== '');
+  if (parts[0] !== 'lua') return { error: `ERR Could not find engine '${parts[0] ?? ''}'` };
+  const flags: ScriptFlags = { noWrites: false, shebang: true };
+  for (const p of parts.slice(1)) {
+    if (!p.startsWith('flags=')) return { error: `ERR Unknown lua shebang option: ${p}` };
+    for (const f of p.slice(6).split(',')) {
+      if (f === '') continue;
+      if (!SHEBANG_FLAGS.has(f)) return { error: `ERR Unexpected flag in script shebang: ${f}` };
+      if (f === 'no-writes') flags.noWrites = true;
+    }
+  }
+  return { flags, code: nl === -1 ? '' : body.slice(nl) };
+}
+
+export class ScriptEngine implements ScriptRunner {
+  private vm: LuaVm | null = null;
+  private readonly scripts = new Map<string, CachedScript>();
+  /** The run in progress (host calls need it); null between scripts. */
+  private run: RunContext | null = null;
+  private readonly callWriter = new ReplyWriter(4096);
+  /** Shared with the main thread (SCRIPT_CONTROL_BYTES in shard-protocol.ts): [0] kill request, [1] the script wrote. */
+  private control: Int32Array | null = null;
+  /** Shared with the main thread: the running script's start time in ms, 0 when none runs (-BUSY). */
+  private busyClock: Float64Array | null = null;
+  /** Calls to other shards (two or more shard threads), else null. */
+  peers: PeerCaller | null = null;
+  /** Runs a shard RPC in this shard (installed by the host: the RPC handlers sit above this layer). */
+  localRpc: ((ctx: ShardOpContext, call: RpcCall) => RpcOutcome) | null = null;
+
+  /** Shares the running script's state with the main thread (worker shards). */
+  shareControl(sab: SharedArrayBuffer): void {
+    this.control = new Int32Array(sab, 0, 2);
+    this.busyClock = new Float64Array(sab, 8, 1);
+  }
+
+  constructor(private readonly shard: ShardState) {}
+
+  get size(): number {
+    return this.scripts.size;
+  }
+
+  private lua(): LuaVm {
+    if (this.vm === null) {
+      this.vm = new LuaVm((req) => this.host(req));
+      this.vm.exec(PRELUDE);
+    }
+    return this.vm;
+  }
+
+  has(sha: string): boolean {
+    return this.scripts.has(sha);
+  }
+
+  /** SCRIPT FLUSH. */
+  flush(): void {
+    this.scripts.clear();
+    if (this.vm !== null) this.vm.call('__forget', '*');
+  }
+
+  /** Compiles and caches `body`; returns its sha, or throws the Redis error text. */
+  load(body: string): string {
+    const sha = sha1hex(body);
+    if (this.scripts.has(sha)) return sha;
+    const parsed = parseShebang(body);
+    if ('error' in parsed) throw new Error(parsed.error);
+    const vm = this.lua();
+    vm.takeOutput();
+    this.pendingInput = untailRedisCalls(parsed.code);
+    vm.call('__compile', sha);
+    const out = vm.takeOutput();
+    if (out[0] !== 'K') throw new Error(`ERR Error compiling script (new function): ${out.slice(1)}`);
+    this.scripts.set(sha, { body, flags: parsed.flags });
+    return sha;
+  }
+
+  /** Input for the next host read that is not a host call (a body, KEYS/ARGV). */
+  private pendingInput: string | null = null;
+
+  /**
+   * EVAL / EVALSHA / EVAL_RO / EVALSHA_RO: args are [name, script|sha, numkeys, keys..., argv...].
+   * Writes the reply (the script's result or its error) at `w`.
+   */
+  eval(ctx: ShardOpContext, args: string[], w: ReplyWriter, bySha: boolean, readOnly: boolean): void {
+    let sha: string;
+    if (bySha) {
+      sha = args[1].toLowerCase();
+      if (!this.scripts.has(sha)) return w.error('NOSCRIPT No matching script. Please use EVAL.');
+    } else {
+      try {
+        sha = this.load(args[1]);
+      } catch (err) {
+        return w.error((err as Error).message);
+      }
+    }
+    const script = this.scripts.get(sha) as CachedScript;
+    this.execute(ctx, args, w, readOnly || script.flags.noWrites, '__run', sha);
+  }
+
+  /** Runs a script or function (`entry` `__run`/`__fcall` of prelude.ts) with args' keys and arguments. */
+  private execute(ctx: ShardOpContext, args: string[], w: ReplyWriter, readOnly: boolean, entry: string, target: string): void {
+    const numkeys = Number(args[2]);
+    const keys = args.slice(3, 3 + numkeys);
+    const argv = args.slice(3 + numkeys);
+    const run = new RunContext(this.shard, ctx);
+    run.readOnly = readOnly;
+    run.started = Date.now();
+
+    const vm = this.lua();
+    vm.takeOutput();
+    this.pendingInput = encodeList(keys) + encodeList(argv);
+    this.run = run;
+    if (this.control !== null) {
+      Atomics.store(this.control, 0, 0);
+      Atomics.store(this.control, 1, 0);
+    }
+    if (this.busyClock !== null) this.busyClock[0] = run.started;
+    try {
+      vm.call(entry, target);
+    } catch (err) {
+      this.run = null;
+      return w.error(`ERR Error running script ${target}: ${(err as Error).message}`);
+    } finally {
+      this.run = null;
+      if (this.busyClock !== null) this.busyClock[0] = 0;
+      if (this.control !== null) Atomics.store(this.control, 0, 0);
+    }
+    if (run.effects.length > 0) {
+      // Before the reply (events go first): the AOF logs what the script wrote.
+      this.shard.signals.outbox.push({ type: 'script-effects', connId: run.connId, cmds: run.effects, replies: run.effectReplies });
+    }
+    const out = vm.takeOutput();
+    if (out[0] === 'R') writeTagged(w, out, 1, run.resp);
+    else w.error(out.slice(1));
+  }
+
+  // -------------------------------------------------------------------------
+  // Functions (FUNCTION LOAD / FCALL)
+
+  private readonly libraries = new Map<string, LibraryInfo>();
+  private readonly functions = new Map<string, { library: string; info: FunctionInfo }>();
+
+  /** FUNCTION LOAD: registers a library (replacing one of the same name with `replace`); its name, or throws the Redis error. */
+  loadLibrary(code: string, replace: boolean): string {
+    const meta = parseLibraryShebang(code);
+    const name = meta.name;
+    const old = this.libraries.get(name);
+    if (old !== undefined && !replace) throw new Error(`ERR Library '${name}' already exists`);
+    const vm = this.lua();
+    vm.takeOutput();
+    // The shebang line is emptied, not removed: error line numbers count it.
+    const nl = code.indexOf('\n');
+    this.pendingInput = untailRedisCalls(nl === -1 ? '' : code.slice(nl));
+    vm.call('__load', name);
+    const out = vm.takeOutput();
+    if (out[0] !== 'K') throw new Error(`ERR ${out.slice(1)}`);
+    const fns = parseRegistrations(out.slice(1));
+    if (fns.length === 0) throw new Error('ERR No functions registered');
+    const seen = new Set<string>();
+    for (const f of fns) {
+      if (!/^[A-Za-z0-9_]+$/.test(f.name)) throw new Error('ERR Function names can only contain letters, numbers, or underscores(_) and must be at least one character long');
+      if (seen.has(f.name)) throw new Error('ERR Function already exists in the library');
+      seen.add(f.name);
+      const owner = this.functions.get(f.name);
+      if (owner !== undefined && owner.library !== name) throw new Error(`ERR Function ${f.name} already exists`);
+    }
+    if (old !== undefined) for (const f of old.functions) this.functions.delete(f.name);
+    vm.call('__commit', name);
+    const lib: LibraryInfo = { name, code, functions: fns };
+    this.libraries.set(name, lib);
+    for (const f of fns) this.functions.set(f.name, { library: name, info: f });
+    return name;
+  }
+
+  deleteLibrary(name: string): boolean {
+    const lib = this.libraries.get(name);
+    if (lib === undefined) return false;
+    for (const f of lib.functions) this.functions.delete(f.name);
+    this.libraries.delete(name);
+    this.lua().call('__drop', name);
+    return true;
+  }
+
+  flushFunctions(): void {
+    this.libraries.clear();
+    this.functions.clear();
+    if (this.vm !== null) this.vm.call('__drop', '*');
+  }
+
+  listLibraries(): LibraryInfo[] {
+    return [...this.libraries.values()];
+  }
+
+  /** FCALL / FCALL_RO: args are [name, function, numkeys, keys..., args...]. */
+  fcall(ctx: ShardOpContext, args: string[], w: ReplyWriter, readOnly: boolean): void {
+    const fn = this.functions.get(args[1]);
+    if (fn === undefined) return w.error('ERR Function not found');
+    const noWrites = fn.info.flags.includes('no-writes');
+    if (readOnly && !noWrites) return w.error('ERR Can not execute a script with write flag using *_ro command.');
+    this.execute(ctx, args, w, readOnly || noWrites, '__fcall', `${fn.library}.${args[1]}`);
+  }
+
+  /** A host call from Lua (prelude.ts `host`), or a read of pending input. */
+  private host(req: string): string {
+    if (req.length === 0) {
+      const input = this.pendingInput ?? '';
+      this.pendingInput = null;
+      return input;
+    }
+    const op = req[0];
+    const args = parseRequest(req);
+    switch (op) {
+      case 'C':
+      case 'P':
+        return this.command(args);
+      case 'S':
+        return new TagWriter().str(sha1hex(args[0])).done();
+      case 'L':
+        return '_';
+      case 'R':
+        if (this.run !== null) this.run.resp = args[0] === '3' ? 3 : 2;
+        return '_';
+      case 'A':
+        return new TagWriter().bool(true).done();
+      case 'H':
+        return this.control !== null && Atomics.load(this.control, 0) === 1 ? new TagWriter().str('kill').done() : '_';
+      case 'X':
+        return runLib(args[0], decodeValues(args[1]));
+      default:
+        return '_';
+    }
+  }
+
+  /** redis.call / redis.pcall: one command, run as the shard runs a client's; a write is kept for the AOF. */
+  private command(args: string[]): string {
+    const run = this.run;
+    const copy = run === null ? null : args.slice();
+    const answer = this.runScriptCommand(args);
+    if (run !== null && copy !== null && this.lastWrote) {
+      this.lastWrote = false;
+      if (answer[0] !== '-') {
+        run.effects.push(copy);
+        run.effectReplies.push(this.lastReply);
+      }
+    }
+    return answer;
+  }
+
+  /** Whether the last command run was a write, and its reply as RESP (latin1), for `command`. */
+  private lastWrote = false;
+  private lastReply = '';
+
+  private runScriptCommand(args: string[]): string {
+    const run = this.run;
+    if (run === null) return errorTag('ERR redis.call outside a script');
+    let entry: OpEntry | undefined = opTable.lookup(args[0]);
+    if (entry !== undefined && entry.subcommands !== undefined) {
+      entry = args.length > 1 ? entry.subcommands.get(args[1].toLowerCase()) : undefined;
+      if (entry === undefined) return errorTag('ERR Unknown Redis command called from script');
+    }
+    if (entry === undefined) return errorTag('ERR Unknown Redis command called from script');
+    const spec = entry.spec;
+    if (spec.arity > 0 ? args.length !== spec.arity : args.length < -spec.arity) {
+      return errorTag('ERR Wrong number of args calling Redis command from script');
+    }
+    if (spec.flags.includes('noscript')) return errorTag('ERR This Redis command is not allowed from script');
+    if (spec.flags.includes('write') && run.readOnly) return errorTag('ERR Write commands are not allowed from read-only scripts.');
+    if (entry.opIndex < 0) return this.mainCommand(entry, args, run);
+    const shard = this.shard;
+    args[0] = entry.commandName;
+    if (entry.subcommandName !== undefined) args[1] = entry.subcommandName;
+    if (entry.writes) this.noteWrite(run);
+    let target = shard.id;
+    if (shard.shardCount > 1) {
+      const positions = keyPositions(spec, args);
+      for (let i = 0; i < positions.length; i++) {
+        const owner = slotToShard(keyHashSlotOfString(args[positions[i]]), shard.shardCount);
+        if (i === 0) target = owner;
+        else if (owner !== target) return this.splitCommand(entry, args, positions, run);
+      }
+    }
+    if (target !== shard.id) {
+      const reply = this.runOn(target, entry, args, run);
+      if (entry.writes) this.noteEffect(reply.toString('latin1'));
+      return respToTags(reply, 0, undefined, run.resp);
+    }
+    const w = this.callWriter;
+    w.reset();
+    w.proto = run.resp;
+    run.proto = run.resp;
+    runCommand(run, entry.opIndex, args, w);
+    if (entry.writes) this.noteEffect(w.buf.latin1Slice(0, w.len));
+    return respToTags(w.buf, 0, w.len, run.resp);
+  }
+
+  /** Runs a command on this shard or, through its peer link, another; the RESP reply. */
+  private runOn(target: number, entry: OpEntry, args: string[], run: RunContext): Buffer {
+    if (target !== this.shard.id) {
+      if (this.peers === null) throw new Error('no link to other shards');
+      return Buffer.from(this.peers.command(target, { kind: 'cmd', op: entry.opIndex, db: run.dbIndex, resp: run.resp, connId: run.connId, args }), 'latin1');
+    }
+    const w = this.callWriter;
+    w.reset();
+    w.proto = run.resp;
+    run.proto = run.resp;
+    runCommand(run, entry.opIndex, args, w);
+    return Buffer.from(w.buf.subarray(0, w.len));
+  }
+
+  /**
+   * A command whose keys are on several shards. DEL/EXISTS/TOUCH/UNLINK
+   * (sum), MGET (gather) and MSET (all-ok) run per shard and combine, as the
+   * main thread's split does; other multi-key commands need their keys on
+   * one shard.
+   */
+  private splitCommand(entry: OpEntry, args: string[], positions: number[], run: RunContext): string {
+    const cross = entry.spec.cross;
+    if (cross !== 'sum' && cross !== 'gather' && cross !== 'all-ok') return this.scratchCommand(entry, args, positions, run);
+    const per = Math.max(1, entry.spec.step);
+    const parts = new Map<number, { args: string[]; order: number[] }>();
+    positions.forEach((p, k) => {
+      const owner = slotToShard(keyHashSlotOfString(args[p]), this.shard.shardCount);
+      let part = parts.get(owner);
+      if (part === undefined) parts.set(owner, (part = { args: [args[0]], order: [] }));
+      for (let j = 0; j < per; j++) part.args.push(args[p + j]);
+      part.order.push(k);
+    });
+    const w = new ReplyWriter(256);
+    w.proto = run.resp;
+    if (cross === 'sum') {
+      let sum = 0;
+      for (const [owner, part] of parts) {
+        const reply = this.runOn(owner, entry, part.args, run);
+        if (reply[0] !== 58) return respToTags(reply, 0, undefined, run.resp);
+        sum += Number(reply.toString('latin1', 1, reply.indexOf(13)));
+      }
+      w.integer(sum);
+    } else if (cross === 'all-ok') {
+      for (const [owner, part] of parts) {
+        const reply = this.runOn(owner, entry, part.args, run);
+        if (reply[0] !== 43) return respToTags(reply, 0, undefined, run.resp);
+      }
+      w.ok();
+    } else {
+      const items: Buffer[] = new Array(positions.length);
+      for (const [owner, part] of parts) {
+        const reply = this.runOn(owner, entry, part.args, run);
+        if (reply[0] !== 42) return respToTags(reply, 0, undefined, run.resp);
+        const elems = splitFlatArray(reply);
+        part.order.forEach((k, i) => (items[k] = elems[i]));
+      }
+      w.array(items.length);
+      for (const it of items) w.raw(it);
+    }
+    if (entry.writes) this.noteEffect(w.buf.latin1Slice(0, w.len));
+    return respToTags(w.buf, 0, w.len, run.resp);
+  }
+
+  /** Runs a shard RPC here (through the host's handlers) or in another shard. */
+  private rpcOn<M extends RpcCall['method']>(target: number, run: RunContext, call: Extract<RpcCall, { method: M }>): RpcResult<M> {
+    let outcome: RpcOutcome;
+    if (target === this.shard.id) {
+      if (this.localRpc === null) throw new Error('no local RPC handler');
+      outcome = this.localRpc(run, call);
+    } else {
+      if (this.peers === null) throw new Error('no link to other shards');
+      outcome = this.peers.rpc(target, { kind: 'rpc', db: run.dbIndex, resp: run.resp, connId: run.connId, call });
+    }
+    if (!outcome.ok) throw new ReplyError(outcome.error);
+    return outcome.value as RpcResult<M>;
+  }
+
+  /**
+   * Any other command whose keys span shards (RPOPLPUSH, SMOVE, ZUNIONSTORE,
+   * RENAME, ...): as the scratch executor does it (src/coordination/scratch.ts),
+   * synchronously: the keys' values are brought here, the row's own op runs
+   * on a scratch copy, the keys that changed are written back to their
+   * shards (which signals their listeners) and the op's notifications raised.
+   */
+  private scratchCommand(entry: OpEntry, args: string[], positions: number[], run: RunContext): string {
+    const count = this.shard.shardCount;
+    const ownerOf = (key: string): number => slotToShard(keyHashSlotOfString(key), count);
+    try {
+      const keys: KeyValue[] = [];
+      const seen = new Set<string>();
+      for (const p of positions) {
+        const key = args[p];
+        if (seen.has(key)) continue;
+        seen.add(key);
+        keys.push({ key, value: this.rpcOn(ownerOf(key), run, { method: 'dump', req: { key } }) });
+      }
+      const result = this.rpcOn(this.shard.id, run, { method: 'scratch', req: { opIndex: entry.opIndex, args, keys } });
+      for (const { key, value } of result.changed) {
+        if (value === null) this.rpcOn(ownerOf(key), run, { method: 'delete', req: { key } });
+        else this.rpcOn(ownerOf(key), run, { method: 'restore', req: { key, value, mode: 'replace' } });
+      }
+      for (const ev of result.events) this.shard.signals.outbox.push(ev);
+      if (entry.writes) this.noteEffect(result.reply);
+      const reply = Buffer.from(result.reply, 'latin1');
+      return respToTags(reply, 0, reply.length, run.resp);
+    } catch (err) {
+      return errorTag(err instanceof ReplyError ? err.message : `ERR ${(err as Error).message}`);
+    }
+  }
+
+  private noteEffect(reply: string): void {
+    this.lastWrote = true;
+    this.lastReply = reply;
+  }
+
+  /** A write: SCRIPT KILL can no longer stop the script (-UNKILLABLE). */
+  private noteWrite(run: RunContext): void {
+    if (run.wrote) return;
+    run.wrote = true;
+    if (this.control !== null) Atomics.store(this.control, 1, 1);
+  }
+
+  /** Main-thread rows a script may call that a shard can answer itself. */
+  private mainCommand(entry: OpEntry, args: string[], run: RunContext): string {
+    const w = this.callWriter;
+    w.reset();
+    w.proto = run.resp;
+    switch (entry.fullName) {
+      case 'ping':
+        if (args.length > 2) return errorTag("ERR wrong number of arguments for 'ping' command");
+        if (args.length === 2) w.bulk(args[1]);
+        else w.simple('PONG');
+        break;
+      case 'echo':
+        w.bulk(args[1]);
+        break;
+      case 'time': {
+        const us = BigInt(Date.now()) * 1000n + BigInt(Math.floor((performance.now() % 1) * 1000));
+        w.array(2);
+        w.bulk(String(us / 1000000n));
+        w.bulk(String(us % 1000000n));
+        break;
+      }
+      case 'select': {
+        const n = Number(args[1]);
+        if (!/^-?\d+$/.test(args[1])) return errorTag('ERR value is not an integer or out of range');
+        if (n < 0 || n >= this.shard.settings.databases) return errorTag('ERR DB index is out of range');
+        run.dbIndex = n;
+        run.db = this.shard.db(n);
+        w.ok();
+        this.noteEffect('+OK\r\n');
+        break;
+      }
+      case 'dbsize':
+        if (this.shard.shardCount > 1) return errorTag('ERR DBSIZE inside a script needs a single-shard server (--workers 0 or 1)');
+        w.integer(run.db.size);
+        break;
+      default:
+        return errorTag(`ERR '${entry.fullName}' is not supported inside scripts by this server`);
+    }
+    return respToTags(w.buf, 0, w.len, run.resp);
+  }
+}
+
+/** The elements of a flat RESP array reply (bulk strings, nulls, integers), each as its bytes. */
+function splitFlatArray(b: Buffer): Buffer[] {
+  let p = b.indexOf(13) + 2;
+  const n = Number(b.toString('latin1', 1, p - 2));
+  const out: Buffer[] = [];
+  for (let i = 0; i < n; i++) {
+    const lineEnd = b.indexOf(13, p);
+    let end = lineEnd + 2;
+    if (b[p] === 36) {
+      const len = Number(b.toString('latin1', p + 1, lineEnd));
+      if (len >= 0) end += len + 2;
+    }
+    out.push(b.subarray(p, end));
+    p = end;
+  }
+  return out;
+}
+
+export interface FunctionInfo {
+  name: string;
+  flags: string[];
+  description: string | null;
+}
+
+export interface LibraryInfo {
+  name: string;
+  code: string;
+  functions: FunctionInfo[];
+}
+
+/** The `#!lua name=<lib>` line a library starts with (Redis 7.0's texts for what is wrong with it). */
+function parseLibraryShebang(code: string): { name: string } {
+  if (!code.startsWith('#!')) throw new Error('ERR Missing library metadata');
+  const nl = code.indexOf('\n');
+  const parts = (nl === -1 ? code.slice(2) : code.slice(2, nl)).split(' ').filter((p) => p !== '');
+  if (parts[0] !== 'lua') throw new Error(`ERR Engine '${parts[0] ?? ''}' not found`);
+  let name: string | undefined;
+  for (const p of parts.slice(1)) {
+    if (p.startsWith('name=')) name = p.slice(5);
+    else throw new Error(`ERR Invalid metadata value given: ${p}`);
+  }
+  if (name === undefined) throw new Error('ERR Library name was not given');
+  if (!/^[A-Za-z0-9_]+$/.test(name)) throw new Error('ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long');
+  return { name };
+}
+
+/** __load's answer: per function `<len>:<name><len>:<flags>` then `<len>:<description>` or `-`. */
+function parseRegistrations(s: string): FunctionInfo[] {
+  const out: FunctionInfo[] = [];
+  let p = 0;
+  const field = (): string => {
+    const c = s.indexOf(':', p);
+    const n = Number(s.slice(p, c));
+    const v = s.slice(c + 1, c + 1 + n);
+    p = c + 1 + n;
+    return v;
+  };
+  while (p < s.length) {
+    const name = field();
+    const flags = field();
+    let description: string | null = null;
+    if (s[p] === '-') p++;
+    else description = field();
+    out.push({ name, flags: flags === '' ? [] : flags.split(','), description });
+  }
+  return out;
+}
+
+function errorTag(msg: string): string {
+  return `-${msg.length}:${msg}`;
+}
+
+/** A list for prelude.ts's read_list: a 4-byte big-endian count, then per string its 4-byte length and bytes. */
+function encodeList(items: readonly string[]): string {
+  let out = be32(items.length);
+  for (const s of items) out += be32(s.length) + s;
+  return out;
+}
+
+function be32(n: number): string {
+  return String.fromCharCode((n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255);
+}
+
+/** Splits a host request (op char, count ';', then `<len>:<bytes>` per argument). */
+function parseRequest(req: string): string[] {
+  const semi = req.indexOf(';', 1);
+  const n = Number(req.slice(1, semi));
+  const out: string[] = new Array(n);
+  let p = semi + 1;
+  for (let i = 0; i < n; i++) {
+    const c = req.indexOf(':', p);
+    const len = Number(req.slice(p, c));
+    out[i] = req.slice(c + 1, c + 1 + len);
+    p = c + 1 + len;
+  }
+  return out;
+}
