@@ -4,6 +4,7 @@
  */
 import os from 'node:os';
 import type { ServerValues } from './config/config';
+import { optionsText } from './config/config-file';
 
 export const DEFAULT_WORKERS = defaultWorkers();
 
@@ -20,26 +21,36 @@ function defaultWorkers(): number {
   return cores <= 2 ? 0 : Math.min(cores - 1, 8);
 }
 
-export const USAGE = `Usage: shardis-server [options]
+export const USAGE = `Usage: shardis-server [/path/to/shardis.conf] [options]
 
-Options:
-  --port <n>          TCP port to listen on (default 6379; 0 picks a free port)
-  --bind <addr>       address to listen on (default 127.0.0.1)
+Every redis.conf parameter can be given in the file (redis.conf syntax, with
+include) or on the command line as --name value, e.g. --port 7000
+--dir /data --save "3600 1" --appendonly yes; command-line options override
+the file. Shardis's own options:
   --workers <n>       shard worker threads (default ${DEFAULT_WORKERS} here: 0 on machines
                       with up to 2 cores, else one per core beyond the main thread's,
                       at most 8). 0 runs a single shard inline on the main thread,
                       which is also the baseline for measuring the thread hop.
-  --databases <n>     number of databases for SELECT (default 16)
-  --maxclients <n>    maximum simultaneous clients (default 10000)
-  --timeout <s>       close clients idle for this many seconds (default 0: never)
-  --log-level <lvl>   trace, debug, info, warn, error, fatal or silent (default info)
+  --log-level <lvl>   trace, debug, info, warn, error, fatal or silent (default info;
+                      overrides loglevel)
   --help              print this help and exit
   --version           print the version and exit
 `;
 
 export class UsageError extends Error {}
 
-export type CliResult = { kind: 'run'; values: ServerValues } | { kind: 'help' } | { kind: 'version' };
+export interface RunArgs {
+  kind: 'run';
+  values: ServerValues;
+  /** The configuration file given as first argument, if any. */
+  configFile: string | null;
+  /** The remaining options as configuration text (see config-file.ts optionsText). */
+  options: string;
+  /** --log-level given explicitly (it wins over loglevel). */
+  logLevelFlag: boolean;
+}
+
+export type CliResult = RunArgs | { kind: 'help' } | { kind: 'version' };
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
@@ -51,6 +62,10 @@ function intArg(flag: string, raw: string | undefined, min: number, max: number)
   return n;
 }
 
+/**
+ * Splits the command line into Shardis's own flags and the Redis
+ * configuration (a file as first argument, then `--name value ...`).
+ */
 export function parseArgs(argv: readonly string[]): CliResult {
   const values: ServerValues = {
     port: 6379,
@@ -61,9 +76,17 @@ export function parseArgs(argv: readonly string[]): CliResult {
     workers: DEFAULT_WORKERS,
     logLevel: 'info',
   };
-  for (let i = 0; i < argv.length; i++) {
+  let configFile: string | null = null;
+  let logLevelFlag = false;
+  const rest: string[] = [];
+  let i = 0;
+  if (argv.length > 0 && !argv[0].startsWith('-')) {
+    configFile = argv[0];
+    i = 1;
+  }
+  for (; i < argv.length; i++) {
     const arg = argv[i];
-    // Accept both `--flag value` and `--flag=value`.
+    // Shardis's own flags accept both `--flag value` and `--flag=value`.
     const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
     const flag = eq === -1 ? arg : arg.slice(0, eq);
     const next = (): string | undefined => (eq === -1 ? argv[++i] : arg.slice(eq + 1));
@@ -74,26 +97,8 @@ export function parseArgs(argv: readonly string[]): CliResult {
       case '--version':
       case '-v':
         return { kind: 'version' };
-      case '--port':
-        values.port = intArg(flag, next(), 0, 65535);
-        break;
-      case '--bind': {
-        const v = next();
-        if (!v) throw new UsageError('--bind needs an address');
-        values.bind = v;
-        break;
-      }
       case '--workers':
         values.workers = intArg(flag, next(), 0, 64);
-        break;
-      case '--databases':
-        values.databases = intArg(flag, next(), 1, 256);
-        break;
-      case '--maxclients':
-        values.maxclients = intArg(flag, next(), 1, 1_000_000);
-        break;
-      case '--timeout':
-        values.timeout = intArg(flag, next(), 0, 365 * 24 * 3600);
         break;
       case '--log-level': {
         const v = next();
@@ -101,11 +106,13 @@ export function parseArgs(argv: readonly string[]): CliResult {
           throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
         }
         values.logLevel = v;
+        logLevelFlag = true;
         break;
       }
       default:
-        throw new UsageError(`unknown option '${arg}'`);
+        if (rest.length === 0 && !arg.startsWith('--')) throw new UsageError(`unknown option '${arg}'`);
+        rest.push(arg);
     }
   }
-  return { kind: 'run', values };
+  return { kind: 'run', values, configFile, options: optionsText(rest), logLevelFlag };
 }

@@ -5,7 +5,10 @@
  */
 import pino from 'pino';
 import { parseArgs, UsageError, USAGE } from './cli';
+import fs from 'node:fs';
+import path from 'node:path';
 import { Config } from './config/config';
+import { ConfigFileError, parseConfigText, type Directive } from './config/config-file';
 import { configParams } from './config/params';
 import { Server } from './server';
 import { VERSION, REDIS_VERSION } from './version';
@@ -30,8 +33,37 @@ async function main(): Promise<void> {
     return;
   }
   const values = parsed.values;
+  const flagLevel = values.logLevel;
+  const config = new Config(configParams, values);
+  try {
+    const directives: Directive[] = [];
+    // Redis reads the options as lines after the file's (its line numbers go on counting).
+    let lineBase = 1;
+    if (parsed.configFile !== null) {
+      let text: string;
+      try {
+        text = fs.readFileSync(parsed.configFile, 'latin1');
+      } catch (err) {
+        process.stderr.write(`Fatal error, can't open config file '${parsed.configFile}': ${(err as Error).message}\n`);
+        process.exit(1);
+      }
+      directives.push(...parseConfigText(text));
+      lineBase = text.split('\n').length;
+      config.configFile = path.resolve(parsed.configFile);
+    }
+    const afterInclude = directives.some((d) => d.afterInclude === true) || /^\s*include\s/im.test(parsed.configFile === null ? '' : fs.readFileSync(parsed.configFile, 'latin1'));
+    directives.push(...parseConfigText(parsed.options, 0, lineBase).map((d) => ({ ...d, afterInclude: afterInclude || d.afterInclude })));
+    config.loadDirectives(directives);
+  } catch (err) {
+    if (err instanceof ConfigFileError) {
+      process.stderr.write(err.report(REDIS_VERSION));
+      process.exit(1);
+    }
+    throw err;
+  }
+  if (parsed.logLevelFlag) values.logLevel = flagLevel;
   const log = pino({ level: values.logLevel, base: { pid: process.pid } });
-  const server = new Server(new Config(configParams, values), log);
+  const server = new Server(config, log);
   const onSignal = (sig: string): void => {
     log.info({ signal: sig }, 'received signal');
     void server.close(sig);

@@ -4,7 +4,8 @@
  * name is checked, then every value, and only then is anything applied.
  */
 import type { CoordOp, Coords, ServerContext } from '../coordination/context';
-import type { ParamSpec } from '../config/config';
+import fs from 'node:fs';
+import { PINO_LEVEL, type ParamSpec } from '../config/config';
 import type { ShardSettings } from '../core/shard-protocol';
 import { buildReply, errArg, errorReply, helpReply, okReply } from '../resp/replies';
 import { ERR_SYNTAX } from '../core/errors';
@@ -36,7 +37,6 @@ const configGet: CoordOp = (ctx, args) => {
 
 const setFailed = (name: string, why: string): Buffer => errorReply(`ERR CONFIG SET failed (possibly related to argument '${errArg(name)}') - ${why}`);
 
-const PINO_LEVEL: Record<string, string> = { debug: 'debug', verbose: 'debug', notice: 'info', warning: 'warn', nothing: 'silent' };
 
 /** Side effects on live server state once values are stored. */
 function applyToServer(server: ServerContext, specs: readonly ParamSpec[]): void {
@@ -100,7 +100,37 @@ const configResetstat: CoordOp = async (ctx) => {
   return okReply();
 };
 
-const configRewrite: CoordOp = () => errorReply('ERR The server is running without a config file');
+/**
+ * CONFIG REWRITE: writes the start-up config file back with the current
+ * values (Config.rewriteText), through a temporary file and a rename so a
+ * failure leaves the old file whole.
+ */
+const configRewrite: CoordOp = (ctx) => {
+  const config = ctx.server.config;
+  const file = config.configFile;
+  if (file === null) return errorReply('ERR The server is running without a config file');
+  try {
+    let original = '';
+    try {
+      original = fs.readFileSync(file, 'latin1');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    const tmp = `${file}.tmp-${process.pid}`;
+    const fd = fs.openSync(tmp, 'w', 0o644);
+    try {
+      fs.writeSync(fd, Buffer.from(config.rewriteText(original), 'latin1'));
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    ctx.server.log.warn({ err }, 'CONFIG REWRITE failed');
+    return errorReply(`ERR Rewriting config file: ${(err as Error).message}`);
+  }
+  return okReply();
+};
 
 const CONFIG_HELP = [
   'GET <pattern> [<pattern> ...]',

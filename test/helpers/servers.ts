@@ -68,10 +68,34 @@ export interface ShardisProcess {
 }
 
 /** Starts the built server with `--workers opts.workers` (from WORKER_MATRIX, MULTI_SHARD_WORKERS or ANY_WORKERS) on a free port. */
-export async function startShardis(t: Teardownable, opts: { workers: number; args?: string[] }): Promise<ShardisProcess> {
+export async function startShardis(
+  t: Teardownable,
+  opts: {
+    workers: number;
+    args?: string[];
+    /** A redis.conf-style file given as first argument. */
+    configFile?: string;
+    /** The data directory (--dir); default a fresh temporary one, removed at teardown. */
+    dir?: string;
+    /** Keep the default save points and appendonly setting (otherwise `--save "" --appendonly no`, as startRedis). */
+    persist?: boolean;
+  },
+): Promise<ShardisProcess> {
   if (!fs.existsSync(SERVER_MAIN)) throw new Error(`${SERVER_MAIN} missing: run npm run build first`);
   const workers = opts.workers;
-  const args = [SERVER_MAIN, '--port', '0', '--workers', String(workers), '--log-level', 'info', ...(opts.args ?? [])];
+  let dir = opts.dir;
+  if (dir === undefined) {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'shardis-test-'));
+    dir = tmp;
+    t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }));
+  }
+  const args = [
+    SERVER_MAIN,
+    ...(opts.configFile !== undefined ? [opts.configFile] : []),
+    '--port', '0', '--workers', String(workers), '--log-level', 'info', '--dir', dir,
+    ...(opts.persist === true ? [] : ['--save', '', '--appendonly', 'no']),
+    ...(opts.args ?? []),
+  ];
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
