@@ -16,6 +16,7 @@ import type { ShardEvent } from './core/shard-protocol';
 import type { ServerContext, ShardEventHandlers } from './coordination/context';
 import { PubSubHub } from './pubsub/hub';
 import { publishKeyspaceEvent } from './pubsub/notifications';
+import { Cluster, configFilePath } from './cluster/cluster';
 
 const SHUTDOWN_GRACE_MS = 2000;
 
@@ -67,6 +68,8 @@ export class Server implements ServerContext, ConnectionHost {
   /** Pub/sub channels and patterns (src/pubsub/hub.ts). */
   readonly pubsub = new PubSubHub(this.tasks);
   private listener: net.Server | null = null;
+  /** Redis Cluster, when cluster-enabled (src/cluster/). */
+  cluster: Cluster | null = null;
   private nextClientId = 1;
   private closing: Promise<void> | null = null;
   /** Resolves once the server has fully stopped. */
@@ -109,10 +112,41 @@ export class Server implements ServerContext, ConnectionHost {
       });
     });
     listener.on('error', (err) => this.log.error({ err }, 'listener error'));
+    if (this.config.get('cluster-enabled') === 'yes') await this.startCluster();
     this.log.info(
       { version: VERSION, port: this.port, bind: v.bind, workers: v.workers, shards: this.shards.count },
       'Shardis ready to accept connections',
     );
+  }
+
+  private async startCluster(): Promise<void> {
+    const c = this.config;
+    const cluster = new Cluster(
+      {
+        port: this.port,
+        busPort: Number(c.get('cluster-port')),
+        bind: this.config.values.bind,
+        nodeTimeout: Number(c.get('cluster-node-timeout')),
+        configFile: configFilePath(c.get('dir') as string, c.get('cluster-config-file') as string),
+        requireFullCoverage: c.get('cluster-require-full-coverage') === 'yes',
+        allowReadsWhenDown: c.get('cluster-allow-reads-when-down') === 'yes',
+      },
+      {
+        log: this.log,
+        dropSlotKeys: (slots) => {
+          void this.shards.broadcast('delKeysInSlots', { slots }, { db: 0 }).then((counts) => {
+            const n = counts.reduce((a, b) => a + b, 0);
+            if (n > 0) this.log.info({ keys: n, slots: slots.length }, 'deleted the keys of slots this node no longer serves');
+          });
+        },
+        publishLocal: (channel, message, sharded) => {
+          if (sharded) this.pubsub.spublish(channel, message);
+          else this.pubsub.publish(channel, message);
+        },
+      },
+    );
+    await cluster.start();
+    this.cluster = cluster;
   }
 
   private accept(socket: net.Socket): void {
@@ -162,6 +196,7 @@ export class Server implements ServerContext, ConnectionHost {
       await Promise.all(conns.map((c) => c.done));
       clearTimeout(grace);
       await listenerClosed;
+      await this.cluster?.close();
       await this.shards?.close();
       this.log.info('bye');
       this.markStopped();

@@ -16,6 +16,7 @@
  * Keys and string values are latin1 JS strings: binary-safe and one byte per char.
  */
 import type { Value } from './value';
+import { keyHashSlotOfString, SLOT_COUNT } from '../src/core/routing/slot';
 
 /**
  * Entries live in fixed-size pages rather than one growing array each: a
@@ -53,6 +54,11 @@ export class Db {
   expireCursor: IterableIterator<[string, number]> | null = null;
   /** Keys removed because their TTL passed (INFO expired_keys). */
   expiredCount = 0;
+  /**
+   * Keys per hash slot, kept only in cluster mode (db 0): CLUSTER
+   * COUNTKEYSINSLOT answers in O(1) and GETKEYSINSLOT skips empty slots.
+   */
+  slotCounts: Uint32Array | null = null;
 
   /**
    * Told when a key is removed because its TTL passed (lazily or by the
@@ -71,6 +77,14 @@ export class Db {
 
   get size(): number {
     return this.n;
+  }
+
+  /** Starts counting keys per hash slot (cluster mode), counting the keys already here. */
+  trackSlots(): void {
+    if (this.slotCounts !== null) return;
+    const counts = new Uint32Array(SLOT_COUNT);
+    for (let i = 0; i < this.n; i++) counts[keyHashSlotOfString(this.keyAt(i))]++;
+    this.slotCounts = counts;
   }
 
   private keyAt(i: number): string {
@@ -140,6 +154,7 @@ export class Db {
       this.atimePages.push(new Uint32Array(PAGE));
     }
     this.index.set(key, n);
+    if (this.slotCounts !== null) this.slotCounts[keyHashSlotOfString(key)]++;
     this.keyPages[p][n & PAGE_MASK] = key;
     this.valPages[p][n & PAGE_MASK] = val;
     this.touch(n);
@@ -158,6 +173,7 @@ export class Db {
     const i = this.index.get(key);
     if (i === undefined) return false;
     this.index.delete(key);
+    if (this.slotCounts !== null) this.slotCounts[keyHashSlotOfString(key)]--;
     if (this.privateInts !== null) this.privateInts.delete(key);
     if (this.expires.size !== 0) {
       this.expires.delete(key);
@@ -243,6 +259,7 @@ export class Db {
     this.hugeExpires = null;
     this.privateInts = null;
     this.expireCursor = null;
+    this.slotCounts?.fill(0);
   }
 
   /** A uniformly random live key, or undefined when empty. */

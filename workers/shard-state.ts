@@ -61,6 +61,8 @@ export class ShardState {
       db = new Db(this.clockSeconds, index);
       db.onExpired = this.onExpired;
       db.onAdded = this.onAdded;
+      // Cluster mode serves db 0 only, and counts its keys per slot.
+      if (index === 0 && this.settings.clusterEnabled) db.trackSlots();
       this.dbs[index] = db;
     }
     return db;

@@ -53,6 +53,15 @@ function applyToServer(server: ServerContext, specs: readonly ParamSpec[]): void
       case 'loglevel':
         server.log.level = PINO_LEVEL[value] ?? 'info';
         break;
+      case 'cluster-node-timeout':
+        if (server.cluster !== null) server.cluster.opts.nodeTimeout = Number(value);
+        break;
+      case 'cluster-allow-reads-when-down':
+        if (server.cluster !== null) server.cluster.opts.allowReadsWhenDown = value === 'yes';
+        break;
+      case 'cluster-require-full-coverage':
+        if (server.cluster !== null) server.cluster.setRequireFullCoverage(value === 'yes');
+        break;
     }
     if (spec.shardSetting !== undefined) {
       shardChange = true;

@@ -18,6 +18,7 @@ import { shutdownCoords } from './shutdown';
 import { pubsubCoords } from './pubsub';
 import { transactionCoords } from './transactions';
 import { blockingCoords } from './blocking';
+import { clusterCoords } from './cluster';
 import { crossShardCoords } from '../coordination/cross-shard';
 import { scratchCoordinator } from '../coordination/scratch';
 
@@ -33,6 +34,7 @@ const coords: Coords = {
   ...pubsubCoords,
   ...transactionCoords,
   ...blockingCoords,
+  ...clusterCoords,
 };
 
 function crossPlan(entry: TableEntry): CrossShardPlan {

@@ -417,6 +417,7 @@ export class Config {
       hz: this.getNumber('hz'),
       maxmemoryPolicy: this.get('maxmemory-policy') as string,
       notifyFlags: this.notifyFlags(),
+      clusterEnabled: this.get('cluster-enabled') === 'yes',
     };
   }
 }

@@ -16,6 +16,7 @@ import type { ShardSet } from '../shard-clients/shard-set';
 import type { ShardLock } from './shard-lock';
 import type { PubSubHub } from '../pubsub/hub';
 import type { ServerStats, TaskCounts } from '../stats';
+import type { Cluster } from '../cluster/cluster';
 
 type EventOf<T extends ShardEvent['type']> = Extract<ShardEvent, { type: T }>;
 
@@ -37,6 +38,8 @@ export interface ServerContext {
   readonly shardEvents: ShardEventHandlers;
   /** The port the server listens on. */
   readonly port: number;
+  /** Redis Cluster (cluster-enabled yes), else null. */
+  readonly cluster: Cluster | null;
   /** Stops the server (SHUTDOWN). */
   close(reason: string): Promise<void>;
 }

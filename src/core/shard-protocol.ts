@@ -27,6 +27,8 @@ export interface ShardSettings {
   maxmemoryPolicy: string;
   /** notify-keyspace-events as NOTIFY bits (src/core/notify.ts); 0 = off. */
   notifyFlags: number;
+  /** cluster-enabled: db 0 counts its keys per hash slot (workers/db.ts). */
+  clusterEnabled: boolean;
 }
 
 export const defaultShardSettings = (): ShardSettings => ({
@@ -35,6 +37,7 @@ export const defaultShardSettings = (): ShardSettings => ({
   hz: 10,
   maxmemoryPolicy: 'noeviction',
   notifyFlags: 0,
+  clusterEnabled: false,
 });
 
 /** The long-lived piscina task that is one shard thread (workers/shard.ts). */
@@ -181,6 +184,14 @@ export interface ShardInfo {
 export interface ShardRpc {
   /** Keys in the db. */
   dbsize(req: void): number;
+  /** Cluster mode: keys of db 0 in a hash slot (CLUSTER COUNTKEYSINSLOT). */
+  countKeysInSlot(req: { slot: number }): number;
+  /** Cluster mode: up to `count` keys of db 0 in a hash slot (CLUSTER GETKEYSINSLOT). */
+  getKeysInSlot(req: { slot: number; count: number }): string[];
+  /** Cluster mode: deletes the keys of db 0 in these slots (a slot this node lost); how many went. */
+  delKeysInSlots(req: { slots: number[] }): number;
+  /** How many of these keys exist (a migrating slot: ASK for the missing ones). */
+  countExisting(req: { keys: string[] }): number;
   flushdb(req: void): void;
   flushall(req: void): void;
   /** Live keys matching a glob pattern. */

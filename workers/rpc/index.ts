@@ -12,8 +12,9 @@ import { serverRpc } from './server';
 import { transactionRpc } from './transactions';
 import { blockingRpc } from './blocking';
 import { resultWatchRpc } from './result-watch';
+import { clusterRpc } from './cluster';
 
-const handlers: RpcHandlers = { ...keyspaceRpc, ...transferRpc, ...serverRpc, ...transactionRpc, ...blockingRpc, ...resultWatchRpc };
+const handlers: RpcHandlers = { ...keyspaceRpc, ...transferRpc, ...serverRpc, ...transactionRpc, ...blockingRpc, ...resultWatchRpc, ...clusterRpc };
 
 /** Runs one RPC: its result, or the Redis error it threw (anything else is a bug, reported as an internal error). */
 export function runRpc(ctx: ShardOpContext, call: RpcCall): RpcOutcome {

@@ -23,6 +23,7 @@ import { shutdownCommands } from './shutdown';
 import { pubsubCommands } from './pubsub';
 import { transactionCommands } from './transactions';
 import { blockingCommands } from './blocking';
+import { clusterCommands } from './cluster';
 
 export const commandRows: readonly CommandSpec[] = [
   // Shard-local families.
@@ -47,4 +48,5 @@ export const commandRows: readonly CommandSpec[] = [
   ...pubsubCommands,
   ...transactionCommands,
   ...blockingCommands,
+  ...clusterCommands,
 ];

@@ -1,0 +1,72 @@
+/**
+ * Which node serves a request in cluster mode (Redis's getNodeByQuery and
+ * clusterRedirectClient): all keys must hash to one slot (-CROSSSLOT); an
+ * unserved slot is -CLUSTERDOWN; a slot served elsewhere is -MOVED; a slot
+ * being migrated away sends the keys we no longer have to the target
+ * (-ASK); a slot being imported serves clients that said ASKING; a replica
+ * serves reads to READONLY clients of its master's slots. Error texts are
+ * Redis 7.0.15's.
+ */
+import { keyPositions, type CommandSpec } from '../core/commands/spec';
+import { keyHashSlotOfString } from '../core/routing/slot';
+import type { Cluster } from './cluster';
+import type { ClusterNode } from './node';
+
+export type ClusterRoute =
+  | { kind: 'serve' }
+  | { kind: 'error'; message: string }
+  /** The slot is open (migrating or importing): which keys exist here decides. */
+  | { kind: 'check'; slot: number; keys: string[]; migrating: boolean };
+
+const SERVE: ClusterRoute = { kind: 'serve' };
+
+export interface ClusterClientFlags {
+  clusterAsking: boolean;
+  clusterReadonly: boolean;
+}
+
+function redirect(kind: 'MOVED' | 'ASK', slot: number, n: ClusterNode): ClusterRoute {
+  return { kind: 'error', message: `${kind} ${slot} ${n.ip}:${n.port}` };
+}
+
+export function clusterRoute(cluster: Cluster, client: ClusterClientFlags, spec: CommandSpec, args: readonly string[]): ClusterRoute {
+  if (spec.firstKey <= 0 && spec.getKeys === undefined) return SERVE;
+  const positions = keyPositions(spec, args);
+  if (positions.length === 0) return SERVE;
+  const state = cluster.state;
+  const me = state.myself;
+  const slot = keyHashSlotOfString(args[positions[0]]);
+  for (let i = 1; i < positions.length; i++) {
+    if (keyHashSlotOfString(args[positions[i]]) !== slot) return { kind: 'error', message: "CROSSSLOT Keys in request don't hash to the same slot" };
+  }
+  const n = state.slots[slot];
+  if (n === null) return { kind: 'error', message: 'CLUSTERDOWN Hash slot not served' };
+  if (!state.ok) {
+    if (!cluster.allowReadsWhenDown) return { kind: 'error', message: 'CLUSTERDOWN The cluster is down' };
+    if (spec.flags.includes('write')) return { kind: 'error', message: 'CLUSTERDOWN The cluster is down and only accepts read commands' };
+  }
+  const migrating = n === me && state.migratingTo[slot] !== null;
+  const importing = !migrating && state.importingFrom[slot] !== null;
+  // MIGRATE runs here whenever the slot is open: it is what empties it.
+  if ((migrating || importing) && spec.name === 'migrate') return SERVE;
+  if (migrating || (importing && (client.clusterAsking || spec.name === 'restore-asking'))) {
+    return { kind: 'check', slot, keys: positions.map((p) => args[p]), migrating };
+  }
+  if (client.clusterReadonly && !spec.flags.includes('write') && me.isReplica && me.master === n) return SERVE;
+  if (n !== me) return redirect('MOVED', slot, n);
+  return SERVE;
+}
+
+/** The answer for an open slot once we know how many of the keys exist here. */
+export function afterExistenceCheck(cluster: Cluster, route: Extract<ClusterRoute, { kind: 'check' }>, existing: number): ClusterRoute {
+  const missing = route.keys.length - existing;
+  if (route.migrating) {
+    if (missing === 0) return SERVE;
+    const target = cluster.state.migratingTo[route.slot];
+    // The migration ended while we looked: MOVED to the owner, or serve.
+    if (target === null) return SERVE;
+    return redirect('ASK', route.slot, target);
+  }
+  if (route.keys.length > 1 && missing > 0) return { kind: 'error', message: 'TRYAGAIN Multiple keys request during rehashing of slot' };
+  return SERVE;
+}
