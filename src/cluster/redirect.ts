@@ -36,11 +36,12 @@ export function clusterRoute(cluster: Cluster, client: ClusterClientFlags, spec:
   const state = cluster.state;
   const me = state.myself;
   const slot = keyHashSlotOfString(args[positions[0]]);
+  // The first key's slot must be served before the others are compared (Redis's order of checks).
+  const n = state.slots[slot];
+  if (n === null) return { kind: 'error', message: 'CLUSTERDOWN Hash slot not served' };
   for (let i = 1; i < positions.length; i++) {
     if (keyHashSlotOfString(args[positions[i]]) !== slot) return { kind: 'error', message: "CROSSSLOT Keys in request don't hash to the same slot" };
   }
-  const n = state.slots[slot];
-  if (n === null) return { kind: 'error', message: 'CLUSTERDOWN Hash slot not served' };
   if (!state.ok) {
     if (!cluster.allowReadsWhenDown) return { kind: 'error', message: 'CLUSTERDOWN The cluster is down' };
     if (spec.flags.includes('write')) return { kind: 'error', message: 'CLUSTERDOWN The cluster is down and only accepts read commands' };

@@ -499,7 +499,7 @@ const help: CoordOp = () =>
     'LINKS',
     '    Return information about all network links between this node and its peers.',
     '    Output format is an array where each array element is a map containing attributes of a link',
-  ]);
+  ], 'Prints this help.');
 
 const asking: CoordOp = (ctx) => {
   clusterOf(ctx);
