@@ -17,6 +17,7 @@ import type { ServerContext, ShardEventHandlers } from './coordination/context';
 import { PubSubHub } from './pubsub/hub';
 import { publishKeyspaceEvent } from './pubsub/notifications';
 import { Cluster, configFilePath } from './cluster/cluster';
+import { MigrateSockets } from './cluster/migrate-sockets';
 
 const SHUTDOWN_GRACE_MS = 2000;
 
@@ -70,6 +71,7 @@ export class Server implements ServerContext, ConnectionHost {
   private listener: net.Server | null = null;
   /** Redis Cluster, when cluster-enabled (src/cluster/). */
   cluster: Cluster | null = null;
+  readonly migrateSockets = new MigrateSockets();
   private nextClientId = 1;
   private closing: Promise<void> | null = null;
   /** Resolves once the server has fully stopped. */
@@ -197,6 +199,7 @@ export class Server implements ServerContext, ConnectionHost {
       clearTimeout(grace);
       await listenerClosed;
       await this.cluster?.close();
+      this.migrateSockets.closeAll();
       await this.shards?.close();
       this.log.info('bye');
       this.markStopped();

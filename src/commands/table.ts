@@ -19,6 +19,7 @@ import { pubsubCoords } from './pubsub';
 import { transactionCoords } from './transactions';
 import { blockingCoords } from './blocking';
 import { clusterCoords } from './cluster';
+import { migrateCoords } from './migrate';
 import { crossShardCoords } from '../coordination/cross-shard';
 import { scratchCoordinator } from '../coordination/scratch';
 
@@ -35,6 +36,7 @@ const coords: Coords = {
   ...transactionCoords,
   ...blockingCoords,
   ...clusterCoords,
+  ...migrateCoords,
 };
 
 function crossPlan(entry: TableEntry): CrossShardPlan {

@@ -17,6 +17,7 @@ import type { ShardLock } from './shard-lock';
 import type { PubSubHub } from '../pubsub/hub';
 import type { ServerStats, TaskCounts } from '../stats';
 import type { Cluster } from '../cluster/cluster';
+import type { MigrateSockets } from '../cluster/migrate-sockets';
 
 type EventOf<T extends ShardEvent['type']> = Extract<ShardEvent, { type: T }>;
 
@@ -40,6 +41,8 @@ export interface ServerContext {
   readonly port: number;
   /** Redis Cluster (cluster-enabled yes), else null. */
   readonly cluster: Cluster | null;
+  /** MIGRATE's cached connections to target instances. */
+  readonly migrateSockets: MigrateSockets;
   /** Stops the server (SHUTDOWN). */
   close(reason: string): Promise<void>;
 }

@@ -24,6 +24,7 @@ import { pubsubCommands } from './pubsub';
 import { transactionCommands } from './transactions';
 import { blockingCommands } from './blocking';
 import { clusterCommands } from './cluster';
+import { migrateCommands } from './migrate';
 
 export const commandRows: readonly CommandSpec[] = [
   // Shard-local families.
@@ -49,4 +50,5 @@ export const commandRows: readonly CommandSpec[] = [
   ...transactionCommands,
   ...blockingCommands,
   ...clusterCommands,
+  ...migrateCommands,
 ];
