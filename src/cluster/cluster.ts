@@ -45,6 +45,10 @@ import {
   MSG_PUBLISHSHARD,
   MSG_FAIL,
   MSG_UPDATE,
+  MSG_FAILOVER_AUTH_REQUEST,
+  MSG_FAILOVER_AUTH_ACK,
+  MFLAG0_FORCEACK,
+  encodeEmpty,
   type BusMessage,
   type Gossip,
   type HeaderFields,
@@ -345,6 +349,7 @@ export class Cluster {
     }
     for (const node of state.nodes.values()) if (node.timedOut) this.markFailingIfNeeded(node);
     if (changed) state.save();
+    if (state.myself.isReplica) this.handleReplicaFailover();
     state.updateState();
   }
 
@@ -454,9 +459,109 @@ export class Cluster {
         return;
       }
       default:
-        // Failover authorization and manual failover need replication, which Shardis does not do yet.
+        if (type === MSG_FAILOVER_AUTH_REQUEST) {
+          if (sender !== null) this.voteIfNeeded(sender, msg);
+        } else if (type === MSG_FAILOVER_AUTH_ACK) {
+          // A vote counts from a master serving slots, for the election we are running.
+          if (sender !== null && sender.isMaster && sender.numSlots > 0 && msg.currentEpoch >= this.election.epoch) this.election.votes++;
+        }
+        // MFSTART (a manual failover) asks the master to pause its clients
+        // until the replica caught up with its replication offset; Shardis
+        // has no replication stream to pause, so it is not answered.
         return;
     }
+  }
+
+  // -------------------------------------------------------------------------
+  // Replica promotion (failover authorization, as Redis 7.0)
+
+  /**
+   * A replica of a failed master asks for our vote (clusterSendFailoverAuthIfNeeded):
+   * a master serving slots votes once per epoch, for a replica whose master
+   * is FAIL, at most once per master in twice the node timeout, and only if
+   * no slot the replica claims has a newer owner.
+   */
+  private voteIfNeeded(node: ClusterNode, msg: BusMessage): void {
+    const state = this.state;
+    const me = state.myself;
+    if (!me.isMaster || me.numSlots === 0) return;
+    if (msg.currentEpoch < state.currentEpoch) return;
+    if (state.lastVoteEpoch === state.currentEpoch) return;
+    const master = node.master;
+    if (node.isMaster || master === null) return;
+    if (!master.failed && (msg.mflags0 & MFLAG0_FORCEACK) === 0) return;
+    const now = Date.now();
+    if (now - master.voteTime < this.opts.nodeTimeout * 2) return;
+    for (let j = 0; j < SLOT_COUNT; j++) {
+      if ((msg.myslots[j >> 3] & (1 << (j & 7))) === 0) continue;
+      const owner = state.slots[j];
+      if (owner === null || owner.configEpoch <= msg.configEpoch) continue;
+      return;
+    }
+    state.lastVoteEpoch = state.currentEpoch;
+    master.voteTime = now;
+    this.saveNow();
+    const link = node.link as BusLink | null;
+    if (link !== null) {
+      link.send(encodeEmpty(MSG_FAILOVER_AUTH_ACK, this.header()));
+      this.count(MSG_FAILOVER_AUTH_ACK);
+    }
+    this.host.log.info({ replica: node.name, epoch: state.currentEpoch }, 'failover auth granted');
+  }
+
+  /** The election this node runs as a replica of a failed master (clusterHandleSlaveFailover). */
+  private readonly election = { time: 0, sent: false, epoch: 0, votes: 0 };
+
+  private handleReplicaFailover(): void {
+    const state = this.state;
+    const me = state.myself;
+    const master = me.master;
+    if (!me.isReplica || master === null || !master.failed || master.numSlots === 0) return;
+    const now = Date.now();
+    const timeout = this.opts.nodeTimeout;
+    const authTimeout = Math.max(timeout * 2, 2000);
+    const retry = authTimeout * 2;
+    const e = this.election;
+    if (now - e.time > retry) {
+      // A new election, after a random delay so replicas rarely collide;
+      // replicas with less data (a larger rank) wait a second more each.
+      const rank = master.replicas.filter((r) => r !== me && r.replOffset > me.replOffset).length;
+      e.time = now + 500 + Math.floor(Math.random() * 500) + rank * 1000;
+      e.sent = false;
+      e.votes = 0;
+      return;
+    }
+    if (now < e.time) return;
+    if (now - e.time > authTimeout) return;
+    if (!e.sent) {
+      state.currentEpoch++;
+      e.epoch = state.currentEpoch;
+      e.sent = true;
+      this.broadcast(encodeEmpty(MSG_FAILOVER_AUTH_REQUEST, this.header()), MSG_FAILOVER_AUTH_REQUEST);
+      this.saveNow();
+      this.host.log.info({ epoch: e.epoch }, 'starting a failover election');
+      return;
+    }
+    const quorum = Math.floor(state.size / 2) + 1;
+    if (e.votes < quorum) return;
+    this.host.log.info({ votes: e.votes, epoch: e.epoch }, 'failover election won: replacing the master');
+    if (me.configEpoch < e.epoch) me.configEpoch = e.epoch;
+    this.replaceMaster(master);
+  }
+
+  /** Takes the master's slots and role (clusterFailoverReplaceYourMaster). */
+  private replaceMaster(old: ClusterNode): void {
+    const state = this.state;
+    const me = state.myself;
+    state.setNodeAsMaster(me);
+    for (let j = 0; j < SLOT_COUNT; j++) {
+      if (state.slots[j] !== old) continue;
+      state.delSlot(j);
+      state.addSlot(me, j);
+    }
+    state.updateState();
+    this.saveNow();
+    this.broadcastPong();
   }
 
   private processPing(link: BusLink, msg: Extract<BusMessage, { kind: 'ping' }>, sender: ClusterNode | null): void {
@@ -636,15 +741,7 @@ export class Cluster {
     if (old === null) return;
     state.currentEpoch++;
     me.configEpoch = state.currentEpoch;
-    state.setNodeAsMaster(me);
-    for (let j = 0; j < SLOT_COUNT; j++) {
-      if (state.slots[j] !== old) continue;
-      state.delSlot(j);
-      state.addSlot(me, j);
-    }
-    state.updateState();
-    this.saveNow();
-    this.broadcastPong();
+    this.replaceMaster(old);
   }
 
   /** CLUSTER MEET: a handshake node with a random name, to be MEET by the cron. False if the address is bad. */
