@@ -302,3 +302,36 @@ t.test('reshard between Shardis and redis-server nodes, both ways', { skip }, as
   await reshardUnderLoad(t, nodes, 0, 1, 300, values);
   await reshardUnderLoad(t, nodes, 1, 2, 300, values);
 });
+
+t.test('replica promotion: a Shardis master votes for a redis-server replica, and a Shardis replica is elected', { skip }, async (t) => {
+  // Masters: two redis-server, one Shardis. A redis-server replica of the
+  // first, a Shardis replica of the second.
+  const masters = await startNodes(t, ['redis', 'redis', 'shardis']);
+  t.equal((await createCluster(masters.map((x) => x.port))).code, 0);
+  for (const x of masters) await eventually(`cluster_state:ok on ${x.port}`, async () => (await clusterField(x.port, 'cluster_state')) === 'ok', 10_000);
+  const [a, b, s] = masters;
+  const ra = await startClusterNode(t, 'redis', 0);
+  const sb = await startClusterNode(t, 'shardis', WORKERS);
+  for (const [replica, master] of [[ra, a], [sb, b]] as const) {
+    const add = await redisCli(['--cluster', 'add-node', `127.0.0.1:${replica.port}`, `127.0.0.1:${master.port}`, '--cluster-slave', '--cluster-master-id', await myId(master.port)]);
+    t.equal(add.code, 0, `add-node --cluster-slave of a ${replica.kind} node`);
+  }
+  const roleOf = async (port: number, of: number): Promise<string> => (await nodesLines(port)).find((l) => l.includes(`:${of}@`))?.split(' ')[2] ?? '';
+  for (const r of [ra, sb]) await eventually(`${r.port} known as a replica`, async () => /slave/.test(await roleOf(s.port, r.port)), 10_000);
+
+  // A redis-server replica that never synced refuses to stand (cluster-replica-validity-factor).
+  const rc = await connectResp(t, ra.port);
+  await eventually('the redis-server replica to sync', async () => /master_link_status:up/.test(String(await rc.call('INFO', 'replication'))), 20_000);
+  await a.stop();
+  await eventually('the redis-server replica to be promoted', async () => /^master$/.test(await roleOf(s.port, ra.port)), 10 * CLUSTER_NODE_TIMEOUT);
+  t.pass('the redis-server replica won its election (the Shardis master voted)');
+  await eventually('cluster_state:ok after the first failover', async () => (await clusterField(s.port, 'cluster_state')) === 'ok', 10_000);
+
+  await b.stop();
+  await eventually('the Shardis replica to be promoted', async () => /myself,master/.test(await roleOf(sb.port, sb.port)), 10 * CLUSTER_NODE_TIMEOUT);
+  t.pass('the Shardis replica won its election');
+  for (const x of [ra, s, sb]) await eventually(`cluster_state:ok on ${x.port}`, async () => (await clusterField(x.port, 'cluster_state')) === 'ok', 10_000);
+  const check = await checkCluster(sb.port);
+  t.same(checkProblems(check).filter((l) => !/fail/i.test(l)), [], 'check: every slot served by a live master');
+  t.match(check.output, /All 16384 slots covered/);
+});

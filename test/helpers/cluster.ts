@@ -23,7 +23,8 @@ export async function startClusterNode(t: Teardownable, kind: NodeKind, workers:
     const s = await startShardis(t, { workers, args });
     return { kind, port: s.port, stop: s.stop };
   }
-  const r = await startRedis(t, args);
+  // Diskless sync starts at once (its default 5 s delay only slows replica tests down).
+  const r = await startRedis(t, [...args, '--repl-diskless-sync-delay', '0']);
   return { kind, port: r.port, stop: r.stop };
 }
 
