@@ -180,7 +180,16 @@ t.test('CLUSTER commands on one node: replies and errors as redis-server 7.0.15'
 
   // Once every slot is served (the state settles in the cron), keys are served locally.
   const s = await connectResp(t, shardis.port);
-  await eventually('cluster_state:ok', async () => (await clusterField(shardis.port, 'cluster_state')) === 'ok', 5000);
+  for (const port of [shardis.port, redis.port]) await eventually('cluster_state:ok', async () => (await clusterField(port, 'cluster_state')) === 'ok', 5000);
+  // Every slot is here now: transactions are checked as a whole at EXEC, reads and writes are served.
+  const served = await runDifferential(shardis.port, redis.port, [
+    ['MULTI'], ['SET', '{a}1', 'x'], ['SET', '{b}1', 'y'], ['EXEC'], ['EXISTS', '{a}1'],
+    ['MULTI'], ['SET', '{a}1', 'x'], ['GET', '{a}2'], ['EXEC'],
+    ['MULTI'], ['MSET', '{a}1', 'x', '{b}1', 'y'], ['EXEC'],
+    ['SET', 'k', 'v'], ['GET', 'k'], ['CLUSTER', 'COUNTKEYSINSLOT', '7629'], ['CLUSTER', 'GETKEYSINSLOT', '7629', '10'],
+    ['MGET', 'k', '{k}'], ['SELECT', '0'], ['READONLY'], ['GET', 'k'], ['READWRITE'],
+  ]);
+  t.equal(served.length, 0, describeMismatches(served));
   t.equal(await s.call('SET', 'foo', 'bar'), 'OK');
   t.match(await s.call('MSET', 'a', '1', 'b', '2'), { error: "CROSSSLOT Keys in request don't hash to the same slot" });
   t.equal(await s.call('CLUSTER', 'COUNTKEYSINSLOT', 12182), 1);

@@ -33,27 +33,49 @@ export function clusterRoute(cluster: Cluster, client: ClusterClientFlags, spec:
   if (spec.firstKey <= 0 && spec.getKeys === undefined) return SERVE;
   const positions = keyPositions(spec, args);
   if (positions.length === 0) return SERVE;
+  return routeKeys(cluster, client, positions.map((p) => args[p]), spec.flags.includes('write'), spec.name);
+}
+
+/**
+ * EXEC: the keys of every queued command together must hash to one slot
+ * served here (Redis checks the whole transaction when EXEC arrives). An
+ * open slot is served without the per-key existence check.
+ */
+export function clusterRouteExec(cluster: Cluster, client: ClusterClientFlags, queued: readonly { spec: CommandSpec; args: readonly string[] }[]): ClusterRoute {
+  const keys: string[] = [];
+  let write = false;
+  for (const q of queued) {
+    if (q.spec.firstKey <= 0 && q.spec.getKeys === undefined) continue;
+    for (const p of keyPositions(q.spec, q.args)) keys.push(q.args[p]);
+    if (q.spec.flags.includes('write')) write = true;
+  }
+  if (keys.length === 0) return SERVE;
+  const route = routeKeys(cluster, client, keys, write, 'exec');
+  return route.kind === 'check' ? SERVE : route;
+}
+
+function routeKeys(cluster: Cluster, client: ClusterClientFlags, keys: readonly string[], write: boolean, name: string): ClusterRoute {
   const state = cluster.state;
   const me = state.myself;
-  const slot = keyHashSlotOfString(args[positions[0]]);
+  const slot = keyHashSlotOfString(keys[0]);
   // The first key's slot must be served before the others are compared (Redis's order of checks).
   const n = state.slots[slot];
   if (n === null) return { kind: 'error', message: 'CLUSTERDOWN Hash slot not served' };
-  for (let i = 1; i < positions.length; i++) {
-    if (keyHashSlotOfString(args[positions[i]]) !== slot) return { kind: 'error', message: "CROSSSLOT Keys in request don't hash to the same slot" };
+  for (let i = 1; i < keys.length; i++) {
+    if (keyHashSlotOfString(keys[i]) !== slot) return { kind: 'error', message: "CROSSSLOT Keys in request don't hash to the same slot" };
   }
   if (!state.ok) {
     if (!cluster.allowReadsWhenDown) return { kind: 'error', message: 'CLUSTERDOWN The cluster is down' };
-    if (spec.flags.includes('write')) return { kind: 'error', message: 'CLUSTERDOWN The cluster is down and only accepts read commands' };
+    if (write) return { kind: 'error', message: 'CLUSTERDOWN The cluster is down and only accepts read commands' };
   }
   const migrating = n === me && state.migratingTo[slot] !== null;
   const importing = !migrating && state.importingFrom[slot] !== null;
   // MIGRATE runs here whenever the slot is open: it is what empties it.
-  if ((migrating || importing) && spec.name === 'migrate') return SERVE;
-  if (migrating || (importing && (client.clusterAsking || spec.name === 'restore-asking'))) {
-    return { kind: 'check', slot, keys: positions.map((p) => args[p]), migrating };
+  if ((migrating || importing) && name === 'migrate') return SERVE;
+  if (migrating || (importing && (client.clusterAsking || name === 'restore-asking'))) {
+    return { kind: 'check', slot, keys: [...keys], migrating };
   }
-  if (client.clusterReadonly && !spec.flags.includes('write') && me.isReplica && me.master === n) return SERVE;
+  if (client.clusterReadonly && !write && me.isReplica && me.master === n) return SERVE;
   if (n !== me) return redirect('MOVED', slot, n);
   return SERVE;
 }
