@@ -31,6 +31,12 @@ function redirect(kind: 'MOVED' | 'ASK', slot: number, n: ClusterNode): ClusterR
 
 export function clusterRoute(cluster: Cluster, client: ClusterClientFlags, spec: CommandSpec, args: readonly string[]): ClusterRoute {
   if (spec.firstKey <= 0 && spec.getKeys === undefined) return SERVE;
+  // The common case, one key in a stable slot of ours while the cluster is up: no arrays made.
+  if (spec.firstKey === spec.lastKey && spec.getKeys === undefined && spec.firstKey < args.length) {
+    const state = cluster.state;
+    const slot = keyHashSlotOfString(args[spec.firstKey]);
+    if (state.ok && state.slots[slot] === state.myself && state.migratingTo[slot] === null && state.importingFrom[slot] === null) return SERVE;
+  }
   const positions = keyPositions(spec, args);
   if (positions.length === 0) return SERVE;
   return routeKeys(cluster, client, positions.map((p) => args[p]), spec.flags.includes('write'), spec.name);
