@@ -10,15 +10,22 @@
  * before a change), warms each up, then runs every test on each in turn for
  * `--rounds` rounds and prints the medians.
  *
+ * With `--threads`, Shardis's CPU is also split by thread (/proc/<pid>/task):
+ * the main thread (its tid is the pid), the `--workers` busiest other threads
+ * (the shards; with --workers 0 the shard runs on the main thread), and the
+ * rest (V8's GC helpers, libuv's pool). That split is the scaling model of
+ * docs/performance.md: the main thread's µs per request bounds the threaded
+ * server's throughput whatever the core count.
+ *
  *   npm run build && node dist/benchmarks/cpu.js [--tests set,get,incr,lpush,hset,mset]
  *     [--rounds 3] [--requests 400000] [--pipeline 16] [--clients 50] [--workers <default>]
- *     [--base ../other-checkout]
+ *     [--base ../other-checkout] [--threads] [--keyspace 1000000] [--data-size 3]
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_WORKERS } from '../src/cli';
-import { startRedis, startShardis, stop, median, type Target } from './lib/targets';
+import { startRedis, startShardis, stop, median, prefill, type Target } from './lib/targets';
 
 interface Options {
   tests: string[];
@@ -28,6 +35,10 @@ interface Options {
   clients: number;
   workers: number;
   base: string | null;
+  threads: boolean;
+  /** redis-benchmark -r: random keys over this many (0 = one key). */
+  keyspace: number;
+  dataSize: number;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -39,6 +50,9 @@ function parseOptions(argv: string[]): Options {
     clients: 50,
     workers: DEFAULT_WORKERS,
     base: null,
+    threads: false,
+    keyspace: 1_000_000,
+    dataSize: 3,
   };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i + 1];
@@ -50,6 +64,9 @@ function parseOptions(argv: string[]): Options {
       case '--clients': o.clients = Number(v); i++; break;
       case '--workers': o.workers = Number(v); i++; break;
       case '--base': o.base = path.resolve(v); i++; break;
+      case '--threads': o.threads = true; break;
+      case '--keyspace': o.keyspace = Number(v); i++; break;
+      case '--data-size': o.dataSize = Number(v); i++; break;
       default: throw new Error(`unknown option ${argv[i]}`);
     }
   }
@@ -66,8 +83,36 @@ function cpuSeconds(pid: number): number {
   return (Number(rest[11]) + Number(rest[12])) / CLOCK_TICKS;
 }
 
+/** CPU seconds of each thread of a process, by tid. */
+function threadSeconds(pid: number): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(tid), (Number(rest[11]) + Number(rest[12])) / CLOCK_TICKS);
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return out;
+}
+
+/** Per-request µs of the main thread, the `shards` busiest other threads, and the rest. */
+function threadSplit(pid: number, before: Map<number, number>, after: Map<number, number>, shards: number, requests: number): { main: number; shards: number; other: number } {
+  const delta = (tid: number): number => (after.get(tid) ?? 0) - (before.get(tid) ?? 0);
+  const others = [...after.keys()].filter((tid) => tid !== pid).map(delta).sort((a, b) => b - a);
+  const us = (sec: number): number => (sec * 1e6) / requests;
+  return {
+    main: us(delta(pid)),
+    shards: us(others.slice(0, shards).reduce((a, b) => a + b, 0)),
+    other: us(others.slice(shards).reduce((a, b) => a + b, 0)),
+  };
+}
+
 function benchmark(t: Target, test: string, o: Options, requests: number): void {
-  const args = ['-p', String(t.port), '-c', String(o.clients), '-n', String(requests), '-P', String(o.pipeline), '-t', test, '-q'];
+  const args = ['-p', String(t.port), '-c', String(o.clients), '-n', String(requests), '-P', String(o.pipeline), '-t', test, '-q', '-d', String(o.dataSize)];
+  if (o.keyspace > 0) args.push('-r', String(o.keyspace));
   const r = spawnSync('redis-benchmark', args, { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`redis-benchmark failed: ${r.stderr}`);
 }
@@ -86,23 +131,47 @@ async function main(): Promise<void> {
     const shardis = await startShardis(o.workers);
     shardis.name = 'shardis';
     targets.push(shardis);
+    for (const t of targets) prefill(t, o.keyspace, o.dataSize);
     for (const t of targets) for (const test of o.tests) benchmark(t, test, o, Math.min(o.requests, 100_000));
     const samples = new Map<string, number[][]>(o.tests.map((test) => [test, targets.map(() => [])]));
+    const splits = new Map<string, { main: number[]; shards: number[]; other: number[] }>(o.tests.map((test) => [test, { main: [], shards: [], other: [] }]));
     for (let round = 0; round < o.rounds; round++) {
       for (const test of o.tests) {
         targets.forEach((t, i) => {
           const pid = t.proc.pid as number;
           const before = cpuSeconds(pid);
+          const threadsBefore = threadSeconds(pid);
           benchmark(t, test, o, o.requests);
           (samples.get(test) as number[][])[i].push(((cpuSeconds(pid) - before) * 1e6) / o.requests);
+          if (o.threads && t.name === 'shardis') {
+            const split = threadSplit(pid, threadsBefore, threadSeconds(pid), o.workers, o.requests);
+            const into = splits.get(test) as { main: number[]; shards: number[]; other: number[] };
+            into.main.push(split.main);
+            into.shards.push(split.shards);
+            into.other.push(split.other);
+          }
         });
       }
     }
-    console.log(`# server CPU µs per request (user+sys), redis-benchmark -P ${o.pipeline} -c ${o.clients} -n ${o.requests}, --workers ${o.workers}, ${o.rounds} rounds, medians\n`);
+    const keys = o.keyspace > 0 ? `-r ${o.keyspace}` : 'one key';
+    console.log(`# server CPU µs per request (user+sys), redis-benchmark -P ${o.pipeline} -c ${o.clients} -n ${o.requests} -d ${o.dataSize} ${keys}, --workers ${o.workers}, ${o.rounds} rounds, medians\n`);
     console.log(`| test | ${targets.map((t) => t.name).join(' | ')} |`);
     console.log(`|---|${targets.map(() => '---').join('|')}|`);
     for (const [test, perTarget] of samples) {
       console.log(`| ${test} | ${perTarget.map((xs) => median(xs).toFixed(2)).join(' | ')} |`);
+    }
+    if (o.threads) {
+      // The model: the main thread serves every request, so 1 / main is the ceiling whatever the core count;
+      // the shards share the rest. Against redis-server's total CPU per request (one thread).
+      const redisIndex = targets.findIndex((t) => t.name.startsWith('redis'));
+      console.log(`\n# Shardis CPU per request by thread (µs), and the modelled ceiling with enough cores\n`);
+      console.log('| test | main thread | shard threads | other threads | redis-server total | ceiling (1/main) vs redis-server (1/total) |');
+      console.log('|---|---|---|---|---|---|');
+      for (const [test, sp] of splits) {
+        const redisUs = median((samples.get(test) as number[][])[redisIndex]);
+        const main = median(sp.main);
+        console.log(`| ${test} | ${main.toFixed(2)} | ${median(sp.shards).toFixed(2)} | ${median(sp.other).toFixed(2)} | ${redisUs.toFixed(2)} | ${(redisUs / main).toFixed(2)}x |`);
+      }
     }
   } finally {
     for (const t of targets) await stop(t);

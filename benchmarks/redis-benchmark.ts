@@ -24,13 +24,10 @@
  * (`MSET mk0 v mk1 v ...`) instead of the test set: the cost of a
  * cross-shard command (issue 5 asks for 0.3x at -P 16 with 10 keys).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
+import { spawnSync } from 'node:child_process';
 import os from 'node:os';
-import path from 'node:path';
-import fs from 'node:fs';
-import readline from 'node:readline';
 import { DEFAULT_WORKERS } from '../src/cli';
+import { median, prefill, startRedis, startShardis, stop, type Target } from './lib/targets';
 
 interface Options {
   tests: string;
@@ -83,63 +80,6 @@ function parseOptions(argv: string[]): Options {
   return o;
 }
 
-const ROOT = path.resolve(__dirname, '..', '..');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForPort(port: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => { s.destroy(); resolve(true); });
-      s.once('error', () => { s.destroy(); resolve(false); });
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`port ${port} never opened`);
-}
-
-interface Target {
-  name: string;
-  port: number;
-  proc: ChildProcess;
-}
-
-async function startRedis(): Promise<Target> {
-  const port = await freePort();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-redis-'));
-  const proc = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
-  await waitForPort(port);
-  return { name: 'redis', port, proc };
-}
-
-async function startShardis(workers: number): Promise<Target> {
-  const port = await freePort();
-  const proc = spawn(process.execPath, [path.join(ROOT, 'dist', 'src', 'main.js'), '--port', String(port), '--workers', String(workers), '--log-level', 'warn'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  readline.createInterface({ input: proc.stdout as NodeJS.ReadableStream }).on('line', () => undefined);
-  await waitForPort(port);
-  return { name: `shardis(w=${workers})`, port, proc };
-}
-
-async function stop(t: Target): Promise<void> {
-  if (t.proc.exitCode !== null) return;
-  const done = new Promise((r) => t.proc.once('exit', r));
-  t.proc.kill('SIGTERM');
-  await done;
-}
-
 /** One redis-benchmark run; returns req/s per test name (upper case, as redis-benchmark prints them). */
 function runBenchmark(port: number, tests: string, o: Options, pipeline: number): Map<string, number> {
   const args = ['-p', String(port), '-c', String(o.clients), '-n', String(o.requests), '-P', String(pipeline), '-d', String(o.dataSize), '--csv'];
@@ -158,12 +98,6 @@ function runBenchmark(port: number, tests: string, o: Options, pipeline: number)
     if (m) out.set(o.crossMset > 0 ? `MSET (${o.crossMset} keys, cross-shard)` : m[1], Number(m[2]));
   }
   return out;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
 /** Runs the tests on both targets alternately for `rounds` rounds; returns median req/s per test per target. */
@@ -189,14 +123,6 @@ function alternate(a: Target, b: Target, tests: string, o: Options, pipeline: nu
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 
-/** Fills a server with the benchmark's keyspace (`key:<12 digits>`, as redis-benchmark -r names them), so reads hit. */
-function prefill(t: Target, o: Options): void {
-  if (o.keyspace <= 0) return;
-  const args = ['-p', String(t.port), '-c', '20', '-n', String(o.keyspace * 3), '-P', '64', '-d', String(o.dataSize), '-r', String(o.keyspace), '-t', 'set', '-q'];
-  const r = spawnSync('redis-benchmark', args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  if (r.status !== 0) throw new Error(`prefill failed: ${r.stderr}`);
-}
-
 async function main(): Promise<void> {
   const o = parseOptions(process.argv.slice(2));
   const redis = await startRedis();
@@ -205,10 +131,10 @@ async function main(): Promise<void> {
   console.log(`# Shardis vs redis-server — ${cpus.length} x ${cpus[0]?.model ?? 'cpu'}, node ${process.version}`);
   console.log(`# redis-benchmark -c ${o.clients} -n ${o.requests} -d ${o.dataSize}, ${keys}; ${o.rounds} alternating rounds, medians`);
   try {
-    prefill(redis, o);
+    prefill(redis, o.keyspace, o.dataSize);
     const shardis = await startShardis(o.workers);
     try {
-      prefill(shardis, o);
+      prefill(shardis, o.keyspace, o.dataSize);
       console.log(`\n## Default --workers (${o.workers})\n`);
       console.log('| test | -P | redis-server req/s | Shardis req/s | ratio |');
       console.log('|---|---|---|---|---|');
@@ -227,7 +153,7 @@ async function main(): Promise<void> {
       for (const w of o.sweep) {
         const s = await startShardis(w);
         try {
-          prefill(s, o);
+          prefill(s, o.keyspace, o.dataSize);
           for (const [test, [r, x]] of alternate(redis, s, o.sweepTests, o, 16)) {
             console.log(`| ${w} | ${test} | ${fmt(r)} | ${fmt(x)} | ${(x / r).toFixed(2)} |`);
           }

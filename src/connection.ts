@@ -156,9 +156,21 @@ export class Connection implements ReplySink {
     this.controller.abort();
   }
 
+  /**
+   * Set by the dispatcher for a write while the AOF is on: handed to the next
+   * reply position reserved, which tells it the reply (src/persistence/aof.ts).
+   */
+  aofNext: ((reply: Buffer) => void) | null = null;
+  /** The connection that replays the AOF at start-up: served while loading, never logged. */
+  loader = false;
+
   /** Reserves the next reply position (for a shard request or a coordinator). */
   reserve(): PendingReply {
     const p = new PendingReply(this);
+    if (this.aofNext !== null) {
+      p.onReply = this.aofNext;
+      this.aofNext = null;
+    }
     this.queue.push(p);
     return p;
   }
@@ -166,6 +178,10 @@ export class Connection implements ReplySink {
   /** Queues a reply that is ready now. */
   reply(data: Buffer): void {
     const p = new PendingReply(this);
+    if (this.aofNext !== null) {
+      p.onReply = this.aofNext;
+      this.aofNext = null;
+    }
     p.setWhole(data);
     this.queue.push(p);
     this.deliver(p);
@@ -210,6 +226,12 @@ export class Connection implements ReplySink {
   }
 
   deliver(p: PendingReply): void {
+    if (p.onReply !== null) {
+      // The write ran whether or not its client is still here: log it either way.
+      const f = p.onReply;
+      p.onReply = null;
+      f(p.bytes());
+    }
     if (this.ended) return; // the connection is gone: drop the reply
     this.readyBytes += p.end - p.start;
     if (this.writerBlocked && p.data !== null && (p.start !== 0 || p.end !== p.data.length)) {

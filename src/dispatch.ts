@@ -18,6 +18,9 @@ import { queueInMulti } from './commands/transactions';
 import { handleResultWatch } from './commands/result-watch';
 import { subscribedContextError } from './commands/pubsub';
 import { callCoordinator } from './coordination/calls';
+import type { Transaction } from './coordination/transactions';
+import { arrayElements } from './resp/reply-reader';
+import { aofForm } from './persistence/aof-commands';
 import { runSplit } from './coordination/split';
 import { afterExistenceCheck, clusterRoute, type ClusterRoute } from './cluster/redirect';
 
@@ -113,6 +116,12 @@ export class Dispatcher {
       else if (queueInMulti(conn, entry, args)) return undefined;
     }
     if (entry === undefined) return undefined;
+    const refusal = persistenceRefusal(this.server, conn, entry);
+    if (refusal !== null) {
+      entry.rejectedCalls++;
+      conn.reply(errorReply(refusal));
+      return undefined;
+    }
     // Pub/sub: a subscribed RESP2 connection only takes (P)(UN)SUBSCRIBE, PING, QUIT, RESET.
     if (conn.channels !== null || conn.patterns !== null || conn.shardChannels !== null) {
       const err = subscribedContextError(conn, entry);
@@ -123,6 +132,7 @@ export class Dispatcher {
       }
     }
     conn.lastCommand = entry.fullName;
+    if (this.server.aof.enabled && !conn.loader) logToAof(this.server, conn, entry, args);
     entry.calls++;
     this.server.stats.totalCommands++;
     const shards = this.server.shards;
@@ -181,4 +191,53 @@ export class Dispatcher {
     const slot = conn.reserve();
     return result.then((reply) => conn.fill(slot, reply));
   }
+}
+
+const ERR_LOADING = 'LOADING Redis is loading the dataset in memory';
+const ERR_MISCONF =
+  "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
+
+/** -LOADING while the snapshot loads; -MISCONF for writes after a failed save (stop-writes-on-bgsave-error). */
+function persistenceRefusal(server: ServerContext, conn: Connection, entry: TableEntry): string | null {
+  const rdb = server.rdb;
+  if ((rdb.loading || server.loading) && !conn.loader && !entry.spec.flags.includes('loading')) return ERR_LOADING;
+  if (!rdb.lastBgsaveOk && entry.spec.flags.includes('write') && server.config.get('stop-writes-on-bgsave-error') === 'yes' && server.config.get('save') !== '') {
+    return ERR_MISCONF;
+  }
+  return null;
+}
+
+/**
+ * Gives a write its place in the AOF (src/persistence/aof.ts): reserved now,
+ * in dispatch order, and filled when the reply arrives. A blocking command is
+ * logged when it is served (at the end of the log), so it never holds the
+ * log back; EXEC logs its queue's writes between MULTI and EXEC.
+ */
+function logToAof(server: ServerContext, conn: Connection, entry: TableEntry, args: string[]): void {
+  const aof = server.aof;
+  const flags = entry.spec.flags;
+  const db = conn.db;
+  if (entry.fullName === 'exec') {
+    const queue = (conn.txn as Transaction | null)?.queue;
+    if (queue === null || queue === undefined) return;
+    const kept = queue.filter((q) => q.entry.spec.flags.includes('write') || q.entry.fullName === 'select');
+    if (kept.length === 0) return;
+    const index = queue.map((q) => kept.includes(q));
+    const cmds = kept.map((q) => q.args.slice());
+    const slot = aof.reserve(db);
+    conn.aofNext = (reply) => {
+      const all = arrayElements(reply);
+      aof.completeExec(slot, cmds, all === null ? null : all.filter((_r, i) => index[i]));
+    };
+    return;
+  }
+  if (!flags.includes('write')) return;
+  // The framer's array goes to the shard: the log keeps its own copy.
+  const copy = args.slice();
+  if (flags.includes('blocking')) {
+    conn.aofNext = (reply) => aof.appendNow(db, aofForm(copy, reply, Date.now()));
+    return;
+  }
+  const slot = aof.reserve(db);
+  conn.aofNext = (reply) => aof.complete(slot, copy, reply);
 }

@@ -66,7 +66,16 @@ async function main(): Promise<void> {
   const server = new Server(config, log);
   const onSignal = (sig: string): void => {
     log.info({ signal: sig }, 'received signal');
-    void server.close(sig);
+    // shutdown-on-sigterm / shutdown-on-sigint: default saves when save points are set.
+    const how = server.config.get(sig === 'SIGINT' ? 'shutdown-on-sigint' : 'shutdown-on-sigterm') as string;
+    const mode = how === 'save' ? 'save' : how === 'nosave' ? 'nosave' : 'default';
+    void server.shutdownSave(mode).then((ok) => {
+      if (ok || how === 'force') void server.close(sig);
+      else {
+        // As Redis: a failed save cancels the shutdown; the next signal tries again.
+        process.once(sig as NodeJS.Signals, onSignal);
+      }
+    });
   };
   // A rejected promise nobody awaited is a bug in one request's handling; log
   // it loudly rather than take every client's data down with the process.

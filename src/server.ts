@@ -18,6 +18,9 @@ import { PubSubHub } from './pubsub/hub';
 import { publishKeyspaceEvent } from './pubsub/notifications';
 import { Cluster, configFilePath } from './cluster/cluster';
 import { MigrateSockets } from './cluster/migrate-sockets';
+import { RdbPersistence } from './persistence/rdb';
+import { Aof } from './persistence/aof';
+import { replayCommands } from './persistence/loader';
 
 const SHUTDOWN_GRACE_MS = 2000;
 
@@ -68,6 +71,10 @@ export class Server implements ServerContext, ConnectionHost {
   shards!: ShardSet;
   /** Pub/sub channels and patterns (src/pubsub/hub.ts). */
   readonly pubsub = new PubSubHub(this.tasks);
+  readonly rdb: RdbPersistence;
+  readonly aof: Aof;
+  loading = false;
+  private saveCron: NodeJS.Timeout | null = null;
   private listener: net.Server | null = null;
   /** Redis Cluster, when cluster-enabled (src/cluster/). */
   cluster: Cluster | null = null;
@@ -84,6 +91,37 @@ export class Server implements ServerContext, ConnectionHost {
     readonly log: Logger,
   ) {
     this.stopped = new Promise((resolve) => (this.markStopped = resolve));
+    this.rdb = new RdbPersistence(config, () => this.shards, log);
+    this.aof = new Aof(config, () => this.shards, log);
+  }
+
+  /** Loads the dataset at start: the AOF when appendonly is yes, else the RDB file. */
+  private async loadData(): Promise<void> {
+    this.loading = true;
+    try {
+      if (this.config.get('appendonly') === 'yes') {
+        await this.aof.start(
+          (data, commands) =>
+            replayCommands(this, (c) => this.connections.set(c.id, c), this.nextClientId++, data, commands),
+          (file) => this.rdb.writeTo(file, true),
+          (file) => this.rdb.load(file).then(() => undefined),
+        );
+      } else {
+        await this.rdb.load();
+      }
+    } finally {
+      this.loading = false;
+    }
+  }
+
+  async shutdownSave(mode: 'default' | 'save' | 'nosave'): Promise<boolean> {
+    if (mode === 'nosave') return true;
+    if (mode === 'default' && (this.config.get('save') as string) === '') return true;
+    // A background save in progress is waited for, then a fresh one is made (Redis kills the child and saves).
+    if (this.rdb.inProgress !== null) await this.rdb.inProgress;
+    const r = await this.rdb.save(false);
+    if (!r.ok) this.log.warn('Error trying to save the DB, can\'t exit.');
+    return r.ok;
   }
 
   get port(): number {
@@ -115,6 +153,19 @@ export class Server implements ServerContext, ConnectionHost {
     });
     listener.on('error', (err) => this.log.error({ err }, 'listener error'));
     if (this.config.get('cluster-enabled') === 'yes') await this.startCluster();
+    // Load the data while answering -LOADING (the dispatcher checks `loading`).
+    try {
+      await this.loadData();
+    } catch (err) {
+      this.log.fatal({ err }, 'could not load the data');
+      await this.close('bad data file');
+      throw err;
+    }
+    this.saveCron = setInterval(() => {
+      void this.rdb.cron();
+      this.aof.cron();
+    }, 1000);
+    this.saveCron.unref();
     this.log.info(
       { version: VERSION, port: this.port, bind: v.bind, workers: v.workers, shards: this.shards.count },
       'Shardis ready to accept connections',
@@ -186,6 +237,7 @@ export class Server implements ServerContext, ConnectionHost {
     if (this.closing) return this.closing;
     this.closing = (async () => {
       this.log.info({ reason }, 'shutting down');
+      if (this.saveCron !== null) clearInterval(this.saveCron);
       const listener = this.listener;
       const listenerClosed = listener ? new Promise<void>((resolve) => listener.close(() => resolve())) : Promise.resolve();
       // Finish in-flight commands: each connection writes the replies it is
@@ -200,6 +252,7 @@ export class Server implements ServerContext, ConnectionHost {
       await listenerClosed;
       await this.cluster?.close();
       this.migrateSockets.closeAll();
+      this.aof.close();
       await this.shards?.close();
       this.log.info('bye');
       this.markStopped();

@@ -80,6 +80,9 @@ function apply(list: ListValue, model: string[], o: Op, i: number): void {
       const end = Math.min(model.length - 1, start + o.len);
       const got = list.slice(start, end);
       for (let j = start; j <= end; j++) if (got[j - start] !== model[j]) throw new Error(`slice differs at op ${i}`);
+      const ranged: string[] = [];
+      list.forRange(start, end, { bulkRange: (src, from, to) => ranged.push(src.slice(from, to)) });
+      for (let j = start; j <= end; j++) if (ranged[j - start] !== model[j]) throw new Error(`forRange differs at op ${i}`);
       if (list.at(end) !== model[end] || list.at(start) !== model[start]) throw new Error(`at differs at op ${i}`);
       const probe = model[start];
       if (list.indexOf(probe) !== model.indexOf(probe)) throw new Error(`indexOf differs at op ${i}`);
@@ -91,7 +94,7 @@ function apply(list: ListValue, model: string[], o: Op, i: number): void {
 
 t.test('random operation sequences match an array', async (t) => {
   fc.assert(
-    fc.property(fc.array(op, { minLength: 1, maxLength: 60 }), (ops) => {
+    fc.property(fc.array(op, { minLength: 1, maxLength: 60, size: 'max' }), (ops) => {
       const list = new ListValue();
       const model: string[] = [];
       ops.forEach((o, i) => apply(list, model, o, i));

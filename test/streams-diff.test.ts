@@ -455,11 +455,19 @@ diff.test('streams against redis-server: node layout, ~ trimming and XINFO node 
       script.push(['XADD', key, `${ms}-*`, ...fv]);
       if (i % 97 === 0) script.push(['XDEL', key, `${Math.floor(r() * ms)}-0`, `${Math.floor(r() * ms)}-1`]);
       if (i % 150 === 149) script.push(['XINFO', 'STREAM', key]);
+      // Reads and deletes that land in sealed (packed) nodes as well as the open last one.
+      if (i % 61 === 60) {
+        script.push(['XRANGE', key, String(Math.floor(r() * ms)), '+', 'COUNT', '7']);
+        script.push(['XREVRANGE', key, String(Math.floor(r() * ms)), '-', 'COUNT', '7']);
+        script.push(['XDEL', key, `${Math.floor(r() * ms)}-0`]);
+      }
     }
+    script.push(['XRANGE', key, '-', '+'], ['XREVRANGE', key, '+', '-', 'COUNT', '250']);
     script.push(['XTRIM', key, 'MAXLEN', '~', String(Math.floor(r() * 600))], ['XINFO', 'STREAM', key]);
     script.push(['XTRIM', key, 'MINID', '~', `${Math.floor(r() * ms)}`], ['XINFO', 'STREAM', key]);
     script.push(['XTRIM', key, 'MAXLEN', '~', '0', 'LIMIT', '150'], ['XINFO', 'STREAM', key]);
     script.push(['XTRIM', key, 'MAXLEN', String(Math.floor(r() * 300))], ['XINFO', 'STREAM', key]);
+    script.push(['XTRIM', key, 'MINID', `${Math.floor(ms * 0.8)}-1`], ['XRANGE', key, '-', '+', 'COUNT', '20']);
     script.push(['XADD', key, 'MAXLEN', '~', '120', `${ms + 1}-*`, 'f', 'v'], ['XINFO', 'STREAM', key, 'FULL', 'COUNT', '2']);
   }
   await s.check('long streams', script, { normalize });

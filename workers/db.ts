@@ -136,6 +136,18 @@ export class Db {
     return i === undefined ? undefined : Math.max(0, this.clock() - this.atimePages[i >>> PAGE_BITS][i & PAGE_MASK]);
   }
 
+  /** Makes a key look idle for `seconds` (RESTORE ... IDLETIME). */
+  setIdle(key: string, seconds: number): void {
+    const i = this.index.get(key);
+    if (i !== undefined) this.atimePages[i >>> PAGE_BITS][i & PAGE_MASK] = Math.max(0, this.clock() - seconds);
+  }
+
+  /**
+   * LFU counters given explicitly (RESTORE ... FREQ), with the second they
+   * were set; other keys' OBJECT FREQ is estimated from their idle time.
+   */
+  lfuCounters: Map<string, [number, number]> | null = null;
+
   /** Stores a value; the key's TTL is left as it was (callers decide, as SET/KEEPTTL do). */
   set(key: string, val: Value): void {
     if (this.privateInts !== null) this.privateInts.delete(key);
@@ -175,6 +187,7 @@ export class Db {
     this.index.delete(key);
     if (this.slotCounts !== null) this.slotCounts[keyHashSlotOfString(key)]--;
     if (this.privateInts !== null) this.privateInts.delete(key);
+    if (this.lfuCounters !== null) this.lfuCounters.delete(key);
     if (this.expires.size !== 0) {
       this.expires.delete(key);
       if (this.hugeExpires !== null) this.hugeExpires.delete(key);

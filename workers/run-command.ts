@@ -55,6 +55,8 @@ export function runCommand(ctx: ShardOpContext, opIndex: number, args: string[],
   // waiters and `.WATCH` subscriptions re-check and find nothing new, and
   // WATCH may abort a transaction that Redis would let through, which is safe
   // for optimistic locking.
+  // Redis's dirty counter (rdb_changes_since_last_save, save points): one per write that succeeded.
+  if (op.writes) shard.stats.dirty++;
   if (shard.signals.size !== 0 && op.writes) {
     for (const p of keyPositions(op.spec, args)) shard.signals.signal(ctx.dbIndex, args[p]);
   }

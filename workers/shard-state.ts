@@ -19,7 +19,7 @@ export class ShardState {
   tick(nowMs: number): void {
     this.nowSeconds = Math.floor(nowMs / 1000);
   }
-  stats = { commands: 0, batches: 0, expiredKeys: 0, busyMicros: 0 };
+  stats = { commands: 0, batches: 0, expiredKeys: 0, busyMicros: 0, dirty: 0 };
   /** Per shard-op (by op index) time spent and failed calls, for INFO commandstats. */
   opStats: { micros: Float64Array; failed: Float64Array };
 

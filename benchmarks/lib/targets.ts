@@ -3,7 +3,7 @@
  * stop them, and a tiny pipelining RESP client whose replies are parsed by
  * redis-parser (a trusted stream: the servers under test).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -70,6 +70,18 @@ export async function startShardis(workers: number, nodeArgs: string[] = [], roo
   readline.createInterface({ input: proc.stdout as NodeJS.ReadableStream }).on('line', () => undefined);
   await waitForPort(port);
   return { name: `shardis(w=${workers})`, port, proc };
+}
+
+/**
+ * Fills a server with redis-benchmark's random keyspace (`key:<12 digits>`, as
+ * `-r` names them; SET of `dataSize` bytes, pipelined), so that GETs hit and
+ * the store holds the keyspace while it is measured. 0 keys: nothing.
+ */
+export function prefill(t: Target, keyspace: number, dataSize: number): void {
+  if (keyspace <= 0) return;
+  const args = ['-p', String(t.port), '-c', '20', '-n', String(keyspace * 3), '-P', '64', '-d', String(dataSize), '-r', String(keyspace), '-t', 'set', '-q'];
+  const r = spawnSync('redis-benchmark', args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`prefill failed: ${r.stderr}`);
 }
 
 export async function stop(t: Target): Promise<void> {

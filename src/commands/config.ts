@@ -62,6 +62,10 @@ function applyToServer(server: ServerContext, specs: readonly ParamSpec[]): void
       case 'cluster-require-full-coverage':
         if (server.cluster !== null) server.cluster.setRequireFullCoverage(value === 'yes');
         break;
+      case 'appendonly':
+        if (value === 'yes') void server.aof.enableAtRuntime();
+        else if (server.aof.enabled) server.aof.disable();
+        break;
     }
     if (spec.shardSetting !== undefined) {
       shardChange = true;

@@ -199,23 +199,41 @@ function memorySection(server: ServerContext, shards: readonly ShardInfo[]): Lin
   ];
 }
 
-function persistenceSection(server: ServerContext): Lines {
+function persistenceSection(server: ServerContext, shards: readonly ShardInfo[]): Lines {
+  const rdb = server.rdb;
+  const aof = server.aof;
+  let dirty = 0;
+  for (const s of shards) dirty += s.dirty;
+  const bg = rdb.inProgress !== null;
   return [
-    ['loading', 0],
+    ['loading', server.loading ? 1 : 0],
     ['async_loading', 0],
-    ['rdb_bgsave_in_progress', 0],
-    ['rdb_last_save_time', Math.floor(server.stats.startedAt / 1000)],
-    ['rdb_last_bgsave_status', 'ok'],
-    ['rdb_last_bgsave_time_sec', -1],
-    ['rdb_current_bgsave_time_sec', -1],
-    ['rdb_saves', 0],
-    ['aof_enabled', 0],
-    ['aof_rewrite_in_progress', 0],
-    ['aof_rewrite_scheduled', 0],
-    ['aof_last_rewrite_time_sec', -1],
-    ['aof_current_rewrite_time_sec', -1],
-    ['aof_last_bgrewrite_status', 'ok'],
-    ['aof_last_write_status', 'ok'],
+    // No fork: each shard serializes its own part; this is the memory those parts take while a save runs.
+    ['current_save_buffer_bytes', rdb.saveBufferBytes],
+    ['peak_save_buffer_bytes', rdb.peakSaveBufferBytes],
+    ['rdb_changes_since_last_save', Math.max(0, dirty - rdb.dirtyAtSave)],
+    ['rdb_bgsave_in_progress', bg ? 1 : 0],
+    ['rdb_last_save_time', rdb.lastSave],
+    ['rdb_last_bgsave_status', rdb.lastBgsaveOk ? 'ok' : 'err'],
+    ['rdb_last_bgsave_time_sec', rdb.lastSaveSeconds],
+    ['rdb_current_bgsave_time_sec', bg ? Math.round((Date.now() - rdb.bgsaveStartedAt) / 1000) : -1],
+    ['rdb_saves', rdb.saves],
+    ['rdb_last_load_keys_expired', rdb.lastLoadExpired],
+    ['rdb_last_load_keys_loaded', rdb.loadedKeys],
+    ['aof_enabled', aof.enabled ? 1 : 0],
+    ['aof_rewrite_in_progress', aof.rewriting ? 1 : 0],
+    ['aof_rewrite_scheduled', aof.rewriteScheduled ? 1 : 0],
+    ['aof_last_rewrite_time_sec', aof.lastRewriteSeconds],
+    ['aof_current_rewrite_time_sec', aof.rewriting ? Math.round((Date.now() - aof.rewriteStartedAt) / 1000) : -1],
+    ['aof_last_bgrewrite_status', aof.lastRewriteOk ? 'ok' : 'err'],
+    ['aof_rewrites', aof.rewrites],
+    ['aof_last_write_status', aof.lastWriteOk ? 'ok' : 'err'],
+    ...(aof.enabled
+      ? ([
+          ['aof_current_size', aof.baseSize + aof.currentSize],
+          ['aof_base_size', aof.baseSize],
+        ] as [string, number][])
+      : []),
   ];
 }
 
@@ -361,7 +379,7 @@ export function buildInfo(server: ServerContext, sections: ReadonlySet<Section>,
       case 'server': lines = serverSection(server); break;
       case 'clients': lines = clientsSection(server); break;
       case 'memory': lines = memorySection(server, shards); break;
-      case 'persistence': lines = persistenceSection(server); break;
+      case 'persistence': lines = persistenceSection(server, shards); break;
       case 'stats': lines = statsSection(server, shards); break;
       case 'replication': lines = replicationSection(); break;
       case 'cpu': lines = cpuSection(); break;
@@ -379,5 +397,5 @@ export function buildInfo(server: ServerContext, sections: ReadonlySet<Section>,
 
 /** Whether the chosen sections need the shards' reports. */
 export function needsShards(sections: ReadonlySet<Section>): boolean {
-  return ['memory', 'stats', 'keyspace', 'tasks', 'commandstats'].some((s) => sections.has(s as Section));
+  return ['memory', 'persistence', 'stats', 'keyspace', 'tasks', 'commandstats'].some((s) => sections.has(s as Section));
 }

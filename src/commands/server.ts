@@ -7,6 +7,7 @@ import type { ShardInfo } from '../core/shard-protocol';
 import { buildReply, errorReply, helpReply, integerReply, okReply } from '../resp/replies';
 import { ERR_SYNTAX } from '../core/errors';
 import { buildInfo, needsShards, selectSections } from './info';
+import { persistenceDebug } from './persistence';
 
 const dbsize: CoordOp = async (ctx) => {
   const sizes = await ctx.server.shards.broadcast('dbsize', undefined, { db: ctx.conn.db });
@@ -66,6 +67,12 @@ const DEBUG_HELP = [
   'GC',
   '    Shardis only: run a full garbage collection on the main thread and every shard',
   '    (needs node --expose-gc), so heap figures after it show live memory only.',
+  'DIGEST',
+  '    Output a hex signature representing the current DB content.',
+  'DIGEST-VALUE <key> [<key> ...]',
+  '    Output a hex signature of the values of all the specified keys.',
+  'RELOAD',
+  '    Save the RDB on disk and reload it back to memory.',
 ];
 
 /** The `gc` function node exposes with --expose-gc (undefined otherwise). */
@@ -83,6 +90,8 @@ const debug: CoordOp = (ctx, args) => {
     sleepMainThread(Number.isFinite(n) ? n : 0);
     return okReply();
   }
+  const p = persistenceDebug(ctx, args);
+  if (p !== null) return p;
   if (lower === 'gc' && args.length === 2) {
     const gc = exposedGc();
     if (gc === undefined) return errorReply('ERR DEBUG GC needs the server to run under node --expose-gc');

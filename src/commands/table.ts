@@ -15,6 +15,7 @@ import { introspectionCoords } from './introspection';
 import { clientCoords } from './client';
 import { configCoords } from './config';
 import { shutdownCoords } from './shutdown';
+import { persistenceCoords } from './persistence';
 import { pubsubCoords } from './pubsub';
 import { transactionCoords } from './transactions';
 import { blockingCoords } from './blocking';
@@ -32,6 +33,7 @@ const coords: Coords = {
   ...clientCoords,
   ...configCoords,
   ...shutdownCoords,
+  ...persistenceCoords,
   ...pubsubCoords,
   ...transactionCoords,
   ...blockingCoords,

@@ -320,6 +320,17 @@ export class Config {
   configFile: string | null = null;
 
   /**
+   * Directives that are not parameters (e.g. `user`, `rename-command`): their
+   * owners register a handler that takes the arguments and returns an error
+   * text, or null when accepted. Several lines of one directive each call it.
+   */
+  private readonly directiveHandlers = new Map<string, (args: string[]) => string | null>();
+
+  registerDirective(name: string, handler: (args: string[]) => string | null): void {
+    this.directiveHandlers.set(name.toLowerCase(), handler);
+  }
+
+  /**
    * Applies start-up directives (the config file, then the command line) in
    * order, as Redis's loadServerConfigFromString: immutable parameters may be
    * set here, an unknown name or a bad value is fatal (ConfigFileError).
@@ -327,6 +338,12 @@ export class Config {
   loadDirectives(dirs: readonly Directive[]): void {
     let saveLoaded = false;
     for (const d of dirs) {
+      const handler = this.directiveHandlers.get(d.name);
+      if (handler !== undefined) {
+        const err = handler(d.args);
+        if (err !== null) throw new ConfigFileError(d.lineNo, d.line, err);
+        continue;
+      }
       const spec = this.spec(d.name);
       if (spec === undefined || d.args.length === 0) throw new ConfigFileError(d.lineNo, d.line, 'Bad directive or wrong number of arguments');
       if (!MULTI_ARG.has(spec.name) && d.args.length !== 1) throw new ConfigFileError(d.lineNo, d.line, 'wrong number of arguments');
@@ -416,6 +433,7 @@ export class Config {
       protoMaxBulkLen: this.getNumber('proto-max-bulk-len'),
       hz: this.getNumber('hz'),
       maxmemoryPolicy: this.get('maxmemory-policy') as string,
+      rdbCompression: this.get('rdbcompression') === 'yes',
       notifyFlags: this.notifyFlags(),
       clusterEnabled: this.get('cluster-enabled') === 'yes',
     };

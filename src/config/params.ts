@@ -81,7 +81,7 @@ export const configParams: readonly ParamSpec[] = [
   bool('aof-rewrite-incremental-fsync', true),
   str('dir', process.cwd(), { protected: true }),
   str('dbfilename', 'dump.rdb', { protected: true }),
-  bool('rdbcompression', true),
+  bool('rdbcompression', true, { shardSetting: 'rdbCompression' }),
   bool('rdbchecksum', true),
   bool('rdb-save-incremental-fsync', true),
   bool('rdb-del-sync-files', false),

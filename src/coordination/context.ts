@@ -18,6 +18,8 @@ import type { PubSubHub } from '../pubsub/hub';
 import type { ServerStats, TaskCounts } from '../stats';
 import type { Cluster } from '../cluster/cluster';
 import type { MigrateSockets } from '../cluster/migrate-sockets';
+import type { RdbPersistence } from '../persistence/rdb';
+import type { Aof } from '../persistence/aof';
 
 type EventOf<T extends ShardEvent['type']> = Extract<ShardEvent, { type: T }>;
 
@@ -43,8 +45,19 @@ export interface ServerContext {
   readonly cluster: Cluster | null;
   /** MIGRATE's cached connections to target instances. */
   readonly migrateSockets: MigrateSockets;
+  /** RDB snapshots: SAVE, BGSAVE, save points, loading (src/persistence/rdb.ts). */
+  readonly rdb: RdbPersistence;
+  /** The append-only file (src/persistence/aof.ts). */
+  readonly aof: Aof;
+  /** True while the dataset is loading at start (-LOADING). */
+  readonly loading: boolean;
   /** Stops the server (SHUTDOWN). */
   close(reason: string): Promise<void>;
+  /**
+   * The save SHUTDOWN and SIGTERM make before stopping: `save` always,
+   * `nosave` never, `default` when save points are configured. False if it failed.
+   */
+  shutdownSave(mode: 'default' | 'save' | 'nosave'): Promise<boolean>;
 }
 
 /** What a coordinator command (main thread) can reach: the connection it serves, the server, its own row. */

@@ -11,6 +11,7 @@
  * in that shard. The shard side implements every method (workers/rpc/), and
  * the compiler checks that both sides agree on the types.
  */
+import type { RdbKeyEntry } from './rdb/file';
 import type { MessagePort } from 'node:worker_threads';
 
 // ---------------------------------------------------------------------------
@@ -29,6 +30,8 @@ export interface ShardSettings {
   notifyFlags: number;
   /** cluster-enabled: db 0 counts its keys per hash slot (workers/db.ts). */
   clusterEnabled: boolean;
+  /** rdbcompression: LZF-compress long strings in DUMP payloads and RDB files. */
+  rdbCompression: boolean;
 }
 
 export const defaultShardSettings = (): ShardSettings => ({
@@ -38,6 +41,7 @@ export const defaultShardSettings = (): ShardSettings => ({
   maxmemoryPolicy: 'noeviction',
   notifyFlags: 0,
   clusterEnabled: false,
+  rdbCompression: true,
 });
 
 /** The long-lived piscina task that is one shard thread (workers/shard.ts). */
@@ -172,6 +176,8 @@ export interface ShardInfo {
   dbs: [number, number, number, number, number][];
   /** [op index, microseconds spent, failed calls] for every op that ran. */
   ops: [number, number, number][];
+  /** Writes applied (Redis's dirty counter, this shard's part). */
+  dirty: number;
   /** Live connection-owned listeners on keys, by kind (see workers/key-signals.ts). */
   listeners: { block: number; watch: number; result: number };
 }
@@ -242,6 +248,33 @@ export interface ShardRpc {
   resultWatch(req: { fp: number; opIndex: number; args: string[] }): { isNew: boolean; message: string };
   /** `<CMD>.UNWATCH`: ends the connection's subscriptions with that fingerprint and command; how many. */
   resultUnwatch(req: { fp: number; name: string }): number;
+  /**
+   * This shard's part of an RDB file: per non-empty database, its key and
+   * TTL counts and its key entries already in RDB form (src/core/rdb/file.ts
+   * writeKeyEntry), taken in one step so the part is a point-in-time snapshot.
+   */
+  rdbSave(req: { compress: boolean }): RdbShardPart;
+  /** Writes applied since the shard started (Redis's dirty counter, this shard's part). */
+  dirty(req: void): number;
+  /** Stores keys read from an RDB file (start-up load); how many were stored (expired ones are skipped). */
+  rdbLoad(req: { entries: RdbLoadEntry[] }): number;
+  /**
+   * DEBUG DIGEST: per database (every one, empty ones as null), the XOR of
+   * its keys' digests in hex; DEBUG DIGEST-VALUE (keys given): each key's
+   * value digest in the request's db.
+   */
+  digest(req: { keys: string[] | null }): (string | null)[];
+}
+
+/** One shard's part of an RDB file (see ShardRpc.rdbSave). */
+export interface RdbShardPart {
+  dbs: { db: number; size: number; expires: number; data: Uint8Array }[];
+}
+
+/** A key for rdbLoad: its db, and its entry as src/core/rdb/file.ts reads it. */
+export interface RdbLoadEntry {
+  db: number;
+  entry: RdbKeyEntry;
 }
 
 export type RpcMethod = keyof ShardRpc;

@@ -27,6 +27,8 @@ export class PendingReply implements ReplySlot {
   data: Buffer | null = null;
   start = 0;
   end = 0;
+  /** Told the reply when it arrives, before anything else (the AOF logs the write it answers). */
+  onReply: ((reply: Buffer) => void) | null = null;
   constructor(readonly sink: ReplySink) {}
 
   /** The reply as one Buffer (allocates a view when it is a region). */

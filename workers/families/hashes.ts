@@ -165,13 +165,13 @@ function opHgetall(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
 // ---------------------------------------------------------------------------
 // HRANDFIELD
 
-type Entries = ReturnType<HashValue['arrays']>;
+type Entries = ReturnType<HashValue['positions']>;
 
 /** One HRANDFIELD entry: the field, with its value when asked (a [field, value] pair in RESP3). */
 function writeEntry(w: ReplyWriter, e: Entries, i: number, withValues: boolean): void {
   if (withValues && w.proto === 3) w.array(2);
-  w.bulk(e.fields[i]);
-  if (withValues) w.bulk(e.vals[i]);
+  w.bulk(e.fieldAt(i));
+  if (withValues) w.bulk(e.valueAt(i));
 }
 
 /** HRANDFIELD key [count [WITHVALUES]] */
@@ -179,7 +179,7 @@ function opHrandfield(ctx: ShardOpContext, args: string[], w: ReplyWriter): void
   if (args.length === 2) {
     const h = getHash(ctx, args[1]);
     if (h === undefined) return w.nullBulk();
-    return w.bulk(h.arrays().fields[Math.floor(Math.random() * h.size())]);
+    return w.bulk(h.positions().fieldAt(Math.floor(Math.random() * h.size())));
   }
   const l = parseI64(args[2]);
   if (l === null) throw new ReplyError(ERR_NOT_INTEGER);
@@ -191,7 +191,7 @@ function opHrandfield(ctx: ShardOpContext, args: string[], w: ReplyWriter): void
   if (h === undefined || l === 0n) return w.array(0);
   const size = h.size();
   // A listpack's entries are read once here for random access, not per pick.
-  const e = h.arrays();
+  const e = h.positions();
   const unique = l > 0n;
   const countBig = unique ? l : -l;
   const flat = withValues && w.proto !== 3;

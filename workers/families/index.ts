@@ -5,6 +5,7 @@
 import type { ShardOps } from '../op-context';
 import { stringOps } from './strings';
 import { keyOps } from './keys';
+import { dumpOps } from './dump';
 import { hashOps } from './hashes';
 import { listOps } from './lists';
 import { setOps } from './sets';
@@ -17,6 +18,7 @@ import { sortOps } from './sort';
 export const shardOps: ShardOps = {
   ...stringOps,
   ...keyOps,
+  ...dumpOps,
   ...hashOps,
   ...listOps,
   ...setOps,

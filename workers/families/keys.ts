@@ -288,6 +288,12 @@ function opObjectFreq(ctx: ShardOpContext, args: string[], w: ReplyWriter): void
     return;
   }
   if (!isLfu(ctx.shard.settings.maxmemoryPolicy)) throw new ReplyError(LFU_NOT_SELECTED);
+  const given = ctx.db.lfuCounters?.get(args[2]);
+  if (given !== undefined) {
+    // lfu-decay-time 1: the counter loses one per minute since it was set.
+    w.integer(Math.max(0, given[0] - Math.floor((Math.floor(ctx.now / 1000) - given[1]) / 60)));
+    return;
+  }
   const idleMinutes = Math.floor((ctx.db.idleSeconds(args[2]) ?? 0) / 60);
   w.integer(Math.max(0, LFU_INIT_VAL - idleMinutes));
 }

@@ -14,7 +14,9 @@ import { blockingRpc } from './blocking';
 import { resultWatchRpc } from './result-watch';
 import { clusterRpc } from './cluster';
 
-const handlers: RpcHandlers = { ...keyspaceRpc, ...transferRpc, ...serverRpc, ...transactionRpc, ...blockingRpc, ...resultWatchRpc, ...clusterRpc };
+import { persistenceRpc } from './persistence';
+
+const handlers: RpcHandlers = { ...keyspaceRpc, ...transferRpc, ...serverRpc, ...transactionRpc, ...blockingRpc, ...resultWatchRpc, ...persistenceRpc, ...clusterRpc };
 
 /** Runs one RPC: its result, or the Redis error it threw (anything else is a bug, reported as an internal error). */
 export function runRpc(ctx: ShardOpContext, call: RpcCall): RpcOutcome {

@@ -38,6 +38,7 @@ export const serverRpc: Pick<RpcHandlers, 'info' | 'resetStats' | 'gc' | 'connCl
       batches: s.stats.batches,
       busyMicros: s.stats.busyMicros,
       expiredKeys: s.totalExpired(),
+      dirty: s.stats.dirty,
       heapUsed: heap.used_heap_size,
       heapTotal: heap.total_heap_size,
       dbs,

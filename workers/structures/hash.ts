@@ -11,8 +11,8 @@
  *   arrays and twenty strings.
  * - hashtable (once more than hash-max-listpack-entries entries or a field
  *   or value longer than hash-max-listpack-value bytes was stored; never
- *   converted back): `index` maps a field to its position in the parallel
- *   dense arrays `fields`/`vals`. Dense arrays give O(1) random picks
+ *   converted back): an EntryTable (structures/entry-table.ts), one string
+ *   per entry at dense positions under a typed-array index. Dense positions give O(1) random picks
  *   (HRANDFIELD) and a cursor that is just a position (HSCAN), like
  *   workers/db.ts does for keys. Deleting swaps the last entry into the hole,
  *   O(1); HSCAN walks positions from the top down, so a deletion only moves
@@ -23,6 +23,7 @@ import { SerialReader, SerialWriter } from '../serial';
 import { registerValueType, type TypedValue } from '../value';
 import { allocSize } from './alloc-size';
 import * as packed from './packed';
+import { EntryTable } from './entry-table';
 
 /**
  * Redis 7.0's compiled-in defaults for hash-max-listpack-entries /
@@ -32,33 +33,13 @@ import * as packed from './packed';
 export const HASH_MAX_LISTPACK_ENTRIES = 512;
 export const HASH_MAX_LISTPACK_VALUE = 64;
 
-/** A hashtable-encoded hash's storage (kept apart: a listpack's object then has three fields, not five). */
-class HashTable {
-  constructor(
-    readonly index: Map<string, number>,
-    readonly fields: string[],
-    readonly vals: string[],
-  ) {}
-}
-
 export class HashValue implements TypedValue {
   /** Listpack: the packed entries (field, value, field, value, ...); null once a hashtable. */
   private packed: string | null = '';
   /** Listpack: the number of fields. */
   private count = 0;
-  private table: HashTable | null = null;
-
-  private get index(): Map<string, number> | null {
-    return this.table === null ? null : this.table.index;
-  }
-
-  private get fields(): string[] | null {
-    return this.table === null ? null : this.table.fields;
-  }
-
-  private get vals(): string[] | null {
-    return this.table === null ? null : this.table.vals;
-  }
+  /** Hashtable: the entries (structures/entry-table.ts); null while a listpack. */
+  private table: EntryTable | null = null;
 
   get type(): 'hash' {
     return 'hash';
@@ -73,7 +54,7 @@ export class HashValue implements TypedValue {
   }
 
   size(): number {
-    return this.packed !== null ? this.count : (this.fields as string[]).length;
+    return this.packed !== null ? this.count : (this.table as EntryTable).size;
   }
 
   /** Position in `packed` of the field entry equal to `field`, or -1. */
@@ -92,12 +73,11 @@ export class HashValue implements TypedValue {
       const pos = this.find(field);
       return pos < 0 ? undefined : packed.entryAt(this.packed, packed.skipEntry(this.packed, pos));
     }
-    const i = (this.index as Map<string, number>).get(field);
-    return i === undefined ? undefined : (this.vals as string[])[i];
+    return (this.table as EntryTable).get(field);
   }
 
   has(field: string): boolean {
-    return this.packed !== null ? this.find(field) >= 0 : (this.index as Map<string, number>).has(field);
+    return this.packed !== null ? this.find(field) >= 0 : (this.table as EntryTable).find(field) >= 0;
   }
 
   /** Every field and value, in the hash's order. */
@@ -114,17 +94,12 @@ export class HashValue implements TypedValue {
       }
       return;
     }
-    const fields = this.fields as string[];
-    const vals = this.vals as string[];
-    for (let i = 0; i < fields.length; i++) visit(fields[i], vals[i]);
+    const t = this.table as EntryTable;
+    for (let i = 0; i < t.size; i++) visit(t.fieldAt(i), t.valueAt(i));
   }
 
-  /**
-   * Fields and values as parallel arrays in the hash's order, for random
-   * access (HRANDFIELD). A hashtable's own arrays: read them, never change them.
-   */
-  arrays(): { fields: readonly string[]; vals: readonly string[] } {
-    if (this.packed === null) return { fields: this.fields as string[], vals: this.vals as string[] };
+  /** Fields and values as parallel arrays in the hash's order (a listpack's, for HSET's batch rebuild). */
+  private arrays(): { fields: string[]; vals: string[] } {
     const fields: string[] = [];
     const vals: string[] = [];
     this.forEach((f, v) => {
@@ -132,6 +107,16 @@ export class HashValue implements TypedValue {
       vals.push(v);
     });
     return { fields, vals };
+  }
+
+  /**
+   * Random access to the entries by position, 0..size-1 (HRANDFIELD): a
+   * listpack is decoded once for all picks, a hashtable is read in place.
+   */
+  positions(): { fieldAt(i: number): string; valueAt(i: number): string } {
+    if (this.table !== null) return this.table;
+    const { fields, vals } = this.arrays();
+    return { fieldAt: (i) => fields[i], valueAt: (i) => vals[i] };
   }
 
   /**
@@ -161,17 +146,7 @@ export class HashValue implements TypedValue {
       if (this.count > HASH_MAX_LISTPACK_ENTRIES) this.toHashtable();
       return true;
     }
-    const index = this.index as Map<string, number>;
-    const i = index.get(field);
-    if (i !== undefined) {
-      (this.vals as string[])[i] = value;
-      return false;
-    }
-    const fields = this.fields as string[];
-    index.set(field, fields.length);
-    fields.push(field);
-    (this.vals as string[]).push(value);
-    return true;
+    return (this.table as EntryTable).set(field, value);
   }
 
   /**
@@ -185,7 +160,7 @@ export class HashValue implements TypedValue {
       let fits = true;
       for (let i = from; i < args.length; i++) if (args[i].length > HASH_MAX_LISTPACK_VALUE) fits = false;
       if (fits) {
-        const { fields, vals } = this.arrays() as { fields: string[]; vals: string[] };
+        const { fields, vals } = this.arrays();
         for (let i = from; i + 1 < args.length; i += 2) {
           const at = fields.indexOf(args[i]);
           if (at >= 0) {
@@ -224,35 +199,14 @@ export class HashValue implements TypedValue {
       this.count--;
       return true;
     }
-    const index = this.index as Map<string, number>;
-    const fields = this.fields as string[];
-    const vals = this.vals as string[];
-    const i = index.get(field);
-    if (i === undefined) return false;
-    index.delete(field);
-    const last = fields.length - 1;
-    if (i !== last) {
-      const moved = fields[last];
-      fields[i] = moved;
-      vals[i] = vals[last];
-      index.set(moved, i);
-    }
-    fields.pop();
-    vals.pop();
-    return true;
+    return (this.table as EntryTable).delete(field);
   }
 
   /** The listpack's entries move into a hashtable, for good (as Redis's hashTypeConvert). */
   private toHashtable(): void {
-    const index = new Map<string, number>();
-    const fields: string[] = [];
-    const vals: string[] = [];
-    this.forEach((f, v) => {
-      index.set(f, fields.length);
-      fields.push(f);
-      vals.push(v);
-    });
-    this.table = new HashTable(index, fields, vals);
+    const table = new EntryTable();
+    this.forEach((f, v) => table.set(f, v));
+    this.table = table;
     this.packed = null;
     this.count = 0;
   }
@@ -264,13 +218,12 @@ export class HashValue implements TypedValue {
    * cursor, 0 when done.
    */
   scan(cursor: bigint, count: number, visit: (field: string, value: string) => void): bigint {
-    const fields = this.fields as string[];
-    const vals = this.vals as string[];
-    const n = fields.length;
+    const t = this.table as EntryTable;
+    const n = t.size;
     let pos = cursor === 0n || cursor > BigInt(n) ? n - 1 : Number(cursor) - 1;
     let budget = Math.max(1, count);
     while (pos >= 0 && budget > 0) {
-      visit(fields[pos], vals[pos]);
+      visit(t.fieldAt(pos), t.valueAt(pos));
       pos--;
       budget--;
     }
@@ -281,7 +234,7 @@ export class HashValue implements TypedValue {
     const h = new HashValue();
     h.packed = this.packed;
     h.count = this.count;
-    if (this.packed === null) h.table = new HashTable(new Map(this.index), (this.fields as string[]).slice(), (this.vals as string[]).slice());
+    if (this.table !== null) h.table = this.table.clone();
     return h;
   }
 
@@ -302,12 +255,8 @@ export class HashValue implements TypedValue {
       h.packed = packed.pack(entries);
       h.count = entries.length / 2;
     } else {
-      const table = new HashTable(new Map(), [], []);
-      for (let i = 0; i < entries.length; i += 2) {
-        table.index.set(entries[i], table.fields.length);
-        table.fields.push(entries[i]);
-        table.vals.push(entries[i + 1]);
-      }
+      const table = new EntryTable();
+      for (let i = 0; i < entries.length; i += 2) table.set(entries[i], entries[i + 1]);
       h.packed = null;
       h.table = table;
     }
@@ -321,14 +270,13 @@ export class HashValue implements TypedValue {
       this.forEach((f, v) => (bytes += listpackEntryBytes(f) + listpackEntryBytes(v)));
       return 16 + allocSize(bytes);
     }
-    const fields = this.fields as string[];
-    const vals = this.vals as string[];
-    const n = fields.length;
+    const t = this.table as EntryTable;
+    const n = t.size;
     let slots = 4;
     while (slots < n) slots *= 2;
     const take = samples === 0 ? n : Math.min(samples, n);
     let sampled = 0;
-    for (let i = 0; i < take; i++) sampled += sdsAlloc(fields[i]) + sdsAlloc(vals[i]) + 24;
+    for (let i = 0; i < take; i++) sampled += sdsAlloc(t.fieldAt(i)) + sdsAlloc(t.valueAt(i)) + 24;
     // 88: the dict header as Redis 7.0 counts it (measured on redis-server 7.0.15).
     return 16 + 88 + 8 * slots + (take === 0 ? 0 : Math.floor((sampled / take) * n));
   }

@@ -41,6 +41,11 @@ function unpack(node: string, count: number): string[] {
   return out;
 }
 
+/** Where `forRange` writes: a reply writer's bulkRange, typed structurally so structures do not import the wire. */
+export interface RangeSink {
+  bulkRange(src: string, from: number, to: number): void;
+}
+
 function charsOf(items: readonly string[], from = 0, to = items.length): number {
   let n = 0;
   for (let i = from; i < to; i++) n += items[i].length;
@@ -317,6 +322,53 @@ export class ListValue implements TypedValue {
     }
     this.dropFront(front);
     this.dropBack(back);
+  }
+
+  /**
+   * Visits elements start..end (0 <= start <= end < length) as character
+   * ranges `src[from, to)`: an end-run element is its own string, a node
+   * element a range of the node's packed string. LRANGE writes them as they
+   * are, so reading a packed node makes no string per element (it made
+   * LRANGE_600 over ten times slower than reading an array).
+   */
+  forRange(start: number, end: number, sink: RangeSink): void {
+    const f = this.front.length;
+    let i = start;
+    for (; i <= end && i < f; i++) {
+      const s = this.front[f - 1 - i];
+      sink.bulkRange(s, 0, s.length);
+    }
+    if (i > end) return;
+    if (i - f < this.midLen) {
+      let k = this.nodeOf(i - f);
+      let skip = i - f - this.cStart;
+      for (; k < this.nodes.length && i <= end; k++) {
+        const node = this.nodes[k];
+        const count = this.counts[k];
+        let pos = 0;
+        for (let e = 0; e < count && i <= end; e++) {
+          // Lengths under 128 (one char) are read inline: LRANGE's hot loop.
+          const c = node.charCodeAt(pos);
+          let from: number;
+          if (c < 128) {
+            from = pos + 1;
+            pos = from + c;
+          } else {
+            const h = readHead(node, pos);
+            from = h.start;
+            pos = from + h.len;
+          }
+          if (e < skip) continue;
+          sink.bulkRange(node, from, pos);
+          i++;
+        }
+        skip = 0;
+      }
+    }
+    for (; i <= end; i++) {
+      const s = this.back[i - f - this.midLen];
+      sink.bulkRange(s, 0, s.length);
+    }
   }
 
   /** The elements from index start to end inclusive (0 <= start <= end < length). */

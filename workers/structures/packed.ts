@@ -121,7 +121,11 @@ export function pushEntry(s: string): void {
 export function pushRaw(s: string): void {
   const n = s.length;
   room(n);
-  for (let i = 0; i < n; i++) scratch[used + i] = s.charCodeAt(i);
+  if (n <= 32) {
+    for (let i = 0; i < n; i++) scratch[used + i] = s.charCodeAt(i);
+  } else {
+    scratch.latin1Write(s, used);
+  }
   used += n;
 }
 

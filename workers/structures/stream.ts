@@ -17,7 +17,10 @@
  */
 import { SerialReader, SerialWriter } from '../serial';
 import { registerValueType, type TypedValue } from '../value';
-import { ID_MAX, idMs, idSeq, toI64 } from './stream-id';
+import { idMs, idSeq, toI64 } from './stream-id';
+import { entriesOf, lowerBound, newNode, open, seal, storeEntries, type StreamNode } from './stream-node';
+
+export type { StreamNode } from './stream-node';
 
 /** Redis 7.0 defaults for stream-node-max-entries / stream-node-max-bytes. */
 export const STREAM_NODE_MAX_ENTRIES = 100;
@@ -63,19 +66,6 @@ function strElementSize(s: string): number {
   const l = s.length;
   const e = l < 64 ? 1 + l : l < 4096 ? 2 + l : 5 + l;
   return e + backlenSize(e);
-}
-
-/** A listpack node: the IDs it spans and what its byte size depends on. */
-export interface StreamNode {
-  /** The master ID (the first entry ever added to the node; the rax key). */
-  master: bigint;
-  /** The last entry ever added (possibly deleted since). */
-  last: bigint;
-  masterFields: string[];
-  live: number;
-  deleted: number;
-  /** Bytes other than the live/deleted counters. */
-  fixedBytes: number;
 }
 
 function nodeBytes(n: StreamNode): number {
@@ -216,17 +206,13 @@ export interface TrimArgs {
 
 export class StreamValue implements TypedValue {
   readonly type = 'stream' as const;
-  /** Entry IDs from `head` on, ascending; deleted entries keep their ID with null fields. */
-  private ids: bigint[] = [];
-  private vals: (string[] | null)[] = [];
-  private head = 0;
-  private tombstones = 0;
   length = 0;
   lastId = 0n;
   /** recorded-first-entry-id: the first live entry, 0-0 when empty. */
   firstId = 0n;
   maxDeletedId = 0n;
   entriesAdded = 0n;
+  /** Redis's listpack nodes in ID order, each holding its live entries (structures/stream-node.ts). */
   nodes: StreamNode[] = [];
   readonly groups = new Map<string, ConsumerGroup>();
 
@@ -260,23 +246,13 @@ export class StreamValue implements TypedValue {
 
   // ---- entries ----
 
-  /** Physical index of the first entry with ID >= id (may be a tombstone). */
-  private lowerBound(id: bigint): number {
-    const a = this.ids;
-    let lo = this.head;
-    let hi = a.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (a[mid] < id) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
   /** The fields of a live entry, or null. */
   get(id: bigint): string[] | null {
-    const i = this.lowerBound(id);
-    return i < this.ids.length && this.ids[i] === id ? this.vals[i] : null;
+    const ni = this.nodeIndexOf(id);
+    if (ni < 0) return null;
+    const e = entriesOf(this.nodes[ni]);
+    const i = lowerBound(e.ids, id);
+    return i < e.ids.length && e.ids[i] === id ? e.vals[i] : null;
   }
 
   has(id: bigint): boolean {
@@ -285,8 +261,10 @@ export class StreamValue implements TypedValue {
 
   /** The ID of the last live entry (streamLastValidID), 0-0 when empty. */
   lastValidId(): bigint {
-    for (let i = this.ids.length - 1; i >= this.head; i--) if (this.vals[i] !== null) return this.ids[i];
-    return 0n;
+    // Every node holds at least one live entry (a node whose last one goes is removed).
+    if (this.nodes.length === 0) return 0n;
+    const e = entriesOf(this.nodes[this.nodes.length - 1]);
+    return e.ids.length === 0 ? 0n : e.ids[e.ids.length - 1];
   }
 
   /**
@@ -294,25 +272,28 @@ export class StreamValue implements TypedValue {
    * most `count` (0 = all). Returns how many were visited.
    */
   range(start: bigint, end: bigint, rev: boolean, count: number, visit: (id: bigint, fields: string[]) => void): number {
-    if (start > end) return 0;
-    const ids = this.ids;
-    const vals = this.vals;
+    if (start > end || this.nodes.length === 0) return 0;
+    const nodes = this.nodes;
     let n = 0;
     if (!rev) {
-      for (let i = this.lowerBound(start); i < ids.length && ids[i] <= end; i++) {
-        const f = vals[i];
-        if (f === null) continue;
-        visit(ids[i], f);
-        if (++n === count) break;
+      for (let k = Math.max(0, this.nodeIndexOf(start)); k < nodes.length && nodes[k].master <= end; k++) {
+        const e = entriesOf(nodes[k]);
+        for (let i = lowerBound(e.ids, start); i < e.ids.length; i++) {
+          if (e.ids[i] > end) return n;
+          visit(e.ids[i], e.vals[i]);
+          if (++n === count) return n;
+        }
       }
     } else {
-      let i = this.lowerBound(end);
-      if (i >= ids.length || ids[i] > end) i--;
-      for (; i >= this.head && ids[i] >= start; i--) {
-        const f = vals[i];
-        if (f === null) continue;
-        visit(ids[i], f);
-        if (++n === count) break;
+      for (let k = this.nodeIndexOf(end); k >= 0; k--) {
+        const e = entriesOf(nodes[k]);
+        let i = lowerBound(e.ids, end);
+        if (i >= e.ids.length || e.ids[i] > end) i--;
+        for (; i >= 0; i--) {
+          if (e.ids[i] < start) return n;
+          visit(e.ids[i], e.vals[i]);
+          if (++n === count) return n;
+        }
       }
     }
     return n;
@@ -320,17 +301,17 @@ export class StreamValue implements TypedValue {
 
   /** Appends an entry whose ID is already known to be greater than lastId. */
   append(id: bigint, fv: string[]): void {
-    this.addToNode(id, fv);
-    this.ids.push(id);
-    this.vals.push(fv);
+    const e = open(this.addToNode(id, fv));
+    e.ids.push(id);
+    e.vals.push(fv);
     if (this.length === 0) this.firstId = id;
     this.length++;
     this.lastId = id;
     this.entriesAdded++;
   }
 
-  /** Node bookkeeping for an append (streamAppendItem's node choice and listpack growth). */
-  private addToNode(id: bigint, fv: string[]): void {
+  /** Node bookkeeping for an append (streamAppendItem's node choice and listpack growth); returns the node. */
+  private addToNode(id: bigint, fv: string[]): StreamNode {
     const numFields = fv.length / 2;
     let totalLen = 0;
     for (const s of fv) totalLen += s.length;
@@ -346,7 +327,9 @@ export class StreamValue implements TypedValue {
         fields[i] = fv[2 * i];
         fixed += strElementSize(fields[i]);
       }
-      node = { master: id, last: id, masterFields: fields, live: 0, deleted: 0, fixedBytes: fixed };
+      // The node before stops taking entries: seal it.
+      if (this.nodes.length > 0) seal(this.nodes[this.nodes.length - 1]);
+      node = newNode(id, fields, fixed);
       this.nodes.push(node);
     }
     let same = node.masterFields.length === numFields;
@@ -363,9 +346,10 @@ export class StreamValue implements TypedValue {
     node.fixedBytes += bytes;
     node.live++;
     node.last = id;
+    return node;
   }
 
-  /** The node holding `id` (largest master <= id). */
+  /** The node holding `id` (largest master <= id), or -1. */
   private nodeIndexOf(id: bigint): number {
     const nodes = this.nodes;
     let lo = 0;
@@ -381,86 +365,40 @@ export class StreamValue implements TypedValue {
     return found;
   }
 
-  /** Marks the live entry at physical index i deleted. */
-  private kill(i: number): void {
-    this.vals[i] = null;
-    this.tombstones++;
-    this.length--;
+  /** Stores changed entries back into node k (sealed again unless it is the last node). */
+  private store(k: number, e: { ids: bigint[]; vals: string[][] }): void {
+    storeEntries(this.nodes[k], e, k === this.nodes.length - 1);
   }
 
   /** XDEL of one ID: true if it was a live entry. Does not touch firstId/maxDeletedId. */
   deleteEntry(id: bigint): boolean {
-    const i = this.lowerBound(id);
-    if (i >= this.ids.length || this.ids[i] !== id || this.vals[i] === null) return false;
-    this.kill(i);
     const ni = this.nodeIndexOf(id);
-    if (ni >= 0) {
-      const node = this.nodes[ni];
-      // Deleting a node's last live entry frees the whole node.
-      if (node.live === 1) this.nodes.splice(ni, 1);
-      else {
-        node.live--;
-        node.deleted++;
-      }
+    if (ni < 0) return false;
+    const node = this.nodes[ni];
+    const e = entriesOf(node);
+    const i = lowerBound(e.ids, id);
+    if (i >= e.ids.length || e.ids[i] !== id) return false;
+    this.length--;
+    // Deleting a node's last live entry frees the whole node.
+    if (node.live === 1) {
+      this.nodes.splice(ni, 1);
+      return true;
     }
-    this.tidy();
+    e.ids.splice(i, 1);
+    e.vals.splice(i, 1);
+    node.live--;
+    node.deleted++;
+    this.store(ni, e);
     return true;
   }
 
   /** Sets firstId to the first live entry (after deletions at the front). */
   refreshFirstId(): void {
-    if (this.length === 0) {
+    if (this.length === 0 || this.nodes.length === 0) {
       this.firstId = 0n;
       return;
     }
-    for (let i = this.head; i < this.ids.length; i++) {
-      if (this.vals[i] !== null) {
-        this.firstId = this.ids[i];
-        return;
-      }
-    }
-  }
-
-  /** Drops leading tombstones and compacts when tombstones dominate. */
-  private tidy(): void {
-    const ids = this.ids;
-    const vals = this.vals;
-    while (this.head < ids.length && vals[this.head] === null) {
-      this.head++;
-      this.tombstones--;
-    }
-    // Trailing tombstones only slow down lastValidId(); appends never need them.
-    while (ids.length > this.head && vals[vals.length - 1] === null) {
-      ids.pop();
-      vals.pop();
-      this.tombstones--;
-    }
-    if (this.head === ids.length) {
-      this.ids = [];
-      this.vals = [];
-      this.head = 0;
-      this.tombstones = 0;
-      return;
-    }
-    if (this.tombstones > 32 && this.tombstones > this.length) {
-      const nIds: bigint[] = [];
-      const nVals: string[][] = [];
-      for (let i = this.head; i < ids.length; i++) {
-        const v = vals[i];
-        if (v !== null) {
-          nIds.push(ids[i]);
-          nVals.push(v);
-        }
-      }
-      this.ids = nIds;
-      this.vals = nVals;
-      this.head = 0;
-      this.tombstones = 0;
-    } else if (this.head > 1024 && this.head * 2 > ids.length) {
-      this.ids = ids.slice(this.head);
-      this.vals = vals.slice(this.head);
-      this.head = 0;
-    }
+    this.firstId = entriesOf(this.nodes[0]).ids[0];
   }
 
   /**
@@ -477,45 +415,33 @@ export class StreamValue implements TypedValue {
       if (t.limit && deleted + entries > t.limit) break;
       const removeNode = t.strategy === 'maxlen' ? this.length - entries >= t.maxlen : node.last < t.minid;
       if (removeNode) {
-        this.dropFirstNode();
+        this.nodes.shift();
+        this.length -= entries;
         deleted += entries;
         continue;
       }
       if (t.approx) break;
       // Exact trimming inside this node.
+      const e = entriesOf(node);
       let removed = 0;
-      const ids = this.ids;
-      const vals = this.vals;
-      const next = this.nodes.length > 1 ? this.nodes[1].master : ID_MAX + 1n;
-      for (let i = this.head; i < ids.length && ids[i] < next; i++) {
-        const stop = t.strategy === 'maxlen' ? this.length <= t.maxlen : ids[i] >= t.minid;
+      while (removed < e.ids.length) {
+        const stop = t.strategy === 'maxlen' ? this.length - removed <= t.maxlen : e.ids[removed] >= t.minid;
         if (stop) break;
-        if (vals[i] !== null) {
-          this.kill(i);
-          removed++;
-        }
+        removed++;
       }
+      if (removed > 0) {
+        e.ids.splice(0, removed);
+        e.vals.splice(0, removed);
+        this.store(0, e);
+      }
+      this.length -= removed;
       node.live -= removed;
       node.deleted += removed;
       deleted += removed;
       break;
     }
-    this.tidy();
     this.refreshFirstId();
     return deleted;
-  }
-
-  /** Removes the first node and all its entries. */
-  private dropFirstNode(): void {
-    this.nodes.shift();
-    const next = this.nodes.length > 0 ? this.nodes[0].master : ID_MAX + 1n;
-    const ids = this.ids;
-    let i = this.head;
-    for (; i < ids.length && ids[i] < next; i++) {
-      if (this.vals[i] !== null) this.length--;
-      else this.tombstones--;
-    }
-    this.head = i;
   }
 
   // ---- group counters (Redis 7's entries_read / lag) ----
@@ -603,11 +529,13 @@ export class StreamValue implements TypedValue {
     const w = new SerialWriter();
     w.num(this.lastId).num(this.firstId).num(this.maxDeletedId).num(this.entriesAdded);
     w.num(this.length);
-    for (let i = this.head; i < this.ids.length; i++) {
-      const f = this.vals[i];
-      if (f === null) continue;
-      w.num(this.ids[i]).num(f.length);
-      for (const s of f) w.str(s);
+    for (const node of this.nodes) {
+      const e = entriesOf(node);
+      for (let i = 0; i < e.ids.length; i++) {
+        const f = e.vals[i];
+        w.num(e.ids[i]).num(f.length);
+        for (const s of f) w.str(s);
+      }
     }
     w.num(this.nodes.length);
     for (const n of this.nodes) {
@@ -645,15 +573,13 @@ export function deserializeStream(payload: string): StreamValue {
     for (let j = 0; j < k; j++) f[j] = r.str();
     vals[i] = f;
   }
-  const internals = s as unknown as { ids: bigint[]; vals: (string[] | null)[] };
-  internals.ids = ids;
-  internals.vals = vals;
   s.length = n;
   s.lastId = lastId;
   s.firstId = firstId;
   s.maxDeletedId = maxDeletedId;
   s.entriesAdded = entriesAdded;
   const nn = r.num();
+  let at = 0;
   for (let i = 0; i < nn; i++) {
     const master = r.bigint();
     const last = r.bigint();
@@ -663,7 +589,11 @@ export function deserializeStream(payload: string): StreamValue {
     const k = r.num();
     const masterFields: string[] = new Array(k);
     for (let j = 0; j < k; j++) masterFields[j] = r.str();
-    s.nodes.push({ master, last, live, deleted, fixedBytes, masterFields });
+    const node: StreamNode = { ...newNode(master, masterFields, fixedBytes), last, live, deleted };
+    // The node's entries are the next `live` ones (entries are serialized in ID order).
+    storeEntries(node, { ids: ids.slice(at, at + live), vals: vals.slice(at, at + live) }, i === nn - 1);
+    at += live;
+    s.nodes.push(node);
   }
   const ng = r.num();
   for (let i = 0; i < ng; i++) {

@@ -89,6 +89,17 @@ export const keyCommands = family('generic', 'shard', [
     op: 'ttl', variant: { ms: true, absolute: true },
   },
   {
+    name: 'dump', arity: 2, flags: ['readonly'], keys: [1], since: '2.6.0', syntax: 'key',
+    summary: 'Returns a serialized representation of the value stored at a key.',
+    complexity: 'O(1) to access the key and additional O(N*M) to serialize it, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1).',
+  },
+  {
+    name: 'restore', arity: -4, flags: ['write', 'denyoom'], keys: [1], since: '2.6.0',
+    syntax: 'key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]',
+    summary: 'Creates a key from the serialized representation of a value.',
+    complexity: 'O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N)).',
+  },
+  {
     name: 'persist', arity: 2, flags: ['write', 'fast'], keys: [1], since: '2.2.0', syntax: 'key',
     summary: 'Removes a key\'s time to live so it no longer expires.', complexity: 'O(1)',
   },

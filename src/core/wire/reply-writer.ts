@@ -154,6 +154,26 @@ export class ReplyWriter extends ByteBuffer {
     b[this.len++] = 10;
   }
 
+  /** Bulk string of chars `from..to` of `s` (a range of a packed string: no substring is made for short ones). */
+  bulkRange(s: string, from: number, to: number): void {
+    const n = to - from;
+    this.ensure(n + 24);
+    const b = this.buf;
+    b[this.len++] = 36; // '$'
+    this.digits(n);
+    b[this.len++] = 13;
+    b[this.len++] = 10;
+    if (n <= 32) {
+      let o = this.len;
+      for (let i = from; i < to; i++) b[o++] = s.charCodeAt(i);
+      this.len = o;
+    } else {
+      this.len += b.latin1Write(from === 0 && to === s.length ? s : s.slice(from, to), this.len);
+    }
+    b[this.len++] = 13;
+    b[this.len++] = 10;
+  }
+
   /** Bulk string from raw bytes. */
   bulkBytes(b: Uint8Array): void {
     this.ensure(b.length + 24);

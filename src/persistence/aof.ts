@@ -1,0 +1,457 @@
+/**
+ * The append-only file as Redis 7 writes it (aof.c): a directory
+ * (`appenddirname`) with a manifest naming one base file (an RDB, the
+ * "preamble") and incremental files of RESP commands.
+ *
+ * Ordering. Each logged write reserves its place in the log when it is
+ * dispatched (`reserve`), and the place is filled when its reply arrives
+ * (the reply decides the logged form: the ID XADD chose, the member SPOP
+ * took). The log is written up to the first unfilled place, so it is in
+ * dispatch order, which is the order every shard ran its commands in, and a
+ * command that blocks (logged when served) never holds the log back.
+ *
+ * Durability: `appendfsync always` writes and fsyncs before the reply is
+ * handed to the client's writer; `everysec` writes each turn and fsyncs once
+ * a second; `no` leaves fsync to the kernel.
+ *
+ * Rewrite (BGREWRITEAOF, auto-aof-rewrite-*): a marker is put in the log's
+ * order at the moment every shard is asked for its snapshot; places before it
+ * go to the old incremental file, places after it to a new one; the snapshot
+ * becomes the new base and the manifest switches to base + new incr.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import RedisParser from 'redis-parser';
+import type { Logger } from 'pino';
+import type { Config } from '../config/config';
+import type { ShardSet } from '../shard-clients/shard-set';
+import { RdbFileWriter } from '../core/rdb/file';
+import { aofForm, encodeCommand, type Cmd } from './aof-commands';
+
+interface ManifestFile {
+  name: string;
+  seq: number;
+  type: 'b' | 'h' | 'i';
+}
+
+/** One place in the log. */
+class Slot {
+  /** The encoded commands, once known (empty: nothing to log). */
+  data: Buffer | null = null;
+  /** Its commands SELECT another db: the next place repeats its SELECT. */
+  resetsDb = false;
+  constructor(
+    readonly db: number,
+    /** A rewrite marker: switch to the new incremental file here. */
+    readonly marker: (() => void) | null = null,
+  ) {}
+}
+
+export function parseManifest(text: string): ManifestFile[] {
+  const out: ManifestFile[] = [];
+  for (const line of text.split('\n')) {
+    const t = line.trim();
+    if (t === '' || t.startsWith('#')) continue;
+    const w = t.split(/\s+/);
+    const rec: Record<string, string> = {};
+    for (let i = 0; i + 1 < w.length; i += 2) rec[w[i]] = w[i + 1];
+    if (rec.file === undefined || rec.seq === undefined || !['b', 'h', 'i'].includes(rec.type)) throw new Error(`Invalid AOF manifest line: ${t}`);
+    out.push({ name: rec.file, seq: Number(rec.seq), type: rec.type as ManifestFile['type'] });
+  }
+  return out;
+}
+
+function formatManifest(files: readonly ManifestFile[]): string {
+  return files.map((f) => `file ${f.name} seq ${f.seq} type ${f.type}\n`).join('');
+}
+
+/** Runs the commands of an incremental file as a client would (the server's loader connection). */
+export type Replayer = (data: Buffer, commands: number) => Promise<void>;
+
+export class Aof {
+  enabled = false;
+  rewriting = false;
+  lastRewriteOk = true;
+  lastWriteOk = true;
+  rewrites = 0;
+  lastRewriteSeconds = -1;
+  rewriteStartedAt = 0;
+  /** BGREWRITEAOF asked for while a save ran: start it when that ends. */
+  rewriteScheduled = false;
+  /** Bytes of the incremental file(s) and the base at the last rewrite (auto-aof-rewrite-percentage). */
+  currentSize = 0;
+  baseSize = 0;
+
+  private manifest: ManifestFile[] = [];
+  private fd: number | null = null;
+  private readonly slots: Slot[] = [];
+  private head = 0;
+  private lastDb = -1;
+  private pendingWrite: Buffer[] = [];
+  private writeScheduled = false;
+  private fsyncTimer: NodeJS.Timeout | null = null;
+  private dirtySinceFsync = false;
+
+  constructor(
+    private readonly config: Config,
+    private readonly shards: () => ShardSet,
+    private readonly log: Logger,
+  ) {}
+
+  private get dirPath(): string {
+    return path.join(this.config.get('dir') as string, this.config.get('appenddirname') as string);
+  }
+
+  private get baseName(): string {
+    return this.config.get('appendfilename') as string;
+  }
+
+  // ---- logging ----
+
+  /** Reserves the next place in the log for a write dispatched now in `db`. */
+  reserve(db: number): Slot {
+    const s = new Slot(db);
+    this.slots.push(s);
+    return s;
+  }
+
+  /** Fills a place with the command that ran and its reply. */
+  complete(slot: Slot, args: readonly string[], reply: Buffer): void {
+    slot.data = this.encode(slot.db, aofForm(args, reply, Date.now()));
+    this.drain();
+  }
+
+  /** Logs at the end of the log (a blocked command served now, a coordinator's own effects). */
+  appendNow(db: number, cmds: Cmd[]): void {
+    const s = this.reserve(db);
+    s.data = this.encode(db, cmds);
+    this.drain();
+  }
+
+  /** Logs a transaction's commands that ran (MULTI ... EXEC around them). */
+  completeExec(slot: Slot, queued: readonly (readonly string[])[], replies: readonly Buffer[] | null): void {
+    const cmds: Cmd[] = [];
+    let selects = false;
+    if (replies !== null) {
+      for (let i = 0; i < queued.length && i < replies.length; i++) {
+        // SELECT inside MULTI changes the db of what follows: logged as is.
+        if (queued[i][0].toLowerCase() === 'select') {
+          selects = true;
+          cmds.push([...queued[i]]);
+        } else cmds.push(...aofForm(queued[i], replies[i], Date.now()));
+      }
+    }
+    slot.resetsDb = selects;
+    slot.data = cmds.length === 0 ? Buffer.alloc(0) : this.encode(slot.db, [['MULTI'], ...cmds, ['EXEC']]);
+    this.drain();
+  }
+
+  private encode(db: number, cmds: Cmd[]): Buffer {
+    if (cmds.length === 0) return Buffer.alloc(0);
+    // SELECT is decided when written (drain), since places fill out of order.
+    return Buffer.concat(cmds.map(encodeCommand));
+  }
+
+  /** Moves the filled prefix of the log to the file. */
+  private drain(): void {
+    while (this.head < this.slots.length) {
+      const s = this.slots[this.head];
+      if (s.marker === null && s.data === null) break;
+      this.head++;
+      if (s.marker !== null) {
+        this.flushNow();
+        s.marker();
+        continue;
+      }
+      const data = s.data as Buffer;
+      if (data.length === 0) continue;
+      if (s.db !== this.lastDb) {
+        this.pendingWrite.push(encodeCommand(['SELECT', String(s.db)]));
+        this.lastDb = s.db;
+      }
+      this.pendingWrite.push(data);
+      if (s.resetsDb) this.lastDb = -1;
+    }
+    if (this.head > 1024 && this.head * 2 > this.slots.length) {
+      this.slots.splice(0, this.head);
+      this.head = 0;
+    }
+    if (this.pendingWrite.length === 0) return;
+    if (this.config.get('appendfsync') === 'always') this.flushNow();
+    else if (!this.writeScheduled) {
+      this.writeScheduled = true;
+      setImmediate(() => {
+        this.writeScheduled = false;
+        this.flushNow();
+      });
+    }
+  }
+
+  /** Writes what is pending (and fsyncs with appendfsync always). */
+  flushNow(): void {
+    if (this.pendingWrite.length === 0 || this.fd === null) return;
+    const buf = Buffer.concat(this.pendingWrite);
+    this.pendingWrite = [];
+    try {
+      let off = 0;
+      while (off < buf.length) off += fs.writeSync(this.fd, buf, off);
+      this.currentSize += buf.length;
+      if (this.config.get('appendfsync') === 'always') fs.fsyncSync(this.fd);
+      else this.dirtySinceFsync = true;
+      this.lastWriteOk = true;
+    } catch (err) {
+      this.lastWriteOk = false;
+      this.log.error({ err }, 'AOF write failed');
+    }
+  }
+
+  private fsyncTick = (): void => {
+    if (this.fd === null || !this.dirtySinceFsync || this.config.get('appendfsync') !== 'everysec') return;
+    this.dirtySinceFsync = false;
+    fs.fsync(this.fd, (err) => {
+      if (err) this.log.error({ err }, 'AOF fsync failed');
+    });
+  };
+
+  // ---- files ----
+
+  private incrName(seq: number): string {
+    return `${this.baseName}.${seq}.incr.aof`;
+  }
+
+  private writeManifest(): void {
+    const file = path.join(this.dirPath, `${this.baseName}.manifest`);
+    const tmp = `${file}.tmp`;
+    const fd = fs.openSync(tmp, 'w', 0o644);
+    try {
+      fs.writeSync(fd, formatManifest(this.manifest));
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+  }
+
+  private openIncr(name: string): void {
+    if (this.fd !== null) {
+      this.flushNow();
+      fs.fsyncSync(this.fd);
+      fs.closeSync(this.fd);
+    }
+    this.fd = fs.openSync(path.join(this.dirPath, name), 'a', 0o644);
+    this.lastDb = -1;
+  }
+
+  /**
+   * Start-up with appendonly yes: loads the base and incremental files named
+   * by the manifest (replaying commands through `replay`), or, with no AOF
+   * yet, writes an empty base; then opens the last incremental file for appending.
+   */
+  async start(replay: Replayer, writeBase: (file: string) => Promise<void>, loadBase: (file: string) => Promise<void>): Promise<void> {
+    this.enabled = true;
+    fs.mkdirSync(this.dirPath, { recursive: true });
+    const mfile = path.join(this.dirPath, `${this.baseName}.manifest`);
+    if (!fs.existsSync(mfile)) {
+      const base = `${this.baseName}.1.base.rdb`;
+      await writeBase(path.join(this.dirPath, base));
+      this.manifest = [
+        { name: base, seq: 1, type: 'b' },
+        { name: this.incrName(1), seq: 1, type: 'i' },
+      ];
+      this.writeManifest();
+    } else {
+      this.manifest = parseManifest(fs.readFileSync(mfile, 'latin1'));
+      const base = this.manifest.find((f) => f.type === 'b');
+      if (base !== undefined) {
+        const file = path.join(this.dirPath, base.name);
+        if (base.name.endsWith('.rdb')) await loadBase(file);
+        else {
+          const r = this.readCommands(file, false);
+          await replay(r.data, r.commands);
+        }
+        this.baseSize = fs.statSync(file).size;
+      }
+      const incrs = this.manifest.filter((f) => f.type === 'i');
+      for (let i = 0; i < incrs.length; i++) {
+        const file = path.join(this.dirPath, incrs[i].name);
+        if (!fs.existsSync(file)) continue;
+        const r = this.readCommands(file, i === incrs.length - 1);
+        await replay(r.data, r.commands);
+        this.currentSize += fs.statSync(file).size;
+      }
+      if (incrs.length === 0) {
+        const seq = (base?.seq ?? 0) + 1;
+        this.manifest.push({ name: this.incrName(seq), seq, type: 'i' });
+        this.writeManifest();
+      }
+    }
+    const last = this.manifest.filter((f) => f.type === 'i').pop() as ManifestFile;
+    this.openIncr(last.name);
+    this.fsyncTimer = setInterval(this.fsyncTick, 1000);
+    this.fsyncTimer.unref();
+  }
+
+  /**
+   * The commands of one file, checked with redis-parser (the AOF is our own,
+   * trusted writing). A torn tail (a crash mid-write) on the last file is cut
+   * off when aof-load-truncated is yes, and is fatal otherwise, as in Redis.
+   */
+  private readCommands(file: string, last: boolean): { data: Buffer; commands: number } {
+    const buf = fs.readFileSync(file);
+    let valid = 0;
+    let commands = 0;
+    let bad: Error | null = null;
+    const parser = new RedisParser({
+      returnBuffers: true,
+      returnReply: (reply: unknown) => {
+        // Our files are canonical RESP, so a command's length is its re-encoding's.
+        const parts = reply as Buffer[];
+        let len = `*${parts.length}\r\n`.length;
+        for (const p of parts) len += `$${p.length}\r\n`.length + p.length + 2;
+        valid += len;
+        commands++;
+      },
+      returnError: (err: Error) => (bad = err),
+      returnFatalError: (err: Error) => (bad = err),
+    });
+    try {
+      parser.execute(buf);
+    } catch (err) {
+      bad = err as Error;
+    }
+    if (bad === null && valid === buf.length) return { data: buf, commands };
+    if (!last || this.config.get('aof-load-truncated') !== 'yes') {
+      throw new Error(`Bad file format reading the append only file ${file}: make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>`);
+    }
+    this.log.warn({ file, validBytes: valid, size: buf.length }, '!!! Warning: short read while loading the AOF file !!! AOF loaded anyway because aof-load-truncated is enabled');
+    fs.truncateSync(file, valid);
+    return { data: buf.subarray(0, valid), commands };
+  }
+
+  // ---- rewrite ----
+
+  /**
+   * BGREWRITEAOF: the shards' snapshot becomes a new base, the log goes on
+   * in a new incremental file from the same point, and the manifest switches.
+   */
+  async rewrite(enable = false): Promise<boolean> {
+    if (this.rewriting) return true;
+    this.rewriting = true;
+    if (enable) fs.mkdirSync(this.dirPath, { recursive: true });
+    this.rewriteStartedAt = Date.now();
+    try {
+      const shards = this.shards();
+      const compress = this.config.get('rdbcompression') === 'yes';
+      const seq = Math.max(0, ...this.manifest.map((f) => f.seq)) + 1;
+      const newIncr = this.incrName(seq);
+      const newBase = `${this.baseName}.${seq}.base.rdb`;
+      // The marker and the snapshot requests take the same place in every shard's stream.
+      const marker = new Slot(-1, () => {
+        if (this.enabled) this.openIncr(newIncr);
+      });
+      this.slots.push(marker);
+      const partsP = shards.broadcast('rdbSave', { compress });
+      // CONFIG SET appendonly yes: writes are logged from this very point on.
+      if (enable) this.enabled = true;
+      this.drain();
+      const parts = await partsP;
+      const tmp = path.join(this.dirPath, `temp-rewriteaof-${process.pid}.rdb`);
+      const fd = fs.openSync(tmp, 'w', 0o644);
+      try {
+        const w = new RdbFileWriter((c) => {
+          let off = 0;
+          while (off < c.length) off += fs.writeSync(fd, c, off);
+        }, { compress });
+        w.header([
+          ['redis-ver', '7.0.15'],
+          ['redis-bits', '64'],
+          ['ctime', String(Math.floor(Date.now() / 1000))],
+          ['used-mem', String(process.memoryUsage().rss)],
+          ['aof-base', '1'],
+        ]);
+        for (let db = 0; db < this.config.values.databases; db++) {
+          const mine = parts.flatMap((p) => p.dbs.filter((d) => d.db === db));
+          const size = mine.reduce((a, d) => a + d.size, 0);
+          if (size === 0) continue;
+          w.selectDb(db, size, mine.reduce((a, d) => a + d.expires, 0));
+          for (const d of mine) w.raw(Buffer.from(d.data.buffer, d.data.byteOffset, d.data.byteLength));
+        }
+        w.end(this.config.get('rdbchecksum') === 'yes');
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+      fs.renameSync(tmp, path.join(this.dirPath, newBase));
+      const old = this.manifest;
+      this.manifest = [
+        { name: newBase, seq, type: 'b' },
+        { name: newIncr, seq, type: 'i' },
+      ];
+      this.writeManifest();
+      for (const f of old) if (f.name !== newIncr) fs.rmSync(path.join(this.dirPath, f.name), { force: true });
+      this.baseSize = fs.statSync(path.join(this.dirPath, newBase)).size;
+      this.currentSize = fs.statSync(path.join(this.dirPath, newIncr)).size;
+      this.rewrites++;
+      this.lastRewriteOk = true;
+      return true;
+    } catch (err) {
+      this.log.warn({ err }, 'AOF rewrite failed');
+      this.lastRewriteOk = false;
+      return false;
+    } finally {
+      this.lastRewriteSeconds = Math.round((Date.now() - this.rewriteStartedAt) / 1000);
+      this.rewriting = false;
+    }
+  }
+
+  /** serverCron's automatic rewrite: the log grew by auto-aof-rewrite-percentage over its size at the last rewrite. */
+  cron(): void {
+    if (!this.enabled || this.rewriting) return;
+    const pct = Number(this.config.get('auto-aof-rewrite-percentage'));
+    const min = Number(this.config.get('auto-aof-rewrite-min-size'));
+    const total = this.baseSize + this.currentSize;
+    if (pct > 0 && total > min) {
+      const base = Math.max(1, this.baseSize);
+      if (((total - base) * 100) / base >= pct) {
+        this.log.info({ size: total, base }, 'Starting automatic rewriting of AOF');
+        void this.rewrite();
+      }
+    }
+  }
+
+  /** CONFIG SET appendonly yes: a rewrite makes the base, logging starts from its point. */
+  async enableAtRuntime(): Promise<boolean> {
+    if (this.enabled) return true;
+    const ok = await this.rewrite(true);
+    if (!ok) this.disable();
+    else if (this.fsyncTimer === null) {
+      this.fsyncTimer = setInterval(this.fsyncTick, 1000);
+      this.fsyncTimer.unref();
+    }
+    return ok;
+  }
+
+  /** CONFIG SET appendonly no: stops logging (the files stay). */
+  disable(): void {
+    this.enabled = false;
+    this.close();
+    this.fsyncTimer = null;
+  }
+
+  /** Flushes, fsyncs and closes (shutdown). */
+  close(): void {
+    if (this.fsyncTimer !== null) clearInterval(this.fsyncTimer);
+    if (this.fd !== null) {
+      this.flushNow();
+      try {
+        fs.fsyncSync(this.fd);
+      } catch {
+        /* nothing more to do at exit */
+      }
+      fs.closeSync(this.fd);
+      this.fd = null;
+    }
+  }
+}
+
+export type { Slot as AofSlot };

@@ -1,0 +1,129 @@
+/**
+ * Snapshots across restarts: SHUTDOWN and SIGTERM save when save points are
+ * set (SAVE/NOSAVE override), the server loads the file at start, save points
+ * fire on their own, BGSAVE/LASTSAVE/INFO persistence report as Redis does,
+ * and a save that cannot write refuses writes with -MISCONF while reads go on.
+ */
+import t from 'tap';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ANY_WORKERS, MULTI_SHARD_WORKERS, REDIS_SERVER, startRedis, startShardis } from './helpers/servers';
+import { connectResp, type RespClient } from './helpers/resp-client';
+import { eventually } from './helpers/util';
+import { everyShapeDataset } from './helpers/datasets';
+
+/** DEBUG (DIGEST) is off by default, as in Redis 7. */
+const DBG = ['--enable-debug-command', 'yes'];
+
+const WORKERS = MULTI_SHARD_WORKERS[0] ?? ANY_WORKERS;
+
+function tmpDir(tt: { teardown(fn: () => unknown): void }): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'shardis-persist-'));
+  tt.teardown(() => fs.rmSync(d, { recursive: true, force: true }));
+  return d;
+}
+
+async function infoField(c: RespClient, name: string): Promise<string> {
+  const info = (await c.call('INFO', 'persistence')) as string;
+  const m = new RegExp(`^${name}:(.*)$`, 'm').exec(info);
+  if (m === null) throw new Error(`INFO persistence has no ${name}`);
+  return m[1].trim();
+}
+
+async function exited(proc: import('node:child_process').ChildProcess): Promise<number | null> {
+  if (proc.exitCode !== null) return proc.exitCode;
+  return new Promise((r) => proc.once('exit', (c) => r(c)));
+}
+
+t.test('SHUTDOWN and SIGTERM save when save points are set; the next start loads the file', async (t) => {
+  const dir = tmpDir(t);
+  const a = await startShardis(t, { workers: WORKERS, dir, persist: true, args: DBG });
+  const ac = await connectResp(t, a.port);
+  await ac.pipeline(everyShapeDataset(5, 30));
+  const digest = await ac.call('DEBUG', 'DIGEST');
+  await ac.call('SHUTDOWN').catch(() => undefined);
+  t.equal(await exited(a.proc), 0);
+  t.ok(fs.existsSync(path.join(dir, 'dump.rdb')), 'SHUTDOWN saved (default save points)');
+
+  const b = await startShardis(t, { workers: WORKERS, dir, persist: true, args: DBG });
+  const bc = await connectResp(t, b.port);
+  t.equal(await bc.call('DEBUG', 'DIGEST'), digest, 'loaded at start');
+  await bc.call('SET', 'after', 'sigterm');
+  const d2 = await bc.call('DEBUG', 'DIGEST');
+  t.equal(await b.stop(), 0, 'SIGTERM exits 0');
+
+  const c = await startShardis(t, { workers: WORKERS, dir, args: [...DBG, '--save', ''] });
+  const cc = await connectResp(t, c.port);
+  t.equal(await cc.call('DEBUG', 'DIGEST'), d2, 'SIGTERM saved');
+  await cc.call('SET', 'lost', 'x');
+  t.equal(await c.stop(), 0);
+  const d = await startShardis(t, { workers: WORKERS, dir, args: [...DBG, '--save', ''] });
+  const dc = await connectResp(t, d.port);
+  t.equal(await dc.call('EXISTS', 'lost'), 0, 'no save points: SIGTERM does not save');
+  await dc.call('SET', 'kept', 'x');
+  await dc.call('SHUTDOWN', 'SAVE').catch(() => undefined);
+  t.equal(await exited(d.proc), 0);
+  const e = await startShardis(t, { workers: WORKERS, dir, persist: true, args: DBG });
+  const ec = await connectResp(t, e.port);
+  t.equal(await ec.call('EXISTS', 'kept'), 1, 'SHUTDOWN SAVE saved without save points');
+  await ec.call('SET', 'nosave', 'x');
+  await ec.call('SHUTDOWN', 'NOSAVE').catch(() => undefined);
+  t.equal(await exited(e.proc), 0);
+  const f = await startShardis(t, { workers: WORKERS, dir, args: DBG });
+  const fc = await connectResp(t, f.port);
+  t.equal(await fc.call('EXISTS', 'nosave'), 0, 'SHUTDOWN NOSAVE did not save');
+  t.equal(await fc.call('EXISTS', 'kept'), 1);
+});
+
+t.test('BGSAVE, BGSAVE SCHEDULE, LASTSAVE and INFO persistence as redis-server answers them', { skip: REDIS_SERVER ? false : 'no redis-server' }, async (t) => {
+  const srv = await startShardis(t, { workers: WORKERS, args: DBG });
+  const redis = await startRedis(t);
+  const sc = await connectResp(t, srv.port);
+  const rc = await connectResp(t, redis.port);
+  for (const c of [sc, rc]) await c.pipeline(everyShapeDataset(9, 20));
+  const script = [['BGSAVE'], ['BGSAVE', 'SCHEDULE'], ['BGSAVE'], ['BGSAVE', 'NOW'], ['SAVE', 'x']];
+  t.same(await sc.pipeline(script), await rc.pipeline(script));
+  await eventually('the saves to end', async () => (await infoField(sc, 'rdb_bgsave_in_progress')) === '0' && (await infoField(sc, 'rdb_saves')) === '1');
+  t.equal(await infoField(sc, 'rdb_last_bgsave_status'), 'ok');
+  t.equal(await infoField(sc, 'rdb_changes_since_last_save'), '0');
+  const last = (await sc.call('LASTSAVE')) as number;
+  t.ok(Math.abs(last - Date.now() / 1000) < 5, 'LASTSAVE is the last save time');
+  await sc.call('SET', 'a', '1');
+  await sc.call('INCR', 'n');
+  t.equal(await infoField(sc, 'rdb_changes_since_last_save'), '2');
+  t.equal(await sc.call('SAVE'), 'OK');
+  t.equal(await infoField(sc, 'rdb_changes_since_last_save'), '0');
+});
+
+t.test('a save point saves by itself', async (t) => {
+  const dir = tmpDir(t);
+  const srv = await startShardis(t, { workers: ANY_WORKERS, dir, args: [...DBG, '--save', '1 2'] });
+  const c = await connectResp(t, srv.port);
+  await c.call('SET', 'a', '1');
+  await c.call('SET', 'b', '2');
+  await eventually('dump.rdb', () => fs.existsSync(path.join(dir, 'dump.rdb')), 8000);
+  t.equal(await infoField(c, 'rdb_changes_since_last_save'), '0');
+});
+
+t.test('a failed save refuses writes with -MISCONF, keeps reads, and the last good file intact', async (t) => {
+  const dir = tmpDir(t);
+  const sub = path.join(dir, 'data');
+  fs.mkdirSync(sub);
+  const srv = await startShardis(t, { workers: WORKERS, dir: sub, args: [...DBG, '--save', '3600 1'] });
+  const c = await connectResp(t, srv.port);
+  await c.call('SET', 'k', 'v');
+  t.equal(await c.call('SAVE'), 'OK');
+  const good = fs.readFileSync(path.join(sub, 'dump.rdb'));
+  // The directory turns unwritable (a read-only dir does not stop root, a missing one does).
+  fs.renameSync(sub, path.join(dir, 'moved'));
+  t.equal(await c.call('BGSAVE'), 'Background saving started');
+  await eventually('the save to fail', async () => (await infoField(c, 'rdb_last_bgsave_status')) === 'err');
+  t.match(await c.call('SET', 'k', 'w'), { error: /^MISCONF / });
+  t.equal(await c.call('GET', 'k'), 'v', 'reads go on');
+  t.same(await c.call('SAVE'), { error: 'ERR' });
+  t.same(fs.readFileSync(path.join(dir, 'moved', 'dump.rdb')), good, 'the last good file is untouched');
+  fs.renameSync(path.join(dir, 'moved'), sub);
+  t.equal(await c.call('SAVE'), 'OK');
+  t.equal(await c.call('SET', 'k', 'w'), 'OK', 'writes again after a good save');
+});
