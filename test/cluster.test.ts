@@ -188,6 +188,8 @@ t.test('CLUSTER commands on one node: replies and errors as redis-server 7.0.15'
     ['MULTI'], ['MSET', '{a}1', 'x', '{b}1', 'y'], ['EXEC'],
     ['SET', 'k', 'v'], ['GET', 'k'], ['CLUSTER', 'COUNTKEYSINSLOT', '7629'], ['CLUSTER', 'GETKEYSINSLOT', '7629', '10'],
     ['MGET', 'k', '{k}'], ['SELECT', '0'], ['READONLY'], ['GET', 'k'], ['READWRITE'],
+    ['MOVE', 'k', '1'], ['MOVE', 'k', 'x'], ['COPY', 'k', '{k}x', 'DB', '1'], ['COPY', 'k', '{k}x', 'DB', 'x'], ['COPY', 'k', '{k}x', 'DB', '0'],
+    ['SWAPDB', '0', '1'], ['SWAPDB', '0', 'x'],
   ]);
   t.equal(served.length, 0, describeMismatches(served));
   t.equal(await s.call('SET', 'foo', 'bar'), 'OK');
@@ -215,17 +217,6 @@ t.test('nodes.conf survives a restart: same id, slots and epoch', { skip }, asyn
   const line = (await nodesLines(again.port))[0];
   t.match(line, new RegExp(`^${id} :${again.port}@\\d+ myself,master - 0 0 5 connected 0-99$`));
 });
-
-/** Whether this build has DUMP/RESTORE (MIGRATE needs them; they come with the persistence work). */
-async function hasDump(port: number): Promise<boolean> {
-  const c = await RespClient.connect(port);
-  try {
-    const r = (await c.call('COMMAND', 'INFO', 'dump')) as Reply[];
-    return Array.isArray(r) && r[0] !== null;
-  } finally {
-    c.close();
-  }
-}
 
 async function myId(port: number): Promise<string> {
   const c = await RespClient.connect(port);
@@ -290,10 +281,6 @@ async function reshardUnderLoad(t: Test, nodes: readonly ClusterNodeProc[], from
 
 t.test('redis-cli --cluster reshard of 1,000 slots while an ioredis Cluster client writes', { skip }, async (t) => {
   const nodes = await startNodes(t, ['shardis', 'shardis', 'shardis']);
-  if (!(await hasDump(nodes[0].port))) {
-    t.skip('DUMP/RESTORE are not in this build yet: MIGRATE refuses to run without them');
-    return;
-  }
   t.equal((await createCluster(nodes.map((x) => x.port))).code, 0);
   for (const x of nodes) await eventually(`cluster_state:ok on ${x.port}`, async () => (await clusterField(x.port, 'cluster_state')) === 'ok', 10_000);
   await reshardUnderLoad(t, nodes, 0, 1, 1000, new Map());
@@ -301,10 +288,6 @@ t.test('redis-cli --cluster reshard of 1,000 slots while an ioredis Cluster clie
 
 t.test('reshard between Shardis and redis-server nodes, both ways', { skip }, async (t) => {
   const nodes = await startNodes(t, ['shardis', 'redis', 'shardis']);
-  if (!(await hasDump(nodes[0].port))) {
-    t.skip('DUMP/RESTORE are not in this build yet: MIGRATE refuses to run without them');
-    return;
-  }
   t.equal((await createCluster(nodes.map((x) => x.port))).code, 0);
   for (const x of nodes) await eventually(`cluster_state:ok on ${x.port}`, async () => (await clusterField(x.port, 'cluster_state')) === 'ok', 10_000);
   const values = new Map<string, string>();

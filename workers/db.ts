@@ -59,6 +59,13 @@ export class Db {
    * COUNTKEYSINSLOT answers in O(1) and GETKEYSINSLOT skips empty slots.
    */
   slotCounts: Uint32Array | null = null;
+  /**
+   * The keys of each slot, built by the first CLUSTER GETKEYSINSLOT (a
+   * reshard) and kept up to date from then on: moving slot after slot then
+   * costs the keys moved, not a walk of the db per slot. Nodes that never
+   * give slots away never pay its memory.
+   */
+  private slotKeys: (Set<string> | undefined)[] | null = null;
 
   /**
    * Told when a key is removed because its TTL passed (lazily or by the
@@ -166,7 +173,11 @@ export class Db {
       this.atimePages.push(new Uint32Array(PAGE));
     }
     this.index.set(key, n);
-    if (this.slotCounts !== null) this.slotCounts[keyHashSlotOfString(key)]++;
+    if (this.slotCounts !== null) {
+      const slot = keyHashSlotOfString(key);
+      this.slotCounts[slot]++;
+      if (this.slotKeys !== null) (this.slotKeys[slot] ??= new Set()).add(key);
+    }
     this.keyPages[p][n & PAGE_MASK] = key;
     this.valPages[p][n & PAGE_MASK] = val;
     this.touch(n);
@@ -185,7 +196,11 @@ export class Db {
     const i = this.index.get(key);
     if (i === undefined) return false;
     this.index.delete(key);
-    if (this.slotCounts !== null) this.slotCounts[keyHashSlotOfString(key)]--;
+    if (this.slotCounts !== null) {
+      const slot = keyHashSlotOfString(key);
+      this.slotCounts[slot]--;
+      if (this.slotKeys !== null) this.slotKeys[slot]?.delete(key);
+    }
     if (this.privateInts !== null) this.privateInts.delete(key);
     if (this.lfuCounters !== null) this.lfuCounters.delete(key);
     if (this.expires.size !== 0) {
@@ -273,6 +288,29 @@ export class Db {
     this.privateInts = null;
     this.expireCursor = null;
     this.slotCounts?.fill(0);
+    this.slotKeys = null;
+  }
+
+  /** Up to `count` live keys of a hash slot (cluster mode), from the slot index (built on first use). */
+  keysInSlot(slot: number, count: number, now: number): string[] {
+    const out: string[] = [];
+    if (this.slotCounts === null || this.slotCounts[slot] === 0 || count <= 0) return out;
+    if (this.slotKeys === null) {
+      const index: (Set<string> | undefined)[] = new Array(SLOT_COUNT);
+      for (let i = 0; i < this.n; i++) {
+        const key = this.keyAt(i);
+        (index[keyHashSlotOfString(key)] ??= new Set()).add(key);
+      }
+      this.slotKeys = index;
+    }
+    const keys = this.slotKeys[slot];
+    if (keys === undefined) return out;
+    // A copy: lazily expiring a key while walking would change the set under the iterator.
+    for (const key of [...keys]) {
+      if (out.length >= count) break;
+      if (this.peek(key, now) !== undefined) out.push(key);
+    }
+    return out;
   }
 
   /** A uniformly random live key, or undefined when empty. */

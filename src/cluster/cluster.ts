@@ -130,6 +130,7 @@ export class Cluster {
   async start(): Promise<void> {
     this.state = loadNodesConf(this.opts.configFile, this.hooks) ?? freshState(this.hooks);
     this.state.requireFullCoverage = this.opts.requireFullCoverage;
+    this.state.nodeTimeout = this.opts.nodeTimeout;
     const me = this.state.myself;
     me.port = this.opts.port;
     me.cport = this.busPort;

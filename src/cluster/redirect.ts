@@ -39,7 +39,7 @@ export function clusterRoute(cluster: Cluster, client: ClusterClientFlags, spec:
   }
   const positions = keyPositions(spec, args);
   if (positions.length === 0) return SERVE;
-  return routeKeys(cluster, client, positions.map((p) => args[p]), spec.flags.includes('write'), spec.name);
+  return routeKeys(cluster, client, positions.map((p) => args[p]), { write: spec.flags.includes('write'), asking: spec.flags.includes('asking'), migrate: spec.name === 'migrate' });
 }
 
 /**
@@ -56,11 +56,18 @@ export function clusterRouteExec(cluster: Cluster, client: ClusterClientFlags, q
     if (q.spec.flags.includes('write')) write = true;
   }
   if (keys.length === 0) return SERVE;
-  const route = routeKeys(cluster, client, keys, write, 'exec');
+  const route = routeKeys(cluster, client, keys, { write, asking: false, migrate: false });
   return route.kind === 'check' ? SERVE : route;
 }
 
-function routeKeys(cluster: Cluster, client: ClusterClientFlags, keys: readonly string[], write: boolean, name: string): ClusterRoute {
+/** What of the command the checks need: whether it writes, runs as if ASKING, is MIGRATE. */
+interface RouteCmd {
+  write: boolean;
+  asking: boolean;
+  migrate: boolean;
+}
+
+function routeKeys(cluster: Cluster, client: ClusterClientFlags, keys: readonly string[], cmd: RouteCmd): ClusterRoute {
   const state = cluster.state;
   const me = state.myself;
   const slot = keyHashSlotOfString(keys[0]);
@@ -72,16 +79,16 @@ function routeKeys(cluster: Cluster, client: ClusterClientFlags, keys: readonly 
   }
   if (!state.ok) {
     if (!cluster.allowReadsWhenDown) return { kind: 'error', message: 'CLUSTERDOWN The cluster is down' };
-    if (write) return { kind: 'error', message: 'CLUSTERDOWN The cluster is down and only accepts read commands' };
+    if (cmd.write) return { kind: 'error', message: 'CLUSTERDOWN The cluster is down and only accepts read commands' };
   }
   const migrating = n === me && state.migratingTo[slot] !== null;
   const importing = !migrating && state.importingFrom[slot] !== null;
   // MIGRATE runs here whenever the slot is open: it is what empties it.
-  if ((migrating || importing) && name === 'migrate') return SERVE;
-  if (migrating || (importing && (client.clusterAsking || name === 'restore-asking'))) {
+  if ((migrating || importing) && cmd.migrate) return SERVE;
+  if (migrating || (importing && (client.clusterAsking || cmd.asking))) {
     return { kind: 'check', slot, keys: [...keys], migrating };
   }
-  if (client.clusterReadonly && !write && me.isReplica && me.master === n) return SERVE;
+  if (client.clusterReadonly && !cmd.write && me.isReplica && me.master === n) return SERVE;
   if (n !== me) return redirect('MOVED', slot, n);
   return SERVE;
 }

@@ -23,6 +23,8 @@ export const MSG_TYPE_NAMES = ['ping', 'pong', 'meet', 'fail', 'publish', 'auth-
 
 /** How long a forgotten node may not be re-added by gossip (CLUSTER FORGET), as in Redis. */
 export const BLACKLIST_TTL_MS = 60_000;
+/** A master serves nothing for this long after start (CLUSTER_WRITABLE_DELAY). */
+const WRITABLE_DELAY_MS = 2000;
 
 export interface ClusterHooks {
   /** nodes.conf must be written (coalesced by the caller). */
@@ -45,6 +47,10 @@ export class ClusterState {
   readonly sent = new Array<number>(MSG_TYPE_NAMES.length).fill(0);
   readonly received = new Array<number>(MSG_TYPE_NAMES.length).fill(0);
   requireFullCoverage = true;
+  /** cluster-node-timeout, for the rejoin delay. */
+  nodeTimeout = 15000;
+  private firstUpdate = 0;
+  private amongMinorityTime = 0;
 
   constructor(
     public myself: ClusterNode,
@@ -217,8 +223,16 @@ export class ClusterState {
     this.save();
   }
 
-  /** Recomputes cluster_state and cluster_size (Redis's clusterUpdateState). */
+  /**
+   * Recomputes cluster_state and cluster_size (Redis's clusterUpdateState).
+   * A master starts serving only 2 s after start (CLUSTER_WRITABLE_DELAY), and
+   * one back from a minority partition only after the node timeout (clamped
+   * to 0.5-5 s), so it does not serve stale slots before it hears who owns them.
+   */
   updateState(): void {
+    const now = Date.now();
+    if (this.firstUpdate === 0) this.firstUpdate = now;
+    if (this.myself.isMaster && !this.ok && now - this.firstUpdate < WRITABLE_DELAY_MS) return;
     let ok = true;
     if (this.requireFullCoverage) {
       for (let j = 0; j < SLOT_COUNT; j++) {
@@ -238,7 +252,14 @@ export class ClusterState {
       }
     }
     this.size = size;
-    if (reachable < Math.floor(size / 2) + 1) ok = false;
+    if (reachable < Math.floor(size / 2) + 1) {
+      ok = false;
+      this.amongMinorityTime = now;
+    }
+    if (ok && !this.ok && this.myself.isMaster) {
+      const rejoinDelay = Math.min(5000, Math.max(500, this.nodeTimeout));
+      if (now - this.amongMinorityTime < rejoinDelay) return;
+    }
     this.ok = ok;
   }
 

@@ -54,7 +54,7 @@ function applyToServer(server: ServerContext, specs: readonly ParamSpec[]): void
         server.log.level = PINO_LEVEL[value] ?? 'info';
         break;
       case 'cluster-node-timeout':
-        if (server.cluster !== null) server.cluster.opts.nodeTimeout = Number(value);
+        if (server.cluster !== null) server.cluster.state.nodeTimeout = server.cluster.opts.nodeTimeout = Number(value);
         break;
       case 'cluster-allow-reads-when-down':
         if (server.cluster !== null) server.cluster.opts.allowReadsWhenDown = value === 'yes';

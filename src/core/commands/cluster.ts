@@ -5,7 +5,7 @@
  */
 import { family, type RowDecl } from './spec';
 
-const admin = ['admin', 'stale'] as const;
+const admin = ['admin', 'stale', 'no_async_loading'] as const;
 const sub = (name: string, arity: number, flags: readonly string[], since: string, summary: string, syntax?: string): RowDecl =>
   ({ name, arity, flags: flags as RowDecl['flags'], since, summary, syntax, complexity: 'O(1)' });
 

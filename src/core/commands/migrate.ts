@@ -15,7 +15,7 @@ export const migrateCommands = family('generic', 'main', [
     complexity: 'This command actually executes a DUMP+DEL in the source instance, and a RESTORE in the target instance. See the pages of these commands for time complexity. Also an O(N) data transfer between the two instances is performed.',
   },
   {
-    name: 'restore-asking', arity: -4, flags: ['write', 'denyoom'], keys: [1], since: '3.0.0', group: 'server',
+    name: 'restore-asking', arity: -4, flags: ['write', 'denyoom', 'asking'], keys: [1], since: '3.0.0', group: 'server',
     summary: 'An internal command for migrating keys in a cluster.',
     complexity: 'O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N)).',
   },

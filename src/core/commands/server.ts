@@ -30,15 +30,15 @@ export const serverCommands = family('server', 'main', [
     syntax: 'subcommand [argument [argument ...]]', summary: 'Debugging helpers (SLEEP, DIGEST, DIGEST-VALUE, RELOAD).', complexity: 'Depends on subcommand.',
   },
   {
-    name: 'save', arity: 1, flags: ['admin', 'noscript', 'no_multi'], since: '1.0.0',
+    name: 'save', arity: 1, flags: ['admin', 'noscript', 'no_multi', 'no_async_loading'], since: '1.0.0',
     summary: 'Synchronously saves the database(s) to disk.', complexity: 'O(N) where N is the total number of keys in all databases',
   },
   {
-    name: 'bgsave', arity: -1, flags: ['admin', 'noscript'], since: '1.0.0', syntax: '[SCHEDULE]',
+    name: 'bgsave', arity: -1, flags: ['admin', 'noscript', 'no_async_loading'], since: '1.0.0', syntax: '[SCHEDULE]',
     summary: 'Asynchronously saves the database(s) to disk.', complexity: 'O(1)',
   },
   {
-    name: 'bgrewriteaof', arity: 1, flags: ['admin', 'noscript'], since: '1.0.0',
+    name: 'bgrewriteaof', arity: 1, flags: ['admin', 'noscript', 'no_async_loading'], since: '1.0.0',
     summary: 'Asynchronously rewrites the append-only file to disk.', complexity: 'O(1)',
   },
   {

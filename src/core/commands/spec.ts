@@ -30,7 +30,11 @@ export type CommandFlag =
   | 'may_replicate'
   | 'no_mandatory_keys'
   | 'no_multi'
-  | 'allow_busy';
+  | 'allow_busy'
+  /** Redis runs it as if ASKING was sent (RESTORE-ASKING). */
+  | 'asking'
+  /** Refused while a replica loads asynchronously (repl-diskless-load on-empty-db/swapdb). */
+  | 'no_async_loading';
 
 export type CommandGroup =
   | 'generic'
