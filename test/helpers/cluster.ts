@@ -4,7 +4,10 @@
  * taken or out of range for a random port), and redis-cli --cluster runs.
  */
 import { spawn } from 'node:child_process';
-import { freePort, REDIS_CLI, startRedis, startShardis, type Teardownable } from './servers';
+import type { Test } from 'tap';
+import { Cluster as IoCluster } from 'ioredis';
+import { RespClient } from './resp-client';
+import { ANY_WORKERS, MULTI_SHARD_WORKERS, freePort, REDIS_CLI, startRedis, startShardis, type Teardownable } from './servers';
 
 export type NodeKind = 'shardis' | 'redis';
 
@@ -62,4 +65,52 @@ export function checkCluster(port: number): Promise<CliRun> {
 /** What redis-cli --cluster check reports as a problem (it exits 0 for some warnings). */
 export function checkProblems(run: CliRun): string[] {
   return run.output.split('\n').filter((l) => /\[(ERR|WARNING)\]/.test(l));
+}
+
+/** Several shards per Shardis node when the matrix has them: slots spread over shard threads inside a node. */
+export const WORKERS = MULTI_SHARD_WORKERS[0] ?? ANY_WORKERS;
+
+export async function nodesLines(port: number): Promise<string[]> {
+  const c = await RespClient.connect(port);
+  try {
+    return String(await c.call('CLUSTER', 'NODES')).trim().split('\n');
+  } finally {
+    c.close();
+  }
+}
+
+export async function clusterField(port: number, field: string): Promise<string> {
+  const c = await RespClient.connect(port);
+  try {
+    const text = String(await c.call('CLUSTER', 'INFO'));
+    return new RegExp(`^${field}:(.*)\r$`, 'm').exec(text)?.[1] ?? '';
+  } finally {
+    c.close();
+  }
+}
+
+export async function startNodes(t: Test, kinds: readonly NodeKind[]): Promise<ClusterNodeProc[]> {
+  const out: ClusterNodeProc[] = [];
+  for (const k of kinds) out.push(await startClusterNode(t, k, WORKERS));
+  return out;
+}
+
+/** Writes and reads keys through an ioredis Cluster client; returns it (closed at teardown). */
+export async function ioCluster(t: Test, port: number): Promise<IoCluster> {
+  const io = new IoCluster([{ host: '127.0.0.1', port }], { redisOptions: { maxRetriesPerRequest: 3 } });
+  t.teardown(() => io.disconnect());
+  await new Promise<void>((resolve, reject) => {
+    io.once('ready', resolve);
+    io.once('error', reject);
+  });
+  return io;
+}
+
+export async function myId(port: number): Promise<string> {
+  const c = await RespClient.connect(port);
+  try {
+    return String(await c.call('CLUSTER', 'MYID'));
+  } finally {
+    c.close();
+  }
 }
