@@ -201,6 +201,8 @@ const ERR_MISCONF =
 function persistenceRefusal(server: ServerContext, conn: Connection, entry: TableEntry): string | null {
   const rdb = server.rdb;
   if ((rdb.loading || server.loading) && !conn.loader && !entry.spec.flags.includes('loading')) return ERR_LOADING;
+  // As Redis: writes are refused while the AOF cannot be written (appendfsync always, or any policy once a write failed).
+  if (server.aof.enabled && !server.aof.lastWriteOk && entry.spec.flags.includes('write')) return `MISCONF Errors writing to the AOF file: ${server.aof.lastWriteError}`;
   if (!rdb.lastBgsaveOk && entry.spec.flags.includes('write') && server.config.get('stop-writes-on-bgsave-error') === 'yes' && server.config.get('save') !== '') {
     return ERR_MISCONF;
   }
@@ -231,7 +233,8 @@ function logToAof(server: ServerContext, conn: Connection, entry: TableEntry, ar
     };
     return;
   }
-  if (!flags.includes('write')) return;
+  // Scripts and functions (may_replicate) are logged as called, like writes; PUBLISH is not persisted.
+  if (!flags.includes('write') && !(flags.includes('may_replicate') && !flags.includes('pubsub'))) return;
   // The framer's array goes to the shard: the log keeps its own copy.
   const copy = args.slice();
   if (flags.includes('blocking')) {

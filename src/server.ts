@@ -21,6 +21,7 @@ import { MigrateSockets } from './cluster/migrate-sockets';
 import { RdbPersistence } from './persistence/rdb';
 import { Aof } from './persistence/aof';
 import { replayCommands } from './persistence/loader';
+import { restoreShard } from './coordination/restore-shard';
 
 const SHUTDOWN_GRACE_MS = 2000;
 
@@ -92,7 +93,7 @@ export class Server implements ServerContext, ConnectionHost {
   ) {
     this.stopped = new Promise((resolve) => (this.markStopped = resolve));
     this.rdb = new RdbPersistence(config, () => this.shards, log);
-    this.aof = new Aof(config, () => this.shards, log);
+    this.aof = new Aof(config, log, (file, onStarted) => this.rdb.writeChunked(file, true, onStarted));
   }
 
   /** Loads the dataset at start: the AOF when appendonly is yes, else the RDB file. */
@@ -142,6 +143,8 @@ export class Server implements ServerContext, ConnectionHost {
       }
     };
     this.shardEvents.keyspace = (_shard, ev) => publishKeyspaceEvent(this, ev);
+    // A crashed shard thread is restarted and its slots restored from the snapshot and the AOF.
+    this.shards.onRestart = (shard) => restoreShard(this, shard);
     const listener = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
     this.listener = listener;
     await new Promise<void>((resolve, reject) => {
@@ -161,9 +164,15 @@ export class Server implements ServerContext, ConnectionHost {
       await this.close('bad data file');
       throw err;
     }
+    // serverCron's persistence part. One snapshot at a time per shard: an RDB save and an AOF rewrite never overlap.
     this.saveCron = setInterval(() => {
+      if (this.aof.rewriting) return;
+      if (this.rdb.scheduled && this.rdb.inProgress === null) {
+        this.rdb.scheduled = false;
+        void this.rdb.save(true);
+      }
       void this.rdb.cron();
-      this.aof.cron();
+      if (this.rdb.inProgress === null) this.aof.cron();
     }, 1000);
     this.saveCron.unref();
     this.log.info(

@@ -72,8 +72,8 @@ t.test('kill -9 with appendfsync always loses nothing; the AOF is valid for redi
   // BGREWRITEAOF: a new base and incremental file; writes after it land in the new one.
   t.equal(await bc.call('BGREWRITEAOF'), 'Background append only file rewriting started');
   await bc.call('SET', 'after-rewrite', '1');
-  for (let i = 0; i < 50; i++) {
-    if (fs.readFileSync(path.join(adir, 'appendonly.aof.manifest'), 'utf8').includes('seq 2')) break;
+  for (let i = 0; i < 200; i++) {
+    if (/aof_rewrite_in_progress:0[\s\S]*aof_rewrites:1/.test((await bc.call('INFO', 'persistence')) as string)) break;
     await sleep(50);
   }
   t.same(fs.readFileSync(path.join(adir, 'appendonly.aof.manifest'), 'utf8'), 'file appendonly.aof.2.base.rdb seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n');

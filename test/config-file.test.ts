@@ -64,6 +64,8 @@ t.test('a bad directive is fatal with Redis\'s report', { skip: REDIS_SERVER ? f
     ['port 7000\nfoo bar\n', []],
     ['port 7000\n', ['--maxclients', 'abc']],
     ['port "7000\n', []],
+    ['dbfilename a/b.rdb\n', []],
+    ['port 7000\n', ['--appenddirname', 'x/y']],
   ] as [string, string[]][]) {
     fs.writeFileSync(conf, text);
     const ours = spawnSync(process.execPath, [SERVER_MAIN, conf, ...flags], { encoding: 'utf8' });

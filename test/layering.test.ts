@@ -41,6 +41,7 @@ const WORKER_LAYERS: readonly (readonly string[])[] = [
   ['workers/rpc/'],
   ['workers/run-command.ts'],
   ['workers/ops.ts'],
+  ['workers/snapshot.ts'],
   ['workers/families/', 'workers/rdb-values.ts', 'workers/digest.ts'],
   ['workers/op-context.ts', 'workers/expiry.ts'],
   ['workers/shard-state.ts'],

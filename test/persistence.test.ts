@@ -127,3 +127,47 @@ t.test('a failed save refuses writes with -MISCONF, keeps reads, and the last go
   t.equal(await c.call('SAVE'), 'OK');
   t.equal(await c.call('SET', 'k', 'w'), 'OK', 'writes again after a good save');
 });
+
+t.test('BGSAVE is a point-in-time snapshot while writes go on (copy-on-write per shard)', async (t) => {
+  const dir = tmpDir(t);
+  const srv = await startShardis(t, { workers: WORKERS, dir, args: DBG });
+  const c = await connectResp(t, srv.port);
+  const N = 20000;
+  const fill: (string | number)[][] = [];
+  for (let i = 0; i < N; i += 500) {
+    const cmd: (string | number)[] = ['MSET'];
+    for (let j = i; j < i + 500; j++) cmd.push(`k:${j}`, `value-${j}-${'x'.repeat(j % 50)}`);
+    fill.push(cmd);
+  }
+  fill.push(['RPUSH', 'list', 'a', 'b'], ['HSET', 'h', 'f', 'v'], ['SELECT', '2'], ['SET', 'other', '1'], ['SELECT', '0']);
+  await c.pipeline(fill);
+  const writes: (string | number)[][] = [];
+  for (let j = 0; j < N; j += 97) writes.push(['SET', `k:${j}`, 'changed'], ['DEL', `k:${j + 1}`], ['SET', `new:${j}`, 'x']);
+  writes.push(['RPUSH', 'list', 'c'], ['HDEL', 'h', 'f'], ['SELECT', '2'], ['DEL', 'other'], ['SELECT', '0']);
+  const [before, started] = (await c.pipeline([['DEBUG', 'DIGEST'], ['BGSAVE'], ...writes])) as string[];
+  t.equal(started, 'Background saving started');
+  const after = await c.call('DEBUG', 'DIGEST');
+  t.not(after, before, 'the writes changed the dataset');
+  await eventually('the save', async () => (await infoField(c, 'rdb_bgsave_in_progress')) === '0' && (await infoField(c, 'rdb_saves')) === '1', 20000);
+  const copy = tmpDir(t);
+  fs.copyFileSync(path.join(dir, 'dump.rdb'), path.join(copy, 'dump.rdb'));
+  const other = await startShardis(t, { workers: WORKERS, dir: copy, args: DBG });
+  const oc = await connectResp(t, other.port);
+  t.equal(await oc.call('DEBUG', 'DIGEST'), before, 'the file holds the dataset as it was when BGSAVE started');
+});
+
+t.test('rdb_changes_since_last_save counts changes as Redis\'s dirty counter does', { skip: REDIS_SERVER ? false : 'no redis-server' }, async (t) => {
+  const srv = await startShardis(t, { workers: WORKERS, args: DBG });
+  const redis = await startRedis(t);
+  const sc = await connectResp(t, srv.port);
+  const rc = await connectResp(t, redis.port);
+  const steps: (string | number)[][] = [
+    ['SETBIT', 'k', 1, 1], ['SETBIT', 'k', 1, 1], ['SETBIT', 'k', 1, 0], ['DEL', 'nokey'], ['MSET', 'a', 1, 'b', 2],
+    ['SET', 'x', 'y'], ['GET', 'x'], ['EXPIRE', 'nokey', 10], ['HSET', 'h', 'f', 'v'], ['INCR', 'n'], ['SADD', 's', 'm'], ['SREM', 's', 'zz'],
+  ];
+  for (const step of steps) {
+    await sc.call(...step);
+    await rc.call(...step);
+    t.equal(await infoField(sc, 'rdb_changes_since_last_save'), await infoField(rc, 'rdb_changes_since_last_save'), step.join(' '));
+  }
+});

@@ -171,7 +171,10 @@ export class Db {
       this.keyPages.push(new Array<string>(PAGE));
       this.valPages.push(new Array<Value>(PAGE));
       this.atimePages.push(new Uint32Array(PAGE));
+      if (this.marks !== null) this.marks.push(new Uint8Array(PAGE));
     }
+    // A key created during a snapshot is not part of it.
+    if (this.marks !== null) this.marks[p][n & PAGE_MASK] = 1;
     this.index.set(key, n);
     if (this.slotCounts !== null) {
       const slot = keyHashSlotOfString(key);
@@ -214,6 +217,11 @@ export class Db {
       const movedKey = this.keyPages[lp][lo];
       const ip = i >>> PAGE_BITS;
       const io = i & PAGE_MASK;
+      if (this.marks !== null) {
+        // An unwritten entry moving into the walked part would be missed: it is written first.
+        if (this.marks[lp][lo] === 0 && i < this.snapCursor) this.onMoveBelow?.(movedKey);
+        this.marks[ip][io] = this.marks[lp][lo];
+      }
       this.keyPages[ip][io] = movedKey;
       this.valPages[ip][io] = this.valPages[lp][lo];
       this.atimePages[ip][io] = this.atimePages[lp][lo];
@@ -228,6 +236,7 @@ export class Db {
       this.keyPages.pop();
       this.valPages.pop();
       this.atimePages.pop();
+      this.marks?.pop();
     }
     return true;
   }
@@ -283,6 +292,7 @@ export class Db {
     this.keyPages = [];
     this.valPages = [];
     this.atimePages = [];
+    if (this.marks !== null) this.marks = [];
     this.expires.clear();
     this.hugeExpires = null;
     this.privateInts = null;
@@ -339,6 +349,53 @@ export class Db {
       budget--;
     }
     return pos < 0 ? 0 : pos + 1;
+  }
+
+  // ---- snapshot marks (workers/snapshot.ts) ----
+  /**
+   * While a snapshot is written: one byte per position, 1 = already written
+   * (or created after the snapshot started, so not part of it). Moved along
+   * with the entry on delete, like the access time.
+   */
+  private marks: Uint8Array[] | null = null;
+  /** Positions below this have been walked by the snapshot. */
+  snapCursor = 0;
+  /** Told before an unwritten entry moves below the cursor (a delete swaps the last entry into its hole). */
+  private onMoveBelow: ((key: string) => void) | null = null;
+
+  beginMarks(onMoveBelow: (key: string) => void): void {
+    this.marks = this.keyPages.map(() => new Uint8Array(PAGE));
+    this.snapCursor = 0;
+    this.onMoveBelow = onMoveBelow;
+  }
+
+  endMarks(): void {
+    this.marks = null;
+    this.onMoveBelow = null;
+  }
+
+  get marking(): boolean {
+    return this.marks !== null;
+  }
+
+  isMarked(i: number): boolean {
+    return (this.marks as Uint8Array[])[i >>> PAGE_BITS][i & PAGE_MASK] === 1;
+  }
+
+  mark(i: number): void {
+    (this.marks as Uint8Array[])[i >>> PAGE_BITS][i & PAGE_MASK] = 1;
+  }
+
+  positionOf(key: string): number | undefined {
+    return this.index.get(key);
+  }
+
+  keyAtPosition(i: number): string {
+    return this.keyAt(i);
+  }
+
+  valueAtPosition(i: number): Value {
+    return this.valAt(i);
   }
 
   /** All live keys (KEYS); the callback filters. */

@@ -4,6 +4,7 @@
  * thread (workers/shard.ts), or inline on the main thread with `--workers 0`,
  * where it runs each turn's requests unencoded instead (`runCalls`).
  */
+import { NOTIFY } from '../src/core/notify';
 import { ReplyWriter } from '../src/core/wire/reply-writer';
 import { REQUEST_HEADER_BYTES, RPC_OP, decodeRpc, encodeOutcome } from '../src/core/wire/shard-batch';
 import type { CallBatch } from '../src/core/wire/call-batch';
@@ -29,6 +30,9 @@ class OpContext implements ShardOpContext {
   now = 0;
   constructor(readonly shard: ShardState) {}
   notify(cls: number, event: string, key: string): void {
+    // Every change an op makes raises its event whether or not anyone listens:
+    // Redis's dirty counter counts those changes (a SETBIT that changes nothing, a DEL of nothing add 0).
+    if (cls !== NOTIFY.keymiss) this.shard.stats.dirty++;
     if ((this.shard.settings.notifyFlags & cls) !== 0) this.shard.notify(cls, event, key, this.dbIndex);
   }
 }

@@ -38,6 +38,7 @@ export function runCommand(ctx: ShardOpContext, opIndex: number, args: string[],
   // Relative to the writer's floor, which moves if a reply arena grows (src/core/wire/byte-buffer.ts).
   const startInFloor = w.len - w.floor;
   const t0 = timeWeight === 0 ? 0 : performance.now();
+  if (shard.snapshot !== null && op.writes) preserveForSnapshot(shard.snapshot, op, ctx, args);
   try {
     op.run(ctx, args, w, op.variant);
   } catch (err) {
@@ -55,10 +56,18 @@ export function runCommand(ctx: ShardOpContext, opIndex: number, args: string[],
   // waiters and `.WATCH` subscriptions re-check and find nothing new, and
   // WATCH may abort a transaction that Redis would let through, which is safe
   // for optimistic locking.
-  // Redis's dirty counter (rdb_changes_since_last_save, save points): one per write that succeeded.
-  if (op.writes) shard.stats.dirty++;
   if (shard.signals.size !== 0 && op.writes) {
     for (const p of keyPositions(op.spec, args)) shard.signals.signal(ctx.dbIndex, args[p]);
   }
   if (op.keymiss && (shard.settings.notifyFlags & NOTIFY.keymiss) !== 0) notifyKeymiss(op, ctx, args);
+}
+
+/** Copy-on-write for a snapshot in progress (workers/snapshot.ts): the keys this write may change keep their old values. */
+function preserveForSnapshot(snap: NonNullable<ShardOpContext['shard']['snapshot']>, op: OpEntry, ctx: ShardOpContext, args: string[]): void {
+  // COPY ... DB n and MOVE reach keys of another database: rare, so the snapshot is simply completed first.
+  if (op.spec.name === 'copy' || op.spec.name === 'move') {
+    snap.materialize(ctx.now);
+    return;
+  }
+  for (const p of keyPositions(op.spec, args)) snap.preserve(ctx.dbIndex, args[p], ctx.now);
 }

@@ -11,6 +11,11 @@ import type { ShardSettings } from '../src/core/shard-protocol';
 export class ShardState {
   readonly dbs: (Db | undefined)[];
   /**
+   * The snapshot being written (BGSAVE, AOF rewrite; workers/snapshot.ts), or
+   * null: every write first lets it keep the value as it was at its start.
+   */
+  snapshot: { preserve(db: number, key: string, now: number): void; materialize(now: number): void } | null = null;
+  /**
    * Seconds clock used for access times: coarse, like Redis's LRU clock. The
    * engine refreshes it once per batch (`tick`) instead of asking the OS per key.
    */

@@ -64,7 +64,10 @@ export async function startRedis(): Promise<Target> {
 export async function startShardis(workers: number, nodeArgs: string[] = [], root = ROOT): Promise<Target> {
   const port = await freePort();
   const main = path.join(root, 'dist', 'src', 'main.js');
-  const proc = spawn(process.execPath, [...nodeArgs, main, '--port', String(port), '--workers', String(workers), '--log-level', 'warn'], {
+  // Like redis-server above: no save points, no AOF, a fresh directory (nothing loaded, nothing left behind).
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-shardis-'));
+  const persistence = ['--save', '', '--appendonly', 'no', '--dir', dir];
+  const proc = spawn(process.execPath, [...nodeArgs, main, '--port', String(port), '--workers', String(workers), '--log-level', 'warn', ...persistence], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   readline.createInterface({ input: proc.stdout as NodeJS.ReadableStream }).on('line', () => undefined);

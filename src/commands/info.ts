@@ -361,6 +361,7 @@ function tasksSection(server: ServerContext, shards: readonly ShardInfo[]): Line
     // process.getActiveResourcesInfo() reports it: back to its baseline once
     // the connections that came and went are gone.
     ['active_resources', activeResources()],
+    ['shard_restarts', server.shards.restarts],
     ['lock_held', server.lock.held ? 1 : 0],
     ['lock_waiting', server.lock.waiting],
     ['lock_acquisitions', server.lock.acquisitions],

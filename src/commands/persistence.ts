@@ -86,6 +86,13 @@ export function persistenceDebug(ctx: CoordContext, args: string[]): Buffer | Pr
   const sub = args[1].toLowerCase();
   if (sub === 'digest' && args.length === 2) return datasetDigest(ctx).then((d) => simpleReply(d));
   if (sub === 'digest-value') return digestValues(ctx, args.slice(2));
+  if (sub === 'shard-crash' && args.length === 3) {
+    const shards = ctx.server.shards;
+    const n = Number(args[2]);
+    if (shards.workers === 0) return errorReply('ERR DEBUG SHARD-CRASH needs shard threads (--workers 1 or more)');
+    if (!Number.isInteger(n) || n < 0 || n >= shards.count) return errorReply('ERR no such shard');
+    return shards.call(n, 'crash', undefined).then(() => okReply());
+  }
   if (sub === 'reload') {
     return (async () => {
       const rdb = ctx.server.rdb;

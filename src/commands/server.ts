@@ -73,6 +73,8 @@ const DEBUG_HELP = [
   '    Output a hex signature of the values of all the specified keys.',
   'RELOAD',
   '    Save the RDB on disk and reload it back to memory.',
+  'SHARD-CRASH <index>',
+  '    Shardis only: make a shard thread crash; it is restarted and its data restored.',
 ];
 
 /** The `gc` function node exposes with --expose-gc (undefined otherwise). */

@@ -215,6 +215,9 @@ export class Config {
         return { value: n.toString() };
       }
       case 'string':
+        // Files named inside `dir`, as Redis insists (a path would escape it).
+        if ((spec.name === 'dbfilename' || spec.name === 'appendfilename') && raw.includes('/')) return { error: `${spec.name} can't be a path, just a filename` };
+        if (spec.name === 'appenddirname' && raw.includes('/')) return { error: "appenddirname can't be a path, just a dirname" };
         return { value: raw };
       case 'special':
         return this.validateSpecial(spec, raw);

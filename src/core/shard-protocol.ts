@@ -254,8 +254,18 @@ export interface ShardRpc {
    * writeKeyEntry), taken in one step so the part is a point-in-time snapshot.
    */
   rdbSave(req: { compress: boolean }): RdbShardPart;
+  /** Starts a point-in-time snapshot (workers/snapshot.ts); per db with keys: [db, keys, keys with a TTL]. */
+  snapshotStart(req: { compress: boolean }): [number, number, number][];
+  /** The snapshot's next entries of one db (about maxBytes); done when that db is all written. */
+  snapshotChunk(req: { db: number; maxBytes: number }): { data: Uint8Array; done: boolean };
+  /** Ends the snapshot (also after a failed save). */
+  snapshotEnd(req: void): void;
+  /** DEBUG SHARD-CRASH: the shard thread dies of an uncaught exception right after replying (tests of crash recovery). */
+  crash(req: void): void;
   /** Writes applied since the shard started (Redis's dirty counter, this shard's part). */
   dirty(req: void): number;
+  /** Stores a run of RDB key entries of one db (src/core/rdb/file.ts readKeyEntries); how many were stored. */
+  rdbLoadRaw(req: { db: number; data: Uint8Array }): number;
   /** Stores keys read from an RDB file (start-up load); how many were stored (expired ones are skipped). */
   rdbLoad(req: { entries: RdbLoadEntry[] }): number;
   /**

@@ -24,8 +24,6 @@ import path from 'node:path';
 import RedisParser from 'redis-parser';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config';
-import type { ShardSet } from '../shard-clients/shard-set';
-import { RdbFileWriter } from '../core/rdb/file';
 import { aofForm, encodeCommand, type Cmd } from './aof-commands';
 
 interface ManifestFile {
@@ -73,6 +71,7 @@ export class Aof {
   rewriting = false;
   lastRewriteOk = true;
   lastWriteOk = true;
+  lastWriteError = '';
   rewrites = 0;
   lastRewriteSeconds = -1;
   rewriteStartedAt = 0;
@@ -94,8 +93,9 @@ export class Aof {
 
   constructor(
     private readonly config: Config,
-    private readonly shards: () => ShardSet,
     private readonly log: Logger,
+    /** Writes a point-in-time snapshot as an RDB file (src/persistence/rdb.ts writeChunked); `onStarted` runs at its point. */
+    private readonly writeSnapshot: (file: string, onStarted: () => void) => Promise<unknown>,
   ) {}
 
   private get dirPath(): string {
@@ -192,8 +192,8 @@ export class Aof {
     if (this.pendingWrite.length === 0 || this.fd === null) return;
     const buf = Buffer.concat(this.pendingWrite);
     this.pendingWrite = [];
+    let off = 0;
     try {
-      let off = 0;
       while (off < buf.length) off += fs.writeSync(this.fd, buf, off);
       this.currentSize += buf.length;
       if (this.config.get('appendfsync') === 'always') fs.fsyncSync(this.fd);
@@ -201,11 +201,16 @@ export class Aof {
       this.lastWriteOk = true;
     } catch (err) {
       this.lastWriteOk = false;
+      this.lastWriteError = (err as Error).message;
+      // Kept to retry with the next write: nothing logged is dropped.
+      this.pendingWrite.unshift(buf.subarray(off));
       this.log.error({ err }, 'AOF write failed');
     }
   }
 
   private fsyncTick = (): void => {
+    // A failed write is retried each second (writes are refused with -MISCONF meanwhile).
+    if (!this.lastWriteOk) this.flushNow();
     if (this.fd === null || !this.dirtySinceFsync || this.config.get('appendfsync') !== 'everysec') return;
     this.dirtySinceFsync = false;
     fs.fsync(this.fd, (err) => {
@@ -340,48 +345,23 @@ export class Aof {
     if (enable) fs.mkdirSync(this.dirPath, { recursive: true });
     this.rewriteStartedAt = Date.now();
     try {
-      const shards = this.shards();
-      const compress = this.config.get('rdbcompression') === 'yes';
       const seq = Math.max(0, ...this.manifest.map((f) => f.seq)) + 1;
       const newIncr = this.incrName(seq);
       const newBase = `${this.baseName}.${seq}.base.rdb`;
-      // The marker and the snapshot requests take the same place in every shard's stream.
-      const marker = new Slot(-1, () => {
-        if (this.enabled) this.openIncr(newIncr);
+      await this.writeSnapshot(path.join(this.dirPath, newBase), () => {
+        // The marker takes the snapshot's place in every shard's stream: older writes stay in the old incr file.
+        const marker = new Slot(-1, () => {
+          if (!this.enabled) return;
+          this.openIncr(newIncr);
+          // Named in the manifest at once, so a crash before the rewrite ends still loads what went into it.
+          this.manifest.push({ name: newIncr, seq, type: 'i' });
+          this.writeManifest();
+        });
+        this.slots.push(marker);
+        // CONFIG SET appendonly yes: writes are logged from this very point on.
+        if (enable) this.enabled = true;
+        this.drain();
       });
-      this.slots.push(marker);
-      const partsP = shards.broadcast('rdbSave', { compress });
-      // CONFIG SET appendonly yes: writes are logged from this very point on.
-      if (enable) this.enabled = true;
-      this.drain();
-      const parts = await partsP;
-      const tmp = path.join(this.dirPath, `temp-rewriteaof-${process.pid}.rdb`);
-      const fd = fs.openSync(tmp, 'w', 0o644);
-      try {
-        const w = new RdbFileWriter((c) => {
-          let off = 0;
-          while (off < c.length) off += fs.writeSync(fd, c, off);
-        }, { compress });
-        w.header([
-          ['redis-ver', '7.0.15'],
-          ['redis-bits', '64'],
-          ['ctime', String(Math.floor(Date.now() / 1000))],
-          ['used-mem', String(process.memoryUsage().rss)],
-          ['aof-base', '1'],
-        ]);
-        for (let db = 0; db < this.config.values.databases; db++) {
-          const mine = parts.flatMap((p) => p.dbs.filter((d) => d.db === db));
-          const size = mine.reduce((a, d) => a + d.size, 0);
-          if (size === 0) continue;
-          w.selectDb(db, size, mine.reduce((a, d) => a + d.expires, 0));
-          for (const d of mine) w.raw(Buffer.from(d.data.buffer, d.data.byteOffset, d.data.byteLength));
-        }
-        w.end(this.config.get('rdbchecksum') === 'yes');
-        fs.fsyncSync(fd);
-      } finally {
-        fs.closeSync(fd);
-      }
-      fs.renameSync(tmp, path.join(this.dirPath, newBase));
       const old = this.manifest;
       this.manifest = [
         { name: newBase, seq, type: 'b' },
@@ -417,6 +397,15 @@ export class Aof {
         void this.rewrite();
       }
     }
+  }
+
+  /** The base and incremental files in manifest order (absolute paths). */
+  files(): { base: string | null; incrs: string[] } {
+    const base = this.manifest.find((f) => f.type === 'b');
+    return {
+      base: base === undefined ? null : path.join(this.dirPath, base.name),
+      incrs: this.manifest.filter((f) => f.type === 'i').map((f) => path.join(this.dirPath, f.name)),
+    };
   }
 
   /** CONFIG SET appendonly yes: a rewrite makes the base, logging starts from its point. */

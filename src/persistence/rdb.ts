@@ -11,13 +11,15 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config';
 import type { ShardSet } from '../shard-clients/shard-set';
-import type { RdbLoadEntry } from '../core/shard-protocol';
-import { RdbFileWriter, readRdbFile } from '../core/rdb/file';
+import { RdbFileWriter, scanRdbFile } from '../core/rdb/file';
+import { ByteSink } from '../core/rdb/bytes';
 
 /** The Redis version written in the file's redis-ver AUX field (the format's version). */
 const RDB_REDIS_VER = '7.0.15';
 /** Keys sent to a shard per rdbLoad call. */
-const LOAD_BATCH = 1000;
+const LOAD_CHUNK_BYTES = 256 * 1024;
+/** Bytes a shard serializes per snapshot chunk: small enough that client requests wait at most about a millisecond. */
+const SNAPSHOT_CHUNK_BYTES = 16 * 1024;
 
 export interface SaveResult {
   ok: boolean;
@@ -61,7 +63,7 @@ export class RdbPersistence {
     if (this.inProgress !== null) return this.inProgress;
     this.inProgressIsBg = bg;
     this.bgsaveStartedAt = Date.now();
-    const p = this.writeFile().then(
+    const p = (bg ? this.writeChunked(this.filePath(), false) : this.writeFile()).then(
       (dirty) => {
         this.dirtyAtSave = dirty;
         this.lastSave = Math.floor(Date.now() / 1000);
@@ -87,6 +89,82 @@ export class RdbPersistence {
     return this.inProgress;
   }
 
+  /**
+   * Writes a snapshot to `target` without stopping the shards: each shard
+   * starts a point-in-time snapshot (copy-on-write, workers/snapshot.ts) and
+   * the file is pulled from them in chunks, database by database, while they
+   * go on serving. `onStarted` runs right after the snapshots are requested
+   * (the AOF rewrite puts its switch-over marker there). Returns the shards'
+   * summed dirty counter at that point.
+   */
+  async writeChunked(target: string, aofBase: boolean, onStarted: () => void = () => undefined): Promise<number> {
+    const shards = this.shards();
+    const compress = this.config.get('rdbcompression') === 'yes';
+    const checksum = this.config.get('rdbchecksum') === 'yes';
+    const startedP = Promise.all([shards.broadcast('snapshotStart', { compress }), shards.broadcast('dirty', undefined)]);
+    onStarted();
+    let fh: fs.promises.FileHandle | null = null;
+    const tmp = path.join(path.dirname(target), `temp-${process.pid}-${Date.now()}.rdb`);
+    try {
+      const [sizes, dirty] = await startedP;
+      fh = await fs.promises.open(tmp, 'w', 0o644);
+      const chunks: Buffer[] = [];
+      const w = new RdbFileWriter((c) => chunks.push(c), { compress });
+      const out = async (): Promise<void> => {
+        for (const c of chunks.splice(0)) await (fh as fs.promises.FileHandle).write(c);
+      };
+      w.header(this.aux(aofBase));
+      for (let db = 0; db < this.config.values.databases; db++) {
+        let size = 0;
+        let expires = 0;
+        const holders: number[] = [];
+        sizes.forEach((list, shard) => {
+          for (const [d, n, e] of list) {
+            if (d !== db) continue;
+            size += n;
+            expires += e;
+            holders.push(shard);
+          }
+        });
+        if (size === 0) continue;
+        w.selectDb(db, size, expires);
+        for (const shard of holders) {
+          for (;;) {
+            const { data, done } = await shards.call(shard, 'snapshotChunk', { db, maxBytes: SNAPSHOT_CHUNK_BYTES });
+            this.saveBufferBytes = data.length;
+            this.peakSaveBufferBytes = Math.max(this.peakSaveBufferBytes, data.length);
+            w.raw(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+            await out();
+            if (done) break;
+          }
+        }
+      }
+      w.end(checksum);
+      await out();
+      await fh.sync();
+      await fh.close();
+      fh = null;
+      await fs.promises.rename(tmp, target);
+      return dirty.reduce((a, b) => a + b, 0);
+    } catch (err) {
+      if (fh !== null) await fh.close();
+      await fs.promises.rm(tmp, { force: true });
+      throw err;
+    } finally {
+      await shards.broadcast('snapshotEnd', undefined).catch(() => undefined);
+    }
+  }
+
+  private aux(aofBase: boolean): [string, string][] {
+    return [
+      ['redis-ver', RDB_REDIS_VER],
+      ['redis-bits', '64'],
+      ['ctime', String(Math.floor(Date.now() / 1000))],
+      ['used-mem', String(process.memoryUsage.rss())],
+      ['aof-base', aofBase ? '1' : '0'],
+    ];
+  }
+
   /** Writes a snapshot to `file` (an AOF base when `aofBase`), through a temporary file. */
   async writeTo(file: string, aofBase: boolean): Promise<void> {
     await this.writeFile(file, aofBase);
@@ -106,13 +184,7 @@ export class RdbPersistence {
     try {
       const chunks: Buffer[] = [];
       const w = new RdbFileWriter((c) => chunks.push(c), { compress });
-      w.header([
-        ['redis-ver', RDB_REDIS_VER],
-        ['redis-bits', '64'],
-        ['ctime', String(Math.floor(Date.now() / 1000))],
-        ['used-mem', String(process.memoryUsage().rss)],
-        ['aof-base', aofBase ? '1' : '0'],
-      ]);
+      w.header(this.aux(aofBase));
       const databases = this.config.values.databases;
       for (let db = 0; db < databases; db++) {
         let size = 0;
@@ -201,25 +273,34 @@ export class RdbPersistence {
     this.readCount = 0;
     const started = Date.now();
     try {
-      const batches: RdbLoadEntry[][] = shards.clients.map(() => []);
+      // The main thread only finds each key's entry and its shard; the shard decodes the value.
+      const sinks = shards.clients.map(() => ({ db: -1, sink: new ByteSink(LOAD_CHUNK_BYTES + 1024) }));
+      // The file is in memory already; its parts in flight take at most as much again.
       const pending: Promise<number>[] = [];
       let n = 0;
       const flush = (s: number): void => {
-        const entries = batches[s];
-        batches[s] = [];
-        pending.push(shards.call(s, 'rdbLoad', { entries }));
+        const part = sinks[s];
+        if (part.sink.len === 0) return;
+        const data = new Uint8Array(part.sink.view());
+        part.sink.len = 0;
+        pending.push(shards.call(s, 'rdbLoadRaw', { db: part.db, data }));
       };
       const databases = this.config.values.databases;
-      readRdbFile(buf, {
-        key: (db, entry) => {
+      scanRdbFile(buf, {
+        entry: (db, key, start, end) => {
           if (db >= databases) throw new Error(`FATAL: Data file was created with a Redis server configured to handle more than ${databases} databases. Exiting`);
           this.readCount++;
-          const s = shards.router.shardOf(entry.key);
-          batches[s].push({ db, entry });
-          if (batches[s].length >= LOAD_BATCH) flush(s);
+          const s = shards.router.shardOf(key);
+          const part = sinks[s];
+          if (part.db !== db) {
+            flush(s);
+            part.db = db;
+          }
+          part.sink.copyFrom(buf, start, end);
+          if (part.sink.len >= LOAD_CHUNK_BYTES) flush(s);
         },
       });
-      for (let s = 0; s < batches.length; s++) if (batches[s].length > 0) flush(s);
+      for (let s = 0; s < sinks.length; s++) flush(s);
       for (const c of await Promise.all(pending)) n += c;
       this.loadedKeys = n;
       // Keys read but not stored were past their deadline (rdb_last_load_keys_expired).

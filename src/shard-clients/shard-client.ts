@@ -97,6 +97,14 @@ export class ShardClient {
   private calls: CallBatch<PendingReply> | null = null;
   /** The previous turn's CallBatch, cleared, for reuse (null while it runs). */
   private spareCalls: CallBatch<PendingReply> | null = null;
+  /**
+   * Set while the shard's thread is being restarted after a crash: client
+   * requests get this error at once (never a hang); only the restore's own
+   * requests (`internal`) go through.
+   */
+  unavailable: Buffer | null = null;
+  /** True while the restore sends its own requests (see unavailable). */
+  internal = false;
   /** Receives events the shard sends unasked (see workers/key-signals.ts). */
   eventHandler: ((shard: number, events: ShardEvent[]) => void) | null = null;
 
@@ -124,6 +132,7 @@ export class ShardClient {
 
   /** Queues one command; `args[from..]` are the arguments after the name (or subcommand). */
   send(opIndex: number, db: number, proto: number, connId: number, args: readonly string[], from: number, pending: PendingReply): void {
+    if (this.unavailable !== null && !this.internal) return this.refuse(pending);
     const calls = this.calls;
     if (calls !== null) {
       if (calls.count === 0) this.wantFlush();
@@ -141,6 +150,7 @@ export class ShardClient {
    * runs on the array itself; a worker shard's batch copies it like `send`.
    */
   sendOwned(opIndex: number, db: number, proto: number, connId: number, args: string[], from: number, pending: PendingReply): void {
+    if (this.unavailable !== null && !this.internal) return this.refuse(pending);
     const calls = this.calls;
     if (calls === null) return this.send(opIndex, db, proto, connId, args, from, pending);
     if (calls.count === 0) this.wantFlush();
@@ -159,6 +169,7 @@ export class ShardClient {
     return new Promise((resolve, reject) => {
       // The outcome of `method` is that method's result (the shard side is typed against the same interface).
       const pending = new RpcPending(new RpcSink(resolve as (value: unknown) => void, reject));
+      if (this.unavailable !== null && !this.internal) return this.refuse(pending);
       const call = { method, req } as RpcCall;
       const db = scope.db ?? 0;
       const proto = scope.proto ?? 2;
@@ -214,6 +225,24 @@ export class ShardClient {
 
   onEvents(events: ShardEvent[]): void {
     this.eventHandler?.(this.id, events);
+  }
+
+  /** Runs `fn` (which sends requests synchronously) past the `unavailable` refusal: a restore's own requests. */
+  internally<T>(fn: () => T): T {
+    this.internal = true;
+    try {
+      return fn();
+    } finally {
+      this.internal = false;
+    }
+  }
+
+  /** Answers a request at once with the `unavailable` error. */
+  private refuse(p: PendingReply): void {
+    const reply = this.unavailable as Buffer;
+    p.setWhole(reply);
+    if (p instanceof RpcPending) p.outcome = { ok: false, error: reply.latin1Slice(1, reply.length - 2) };
+    p.sink.deliver(p);
   }
 
   /** Fails every request still waiting (the shard is gone): commands get `reply`, RPCs its error. */

@@ -108,31 +108,9 @@ export class ShardSet {
       // 'sync' freezes an idle worker's event loop (and so its expiry timers).
       atomics: 'disabled',
     });
+    set.startInfo = { shardCount, settings, logLevel };
     const readiness: Promise<void>[] = [];
-    for (let i = 0; i < shardCount; i++) {
-      const client = set.clients[i];
-      const { port1, port2 } = new MessageChannel();
-      const task: ShardTask = { port: port2, shardId: i, shardCount, settings: { ...settings }, logLevel };
-      const done = set.pool.run(task, { transferList: [port2] }) as Promise<ShardTaskResult>;
-      done.then(
-        () => {
-          if (!set.closing) set.failShard(i, new Error(`shard ${i} exited unexpectedly`));
-        },
-        (err: Error) => set.failShard(i, err),
-      );
-      const ready = new Promise<void>((resolve, reject) => {
-        port1.on('message', (msg: ArrayBuffer | ShardMessage) => {
-          if (msg instanceof ArrayBuffer) client.onReplies(msg);
-          else if (msg.type === 'events') client.onEvents(msg.events);
-          else if (msg.type === 'started') resolve();
-        });
-        done.catch(reject);
-      });
-      readiness.push(ready);
-      const transport = new WorkerTransport(port1, done);
-      set.transports.push(transport);
-      client.transport = transport;
-    }
+    for (let i = 0; i < shardCount; i++) readiness.push(set.startThread(i, settings));
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`shards did not start within ${SHARD_START_TIMEOUT_MS} ms`)), SHARD_START_TIMEOUT_MS);
@@ -145,12 +123,84 @@ export class ShardSet {
     return set;
   }
 
+  /** Runs shard `i`'s long-lived task on a pool thread; resolves once it has started. */
+  private startThread(i: number, settings: ShardSettings): Promise<void> {
+    const pool = this.pool as Piscina;
+    const info = this.startInfo as { shardCount: number; logLevel: string };
+    const client = this.clients[i];
+    const { port1, port2 } = new MessageChannel();
+    const task: ShardTask = { port: port2, shardId: i, shardCount: info.shardCount, settings: { ...settings }, logLevel: info.logLevel };
+    const done = pool.run(task, { transferList: [port2] }) as Promise<ShardTaskResult>;
+    const transport = new WorkerTransport(port1, done);
+    client.transport = transport;
+    done.then(
+      () => {
+        if (!this.closing && client.transport === transport) this.failShard(i, new Error(`shard ${i} exited unexpectedly`));
+      },
+      (err: Error) => {
+        if (client.transport === transport) this.failShard(i, err);
+      },
+    );
+    const ready = new Promise<void>((resolve, reject) => {
+      port1.on('message', (msg: ArrayBuffer | ShardMessage) => {
+        // A dead thread's last messages (replies it posted before dying) belong to requests already failed.
+        if (client.transport !== transport) return;
+        if (msg instanceof ArrayBuffer) client.onReplies(msg);
+        else if (msg.type === 'events') client.onEvents(msg.events);
+        else if (msg.type === 'started') resolve();
+      });
+      done.catch(reject);
+    });
+    this.transports[i] = transport;
+    client.transport = transport;
+    return ready;
+  }
+
+  private startInfo: { shardCount: number; settings: ShardSettings; logLevel: string } | null = null;
+  /** Shard threads restarted after a crash (INFO). */
+  restarts = 0;
+  /**
+   * Set by the server: restores a restarted shard's data (from the snapshot
+   * and the AOF). Without it a crashed shard stops the server.
+   */
+  onRestart: ((shard: number) => Promise<void>) | null = null;
+
+  /**
+   * A shard thread died. Its pending requests fail, new ones are refused
+   * (-TRYAGAIN) while a fresh thread starts and its data is restored; the
+   * other shards keep serving.
+   */
   private failShard(i: number, err: Error): void {
     if (this.closing) return;
-    this.log.error({ shard: i, err }, 'shard thread failed; its data is lost, shutting down');
-    this.clients[i].failAll(Buffer.from('-ERR shard unavailable\r\n'));
-    this.onShardFailure(err);
+    const client = this.clients[i];
+    const unavailable = Buffer.from(`-TRYAGAIN shard ${i} is restarting after a failure\r\n`);
+    client.unavailable = unavailable;
+    const dead = client.transport;
+    client.transport = null;
+    if (dead !== null) void dead.close().catch(() => undefined);
+    client.failAll(unavailable);
+    if (this.onRestart === null || this.startInfo === null) {
+      this.log.error({ shard: i, err }, 'shard thread failed; its data is lost, shutting down');
+      this.onShardFailure(err);
+      return;
+    }
+    this.log.error({ shard: i, err }, 'shard thread failed; restarting it and restoring its data');
+    this.restarts++;
+    const settings = this.currentSettings ?? this.startInfo.settings;
+    void this.startThread(i, settings)
+      .then(async () => {
+        await (this.onRestart as (shard: number) => Promise<void>)(i);
+        client.unavailable = null;
+        this.log.warn({ shard: i }, 'shard restarted and restored');
+      })
+      .catch((e: Error) => {
+        this.log.error({ shard: i, err: e }, 'shard restart failed, shutting down');
+        this.onShardFailure(e);
+      });
   }
+
+  /** The settings as last broadcast (a restarted shard starts with them). */
+  private currentSettings: ShardSettings | null = null;
 
   private markDirty(client: ShardClient): void {
     this.dirty.push(client);
@@ -185,6 +235,7 @@ export class ShardSet {
 
   /** Sends a settings change to every shard (CONFIG SET). */
   broadcastSettings(patch: Partial<ShardSettings>): void {
+    if (this.startInfo !== null) this.currentSettings = { ...(this.currentSettings ?? this.startInfo.settings), ...patch };
     this.inlineHost?.applySettings(patch);
     const msg: ShardControl = { type: 'settings', patch };
     for (const t of this.transports) t.postControl(msg);

@@ -18,12 +18,17 @@ import { persistenceRpc } from './persistence';
 
 const handlers: RpcHandlers = { ...keyspaceRpc, ...transferRpc, ...serverRpc, ...transactionRpc, ...blockingRpc, ...resultWatchRpc, ...persistenceRpc, ...clusterRpc };
 
+/** RPCs that change keys outside a client command's own op (see Snapshot). */
+const MUTATING = new Set<string>(['flushdb', 'flushall', 'swapdb', 'restore', 'delete', 'storeList', 'bpop', 'bundo', 'rdbLoad', 'rdbLoadRaw']);
+
 /** Runs one RPC: its result, or the Redis error it threw (anything else is a bug, reported as an internal error). */
 export function runRpc(ctx: ShardOpContext, call: RpcCall): RpcOutcome {
   try {
     // `call` pairs a method with its own request type; indexing the handler
     // table by a union method loses that pairing, so the handler is called
     // through a signature that takes the request as it came.
+    // Writes that are not client commands: a snapshot in progress is completed first (copy-on-write of everything left).
+    if (ctx.shard.snapshot !== null && MUTATING.has(call.method)) ctx.shard.snapshot.materialize(ctx.now);
     const handler = handlers[call.method] as (ctx: ShardOpContext, req: unknown) => unknown;
     return { ok: true, value: handler(ctx, call.req) };
   } catch (err) {

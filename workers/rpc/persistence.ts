@@ -3,13 +3,15 @@
  * SHUTDOWN SAVE), keys loaded from one at start-up, and DEBUG DIGEST's parts.
  */
 import { ByteSink } from '../../src/core/rdb/bytes';
-import { writeKeyEntry } from '../../src/core/rdb/file';
+import { readKeyEntries, writeKeyEntry } from '../../src/core/rdb/file';
 import type { RdbShardPart } from '../../src/core/shard-protocol';
 import type { RpcHandlers } from './handler';
 import { fromRdbValue, toRdbValue } from '../rdb-values';
 import { keyDigest, valueDigest, xorDigest } from '../digest';
+import { Snapshot } from '../snapshot';
+import { ReplyError } from '../../src/core/errors';
 
-export const persistenceRpc: Pick<RpcHandlers, 'rdbSave' | 'rdbLoad' | 'digest' | 'dirty'> = {
+export const persistenceRpc: Pick<RpcHandlers, 'rdbSave' | 'rdbLoad' | 'digest' | 'dirty' | 'crash' | 'snapshotStart' | 'snapshotChunk' | 'snapshotEnd' | 'rdbLoadRaw'> = {
   rdbSave: (ctx, { compress }) => {
     const part: RdbShardPart = { dbs: [] };
     ctx.shard.dbs.forEach((db, index) => {
@@ -30,6 +32,44 @@ export const persistenceRpc: Pick<RpcHandlers, 'rdbSave' | 'rdbLoad' | 'digest' 
   },
 
   dirty: (ctx) => ctx.shard.stats.dirty,
+
+  snapshotStart: (ctx, { compress }) => {
+    if (ctx.shard.snapshot instanceof Snapshot) ctx.shard.snapshot.end();
+    const snap = new Snapshot(ctx.shard, compress);
+    ctx.shard.snapshot = snap;
+    return snap.sizes();
+  },
+
+  snapshotChunk: (ctx, { db, maxBytes }) => {
+    const snap = ctx.shard.snapshot;
+    if (!(snap instanceof Snapshot)) throw new ReplyError('ERR no snapshot in progress');
+    return snap.chunk(db, maxBytes, ctx.now);
+  },
+
+  snapshotEnd: (ctx) => {
+    if (ctx.shard.snapshot instanceof Snapshot) ctx.shard.snapshot.end();
+    ctx.shard.snapshot = null;
+  },
+
+  crash: () => {
+    // Thrown outside the batch, so nothing catches it: the thread ends as a real crash would end it.
+    setImmediate(() => {
+      throw new Error('DEBUG SHARD-CRASH');
+    });
+  },
+
+  rdbLoadRaw: (ctx, { db: index, data }) => {
+    let n = 0;
+    const db = ctx.shard.db(index);
+    readKeyEntries(Buffer.from(data.buffer, data.byteOffset, data.byteLength), (entry) => {
+      if (entry.expireAt !== -1 && entry.expireAt <= ctx.now) return;
+      // A file holds each key once per db, and a load starts empty: no old value or TTL to clear.
+      db.set(entry.key, fromRdbValue(entry.value));
+      if (entry.expireAt !== -1) db.setExpire(entry.key, entry.expireAt);
+      n++;
+    });
+    return n;
+  },
 
   rdbLoad: (ctx, { entries }) => {
     let n = 0;

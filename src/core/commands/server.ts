@@ -30,7 +30,7 @@ export const serverCommands = family('server', 'main', [
     syntax: 'subcommand [argument [argument ...]]', summary: 'Debugging helpers (SLEEP, DIGEST, DIGEST-VALUE, RELOAD).', complexity: 'Depends on subcommand.',
   },
   {
-    name: 'save', arity: 1, flags: ['admin', 'noscript', 'no_multi', 'no_async_loading'], since: '1.0.0',
+    name: 'save', arity: 1, flags: ['admin', 'noscript', 'no_async_loading', 'no_multi'], since: '1.0.0',
     summary: 'Synchronously saves the database(s) to disk.', complexity: 'O(N) where N is the total number of keys in all databases',
   },
   {

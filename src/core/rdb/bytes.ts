@@ -31,6 +31,13 @@ export class ByteSink {
     this.len += b.length;
   }
 
+  /** Appends src[start..end) without making a view of it first. */
+  copyFrom(src: Buffer, start: number, end: number): void {
+    this.ensure(end - start);
+    src.copy(this.buf, this.len, start, end);
+    this.len += end - start;
+  }
+
   latin1(s: string): void {
     this.ensure(s.length);
     this.len += this.buf.write(s, this.len, 'latin1');

@@ -11,7 +11,7 @@
  */
 import { ByteCursor, ByteSink, RdbFormatError } from './bytes';
 import { Crc64 } from './crc64';
-import { RDB_VERSION, readLen, readString, readValue, rdbTypeOf, writeLength, writeString, writeValue, type RdbValue, type RdbWriteOptions } from './object';
+import { RDB_VERSION, readLen, readString, readValue, rdbTypeOf, skipValue, writeLength, writeString, writeValue, type RdbValue, type RdbWriteOptions } from './object';
 
 export const OPCODE = {
   FUNCTION2: 245,
@@ -116,25 +116,47 @@ export interface RdbLoadHandlers {
   key(db: number, e: RdbKeyEntry): void;
 }
 
-/**
- * Reads a whole file, calling `h` for each entry. Throws RdbFormatError on a
- * bad signature, version, opcode, value or checksum.
- */
-export function readRdbFile(buf: Buffer, h: RdbLoadHandlers): void {
+export interface RdbScanHandlers {
+  aux?(name: string, value: string): void;
+  /**
+   * One key's entry: its name, and the bytes [start, end) of the whole entry
+   * (its EXPIRETIME/IDLE/FREQ opcodes, type, key and value), which
+   * readKeyEntries reads back.
+   */
+  entry(db: number, key: string, start: number, end: number): void;
+}
+
+/** Checks the signature and version; the position of the first opcode. */
+function rdbBody(buf: Buffer): { c: ByteCursor; version: number } {
   if (buf.length < 9 || buf.toString('latin1', 0, 5) !== 'REDIS') throw new RdbFormatError('Wrong signature trying to load DB from file');
   const version = Number(buf.toString('latin1', 5, 9));
   if (!(version >= 1 && version <= RDB_VERSION)) throw new RdbFormatError(`Can't handle RDB format version ${buf.toString('latin1', 5, 9)}`);
   const c = new ByteCursor(buf);
   c.pos = 9;
+  return { c, version };
+}
+
+/**
+ * Walks opcodes from the cursor: `onKey` reads or skips each key's value.
+ * Stops at EOF (checking the CRC-64 when `version` >= 5 and one is stored) or
+ * at the end of the data (a bare run of entries: `version` 0).
+ */
+function walk(
+  c: ByteCursor,
+  version: number,
+  h: { aux?(k: string, v: string): void; resize?(db: number, size: number, expires: number): void },
+  onKey: (db: number, type: number, meta: { expireAt: number; idle: number; freq: number; start: number }) => void,
+): void {
   let db = 0;
   let expireAt = -1;
   let idle = -1;
   let freq = -1;
-  for (;;) {
+  let start = c.pos;
+  while (version !== 0 || c.remaining > 0) {
     const type = c.byte();
     switch (type) {
       case OPCODE.EXPIRETIME:
-        expireAt = c.u32le() * 1000;
+        expireAt = (c.u32le() | 0) * 1000; // rdbLoadTime: a signed 32-bit time_t
         continue;
       case OPCODE.EXPIRETIME_MS:
         expireAt = Number(c.i64le());
@@ -147,17 +169,20 @@ export function readRdbFile(buf: Buffer, h: RdbLoadHandlers): void {
         continue;
       case OPCODE.SELECTDB:
         db = readLen(c);
+        start = c.pos;
         continue;
       case OPCODE.RESIZEDB: {
         const size = readLen(c);
         const exp = readLen(c);
         h.resize?.(db, size, exp);
+        start = c.pos;
         continue;
       }
       case OPCODE.AUX: {
         const k = readString(c);
         const v = readString(c);
         h.aux?.(k, v);
+        start = c.pos;
         continue;
       }
       case OPCODE.MODULE_AUX:
@@ -169,22 +194,54 @@ export function readRdbFile(buf: Buffer, h: RdbLoadHandlers): void {
         if (version >= 5 && c.remaining >= 8) {
           const stored = c.buf.subarray(c.pos, c.pos + 8);
           if (!stored.equals(Buffer.alloc(8))) {
-            const crc = new Crc64().update(buf, 0, c.pos).bytesLE();
+            const crc = new Crc64().update(c.buf, 0, c.pos).bytesLE();
             if (!crc.equals(stored)) throw new RdbFormatError('Wrong RDB checksum');
           }
         }
         return;
       }
       default: {
-        const key = readString(c);
-        const value = readValue(c, type);
-        h.key(db, { key, value, expireAt, idle, freq });
+        onKey(db, type, { expireAt, idle, freq, start });
         expireAt = -1;
         idle = -1;
         freq = -1;
+        start = c.pos;
       }
     }
   }
+}
+
+/**
+ * Reads a whole file, calling `h` for each entry. Throws RdbFormatError on a
+ * bad signature, version, opcode, value or checksum.
+ */
+export function readRdbFile(buf: Buffer, h: RdbLoadHandlers): void {
+  const { c, version } = rdbBody(buf);
+  walk(c, version, h, (db, type, m) => {
+    const key = readString(c);
+    const value = readValue(c, type);
+    h.key(db, { key, value, expireAt: m.expireAt, idle: m.idle, freq: m.freq });
+  });
+}
+
+/** Walks a whole file without decoding values (keys only, for routing), checking the checksum. */
+export function scanRdbFile(buf: Buffer, h: RdbScanHandlers): void {
+  const { c, version } = rdbBody(buf);
+  walk(c, version, h, (db, type, m) => {
+    const key = readString(c);
+    skipValue(c, type);
+    h.entry(db, key, m.start, c.pos);
+  });
+}
+
+/** Reads a run of entries as scanRdbFile delimits them (one shard's part of a file). */
+export function readKeyEntries(buf: Buffer, onEntry: (e: RdbKeyEntry) => void): void {
+  const c = new ByteCursor(buf);
+  walk(c, 0, {}, (_db, type, m) => {
+    const key = readString(c);
+    const value = readValue(c, type);
+    onEntry({ key, value, expireAt: m.expireAt, idle: m.idle, freq: m.freq });
+  });
 }
 
 /** DUMP's payload: type, value, RDB version (2 bytes LE), CRC-64 (8 bytes LE). */

@@ -591,3 +591,107 @@ function readStream(c: ByteCursor, v2: boolean): RdbStream {
   }
   return { entries, length, lastId, firstId, maxDeletedId, entriesAdded, groups };
 }
+
+// ---------------------------------------------------------------------------
+// Skipping (finding where a value ends without building it)
+
+function skipString(c: ByteCursor): void {
+  const { len, encoded } = readLength(c);
+  if (!encoded) {
+    c.need(len);
+    c.pos += len;
+    return;
+  }
+  if (len === 0) c.pos += 1;
+  else if (len === 1) c.pos += 2;
+  else if (len === 2) c.pos += 4;
+  else if (len === 3) {
+    const clen = readLen(c);
+    readLen(c);
+    c.need(clen);
+    c.pos += clen;
+  } else throw new RdbFormatError('unknown string encoding');
+  if (c.pos > c.buf.length) throw new RdbFormatError('unexpected end of data');
+}
+
+/** Moves past a value of RDB type `type` (the main thread routes keys to shards without decoding values). */
+export function skipValue(c: ByteCursor, type: number): void {
+  switch (type) {
+    case RDB_TYPE.STRING:
+    case RDB_TYPE.HASH_ZIPMAP:
+    case RDB_TYPE.LIST_ZIPLIST:
+    case RDB_TYPE.SET_INTSET:
+    case RDB_TYPE.ZSET_ZIPLIST:
+    case RDB_TYPE.HASH_ZIPLIST:
+    case RDB_TYPE.HASH_LISTPACK:
+    case RDB_TYPE.ZSET_LISTPACK:
+      return skipString(c);
+    case RDB_TYPE.LIST:
+    case RDB_TYPE.SET:
+    case RDB_TYPE.LIST_QUICKLIST: {
+      const n = readLen(c);
+      for (let i = 0; i < n; i++) skipString(c);
+      return;
+    }
+    case RDB_TYPE.HASH: {
+      const n = readLen(c);
+      for (let i = 0; i < 2 * n; i++) skipString(c);
+      return;
+    }
+    case RDB_TYPE.ZSET: {
+      const n = readLen(c);
+      for (let i = 0; i < n; i++) {
+        skipString(c);
+        const l = c.byte();
+        if (l < 253) c.take(l);
+      }
+      return;
+    }
+    case RDB_TYPE.ZSET_2: {
+      const n = readLen(c);
+      for (let i = 0; i < n; i++) {
+        skipString(c);
+        c.take(8);
+      }
+      return;
+    }
+    case RDB_TYPE.LIST_QUICKLIST_2: {
+      const n = readLen(c);
+      for (let i = 0; i < n; i++) {
+        readLen(c);
+        skipString(c);
+      }
+      return;
+    }
+    case RDB_TYPE.STREAM_LISTPACKS:
+    case RDB_TYPE.STREAM_LISTPACKS_2: {
+      const v2 = type === RDB_TYPE.STREAM_LISTPACKS_2;
+      const nodes = readLen(c);
+      for (let i = 0; i < 2 * nodes; i++) skipString(c);
+      const lens = v2 ? 8 : 3;
+      for (let i = 0; i < lens; i++) readLenBig(c);
+      const groups = readLen(c);
+      for (let g = 0; g < groups; g++) {
+        skipString(c);
+        readLenBig(c);
+        readLenBig(c);
+        if (v2) readLenBig(c);
+        const pel = readLen(c);
+        for (let i = 0; i < pel; i++) {
+          c.take(24);
+          readLenBig(c);
+        }
+        const consumers = readLen(c);
+        for (let i = 0; i < consumers; i++) {
+          skipString(c);
+          c.take(8);
+          const n = readLen(c);
+          c.take(16 * n);
+        }
+      }
+      return;
+    }
+    default:
+      throw new RdbFormatError(`unknown RDB type ${type}`);
+  }
+}

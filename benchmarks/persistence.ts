@@ -1,0 +1,178 @@
+/**
+ * Persistence against redis-server in the same run, same machine:
+ * - SAVE time and start-up load time of an N-key dataset (string values of
+ *   16 random bytes under random `key:<n>` names), as ratios of redis-server's
+ *   (above 1 = Shardis faster);
+ * - GET p99 of one client reading random keys during a BGSAVE, against its
+ *   p99 without one (each server against itself);
+ * - peak RSS during BGSAVE against the RSS before it (Shardis: the process;
+ *   redis-server: parent plus the forked child).
+ *
+ * Usage: node dist/benchmarks/persistence.js [keys=1000000] [workers=default]
+ * Each measurement alternates the two servers and takes the median of 3.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { BenchClient, freePort, waitForPort, ROOT } from './lib/targets';
+
+const KEYS = Number(process.argv[2] ?? 1_000_000);
+const WORKERS = process.argv[3];
+const ROUNDS = 3;
+
+interface Srv {
+  name: string;
+  port: number;
+  proc: ChildProcess;
+  dir: string;
+}
+
+async function start(kind: 'redis' | 'shardis', dir: string): Promise<Srv> {
+  const port = await freePort();
+  const common = ['--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir];
+  const proc =
+    kind === 'redis'
+      ? spawn('redis-server', common, { stdio: 'ignore' })
+      : spawn(process.execPath, [path.join(ROOT, 'dist', 'src', 'main.js'), ...common, '--log-level', 'warn', ...(WORKERS !== undefined ? ['--workers', WORKERS] : [])], { stdio: 'ignore' });
+  await waitForPort(port);
+  const c = await BenchClient.connect(port);
+  // Wait out -LOADING.
+  for (;;) {
+    const r = await c.call('PING');
+    if (r === 'PONG') break;
+    await new Promise((res) => setTimeout(res, 5));
+  }
+  c.close();
+  return { name: kind, port, proc, dir };
+}
+
+async function stop(s: Srv): Promise<void> {
+  if (s.proc.exitCode !== null) return;
+  const done = new Promise((r) => s.proc.once('exit', r));
+  s.proc.kill('SIGKILL');
+  await done;
+}
+
+function rssOf(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m === null ? 0 : Number(m[1]) * 1024;
+  } catch {
+    return 0;
+  }
+}
+
+/** RSS of a process and its children (redis-server's BGSAVE child). */
+function treeRss(pid: number): number {
+  let total = rssOf(pid);
+  const r = spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' });
+  for (const line of r.stdout.split('\n')) if (line.trim() !== '') total += rssOf(Number(line));
+  return total;
+}
+
+async function fill(port: number): Promise<void> {
+  const c = await BenchClient.connect(port);
+  const batch = 1000;
+  for (let i = 0; i < KEYS; i += batch) {
+    const cmd: string[] = ['MSET'];
+    for (let j = i; j < Math.min(KEYS, i + batch); j++) cmd.push(`key:${j}`, Math.random().toString(36).slice(2, 18).padEnd(16, 'x'));
+    await c.call(...cmd);
+  }
+  c.close();
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function timeSave(s: Srv): Promise<number> {
+  const c = await BenchClient.connect(s.port);
+  const t0 = performance.now();
+  const r = await c.call('SAVE');
+  const ms = performance.now() - t0;
+  c.close();
+  if (r !== 'OK') throw new Error(`${s.name} SAVE: ${JSON.stringify(r)}`);
+  return ms;
+}
+
+async function timeLoad(kind: 'redis' | 'shardis', dir: string): Promise<number> {
+  const t0 = performance.now();
+  const s = await start(kind, dir);
+  const ms = performance.now() - t0;
+  const c = await BenchClient.connect(s.port);
+  const n = (await c.call('DBSIZE')) as number;
+  c.close();
+  await stop(s);
+  if (n !== KEYS) throw new Error(`${kind} loaded ${n} keys, not ${KEYS}`);
+  return ms;
+}
+
+async function getP99(port: number, until: () => Promise<boolean> | boolean, minMs: number): Promise<{ p99: number; n: number }> {
+  const c = await BenchClient.connect(port);
+  const lat: number[] = [];
+  const t0 = performance.now();
+  while (performance.now() - t0 < minMs || !(await until())) {
+    const k = `key:${Math.floor(Math.random() * KEYS)}`;
+    const a = performance.now();
+    await c.call('GET', k);
+    lat.push(performance.now() - a);
+    if (performance.now() - t0 > 60_000) break;
+  }
+  c.close();
+  lat.sort((x, y) => x - y);
+  return { p99: lat[Math.floor(lat.length * 0.99)], n: lat.length };
+}
+
+async function bgsaveRun(s: Srv): Promise<{ p99: number; rssBefore: number; rssPeak: number }> {
+  const c = await BenchClient.connect(s.port);
+  const rssBefore = treeRss(s.proc.pid as number);
+  let peak = rssBefore;
+  const sampler = setInterval(() => (peak = Math.max(peak, treeRss(s.proc.pid as number))), 10);
+  const r = await c.call('BGSAVE');
+  if (typeof r !== 'string' || !r.startsWith('Background saving')) throw new Error(`${s.name} BGSAVE: ${JSON.stringify(r)}`);
+  const done = async (): Promise<boolean> => /rdb_bgsave_in_progress:0/.test((await c.call('INFO', 'persistence')) as string);
+  const { p99 } = await getP99(s.port, done, 0);
+  clearInterval(sampler);
+  c.close();
+  return { p99, rssBefore, rssPeak: peak };
+}
+
+async function main(): Promise<void> {
+  const rows: string[] = [];
+  const kinds = ['redis', 'shardis'] as const;
+  const dirs = { redis: fs.mkdtempSync(path.join(os.tmpdir(), 'bench-p-redis-')), shardis: fs.mkdtempSync(path.join(os.tmpdir(), 'bench-p-shardis-')) };
+  const save: Record<string, number[]> = { redis: [], shardis: [] };
+  const load: Record<string, number[]> = { redis: [], shardis: [] };
+  const p99Idle: Record<string, number[]> = { redis: [], shardis: [] };
+  const p99Save: Record<string, number[]> = { redis: [], shardis: [] };
+  const rss: Record<string, number[]> = { redis: [], shardis: [] };
+  const servers: Record<string, Srv> = {};
+  for (const k of kinds) {
+    servers[k] = await start(k, dirs[k]);
+    await fill(servers[k].port);
+  }
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const k of kinds) save[k].push(await timeSave(servers[k]));
+    for (const k of kinds) p99Idle[k].push((await getP99(servers[k].port, () => true, 1000)).p99);
+    for (const k of kinds) {
+      const r = await bgsaveRun(servers[k]);
+      p99Save[k].push(r.p99);
+      rss[k].push(r.rssPeak / r.rssBefore);
+    }
+  }
+  for (const k of kinds) await stop(servers[k]);
+  for (let round = 0; round < ROUNDS; round++) for (const k of kinds) load[k].push(await timeLoad(k, dirs[k]));
+  const size = (k: string): number => fs.statSync(path.join(dirs[k as 'redis'], 'dump.rdb')).size;
+  rows.push(`keys: ${KEYS}, workers: ${WORKERS ?? 'default'}, file: redis ${(size('redis') / 1e6).toFixed(1)} MB, shardis ${(size('shardis') / 1e6).toFixed(1)} MB`);
+  rows.push(`SAVE ms: redis ${median(save.redis).toFixed(0)}, shardis ${median(save.shardis).toFixed(0)} -> speed ratio ${(median(save.redis) / median(save.shardis)).toFixed(2)}x`);
+  rows.push(`load ms (start until PING): redis ${median(load.redis).toFixed(0)}, shardis ${median(load.shardis).toFixed(0)} -> speed ratio ${(median(load.redis) / median(load.shardis)).toFixed(2)}x`);
+  for (const k of kinds) {
+    rows.push(`${k}: GET p99 idle ${median(p99Idle[k]).toFixed(3)} ms, during BGSAVE ${median(p99Save[k]).toFixed(3)} ms (${(median(p99Save[k]) / median(p99Idle[k])).toFixed(2)}x); peak RSS during BGSAVE ${median(rss[k]).toFixed(2)}x before`);
+  }
+  for (const d of Object.values(dirs)) fs.rmSync(d, { recursive: true, force: true });
+  process.stdout.write(rows.join('\n') + '\n');
+}
+
+void main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

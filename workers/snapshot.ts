@@ -1,0 +1,110 @@
+/**
+ * A point-in-time snapshot of one shard written while the shard keeps
+ * serving (BGSAVE, AOF rewrite), without a fork. Each database walks its
+ * positions in order (the main thread pulls chunks, one RPC each, so client
+ * requests run between them), with one mark byte per position (workers/db.ts)
+ * saying whether the entry is already written. Copy-on-write keeps it
+ * point-in-time: a write to a key not yet written first writes its old value
+ * (`preserve`, called before every write op); keys created after the start
+ * are marked as not part of it; an unwritten entry that a delete moves into
+ * the walked part is written before it moves. Memory: the mark bytes and the
+ * copied entries waiting to be pulled (INFO current_save_buffer_bytes).
+ */
+import { ByteSink } from '../src/core/rdb/bytes';
+import { writeKeyEntry } from '../src/core/rdb/file';
+import type { ShardState } from './shard-state';
+import type { Db } from './db';
+import { toRdbValue } from './rdb-values';
+
+export class Snapshot {
+  private readonly active: boolean[];
+  /** Entries copied on write, per db, waiting for the next chunk of their db. */
+  private readonly copied: (ByteSink | null)[];
+  copiedBytes = 0;
+
+  constructor(
+    private readonly shard: ShardState,
+    private readonly compress: boolean,
+  ) {
+    this.active = shard.dbs.map((db) => db !== undefined && db.size > 0);
+    this.copied = shard.dbs.map(() => null);
+    shard.dbs.forEach((db, i) => {
+      if (db !== undefined && this.active[i]) db.beginMarks((key) => this.preserve(i, key, Date.now()));
+    });
+  }
+
+  /** Per database with keys: [db, keys, keys with a TTL] as of the start (RESIZEDB's hints). */
+  sizes(): [number, number, number][] {
+    const out: [number, number, number][] = [];
+    this.shard.dbs.forEach((db, i) => {
+      if (db !== undefined && this.active[i]) out.push([i, db.size, db.expires.size]);
+    });
+    return out;
+  }
+
+  private writeAt(out: ByteSink, db: Db, i: number): void {
+    const key = db.keyAtPosition(i);
+    const at = db.expires.size === 0 ? undefined : db.expires.get(key);
+    writeKeyEntry(out, { key, value: toRdbValue(db.valueAtPosition(i)), expireAt: at ?? -1 }, { compress: this.compress });
+  }
+
+  /** Called before a write to `key` in `db`: its value as of the start is written first, once. */
+  preserve(dbIndex: number, key: string, _now: number): void {
+    if (!this.active[dbIndex]) return;
+    const db = this.shard.dbs[dbIndex] as Db;
+    const i = db.positionOf(key);
+    if (i === undefined || db.isMarked(i)) return;
+    db.mark(i);
+    const out = (this.copied[dbIndex] ??= new ByteSink(4096));
+    const before = out.len;
+    this.writeAt(out, db, i);
+    this.copiedBytes += out.len - before;
+  }
+
+  /** The next entries of `db`, about `maxBytes` of them; `done` once the db is all written. */
+  chunk(dbIndex: number, maxBytes: number, _now: number): { data: Uint8Array; done: boolean } {
+    if (!this.active[dbIndex]) return { data: new Uint8Array(0), done: true };
+    const db = this.shard.dbs[dbIndex] as Db;
+    const out = new ByteSink(Math.min(maxBytes * 2, 1 << 20));
+    const copied = this.copied[dbIndex];
+    if (copied !== null) {
+      out.bytes(copied.view());
+      this.copiedBytes -= copied.len;
+      this.copied[dbIndex] = null;
+    }
+    let i = db.snapCursor;
+    const n = db.size;
+    while (i < n && out.len < maxBytes) {
+      if (!db.isMarked(i)) {
+        db.mark(i);
+        this.writeAt(out, db, i);
+      }
+      i++;
+    }
+    db.snapCursor = i;
+    const done = i >= n;
+    if (done) {
+      db.endMarks();
+      this.active[dbIndex] = false;
+    }
+    // A copy of exactly its size: a view would carry its whole backing buffer across threads.
+    return { data: new Uint8Array(out.view()), done };
+  }
+
+  /** Writes everything not yet pulled into the copy buffers at once (a write the snapshot cannot follow key by key: FLUSHALL, SWAPDB, ...). */
+  materialize(now: number): void {
+    this.shard.dbs.forEach((db, dbIndex) => {
+      if (db === undefined || !this.active[dbIndex]) return;
+      for (let i = db.snapCursor; i < db.size; i++) this.preserve(dbIndex, db.keyAtPosition(i), now);
+      db.snapCursor = db.size;
+    });
+  }
+
+  /** Drops every mark (the save ended or failed). */
+  end(): void {
+    this.shard.dbs.forEach((db, i) => {
+      if (db !== undefined && this.active[i]) db.endMarks();
+      this.active[i] = false;
+    });
+  }
+}
