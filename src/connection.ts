@@ -78,6 +78,10 @@ export class Connection implements ReplySink {
   lastCommand = 'NULL';
   db = 0;
   proto: 2 | 3 = 2;
+  /** Cluster mode: ASKING was sent; the next command may touch an importing slot. */
+  clusterAsking = false;
+  /** Cluster mode: READONLY (reads on a replica are served, not redirected). */
+  clusterReadonly = false;
   name = '';
   libName = '';
   libVer = '';

@@ -45,6 +45,7 @@ function touchesKeyspace(entry: TableEntry): boolean {
   const f = commandFlags(entry.fullName);
   return f.includes('write') || f.includes('readonly') || f.includes('may_replicate');
 }
+import { afterExistenceCheck, clusterRoute, type ClusterRoute } from './cluster/redirect';
 
 function arityOk(arity: number, argc: number): boolean {
   return arity >= 0 ? argc === arity : argc >= -arity;
@@ -167,6 +168,37 @@ export class Dispatcher {
         });
       });
     }
+    const cluster = this.server.cluster;
+    if (cluster !== null && entry !== undefined) {
+      const asking = conn.clusterAsking;
+      // ASKING lasts for one command (for the whole of a MULTI block).
+      if (entry.spec.name !== 'asking' && (conn.txn === null || !conn.txn.inMulti)) conn.clusterAsking = false;
+      const route = clusterRoute(cluster, { clusterAsking: asking, clusterReadonly: conn.clusterReadonly }, entry.spec, args);
+      if (route.kind === 'error') return this.refuse(conn, entry, route.message);
+      if (route.kind === 'check') {
+        // An open slot: ask the keys' shard which of them it has, then
+        // decide. The promise holds the connection's later requests back, so
+        // replies keep their order.
+        const shards = this.server.shards;
+        return shards.call(shards.router.shardOf(route.keys[0]), 'countExisting', { keys: route.keys }, { db: conn.db }).then((existing) => {
+          const decided: ClusterRoute = afterExistenceCheck(cluster, route, existing);
+          if (decided.kind === 'error') return this.refuse(conn, entry, decided.message);
+          return this.dispatchResolved(conn, entry, args);
+        });
+      }
+    }
+    return this.dispatchResolved(conn, entry, args);
+  }
+
+  /** A cluster redirect or refusal: the request is not run (inside MULTI it fails the transaction). */
+  private refuse(conn: Connection, entry: TableEntry, message: string): undefined {
+    if (conn.txn !== null && conn.txn.inMulti) conn.txn.aborted = true;
+    entry.rejectedCalls++;
+    conn.reply(errorReply(message));
+    return undefined;
+  }
+
+  private dispatchResolved(conn: Connection, entry: TableEntry | undefined, args: string[]): Promise<void> | undefined {
     // --- Transactions: between MULTI and EXEC a rejected command fails the
     // transaction and the others are queued.
     if (conn.txn !== null && conn.txn.inMulti) {

@@ -25,6 +25,8 @@ import { clientFlags } from './commands/client';
 import { Monitoring } from './monitoring';
 import { ClientPause } from './coordination/pause';
 import { Tracking } from './tracking/tracking';
+import { Cluster, configFilePath } from './cluster/cluster';
+import { MigrateSockets } from './cluster/migrate-sockets';
 import { RdbPersistence } from './persistence/rdb';
 import { Aof } from './persistence/aof';
 import { replayCommands } from './persistence/loader';
@@ -91,6 +93,9 @@ export class Server implements ServerContext, ConnectionHost {
   private listener: net.Server | null = null;
   /** The TLS listener (tls-port), if any; its connections are the same Connection as TCP ones. */
   private tlsListener: tls.Server | null = null;
+  /** Redis Cluster, when cluster-enabled (src/cluster/). */
+  cluster: Cluster | null = null;
+  readonly migrateSockets = new MigrateSockets();
   private nextClientId = 1;
   private closing: Promise<void> | null = null;
   /** Resolves once the server has fully stopped. */
@@ -217,6 +222,7 @@ export class Server implements ServerContext, ConnectionHost {
     });
     listener.on('error', (err) => this.log.error({ err }, 'listener error'));
     if (this.config.getNumber('tls-port') > 0) await this.listenTls(this.config.getNumber('tls-port'));
+    if (this.config.get('cluster-enabled') === 'yes') await this.startCluster();
     // Load the data while answering -LOADING (the dispatcher checks `loading`).
     try {
       await this.loadData();
@@ -329,6 +335,36 @@ export class Server implements ServerContext, ConnectionHost {
     }
   }
 
+  private async startCluster(): Promise<void> {
+    const c = this.config;
+    const cluster = new Cluster(
+      {
+        port: this.port,
+        busPort: Number(c.get('cluster-port')),
+        bind: this.config.values.bind,
+        nodeTimeout: Number(c.get('cluster-node-timeout')),
+        configFile: configFilePath(c.get('dir') as string, c.get('cluster-config-file') as string),
+        requireFullCoverage: c.get('cluster-require-full-coverage') === 'yes',
+        allowReadsWhenDown: c.get('cluster-allow-reads-when-down') === 'yes',
+      },
+      {
+        log: this.log,
+        dropSlotKeys: (slots) => {
+          void this.shards.broadcast('delKeysInSlots', { slots }, { db: 0 }).then((counts) => {
+            const n = counts.reduce((a, b) => a + b, 0);
+            if (n > 0) this.log.info({ keys: n, slots: slots.length }, 'deleted the keys of slots this node no longer serves');
+          });
+        },
+        publishLocal: (channel, message, sharded) => {
+          if (sharded) this.pubsub.spublish(channel, message);
+          else this.pubsub.publish(channel, message);
+        },
+      },
+    );
+    await cluster.start();
+    this.cluster = cluster;
+  }
+
   private accept(socket: net.Socket): void {
     if (this.closing) {
       socket.destroy();
@@ -392,6 +428,8 @@ export class Server implements ServerContext, ConnectionHost {
       clearTimeout(grace);
       await listenerClosed;
       await tlsClosed;
+      await this.cluster?.close();
+      this.migrateSockets.closeAll();
       this.aof.close();
       await this.shards?.close();
       this.log.info('bye');

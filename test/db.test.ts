@@ -5,6 +5,7 @@
  */
 import t from 'tap';
 import { Db } from '../workers/db';
+import { keyHashSlotOfString } from '../src/core/routing/slot';
 import { rng } from './helpers/differential';
 
 const N = 10_000;
@@ -84,4 +85,48 @@ t.test('lazy expiry and RANDOMKEY on a paged db', async (t) => {
   db.forEach(200, () => count++);
   t.equal(count, 1, 'only the live key is left');
   t.equal(db.size, 1);
+});
+
+t.test('cluster mode: keys counted per slot and indexed by slot, against a Map model', async (t) => {
+  const r = rng(17);
+  const db = new Db(() => 1000);
+  const model = new Set<string>();
+  // Keys with a few hash tags, so some slots hold many keys.
+  const keyAt = (i: number): string => (i % 3 === 0 ? `{tag${i % 7}}k${i}` : `k${i}`);
+  for (let i = 0; i < 3000; i++) {
+    db.set(keyAt(i), 'v');
+    model.add(keyAt(i));
+  }
+  db.trackSlots();
+  const check = (label: string): void => {
+    const bySlot = new Map<number, string[]>();
+    for (const k of model) {
+      const s = keyHashSlotOfString(k);
+      bySlot.set(s, [...(bySlot.get(s) ?? []), k]);
+    }
+    let bad = 0;
+    for (let s = 0; s < 16384; s++) {
+      const want = (bySlot.get(s) ?? []).sort();
+      if ((db.slotCounts as Uint32Array)[s] !== want.length) bad++;
+      else if (want.length > 0 && JSON.stringify(db.keysInSlot(s, want.length + 5, 0).sort()) !== JSON.stringify(want)) bad++;
+    }
+    t.equal(bad, 0, `${label}: every slot's count and keys match`);
+  };
+  check('after tracking existing keys');
+  for (let step = 0; step < 6000; step++) {
+    const k = keyAt(Math.floor(r() * 4000));
+    if (r() < 0.5) {
+      db.set(k, 'w');
+      model.add(k);
+    } else {
+      db.delete(k);
+      model.delete(k);
+    }
+  }
+  check('after writes and deletes with the slot index built');
+  const tagSlot = keyHashSlotOfString('{tag0}');
+  t.equal(db.keysInSlot(tagSlot, 2, 0).length, 2, 'COUNT bounds the keys returned');
+  db.clear();
+  model.clear();
+  check('after FLUSHALL');
 });

@@ -20,6 +20,7 @@ import { ACCOUNTING_SAMPLES, keyUsage, MemoryAccount } from './structures/memory
 
 /** A new key's LFU counter (Redis's LFU_INIT_VAL): new keys are not evicted before they had a chance. */
 export const LFU_INIT_VAL = 5;
+import { keyHashSlotOfString, SLOT_COUNT } from '../src/core/routing/slot';
 
 /**
  * Entries live in fixed-size pages rather than one growing array each: a
@@ -69,6 +70,18 @@ export class Db {
   expireCursor: IterableIterator<[string, number]> | null = null;
   /** Keys removed because their TTL passed (INFO expired_keys). */
   expiredCount = 0;
+  /**
+   * Keys per hash slot, kept only in cluster mode (db 0): CLUSTER
+   * COUNTKEYSINSLOT answers in O(1) and GETKEYSINSLOT skips empty slots.
+   */
+  slotCounts: Uint32Array | null = null;
+  /**
+   * The keys of each slot, built by the first CLUSTER GETKEYSINSLOT (a
+   * reshard) and kept up to date from then on: moving slot after slot then
+   * costs the keys moved, not a walk of the db per slot. Nodes that never
+   * give slots away never pay its memory.
+   */
+  private slotKeys: (Set<string> | undefined)[] | null = null;
 
   /**
    * Told when a key is removed because its TTL passed (lazily or by the
@@ -90,6 +103,14 @@ export class Db {
 
   get size(): number {
     return this.n;
+  }
+
+  /** Starts counting keys per hash slot (cluster mode), counting the keys already here. */
+  trackSlots(): void {
+    if (this.slotCounts !== null) return;
+    const counts = new Uint32Array(SLOT_COUNT);
+    for (let i = 0; i < this.n; i++) counts[keyHashSlotOfString(this.keyAt(i))]++;
+    this.slotCounts = counts;
   }
 
   private keyAt(i: number): string {
@@ -251,6 +272,11 @@ export class Db {
     // A key created during a snapshot is not part of it.
     if (this.marks !== null) this.marks[p][n & PAGE_MASK] = 1;
     this.index.set(key, n);
+    if (this.slotCounts !== null) {
+      const slot = keyHashSlotOfString(key);
+      this.slotCounts[slot]++;
+      if (this.slotKeys !== null) (this.slotKeys[slot] ??= new Set()).add(key);
+    }
     this.keyPages[p][n & PAGE_MASK] = key;
     this.valPages[p][n & PAGE_MASK] = val;
     this.sizePages[p][n & PAGE_MASK] = 0;
@@ -276,6 +302,11 @@ export class Db {
     const i = this.index.get(key);
     if (i === undefined) return false;
     this.index.delete(key);
+    if (this.slotCounts !== null) {
+      const slot = keyHashSlotOfString(key);
+      this.slotCounts[slot]--;
+      if (this.slotKeys !== null) this.slotKeys[slot]?.delete(key);
+    }
     if (this.privateInts !== null) this.privateInts.delete(key);
     if (this.rawStrings !== null) this.rawStrings.delete(key);
     if (this.expires.size !== 0) {
@@ -391,6 +422,30 @@ export class Db {
     this.privateInts = null;
     this.rawStrings = null;
     this.expireCursor = null;
+    this.slotCounts?.fill(0);
+    this.slotKeys = null;
+  }
+
+  /** Up to `count` live keys of a hash slot (cluster mode), from the slot index (built on first use). */
+  keysInSlot(slot: number, count: number, now: number): string[] {
+    const out: string[] = [];
+    if (this.slotCounts === null || this.slotCounts[slot] === 0 || count <= 0) return out;
+    if (this.slotKeys === null) {
+      const index: (Set<string> | undefined)[] = new Array(SLOT_COUNT);
+      for (let i = 0; i < this.n; i++) {
+        const key = this.keyAt(i);
+        (index[keyHashSlotOfString(key)] ??= new Set()).add(key);
+      }
+      this.slotKeys = index;
+    }
+    const keys = this.slotKeys[slot];
+    if (keys === undefined) return out;
+    // A copy: lazily expiring a key while walking would change the set under the iterator.
+    for (const key of [...keys]) {
+      if (out.length >= count) break;
+      if (this.peek(key, now) !== undefined) out.push(key);
+    }
+    return out;
   }
 
   /** A uniformly random live key, or undefined when empty. */

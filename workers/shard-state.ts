@@ -105,6 +105,8 @@ export class ShardState {
       db = new Db(this.clockTicks, index, this.memory, 100);
       db.onExpired = this.onExpired;
       db.onAdded = this.onAdded;
+      // Cluster mode serves db 0 only, and counts its keys per slot.
+      if (index === 0 && this.settings.clusterEnabled) db.trackSlots();
       this.dbs[index] = db;
     }
     return db;

@@ -65,6 +65,15 @@ function applyToServer(server: ServerContext, specs: readonly ParamSpec[]): void
         server.acl.logMaxLen = Number(value);
         if (server.acl.log.length > server.acl.logMaxLen) server.acl.log.length = server.acl.logMaxLen;
         break;
+      case 'cluster-node-timeout':
+        if (server.cluster !== null) server.cluster.state.nodeTimeout = server.cluster.opts.nodeTimeout = Number(value);
+        break;
+      case 'cluster-allow-reads-when-down':
+        if (server.cluster !== null) server.cluster.opts.allowReadsWhenDown = value === 'yes';
+        break;
+      case 'cluster-require-full-coverage':
+        if (server.cluster !== null) server.cluster.setRequireFullCoverage(value === 'yes');
+        break;
       case 'appendonly':
         if (value === 'yes') void server.aof.enableAtRuntime();
         else if (server.aof.enabled) server.aof.disable();

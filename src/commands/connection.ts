@@ -42,6 +42,8 @@ const select: CoordOp = (ctx, args) => {
   const n = parseI64(args[1]);
   if (n === null) return errorReply(ERR_NOT_INTEGER);
   if (n > 2147483647n || n < -2147483648n) return errorReply('ERR value is out of range, value must between -2147483648 and 2147483647');
+  // A cluster serves db 0 only.
+  if (ctx.server.cluster !== null && n !== 0n) return errorReply('ERR SELECT is not allowed in cluster mode');
   if (n < 0n || n >= BigInt(ctx.server.config.values.databases)) return errorReply(ERR_DB_INDEX);
   ctx.conn.db = Number(n);
   return okReply();

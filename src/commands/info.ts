@@ -470,7 +470,7 @@ export function buildInfo(server: ServerContext, sections: ReadonlySet<Section>,
       case 'commandstats': lines = commandstatsSection(server, shards); break;
       case 'errorstats': lines = errorstatsSection(server); break;
       case 'latencystats': lines = latencystatsSection(server, shards); break;
-      case 'cluster': lines = [['cluster_enabled', 0]]; break;
+      case 'cluster': lines = [['cluster_enabled', server.cluster !== null ? 1 : 0]]; break;
       case 'keyspace': lines = keyspaceSection(server, shards); break;
       case 'tasks': lines = tasksSection(server, shards); break;
     }

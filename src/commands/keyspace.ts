@@ -89,6 +89,7 @@ function dbIndex(s: string): number | null {
  * (docs/architecture.md, "Transactions and cross-shard atomicity").
  */
 const swapdb: CoordOp = async (ctx, args) => {
+  if (ctx.server.cluster !== null) return errorReply('ERR SWAPDB is not allowed in cluster mode');
   const a = dbIndex(args[1]);
   if (a === null) return errorReply('ERR invalid first DB index');
   const b = dbIndex(args[2]);

@@ -30,9 +30,16 @@ const unsubscribe = unsubscribing((hub, conn, names) => hub.unsubscribe(conn, na
 const punsubscribe = unsubscribing((hub, conn, names) => hub.punsubscribe(conn, names));
 const sunsubscribe = unsubscribing((hub, conn, names) => hub.sunsubscribe(conn, names));
 
-const publish: CoordOp = (ctx, args) => integerReply(ctx.server.pubsub.publish(args[1], args[2]));
+// In cluster mode every node's subscribers hear a PUBLISH (the bus carries it); the count is this node's.
+const publish: CoordOp = (ctx, args) => {
+  ctx.server.cluster?.propagatePublish(args[1], args[2], false);
+  return integerReply(ctx.server.pubsub.publish(args[1], args[2]));
+};
 
-const spublish: CoordOp = (ctx, args) => integerReply(ctx.server.pubsub.spublish(args[1], args[2]));
+const spublish: CoordOp = (ctx, args) => {
+  ctx.server.cluster?.propagatePublish(args[1], args[2], true);
+  return integerReply(ctx.server.pubsub.spublish(args[1], args[2]));
+};
 
 /** PUBSUB CHANNELS / SHARDCHANNELS [pattern]: the active names, optionally matching a glob. */
 function listActive(active: (hub: PubSubHub, pattern: string | null) => string[]): CoordOp {

@@ -22,6 +22,8 @@ import { blockingCoords } from './blocking';
 import { aclCoords } from './acl';
 import { scriptingCoords } from './scripting';
 import { functionCoords } from './functions';
+import { clusterCoords } from './cluster';
+import { migrateCoords } from './migrate';
 import { crossShardCoords } from '../coordination/cross-shard';
 import { scratchCoordinator } from '../coordination/scratch';
 import { monitoringCoords } from './monitoring';
@@ -46,6 +48,8 @@ const coords: Coords = {
   ...memoryCoords,
   ...scriptingCoords,
   ...functionCoords,
+  ...clusterCoords,
+  ...migrateCoords,
 };
 
 function crossPlan(entry: TableEntry): CrossShardPlan {

@@ -7,6 +7,7 @@ import type { Connection } from '../connection';
 import type { CoordContext, CoordOp, Coords, TableEntry } from '../coordination/context';
 import { errorReply, okReply } from '../resp/replies';
 import { execute, txnOf, unwatchAll, watchKeys, type Transaction } from '../coordination/transactions';
+import { clusterRouteExec } from '../cluster/redirect';
 
 const ERR_EXECABORT = 'EXECABORT Transaction discarded because of previous errors.';
 const QUEUED = Buffer.from('+QUEUED\r\n');
@@ -81,6 +82,15 @@ const exec: CoordOp = (ctx) => {
   if (txn.aborted) {
     discardTransaction(ctx);
     return errorReply(ERR_EXECABORT);
+  }
+  const cluster = ctx.server.cluster;
+  if (cluster !== null) {
+    // Cluster mode: the transaction's keys as a whole must belong here (one slot, served by us).
+    const route = clusterRouteExec(cluster, conn, queue.map((q) => ({ spec: q.entry.spec, args: q.args })));
+    if (route.kind === 'error') {
+      discardTransaction(ctx);
+      return errorReply(route.message);
+    }
   }
   txn.queue = null;
   const watched = [...txn.watchShards];

@@ -449,6 +449,7 @@ export class Config {
       trackingBcast: false, // set by CLIENT TRACKING ... BCAST (src/tracking/), not a parameter
       slowlogSlowerThan: this.getNumber('slowlog-log-slower-than'),
       latencyMonitorThreshold: this.getNumber('latency-monitor-threshold'),
+      clusterEnabled: this.get('cluster-enabled') === 'yes',
     };
   }
 }

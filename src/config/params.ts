@@ -142,7 +142,13 @@ export const configParams: readonly ParamSpec[] = [
   str('unixsocket', '', IMMUTABLE),
   int('io-threads', 1, 1, 128, IMMUTABLE),
   bool('io-threads-do-reads', false, IMMUTABLE),
+  // Redis Cluster (src/cluster/): applied by Shardis.
   bool('cluster-enabled', false, IMMUTABLE),
+  str('cluster-config-file', 'nodes.conf', IMMUTABLE),
+  int('cluster-node-timeout', 15000, 0, LLONG_MAX),
+  int('cluster-port', 0, 0, 65535, IMMUTABLE),
+  bool('cluster-require-full-coverage', true),
+  bool('cluster-allow-reads-when-down', false),
   str('replicaof', '', { ...IMMUTABLE, aliases: ['slaveof'] }),
   bool('replica-read-only', true, { aliases: ['slave-read-only'] }),
   bool('replica-serve-stale-data', true, { aliases: ['slave-serve-stale-data'] }),

@@ -20,6 +20,8 @@ import type { ServerStats, TaskCounts } from '../stats';
 import type { Monitoring } from '../monitoring';
 import type { ClientPause } from './pause';
 import type { Tracking } from '../tracking/tracking';
+import type { Cluster } from '../cluster/cluster';
+import type { MigrateSockets } from '../cluster/migrate-sockets';
 import type { RdbPersistence } from '../persistence/rdb';
 import type { Aof } from '../persistence/aof';
 
@@ -51,6 +53,10 @@ export interface ServerContext {
   readonly shardEvents: ShardEventHandlers;
   /** The port the server listens on. */
   readonly port: number;
+  /** Redis Cluster (cluster-enabled yes), else null. */
+  readonly cluster: Cluster | null;
+  /** MIGRATE's cached connections to target instances. */
+  readonly migrateSockets: MigrateSockets;
   /** RDB snapshots: SAVE, BGSAVE, save points, loading (src/persistence/rdb.ts). */
   readonly rdb: RdbPersistence;
   /** The append-only file (src/persistence/aof.ts). */

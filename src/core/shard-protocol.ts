@@ -47,6 +47,8 @@ export interface ShardSettings {
   slowlogSlowerThan: number;
   /** latency-monitor-threshold in milliseconds (0 = off): slower commands are reported too. */
   latencyMonitorThreshold: number;
+  /** cluster-enabled: db 0 counts its keys per hash slot (workers/db.ts). */
+  clusterEnabled: boolean;
   /** rdbcompression: LZF-compress long strings in DUMP payloads and RDB files. */
   rdbCompression: boolean;
 }
@@ -85,6 +87,7 @@ export const defaultShardSettings = (): ShardSettings => ({
   trackingBcast: false,
   slowlogSlowerThan: 10000,
   latencyMonitorThreshold: 0,
+  clusterEnabled: false,
   rdbCompression: true,
 });
 
@@ -287,6 +290,14 @@ export interface FunctionLibrary {
 export interface ShardRpc {
   /** Keys in the db. */
   dbsize(req: void): number;
+  /** Cluster mode: keys of db 0 in a hash slot (CLUSTER COUNTKEYSINSLOT). */
+  countKeysInSlot(req: { slot: number }): number;
+  /** Cluster mode: up to `count` keys of db 0 in a hash slot (CLUSTER GETKEYSINSLOT). */
+  getKeysInSlot(req: { slot: number; count: number }): string[];
+  /** Cluster mode: deletes the keys of db 0 in these slots (a slot this node lost); how many went. */
+  delKeysInSlots(req: { slots: number[] }): number;
+  /** How many of these keys exist (a migrating slot: ASK for the missing ones). */
+  countExisting(req: { keys: string[] }): number;
   flushdb(req: void): void;
   flushall(req: void): void;
   /** Live keys matching a glob pattern. */

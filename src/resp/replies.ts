@@ -51,8 +51,8 @@ export function errArg(s: string): string {
 }
 
 /** A HELP reply: the usage line, then the given lines, as status replies. */
-export function helpReply(container: string, lines: readonly string[]): Buffer {
+export function helpReply(container: string, lines: readonly string[], helpLine = 'Print this help.'): Buffer {
   const w = new ReplyWriter(1024);
-  w.lines([`${container} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:`, ...lines, 'HELP', '    Print this help.']);
+  w.lines([`${container} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:`, ...lines, 'HELP', `    ${helpLine}`]);
   return w.take();
 }

@@ -100,6 +100,8 @@ export function cloneValue(v: Value): Value {
 function opCopy(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   const opts = parseCopyOptions(args, ctx.shard.settings.databases);
   const dstIndex = opts.db < 0 ? ctx.dbIndex : opts.db;
+  // A cluster serves db 0 only.
+  if (ctx.shard.settings.clusterEnabled && dstIndex !== ctx.dbIndex) throw new ReplyError('ERR Copying to another database is not allowed in cluster mode');
   const src = args[1];
   const dst = args[2];
   if (dstIndex === ctx.dbIndex && src === dst) throw new ReplyError(ERR_SAME_OBJECT);
@@ -121,6 +123,7 @@ function opCopy(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
 
 /** MOVE key db: the key keeps its slot, so the other db lives in this same shard. */
 function opMove(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  if (ctx.shard.settings.clusterEnabled) throw new ReplyError('ERR MOVE is not allowed in cluster mode');
   const dstIndex = dbIndexArg(args[2], ctx.shard.settings.databases);
   if (dstIndex === ctx.dbIndex) throw new ReplyError(ERR_SAME_OBJECT);
   const key = args[1];

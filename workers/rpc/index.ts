@@ -12,6 +12,7 @@ import { serverRpc } from './server';
 import { transactionRpc } from './transactions';
 import { blockingRpc } from './blocking';
 import { resultWatchRpc } from './result-watch';
+import { clusterRpc } from './cluster';
 import { scriptingRpc } from './scripting';
 import { persistenceRpc } from './persistence';
 
@@ -24,6 +25,7 @@ const handlers: RpcHandlers = {
   ...resultWatchRpc,
   ...scriptingRpc,
   ...persistenceRpc,
+  ...clusterRpc,
 };
 
 /** RPCs that change keys outside a client command's own op (see Snapshot). */

@@ -27,6 +27,8 @@ import { blockingCommands } from './blocking';
 import { aclCommands } from './acl';
 import { monitoringCommands } from './monitoring';
 import { scriptingCommands, scriptCommands } from './scripting';
+import { clusterCommands } from './cluster';
+import { migrateCommands } from './migrate';
 
 export const commandRows: readonly CommandSpec[] = [
   // Shard-local families.
@@ -56,4 +58,6 @@ export const commandRows: readonly CommandSpec[] = [
   ...aclCommands,
   ...monitoringCommands,
   ...scriptCommands,
+  ...clusterCommands,
+  ...migrateCommands,
 ];

@@ -101,3 +101,22 @@ export const georadiusKeys: KeyFinder = (args) => {
 };
 /** EVAL/EVALSHA/FCALL and their _RO forms: script numkeys key [key ...] arg ... (the keys present are taken). */
 export const evalKeys = numkeys(2);
+/**
+ * MIGRATE host port key|"" destination-db timeout [COPY] [REPLACE] [AUTH password]
+ * [AUTH2 username password] [KEYS key [key ...]]: the key at 3, or with an
+ * empty key the keys after KEYS (options' own arguments are skipped).
+ */
+export const migrateKeys: KeyFinder = (args) => {
+  for (let i = 6; i < args.length; i++) {
+    const opt = args[i].toLowerCase();
+    if (opt === 'auth') i++;
+    else if (opt === 'auth2') i += 2;
+    else if (opt === 'keys') {
+      if (args[3] !== '') break;
+      const out: number[] = [];
+      for (let j = i + 1; j < args.length; j++) out.push(j);
+      return out;
+    }
+  }
+  return args.length > 3 && args[3] !== '' ? [3] : [];
+};

@@ -31,6 +31,9 @@ export type CommandFlag =
   | 'no_mandatory_keys'
   | 'no_multi'
   | 'allow_busy'
+  /** Redis runs it as if ASKING was sent (RESTORE-ASKING). */
+  | 'asking'
+  /** Refused while a replica loads asynchronously (repl-diskless-load on-empty-db/swapdb). */
   | 'no_async_loading';
 
 export type CommandGroup =
