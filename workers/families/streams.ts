@@ -25,6 +25,7 @@ import {
   type Nack,
   type TrimArgs,
 } from '../structures/stream';
+import { lowerBound } from '../structures/stream-node';
 import { ID_MAX, formatId, nextId, parseId, parseIntervalId, prevId, type ParsedId } from '../structures/stream-id';
 
 const ERR_INVALID_ID = 'ERR Invalid stream ID specified as stream command argument';
@@ -431,13 +432,7 @@ function replyConsumerHistory(
   start: bigint,
   count: number,
 ): void {
-  let lo = 0;
-  let hi = pending.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (pending[mid] < start) lo = mid + 1;
-    else hi = mid;
-  }
+  const lo = lowerBound(pending, start);
   const n = count > 0 ? Math.min(count, pending.length - lo) : pending.length - lo;
   w.array(n);
   for (let i = lo; i < lo + n; i++) {

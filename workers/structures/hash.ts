@@ -24,6 +24,7 @@ import { registerValueType, type TypedValue } from '../value';
 import { allocSize } from './alloc-size';
 import * as packed from './packed';
 import { EntryTable } from './entry-table';
+import { listpackEntrySize } from '../../src/core/rdb/listpack';
 
 /**
  * Redis 7.0's compiled-in defaults for hash-max-listpack-entries /
@@ -267,7 +268,7 @@ export class HashValue implements TypedValue {
   memoryUsage(samples: number): number {
     if (this.packed !== null) {
       let bytes = 7; // header + end byte
-      this.forEach((f, v) => (bytes += listpackEntryBytes(f) + listpackEntryBytes(v)));
+      this.forEach((f, v) => (bytes += listpackEntrySize(f) + listpackEntrySize(v)));
       return 16 + allocSize(bytes);
     }
     const t = this.table as EntryTable;
@@ -286,27 +287,6 @@ function sdsAlloc(s: string): number {
   const n = s.length;
   const header = n > 0 && n < 32 ? 1 : n < 256 ? 3 : n < 65536 ? 5 : 9;
   return allocSize(header + n + 1);
-}
-
-/** Bytes one listpack entry takes (encoding + data + back-length), integers encoded as Redis does. */
-function listpackEntryBytes(s: string): number {
-  let len: number;
-  if (s.length <= 20 && /^(0|-?[1-9][0-9]*)$/.test(s)) {
-    const v = BigInt(s);
-    if (v >= -(2n ** 63n) && v < 2n ** 63n) {
-      if (v >= 0n && v <= 127n) len = 1;
-      else if (v >= -4096n && v <= 4095n) len = 2;
-      else if (v >= -32768n && v <= 32767n) len = 3;
-      else if (v >= -8388608n && v <= 8388607n) len = 4;
-      else if (v >= -2147483648n && v <= 2147483647n) len = 5;
-      else len = 9;
-      return len + 1;
-    }
-  }
-  const n = s.length;
-  len = n < 64 ? 1 + n : n < 4096 ? 2 + n : 5 + n;
-  const back = len < 128 ? 1 : len < 16384 ? 2 : len < 2097152 ? 3 : len < 268435456 ? 4 : 5;
-  return len + back;
 }
 
 registerValueType('hash', HashValue.deserialize);

@@ -18,6 +18,7 @@
 import { SerialReader, SerialWriter } from '../serial';
 import { registerValueType, type TypedValue } from '../value';
 import { idMs, idSeq, toI64 } from './stream-id';
+import { listpackEntrySize } from '../../src/core/rdb/listpack';
 import { entriesOf, lowerBound, newNode, open, seal, storeEntries, type StreamNode } from './stream-node';
 
 export type { StreamNode } from './stream-node';
@@ -61,21 +62,6 @@ function intElementSize(v: bigint | number): number {
   return e + backlenSize(e);
 }
 
-const I64_STR = /^(0|-?[1-9][0-9]{0,18})$/;
-const I64_LO = -(2n ** 63n);
-const I64_HI = 2n ** 63n - 1n;
-
-/** A string element: listpack stores strings that are canonical int64s as integers. */
-function strElementSize(s: string): number {
-  if (s.length <= 20 && I64_STR.test(s)) {
-    const n = BigInt(s);
-    if (n >= I64_LO && n <= I64_HI) return intElementSize(n);
-  }
-  const l = s.length;
-  const e = l < 64 ? 1 + l : l < 4096 ? 2 + l : 5 + l;
-  return e + backlenSize(e);
-}
-
 function nodeBytes(n: StreamNode): number {
   return n.fixedBytes + intElementSize(n.live) + intElementSize(n.deleted);
 }
@@ -92,15 +78,7 @@ export class SortedIds {
 
   /** Index of the first ID >= id. */
   lowerBound(id: bigint): number {
-    const a = this.a;
-    let lo = 0;
-    let hi = a.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (a[mid] < id) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return lowerBound(this.a, id);
   }
 
   insert(id: bigint): void {
@@ -333,7 +311,7 @@ export class StreamValue implements TypedValue {
       let fixed = 7 + intElementSize(numFields) + intElementSize(0);
       for (let i = 0; i < numFields; i++) {
         fields[i] = fv[2 * i];
-        fixed += strElementSize(fields[i]);
+        fixed += listpackEntrySize(fields[i]);
       }
       // The node before stops taking entries: seal it.
       if (this.nodes.length > 0) seal(this.nodes[this.nodes.length - 1]);
@@ -347,9 +325,9 @@ export class StreamValue implements TypedValue {
     bytes += intElementSize(toI64(idSeq(id) - idSeq(node.master)));
     if (!same) {
       bytes += intElementSize(numFields);
-      for (let i = 0; i < fv.length; i += 2) bytes += strElementSize(fv[i]);
+      for (let i = 0; i < fv.length; i += 2) bytes += listpackEntrySize(fv[i]);
     }
-    for (let i = 1; i < fv.length; i += 2) bytes += strElementSize(fv[i]);
+    for (let i = 1; i < fv.length; i += 2) bytes += listpackEntrySize(fv[i]);
     bytes += intElementSize(numFields + 3 + (same ? 0 : numFields + 1));
     node.fixedBytes += bytes;
     node.live++;

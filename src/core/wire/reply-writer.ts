@@ -134,24 +134,7 @@ export class ReplyWriter extends ByteBuffer {
 
   /** Bulk string from a latin1 JS string. */
   bulk(s: string): void {
-    const n = s.length;
-    this.ensure(n + 24);
-    const b = this.buf;
-    b[this.len++] = 36; // '$'
-    this.digits(n);
-    b[this.len++] = 13;
-    b[this.len++] = 10;
-    // Short values byte by byte (a store keeps the low byte, as latin1 does);
-    // the native write only pays off for longer ones.
-    if (n <= 32) {
-      let o = this.len;
-      for (let i = 0; i < n; i++) b[o++] = s.charCodeAt(i);
-      this.len = o;
-    } else {
-      this.len += b.latin1Write(s, this.len);
-    }
-    b[this.len++] = 13;
-    b[this.len++] = 10;
+    this.bulkRange(s, 0, s.length);
   }
 
   /** Bulk string of chars `from..to` of `s` (a range of a packed string: no substring is made for short ones). */
@@ -163,6 +146,8 @@ export class ReplyWriter extends ByteBuffer {
     this.digits(n);
     b[this.len++] = 13;
     b[this.len++] = 10;
+    // Short values byte by byte (a store keeps the low byte, as latin1 does);
+    // the native write only pays off for longer ones.
     if (n <= 32) {
       let o = this.len;
       for (let i = from; i < to; i++) b[o++] = s.charCodeAt(i);
