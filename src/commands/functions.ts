@@ -7,6 +7,7 @@
  * so a payload moves between Shardis and redis-server either way.
  */
 import type { CoordOp, Coords } from '../coordination/context';
+import { killBusyScript } from './scripting';
 import { buildReply, errorReply, helpReply, okReply, bulkReply } from '../resp/replies';
 import { globMatch } from '../core/glob';
 import type { ReplyWriter } from '../core/wire/reply-writer';
@@ -189,16 +190,6 @@ const functionStats: CoordOp = async (ctx) => {
   });
 };
 
-const functionKill: CoordOp = (ctx) => {
-  const shards = ctx.server.shards;
-  const busy = shards.busyScript(0);
-  if (busy < 0) return errorReply('NOTBUSY No scripts in execution right now.');
-  if (!shards.killScript(busy)) {
-    return errorReply('UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.');
-  }
-  return okReply();
-};
-
 export const functionCoords: Coords = {
   'function|load': functionLoad,
   'function|delete': functionDelete,
@@ -207,6 +198,7 @@ export const functionCoords: Coords = {
   'function|flush': functionFlush,
   'function|list': functionList,
   'function|stats': functionStats,
-  'function|kill': functionKill,
+  // The same running-script check and kill as SCRIPT KILL (src/commands/scripting.ts).
+  'function|kill': killBusyScript,
   'function|help': () => helpReply('FUNCTION', FUNCTION_HELP),
 };

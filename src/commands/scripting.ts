@@ -48,8 +48,11 @@ const scriptFlush: CoordOp = async (ctx, args) => {
   return okReply();
 };
 
-/** Asks the running script to stop (its busy hook raises an error); a script that wrote cannot be stopped. */
-const scriptKill: CoordOp = (ctx) => {
+/**
+ * SCRIPT KILL and FUNCTION KILL: asks the running script or function to stop
+ * (its busy hook raises an error); one that wrote cannot be stopped.
+ */
+export const killBusyScript: CoordOp = (ctx) => {
   const shards = ctx.server.shards;
   const busy = shards.busyScript(0);
   if (busy < 0) return errorReply('NOTBUSY No scripts in execution right now.');
@@ -65,6 +68,6 @@ export const scriptingCoords: Coords = {
   'script|load': scriptLoad,
   'script|exists': scriptExists,
   'script|flush': scriptFlush,
-  'script|kill': scriptKill,
+  'script|kill': killBusyScript,
   'script|help': scriptHelp,
 };
