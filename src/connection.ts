@@ -107,6 +107,8 @@ export class Connection implements ReplySink {
   resultWatches = 0;
   /** In MONITOR mode (src/monitoring/monitor.ts): CLIENT LIST's `O` flag. */
   isMonitor = false;
+  /** The in-process client applying a master's replication stream (src/replication/replica.ts): CLIENT LIST's `M`, exempt from -READONLY. */
+  isMaster = false;
   /** CLIENT TRACKING state, null while tracking is off. */
   tracking: ClientTracking | null = null;
   /** CLIENT REPLY OFF: no command gets a reply until CLIENT REPLY ON. */

@@ -31,6 +31,8 @@ import { RdbPersistence } from './persistence/rdb';
 import { Aof } from './persistence/aof';
 import { replayCommands } from './persistence/loader';
 import { restoreShard } from './coordination/restore-shard';
+import { ReplicaLink, type ReplicaHost } from './replication/replica';
+import { ReplicationIdsStandIn } from './replication/ids';
 
 const SHUTDOWN_GRACE_MS = 2000;
 
@@ -97,6 +99,10 @@ export class Server implements ServerContext, ConnectionHost {
   cluster: Cluster | null = null;
   readonly migrateSockets = new MigrateSockets();
   private nextClientId = 1;
+  /** Replication ids and offsets (the master half's state). */
+  readonly replIds = new ReplicationIdsStandIn();
+  /** The link to our master while this server is a replica (REPLICAOF), else null. */
+  replica: ReplicaLink | null = null;
   private closing: Promise<void> | null = null;
   /** Resolves once the server has fully stopped. */
   readonly stopped: Promise<void>;
@@ -230,6 +236,11 @@ export class Server implements ServerContext, ConnectionHost {
       this.log.fatal({ err }, 'could not load the data');
       await this.close('bad data file');
       throw err;
+    }
+    const replicaof = (this.config.get('replicaof') ?? '').trim();
+    if (replicaof !== '') {
+      const [host, port] = replicaof.split(/\s+/);
+      this.replicaOf(host, Number(port));
     }
     this.clientEvictionTimer = setInterval(() => this.evictClients(), 100);
     this.clientEvictionTimer.unref();
@@ -392,6 +403,55 @@ export class Server implements ServerContext, ConnectionHost {
     this.connections.set(id, conn);
   }
 
+  private replicaHost(): ReplicaHost {
+    return {
+      log: this.log,
+      config: this.config,
+      connectionHost: this,
+      addInternalConnection: (make) => {
+        const conn = make(this.nextClientId++);
+        this.connections.set(conn.id, conn);
+        return conn;
+      },
+      port: this.port,
+      ids: this.replIds,
+      internalUser: this.acl.internalUser,
+      loadSnapshot: async (rdb) => {
+        this.loading = true;
+        try {
+          // A full resync replaces the dataset (functions included), as Redis's emptyData.
+          await this.shards.broadcast('flushall', undefined);
+          await this.shards.broadcast('functionFlush', undefined).catch(() => undefined);
+          return await this.rdb.loadBuffer(rdb, 'master');
+        } finally {
+          this.loading = false;
+        }
+      },
+    };
+  }
+
+  /**
+   * REPLICAOF host port: follows that master (from now on a replica). Our own
+   * history (id and offset) is offered for a partial resync first, as Redis
+   * does, so a demoted master or a replica moved to a promoted sibling can
+   * continue instead of loading everything again.
+   */
+  replicaOf(host: string, port: number): void {
+    const previous = this.replica;
+    const cached = previous !== null ? previous.history : { replid: this.replIds.replid, offset: this.replIds.masterReplOffset };
+    previous?.stop();
+    this.replica = new ReplicaLink(this.replicaHost(), host, port, cached);
+  }
+
+  /** REPLICAOF NO ONE: a master again, keeping the data; the old id stays valid (replid2) for our replicas' PSYNC. */
+  replicaOfNoOne(): void {
+    const link = this.replica;
+    if (link === null) return;
+    this.replica = null;
+    link.stop();
+    this.replIds.promote();
+  }
+
   /** Called by a connection once both of its tasks have ended and it has cleaned up. */
   connectionClosed(conn: Connection): void {
     this.connections.delete(conn.id);
@@ -411,6 +471,7 @@ export class Server implements ServerContext, ConnectionHost {
     this.closing = (async () => {
       this.log.info({ reason }, 'shutting down');
       this.pause.close();
+      this.replica?.stop();
       if (this.saveCron !== null) clearInterval(this.saveCron);
       if (this.clientEvictionTimer !== null) clearInterval(this.clientEvictionTimer);
       const listener = this.listener;
