@@ -123,6 +123,11 @@ export class ReplicaLink {
   private parser: RedisParser | null = null;
   private readonly queue: Buffer[][] = [];
   private queueHead = 0;
+  /** Inside a MULTI from the master: its bytes are counted once its EXEC is. */
+  private inTxn = false;
+  private txnBytes = 0;
+  /** The master client's database, kept across a partial resync (the stream does not SELECT again). */
+  private db = 0;
   private waiting = false;
   private stopped = false;
   private retryTimer: NodeJS.Timeout | null = null;
@@ -250,7 +255,10 @@ export class ReplicaLink {
     }
     const conn = this.masterConn;
     this.masterConn = null;
+    if (conn !== null) this.db = conn.db;
     conn?.close('killed');
+    this.inTxn = false;
+    this.txnBytes = 0;
     this.parser = null;
     this.queue.length = 0;
     this.queueHead = 0;
@@ -384,6 +392,7 @@ export class ReplicaLink {
       this.masterReplid = replid;
       this.readOffset = this.processedOffset = offset;
       this.host.ids.onFullResync(replid, offset);
+      this.db = 0;
       this.fullSyncs++;
       this.startTransfer(socket, rest);
       return;
@@ -454,6 +463,7 @@ export class ReplicaLink {
       c.user = this.host.internalUser;
       c.authenticated = true;
       c.isMaster = true;
+      c.db = this.db;
       return c;
     });
     this.masterConn = id;
@@ -502,7 +512,16 @@ export class ReplicaLink {
         this.processedOffset += bytes;
         continue;
       }
-      this.processedOffset += bytes;
+      // As Redis's commandProcessed: the applied offset does not move inside MULTI, so a link
+      // lost in the middle of a transaction resumes from its MULTI (the transaction is discarded).
+      if (name === 'multi') this.inTxn = true;
+      if (this.inTxn) this.txnBytes += bytes;
+      else this.processedOffset += bytes;
+      if (name === 'exec' || name === 'discard') {
+        this.inTxn = false;
+        this.processedOffset += this.txnBytes;
+        this.txnBytes = 0;
+      }
       // The master's PING only keeps the link alive (and counts in the offset).
       if (name === 'ping') continue;
       const args = raw.map((b) => b.toString('latin1'));
