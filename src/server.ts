@@ -29,6 +29,8 @@ import { Cluster, configFilePath } from './cluster/cluster';
 import { MigrateSockets } from './cluster/migrate-sockets';
 import { RdbPersistence } from './persistence/rdb';
 import { Aof } from './persistence/aof';
+import { PropagationFeed } from './persistence/propagation';
+import { Replication } from './replication/primary';
 import { replayCommands } from './persistence/loader';
 import { restoreShard } from './coordination/restore-shard';
 
@@ -88,6 +90,8 @@ export class Server implements ServerContext, ConnectionHost {
   readonly tracking = new Tracking(this.tasks, (id) => this.connections.get(id));
   readonly rdb: RdbPersistence;
   readonly aof: Aof;
+  readonly feed = new PropagationFeed();
+  readonly replication: Replication;
   loading = false;
   private saveCron: NodeJS.Timeout | null = null;
   private listener: net.Server | null = null;
@@ -115,7 +119,8 @@ export class Server implements ServerContext, ConnectionHost {
     if (requirepass !== '') this.acl.setRequirePass(requirepass);
     this.monitoring = new Monitoring(config, this.tasks);
     this.rdb = new RdbPersistence(config, () => this.shards, log);
-    this.aof = new Aof(config, log, (file, onStarted) => this.rdb.writeChunked(file, true, onStarted));
+    this.aof = new Aof(config, log, this.feed, (file, onStarted) => this.rdb.writeChunked(file, true, onStarted));
+    this.replication = new Replication({ config, log, feed: this.feed, rdb: this.rdb, tasks: this.tasks, otherSnapshot: () => this.aof.rewriting });
   }
 
   /** `user` lines of the configuration (main.ts collects them), applied at start. */
@@ -231,6 +236,7 @@ export class Server implements ServerContext, ConnectionHost {
       await this.close('bad data file');
       throw err;
     }
+    this.replication.start();
     this.clientEvictionTimer = setInterval(() => this.evictClients(), 100);
     this.clientEvictionTimer.unref();
     // serverCron's persistence part. One snapshot at a time per shard: an RDB save and an AOF rewrite never overlap.
@@ -430,6 +436,7 @@ export class Server implements ServerContext, ConnectionHost {
       await tlsClosed;
       await this.cluster?.close();
       this.migrateSockets.closeAll();
+      this.replication.close();
       this.aof.close();
       await this.shards?.close();
       this.log.info('bye');
