@@ -107,8 +107,6 @@ export class Connection implements ReplySink {
   resultWatches = 0;
   /** In MONITOR mode (src/monitoring/monitor.ts): CLIENT LIST's `O` flag. */
   isMonitor = false;
-  /** The in-process client applying a master's replication stream (src/replication/replica.ts): CLIENT LIST's `M`, exempt from -READONLY. */
-  isMaster = false;
   /** CLIENT TRACKING state, null while tracking is off. */
   tracking: ClientTracking | null = null;
   /** CLIENT REPLY OFF: no command gets a reply until CLIENT REPLY ON. */
@@ -197,6 +195,12 @@ export class Connection implements ReplySink {
   aofNext: ((reply: Buffer) => void) | null = null;
   /** The connection that replays the AOF at start-up: served while loading, never logged. */
   loader = false;
+  /** A replica of ours after SYNC/PSYNC (CLIENT LIST flag S, type replica; src/replication/primary.ts). */
+  isReplica = false;
+  /** The link to our primary, applying its stream (flag M, type master; src/replication/replica.ts). */
+  isMaster = false;
+  /** Replication offset just after this connection's last propagated write (WAIT waits for replicas to reach it). */
+  woff = 0;
 
   /** Reserves the next reply position (for a shard request or a coordinator). */
   reserve(): PendingReply {
@@ -290,7 +294,8 @@ export class Connection implements ReplySink {
    * over the soft limit for longer than its seconds, the client is closed.
    */
   private overOutputLimit(): boolean {
-    const limit = this.subscribed ? this.host.config.outputLimits.pubsub : this.host.config.outputLimits.normal;
+    const limits = this.host.config.outputLimits;
+    const limit = this.isReplica ? limits.replica : this.subscribed ? limits.pubsub : limits.normal;
     const used = this.pendingOutputBytes;
     if (limit.hard > 0 && used >= limit.hard) return this.closeForOutput(used);
     if (limit.soft > 0 && used >= limit.soft) {
@@ -304,7 +309,7 @@ export class Connection implements ReplySink {
   }
 
   private closeForOutput(used: number): boolean {
-    this.log.warn({ omem: used, class: this.subscribed ? 'pubsub' : 'normal' }, 'closing client that reached its output buffer limit');
+    this.log.warn({ omem: used, class: this.isReplica ? 'replica' : this.subscribed ? 'pubsub' : 'normal' }, 'closing client that reached its output buffer limit');
     this.host.stats.outputLimitDisconnections++;
     this.close('output');
     return true;
@@ -542,7 +547,7 @@ export class Connection implements ReplySink {
   private readonly onTimeout = (): void => {
     // As in Redis, the idle timeout spares blocked clients (their command has
     // its own timeout) and subscribers (silence is their normal state): check again later.
-    if (this.blocked !== null || this.subscribed) {
+    if (this.blocked !== null || this.subscribed || this.isReplica || this.isMaster) {
       this.socket.setTimeout(this.host.config.values.timeout * 1000);
       return;
     }

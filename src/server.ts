@@ -29,10 +29,11 @@ import { Cluster, configFilePath } from './cluster/cluster';
 import { MigrateSockets } from './cluster/migrate-sockets';
 import { RdbPersistence } from './persistence/rdb';
 import { Aof } from './persistence/aof';
+import { PropagationFeed } from './persistence/propagation';
+import { Replication } from './replication/primary';
 import { replayCommands } from './persistence/loader';
 import { restoreShard } from './coordination/restore-shard';
 import { ReplicaLink, type ReplicaHost } from './replication/replica';
-import { ReplicationIdsStandIn } from './replication/ids';
 
 const SHUTDOWN_GRACE_MS = 2000;
 
@@ -90,6 +91,8 @@ export class Server implements ServerContext, ConnectionHost {
   readonly tracking = new Tracking(this.tasks, (id) => this.connections.get(id));
   readonly rdb: RdbPersistence;
   readonly aof: Aof;
+  readonly feed = new PropagationFeed();
+  readonly replication: Replication;
   loading = false;
   private saveCron: NodeJS.Timeout | null = null;
   private listener: net.Server | null = null;
@@ -99,8 +102,6 @@ export class Server implements ServerContext, ConnectionHost {
   cluster: Cluster | null = null;
   readonly migrateSockets = new MigrateSockets();
   private nextClientId = 1;
-  /** Replication ids and offsets (the master half's state). */
-  readonly replIds = new ReplicationIdsStandIn();
   /** The link to our master while this server is a replica (REPLICAOF), else null. */
   replica: ReplicaLink | null = null;
   private closing: Promise<void> | null = null;
@@ -121,7 +122,8 @@ export class Server implements ServerContext, ConnectionHost {
     if (requirepass !== '') this.acl.setRequirePass(requirepass);
     this.monitoring = new Monitoring(config, this.tasks);
     this.rdb = new RdbPersistence(config, () => this.shards, log);
-    this.aof = new Aof(config, log, (file, onStarted) => this.rdb.writeChunked(file, true, onStarted));
+    this.aof = new Aof(config, log, this.feed, (file, onStarted) => this.rdb.writeChunked(file, true, onStarted));
+    this.replication = new Replication({ config, log, feed: this.feed, rdb: this.rdb, tasks: this.tasks, otherSnapshot: () => this.aof.rewriting });
   }
 
   /** `user` lines of the configuration (main.ts collects them), applied at start. */
@@ -237,6 +239,7 @@ export class Server implements ServerContext, ConnectionHost {
       await this.close('bad data file');
       throw err;
     }
+    this.replication.start();
     const replicaof = (this.config.get('replicaof') ?? '').trim();
     if (replicaof !== '') {
       const [host, port] = replicaof.split(/\s+/);
@@ -414,7 +417,7 @@ export class Server implements ServerContext, ConnectionHost {
         return conn;
       },
       port: this.port,
-      ids: this.replIds,
+      ids: this.replication.state,
       internalUser: this.acl.internalUser,
       loadSnapshot: async (rdb) => {
         this.loading = true;
@@ -438,9 +441,12 @@ export class Server implements ServerContext, ConnectionHost {
    */
   replicaOf(host: string, port: number): void {
     const previous = this.replica;
-    const cached = previous !== null ? previous.history : { replid: this.replIds.replid, offset: this.replIds.masterReplOffset };
+    const cached = previous !== null ? previous.history : { replid: this.replication.state.replid, offset: this.replication.state.masterReplOffset };
     previous?.stop();
-    this.replica = new ReplicaLink(this.replicaHost(), host, port, cached);
+    const link = new ReplicaLink(this.replicaHost(), host, port, cached);
+    this.replica = link;
+    this.replication.state.link = link;
+    this.replication.onGetAck = () => link.ackNow();
   }
 
   /** REPLICAOF NO ONE: a master again, keeping the data; the old id stays valid (replid2) for our replicas' PSYNC. */
@@ -449,7 +455,9 @@ export class Server implements ServerContext, ConnectionHost {
     if (link === null) return;
     this.replica = null;
     link.stop();
-    this.replIds.promote();
+    this.replication.state.link = null;
+    this.replication.onGetAck = null;
+    this.replication.state.promote();
   }
 
   /** Called by a connection once both of its tasks have ended and it has cleaned up. */
@@ -491,6 +499,7 @@ export class Server implements ServerContext, ConnectionHost {
       await tlsClosed;
       await this.cluster?.close();
       this.migrateSockets.closeAll();
+      this.replication.close();
       this.aof.close();
       await this.shards?.close();
       this.log.info('bye');

@@ -16,6 +16,7 @@ import { clientCoords } from './client';
 import { configCoords } from './config';
 import { shutdownCoords } from './shutdown';
 import { persistenceCoords } from './persistence';
+import { replicationCoords } from './replication';
 import { pubsubCoords } from './pubsub';
 import { transactionCoords } from './transactions';
 import { blockingCoords } from './blocking';
@@ -41,6 +42,7 @@ const coords: Coords = {
   ...configCoords,
   ...shutdownCoords,
   ...persistenceCoords,
+  ...replicationCoords,
   ...pubsubCoords,
   ...transactionCoords,
   ...blockingCoords,

@@ -119,18 +119,18 @@ export interface OutputLimit {
   seconds: number;
 }
 
-function parseOutputLimits(value: string): { normal: OutputLimit; pubsub: OutputLimit } {
+function parseOutputLimits(value: string): { normal: OutputLimit; pubsub: OutputLimit; replica: OutputLimit } {
   const w = value.split(' ');
   const get = (cls: string): OutputLimit => {
     const i = w.indexOf(cls);
     return { hard: Number(w[i + 1]), soft: Number(w[i + 2]), seconds: Number(w[i + 3]) };
   };
-  return { normal: get('normal'), pubsub: get('pubsub') };
+  return { normal: get('normal'), pubsub: get('pubsub'), replica: get('slave') };
 }
 
 export class Config {
   /** client-output-buffer-limit for the classes Shardis has (normal and pubsub). */
-  outputLimits: { normal: OutputLimit; pubsub: OutputLimit };
+  outputLimits: { normal: OutputLimit; pubsub: OutputLimit; replica: OutputLimit };
   /** False when every limit is 0, so queuing a reply skips the check. */
   outputLimitsActive: boolean;
 
@@ -301,8 +301,8 @@ export class Config {
         break;
       case 'client-output-buffer-limit': {
         this.outputLimits = parseOutputLimits(value);
-        const { normal, pubsub } = this.outputLimits;
-        this.outputLimitsActive = normal.hard + normal.soft + pubsub.hard + pubsub.soft > 0;
+        const { normal, pubsub, replica } = this.outputLimits;
+        this.outputLimitsActive = normal.hard + normal.soft + pubsub.hard + pubsub.soft + replica.hard + replica.soft > 0;
         break;
       }
     }

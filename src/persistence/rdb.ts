@@ -58,12 +58,16 @@ export class RdbPersistence {
     return path.join(this.config.get('dir') as string, this.config.get('dbfilename') as string);
   }
 
-  /** Starts a save unless one runs; resolves when it ends. `bg` only sets what INFO reports. */
-  save(bg: boolean): Promise<SaveResult> {
+  /**
+   * Starts a save unless one runs; resolves when it ends. `bg` only sets what
+   * INFO reports. `onStarted` runs at the snapshot's point (a disk-based full
+   * sync takes its replication offset there).
+   */
+  save(bg: boolean, onStarted?: () => void): Promise<SaveResult> {
     if (this.inProgress !== null) return this.inProgress;
     this.inProgressIsBg = bg;
     this.bgsaveStartedAt = Date.now();
-    const p = (bg ? this.writeChunked(this.filePath(), false) : this.writeFile()).then(
+    const p = (bg || onStarted !== undefined ? this.writeChunked(this.filePath(), false, onStarted) : this.writeFile()).then(
       (dirty) => {
         this.dirtyAtSave = dirty;
         this.lastSave = Math.floor(Date.now() / 1000);
@@ -98,22 +102,50 @@ export class RdbPersistence {
    * summed dirty counter at that point.
    */
   async writeChunked(target: string, aofBase: boolean, onStarted: () => void = () => undefined): Promise<number> {
-    const shards = this.shards();
-    const compress = this.config.get('rdbcompression') === 'yes';
-    const checksum = this.config.get('rdbchecksum') === 'yes';
-    const startedP = Promise.all([shards.broadcast('snapshotStart', { compress }), shards.broadcast('dirty', undefined)]);
-    onStarted();
     let fh: fs.promises.FileHandle | null = null;
     const tmp = path.join(path.dirname(target), `temp-${process.pid}-${Date.now()}.rdb`);
     try {
-      const [sizes, dirty] = await startedP;
       fh = await fs.promises.open(tmp, 'w', 0o644);
+      const file = fh;
+      const dirty = await this.writeSnapshot((c) => file.write(c).then(() => undefined), aofBase, onStarted);
+      await fh.sync();
+      await fh.close();
+      fh = null;
+      await fs.promises.rename(tmp, target);
+      return dirty;
+    } catch (err) {
+      if (fh !== null) await fh.close();
+      await fs.promises.rm(tmp, { force: true });
+      throw err;
+    }
+  }
+
+  /**
+   * Writes a point-in-time snapshot as RDB bytes to `out` (a file, or a
+   * replica's socket for a diskless sync), pulled from the shards in chunks;
+   * `out` may push back by returning later. Returns the shards' summed dirty
+   * counter at the snapshot's point.
+   */
+  async writeSnapshot(out: (chunk: Buffer) => Promise<void>, aofBase: boolean, onStarted: () => void = () => undefined): Promise<number> {
+    const shards = this.shards();
+    const compress = this.config.get('rdbcompression') === 'yes';
+    const checksum = this.config.get('rdbchecksum') === 'yes';
+    const startedP = Promise.all([
+      shards.broadcast('snapshotStart', { compress }),
+      shards.broadcast('dirty', undefined),
+      // Every shard keeps the same libraries: shard 0's are the server's, taken at the same point.
+      shards.call(0, 'functionList', undefined),
+    ]);
+    onStarted();
+    try {
+      const [sizes, dirty, libraries] = await startedP;
       const chunks: Buffer[] = [];
       const w = new RdbFileWriter((c) => chunks.push(c), { compress });
-      const out = async (): Promise<void> => {
-        for (const c of chunks.splice(0)) await (fh as fs.promises.FileHandle).write(c);
+      const flush = async (): Promise<void> => {
+        for (const c of chunks.splice(0)) await out(c);
       };
       w.header(this.aux(aofBase));
+      w.functions(libraries.map((l) => l.code));
       for (let db = 0; db < this.config.values.databases; db++) {
         let size = 0;
         let expires = 0;
@@ -134,25 +166,42 @@ export class RdbPersistence {
             this.saveBufferBytes = data.length;
             this.peakSaveBufferBytes = Math.max(this.peakSaveBufferBytes, data.length);
             w.raw(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
-            await out();
+            await flush();
             if (done) break;
           }
         }
       }
       w.end(checksum);
-      await out();
-      await fh.sync();
-      await fh.close();
-      fh = null;
-      await fs.promises.rename(tmp, target);
+      await flush();
       return dirty.reduce((a, b) => a + b, 0);
-    } catch (err) {
-      if (fh !== null) await fh.close();
-      await fs.promises.rm(tmp, { force: true });
-      throw err;
     } finally {
       await shards.broadcast('snapshotEnd', undefined).catch(() => undefined);
     }
+  }
+
+  /**
+   * A snapshot for a replica's full sync, as the one snapshot in progress
+   * (the shards keep one at a time; INFO shows it as a background save, as
+   * Redis shows its replication child). Waits for a save already running.
+   */
+  async exclusive<T>(run: () => Promise<T>): Promise<T> {
+    while (this.inProgress !== null) await this.inProgress;
+    this.inProgressIsBg = true;
+    this.bgsaveStartedAt = Date.now();
+    const p = run();
+    const settled = p.then(
+      () => ({ ok: true }),
+      (err: Error) => ({ ok: false, error: err.message }),
+    );
+    this.inProgress = settled.finally(() => {
+      this.inProgress = null;
+      this.saveBufferBytes = 0;
+      if (this.scheduled) {
+        this.scheduled = false;
+        void this.save(true);
+      }
+    });
+    return p;
   }
 
   private aux(aofBase: boolean): [string, string][] {

@@ -545,6 +545,11 @@ export class ReplicaLink {
     else if (socket.isPaused() && this.transfer === null) socket.resume();
   }
 
+  /** REPLCONF GETACK that reached the dispatcher (the stream's own are answered in `pump`). */
+  ackNow(): void {
+    this.sendAck();
+  }
+
   /** REPLCONF ACK <processed offset>: the master's WAIT and min-replicas count on it. */
   private sendAck(): void {
     const s = this.socket;
