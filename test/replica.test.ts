@@ -74,6 +74,11 @@ async function logged(s: ShardisProcess, msg: string, count = 1): Promise<void> 
   await eventually(`log line '${msg}' x${count}`, () => s.output().split('\n').filter((l) => l.includes(`"msg":"${msg}`)).length >= count, 20_000);
 }
 
+/** The replica's log lines about its link (pino JSON), for a failure's diagnostics. */
+function replicaLog(s: ShardisProcess): string {
+  return s.output().split('\n').filter((l) => /MASTER|master|sync|resync/i.test(l)).slice(-20).join('\n');
+}
+
 for (const workers of WORKERS) {
   for (const diskless of [true, false]) {
     t.test(`Shardis (--workers ${workers}) replicates redis-server (${diskless ? 'diskless EOF-marked' : 'disk'} full sync) with writes during the sync`, { skip: noRedisServer }, async (t) => {
@@ -107,7 +112,8 @@ for (const workers of WORKERS) {
       await m.call('CLIENT', 'KILL', 'TYPE', 'replica');
       await sleep(200);
       await again.stop();
-      await eventually('partial resync', async () => (await infoNumber(m, 'stats', 'sync_partial_ok')) > partialBefore, 10_000);
+      const resumed = await waitFor(async () => (await infoNumber(m, 'stats', 'sync_partial_ok')) > partialBefore, 15_000, 200);
+      t.ok(resumed, 'the master counted a partial resync', { log: resumed ? '' : replicaLog(replica) });
       t.equal(await infoNumber(m, 'stats', 'sync_full'), fullBefore, 'no second full sync');
       await digestsAgree(m, s, 'after the partial resync');
 
