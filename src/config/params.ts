@@ -149,7 +149,7 @@ export const configParams: readonly ParamSpec[] = [
   int('cluster-port', 0, 0, 65535, IMMUTABLE),
   bool('cluster-require-full-coverage', true),
   bool('cluster-allow-reads-when-down', false),
-  str('replicaof', '', { ...IMMUTABLE, aliases: ['slaveof'] }),
+  special('replicaof', '', { ...IMMUTABLE, aliases: ['slaveof'] }),
   bool('replica-read-only', true, { aliases: ['slave-read-only'] }),
   bool('replica-serve-stale-data', true, { aliases: ['slave-serve-stale-data'] }),
   int('replica-priority', 100, 0, INT_MAX, { aliases: ['slave-priority'] }),
