@@ -40,6 +40,12 @@ export class ReplicaClient {
   ackTime = Date.now();
   /** SYNC (no PSYNC): the old protocol, no +FULLRESYNC line and no ACKs. */
   prePsync = false;
+  /**
+   * A diskless transfer ended: the replica finds the EOF mark only at the end
+   * of a read, so nothing follows it until the replica's first ACK says it
+   * loaded the snapshot (Redis's repl_put_online_on_ack).
+   */
+  onlineOnAck = false;
   /** Stream bytes produced while its snapshot is on its way, sent after it. */
   pending: Buffer[] | null = null;
   dispose: Disposer = () => undefined;
@@ -203,6 +209,7 @@ export class Replication implements StreamListener {
           if (off === null) return null;
           if (off > r.ackOffset) r.ackOffset = off;
           r.ackTime = Date.now();
+          if (r.onlineOnAck) this.putOnline(r);
           if (r.state === 'online') this.checkWaiters();
           return null;
         }
@@ -405,15 +412,25 @@ export class Replication implements StreamListener {
         await fh.close();
       }
     }
-    // The snapshot is sent: what the stream produced meanwhile follows, and the replica is online.
+    // The snapshot is sent: what the stream produced meanwhile follows (after a
+    // diskless transfer, once the replica's first ACK says it loaded it).
     for (const r of live()) {
-      const pending = r.pending ?? [];
-      r.pending = null;
-      if (pending.length > 0) r.conn.push(Buffer.concat(pending));
-      r.state = 'online';
-      r.ackTime = Date.now();
-      log.info({ replica: r.ip, port: r.listeningPort }, 'synchronization with replica succeeded');
+      if (job.diskless) {
+        r.state = 'wait_bgsave';
+        r.onlineOnAck = true;
+      } else this.putOnline(r);
     }
+  }
+
+  private putOnline(r: ReplicaClient): void {
+    r.onlineOnAck = false;
+    const pending = r.pending ?? [];
+    r.pending = null;
+    if (pending.length > 0) r.conn.push(pending.length === 1 ? pending[0] : Buffer.concat(pending));
+    r.state = 'online';
+    r.ackTime = Date.now();
+    this.deps.log.info({ replica: r.ip, port: r.listeningPort }, 'synchronization with replica succeeded');
+    this.checkWaiters();
   }
 
   /** Waits while any of these replicas has more than TRANSFER_BACKPRESSURE_BYTES queued. */
