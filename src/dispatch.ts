@@ -199,6 +199,11 @@ export class Dispatcher {
   }
 
   private dispatchResolved(conn: Connection, entry: TableEntry | undefined, args: string[]): Promise<void> | undefined {
+    // A replica: writes only from its master (-READONLY), and nothing stale while the link is down (-MASTERDOWN).
+    if (entry !== undefined && this.server.replica !== null && !conn.isMaster) {
+      const refusal = replicaRefusal(this.server, entry);
+      if (refusal !== null) return this.refuse(conn, entry, refusal);
+    }
     // --- Transactions: between MULTI and EXEC a rejected command fails the
     // transaction and the others are queued.
     if (conn.txn !== null && conn.txn.inMulti) {
@@ -340,6 +345,17 @@ export class Dispatcher {
     const slot = conn.reserve();
     return result.then((reply) => conn.fill(slot, reply));
   }
+}
+
+const ERR_READONLY = "READONLY You can't write against a read only replica.";
+const ERR_MASTERDOWN = "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
+
+/** processCommand's replica checks, in Redis's order: a write under replica-read-only, then a non-stale command while the link is down. */
+function replicaRefusal(server: ServerContext, entry: TableEntry): string | null {
+  const flags = commandFlags(entry.fullName);
+  if (flags.includes('write') && server.config.get('replica-read-only') === 'yes') return ERR_READONLY;
+  if (!flags.includes('stale') && server.config.get('replica-serve-stale-data') === 'no' && !(server.replica as { linkUp: boolean }).linkUp) return ERR_MASTERDOWN;
+  return null;
 }
 
 const ERR_LOADING = 'LOADING Redis is loading the dataset in memory';

@@ -33,6 +33,7 @@ import { PropagationFeed } from './persistence/propagation';
 import { Replication } from './replication/primary';
 import { replayCommands } from './persistence/loader';
 import { restoreShard } from './coordination/restore-shard';
+import { ReplicaLink, type ReplicaHost } from './replication/replica';
 
 const SHUTDOWN_GRACE_MS = 2000;
 
@@ -101,6 +102,8 @@ export class Server implements ServerContext, ConnectionHost {
   cluster: Cluster | null = null;
   readonly migrateSockets = new MigrateSockets();
   private nextClientId = 1;
+  /** The link to our master while this server is a replica (REPLICAOF), else null. */
+  replica: ReplicaLink | null = null;
   private closing: Promise<void> | null = null;
   /** Resolves once the server has fully stopped. */
   readonly stopped: Promise<void>;
@@ -237,6 +240,11 @@ export class Server implements ServerContext, ConnectionHost {
       throw err;
     }
     this.replication.start();
+    const replicaof = (this.config.get('replicaof') ?? '').trim();
+    if (replicaof !== '') {
+      const [host, port] = replicaof.split(/\s+/);
+      this.replicaOf(host, Number(port));
+    }
     this.clientEvictionTimer = setInterval(() => this.evictClients(), 100);
     this.clientEvictionTimer.unref();
     // serverCron's persistence part. One snapshot at a time per shard: an RDB save and an AOF rewrite never overlap.
@@ -398,6 +406,60 @@ export class Server implements ServerContext, ConnectionHost {
     this.connections.set(id, conn);
   }
 
+  private replicaHost(): ReplicaHost {
+    return {
+      log: this.log,
+      config: this.config,
+      connectionHost: this,
+      addInternalConnection: (make) => {
+        const conn = make(this.nextClientId++);
+        this.connections.set(conn.id, conn);
+        return conn;
+      },
+      port: this.port,
+      ids: this.replication.state,
+      internalUser: this.acl.internalUser,
+      loadSnapshot: async (rdb) => {
+        this.loading = true;
+        try {
+          // A full resync replaces the dataset (functions included), as Redis's emptyData.
+          await this.shards.broadcast('flushall', undefined);
+          await this.shards.broadcast('functionFlush', undefined).catch(() => undefined);
+          return await this.rdb.loadBuffer(rdb, 'master');
+        } finally {
+          this.loading = false;
+        }
+      },
+    };
+  }
+
+  /**
+   * REPLICAOF host port: follows that master (from now on a replica). Our own
+   * history (id and offset) is offered for a partial resync first, as Redis
+   * does, so a demoted master or a replica moved to a promoted sibling can
+   * continue instead of loading everything again.
+   */
+  replicaOf(host: string, port: number): void {
+    const previous = this.replica;
+    const cached = previous !== null ? previous.history : { replid: this.replication.state.replid, offset: this.replication.state.masterReplOffset };
+    previous?.stop();
+    const link = new ReplicaLink(this.replicaHost(), host, port, cached);
+    this.replica = link;
+    this.replication.state.link = link;
+    this.replication.onGetAck = () => link.ackNow();
+  }
+
+  /** REPLICAOF NO ONE: a master again, keeping the data; the old id stays valid (replid2) for our replicas' PSYNC. */
+  replicaOfNoOne(): void {
+    const link = this.replica;
+    if (link === null) return;
+    this.replica = null;
+    link.stop();
+    this.replication.state.link = null;
+    this.replication.onGetAck = null;
+    this.replication.state.promote();
+  }
+
   /** Called by a connection once both of its tasks have ended and it has cleaned up. */
   connectionClosed(conn: Connection): void {
     this.connections.delete(conn.id);
@@ -417,6 +479,7 @@ export class Server implements ServerContext, ConnectionHost {
     this.closing = (async () => {
       this.log.info({ reason }, 'shutting down');
       this.pause.close();
+      this.replica?.stop();
       if (this.saveCron !== null) clearInterval(this.saveCron);
       if (this.clientEvictionTimer !== null) clearInterval(this.clientEvictionTimer);
       const listener = this.listener;

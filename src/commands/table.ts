@@ -29,6 +29,7 @@ import { crossShardCoords } from '../coordination/cross-shard';
 import { scratchCoordinator } from '../coordination/scratch';
 import { monitoringCoords } from './monitoring';
 import { memoryCoords } from './memory';
+import { replicaofCoords } from './replicaof';
 import { LATENCY_BUCKETS } from '../core/latency-buckets';
 
 /** Every main-thread body, by full name. */
@@ -52,6 +53,7 @@ const coords: Coords = {
   ...functionCoords,
   ...clusterCoords,
   ...migrateCoords,
+  ...replicaofCoords,
 };
 
 function crossPlan(entry: TableEntry): CrossShardPlan {

@@ -24,6 +24,7 @@ import type { Cluster } from '../cluster/cluster';
 import type { MigrateSockets } from '../cluster/migrate-sockets';
 import type { RdbPersistence } from '../persistence/rdb';
 import type { Aof } from '../persistence/aof';
+import type { ReplicaLink } from '../replication/replica';
 import type { PropagationFeed } from '../persistence/propagation';
 import type { Replication } from '../replication/primary';
 
@@ -63,6 +64,12 @@ export interface ServerContext {
   readonly rdb: RdbPersistence;
   /** The append-only file (src/persistence/aof.ts). */
   readonly aof: Aof;
+  /** The link to our master while this server is a replica (REPLICAOF), else null. */
+  readonly replica: ReplicaLink | null;
+  /** REPLICAOF host port: follow that master (src/replication/replica.ts). */
+  replicaOf(host: string, port: number): void;
+  /** REPLICAOF NO ONE: a master again, keeping the data and the old replication id as replid2. */
+  replicaOfNoOne(): void;
   /** The ordered stream of effective writes, read by the AOF and the replication stream (src/persistence/propagation.ts). */
   readonly feed: PropagationFeed;
   /** Replication: the id/offset/backlog state, our replicas, the link to our primary (src/replication/). */

@@ -323,6 +323,14 @@ export class RdbPersistence {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
       throw err;
     }
+    return this.loadBuffer(buf, file);
+  }
+
+  /**
+   * Loads a snapshot held in memory (a file's bytes, or the payload of a
+   * replica's full resync) into the shards, adding to what they hold.
+   */
+  async loadBuffer(buf: Buffer, file: string): Promise<number> {
     const shards = this.shards();
     this.loading = true;
     this.readCount = 0;

@@ -1,6 +1,7 @@
 /**
  * The replication family's rows (see spec.ts). Primary side bodies:
- * src/commands/replication.ts (SYNC, PSYNC, REPLCONF, WAIT, ROLE).
+ * src/commands/replication.ts (SYNC, PSYNC, REPLCONF, WAIT, ROLE); replica side:
+ * src/commands/replicaof.ts (REPLICAOF, SLAVEOF).
  */
 import { family } from './spec';
 
@@ -25,5 +26,13 @@ export const replicationCommands = family('server', 'main', [
   {
     name: 'role', arity: 1, flags: ['noscript', 'loading', 'stale', 'fast'], since: '2.8.12',
     summary: 'Return the role of the instance in the context of replication', complexity: 'O(1)',
+  },
+  {
+    name: 'replicaof', arity: 3, flags: ['admin', 'noscript', 'stale', 'no_async_loading'], since: '5.0.0', syntax: 'host port | NO ONE',
+    summary: 'Make the server a replica of another instance, or promote it as master.', complexity: 'O(1)',
+  },
+  {
+    name: 'slaveof', arity: 3, flags: ['admin', 'noscript', 'stale', 'no_async_loading'], since: '1.0.0', syntax: 'host port | NO ONE',
+    summary: 'Make the server a replica of another instance, or promote it as master (deprecated: use REPLICAOF).', complexity: 'O(1)',
   },
 ]);
