@@ -83,6 +83,8 @@ export interface ReplicationDeps {
   readonly tasks: TaskCounts;
   /** True while another snapshot runs outside the RDB's own (an AOF rewrite): the shards keep one at a time. */
   readonly otherSnapshot: () => boolean;
+  /** Tells the shards whether to report the keys they delete by expiry or eviction (settings.propagateDeletes). */
+  readonly propagateDeletes: (on: boolean) => void;
 }
 
 export class Replication implements StreamListener {
@@ -263,6 +265,8 @@ export class Replication implements StreamListener {
     }
     this.syncFull++;
     this.state.ensureBacklog();
+    // Before the snapshot starts (same ordered stream to the shards): no expiry after its point goes unreported.
+    this.updateDeleteReports();
     this.enqueueFullSync(r);
     return null;
   }
@@ -534,6 +538,19 @@ export class Replication implements StreamListener {
     return this.goodReplicas() < min;
   }
 
+  private deletesReported = false;
+
+  /**
+   * Shards report expired and evicted keys while writes are propagated and
+   * we are a primary (a replica gets its primary's DELs and passes them on).
+   */
+  updateDeleteReports(): void {
+    const on = this.deps.feed.active && this.state.link === null;
+    if (on === this.deletesReported) return;
+    this.deletesReported = on;
+    this.deps.propagateDeletes(on);
+  }
+
   // ---- cron ----
 
   /** replicationCron's primary side, once a second. */
@@ -567,6 +584,7 @@ export class Replication implements StreamListener {
     const size = this.deps.config.getNumber('repl-backlog-size');
     if (this.state.backlog !== null && this.state.backlog.size !== size) this.state.backlog.resize(size);
     if (this.waiters.size > 0) this.requestAcks();
+    this.updateDeleteReports();
   }
 
   /** The attached replica behind a connection, if any. */

@@ -7,7 +7,8 @@ import type { RespClient } from './resp-client';
 import { rng, pick } from './differential';
 
 /** Writes of every kind until stopped; returns how many it made. */
-export function startWriter(c: RespClient, seed: number): { stop: () => Promise<number> } {
+export function startWriter(c: RespClient, seed: number): { stop: () => Promise<number>; expiring: [number, string][] } {
+  const expiring: [number, string][] = [];
   const r = rng(seed);
   let running = true;
   let n = 0;
@@ -18,7 +19,7 @@ export function startWriter(c: RespClient, seed: number): { stop: () => Promise<
         const k = `w:${Math.floor(r() * 2000)}`;
         const db = pick(r, [0, 0, 0, 1, 5]);
         batch.push(['SELECT', db]);
-        switch (Math.floor(r() * 12)) {
+        switch (Math.floor(r() * 13)) {
           case 0: batch.push(['SET', k, `v${n}`]); break;
           case 1: batch.push(['INCRBY', `${k}:n`, Math.floor(r() * 100)]); break;
           case 2: batch.push(['RPUSH', `${k}:l`, `e${n}`, `f${n}`]); break;
@@ -31,6 +32,8 @@ export function startWriter(c: RespClient, seed: number): { stop: () => Promise<
           case 8: batch.push(['SET', `${k}:t`, 'x', 'EX', 100000]); break;
           case 9: batch.push(['MULTI'], ['INCR', `{${k}}a`], ['LPUSH', `{${k}}b`, `${n}`], ['EXEC']); break;
           case 10: batch.push(['EVAL', "redis.call('incr', KEYS[1]); return redis.call('rpush', KEYS[2], ARGV[1])", 2, `{${k}}c`, `{${k}}d`, `${n}`]); break;
+          // Expires soon: the primary's expiry must reach the replica as a DEL.
+          case 11: batch.push(['SET', `${k}:e`, 'x', 'PX', 1 + Math.floor(r() * 150)]); expiring.push([db, `${k}:e`]); break;
           default: batch.push(['DEL', `${k}:l`]);
         }
         n++;
@@ -39,6 +42,7 @@ export function startWriter(c: RespClient, seed: number): { stop: () => Promise<
     }
   })();
   return {
+    expiring,
     stop: async () => {
       running = false;
       await loop;
