@@ -376,16 +376,56 @@ function persistenceRefusal(server: ServerContext, conn: Connection, entry: Tabl
   return null;
 }
 
-const effectsByServer = new WeakMap<ServerContext, Map<number, { cmds: string[][]; replies: string[] }>>();
+interface Effects {
+  cmds: string[][];
+  replies: string[];
+}
 
-/** Scripts' writes by connection, from their shards' 'script-effects' events, until their reply is logged. */
-function scriptEffects(server: ServerContext): Map<number, { cmds: string[][]; replies: string[] }> {
+/**
+ * Scripts' writes, from their shards' 'script-effects' events (one per
+ * script call a shard ran, arriving before its reply), queued per connection
+ * and shard: a pipeline's scripts on one shard answer in order, scripts on
+ * different shards may run at the same time.
+ */
+class ScriptEffects {
+  private readonly byConn = new Map<number, Map<number, Effects[]>>();
+
+  add(connId: number, shard: number, fx: Effects): void {
+    let m = this.byConn.get(connId);
+    if (m === undefined) this.byConn.set(connId, (m = new Map()));
+    const q = m.get(shard);
+    if (q === undefined) m.set(shard, [fx]);
+    else q.push(fx);
+  }
+
+  /** The oldest effects of the connection's script that ran on `shard` (-1: whichever shard ran it). */
+  take(connId: number, shard: number): Effects | undefined {
+    const m = this.byConn.get(connId);
+    if (m === undefined) return undefined;
+    let key = shard;
+    if (shard < 0 || !m.has(shard)) key = m.keys().next().value ?? -1;
+    const q = m.get(key);
+    if (q === undefined) return undefined;
+    const fx = q.shift();
+    if (q.length === 0) m.delete(key);
+    if (m.size === 0) this.byConn.delete(connId);
+    return fx;
+  }
+
+  dropConn(connId: number): void {
+    this.byConn.delete(connId);
+  }
+}
+
+const effectsByServer = new WeakMap<ServerContext, ScriptEffects>();
+
+function scriptEffects(server: ServerContext): ScriptEffects {
   let m = effectsByServer.get(server);
   if (m === undefined) {
-    const map = new Map<number, { cmds: string[][]; replies: string[] }>();
-    effectsByServer.set(server, (m = map));
-    server.shardEvents['script-effects'] = (_shard, ev) => {
-      if (server.feed.active) map.set(ev.connId, { cmds: ev.cmds, replies: ev.replies });
+    const fx = new ScriptEffects();
+    effectsByServer.set(server, (m = fx));
+    server.shardEvents['script-effects'] = (shard, ev) => {
+      if (server.feed.active) fx.add(ev.connId, shard, { cmds: ev.cmds, replies: ev.replies });
     };
   }
   return m;
@@ -415,7 +455,7 @@ function propagate(server: ServerContext, conn: Connection, entry: TableEntry, a
     const slot = feed.reserve(db, replicate);
     slot.onWritten = server.replication.wroteFor(conn);
     conn.aofNext = (reply) => {
-      scriptEffects(server).delete(conn.id);
+      scriptEffects(server).dropConn(conn.id);
       const all = arrayElements(reply);
       feed.completeExec(slot, cmds, all === null ? null : all.filter((_r, i) => index[i]));
     };
@@ -427,9 +467,9 @@ function propagate(server: ServerContext, conn: Connection, entry: TableEntry, a
     const effects = scriptEffects(server);
     const slot = feed.reserve(db, replicate);
     slot.onWritten = server.replication.wroteFor(conn);
+    const shard = server.shards.router.route(entry.spec, args);
     conn.aofNext = () => {
-      const fx = effects.get(conn.id);
-      effects.delete(conn.id);
+      const fx = effects.take(conn.id, shard);
       if (fx === undefined) feed.completeExec(slot, [], null);
       else feed.completeExec(slot, fx.cmds, fx.replies.map((r) => Buffer.from(r, 'latin1')));
     };

@@ -123,7 +123,9 @@ export class Server implements ServerContext, ConnectionHost {
     this.monitoring = new Monitoring(config, this.tasks);
     this.rdb = new RdbPersistence(config, () => this.shards, log);
     this.aof = new Aof(config, log, this.feed, (file, onStarted) => this.rdb.writeChunked(file, true, onStarted));
-    this.replication = new Replication({ config, log, feed: this.feed, rdb: this.rdb, tasks: this.tasks, otherSnapshot: () => this.aof.rewriting });
+    this.replication = new Replication({ config, log, feed: this.feed, rdb: this.rdb, tasks: this.tasks, otherSnapshot: () => this.aof.rewriting,
+      propagateDeletes: (on) => this.shards.broadcastSettings({ propagateDeletes: on }),
+    });
   }
 
   /** `user` lines of the configuration (main.ts collects them), applied at start. */
@@ -210,6 +212,10 @@ export class Server implements ServerContext, ConnectionHost {
       }
     };
     this.shardEvents.keyspace = (_shard, ev) => publishKeyspaceEvent(this, ev);
+    // Keys the shards expired or evicted: DEL for the replicas and the AOF.
+    this.shardEvents['propagate-del'] = (_shard, ev) => {
+      if (this.feed.active) this.feed.deleteNow(ev.db, ev.key);
+    };
     // A crashed shard thread is restarted and its slots restored from the snapshot and the AOF.
     this.shards.onRestart = (shard) => restoreShard(this, shard);
     this.shardEvents.invalidate = (_shard, ev) => this.tracking.invalidated(ev.key, ev.by, ev.conns);

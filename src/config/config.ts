@@ -455,6 +455,7 @@ export class Config {
       streamNodeMaxEntries: this.getNumber('stream-node-max-entries'),
       hllSparseMaxBytes: this.getNumber('hll-sparse-max-bytes'),
       trackingBcast: false, // set by CLIENT TRACKING ... BCAST (src/tracking/), not a parameter
+      propagateDeletes: false, // set while writes are propagated (src/replication/primary.ts), not a parameter
       slowlogSlowerThan: this.getNumber('slowlog-log-slower-than'),
       latencyMonitorThreshold: this.getNumber('latency-monitor-threshold'),
       clusterEnabled: this.get('cluster-enabled') === 'yes',

@@ -43,6 +43,12 @@ export interface ShardSettings {
   hllSparseMaxBytes: number;
   /** Some client tracks in BCAST mode: every written key is reported (`invalidate` event). */
   trackingBcast: boolean;
+  /**
+   * Writes are propagated (a replication backlog exists or the AOF is on):
+   * keys deleted by expiry or eviction are reported (`propagate-del` event)
+   * so replicas and the AOF delete them too, as Redis propagates a DEL.
+   */
+  propagateDeletes: boolean;
   /** slowlog-log-slower-than in microseconds (-1 = off): slower commands are reported (`slow` event). */
   slowlogSlowerThan: number;
   /** latency-monitor-threshold in milliseconds (0 = off): slower commands are reported too. */
@@ -85,6 +91,7 @@ export const defaultShardSettings = (): ShardSettings => ({
   streamNodeMaxEntries: 100,
   hllSparseMaxBytes: 3000,
   trackingBcast: false,
+  propagateDeletes: false,
   slowlogSlowerThan: 10000,
   latencyMonitorThreshold: 0,
   clusterEnabled: false,
@@ -163,7 +170,9 @@ export type ShardEvent =
    * before the script's reply: the AOF logs them, in MULTI/EXEC, as Redis 7
    * propagates a script's effects.
    */
-  | { type: 'script-effects'; connId: number; cmds: string[][]; replies: string[] };
+  | { type: 'script-effects'; connId: number; cmds: string[][]; replies: string[] }
+  /** A key expired or was evicted while writes are propagated (settings.propagateDeletes): DEL it downstream. */
+  | { type: 'propagate-del'; db: number; key: string };
 
 export type KeyspaceEvent = Extract<ShardEvent, { type: 'keyspace' }>;
 

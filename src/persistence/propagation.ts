@@ -106,6 +106,20 @@ export class PropagationFeed {
     this.drain();
   }
 
+  /**
+   * A key a shard deleted on its own (expiry, eviction): propagated ahead of
+   * every place still waiting for its reply. Places of that shard that ran
+   * before the delete already have their replies (replies and events come in
+   * shard order, events first), so the DEL precedes exactly the commands that
+   * ran after it there; places of other shards concern other keys.
+   */
+  deleteNow(db: number, key: string): void {
+    const s = new Slot(db, true);
+    s.data = encodeCommand(['DEL', key]);
+    this.slots.splice(this.head, 0, s);
+    this.drain();
+  }
+
   /** Runs `fn` at this point of the order: after every place reserved before it reached the consumers. */
   marker(fn: () => void): void {
     this.slots.push(new Slot(-1, false, fn));

@@ -103,11 +103,14 @@ export class RdbPersistence {
    */
   async writeChunked(target: string, aofBase: boolean, onStarted: () => void = () => undefined): Promise<number> {
     let fh: fs.promises.FileHandle | null = null;
+    let opening: Promise<fs.promises.FileHandle> | null = null;
     const tmp = path.join(path.dirname(target), `temp-${process.pid}-${Date.now()}.rdb`);
+    // Opened once the first bytes come: the snapshot must start now, before
+    // any await, so it is taken at the point the caller asked for it.
+    const open = (): Promise<fs.promises.FileHandle> => (opening ??= fs.promises.open(tmp, 'w', 0o644).then((h) => (fh = h)));
     try {
-      fh = await fs.promises.open(tmp, 'w', 0o644);
-      const file = fh;
-      const dirty = await this.writeSnapshot((c) => file.write(c).then(() => undefined), aofBase, onStarted);
+      const dirty = await this.writeSnapshot((c) => open().then((h) => h.write(c)).then(() => undefined), aofBase, onStarted);
+      fh = await open();
       await fh.sync();
       await fh.close();
       fh = null;

@@ -40,6 +40,12 @@ export class ReplicaClient {
   ackTime = Date.now();
   /** SYNC (no PSYNC): the old protocol, no +FULLRESYNC line and no ACKs. */
   prePsync = false;
+  /**
+   * A diskless transfer ended: the replica finds the EOF mark only at the end
+   * of a read, so nothing follows it until the replica's first ACK says it
+   * loaded the snapshot (Redis's repl_put_online_on_ack).
+   */
+  onlineOnAck = false;
   /** Stream bytes produced while its snapshot is on its way, sent after it. */
   pending: Buffer[] | null = null;
   dispose: Disposer = () => undefined;
@@ -77,6 +83,8 @@ export interface ReplicationDeps {
   readonly tasks: TaskCounts;
   /** True while another snapshot runs outside the RDB's own (an AOF rewrite): the shards keep one at a time. */
   readonly otherSnapshot: () => boolean;
+  /** Tells the shards whether to report the keys they delete by expiry or eviction (settings.propagateDeletes). */
+  readonly propagateDeletes: (on: boolean) => void;
 }
 
 export class Replication implements StreamListener {
@@ -203,6 +211,7 @@ export class Replication implements StreamListener {
           if (off === null) return null;
           if (off > r.ackOffset) r.ackOffset = off;
           r.ackTime = Date.now();
+          if (r.onlineOnAck) this.putOnline(r);
           if (r.state === 'online') this.checkWaiters();
           return null;
         }
@@ -256,6 +265,8 @@ export class Replication implements StreamListener {
     }
     this.syncFull++;
     this.state.ensureBacklog();
+    // Before the snapshot starts (same ordered stream to the shards): no expiry after its point goes unreported.
+    this.updateDeleteReports();
     this.enqueueFullSync(r);
     return null;
   }
@@ -405,15 +416,25 @@ export class Replication implements StreamListener {
         await fh.close();
       }
     }
-    // The snapshot is sent: what the stream produced meanwhile follows, and the replica is online.
+    // The snapshot is sent: what the stream produced meanwhile follows (after a
+    // diskless transfer, once the replica's first ACK says it loaded it).
     for (const r of live()) {
-      const pending = r.pending ?? [];
-      r.pending = null;
-      if (pending.length > 0) r.conn.push(Buffer.concat(pending));
-      r.state = 'online';
-      r.ackTime = Date.now();
-      log.info({ replica: r.ip, port: r.listeningPort }, 'synchronization with replica succeeded');
+      if (job.diskless) {
+        r.state = 'wait_bgsave';
+        r.onlineOnAck = true;
+      } else this.putOnline(r);
     }
+  }
+
+  private putOnline(r: ReplicaClient): void {
+    r.onlineOnAck = false;
+    const pending = r.pending ?? [];
+    r.pending = null;
+    if (pending.length > 0) r.conn.push(pending.length === 1 ? pending[0] : Buffer.concat(pending));
+    r.state = 'online';
+    r.ackTime = Date.now();
+    this.deps.log.info({ replica: r.ip, port: r.listeningPort }, 'synchronization with replica succeeded');
+    this.checkWaiters();
   }
 
   /** Waits while any of these replicas has more than TRANSFER_BACKPRESSURE_BYTES queued. */
@@ -517,6 +538,19 @@ export class Replication implements StreamListener {
     return this.goodReplicas() < min;
   }
 
+  private deletesReported = false;
+
+  /**
+   * Shards report expired and evicted keys while writes are propagated and
+   * we are a primary (a replica gets its primary's DELs and passes them on).
+   */
+  updateDeleteReports(): void {
+    const on = this.deps.feed.active && this.state.link === null;
+    if (on === this.deletesReported) return;
+    this.deletesReported = on;
+    this.deps.propagateDeletes(on);
+  }
+
   // ---- cron ----
 
   /** replicationCron's primary side, once a second. */
@@ -550,6 +584,7 @@ export class Replication implements StreamListener {
     const size = this.deps.config.getNumber('repl-backlog-size');
     if (this.state.backlog !== null && this.state.backlog.size !== size) this.state.backlog.resize(size);
     if (this.waiters.size > 0) this.requestAcks();
+    this.updateDeleteReports();
   }
 
   /** The attached replica behind a connection, if any. */
