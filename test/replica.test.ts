@@ -45,6 +45,8 @@ function startWriter(c: RespClient, seed: number): { stop: () => Promise<number>
       }
       sent += batch.length;
       await c.pipeline(batch);
+      // A few hundred batches a second: enough to overlap every phase of a sync, few enough that digests stay quick.
+      await sleep(2);
     }
   })();
   return {
