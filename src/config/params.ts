@@ -153,6 +153,10 @@ export const configParams: readonly ParamSpec[] = [
   bool('replica-read-only', true, { aliases: ['slave-read-only'] }),
   bool('replica-serve-stale-data', true, { aliases: ['slave-serve-stale-data'] }),
   int('replica-priority', 100, 0, INT_MAX, { aliases: ['slave-priority'] }),
+  // Sent in the replica's handshake (REPLCONF ip-address / listening-port); replica-announced is INFO's replica_announced.
+  str('replica-announce-ip', '', { aliases: ['slave-announce-ip'] }),
+  int('replica-announce-port', 0, 0, 65535, { aliases: ['slave-announce-port'] }),
+  bool('replica-announced', true),
   mem('repl-backlog-size', 1048576, 1, LLONG_MAX),
   int('repl-backlog-ttl', 3600, 0, INT_MAX),
   int('repl-timeout', 60, 1, INT_MAX),
