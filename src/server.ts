@@ -450,9 +450,16 @@ export class Server implements ServerContext, ConnectionHost {
     const cached = previous !== null ? previous.history : { replid: this.replication.state.replid, offset: this.replication.state.masterReplOffset };
     previous?.stop();
     const link = new ReplicaLink(this.replicaHost(), host, port, cached);
+    // CONFIG GET replicaof and CONFIG REWRITE show the master being followed, as in Redis.
+    this.setReplicaofParam(`${host} ${port}`);
     this.replica = link;
     this.replication.state.link = link;
     this.replication.onGetAck = () => link.ackNow();
+  }
+
+  private setReplicaofParam(value: string): void {
+    const spec = this.config.spec('replicaof');
+    if (spec !== undefined) this.config.setValidated(spec, value);
   }
 
   /** REPLICAOF NO ONE: a master again, keeping the data; the old id stays valid (replid2) for our replicas' PSYNC. */
@@ -464,6 +471,7 @@ export class Server implements ServerContext, ConnectionHost {
     this.replication.state.link = null;
     this.replication.onGetAck = null;
     this.replication.state.promote();
+    this.setReplicaofParam('');
   }
 
   /** Called by a connection once both of its tasks have ended and it has cleaned up. */

@@ -15,7 +15,7 @@ import { connectResp, type Reply, type RespClient } from './helpers/resp-client'
 import { everyShapeDataset } from './helpers/datasets';
 import { rng } from './helpers/differential';
 import { eventually, sleep, waitFor } from './helpers/util';
-import { infoNumber } from './helpers/info';
+import { infoField, infoNumber } from './helpers/info';
 
 const WORKERS = [...new Set([0, MULTI_SHARD_WORKERS[0] ?? 4])];
 const DEBUG = ['--enable-debug-command', 'yes'];
@@ -45,6 +45,8 @@ function startWriter(c: RespClient, seed: number): { stop: () => Promise<number>
       }
       sent += batch.length;
       await c.pipeline(batch);
+      // A few hundred batches a second: enough to overlap every phase of a sync, few enough that digests stay quick.
+      await sleep(2);
     }
   })();
   return {
@@ -79,14 +81,15 @@ function replicaLog(s: ShardisProcess): string {
   return s.output().split('\n').filter((l) => /MASTER|master|sync|resync/i.test(l)).slice(-20).join('\n');
 }
 
-for (const workers of WORKERS) {
-  for (const diskless of [true, false]) {
+// Each worker count once, with one payload form each: --workers 0 diskless, several shards from disk.
+for (const [workers, diskless] of WORKERS.map((w, i): [number, boolean] => [w, i % 2 === 0])) {
+  {
     t.test(`Shardis (--workers ${workers}) replicates redis-server (${diskless ? 'diskless EOF-marked' : 'disk'} full sync) with writes during the sync`, { skip: noRedisServer }, async (t) => {
       const master = await startRedis(t, [...DEBUG, '--repl-diskless-sync', diskless ? 'yes' : 'no', '--repl-diskless-sync-delay', '0']);
       const m = await connectResp(t, master.port);
       const w = await connectResp(t, master.port);
       // A dataset of every shape in two databases, and enough keys that the snapshot takes a while.
-      await m.call('DEBUG', 'POPULATE', 20_000, 'pop', 64);
+      await m.call('DEBUG', 'POPULATE', 10_000, 'pop', 64);
       t.same(await m.pipeline(everyShapeDataset(7, 50)).then((rs) => rs.filter((x) => typeof x === 'object' && x !== null && 'error' in x)), [], 'dataset loaded on the master');
       const replica = await startShardis(t, { workers, args: DEBUG });
       const s = await connectResp(t, replica.port);
@@ -155,4 +158,50 @@ t.test('refusals while the link is down, and REPLICAOF errors, as a redis-server
     t.same(b, a, `${cmd.join(' ')} on a writable replica`);
   }
   t.same(await s.call('REPLICAOF', 'NO', 'ONE'), 'OK');
+});
+
+t.test('Shardis replicates Shardis: full sync with writes, partial resync, and a sibling continues from the promoted replica (PSYNC2)', async (t) => {
+  const master = await startShardis(t, { workers: MULTI_SHARD_WORKERS[0] ?? 0, args: [...DEBUG, '--repl-diskless-sync-delay', '0'] });
+  const a = await startShardis(t, { workers: 0, args: DEBUG });
+  const b = await startShardis(t, { workers: MULTI_SHARD_WORKERS[0] ?? 0, args: DEBUG });
+  const m = await connectResp(t, master.port);
+  const w = await connectResp(t, master.port);
+  const ca = await connectResp(t, a.port);
+  const cb = await connectResp(t, b.port);
+  await m.pipeline(Array.from({ length: 5000 }, (_v, i) => ['SET', `k:${i}`, `v${i}`]));
+  await m.pipeline(everyShapeDataset(3, 50));
+  const writer = startWriter(w, 5);
+  t.equal(await ca.call('REPLICAOF', '127.0.0.1', master.port), 'OK');
+  t.equal(await cb.call('REPLICAOF', '127.0.0.1', master.port), 'OK');
+  for (const c of [ca, cb]) await eventually('link up', async () => (await infoField(c, 'replication', 'master_link_status')) === 'up', 20_000);
+  await sleep(300);
+  await writer.stop();
+  await digestsAgree(m, ca, 'first replica after the full sync');
+  await digestsAgree(m, cb, 'second replica after the full sync');
+
+  // Both links dropped by the master: both continue from the backlog.
+  const partialBefore = await infoNumber(m, 'stats', 'sync_partial_ok');
+  await m.call('CLIENT', 'KILL', 'TYPE', 'replica');
+  const again = startWriter(w, 6);
+  await sleep(200);
+  await again.stop();
+  t.ok(await waitFor(async () => (await infoNumber(m, 'stats', 'sync_partial_ok')) >= partialBefore + 2, 15_000, 200), 'both replicas resumed with +CONTINUE', { log: replicaLog(a) });
+  await digestsAgree(m, ca, 'first replica after the partial resync');
+  await digestsAgree(m, cb, 'second replica after the partial resync');
+
+  // Failover by hand: a is promoted, b follows it and continues from a's history (replid2), without a snapshot.
+  const oldId = await infoField(m, 'replication', 'master_replid');
+  t.equal(await ca.call('REPLICAOF', 'NO', 'ONE'), 'OK');
+  t.equal(await infoField(ca, 'replication', 'role'), 'master');
+  t.equal(await infoField(ca, 'replication', 'master_replid2'), oldId, 'the old id is kept as replid2');
+  t.not(await infoField(ca, 'replication', 'master_replid'), oldId, 'and a new one made');
+  t.equal(await ca.call('CONFIG', 'GET', 'replicaof').then((r) => (r as Reply[])[1]), '', 'CONFIG GET replicaof follows');
+  t.equal(await cb.call('REPLICAOF', '127.0.0.1', a.port), 'OK');
+  t.equal(await cb.call('CONFIG', 'GET', 'replicaof').then((r) => (r as Reply[])[1]), `127.0.0.1 ${a.port}`);
+  await eventually('b follows a', async () => (await infoField(cb, 'replication', 'master_link_status')) === 'up', 15_000);
+  t.equal(await infoNumber(ca, 'stats', 'sync_partial_ok'), 1, 'b continued from the promoted replica (+CONTINUE)');
+  t.equal(await infoNumber(ca, 'stats', 'sync_full'), 0, 'no snapshot was needed');
+  t.equal(await ca.call('SET', 'after', 'promotion'), 'OK');
+  await eventually('the write reaches b', async () => (await cb.call('GET', 'after')) === 'promotion', 10_000);
+  await digestsAgree(ca, cb, 'b after following a');
 });

@@ -43,7 +43,7 @@ export interface ServerValues {
 const LLONG_MAX = 2n ** 63n - 1n;
 
 /** Parameters whose value is several words (`save 3600 1 300 100`): Redis's MULTI_ARG_CONFIG. */
-const MULTI_ARG = new Set(['save', 'client-output-buffer-limit', 'latency-tracking-info-percentiles', 'bind']);
+const MULTI_ARG = new Set(['save', 'client-output-buffer-limit', 'latency-tracking-info-percentiles', 'bind', 'replicaof']);
 
 /** loglevel values as pino levels. */
 export const PINO_LEVEL: Record<string, string> = { debug: 'debug', verbose: 'debug', notice: 'info', warning: 'warn', nothing: 'silent' };
@@ -245,6 +245,14 @@ export class Config {
         const words = raw.split(/\s+/).filter((w) => w !== '');
         const ok = words.every((w) => /^[0-9]+(\.[0-9]+)?$/.test(w) && Number(w) <= 100);
         return ok ? { value: words.join(' ') } : { error: 'Invalid latency-tracking-info-percentiles parameters' };
+      }
+      case 'replicaof': {
+        // `replicaof <host> <port>` (or `no one`): the master this server follows from start (Server.start).
+        const words = raw.split(/\s+/).filter((w) => w !== '');
+        if (words.length === 0) return { value: '' };
+        if (words.length !== 2) return { error: 'wrong number of arguments' };
+        if (words[0].toLowerCase() === 'no' && words[1].toLowerCase() === 'one') return { value: '' };
+        return { value: words.join(' ') };
       }
       default:
         return { value: raw };

@@ -76,7 +76,8 @@ export function roleReply(repl: Replication, proto: 2 | 3): Buffer {
     w.bulk(link.masterHost);
     w.integer(link.masterPort);
     w.bulk(link.roleState);
-    w.integer(link.processedOffset);
+    // As Redis's roleCommand: the master client's offset, -1 while there is none (not connected yet).
+    w.integer(link.linkStatus === 'up' ? link.processedOffset : -1);
     return w.take();
   }
   const online = [...repl.replicas].filter((r) => r.state === 'online');

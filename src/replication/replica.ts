@@ -129,6 +129,13 @@ export class ReplicaLink {
   /** The master client's database, kept across a partial resync (the stream does not SELECT again). */
   private db = 0;
   private waiting = false;
+  /**
+   * The command the master's client is waiting for (a coordinator, a command
+   * held behind the shard lock). It was counted as applied, so it must run
+   * even when the link drops: the old client is closed only once it is done,
+   * and the next client starts after it.
+   */
+  private inflight: Promise<void> | null = null;
   private stopped = false;
   private retryTimer: NodeJS.Timeout | null = null;
   private readonly cron: NodeJS.Timeout;
@@ -256,7 +263,11 @@ export class ReplicaLink {
     const conn = this.masterConn;
     this.masterConn = null;
     if (conn !== null) this.db = conn.db;
-    conn?.close('killed');
+    const inflight = this.inflight;
+    if (conn !== null) {
+      if (inflight === null) conn.close('killed');
+      else void inflight.then(() => conn.close('killed'));
+    }
     this.inTxn = false;
     this.txnBytes = 0;
     this.parser = null;
@@ -484,6 +495,16 @@ export class ReplicaLink {
       returnFatalError: (err: Error) => this.fail(socket, `Protocol error from master: ${err.message}`),
     });
     socket.on('data', (chunk: Buffer) => this.onStreamData(socket, chunk));
+    const before = this.inflight;
+    if (before !== null) {
+      // The previous client's last command has not finished: this client's commands come after it.
+      this.waiting = true;
+      void before.then(() => {
+        if (this.masterConn !== id) return;
+        this.waiting = false;
+        this.pump();
+      });
+    }
     if (first.length > 0) this.onStreamData(socket, first);
   }
 
@@ -528,7 +549,13 @@ export class ReplicaLink {
       const barrier = dispatcher.dispatch(conn, args);
       if (barrier !== undefined) {
         this.waiting = true;
-        void barrier.then(() => {
+        const done = barrier.then(
+          () => undefined,
+          () => undefined,
+        );
+        this.inflight = done;
+        void done.then(() => {
+          if (this.inflight === done) this.inflight = null;
           if (this.masterConn !== conn) return;
           this.waiting = false;
           this.pump();

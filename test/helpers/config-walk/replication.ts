@@ -8,6 +8,7 @@
  */
 import net from 'node:net';
 import type { CheckTable, WalkContext } from './types';
+import { replicaChecks } from './replication-replica';
 
 /** A replica speaking the protocol by hand: what it receives, and REPLCONF ACK on demand. */
 interface RawReplica {
@@ -84,6 +85,9 @@ async function noReplicas(w: WalkContext): Promise<void> {
 }
 
 export const checks: CheckTable = {
+  // Section 2 (replica): replicaof, masterauth, masteruser, replica-*, repl-timeout (./replication-replica.ts).
+  ...replicaChecks,
+  // Section 1 (replmaster).
   'repl-diskless-sync': {
     check: restoring(['repl-diskless-sync-delay'], async (w) => {
       await w.set('repl-diskless-sync-delay', '0');
@@ -126,15 +130,6 @@ export const checks: CheckTable = {
     }),
   },
   'repl-ping-slave-period': { aliasOf: { name: 'repl-ping-replica-period', value: '3' } },
-  'repl-timeout': {
-    check: restoring(['repl-diskless-sync-delay'], async (w) => {
-      await w.set('repl-timeout', '1');
-      const r = await onlineReplica(w);
-      // It never acknowledges again: dropped once repl-timeout passes.
-      await until('the silent replica dropped', () => r.closed(), 6000);
-      await noReplicas(w);
-    }),
-  },
   'repl-backlog-size': {
     check: restoring(['repl-diskless-sync-delay'], async (w) => {
       await w.set('repl-backlog-size', '16384');
