@@ -299,8 +299,12 @@ export class Replication implements StreamListener {
   }
 
   /** Full syncs: replicas join the job that has not started its snapshot, or wait for the next. */
+  private disklessFor(r: ReplicaClient): boolean {
+    return this.deps.config.get('repl-diskless-sync') === 'yes' && r.capaEof;
+  }
+
   private enqueueFullSync(r: ReplicaClient): void {
-    const diskless = this.deps.config.get('repl-diskless-sync') === 'yes' && r.capaEof;
+    const diskless = this.disklessFor(r);
     const job = this.job;
     if (job !== null && !job.started && job.diskless === diskless) {
       job.replicas.push(r);
@@ -346,8 +350,15 @@ export class Replication implements StreamListener {
       for (const r of job.replicas) r.conn.close('error');
     } finally {
       this.job = null;
-      const next = this.queued.splice(0);
-      for (const r of next) if (this.replicas.has(r)) this.enqueueFullSync(r);
+      // Everyone who queued meanwhile shares the next snapshot (one per kind of transfer).
+      const next = this.queued.splice(0).filter((r) => this.replicas.has(r));
+      const diskless = next.filter((r) => this.disklessFor(r));
+      const disk = next.filter((r) => !this.disklessFor(r));
+      if (diskless.length > 0) this.newJob(diskless, true);
+      if (disk.length > 0) {
+        if (this.job === null) this.newJob(disk, false);
+        else this.queued.push(...disk);
+      }
     }
   }
 
@@ -455,6 +466,11 @@ export class Replication implements StreamListener {
   }
 
   // ---- WAIT and good replicas ----
+
+  /** Clients blocked in WAIT (INFO tasks). */
+  get waitingClients(): number {
+    return this.waiters.size;
+  }
 
   /** Replicas whose acknowledged offset reached `offset`. */
   countAcks(offset: number): number {
