@@ -62,12 +62,14 @@ async function digest(c: RespClient): Promise<Reply> {
   return c.call('DEBUG', 'DIGEST');
 }
 
+let debugPorts: number[] = [];
 /** Polls both digests until they agree (every half second: a digest walks every key, and the replica may still be catching up). */
 async function digestsAgree(a: RespClient, b: RespClient, what: string): Promise<void> {
   const ok = await waitFor(async () => {
     const [x, y] = await Promise.all([digest(a), digest(b)]);
     return x === y;
   }, 30_000, 500);
+  if (!ok && process.env.REPL_DEBUG) console.error(require('node:child_process').execSync(`node /tmp/rr/dbg/cmp.js ${debugPorts.join(' ')}`).toString());
   if (!ok) throw new Error(`digests still differ: ${what}`);
 }
 
@@ -181,6 +183,7 @@ t.test('Shardis replicates Shardis: full sync with writes, partial resync, and a
   const cb = await connectResp(t, b.port);
   await m.pipeline(Array.from({ length: 5000 }, (_v, i) => ['SET', `k:${i}`, `v${i}`]));
   await m.pipeline(everyShapeDataset(3, 50));
+  debugPorts = [master.port, a.port];
   const writer = startWriter(w, 5);
   t.equal(await ca.call('REPLICAOF', '127.0.0.1', master.port), 'OK');
   t.equal(await cb.call('REPLICAOF', '127.0.0.1', master.port), 'OK');
