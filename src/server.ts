@@ -452,6 +452,7 @@ export class Server implements ServerContext, ConnectionHost {
     const link = new ReplicaLink(this.replicaHost(), host, port, cached);
     // CONFIG GET replicaof and CONFIG REWRITE show the master being followed, as in Redis.
     this.setReplicaofParam(`${host} ${port}`);
+    this.shards.broadcastSettings({ replicaReadOnly: this.config.shardSettings().replicaReadOnly });
     this.replica = link;
     this.replication.state.link = link;
     this.replication.onGetAck = () => link.ackNow();
@@ -472,6 +473,7 @@ export class Server implements ServerContext, ConnectionHost {
     this.replication.onGetAck = null;
     this.replication.state.promote();
     this.setReplicaofParam('');
+    this.shards.broadcastSettings({ replicaReadOnly: false });
   }
 
   /** Called by a connection once both of its tasks have ended and it has cleaned up. */

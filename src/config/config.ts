@@ -455,6 +455,8 @@ export class Config {
       streamNodeMaxEntries: this.getNumber('stream-node-max-entries'),
       hllSparseMaxBytes: this.getNumber('hll-sparse-max-bytes'),
       trackingBcast: false, // set by CLIENT TRACKING ... BCAST (src/tracking/), not a parameter
+      // A replica (replicaof set, src/server.ts replicaOf) under replica-read-only.
+      replicaReadOnly: this.get('replica-read-only') === 'yes' && (this.get('replicaof') ?? '') !== '',
       propagateDeletes: false, // set while writes are propagated (src/replication/primary.ts), not a parameter
       slowlogSlowerThan: this.getNumber('slowlog-log-slower-than'),
       latencyMonitorThreshold: this.getNumber('latency-monitor-threshold'),

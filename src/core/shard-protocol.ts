@@ -43,6 +43,8 @@ export interface ShardSettings {
   hllSparseMaxBytes: number;
   /** Some client tracks in BCAST mode: every written key is reported (`invalidate` event). */
   trackingBcast: boolean;
+  /** A replica under replica-read-only: scripts' write calls are refused (-READONLY), as Redis's scriptCall. */
+  replicaReadOnly: boolean;
   /**
    * Writes are propagated (a replication backlog exists or the AOF is on):
    * keys deleted by expiry or eviction are reported (`propagate-del` event)
@@ -91,6 +93,7 @@ export const defaultShardSettings = (): ShardSettings => ({
   streamNodeMaxEntries: 100,
   hllSparseMaxBytes: 3000,
   trackingBcast: false,
+  replicaReadOnly: false,
   propagateDeletes: false,
   slowlogSlowerThan: 10000,
   latencyMonitorThreshold: 0,
