@@ -19,7 +19,7 @@ import type { Db } from './db';
 import { runCommand } from './run-command';
 import { OPS } from './ops';
 import { runRpc } from './rpc';
-import { packUnpacked } from './structures/zset';
+import { packIfMany, packUnpacked } from './structures/zset';
 import { ScriptEngine } from './scripting/engine';
 /** In batches longer than twice this, one command in this many is timed for commandstats. */
 const TIME_SAMPLE = 8;
@@ -153,6 +153,7 @@ export class ShardEngine {
       w.len += 4;
       this.runOne(opIndex, dbIndex, proto, connId, args, w, count);
       w.buf.writeUInt32LE(w.len - lenAt - 4, lenAt);
+      packIfMany();
     }
     this.endBatch(count, started);
     return w.takeArrayBuffer();
@@ -192,6 +193,7 @@ export class ShardEngine {
       // Everything before this reply is handed out: growing must not move it.
       arena.floor = arena.len;
       this.runOne(opIndex, calls.dbs[c], calls.protos[c], calls.connIds[c], args, arena, count);
+      packIfMany();
       const p = calls.pendings[c];
       p.data = arena.buf;
       p.start = arena.floor;

@@ -1,8 +1,9 @@
 /**
  * Strings at dense positions 0..size-1, found by key through an
- * open-addressing table of typed arrays: the member index of a big hash
- * (structures/entry-table.ts), of a big sorted set (structures/skiplist.ts)
- * and of a big set (structures/set.ts).
+ * open-addressing table of typed arrays (OpenIndex): the member index of a
+ * big hash (structures/entry-table.ts), of a big sorted set
+ * (structures/skiplist.ts) and of a big set (structures/set.ts) — those keep
+ * their items in a DenseIndex's flat array.
  *
  * Why not a Map<key, position> beside an array: a Map entry costs ~29 bytes
  * per key and is traced by the garbage collector; here the index is two
@@ -34,24 +35,22 @@ export function hashString(s: string): number {
 
 const MIN_SLOTS = 16;
 
-export class DenseIndex {
-  /** The items at their positions; read freely, change only through the methods. */
-  items: string[] = [];
+/**
+ * The hash table part: positions 0..count-1 found by key. The owner keeps the
+ * items (a flat array in DenseIndex, fixed-size pages in workers/db.ts) and
+ * says how a position's key compares (`keyEquals`); positions are appended
+ * with `insert` and removed with `remove`, which moves the last position into
+ * the hole (the owner moves its item the same way).
+ */
+export abstract class OpenIndex {
   private hashes = new Int32Array(8);
   private slots = new Int32Array(MIN_SLOTS);
   private mask = MIN_SLOTS - 1;
+  /** Positions indexed. */
+  count = 0;
 
-  constructor(private readonly packedKeys: boolean) {}
-
-  get size(): number {
-    return this.items.length;
-  }
-
-  private matches(pos: number, h: number, key: string): boolean {
-    if (this.hashes[pos] !== h) return false;
-    const item = this.items[pos];
-    return this.packedKeys ? entryEquals(item, 0, key) : item === key;
-  }
+  /** Whether the item at `pos` has key `key`. */
+  protected abstract keyEquals(pos: number, key: string): boolean;
 
   /** The slot of `key`, or the free slot where it would go (then `slots[s]` is 0). */
   private probe(key: string, h: number): number {
@@ -59,21 +58,20 @@ export class DenseIndex {
     const mask = this.mask;
     for (let s = h & mask; ; s = (s + 1) & mask) {
       const p = slots[s];
-      if (p === 0 || this.matches(p - 1, h, key)) return s;
+      if (p === 0 || (this.hashes[p - 1] === h && this.keyEquals(p - 1, key))) return s;
     }
   }
 
   /** The position of `key`, or -1. */
-  find(key: string): number {
+  lookup(key: string): number {
     return this.slots[this.probe(key, hashString(key))] - 1;
   }
 
-  /** Appends `item` (whose key, `key`, is not present); returns its position. */
-  add(key: string, item: string): number {
+  /** Indexes position `count` (appended by the owner) under `key`, which must not be present. */
+  insert(key: string): void {
     const h = hashString(key);
     const s = this.probe(key, h);
-    const pos = this.items.length;
-    this.items.push(item);
+    const pos = this.count++;
     if (pos === this.hashes.length) {
       const next = new Int32Array(pos * 2);
       next.set(this.hashes);
@@ -83,29 +81,21 @@ export class DenseIndex {
     this.slots[s] = pos + 1;
     // Grow at a load of 3/4: probes stay short.
     if ((pos + 1) * 4 > this.slots.length * 3) this.rehash(this.slots.length * 2);
-    return pos;
   }
 
-  /** Replaces the item at `pos` by one with the same key. */
-  replace(pos: number, item: string): void {
-    this.items[pos] = item;
-  }
-
-  /** Removes position `pos`; the last item moves into it. */
-  removeAt(pos: number): void {
+  /** Unindexes position `pos`; the last position is now indexed as `pos` (the owner moves its item). */
+  remove(pos: number): void {
     this.freeSlot(this.slotOf(pos));
-    const last = this.items.length - 1;
+    const last = --this.count;
     if (pos !== last) {
       this.slots[this.slotOf(last)] = pos + 1;
-      this.items[pos] = this.items[last];
       this.hashes[pos] = this.hashes[last];
     }
-    this.items.pop();
   }
 
   /** Empties the index, keeping its allocation when small (a pooled table is refilled soon). */
-  clear(): void {
-    this.items.length = 0;
+  clearIndex(): void {
+    this.count = 0;
     if (this.slots.length > 1024) {
       this.slots = new Int32Array(MIN_SLOTS);
       this.mask = MIN_SLOTS - 1;
@@ -140,7 +130,7 @@ export class DenseIndex {
   private rehash(size: number): void {
     const slots = new Int32Array(size);
     const mask = size - 1;
-    for (let pos = 0; pos < this.items.length; pos++) {
+    for (let pos = 0; pos < this.count; pos++) {
       let s = this.hashes[pos] & mask;
       while (slots[s] !== 0) s = (s + 1) & mask;
       slots[s] = pos + 1;
@@ -149,12 +139,67 @@ export class DenseIndex {
     this.mask = mask;
   }
 
+  /** Copies this index's table into `to` (same positions). */
+  protected copyInto(to: OpenIndex): void {
+    to.hashes = this.hashes.slice();
+    to.slots = this.slots.slice();
+    to.mask = this.mask;
+    to.count = this.count;
+  }
+}
+
+/** An OpenIndex with its items in one flat array. */
+export class DenseIndex extends OpenIndex {
+  /** The items at their positions; read freely, change only through the methods. */
+  items: string[] = [];
+
+  constructor(private readonly packedKeys: boolean) {
+    super();
+  }
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  protected keyEquals(pos: number, key: string): boolean {
+    const item = this.items[pos];
+    return this.packedKeys ? entryEquals(item, 0, key) : item === key;
+  }
+
+  /** The position of `key`, or -1. */
+  find(key: string): number {
+    return this.lookup(key);
+  }
+
+  /** Appends `item` (whose key, `key`, is not present); returns its position. */
+  add(key: string, item: string): number {
+    this.items.push(item);
+    this.insert(key);
+    return this.items.length - 1;
+  }
+
+  /** Replaces the item at `pos` by one with the same key. */
+  replace(pos: number, item: string): void {
+    this.items[pos] = item;
+  }
+
+  /** Removes position `pos`; the last item moves into it. */
+  removeAt(pos: number): void {
+    this.remove(pos);
+    const last = this.items.length - 1;
+    if (pos !== last) this.items[pos] = this.items[last];
+    this.items.pop();
+  }
+
+  clear(): void {
+    this.items.length = 0;
+    this.clearIndex();
+  }
+
   clone(): DenseIndex {
     const t = new DenseIndex(this.packedKeys);
     t.items = this.items.slice();
-    t.hashes = this.hashes.slice();
-    t.slots = this.slots.slice();
-    t.mask = this.mask;
+    this.copyInto(t);
     return t;
   }
 }
