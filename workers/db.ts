@@ -17,6 +17,7 @@
  */
 import type { Value } from './value';
 import { ACCOUNTING_SAMPLES, keyUsage, MemoryAccount } from './structures/memory-usage';
+import { OpenIndex } from './structures/dense-index';
 
 /** A new key's LFU counter (Redis's LFU_INIT_VAL): new keys are not evicted before they had a chance. */
 export const LFU_INIT_VAL = 5;
@@ -33,8 +34,20 @@ const PAGE_BITS = 12;
 const PAGE = 1 << PAGE_BITS;
 const PAGE_MASK = PAGE - 1;
 
+/** The keys' index: the keys themselves are in the Db's pages. */
+class KeyIndex extends OpenIndex {
+  constructor(private readonly db: Db) {
+    super();
+  }
+
+  protected keyEquals(pos: number, key: string): boolean {
+    return this.db.keyAtPosition(pos) === key;
+  }
+}
+
 export class Db {
-  private readonly index = new Map<string, number>();
+  /** Key -> position (a typed-array hash table: ~13 B per key against a Map entry's ~30). */
+  private readonly index: KeyIndex = new KeyIndex(this);
   private n = 0;
   private keyPages: string[][] = [];
   private valPages: Value[][] = [];
@@ -141,20 +154,20 @@ export class Db {
 
   /** OBJECT FREQ: the key's decayed LFU counter, or undefined. */
   lfuCounter(key: string): number | undefined {
-    const i = this.index.get(key);
-    return i === undefined ? undefined : this.lfuDecayed(i >>> PAGE_BITS, i & PAGE_MASK);
+    const i = this.index.lookup(key);
+    return i < 0 ? undefined : this.lfuDecayed(i >>> PAGE_BITS, i & PAGE_MASK);
   }
 
   /** Access time in clock ticks, for the eviction pool's idle estimate. */
   idleTicks(key: string): number | undefined {
-    const i = this.index.get(key);
-    return i === undefined ? undefined : Math.max(0, this.clock() - this.atimePages[i >>> PAGE_BITS][i & PAGE_MASK]);
+    const i = this.index.lookup(key);
+    return i < 0 ? undefined : Math.max(0, this.clock() - this.atimePages[i >>> PAGE_BITS][i & PAGE_MASK]);
   }
 
   /** Re-estimates a key whose value changed in place (a collection written by an op). */
   resize(key: string): void {
-    const i = this.index.get(key);
-    if (i === undefined) return;
+    const i = this.index.lookup(key);
+    if (i < 0) return;
     const v = this.valAt(i);
     // Strings are immutable: every change went through set/replace, which accounted it.
     if (typeof v === 'string') return;
@@ -198,8 +211,8 @@ export class Db {
 
   /** Looks up a live key, deleting it first if its deadline has passed. Marks it accessed. */
   get(key: string, now: number): Value | undefined {
-    const i = this.index.get(key);
-    if (i === undefined) return undefined;
+    const i = this.index.lookup(key);
+    if (i < 0) return undefined;
     if (this.expires.size !== 0) {
       const at = this.expires.get(key);
       if (at !== undefined && at <= now) {
@@ -213,8 +226,8 @@ export class Db {
 
   /** Like get, but leaves the access time alone (OBJECT IDLETIME, TYPE-free peeks). */
   peek(key: string, now: number): Value | undefined {
-    const i = this.index.get(key);
-    if (i === undefined) return undefined;
+    const i = this.index.lookup(key);
+    if (i < 0) return undefined;
     const at = this.expires.size !== 0 ? this.expires.get(key) : undefined;
     if (at !== undefined && at <= now) {
       this.expireKey(key);
@@ -229,20 +242,20 @@ export class Db {
 
   /** Seconds since the key was last accessed, or undefined. */
   idleSeconds(key: string): number | undefined {
-    const i = this.index.get(key);
-    return i === undefined ? undefined : Math.floor(Math.max(0, this.clock() - this.atimePages[i >>> PAGE_BITS][i & PAGE_MASK]) / this.ticksPerSecond);
+    const i = this.index.lookup(key);
+    return i < 0 ? undefined : Math.floor(Math.max(0, this.clock() - this.atimePages[i >>> PAGE_BITS][i & PAGE_MASK]) / this.ticksPerSecond);
   }
 
   /** Makes a key look idle for `seconds` (RESTORE ... IDLETIME). */
   setIdle(key: string, seconds: number): void {
-    const i = this.index.get(key);
-    if (i !== undefined) this.atimePages[i >>> PAGE_BITS][i & PAGE_MASK] = Math.max(0, this.clock() - seconds * this.ticksPerSecond);
+    const i = this.index.lookup(key);
+    if (i >= 0) this.atimePages[i >>> PAGE_BITS][i & PAGE_MASK] = Math.max(0, this.clock() - seconds * this.ticksPerSecond);
   }
 
   /** Sets a key's LFU counter, as of now (RESTORE ... FREQ). */
   setLfu(key: string, counter: number): void {
-    const i = this.index.get(key);
-    if (i === undefined) return;
+    const i = this.index.lookup(key);
+    if (i < 0) return;
     this.lfuPages[i >>> PAGE_BITS][i & PAGE_MASK] = Math.max(0, Math.min(255, counter));
     this.atimePages[i >>> PAGE_BITS][i & PAGE_MASK] = this.clock();
   }
@@ -251,8 +264,8 @@ export class Db {
   set(key: string, val: Value): void {
     if (this.privateInts !== null) this.privateInts.delete(key);
     if (this.rawStrings !== null) this.rawStrings.delete(key);
-    const i = this.index.get(key);
-    if (i !== undefined) {
+    const i = this.index.lookup(key);
+    if (i >= 0) {
       this.valPages[i >>> PAGE_BITS][i & PAGE_MASK] = val;
       this.touch(i);
       this.account(i, key, val);
@@ -271,7 +284,7 @@ export class Db {
     }
     // A key created during a snapshot is not part of it.
     if (this.marks !== null) this.marks[p][n & PAGE_MASK] = 1;
-    this.index.set(key, n);
+    this.index.insert(key);
     if (this.slotCounts !== null) {
       const slot = keyHashSlotOfString(key);
       this.slotCounts[slot]++;
@@ -290,8 +303,8 @@ export class Db {
   replace(key: string, val: Value): void {
     if (this.privateInts !== null) this.privateInts.delete(key);
     if (this.rawStrings !== null) this.rawStrings.delete(key);
-    const i = this.index.get(key);
-    if (i !== undefined) {
+    const i = this.index.lookup(key);
+    if (i >= 0) {
       this.valPages[i >>> PAGE_BITS][i & PAGE_MASK] = val;
       this.account(i, key, val);
     }
@@ -299,9 +312,10 @@ export class Db {
 
   /** Removes a key and its TTL. Returns whether it existed (expired keys count as absent). */
   delete(key: string): boolean {
-    const i = this.index.get(key);
-    if (i === undefined) return false;
-    this.index.delete(key);
+    const i = this.index.lookup(key);
+    if (i < 0) return false;
+    // The last position's key is indexed at i from here on; the pages follow below.
+    this.index.remove(i);
     if (this.slotCounts !== null) {
       const slot = keyHashSlotOfString(key);
       this.slotCounts[slot]--;
@@ -333,7 +347,6 @@ export class Db {
       this.atimePages[ip][io] = this.atimePages[lp][lo];
       this.sizePages[ip][io] = this.sizePages[lp][lo];
       this.lfuPages[ip][io] = this.lfuPages[lp][lo];
-      this.index.set(movedKey, i);
     }
     // Drop the references so deleted keys and values can be collected.
     (this.keyPages[lp] as (string | undefined)[])[lo] = undefined;
@@ -411,7 +424,7 @@ export class Db {
     this.sizePages = [];
     this.lfuPages = [];
     this.volatileCursor = null;
-    this.index.clear();
+    this.index.clearIndex();
     this.n = 0;
     this.keyPages = [];
     this.valPages = [];
@@ -512,7 +525,8 @@ export class Db {
   }
 
   positionOf(key: string): number | undefined {
-    return this.index.get(key);
+    const i = this.index.lookup(key);
+    return i < 0 ? undefined : i;
   }
 
   keyAtPosition(i: number): string {
