@@ -223,6 +223,11 @@ export class Db {
     return this.valAt(i);
   }
 
+  /** Whether the key has an entry, expired or not (Redis's dictFind on the main dict). */
+  contains(key: string): boolean {
+    return this.index.has(key);
+  }
+
   has(key: string, now: number): boolean {
     return this.peek(key, now) !== undefined;
   }

@@ -37,8 +37,8 @@ class OpContext implements ShardOpContext {
     // Every change an op makes raises its event whether or not anyone listens:
     // Redis's dirty counter counts those changes (a SETBIT that changes nothing, a DEL of nothing add 0).
     if (cls !== NOTIFY.keymiss) this.shard.stats.dirty++;
-    // Where Redis notifies, it has signalled the change: CLIENT TRACKING hears of it.
-    if (cls !== NOTIFY.keymiss && this.shard.signals.tracking) this.shard.signals.written(key, this.connId);
+    // Where Redis notifies, it has signalled the change: CLIENT TRACKING and WATCH hear of it.
+    if (cls !== NOTIFY.keymiss && this.shard.signals.size !== 0) this.shard.changed(this.dbIndex, key, this.connId);
     if ((this.shard.settings.notifyFlags & cls) !== 0) this.shard.notify(cls, event, key, this.dbIndex);
   }
 }

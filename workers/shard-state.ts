@@ -93,6 +93,15 @@ export class ShardState {
     if ((this.settings.notifyFlags & NOTIFY.new) !== 0) this.notify(NOTIFY.new, 'new', key, dbIndex);
   };
 
+  /**
+   * An op changed `key` (where Redis calls signalModifiedKey, which is where
+   * ops raise their keyspace notification): CLIENT TRACKING and WATCH hear of it.
+   */
+  changed(dbIndex: number, key: string, connId: number): void {
+    if (this.signals.tracking) this.signals.written(key, connId);
+    if (this.signals.counts.watch !== 0) this.signals.signalWatch(dbIndex, key);
+  }
+
   /** Queues a keyspace notification for the main thread, if its class is enabled. */
   notify(cls: number, event: string, key: string, dbIndex: number): void {
     if ((this.settings.notifyFlags & cls) === 0) return;
@@ -113,13 +122,17 @@ export class ShardState {
   }
 
   swapDbs(a: number, b: number): void {
+    // A watched key is touched when it exists in either db (Redis's touchAllWatchedKeysInDb with replaced_with).
+    const inEither = (k: string): boolean => this.dbs[a]?.contains(k) === true || this.dbs[b]?.contains(k) === true;
+    const existedA = this.signals.listenedKeysIn(a, inEither);
+    const existedB = this.signals.listenedKeysIn(b, inEither);
     const tmp = this.dbs[a];
     this.dbs[a] = this.dbs[b];
     this.dbs[b] = tmp;
     if (this.dbs[a]) this.dbs[a]!.dbIndex = a;
     if (this.dbs[b]) this.dbs[b]!.dbIndex = b;
-    this.signals.signalDb(a);
-    this.signals.signalDb(b);
+    this.signals.signalDb(a, existedA);
+    this.signals.signalDb(b, existedB);
   }
 
   totalExpired(): number {

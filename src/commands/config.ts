@@ -101,7 +101,8 @@ const configSet: CoordOp = (ctx, args) => {
     if (spec.protected && !protectedActionAllowed(config.get('enable-protected-configs'), ctx.conn.socket.remoteAddress)) {
       return setFailed(name, "can't set protected config");
     }
-    if (pairs.some((p) => p.spec === spec)) return setFailed(name, 'duplicate parameter');
+    // Redis 7.0 keeps an alias as its own table entry: a name and its alias in one call are no duplicate (the later wins).
+    if (pairs.some((p) => p.name.toLowerCase() === name.toLowerCase())) return setFailed(name, 'duplicate parameter');
     pairs.push({ name, spec, raw: args[i + 1] });
   }
   const values: string[] = [];

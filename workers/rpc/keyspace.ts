@@ -10,15 +10,18 @@ export const keyspaceRpc: Pick<RpcHandlers, 'dbsize' | 'flushdb' | 'flushall' | 
   dbsize: (ctx) => ctx.db.size,
 
   flushdb: (ctx) => {
+    const existed = ctx.shard.signals.listenedKeysIn(ctx.dbIndex, (k) => ctx.db.contains(k));
     ctx.db.clear();
-    ctx.shard.signals.signalDb(ctx.dbIndex);
+    ctx.shard.signals.signalDb(ctx.dbIndex, existed);
     ctx.shard.signals.clearTracking();
   },
 
   flushall: (ctx) => {
     ctx.shard.dbs.forEach((db, i) => {
-      db?.clear();
-      ctx.shard.signals.signalDb(i);
+      if (db === undefined) return;
+      const existed = ctx.shard.signals.listenedKeysIn(i, (k) => db.contains(k));
+      db.clear();
+      ctx.shard.signals.signalDb(i, existed);
     });
     ctx.shard.signals.clearTracking();
   },
