@@ -231,7 +231,11 @@ export class Server implements ServerContext, ConnectionHost {
       await this.close('bad data file');
       throw err;
     }
-    this.clientEvictionTimer = setInterval(() => this.evictClients(), 100);
+    // clientsCron at Redis's default hz: idle timeouts and the client buffer model, then maxmemory-clients.
+    this.clientEvictionTimer = setInterval(() => {
+      this.clientsCron();
+      this.evictClients();
+    }, 100);
     this.clientEvictionTimer.unref();
     // serverCron's persistence part. One snapshot at a time per shard: an RDB save and an AOF rewrite never overlap.
     this.saveCron = setInterval(() => {
@@ -311,6 +315,22 @@ export class Server implements ServerContext, ConnectionHost {
    * pass the limit, the client using the most is closed (evicted_clients),
    * as Redis's client eviction does; CLIENT NO-EVICT clients are spared.
    */
+  /** Redis's clientsCron for every client: the idle timeout, then the query/reply buffer resizing CLIENT LIST shows. */
+  private clientsCron(): void {
+    const now = Date.now();
+    const nowS = Math.floor(now / 1000);
+    const timeout = this.config.values.timeout;
+    for (const c of this.connections.values()) {
+      if (c.closed) continue;
+      if (c.idleTimedOut(nowS, timeout)) {
+        this.log.debug({ client: c.id }, 'Closing idle client');
+        c.close('timeout');
+        continue;
+      }
+      c.mem.cron(now, c.queryBufferBytes, nowS - Math.floor(c.lastInteraction / 1000));
+    }
+  }
+
   private evictClients(): void {
     const limit = this.config.getNumber('maxmemory-clients');
     if (limit <= 0) return;

@@ -47,11 +47,6 @@ function applyToServer(server: ServerContext, specs: readonly ParamSpec[]): void
   for (const spec of specs) {
     const value = server.config.get(spec.name) as string;
     switch (spec.name) {
-      case 'timeout': {
-        const ms = Number(value) * 1000;
-        for (const c of server.connections.values()) c.socket.setTimeout(ms);
-        break;
-      }
       case 'loglevel':
         server.log.level = PINO_LEVEL[value] ?? 'info';
         break;
