@@ -2,6 +2,7 @@
  * The server: the accept loop, the registry of live connections, the shards,
  * and an orderly shutdown (stop accepting, end every connection, close shards).
  */
+import { boundPort, openListeners } from './listeners';
 import net from 'node:net';
 import tls from 'node:tls';
 import { buildTlsOptions } from './config/tls';
@@ -90,7 +91,8 @@ export class Server implements ServerContext, ConnectionHost {
   readonly aof: Aof;
   loading = false;
   private saveCron: NodeJS.Timeout | null = null;
-  private listener: net.Server | null = null;
+  /** The TCP listeners, one per bind address (src/listeners.ts). */
+  private listeners: net.Server[] = [];
   /** The TLS listener (tls-port), if any; its connections are the same Connection as TCP ones. */
   private tlsListener: tls.Server | null = null;
   /** Redis Cluster, when cluster-enabled (src/cluster/). */
@@ -184,8 +186,7 @@ export class Server implements ServerContext, ConnectionHost {
   }
 
   get port(): number {
-    const addr = this.listener?.address();
-    return addr && typeof addr === 'object' ? addr.port : this.config.values.port;
+    return boundPort(this.listeners) ?? this.config.values.port;
   }
 
   async start(): Promise<void> {
@@ -211,16 +212,7 @@ export class Server implements ServerContext, ConnectionHost {
       const entry = this.commands.ops[ev.op];
       if (entry !== undefined) this.monitoring.commandTimed(this.connections.get(ev.connId), entry.fullName, ev.args, ev.micros, ev.at);
     };
-    const listener = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
-    this.listener = listener;
-    await new Promise<void>((resolve, reject) => {
-      listener.once('error', reject);
-      listener.listen(v.port, v.bind, () => {
-        listener.off('error', reject);
-        resolve();
-      });
-    });
-    listener.on('error', (err) => this.log.error({ err }, 'listener error'));
+    await this.listen(v.port, v.bind);
     if (this.config.getNumber('tls-port') > 0) await this.listenTls(this.config.getNumber('tls-port'));
     if (this.config.get('cluster-enabled') === 'yes') await this.startCluster();
     // Load the data while answering -LOADING (the dispatcher checks `loading`).
@@ -252,6 +244,29 @@ export class Server implements ServerContext, ConnectionHost {
       { version: VERSION, port: this.port, tlsPort: this.tlsPort, bind: v.bind, workers: v.workers, shards: this.shards.count },
       'Shardis ready to accept connections',
     );
+  }
+
+  private async listen(port: number, bind: string): Promise<void> {
+    this.listeners = await openListeners(port, bind, (socket) => this.accept(socket));
+    for (const l of this.listeners) l.on('error', (err) => this.log.error({ err }, 'listener error'));
+  }
+
+  /**
+   * CONFIG SET port / bind: the old listeners close, the new ones open; if
+   * they cannot, the old ones are opened again and the error is thrown
+   * (Redis's changeListenPort / changeBindAddr). Connections stay.
+   */
+  async relisten(oldBind: string): Promise<void> {
+    const oldPort = this.port;
+    for (const l of this.listeners) l.close();
+    this.listeners = [];
+    try {
+      await this.listen(this.config.values.port, this.config.values.bind);
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message, port: this.config.values.port, bind: this.config.values.bind }, 'Failed to listen: keeping the old port and addresses');
+      await this.listen(oldPort, oldBind);
+      throw err;
+    }
   }
 
   /** The port the TLS listener is bound to, or 0. */
@@ -310,11 +325,6 @@ export class Server implements ServerContext, ConnectionHost {
 
   private clientEvictionTimer: NodeJS.Timeout | null = null;
 
-  /**
-   * maxmemory-clients: while the clients' query and output buffers together
-   * pass the limit, the client using the most is closed (evicted_clients),
-   * as Redis's client eviction does; CLIENT NO-EVICT clients are spared.
-   */
   /** Redis's clientsCron for every client: the idle timeout, then the query/reply buffer resizing CLIENT LIST shows. */
   private clientsCron(): void {
     const now = Date.now();
@@ -331,6 +341,11 @@ export class Server implements ServerContext, ConnectionHost {
     }
   }
 
+  /**
+   * maxmemory-clients: while the clients' query and output buffers together
+   * pass the limit, the client using the most is closed (evicted_clients),
+   * as Redis's client eviction does; CLIENT NO-EVICT clients are spared.
+   */
   private evictClients(): void {
     const limit = this.config.getNumber('maxmemory-clients');
     if (limit <= 0) return;
@@ -433,8 +448,7 @@ export class Server implements ServerContext, ConnectionHost {
       this.pause.close();
       if (this.saveCron !== null) clearInterval(this.saveCron);
       if (this.clientEvictionTimer !== null) clearInterval(this.clientEvictionTimer);
-      const listener = this.listener;
-      const listenerClosed = listener ? new Promise<void>((resolve) => listener.close(() => resolve())) : Promise.resolve();
+      const listenerClosed = Promise.all(this.listeners.map((l) => new Promise<void>((resolve) => l.close(() => resolve()))));
       const tlsListener = this.tlsListener;
       const tlsClosed = tlsListener ? new Promise<void>((resolve) => tlsListener.close(() => resolve())) : Promise.resolve();
       // Finish in-flight commands: each connection writes the replies it is

@@ -10,7 +10,7 @@ import t from 'tap';
 import { DifferentialSuite, type Cmd } from './helpers/differential';
 import { RespClient, type Reply } from './helpers/resp-client';
 import { Subscriber } from './helpers/subscriber';
-import { ANY_WORKERS } from './helpers/servers';
+import { ANY_WORKERS, freePort } from './helpers/servers';
 
 const diff = new DifferentialSuite(t);
 
@@ -234,4 +234,45 @@ diff.test('timeout: whole idle seconds, checked by a cron; blocked, subscribed a
   t.same(x, y, 'the same clients closed at the same points');
   t.comment(`redis-server: ${JSON.stringify(y)}`);
   t.equal(y['idle after 2.6 s'], 'closed', 'the reference closed the idle client (the check can fail)');
+}, { workers: [ANY_WORKERS] });
+
+/** The same CONFIG SET port / bind steps on one server; ports in replies are replaced by their role. */
+async function relistenSteps(port: number, busyPort: number, newPort: number): Promise<Reply[]> {
+  const net = await import('node:net');
+  const canConnect = (p: number): Promise<boolean> =>
+    new Promise((resolve) => {
+      const s = net.connect(p, '127.0.0.1', () => (s.destroy(), resolve(true)));
+      s.on('error', () => resolve(false));
+    });
+  const c = await RespClient.connect(port);
+  const out: Reply[] = [];
+  try {
+    const bind = await c.call('CONFIG', 'GET', 'bind');
+    out.push(await c.call('CONFIG', 'SET', 'maxmemory-samples', '9', 'port', String(busyPort)));
+    out.push(await c.call('CONFIG', 'GET', 'maxmemory-samples'), await c.call('PING'), await canConnect(port) ? 'old port open' : 'old port closed');
+    out.push(await c.call('CONFIG', 'SET', 'bind', '127.0.0.1 192.0.2.1'));
+    out.push(JSON.stringify(await c.call('CONFIG', 'GET', 'bind')) === JSON.stringify(bind) ? 'bind unchanged' : 'bind changed');
+    out.push(await c.call('CONFIG', 'SET', 'port', String(newPort), 'maxmemory-samples', '8'));
+    out.push(await canConnect(port) ? 'old port open' : 'old port closed', await canConnect(newPort) ? 'new port open' : 'new port closed', await c.call('PING'));
+    const d = await RespClient.connect(newPort);
+    out.push(await d.call('CONFIG', 'GET', 'maxmemory-samples'));
+    out.push(await d.call('CONFIG', 'SET', 'bind', '127.0.0.1 -192.0.2.1'), await d.call('CONFIG', 'GET', 'bind'), await canConnect(newPort) ? 'open' : 'closed');
+    out.push(await d.call('CONFIG', 'SET', 'port', String(port), 'bind', '127.0.0.1', 'maxmemory-samples', '5'));
+    d.close();
+    out.push(await canConnect(port) ? 'back' : 'not back');
+  } finally {
+    c.close();
+  }
+  return out;
+}
+
+diff.test('CONFIG SET port and bind at runtime, rolled back with the whole call on failure', async (t, s) => {
+  const net = await import('node:net');
+  const busy = net.createServer();
+  await new Promise<void>((r) => busy.listen(0, '127.0.0.1', () => r()));
+  t.teardown(() => busy.close());
+  const busyPort = (busy.address() as import('node:net').AddressInfo).port;
+  const [p1, p2] = [await freePort(), await freePort()];
+  const [x, y] = await Promise.all([relistenSteps(s.shardis.port, busyPort, p1), relistenSteps(s.redis.port, busyPort, p2)]);
+  t.same(x, y, 'the same replies and the same ports open');
 }, { workers: [ANY_WORKERS] });

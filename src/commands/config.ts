@@ -121,8 +121,24 @@ const configSet: CoordOp = (ctx, args) => {
     }
   }
   const oldTlsPort = config.get('tls-port') as string;
+  const oldValues = pairs.map((p) => config.get(p.spec.name) as string);
   pairs.forEach((p, i) => config.setValidated(p.spec, values[i]));
   applyToServer(ctx.server, pairs.map((p) => p.spec));
+  const listenPair = pairs.find((p) => p.spec.name === 'bind') ?? pairs.find((p) => p.spec.name === 'port');
+  if (listenPair !== undefined) {
+    const oldBind = oldValues[pairs.findIndex((p) => p.spec.name === 'bind')] ?? (config.get('bind') as string);
+    return ctx.server.relisten(oldBind).then(
+      () => okReply(),
+      () => {
+        // All or nothing, as Redis restores every parameter of the call when an apply step fails.
+        pairs.forEach((p, i) => config.setValidated(p.spec, oldValues[i]));
+        applyToServer(ctx.server, pairs.map((p) => p.spec));
+        return listenPair.spec.name === 'bind'
+          ? setFailed('bind', 'Failed to bind to specified addresses.')
+          : setFailed('port', 'Unable to listen on this port. Check server logs.');
+      },
+    );
+  }
   if (tlsPair === undefined) return okReply();
   const portChanged = config.get('tls-port') !== oldTlsPort;
   return ctx.server.reloadTls(portChanged).then(

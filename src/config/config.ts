@@ -351,9 +351,6 @@ export class Config {
       if (spec === undefined || d.args.length === 0) throw new ConfigFileError(d.lineNo, d.line, 'Bad directive or wrong number of arguments');
       if (!MULTI_ARG.has(spec.name) && d.args.length !== 1) throw new ConfigFileError(d.lineNo, d.line, 'wrong number of arguments');
       let raw = d.args.join(' ');
-      if (spec.name === 'bind' && d.args.length > 1) {
-        throw new ConfigFileError(d.lineNo, d.line, 'Shardis listens on one address: bind takes one argument');
-      }
       // Several `save` lines add up; the first one replaces the default, `save ""` clears.
       if (spec.name === 'save') {
         if (raw.trim() === '') saveLoaded = true;

@@ -38,8 +38,8 @@ const YES_NO_ENUM = ['yes', 'no'];
 
 export const configParams: readonly ParamSpec[] = [
   // Network and clients: applied by Shardis.
-  int('port', 6379, 0, 65535, IMMUTABLE),
-  str('bind', '127.0.0.1', IMMUTABLE),
+  int('port', 6379, 0, 65535),
+  str('bind', '127.0.0.1'),
   int('databases', 16, 1, INT_MAX, IMMUTABLE),
   int('maxclients', 10000, 1, UINT_MAX),
   int('timeout', 0, 0, INT_MAX),
