@@ -14,6 +14,7 @@ import { installScriptRunner, type ShardOpContext } from './op-context';
 import { ShardState } from './shard-state';
 import { setStreamNodeLimits } from './structures/stream';
 import { setHllSparseMaxBytes } from './structures/hll';
+import { setEncodingLimits } from './structures/encoding-limits';
 import { activeExpireCycle } from './expiry';
 import type { Db } from './db';
 import { runCommand } from './run-command';
@@ -72,6 +73,7 @@ export class ShardEngine {
     const s = this.state.settings;
     setStreamNodeLimits(s.streamNodeMaxBytes, s.streamNodeMaxEntries);
     setHllSparseMaxBytes(s.hllSparseMaxBytes);
+    setEncodingLimits(s.encodingLimits);
   }
 
   /** Events gathered while running the last batch (the host sends them just before its replies). */

@@ -443,6 +443,14 @@ export class Config {
       streamNodeMaxBytes: this.getNumber('stream-node-max-bytes'),
       streamNodeMaxEntries: this.getNumber('stream-node-max-entries'),
       hllSparseMaxBytes: this.getNumber('hll-sparse-max-bytes'),
+      encodingLimits: {
+        hashMaxListpackEntries: this.getNumber('hash-max-listpack-entries'),
+        hashMaxListpackValue: this.getNumber('hash-max-listpack-value'),
+        setMaxIntsetEntries: this.getNumber('set-max-intset-entries'),
+        zsetMaxListpackEntries: this.getNumber('zset-max-listpack-entries'),
+        zsetMaxListpackValue: this.getNumber('zset-max-listpack-value'),
+        listMaxListpackSize: this.getNumber('list-max-listpack-size'),
+      },
       trackingBcast: false, // set by CLIENT TRACKING ... BCAST (src/tracking/), not a parameter
       slowlogSlowerThan: this.getNumber('slowlog-log-slower-than'),
       latencyMonitorThreshold: this.getNumber('latency-monitor-threshold'),

@@ -41,6 +41,15 @@ export interface ShardSettings {
   streamNodeMaxEntries: number;
   /** hll-sparse-max-bytes: a sparse HyperLogLog growing past it becomes dense. */
   hllSparseMaxBytes: number;
+  /** hash-/zset-max-listpack-*, set-max-intset-entries, list-max-listpack-size: when a collection leaves its packed encoding. */
+  encodingLimits: {
+    hashMaxListpackEntries: number;
+    hashMaxListpackValue: number;
+    setMaxIntsetEntries: number;
+    zsetMaxListpackEntries: number;
+    zsetMaxListpackValue: number;
+    listMaxListpackSize: number;
+  };
   /** Some client tracks in BCAST mode: every written key is reported (`invalidate` event). */
   trackingBcast: boolean;
   /** slowlog-log-slower-than in microseconds (-1 = off): slower commands are reported (`slow` event). */
@@ -84,6 +93,14 @@ export const defaultShardSettings = (): ShardSettings => ({
   streamNodeMaxBytes: 4096,
   streamNodeMaxEntries: 100,
   hllSparseMaxBytes: 3000,
+  encodingLimits: {
+    hashMaxListpackEntries: 512,
+    hashMaxListpackValue: 64,
+    setMaxIntsetEntries: 512,
+    zsetMaxListpackEntries: 128,
+    zsetMaxListpackValue: 64,
+    listMaxListpackSize: -2,
+  },
   trackingBcast: false,
   slowlogSlowerThan: 10000,
   latencyMonitorThreshold: 0,

@@ -21,14 +21,11 @@
  * workers/engine.ts), so a pipeline touching one set unpacks it once. ZCARD
  * and ZSCORE read the packed form as it is.
  */
+import { LIMITS } from './encoding-limits';
 import { registerValueType, type TypedValue } from '../value';
 import { SerialReader, SerialWriter } from '../serial';
 import { SkipList, SkipNode, type LexRange } from './skiplist';
 import * as packed from './packed';
-
-/** zset-max-listpack-entries / zset-max-listpack-value defaults of Redis 7.0. */
-export const ZSET_MAX_LISTPACK_ENTRIES = 128;
-export const ZSET_MAX_LISTPACK_VALUE = 64;
 
 /** The skiplist form: what ops walk. */
 class Unpacked {
@@ -157,7 +154,7 @@ export class ZSetValue implements TypedValue {
 
   /** Adds a member that is not present. */
   insert(member: string, score: number): void {
-    if (this.listpack && (this.nodes.size + 1 > ZSET_MAX_LISTPACK_ENTRIES || member.length > ZSET_MAX_LISTPACK_VALUE)) {
+    if (this.listpack && (this.nodes.size + 1 > LIMITS.zsetMaxListpackEntries || member.length > LIMITS.zsetMaxListpackValue)) {
       this.listpack = false;
     }
     const node = this.zsl.insert(this.stored(score), member);
@@ -217,7 +214,7 @@ export class ZSetValue implements TypedValue {
   settleEncoding(): void {
     let maxLen = 0;
     for (const m of this.nodes.keys()) if (m.length > maxLen) maxLen = m.length;
-    this.listpack = this.nodes.size <= ZSET_MAX_LISTPACK_ENTRIES && maxLen <= ZSET_MAX_LISTPACK_VALUE;
+    this.listpack = this.nodes.size <= LIMITS.zsetMaxListpackEntries && maxLen <= LIMITS.zsetMaxListpackValue;
     if (this.listpack) {
       for (let x = this.zsl.first; x !== null; x = x.next[0]) x.score += 0;
     }
