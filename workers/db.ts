@@ -105,6 +105,11 @@ export class Db {
     return this.n;
   }
 
+  /** Told of a value replaced by another (lazyfree-lazy-server-del is on: workers/lazyfree.ts), else null. */
+  onOverwrite: ((old: Value) => void) | null = null;
+  /** Told of a value about to be expired (lazyfree-lazy-expire is on), else null. */
+  onExpireFree: ((v: Value) => void) | null = null;
+
   /** Starts counting keys per hash slot (cluster mode), counting the keys already here. */
   trackSlots(): void {
     if (this.slotCounts !== null) return;
@@ -258,6 +263,10 @@ export class Db {
     if (this.rawStrings !== null) this.rawStrings.delete(key);
     const i = this.index.get(key);
     if (i !== undefined) {
+      if (this.onOverwrite !== null) {
+        const old = this.valAt(i);
+        if (old !== val) this.onOverwrite(old);
+      }
       this.valPages[i >>> PAGE_BITS][i & PAGE_MASK] = val;
       this.touch(i);
       this.account(i, key, val);
@@ -356,7 +365,20 @@ export class Db {
     return true;
   }
 
+  /** Deletes a key a server-side write replaces (RENAME's or COPY REPLACE's destination: Redis's dbDelete, lazyfree-lazy-server-del). */
+  deleteReplaced(key: string): boolean {
+    if (this.onOverwrite !== null) {
+      const i = this.index.get(key);
+      if (i !== undefined) this.onOverwrite(this.valAt(i));
+    }
+    return this.delete(key);
+  }
+
   expireKey(key: string): void {
+    if (this.onExpireFree !== null) {
+      const i = this.index.get(key);
+      if (i !== undefined) this.onExpireFree(this.valAt(i));
+    }
     if (!this.delete(key)) return;
     this.expiredCount++;
     this.onExpired?.(this.dbIndex, key);

@@ -109,6 +109,7 @@ export class ShardEngine {
     this.state.applyMemorySettings();
     this.state.refreshThresholds();
     this.state.signals.setBcast(this.state.settings.trackingBcast);
+    for (const db of this.state.dbs) if (db !== undefined) this.state.applyLazyfree(db);
     this.applyStructureLimits();
     if (patch.hz !== undefined) this.scheduleExpiry();
   }

@@ -3,6 +3,8 @@
  * on first use), its copy of the settings that shard code reads, and counters.
  * Shard-local code reaches state only through this object, never a global.
  */
+import type { Value } from './value';
+import { freedLazily } from './lazyfree';
 import { Db } from './db';
 import { KeySignals } from './key-signals';
 import { NOTIFY } from '../src/core/notify';
@@ -41,6 +43,20 @@ export class ShardState {
    * thread (slow log, latency monitor); Infinity when both are off.
    */
   slowReportMicros = Infinity;
+
+  /** Values freed lazily so far (INFO lazyfreed_objects; workers/lazyfree.ts). */
+  lazyfreed = 0;
+
+  /** A value is deleted lazily: counted when Redis would free it in the background. */
+  readonly lazyFree = (v: Value): void => {
+    if (freedLazily(v)) this.lazyfreed++;
+  };
+
+  /** Points a db's overwrite and expiry hooks at lazyFree as lazyfree-lazy-server-del / -expire say. */
+  applyLazyfree(db: Db): void {
+    db.onOverwrite = this.settings.lazyfree.serverDel ? this.lazyFree : null;
+    db.onExpireFree = this.settings.lazyfree.expire ? this.lazyFree : null;
+  }
 
   /** Recomputes slowReportMicros from the settings (after a change). */
   refreshThresholds(): void {
@@ -114,6 +130,7 @@ export class ShardState {
       db = new Db(this.clockTicks, index, this.memory, 100);
       db.onExpired = this.onExpired;
       db.onAdded = this.onAdded;
+      this.applyLazyfree(db);
       // Cluster mode serves db 0 only, and counts its keys per slot.
       if (index === 0 && this.settings.clusterEnabled) db.trackSlots();
       this.dbs[index] = db;

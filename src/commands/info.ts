@@ -222,7 +222,9 @@ function memorySection(server: ServerContext, shards: readonly ShardInfo[]): Lin
     ['mem_fragmentation_ratio', (rss / Math.max(1, used)).toFixed(2)],
     ['mem_fragmentation_bytes', rss - used],
     ['mem_allocator', 'v8'],
+    // Lazy frees are counted as Redis would make them and are never pending (workers/lazyfree.ts).
     ['lazyfree_pending_objects', 0],
+    ['lazyfreed_objects', shards.reduce((n, s) => n + s.lazyfreed, 0)],
   ];
 }
 

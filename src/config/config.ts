@@ -451,6 +451,12 @@ export class Config {
         zsetMaxListpackValue: this.getNumber('zset-max-listpack-value'),
         listMaxListpackSize: this.getNumber('list-max-listpack-size'),
       },
+      lazyfree: {
+        userDel: this.get('lazyfree-lazy-user-del') === 'yes',
+        serverDel: this.get('lazyfree-lazy-server-del') === 'yes',
+        expire: this.get('lazyfree-lazy-expire') === 'yes',
+        eviction: this.get('lazyfree-lazy-eviction') === 'yes',
+      },
       trackingBcast: false, // set by CLIENT TRACKING ... BCAST (src/tracking/), not a parameter
       slowlogSlowerThan: this.getNumber('slowlog-log-slower-than'),
       latencyMonitorThreshold: this.getNumber('latency-monitor-threshold'),

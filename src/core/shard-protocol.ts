@@ -50,6 +50,8 @@ export interface ShardSettings {
     zsetMaxListpackValue: number;
     listMaxListpackSize: number;
   };
+  /** lazyfree-lazy-user-del / -server-del / -expire / -eviction: which deletions free lazily (workers/lazyfree.ts). */
+  lazyfree: { userDel: boolean; serverDel: boolean; expire: boolean; eviction: boolean };
   /** Some client tracks in BCAST mode: every written key is reported (`invalidate` event). */
   trackingBcast: boolean;
   /** slowlog-log-slower-than in microseconds (-1 = off): slower commands are reported (`slow` event). */
@@ -101,6 +103,7 @@ export const defaultShardSettings = (): ShardSettings => ({
     zsetMaxListpackValue: 64,
     listMaxListpackSize: -2,
   },
+  lazyfree: { userDel: false, serverDel: false, expire: false, eviction: false },
   trackingBcast: false,
   slowlogSlowerThan: 10000,
   latencyMonitorThreshold: 0,
@@ -276,6 +279,8 @@ export interface ShardInfo {
   expiredKeys: number;
   /** Keys removed to stay under maxmemory. */
   evictedKeys: number;
+  /** Values freed lazily, as Redis's lazyfreed_objects counts them (workers/lazyfree.ts). */
+  lazyfreed: number;
   /** The shard's accounted dataset bytes (sum of MEMORY USAGE estimates). */
   usedMemory: number;
   /** This thread's V8 heap (each worker thread has its own isolate). */
@@ -315,8 +320,9 @@ export interface ShardRpc {
   delKeysInSlots(req: { slots: number[] }): number;
   /** How many of these keys exist (a migrating slot: ASK for the missing ones). */
   countExisting(req: { keys: string[] }): number;
-  flushdb(req: void): void;
-  flushall(req: void): void;
+  /** `lazy`: ASYNC, or lazyfree-lazy-user-flush (every key counts in lazyfreed_objects). */
+  flushdb(req: { lazy: boolean } | undefined): void;
+  flushall(req: { lazy: boolean } | undefined): void;
   /** Live keys matching a glob pattern. */
   keys(req: { pattern: string }): string[];
   scan(req: ScanRequest): ScanPage;

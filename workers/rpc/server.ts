@@ -43,6 +43,7 @@ export const serverRpc: Pick<RpcHandlers, 'info' | 'resetStats' | 'gc' | 'connCl
       busyMicros: s.stats.busyMicros,
       expiredKeys: s.totalExpired(),
       evictedKeys: s.stats.evictedKeys,
+      lazyfreed: s.lazyfreed,
       usedMemory: s.memory.used,
       dirty: s.stats.dirty,
       heapUsed: heap.used_heap_size,
@@ -61,6 +62,7 @@ export const serverRpc: Pick<RpcHandlers, 'info' | 'resetStats' | 'gc' | 'connCl
     s.stats.busyMicros = 0;
     s.stats.expiredKeys = 0;
     s.stats.evictedKeys = 0;
+    s.lazyfreed = 0;
     for (const db of s.dbs) if (db) db.expiredCount = 0;
     s.resetOpStats();
   },

@@ -430,6 +430,25 @@ export class ListValue implements TypedValue {
    * only the first `samples` nodes (0 = all) are measured and the average is
    * extrapolated to the estimated node count.
    */
+  /** The quicklist nodes Redis would hold these elements in (list-max-listpack-size), counted as memoryUsage models them. */
+  quicklistNodes(): number {
+    const fill = LIMITS.listMaxListpackSize;
+    let nodes = 0;
+    let nodeBytes = 7;
+    let nodeCount = 0;
+    for (let i = 0; i < this.len; i++) {
+      const e = this.at(i);
+      if (nodeCount > 0 && !nodeAllowsInsert(nodeBytes, nodeCount, e.length, fill)) {
+        nodes++;
+        nodeBytes = 7;
+        nodeCount = 0;
+      }
+      nodeBytes += listpackEntryBytes(e);
+      nodeCount++;
+    }
+    return nodeCount > 0 ? nodes + 1 : nodes;
+  }
+
   memoryUsage(samples: number): number {
     const ROBJ = 16;
     const QUICKLIST = 40;
