@@ -90,7 +90,7 @@ export class ShardEngine {
     if (this.expiryTimer) clearInterval(this.expiryTimer);
     const period = Math.max(1, Math.floor(1000 / Math.max(1, this.state.settings.hz)));
     this.expiryTimer = setInterval(() => {
-      activeExpireCycle(this.state, Date.now(), period / 4);
+      activeExpireCycle(this.state, Date.now(), period);
       const events = this.state.signals.takeEvents();
       if (events !== null) this.onEvents?.(events);
     }, period);

@@ -432,6 +432,7 @@ export class Config {
       databases: this.values.databases,
       protoMaxBulkLen: this.getNumber('proto-max-bulk-len'),
       hz: this.getNumber('hz'),
+      activeExpireEffort: this.getNumber('active-expire-effort'),
       maxmemory: this.getNumber('maxmemory'),
       maxmemoryPolicy: this.get('maxmemory-policy') as string,
       maxmemorySamples: this.getNumber('maxmemory-samples'),

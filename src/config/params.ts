@@ -108,7 +108,7 @@ export const configParams: readonly ParamSpec[] = [
   bool('lazyfree-lazy-user-flush', false),
   bool('activerehashing', true),
   bool('activedefrag', false),
-  int('active-expire-effort', 1, 1, 10),
+  int('active-expire-effort', 1, 1, 10, { shardSetting: 'activeExpireEffort' }),
   bool('dynamic-hz', true),
   special('client-output-buffer-limit', 'normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60'),
   int('slowlog-log-slower-than', 10000, -1, LLONG_MAX, { shardSetting: 'slowlogSlowerThan' }),

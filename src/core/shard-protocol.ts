@@ -24,6 +24,8 @@ export interface ShardSettings {
   protoMaxBulkLen: number;
   /** hz: active expiry cycles per second. */
   hz: number;
+  /** active-expire-effort (1-10): how much of each cycle active expiry may spend (workers/expiry.ts). */
+  activeExpireEffort: number;
   /** maxmemory in bytes (0: none); each shard enforces its share (workers/eviction.ts). */
   maxmemory: number;
   /** maxmemory-policy: what eviction picks, and whether accesses count LFU frequency. */
@@ -85,6 +87,7 @@ export const defaultShardSettings = (): ShardSettings => ({
   databases: 16,
   protoMaxBulkLen: 512 * 1024 * 1024,
   hz: 10,
+  activeExpireEffort: 1,
   maxmemory: 0,
   maxmemoryPolicy: 'noeviction',
   maxmemorySamples: 5,
