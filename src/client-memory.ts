@@ -80,8 +80,8 @@ export class ClientMemoryModel {
     if (held > this.rbp) this.rbp = held;
   }
 
-  /** The clients cron for one client: `held` query bytes, idle for `idleSeconds` whole seconds. */
-  cron(nowMs: number, held: number, idleSeconds: number): void {
+  /** The clients cron for one client: `held` query bytes, idle for `idleSeconds` whole seconds. Returns -1 (reply buffer shrunk), 1 (grown) or 0. */
+  cron(nowMs: number, held: number, idleSeconds: number): number {
     // clientsCronResizeQueryBuffer: an idle client's spare room goes back.
     if (this.qbAlloc - held > 4 * 1024 && idleSeconds > 2) this.qbAlloc = held;
     // clientsCronResizeOutputBuffer: shrink to the peak, or grow a full buffer.
@@ -92,7 +92,10 @@ export class ClientMemoryModel {
       this.rbp = 0;
       this.rbpResetAt = nowMs;
     }
-    if (next !== 0) this.rbs = jemallocSize(next);
+    if (next === 0) return 0;
+    const grew = next > this.rbs;
+    this.rbs = jemallocSize(next);
+    return grew ? 1 : -1;
   }
 
   /** zmalloc size of the query buffer. */

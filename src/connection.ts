@@ -383,6 +383,7 @@ export class Connection implements ReplySink {
   private readonly onData = (chunk: Buffer): void => {
     this.lastInteraction = Date.now();
     this.host.stats.netInputBytes += chunk.length;
+    this.host.stats.readsProcessed++;
     const held = this.framer.bufferedBytes;
     this.mem.onRead(held, chunk.length);
     this.readBufBytes = held + chunk.length;
@@ -530,6 +531,7 @@ export class Connection implements ReplySink {
           continue;
         }
         this.host.stats.netOutputBytes += out.length;
+        this.host.stats.writesProcessed++;
         this.lastInteraction = Date.now();
         this.mem.onReply(out.length);
         let flushed: boolean;

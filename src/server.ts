@@ -337,7 +337,9 @@ export class Server implements ServerContext, ConnectionHost {
         c.close('timeout');
         continue;
       }
-      c.mem.cron(now, c.queryBufferBytes, nowS - Math.floor(c.lastInteraction / 1000));
+      const resized = c.mem.cron(now, c.queryBufferBytes, nowS - Math.floor(c.lastInteraction / 1000));
+      if (resized < 0) this.stats.replyBufferShrinks++;
+      else if (resized > 0) this.stats.replyBufferExpands++;
     }
   }
 

@@ -276,3 +276,22 @@ diff.test('CONFIG SET port and bind at runtime, rolled back with the whole call 
   const [x, y] = await Promise.all([relistenSteps(s.shardis.port, busyPort, p1), relistenSteps(s.redis.port, busyPort, p2)]);
   t.same(x, y, 'the same replies and the same ports open');
 }, { workers: [ANY_WORKERS] });
+
+diff.test('INFO keyspace_hits / keyspace_misses count read commands\' lookups', async (t, s) => {
+  const counts = async (port: number): Promise<string[]> => {
+    const c = await RespClient.connect(port);
+    try {
+      const replies = await c.pipeline([
+        ['CONFIG', 'RESETSTAT'], ['SET', 'a', '1'], ['HSET', 'h', 'f', 'v'], ['GET', 'a'], ['GET', 'nosuch'], ['MGET', 'a', 'b', 'c', 'h'],
+        ['EXISTS', 'a', 'zz'], ['HGET', 'h', 'f'], ['HGET', 'nosuch', 'f'], ['STRLEN', 'a'], ['LRANGE', 'nosuch', '0', '-1'], ['TYPE', 'a'],
+        ['SET', 'b', '2'], ['INCR', 'a'], ['INFO', 'stats'],
+      ]);
+      const info = String(replies[replies.length - 1]);
+      return ['keyspace_hits', 'keyspace_misses'].map((f) => new RegExp(`${f}:(\\d+)`).exec(info)?.[0] ?? `${f} missing`);
+    } finally {
+      c.close();
+    }
+  };
+  const [x, y] = await Promise.all([counts(s.shardis.port), counts(s.redis.port)]);
+  t.same(x, y, `as redis-server: ${y.join(' ')}`);
+});

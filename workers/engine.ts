@@ -66,6 +66,14 @@ export class ShardEngine {
     installScriptRunner(this.state, this.scripts);
     this.ctx = new OpContext(this.state);
     this.applyStructureLimits();
+    this.applyTrackingLimit();
+  }
+
+  /** This shard's share of tracking-table-max-keys, enforced at once when it shrinks. */
+  private applyTrackingLimit(): void {
+    const max = this.state.settings.trackingTableMaxKeys;
+    this.state.signals.trackingMaxKeys = max === 0 ? 0 : Math.ceil(max / this.state.shardCount);
+    this.state.signals.limitTracked();
   }
 
   /** Settings that shape data structures (module-level in their files: one engine per thread). */
@@ -109,6 +117,7 @@ export class ShardEngine {
     this.state.applyMemorySettings();
     this.state.refreshThresholds();
     this.state.signals.setBcast(this.state.settings.trackingBcast);
+    this.applyTrackingLimit();
     for (const db of this.state.dbs) if (db !== undefined) this.state.applyLazyfree(db);
     this.applyStructureLimits();
     if (patch.hz !== undefined) this.scheduleExpiry();

@@ -53,14 +53,35 @@ export class KeySignals {
   /** Some client tracks in BCAST mode: every write is reported. */
   private bcast = false;
 
+  /** tracking-table-max-keys, this shard's share of it (0: no limit). */
+  trackingMaxKeys = 0;
+
   /** Remembers that `connId` read `key` (a tracked read). */
   track(key: string, connId: number): void {
     let conns = this.tracked.get(key);
     if (conns === undefined) {
       this.tracked.set(key, (conns = new Set()));
       this.size++; // a tracked key makes writes worth signalling
+      if (this.trackingMaxKeys !== 0 && this.tracked.size > this.trackingMaxKeys) this.limitTracked();
     }
     conns.add(connId);
+  }
+
+  /**
+   * Over tracking-table-max-keys: keys leave the table, their trackers told
+   * as if the keys had changed (Redis's trackingLimitUsedSlots; it picks them
+   * at random, here the longest-tracked go first). Not reported to BCAST
+   * clients (`by` -1), as in Redis.
+   */
+  limitTracked(): void {
+    if (this.trackingMaxKeys === 0) return;
+    for (const key of this.tracked.keys()) {
+      if (this.tracked.size <= this.trackingMaxKeys) break;
+      const conns = this.tracked.get(key) as Set<number>;
+      this.tracked.delete(key);
+      this.size--;
+      this.outbox.push({ type: 'invalidate', key, by: -1, conns: [...conns] });
+    }
   }
 
   /** Turns BCAST reporting on or off (the shard setting trackingBcast). */
@@ -74,6 +95,13 @@ export class KeySignals {
   clearTracking(): void {
     this.size -= this.tracked.size;
     this.tracked.clear();
+  }
+
+  /** (key, client) pairs in the tracking table. */
+  get trackedItems(): number {
+    let n = 0;
+    for (const conns of this.tracked.values()) n += conns.size;
+    return n;
   }
 
   get trackedKeys(): number {

@@ -77,6 +77,13 @@ export function runCommand(ctx: ShardOpContext, opIndex: number, args: string[],
   if (shard.signals.size !== 0 && op.writes) {
     for (const p of keyPositions(op.spec, args)) shard.signals.signal(ctx.dbIndex, args[p], ctx.connId, true);
   }
+  // keyspace_hits / keyspace_misses: a read command's keys, found or not (an expired one was deleted by its lookup).
+  if (op.keymiss) {
+    for (const p of keyPositions(op.spec, args)) {
+      if (ctx.db.contains(args[p])) shard.stats.keyspaceHits++;
+      else shard.stats.keyspaceMisses++;
+    }
+  }
   // CLIENT TRACKING: a read's keys are remembered for its client.
   if (ctx.trackReads === true && op.spec.flags.includes('readonly')) {
     for (const p of keyPositions(op.spec, args)) shard.signals.track(args[p], ctx.connId);

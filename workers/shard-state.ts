@@ -35,7 +35,7 @@ export class ShardState {
   }
   /** Memory accounting of every db of this shard, and the LFU settings they read. */
   readonly memory = new MemoryAccount();
-  stats = { commands: 0, batches: 0, expiredKeys: 0, busyMicros: 0, evictedKeys: 0, dirty: 0 };
+  stats = { commands: 0, batches: 0, expiredKeys: 0, busyMicros: 0, evictedKeys: 0, dirty: 0, keyspaceHits: 0, keyspaceMisses: 0 };
   /** Per shard-op (by op index) time spent and failed calls, for INFO commandstats. */
   opStats: { micros: Float64Array; failed: Float64Array; latency: Float64Array };
   /**

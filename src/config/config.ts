@@ -458,6 +458,7 @@ export class Config {
         expire: this.get('lazyfree-lazy-expire') === 'yes',
         eviction: this.get('lazyfree-lazy-eviction') === 'yes',
       },
+      trackingTableMaxKeys: this.getNumber('tracking-table-max-keys'),
       trackingBcast: false, // set by CLIENT TRACKING ... BCAST (src/tracking/), not a parameter
       slowlogSlowerThan: this.getNumber('slowlog-log-slower-than'),
       latencyMonitorThreshold: this.getNumber('latency-monitor-threshold'),

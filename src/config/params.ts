@@ -127,7 +127,7 @@ export const configParams: readonly ParamSpec[] = [
   int('hll-sparse-max-bytes', 3000, 0, LLONG_MAX, { shardSetting: 'hllSparseMaxBytes' }),
   mem('stream-node-max-bytes', 4096, 0, LLONG_MAX, { shardSetting: 'streamNodeMaxBytes' }),
   int('stream-node-max-entries', 100, 0, LLONG_MAX, { shardSetting: 'streamNodeMaxEntries' }),
-  int('tracking-table-max-keys', 1000000, 0, LLONG_MAX),
+  int('tracking-table-max-keys', 1000000, 0, LLONG_MAX, { shardSetting: 'trackingTableMaxKeys' }),
   enm('acl-pubsub-default', 'resetchannels', ['allchannels', 'resetchannels']),
   int('acllog-max-len', 128, 0, LLONG_MAX),
   str('aclfile', '', IMMUTABLE),

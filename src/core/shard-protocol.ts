@@ -54,6 +54,8 @@ export interface ShardSettings {
   };
   /** lazyfree-lazy-user-del / -server-del / -expire / -eviction: which deletions free lazily (workers/lazyfree.ts). */
   lazyfree: { userDel: boolean; serverDel: boolean; expire: boolean; eviction: boolean };
+  /** tracking-table-max-keys (0: no limit); each shard keeps its share of it (workers/key-signals.ts). */
+  trackingTableMaxKeys: number;
   /** Some client tracks in BCAST mode: every written key is reported (`invalidate` event). */
   trackingBcast: boolean;
   /** slowlog-log-slower-than in microseconds (-1 = off): slower commands are reported (`slow` event). */
@@ -107,6 +109,7 @@ export const defaultShardSettings = (): ShardSettings => ({
     listMaxListpackSize: -2,
   },
   lazyfree: { userDel: false, serverDel: false, expire: false, eviction: false },
+  trackingTableMaxKeys: 1000000,
   trackingBcast: false,
   slowlogSlowerThan: 10000,
   latencyMonitorThreshold: 0,
@@ -284,6 +287,12 @@ export interface ShardInfo {
   evictedKeys: number;
   /** Values freed lazily, as Redis's lazyfreed_objects counts them (workers/lazyfree.ts). */
   lazyfreed: number;
+  /** Keys read by read commands that were there / were not (INFO keyspace_hits / keyspace_misses). */
+  keyspaceHits: number;
+  keyspaceMisses: number;
+  /** CLIENT TRACKING's table here: keys, and (key, client) pairs (INFO tracking_total_keys / _items). */
+  trackedKeys: number;
+  trackedItems: number;
   /** The shard's accounted dataset bytes (sum of MEMORY USAGE estimates). */
   usedMemory: number;
   /** This thread's V8 heap (each worker thread has its own isolate). */

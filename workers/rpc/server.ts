@@ -44,6 +44,10 @@ export const serverRpc: Pick<RpcHandlers, 'info' | 'resetStats' | 'gc' | 'connCl
       expiredKeys: s.totalExpired(),
       evictedKeys: s.stats.evictedKeys,
       lazyfreed: s.lazyfreed,
+      keyspaceHits: s.stats.keyspaceHits,
+      keyspaceMisses: s.stats.keyspaceMisses,
+      trackedKeys: s.signals.trackedKeys,
+      trackedItems: s.signals.trackedItems,
       usedMemory: s.memory.used,
       dirty: s.stats.dirty,
       heapUsed: heap.used_heap_size,
@@ -63,6 +67,8 @@ export const serverRpc: Pick<RpcHandlers, 'info' | 'resetStats' | 'gc' | 'connCl
     s.stats.expiredKeys = 0;
     s.stats.evictedKeys = 0;
     s.lazyfreed = 0;
+    s.stats.keyspaceHits = 0;
+    s.stats.keyspaceMisses = 0;
     for (const db of s.dbs) if (db) db.expiredCount = 0;
     s.resetOpStats();
   },
