@@ -2,7 +2,8 @@
  * The server: the accept loop, the registry of live connections, the shards,
  * and an orderly shutdown (stop accepting, end every connection, close shards).
  */
-import { boundPort, openListeners } from './listeners';
+import { boundPort, openListeners, parseBind } from './listeners';
+import { Metrics } from './metrics/metrics';
 import net from 'node:net';
 import tls from 'node:tls';
 import { buildTlsOptions } from './config/tls';
@@ -85,6 +86,8 @@ export class Server implements ServerContext, ConnectionHost {
   /** Users and permissions: checked on this thread before a request is routed. */
   readonly acl = new Acl();
   readonly monitoring: Monitoring;
+  /** Prometheus metrics on --metrics-port (src/metrics/metrics.ts). */
+  readonly metrics: Metrics;
   readonly pause = new ClientPause();
   readonly tracking = new Tracking(this.tasks, (id) => this.connections.get(id));
   readonly rdb: RdbPersistence;
@@ -116,6 +119,7 @@ export class Server implements ServerContext, ConnectionHost {
     const requirepass = config.get('requirepass') ?? '';
     if (requirepass !== '') this.acl.setRequirePass(requirepass);
     this.monitoring = new Monitoring(config, this.tasks);
+    this.metrics = new Metrics(this, this.log);
     this.rdb = new RdbPersistence(config, () => this.shards, log);
     this.aof = new Aof(config, log, (file, onStarted) => this.rdb.writeChunked(file, true, onStarted));
   }
@@ -213,6 +217,8 @@ export class Server implements ServerContext, ConnectionHost {
       if (entry !== undefined) this.monitoring.commandTimed(this.connections.get(ev.connId), entry.fullName, ev.args, ev.micros, ev.at);
     };
     await this.listen(v.port, v.bind);
+    const metricsPort = this.config.getNumber('metrics-port');
+    if (metricsPort > 0) await this.metrics.listen(metricsPort, this.metricsHost());
     if (this.config.getNumber('tls-port') > 0) await this.listenTls(this.config.getNumber('tls-port'));
     if (this.config.get('cluster-enabled') === 'yes') await this.startCluster();
     // Load the data while answering -LOADING (the dispatcher checks `loading`).
@@ -249,6 +255,11 @@ export class Server implements ServerContext, ConnectionHost {
   private async listen(port: number, bind: string): Promise<void> {
     this.listeners = await openListeners(port, bind, (socket) => this.accept(socket));
     for (const l of this.listeners) l.on('error', (err) => this.log.error({ err }, 'listener error'));
+  }
+
+  /** /metrics is served on the first bind address. */
+  metricsHost(): string {
+    return parseBind(this.config.values.bind)[0]?.host ?? '127.0.0.1';
   }
 
   /**
@@ -432,6 +443,8 @@ export class Server implements ServerContext, ConnectionHost {
   /** Called by a connection once both of its tasks have ended and it has cleaned up. */
   connectionClosed(conn: Connection): void {
     this.connections.delete(conn.id);
+    const cause = conn.closeReason ?? 'eof';
+    this.stats.closedBy.set(cause, (this.stats.closedBy.get(cause) ?? 0) + 1);
     // Shards that keep state for it (waiters, watches) drop it. The op goes in
     // the same ordered stream as the connection's own requests, so it always
     // comes after anything the connection registered.
@@ -463,6 +476,7 @@ export class Server implements ServerContext, ConnectionHost {
       await Promise.all(conns.map((c) => c.done));
       clearTimeout(grace);
       await listenerClosed;
+      await this.metrics.close();
       await tlsClosed;
       await this.cluster?.close();
       this.migrateSockets.closeAll();

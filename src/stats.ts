@@ -27,6 +27,8 @@ export class ServerStats {
   outputLimitDisconnections = 0;
   /** Clients closed to keep their buffers under maxmemory-clients. */
   evictedClients = 0;
+  /** Connections closed, by why (Connection.closeReason): the metrics' teardowns by cause. */
+  readonly closedBy = new Map<string, number>();
   /** Error replies by their first word (ERR, WRONGTYPE, ...), for INFO errorstats. */
   readonly errorCodes = new Map<string, number>();
 

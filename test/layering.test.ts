@@ -21,7 +21,7 @@ import { ROOT } from './helpers/servers';
 const MAIN_LAYERS: readonly (readonly string[])[] = [
   ['src/main.ts'],
   ['src/server.ts'],
-  ['src/dispatch.ts', 'src/tools/'],
+  ['src/dispatch.ts', 'src/tools/', 'src/metrics/'],
   ['src/commands/'],
   ['src/coordination/'],
   ['src/cluster/'],

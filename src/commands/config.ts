@@ -124,6 +124,22 @@ const configSet: CoordOp = (ctx, args) => {
   const oldValues = pairs.map((p) => config.get(p.spec.name) as string);
   pairs.forEach((p, i) => config.setValidated(p.spec, values[i]));
   applyToServer(ctx.server, pairs.map((p) => p.spec));
+  const metricsPair = pairs.find((p) => p.spec.name === 'metrics-port');
+  if (metricsPair !== undefined) {
+    return ctx.server.metrics.listen(config.getNumber('metrics-port'), ctx.server.metricsHost()).then(
+      () => okReply(),
+      (err: Error) => {
+        ctx.server.log.warn({ err: err.message }, 'Failed to serve metrics on this port');
+        pairs.forEach((p, i) => config.setValidated(p.spec, oldValues[i]));
+        applyToServer(ctx.server, pairs.map((p) => p.spec));
+        const old = config.getNumber('metrics-port');
+        return (old > 0 ? ctx.server.metrics.listen(old, ctx.server.metricsHost()) : Promise.resolve()).then(
+          () => setFailed('metrics-port', 'Unable to listen on this port. Check server logs.'),
+          () => setFailed('metrics-port', 'Unable to listen on this port. Check server logs.'),
+        );
+      },
+    );
+  }
   const listenPair = pairs.find((p) => p.spec.name === 'bind') ?? pairs.find((p) => p.spec.name === 'port');
   if (listenPair !== undefined) {
     const oldBind = oldValues[pairs.findIndex((p) => p.spec.name === 'bind')] ?? (config.get('bind') as string);

@@ -127,6 +127,8 @@ export const configParams: readonly ParamSpec[] = [
   int('hll-sparse-max-bytes', 3000, 0, LLONG_MAX, { shardSetting: 'hllSparseMaxBytes' }),
   mem('stream-node-max-bytes', 4096, 0, LLONG_MAX, { shardSetting: 'streamNodeMaxBytes' }),
   int('stream-node-max-entries', 100, 0, LLONG_MAX, { shardSetting: 'streamNodeMaxEntries' }),
+  // Shardis's own: serve Prometheus metrics on this port (0: off; src/metrics/).
+  int('metrics-port', 0, 0, 65535),
   int('tracking-table-max-keys', 1000000, 0, LLONG_MAX, { shardSetting: 'trackingTableMaxKeys' }),
   enm('acl-pubsub-default', 'resetchannels', ['allchannels', 'resetchannels']),
   int('acllog-max-len', 128, 0, LLONG_MAX),

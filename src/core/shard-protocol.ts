@@ -295,6 +295,8 @@ export interface ShardInfo {
   trackedItems: number;
   /** The shard's accounted dataset bytes (sum of MEMORY USAGE estimates). */
   usedMemory: number;
+  /** This thread's event-loop use since it started (performance.eventLoopUtilization). */
+  eventLoopUtilization: number;
   /** This thread's V8 heap (each worker thread has its own isolate). */
   heapUsed: number;
   heapTotal: number;

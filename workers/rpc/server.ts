@@ -2,6 +2,7 @@
  * Shard RPC, the server's view of a shard: INFO's figures, CONFIG RESETSTAT,
  * DEBUG GC, and the end of a connection.
  */
+import { performance } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 import type { ShardInfo } from '../../src/core/shard-protocol';
 import type { RpcHandlers } from './handler';
@@ -50,6 +51,7 @@ export const serverRpc: Pick<RpcHandlers, 'info' | 'resetStats' | 'gc' | 'connCl
       trackedItems: s.signals.trackedItems,
       usedMemory: s.memory.used,
       dirty: s.stats.dirty,
+      eventLoopUtilization: performance.eventLoopUtilization().utilization,
       heapUsed: heap.used_heap_size,
       heapTotal: heap.total_heap_size,
       dbs,
