@@ -46,6 +46,7 @@ const WORKER_LAYERS: readonly (readonly string[])[] = [
   ['workers/families/', 'workers/rdb-values.ts', 'workers/digest.ts'],
   ['workers/op-context.ts', 'workers/expiry.ts', 'workers/eviction.ts'],
   ['workers/shard-state.ts'],
+  ['workers/lazyfree.ts'],
   ['workers/db.ts', 'workers/structures/'],
   ['workers/key-signals.ts', 'workers/value.ts', 'workers/serial.ts', 'workers/long-double.ts', 'workers/lcs.ts'],
 ];
