@@ -2,6 +2,8 @@
  * The server: the accept loop, the registry of live connections, the shards,
  * and an orderly shutdown (stop accepting, end every connection, close shards).
  */
+import { boundPort, openListeners, parseBind } from './listeners';
+import { Metrics } from './metrics/metrics';
 import net from 'node:net';
 import tls from 'node:tls';
 import { buildTlsOptions } from './config/tls';
@@ -84,13 +86,16 @@ export class Server implements ServerContext, ConnectionHost {
   /** Users and permissions: checked on this thread before a request is routed. */
   readonly acl = new Acl();
   readonly monitoring: Monitoring;
+  /** Prometheus metrics on --metrics-port (src/metrics/metrics.ts). */
+  readonly metrics: Metrics;
   readonly pause = new ClientPause();
   readonly tracking = new Tracking(this.tasks, (id) => this.connections.get(id));
   readonly rdb: RdbPersistence;
   readonly aof: Aof;
   loading = false;
   private saveCron: NodeJS.Timeout | null = null;
-  private listener: net.Server | null = null;
+  /** The TCP listeners, one per bind address (src/listeners.ts). */
+  private listeners: net.Server[] = [];
   /** The TLS listener (tls-port), if any; its connections are the same Connection as TCP ones. */
   private tlsListener: tls.Server | null = null;
   /** Redis Cluster, when cluster-enabled (src/cluster/). */
@@ -114,6 +119,7 @@ export class Server implements ServerContext, ConnectionHost {
     const requirepass = config.get('requirepass') ?? '';
     if (requirepass !== '') this.acl.setRequirePass(requirepass);
     this.monitoring = new Monitoring(config, this.tasks);
+    this.metrics = new Metrics(this, this.log);
     this.rdb = new RdbPersistence(config, () => this.shards, log);
     this.aof = new Aof(config, log, (file, onStarted) => this.rdb.writeChunked(file, true, onStarted));
   }
@@ -184,8 +190,7 @@ export class Server implements ServerContext, ConnectionHost {
   }
 
   get port(): number {
-    const addr = this.listener?.address();
-    return addr && typeof addr === 'object' ? addr.port : this.config.values.port;
+    return boundPort(this.listeners) ?? this.config.values.port;
   }
 
   async start(): Promise<void> {
@@ -211,16 +216,9 @@ export class Server implements ServerContext, ConnectionHost {
       const entry = this.commands.ops[ev.op];
       if (entry !== undefined) this.monitoring.commandTimed(this.connections.get(ev.connId), entry.fullName, ev.args, ev.micros, ev.at);
     };
-    const listener = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
-    this.listener = listener;
-    await new Promise<void>((resolve, reject) => {
-      listener.once('error', reject);
-      listener.listen(v.port, v.bind, () => {
-        listener.off('error', reject);
-        resolve();
-      });
-    });
-    listener.on('error', (err) => this.log.error({ err }, 'listener error'));
+    await this.listen(v.port, v.bind);
+    const metricsPort = this.config.getNumber('metrics-port');
+    if (metricsPort > 0) await this.metrics.listen(metricsPort, this.metricsHost());
     if (this.config.getNumber('tls-port') > 0) await this.listenTls(this.config.getNumber('tls-port'));
     if (this.config.get('cluster-enabled') === 'yes') await this.startCluster();
     // Load the data while answering -LOADING (the dispatcher checks `loading`).
@@ -231,7 +229,11 @@ export class Server implements ServerContext, ConnectionHost {
       await this.close('bad data file');
       throw err;
     }
-    this.clientEvictionTimer = setInterval(() => this.evictClients(), 100);
+    // clientsCron at Redis's default hz: idle timeouts and the client buffer model, then maxmemory-clients.
+    this.clientEvictionTimer = setInterval(() => {
+      this.clientsCron();
+      this.evictClients();
+    }, 100);
     this.clientEvictionTimer.unref();
     // serverCron's persistence part. One snapshot at a time per shard: an RDB save and an AOF rewrite never overlap.
     this.saveCron = setInterval(() => {
@@ -248,6 +250,34 @@ export class Server implements ServerContext, ConnectionHost {
       { version: VERSION, port: this.port, tlsPort: this.tlsPort, bind: v.bind, workers: v.workers, shards: this.shards.count },
       'Shardis ready to accept connections',
     );
+  }
+
+  private async listen(port: number, bind: string): Promise<void> {
+    this.listeners = await openListeners(port, bind, (socket) => this.accept(socket));
+    for (const l of this.listeners) l.on('error', (err) => this.log.error({ err }, 'listener error'));
+  }
+
+  /** /metrics is served on the first bind address. */
+  metricsHost(): string {
+    return parseBind(this.config.values.bind)[0]?.host ?? '127.0.0.1';
+  }
+
+  /**
+   * CONFIG SET port / bind: the old listeners close, the new ones open; if
+   * they cannot, the old ones are opened again and the error is thrown
+   * (Redis's changeListenPort / changeBindAddr). Connections stay.
+   */
+  async relisten(oldBind: string): Promise<void> {
+    const oldPort = this.port;
+    for (const l of this.listeners) l.close();
+    this.listeners = [];
+    try {
+      await this.listen(this.config.values.port, this.config.values.bind);
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message, port: this.config.values.port, bind: this.config.values.bind }, 'Failed to listen: keeping the old port and addresses');
+      await this.listen(oldPort, oldBind);
+      throw err;
+    }
   }
 
   /** The port the TLS listener is bound to, or 0. */
@@ -305,6 +335,24 @@ export class Server implements ServerContext, ConnectionHost {
   }
 
   private clientEvictionTimer: NodeJS.Timeout | null = null;
+
+  /** Redis's clientsCron for every client: the idle timeout, then the query/reply buffer resizing CLIENT LIST shows. */
+  private clientsCron(): void {
+    const now = Date.now();
+    const nowS = Math.floor(now / 1000);
+    const timeout = this.config.values.timeout;
+    for (const c of this.connections.values()) {
+      if (c.closed) continue;
+      if (c.idleTimedOut(nowS, timeout)) {
+        this.log.debug({ client: c.id }, 'Closing idle client');
+        c.close('timeout');
+        continue;
+      }
+      const resized = c.mem.cron(now, c.queryBufferBytes, nowS - Math.floor(c.lastInteraction / 1000));
+      if (resized < 0) this.stats.replyBufferShrinks++;
+      else if (resized > 0) this.stats.replyBufferExpands++;
+    }
+  }
 
   /**
    * maxmemory-clients: while the clients' query and output buffers together
@@ -395,6 +443,8 @@ export class Server implements ServerContext, ConnectionHost {
   /** Called by a connection once both of its tasks have ended and it has cleaned up. */
   connectionClosed(conn: Connection): void {
     this.connections.delete(conn.id);
+    const cause = conn.closeReason ?? 'eof';
+    this.stats.closedBy.set(cause, (this.stats.closedBy.get(cause) ?? 0) + 1);
     // Shards that keep state for it (waiters, watches) drop it. The op goes in
     // the same ordered stream as the connection's own requests, so it always
     // comes after anything the connection registered.
@@ -413,8 +463,7 @@ export class Server implements ServerContext, ConnectionHost {
       this.pause.close();
       if (this.saveCron !== null) clearInterval(this.saveCron);
       if (this.clientEvictionTimer !== null) clearInterval(this.clientEvictionTimer);
-      const listener = this.listener;
-      const listenerClosed = listener ? new Promise<void>((resolve) => listener.close(() => resolve())) : Promise.resolve();
+      const listenerClosed = Promise.all(this.listeners.map((l) => new Promise<void>((resolve) => l.close(() => resolve()))));
       const tlsListener = this.tlsListener;
       const tlsClosed = tlsListener ? new Promise<void>((resolve) => tlsListener.close(() => resolve())) : Promise.resolve();
       // Finish in-flight commands: each connection writes the replies it is
@@ -427,6 +476,7 @@ export class Server implements ServerContext, ConnectionHost {
       await Promise.all(conns.map((c) => c.done));
       clearTimeout(grace);
       await listenerClosed;
+      await this.metrics.close();
       await tlsClosed;
       await this.cluster?.close();
       this.migrateSockets.closeAll();

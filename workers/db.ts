@@ -118,6 +118,11 @@ export class Db {
     return this.n;
   }
 
+  /** Told of a value replaced by another (lazyfree-lazy-server-del is on: workers/lazyfree.ts), else null. */
+  onOverwrite: ((old: Value) => void) | null = null;
+  /** Told of a value about to be expired (lazyfree-lazy-expire is on), else null. */
+  onExpireFree: ((v: Value) => void) | null = null;
+
   /** Starts counting keys per hash slot (cluster mode), counting the keys already here. */
   trackSlots(): void {
     if (this.slotCounts !== null) return;
@@ -236,6 +241,11 @@ export class Db {
     return this.valAt(i);
   }
 
+  /** Whether the key has an entry, expired or not (Redis's dictFind on the main dict). */
+  contains(key: string): boolean {
+    return this.index.lookup(key) >= 0;
+  }
+
   has(key: string, now: number): boolean {
     return this.peek(key, now) !== undefined;
   }
@@ -266,6 +276,10 @@ export class Db {
     if (this.rawStrings !== null) this.rawStrings.delete(key);
     const i = this.index.lookup(key);
     if (i >= 0) {
+      if (this.onOverwrite !== null) {
+        const old = this.valAt(i);
+        if (old !== val) this.onOverwrite(old);
+      }
       this.valPages[i >>> PAGE_BITS][i & PAGE_MASK] = val;
       this.touch(i);
       this.account(i, key, val);
@@ -364,7 +378,20 @@ export class Db {
     return true;
   }
 
+  /** Deletes a key a server-side write replaces (RENAME's or COPY REPLACE's destination: Redis's dbDelete, lazyfree-lazy-server-del). */
+  deleteReplaced(key: string): boolean {
+    if (this.onOverwrite !== null) {
+      const i = this.index.lookup(key);
+      if (i >= 0) this.onOverwrite(this.valAt(i));
+    }
+    return this.delete(key);
+  }
+
   expireKey(key: string): void {
+    if (this.onExpireFree !== null) {
+      const i = this.index.lookup(key);
+      if (i >= 0) this.onExpireFree(this.valAt(i));
+    }
     if (!this.delete(key)) return;
     this.expiredCount++;
     this.onExpired?.(this.dbIndex, key);

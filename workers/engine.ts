@@ -14,6 +14,7 @@ import { installScriptRunner, type ShardOpContext } from './op-context';
 import { ShardState } from './shard-state';
 import { setStreamNodeLimits } from './structures/stream';
 import { setHllSparseMaxBytes } from './structures/hll';
+import { setEncodingLimits } from './structures/encoding-limits';
 import { activeExpireCycle } from './expiry';
 import type { Db } from './db';
 import { runCommand } from './run-command';
@@ -37,8 +38,8 @@ class OpContext implements ShardOpContext {
     // Every change an op makes raises its event whether or not anyone listens:
     // Redis's dirty counter counts those changes (a SETBIT that changes nothing, a DEL of nothing add 0).
     if (cls !== NOTIFY.keymiss) this.shard.stats.dirty++;
-    // Where Redis notifies, it has signalled the change: CLIENT TRACKING hears of it.
-    if (cls !== NOTIFY.keymiss && this.shard.signals.tracking) this.shard.signals.written(key, this.connId);
+    // Where Redis notifies, it has signalled the change: CLIENT TRACKING and WATCH hear of it.
+    if (cls !== NOTIFY.keymiss && this.shard.signals.size !== 0) this.shard.changed(this.dbIndex, key, this.connId);
     if ((this.shard.settings.notifyFlags & cls) !== 0) this.shard.notify(cls, event, key, this.dbIndex);
   }
 }
@@ -65,6 +66,14 @@ export class ShardEngine {
     installScriptRunner(this.state, this.scripts);
     this.ctx = new OpContext(this.state);
     this.applyStructureLimits();
+    this.applyTrackingLimit();
+  }
+
+  /** This shard's share of tracking-table-max-keys, enforced at once when it shrinks. */
+  private applyTrackingLimit(): void {
+    const max = this.state.settings.trackingTableMaxKeys;
+    this.state.signals.trackingMaxKeys = max === 0 ? 0 : Math.ceil(max / this.state.shardCount);
+    this.state.signals.limitTracked();
   }
 
   /** Settings that shape data structures (module-level in their files: one engine per thread). */
@@ -72,6 +81,7 @@ export class ShardEngine {
     const s = this.state.settings;
     setStreamNodeLimits(s.streamNodeMaxBytes, s.streamNodeMaxEntries);
     setHllSparseMaxBytes(s.hllSparseMaxBytes);
+    setEncodingLimits(s.encodingLimits);
   }
 
   /** Events gathered while running the last batch (the host sends them just before its replies). */
@@ -88,7 +98,7 @@ export class ShardEngine {
     if (this.expiryTimer) clearInterval(this.expiryTimer);
     const period = Math.max(1, Math.floor(1000 / Math.max(1, this.state.settings.hz)));
     this.expiryTimer = setInterval(() => {
-      activeExpireCycle(this.state, Date.now(), period / 4);
+      activeExpireCycle(this.state, Date.now(), period);
       const events = this.state.signals.takeEvents();
       if (events !== null) this.onEvents?.(events);
     }, period);
@@ -107,6 +117,8 @@ export class ShardEngine {
     this.state.applyMemorySettings();
     this.state.refreshThresholds();
     this.state.signals.setBcast(this.state.settings.trackingBcast);
+    this.applyTrackingLimit();
+    for (const db of this.state.dbs) if (db !== undefined) this.state.applyLazyfree(db);
     this.applyStructureLimits();
     if (patch.hz !== undefined) this.scheduleExpiry();
   }

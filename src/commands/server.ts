@@ -14,7 +14,7 @@ const dbsize: CoordOp = async (ctx) => {
   return integerReply(sizes.reduce((sum, n) => sum + n, 0));
 };
 
-/** FLUSHDB/FLUSHALL take at most one of ASYNC or SYNC; both free memory at once here. */
+/** FLUSHDB/FLUSHALL take at most one of ASYNC or SYNC. */
 function flushModeOk(args: string[]): boolean {
   if (args.length === 1) return true;
   if (args.length > 2) return false;
@@ -22,16 +22,22 @@ function flushModeOk(args: string[]): boolean {
   return m === 'async' || m === 'sync';
 }
 
+/** ASYNC, or no mode with lazyfree-lazy-user-flush: Redis frees the old keys in the background (counted in lazyfreed_objects). */
+function flushLazily(ctx: Parameters<CoordOp>[0], args: string[]): { lazy: boolean } {
+  if (args.length === 2) return { lazy: args[1].toLowerCase() === 'async' };
+  return { lazy: ctx.server.config.get('lazyfree-lazy-user-flush') === 'yes' };
+}
+
 const flushdb: CoordOp = async (ctx, args) => {
   if (!flushModeOk(args)) return errorReply(ERR_SYNTAX);
-  await ctx.server.shards.broadcast('flushdb', undefined, { db: ctx.conn.db });
+  await ctx.server.shards.broadcast('flushdb', flushLazily(ctx, args), { db: ctx.conn.db });
   ctx.server.tracking.flushed();
   return okReply();
 };
 
 const flushall: CoordOp = async (ctx, args) => {
   if (!flushModeOk(args)) return errorReply(ERR_SYNTAX);
-  await ctx.server.shards.broadcast('flushall', undefined);
+  await ctx.server.shards.broadcast('flushall', flushLazily(ctx, args));
   ctx.server.tracking.flushed();
   return okReply();
 };

@@ -351,9 +351,6 @@ export class Config {
       if (spec === undefined || d.args.length === 0) throw new ConfigFileError(d.lineNo, d.line, 'Bad directive or wrong number of arguments');
       if (!MULTI_ARG.has(spec.name) && d.args.length !== 1) throw new ConfigFileError(d.lineNo, d.line, 'wrong number of arguments');
       let raw = d.args.join(' ');
-      if (spec.name === 'bind' && d.args.length > 1) {
-        throw new ConfigFileError(d.lineNo, d.line, 'Shardis listens on one address: bind takes one argument');
-      }
       // Several `save` lines add up; the first one replaces the default, `save ""` clears.
       if (spec.name === 'save') {
         if (raw.trim() === '') saveLoaded = true;
@@ -435,6 +432,7 @@ export class Config {
       databases: this.values.databases,
       protoMaxBulkLen: this.getNumber('proto-max-bulk-len'),
       hz: this.getNumber('hz'),
+      activeExpireEffort: this.getNumber('active-expire-effort'),
       maxmemory: this.getNumber('maxmemory'),
       maxmemoryPolicy: this.get('maxmemory-policy') as string,
       maxmemorySamples: this.getNumber('maxmemory-samples'),
@@ -446,6 +444,21 @@ export class Config {
       streamNodeMaxBytes: this.getNumber('stream-node-max-bytes'),
       streamNodeMaxEntries: this.getNumber('stream-node-max-entries'),
       hllSparseMaxBytes: this.getNumber('hll-sparse-max-bytes'),
+      encodingLimits: {
+        hashMaxListpackEntries: this.getNumber('hash-max-listpack-entries'),
+        hashMaxListpackValue: this.getNumber('hash-max-listpack-value'),
+        setMaxIntsetEntries: this.getNumber('set-max-intset-entries'),
+        zsetMaxListpackEntries: this.getNumber('zset-max-listpack-entries'),
+        zsetMaxListpackValue: this.getNumber('zset-max-listpack-value'),
+        listMaxListpackSize: this.getNumber('list-max-listpack-size'),
+      },
+      lazyfree: {
+        userDel: this.get('lazyfree-lazy-user-del') === 'yes',
+        serverDel: this.get('lazyfree-lazy-server-del') === 'yes',
+        expire: this.get('lazyfree-lazy-expire') === 'yes',
+        eviction: this.get('lazyfree-lazy-eviction') === 'yes',
+      },
+      trackingTableMaxKeys: this.getNumber('tracking-table-max-keys'),
       trackingBcast: false, // set by CLIENT TRACKING ... BCAST (src/tracking/), not a parameter
       slowlogSlowerThan: this.getNumber('slowlog-log-slower-than'),
       latencyMonitorThreshold: this.getNumber('latency-monitor-threshold'),

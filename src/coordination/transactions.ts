@@ -14,6 +14,7 @@
  *   on every shard that has some, then runs the commands through the router
  *   and assembles their replies.
  */
+import { queuedArgvBytes } from '../client-memory';
 import { TRACK_READS } from '../core/shard-protocol';
 import { tracksReads } from '../tracking/tracking';
 import type { Connection, ConnectionTxn } from '../connection';
@@ -43,6 +44,16 @@ export class Transaction implements ConnectionTxn {
 
   get inMulti(): boolean {
     return this.queue !== null;
+  }
+
+  get queuedCount(): number {
+    return this.queue === null ? -1 : this.queue.length;
+  }
+
+  get queuedArgvBytes(): number {
+    let n = 0;
+    for (const q of this.queue ?? []) n += queuedArgvBytes(q.args);
+    return n;
   }
 }
 

@@ -24,6 +24,8 @@ export interface ShardSettings {
   protoMaxBulkLen: number;
   /** hz: active expiry cycles per second. */
   hz: number;
+  /** active-expire-effort (1-10): how much of each cycle active expiry may spend (workers/expiry.ts). */
+  activeExpireEffort: number;
   /** maxmemory in bytes (0: none); each shard enforces its share (workers/eviction.ts). */
   maxmemory: number;
   /** maxmemory-policy: what eviction picks, and whether accesses count LFU frequency. */
@@ -41,6 +43,19 @@ export interface ShardSettings {
   streamNodeMaxEntries: number;
   /** hll-sparse-max-bytes: a sparse HyperLogLog growing past it becomes dense. */
   hllSparseMaxBytes: number;
+  /** hash-/zset-max-listpack-*, set-max-intset-entries, list-max-listpack-size: when a collection leaves its packed encoding. */
+  encodingLimits: {
+    hashMaxListpackEntries: number;
+    hashMaxListpackValue: number;
+    setMaxIntsetEntries: number;
+    zsetMaxListpackEntries: number;
+    zsetMaxListpackValue: number;
+    listMaxListpackSize: number;
+  };
+  /** lazyfree-lazy-user-del / -server-del / -expire / -eviction: which deletions free lazily (workers/lazyfree.ts). */
+  lazyfree: { userDel: boolean; serverDel: boolean; expire: boolean; eviction: boolean };
+  /** tracking-table-max-keys (0: no limit); each shard keeps its share of it (workers/key-signals.ts). */
+  trackingTableMaxKeys: number;
   /** Some client tracks in BCAST mode: every written key is reported (`invalidate` event). */
   trackingBcast: boolean;
   /** slowlog-log-slower-than in microseconds (-1 = off): slower commands are reported (`slow` event). */
@@ -74,6 +89,7 @@ export const defaultShardSettings = (): ShardSettings => ({
   databases: 16,
   protoMaxBulkLen: 512 * 1024 * 1024,
   hz: 10,
+  activeExpireEffort: 1,
   maxmemory: 0,
   maxmemoryPolicy: 'noeviction',
   maxmemorySamples: 5,
@@ -84,6 +100,16 @@ export const defaultShardSettings = (): ShardSettings => ({
   streamNodeMaxBytes: 4096,
   streamNodeMaxEntries: 100,
   hllSparseMaxBytes: 3000,
+  encodingLimits: {
+    hashMaxListpackEntries: 512,
+    hashMaxListpackValue: 64,
+    setMaxIntsetEntries: 512,
+    zsetMaxListpackEntries: 128,
+    zsetMaxListpackValue: 64,
+    listMaxListpackSize: -2,
+  },
+  lazyfree: { userDel: false, serverDel: false, expire: false, eviction: false },
+  trackingTableMaxKeys: 1000000,
   trackingBcast: false,
   slowlogSlowerThan: 10000,
   latencyMonitorThreshold: 0,
@@ -259,8 +285,18 @@ export interface ShardInfo {
   expiredKeys: number;
   /** Keys removed to stay under maxmemory. */
   evictedKeys: number;
+  /** Values freed lazily, as Redis's lazyfreed_objects counts them (workers/lazyfree.ts). */
+  lazyfreed: number;
+  /** Keys read by read commands that were there / were not (INFO keyspace_hits / keyspace_misses). */
+  keyspaceHits: number;
+  keyspaceMisses: number;
+  /** CLIENT TRACKING's table here: keys, and (key, client) pairs (INFO tracking_total_keys / _items). */
+  trackedKeys: number;
+  trackedItems: number;
   /** The shard's accounted dataset bytes (sum of MEMORY USAGE estimates). */
   usedMemory: number;
+  /** This thread's event-loop use since it started (performance.eventLoopUtilization). */
+  eventLoopUtilization: number;
   /** This thread's V8 heap (each worker thread has its own isolate). */
   heapUsed: number;
   heapTotal: number;
@@ -298,8 +334,9 @@ export interface ShardRpc {
   delKeysInSlots(req: { slots: number[] }): number;
   /** How many of these keys exist (a migrating slot: ASK for the missing ones). */
   countExisting(req: { keys: string[] }): number;
-  flushdb(req: void): void;
-  flushall(req: void): void;
+  /** `lazy`: ASYNC, or lazyfree-lazy-user-flush (every key counts in lazyfreed_objects). */
+  flushdb(req: { lazy: boolean } | undefined): void;
+  flushall(req: { lazy: boolean } | undefined): void;
   /** Live keys matching a glob pattern. */
   keys(req: { pattern: string }): string[];
   scan(req: ScanRequest): ScanPage;

@@ -8,6 +8,7 @@
  * is converted back to the caller's protocol. Mirrors Redis's eval.c and
  * script_lua.c.
  */
+import { NOTIFY } from '../../src/core/notify';
 import { createHash } from 'node:crypto';
 import { ReplyWriter } from '../../src/core/wire/reply-writer';
 import { keyPositions } from '../../src/core/commands/spec';
@@ -53,6 +54,7 @@ class RunContext implements ShardOpContext {
     this.now = outer.now;
   }
   notify(cls: number, event: string, key: string): void {
+    if (cls !== NOTIFY.keymiss && this.shard.signals.size !== 0) this.shard.changed(this.dbIndex, key, this.connId);
     if ((this.shard.settings.notifyFlags & cls) !== 0) this.shard.notify(cls, event, key, this.dbIndex);
   }
 }
