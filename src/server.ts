@@ -4,6 +4,7 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
+import fs from 'node:fs';
 import { buildTlsOptions } from './config/tls';
 import type { Logger } from 'pino';
 import { Connection, type ConnectionHost } from './connection';
@@ -91,6 +92,10 @@ export class Server implements ServerContext, ConnectionHost {
   loading = false;
   private saveCron: NodeJS.Timeout | null = null;
   private listener: net.Server | null = null;
+  /** The unix socket listener (unixsocket), if any: its connections are the same Connection as TCP ones. */
+  private unixListener: net.Server | null = null;
+  /** The pidfile this server wrote (removed at shutdown). */
+  private pidfile: string | null = null;
   /** The TLS listener (tls-port), if any; its connections are the same Connection as TCP ones. */
   private tlsListener: tls.Server | null = null;
   /** Redis Cluster, when cluster-enabled (src/cluster/). */
@@ -191,10 +196,17 @@ export class Server implements ServerContext, ConnectionHost {
   async start(): Promise<void> {
     const v = this.config.values;
     this.loadAclFile();
-    this.shards = await ShardSet.start(v.workers, this.config.shardSettings(), v.logLevel, this.log, (err) => {
-      this.exitCode = 1;
-      void this.close(`shard failure: ${err.message}`);
-    });
+    this.shards = await ShardSet.start(
+      v.workers,
+      this.config.shardSettings(),
+      v.logLevel,
+      this.log,
+      (err) => {
+        this.exitCode = 1;
+        void this.close(`shard failure: ${err.message}`);
+      },
+      this.config.get('logfile') as string,
+    );
     this.shards.eventHandler = (shard, events) => {
       for (const ev of events) {
         const handler = this.shardEvents[ev.type] as ((shard: number, ev: ShardEvent) => void) | undefined;
@@ -211,17 +223,19 @@ export class Server implements ServerContext, ConnectionHost {
       const entry = this.commands.ops[ev.op];
       if (entry !== undefined) this.monitoring.commandTimed(this.connections.get(ev.connId), entry.fullName, ev.args, ev.micros, ev.at);
     };
-    const listener = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
-    this.listener = listener;
-    await new Promise<void>((resolve, reject) => {
-      listener.once('error', reject);
-      listener.listen(v.port, v.bind, () => {
-        listener.off('error', reject);
-        resolve();
-      });
-    });
-    listener.on('error', (err) => this.log.error({ err }, 'listener error'));
+    // port 0 means "no TCP listener" when TLS or a unix socket serves instead, as in Redis.
+    // Alone it picks a free port (Shardis's test servers rely on that), since Redis would refuse to start.
+    const unixsocket = this.config.get('unixsocket') as string;
+    const tcp = v.port !== 0 || (this.config.getNumber('tls-port') === 0 && unixsocket === '');
+    if (tcp) {
+      const listener = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
+      this.listener = listener;
+      await listen(listener, { port: v.port, host: v.bind, backlog: this.config.getNumber('tcp-backlog') });
+      listener.on('error', (err) => this.log.error({ err }, 'listener error'));
+    }
     if (this.config.getNumber('tls-port') > 0) await this.listenTls(this.config.getNumber('tls-port'));
+    if (unixsocket !== '') await this.listenUnix(unixsocket);
+    this.writePidfile();
     if (this.config.get('cluster-enabled') === 'yes') await this.startCluster();
     // Load the data while answering -LOADING (the dispatcher checks `loading`).
     try {
@@ -245,9 +259,40 @@ export class Server implements ServerContext, ConnectionHost {
     }, 1000);
     this.saveCron.unref();
     this.log.info(
-      { version: VERSION, port: this.port, tlsPort: this.tlsPort, bind: v.bind, workers: v.workers, shards: this.shards.count },
+      {
+        version: VERSION, port: this.listener === null ? 0 : this.port, tlsPort: this.tlsPort, unixsocket: unixsocket === '' ? undefined : unixsocket,
+        bind: v.bind, workers: v.workers, shards: this.shards.count,
+      },
       'Shardis ready to accept connections',
     );
+  }
+
+  /**
+   * unixsocket: a listener on a path, chmod'ed to unixsocketperm; its clients
+   * are local (protected mode and "local" switches let them through), as in Redis.
+   */
+  private async listenUnix(file: string): Promise<void> {
+    // A stale socket file from an earlier run would make listen fail with EADDRINUSE (Redis unlinks it too).
+    fs.rmSync(file, { force: true });
+    const listener = net.createServer((socket) => this.accept(socket, file));
+    this.unixListener = listener;
+    await listen(listener, { path: file, backlog: this.config.getNumber('tcp-backlog') });
+    const perm = parseInt(this.config.get('unixsocketperm') as string, 8);
+    if (perm !== 0) fs.chmodSync(file, perm);
+    listener.on('error', (err) => this.log.error({ err }, 'unix socket listener error'));
+  }
+
+  /** pidfile: this process's id, written once listening, removed at shutdown (Redis's createPidFile). */
+  private writePidfile(): void {
+    const file = this.config.get('pidfile') as string;
+    if (file === '') return;
+    try {
+      fs.writeFileSync(file, `${process.pid}\n`);
+      this.pidfile = file;
+    } catch (err) {
+      // As Redis: a pidfile that cannot be written is logged, not fatal.
+      this.log.warn({ err: (err as Error).message, file }, 'Failed to write PID file');
+    }
   }
 
   /** The port the TLS listener is bound to, or 0. */
@@ -365,7 +410,8 @@ export class Server implements ServerContext, ConnectionHost {
     this.cluster = cluster;
   }
 
-  private accept(socket: net.Socket): void {
+  /** `unixPath`: the socket came from the unix socket listener at that path. */
+  private accept(socket: net.Socket, unixPath?: string): void {
     if (this.closing) {
       socket.destroy();
       return;
@@ -377,7 +423,7 @@ export class Server implements ServerContext, ConnectionHost {
       return;
     }
     // Protected mode: no password for the default user, and the client is not on this host.
-    if (this.config.get('protected-mode') === 'yes' && this.acl.defaultUser.nopass && !isLoopback(socket.remoteAddress)) {
+    if (unixPath === undefined && this.config.get('protected-mode') === 'yes' && this.acl.defaultUser.nopass && !isLoopback(socket.remoteAddress)) {
       this.stats.rejectedConnections++;
       socket.on('error', () => undefined);
       socket.end(PROTECTED_MODE_ERROR);
@@ -385,7 +431,10 @@ export class Server implements ServerContext, ConnectionHost {
     }
     this.stats.totalConnections++;
     const id = this.nextClientId++;
-    const conn = new Connection(socket, this, id);
+    // tcp-keepalive: read per accept, so CONFIG SET applies to new connections, as in Redis.
+    const keepalive = this.config.getNumber('tcp-keepalive');
+    if (keepalive > 0 && unixPath === undefined) socket.setKeepAlive(true, keepalive * 1000);
+    const conn = new Connection(socket, this, id, unixPath);
     // Every connection starts as the default user, authenticated when that user needs no password.
     conn.user = this.acl.defaultUser;
     conn.authenticated = this.acl.defaultUser.nopass && this.acl.defaultUser.enabled;
@@ -417,6 +466,8 @@ export class Server implements ServerContext, ConnectionHost {
       const listenerClosed = listener ? new Promise<void>((resolve) => listener.close(() => resolve())) : Promise.resolve();
       const tlsListener = this.tlsListener;
       const tlsClosed = tlsListener ? new Promise<void>((resolve) => tlsListener.close(() => resolve())) : Promise.resolve();
+      const unixListener = this.unixListener;
+      const unixClosed = unixListener ? new Promise<void>((resolve) => unixListener.close(() => resolve())) : Promise.resolve();
       // Finish in-flight commands: each connection writes the replies it is
       // owed and closes; whatever has not finished within the grace period is cut.
       const conns = [...this.connections.values()];
@@ -428,6 +479,8 @@ export class Server implements ServerContext, ConnectionHost {
       clearTimeout(grace);
       await listenerClosed;
       await tlsClosed;
+      await unixClosed;
+      if (this.pidfile !== null) fs.rmSync(this.pidfile, { force: true });
       await this.cluster?.close();
       this.migrateSockets.closeAll();
       this.aof.close();
@@ -437,4 +490,15 @@ export class Server implements ServerContext, ConnectionHost {
     })();
     return this.closing;
   }
+}
+
+/** listen() as a promise: rejects with the listen error (EADDRINUSE, EACCES...). */
+function listen(server: net.Server, opts: net.ListenOptions): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
 }

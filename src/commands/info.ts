@@ -255,6 +255,8 @@ function persistenceSection(server: ServerContext, shards: readonly ShardInfo[])
     ['aof_last_bgrewrite_status', aof.lastRewriteOk ? 'ok' : 'err'],
     ['aof_rewrites', aof.rewrites],
     ['aof_last_write_status', aof.lastWriteOk ? 'ok' : 'err'],
+    // Shardis only: how appendfsync is being followed (Redis reports only aof_delayed_fsync).
+    ['aof_fsyncs', aof.fsyncs],
     ...(aof.enabled
       ? ([
           ['aof_current_size', aof.baseSize + aof.currentSize],

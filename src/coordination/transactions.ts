@@ -20,7 +20,7 @@ import type { Connection, ConnectionTxn } from '../connection';
 import type { CoordContext, ServerContext, TableEntry } from './context';
 import { ROUTE_CROSS, ROUTE_MAIN } from '../core/routing/router';
 import { PendingReply } from '../shard-clients/shard-client';
-import { arrayReply } from '../resp/replies';
+import { arrayReply, errorReply } from '../resp/replies';
 import { callCoordinator } from './calls';
 import { runSplit } from './split';
 
@@ -30,6 +30,11 @@ const NIL_ARRAY: Record<2 | 3, Buffer> = { 2: Buffer.from('*-1\r\n'), 3: Buffer.
 export interface QueuedCommand {
   entry: TableEntry;
   args: string[];
+  /**
+   * Set at EXEC when the user's ACL rules changed since MULTI and no longer
+   * allow this command: its place in EXEC's reply is this error, and it does not run.
+   */
+  denied?: string;
 }
 
 /** A connection's transaction state (`conn.txn`, created by the first MULTI or WATCH). */
@@ -95,7 +100,9 @@ function singleShard(server: ServerContext, queue: readonly QueuedCommand[], wat
     if (target >= 0 && s !== target) return -1;
     target = s;
   }
-  for (const { entry, args } of queue) {
+  for (const { entry, args, denied } of queue) {
+    // A command refused at EXEC (ACL re-check) takes the lock path, where its place gets the error.
+    if (denied !== undefined) return -1;
     // Blocking rows take the lock path: runQueued runs them with `inExec`, so
     // they make one attempt instead of waiting (as in Redis).
     if (entry.opIndex < 0 || entry.spec.flags.includes('blocking')) return -1;
@@ -130,7 +137,12 @@ async function execLocked(ctx: CoordContext, queue: readonly QueuedCommand[], wa
     // A dead connection's transaction is cancelled: its watches are gone, nothing runs.
     if (conn.closed) return EMPTY_ARRAY;
     const replies: Promise<Buffer>[] = [];
-    for (const { entry, args } of queue) {
+    for (const { entry, args, denied } of queue) {
+      if (denied !== undefined) {
+        entry.rejectedCalls++;
+        replies.push(Promise.resolve(errorReply(denied)));
+        continue;
+      }
       const run = runQueued(ctx, entry, args);
       replies.push(run.reply);
       // A multi-step command must finish before the next one starts.
