@@ -56,7 +56,8 @@ const EXEC_DENIAL_REASON: Record<Denial['reason'], string> = {
  * EXEC checks every queued command against the user's rules again, as Redis
  * 7.0 does: rules changed since MULTI (ACL SETUSER, ACL LOAD) may refuse a
  * command that was allowed when it was queued. Marks each refused command
- * with its error (its place in EXEC's reply) and logs it (context multi).
+ * with its error (its place in EXEC's reply) and how to log it (context
+ * multi), which EXEC does once its WATCHes have held.
  */
 export function recheckQueued(server: ServerContext, conn: Connection, queue: readonly QueuedCommand[]): void {
   const user = conn.user;
@@ -67,10 +68,12 @@ export function recheckQueued(server: ServerContext, conn: Connection, queue: re
     if (cmd === undefined) continue;
     const denial = user.check(cmd, q.args);
     if (denial === null) continue;
-    server.acl.addLog(denial.reason, 'multi', denial.object, user.name, clientLine(conn).trimEnd());
-    q.denied =
-      'NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. ' +
-      `This command is no longer allowed for the following reason: ${EXEC_DENIAL_REASON[denial.reason]}`;
+    q.denied = {
+      error:
+        'NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. ' +
+        `This command is no longer allowed for the following reason: ${EXEC_DENIAL_REASON[denial.reason]}`,
+      log: () => server.acl.addLog(denial.reason, 'multi', denial.object, user.name, clientLine(conn).trimEnd()),
+    };
   }
 }
 

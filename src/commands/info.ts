@@ -116,7 +116,8 @@ function serverSection(server: ServerContext): Lines {
     ['process_id', process.pid],
     ['process_supervised', 'no'],
     ['run_id', RUN_ID],
-    ['tcp_port', server.port],
+    // As Redis: with no TCP listener (port 0 beside tls-port), the TLS port.
+    ['tcp_port', server.port !== 0 ? server.port : server.tlsPort],
     ['server_time_usec', Date.now() * 1000],
     ['uptime_in_seconds', uptime],
     ['uptime_in_days', Math.floor(uptime / 86400)],

@@ -32,9 +32,11 @@ export interface QueuedCommand {
   args: string[];
   /**
    * Set at EXEC when the user's ACL rules changed since MULTI and no longer
-   * allow this command: its place in EXEC's reply is this error, and it does not run.
+   * allow this command: its place in EXEC's reply is `error`, and it does not
+   * run. `log` records it in the ACL log, once the transaction really runs
+   * (a fired WATCH cancels it first, as in Redis).
    */
-  denied?: string;
+  denied?: { error: string; log: () => void };
 }
 
 /** A connection's transaction state (`conn.txn`, created by the first MULTI or WATCH). */
@@ -140,7 +142,8 @@ async function execLocked(ctx: CoordContext, queue: readonly QueuedCommand[], wa
     for (const { entry, args, denied } of queue) {
       if (denied !== undefined) {
         entry.rejectedCalls++;
-        replies.push(Promise.resolve(errorReply(denied)));
+        denied.log();
+        replies.push(Promise.resolve(errorReply(denied.error)));
         continue;
       }
       const run = runQueued(ctx, entry, args);
