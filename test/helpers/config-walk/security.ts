@@ -5,7 +5,7 @@
  * SET and, checked here for the immutable ones, the command line) with the
  * reason in src/config/params.ts (`unsupported`).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import net from 'node:net';
@@ -32,16 +32,41 @@ const REASONS: Record<string, string> = {
   'enable-module-command': 'Shardis cannot load modules: there is no MODULE command to enable',
 };
 
+/** The start-up values to refuse, by parameter. */
+const STARTUP_REFUSALS = new Map<string, string>();
+let startupRuns: Map<string, Promise<{ status: number | null; stderr: string }>> | null = null;
+
+/** Starts every refused start-up at once on first use (each is a node process start: in parallel, not one after another). */
+function startupRun(name: string): Promise<{ status: number | null; stderr: string }> {
+  startupRuns ??= new Map(
+    [...STARTUP_REFUSALS].map(([n, v]) => [
+      n,
+      new Promise((resolve) => {
+        const p = spawn(process.execPath, [SERVER_MAIN, '--port', '0', `--${n}`, v], { stdio: ['ignore', 'ignore', 'pipe'] });
+        let stderr = '';
+        p.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+        const timer = setTimeout(() => p.kill('SIGKILL'), 20000);
+        p.once('exit', (status) => {
+          clearTimeout(timer);
+          resolve({ status, stderr });
+        });
+      }),
+    ]),
+  );
+  return startupRuns.get(name) as Promise<{ status: number | null; stderr: string }>;
+}
+
 /**
  * An immutable parameter Shardis cannot honour: CONFIG SET says immutable,
  * and a server started with the value exits with Redis's fatal config report
  * naming the reason.
  */
 function immutableUnsupported(name: string, value: string): ConfigCheck {
+  STARTUP_REFUSALS.set(name, value);
   return {
     refused: { value, error: IMMUTABLE(name), why: `immutable, and refused at start-up: ${REASONS[name]}` },
     async check(w) {
-      const r = spawnSync(process.execPath, [SERVER_MAIN, '--port', '0', `--${name}`, value], { encoding: 'utf8', timeout: 15000 });
+      const r = await startupRun(name);
       w.equal(r.status, 1, `exit status of a server started with --${name} ${value}`);
       w.ok(r.stderr.includes('FATAL CONFIG FILE ERROR') && r.stderr.includes(REASONS[name]), `start-up refusal report for --${name} ${value}: ${r.stderr}`);
     },
