@@ -147,6 +147,8 @@ export interface ShardTask {
   shardCount: number;
   settings: ShardSettings;
   logLevel: string;
+  /** logfile: where the shard's log lines go ('' = stdout). */
+  logFile: string;
 }
 
 /** Control messages to a worker shard; anything that is an ArrayBuffer is a request batch. */
