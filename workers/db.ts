@@ -258,6 +258,32 @@ export class Db {
       this.account(i, key, val);
       return;
     }
+    this.index.set(key, this.n);
+    this.append(key, val);
+    this.onAdded?.(this.dbIndex, key);
+  }
+
+  /**
+   * Adds a key read from a file (an RDB load): set's work without its lookup
+   * (one Map operation per key instead of two: a load is mostly Map inserts)
+   * and without the `new` notification, as Redis's dbAddRDBLoad. False, and
+   * nothing changed, when the key is already here (a file holding it twice).
+   */
+  load(key: string, val: Value): boolean {
+    const index = this.index;
+    const before = index.size;
+    index.set(key, this.n);
+    if (index.size === before) {
+      // Put back the position the set above overwrote (rare: only a bad file gets here).
+      for (let i = 0; i < this.n; i++) if (this.keyAt(i) === key) index.set(key, i);
+      return false;
+    }
+    this.append(key, val);
+    return true;
+  }
+
+  /** Stores a new key at the next position (its index entry is already set). */
+  private append(key: string, val: Value): void {
     const n = this.n++;
     const p = n >>> PAGE_BITS;
     if (p === this.keyPages.length) {
@@ -271,7 +297,6 @@ export class Db {
     }
     // A key created during a snapshot is not part of it.
     if (this.marks !== null) this.marks[p][n & PAGE_MASK] = 1;
-    this.index.set(key, n);
     if (this.slotCounts !== null) {
       const slot = keyHashSlotOfString(key);
       this.slotCounts[slot]++;
@@ -283,7 +308,6 @@ export class Db {
     this.lfuPages[p][n & PAGE_MASK] = LFU_INIT_VAL;
     this.atimePages[p][n & PAGE_MASK] = this.clock();
     this.account(n, key, val);
-    this.onAdded?.(this.dbIndex, key);
   }
 
   /** Replaces the value of an existing key without touching its TTL or access time. */
