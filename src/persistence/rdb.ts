@@ -277,7 +277,21 @@ export class RdbPersistence {
    */
   async load(file = this.filePath(), shard?: number): Promise<number> {
     const data = await readShared(file);
-    if (data === null) return 0;
+    return data === null ? 0 : this.loadShared(data, file, shard);
+  }
+
+  /**
+   * Loads a snapshot held in memory (the payload of a replica's full resync)
+   * into shards that hold none of its keys (flushed first); `source` names
+   * it in the log.
+   */
+  loadBuffer(buf: Buffer, source: string): Promise<number> {
+    const data = new SharedArrayBuffer(buf.length);
+    buf.copy(Buffer.from(data));
+    return this.loadShared(data, source);
+  }
+
+  private async loadShared(data: SharedArrayBuffer, file: string, shard?: number): Promise<number> {
     const buf = Buffer.from(data);
     const shards = this.shards();
     const restoring = shard !== undefined;
