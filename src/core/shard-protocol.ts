@@ -378,8 +378,12 @@ export interface ShardRpc {
   rdbSave(req: { compress: boolean }): RdbShardPart;
   /** Starts a point-in-time snapshot (workers/snapshot.ts); per db with keys: [db, keys, keys with a TTL]. */
   snapshotStart(req: { compress: boolean }): [number, number, number][];
-  /** The snapshot's next entries of one db (about maxBytes); done when that db is all written. */
-  snapshotChunk(req: { db: number; maxBytes: number }): { data: Uint8Array; done: boolean };
+  /**
+   * The snapshot's next entries of one db: about maxBytes of them, or fewer
+   * when writing them took maxMicros (requests waiting for the shard wait at
+   * most about that long); done when that db is all written.
+   */
+  snapshotChunk(req: { db: number; maxBytes: number; maxMicros: number }): { data: Uint8Array; done: boolean };
   /** Ends the snapshot (also after a failed save). */
   snapshotEnd(req: void): void;
   /** DEBUG SHARD-CRASH: the shard thread dies of an uncaught exception right after replying (tests of crash recovery). */

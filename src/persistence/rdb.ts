@@ -23,8 +23,16 @@ const RDB_REDIS_VER = '7.0.15';
  * processes events every 2 MB of a load (loading_process_events_interval_bytes).
  */
 const LOAD_STEP_BYTES = 2 * 1024 * 1024;
-/** Bytes a shard serializes per snapshot chunk: small enough that client requests wait at most about a millisecond. */
-const SNAPSHOT_CHUNK_BYTES = 16 * 1024;
+/** At most this many bytes per snapshot chunk (a worker shard's chunk is copied to this thread). */
+const SNAPSHOT_CHUNK_BYTES = 64 * 1024;
+/**
+ * A shard writes a snapshot chunk for at most this long, then serves the
+ * requests that arrived meanwhile before the next: a GET waits at most about
+ * this long behind a BGSAVE, instead of behind a whole chunk.
+ */
+const SNAPSHOT_SLICE_MICROS = 50;
+/** A BGSAVE's slices are written to the file together, this many bytes at a time. */
+const WRITE_BYTES = 256 * 1024;
 
 export interface SaveResult {
   ok: boolean;
@@ -114,9 +122,20 @@ export class RdbPersistence {
       const [sizes, dirty] = await startedP;
       fh = await fs.promises.open(tmp, 'w', 0o644);
       const chunks: Buffer[] = [];
-      const w = new RdbFileWriter((c) => chunks.push(c), { compress });
-      const out = async (): Promise<void> => {
-        for (const c of chunks.splice(0)) await (fh as fs.promises.FileHandle).write(c);
+      let pending = 0;
+      const w = new RdbFileWriter(
+        (c) => {
+          chunks.push(c);
+          pending += c.length;
+        },
+        { compress },
+      );
+      // Slices are small (SNAPSHOT_SLICE_MICROS): they go to the file together, one system call per WRITE_BYTES.
+      const out = async (all = false): Promise<void> => {
+        if (pending === 0 || (!all && pending < WRITE_BYTES)) return;
+        const batch = chunks.splice(0);
+        pending = 0;
+        await (fh as fs.promises.FileHandle).writev(batch);
       };
       w.header(this.aux(aofBase));
       for (let db = 0; db < this.config.values.databases; db++) {
@@ -134,10 +153,15 @@ export class RdbPersistence {
         if (size === 0) continue;
         w.selectDb(db, size, expires);
         for (const shard of holders) {
+          const request = (): Promise<{ data: Uint8Array; done: boolean }> =>
+            shards.call(shard, 'snapshotChunk', { db, maxBytes: SNAPSHOT_CHUNK_BYTES, maxMicros: SNAPSHOT_SLICE_MICROS });
+          let next = request();
           for (;;) {
-            const { data, done } = await shards.call(shard, 'snapshotChunk', { db, maxBytes: SNAPSHOT_CHUNK_BYTES });
-            this.saveBufferBytes = data.length;
-            this.peakSaveBufferBytes = Math.max(this.peakSaveBufferBytes, data.length);
+            const { data, done } = await next;
+            // The shard writes the next slice while this thread writes this one (a worker shard is not left idle).
+            if (!done) next = request();
+            this.saveBufferBytes = pending + data.length;
+            this.peakSaveBufferBytes = Math.max(this.peakSaveBufferBytes, this.saveBufferBytes);
             w.raw(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
             await out();
             if (done) break;
@@ -145,7 +169,7 @@ export class RdbPersistence {
         }
       }
       w.end(checksum);
-      await out();
+      await out(true);
       await fh.sync();
       await fh.close();
       fh = null;

@@ -51,10 +51,10 @@ export const persistenceRpc: Pick<RpcHandlers, 'rdbSave' | 'digest' | 'dirty' | 
     return snap.sizes();
   },
 
-  snapshotChunk: (ctx, { db, maxBytes }) => {
+  snapshotChunk: (ctx, { db, maxBytes, maxMicros }) => {
     const snap = ctx.shard.snapshot;
     if (!(snap instanceof Snapshot)) throw new ReplyError('ERR no snapshot in progress');
-    return snap.chunk(db, maxBytes, ctx.now);
+    return snap.chunk(db, maxBytes, maxMicros);
   },
 
   snapshotEnd: (ctx) => {
