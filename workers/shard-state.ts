@@ -19,6 +19,8 @@ export class ShardState {
    * null: every write first lets it keep the value as it was at its start.
    */
   snapshot: { preserve(db: number, key: string, now: number): void; materialize(now: number): void } | null = null;
+  /** The RDB file being loaded (ShardControl loadFile; read by rdbLoadFile), or null. */
+  loadFile: Buffer | null = null;
   /**
    * Clock for access times, in 10 ms ticks: finer
    * than Redis's 1 s LRU clock so that approximated LRU can tell apart keys

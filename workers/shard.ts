@@ -47,6 +47,8 @@ export default function runShard(task: ShardTask): Promise<ShardTaskResult> {
       }
       if (msg.type === 'settings') {
         engine.applySettings(msg.patch);
+      } else if (msg.type === 'loadFile') {
+        engine.state.loadFile = msg.data === null ? null : Buffer.from(msg.data);
       } else if (msg.type === 'shutdown') {
         engine.stop();
         for (const link of task.peers?.served ?? []) link.port.close();

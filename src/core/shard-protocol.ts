@@ -11,7 +11,6 @@
  * in that shard. The shard side implements every method (workers/rpc/), and
  * the compiler checks that both sides agree on the types.
  */
-import type { RdbKeyEntry } from './rdb/file';
 import type { MessagePort } from 'node:worker_threads';
 
 // ---------------------------------------------------------------------------
@@ -152,7 +151,12 @@ export interface ShardTask {
 }
 
 /** Control messages to a worker shard; anything that is an ArrayBuffer is a request batch. */
-export type ShardControl = { type: 'shutdown' } | { type: 'settings'; patch: Partial<ShardSettings> };
+/**
+ * `loadFile`: the RDB file being loaded (shared memory, not copied: every
+ * shard reads its own keys from the same bytes), or null once loaded; it
+ * goes before the batch whose rdbLoadFile calls read it.
+ */
+export type ShardControl = { type: 'shutdown' } | { type: 'settings'; patch: Partial<ShardSettings> } | { type: 'loadFile'; data: SharedArrayBuffer | null };
 
 /** The non-batch messages a worker shard sends: it has started; events for the main thread. */
 export type ShardMessage = { type: 'started'; shardId: number } | { type: 'events'; events: ShardEvent[] };
@@ -413,18 +417,34 @@ export interface ShardRpc {
   rdbSave(req: { compress: boolean }): RdbShardPart;
   /** Starts a point-in-time snapshot (workers/snapshot.ts); per db with keys: [db, keys, keys with a TTL]. */
   snapshotStart(req: { compress: boolean }): [number, number, number][];
-  /** The snapshot's next entries of one db (about maxBytes); done when that db is all written. */
-  snapshotChunk(req: { db: number; maxBytes: number }): { data: Uint8Array; done: boolean };
+  /**
+   * The snapshot's next entries of one db: about maxBytes of them, or fewer
+   * when writing them took maxMicros (requests waiting for the shard wait at
+   * most about that long); done when that db is all written.
+   */
+  snapshotChunk(req: { db: number; maxBytes: number; maxMicros: number }): { data: Uint8Array; done: boolean };
   /** Ends the snapshot (also after a failed save). */
   snapshotEnd(req: void): void;
   /** DEBUG SHARD-CRASH: the shard thread dies of an uncaught exception right after replying (tests of crash recovery). */
   crash(req: void): void;
   /** Writes applied since the shard started (Redis's dirty counter, this shard's part). */
   dirty(req: void): number;
-  /** Stores a run of RDB key entries of one db (src/core/rdb/file.ts readKeyEntries); how many were stored. */
-  rdbLoadRaw(req: { db: number; data: Uint8Array }): number;
-  /** Stores keys read from an RDB file (start-up load); how many were stored (expired ones are skipped). */
-  rdbLoad(req: { entries: RdbLoadEntry[] }): number;
+  /**
+   * Reads the next step (about maxBytes) of the RDB file the shard was given
+   * (ShardControl loadFile) and stores the keys of its own slots, skipping
+   * others; `from` is where the previous step stopped. `read`: keys of its
+   * slots read, `loaded`: stored (keys past their deadline are not);
+   * `libraries`: FUNCTION2 records seen; `done` at EOF (`pos` then just past
+   * it, for the caller's checksum check).
+   */
+  rdbLoadFile(req: { from: { pos: number; db: number }; maxBytes: number; databases: number }): {
+    pos: number;
+    db: number;
+    done: boolean;
+    read: number;
+    loaded: number;
+    libraries: string[];
+  };
   /**
    * DEBUG DIGEST: per database (every one, empty ones as null), the XOR of
    * its keys' digests in hex; DEBUG DIGEST-VALUE (keys given): each key's
@@ -436,12 +456,6 @@ export interface ShardRpc {
 /** One shard's part of an RDB file (see ShardRpc.rdbSave). */
 export interface RdbShardPart {
   dbs: { db: number; size: number; expires: number; data: Uint8Array }[];
-}
-
-/** A key for rdbLoad: its db, and its entry as src/core/rdb/file.ts reads it. */
-export interface RdbLoadEntry {
-  db: number;
-  entry: RdbKeyEntry;
 }
 
 export type RpcMethod = keyof ShardRpc;

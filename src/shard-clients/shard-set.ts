@@ -305,6 +305,21 @@ export class ShardSet {
     for (const t of this.transports) t.postControl(msg);
   }
 
+  /**
+   * Gives shards the RDB file to load from (rdbLoadFile), or takes it back
+   * (null): all shards, or the one given (a restarted shard). The file is
+   * shared memory, so each shard reads the same bytes without a copy.
+   */
+  setLoadFile(data: SharedArrayBuffer | null, shard?: number): void {
+    // Requests already queued were sent before: they go first, as with settings.
+    for (const c of this.clients) c.flush();
+    this.inlineHost?.setLoadFile(data);
+    const msg: ShardControl = { type: 'loadFile', data };
+    this.transports.forEach((t, i) => {
+      if (shard === undefined || shard === i) t.postControl(msg);
+    });
+  }
+
   inflight(): number {
     let n = 0;
     for (const c of this.clients) n += c.inflight;
