@@ -119,7 +119,7 @@ export class ScriptEngine implements ScriptRunner {
 
   private lua(): LuaVm {
     if (this.vm === null) {
-      this.vm = new LuaVm((req) => this.host(req));
+      this.vm = new LuaVm((op, args) => this.host(op, args));
       this.vm.exec(PRELUDE);
     }
     return this.vm;
@@ -143,7 +143,7 @@ export class ScriptEngine implements ScriptRunner {
     if ('error' in parsed) throw new Error(parsed.error);
     const vm = this.lua();
     vm.takeOutput();
-    this.pendingInput = untailRedisCalls(parsed.code);
+    vm.input = untailRedisCalls(parsed.code);
     vm.call('__compile', sha);
     const out = vm.takeOutput();
     if (out[0] !== 'K') throw new Error(`ERR Error compiling script (new function): ${out.slice(1)}`);
@@ -151,8 +151,9 @@ export class ScriptEngine implements ScriptRunner {
     return sha;
   }
 
-  /** Input for the next host read that is not a host call (a body, KEYS/ARGV). */
-  private pendingInput: string | null = null;
+  /** The running script's result, as prelude.ts `finish` hands it over. */
+  private resultKind = 0;
+  private result = '';
 
   /**
    * EVAL / EVALSHA / EVAL_RO / EVALSHA_RO: args are [name, script|sha, numkeys, keys..., argv...].
@@ -176,16 +177,13 @@ export class ScriptEngine implements ScriptRunner {
 
   /** Runs a script or function (`entry` `__run`/`__fcall` of prelude.ts) with args' keys and arguments. */
   private execute(ctx: ShardOpContext, args: string[], w: ReplyWriter, readOnly: boolean, entry: string, target: string): void {
-    const numkeys = Number(args[2]);
-    const keys = args.slice(3, 3 + numkeys);
-    const argv = args.slice(3 + numkeys);
     const run = new RunContext(this.shard, ctx);
     run.readOnly = readOnly;
     run.started = Date.now();
 
     const vm = this.lua();
-    vm.takeOutput();
-    this.pendingInput = encodeList(keys) + encodeList(argv);
+    this.resultKind = 0;
+    this.result = '';
     this.run = run;
     if (this.control !== null) {
       Atomics.store(this.control, 0, 0);
@@ -193,7 +191,8 @@ export class ScriptEngine implements ScriptRunner {
     }
     if (this.busyClock !== null) this.busyClock[0] = run.started;
     try {
-      vm.call(entry, target);
+      // KEYS then ARGV: the arguments after numkeys (checked by the op).
+      vm.run(entry, [target, args[2]], args.slice(3));
     } catch (err) {
       this.run = null;
       return w.error(`ERR Error running script ${target}: ${(err as Error).message}`);
@@ -206,9 +205,13 @@ export class ScriptEngine implements ScriptRunner {
       // Before the reply (events go first): the AOF logs what the script wrote.
       this.shard.signals.outbox.push({ type: 'script-effects', connId: run.connId, cmds: run.effects, replies: run.effectReplies });
     }
-    const out = vm.takeOutput();
-    if (out[0] === 'R') writeTagged(w, out, 1, run.resp);
-    else w.error(out.slice(1));
+    const kind = this.resultKind;
+    this.resultKind = 0;
+    if (kind === 98 /* b */) w.bulk(this.result);
+    else if (kind === 111 /* o */) writeTagged(w, this.result, 0, run.resp);
+    else if (kind === 101 /* e */) w.error(this.result);
+    else w.nullBulk();
+    this.result = '';
   }
 
   // -------------------------------------------------------------------------
@@ -227,7 +230,7 @@ export class ScriptEngine implements ScriptRunner {
     vm.takeOutput();
     // The shebang line is emptied, not removed: error line numbers count it.
     const nl = code.indexOf('\n');
-    this.pendingInput = untailRedisCalls(nl === -1 ? '' : code.slice(nl));
+    vm.input = untailRedisCalls(nl === -1 ? '' : code.slice(nl));
     vm.call('__load', name);
     const out = vm.takeOutput();
     if (out[0] !== 'K') throw new Error(`ERR ${out.slice(1)}`);
@@ -277,31 +280,30 @@ export class ScriptEngine implements ScriptRunner {
     this.execute(ctx, args, w, readOnly || noWrites, '__fcall', `${fn.library}.${args[1]}`);
   }
 
-  /** A host call from Lua (prelude.ts `host`), or a read of pending input. */
-  private host(req: string): string {
-    if (req.length === 0) {
-      const input = this.pendingInput ?? '';
-      this.pendingInput = null;
-      return input;
-    }
-    const op = req[0];
-    const args = parseRequest(req);
+  /** A host call from Lua (prelude.ts `hostfn`): `op` its first argument's first byte. */
+  private host(op: number, args: string[]): string {
     switch (op) {
-      case 'C':
-      case 'P':
+      case 67 /* C */:
+      case 80 /* P */:
         return this.command(args);
-      case 'S':
-        return new TagWriter().str(sha1hex(args[0])).done();
-      case 'L':
+      case 98 /* b: the script's result, a string */:
+      case 111 /* o: the script's result, tagged */:
+      case 101 /* e: the script's error */:
+        this.resultKind = op;
+        this.result = args[0];
         return '_';
-      case 'R':
+      case 83 /* S */:
+        return 'B' + sha1hex(args[0]);
+      case 76 /* L */:
+        return '_';
+      case 82 /* R */:
         if (this.run !== null) this.run.resp = args[0] === '3' ? 3 : 2;
         return '_';
-      case 'A':
+      case 65 /* A */:
         return new TagWriter().bool(true).done();
-      case 'H':
-        return this.control !== null && Atomics.load(this.control, 0) === 1 ? new TagWriter().str('kill').done() : '_';
-      case 'X':
+      case 72 /* H */:
+        return this.control !== null && Atomics.load(this.control, 0) === 1 ? 'Bkill' : 'B';
+      case 88 /* X */:
         return runLib(args[0], decodeValues(args[1]));
       default:
         return '_';
@@ -311,6 +313,7 @@ export class ScriptEngine implements ScriptRunner {
   /** redis.call / redis.pcall: one command, run as the shard runs a client's; a write is kept for the AOF. */
   private command(args: string[]): string {
     const run = this.run;
+    // The command as called (runScriptCommand renames in place), kept only if it writes.
     const copy = run === null ? null : args.slice();
     const answer = this.runScriptCommand(args);
     if (run !== null && copy !== null && this.lastWrote) {
@@ -604,30 +607,4 @@ function parseRegistrations(s: string): FunctionInfo[] {
 
 function errorTag(msg: string): string {
   return `-${msg.length}:${msg}`;
-}
-
-/** A list for prelude.ts's read_list: a 4-byte big-endian count, then per string its 4-byte length and bytes. */
-function encodeList(items: readonly string[]): string {
-  let out = be32(items.length);
-  for (const s of items) out += be32(s.length) + s;
-  return out;
-}
-
-function be32(n: number): string {
-  return String.fromCharCode((n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255);
-}
-
-/** Splits a host request (op char, count ';', then `<len>:<bytes>` per argument). */
-function parseRequest(req: string): string[] {
-  const semi = req.indexOf(';', 1);
-  const n = Number(req.slice(1, semi));
-  const out: string[] = new Array(n);
-  let p = semi + 1;
-  for (let i = 0; i < n; i++) {
-    const c = req.indexOf(':', p);
-    const len = Number(req.slice(p, c));
-    out[i] = req.slice(c + 1, c + 1 + len);
-    p = c + 1 + len;
-  }
-  return out;
 }

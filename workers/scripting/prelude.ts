@@ -17,7 +17,10 @@
  */
 export const PRELUDE = String.raw`
 local io_write, io_read, io_flush = io.write, io.read, io.flush
--- Requests are written in pieces into the C buffer and flushed once: one host crossing, no concatenation.
+-- The host function (lua-vm.ts points this C closure at JavaScript): its
+-- arguments are strings, its answers a kind and a payload.
+local hostfn = os.getenv
+-- The byte channel carries what the host function cannot (bodies to compile, strings with NUL bytes).
 io.stdout:setvbuf('full', 65536)
 -- Answers come framed (8 ASCII digits of length, then the bytes): with a
 -- buffered stdin one host read usually brings both, and no end-of-file is needed.
@@ -30,6 +33,7 @@ local sbyte, ssub, sfind, sformat, tconcat = string.byte, string.sub, string.fin
 local type, tostring, tonumber, error, pairs, rawget, rawset, select, setmetatable, getmetatable, xpcall, pcall, loadstring =
       type, tostring, tonumber, error, pairs, rawget, rawset, select, setmetatable, getmetatable, xpcall, pcall, loadstring
 local dbg_getinfo, dbg_sethook = debug.getinfo, debug.sethook
+local unpack = unpack
 local null = newproxy(false)
 local huge = math.huge
 local floor = math.floor
@@ -108,6 +112,9 @@ local function read_framed()
   return io_read(len)
 end
 
+-- A string the host could not push (it holds a NUL): lua-vm.ts pushBytes.
+function __readin() return read_framed() end
+
 -- KEYS or ARGV as the host sends them: a 4-byte count, then per string a
 -- 4-byte length and its bytes (big-endian): two C calls per string.
 local function read_list(s, p)
@@ -124,27 +131,34 @@ local function read_list(s, p)
   return t, p
 end
 
--- While a request is half written the busy hook must not make one of its own.
+-- While a host call runs the busy hook must not make one of its own (a NUL
+-- string read through the byte channel runs Lua code inside the call).
 local in_host = false
+-- One host call; the arguments must be strings. Answers: 'B' a bulk string
+-- (the commonest reply, as it is), 'I' an integer, 'S' a status, 'T' any
+-- value in the tagged format.
 local function host(op, ...)
   in_host = true
-  local n = select('#', ...)
-  io_write(op, istr(n), ';')
-  for i = 1, n do
-    local a = (select(i, ...))
-    if type(a) == 'number' then a = num17(a) end
-    io_write(istr(#a), ':', a)
-  end
-  io_flush()
-  local answer = read_framed()
+  local k, v = hostfn(op, ...)
   in_host = false
-  -- 'B': the whole answer is one bulk string (the commonest reply), no parsing.
-  local t = sbyte(answer, 1)
-  if t == 66 then return ssub(answer, 2) end
-  -- 'I': an integer alone; 'S': a status alone.
-  if t == 73 then return snum(ssub(answer, 2)) end
-  if t == 83 then return { ok = ssub(answer, 2) } end
-  return (parse(answer, 1))
+  if k == 'B' then return v end
+  if k == 'I' then return snum(v) end
+  if k == 'S' then return { ok = v } end
+  return (parse(v, 1))
+end
+
+-- The arguments with numbers as %.17g strings, as Redis converts them for redis.call.
+local function strs(...)
+  local n = select('#', ...)
+  local t = { ... }
+  for i = 1, n do if type(t[i]) == 'number' then t[i] = num17(t[i]) end end
+  return unpack(t, 1, n)
+end
+-- Whether the n arguments are all strings (no table: this is every redis.call).
+local function all_str(n, a, ...)
+  if n == 0 then return true end
+  if type(a) ~= 'string' then return false end
+  return all_str(n - 1, ...)
 end
 
 -- Script results and generic values to the host.
@@ -245,20 +259,34 @@ local function push_error(msg)
   return { err = code .. ' ' .. text }
 end
 
-local unpack = unpack
 local redis = {}
 redis.call = function(...)
-  local e = bad_args(...)
-  if e then error(push_error(e)) end
-  local r = host('C', ...)
+  local n = select('#', ...)
+  local k, v
+  in_host = true
+  if n > 0 and all_str(n, ...) then k, v = hostfn('C', ...)
+  else
+    in_host = false
+    local e = bad_args(...)
+    if e then error(push_error(e)) end
+    in_host = true
+    k, v = hostfn('C', strs(...))
+  end
+  in_host = false
+  if k == 'B' then return v end
+  if k == 'I' then return snum(v) end
+  if k == 'S' then return { ok = v } end
+  local r = parse(v, 1)
   -- Only an error reply parses to a table with 'err' at the top.
   if type(r) == 'table' and rawget(r, 'err') ~= nil then error(r) end
   return r
 end
 redis.pcall = function(...)
+  local n = select('#', ...)
+  if n > 0 and all_str(n, ...) then return host('P', ...) end
   local e = bad_args(...)
   if e then return push_error(e) end
-  return host('P', ...)
+  return host('P', strs(...))
 end
 redis.error_reply = function(msg)
   if type(msg) ~= 'string' then error('wrong number or type of arguments', 2) end
@@ -299,7 +327,7 @@ redis.debug = function() end
 redis.acl_check_cmd = function(...)
   local e = bad_args(...)
   if e then error(push_error(e)) end
-  return host('A', ...)
+  return host('A', strs(...))
 end
 redis.LOG_DEBUG, redis.LOG_VERBOSE, redis.LOG_NOTICE, redis.LOG_WARNING = 0, 1, 2, 3
 redis.REPL_NONE, redis.REPL_AOF, redis.REPL_SLAVE, redis.REPL_REPLICA, redis.REPL_ALL = 0, 1, 2, 2, 3
@@ -430,8 +458,12 @@ end
 
 -- Read-only tables: a proxy whose writes fail, as Redis 7.0's lua_enablereadonlytable.
 local function readonly(t, wrapped)
+  if wrapped == nil then
+    -- Reads go straight to the table (no Lua call per lookup: redis.call is the hot path).
+    return setmetatable({}, { __index = t, __newindex = function() error('Attempt to modify a readonly table', 2) end, __metatable = false })
+  end
   local getters = {}
-  for _, k in ipairs(wrapped or {}) do getters[k] = cfunc(t[k]) end
+  for _, k in ipairs(wrapped) do getters[k] = cfunc(t[k]) end
   return setmetatable({}, {
     __index = function(_, k)
       local g = getters[k]
@@ -481,10 +513,12 @@ local function in_user_code()
     level = level + 1
   end
 end
+local killing = false
 local function busy_hook()
   if in_host then return end
   local r = host('H')
   if r == 'kill' and in_user_code() then
+    killing = true
     -- Again at every instruction, so a pcall in the script cannot swallow it.
     dbg_sethook(busy_hook, '', 1)
     error({ err = 'ERR Script killed by user with SCRIPT KILL...' })
@@ -513,30 +547,44 @@ end
 
 err_handler_ref = err_handler
 
+-- The script's result to the host: 'b' a string, 'o' any value (tagged format), 'e' an error.
 local function finish(name, ok, r)
-  local out = {}
+  if killing then
+    killing = false
+    dbg_sethook(busy_hook, '', hook_every)
+  end
   if ok then
+    if type(r) == 'string' then hostfn('b', r); return end
+    local out = {}
     encode_reply(r, out, 0)
-    emit('R' .. tconcat(out))
+    hostfn('o', tconcat(out))
   else
     local src, line = rawget(r, 'source'), rawget(r, 'line')
     local e = rawget(r, 'err')
     if type(e) ~= 'string' then e = 'ERR ' .. tostring(e) end
     if src and line then e = e .. ' script: ' .. name .. ', on ' .. src .. ':' .. line .. '.' end
-    emit('X' .. e)
+    hostfn('e', e)
   end
 end
 
-function __run(name)
-  local spec = read_framed()
-  local keys, p = read_list(spec, 1)
-  local argv = { keys, (read_list(spec, p)) }
-  rawset(G, 'KEYS', argv[1])
-  rawset(G, 'ARGV', argv[2])
-  local f = scripts[name]
-  dbg_sethook(busy_hook, '', hook_every)
-  local ok, r = xpcall(f, err_handler)
-  dbg_sethook()
+-- KEYS and ARGV from the host: n strings, the first nk of them keys. Up to a
+-- dozen without NUL come as arguments (no parsing), others through the byte channel.
+local function keys_argv(nk, n, ...)
+  nk, n = snum(nk), snum(n)
+  local all
+  if select('#', ...) == n then all = { ... } else all = (read_list(read_framed(), 1)) end
+  if nk == 0 then return {}, all end
+  if nk == n then return all, {} end
+  local argv = { unpack(all, nk + 1, n) }
+  for i = n, nk + 1, -1 do all[i] = nil end
+  return all, argv
+end
+
+function __run(name, nk, n, ...)
+  local keys, argv = keys_argv(nk, n, ...)
+  rawset(G, 'KEYS', keys)
+  rawset(G, 'ARGV', argv)
+  local ok, r = xpcall(scripts[name], err_handler)
   finish(name, ok, r)
 end
 
@@ -610,16 +658,12 @@ function __drop(libname)
   if libname == '*' then libs = {} else libs[libname] = nil end
 end
 
-function __fcall(target)
+function __fcall(target, nk, n, ...)
   local dot = sfind(target, '.', 1, true)
   local lib, name = ssub(target, 1, dot - 1), ssub(target, dot + 1)
-  local spec = read_framed()
-  local keys, p = read_list(spec, 1)
-  local argv = { keys, (read_list(spec, p)) }
+  local keys, argv = keys_argv(nk, n, ...)
   local f = libs[lib][name]
-  dbg_sethook(busy_hook, '', hook_every)
-  local ok, r = xpcall(function() return f(argv[1], argv[2]) end, err_handler)
-  dbg_sethook()
+  local ok, r = xpcall(function() return f(keys, argv) end, err_handler)
   finish(name, ok, r)
 end
 
@@ -663,14 +707,15 @@ base.cmsgpack = readonly(cmsgpack, { 'pack', 'unpack', 'unpack_one', 'unpack_lim
 base.struct = readonly(struct, { 'pack', 'unpack', 'size' })
 base.bit = readonly(bit)
 base.__redis__err__handler = err_handler
+-- A global the sandbox has is found in base without a Lua call; a missing one raises from base's own __index.
+setmetatable(base, { __index = function(_, k)
+  if k ~= 'KEYS' and k ~= 'ARGV' then
+    error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
+  end
+  return nil
+end })
 script_env = setmetatable({}, {
-  __index = function(_, k)
-    local v = base[k]
-    if v == nil and k ~= 'KEYS' and k ~= 'ARGV' then
-      error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
-    end
-    return v
-  end,
+  __index = base,
   __newindex = function() error('Attempt to modify a readonly table', 2) end,
   __metatable = false,
 })
@@ -691,7 +736,7 @@ local load_redis = setmetatable({}, {
 function_env = setmetatable({}, {
   __index = function(_, k)
     if k == 'redis' and loading then return load_redis end
-    local v = base[k]
+    local v = rawget(base, k)
     if v == nil or k == 'KEYS' or k == 'ARGV' then
       error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
     end
@@ -700,4 +745,7 @@ function_env = setmetatable({}, {
   __newindex = function() error('Attempt to modify a readonly table', 2) end,
   __metatable = false,
 })
+
+-- The busy-script hook stays set: every 100,000 instructions it asks the host whether SCRIPT KILL was sent.
+dbg_sethook(busy_hook, '', hook_every)
 `;
