@@ -22,7 +22,7 @@ import { PRELUDE } from './prelude';
 import { decodeValues, TagWriter } from './values';
 import { runLib } from './libs';
 import { respToTags } from './resp-to-lua';
-import { writeTagged } from './lua-to-resp';
+import { writeTagged, writeLuaNumber } from './lua-to-resp';
 import type { PeerCaller } from './peers';
 import { untailRedisCalls } from './untail';
 import type { KeyValue, RpcCall, RpcOutcome, RpcResult } from '../../src/core/shard-protocol';
@@ -67,6 +67,8 @@ export interface ScriptFlags {
 interface CachedScript {
   body: string;
   flags: ScriptFlags;
+  /** The interpreter's short name for it (prelude.ts `scripts`). */
+  id: string;
 }
 
 const SHEBANG_FLAGS = new Set(['no-writes', 'allow-oom', 'allow-stale', 'no-cluster', 'allow-cross-slot-keys']);
@@ -144,16 +146,15 @@ export class ScriptEngine implements ScriptRunner {
     const vm = this.lua();
     vm.takeOutput();
     vm.input = untailRedisCalls(parsed.code);
-    vm.call('__compile', sha);
+    const id = String(++this.nextId);
+    vm.run('__compile', [sha, id], []);
     const out = vm.takeOutput();
     if (out[0] !== 'K') throw new Error(`ERR Error compiling script (new function): ${out.slice(1)}`);
-    this.scripts.set(sha, { body, flags: parsed.flags });
+    this.scripts.set(sha, { body, flags: parsed.flags, id });
     return sha;
   }
 
-  /** The running script's result, as prelude.ts `finish` hands it over. */
-  private resultKind = 0;
-  private result = '';
+  private nextId = 0;
 
   /**
    * EVAL / EVALSHA / EVAL_RO / EVALSHA_RO: args are [name, script|sha, numkeys, keys..., argv...].
@@ -172,7 +173,7 @@ export class ScriptEngine implements ScriptRunner {
       }
     }
     const script = this.scripts.get(sha) as CachedScript;
-    this.execute(ctx, args, w, readOnly || script.flags.noWrites, '__run', sha);
+    this.execute(ctx, args, w, readOnly || script.flags.noWrites, '__run', script.id);
   }
 
   /** Runs a script or function (`entry` `__run`/`__fcall` of prelude.ts) with args' keys and arguments. */
@@ -182,17 +183,16 @@ export class ScriptEngine implements ScriptRunner {
     run.started = Date.now();
 
     const vm = this.lua();
-    this.resultKind = 0;
-    this.result = '';
     this.run = run;
     if (this.control !== null) {
       Atomics.store(this.control, 0, 0);
       Atomics.store(this.control, 1, 0);
     }
     if (this.busyClock !== null) this.busyClock[0] = run.started;
+    let kind: number;
     try {
       // KEYS then ARGV: the arguments after numkeys (checked by the op).
-      vm.run(entry, [target, args[2]], args.slice(3));
+      kind = vm.run(entry, [target, args[2]], args.slice(3));
     } catch (err) {
       this.run = null;
       return w.error(`ERR Error running script ${target}: ${(err as Error).message}`);
@@ -205,13 +205,12 @@ export class ScriptEngine implements ScriptRunner {
       // Before the reply (events go first): the AOF logs what the script wrote.
       this.shard.signals.outbox.push({ type: 'script-effects', connId: run.connId, cmds: run.effects, replies: run.effectReplies });
     }
-    const kind = this.resultKind;
-    this.resultKind = 0;
-    if (kind === 98 /* b */) w.bulk(this.result);
-    else if (kind === 111 /* o */) writeTagged(w, this.result, 0, run.resp);
-    else if (kind === 101 /* e */) w.error(this.result);
+    // prelude.ts finish: the result's kind and value.
+    if (kind === 98 /* b */) w.bulkBytes(vm.resultBytes());
+    else if (kind === 110 /* n */) writeLuaNumber(w, Number(vm.resultString()));
+    else if (kind === 111 /* o */) writeTagged(w, vm.resultString(), 0, run.resp);
+    else if (kind === 101 /* e */) w.error(vm.resultString());
     else w.nullBulk();
-    this.result = '';
   }
 
   // -------------------------------------------------------------------------
@@ -281,17 +280,11 @@ export class ScriptEngine implements ScriptRunner {
   }
 
   /** A host call from Lua (prelude.ts `hostfn`): `op` its first argument's first byte. */
-  private host(op: number, args: string[]): string {
+  private host(op: number, args: string[]): string | null {
     switch (op) {
       case 67 /* C */:
       case 80 /* P */:
         return this.command(args);
-      case 98 /* b: the script's result, a string */:
-      case 111 /* o: the script's result, tagged */:
-      case 101 /* e: the script's error */:
-        this.resultKind = op;
-        this.result = args[0];
-        return '_';
       case 83 /* S */:
         return 'B' + sha1hex(args[0]);
       case 76 /* L */:
@@ -311,14 +304,14 @@ export class ScriptEngine implements ScriptRunner {
   }
 
   /** redis.call / redis.pcall: one command, run as the shard runs a client's; a write is kept for the AOF. */
-  private command(args: string[]): string {
+  private command(args: string[]): string | null {
     const run = this.run;
     // The command as called (runScriptCommand renames in place), kept only if it writes.
     const copy = run === null ? null : args.slice();
     const answer = this.runScriptCommand(args);
     if (run !== null && copy !== null && this.lastWrote) {
       this.lastWrote = false;
-      if (answer[0] !== '-') {
+      if (answer === null || answer[0] !== '-') {
         run.effects.push(copy);
         run.effectReplies.push(this.lastReply);
       }
@@ -330,7 +323,7 @@ export class ScriptEngine implements ScriptRunner {
   private lastWrote = false;
   private lastReply = '';
 
-  private runScriptCommand(args: string[]): string {
+  private runScriptCommand(args: string[]): string | null {
     const run = this.run;
     if (run === null) return errorTag('ERR redis.call outside a script');
     let entry: OpEntry | undefined = opTable.lookup(args[0]);
@@ -370,7 +363,24 @@ export class ScriptEngine implements ScriptRunner {
     run.proto = run.resp;
     runCommand(run, entry.opIndex, args, w);
     if (entry.writes) this.noteEffect(w.buf.latin1Slice(0, w.len));
-    return respToTags(w.buf, 0, w.len, run.resp);
+    return this.reply(w.buf, w.len, run.resp);
+  }
+
+  /**
+   * A reply in the ReplyWriter's buffer for Lua: a bulk string, integer or
+   * status alone goes to the interpreter as its bytes (no JS string), others
+   * in the tagged format.
+   */
+  private reply(buf: Buffer, len: number, resp: 2 | 3): string | null {
+    const t = buf[0];
+    if ((t === 36 && buf[1] !== 45) || t === 58 || t === 43) {
+      let p = 1;
+      while (buf[p] !== 13) p++;
+      if (t === 36) this.vm?.answerBytes(66 /* B */, buf, p + 2, len - 2);
+      else this.vm?.answerBytes(t === 58 ? 73 /* I */ : 83 /* S */, buf, 1, p);
+      return null;
+    }
+    return respToTags(buf, 0, len, resp);
   }
 
   /** Runs a command on this shard or, through its peer link, another; the RESP reply. */

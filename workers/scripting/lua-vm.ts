@@ -57,6 +57,7 @@ interface GlueModule {
   _lua_getfield(L: number, index: number, k: number): void;
   _lua_settop(L: number, index: number): void;
   _lua_gettop(L: number): number;
+  _lua_type(L: number, index: number): number;
   _lua_tolstring(L: number, index: number, len: number): number;
   _lua_pushstring(L: number, s: number): void;
 }
@@ -64,6 +65,7 @@ interface GlueModule {
 type GlueFactory = (opts: Record<string, unknown>) => GlueModule;
 
 const LUA_GLOBALSINDEX = -10002;
+const LUA_TSTRING = 4;
 const GLUE_PATH = 'lua-wasm-bindings/dist/glue/glue-lua-5.1.5';
 let compiled: object | null = null;
 
@@ -91,9 +93,12 @@ const MAX_DIRECT_ARGS = 12;
  * A host call from Lua: `op` is its first argument's first byte, `args` the
  * other arguments. The answer is a tagged string (prelude.ts): its first
  * char `B` (a bulk string, the rest is its bytes), `I` (an integer), `S` (a
- * status) or any other value in the tagged format.
+ * status) or any other value in the tagged format; or null when the handler
+ * gave it as bytes (LuaVm.answerBytes). An argument that is not a string
+ * (a number: Lua would format it with %.14g, Redis uses %.17g) is answered
+ * `?` without calling the handler: prelude.ts converts and calls again.
  */
-export type HostHandler = (op: number, args: string[]) => string;
+export type HostHandler = (op: number, args: string[]) => string | null;
 
 export class LuaVm {
   private readonly m: GlueModule;
@@ -112,6 +117,13 @@ export class LuaVm {
   /** Module memory as a Buffer, made again when memory grows (a new ArrayBuffer). */
   private heapBuf: Buffer = Buffer.alloc(0);
   private heap32: Int32Array = new Int32Array(0);
+  /** Memory grew since the views were made (the glue's resize import says so). */
+  private grown = true;
+  /** An answer given as bytes (answerBytes): its kind char code, the bytes' buffer and range. */
+  private rawKind = 0;
+  private rawBuf: Uint8Array = this.heapBuf;
+  private rawStart = 0;
+  private rawEnd = 0;
   /** Interned names of the global functions `run` calls, in module memory. */
   private readonly names = new Map<string, number>();
 
@@ -166,11 +178,23 @@ export class LuaVm {
   private probing = false;
 
   private views(): void {
+    if (!this.grown) return;
+    this.grown = false;
     const buf = this.m.HEAPU8.buffer;
-    if (this.heapBuf.buffer !== buf) {
-      this.heapBuf = Buffer.from(buf);
-      this.heap32 = new Int32Array(buf);
-    }
+    this.heapBuf = Buffer.from(buf);
+    this.heap32 = new Int32Array(buf);
+  }
+
+  /**
+   * Answers the current host call with bytes instead of a string (no JS
+   * string made): `kind` is 'B', 'I' or 'S' (a char code), the bytes
+   * buf[start..end). The handler then returns null.
+   */
+  answerBytes(kind: number, buf: Uint8Array, start: number, end: number): void {
+    this.rawKind = kind;
+    this.rawBuf = buf;
+    this.rawStart = start;
+    this.rawEnd = end;
   }
 
   /** The host function's body: arguments off Lua's stack, the handler's answer pushed as (kind, payload). */
@@ -181,6 +205,8 @@ export class LuaVm {
     this.views();
     const p0 = m._lua_tolstring(L, 1, cell);
     const op = p0 === 0 ? 0 : this.heapBuf[p0];
+    if (n < 2 && (op === 67 /* C */ || op === 80 /* P */)) return this.answerName(L, '?');
+    for (let i = 2; i <= n; i++) if (m._lua_type(L, i) !== LUA_TSTRING) return this.answerName(L, '?');
     const args: string[] = new Array(n - 1);
     for (let i = 2; i <= n; i++) {
       const p = m._lua_tolstring(L, i, cell);
@@ -188,7 +214,7 @@ export class LuaVm {
       this.views();
       args[i - 2] = p === 0 ? '' : this.heapBuf.latin1Slice(p, p + this.heap32[cell >> 2]);
     }
-    let answer: string;
+    let answer: string | null;
     if (this.probing) answer = 'Bhost';
     else {
       try {
@@ -199,6 +225,13 @@ export class LuaVm {
       }
     }
     m._lua_settop(L, 0);
+    if (answer === null) {
+      const kind = this.rawKind;
+      this.pushName(L, kind === 66 ? 'B' : kind === 73 ? 'I' : 'S');
+      this.pushRaw(L, this.rawBuf, this.rawStart, this.rawEnd);
+      this.rawBuf = this.heapBuf;
+      return 2;
+    }
     const kind = answer.charCodeAt(0);
     if (kind === 66 /* B */ || kind === 73 /* I */ || kind === 83 /* S */) {
       this.pushName(L, kind === 66 ? 'B' : kind === 73 ? 'I' : 'S');
@@ -208,6 +241,32 @@ export class LuaVm {
       this.pushBytes(L, answer, 0);
     }
     return 2;
+  }
+
+  private answerName(L: number, s: string): number {
+    this.m._lua_settop(L, 0);
+    this.pushName(L, s);
+    return 1;
+  }
+
+  /** Pushes bytes buf[start..end) as a Lua string (as pushBytes does a JS string). */
+  private pushRaw(L: number, buf: Uint8Array, start: number, end: number): void {
+    const len = end - start;
+    let nul = false;
+    if (len < 64) {
+      for (let i = start; i < end; i++) if (buf[i] === 0) nul = true;
+    } else nul = buf.subarray(start, end).indexOf(0) !== -1;
+    if (nul) {
+      this.pushBytes(L, Buffer.from(buf.buffer, buf.byteOffset + start, len).toString('latin1'), 0);
+      return;
+    }
+    const p = this.reserve(len + 1);
+    this.views();
+    const heap = this.heapBuf;
+    if (len < 64) for (let i = 0; i < len; i++) heap[p + i] = buf[start + i];
+    else heap.set(buf.subarray(start, end), p);
+    heap[p + len] = 0;
+    this.m._lua_pushstring(L, p);
   }
 
   /** A short constant string (interned in module memory once). */
@@ -243,7 +302,7 @@ export class LuaVm {
     const len = s.length - from;
     const p = this.reserve(len + 1);
     this.views();
-    this.heapBuf.latin1Write(from === 0 ? s : s.slice(from), p, len);
+    writeLatin1(this.heapBuf, s, from, p);
     this.heapBuf[p + len] = 0;
     m._lua_pushstring(L, p);
   }
@@ -262,7 +321,12 @@ export class LuaVm {
     for (const [name, value] of Object.entries(imports)) {
       if (typeof value !== 'function') continue;
       const original = value as Fn;
-      if (original.name === '_fd_write') imports[name] = (fd: number, iov: number, iovcnt: number, pnum: number) => (fd === 1 ? this.fdWrite(iov, iovcnt, pnum) : original(fd, iov, iovcnt, pnum));
+      if (original.name === '_emscripten_resize_heap') {
+        imports[name] = (size: number) => {
+          this.grown = true;
+          return original(size);
+        };
+      } else if (original.name === '_fd_write') imports[name] = (fd: number, iov: number, iovcnt: number, pnum: number) => (fd === 1 ? this.fdWrite(iov, iovcnt, pnum) : original(fd, iov, iovcnt, pnum));
       else if (original.name === '_fd_read') imports[name] = (fd: number, iov: number, iovcnt: number, pnum: number) => (fd === 0 ? this.fdRead(iov, iovcnt, pnum) : original(fd, iov, iovcnt, pnum));
     }
   }
@@ -330,13 +394,17 @@ export class LuaVm {
 
   /**
    * Calls global function `fn` with string arguments `head` then
-   * `items.length` and `items` (prelude.ts `items`: up to MAX_DIRECT_ARGS
-   * strings without NUL go on the stack, others through the byte channel);
-   * no results. Throws on a Lua error that escaped the function.
+   * `items.length` and `items` (prelude.ts `keys_argv`: up to
+   * MAX_DIRECT_ARGS strings without NUL go on the stack, others through the
+   * byte channel). Its two results stay on the stack until the next call:
+   * the first's first byte is returned (0 if it is not a string), the
+   * second is read with resultString / resultBytes. Throws on a Lua error
+   * that escaped the function.
    */
-  run(fn: string, head: readonly string[], items: readonly string[]): void {
+  run(fn: string, head: readonly string[], items: readonly string[]): number {
     const L = this.L;
     const m = this.m;
+    m._lua_settop(L, 0);
     m._lua_getfield(L, LUA_GLOBALSINDEX, this.name(fn));
     for (const h of head) this.pushPlain(h);
     let direct = items.length <= MAX_DIRECT_ARGS;
@@ -344,8 +412,27 @@ export class LuaVm {
     this.pushPlain(String(items.length));
     if (direct) for (const s of items) this.pushPlain(s);
     else this.input = encodeList(items);
-    const rc = m._lua_pcall(L, head.length + 1 + (direct ? items.length : 0), 0, 0);
+    const rc = m._lua_pcall(L, head.length + 1 + (direct ? items.length : 0), 2, 0);
     if (rc !== 0) this.fail();
+    const p = m._lua_type(L, 1) === LUA_TSTRING ? m._lua_tolstring(L, 1, this.lenCell) : 0;
+    this.views();
+    return p === 0 ? 0 : this.heapBuf[p];
+  }
+
+  /** The second result of the last run, as a latin1 string. */
+  resultString(): string {
+    if (this.m._lua_type(this.L, 2) !== LUA_TSTRING) return '';
+    const p = this.m._lua_tolstring(this.L, 2, this.lenCell);
+    this.views();
+    return this.heapBuf.latin1Slice(p, p + this.heap32[this.lenCell >> 2]);
+  }
+
+  /** The second result of the last run, as a view of module memory: use it before anything else runs Lua. */
+  resultBytes(): Buffer {
+    if (this.m._lua_type(this.L, 2) !== LUA_TSTRING) return this.heapBuf.subarray(0, 0);
+    const p = this.m._lua_tolstring(this.L, 2, this.lenCell);
+    this.views();
+    return this.heapBuf.subarray(p, p + this.heap32[this.lenCell >> 2]);
   }
 
   /** Calls global function `fn` with one argument (no NUL) and no results; answers come through takeOutput. */
@@ -357,7 +444,7 @@ export class LuaVm {
   private pushPlain(s: string): void {
     const p = this.reserve(s.length + 1);
     this.views();
-    this.heapBuf.latin1Write(s, p, s.length);
+    writeLatin1(this.heapBuf, s, 0, p);
     this.heapBuf[p + s.length] = 0;
     this.m._lua_pushstring(this.L, p);
   }
@@ -376,6 +463,17 @@ export class LuaVm {
     this.views();
     return this.heapBuf.latin1Slice(p, p + this.heap32[this.lenCell >> 2]);
   }
+}
+
+/**
+ * Writes s[from..] at heap[at..] as latin1. Short strings byte by byte:
+ * Buffer#latin1Write's native call costs more than the copy below ~64 bytes.
+ */
+function writeLatin1(heap: Buffer, s: string, from: number, at: number): void {
+  const len = s.length - from;
+  if (len < 64) {
+    for (let i = 0; i < len; i++) heap[at + i] = s.charCodeAt(from + i);
+  } else heap.latin1Write(from === 0 ? s : s.slice(from), at, len);
 }
 
 /** A list for prelude.ts's read_list: a 4-byte big-endian count, then per string its 4-byte length and bytes. */

@@ -154,13 +154,6 @@ local function strs(...)
   for i = 1, n do if type(t[i]) == 'number' then t[i] = num17(t[i]) end end
   return unpack(t, 1, n)
 end
--- Whether the n arguments are all strings (no table: this is every redis.call).
-local function all_str(n, a, ...)
-  if n == 0 then return true end
-  if type(a) ~= 'string' then return false end
-  return all_str(n - 1, ...)
-end
-
 -- Script results and generic values to the host.
 local encode_reply
 encode_reply = function(v, out, depth)
@@ -260,33 +253,44 @@ local function push_error(msg)
 end
 
 local redis = {}
-redis.call = function(...)
-  local n = select('#', ...)
-  local k, v
-  in_host = true
-  if n > 0 and all_str(n, ...) then k, v = hostfn('C', ...)
-  else
-    in_host = false
-    local e = bad_args(...)
-    if e then error(push_error(e)) end
-    in_host = true
-    k, v = hostfn('C', strs(...))
-  end
-  in_host = false
+-- A redis.call answer as Lua values (an error reply raises when 'raise').
+local function call_reply(k, v, raise)
   if k == 'B' then return v end
   if k == 'I' then return snum(v) end
   if k == 'S' then return { ok = v } end
   local r = parse(v, 1)
   -- Only an error reply parses to a table with 'err' at the top.
-  if type(r) == 'table' and rawget(r, 'err') ~= nil then error(r) end
+  if raise and type(r) == 'table' and rawget(r, 'err') ~= nil then error(r) end
   return r
 end
+-- The host answers '?' when an argument is not a string (or there is none):
+-- then the arguments are checked and numbers converted here, and it is asked again.
+redis.call = function(...)
+  in_host = true
+  local k, v = hostfn('C', ...)
+  in_host = false
+  if k == 'B' then return v end
+  if k == '?' then
+    local e = bad_args(...)
+    if e then error(push_error(e)) end
+    in_host = true
+    k, v = hostfn('C', strs(...))
+    in_host = false
+  end
+  return call_reply(k, v, true)
+end
 redis.pcall = function(...)
-  local n = select('#', ...)
-  if n > 0 and all_str(n, ...) then return host('P', ...) end
-  local e = bad_args(...)
-  if e then return push_error(e) end
-  return host('P', strs(...))
+  in_host = true
+  local k, v = hostfn('P', ...)
+  in_host = false
+  if k == '?' then
+    local e = bad_args(...)
+    if e then return push_error(e) end
+    in_host = true
+    k, v = hostfn('P', strs(...))
+    in_host = false
+  end
+  return call_reply(k, v, false)
 end
 redis.error_reply = function(msg)
   if type(msg) ~= 'string' then error('wrong number or type of arguments', 2) end
@@ -526,44 +530,50 @@ local function busy_hook()
 end
 
 local G = _G
-local function compile(name, body)
+-- Compiled scripts by the host's short id (a short string hashes faster than the sha), and their shas.
+local script_sha = {}
+local function compile(id, sha, body)
   if sbyte(body, 1) == 27 then return nil, 'user_script: bad binary format (precompiled chunk)' end
   local f, e = loadstring(body, '@user_script')
   if not f then return nil, e end
   setfenv(f, script_env)
-  scripts[name] = f
+  scripts[id] = f
+  script_sha[id] = sha
   return f
 end
 
-function __compile(name)
+function __compile(sha, id)
   local body = read_framed()
-  local f, e = compile(name, body)
+  local f, e = compile(id, sha, body)
   if f then emit('K') else emit('E' .. e) end
 end
 
-function __forget(name)
-  if name == '*' then scripts = {} else scripts[name] = nil end
+function __forget(id)
+  if id == '*' then scripts, script_sha = {}, {} else scripts[id], script_sha[id] = nil, nil end
 end
 
 err_handler_ref = err_handler
 
--- The script's result to the host: 'b' a string, 'o' any value (tagged format), 'e' an error.
+-- The script's result, returned to the host (lua-vm.ts run): 'b' and a string,
+-- 'n' and a number (%.17g), 'o' and any value (tagged format), 'e' and an error.
 local function finish(name, ok, r)
   if killing then
     killing = false
     dbg_sethook(busy_hook, '', hook_every)
   end
   if ok then
-    if type(r) == 'string' then hostfn('b', r); return end
+    local t = type(r)
+    if t == 'string' then return 'b', r end
+    if t == 'number' then return 'n', num17(r) end
     local out = {}
     encode_reply(r, out, 0)
-    hostfn('o', tconcat(out))
+    return 'o', tconcat(out)
   else
     local src, line = rawget(r, 'source'), rawget(r, 'line')
     local e = rawget(r, 'err')
     if type(e) ~= 'string' then e = 'ERR ' .. tostring(e) end
     if src and line then e = e .. ' script: ' .. name .. ', on ' .. src .. ':' .. line .. '.' end
-    hostfn('e', e)
+    return 'e', e
   end
 end
 
@@ -572,7 +582,12 @@ end
 local function keys_argv(nk, n, ...)
   nk, n = snum(nk), snum(n)
   local all
-  if select('#', ...) == n then all = { ... } else all = (read_list(read_framed(), 1)) end
+  if select('#', ...) == n then
+    -- The common shapes without a second pass.
+    if nk == 1 then return { (...) }, { select(2, ...) } end
+    if nk == 0 then return {}, { ... } end
+    all = { ... }
+  else all = (read_list(read_framed(), 1)) end
   if nk == 0 then return {}, all end
   if nk == n then return all, {} end
   local argv = { unpack(all, nk + 1, n) }
@@ -580,12 +595,12 @@ local function keys_argv(nk, n, ...)
   return all, argv
 end
 
-function __run(name, nk, n, ...)
+function __run(id, nk, n, ...)
   local keys, argv = keys_argv(nk, n, ...)
-  rawset(G, 'KEYS', keys)
-  rawset(G, 'ARGV', argv)
-  local ok, r = xpcall(scripts[name], err_handler)
-  finish(name, ok, r)
+  -- base has no __newindex: plain stores.
+  G.KEYS = keys
+  G.ARGV = argv
+  return finish(script_sha[id], xpcall(scripts[id], err_handler))
 end
 
 -- Functions: libraries by name, each its functions by name.
@@ -663,8 +678,7 @@ function __fcall(target, nk, n, ...)
   local lib, name = ssub(target, 1, dot - 1), ssub(target, dot + 1)
   local keys, argv = keys_argv(nk, n, ...)
   local f = libs[lib][name]
-  local ok, r = xpcall(function() return f(keys, argv) end, err_handler)
-  finish(name, ok, r)
+  return finish(name, xpcall(function() return f(keys, argv) end, err_handler))
 end
 
 -- The sandbox: Redis 7.0's globals, nothing else; library tables read-only; no new globals.
