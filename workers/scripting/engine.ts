@@ -41,6 +41,15 @@ class RunContext implements ShardOpContext {
   readOnly = false;
   started = 0;
   wrote = false;
+  /** Runs without the shard lock (SCRIPT_UNLOCKED): another shard's key aborts it, or fails after a write. */
+  unlocked = false;
+  /** The script's name for the main thread (ShardEvent 'script-cross'): its sha, or `f:` and the function. */
+  script = '';
+  /** It reached another shard's key (reported once); it was aborted for a run under the lock. */
+  crossed = false;
+  aborted = false;
+  /** Its declared keys' hash slots (two or more shards only): a key outside them is reported (crossed). */
+  slots: number[] = [];
   db!: Db;
   dbIndex = 0;
   connId = 0;
@@ -51,6 +60,7 @@ class RunContext implements ShardOpContext {
     this.dbIndex = outer.dbIndex;
     this.connId = outer.connId;
     this.now = outer.now;
+    this.unlocked = outer.scriptUnlocked === true;
   }
   notify(cls: number, event: string, key: string): void {
     if ((this.shard.settings.notifyFlags & cls) !== 0) this.shard.notify(cls, event, key, this.dbIndex);
@@ -173,14 +183,19 @@ export class ScriptEngine implements ScriptRunner {
       }
     }
     const script = this.scripts.get(sha) as CachedScript;
-    this.execute(ctx, args, w, readOnly || script.flags.noWrites, '__run', script.id);
+    this.execute(ctx, args, w, readOnly || script.flags.noWrites, '__run', script.id, sha);
   }
 
   /** Runs a script or function (`entry` `__run`/`__fcall` of prelude.ts) with args' keys and arguments. */
-  private execute(ctx: ShardOpContext, args: string[], w: ReplyWriter, readOnly: boolean, entry: string, target: string): void {
+  private execute(ctx: ShardOpContext, args: string[], w: ReplyWriter, readOnly: boolean, entry: string, target: string, script: string): void {
     const run = new RunContext(this.shard, ctx);
     run.readOnly = readOnly;
+    run.script = script;
     run.started = Date.now();
+    if (this.shard.shardCount > 1) {
+      const nk = Number(args[2]);
+      for (let i = 3; i < 3 + nk; i++) run.slots.push(keyHashSlotOfString(args[i]));
+    }
 
     const vm = this.lua();
     this.run = run;
@@ -201,12 +216,16 @@ export class ScriptEngine implements ScriptRunner {
       if (this.busyClock !== null) this.busyClock[0] = 0;
       if (this.control !== null) Atomics.store(this.control, 0, 0);
     }
+    // Before the reply (events go first): the main thread learns the script's reach, then reruns it under the lock if aborted.
+    if (run.crossed) this.shard.signals.outbox.push({ type: 'script-cross', connId: run.connId, script: run.script, aborted: run.aborted });
     if (run.effects.length > 0) {
       // Before the reply (events go first): the AOF logs what the script wrote.
       this.shard.signals.outbox.push({ type: 'script-effects', connId: run.connId, cmds: run.effects, replies: run.effectReplies });
     }
     // prelude.ts finish: the result's kind and value.
-    if (kind === 98 /* b */) w.bulkBytes(vm.resultBytes());
+    // Aborted for a run under the lock: the main thread drops this reply (it had the 'script-cross' event first).
+    if (run.aborted) w.error('ERR script aborted: it reached another shard; it runs again under the shard lock');
+    else if (kind === 98 /* b */) w.bulkBytes(vm.resultBytes());
     else if (kind === 110 /* n */) writeLuaNumber(w, Number(vm.resultString()));
     else if (kind === 111 /* o */) writeTagged(w, vm.resultString(), 0, run.resp);
     else if (kind === 101 /* e */) w.error(vm.resultString());
@@ -276,7 +295,7 @@ export class ScriptEngine implements ScriptRunner {
     if (fn === undefined) return w.error('ERR Function not found');
     const noWrites = fn.info.flags.includes('no-writes');
     if (readOnly && !noWrites) return w.error('ERR Can not execute a script with write flag using *_ro command.');
-    this.execute(ctx, args, w, readOnly || noWrites, '__fcall', `${fn.library}.${args[1]}`);
+    this.execute(ctx, args, w, readOnly || noWrites, '__fcall', `${fn.library}.${args[1]}`, `f:${args[1]}`);
   }
 
   /** A host call from Lua (prelude.ts `hostfn`): `op` its first argument's first byte. */
@@ -306,9 +325,18 @@ export class ScriptEngine implements ScriptRunner {
   /** redis.call / redis.pcall: one command, run as the shard runs a client's; a write is kept for the AOF. */
   private command(args: string[]): string | null {
     const run = this.run;
+    if (run !== null && run.aborted) return 'A';
     // The command as called (runScriptCommand renames in place), kept only if it writes.
     const copy = run === null ? null : args.slice();
-    const answer = this.runScriptCommand(args);
+    let answer: string | null;
+    try {
+      answer = this.runScriptCommand(args);
+    } catch (err) {
+      if (err instanceof ReplyError) return errorTag(err.message);
+      if (err !== ABORT) throw err;
+      // prelude.ts: 'A' ends the script at once (no pcall catches it).
+      return 'A';
+    }
     if (run !== null && copy !== null && this.lastWrote) {
       this.lastWrote = false;
       if (answer === null || answer[0] !== '-') {
@@ -342,16 +370,24 @@ export class ScriptEngine implements ScriptRunner {
     const shard = this.shard;
     args[0] = entry.commandName;
     if (entry.subcommandName !== undefined) args[1] = entry.subcommandName;
-    if (entry.writes) this.noteWrite(run);
     let target = shard.id;
     if (shard.shardCount > 1) {
       const positions = keyPositions(spec, args);
       for (let i = 0; i < positions.length; i++) {
-        const owner = slotToShard(keyHashSlotOfString(args[positions[i]]), shard.shardCount);
+        const slot = keyHashSlotOfString(args[positions[i]]);
+        if (!run.crossed && !run.slots.includes(slot)) run.crossed = true;
+        const owner = slotToShard(slot, shard.shardCount);
         if (i === 0) target = owner;
-        else if (owner !== target) return this.splitCommand(entry, args, positions, run);
+        else if (owner !== target) {
+          // Before the write is noted: an unlocked script that has not written yet is aborted, not failed.
+          this.reachOut(run);
+          if (entry.writes) this.noteWrite(run);
+          return this.splitCommand(entry, args, positions, run);
+        }
       }
     }
+    if (target !== shard.id) this.reachOut(run);
+    if (entry.writes) this.noteWrite(run);
     if (target !== shard.id) {
       const reply = this.runOn(target, entry, args, run);
       if (entry.writes) this.noteEffect(reply.toString('latin1'));
@@ -386,6 +422,7 @@ export class ScriptEngine implements ScriptRunner {
   /** Runs a command on this shard or, through its peer link, another; the RESP reply. */
   private runOn(target: number, entry: OpEntry, args: string[], run: RunContext): Buffer {
     if (target !== this.shard.id) {
+      this.reachOut(run);
       if (this.peers === null) throw new Error('no link to other shards');
       return Buffer.from(this.peers.command(target, { kind: 'cmd', op: entry.opIndex, db: run.dbIndex, resp: run.resp, connId: run.connId, args }), 'latin1');
     }
@@ -453,6 +490,7 @@ export class ScriptEngine implements ScriptRunner {
       if (this.localRpc === null) throw new Error('no local RPC handler');
       outcome = this.localRpc(run, call);
     } else {
+      this.reachOut(run);
       if (this.peers === null) throw new Error('no link to other shards');
       outcome = this.peers.rpc(target, { kind: 'rpc', db: run.dbIndex, resp: run.resp, connId: run.connId, call });
     }
@@ -491,6 +529,24 @@ export class ScriptEngine implements ScriptRunner {
     } catch (err) {
       return errorTag(err instanceof ReplyError ? err.message : `ERR ${(err as Error).message}`);
     }
+  }
+
+  /**
+   * The script is about to reach another shard. The main thread hears of it
+   * after the script (ShardEvent 'script-cross': it runs this script under
+   * the shard lock from now on). Without the lock the call cannot go on
+   * atomically: before any write the script is aborted (ABORT) and run again
+   * under the lock; after one it fails with an error, as any script error
+   * leaves earlier writes in Redis.
+   */
+  private reachOut(run: RunContext): void {
+    run.crossed = true;
+    if (!run.unlocked) return;
+    if (!run.wrote) {
+      run.aborted = true;
+      throw ABORT;
+    }
+    throw new ReplyError('ERR this script reached a key of another shard after it wrote, running without the shard lock (so far it had kept to its declared keys\' slots); it takes the lock from its next run on');
   }
 
   private noteEffect(reply: string): void {
@@ -546,6 +602,9 @@ export class ScriptEngine implements ScriptRunner {
     return respToTags(w.buf, 0, w.len, run.resp);
   }
 }
+
+/** Thrown from a host call to end an unlocked script that reached another shard (reachOut). */
+const ABORT = new Error('script aborted');
 
 /** The elements of a flat RESP array reply (bulk strings, nulls, integers), each as its bytes. */
 function splitFlatArray(b: Buffer): Buffer[] {

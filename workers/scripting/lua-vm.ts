@@ -233,8 +233,8 @@ export class LuaVm {
       return 2;
     }
     const kind = answer.charCodeAt(0);
-    if (kind === 66 /* B */ || kind === 73 /* I */ || kind === 83 /* S */) {
-      this.pushName(L, kind === 66 ? 'B' : kind === 73 ? 'I' : 'S');
+    if (kind === 66 /* B */ || kind === 73 /* I */ || kind === 83 /* S */ || kind === 65 /* A: abort, prelude.ts */) {
+      this.pushName(L, kind === 66 ? 'B' : kind === 73 ? 'I' : kind === 83 ? 'S' : 'A');
       this.pushBytes(L, answer, 1);
     } else {
       this.pushName(L, 'T');

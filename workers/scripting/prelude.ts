@@ -134,6 +134,17 @@ end
 -- While a host call runs the busy hook must not make one of its own (a NUL
 -- string read through the byte channel runs Lua code inside the call).
 local in_host = false
+-- SCRIPT KILL was obeyed, or the host aborted the script (an unlocked script
+-- reached another shard): the hook then raises at every instruction of user
+-- code, so no pcall in the script can swallow it, until 'finish'.
+local killing, aborting = false, false
+local busy_hook
+local function abort_script()
+  aborting = true
+  killing = true
+  dbg_sethook(busy_hook, '', 1)
+  error({ err = 'ERR script aborted' })
+end
 -- One host call; the arguments must be strings. Answers: 'B' a bulk string
 -- (the commonest reply, as it is), 'I' an integer, 'S' a status, 'T' any
 -- value in the tagged format.
@@ -256,6 +267,7 @@ local redis = {}
 -- A redis.call answer as Lua values (an error reply raises when 'raise').
 local function call_reply(k, v, raise)
   if k == 'B' then return v end
+  if k == 'A' then abort_script() end
   if k == 'I' then return snum(v) end
   if k == 'S' then return { ok = v } end
   local r = parse(v, 1)
@@ -517,9 +529,12 @@ local function in_user_code()
     level = level + 1
   end
 end
-local killing = false
-local function busy_hook()
+busy_hook = function()
   if in_host then return end
+  if aborting then
+    if in_user_code() then error({ err = 'ERR script aborted' }) end
+    return
+  end
   local r = host('H')
   if r == 'kill' and in_user_code() then
     killing = true
@@ -558,7 +573,7 @@ err_handler_ref = err_handler
 -- 'n' and a number (%.17g), 'o' and any value (tagged format), 'e' and an error.
 local function finish(name, ok, r)
   if killing then
-    killing = false
+    killing, aborting = false, false
     dbg_sethook(busy_hook, '', hook_every)
   end
   if ok then
