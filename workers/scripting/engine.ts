@@ -39,7 +39,6 @@ class RunContext implements ShardOpContext {
   effects: string[][] = [];
   effectReplies: string[] = [];
   readOnly = false;
-  started = 0;
   wrote = false;
   /** Runs without the shard lock (SCRIPT_UNLOCKED): another shard's key aborts it, or fails after a write. */
   unlocked = false;
@@ -191,7 +190,6 @@ export class ScriptEngine implements ScriptRunner {
     const run = new RunContext(this.shard, ctx);
     run.readOnly = readOnly;
     run.script = script;
-    run.started = Date.now();
     if (this.shard.shardCount > 1) {
       const nk = Number(args[2]);
       for (let i = 3; i < 3 + nk; i++) run.slots.push(keyHashSlotOfString(args[i]));
@@ -203,7 +201,8 @@ export class ScriptEngine implements ScriptRunner {
       Atomics.store(this.control, 0, 0);
       Atomics.store(this.control, 1, 0);
     }
-    if (this.busyClock !== null) this.busyClock[0] = run.started;
+    // Only worker shards share a busy clock (an inline shard blocks the main thread anyway).
+    if (this.busyClock !== null) this.busyClock[0] = Date.now();
     let kind: number;
     try {
       // KEYS then ARGV: the arguments after numkeys (checked by the op).
