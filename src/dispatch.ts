@@ -136,7 +136,7 @@ export class Dispatcher {
     if (this.server.lock.held) return this.defer(conn, args);
     const entry = this.resolve(conn, args);
     // DEBUG is refused unless enable-debug-command allows it for this client (Redis's CMD_PROTECTED), checked before authentication as Redis does.
-    if (entry !== undefined && entry.spec.name === 'debug' && !protectedActionAllowed(this.server.config.get('enable-debug-command'), conn.socket.remoteAddress)) {
+    if (entry !== undefined && entry.fullName === 'debug' && !protectedActionAllowed(this.server.config.get('enable-debug-command'), conn.socket.remoteAddress)) {
       entry.rejectedCalls++;
       if (conn.txn !== null && conn.txn.inMulti) conn.txn.aborted = true;
       conn.reply(errorReply(debugNotAllowedError('DEBUG')));
