@@ -170,6 +170,17 @@ export class ScriptEngine implements ScriptRunner {
    * Writes the reply (the script's result or its error) at `w`.
    */
   eval(ctx: ShardOpContext, args: string[], w: ReplyWriter, bySha: boolean, readOnly: boolean): void {
+    // Busy from the start: the first script also creates the interpreter and compiles (tens of ms under load).
+    if (this.busyClock === null) return this.evalScript(ctx, args, w, bySha, readOnly);
+    this.busyClock[0] = Date.now();
+    try {
+      this.evalScript(ctx, args, w, bySha, readOnly);
+    } finally {
+      this.busyClock[0] = 0;
+    }
+  }
+
+  private evalScript(ctx: ShardOpContext, args: string[], w: ReplyWriter, bySha: boolean, readOnly: boolean): void {
     let sha: string;
     if (bySha) {
       sha = args[1].toLowerCase();
@@ -201,8 +212,6 @@ export class ScriptEngine implements ScriptRunner {
       Atomics.store(this.control, 0, 0);
       Atomics.store(this.control, 1, 0);
     }
-    // Only worker shards share a busy clock (an inline shard blocks the main thread anyway).
-    if (this.busyClock !== null) this.busyClock[0] = Date.now();
     let kind: number;
     try {
       // KEYS then ARGV: the arguments after numkeys (checked by the op).
@@ -212,7 +221,6 @@ export class ScriptEngine implements ScriptRunner {
       return w.error(`ERR Error running script ${target}: ${(err as Error).message}`);
     } finally {
       this.run = null;
-      if (this.busyClock !== null) this.busyClock[0] = 0;
       if (this.control !== null) Atomics.store(this.control, 0, 0);
     }
     // Before the reply (events go first): the main thread learns the script's reach, then reruns it under the lock if aborted.
@@ -294,7 +302,12 @@ export class ScriptEngine implements ScriptRunner {
     if (fn === undefined) return w.error('ERR Function not found');
     const noWrites = fn.info.flags.includes('no-writes');
     if (readOnly && !noWrites) return w.error('ERR Can not execute a script with write flag using *_ro command.');
-    this.execute(ctx, args, w, readOnly || noWrites, '__fcall', `${fn.library}.${args[1]}`, `f:${args[1]}`);
+    if (this.busyClock !== null) this.busyClock[0] = Date.now();
+    try {
+      this.execute(ctx, args, w, readOnly || noWrites, '__fcall', `${fn.library}.${args[1]}`, `f:${args[1]}`);
+    } finally {
+      if (this.busyClock !== null) this.busyClock[0] = 0;
+    }
   }
 
   /** A host call from Lua (prelude.ts `hostfn`): `op` its first argument's first byte. */
