@@ -17,7 +17,9 @@ import { createHash } from 'node:crypto';
 import type { CoordContext, CoordOp, Coords, ServerContext } from './context';
 import { callCoordinator } from './calls';
 import { evalKeys } from '../core/commands/key-finders';
-import { SCRIPT_UNLOCKED } from '../core/shard-protocol';
+import { SCRIPT_ABORTED_REPLY, SCRIPT_UNLOCKED } from '../core/shard-protocol';
+
+const ABORTED = Buffer.from(SCRIPT_ABORTED_REPLY, 'latin1');
 
 /** What the main thread knows of the scripts it routes (per server). */
 interface ScriptRouting {
@@ -29,8 +31,8 @@ interface ScriptRouting {
   reaching: Set<string>;
   /** Connections whose script just reported 'script-cross' (the event comes before the reply). */
   crossed: Set<number>;
-  /** Connections whose unlocked script was aborted, unrun, to run again under the lock. */
-  aborted: Set<number>;
+  /** Tokens of unlocked runs aborted, unrun, to run again under the lock (their replies carry them). */
+  aborted: Set<string>;
 }
 
 const routing = new WeakMap<ServerContext, ScriptRouting>();
@@ -43,7 +45,7 @@ function routingOf(server: ServerContext): ScriptRouting {
     server.shardEvents['script-cross'] = (_shard, ev) => {
       state.reaching.add(ev.script);
       state.contained.delete(ev.script);
-      if (ev.aborted) state.aborted.add(ev.connId);
+      if (ev.aborted !== null) state.aborted.add(ev.aborted);
       else state.crossed.add(ev.connId);
     };
   }
@@ -115,7 +117,10 @@ export function runScriptUnlocked(ctx: CoordContext, args: string[], locked: (sl
   const run: CoordOp = () => shards.clients[home].request(entry.opIndex, conn.db, conn.proto, args, 1, (conn.id | SCRIPT_UNLOCKED) >>> 0);
   void Promise.resolve(callCoordinator(run, ctx, args)).then((reply) => {
     r.crossed.delete(conn.id);
-    if (r.aborted.delete(conn.id)) return locked(slot);
+    if (reply.length > ABORTED.length && reply.latin1Slice(0, ABORTED.length) === SCRIPT_ABORTED_REPLY) {
+      const token = reply.latin1Slice(ABORTED.length, reply.indexOf(41 /* ) */, ABORTED.length));
+      if (r.aborted.delete(token)) return locked(slot);
+    }
     conn.fill(slot, reply);
   });
   return true;

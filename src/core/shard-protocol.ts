@@ -173,12 +173,18 @@ export type ShardEvent =
    */
   | { type: 'script-effects'; connId: number; cmds: string[][]; replies: string[] }
   /**
-   * A script reached a key of another shard (`script`: its sha, or `f:` and
-   * the function's name), sent before its reply: the main thread runs that
-   * script under the shard lock from now on, and when `aborted` (it ran
-   * without the lock and had not written) runs this call again under it.
+   * A script reached a key outside its declared keys' hash slots (`script`:
+   * its sha, or `f:` and the function's name), sent before its reply: the
+   * main thread runs that script under the shard lock from now on.
+   * `aborted` (it ran without the lock, reached another shard and had not
+   * written) is a random token, also in the run's error reply
+   * (SCRIPT_ABORTED_REPLY): the main thread runs that call again under the
+   * lock. Null otherwise.
    */
-  | { type: 'script-cross'; connId: number; script: string; aborted: boolean };
+  | { type: 'script-cross'; connId: number; script: string; aborted: string | null };
+
+/** The start of an aborted unlocked script's reply; the event's token follows, then `)`. */
+export const SCRIPT_ABORTED_REPLY = '-ERR script aborted to run under the shard lock (';
 
 export type KeyspaceEvent = Extract<ShardEvent, { type: 'keyspace' }>;
 

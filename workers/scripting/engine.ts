@@ -8,7 +8,7 @@
  * is converted back to the caller's protocol. Mirrors Redis's eval.c and
  * script_lua.c.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { ReplyWriter } from '../../src/core/wire/reply-writer';
 import { keyPositions } from '../../src/core/commands/spec';
 import { slotToShard, keyHashSlotOfString } from '../../src/core/routing/slot';
@@ -25,7 +25,7 @@ import { respToTags } from './resp-to-lua';
 import { writeTagged, writeLuaNumber } from './lua-to-resp';
 import type { PeerCaller } from './peers';
 import { untailRedisCalls } from './untail';
-import type { KeyValue, RpcCall, RpcOutcome, RpcResult } from '../../src/core/shard-protocol';
+import { SCRIPT_ABORTED_REPLY, type KeyValue, type RpcCall, type RpcOutcome, type RpcResult } from '../../src/core/shard-protocol';
 import { ReplyError } from '../../src/core/errors';
 
 export function sha1hex(s: string): string {
@@ -47,6 +47,8 @@ class RunContext implements ShardOpContext {
   /** It reached another shard's key (reported once); it was aborted for a run under the lock. */
   crossed = false;
   aborted = false;
+  /** The abort's token (ShardEvent 'script-cross'), so the main thread knows this reply from any other. */
+  token: string | null = null;
   /** Its declared keys' hash slots (two or more shards only): a key outside them is reported (crossed). */
   slots: number[] = [];
   db!: Db;
@@ -224,14 +226,15 @@ export class ScriptEngine implements ScriptRunner {
       if (this.control !== null) Atomics.store(this.control, 0, 0);
     }
     // Before the reply (events go first): the main thread learns the script's reach, then reruns it under the lock if aborted.
-    if (run.crossed) this.shard.signals.outbox.push({ type: 'script-cross', connId: run.connId, script: run.script, aborted: run.aborted });
+    if (run.aborted) run.token = randomBytes(12).toString('hex');
+    if (run.crossed) this.shard.signals.outbox.push({ type: 'script-cross', connId: run.connId, script: run.script, aborted: run.token });
     if (run.effects.length > 0) {
       // Before the reply (events go first): the AOF logs what the script wrote.
       this.shard.signals.outbox.push({ type: 'script-effects', connId: run.connId, cmds: run.effects, replies: run.effectReplies });
     }
     // prelude.ts finish: the result's kind and value.
     // Aborted for a run under the lock: the main thread drops this reply (it had the 'script-cross' event first).
-    if (run.aborted) w.error('ERR script aborted: it reached another shard; it runs again under the shard lock');
+    if (run.aborted) w.rawString(`${SCRIPT_ABORTED_REPLY}${run.token})\r\n`);
     else if (kind === 98 /* b */) w.bulkBytes(vm.resultBytes());
     else if (kind === 110 /* n */) writeLuaNumber(w, Number(vm.resultString()));
     else if (kind === 111 /* o */) writeTagged(w, vm.resultString(), 0, run.resp);
