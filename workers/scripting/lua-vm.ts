@@ -66,6 +66,7 @@ type GlueFactory = (opts: Record<string, unknown>) => GlueModule;
 
 const LUA_GLOBALSINDEX = -10002;
 const LUA_TSTRING = 4;
+const LUA_TNUMBER = 3;
 const GLUE_PATH = 'lua-wasm-bindings/dist/glue/glue-lua-5.1.5';
 let compiled: object | null = null;
 
@@ -117,6 +118,7 @@ export class LuaVm {
   /** Module memory as a Buffer, made again when memory grows (a new ArrayBuffer). */
   private heapBuf: Buffer = Buffer.alloc(0);
   private heap32: Int32Array = new Int32Array(0);
+  private heapF64: Float64Array = new Float64Array(0);
   /** Memory grew since the views were made (the glue's resize import says so). */
   private grown = true;
   /** An answer given as bytes (answerBytes): its kind char code, the bytes' buffer and range. */
@@ -171,11 +173,32 @@ export class LuaVm {
     new DataView(heap.buffer).setUint32(addr + CCLOSURE_F, index, true);
     this.probing = true;
     this.exec("io.write(os.getenv('?')) io.flush()", '=host');
+    if (this.takeOutput() !== 'Bbad') throw new Error('lua: the host function did not answer');
+    // Numbers read off the stack (integerArg): the probe's 12345 must come through, else Lua converts them.
+    this.exec("io.write(os.getenv('?', 12345)) io.flush()", '=host');
+    this.numbersReadable = this.takeOutput() === 'Bhost';
     this.probing = false;
-    if (this.takeOutput() !== 'Bhost') throw new Error('lua: the host function did not answer');
   }
 
   private probing = false;
+
+  /**
+   * Argument i (1-based) of the running C function, a number, as %.17g
+   * prints it when it is a safe integer (String gives the same digits);
+   * null for any other number. Read from the stack itself: a lua_State's
+   * `base` (the function's first argument) is at byte 12 on wasm32, and a
+   * TValue is 16 bytes, its double first (checked at start by the probe).
+   */
+  private integerArg(L: number, i: number): string | null {
+    if (!this.numbersReadable) return null;
+    this.views();
+    const base = this.heap32[(L + 12) >> 2];
+    const d = this.heapF64[(base + (i - 1) * 16) >> 3];
+    if (!Number.isSafeInteger(d) || Object.is(d, -0)) return null;
+    return String(d);
+  }
+
+  private numbersReadable = true;
 
   private views(): void {
     if (!this.grown) return;
@@ -183,6 +206,7 @@ export class LuaVm {
     const buf = this.m.HEAPU8.buffer;
     this.heapBuf = Buffer.from(buf);
     this.heap32 = new Int32Array(buf);
+    this.heapF64 = new Float64Array(buf);
   }
 
   /**
@@ -206,16 +230,23 @@ export class LuaVm {
     const p0 = m._lua_tolstring(L, 1, cell);
     const op = p0 === 0 ? 0 : this.heapBuf[p0];
     if (n < 2 && (op === 67 /* C */ || op === 80 /* P */)) return this.answerName(L, '?');
-    for (let i = 2; i <= n; i++) if (m._lua_type(L, i) !== LUA_TSTRING) return this.answerName(L, '?');
     const args: string[] = new Array(n - 1);
     for (let i = 2; i <= n; i++) {
+      const type = m._lua_type(L, i);
+      if (type !== LUA_TSTRING) {
+        // An integer number as Redis's %.17g prints it; anything else is converted in Lua ('?').
+        const s = type === LUA_TNUMBER ? this.integerArg(L, i) : null;
+        if (s === null) return this.answerName(L, '?');
+        args[i - 2] = s;
+        continue;
+      }
       const p = m._lua_tolstring(L, i, cell);
       // A pushed string can make Lua's allocator grow memory.
       this.views();
       args[i - 2] = p === 0 ? '' : this.heapBuf.latin1Slice(p, p + this.heap32[cell >> 2]);
     }
     let answer: string | null;
-    if (this.probing) answer = 'Bhost';
+    if (this.probing) answer = args[0] === '12345' ? 'Bhost' : 'Bbad';
     else {
       try {
         answer = this.host(op, args);
