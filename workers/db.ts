@@ -171,12 +171,33 @@ export class Db {
 
   /** Re-estimates a key whose value changed in place (a collection written by an op). */
   resize(key: string): void {
+    if (!this.memory.eager) {
+      // No maxmemory: re-estimated when INFO asks (MemoryAccount.eager).
+      this.unsettled.add(key);
+      return;
+    }
     const i = this.index.lookup(key);
     if (i < 0) return;
     const v = this.valAt(i);
     // Strings are immutable: every change went through set/replace, which accounted it.
     if (typeof v === 'string') return;
     this.account(i, key, v);
+  }
+
+  /** Keys written in place whose estimate is put off (resize without maxmemory). */
+  private unsettled = new Set<string>();
+
+  /** Re-estimates the keys resize put off (before memory.used is read). */
+  settleSizes(): void {
+    if (this.unsettled.size === 0) return;
+    const keys = this.unsettled;
+    this.unsettled = new Set();
+    for (const key of keys) {
+      const i = this.index.lookup(key);
+      if (i < 0) continue;
+      const v = this.valAt(i);
+      if (typeof v !== 'string') this.account(i, key, v);
+    }
   }
 
   private account(i: number, key: string, v: Value): void {
@@ -465,6 +486,7 @@ export class Db {
   clear(): void {
     this.memory.used -= this.bytes;
     this.bytes = 0;
+    this.unsettled.clear();
     this.sizePages = [];
     this.lfuPages = [];
     this.volatileCursor = null;

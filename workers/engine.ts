@@ -9,7 +9,7 @@ import { ReplyWriter } from '../src/core/wire/reply-writer';
 import { REQUEST_HEADER_BYTES, RPC_OP, decodeRpc, encodeOutcome } from '../src/core/wire/shard-batch';
 import type { CallBatch } from '../src/core/wire/call-batch';
 import { latin1String } from '../src/core/wire/latin1';
-import { CONN_ID_MASK, SPLIT_PART, TRACK_READS, type RpcCall, type RpcOutcome, type ShardEvent, type ShardSettings } from '../src/core/shard-protocol';
+import { CONN_ID_MASK, SCRIPT_UNLOCKED, SPLIT_PART, TRACK_READS, type RpcCall, type RpcOutcome, type ShardEvent, type ShardSettings } from '../src/core/shard-protocol';
 import { installScriptRunner, type ShardOpContext } from './op-context';
 import { ShardState } from './shard-state';
 import { setStreamNodeLimits } from './structures/stream';
@@ -33,6 +33,7 @@ class OpContext implements ShardOpContext {
   proto: 2 | 3 = 2;
   now = 0;
   trackReads = false;
+  scriptUnlocked = false;
   constructor(readonly shard: ShardState) {}
   notify(cls: number, event: string, key: string): void {
     // Every change an op makes raises its event whether or not anyone listens:
@@ -244,6 +245,7 @@ export class ShardEngine {
     const ctx = this.ctx;
     ctx.proto = proto === 3 ? 3 : 2;
     ctx.trackReads = (connId & TRACK_READS) !== 0;
+    ctx.scriptUnlocked = false;
     ctx.connId = connId & CONN_ID_MASK;
     ctx.dbIndex = dbIndex;
     ctx.db = this.state.db(dbIndex);
@@ -256,6 +258,7 @@ export class ShardEngine {
     // A split command's part (SPLIT_PART): runs for the connection, is not reported as slow on its own.
     const part = connId >= SPLIT_PART;
     ctx.trackReads = (connId & TRACK_READS) !== 0;
+    ctx.scriptUnlocked = (connId & SCRIPT_UNLOCKED) !== 0;
     ctx.connId = connId & CONN_ID_MASK;
     ctx.dbIndex = dbIndex;
     ctx.db = this.state.db(dbIndex);

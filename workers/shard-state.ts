@@ -87,6 +87,10 @@ export class ShardState {
     const s = this.settings;
     this.memoryLimit = s.maxmemory > 0 ? Math.max(1, Math.floor(s.maxmemory / this.shardCount)) : 0;
     this.memory.lfu = s.maxmemoryPolicy.endsWith('-lfu');
+    const eager = this.memoryLimit > 0;
+    // Turning the limit on: the estimates put off so far are due now.
+    if (eager && !this.memory.eager) for (const db of this.dbs) db?.settleSizes();
+    this.memory.eager = eager;
     this.memory.lfuLogFactor = s.lfuLogFactor;
     this.memory.lfuDecayTime = s.lfuDecayTime;
   }

@@ -81,8 +81,16 @@ export const SPLIT_PART = 0x80000000;
  * shard remembers the command's keys for it.
  */
 export const TRACK_READS = 0x40000000;
+/**
+ * Set in a script's request (EVAL family, FCALL) when it runs in its
+ * declared keys' shard without the shard lock (src/coordination/scripts.ts):
+ * the script is aborted, unrun, if it reaches another shard's key before it
+ * wrote (ShardEvent 'script-cross'), and the main thread runs it again under
+ * the lock.
+ */
+export const SCRIPT_UNLOCKED = 0x20000000;
 /** The connection id bits of a request's connection id field (the rest are the flags above). */
-export const CONN_ID_MASK = 0x3fffffff;
+export const CONN_ID_MASK = 0x1fffffff;
 
 export const defaultShardSettings = (): ShardSettings => ({
   databases: 16,
@@ -195,7 +203,20 @@ export type ShardEvent =
    * before the script's reply: the AOF logs them, in MULTI/EXEC, as Redis 7
    * propagates a script's effects.
    */
-  | { type: 'script-effects'; connId: number; cmds: string[][]; replies: string[] };
+  | { type: 'script-effects'; connId: number; cmds: string[][]; replies: string[] }
+  /**
+   * A script reached a key outside its declared keys' hash slots (`script`:
+   * its sha, or `f:` and the function's name), sent before its reply: the
+   * main thread runs that script under the shard lock from now on.
+   * `aborted` (it ran without the lock, reached another shard and had not
+   * written) is a random token, also in the run's error reply
+   * (SCRIPT_ABORTED_REPLY): the main thread runs that call again under the
+   * lock. Null otherwise.
+   */
+  | { type: 'script-cross'; connId: number; script: string; aborted: string | null };
+
+/** The start of an aborted unlocked script's reply; the event's token follows, then `)`. */
+export const SCRIPT_ABORTED_REPLY = '-ERR script aborted to run under the shard lock (';
 
 export type KeyspaceEvent = Extract<ShardEvent, { type: 'keyspace' }>;
 
