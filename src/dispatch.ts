@@ -205,6 +205,11 @@ export class Dispatcher {
       const refusal = replicaRefusal(this.server, entry);
       if (refusal !== null) return this.refuse(conn, entry, refusal);
     }
+    // min-replicas-to-write: too few replicas acknowledged recently (src/replication/primary.ts);
+    // a write queued in MULTI is refused then too, and fails the transaction, as in Redis.
+    if (entry !== undefined && entry.spec.flags.includes('write') && !conn.isMaster && this.server.replication.refusesWrites()) {
+      return this.refuse(conn, entry, 'NOREPLICAS Not enough good replicas to write.');
+    }
     // --- Transactions: between MULTI and EXEC a rejected command fails the
     // transaction and the others are queued.
     if (conn.txn !== null && conn.txn.inMulti) {
@@ -373,8 +378,6 @@ function persistenceRefusal(server: ServerContext, conn: Connection, entry: Tabl
   if ((rdb.loading || server.loading) && !conn.loader && !entry.spec.flags.includes('loading')) return ERR_LOADING;
   // As Redis: writes are refused while the AOF cannot be written (appendfsync always, or any policy once a write failed).
   if (server.aof.enabled && !server.aof.lastWriteOk && entry.spec.flags.includes('write')) return `MISCONF Errors writing to the AOF file: ${server.aof.lastWriteError}`;
-  // min-replicas-to-write: too few replicas acknowledged recently (src/replication/primary.ts).
-  if (entry.spec.flags.includes('write') && !conn.isMaster && server.replication.refusesWrites()) return 'NOREPLICAS Not enough good replicas to write.';
   if (!rdb.lastBgsaveOk && entry.spec.flags.includes('write') && server.config.get('stop-writes-on-bgsave-error') === 'yes' && server.config.get('save') !== '') {
     return ERR_MISCONF;
   }
