@@ -22,6 +22,7 @@ import type { Transaction } from './coordination/transactions';
 import { arrayElements } from './resp/reply-reader';
 import { aofForm } from './persistence/aof-commands';
 import { runSplit } from './coordination/split';
+import { runScriptUnlocked } from './coordination/scripts';
 import { authRequired, checkRequest, ERR_NOAUTH } from './commands/acl';
 import { debugNotAllowedError, protectedActionAllowed } from './acl/protected';
 import { commandFlags } from './monitoring';
@@ -135,7 +136,7 @@ export class Dispatcher {
     if (this.server.lock.held) return this.defer(conn, args);
     const entry = this.resolve(conn, args);
     // DEBUG is refused unless enable-debug-command allows it for this client (Redis's CMD_PROTECTED), checked before authentication as Redis does.
-    if (entry !== undefined && entry.spec.name === 'debug' && !protectedActionAllowed(this.server.config.get('enable-debug-command'), conn.socket.remoteAddress)) {
+    if (entry !== undefined && entry.fullName === 'debug' && !protectedActionAllowed(this.server.config.get('enable-debug-command'), conn.socket.remoteAddress)) {
       entry.rejectedCalls++;
       if (conn.txn !== null && conn.txn.inMulti) conn.txn.aborted = true;
       conn.reply(errorReply(debugNotAllowedError('DEBUG')));
@@ -204,6 +205,11 @@ export class Dispatcher {
       const refusal = replicaRefusal(this.server, entry);
       if (refusal !== null) return this.refuse(conn, entry, refusal);
     }
+    // min-replicas-to-write: too few replicas acknowledged recently (src/replication/primary.ts);
+    // a write queued in MULTI is refused then too, and fails the transaction, as in Redis.
+    if (entry !== undefined && entry.spec.flags.includes('write') && !conn.isMaster && this.server.replication.refusesWrites()) {
+      return this.refuse(conn, entry, 'NOREPLICAS Not enough good replicas to write.');
+    }
     // --- Transactions: between MULTI and EXEC a rejected command fails the
     // transaction and the others are queued.
     if (conn.txn !== null && conn.txn.inMulti) {
@@ -266,7 +272,12 @@ export class Dispatcher {
       });
       return undefined;
     }
-    return this.runLocked(conn, entry, (cross as { run: CoordOp }).run, args);
+    const locked = (cross as { run: CoordOp }).run;
+    if (entry.spec.undeclaredKeys) {
+      // A script that keeps to its declared keys' shard runs there without the lock (coordination/scripts.ts).
+      if (runScriptUnlocked({ conn, server: this.server, entry }, args, (slot) => this.runLocked(conn, entry, locked, args, slot))) return undefined;
+    }
+    return this.runLocked(conn, entry, locked, args);
   }
 
   /** Whether the current pause holds this command back (Redis's is_may_replicate_command for WRITE). */
@@ -323,8 +334,7 @@ export class Dispatcher {
    * Runs a multi-step cross-shard coordinator under the shard lock, so no
    * other command sees its keys half moved (coordination/shard-lock.ts).
    */
-  private runLocked(conn: Connection, entry: TableEntry, op: CoordOp, args: string[]): Promise<void> {
-    const slot = conn.reserve();
+  private runLocked(conn: Connection, entry: TableEntry, op: CoordOp, args: string[], slot = conn.reserve()): Promise<void> {
     return this.server.lock.acquire().then(async (release) => {
       let reply: Buffer;
       try {
@@ -368,8 +378,6 @@ function persistenceRefusal(server: ServerContext, conn: Connection, entry: Tabl
   if ((rdb.loading || server.loading) && !conn.loader && !entry.spec.flags.includes('loading')) return ERR_LOADING;
   // As Redis: writes are refused while the AOF cannot be written (appendfsync always, or any policy once a write failed).
   if (server.aof.enabled && !server.aof.lastWriteOk && entry.spec.flags.includes('write')) return `MISCONF Errors writing to the AOF file: ${server.aof.lastWriteError}`;
-  // min-replicas-to-write: too few replicas acknowledged recently (src/replication/primary.ts).
-  if (entry.spec.flags.includes('write') && !conn.isMaster && server.replication.refusesWrites()) return 'NOREPLICAS Not enough good replicas to write.';
   if (!rdb.lastBgsaveOk && entry.spec.flags.includes('write') && server.config.get('stop-writes-on-bgsave-error') === 'yes' && server.config.get('save') !== '') {
     return ERR_MISCONF;
   }

@@ -118,6 +118,11 @@ for (const { workers, diskless } of cases) {
     await p.call('CONFIG', 'SET', 'min-replicas-to-write', '2');
     t.same(await p.call('SET', 'k', 'v'), { error: 'NOREPLICAS Not enough good replicas to write.' });
     t.equal(await p.call('GET', 'k'), null, 'reads still served');
+    t.same(await p.pipeline([['MULTI'], ['SET', 'k', 'v'], ['EXEC']]), [
+      'OK',
+      { error: 'NOREPLICAS Not enough good replicas to write.' },
+      { error: 'EXECABORT Transaction discarded because of previous errors.' },
+    ], 'a write queued in MULTI is refused and fails the transaction');
     await p.call('CONFIG', 'SET', 'min-replicas-to-write', '1');
     t.equal(await p.call('SET', 'k', 'v'), 'OK');
     t.equal((await infoOf(p, 'replication')).min_slaves_good_slaves, '1');
