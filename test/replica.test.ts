@@ -229,3 +229,24 @@ t.test('Shardis replicates Shardis: full sync with writes, partial resync, and a
   await eventually('the write reaches b', async () => (await cb.call('GET', 'after')) === 'promotion', 10_000);
   await digestsAgree(ca, cb, 'b after following a');
 });
+
+t.test('expired keys on a replica wait for the master’s DEL (hidden from reads, kept), as on a redis-server replica', { skip: noRedisServer }, async (t) => {
+  const master = await startRedis(t, [...DEBUG, '--repl-diskless-sync-delay', '0']);
+  const redisReplica = await startRedis(t, ['--replicaof', '127.0.0.1', String(master.port)]);
+  const shardis = await startShardis(t, { workers: MULTI_SHARD_WORKERS[0] ?? 0, args: ['--replicaof', '127.0.0.1', String(master.port)] });
+  const m = await connectResp(t, master.port);
+  const r = await connectResp(t, redisReplica.port);
+  const s = await connectResp(t, shardis.port);
+  for (const c of [r, s]) await eventually('link up', async () => (await infoField(c, 'replication', 'master_link_status')) === 'up', 15_000);
+  // The master keeps its expired keys until they are touched: only its DEL removes them downstream.
+  await m.call('DEBUG', 'SET-ACTIVE-EXPIRE', '0');
+  await m.pipeline([['SET', 'gone', 'v', 'PX', '300'], ['SET', 'kept', 'v'], ['SET', 'h', 'v', 'PX', '300']]);
+  await eventually('both replicas have the keys', async () => (await r.call('DBSIZE')) === 3 && (await s.call('DBSIZE')) === 3, 10_000);
+  await sleep(600);
+  const probe = [['GET', 'gone'], ['EXISTS', 'h'], ['PTTL', 'gone'], ['DBSIZE'], ['SCAN', '0'], ['KEYS', '*'], ['TYPE', 'h']];
+  for (const cmd of probe) t.same(await s.call(...cmd), await r.call(...cmd), `${cmd.join(' ')} after the deadline, before the master's DEL`);
+  // The master touches one key: it expires there and its DEL reaches the replicas.
+  await m.call('GET', 'gone');
+  await eventually('the DEL arrived', async () => (await r.call('DBSIZE')) === 2 && (await s.call('DBSIZE')) === 2, 10_000);
+  for (const cmd of probe) t.same(await s.call(...cmd), await r.call(...cmd), `${cmd.join(' ')} after the master's DEL`);
+});
