@@ -169,7 +169,8 @@ export class Dispatcher {
       });
     }
     const cluster = this.server.cluster;
-    if (cluster !== null && entry !== undefined) {
+    // Our master's stream is applied whatever slots we serve (Redis skips the redirect for its master client).
+    if (cluster !== null && entry !== undefined && !conn.isMaster) {
       const asking = conn.clusterAsking;
       // ASKING lasts for one command (for the whole of a MULTI block).
       if (entry.spec.name !== 'asking' && (conn.txn === null || !conn.txn.inMulti)) conn.clusterAsking = false;
