@@ -15,7 +15,7 @@ import { connectResp, type Reply, type RespClient } from './helpers/resp-client'
 import { everyShapeDataset } from './helpers/datasets';
 import { rng } from './helpers/differential';
 import { eventually, sleep, waitFor } from './helpers/util';
-import { infoField, infoNumber } from './helpers/info';
+import { info, infoField, infoNumber } from './helpers/info';
 
 const WORKERS = [...new Set([0, MULTI_SHARD_WORKERS[0] ?? 4])];
 const DEBUG = ['--enable-debug-command', 'yes'];
@@ -76,6 +76,13 @@ async function logged(s: ShardisProcess, msg: string, count = 1): Promise<void> 
   await eventually(`log line '${msg}' x${count}`, () => s.output().split('\n').filter((l) => l.includes(`"msg":"${msg}`)).length >= count, 20_000);
 }
 
+/** What INFO tasks counts of a connection's and a link's resources. */
+async function liveCounts(c: RespClient): Promise<Record<string, string>> {
+  const fields = (await info(c, 'tasks')).tasks ?? {};
+  const keep = ['read_tasks', 'write_tasks', 'signal_listeners', 'connections', 'active_resources', 'inflight_requests'];
+  return Object.fromEntries(keep.map((k) => [k, fields[k]]));
+}
+
 /** The replica's log lines about its link (pino JSON), for a failure's diagnostics. */
 function replicaLog(s: ShardisProcess): string {
   return s.output().split('\n').filter((l) => /MASTER|master|sync|resync/i.test(l)).slice(-20).join('\n');
@@ -94,6 +101,7 @@ for (const [workers, diskless] of WORKERS.map((w, i): [number, boolean] => [w, i
       const replica = await startShardis(t, { workers, args: DEBUG });
       const s = await connectResp(t, replica.port);
       await s.call('SET', 'stale', 'gone after the full sync');
+      const baseline = await liveCounts(s);
       const writer = startWriter(w, workers * 10 + (diskless ? 1 : 0));
       await sleep(50);
       t.equal(await s.call('REPLICAOF', '127.0.0.1', master.port), 'OK');
@@ -126,6 +134,9 @@ for (const [workers, diskless] of WORKERS.map((w, i): [number, boolean] => [w, i
       t.equal(await s.call('DBSIZE'), keys, 'the data is kept');
       t.equal(await s.call('SET', 'x', 'promoted'), 'OK');
       t.equal(await m.call('EXISTS', 'x'), 0, 'a promoted replica no longer follows the master');
+      // The link's socket, timers and master client are all gone.
+      await eventually('live counts back to their baseline', async () => JSON.stringify(await liveCounts(s)) === JSON.stringify(baseline), 5000).catch(() => undefined);
+      t.same(await liveCounts(s), baseline, 'INFO tasks counts as before REPLICAOF');
     });
   }
 }
@@ -179,8 +190,9 @@ t.test('Shardis replicates Shardis: full sync with writes, partial resync, and a
   await digestsAgree(m, ca, 'first replica after the full sync');
   await digestsAgree(m, cb, 'second replica after the full sync');
 
-  // Both links dropped by the master: both continue from the backlog.
+  // The links dropped from both ends (the replica's CLIENT KILL TYPE master, the master's TYPE replica): both continue from the backlog.
   const partialBefore = await infoNumber(m, 'stats', 'sync_partial_ok');
+  t.equal(await ca.call('CLIENT', 'KILL', 'TYPE', 'master'), 1, "the first replica drops its master's client");
   await m.call('CLIENT', 'KILL', 'TYPE', 'replica');
   const again = startWriter(w, 6);
   await sleep(200);
