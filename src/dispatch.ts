@@ -27,7 +27,8 @@ import { authRequired, checkRequest, ERR_NOAUTH } from './commands/acl';
 import { debugNotAllowedError, protectedActionAllowed } from './acl/protected';
 import { commandFlags } from './monitoring';
 import { slowlogArgs } from './core/slow-args';
-import { TRACK_READS } from './core/shard-protocol';
+import { CONN_ID_MASK, TRACK_READS } from './core/shard-protocol';
+import { evalKeys } from './core/commands/key-finders';
 import { tracksReads } from './tracking/tracking';
 
 /** Redis shows every command to monitors except admin commands and those flagged skip_monitor. */
@@ -170,7 +171,8 @@ export class Dispatcher {
       });
     }
     const cluster = this.server.cluster;
-    if (cluster !== null && entry !== undefined) {
+    // Our master's stream is applied whatever slots we serve (Redis skips the redirect for its master client).
+    if (cluster !== null && entry !== undefined && !conn.isMaster) {
       const asking = conn.clusterAsking;
       // ASKING lasts for one command (for the whole of a MULTI block).
       if (entry.spec.name !== 'asking' && (conn.txn === null || !conn.txn.inMulti)) conn.clusterAsking = false;
@@ -433,7 +435,8 @@ function scriptEffects(server: ServerContext): ScriptEffects {
     const fx = new ScriptEffects();
     effectsByServer.set(server, (m = fx));
     server.shardEvents['script-effects'] = (shard, ev) => {
-      if (server.feed.active) fx.add(ev.connId, shard, { cmds: ev.cmds, replies: ev.replies });
+      // The shard knows the connection by its id with request flags (SCRIPT_UNLOCKED, ...) set.
+      if (server.feed.active) fx.add(ev.connId & CONN_ID_MASK, shard, { cmds: ev.cmds, replies: ev.replies });
     };
   }
   return m;
@@ -475,7 +478,9 @@ function propagate(server: ServerContext, conn: Connection, entry: TableEntry, a
     const effects = scriptEffects(server);
     const slot = feed.reserve(db, replicate);
     slot.onWritten = server.replication.wroteFor(conn);
-    const shard = server.shards.router.route(entry.spec, args);
+    // A script runs in the shard of its first declared key (shard 0 without keys), locked or not.
+    const keys = evalKeys(args);
+    const shard = keys.length > 0 ? server.shards.router.shardOf(args[keys[0]]) : 0;
     conn.aofNext = () => {
       const fx = effects.take(conn.id, shard);
       if (fx === undefined) feed.completeExec(slot, [], null);

@@ -472,6 +472,12 @@ export class Server implements ServerContext, ConnectionHost {
             if (n > 0) this.log.info({ keys: n, slots: slots.length }, 'deleted the keys of slots this node no longer serves');
           });
         },
+        replOffset: () => this.replication.state.masterReplOffset,
+        following: () => (this.replica === null ? null : { host: this.replica.masterHost, port: this.replica.masterPort }),
+        follow: (target) => {
+          if (target === null) this.replicaOfNoOne();
+          else this.replicaOf(target.host, target.port);
+        },
         publishLocal: (channel, message, sharded) => {
           if (sharded) this.pubsub.spublish(channel, message);
           else this.pubsub.publish(channel, message);

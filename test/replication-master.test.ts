@@ -9,7 +9,7 @@
  */
 import t, { type Test } from 'tap';
 import { connectResp, type RespClient, type Reply } from './helpers/resp-client';
-import { startRedis, startShardis, noRedisServer, WORKER_MATRIX } from './helpers/servers';
+import { freePort, startRedis, startShardis, noRedisServer, WORKER_MATRIX } from './helpers/servers';
 import { everyShapeDataset } from './helpers/datasets';
 import { startWriter } from './helpers/replication';
 import { parseInfo } from './helpers/info';
@@ -165,4 +165,29 @@ t.test('INFO replication and ROLE have the fields redis-server shows as a primar
     t.same(await sc.call(cmd, ...args), await rmc.call(cmd, ...args), `${cmd} ${args.join(' ')}`);
   }
   t.same(await sc.call('REPLCONF', 'listening-port', '1234', 'capa', 'eof'), 'OK');
+});
+
+t.test('cluster mode: CLUSTER REPLICATE makes redis-server and Shardis nodes replicas of a Shardis master, with its data', { skip: noRedisServer }, async (t) => {
+  const clusterArgs = async (bus?: number): Promise<string[]> => ['--cluster-enabled', 'yes', '--cluster-port', String(bus ?? (await freePort())), '--cluster-node-timeout', '2000', '--enable-debug-command', 'yes'];
+  const masterBus = await freePort();
+  const master = await startShardis(t, { workers: WORKER_MATRIX[0], args: [...(await clusterArgs(masterBus)), '--repl-diskless-sync-delay', '0'] });
+  const redisReplica = await startRedis(t, await clusterArgs());
+  const shardisReplica = await startShardis(t, { workers: WORKER_MATRIX[WORKER_MATRIX.length - 1], args: await clusterArgs() });
+  const m = await connectResp(t, master.port);
+  t.equal(await m.call('CLUSTER', 'ADDSLOTSRANGE', '0', '16383'), 'OK');
+  const masterId = String(await m.call('CLUSTER', 'MYID'));
+  await eventually('cluster_state:ok', async () => String(await m.call('CLUSTER', 'INFO')).includes('cluster_state:ok'), SYNC_MS);
+  const writes: (string | number)[][] = [];
+  for (let i = 0; i < 3000; i++) writes.push(['SET', `{t${i % 50}}k${i}`, `v${i}`], ['RPUSH', `{t${i % 50}}l`, i]);
+  t.notOk((await m.pipeline(writes)).some((r) => typeof r === 'object' && r !== null), 'the master took every write');
+  for (const port of [redisReplica.port, shardisReplica.port]) {
+    const c = await connectResp(t, port);
+    t.equal(await c.call('CLUSTER', 'MEET', '127.0.0.1', String(master.port), String(masterBus)), 'OK');
+    await eventually('the replica knows the master', async () => String(await c.call('CLUSTER', 'NODES')).includes(masterId), SYNC_MS);
+    t.equal(await c.call('CLUSTER', 'REPLICATE', masterId), 'OK');
+    await eventually('link up', async () => (await infoOf(c, 'replication')).master_link_status === 'up', SYNC_MS);
+    await m.call('SET', `{t1}after${port}`, 'x'); // through the stream, not the snapshot
+    await sameDigest(t, m, c, `replica on port ${port}`);
+  }
+  t.equal((await infoOf(m, 'replication')).connected_slaves, '2');
 });

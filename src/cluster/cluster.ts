@@ -80,6 +80,12 @@ export interface ClusterHost {
   dropSlotKeys(slots: number[]): void;
   /** Deliver a message published on another node to local subscribers. */
   publishLocal(channel: string, message: string, sharded: boolean): void;
+  /** Our replication offset, gossiped in every bus header (replica ranking in elections). */
+  replOffset(): number;
+  /** The master our replication link follows (host, port), or null while we are a master. */
+  following(): { host: string; port: number } | null;
+  /** Replicate from that master (clusterSetMaster's replicationSetMaster), or stop (a promoted replica). */
+  follow(target: { host: string; port: number } | null): void;
 }
 
 function stripV4Mapped(ip: string | undefined): string {
@@ -221,7 +227,7 @@ export class Cluster {
     return {
       currentEpoch: this.state.currentEpoch,
       configEpoch: master.configEpoch,
-      offset: 0,
+      offset: this.host.replOffset(),
       sender: me.name,
       myslots: master.slots,
       slaveof: me.isReplica && me.master !== null ? me.master.name : null,
@@ -351,7 +357,24 @@ export class Cluster {
     for (const node of state.nodes.values()) if (node.timedOut) this.markFailingIfNeeded(node);
     if (changed) state.save();
     if (state.myself.isReplica) this.handleReplicaFailover();
+    this.followOurMaster();
     state.updateState();
+  }
+
+  /**
+   * The replication link follows the cluster's view: a replica replicates
+   * from its master (CLUSTER REPLICATE, a demoted master, a replica moved to
+   * a promoted sibling), a master (a won election) replicates from nobody.
+   */
+  private followOurMaster(): void {
+    const me = this.state.myself;
+    const master = me.isReplica ? me.master : null;
+    const want = master !== null && master.ip !== '' && master.port !== 0 ? { host: master.ip, port: master.port } : null;
+    const now = this.host.following();
+    if (me.isReplica && want === null) return; // master's address not known yet
+    if (want?.host === now?.host && want?.port === now?.port) return;
+    this.host.log.info({ master: want }, want === null ? 'cluster: no longer replicating (now a master)' : 'cluster: replicating from our master');
+    this.host.follow(want);
   }
 
   // -------------------------------------------------------------------------

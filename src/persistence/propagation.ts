@@ -107,16 +107,20 @@ export class PropagationFeed {
   }
 
   /**
-   * A key a shard deleted on its own (expiry, eviction): propagated ahead of
-   * every place still waiting for its reply. Places of that shard that ran
-   * before the delete already have their replies (replies and events come in
-   * shard order, events first), so the DEL precedes exactly the commands that
-   * ran after it there; places of other shards concern other keys.
+   * A key a shard deleted on its own (expiry, eviction): propagated right
+   * after the last place that has its reply. Every command that shard ran
+   * before the delete has answered (its replies and events come in its
+   * order, events first), so they are all before that point; places after it
+   * are waiting, so they ran after the delete (or on other shards, on other
+   * keys). Inserting at the head instead would put the DEL before a filled
+   * place that waits behind a slow one (a script, a transaction).
    */
   deleteNow(db: number, key: string): void {
     const s = new Slot(db, true);
     s.data = encodeCommand(['DEL', key]);
-    this.slots.splice(this.head, 0, s);
+    let at = this.slots.length;
+    while (at > this.head && this.slots[at - 1].marker === null && this.slots[at - 1].data === null) at--;
+    this.slots.splice(at, 0, s);
     this.drain();
   }
 

@@ -33,7 +33,11 @@ function reportingEffects(ctx: ShardOpContext, run: () => void): void {
     run();
   } finally {
     let reported = false;
-    for (let i = before; i < outbox.length; i++) if (outbox[i].type === 'script-effects') reported = true;
+    for (let i = before; i < outbox.length; i++) {
+      const ev = outbox[i];
+      // An unlocked run aborted to run again under the lock answers nothing: its rerun reports.
+      if (ev.type === 'script-effects' || (ev.type === 'script-cross' && ev.aborted !== null)) reported = true;
+    }
     if (!reported) outbox.push({ type: 'script-effects', connId: ctx.connId, cmds: [], replies: [] });
   }
 }
