@@ -527,6 +527,8 @@ export class Server implements ServerContext, ConnectionHost {
       addInternalConnection: (make) => {
         const conn = make(this.nextClientId++);
         this.connections.set(conn.id, conn);
+        // Sent ahead of the client's first command on every shard's ordered stream.
+        if (conn.isMaster) this.shards.broadcastSettings({ masterConnId: conn.id });
         return conn;
       },
       port: this.port,
@@ -559,6 +561,7 @@ export class Server implements ServerContext, ConnectionHost {
     const link = new ReplicaLink(this.replicaHost(), host, port, cached);
     // CONFIG GET replicaof and CONFIG REWRITE show the master being followed, as in Redis.
     this.setReplicaofParam(`${host} ${port}`);
+    this.shards.broadcastSettings({ replicaReadOnly: this.config.shardSettings().replicaReadOnly, replica: true });
     this.replica = link;
     this.replication.state.link = link;
     this.replication.onGetAck = () => link.ackNow();
@@ -579,6 +582,7 @@ export class Server implements ServerContext, ConnectionHost {
     this.replication.onGetAck = null;
     this.replication.state.promote();
     this.setReplicaofParam('');
+    this.shards.broadcastSettings({ replicaReadOnly: false, replica: false, masterConnId: 0 });
   }
 
   /** Called by a connection once both of its tasks have ended and it has cleaned up. */

@@ -102,6 +102,12 @@ export class Db {
    * keyspace notifications hear of expiries through it.
    */
   onExpired: ((dbIndex: number, key: string) => void) | null = null;
+  /**
+   * On a replica (shared by the shard's dbs, ShardState.replicaExpiry): an
+   * expired key is hidden from clients' reads but not deleted (its master's
+   * DEL will come), and the master's own commands still see it.
+   */
+  replicaExpiry: { replica: boolean; fromMaster: boolean } | null = null;
   /** Told when `set` creates a key (the `new` keyspace notification, raised where Redis's dbAdd raises it). */
   onAdded: ((dbIndex: number, key: string) => void) | null = null;
 
@@ -241,10 +247,7 @@ export class Db {
     if (i < 0) return undefined;
     if (this.expires.size !== 0) {
       const at = this.expires.get(key);
-      if (at !== undefined && at <= now) {
-        this.expireKey(key);
-        return undefined;
-      }
+      if (at !== undefined && at <= now && this.expiredHere(key)) return undefined;
     }
     this.touch(i);
     return this.valAt(i);
@@ -255,11 +258,20 @@ export class Db {
     const i = this.index.lookup(key);
     if (i < 0) return undefined;
     const at = this.expires.size !== 0 ? this.expires.get(key) : undefined;
-    if (at !== undefined && at <= now) {
-      this.expireKey(key);
-      return undefined;
-    }
+    if (at !== undefined && at <= now && this.expiredHere(key)) return undefined;
     return this.valAt(i);
+  }
+
+  /**
+   * A key past its deadline: deleted here and reported absent (a master), or,
+   * on a replica, kept and absent to clients but present to the master's own
+   * commands. Returns whether the caller should treat the key as absent.
+   */
+  private expiredHere(key: string): boolean {
+    const r = this.replicaExpiry;
+    if (r !== null && r.replica) return !r.fromMaster;
+    this.expireKey(key);
+    return true;
   }
 
   /** Whether the key has an entry, expired or not (Redis's dictFind on the main dict). */
@@ -615,7 +627,8 @@ export class Db {
       if (this.expires.size !== 0) {
         const at = this.expires.get(key);
         if (at !== undefined && at <= now) {
-          this.expireKey(key);
+          // A replica keeps it for its master's DEL (skipped, not deleted).
+          if (this.replicaExpiry === null || !this.replicaExpiry.replica) this.expireKey(key);
           continue;
         }
       }

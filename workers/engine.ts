@@ -66,6 +66,7 @@ export class ShardEngine {
     this.scripts.localRpc = runRpc;
     installScriptRunner(this.state, this.scripts);
     this.ctx = new OpContext(this.state);
+    this.state.replicaExpiry.replica = settings.replica;
     this.applyStructureLimits();
     this.applyTrackingLimit();
   }
@@ -115,6 +116,7 @@ export class ShardEngine {
   /** Applies a settings change broadcast by CONFIG SET. */
   applySettings(patch: Partial<ShardSettings>): void {
     Object.assign(this.state.settings, patch);
+    this.state.replicaExpiry.replica = this.state.settings.replica;
     this.state.applyMemorySettings();
     this.state.refreshThresholds();
     this.state.signals.setBcast(this.state.settings.trackingBcast);

@@ -34,6 +34,8 @@ const MIN_PER_CYCLE = 1000;
 /** One cycle; `periodMs` is the time between cycles (1000 / hz), of which it may take its effort's share. */
 export function activeExpireCycle(state: ShardState, now: number, periodMs: number): number {
   const { batch: BATCH, repeatShare: REPEAT_SHARE, timeShare } = expireCycleParams(state.settings.activeExpireEffort);
+  // A replica's keys expire by its master's DELs (Redis runs the active cycle on masters only).
+  if (state.settings.replica) return 0;
   const deadline = performance.now() + periodMs * timeShare;
   let expired = 0;
   for (const db of state.dbs) {

@@ -8,6 +8,7 @@
 import { keyPositions } from '../src/core/commands/spec';
 import type { ReplyWriter } from '../src/core/wire/reply-writer';
 import { ReplyError } from '../src/core/errors';
+import { CONN_ID_MASK } from '../src/core/shard-protocol';
 import { NOTIFY } from '../src/core/notify';
 import type { ShardOpContext } from './op-context';
 import { OPS, type OpEntry } from './ops';
@@ -48,6 +49,7 @@ export function runCommand(ctx: ShardOpContext, opIndex: number, args: string[],
     return;
   }
   if (shard.snapshot !== null && op.writes) preserveForSnapshot(shard.snapshot, op, ctx, args);
+  if (shard.settings.replica) shard.replicaExpiry.fromMaster = (ctx.connId & CONN_ID_MASK) === shard.settings.masterConnId;
   try {
     op.run(ctx, args, w, op.variant);
   } catch (err) {

@@ -35,6 +35,8 @@ export class ShardState {
   tick(nowMs: number): void {
     this.nowTicks = Math.floor((nowMs - this.epochMs) / 10);
   }
+  /** Whether expiry is the master's (settings.replica) and the command running is the master's: read by every db. */
+  readonly replicaExpiry = { replica: false, fromMaster: false };
   /** Memory accounting of every db of this shard, and the LFU settings they read. */
   readonly memory = new MemoryAccount();
   stats = { commands: 0, batches: 0, expiredKeys: 0, busyMicros: 0, evictedKeys: 0, dirty: 0, keyspaceHits: 0, keyspaceMisses: 0 };
@@ -140,6 +142,7 @@ export class ShardState {
     let db = this.dbs[index];
     if (db === undefined) {
       db = new Db(this.clockTicks, index, this.memory, 100);
+      db.replicaExpiry = this.replicaExpiry;
       db.onExpired = this.onExpired;
       db.onAdded = this.onAdded;
       this.applyLazyfree(db);

@@ -483,6 +483,10 @@ export class Config {
       },
       trackingTableMaxKeys: this.getNumber('tracking-table-max-keys'),
       trackingBcast: false, // set by CLIENT TRACKING ... BCAST (src/tracking/), not a parameter
+      // A replica (replicaof set, src/server.ts replicaOf) under replica-read-only.
+      replicaReadOnly: this.get('replica-read-only') === 'yes' && (this.get('replicaof') ?? '') !== '',
+      replica: (this.get('replicaof') ?? '') !== '', // src/server.ts replicaOf
+      masterConnId: 0, // set by the replica link when its master's client exists (src/replication/replica.ts)
       propagateDeletes: false, // set while writes are propagated (src/replication/primary.ts), not a parameter
       slowlogSlowerThan: this.getNumber('slowlog-log-slower-than'),
       latencyMonitorThreshold: this.getNumber('latency-monitor-threshold'),

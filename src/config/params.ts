@@ -154,7 +154,7 @@ export const configParams: readonly ParamSpec[] = [
   bool('cluster-require-full-coverage', true),
   bool('cluster-allow-reads-when-down', false),
   special('replicaof', '', { ...IMMUTABLE, aliases: ['slaveof'] }),
-  bool('replica-read-only', true, { aliases: ['slave-read-only'] }),
+  bool('replica-read-only', true, { aliases: ['slave-read-only'], shardSetting: 'replicaReadOnly' }),
   bool('replica-serve-stale-data', true, { aliases: ['slave-serve-stale-data'] }),
   int('replica-priority', 100, 0, INT_MAX, { aliases: ['slave-priority'] }),
   // Sent in the replica's handshake (REPLCONF ip-address / listening-port); replica-announced is INFO's replica_announced.

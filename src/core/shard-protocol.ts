@@ -57,6 +57,15 @@ export interface ShardSettings {
   trackingTableMaxKeys: number;
   /** Some client tracks in BCAST mode: every written key is reported (`invalidate` event). */
   trackingBcast: boolean;
+  /** A replica under replica-read-only: scripts' write calls are refused (-READONLY), as Redis's scriptCall. */
+  replicaReadOnly: boolean;
+  /**
+   * A replica: keys expire only by its master's DELs. Expired keys are hidden
+   * from reads but kept, the active cycle is off, and the master's own
+   * client (connection `masterConnId`) still sees them (Redis's expireIfNeeded).
+   */
+  replica: boolean;
+  masterConnId: number;
   /**
    * Writes are propagated (a replication backlog exists or the AOF is on):
    * keys deleted by expiry or eviction are reported (`propagate-del` event)
@@ -124,6 +133,9 @@ export const defaultShardSettings = (): ShardSettings => ({
   lazyfree: { userDel: false, serverDel: false, expire: false, eviction: false },
   trackingTableMaxKeys: 1000000,
   trackingBcast: false,
+  replicaReadOnly: false,
+  replica: false,
+  masterConnId: 0,
   propagateDeletes: false,
   slowlogSlowerThan: 10000,
   latencyMonitorThreshold: 0,

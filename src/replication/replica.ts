@@ -123,6 +123,16 @@ export class ReplicaLink {
   private parser: RedisParser | null = null;
   private readonly queue: Buffer[][] = [];
   private queueHead = 0;
+  /**
+   * The stream's bytes read and not yet passed on: as Redis's
+   * replicationFeedStreamFromMasterStream, our backlog and our own replicas
+   * get the master's bytes once they are applied, so our offset is always the
+   * applied one and a PSYNC after a dropped link never repeats bytes in them.
+   */
+  private readonly unfed: Buffer[] = [];
+  private unfedSkip = 0;
+  /** Bytes applied in this pump and not passed on yet. */
+  private toFeed = 0;
   /** Inside a MULTI from the master: its bytes are counted once its EXEC is. */
   private inTxn = false;
   private txnBytes = 0;
@@ -270,6 +280,9 @@ export class ReplicaLink {
     }
     this.inTxn = false;
     this.txnBytes = 0;
+    this.unfed.length = 0;
+    this.unfedSkip = 0;
+    this.toFeed = 0;
     this.parser = null;
     this.queue.length = 0;
     this.queueHead = 0;
@@ -512,7 +525,7 @@ export class ReplicaLink {
     if (this.socket !== socket || this.parser === null) return;
     this.lastIo = Date.now();
     this.readOffset += chunk.length;
-    this.host.ids.feedFromMaster(chunk);
+    this.unfed.push(chunk);
     this.parser.execute(chunk);
     this.pump();
   }
@@ -530,17 +543,17 @@ export class ReplicaLink {
       if (name === 'replconf' && raw.length >= 2 && raw[1].toString('latin1').toLowerCase() === 'getack') {
         // The ACK counts what came before the GETACK, not the GETACK itself (Redis replies before adding its bytes).
         this.sendAck();
-        this.processedOffset += bytes;
+        this.applied(bytes);
         continue;
       }
       // As Redis's commandProcessed: the applied offset does not move inside MULTI, so a link
       // lost in the middle of a transaction resumes from its MULTI (the transaction is discarded).
       if (name === 'multi') this.inTxn = true;
       if (this.inTxn) this.txnBytes += bytes;
-      else this.processedOffset += bytes;
+      else this.applied(bytes);
       if (name === 'exec' || name === 'discard') {
         this.inTxn = false;
-        this.processedOffset += this.txnBytes;
+        this.applied(this.txnBytes);
         this.txnBytes = 0;
       }
       // The master's PING only keeps the link alive (and counts in the offset).
@@ -562,6 +575,7 @@ export class ReplicaLink {
         });
       }
     }
+    this.feed();
     if (this.queueHead === this.queue.length) {
       this.queue.length = 0;
       this.queueHead = 0;
@@ -570,6 +584,31 @@ export class ReplicaLink {
     if (socket === null) return;
     if (this.queue.length - this.queueHead > MAX_QUEUED) socket.pause();
     else if (socket.isPaused() && this.transfer === null) socket.resume();
+  }
+
+  private applied(bytes: number): void {
+    this.processedOffset += bytes;
+    this.toFeed += bytes;
+  }
+
+  /** Passes the applied bytes on, verbatim, in the slices they were read in. */
+  private feed(): void {
+    let n = this.toFeed;
+    this.toFeed = 0;
+    const ids = this.host.ids;
+    while (n > 0 && this.unfed.length > 0) {
+      const chunk = this.unfed[0];
+      const avail = chunk.length - this.unfedSkip;
+      const take = Math.min(avail, n);
+      ids.feedFromMaster(this.unfedSkip === 0 && take === chunk.length ? chunk : chunk.subarray(this.unfedSkip, this.unfedSkip + take));
+      n -= take;
+      if (take === avail) {
+        this.unfed.shift();
+        this.unfedSkip = 0;
+      } else {
+        this.unfedSkip += take;
+      }
+    }
   }
 
   /** REPLCONF GETACK that reached the dispatcher (the stream's own are answered in `pump`). */

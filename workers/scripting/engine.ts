@@ -197,6 +197,8 @@ export class ScriptEngine implements ScriptRunner {
       }
     }
     const script = this.scripts.get(sha) as CachedScript;
+    // A script with a shebang declares whether it writes: on a read-only replica one that may is refused before it runs.
+    if (script.flags.shebang && !script.flags.noWrites && !readOnly && this.shard.settings.replicaReadOnly) return w.error("READONLY You can't write against a read only replica.");
     this.execute(ctx, args, w, readOnly || script.flags.noWrites, '__run', script.id, sha);
   }
 
@@ -307,6 +309,7 @@ export class ScriptEngine implements ScriptRunner {
     if (fn === undefined) return w.error('ERR Function not found');
     const noWrites = fn.info.flags.includes('no-writes');
     if (readOnly && !noWrites) return w.error('ERR Can not execute a script with write flag using *_ro command.');
+    if (!noWrites && this.shard.settings.replicaReadOnly) return w.error("READONLY You can't write against a read only replica.");
     if (this.busyClock !== null) this.busyClock[0] = Date.now();
     try {
       this.execute(ctx, args, w, readOnly || noWrites, '__fcall', `${fn.library}.${args[1]}`, `f:${args[1]}`);
@@ -383,6 +386,8 @@ export class ScriptEngine implements ScriptRunner {
     }
     if (spec.flags.includes('noscript')) return errorTag('ERR This Redis command is not allowed from script');
     if (spec.flags.includes('write') && run.readOnly) return errorTag('ERR Write commands are not allowed from read-only scripts.');
+    // A read-only replica takes writes only from its master, whose stream carries scripts' effects, not scripts.
+    if (spec.flags.includes('write') && this.shard.settings.replicaReadOnly) return errorTag("READONLY You can't write against a read only replica.");
     if (entry.opIndex < 0) return this.mainCommand(entry, args, run);
     const shard = this.shard;
     args[0] = entry.commandName;
