@@ -386,6 +386,12 @@ function persistenceRefusal(server: ServerContext, conn: Connection, entry: Tabl
   return null;
 }
 
+/** A script runs in the shard of its first declared key (shard 0 without keys), locked or not. */
+function scriptShard(server: ServerContext, args: readonly string[]): number {
+  const keys = evalKeys(args);
+  return keys.length > 0 ? server.shards.router.shardOf(args[keys[0]]) : 0;
+}
+
 interface Effects {
   cmds: string[][];
   replies: string[];
@@ -408,22 +414,15 @@ class ScriptEffects {
     else q.push(fx);
   }
 
-  /** The oldest effects of the connection's script that ran on `shard` (-1: whichever shard ran it). */
+  /** The oldest effects of the connection's script that ran on `shard`. */
   take(connId: number, shard: number): Effects | undefined {
     const m = this.byConn.get(connId);
-    if (m === undefined) return undefined;
-    let key = shard;
-    if (shard < 0 || !m.has(shard)) key = m.keys().next().value ?? -1;
-    const q = m.get(key);
-    if (q === undefined) return undefined;
+    const q = m?.get(shard);
+    if (m === undefined || q === undefined) return undefined;
     const fx = q.shift();
-    if (q.length === 0) m.delete(key);
+    if (q.length === 0) m.delete(shard);
     if (m.size === 0) this.byConn.delete(connId);
     return fx;
-  }
-
-  dropConn(connId: number): void {
-    this.byConn.delete(connId);
   }
 }
 
@@ -463,10 +462,13 @@ function propagate(server: ServerContext, conn: Connection, entry: TableEntry, a
     if (kept.length === 0) return;
     const index = queue.map((q) => kept.includes(q));
     const cmds = kept.map((q) => q.args.slice());
+    // The scripts inside report their effects too: those are not used (each script is propagated as itself).
+    const scriptShards = kept.filter((q) => q.entry.spec.undeclaredKeys).map((q) => scriptShard(server, q.args));
     const slot = feed.reserve(db, replicate);
     slot.onWritten = server.replication.wroteFor(conn);
     conn.aofNext = (reply) => {
-      scriptEffects(server).dropConn(conn.id);
+      const effects = scriptEffects(server);
+      for (const shard of scriptShards) effects.take(conn.id, shard);
       const all = arrayElements(reply);
       feed.completeExec(slot, cmds, all === null ? null : all.filter((_r, i) => index[i]));
     };
@@ -478,9 +480,7 @@ function propagate(server: ServerContext, conn: Connection, entry: TableEntry, a
     const effects = scriptEffects(server);
     const slot = feed.reserve(db, replicate);
     slot.onWritten = server.replication.wroteFor(conn);
-    // A script runs in the shard of its first declared key (shard 0 without keys), locked or not.
-    const keys = evalKeys(args);
-    const shard = keys.length > 0 ? server.shards.router.shardOf(args[keys[0]]) : 0;
+    const shard = scriptShard(server, args);
     conn.aofNext = () => {
       const fx = effects.take(conn.id, shard);
       if (fx === undefined) feed.completeExec(slot, [], null);

@@ -134,7 +134,8 @@ export class Replication implements StreamListener {
 
   /** A place of the propagation feed: into the stream, with SELECT when the db changes. */
   private write(db: number, data: Buffer, resetsDb: boolean, replicate: boolean): void {
-    if (!replicate || this.state.backlog === null) return;
+    // A replica's stream is its primary's, passed on verbatim: its own writes (replica-read-only no) stay local, as in Redis.
+    if (!replicate || this.state.backlog === null || this.state.link !== null) return;
     if (db !== this.selDb) {
       this.state.append(encodeCommand(['SELECT', String(db)]));
       this.selDb = db;
@@ -450,8 +451,11 @@ export class Replication implements StreamListener {
 
   /** Waits while any of these replicas has more than TRANSFER_BACKPRESSURE_BYTES queued. */
   private async drained(rs: readonly ReplicaClient[]): Promise<void> {
+    // The payload queues like any output: kept well below the replica class's hard limit, so only the stream can pass it.
+    const hard = this.deps.config.outputLimits.replica.hard;
+    const most = hard > 0 ? Math.min(TRANSFER_BACKPRESSURE_BYTES, Math.floor(hard / 4)) : TRANSFER_BACKPRESSURE_BYTES;
     for (;;) {
-      const slow = rs.find((r) => !r.conn.closed && r.conn.pendingOutputBytes > TRANSFER_BACKPRESSURE_BYTES);
+      const slow = rs.find((r) => !r.conn.closed && r.conn.pendingOutputBytes > most);
       if (slow === undefined) return;
       await new Promise<void>((resolve) => {
         const t = setTimeout(done, 50);
