@@ -187,6 +187,10 @@ export class Config {
     switch (spec.kind) {
       case 'bool': {
         const v = raw.toLowerCase();
+        // As a redis-server built without Redis's patched jemalloc (Debian's): V8 compacts its heaps itself.
+        if (spec.name === 'activedefrag' && v === 'yes') {
+          return { error: 'Active defragmentation cannot be enabled: it requires a Redis server compiled with a modified Jemalloc like the one shipped by default with the Redis source distribution' };
+        }
         return v === 'yes' || v === 'no' ? { value: v } : { error: "argument must be 'yes' or 'no'" };
       }
       case 'enum': {
@@ -210,6 +214,8 @@ export class Config {
         if (n < BigInt(min) || n > maxBig) {
           return { error: `argument must be between ${formatBound(min)} and ${formatBound(max)} inclusive` };
         }
+        // Quicklist node compression is not modelled (MEMORY USAGE would count LZF-compressed nodes): only 0.
+        if (spec.name === 'list-compress-depth' && n !== 0n) return { error: 'list compression is not supported by Shardis (only 0)' };
         // hz is stored clamped into what the server can run, as Redis does.
         if (spec.name === 'hz') n = n < 1n ? 1n : n > 500n ? 500n : n;
         return { value: n.toString() };
