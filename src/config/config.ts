@@ -214,8 +214,6 @@ export class Config {
         if (n < BigInt(min) || n > maxBig) {
           return { error: `argument must be between ${formatBound(min)} and ${formatBound(max)} inclusive` };
         }
-        // Quicklist node compression is not modelled (MEMORY USAGE would count LZF-compressed nodes): only 0.
-        if (spec.name === 'list-compress-depth' && n !== 0n) return { error: 'list compression is not supported by Shardis (only 0)' };
         // hz is stored clamped into what the server can run, as Redis does.
         if (spec.name === 'hz') n = n < 1n ? 1n : n > 500n ? 500n : n;
         return { value: n.toString() };
@@ -457,6 +455,7 @@ export class Config {
         zsetMaxListpackEntries: this.getNumber('zset-max-listpack-entries'),
         zsetMaxListpackValue: this.getNumber('zset-max-listpack-value'),
         listMaxListpackSize: this.getNumber('list-max-listpack-size'),
+        listCompressDepth: this.getNumber('list-compress-depth'),
       },
       lazyfree: {
         userDel: this.get('lazyfree-lazy-user-del') === 'yes',
