@@ -313,7 +313,4 @@ export const checks: CheckTable = {
       w.ok(compressed < plain, `MEMORY USAGE of a compressible list: ${compressed} with interior nodes compressed, ${plain} without`);
     },
   },
-  activedefrag: {
-    refused: { value: 'yes', error: /Active defragmentation cannot be enabled/, why: "as a redis-server built without Redis's patched jemalloc (Debian's); V8 compacts its own heaps" },
-  },
 };
