@@ -151,10 +151,12 @@ export class Connection implements ReplySink {
     readonly socket: Socket,
     private readonly host: ConnectionHost,
     id: number,
+    /** The unix socket path, for a client of the unixsocket listener (Redis shows it as its address). */
+    unixPath?: string,
   ) {
     this.id = id;
-    this.addr = `${socket.remoteAddress}:${socket.remotePort}`;
-    this.laddr = `${socket.localAddress}:${socket.localPort}`;
+    this.addr = unixPath !== undefined ? `${unixPath}:0` : `${socket.remoteAddress}:${socket.remotePort}`;
+    this.laddr = unixPath !== undefined ? `${unixPath}:0` : `${socket.localAddress}:${socket.localPort}`;
     this.log = host.log.child({ client: id, addr: this.addr });
     this.framer = new RequestFramer(host.config.framerLimits);
     socket.setNoDelay(true);

@@ -4,7 +4,8 @@
  * IPv6 one; an address with a leading `-` is optional (skipped when the
  * machine does not have it). Used at start-up and again by CONFIG SET port /
  * bind, which close the old listeners first and reopen them if the new ones
- * cannot be opened (Redis's changeListenPort / changeBindAddr).
+ * cannot be opened (Redis's changeListenPort / changeBindAddr). `backlog` is
+ * tcp-backlog.
  */
 import net from 'node:net';
 
@@ -31,11 +32,11 @@ export function parseBind(bind: string): BindAddress[] {
     });
 }
 
-function listenOne(addr: BindAddress, port: number, onSocket: (socket: net.Socket) => void): Promise<net.Server> {
+function listenOne(addr: BindAddress, port: number, backlog: number, onSocket: (socket: net.Socket) => void): Promise<net.Server> {
   return new Promise((resolve, reject) => {
     const server = net.createServer({ noDelay: true }, onSocket);
     server.once('error', reject);
-    server.listen({ port, host: addr.host, ipv6Only: addr.ipv6Only }, () => {
+    server.listen({ port, host: addr.host, ipv6Only: addr.ipv6Only, backlog }, () => {
       server.off('error', reject);
       resolve(server);
     });
@@ -47,12 +48,12 @@ function listenOne(addr: BindAddress, port: number, onSocket: (socket: net.Socke
  * first address and used by the others). All or none: on a failure the
  * listeners already opened are closed and the error is thrown.
  */
-export async function openListeners(port: number, bind: string, onSocket: (socket: net.Socket) => void): Promise<net.Server[]> {
+export async function openListeners(port: number, bind: string, backlog: number, onSocket: (socket: net.Socket) => void): Promise<net.Server[]> {
   const out: net.Server[] = [];
   try {
     for (const addr of parseBind(bind)) {
       try {
-        out.push(await listenOne(addr, port, onSocket));
+        out.push(await listenOne(addr, port, backlog, onSocket));
         if (port === 0) port = (out[0].address() as net.AddressInfo).port;
       } catch (err) {
         if (addr.optional && SKIPPABLE.has((err as NodeJS.ErrnoException).code ?? '')) continue;

@@ -17,6 +17,7 @@
  */
 import type { Value } from './value';
 import { ACCOUNTING_SAMPLES, keyUsage, MemoryAccount } from './structures/memory-usage';
+import { OpenIndex } from './structures/dense-index';
 
 /** A new key's LFU counter (Redis's LFU_INIT_VAL): new keys are not evicted before they had a chance. */
 export const LFU_INIT_VAL = 5;
@@ -33,8 +34,20 @@ const PAGE_BITS = 12;
 const PAGE = 1 << PAGE_BITS;
 const PAGE_MASK = PAGE - 1;
 
+/** The keys' index: the keys themselves are in the Db's pages. */
+class KeyIndex extends OpenIndex {
+  constructor(private readonly db: Db) {
+    super();
+  }
+
+  protected keyEquals(pos: number, key: string): boolean {
+    return this.db.keyAtPosition(pos) === key;
+  }
+}
+
 export class Db {
-  private readonly index = new Map<string, number>();
+  /** Key -> position (a typed-array hash table: ~13 B per key against a Map entry's ~30). */
+  private readonly index: KeyIndex = new KeyIndex(this);
   private n = 0;
   private keyPages: string[][] = [];
   private valPages: Value[][] = [];
@@ -146,24 +159,45 @@ export class Db {
 
   /** OBJECT FREQ: the key's decayed LFU counter, or undefined. */
   lfuCounter(key: string): number | undefined {
-    const i = this.index.get(key);
-    return i === undefined ? undefined : this.lfuDecayed(i >>> PAGE_BITS, i & PAGE_MASK);
+    const i = this.index.lookup(key);
+    return i < 0 ? undefined : this.lfuDecayed(i >>> PAGE_BITS, i & PAGE_MASK);
   }
 
   /** Access time in clock ticks, for the eviction pool's idle estimate. */
   idleTicks(key: string): number | undefined {
-    const i = this.index.get(key);
-    return i === undefined ? undefined : Math.max(0, this.clock() - this.atimePages[i >>> PAGE_BITS][i & PAGE_MASK]);
+    const i = this.index.lookup(key);
+    return i < 0 ? undefined : Math.max(0, this.clock() - this.atimePages[i >>> PAGE_BITS][i & PAGE_MASK]);
   }
 
   /** Re-estimates a key whose value changed in place (a collection written by an op). */
   resize(key: string): void {
-    const i = this.index.get(key);
-    if (i === undefined) return;
+    if (!this.memory.eager) {
+      // No maxmemory: re-estimated when INFO asks (MemoryAccount.eager).
+      this.unsettled.add(key);
+      return;
+    }
+    const i = this.index.lookup(key);
+    if (i < 0) return;
     const v = this.valAt(i);
     // Strings are immutable: every change went through set/replace, which accounted it.
     if (typeof v === 'string') return;
     this.account(i, key, v);
+  }
+
+  /** Keys written in place whose estimate is put off (resize without maxmemory). */
+  private unsettled = new Set<string>();
+
+  /** Re-estimates the keys resize put off (before memory.used is read). */
+  settleSizes(): void {
+    if (this.unsettled.size === 0) return;
+    const keys = this.unsettled;
+    this.unsettled = new Set();
+    for (const key of keys) {
+      const i = this.index.lookup(key);
+      if (i < 0) continue;
+      const v = this.valAt(i);
+      if (typeof v !== 'string') this.account(i, key, v);
+    }
   }
 
   private account(i: number, key: string, v: Value): void {
@@ -203,8 +237,8 @@ export class Db {
 
   /** Looks up a live key, deleting it first if its deadline has passed. Marks it accessed. */
   get(key: string, now: number): Value | undefined {
-    const i = this.index.get(key);
-    if (i === undefined) return undefined;
+    const i = this.index.lookup(key);
+    if (i < 0) return undefined;
     if (this.expires.size !== 0) {
       const at = this.expires.get(key);
       if (at !== undefined && at <= now) {
@@ -218,8 +252,8 @@ export class Db {
 
   /** Like get, but leaves the access time alone (OBJECT IDLETIME, TYPE-free peeks). */
   peek(key: string, now: number): Value | undefined {
-    const i = this.index.get(key);
-    if (i === undefined) return undefined;
+    const i = this.index.lookup(key);
+    if (i < 0) return undefined;
     const at = this.expires.size !== 0 ? this.expires.get(key) : undefined;
     if (at !== undefined && at <= now) {
       this.expireKey(key);
@@ -230,7 +264,7 @@ export class Db {
 
   /** Whether the key has an entry, expired or not (Redis's dictFind on the main dict). */
   contains(key: string): boolean {
-    return this.index.has(key);
+    return this.index.lookup(key) >= 0;
   }
 
   has(key: string, now: number): boolean {
@@ -239,20 +273,20 @@ export class Db {
 
   /** Seconds since the key was last accessed, or undefined. */
   idleSeconds(key: string): number | undefined {
-    const i = this.index.get(key);
-    return i === undefined ? undefined : Math.floor(Math.max(0, this.clock() - this.atimePages[i >>> PAGE_BITS][i & PAGE_MASK]) / this.ticksPerSecond);
+    const i = this.index.lookup(key);
+    return i < 0 ? undefined : Math.floor(Math.max(0, this.clock() - this.atimePages[i >>> PAGE_BITS][i & PAGE_MASK]) / this.ticksPerSecond);
   }
 
   /** Makes a key look idle for `seconds` (RESTORE ... IDLETIME). */
   setIdle(key: string, seconds: number): void {
-    const i = this.index.get(key);
-    if (i !== undefined) this.atimePages[i >>> PAGE_BITS][i & PAGE_MASK] = Math.max(0, this.clock() - seconds * this.ticksPerSecond);
+    const i = this.index.lookup(key);
+    if (i >= 0) this.atimePages[i >>> PAGE_BITS][i & PAGE_MASK] = Math.max(0, this.clock() - seconds * this.ticksPerSecond);
   }
 
   /** Sets a key's LFU counter, as of now (RESTORE ... FREQ). */
   setLfu(key: string, counter: number): void {
-    const i = this.index.get(key);
-    if (i === undefined) return;
+    const i = this.index.lookup(key);
+    if (i < 0) return;
     this.lfuPages[i >>> PAGE_BITS][i & PAGE_MASK] = Math.max(0, Math.min(255, counter));
     this.atimePages[i >>> PAGE_BITS][i & PAGE_MASK] = this.clock();
   }
@@ -261,8 +295,8 @@ export class Db {
   set(key: string, val: Value): void {
     if (this.privateInts !== null) this.privateInts.delete(key);
     if (this.rawStrings !== null) this.rawStrings.delete(key);
-    const i = this.index.get(key);
-    if (i !== undefined) {
+    const i = this.index.lookup(key);
+    if (i >= 0) {
       if (this.onOverwrite !== null) {
         const old = this.valAt(i);
         if (old !== val) this.onOverwrite(old);
@@ -272,6 +306,25 @@ export class Db {
       this.account(i, key, val);
       return;
     }
+    this.index.insert(key);
+    this.append(key, val);
+    this.onAdded?.(this.dbIndex, key);
+  }
+
+  /**
+   * Adds a key read from a file (an RDB load): set's work without its lookup
+   * (one index probe per key instead of two: a load is mostly inserts)
+   * and without the `new` notification, as Redis's dbAddRDBLoad. False, and
+   * nothing changed, when the key is already here (a file holding it twice).
+   */
+  load(key: string, val: Value): boolean {
+    if (!this.index.insertIfAbsent(key)) return false;
+    this.append(key, val);
+    return true;
+  }
+
+  /** Stores a new key at the next position (its index entry is already made: insert is called first). */
+  private append(key: string, val: Value): void {
     const n = this.n++;
     const p = n >>> PAGE_BITS;
     if (p === this.keyPages.length) {
@@ -285,7 +338,6 @@ export class Db {
     }
     // A key created during a snapshot is not part of it.
     if (this.marks !== null) this.marks[p][n & PAGE_MASK] = 1;
-    this.index.set(key, n);
     if (this.slotCounts !== null) {
       const slot = keyHashSlotOfString(key);
       this.slotCounts[slot]++;
@@ -297,15 +349,14 @@ export class Db {
     this.lfuPages[p][n & PAGE_MASK] = LFU_INIT_VAL;
     this.atimePages[p][n & PAGE_MASK] = this.clock();
     this.account(n, key, val);
-    this.onAdded?.(this.dbIndex, key);
   }
 
   /** Replaces the value of an existing key without touching its TTL or access time. */
   replace(key: string, val: Value): void {
     if (this.privateInts !== null) this.privateInts.delete(key);
     if (this.rawStrings !== null) this.rawStrings.delete(key);
-    const i = this.index.get(key);
-    if (i !== undefined) {
+    const i = this.index.lookup(key);
+    if (i >= 0) {
       this.valPages[i >>> PAGE_BITS][i & PAGE_MASK] = val;
       this.account(i, key, val);
     }
@@ -313,9 +364,10 @@ export class Db {
 
   /** Removes a key and its TTL. Returns whether it existed (expired keys count as absent). */
   delete(key: string): boolean {
-    const i = this.index.get(key);
-    if (i === undefined) return false;
-    this.index.delete(key);
+    const i = this.index.lookup(key);
+    if (i < 0) return false;
+    // The last position's key is indexed at i from here on; the pages follow below.
+    this.index.remove(i);
     if (this.slotCounts !== null) {
       const slot = keyHashSlotOfString(key);
       this.slotCounts[slot]--;
@@ -347,7 +399,6 @@ export class Db {
       this.atimePages[ip][io] = this.atimePages[lp][lo];
       this.sizePages[ip][io] = this.sizePages[lp][lo];
       this.lfuPages[ip][io] = this.lfuPages[lp][lo];
-      this.index.set(movedKey, i);
     }
     // Drop the references so deleted keys and values can be collected.
     (this.keyPages[lp] as (string | undefined)[])[lo] = undefined;
@@ -368,16 +419,16 @@ export class Db {
   /** Deletes a key a server-side write replaces (RENAME's or COPY REPLACE's destination: Redis's dbDelete, lazyfree-lazy-server-del). */
   deleteReplaced(key: string): boolean {
     if (this.onOverwrite !== null) {
-      const i = this.index.get(key);
-      if (i !== undefined) this.onOverwrite(this.valAt(i));
+      const i = this.index.lookup(key);
+      if (i >= 0) this.onOverwrite(this.valAt(i));
     }
     return this.delete(key);
   }
 
   expireKey(key: string): void {
     if (this.onExpireFree !== null) {
-      const i = this.index.get(key);
-      if (i !== undefined) this.onExpireFree(this.valAt(i));
+      const i = this.index.lookup(key);
+      if (i >= 0) this.onExpireFree(this.valAt(i));
     }
     if (!this.delete(key)) return;
     this.expiredCount++;
@@ -435,10 +486,11 @@ export class Db {
   clear(): void {
     this.memory.used -= this.bytes;
     this.bytes = 0;
+    this.unsettled.clear();
     this.sizePages = [];
     this.lfuPages = [];
     this.volatileCursor = null;
-    this.index.clear();
+    this.index.clearIndex();
     this.n = 0;
     this.keyPages = [];
     this.valPages = [];
@@ -539,7 +591,8 @@ export class Db {
   }
 
   positionOf(key: string): number | undefined {
-    return this.index.get(key);
+    const i = this.index.lookup(key);
+    return i < 0 ? undefined : i;
   }
 
   keyAtPosition(i: number): string {
@@ -557,8 +610,16 @@ export class Db {
     for (let pos = this.n - 1; pos >= 0; pos--) {
       if (pos >= this.n) continue;
       const key = this.keyAt(pos);
-      const val = this.peek(key, now);
-      if (val !== undefined) visit(key, val);
+      // peek's expiry check without its index lookup (the position is known): a
+      // lookup per key was most of a SAVE's time at a million keys.
+      if (this.expires.size !== 0) {
+        const at = this.expires.get(key);
+        if (at !== undefined && at <= now) {
+          this.expireKey(key);
+          continue;
+        }
+      }
+      visit(key, this.valAt(pos));
     }
   }
 }

@@ -9,7 +9,7 @@ import { ReplyWriter } from '../src/core/wire/reply-writer';
 import { REQUEST_HEADER_BYTES, RPC_OP, decodeRpc, encodeOutcome } from '../src/core/wire/shard-batch';
 import type { CallBatch } from '../src/core/wire/call-batch';
 import { latin1String } from '../src/core/wire/latin1';
-import { CONN_ID_MASK, SPLIT_PART, TRACK_READS, type RpcCall, type RpcOutcome, type ShardEvent, type ShardSettings } from '../src/core/shard-protocol';
+import { CONN_ID_MASK, SCRIPT_UNLOCKED, SPLIT_PART, TRACK_READS, type RpcCall, type RpcOutcome, type ShardEvent, type ShardSettings } from '../src/core/shard-protocol';
 import { installScriptRunner, type ShardOpContext } from './op-context';
 import { ShardState } from './shard-state';
 import { setStreamNodeLimits } from './structures/stream';
@@ -20,7 +20,7 @@ import type { Db } from './db';
 import { runCommand } from './run-command';
 import { OPS } from './ops';
 import { runRpc } from './rpc';
-import { packUnpacked } from './structures/zset';
+import { packIfMany, packUnpacked } from './structures/zset';
 import { ScriptEngine } from './scripting/engine';
 /** In batches longer than twice this, one command in this many is timed for commandstats. */
 const TIME_SAMPLE = 8;
@@ -33,6 +33,7 @@ class OpContext implements ShardOpContext {
   proto: 2 | 3 = 2;
   now = 0;
   trackReads = false;
+  scriptUnlocked = false;
   constructor(readonly shard: ShardState) {}
   notify(cls: number, event: string, key: string): void {
     // Every change an op makes raises its event whether or not anyone listens:
@@ -165,6 +166,7 @@ export class ShardEngine {
       w.len += 4;
       this.runOne(opIndex, dbIndex, proto, connId, args, w, count);
       w.buf.writeUInt32LE(w.len - lenAt - 4, lenAt);
+      packIfMany();
     }
     this.endBatch(count, started);
     return w.takeArrayBuffer();
@@ -204,6 +206,7 @@ export class ShardEngine {
       // Everything before this reply is handed out: growing must not move it.
       arena.floor = arena.len;
       this.runOne(opIndex, calls.dbs[c], calls.protos[c], calls.connIds[c], args, arena, count);
+      packIfMany();
       const p = calls.pendings[c];
       p.data = arena.buf;
       p.start = arena.floor;
@@ -242,6 +245,7 @@ export class ShardEngine {
     const ctx = this.ctx;
     ctx.proto = proto === 3 ? 3 : 2;
     ctx.trackReads = (connId & TRACK_READS) !== 0;
+    ctx.scriptUnlocked = false;
     ctx.connId = connId & CONN_ID_MASK;
     ctx.dbIndex = dbIndex;
     ctx.db = this.state.db(dbIndex);
@@ -254,6 +258,7 @@ export class ShardEngine {
     // A split command's part (SPLIT_PART): runs for the connection, is not reported as slow on its own.
     const part = connId >= SPLIT_PART;
     ctx.trackReads = (connId & TRACK_READS) !== 0;
+    ctx.scriptUnlocked = (connId & SCRIPT_UNLOCKED) !== 0;
     ctx.connId = connId & CONN_ID_MASK;
     ctx.dbIndex = dbIndex;
     ctx.db = this.state.db(dbIndex);

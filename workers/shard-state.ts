@@ -19,6 +19,8 @@ export class ShardState {
    * null: every write first lets it keep the value as it was at its start.
    */
   snapshot: { preserve(db: number, key: string, now: number): void; materialize(now: number): void } | null = null;
+  /** The RDB file being loaded (ShardControl loadFile; read by rdbLoadFile), or null. */
+  loadFile: Buffer | null = null;
   /**
    * Clock for access times, in 10 ms ticks: finer
    * than Redis's 1 s LRU clock so that approximated LRU can tell apart keys
@@ -85,6 +87,10 @@ export class ShardState {
     const s = this.settings;
     this.memoryLimit = s.maxmemory > 0 ? Math.max(1, Math.floor(s.maxmemory / this.shardCount)) : 0;
     this.memory.lfu = s.maxmemoryPolicy.endsWith('-lfu');
+    const eager = this.memoryLimit > 0;
+    // Turning the limit on: the estimates put off so far are due now.
+    if (eager && !this.memory.eager) for (const db of this.dbs) db?.settleSizes();
+    this.memory.eager = eager;
     this.memory.lfuLogFactor = s.lfuLogFactor;
     this.memory.lfuDecayTime = s.lfuDecayTime;
   }

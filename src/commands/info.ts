@@ -127,7 +127,8 @@ function serverSection(server: ServerContext): Lines {
     ['process_id', process.pid],
     ['process_supervised', 'no'],
     ['run_id', RUN_ID],
-    ['tcp_port', server.port],
+    // As Redis: with no TCP listener (port 0 beside tls-port), the TLS port.
+    ['tcp_port', server.port !== 0 ? server.port : server.tlsPort],
     ['server_time_usec', Date.now() * 1000],
     ['uptime_in_seconds', uptime],
     ['uptime_in_days', Math.floor(uptime / 86400)],
@@ -268,6 +269,8 @@ function persistenceSection(server: ServerContext, shards: readonly ShardInfo[])
     ['aof_last_bgrewrite_status', aof.lastRewriteOk ? 'ok' : 'err'],
     ['aof_rewrites', aof.rewrites],
     ['aof_last_write_status', aof.lastWriteOk ? 'ok' : 'err'],
+    // Shardis only: how appendfsync is being followed (Redis reports only aof_delayed_fsync).
+    ['aof_fsyncs', aof.fsyncs],
     ...(aof.enabled
       ? ([
           ['aof_current_size', aof.baseSize + aof.currentSize],

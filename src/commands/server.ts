@@ -81,6 +81,8 @@ const DEBUG_HELP = [
   '    Output a hex signature of the values of all the specified keys.',
   'RELOAD',
   '    Save the RDB on disk and reload it back to memory.',
+  'PANIC',
+  '    Crash the server simulating a panic (the crash report follows crash-log-enabled).',
   'SHARD-CRASH <index>',
   '    Shardis only: make a shard thread crash; it is restarted and its data restored.',
 ];
@@ -99,6 +101,14 @@ const debug: CoordOp = (ctx, args) => {
     const n = parseFloat(args[2]);
     sleepMainThread(Number.isFinite(n) ? n : 0);
     return okReply();
+  }
+  if (lower === 'panic' && args.length === 2) {
+    // Outside this request's promise chain, so it reaches the process's crash handler (src/main.ts) as a real bug would.
+    setImmediate(() => {
+      throw new Error(`DEBUG PANIC called at Unix time ${Math.floor(Date.now() / 1000)}`);
+    });
+    // Redis never answers: the process is gone before a reply is written.
+    return new Promise<Buffer>(() => undefined);
   }
   const p = persistenceDebug(ctx, args);
   if (p !== null) return p;

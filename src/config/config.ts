@@ -28,6 +28,12 @@ export interface ParamSpec {
   protected?: boolean;
   /** Shard setting this parameter feeds, if any. */
   shardSetting?: keyof ShardSettings;
+  /**
+   * Set when Shardis can only do what the default says: any other value is
+   * refused (CONFIG SET, config file and flags) with this reason, rather than
+   * accepted and ignored.
+   */
+  unsupported?: string;
 }
 
 export interface ServerValues {
@@ -184,13 +190,15 @@ export class Config {
    * the reason it is refused (Redis's texts).
    */
   validate(spec: ParamSpec, raw: string): { value: string } | { error: string } {
+    const r = this.validateKind(spec, raw);
+    if (spec.unsupported !== undefined && 'value' in r && r.value !== spec.default) return { error: spec.unsupported };
+    return r;
+  }
+
+  private validateKind(spec: ParamSpec, raw: string): { value: string } | { error: string } {
     switch (spec.kind) {
       case 'bool': {
         const v = raw.toLowerCase();
-        // As a redis-server built without Redis's patched jemalloc (Debian's): V8 compacts its heaps itself.
-        if (spec.name === 'activedefrag' && v === 'yes') {
-          return { error: 'Active defragmentation cannot be enabled: it requires a Redis server compiled with a modified Jemalloc like the one shipped by default with the Redis source distribution' };
-        }
         return v === 'yes' || v === 'no' ? { value: v } : { error: "argument must be 'yes' or 'no'" };
       }
       case 'enum': {
@@ -245,6 +253,9 @@ export class Config {
       }
       case 'client-output-buffer-limit':
         return mergeOutputBufferLimits(this.current.get(spec.name) as string, raw);
+      case 'unixsocketperm':
+        // Octal, as Redis's createOctalConfig (0 leaves the socket file as created).
+        return /^[0-7]{1,4}$/.test(raw) ? { value: String(parseInt(raw, 8).toString(8)) } : { error: 'argument must be an octal number' };
       case 'latency-tracking-info-percentiles': {
         const words = raw.split(/\s+/).filter((w) => w !== '');
         const ok = words.every((w) => /^[0-9]+(\.[0-9]+)?$/.test(w) && Number(w) <= 100);

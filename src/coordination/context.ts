@@ -53,6 +53,8 @@ export interface ServerContext {
   readonly shardEvents: ShardEventHandlers;
   /** The port the server listens on. */
   readonly port: number;
+  /** The TLS listener's port, 0 without TLS. */
+  readonly tlsPort: number;
   /** Redis Cluster (cluster-enabled yes), else null. */
   readonly cluster: Cluster | null;
   /** MIGRATE's cached connections to target instances. */

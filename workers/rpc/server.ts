@@ -14,6 +14,7 @@ const TTL_SAMPLE = 256;
 export const serverRpc: Pick<RpcHandlers, 'info' | 'resetStats' | 'gc' | 'connClosed'> = {
   info: (ctx) => {
     const s = ctx.shard;
+    for (const db of s.dbs) db?.settleSizes();
     const heap = getHeapStatistics();
     const dbs: ShardInfo['dbs'] = [];
     s.dbs.forEach((db, i) => {
