@@ -228,6 +228,7 @@ export class Dispatcher {
       }
     }
     conn.lastCommand = entry.fullName;
+    conn.currentArgs = args;
     if (this.server.aof.enabled && !conn.loader) logToAof(this.server, conn, entry, args);
     entry.calls++;
     this.server.stats.totalCommands++;
