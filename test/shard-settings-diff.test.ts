@@ -126,11 +126,15 @@ diff.test('list-max-listpack-size decides the quicklist nodes MEMORY USAGE count
   await s.check('list node sizes', script);
 });
 
-/** INFO memory's lazyfreed_objects, once Redis's background thread has caught up. */
+/** INFO memory's lazyfreed_objects, once Redis's background thread has freed everything pending. */
 async function lazyfreed(c: RespClient): Promise<number> {
-  await new Promise((r) => setTimeout(r, 60));
-  const m = /lazyfreed_objects:(\d+)/.exec(String(await c.call('INFO', 'memory')));
-  return m === null ? -1 : Number(m[1]);
+  await new Promise((r) => setTimeout(r, 20));
+  for (let i = 0; ; i++) {
+    const info = String(await c.call('INFO', 'memory'));
+    const pending = Number(/lazyfree_pending_objects:(\d+)/.exec(info)?.[1] ?? '0');
+    if (pending === 0 || i >= 200) return Number(/lazyfreed_objects:(\d+)/.exec(info)?.[1] ?? '-1');
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
 
 const bigSet = (k: string, n: number): Cmd => ['SADD', k, ...Array.from({ length: n }, (_, i) => `m${i}`)];
