@@ -89,6 +89,8 @@ export class Connection implements ReplySink {
   /** The bytes of the socket read whose commands are being run (Redis keeps a read in qbuf until all of them ran). */
   private readBufBytes = 0;
   lastCommand = 'NULL';
+  /** The arguments of the command last dispatched (CLIENT LIST's argv-mem while it runs or blocks, as Redis keeps c->argv). */
+  currentArgs: readonly string[] | null = null;
   db = 0;
   proto: 2 | 3 = 2;
   /** Cluster mode: ASKING was sent; the next command may touch an importing slot. */

@@ -66,9 +66,13 @@ export class Dispatcher {
         return undefined;
       }
       if (handleResultWatch(this.server, conn, args)) return undefined;
+      // CLIENT LIST's cmd= is the last command looked up, as Redis's c->lastcmd: NULL when none was found.
+      conn.lastCommand = 'NULL';
       conn.reply(errorReply(errUnknownCommand(args)));
       return undefined;
     }
+    // Set at lookup, as Redis's processCommand does: rejected and queued commands count too.
+    conn.lastCommand = entry.fullName;
     if (!arityOk(entry.spec.arity, args.length)) {
       entry.rejectedCalls++;
       conn.reply(errorReply(errWrongArity(entry.fullName)));
@@ -84,6 +88,7 @@ export class Dispatcher {
     if (entry.subcommands === undefined || args.length === 1) return entry;
     const subName = args[1];
     const sub = entry.subcommands.get(subName.toLowerCase());
+    conn.lastCommand = sub === undefined ? 'NULL' : sub.fullName;
     if (sub === undefined) {
       entry.rejectedCalls++;
       conn.reply(errorReply(errUnknownSubcommand(subName, entry.spec.name)));
@@ -235,6 +240,7 @@ export class Dispatcher {
       }
     }
     conn.lastCommand = entry.fullName;
+    conn.currentArgs = args;
     // One feed of effective writes for the AOF and the replicas (src/persistence/propagation.ts).
     if (!conn.loader && this.server.feed.active) propagate(this.server, conn, entry, args);
     entry.calls++;

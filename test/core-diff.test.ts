@@ -295,3 +295,49 @@ diff.test('INFO keyspace_hits / keyspace_misses count read commands\' lookups', 
   const [x, y] = await Promise.all([counts(s.shardis.port), counts(s.redis.port)]);
   t.same(x, y, `as redis-server: ${y.join(' ')}`);
 });
+
+/** CLIENT LIST's cmd= for a client after each of `steps`, seen from a second connection. */
+async function lastCommands(port: number, steps: readonly string[]): Promise<string[]> {
+  const a = await RespClient.connect(port);
+  const b = await RespClient.connect(port);
+  try {
+    const aid = String(await a.call('CLIENT', 'ID'));
+    const out: string[] = [];
+    for (const step of steps) {
+      a.write(`${step}\r\n`);
+      await new Promise((r) => setTimeout(r, 30));
+      const list = String(await b.call('CLIENT', 'LIST', 'ID', aid));
+      out.push(`${step} -> ${/cmd=(\S+)/.exec(list)?.[1] ?? '?'}`);
+    }
+    return out;
+  } finally {
+    a.close();
+    b.close();
+  }
+}
+
+diff.test('CLIENT LIST cmd= is the last command looked up (unknown: NULL; queued and rejected ones count)', async (t, s) => {
+  const steps = ['PING', 'FOOBAR', 'CLIENT FOO', 'GET', 'MULTI', 'SET a b', 'EXEC', 'SET a', 'CONFIG GET maxclients'];
+  const [x, y] = await Promise.all([lastCommands(s.shardis.port, steps), lastCommands(s.redis.port, steps)]);
+  t.same(x, y);
+}, { workers: [ANY_WORKERS] });
+
+diff.test('CLIENT LIST of a blocked client shows its command\'s argv-mem, as Redis keeps its argv', async (t, s) => {
+  const fields = async (port: number): Promise<string[]> => {
+    const a = await RespClient.connect(port);
+    const b = await RespClient.connect(port);
+    try {
+      const aid = String(await a.call('CLIENT', 'ID'));
+      a.write('BLPOP nosuchlist:blocked 0\r\n');
+      await new Promise((r) => setTimeout(r, 50));
+      const line = String(await b.call('CLIENT', 'LIST', 'ID', aid));
+      await b.call('CLIENT', 'UNBLOCK', aid);
+      return ['flags', 'argv-mem', 'cmd'].map((f) => new RegExp(`${f}=(\\S+)`).exec(line)?.[0] ?? `${f}?`);
+    } finally {
+      a.close();
+      b.close();
+    }
+  };
+  const [x, y] = await Promise.all([fields(s.shardis.port), fields(s.redis.port)]);
+  t.same(x, y);
+}, { workers: [ANY_WORKERS] });

@@ -5,7 +5,7 @@
  * hll-sparse-max-bytes decides when a HyperLogLog turns dense (its bytes).
  */
 import t from 'tap';
-import { DifferentialSuite, type Cmd } from './helpers/differential';
+import { DifferentialSuite, rng, type Cmd } from './helpers/differential';
 import { RespClient } from './helpers/resp-client';
 
 const diff = new DifferentialSuite(t);
@@ -126,11 +126,15 @@ diff.test('list-max-listpack-size decides the quicklist nodes MEMORY USAGE count
   await s.check('list node sizes', script);
 });
 
-/** INFO memory's lazyfreed_objects, once Redis's background thread has caught up. */
+/** INFO memory's lazyfreed_objects, once Redis's background thread has freed everything pending. */
 async function lazyfreed(c: RespClient): Promise<number> {
-  await new Promise((r) => setTimeout(r, 60));
-  const m = /lazyfreed_objects:(\d+)/.exec(String(await c.call('INFO', 'memory')));
-  return m === null ? -1 : Number(m[1]);
+  await new Promise((r) => setTimeout(r, 20));
+  for (let i = 0; ; i++) {
+    const info = String(await c.call('INFO', 'memory'));
+    const pending = Number(/lazyfree_pending_objects:(\d+)/.exec(info)?.[1] ?? '0');
+    if (pending === 0 || i >= 200) return Number(/lazyfreed_objects:(\d+)/.exec(info)?.[1] ?? '-1');
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
 
 const bigSet = (k: string, n: number): Cmd => ['SADD', k, ...Array.from({ length: n }, (_, i) => `m${i}`)];
@@ -193,4 +197,19 @@ diff.test('lazyfree-lazy-*: what is freed lazily counts in lazyfreed_objects as 
   const [x, y] = await Promise.all([lazyfreeCounts(s.shardis.port), lazyfreeCounts(s.redis.port)]);
   t.same(x, y, `lazyfreed_objects after each step: ${LAZY_STEPS.map((st, i) => `${st.name} ${y[i + 1]}`).join('; ')}`);
   t.ok(y[y.length - 1] > 5, 'the reference counted lazy frees (the check can fail)');
+});
+
+diff.test('list-compress-depth: interior quicklist nodes count LZF-compressed in MEMORY USAGE', async (t, s) => {
+  const r = rng(7);
+  const script: Cmd[] = [];
+  for (const [depth, fill] of [['1', '-2'], ['2', '-1'], ['3', '5'], ['1', '-3'], ['0', '-2']]) {
+    script.push(['CONFIG', 'SET', 'list-compress-depth', depth, 'list-max-listpack-size', fill], ['DEL', 'a', 'b', 'c']);
+    script.push(['RPUSH', 'a', ...Array.from({ length: 400 }, (_, i) => `item:${i % 17}:${'x'.repeat(i % 40)}`)]);
+    // Random bytes hardly compress: such nodes stay as they are.
+    script.push(['RPUSH', 'b', ...Array.from({ length: 200 }, () => Array.from({ length: 30 }, () => String.fromCharCode(33 + Math.floor(r() * 90))).join(''))]);
+    script.push(['RPUSH', 'c', ...Array.from({ length: 30 }, (_, i) => String(i))]);
+    for (const k of ['a', 'b', 'c']) script.push(['MEMORY', 'USAGE', k, 'SAMPLES', '0'], ['MEMORY', 'USAGE', k]);
+  }
+  script.push(['CONFIG', 'SET', 'list-compress-depth', '0', 'list-max-listpack-size', '-2'], ['DEL', 'a', 'b', 'c']);
+  await s.check('compressed nodes', script);
 });

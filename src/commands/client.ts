@@ -43,7 +43,7 @@ function socketFd(c: Connection): number {
 }
 
 /** One CLIENT LIST / CLIENT INFO line, fields in Redis 7.2's order. */
-export function clientLine(c: Connection, now = Date.now(), callerArgs: readonly string[] | null = null): string {
+export function clientLine(c: Connection, now = Date.now(), callerArgs: readonly string[] | null = c.blocked !== null ? c.currentArgs : null): string {
   const m = clientFlags.get(c);
   // In Redis's order: P (pub/sub) before e/T.
   let flags = c.isMonitor ? 'O' : c.isReplica ? 'S' : '';
@@ -138,7 +138,7 @@ const clientList: CoordOp = (ctx, args) => {
     return errorReply(ERR_SYNTAX);
   }
   const now = Date.now();
-  return buildReply(ctx, (w) => w.verbatim(conns.map((c) => clientLine(c, now, c === ctx.conn ? args : null)).join('')));
+  return buildReply(ctx, (w) => w.verbatim(conns.map((c) => clientLine(c, now, c === ctx.conn ? args : undefined)).join('')));
 };
 
 interface KillFilter {

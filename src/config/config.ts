@@ -474,6 +474,7 @@ export class Config {
         zsetMaxListpackEntries: this.getNumber('zset-max-listpack-entries'),
         zsetMaxListpackValue: this.getNumber('zset-max-listpack-value'),
         listMaxListpackSize: this.getNumber('list-max-listpack-size'),
+        listCompressDepth: this.getNumber('list-compress-depth'),
       },
       lazyfree: {
         userDel: this.get('lazyfree-lazy-user-del') === 'yes',

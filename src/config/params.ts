@@ -121,7 +121,7 @@ export const configParams: readonly ParamSpec[] = [
   special('latency-tracking-info-percentiles', '50 99 99.9'),
   int('busy-reply-threshold', 5000, 0, LLONG_MAX, { aliases: ['lua-time-limit'] }),
   int('list-max-listpack-size', -2, INT_MIN, INT_MAX, { shardSetting: 'encodingLimits', aliases: ['list-max-ziplist-size'] }),
-  int('list-compress-depth', 0, 0, INT_MAX),
+  int('list-compress-depth', 0, 0, INT_MAX, { shardSetting: 'encodingLimits' }),
   int('hash-max-listpack-entries', 512, 0, LLONG_MAX, { shardSetting: 'encodingLimits', aliases: ['hash-max-ziplist-entries'] }),
   int('hash-max-listpack-value', 64, 0, LLONG_MAX, { shardSetting: 'encodingLimits', aliases: ['hash-max-ziplist-value'] }),
   int('set-max-intset-entries', 512, 0, LLONG_MAX, { shardSetting: 'encodingLimits' }),

@@ -50,6 +50,7 @@ export interface ShardSettings {
     zsetMaxListpackEntries: number;
     zsetMaxListpackValue: number;
     listMaxListpackSize: number;
+    listCompressDepth: number;
   };
   /** lazyfree-lazy-user-del / -server-del / -expire / -eviction: which deletions free lazily (workers/lazyfree.ts). */
   lazyfree: { userDel: boolean; serverDel: boolean; expire: boolean; eviction: boolean };
@@ -129,6 +130,7 @@ export const defaultShardSettings = (): ShardSettings => ({
     zsetMaxListpackEntries: 128,
     zsetMaxListpackValue: 64,
     listMaxListpackSize: -2,
+    listCompressDepth: 0,
   },
   lazyfree: { userDel: false, serverDel: false, expire: false, eviction: false },
   trackingTableMaxKeys: 1000000,

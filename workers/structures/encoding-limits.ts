@@ -14,6 +14,8 @@ export const LIMITS = {
   zsetMaxListpackValue: 64,
   /** list-max-listpack-size: > 0 entries per quicklist node, -1..-5 a node size of 4..64 KiB. */
   listMaxListpackSize: -2,
+  /** list-compress-depth: quicklist nodes kept uncompressed at each end (0: none compressed). */
+  listCompressDepth: 0,
 };
 
 export type EncodingLimits = typeof LIMITS;

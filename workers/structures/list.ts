@@ -21,6 +21,8 @@
  * list encoding only arrived in 7.2), whatever their size: checked against
  * redis-server 7.0.15.
  */
+import { encodeListpack } from '../../src/core/rdb/listpack';
+import { lzfCompress } from '../../src/core/rdb/lzf';
 import { LIMITS } from './encoding-limits';
 import { SerialReader, SerialWriter } from '../serial';
 import { entryEquals, pack, readHead } from './packed';
@@ -57,6 +59,21 @@ function charsOf(items: readonly string[], from = 0, to = items.length): number 
 const FILL_BYTES = [4096, 8192, 16384, 32768, 65536];
 /** A node counted by entries (list-max-listpack-size > 0) still stays within this (SIZE_SAFETY_LIMIT). */
 const SIZE_SAFETY_LIMIT = 8192;
+
+/** quicklist.c's MIN_COMPRESS_BYTES / MIN_COMPRESS_IMPROVE: smaller nodes, or gains, stay uncompressed. */
+const MIN_COMPRESS_BYTES = 48;
+const MIN_COMPRESS_IMPROVE = 8;
+
+/** zmalloc_size of a compressed node's entry (quicklistLZF: a 4-byte length and the LZF bytes), or of its listpack when LZF does not gain enough. */
+function compressedNodeBytes(l: ListValue, from: number, to: number, lpBytes: number): number {
+  if (lpBytes < MIN_COMPRESS_BYTES) return jemallocSize(lpBytes);
+  const items: string[] = [];
+  for (let i = from; i < to; i++) items.push(l.at(i));
+  const lp = encodeListpack(items);
+  const z = lzfCompress(lp, lp.length);
+  if (z === null || z.length + MIN_COMPRESS_IMPROVE >= lp.length) return jemallocSize(lp.length);
+  return jemallocSize(4 + z.length);
+}
 
 /** quicklist.c _quicklistNodeAllowInsert: may a node of `bytes` and `count` entries take an element of `len` bytes? */
 function nodeAllowsInsert(bytes: number, count: number, len: number, fill: number): boolean {
@@ -456,31 +473,39 @@ export class ListValue implements TypedValue {
     const EMPTY_LISTPACK = 7;
     if (this.len === 0) return ROBJ + QUICKLIST;
     const fill = LIMITS.listMaxListpackSize;
+    // list-compress-depth: nodes further than `depth` from both ends are LZF-compressed (quicklist.c __quicklistCompress).
+    const depth = LIMITS.listCompressDepth;
+    const totalNodes = depth > 0 ? this.quicklistNodes() : 0;
+    const compressed = (node: number): boolean => depth > 0 && totalNodes >= depth * 2 && node >= depth && node < totalNodes - depth;
     const maxNodes = samples <= 0 ? Infinity : samples;
     let nodes = 0;
     let elesize = 0;
     let nodeBytes = EMPTY_LISTPACK;
     let nodeCount = 0;
+    let nodeStart = 0;
+    const nodeSize = (end: number): number => (compressed(nodes) ? compressedNodeBytes(this, nodeStart, end, nodeBytes) : jemallocSize(nodeBytes));
     let i = 0;
     for (; i < this.len; i++) {
       const e = this.at(i);
       if (nodeCount > 0 && !nodeAllowsInsert(nodeBytes, nodeCount, e.length, fill)) {
-        elesize += NODE + jemallocSize(nodeBytes);
+        elesize += NODE + nodeSize(i);
         nodes++;
         nodeBytes = EMPTY_LISTPACK;
         nodeCount = 0;
+        nodeStart = i;
         if (nodes >= maxNodes) break;
       }
       nodeBytes += listpackEntryBytes(e);
       nodeCount++;
     }
-    if (nodeCount > 0) {
-      elesize += NODE + jemallocSize(nodeBytes);
+    if (nodeCount > 0 && i >= this.len) {
+      elesize += NODE + nodeSize(i);
       nodes++;
     }
-    const totalNodes = i >= this.len ? nodes : Math.ceil(this.len / (i / nodes));
-    return ROBJ + QUICKLIST + Math.floor((elesize / nodes) * totalNodes);
+    const totalEstimate = i >= this.len ? nodes : Math.ceil(this.len / (i / nodes));
+    return ROBJ + QUICKLIST + Math.floor((elesize / nodes) * totalEstimate);
   }
+
 
   private clear(): void {
     this.front = [];
