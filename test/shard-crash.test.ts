@@ -16,6 +16,9 @@ const DBG = ['--enable-debug-command', 'yes'];
 t.test('a crashed shard comes back with its data under write load', { skip: noMultiShard }, async (t) => {
   const workers = MULTI_SHARD_WORKERS[MULTI_SHARD_WORKERS.length - 1];
   const srv = await startShardis(t, { workers, args: [...DBG, '--appendonly', 'yes', '--appendfsync', 'always'] });
+  srv.proc.once('exit', (code) => {
+    if (code !== 0) t.comment(`server exited with ${code}:\n${srv.output().slice(-3000)}`);
+  });
   const admin = await connectResp(t, srv.port);
   const KEYS = 24;
   const acked = new Array<number>(KEYS).fill(0);
