@@ -17,6 +17,10 @@
  * docs/performance.md: the main thread's µs per request bounds the threaded
  * server's throughput whatever the core count.
  *
+ * A test with a space in it is a whole command for redis-benchmark (e.g.
+ * `--tests 'zadd,ZSCORE myzset element:__rand_int__'`: the zadd test fills
+ * myzset first).
+ *
  *   npm run build && node dist/benchmarks/cpu.js [--tests set,get,incr,lpush,hset,mset]
  *     [--rounds 3] [--requests 400000] [--pipeline 16] [--clients 50] [--workers <default>]
  *     [--base ../other-checkout] [--threads] [--keyspace 1000000] [--data-size 3]
@@ -110,9 +114,12 @@ function threadSplit(pid: number, before: Map<number, number>, after: Map<number
   };
 }
 
+/** A test is a redis-benchmark test name (`-t`), or a whole command when it has a space (`ZSCORE myzset element:__rand_int__`). */
 function benchmark(t: Target, test: string, o: Options, requests: number): void {
-  const args = ['-p', String(t.port), '-c', String(o.clients), '-n', String(requests), '-P', String(o.pipeline), '-t', test, '-q', '-d', String(o.dataSize)];
+  const what = test.includes(' ') ? test.split(' ') : ['-t', test];
+  const args = ['-p', String(t.port), '-c', String(o.clients), '-n', String(requests), '-P', String(o.pipeline), '-q', '-d', String(o.dataSize)];
   if (o.keyspace > 0) args.push('-r', String(o.keyspace));
+  args.push(...what);
   const r = spawnSync('redis-benchmark', args, { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`redis-benchmark failed: ${r.stderr}`);
 }

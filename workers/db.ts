@@ -17,6 +17,7 @@
  */
 import type { Value } from './value';
 import { ACCOUNTING_SAMPLES, keyUsage, MemoryAccount } from './structures/memory-usage';
+import { OpenIndex } from './structures/dense-index';
 
 /** A new key's LFU counter (Redis's LFU_INIT_VAL): new keys are not evicted before they had a chance. */
 export const LFU_INIT_VAL = 5;
@@ -33,8 +34,20 @@ const PAGE_BITS = 12;
 const PAGE = 1 << PAGE_BITS;
 const PAGE_MASK = PAGE - 1;
 
+/** The keys' index: the keys themselves are in the Db's pages. */
+class KeyIndex extends OpenIndex {
+  constructor(private readonly db: Db) {
+    super();
+  }
+
+  protected keyEquals(pos: number, key: string): boolean {
+    return this.db.keyAtPosition(pos) === key;
+  }
+}
+
 export class Db {
-  private readonly index = new Map<string, number>();
+  /** Key -> position (a typed-array hash table: ~13 B per key against a Map entry's ~30). */
+  private readonly index: KeyIndex = new KeyIndex(this);
   private n = 0;
   private keyPages: string[][] = [];
   private valPages: Value[][] = [];
@@ -105,6 +118,11 @@ export class Db {
     return this.n;
   }
 
+  /** Told of a value replaced by another (lazyfree-lazy-server-del is on: workers/lazyfree.ts), else null. */
+  onOverwrite: ((old: Value) => void) | null = null;
+  /** Told of a value about to be expired (lazyfree-lazy-expire is on), else null. */
+  onExpireFree: ((v: Value) => void) | null = null;
+
   /** Starts counting keys per hash slot (cluster mode), counting the keys already here. */
   trackSlots(): void {
     if (this.slotCounts !== null) return;
@@ -141,24 +159,45 @@ export class Db {
 
   /** OBJECT FREQ: the key's decayed LFU counter, or undefined. */
   lfuCounter(key: string): number | undefined {
-    const i = this.index.get(key);
-    return i === undefined ? undefined : this.lfuDecayed(i >>> PAGE_BITS, i & PAGE_MASK);
+    const i = this.index.lookup(key);
+    return i < 0 ? undefined : this.lfuDecayed(i >>> PAGE_BITS, i & PAGE_MASK);
   }
 
   /** Access time in clock ticks, for the eviction pool's idle estimate. */
   idleTicks(key: string): number | undefined {
-    const i = this.index.get(key);
-    return i === undefined ? undefined : Math.max(0, this.clock() - this.atimePages[i >>> PAGE_BITS][i & PAGE_MASK]);
+    const i = this.index.lookup(key);
+    return i < 0 ? undefined : Math.max(0, this.clock() - this.atimePages[i >>> PAGE_BITS][i & PAGE_MASK]);
   }
 
   /** Re-estimates a key whose value changed in place (a collection written by an op). */
   resize(key: string): void {
-    const i = this.index.get(key);
-    if (i === undefined) return;
+    if (!this.memory.eager) {
+      // No maxmemory: re-estimated when INFO asks (MemoryAccount.eager).
+      this.unsettled.add(key);
+      return;
+    }
+    const i = this.index.lookup(key);
+    if (i < 0) return;
     const v = this.valAt(i);
     // Strings are immutable: every change went through set/replace, which accounted it.
     if (typeof v === 'string') return;
     this.account(i, key, v);
+  }
+
+  /** Keys written in place whose estimate is put off (resize without maxmemory). */
+  private unsettled = new Set<string>();
+
+  /** Re-estimates the keys resize put off (before memory.used is read). */
+  settleSizes(): void {
+    if (this.unsettled.size === 0) return;
+    const keys = this.unsettled;
+    this.unsettled = new Set();
+    for (const key of keys) {
+      const i = this.index.lookup(key);
+      if (i < 0) continue;
+      const v = this.valAt(i);
+      if (typeof v !== 'string') this.account(i, key, v);
+    }
   }
 
   private account(i: number, key: string, v: Value): void {
@@ -198,8 +237,8 @@ export class Db {
 
   /** Looks up a live key, deleting it first if its deadline has passed. Marks it accessed. */
   get(key: string, now: number): Value | undefined {
-    const i = this.index.get(key);
-    if (i === undefined) return undefined;
+    const i = this.index.lookup(key);
+    if (i < 0) return undefined;
     if (this.expires.size !== 0) {
       const at = this.expires.get(key);
       if (at !== undefined && at <= now) {
@@ -213,8 +252,8 @@ export class Db {
 
   /** Like get, but leaves the access time alone (OBJECT IDLETIME, TYPE-free peeks). */
   peek(key: string, now: number): Value | undefined {
-    const i = this.index.get(key);
-    if (i === undefined) return undefined;
+    const i = this.index.lookup(key);
+    if (i < 0) return undefined;
     const at = this.expires.size !== 0 ? this.expires.get(key) : undefined;
     if (at !== undefined && at <= now) {
       this.expireKey(key);
@@ -223,26 +262,31 @@ export class Db {
     return this.valAt(i);
   }
 
+  /** Whether the key has an entry, expired or not (Redis's dictFind on the main dict). */
+  contains(key: string): boolean {
+    return this.index.lookup(key) >= 0;
+  }
+
   has(key: string, now: number): boolean {
     return this.peek(key, now) !== undefined;
   }
 
   /** Seconds since the key was last accessed, or undefined. */
   idleSeconds(key: string): number | undefined {
-    const i = this.index.get(key);
-    return i === undefined ? undefined : Math.floor(Math.max(0, this.clock() - this.atimePages[i >>> PAGE_BITS][i & PAGE_MASK]) / this.ticksPerSecond);
+    const i = this.index.lookup(key);
+    return i < 0 ? undefined : Math.floor(Math.max(0, this.clock() - this.atimePages[i >>> PAGE_BITS][i & PAGE_MASK]) / this.ticksPerSecond);
   }
 
   /** Makes a key look idle for `seconds` (RESTORE ... IDLETIME). */
   setIdle(key: string, seconds: number): void {
-    const i = this.index.get(key);
-    if (i !== undefined) this.atimePages[i >>> PAGE_BITS][i & PAGE_MASK] = Math.max(0, this.clock() - seconds * this.ticksPerSecond);
+    const i = this.index.lookup(key);
+    if (i >= 0) this.atimePages[i >>> PAGE_BITS][i & PAGE_MASK] = Math.max(0, this.clock() - seconds * this.ticksPerSecond);
   }
 
   /** Sets a key's LFU counter, as of now (RESTORE ... FREQ). */
   setLfu(key: string, counter: number): void {
-    const i = this.index.get(key);
-    if (i === undefined) return;
+    const i = this.index.lookup(key);
+    if (i < 0) return;
     this.lfuPages[i >>> PAGE_BITS][i & PAGE_MASK] = Math.max(0, Math.min(255, counter));
     this.atimePages[i >>> PAGE_BITS][i & PAGE_MASK] = this.clock();
   }
@@ -251,38 +295,35 @@ export class Db {
   set(key: string, val: Value): void {
     if (this.privateInts !== null) this.privateInts.delete(key);
     if (this.rawStrings !== null) this.rawStrings.delete(key);
-    const i = this.index.get(key);
-    if (i !== undefined) {
+    const i = this.index.lookup(key);
+    if (i >= 0) {
+      if (this.onOverwrite !== null) {
+        const old = this.valAt(i);
+        if (old !== val) this.onOverwrite(old);
+      }
       this.valPages[i >>> PAGE_BITS][i & PAGE_MASK] = val;
       this.touch(i);
       this.account(i, key, val);
       return;
     }
-    this.index.set(key, this.n);
+    this.index.insert(key);
     this.append(key, val);
     this.onAdded?.(this.dbIndex, key);
   }
 
   /**
    * Adds a key read from a file (an RDB load): set's work without its lookup
-   * (one Map operation per key instead of two: a load is mostly Map inserts)
+   * (one index probe per key instead of two: a load is mostly inserts)
    * and without the `new` notification, as Redis's dbAddRDBLoad. False, and
    * nothing changed, when the key is already here (a file holding it twice).
    */
   load(key: string, val: Value): boolean {
-    const index = this.index;
-    const before = index.size;
-    index.set(key, this.n);
-    if (index.size === before) {
-      // Put back the position the set above overwrote (rare: only a bad file gets here).
-      for (let i = 0; i < this.n; i++) if (this.keyAt(i) === key) index.set(key, i);
-      return false;
-    }
+    if (!this.index.insertIfAbsent(key)) return false;
     this.append(key, val);
     return true;
   }
 
-  /** Stores a new key at the next position (its index entry is already set). */
+  /** Stores a new key at the next position (its index entry is already made: insert is called first). */
   private append(key: string, val: Value): void {
     const n = this.n++;
     const p = n >>> PAGE_BITS;
@@ -314,8 +355,8 @@ export class Db {
   replace(key: string, val: Value): void {
     if (this.privateInts !== null) this.privateInts.delete(key);
     if (this.rawStrings !== null) this.rawStrings.delete(key);
-    const i = this.index.get(key);
-    if (i !== undefined) {
+    const i = this.index.lookup(key);
+    if (i >= 0) {
       this.valPages[i >>> PAGE_BITS][i & PAGE_MASK] = val;
       this.account(i, key, val);
     }
@@ -323,9 +364,10 @@ export class Db {
 
   /** Removes a key and its TTL. Returns whether it existed (expired keys count as absent). */
   delete(key: string): boolean {
-    const i = this.index.get(key);
-    if (i === undefined) return false;
-    this.index.delete(key);
+    const i = this.index.lookup(key);
+    if (i < 0) return false;
+    // The last position's key is indexed at i from here on; the pages follow below.
+    this.index.remove(i);
     if (this.slotCounts !== null) {
       const slot = keyHashSlotOfString(key);
       this.slotCounts[slot]--;
@@ -357,7 +399,6 @@ export class Db {
       this.atimePages[ip][io] = this.atimePages[lp][lo];
       this.sizePages[ip][io] = this.sizePages[lp][lo];
       this.lfuPages[ip][io] = this.lfuPages[lp][lo];
-      this.index.set(movedKey, i);
     }
     // Drop the references so deleted keys and values can be collected.
     (this.keyPages[lp] as (string | undefined)[])[lo] = undefined;
@@ -375,7 +416,20 @@ export class Db {
     return true;
   }
 
+  /** Deletes a key a server-side write replaces (RENAME's or COPY REPLACE's destination: Redis's dbDelete, lazyfree-lazy-server-del). */
+  deleteReplaced(key: string): boolean {
+    if (this.onOverwrite !== null) {
+      const i = this.index.lookup(key);
+      if (i >= 0) this.onOverwrite(this.valAt(i));
+    }
+    return this.delete(key);
+  }
+
   expireKey(key: string): void {
+    if (this.onExpireFree !== null) {
+      const i = this.index.lookup(key);
+      if (i >= 0) this.onExpireFree(this.valAt(i));
+    }
     if (!this.delete(key)) return;
     this.expiredCount++;
     this.onExpired?.(this.dbIndex, key);
@@ -432,10 +486,11 @@ export class Db {
   clear(): void {
     this.memory.used -= this.bytes;
     this.bytes = 0;
+    this.unsettled.clear();
     this.sizePages = [];
     this.lfuPages = [];
     this.volatileCursor = null;
-    this.index.clear();
+    this.index.clearIndex();
     this.n = 0;
     this.keyPages = [];
     this.valPages = [];
@@ -536,7 +591,8 @@ export class Db {
   }
 
   positionOf(key: string): number | undefined {
-    return this.index.get(key);
+    const i = this.index.lookup(key);
+    return i < 0 ? undefined : i;
   }
 
   keyAtPosition(i: number): string {

@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { ListValue } from './structures/list';
 import { SetValue } from './structures/set';
 import { ZSetValue } from './structures/zset';
+import { NIL } from './structures/skiplist';
 import { HashValue } from './structures/hash';
 import { StreamValue } from './structures/stream';
 import { ID_MAX } from './structures/stream-id';
@@ -41,10 +42,11 @@ export function valueDigest(d: Buffer, v: Value, hasTtl: boolean): void {
   else if (v instanceof ListValue) for (const e of v.toArray()) mixDigest(d, e);
   else if (v instanceof SetValue) for (const m of v.ordered()) xorDigest(d, m);
   else if (v instanceof ZSetValue) {
-    for (let x = v.zsl.first; x !== null; x = x.next[0]) {
+    const zsl = v.zsl;
+    for (let x = zsl.first; x !== NIL; x = zsl.next(x)) {
       const e = Buffer.alloc(20);
-      mixDigest(e, x.member);
-      mixDigest(e, formatDouble(x.score));
+      mixDigest(e, zsl.member(x));
+      mixDigest(e, formatDouble(zsl.score(x)));
       xorDigest(d, e);
     }
   } else if (v instanceof HashValue) {

@@ -97,10 +97,15 @@ export function performEvictions(shard: ShardState, now: number): boolean {
     const victim = pickVictim(shard, now);
     if (victim === undefined) return false;
     const dbIndex = victim.db.dbIndex;
+    if (shard.settings.lazyfree.eviction) {
+      const v = victim.db.peek(victim.key, now);
+      if (v !== undefined) shard.lazyFree(v);
+    }
     victim.db.delete(victim.key);
     shard.stats.evictedKeys++;
     if (shard.signals.size !== 0) shard.signals.signal(dbIndex, victim.key);
     shard.notify(NOTIFY.evicted, 'evicted', victim.key, dbIndex);
+    shard.propagateDel(dbIndex, victim.key);
   }
   // Over the limit only because the budget ran out: eviction is still making progress, so the
   // command runs (Redis's EVICT_RUNNING); the next ones evict more.

@@ -10,6 +10,7 @@ import type { Value } from './value';
 import { ListValue } from './structures/list';
 import { SetValue } from './structures/set';
 import { ZSetValue } from './structures/zset';
+import { NIL } from './structures/skiplist';
 import { HashValue } from './structures/hash';
 import { ConsumerGroup, SortedIds, StreamValue, type Consumer, type Nack } from './structures/stream';
 import { ID_MAX } from './structures/stream-id';
@@ -25,7 +26,8 @@ export function toRdbValue(v: Value): RdbValue {
   }
   if (v instanceof ZSetValue) {
     const entries: [string, number][] = [];
-    for (let x = v.zsl.first; x !== null; x = x.next[0]) entries.push([x.member, x.score]);
+    const zsl = v.zsl;
+    for (let x = zsl.first; x !== NIL; x = zsl.next(x)) entries.push([zsl.member(x), zsl.score(x)]);
     return { type: 'zset', entries, listpack: v.listpack };
   }
   if (v instanceof StreamValue) return { type: 'stream', stream: streamToRdb(v) };

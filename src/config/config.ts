@@ -28,6 +28,12 @@ export interface ParamSpec {
   protected?: boolean;
   /** Shard setting this parameter feeds, if any. */
   shardSetting?: keyof ShardSettings;
+  /**
+   * Set when Shardis can only do what the default says: any other value is
+   * refused (CONFIG SET, config file and flags) with this reason, rather than
+   * accepted and ignored.
+   */
+  unsupported?: string;
 }
 
 export interface ServerValues {
@@ -43,7 +49,7 @@ export interface ServerValues {
 const LLONG_MAX = 2n ** 63n - 1n;
 
 /** Parameters whose value is several words (`save 3600 1 300 100`): Redis's MULTI_ARG_CONFIG. */
-const MULTI_ARG = new Set(['save', 'client-output-buffer-limit', 'latency-tracking-info-percentiles', 'bind']);
+const MULTI_ARG = new Set(['save', 'client-output-buffer-limit', 'latency-tracking-info-percentiles', 'bind', 'replicaof']);
 
 /** loglevel values as pino levels. */
 export const PINO_LEVEL: Record<string, string> = { debug: 'debug', verbose: 'debug', notice: 'info', warning: 'warn', nothing: 'silent' };
@@ -119,18 +125,18 @@ export interface OutputLimit {
   seconds: number;
 }
 
-function parseOutputLimits(value: string): { normal: OutputLimit; pubsub: OutputLimit } {
+function parseOutputLimits(value: string): { normal: OutputLimit; pubsub: OutputLimit; replica: OutputLimit } {
   const w = value.split(' ');
   const get = (cls: string): OutputLimit => {
     const i = w.indexOf(cls);
     return { hard: Number(w[i + 1]), soft: Number(w[i + 2]), seconds: Number(w[i + 3]) };
   };
-  return { normal: get('normal'), pubsub: get('pubsub') };
+  return { normal: get('normal'), pubsub: get('pubsub'), replica: get('slave') };
 }
 
 export class Config {
   /** client-output-buffer-limit for the classes Shardis has (normal and pubsub). */
-  outputLimits: { normal: OutputLimit; pubsub: OutputLimit };
+  outputLimits: { normal: OutputLimit; pubsub: OutputLimit; replica: OutputLimit };
   /** False when every limit is 0, so queuing a reply skips the check. */
   outputLimitsActive: boolean;
 
@@ -184,6 +190,12 @@ export class Config {
    * the reason it is refused (Redis's texts).
    */
   validate(spec: ParamSpec, raw: string): { value: string } | { error: string } {
+    const r = this.validateKind(spec, raw);
+    if (spec.unsupported !== undefined && 'value' in r && r.value !== spec.default) return { error: spec.unsupported };
+    return r;
+  }
+
+  private validateKind(spec: ParamSpec, raw: string): { value: string } | { error: string } {
     switch (spec.kind) {
       case 'bool': {
         const v = raw.toLowerCase();
@@ -241,10 +253,21 @@ export class Config {
       }
       case 'client-output-buffer-limit':
         return mergeOutputBufferLimits(this.current.get(spec.name) as string, raw);
+      case 'unixsocketperm':
+        // Octal, as Redis's createOctalConfig (0 leaves the socket file as created).
+        return /^[0-7]{1,4}$/.test(raw) ? { value: String(parseInt(raw, 8).toString(8)) } : { error: 'argument must be an octal number' };
       case 'latency-tracking-info-percentiles': {
         const words = raw.split(/\s+/).filter((w) => w !== '');
         const ok = words.every((w) => /^[0-9]+(\.[0-9]+)?$/.test(w) && Number(w) <= 100);
         return ok ? { value: words.join(' ') } : { error: 'Invalid latency-tracking-info-percentiles parameters' };
+      }
+      case 'replicaof': {
+        // `replicaof <host> <port>` (or `no one`): the master this server follows from start (Server.start).
+        const words = raw.split(/\s+/).filter((w) => w !== '');
+        if (words.length === 0) return { value: '' };
+        if (words.length !== 2) return { error: 'wrong number of arguments' };
+        if (words[0].toLowerCase() === 'no' && words[1].toLowerCase() === 'one') return { value: '' };
+        return { value: words.join(' ') };
       }
       default:
         return { value: raw };
@@ -301,8 +324,8 @@ export class Config {
         break;
       case 'client-output-buffer-limit': {
         this.outputLimits = parseOutputLimits(value);
-        const { normal, pubsub } = this.outputLimits;
-        this.outputLimitsActive = normal.hard + normal.soft + pubsub.hard + pubsub.soft > 0;
+        const { normal, pubsub, replica } = this.outputLimits;
+        this.outputLimitsActive = normal.hard + normal.soft + pubsub.hard + pubsub.soft + replica.hard + replica.soft > 0;
         break;
       }
     }
@@ -351,9 +374,6 @@ export class Config {
       if (spec === undefined || d.args.length === 0) throw new ConfigFileError(d.lineNo, d.line, 'Bad directive or wrong number of arguments');
       if (!MULTI_ARG.has(spec.name) && d.args.length !== 1) throw new ConfigFileError(d.lineNo, d.line, 'wrong number of arguments');
       let raw = d.args.join(' ');
-      if (spec.name === 'bind' && d.args.length > 1) {
-        throw new ConfigFileError(d.lineNo, d.line, 'Shardis listens on one address: bind takes one argument');
-      }
       // Several `save` lines add up; the first one replaces the default, `save ""` clears.
       if (spec.name === 'save') {
         if (raw.trim() === '') saveLoaded = true;
@@ -435,6 +455,7 @@ export class Config {
       databases: this.values.databases,
       protoMaxBulkLen: this.getNumber('proto-max-bulk-len'),
       hz: this.getNumber('hz'),
+      activeExpireEffort: this.getNumber('active-expire-effort'),
       maxmemory: this.getNumber('maxmemory'),
       maxmemoryPolicy: this.get('maxmemory-policy') as string,
       maxmemorySamples: this.getNumber('maxmemory-samples'),
@@ -446,7 +467,23 @@ export class Config {
       streamNodeMaxBytes: this.getNumber('stream-node-max-bytes'),
       streamNodeMaxEntries: this.getNumber('stream-node-max-entries'),
       hllSparseMaxBytes: this.getNumber('hll-sparse-max-bytes'),
+      encodingLimits: {
+        hashMaxListpackEntries: this.getNumber('hash-max-listpack-entries'),
+        hashMaxListpackValue: this.getNumber('hash-max-listpack-value'),
+        setMaxIntsetEntries: this.getNumber('set-max-intset-entries'),
+        zsetMaxListpackEntries: this.getNumber('zset-max-listpack-entries'),
+        zsetMaxListpackValue: this.getNumber('zset-max-listpack-value'),
+        listMaxListpackSize: this.getNumber('list-max-listpack-size'),
+      },
+      lazyfree: {
+        userDel: this.get('lazyfree-lazy-user-del') === 'yes',
+        serverDel: this.get('lazyfree-lazy-server-del') === 'yes',
+        expire: this.get('lazyfree-lazy-expire') === 'yes',
+        eviction: this.get('lazyfree-lazy-eviction') === 'yes',
+      },
+      trackingTableMaxKeys: this.getNumber('tracking-table-max-keys'),
       trackingBcast: false, // set by CLIENT TRACKING ... BCAST (src/tracking/), not a parameter
+      propagateDeletes: false, // set while writes are propagated (src/replication/primary.ts), not a parameter
       slowlogSlowerThan: this.getNumber('slowlog-log-slower-than'),
       latencyMonitorThreshold: this.getNumber('latency-monitor-threshold'),
       clusterEnabled: this.get('cluster-enabled') === 'yes',

@@ -24,6 +24,9 @@ import type { Cluster } from '../cluster/cluster';
 import type { MigrateSockets } from '../cluster/migrate-sockets';
 import type { RdbPersistence } from '../persistence/rdb';
 import type { Aof } from '../persistence/aof';
+import type { ReplicaLink } from '../replication/replica';
+import type { PropagationFeed } from '../persistence/propagation';
+import type { Replication } from '../replication/primary';
 
 type EventOf<T extends ShardEvent['type']> = Extract<ShardEvent, { type: T }>;
 
@@ -53,6 +56,8 @@ export interface ServerContext {
   readonly shardEvents: ShardEventHandlers;
   /** The port the server listens on. */
   readonly port: number;
+  /** The TLS listener's port, 0 without TLS. */
+  readonly tlsPort: number;
   /** Redis Cluster (cluster-enabled yes), else null. */
   readonly cluster: Cluster | null;
   /** MIGRATE's cached connections to target instances. */
@@ -61,10 +66,25 @@ export interface ServerContext {
   readonly rdb: RdbPersistence;
   /** The append-only file (src/persistence/aof.ts). */
   readonly aof: Aof;
+  /** The link to our master while this server is a replica (REPLICAOF), else null. */
+  readonly replica: ReplicaLink | null;
+  /** REPLICAOF host port: follow that master (src/replication/replica.ts). */
+  replicaOf(host: string, port: number): void;
+  /** REPLICAOF NO ONE: a master again, keeping the data and the old replication id as replid2. */
+  replicaOfNoOne(): void;
+  /** The ordered stream of effective writes, read by the AOF and the replication stream (src/persistence/propagation.ts). */
+  readonly feed: PropagationFeed;
+  /** Replication: the id/offset/backlog state, our replicas, the link to our primary (src/replication/). */
+  readonly replication: Replication;
   /** True while the dataset is loading at start (-LOADING). */
   readonly loading: boolean;
   /** Applies changed tls-* parameters (CONFIG SET): reloads certificates, moves the TLS listener. */
   reloadTls(portChanged: boolean): Promise<void>;
+  /** CONFIG SET port / bind: reopen the listeners on the new values; on failure the old ones are back and this rejects. */
+  relisten(oldBind: string): Promise<void>;
+  /** Prometheus metrics (src/metrics/): serve /metrics on a port (0: stop). */
+  readonly metrics: { listen(port: number, host: string): Promise<void>; readonly port: number };
+  metricsHost(): string;
   /** Stops the server (SHUTDOWN). */
   close(reason: string): Promise<void>;
   /**

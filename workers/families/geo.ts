@@ -11,6 +11,7 @@ import { parseDouble, parseI64 } from '../../src/core/args/parse';
 import { NOTIFY } from '../../src/core/notify';
 import { getTyped } from './typed';
 import { ZSetValue } from '../structures/zset';
+import { NIL } from '../structures/skiplist';
 import { storeResult, zaddGeneric } from './zsets';
 import {
   GEO_LAT_MAX,
@@ -195,11 +196,12 @@ function pointsWithin(z: ZSetValue, shape: GeoShape, limit: number): GeoPoint[] 
     if (last >= 0 && cell.bits === cells[last].bits && cell.step === cells[last].step) continue;
     if (out.length > 0 && limit > 0 && out.length >= limit) break;
     const [min, max] = cellScoreRange(cell);
-    for (let x = z.zsl.firstInScoreRange({ min, max, minex: false, maxex: true }); x !== null && x.score < max; x = x.next[0]) {
-      const [lon, lat] = decodeScore(x.score);
+    const zsl = z.zsl;
+    for (let x = zsl.firstInScoreRange({ min, max, minex: false, maxex: true }); x !== NIL && zsl.score(x) < max; x = zsl.next(x)) {
+      const [lon, lat] = decodeScore(zsl.score(x));
       const dist = distanceIfWithin(shape, lon, lat);
       if (dist === undefined) continue;
-      out.push({ member: x.member, score: x.score, dist, lon, lat });
+      out.push({ member: zsl.member(x), score: zsl.score(x), dist, lon, lat });
       if (limit > 0 && out.length >= limit) break;
     }
     last = i;

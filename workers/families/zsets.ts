@@ -28,8 +28,8 @@ import {
   scoreLteMax,
   type LexBound,
   type LexRange,
+  NIL,
   type ScoreRange,
-  type SkipNode,
 } from '../structures/skiplist';
 import { listpackScoreText, parseScoreArg, parseScoreBound } from '../structures/zset-numbers';
 
@@ -110,19 +110,20 @@ function parseLexRange(minArg: string, maxArg: string): LexRange {
   return { min, max };
 }
 
-/** Nodes at 0-based ranks start..end (Redis's index rules), forward or from the end. */
-function rangeByRank(z: ZSetValue, start: number, end: number, rev: boolean): SkipNode[] {
+/** Positions (structures/skiplist.ts) at 0-based ranks start..end (Redis's index rules), forward or from the end. */
+function rangeByRank(z: ZSetValue, start: number, end: number, rev: boolean): number[] {
   const len = z.size();
   if (start < 0) start = len + start;
   if (end < 0) end = len + end;
   if (start < 0) start = 0;
   if (start > end || start >= len) return [];
   if (end >= len) end = len - 1;
-  const out: SkipNode[] = new Array<SkipNode>(end - start + 1);
+  const zsl = z.zsl;
+  const out: number[] = new Array<number>(end - start + 1);
   let x = z.at(rev ? len - 1 - start : start);
-  for (let i = 0; x !== null && i < out.length; i++) {
+  for (let i = 0; x !== NIL && i < out.length; i++) {
     out[i] = x;
-    x = rev ? x.backward : x.next[0];
+    x = rev ? zsl.prev(x) : zsl.next(x);
   }
   return out;
 }
@@ -134,54 +135,66 @@ function rangeByRank(z: ZSetValue, start: number, end: number, rev: boolean): Sk
  */
 function collectRange(
   z: ZSetValue,
-  first: SkipNode | null,
+  first: number,
   offset: number,
   limit: number,
   rev: boolean,
-  inRange: (x: SkipNode) => boolean,
-): SkipNode[] {
-  const out: SkipNode[] = [];
-  if (first === null || offset < 0) return out;
-  let x: SkipNode | null = first;
+  inRange: (x: number) => boolean,
+): number[] {
+  const out: number[] = [];
+  if (first === NIL || offset < 0) return out;
+  const zsl = z.zsl;
+  let x = first;
   if (offset > 0) {
-    const r = z.zsl.rankOf(first) - 1 + (rev ? -offset : offset);
-    x = r < 0 || r >= z.size() ? null : z.at(r);
+    const r = zsl.rankOf(first) - 1 + (rev ? -offset : offset);
+    x = r < 0 || r >= z.size() ? NIL : z.at(r);
   }
-  while (x !== null && limit !== 0) {
+  while (x !== NIL && limit !== 0) {
     if (!inRange(x)) break;
     out.push(x);
     if (limit > 0) limit--;
-    x = rev ? x.backward : x.next[0];
+    x = rev ? zsl.prev(x) : zsl.next(x);
   }
   return out;
 }
 
-function rangeByScore(z: ZSetValue, r: ScoreRange, offset: number, limit: number, rev: boolean): SkipNode[] {
+function rangeByScore(z: ZSetValue, r: ScoreRange, offset: number, limit: number, rev: boolean): number[] {
   // An offset past the end answers empty before any lookup (as Redis does).
   if (offset > 0 && offset >= z.size()) return [];
-  const first = rev ? z.zsl.lastInScoreRange(r) : z.zsl.firstInScoreRange(r);
-  return collectRange(z, first, offset, limit, rev, rev ? (x) => scoreGteMin(x.score, r) : (x) => scoreLteMax(x.score, r));
+  const zsl = z.zsl;
+  const first = rev ? zsl.lastInScoreRange(r) : zsl.firstInScoreRange(r);
+  return collectRange(z, first, offset, limit, rev, rev ? (x) => scoreGteMin(zsl.score(x), r) : (x) => scoreLteMax(zsl.score(x), r));
 }
 
-function rangeByLex(z: ZSetValue, r: LexRange, offset: number, limit: number, rev: boolean): SkipNode[] {
+function rangeByLex(z: ZSetValue, r: LexRange, offset: number, limit: number, rev: boolean): number[] {
+  const zsl = z.zsl;
   const first = rev ? z.lastInLex(r) : z.firstInLex(r);
-  return collectRange(z, first, offset, limit, rev, rev ? (x) => lexGteMin(x.member, r) : (x) => lexLteMax(x.member, r));
+  return collectRange(z, first, offset, limit, rev, rev ? (x) => lexGteMin(zsl.member(x), r) : (x) => lexLteMax(zsl.member(x), r));
 }
 
-/** Elements, optionally with scores: flat pairs in RESP2, [member, score] arrays in RESP3. */
-function replyElements(w: ReplyWriter, items: readonly { member: string; score: number }[], withScores: boolean): void {
+/**
+ * `count` elements, optionally with scores: flat pairs in RESP2, [member,
+ * score] arrays in RESP3. `member(i)` and `score(i)` give element i.
+ */
+function replyPairs(w: ReplyWriter, count: number, member: (i: number) => string, score: (i: number) => number, withScores: boolean): void {
   if (!withScores) {
-    w.array(items.length);
-    for (const x of items) w.bulk(x.member);
+    w.array(count);
+    for (let i = 0; i < count; i++) w.bulk(member(i));
     return;
   }
   const nested = w.proto === 3;
-  w.array(nested ? items.length : items.length * 2);
-  for (const x of items) {
+  w.array(nested ? count : count * 2);
+  for (let i = 0; i < count; i++) {
     if (nested) w.array(2);
-    w.bulk(x.member);
-    w.double(x.score);
+    w.bulk(member(i));
+    w.double(score(i));
   }
+}
+
+/** The members at skiplist positions `xs` of `z`, optionally with scores. */
+function replyPositions(w: ReplyWriter, z: ZSetValue, xs: readonly number[], withScores: boolean): void {
+  const zsl = z.zsl;
+  replyPairs(w, xs.length, (i) => zsl.member(xs[i]), (i) => zsl.score(xs[i]), withScores);
 }
 
 // ---------------------------------------------------------------------------
@@ -239,10 +252,10 @@ export function zaddGeneric(ctx: ShardOpContext, args: string[], w: ReplyWriter,
   for (let j = 0; j < pairs; j++) {
     const member = args[i + 2 * j + 1];
     let score = scores[j];
-    const node = z.nodes.get(member);
-    if (node !== undefined) {
+    const x = z.find(member);
+    if (x !== NIL) {
       if (nx) continue;
-      const cur = node.score;
+      const cur = z.zsl.score(x);
       if (incr) {
         score += cur;
         if (Number.isNaN(score)) throw new ReplyError(ERR_NAN);
@@ -251,7 +264,7 @@ export function zaddGeneric(ctx: ShardOpContext, args: string[], w: ReplyWriter,
       last = score;
       processed++;
       if (score !== cur) {
-        z.update(node, score);
+        z.update(x, score);
         updated++;
       }
     } else if (!xx) {
@@ -308,12 +321,12 @@ function opZrank(ctx: ShardOpContext, args: string[], w: ReplyWriter, { rev }: {
   const none = (): void => (withScore ? w.nullArray() : w.nullBulk());
   const z = getZset(ctx, args[1]);
   if (z === undefined) return none();
-  const node = z.nodes.get(args[2]);
-  if (node === undefined) return none();
-  const rank = z.zsl.rankOf(node) - 1;
+  const x = z.find(args[2]);
+  if (x === NIL) return none();
+  const rank = z.zsl.rankOf(x) - 1;
   if (withScore) w.array(2);
   w.integer(rev ? z.size() - 1 - rank : rank);
-  if (withScore) w.double(node.score);
+  if (withScore) w.double(z.zsl.score(x));
 }
 
 function opZcard(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
@@ -324,28 +337,30 @@ function opZcount(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   const r = parseScoreRange(args[2], args[3]);
   const z = getZset(ctx, args[1]);
   if (z === undefined) return w.integer(0);
-  const first = z.zsl.firstInScoreRange(r);
-  if (first === null) return w.integer(0);
-  const last = z.zsl.lastInScoreRange(r) as SkipNode;
-  w.integer(z.zsl.rankOf(last) - z.zsl.rankOf(first) + 1);
+  const zsl = z.zsl;
+  const first = zsl.firstInScoreRange(r);
+  if (first === NIL) return w.integer(0);
+  const last = zsl.lastInScoreRange(r);
+  w.integer(zsl.rankOf(last) - zsl.rankOf(first) + 1);
 }
 
 function opZlexcount(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   const r = parseLexRange(args[2], args[3]);
   const z = getZset(ctx, args[1]);
   if (z === undefined) return w.integer(0);
+  const zsl = z.zsl;
   const first = z.firstInLex(r);
-  if (first === null) return w.integer(0);
+  if (first === NIL) return w.integer(0);
   if (z.listpack) {
     // A listpack is counted by walking from the first match while under max.
     let n = 0;
-    for (let x: SkipNode | null = first; x !== null && lexLteMax(x.member, r); x = x.next[0]) n++;
+    for (let x = first; x !== NIL && lexLteMax(zsl.member(x), r); x = zsl.next(x)) n++;
     return w.integer(n);
   }
   const len = z.size();
-  let count = len - (z.zsl.rankOf(first) - 1);
+  let count = len - (zsl.rankOf(first) - 1);
   const last = z.lastInLex(r);
-  if (last !== null) count -= len - z.zsl.rankOf(last);
+  if (last !== NIL) count -= len - zsl.rankOf(last);
   w.integer(count);
 }
 
@@ -410,7 +425,7 @@ function opZrange(ctx: ShardOpContext, args: string[], w: ReplyWriter, variant: 
     lexRange = parseLexRange(minArg, maxArg);
   }
   const z = getZset(ctx, args[at]);
-  let nodes: SkipNode[] = [];
+  let nodes: number[] = [];
   if (z !== undefined) {
     if (type === 'rank') nodes = rangeByRank(z, start, end, rev);
     else if (type === 'score') nodes = rangeByScore(z, scoreRange as ScoreRange, offset, limit, rev);
@@ -419,10 +434,11 @@ function opZrange(ctx: ShardOpContext, args: string[], w: ReplyWriter, variant: 
   if (store) {
     const dst = new ZSetValue();
     dst.listpack = false;
-    for (const x of nodes) dst.insert(x.member, x.score);
+    if (z !== undefined) for (const x of nodes) dst.insert(z.zsl.member(x), z.zsl.score(x));
     return w.integer(storeResult(ctx, args[1], dst, args[0]));
   }
-  replyElements(w, nodes, withScores);
+  if (z === undefined) return w.array(0);
+  replyPositions(w, z, nodes, withScores);
 }
 
 // ---------------------------------------------------------------------------
@@ -442,15 +458,14 @@ function opZrem(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   w.integer(removed);
 }
 
-/** Removes a run of nodes starting at `first`, while `inRange` holds. */
-function removeRun(z: ZSetValue, first: SkipNode | null, inRange: (x: SkipNode) => boolean, max = Infinity): number {
+/** Removes a run of nodes starting at position `first`, while `inRange` holds. */
+function removeRun(z: ZSetValue, first: number, inRange: (x: number) => boolean, max = Infinity): number {
+  const zsl = z.zsl;
   let n = 0;
   let x = first;
-  while (x !== null && n < max && inRange(x)) {
-    const next: SkipNode | null = x.next[0];
-    z.removeNode(x);
+  while (x !== NIL && n < max && inRange(x)) {
+    x = zsl.removeAndNext(x);
     n++;
-    x = next;
   }
   return n;
 }
@@ -478,7 +493,8 @@ function opZremrangebyscore(ctx: ShardOpContext, args: string[], w: ReplyWriter)
   const key = args[1];
   const z = getZset(ctx, key);
   if (z === undefined) return w.integer(0);
-  const n = removeRun(z, z.zsl.firstInScoreRange(r), (x) => scoreLteMax(x.score, r));
+  const zsl = z.zsl;
+  const n = removeRun(z, zsl.firstInScoreRange(r), (x) => scoreLteMax(zsl.score(x), r));
   if (n > 0) ctx.notify(NOTIFY.zset, args[0], key);
   deleteIfEmpty(ctx, key, z);
   w.integer(n);
@@ -489,7 +505,8 @@ function opZremrangebylex(ctx: ShardOpContext, args: string[], w: ReplyWriter): 
   const key = args[1];
   const z = getZset(ctx, key);
   if (z === undefined) return w.integer(0);
-  const n = removeRun(z, z.firstInLex(r), (x) => lexLteMax(x.member, r));
+  const zsl = z.zsl;
+  const n = removeRun(z, z.firstInLex(r), (x) => lexLteMax(zsl.member(x), r));
   if (n > 0) ctx.notify(NOTIFY.zset, args[0], key);
   deleteIfEmpty(ctx, key, z);
   w.integer(n);
@@ -512,12 +529,13 @@ function popAndReply(ctx: ShardOpContext, key: string, z: ZSetValue, max: boolea
   } else {
     w.array(nested ? n : n * 2);
   }
+  const zsl = z.zsl;
   for (let i = 0; i < n; i++) {
-    const x = (max ? z.zsl.tail : z.zsl.first) as SkipNode;
+    const x = max ? zsl.tail : zsl.first;
     if (nested) w.array(2);
-    w.bulk(x.member);
-    w.double(x.score);
-    z.removeNode(x);
+    w.bulk(zsl.member(x));
+    w.double(zsl.score(x));
+    zsl.remove(x);
   }
   if (n > 0) ctx.notify(NOTIFY.zset, max ? 'zpopmax' : 'zpopmin', key);
   deleteIfEmpty(ctx, key, z);
@@ -556,15 +574,16 @@ function opZmpop(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
 // ---------------------------------------------------------------------------
 // ZRANDMEMBER
 
-function randomNode(z: ZSetValue): SkipNode {
-  return z.slots[Math.floor(Math.random() * z.slots.length)];
+/** A uniformly random position (positions are dense: 1..size). */
+function randomNode(z: ZSetValue): number {
+  return 1 + Math.floor(Math.random() * z.zsl.length);
 }
 
 function opZrandmember(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   if (args.length === 2) {
     const z = getZset(ctx, args[1]);
     if (z === undefined) return w.nullBulk();
-    return w.bulk(randomNode(z).member);
+    return w.bulk(z.zsl.member(randomNode(z)));
   }
   const n = parseI64(args[2]);
   if (n === null) throw new ReplyError(ERR_NOT_INTEGER);
@@ -583,28 +602,28 @@ function opZrandmember(ctx: ShardOpContext, args: string[], w: ReplyWriter): voi
   if (abs === 0n) return w.array(0);
   if (!unique || abs === 1n) {
     // Repetitions allowed: independent picks, within the reply bound.
-    checkRandomReplySize('ZRANDMEMBER', abs, randomNode(z).member.length + (withScores ? 24 : 0) + 8);
+    checkRandomReplySize('ZRANDMEMBER', abs, z.zsl.member(randomNode(z)).length + (withScores ? 24 : 0) + 8);
     const count = Number(abs);
-    const picks: SkipNode[] = new Array<SkipNode>(count);
+    const picks: number[] = new Array<number>(count);
     for (let i = 0; i < count; i++) picks[i] = randomNode(z);
-    return replyElements(w, picks, withScores);
+    return replyPositions(w, z, picks, withScores);
   }
   if (abs >= BigInt(size)) {
     // The whole set, highest score first (Redis 7.0 answers it as a reversed rank range).
-    return replyElements(w, rangeByRank(z, 0, -1, true), withScores);
+    return replyPositions(w, z, rangeByRank(z, 0, -1, true), withScores);
   }
   const count = Number(abs);
-  // A partial Fisher-Yates over slot indexes picks `count` distinct members.
+  // A partial Fisher-Yates over slot indexes (position - 1) picks `count` distinct members.
   const idx = new Map<number, number>();
-  const picks: SkipNode[] = new Array<SkipNode>(count);
+  const picks: number[] = new Array<number>(count);
   for (let i = 0; i < count; i++) {
     const j = i + Math.floor(Math.random() * (size - i));
     const vi = idx.get(i) ?? i;
     const vj = idx.get(j) ?? j;
     idx.set(j, vi);
-    picks[i] = z.slots[vj];
+    picks[i] = vj + 1;
   }
-  replyElements(w, picks, withScores);
+  replyPositions(w, z, picks, withScores);
 }
 
 // ---------------------------------------------------------------------------
@@ -636,7 +655,8 @@ function sourceHas(src: Source, member: string): number | undefined {
 
 function forEachElement(src: Source, visit: (member: string, score: number) => boolean | void): void {
   if (src.zset !== undefined) {
-    for (let x = src.zset.zsl.first; x !== null; x = x.next[0]) if (visit(x.member, x.score) === false) return;
+    const zsl = src.zset.zsl;
+    for (let x = zsl.first; x !== NIL; x = zsl.next(x)) if (visit(zsl.member(x), zsl.score(x)) === false) return;
   } else if (src.members !== undefined) {
     for (const m of src.members) if (visit(m, 1) === false) return;
   }
@@ -765,7 +785,7 @@ function zsetOp(ctx: ShardOpContext, args: string[], w: ReplyWriter, op: SetOp, 
     for (const x of items) z.insert(x.member, x.score);
     return w.integer(storeResult(ctx, dst, z, args[0]));
   }
-  replyElements(w, items, withScores);
+  replyPairs(w, items.length, (i) => items[i].member, (i) => items[i].score, withScores);
 }
 
 function opZunion(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
@@ -810,20 +830,23 @@ function opZscan(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   const { count, pattern } = parseScanOptions(args, 3, false);
   const out: string[] = [];
   let next = 0;
+  const zsl = z.zsl;
   if (z.listpack) {
-    for (let x = z.zsl.first; x !== null; x = x.next[0]) {
-      if (pattern !== null && !globMatch(pattern, x.member)) continue;
-      out.push(x.member, listpackScoreText(x.score));
+    for (let x = zsl.first; x !== NIL; x = zsl.next(x)) {
+      const m = zsl.member(x);
+      if (pattern !== null && !globMatch(pattern, m)) continue;
+      out.push(m, listpackScoreText(zsl.score(x)));
     }
   } else {
-    const slots = z.slots;
-    const c = cursor > BigInt(slots.length) ? slots.length : Number(cursor);
-    let pos = c === 0 ? slots.length - 1 : c - 1;
+    // Slots are positions - 1 (structures/skiplist.ts).
+    const size = zsl.length;
+    const c = cursor > BigInt(size) ? size : Number(cursor);
+    let pos = c === 0 ? size - 1 : c - 1;
     for (let budget = count; pos >= 0 && budget > 0; pos--, budget--) {
-      const x = slots[pos];
-      if (pattern !== null && !globMatch(pattern, x.member)) continue;
+      const m = zsl.member(pos + 1);
+      if (pattern !== null && !globMatch(pattern, m)) continue;
       // The hash table's scan prints scores with %.17g (-0 kept).
-      out.push(x.member, formatDouble(x.score));
+      out.push(m, formatDouble(zsl.score(pos + 1)));
     }
     next = pos < 0 ? 0 : pos + 1;
   }

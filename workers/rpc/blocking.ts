@@ -22,7 +22,7 @@ import type { ShardOpContext } from '../op-context';
 import type { KeyListener } from '../key-signals';
 import { ListValue } from '../structures/list';
 import { ZSetValue } from '../structures/zset';
-import type { SkipNode } from '../structures/skiplist';
+import { NIL } from '../structures/skiplist';
 import { formatId } from '../structures/stream-id';
 import { planXread, serveXread } from '../families/streams';
 import type { RpcHandlers } from './handler';
@@ -106,13 +106,16 @@ function serveZset(r: Request, proto: 2 | 3): Served | null {
       w.array(3);
       w.bulk(key);
     }
+    const zsl = z.zsl;
     for (let i = 0; i < n; i++) {
-      const x = (max ? z.zsl.tail : z.zsl.first) as SkipNode;
+      const x = max ? zsl.tail : zsl.first;
+      const member = zsl.member(x);
+      const score = zsl.score(x);
       if (r.cmd === 'bzmpop') w.array(2);
-      w.bulk(x.member);
-      w.double(x.score);
-      undo.push(scoreText(x.score), x.member);
-      z.removeNode(x);
+      w.bulk(member);
+      w.double(score);
+      undo.push(scoreText(score), member);
+      zsl.remove(x);
     }
     dropIfEmpty(r, key, z.size());
     r.ctx.shard.signals.signal(r.ctx.dbIndex, key);
@@ -309,9 +312,9 @@ export const blockingRpc: Pick<RpcHandlers, 'bpop' | 'bunblock' | 'bundo'> = {
       }
       for (let i = 0; i + 1 < items.length; i += 2) {
         const score = Number(items[i] === 'inf' ? Infinity : items[i] === '-inf' ? -Infinity : items[i]);
-        const node = z.nodes.get(items[i + 1]);
-        if (node === undefined) z.insert(items[i + 1], score);
-        else z.update(node, score);
+        const x = z.find(items[i + 1]);
+        if (x === NIL) z.insert(items[i + 1], score);
+        else z.update(x, score);
         n++;
       }
     } else {

@@ -7,9 +7,9 @@
  *   most set-max-intset-entries (512) of them: the members sorted in one
  *   packed string (structures/intset.ts), so whole-set replies (SMEMBERS,
  *   SUNION, SSCAN, ...) come back in numeric order as Redis's do.
- * - hashtable otherwise: `index` maps a member to its position in the dense
- *   array `members`. Removing swaps the last member into the hole, so the
- *   array stays dense: SRANDMEMBER/SPOP pick a random position in O(1), and
+ * - hashtable otherwise: a DenseIndex (structures/dense-index.ts) of the
+ *   members at dense positions, found through a typed-array hash table.
+ *   Removing moves the last member into the hole, so positions stay dense: SRANDMEMBER/SPOP pick a random position in O(1), and
  *   SSCAN's cursor is just a position (walked from the top down, like
  *   workers/db.ts does for keys: a removal only moves an already visited
  *   member, so every member present for the whole scan is returned at least
@@ -17,9 +17,11 @@
  *   scratch (SINTERSTORE & co., SMOVE's new destination, SPOP's "keep the
  *   remaining few" strategy), which start as intsets again.
  */
+import { LIMITS } from './encoding-limits';
 import { SerialReader, SerialWriter } from '../serial';
 import { registerValueType, type TypedValue } from '../value';
 import { allocSize } from './alloc-size';
+import { DenseIndex } from './dense-index';
 import {
   EMPTY_INTSET,
   flat,
@@ -32,9 +34,6 @@ import {
   intsetSearch,
   widthOf,
 } from './intset';
-
-/** Redis 7.0's default set-max-intset-entries. */
-export const SET_MAX_INTSET_ENTRIES = 512;
 
 const I64_MAX_DIGITS = '9223372036854775807';
 const I64_MIN_DIGITS = '9223372036854775808';
@@ -66,25 +65,33 @@ export function isIntsetMember(s: string): boolean {
   return body <= (neg ? I64_MIN_DIGITS : I64_MAX_DIGITS);
 }
 
-/** A hashtable-encoded set's storage (kept apart: an intset's object then has two fields, not three). */
-class SetTable {
-  constructor(
-    readonly members: string[],
-    readonly index: Map<string, number>,
-  ) {}
+/** A hashtable-encoded set's members. */
+function tableOf(members: readonly string[]): DenseIndex {
+  const t = new DenseIndex(false);
+  for (const m of members) t.add(m, m);
+  return t;
 }
 
 export class SetValue implements TypedValue {
-  /** Intset: the packed members; null once a hashtable. */
-  private ints: string | null = EMPTY_INTSET;
-  private table: SetTable | null = null;
+  /**
+   * The intset's packed members (a string), or the hashtable. One field: a
+   * small set is this object and one string, and 100k small sets are 100k of
+   * each (a second field cost 8 bytes per set).
+   */
+  private data: string | DenseIndex = EMPTY_INTSET;
 
-  private get members(): string[] | null {
-    return this.table === null ? null : this.table.members;
+  /** The intset, or null once a hashtable. */
+  private get ints(): string | null {
+    return typeof this.data === 'string' ? this.data : null;
   }
 
-  private get index(): Map<string, number> | null {
-    return this.table === null ? null : this.table.index;
+  private get table(): DenseIndex {
+    return this.data as DenseIndex;
+  }
+
+  /** A hashtable's members at their positions (shared: read only). */
+  private get members(): string[] {
+    return this.table.items;
   }
 
   get type(): 'set' {
@@ -96,12 +103,12 @@ export class SetValue implements TypedValue {
   }
 
   size(): number {
-    return this.ints !== null ? intsetLength(this.ints) : (this.members as string[]).length;
+    return this.ints !== null ? intsetLength(this.ints) : this.table.size;
   }
 
   has(member: string): boolean {
     if (this.ints !== null) return isIntsetMember(member) && intsetSearch(this.ints, BigInt(member)) >= 0;
-    return (this.index as Map<string, number>).has(member);
+    return this.table.find(member) >= 0;
   }
 
   /** Adds a member; false if it was already there. Converts to hashtable as Redis 7.0 does. */
@@ -110,18 +117,16 @@ export class SetValue implements TypedValue {
       if (isIntsetMember(member)) {
         const v = BigInt(member);
         if (intsetSearch(this.ints, v) >= 0) return false;
-        if (intsetLength(this.ints) < SET_MAX_INTSET_ENTRIES) {
-          this.ints = flat(intsetInsert(this.ints, v));
+        if (intsetLength(this.ints) < LIMITS.setMaxIntsetEntries) {
+          this.data = flat(intsetInsert(this.ints, v));
           return true;
         }
       }
       this.toHashtable();
     }
-    const index = this.index as Map<string, number>;
-    if (index.has(member)) return false;
-    const members = this.members as string[];
-    index.set(member, members.length);
-    members.push(member);
+    const table = this.table;
+    if (table.find(member) >= 0) return false;
+    table.add(member, member);
     return true;
   }
 
@@ -131,47 +136,30 @@ export class SetValue implements TypedValue {
       if (!isIntsetMember(member)) return false;
       const i = intsetSearch(this.ints, BigInt(member));
       if (i < 0) return false;
-      this.ints = flat(intsetRemoveAt(this.ints, i));
+      this.data = flat(intsetRemoveAt(this.ints, i));
       return true;
     }
-    const i = (this.index as Map<string, number>).get(member);
-    if (i === undefined) return false;
-    this.removeAt(i);
+    const i = this.table.find(member);
+    if (i < 0) return false;
+    this.table.removeAt(i);
     return true;
-  }
-
-  private removeAt(i: number): void {
-    const members = this.members as string[];
-    const index = this.index as Map<string, number>;
-    const last = members.length - 1;
-    index.delete(members[i]);
-    if (i !== last) {
-      const moved = members[last];
-      members[i] = moved;
-      index.set(moved, i);
-    }
-    members.pop();
   }
 
   /** The intset's members move into a hashtable, for good (as Redis's setTypeConvert). */
   private toHashtable(): void {
-    const members = intsetMembers(this.ints as string);
-    const index = new Map<string, number>();
-    for (let i = 0; i < members.length; i++) index.set(members[i], i);
-    this.table = new SetTable(members, index);
-    this.ints = null;
+    this.data = tableOf(intsetMembers(this.ints as string));
   }
 
   /** A uniformly random member (the set must not be empty). */
   random(): string {
     if (this.ints !== null) return String(intsetGet(this.ints, Math.floor(Math.random() * intsetLength(this.ints))));
-    const members = this.members as string[];
+    const members = this.members;
     return members[Math.floor(Math.random() * members.length)];
   }
 
   /** Mean member length in bytes, from a sample of at most 1000 members (sizing huge replies). */
   averageLength(): number {
-    const members = this.ints !== null ? intsetMembers(this.ints) : (this.members as string[]);
+    const members = this.ints !== null ? intsetMembers(this.ints) : this.members;
     const n = members.length;
     const step = Math.max(1, Math.floor(n / 1000));
     let total = 0;
@@ -188,13 +176,13 @@ export class SetValue implements TypedValue {
     if (this.ints !== null) {
       const i = Math.floor(Math.random() * intsetLength(this.ints));
       const m = String(intsetGet(this.ints, i));
-      this.ints = flat(intsetRemoveAt(this.ints, i));
+      this.data = flat(intsetRemoveAt(this.ints, i));
       return m;
     }
-    const members = this.members as string[];
+    const members = this.members;
     const i = Math.floor(Math.random() * members.length);
     const m = members[i];
-    this.removeAt(i);
+    this.table.removeAt(i);
     return m;
   }
 
@@ -205,7 +193,7 @@ export class SetValue implements TypedValue {
    * and must not hold it across changes to the set.
    */
   ordered(): readonly string[] {
-    return this.ints !== null ? intsetMembers(this.ints) : (this.members as string[]);
+    return this.ints !== null ? intsetMembers(this.ints) : this.members;
   }
 
   /**
@@ -240,10 +228,9 @@ export class SetValue implements TypedValue {
    */
   reencodeFresh(): void {
     if (this.ints !== null) return;
-    const members = this.members as string[];
-    if (members.length > SET_MAX_INTSET_ENTRIES || !members.every(isIntsetMember)) return;
-    this.ints = intsetOf(members);
-    this.table = null;
+    const members = this.members;
+    if (members.length > LIMITS.setMaxIntsetEntries || !members.every(isIntsetMember)) return;
+    this.data = intsetOf(members);
   }
 
   /**
@@ -252,7 +239,7 @@ export class SetValue implements TypedValue {
    * positions downward; returns the next cursor (0 when done).
    */
   scan(cursor: number, count: number, visit: (member: string) => void): number {
-    const members = this.members as string[];
+    const members = this.members;
     let pos = cursor === 0 ? members.length - 1 : Math.min(cursor - 1, members.length - 1);
     let budget = Math.max(1, count);
     while (pos >= 0 && budget > 0) {
@@ -265,8 +252,7 @@ export class SetValue implements TypedValue {
 
   clone(): SetValue {
     const c = new SetValue();
-    c.ints = this.ints;
-    if (this.ints === null) c.table = new SetTable((this.members as string[]).slice(), new Map(this.index));
+    c.data = typeof this.data === 'string' ? this.data : this.data.clone();
     return c;
   }
 
@@ -287,21 +273,14 @@ export class SetValue implements TypedValue {
     const intset = r.str() === 'i';
     const members: string[] = [];
     while (!r.done) members.push(r.str());
-    if (intset) {
-      s.ints = intsetOf(members);
-    } else {
-      const index = new Map<string, number>();
-      for (let i = 0; i < members.length; i++) index.set(members[i], i);
-      s.ints = null;
-      s.table = new SetTable(members, index);
-    }
+    s.data = intset ? intsetOf(members) : tableOf(members);
     return s;
   }
 
   /** Redis 7.0's MEMORY USAGE estimate: the intset's allocation, or the dict plus sampled members. */
   memoryUsage(samples: number): number {
     if (this.ints !== null) return 16 + allocSize(8 + widthOf(this.ints) * intsetLength(this.ints));
-    const members = this.members as string[];
+    const members = this.members;
     const n = members.length;
     let slots = 4;
     while (slots < n) slots *= 2;

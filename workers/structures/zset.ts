@@ -1,9 +1,9 @@
 /**
- * The sorted set value: a member -> node map (O(1) ZSCORE) plus the skiplist
- * with spans (O(log n) rank, insert, delete), and a dense slot array of the
- * nodes that ZSCAN walks top-down (the Db.scan scheme: a deletion moves only
- * the last slot into the hole, so every member present for a whole scan is
- * returned at least once).
+ * The sorted set value: a skiplist with spans (O(log n) rank, insert,
+ * delete) whose nodes are dense positions with a member index (O(1) ZSCORE),
+ * structures/skiplist.ts. ZSCAN walks the positions top-down (the Db.scan
+ * scheme: a deletion moves only the last position into the hole, so every
+ * member present for a whole scan is returned at least once).
  *
  * OBJECT ENCODING follows Redis 7.0: a set starts as 'listpack' and becomes
  * 'skiplist' for good once it gets more than 128 members or a member longer
@@ -14,32 +14,39 @@
  *
  * Memory: a listpack-encoded set rests *packed*: its (score, member) entries
  * in order in one string (8 chars of float64 per score, then the member as a
- * packed entry, structures/packed.ts), with no nodes, map or slot array. An
- * op that needs the skiplist reaches it through `nodes`/`zsl`/`slots`, which
+ * packed entry, structures/packed.ts), with no skiplist. An op that needs
+ * the skiplist reaches it through `zsl` (or `find`, `insert` ...), which
  * unpack it (O(n) on the small n a listpack may have) and note it; the engine
  * packs every noted set again at the end of the batch (`packUnpacked`,
  * workers/engine.ts), so a pipeline touching one set unpacks it once. ZCARD
  * and ZSCORE read the packed form as it is.
  */
+import { LIMITS } from './encoding-limits';
 import { registerValueType, type TypedValue } from '../value';
 import { SerialReader, SerialWriter } from '../serial';
-import { SkipList, SkipNode, type LexRange } from './skiplist';
+import { NIL, SkipList, type LexRange } from './skiplist';
 import * as packed from './packed';
 
-/** zset-max-listpack-entries / zset-max-listpack-value defaults of Redis 7.0. */
-export const ZSET_MAX_LISTPACK_ENTRIES = 128;
-export const ZSET_MAX_LISTPACK_VALUE = 64;
-
-/** The skiplist form: what ops walk. */
-class Unpacked {
-  readonly nodes = new Map<string, SkipNode>();
-  readonly zsl = new SkipList();
-  /** Dense array of nodes (node.slot is the index): ZSCAN order, O(1) random access. */
-  readonly slots: SkipNode[] = [];
-}
+/**
+ * Cleared skiplists of repacked sets, reused by the next unpack: a small set
+ * touched by a command is unpacked and packed again every batch, and a
+ * skiplist is several typed arrays to allocate (measured: with a spare list
+ * per unpack missing, ZADD to 100k small sets cost 15% more CPU than with
+ * node objects). The engine packs whenever more than MAX_UNPACKED sets are
+ * unpacked (`packIfMany`, between commands), so a batch touching thousands
+ * of small sets reuses at most about that many lists.
+ */
+const spareLists: SkipList[] = [];
+const MAX_UNPACKED = 32;
+const MAX_SPARE_LISTS = 2 * MAX_UNPACKED;
 
 /** Sets unpacked during the current batch, packed again at its end. */
 let unpackedSets: ZSetValue[] = [];
+
+/** Between two commands: packs the sets unpacked so far once there are many (see spareLists). */
+export function packIfMany(): void {
+  if (unpackedSets.length > MAX_UNPACKED) packUnpacked();
+}
 
 /** Packs every listpack-encoded set unpacked since the last call (the engine calls it after each batch). */
 export function packUnpacked(): void {
@@ -67,7 +74,7 @@ export class ZSetValue implements TypedValue {
   private packed: string | null = null;
   /** Members in `packed`. */
   private packedCount = 0;
-  private unpacked: Unpacked | null = new Unpacked();
+  private unpacked: SkipList | null = spareLists.pop() ?? new SkipList();
   listpack = true;
 
   constructor() {
@@ -80,9 +87,9 @@ export class ZSetValue implements TypedValue {
   }
 
   /** The skiplist form, unpacking a resting set first. */
-  private live(): Unpacked {
+  get zsl(): SkipList {
     if (this.unpacked !== null) return this.unpacked;
-    const u = new Unpacked();
+    const u = spareLists.pop() ?? new SkipList();
     const p = this.packed as string;
     let pos = 0;
     for (let i = 0; i < this.packedCount; i++) {
@@ -90,28 +97,13 @@ export class ZSetValue implements TypedValue {
       pos += 8;
       const member = packed.entryAt(p, pos);
       pos = packed.skipEntry(p, pos);
-      const node = u.zsl.insert(score, member);
-      node.slot = u.slots.length;
-      u.slots.push(node);
-      u.nodes.set(member, node);
+      u.insert(score, member);
     }
     this.unpacked = u;
     this.packed = null;
     this.packedCount = 0;
     unpackedSets.push(this);
     return u;
-  }
-
-  get nodes(): Map<string, SkipNode> {
-    return this.live().nodes;
-  }
-
-  get zsl(): SkipList {
-    return this.live().zsl;
-  }
-
-  get slots(): SkipNode[] {
-    return this.live().slots;
   }
 
   /**
@@ -122,13 +114,17 @@ export class ZSetValue implements TypedValue {
     const u = this.unpacked;
     if (u === null || !this.listpack) return;
     packed.begin();
-    for (let x = u.zsl.first; x !== null; x = x.next[0]) {
-      packed.pushRaw(scoreChars(x.score));
-      packed.pushEntry(x.member);
+    for (let x = u.first; x !== NIL; x = u.next(x)) {
+      packed.pushRaw(scoreChars(u.score(x)));
+      packed.pushEntry(u.member(x));
     }
     this.packed = packed.end();
-    this.packedCount = u.nodes.size;
+    this.packedCount = u.length;
     this.unpacked = null;
+    if (spareLists.length < MAX_SPARE_LISTS) {
+      u.clear();
+      spareLists.push(u);
+    }
   }
 
   encoding(): string {
@@ -136,11 +132,15 @@ export class ZSetValue implements TypedValue {
   }
 
   size(): number {
-    return this.unpacked !== null ? this.unpacked.nodes.size : this.packedCount;
+    return this.unpacked !== null ? this.unpacked.length : this.packedCount;
   }
 
   score(member: string): number | undefined {
-    if (this.unpacked !== null) return this.unpacked.nodes.get(member)?.score;
+    const u = this.unpacked;
+    if (u !== null) {
+      const x = u.find(member);
+      return x === NIL ? undefined : u.score(x);
+    }
     const p = this.packed as string;
     let pos = 0;
     for (let i = 0; i < this.packedCount; i++) {
@@ -155,58 +155,53 @@ export class ZSetValue implements TypedValue {
     return this.listpack ? score + 0 : score;
   }
 
-  /** Adds a member that is not present. */
-  insert(member: string, score: number): void {
-    if (this.listpack && (this.nodes.size + 1 > ZSET_MAX_LISTPACK_ENTRIES || member.length > ZSET_MAX_LISTPACK_VALUE)) {
+  /** The position of a member in the skiplist form (see SkipList), or NIL. */
+  find(member: string): number {
+    return this.zsl.find(member);
+  }
+
+  /** Adds a member that is not present; returns its position. */
+  insert(member: string, score: number): number {
+    const zsl = this.zsl;
+    if (this.listpack && (zsl.length + 1 > LIMITS.zsetMaxListpackEntries || member.length > LIMITS.zsetMaxListpackValue)) {
       this.listpack = false;
     }
-    const node = this.zsl.insert(this.stored(score), member);
-    node.slot = this.slots.length;
-    this.slots.push(node);
-    this.nodes.set(member, node);
+    return zsl.insert(this.stored(score), member);
   }
 
-  /** Changes the score of a present member. */
-  update(node: SkipNode, score: number): void {
-    this.zsl.updateScore(node, this.stored(score));
-  }
-
-  removeNode(node: SkipNode): void {
-    this.zsl.remove(node);
-    this.nodes.delete(node.member);
-    const last = this.slots.pop() as SkipNode;
-    if (last !== node) {
-      last.slot = node.slot;
-      this.slots[node.slot] = last;
-    }
-    node.slot = -1;
+  /** Changes the score of the member at position x. */
+  update(x: number, score: number): void {
+    this.zsl.updateScore(x, this.stored(score));
   }
 
   remove(member: string): boolean {
-    const node = this.nodes.get(member);
-    if (node === undefined) return false;
-    this.removeNode(node);
+    const zsl = this.zsl;
+    const x = zsl.find(member);
+    if (x === NIL) return false;
+    zsl.remove(x);
     return true;
   }
 
   /** 0-based rank from the lowest score, or -1. */
   rank(member: string): number {
-    const node = this.nodes.get(member);
-    return node === undefined ? -1 : this.zsl.rankOf(node) - 1;
+    const zsl = this.zsl;
+    const x = zsl.find(member);
+    return x === NIL ? -1 : zsl.rankOf(x) - 1;
   }
 
-  /** The node at a 0-based rank. */
-  at(index: number): SkipNode | null {
-    if (index === 0) return this.zsl.first;
-    if (index === this.zsl.length - 1) return this.zsl.tail;
-    return this.zsl.byRank(index + 1);
+  /** The position at a 0-based rank, or NIL. */
+  at(index: number): number {
+    const zsl = this.zsl;
+    if (index === 0) return zsl.first;
+    if (index === zsl.length - 1) return zsl.tail;
+    return zsl.byRank(index + 1);
   }
 
-  firstInLex(r: LexRange): SkipNode | null {
+  firstInLex(r: LexRange): number {
     return this.listpack ? this.zsl.firstInLexRangeLinear(r) : this.zsl.firstInLexRange(r);
   }
 
-  lastInLex(r: LexRange): SkipNode | null {
+  lastInLex(r: LexRange): number {
     return this.listpack ? this.zsl.lastInLexRangeLinear(r) : this.zsl.lastInLexRange(r);
   }
 
@@ -215,20 +210,25 @@ export class ZSetValue implements TypedValue {
    * zsetConvertToListpackIfNeeded), normalizing -0 scores when it is a listpack.
    */
   settleEncoding(): void {
+    const zsl = this.zsl;
     let maxLen = 0;
-    for (const m of this.nodes.keys()) if (m.length > maxLen) maxLen = m.length;
-    this.listpack = this.nodes.size <= ZSET_MAX_LISTPACK_ENTRIES && maxLen <= ZSET_MAX_LISTPACK_VALUE;
+    for (let x = zsl.first; x !== NIL; x = zsl.next(x)) maxLen = Math.max(maxLen, zsl.member(x).length);
+    this.listpack = zsl.length <= LIMITS.zsetMaxListpackEntries && maxLen <= LIMITS.zsetMaxListpackValue;
     if (this.listpack) {
-      for (let x = this.zsl.first; x !== null; x = x.next[0]) x.score += 0;
+      for (let x = zsl.first; x !== NIL; x = zsl.next(x)) if (Object.is(zsl.score(x), -0)) zsl.updateScore(x, 0);
     }
   }
 
   clone(): ZSetValue {
     const c = new ZSetValue();
-    // Copied scores are already stored ones: no re-encoding on the way in.
-    c.listpack = false;
-    for (let x = this.zsl.first; x !== null; x = x.next[0]) c.insert(x.member, x.score);
     c.listpack = this.listpack;
+    if (this.unpacked === null) {
+      c.unpacked = null;
+      c.packed = this.packed;
+      c.packedCount = this.packedCount;
+    } else {
+      c.unpacked = this.unpacked.clone();
+    }
     return c;
   }
 
@@ -236,9 +236,11 @@ export class ZSetValue implements TypedValue {
   serialize(): string {
     const w = new SerialWriter();
     w.str(this.listpack ? 'l' : 's');
-    for (let x = this.zsl.first; x !== null; x = x.next[0]) {
-      w.str(x.member);
-      w.str(Object.is(x.score, -0) ? '-0' : String(x.score));
+    const zsl = this.zsl;
+    for (let x = zsl.first; x !== NIL; x = zsl.next(x)) {
+      const score = zsl.score(x);
+      w.str(zsl.member(x));
+      w.str(Object.is(score, -0) ? '-0' : String(score));
     }
     return w.toString();
   }
@@ -258,21 +260,23 @@ export class ZSetValue implements TypedValue {
   }
 
   memoryUsage(samples: number): number {
-    const n = this.nodes.size;
+    const zsl = this.zsl;
+    const n = zsl.length;
     if (n === 0) return 16;
     const perNode = this.listpack ? 12 : 96;
     let bytes = 0;
     let seen = 0;
-    for (let x = this.zsl.first; x !== null && (samples === 0 || seen < samples); x = x.next[0]) {
-      bytes += x.member.length + perNode;
+    for (let x = zsl.first; x !== NIL && (samples === 0 || seen < samples); x = zsl.next(x)) {
+      bytes += zsl.member(x).length + perNode;
       seen++;
     }
     return 16 + Math.round((bytes / seen) * n);
   }
 
   sortElements(): string[] {
+    const zsl = this.zsl;
     const out: string[] = [];
-    for (let x = this.zsl.first; x !== null; x = x.next[0]) out.push(x.member);
+    for (let x = zsl.first; x !== NIL; x = zsl.next(x)) out.push(zsl.member(x));
     return out;
   }
 }
