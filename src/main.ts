@@ -118,7 +118,10 @@ async function main(): Promise<void> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    await server.start();
+    // A SHUTDOWN while the data loads (it is allowed then, as in Redis) ends
+    // the server before start() returns: exit then rather than wait for a load
+    // whose shards are gone.
+    await Promise.race([server.start(), server.stopped]);
   } catch (err) {
     log.fatal({ err }, 'could not start');
     process.exit(1);

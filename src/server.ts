@@ -258,6 +258,8 @@ export class Server implements ServerContext, ConnectionHost {
       await this.loadData();
     } catch (err) {
       this.log.fatal({ err }, 'could not load the data');
+      // Exit status 1 however main learns of it (this rejection, or the stop it may see first).
+      this.exitCode = 1;
       await this.close('bad data file');
       throw err;
     }

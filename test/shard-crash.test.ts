@@ -9,12 +9,16 @@ import t from 'tap';
 import { MULTI_SHARD_WORKERS, noMultiShard, startShardis } from './helpers/servers';
 import { RespClient, connectResp } from './helpers/resp-client';
 import { eventually } from './helpers/util';
+import { shardOf } from './helpers/shards';
 
 const DBG = ['--enable-debug-command', 'yes'];
 
 t.test('a crashed shard comes back with its data under write load', { skip: noMultiShard }, async (t) => {
   const workers = MULTI_SHARD_WORKERS[MULTI_SHARD_WORKERS.length - 1];
   const srv = await startShardis(t, { workers, args: [...DBG, '--appendonly', 'yes', '--appendfsync', 'always'] });
+  srv.proc.once('exit', (code) => {
+    if (code !== 0) t.comment(`server exited with ${code}:\n${srv.output().slice(-3000)}`);
+  });
   const admin = await connectResp(t, srv.port);
   const KEYS = 24;
   const acked = new Array<number>(KEYS).fill(0);
@@ -73,3 +77,28 @@ t.test('a crashed shard comes back with its data under write load', { skip: noMu
   }
   t.same(await admin.call('DEBUG', 'SHARD-CRASH', 99), { error: 'ERR no such shard' });
 });
+
+t.test('a restarted shard gets new peer links: cross-shard scripts reach it, and its scripts reach the others', { skip: noMultiShard }, async (t) => {
+  const workers = MULTI_SHARD_WORKERS[MULTI_SHARD_WORKERS.length - 1];
+  const srv = await startShardis(t, { workers, args: DBG });
+  // If the server dies, its last log lines say why.
+  srv.proc.once('exit', (code) => {
+    if (code !== 0) t.comment(`server exited with ${code}:\n${srv.output().slice(-3000)}`);
+  });
+  const c = await connectResp(t, srv.port);
+  const onCrashed = keyOnShard('crashed:', 1, workers);
+  const elsewhere = keyOnShard('other:', 2, workers);
+  const script = "redis.call('INCR', KEYS[1]); redis.call('INCR', KEYS[2]); return redis.call('MGET', KEYS[1], KEYS[2])";
+  t.same(await c.call('EVAL', script, 2, onCrashed, elsewhere), ['1', '1'], 'before the crash');
+  await c.call('DEBUG', 'SHARD-CRASH', 1);
+  await eventually('the shard restart', async () => /shard_restarts:1/.test((await c.call('INFO', 'tasks')) as string), 30_000);
+  await eventually('the shard serving again', async () => typeof (await c.call('EXISTS', onCrashed)) === 'number', 30_000);
+  // Either key first: a script starting on the restarted shard, and one starting on another shard.
+  t.same(await c.call('EVAL', script, 2, onCrashed, elsewhere), ['1', '2'], 'from the restarted shard (its INCR was not logged: no AOF)');
+  t.same(await c.call('EVAL', script, 2, elsewhere, onCrashed), ['3', '2'], 'into the restarted shard');
+});
+
+/** The first key name `${prefix}N` that shard `shard` of `n` owns. */
+function keyOnShard(prefix: string, shard: number, n: number): string {
+  for (let i = 0; ; i++) if (shardOf(`${prefix}${i}`, n) === shard) return `${prefix}${i}`;
+}

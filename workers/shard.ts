@@ -7,7 +7,7 @@
 import pino from 'pino';
 import { ShardEngine } from './engine';
 import { PeerCaller } from './scripting/peers';
-import { servePeers } from './rpc/peers';
+import { servePeer, servePeers } from './rpc/peers';
 import type { ShardControl, ShardEvent, ShardMessage, ShardTask, ShardTaskResult } from '../src/core/shard-protocol';
 
 export default function runShard(task: ShardTask): Promise<ShardTaskResult> {
@@ -22,12 +22,13 @@ export default function runShard(task: ShardTask): Promise<ShardTaskResult> {
   };
   engine.onEvents = postEvents;
   engine.scripts.shareControl(task.scriptControl);
+  const flushEvents = (): void => {
+    const events = engine.takeEvents();
+    if (events !== null) postEvents(events);
+  };
   if (task.peers !== null) {
     engine.scripts.peers = new PeerCaller(task.peers);
-    servePeers(task.peers, engine.state, () => {
-      const events = engine.takeEvents();
-      if (events !== null) postEvents(events);
-    });
+    servePeers(task.peers, engine.state, flushEvents);
   }
   engine.start();
   log.debug('shard started');
@@ -47,6 +48,16 @@ export default function runShard(task: ShardTask): Promise<ShardTaskResult> {
       }
       if (msg.type === 'settings') {
         engine.applySettings(msg.patch);
+      } else if (msg.type === 'peerLink' && task.peers !== null) {
+        // A restarted peer: its old ports died with it; the PeerCaller reads `calls` on every call.
+        const peers = task.peers;
+        peers.calls[msg.peer]?.close();
+        peers.calls[msg.peer] = msg.call;
+        const old = peers.served.findIndex((s) => s.from === msg.peer);
+        if (old !== -1) peers.served.splice(old, 1)[0].port.close();
+        const link = { from: msg.peer, port: msg.served, signal: msg.signal };
+        peers.served.push(link);
+        servePeer(link, engine.state, flushEvents);
       } else if (msg.type === 'loadFile') {
         engine.state.loadFile = msg.data === null ? null : Buffer.from(msg.data);
       } else if (msg.type === 'shutdown') {

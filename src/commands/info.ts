@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import type { ServerContext, TableEntry } from '../coordination/context';
 import { LATENCY_BUCKETS } from '../core/latency-buckets';
 import type { ShardInfo } from '../core/shard-protocol';
+import type { RdbPersistence } from '../persistence/rdb';
 import { REDIS_VERSION, VERSION } from '../version';
 import { replicationInfo } from '../replication/info';
 
@@ -277,6 +278,24 @@ function persistenceSection(server: ServerContext, shards: readonly ShardInfo[])
           ['aof_base_size', aof.baseSize],
         ] as [string, number][])
       : []),
+    ...loadingLines(rdb.loadProgress),
+  ];
+}
+
+/** While a snapshot loads, its progress as Redis reports it (loading_*). */
+function loadingLines(p: RdbPersistence['loadProgress']): Lines {
+  if (p === null) return [];
+  const elapsed = (Date.now() - p.startedMs) / 1000;
+  const perc = p.totalBytes > 0 ? (p.loadedBytes / p.totalBytes) * 100 : 0;
+  // Redis's estimate: the bytes left at the rate so far (1 when nothing is loaded yet).
+  const eta = p.loadedBytes > 0 ? Math.floor((p.totalBytes - p.loadedBytes) / (p.loadedBytes / Math.max(elapsed, 0.001))) : 1;
+  return [
+    ['loading_start_time', p.startTime],
+    ['loading_total_bytes', p.totalBytes],
+    ['loading_rdb_used_mem', p.usedMem],
+    ['loading_loaded_bytes', p.loadedBytes],
+    ['loading_loaded_perc', perc.toFixed(2)],
+    ['loading_eta_seconds', eta],
   ];
 }
 

@@ -185,7 +185,16 @@ export interface ShardTask {
  * shard reads its own keys from the same bytes), or null once loaded; it
  * goes before the batch whose rdbLoadFile calls read it.
  */
-export type ShardControl = { type: 'shutdown' } | { type: 'settings'; patch: Partial<ShardSettings> } | { type: 'loadFile'; data: SharedArrayBuffer | null };
+export type ShardControl =
+  | { type: 'shutdown' }
+  | { type: 'settings'; patch: Partial<ShardSettings> }
+  | { type: 'loadFile'; data: SharedArrayBuffer | null }
+  /**
+   * Shard `peer` was restarted after a crash: `call` is this shard's new port
+   * to it (the old one died with it), `served` the port it calls this shard
+   * on, with its new signal buffer.
+   */
+  | { type: 'peerLink'; peer: number; call: MessagePort; served: MessagePort; signal: SharedArrayBuffer };
 
 /** The non-batch messages a worker shard sends: it has started; events for the main thread. */
 export type ShardMessage = { type: 'started'; shardId: number } | { type: 'events'; events: ShardEvent[] };

@@ -12,7 +12,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config';
 import type { ShardSet } from '../shard-clients/shard-set';
-import { RdbFileWriter, rdbChecksumOk, rdbFileStart, type RdbPartPosition } from '../core/rdb/file';
+import { RdbFileWriter, rdbAuxFields, rdbChecksumOk, rdbFileStart, type RdbPartPosition } from '../core/rdb/file';
 import type { RpcResult } from '../core/shard-protocol';
 
 /** The Redis version written in the file's redis-ver AUX field (the format's version). */
@@ -82,6 +82,8 @@ export class RdbPersistence {
   loading = false;
   loadedKeys = 0;
   lastLoadExpired = 0;
+  /** The load in progress (INFO's loading_* fields), or null. */
+  loadProgress: { startTime: number; startedMs: number; totalBytes: number; usedMem: number; loadedBytes: number } | null = null;
   /** Successful saves since start (INFO rdb_saves). */
   saves = 0;
   /** Bytes of the part being written (INFO's rdb memory overhead during a save). */
@@ -334,7 +336,6 @@ export class RdbPersistence {
   }
 
   private lastTry = 0;
-  private readCount = 0;
   private cronBusy = false;
 
   /**
@@ -400,11 +401,12 @@ export class RdbPersistence {
     const buf = Buffer.from(data);
     const shards = this.shards();
     const restoring = shard !== undefined;
+    const started = Date.now();
     if (!restoring) {
       this.loading = true;
-      this.readCount = 0;
+      this.loadedKeys = 0;
+      this.loadProgress = { startTime: Math.floor(started / 1000), startedMs: started, totalBytes: buf.length, usedMem: 0, loadedBytes: 0 };
     }
-    const started = Date.now();
     const targets = restoring ? [shard] : shards.clients.map((_, i) => i);
     // Within a shard's own restore, its requests pass the "shard unavailable" refusal.
     const call = (s: number, from: RdbPartPosition): Promise<RpcResult<'rdbLoadFile'>> => {
@@ -415,17 +417,25 @@ export class RdbPersistence {
     let checksum: { crc: Promise<Buffer>; stop(): void } | null = null;
     try {
       const first = rdbFileStart(buf);
+      if (this.loadProgress !== null && !restoring) this.loadProgress.usedMem = Number(rdbAuxFields(buf).get('used-mem') ?? 0) || 0;
       shards.setLoadFile(data, shard);
+      // Each reader's position: the load has got as far as the slowest.
+      const positions = targets.map(() => first.pos);
       let loaded = 0;
       let read = 0;
       let libraries: string[] = [];
       let eofEnd = -1;
-      const readers = targets.map(async (s) => {
+      const readers = targets.map(async (s, n) => {
         let from = first;
         for (;;) {
           const r = await call(s, from);
           loaded += r.loaded;
           read += r.read;
+          positions[n] = r.pos;
+          if (!restoring && this.loadProgress !== null) {
+            this.loadedKeys = loaded;
+            this.loadProgress.loadedBytes = Math.min(...positions);
+          }
           if (s === targets[0]) libraries = libraries.concat(r.libraries);
           if (r.done) {
             eofEnd = r.pos;
@@ -442,7 +452,6 @@ export class RdbPersistence {
       if (libraries.length > 0) await (restoring ? shards.clients[shard].internally(() => shards.call(shard, 'functionRestore', { codes: libraries, policy: 'replace' })) : shards.broadcast('functionRestore', { codes: libraries, policy: 'replace' }));
       if (!restoring) {
         this.loadedKeys = loaded;
-        this.readCount = read;
         // Keys read but not stored were past their deadline (rdb_last_load_keys_expired).
         this.lastLoadExpired = read - loaded;
       }
@@ -451,7 +460,10 @@ export class RdbPersistence {
     } finally {
       checksum?.stop();
       shards.setLoadFile(null, shard);
-      if (!restoring) this.loading = false;
+      if (!restoring) {
+        this.loading = false;
+        this.loadProgress = null;
+      }
     }
   }
 }

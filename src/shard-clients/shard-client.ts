@@ -250,6 +250,10 @@ export class ShardClient {
   /** Fails every request still waiting (the shard is gone): commands get `reply`, RPCs its error. */
   failAll(reply: Buffer): void {
     const outcome: RpcOutcome = { ok: false, error: reply.latin1Slice(1, reply.length - 2) };
+    // Requests still in the unsent batch are failed below with the rest: drop
+    // them, or the restarted thread would run them and answer replies that
+    // no one waits for any more.
+    if (this.builder.count > 0) this.builder.take();
     while (this.head < this.queue.length) {
       const p = this.queue[this.head++];
       p.setWhole(reply);

@@ -59,8 +59,8 @@ class WorkerTransport implements ShardTransport {
   post(batch: ArrayBuffer): void {
     this.port.postMessage(batch, [batch]);
   }
-  postControl(msg: ShardControl): void {
-    this.port.postMessage(msg);
+  postControl(msg: ShardControl, transfer: MessagePort[] = []): void {
+    this.port.postMessage(msg, transfer);
   }
   async close(): Promise<void> {
     const msg: ShardControl = { type: 'shutdown' };
@@ -160,6 +160,7 @@ export class ShardSet {
     const readiness: Promise<void>[] = [];
     // Peer links let a script in one shard reach keys of the others synchronously (workers/scripting/).
     const peers = shardCount > 1 ? peerLinks(shardCount) : null;
+    if (peers !== null) set.peerSignals = peers.map((l) => l.signal);
     for (let i = 0; i < shardCount; i++) readiness.push(set.startThread(i, settings, peers === null ? null : peers[i]));
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -173,12 +174,38 @@ export class ShardSet {
     return set;
   }
 
-  /** Runs shard `i`'s long-lived task on a pool thread; resolves once it has started. */
+  /** Each shard's signal buffer for its scripts' calls to peers (empty with one shard). */
+  private peerSignals: SharedArrayBuffer[] = [];
+
   /**
-   * Starts shard i's thread. `links` are its peer links for cross-shard
-   * scripts; a thread restarted after a crash gets none (its peers' ends died
-   * with it), so a script there cannot reach other shards' keys: it fails
-   * with an error rather than hanging.
+   * New peer links for shard `i`, restarted after a crash (its ports died
+   * with it): a fresh channel each way with every other shard, whose new
+   * ends those shards take over (ShardControl peerLink). Null with one shard.
+   */
+  private relink(i: number): PeerLinks | null {
+    const count = this.peerSignals.length;
+    if (count < 2) return null;
+    const signal = new SharedArrayBuffer(4 * count);
+    this.peerSignals[i] = signal;
+    const links: PeerLinks = { calls: new Array<MessagePort | null>(count).fill(null), signal, served: [] };
+    for (let j = 0; j < count; j++) {
+      // A peer that is itself restarting links up with this one when its own thread starts.
+      if (j === i || this.clients[j].transport === null) continue;
+      const out = new MessageChannel();
+      const back = new MessageChannel();
+      links.calls[j] = out.port1;
+      links.served.push({ from: j, port: back.port2, signal: this.peerSignals[j] });
+      const msg: ShardControl = { type: 'peerLink', peer: i, call: back.port1, served: out.port2, signal };
+      // Sent ahead of any batch that could start a script reaching shard i.
+      this.clients[j].flush();
+      this.transports[j].postControl(msg, [back.port1, out.port2]);
+    }
+    return links;
+  }
+
+  /**
+   * Starts shard i's thread; resolves once it has started. `links` are its
+   * peer links for cross-shard scripts (a restarted thread's come from relink).
    */
   private startThread(i: number, settings: ShardSettings, links: PeerLinks | null = null): Promise<void> {
     const pool = this.pool as Piscina;
@@ -248,7 +275,7 @@ export class ShardSet {
     this.log.error({ shard: i, err }, 'shard thread failed; restarting it and restoring its data');
     this.restarts++;
     const settings = this.currentSettings ?? this.startInfo.settings;
-    void this.startThread(i, settings)
+    void this.startThread(i, settings, this.relink(i))
       .then(async () => {
         await (this.onRestart as (shard: number) => Promise<void>)(i);
         client.unavailable = null;

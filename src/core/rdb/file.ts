@@ -262,6 +262,18 @@ export function readRdbPart(buf: Buffer, from: RdbPartPosition, maxBytes: number
   return { pos: c.pos, db: r.db, done: r.done };
 }
 
+/** The AUX fields at the head of a file (redis-ver, used-mem, ...), by name. */
+export function rdbAuxFields(buf: Buffer): Map<string, string> {
+  const c = rdbBody(buf).c;
+  const out = new Map<string, string>();
+  while (c.remaining > 0 && c.buf[c.pos] === OPCODE.AUX) {
+    c.pos++;
+    const k = readString(c);
+    out.set(k, readString(c));
+  }
+  return out;
+}
+
 /** The position of a file's first opcode, after checking its signature and version (throws RdbFormatError). */
 export function rdbFileStart(buf: Buffer): RdbPartPosition {
   return { pos: rdbBody(buf).c.pos, db: 0 };
