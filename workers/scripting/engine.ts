@@ -169,6 +169,9 @@ export class ScriptEngine implements ScriptRunner {
 
   private nextId = 0;
 
+  /** See ScriptRunner.lastAborted. */
+  lastAborted = false;
+
   /**
    * EVAL / EVALSHA / EVAL_RO / EVALSHA_RO: args are [name, script|sha, numkeys, keys..., argv...].
    * Writes the reply (the script's result or its error) at `w`.
@@ -203,6 +206,7 @@ export class ScriptEngine implements ScriptRunner {
   /** Runs a script or function (`entry` `__run`/`__fcall` of prelude.ts) with args' keys and arguments. */
   private execute(ctx: ShardOpContext, args: string[], w: ReplyWriter, readOnly: boolean, entry: string, target: string, script: string): void {
     const run = new RunContext(this.shard, ctx);
+    this.lastAborted = false;
     run.readOnly = readOnly;
     run.script = script;
     if (this.shard.shardCount > 1) {
@@ -229,6 +233,7 @@ export class ScriptEngine implements ScriptRunner {
     }
     // Before the reply (events go first): the main thread learns the script's reach, then reruns it under the lock if aborted.
     if (run.aborted) run.token = randomBytes(12).toString('hex');
+    this.lastAborted = run.aborted;
     if (run.crossed) this.shard.signals.outbox.push({ type: 'script-cross', connId: run.connId, script: run.script, aborted: run.token });
     if (run.effects.length > 0) {
       // Before the reply (events go first): the AOF logs what the script wrote.
