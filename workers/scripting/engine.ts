@@ -348,8 +348,7 @@ export class ScriptEngine implements ScriptRunner {
   private command(args: string[]): string | null {
     const run = this.run;
     if (run !== null && run.aborted) return 'A';
-    // The command as called (runScriptCommand renames in place), kept only if it writes.
-    const copy = run === null ? null : args.slice();
+    this.effectArgs = null;
     let answer: string | null;
     try {
       answer = this.runScriptCommand(args);
@@ -359,6 +358,7 @@ export class ScriptEngine implements ScriptRunner {
       // prelude.ts: 'A' ends the script at once (no pcall catches it).
       return 'A';
     }
+    const copy = this.effectArgs;
     if (run !== null && copy !== null && this.lastWrote) {
       this.lastWrote = false;
       if (answer === null || answer[0] !== '-') {
@@ -368,6 +368,9 @@ export class ScriptEngine implements ScriptRunner {
     }
     return answer;
   }
+
+  /** A write's arguments as called (copied before runScriptCommand renames them in place), for the effects. */
+  private effectArgs: string[] | null = null;
 
   /** Whether the last command run was a write, and its reply as RESP (latin1), for `command`. */
   private lastWrote = false;
@@ -386,9 +389,13 @@ export class ScriptEngine implements ScriptRunner {
     if (spec.arity > 0 ? args.length !== spec.arity : args.length < -spec.arity) {
       return errorTag('ERR Wrong number of args calling Redis command from script');
     }
-    if (spec.flags.includes('noscript')) return errorTag('ERR This Redis command is not allowed from script');
-    if (spec.flags.includes('write') && run.readOnly) return errorTag('ERR Write commands are not allowed from read-only scripts.');
-    if (entry.opIndex < 0) return this.mainCommand(entry, args, run);
+    if (noScript(entry)) return errorTag('ERR This Redis command is not allowed from script');
+    if (run.readOnly && entry.writes) return errorTag('ERR Write commands are not allowed from read-only scripts.');
+    if (entry.opIndex < 0) {
+      this.effectArgs = args.slice();
+      return this.mainCommand(entry, args, run);
+    }
+    if (entry.writes) this.effectArgs = args.slice();
     const shard = this.shard;
     args[0] = entry.commandName;
     if (entry.subcommandName !== undefined) args[1] = entry.subcommandName;
@@ -623,6 +630,14 @@ export class ScriptEngine implements ScriptRunner {
     }
     return respToTags(w.buf, 0, w.len, run.resp);
   }
+}
+
+const noScriptRows = new WeakMap<OpEntry, boolean>();
+/** The row is `noscript` (looked up once per row: this is on every redis.call). */
+function noScript(entry: OpEntry): boolean {
+  let v = noScriptRows.get(entry);
+  if (v === undefined) noScriptRows.set(entry, (v = entry.spec.flags.includes('noscript')));
+  return v;
 }
 
 /** Thrown from a host call to end an unlocked script that reached another shard (reachOut). */
