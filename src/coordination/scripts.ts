@@ -1,13 +1,18 @@
 /**
  * Scripts on a server with two or more shards. A script may reach keys it
  * does not declare (BullMQ builds job keys from a prefix and an id), so it
- * cannot be routed by its keys alone: every EVAL-family command runs under
- * the shard lock, in the shard of its first declared key (shard 0 without
- * keys). Nothing else reaches any shard while it runs, and the keys it
- * touches on other shards are served to it synchronously by those shards
- * (workers/scripting/peers.ts): the script is atomic across shards, as in
- * Redis. With one shard (--workers 0 or 1) scripts never come here: they run
- * in the shard directly, with no lock.
+ * cannot be routed by its keys alone. Two paths:
+ * - runScriptUnlocked: a script known to keep to its declared keys' hash
+ *   slots, called with its declared keys on one shard, runs in that shard
+ *   like any command, without the lock (an abort sends it to the other path);
+ * - evalAcross (under the shard lock, taken by dispatch): in the shard of its
+ *   first declared key (shard 0 without keys); nothing else reaches any shard
+ *   while it runs, and the keys it touches on other shards are served to it
+ *   synchronously by those shards (workers/scripting/peers.ts): atomic across
+ *   shards, as in Redis. Every script's first run takes this path, which
+ *   learns whether it kept to its slots (ShardEvent 'script-cross').
+ * With one shard (--workers 0 or 1) scripts never come here: they run in the
+ * shard directly.
  *
  * The script cache: an EVAL'd body is loaded into every shard's cache the
  * first time (SCRIPT LOAD's broadcast), so a later EVALSHA finds it wherever
