@@ -4,7 +4,8 @@
  * - EVALSHA of a script doing one SET and one GET on a random key over a
  *   large keyspace, with redis-benchmark at -P 16 (and -P 1);
  * - BullMQ jobs processed per second (add a batch, then time a worker
- *   draining it with concurrency 20);
+ *   draining it with concurrency 20), with a plain and a hash-tagged queue
+ *   name (one slot: on several shards its scripts run without the lock);
  * - what a script costs when it reaches keys on other shards: the same
  *   two-key script with both keys on one shard ({tag}) and on two shards.
  *
@@ -57,9 +58,10 @@ function benchmark(port: number, pipeline: number, requests: number, args: strin
   return Number(m[1]);
 }
 
-async function bullmqJobsPerSecond(port: number, jobs: number, round: number): Promise<number> {
+async function bullmqJobsPerSecond(port: number, jobs: number, round: number, tagged = false): Promise<number> {
   const connection = { host: '127.0.0.1', port, maxRetriesPerRequest: null };
-  const name = `bench${round}`;
+  // A hash-tagged name puts every key of the queue in one slot: on several shards its scripts run unlocked.
+  const name = tagged ? `{bench${round}}` : `bench${round}`;
   const queue = new Queue(name, { connection });
   const bulk = Array.from({ length: jobs }, (_, i) => ({ name: 'j', data: { i } }));
   for (let i = 0; i < bulk.length; i += 1000) await queue.addBulk(bulk.slice(i, i + 1000));
@@ -101,6 +103,7 @@ async function main(): Promise<void> {
       // a and b (no tag) hash to different slots, so with several shards to different shards.
       ['EVALSHA 2 keys, two shards -P 16', (t) => benchmark(t.port, 16, o.requests / 2, ['EVALSHA', two, '2', 'a:__rand_int__', 'b:__rand_int__'])],
       ['BullMQ jobs/s (concurrency 20)', (t, r) => bullmqJobsPerSecond(t.port, o.jobs, r)],
+      ['BullMQ jobs/s, hash-tagged queue', (t, r) => bullmqJobsPerSecond(t.port, o.jobs, r, true)],
     ];
     console.log(`# scripting: redis-server vs ${shardis.name}; ${o.rounds} alternating rounds, medians`);
     console.log('| test | redis-server | shardis | ratio |');

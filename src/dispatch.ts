@@ -283,7 +283,8 @@ export class Dispatcher {
     const locked = (cross as { run: CoordOp }).run;
     if (entry.spec.undeclaredKeys) {
       // A script that keeps to its declared keys' shard runs there without the lock (coordination/scripts.ts).
-      if (runScriptUnlocked({ conn, server: this.server, entry }, args, (slot) => this.runLocked(conn, entry, locked, args, slot))) return undefined;
+      const b = runScriptUnlocked({ conn, server: this.server, entry }, args, (slot) => this.runLocked(conn, entry, locked, args, slot));
+      if (b !== false) return b;
     }
     return this.runLocked(conn, entry, locked, args);
   }

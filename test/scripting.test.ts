@@ -188,6 +188,12 @@ for (const workers of WORKER_MATRIX) {
       t.equal(await c.call('EVAL', WRITE, '1', home, 'far', far), 'far-value');
     });
 
+    await t.test('SCRIPT DEBUG: NO is accepted, YES and SYNC are refused with the reason', async (t) => {
+      t.equal(await c.call('SCRIPT', 'DEBUG', 'no'), 'OK');
+      for (const mode of ['yes', 'SYNC']) t.match(await c.call('SCRIPT', 'DEBUG', mode), { error: /^ERR SCRIPT DEBUG YES\/SYNC is not supported by this server: it has no Lua debugger/ });
+      t.equal(await c.call('EVAL', 'return 1', '0'), 1, 'scripts run as before');
+    });
+
     await t.test('a client that leaves while its script runs', async (t) => {
       const leaving = await Subscriber.connect(srv.port);
       leaving.send('EVAL', "for i = 1, 3000000 do end return redis.call('set', 'after', 'yes')", '0');

@@ -45,6 +45,9 @@ class KeyIndex extends OpenIndex {
   }
 }
 
+/** Collections written in place whose memory estimate may wait (Db.resize): at most this many. */
+const UNSETTLED_MAX = 1024;
+
 export class Db {
   /** Key -> position (a typed-array hash table: ~13 B per key against a Map entry's ~30). */
   private readonly index: KeyIndex = new KeyIndex(this);
@@ -178,8 +181,11 @@ export class Db {
   /** Re-estimates a key whose value changed in place (a collection written by an op). */
   resize(key: string): void {
     if (!this.memory.eager) {
-      // No maxmemory: re-estimated when INFO asks (MemoryAccount.eager).
+      // No maxmemory: re-estimated at the next cron tick or when INFO asks
+      // (MemoryAccount.eager); a burst of distinct keys settles at once, so
+      // the set stays small.
       this.unsettled.add(key);
+      if (this.unsettled.size >= UNSETTLED_MAX) this.settleSizes();
       return;
     }
     const i = this.index.lookup(key);

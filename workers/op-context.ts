@@ -59,6 +59,12 @@ export interface ScriptRunner {
   deleteLibrary(name: string): boolean;
   flushFunctions(): void;
   listLibraries(): { name: string; code: string; functions: { name: string; flags: string[]; description: string | null }[] }[];
+  /**
+   * The last EVAL/FCALL was aborted unrun (an unlocked script that reached
+   * another shard, ShardEvent 'script-cross'): the main thread runs it again
+   * under the shard lock, so this run has no effects to report.
+   */
+  readonly lastAborted: boolean;
 }
 
 const runners = new WeakMap<ShardState, ScriptRunner>();

@@ -1,13 +1,18 @@
 /**
  * Scripts on a server with two or more shards. A script may reach keys it
  * does not declare (BullMQ builds job keys from a prefix and an id), so it
- * cannot be routed by its keys alone: every EVAL-family command runs under
- * the shard lock, in the shard of its first declared key (shard 0 without
- * keys). Nothing else reaches any shard while it runs, and the keys it
- * touches on other shards are served to it synchronously by those shards
- * (workers/scripting/peers.ts): the script is atomic across shards, as in
- * Redis. With one shard (--workers 0 or 1) scripts never come here: they run
- * in the shard directly, with no lock.
+ * cannot be routed by its keys alone. Two paths:
+ * - runScriptUnlocked: a script known to keep to its declared keys' hash
+ *   slots, called with its declared keys on one shard, runs in that shard
+ *   like any command, without the lock (an abort sends it to the other path);
+ * - evalAcross (under the shard lock, taken by dispatch): in the shard of its
+ *   first declared key (shard 0 without keys); nothing else reaches any shard
+ *   while it runs, and the keys it touches on other shards are served to it
+ *   synchronously by those shards (workers/scripting/peers.ts): atomic across
+ *   shards, as in Redis. Every script's first run takes this path, which
+ *   learns whether it kept to its slots (ShardEvent 'script-cross').
+ * With one shard (--workers 0 or 1) scripts never come here: they run in the
+ * shard directly.
  *
  * The script cache: an EVAL'd body is loaded into every shard's cache the
  * first time (SCRIPT LOAD's broadcast), so a later EVALSHA finds it wherever
@@ -93,17 +98,21 @@ const evalAcross: CoordOp = async (ctx, args) => {
  * A script whose declared keys are all on one shard, and which has so far
  * only touched keys in its declared keys' slots (BullMQ with a hash-tagged
  * queue name: job keys share the tag), runs in that shard like any command:
- * no shard lock, other shards go on, and a connection's pipelined scripts
- * go in one batch. If it does reach another shard after all, the shard
- * aborts it before the call when it has not written yet, and it runs again
- * here under the lock, its reply in its place; when it has written, that
- * call fails with an error (its earlier writes stay, as with any failing
- * script in Redis). Either way the script takes the lock from then on.
- * Known gap of the abort: requests the same connection pipelined after the
- * script have already been sent and may run before its locked run.
+ * no shard lock, other shards and other connections go on. If it does reach
+ * another shard after all, the shard aborts it before that call when it has
+ * not written yet, and it runs again here under the lock, its reply in its
+ * place; when it has written, that call fails with an error (its earlier
+ * writes stay, as with any failing script in Redis). Either way the script
+ * takes the lock from then on. The connection waits for the reply before
+ * its next request (the returned promise), so a rerun keeps its place in the
+ * connection's order. (Without that wait a connection's pipelined scripts
+ * shared a batch: 38k vs 14k req/s for redis-benchmark -P 16 at load ~12,
+ * but BullMQ with a hash-tagged queue ran at 144-361 jobs/s against 592-632
+ * with it, and requests pipelined after an aborted script could run before
+ * its rerun: docs/performance.md section 7.)
  * Returns false when the script must take the locked path (evalAcross).
  */
-export function runScriptUnlocked(ctx: CoordContext, args: string[], locked: (slot: ReturnType<CoordContext['conn']['reserve']>) => Promise<void>): boolean {
+export function runScriptUnlocked(ctx: CoordContext, args: string[], locked: (slot: ReturnType<CoordContext['conn']['reserve']>) => Promise<void>): Promise<void> | false {
   const { server, conn, entry } = ctx;
   const keys = evalKeys(args);
   if (keys.length === 0) return false;
@@ -115,7 +124,7 @@ export function runScriptUnlocked(ctx: CoordContext, args: string[], locked: (sl
   for (let i = 1; i < keys.length; i++) if (shards.router.shardOf(args[keys[i]]) !== home) return false;
   const slot = conn.reserve();
   const run: CoordOp = () => shards.clients[home].request(entry.opIndex, conn.db, conn.proto, args, 1, (conn.id | SCRIPT_UNLOCKED) >>> 0);
-  void Promise.resolve(callCoordinator(run, ctx, args)).then((reply) => {
+  return Promise.resolve(callCoordinator(run, ctx, args)).then((reply) => {
     r.crossed.delete(conn.id);
     if (reply.length > ABORTED.length && reply.latin1Slice(0, ABORTED.length) === SCRIPT_ABORTED_REPLY) {
       const token = reply.latin1Slice(ABORTED.length, reply.indexOf(41 /* ) */, ABORTED.length));
@@ -123,7 +132,6 @@ export function runScriptUnlocked(ctx: CoordContext, args: string[], locked: (sl
     }
     conn.fill(slot, reply);
   });
-  return true;
 }
 
 export const scriptCoords: Coords = {

@@ -169,6 +169,9 @@ export class ScriptEngine implements ScriptRunner {
 
   private nextId = 0;
 
+  /** See ScriptRunner.lastAborted. */
+  lastAborted = false;
+
   /**
    * EVAL / EVALSHA / EVAL_RO / EVALSHA_RO: args are [name, script|sha, numkeys, keys..., argv...].
    * Writes the reply (the script's result or its error) at `w`.
@@ -205,6 +208,7 @@ export class ScriptEngine implements ScriptRunner {
   /** Runs a script or function (`entry` `__run`/`__fcall` of prelude.ts) with args' keys and arguments. */
   private execute(ctx: ShardOpContext, args: string[], w: ReplyWriter, readOnly: boolean, entry: string, target: string, script: string): void {
     const run = new RunContext(this.shard, ctx);
+    this.lastAborted = false;
     run.readOnly = readOnly;
     run.script = script;
     if (this.shard.shardCount > 1) {
@@ -231,6 +235,7 @@ export class ScriptEngine implements ScriptRunner {
     }
     // Before the reply (events go first): the main thread learns the script's reach, then reruns it under the lock if aborted.
     if (run.aborted) run.token = randomBytes(12).toString('hex');
+    this.lastAborted = run.aborted;
     if (run.crossed) this.shard.signals.outbox.push({ type: 'script-cross', connId: run.connId, script: run.script, aborted: run.token });
     if (run.effects.length > 0) {
       // Before the reply (events go first): the AOF logs what the script wrote.
@@ -346,8 +351,7 @@ export class ScriptEngine implements ScriptRunner {
   private command(args: string[]): string | null {
     const run = this.run;
     if (run !== null && run.aborted) return 'A';
-    // The command as called (runScriptCommand renames in place), kept only if it writes.
-    const copy = run === null ? null : args.slice();
+    this.effectArgs = null;
     let answer: string | null;
     try {
       answer = this.runScriptCommand(args);
@@ -357,6 +361,7 @@ export class ScriptEngine implements ScriptRunner {
       // prelude.ts: 'A' ends the script at once (no pcall catches it).
       return 'A';
     }
+    const copy = this.effectArgs;
     if (run !== null && copy !== null && this.lastWrote) {
       this.lastWrote = false;
       if (answer === null || answer[0] !== '-') {
@@ -366,6 +371,9 @@ export class ScriptEngine implements ScriptRunner {
     }
     return answer;
   }
+
+  /** A write's arguments as called (copied before runScriptCommand renames them in place), for the effects. */
+  private effectArgs: string[] | null = null;
 
   /** Whether the last command run was a write, and its reply as RESP (latin1), for `command`. */
   private lastWrote = false;
@@ -384,11 +392,15 @@ export class ScriptEngine implements ScriptRunner {
     if (spec.arity > 0 ? args.length !== spec.arity : args.length < -spec.arity) {
       return errorTag('ERR Wrong number of args calling Redis command from script');
     }
-    if (spec.flags.includes('noscript')) return errorTag('ERR This Redis command is not allowed from script');
-    if (spec.flags.includes('write') && run.readOnly) return errorTag('ERR Write commands are not allowed from read-only scripts.');
+    if (noScript(entry)) return errorTag('ERR This Redis command is not allowed from script');
+    if (run.readOnly && entry.writes) return errorTag('ERR Write commands are not allowed from read-only scripts.');
     // A read-only replica takes writes only from its master, whose stream carries scripts' effects, not scripts.
-    if (spec.flags.includes('write') && this.shard.settings.replicaReadOnly) return errorTag("READONLY You can't write against a read only replica.");
-    if (entry.opIndex < 0) return this.mainCommand(entry, args, run);
+    if (entry.writes && this.shard.settings.replicaReadOnly) return errorTag("READONLY You can't write against a read only replica.");
+    if (entry.opIndex < 0) {
+      this.effectArgs = args.slice();
+      return this.mainCommand(entry, args, run);
+    }
+    if (entry.writes) this.effectArgs = args.slice();
     const shard = this.shard;
     args[0] = entry.commandName;
     if (entry.subcommandName !== undefined) args[1] = entry.subcommandName;
@@ -623,6 +635,14 @@ export class ScriptEngine implements ScriptRunner {
     }
     return respToTags(w.buf, 0, w.len, run.resp);
   }
+}
+
+const noScriptRows = new WeakMap<OpEntry, boolean>();
+/** The row is `noscript` (looked up once per row: this is on every redis.call). */
+function noScript(entry: OpEntry): boolean {
+  let v = noScriptRows.get(entry);
+  if (v === undefined) noScriptRows.set(entry, (v = entry.spec.flags.includes('noscript')));
+  return v;
 }
 
 /** Thrown from a host call to end an unlocked script that reached another shard (reachOut). */

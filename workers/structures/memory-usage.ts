@@ -58,9 +58,10 @@ export class MemoryAccount {
   /**
    * maxmemory is set: a collection written in place is re-estimated at once
    * (eviction reads the total after every write). Without a limit only INFO
-   * reads it, so the written keys are re-estimated when it asks
-   * (Db.settleSizes): a long list's estimate walks up to 5 nodes of 8 KB of
-   * elements, far too much for every LPUSH (BullMQ's queues).
+   * reads it, so the written keys are re-estimated at the next cron tick or
+   * when INFO asks (Db.settleSizes): a long list's estimate walks up to 5
+   * nodes of 8 KB of elements, far too much for every LPUSH (BullMQ's
+   * queues).
    */
   eager = false;
   lfuLogFactor = 10;
