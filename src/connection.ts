@@ -22,6 +22,7 @@ import { PendingReply, type ReplySink } from './shard-clients/shard-client';
 import type { Config } from './config/config';
 import type { ServerStats, TaskCounts } from './stats';
 import type { User } from './acl/acl';
+import { ClientMemoryModel } from './client-memory';
 
 /**
  * What a connection needs from the server that accepted it. The server
@@ -60,7 +61,14 @@ export interface ClientTracking {
 export interface ConnectionTxn {
   readonly inMulti: boolean;
   aborted: boolean;
+  /** Commands queued since MULTI (CLIENT LIST's multi=). */
+  readonly queuedCount: number;
+  /** Their arguments' bytes plus a pointer each (CLIENT LIST's multi-mem=). */
+  readonly queuedArgvBytes: number;
 }
+
+/** Writes longer than this go to the socket in pieces of it, so a client reading a long reply slowly counts as interacting. */
+const WRITE_PIECE = 256 * 1024;
 
 /** A pipelining client whose unread output passes this stops being read until it drains. */
 const READ_PAUSE_OUTPUT_BYTES = 4 * 1024 * 1024;
@@ -74,7 +82,12 @@ export class Connection implements ReplySink {
   readonly controller = new AbortController();
   readonly signal = this.controller.signal;
   readonly createdAt = Date.now();
+  /** Last read or write (ms), as Redis's lastinteraction: the idle timeout and CLIENT LIST's idle= read it. */
   lastInteraction = this.createdAt;
+  /** Redis's query and reply buffers as they would be for this traffic (CLIENT LIST's memory fields). */
+  readonly mem = new ClientMemoryModel();
+  /** The bytes of the socket read whose commands are being run (Redis keeps a read in qbuf until all of them ran). */
+  private readBufBytes = 0;
   lastCommand = 'NULL';
   db = 0;
   proto: 2 | 3 = 2;
@@ -138,16 +151,16 @@ export class Connection implements ReplySink {
     readonly socket: Socket,
     private readonly host: ConnectionHost,
     id: number,
+    /** The unix socket path, for a client of the unixsocket listener (Redis shows it as its address). */
+    unixPath?: string,
   ) {
     this.id = id;
-    this.addr = `${socket.remoteAddress}:${socket.remotePort}`;
-    this.laddr = `${socket.localAddress}:${socket.localPort}`;
+    this.addr = unixPath !== undefined ? `${unixPath}:0` : `${socket.remoteAddress}:${socket.remotePort}`;
+    this.laddr = unixPath !== undefined ? `${unixPath}:0` : `${socket.localAddress}:${socket.localPort}`;
     this.log = host.log.child({ client: id, addr: this.addr });
     this.framer = new RequestFramer(host.config.framerLimits);
     socket.setNoDelay(true);
     socket.on('error', this.onSocketError);
-    socket.on('timeout', this.onTimeout);
-    if (host.config.values.timeout > 0) socket.setTimeout(host.config.values.timeout * 1000);
     this.signal.addEventListener('abort', this.onAbort, { once: true });
     host.tasks.signalListeners++;
     this.done = Promise.all([this.readTask(), this.writeTask()]).then(() => this.cleanup());
@@ -177,7 +190,8 @@ export class Connection implements ReplySink {
   }
 
   get queryBufferBytes(): number {
-    return this.framer.bufferedBytes;
+    const held = this.framer.bufferedBytes;
+    return held > this.readBufBytes ? held : this.readBufBytes;
   }
 
   /** Ends the connection now, from any side. */
@@ -371,8 +385,13 @@ export class Connection implements ReplySink {
   private readonly onData = (chunk: Buffer): void => {
     this.lastInteraction = Date.now();
     this.host.stats.netInputBytes += chunk.length;
+    this.host.stats.readsProcessed++;
+    const held = this.framer.bufferedBytes;
+    this.mem.onRead(held, chunk.length);
+    this.readBufBytes = held + chunk.length;
     this.framer.push(chunk);
     this.drainFramer();
+    this.readBufBytes = 0;
   };
 
   private readonly onEnd = (): void => this.stopReading('eof');
@@ -514,7 +533,17 @@ export class Connection implements ReplySink {
           continue;
         }
         this.host.stats.netOutputBytes += out.length;
-        if (!socket.write(out)) {
+        this.host.stats.writesProcessed++;
+        this.lastInteraction = Date.now();
+        this.mem.onReply(out.length);
+        let flushed: boolean;
+        if (out.length <= WRITE_PIECE) flushed = socket.write(out);
+        else {
+          // In pieces: each one's completion is an interaction, as each partial write is in Redis.
+          for (let at = 0; at < out.length - WRITE_PIECE; at += WRITE_PIECE) socket.write(out.subarray(at, at + WRITE_PIECE), this.onWriteProgress);
+          flushed = socket.write(out.subarray(Math.floor((out.length - 1) / WRITE_PIECE) * WRITE_PIECE), this.onWriteProgress);
+        }
+        if (!flushed) {
           this.writerBlocked = true;
           try {
             await once(socket, 'drain', { signal: this.signal });
@@ -537,15 +566,19 @@ export class Connection implements ReplySink {
     this.close('error');
   };
 
-  private readonly onTimeout = (): void => {
-    // As in Redis, the idle timeout spares blocked clients (their command has
-    // its own timeout) and subscribers (silence is their normal state): check again later.
-    if (this.blocked !== null || this.subscribed) {
-      this.socket.setTimeout(this.host.config.values.timeout * 1000);
-      return;
-    }
-    this.log.debug('idle timeout');
-    this.close('timeout');
+  /**
+   * The idle timeout, checked by the server's clients cron as Redis's
+   * clientsCronHandleTimeout: closed when the whole seconds since the last
+   * read or write exceed `timeout`, sparing blocked clients (their command has
+   * its own timeout), subscribers and MONITOR clients.
+   */
+  idleTimedOut(nowSeconds: number, timeout: number): boolean {
+    if (timeout <= 0 || this.blocked !== null || this.subscribed || this.isMonitor || this.loader) return false;
+    return nowSeconds - Math.floor(this.lastInteraction / 1000) > timeout;
+  }
+
+  private readonly onWriteProgress = (): void => {
+    this.lastInteraction = Date.now();
   };
 
   /** The abort reaches both tasks: the socket goes (ending the read loop) and the writer wakes to exit. */
@@ -560,7 +593,6 @@ export class Connection implements ReplySink {
 
   private cleanup(): void {
     this.socket.off('error', this.onSocketError);
-    this.socket.off('timeout', this.onTimeout);
     // Keep a no-op error listener: a late error on a destroyed socket must not crash the server.
     this.socket.on('error', noop);
     this.queue = [];

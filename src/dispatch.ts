@@ -22,6 +22,7 @@ import type { Transaction } from './coordination/transactions';
 import { arrayElements } from './resp/reply-reader';
 import { aofForm } from './persistence/aof-commands';
 import { runSplit } from './coordination/split';
+import { runScriptUnlocked } from './coordination/scripts';
 import { authRequired, checkRequest, ERR_NOAUTH } from './commands/acl';
 import { debugNotAllowedError, protectedActionAllowed } from './acl/protected';
 import { commandFlags } from './monitoring';
@@ -135,7 +136,7 @@ export class Dispatcher {
     if (this.server.lock.held) return this.defer(conn, args);
     const entry = this.resolve(conn, args);
     // DEBUG is refused unless enable-debug-command allows it for this client (Redis's CMD_PROTECTED), checked before authentication as Redis does.
-    if (entry !== undefined && entry.spec.name === 'debug' && !protectedActionAllowed(this.server.config.get('enable-debug-command'), conn.socket.remoteAddress)) {
+    if (entry !== undefined && entry.fullName === 'debug' && !protectedActionAllowed(this.server.config.get('enable-debug-command'), conn.socket.remoteAddress)) {
       entry.rejectedCalls++;
       if (conn.txn !== null && conn.txn.inMulti) conn.txn.aborted = true;
       conn.reply(errorReply(debugNotAllowedError('DEBUG')));
@@ -260,7 +261,12 @@ export class Dispatcher {
       });
       return undefined;
     }
-    return this.runLocked(conn, entry, (cross as { run: CoordOp }).run, args);
+    const locked = (cross as { run: CoordOp }).run;
+    if (entry.spec.undeclaredKeys) {
+      // A script that keeps to its declared keys' shard runs there without the lock (coordination/scripts.ts).
+      if (runScriptUnlocked({ conn, server: this.server, entry }, args, (slot) => this.runLocked(conn, entry, locked, args, slot))) return undefined;
+    }
+    return this.runLocked(conn, entry, locked, args);
   }
 
   /** Whether the current pause holds this command back (Redis's is_may_replicate_command for WRITE). */
@@ -317,8 +323,7 @@ export class Dispatcher {
    * Runs a multi-step cross-shard coordinator under the shard lock, so no
    * other command sees its keys half moved (coordination/shard-lock.ts).
    */
-  private runLocked(conn: Connection, entry: TableEntry, op: CoordOp, args: string[]): Promise<void> {
-    const slot = conn.reserve();
+  private runLocked(conn: Connection, entry: TableEntry, op: CoordOp, args: string[], slot = conn.reserve()): Promise<void> {
     return this.server.lock.acquire().then(async (release) => {
       let reply: Buffer;
       try {

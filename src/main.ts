@@ -74,8 +74,30 @@ async function main(): Promise<void> {
     throw err;
   }
   if (parsed.logLevelFlag) values.logLevel = flagLevel;
-  const log = pino({ level: values.logLevel, base: { pid: process.pid } });
+  // logfile: '' logs to stdout, as Redis; shards append to the same file (workers/shard.ts).
+  const logfile = config.get('logfile') as string;
+  let dest: pino.DestinationStream;
+  try {
+    dest = pino.destination(logfile === '' ? { dest: 1, sync: true } : { dest: logfile, append: true, sync: true });
+  } catch (err) {
+    process.stderr.write(`Can't open the log file: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+  const log = pino({ level: values.logLevel, base: { pid: process.pid } }, dest);
+  if (config.get('always-show-logo') === 'yes') log.info(LOGO);
+  // set-proc-title: "shardis-server host:port" in ps/top instead of the node command line (Redis's default title template).
+  if (config.get('set-proc-title') === 'yes') process.title = `shardis-server ${values.bind}:${values.port}`;
   const server = new Server(config, log);
+  // A bug that escapes every handler: log the crash report (crash-log-enabled) and exit, as Redis's bug report.
+  process.on('uncaughtException', (err) => {
+    if (server.config.get('crash-log-enabled') === 'yes') {
+      log.fatal({ err, connectedClients: server.connections.size, uptimeSeconds: Math.round(process.uptime()) }, '=== SHARDIS BUG REPORT START: Cut & paste starting from here ===');
+    } else {
+      log.fatal('Shardis crashed (crash-log-enabled no: no crash report)');
+    }
+    log.flush();
+    process.exit(1);
+  });
   server.configUsers = configUsers;
   const onSignal = (sig: string): void => {
     log.info({ signal: sig }, 'received signal');
@@ -105,5 +127,16 @@ async function main(): Promise<void> {
   log.flush();
   process.exit(server.exitCode);
 }
+
+/** always-show-logo: shown once at start, as Redis's ASCII logo. */
+const LOGO = [
+  '',
+  '   ____  _                   _ _',
+  '  / ___|| |__   __ _ _ __ __| (_)___',
+  '  \\___ \\| \'_ \\ / _` | \'__/ _` | / __|   Shardis, speaking the Redis protocol',
+  '   ___) | | | | (_| | | | (_| | \\__ \\',
+  '  |____/|_| |_|\\__,_|_|  \\__,_|_|___/',
+  '',
+].join('\n');
 
 void main();

@@ -2,8 +2,11 @@
  * The server: the accept loop, the registry of live connections, the shards,
  * and an orderly shutdown (stop accepting, end every connection, close shards).
  */
+import { boundPort, openListeners, parseBind } from './listeners';
+import { Metrics } from './metrics/metrics';
 import net from 'node:net';
 import tls from 'node:tls';
+import fs from 'node:fs';
 import { buildTlsOptions } from './config/tls';
 import type { Logger } from 'pino';
 import { Connection, type ConnectionHost } from './connection';
@@ -84,13 +87,20 @@ export class Server implements ServerContext, ConnectionHost {
   /** Users and permissions: checked on this thread before a request is routed. */
   readonly acl = new Acl();
   readonly monitoring: Monitoring;
+  /** Prometheus metrics on --metrics-port (src/metrics/metrics.ts). */
+  readonly metrics: Metrics;
   readonly pause = new ClientPause();
   readonly tracking = new Tracking(this.tasks, (id) => this.connections.get(id));
   readonly rdb: RdbPersistence;
   readonly aof: Aof;
   loading = false;
   private saveCron: NodeJS.Timeout | null = null;
-  private listener: net.Server | null = null;
+  /** The TCP listeners, one per bind address (src/listeners.ts). */
+  private listeners: net.Server[] = [];
+  /** The unix socket listener (unixsocket), if any: its connections are the same Connection as TCP ones. */
+  private unixListener: net.Server | null = null;
+  /** The pidfile this server wrote (removed at shutdown). */
+  private pidfile: string | null = null;
   /** The TLS listener (tls-port), if any; its connections are the same Connection as TCP ones. */
   private tlsListener: tls.Server | null = null;
   /** Redis Cluster, when cluster-enabled (src/cluster/). */
@@ -114,6 +124,7 @@ export class Server implements ServerContext, ConnectionHost {
     const requirepass = config.get('requirepass') ?? '';
     if (requirepass !== '') this.acl.setRequirePass(requirepass);
     this.monitoring = new Monitoring(config, this.tasks);
+    this.metrics = new Metrics(this, this.log);
     this.rdb = new RdbPersistence(config, () => this.shards, log);
     this.aof = new Aof(config, log, (file, onStarted) => this.rdb.writeChunked(file, true, onStarted));
   }
@@ -184,17 +195,23 @@ export class Server implements ServerContext, ConnectionHost {
   }
 
   get port(): number {
-    const addr = this.listener?.address();
-    return addr && typeof addr === 'object' ? addr.port : this.config.values.port;
+    return boundPort(this.listeners) ?? this.config.values.port;
   }
 
   async start(): Promise<void> {
     const v = this.config.values;
     this.loadAclFile();
-    this.shards = await ShardSet.start(v.workers, this.config.shardSettings(), v.logLevel, this.log, (err) => {
-      this.exitCode = 1;
-      void this.close(`shard failure: ${err.message}`);
-    });
+    this.shards = await ShardSet.start(
+      v.workers,
+      this.config.shardSettings(),
+      v.logLevel,
+      this.log,
+      (err) => {
+        this.exitCode = 1;
+        void this.close(`shard failure: ${err.message}`);
+      },
+      this.config.get('logfile') as string,
+    );
     this.shards.eventHandler = (shard, events) => {
       for (const ev of events) {
         const handler = this.shardEvents[ev.type] as ((shard: number, ev: ShardEvent) => void) | undefined;
@@ -211,17 +228,16 @@ export class Server implements ServerContext, ConnectionHost {
       const entry = this.commands.ops[ev.op];
       if (entry !== undefined) this.monitoring.commandTimed(this.connections.get(ev.connId), entry.fullName, ev.args, ev.micros, ev.at);
     };
-    const listener = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
-    this.listener = listener;
-    await new Promise<void>((resolve, reject) => {
-      listener.once('error', reject);
-      listener.listen(v.port, v.bind, () => {
-        listener.off('error', reject);
-        resolve();
-      });
-    });
-    listener.on('error', (err) => this.log.error({ err }, 'listener error'));
+    // port 0 means "no TCP listener" when TLS or a unix socket serves instead, as in Redis.
+    // Alone it picks a free port (Shardis's test servers rely on that), since Redis would refuse to start.
+    const unixsocket = this.config.get('unixsocket') as string;
+    const tcp = v.port !== 0 || (this.config.getNumber('tls-port') === 0 && unixsocket === '');
+    if (tcp) await this.listen(v.port, v.bind);
+    const metricsPort = this.config.getNumber('metrics-port');
+    if (metricsPort > 0) await this.metrics.listen(metricsPort, this.metricsHost());
     if (this.config.getNumber('tls-port') > 0) await this.listenTls(this.config.getNumber('tls-port'));
+    if (unixsocket !== '') await this.listenUnix(unixsocket);
+    this.writePidfile();
     if (this.config.get('cluster-enabled') === 'yes') await this.startCluster();
     // Load the data while answering -LOADING (the dispatcher checks `loading`).
     try {
@@ -231,7 +247,11 @@ export class Server implements ServerContext, ConnectionHost {
       await this.close('bad data file');
       throw err;
     }
-    this.clientEvictionTimer = setInterval(() => this.evictClients(), 100);
+    // clientsCron at Redis's default hz: idle timeouts and the client buffer model, then maxmemory-clients.
+    this.clientEvictionTimer = setInterval(() => {
+      this.clientsCron();
+      this.evictClients();
+    }, 100);
     this.clientEvictionTimer.unref();
     // serverCron's persistence part. One snapshot at a time per shard: an RDB save and an AOF rewrite never overlap.
     this.saveCron = setInterval(() => {
@@ -245,9 +265,68 @@ export class Server implements ServerContext, ConnectionHost {
     }, 1000);
     this.saveCron.unref();
     this.log.info(
-      { version: VERSION, port: this.port, tlsPort: this.tlsPort, bind: v.bind, workers: v.workers, shards: this.shards.count },
+      {
+        version: VERSION, port: this.listeners.length === 0 ? 0 : this.port, tlsPort: this.tlsPort, unixsocket: unixsocket === '' ? undefined : unixsocket,
+        bind: v.bind, workers: v.workers, shards: this.shards.count,
+      },
       'Shardis ready to accept connections',
     );
+  }
+
+  private async listen(port: number, bind: string): Promise<void> {
+    this.listeners = await openListeners(port, bind, this.config.getNumber('tcp-backlog'), (socket) => this.accept(socket));
+    for (const l of this.listeners) l.on('error', (err) => this.log.error({ err }, 'listener error'));
+  }
+
+  /** /metrics is served on the first bind address. */
+  metricsHost(): string {
+    return parseBind(this.config.values.bind)[0]?.host ?? '127.0.0.1';
+  }
+
+  /**
+   * CONFIG SET port / bind: the old listeners close, the new ones open; if
+   * they cannot, the old ones are opened again and the error is thrown
+   * (Redis's changeListenPort / changeBindAddr). Connections stay.
+   */
+  async relisten(oldBind: string): Promise<void> {
+    const oldPort = this.port;
+    for (const l of this.listeners) l.close();
+    this.listeners = [];
+    try {
+      await this.listen(this.config.values.port, this.config.values.bind);
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message, port: this.config.values.port, bind: this.config.values.bind }, 'Failed to listen: keeping the old port and addresses');
+      await this.listen(oldPort, oldBind);
+      throw err;
+    }
+  }
+
+  /**
+   * unixsocket: a listener on a path, chmod'ed to unixsocketperm; its clients
+   * are local (protected mode and "local" switches let them through), as in Redis.
+   */
+  private async listenUnix(file: string): Promise<void> {
+    // A stale socket file from an earlier run would make listen fail with EADDRINUSE (Redis unlinks it too).
+    fs.rmSync(file, { force: true });
+    const listener = net.createServer((socket) => this.accept(socket, file));
+    this.unixListener = listener;
+    await listen(listener, { path: file, backlog: this.config.getNumber('tcp-backlog') });
+    const perm = parseInt(this.config.get('unixsocketperm') as string, 8);
+    if (perm !== 0) fs.chmodSync(file, perm);
+    listener.on('error', (err) => this.log.error({ err }, 'unix socket listener error'));
+  }
+
+  /** pidfile: this process's id, written once listening, removed at shutdown (Redis's createPidFile). */
+  private writePidfile(): void {
+    const file = this.config.get('pidfile') as string;
+    if (file === '') return;
+    try {
+      fs.writeFileSync(file, `${process.pid}\n`);
+      this.pidfile = file;
+    } catch (err) {
+      // As Redis: a pidfile that cannot be written is logged, not fatal.
+      this.log.warn({ err: (err as Error).message, file }, 'Failed to write PID file');
+    }
   }
 
   /** The port the TLS listener is bound to, or 0. */
@@ -305,6 +384,24 @@ export class Server implements ServerContext, ConnectionHost {
   }
 
   private clientEvictionTimer: NodeJS.Timeout | null = null;
+
+  /** Redis's clientsCron for every client: the idle timeout, then the query/reply buffer resizing CLIENT LIST shows. */
+  private clientsCron(): void {
+    const now = Date.now();
+    const nowS = Math.floor(now / 1000);
+    const timeout = this.config.values.timeout;
+    for (const c of this.connections.values()) {
+      if (c.closed) continue;
+      if (c.idleTimedOut(nowS, timeout)) {
+        this.log.debug({ client: c.id }, 'Closing idle client');
+        c.close('timeout');
+        continue;
+      }
+      const resized = c.mem.cron(now, c.queryBufferBytes, nowS - Math.floor(c.lastInteraction / 1000));
+      if (resized < 0) this.stats.replyBufferShrinks++;
+      else if (resized > 0) this.stats.replyBufferExpands++;
+    }
+  }
 
   /**
    * maxmemory-clients: while the clients' query and output buffers together
@@ -365,7 +462,8 @@ export class Server implements ServerContext, ConnectionHost {
     this.cluster = cluster;
   }
 
-  private accept(socket: net.Socket): void {
+  /** `unixPath`: the socket came from the unix socket listener at that path. */
+  private accept(socket: net.Socket, unixPath?: string): void {
     if (this.closing) {
       socket.destroy();
       return;
@@ -377,7 +475,7 @@ export class Server implements ServerContext, ConnectionHost {
       return;
     }
     // Protected mode: no password for the default user, and the client is not on this host.
-    if (this.config.get('protected-mode') === 'yes' && this.acl.defaultUser.nopass && !isLoopback(socket.remoteAddress)) {
+    if (unixPath === undefined && this.config.get('protected-mode') === 'yes' && this.acl.defaultUser.nopass && !isLoopback(socket.remoteAddress)) {
       this.stats.rejectedConnections++;
       socket.on('error', () => undefined);
       socket.end(PROTECTED_MODE_ERROR);
@@ -385,7 +483,10 @@ export class Server implements ServerContext, ConnectionHost {
     }
     this.stats.totalConnections++;
     const id = this.nextClientId++;
-    const conn = new Connection(socket, this, id);
+    // tcp-keepalive: read per accept, so CONFIG SET applies to new connections, as in Redis.
+    const keepalive = this.config.getNumber('tcp-keepalive');
+    if (keepalive > 0 && unixPath === undefined) socket.setKeepAlive(true, keepalive * 1000);
+    const conn = new Connection(socket, this, id, unixPath);
     // Every connection starts as the default user, authenticated when that user needs no password.
     conn.user = this.acl.defaultUser;
     conn.authenticated = this.acl.defaultUser.nopass && this.acl.defaultUser.enabled;
@@ -395,6 +496,8 @@ export class Server implements ServerContext, ConnectionHost {
   /** Called by a connection once both of its tasks have ended and it has cleaned up. */
   connectionClosed(conn: Connection): void {
     this.connections.delete(conn.id);
+    const cause = conn.closeReason ?? 'eof';
+    this.stats.closedBy.set(cause, (this.stats.closedBy.get(cause) ?? 0) + 1);
     // Shards that keep state for it (waiters, watches) drop it. The op goes in
     // the same ordered stream as the connection's own requests, so it always
     // comes after anything the connection registered.
@@ -413,10 +516,11 @@ export class Server implements ServerContext, ConnectionHost {
       this.pause.close();
       if (this.saveCron !== null) clearInterval(this.saveCron);
       if (this.clientEvictionTimer !== null) clearInterval(this.clientEvictionTimer);
-      const listener = this.listener;
-      const listenerClosed = listener ? new Promise<void>((resolve) => listener.close(() => resolve())) : Promise.resolve();
+      const listenerClosed = Promise.all(this.listeners.map((l) => new Promise<void>((resolve) => l.close(() => resolve()))));
       const tlsListener = this.tlsListener;
       const tlsClosed = tlsListener ? new Promise<void>((resolve) => tlsListener.close(() => resolve())) : Promise.resolve();
+      const unixListener = this.unixListener;
+      const unixClosed = unixListener ? new Promise<void>((resolve) => unixListener.close(() => resolve())) : Promise.resolve();
       // Finish in-flight commands: each connection writes the replies it is
       // owed and closes; whatever has not finished within the grace period is cut.
       const conns = [...this.connections.values()];
@@ -427,7 +531,10 @@ export class Server implements ServerContext, ConnectionHost {
       await Promise.all(conns.map((c) => c.done));
       clearTimeout(grace);
       await listenerClosed;
+      await this.metrics.close();
       await tlsClosed;
+      await unixClosed;
+      if (this.pidfile !== null) fs.rmSync(this.pidfile, { force: true });
       await this.cluster?.close();
       this.migrateSockets.closeAll();
       this.aof.close();
@@ -437,4 +544,15 @@ export class Server implements ServerContext, ConnectionHost {
     })();
     return this.closing;
   }
+}
+
+/** listen() as a promise: rejects with the listen error (EADDRINUSE, EACCES...). */
+function listen(server: net.Server, opts: net.ListenOptions): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
 }

@@ -17,10 +17,18 @@ export class ServerStats {
   netInputBytes = 0;
   netOutputBytes = 0;
   totalErrorReplies = 0;
+  /** Socket reads and writes (INFO total_reads_processed / total_writes_processed). */
+  readsProcessed = 0;
+  writesProcessed = 0;
+  /** Reply buffer resizes of the clients cron's model (src/client-memory.ts). */
+  replyBufferShrinks = 0;
+  replyBufferExpands = 0;
   /** Clients closed for passing client-output-buffer-limit (INFO client_output_buffer_limit_disconnections). */
   outputLimitDisconnections = 0;
   /** Clients closed to keep their buffers under maxmemory-clients. */
   evictedClients = 0;
+  /** Connections closed, by why (Connection.closeReason): the metrics' teardowns by cause. */
+  readonly closedBy = new Map<string, number>();
   /** Error replies by their first word (ERR, WRONGTYPE, ...), for INFO errorstats. */
   readonly errorCodes = new Map<string, number>();
 
@@ -39,6 +47,10 @@ export class ServerStats {
     this.netInputBytes = 0;
     this.netOutputBytes = 0;
     this.totalErrorReplies = 0;
+    this.readsProcessed = 0;
+    this.writesProcessed = 0;
+    this.replyBufferShrinks = 0;
+    this.replyBufferExpands = 0;
     this.outputLimitDisconnections = 0;
     this.evictedClients = 0;
     this.errorCodes.clear();

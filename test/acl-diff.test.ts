@@ -3,6 +3,7 @@
  * same scenario (several connections, each step on one of them) runs on a
  * fresh redis-server and a fresh Shardis, and every reply must be identical.
  * ACL state outlives FLUSHALL, so each scenario gets its own pair of servers.
+ * EXEC re-checks queued commands against rules changed since MULTI (Redis 7.0).
  */
 import t from 'tap';
 import { RespClient, type Reply } from './helpers/resp-client';
@@ -243,5 +244,58 @@ t.test('ACL permission checks, NOPERM errors, the ACL log and DELUSER as Redis',
   // Keys on several shards: the check runs before routing, whatever the shard count.
   const workers = MULTI_SHARD_WORKERS[0] ?? ANY_WORKERS;
   const problems = await runScenario(t, workers, PERMISSION_STEPS);
+  t.same(problems, [], problems.join('\n'));
+});
+
+/** Rules changed between MULTI and EXEC: EXEC checks each queued command again (Redis 7.0's execCommand). */
+const EXEC_RECHECK_STEPS: Step[] = [
+  [0, ['ACL', 'SETUSER', 'u', 'on', 'nopass', '~*', '&*', '+@all']],
+  [1, ['AUTH', 'u', 'x']],
+  // Keys on several shards (the lock path), a command taken away.
+  [1, ['MULTI']],
+  [1, ['SET', 'a', '1']],
+  [1, ['GET', 'b']],
+  [1, ['PUBLISH', 'ch', 'm']],
+  [1, ['SET', 'b', '2']],
+  [0, ['ACL', 'SETUSER', 'u', '-set']],
+  [1, ['EXEC']],
+  // One slot (the one-shard path), keys taken away.
+  [0, ['ACL', 'SETUSER', 'u', '+set']],
+  [1, ['MULTI']],
+  [1, ['SET', '{t}a', '1']],
+  [1, ['GET', '{t}b']],
+  [1, ['INCR', '{t}a']],
+  [0, ['ACL', 'SETUSER', 'u', 'resetkeys', '~{t}a']],
+  [1, ['EXEC']],
+  [1, ['GET', '{t}a']],
+  // Channels taken away.
+  [0, ['ACL', 'SETUSER', 'u', 'allkeys']],
+  [1, ['MULTI']],
+  [1, ['PUBLISH', 'ch', 'm']],
+  [1, ['SET', 'c', '1']],
+  [1, ['SUBSCRIBE', 'x']],
+  [0, ['ACL', 'SETUSER', 'u', 'resetchannels']],
+  [1, ['EXEC']],
+  // Rules widened: nothing refused; a WATCH that fired still wins.
+  [0, ['ACL', 'SETUSER', 'u', 'allchannels']],
+  [1, ['WATCH', 'w']],
+  [1, ['MULTI']],
+  [1, ['SET', 'w', '1']],
+  [0, ['SET', 'w', 'other']],
+  [0, ['ACL', 'SETUSER', 'u', '-set']],
+  [1, ['EXEC']],
+  [0, ['ACL', 'LOG', '20']],
+  // The user deleted between MULTI and EXEC: the connection is closed, nothing runs.
+  [0, ['ACL', 'SETUSER', 'u', '+set']],
+  [1, ['MULTI']],
+  [1, ['SET', 'gone', '1']],
+  [0, ['ACL', 'DELUSER', 'u']],
+  [1, ['EXEC']],
+  [0, ['EXISTS', 'gone']],
+];
+
+t.test('EXEC re-checks queued commands against ACL rules changed since MULTI, as Redis', { skip: noRedisServer }, async (t) => {
+  const workers = MULTI_SHARD_WORKERS[0] ?? ANY_WORKERS;
+  const problems = await runScenario(t, workers, EXEC_RECHECK_STEPS);
   t.same(problems, [], problems.join('\n'));
 });

@@ -21,7 +21,7 @@ import { ROOT } from './helpers/servers';
 const MAIN_LAYERS: readonly (readonly string[])[] = [
   ['src/main.ts'],
   ['src/server.ts'],
-  ['src/dispatch.ts', 'src/tools/'],
+  ['src/dispatch.ts', 'src/tools/', 'src/metrics/'],
   ['src/commands/'],
   ['src/coordination/'],
   ['src/cluster/'],
@@ -29,8 +29,8 @@ const MAIN_LAYERS: readonly (readonly string[])[] = [
   ['src/pubsub/', 'src/monitoring/', 'src/tracking/'],
   ['src/connection.ts', 'src/cli.ts'],
   ['src/config/', 'src/acl/'],
-  ['src/shard-clients/', 'src/resp/', 'src/abort-listener.ts'],
-  ['src/stats.ts', 'src/version.ts', 'src/types/'],
+  ['src/shard-clients/', 'src/resp/', 'src/abort-listener.ts', 'src/listeners.ts'],
+  ['src/stats.ts', 'src/version.ts', 'src/types/', 'src/client-memory.ts'],
   ['src/core/'],
 ];
 
@@ -46,6 +46,7 @@ const WORKER_LAYERS: readonly (readonly string[])[] = [
   ['workers/families/', 'workers/rdb-values.ts', 'workers/digest.ts'],
   ['workers/op-context.ts', 'workers/expiry.ts', 'workers/eviction.ts'],
   ['workers/shard-state.ts'],
+  ['workers/lazyfree.ts'],
   ['workers/db.ts', 'workers/structures/'],
   ['workers/key-signals.ts', 'workers/value.ts', 'workers/serial.ts', 'workers/long-double.ts', 'workers/lcs.ts'],
 ];

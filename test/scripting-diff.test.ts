@@ -80,7 +80,7 @@ const SCRIPT_CACHE: Cmd[] = [
   ['SCRIPT', 'LOAD', 'return 42'], ['EVALSHA', '1fa00e76656cc152ad327c13fe365858fd7be306', '0'],
   ['EVALSHA', '1FA00E76656CC152AD327C13FE365858FD7BE306', '0'], ['EVALSHA', 'ffffffffffffffffffffffffffffffffffffffff', '0'],
   ['SCRIPT', 'EXISTS', '1fa00e76656cc152ad327c13fe365858fd7be306', 'ffffffffffffffffffffffffffffffffffffffff'],
-  ['SCRIPT', 'LOAD', 'return +'], ['SCRIPT', 'FLUSH', 'foo'], ['SCRIPT', 'KILL'], ['SCRIPT', 'EXISTS'],
+  ['SCRIPT', 'LOAD', 'return +'], ['SCRIPT', 'FLUSH', 'foo'], ['SCRIPT', 'KILL'], ['SCRIPT', 'EXISTS'], ['SCRIPT', 'DEBUG'], ['SCRIPT', 'DEBUG', 'no', 'yes'], ['SCRIPT', 'HELP'],
   ['SCRIPT', 'FLUSH'], ['EVALSHA', '1fa00e76656cc152ad327c13fe365858fd7be306', '0'], ['SCRIPT', 'FLUSH', 'ASYNC'],
   ['EVAL', 'return 1', '-1'], ['EVAL', 'return 1', 'x'], ['EVAL', 'return 1', '2', 'a'], ['EVAL', 'return 1'],
   ['EVAL_RO', "return redis.call('get', KEYS[1])", '1', '{s}a'], ['EVAL_RO', "return redis.call('set', KEYS[1], 'x')", '1', '{s}a'],

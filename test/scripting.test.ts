@@ -165,6 +165,29 @@ for (const workers of WORKER_MATRIX) {
       t.equal(await b.call('FCALL_RO', 'echo2', '0', 'ab'), 'abab');
     });
 
+    await t.test('a script keeping to its keys\' shard runs without the lock; one reaching another shard takes it', { skip: shards < 2 ? 'one shard: no lock' : false }, async (t) => {
+      const locks = (): Promise<number> => infoNumber(c, 'tasks', 'lock_acquisitions');
+      const [home, far] = keysOnDifferentShards('reach:', 2, shards);
+      await c.call('SET', far, 'far-value');
+      // Reads another shard's key only when asked: the first runs keep to KEYS[1].
+      const READ = "if ARGV[1] == 'far' then return redis.call('get', ARGV[2]) end return redis.call('incr', KEYS[1])";
+      t.equal(await c.call('EVAL', READ, '1', home, 'near', far), 1, 'first run: under the lock (nothing learnt yet)');
+      const before = await locks();
+      for (let i = 2; i <= 20; i++) t.equal(await c.call('EVAL', READ, '1', home, 'near', far), i);
+      t.equal(await locks(), before, 'runs that keep to their declared keys\' slot take no lock');
+      // Pipelined: the aborted call runs again under the lock, its reply in its place.
+      const replies = await Promise.all([c.call('EVAL', READ, '1', home, 'near', far), c.call('EVAL', READ, '1', home, 'far', far), c.call('EVAL', READ, '1', home, 'near', far)]);
+      t.same(replies, [21, 'far-value', 22], 'the call that reached another shard was aborted unrun and ran again under the lock');
+      t.ok((await locks()) > before, 'and the script takes the lock from then on');
+      // One that wrote first cannot be aborted: that call fails (its write stays), the next run takes the lock.
+      const WRITE = "redis.call('incr', KEYS[1]) if ARGV[1] == 'far' then return redis.call('get', ARGV[2]) end return 'ok'";
+      await c.call('EVAL', WRITE, '1', home, 'near', far);
+      await c.call('EVAL', WRITE, '1', home, 'near', far);
+      t.match(await c.call('EVAL', WRITE, '1', home, 'far', far), { error: /ERR this script reached a key of another shard after it wrote/ });
+      t.equal(await c.call('GET', home), '25', 'its write before stays, as with any failing script');
+      t.equal(await c.call('EVAL', WRITE, '1', home, 'far', far), 'far-value');
+    });
+
     await t.test('a client that leaves while its script runs', async (t) => {
       const leaving = await Subscriber.connect(srv.port);
       leaving.send('EVAL', "for i = 1, 3000000 do end return redis.call('set', 'after', 'yes')", '0');

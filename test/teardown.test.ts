@@ -7,11 +7,14 @@
  * back at their baseline, and the server still serves new clients.
  */
 import t, { type Test } from 'tap';
-import { startShardis, MULTI_SHARD_WORKERS, noMultiShard } from './helpers/servers';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startShardis, freePort, MULTI_SHARD_WORKERS, noMultiShard } from './helpers/servers';
 import { RespClient, connectResp } from './helpers/resp-client';
 import { info, type InfoSections } from './helpers/info';
 import { waitFor } from './helpers/util';
-import { cmd, lifecyclePaths, openRaw, runMixed } from '../benchmarks/lib/lifecycles';
+import { cmd, lifecyclePaths, openRaw, runMixed, useUnixSocket } from '../benchmarks/lib/lifecycles';
 
 const PER_PATH = Number(process.env.SHARDIS_TEARDOWN_PER_PATH ?? 150);
 
@@ -149,3 +152,26 @@ async function teardownPaths(t: Test, workers: number): Promise<void> {
     t.notMatch(srv.output(), /MaxListenersExceeded|possible EventEmitter memory leak/);
   });
 }
+
+t.test('every teardown path over the unix socket leaves nothing behind', { skip: noMultiShard }, async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shardis-unix-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const sock = path.join(dir, 'shardis.sock');
+  const srv = await startShardis(t, { workers: MULTI_SHARD_WORKERS[0], args: ['--port', String(await freePort()), '--unixsocket', sock] });
+  const admin = await connectResp(t, srv.port);
+  await admin.call('SET', 'big', 'x'.repeat(2000));
+  const baseline = liveCounters(await info(admin, 'clients', 'stats', 'tasks'));
+  useUnixSocket(sock);
+  t.teardown(() => useUnixSocket(null));
+  const names = Object.keys(lifecyclePaths);
+  const perPath = 12;
+  const done = await runMixed(srv.port, (id) => admin.call('CLIENT', 'KILL', 'ID', id), names, perPath, 40);
+  for (const name of names) t.equal(done[name], perPath, `${perPath} unix socket lifecycles ended by ${name}`);
+  let now = baseline;
+  const settled = await waitFor(async () => {
+    now = liveCounters(await info(admin, 'clients', 'stats', 'tasks'));
+    return JSON.stringify(now) === JSON.stringify(baseline);
+  }, 15000);
+  t.ok(settled, 'counters settled');
+  t.same(now, baseline);
+});

@@ -4,15 +4,16 @@
  * certificate refused under tls-auth-clients yes, tls-auth-clients optional
  * and no, tls-protocols, certificate reload and a bad certificate refused by
  * CONFIG SET, and the teardown paths (EOF, RST, QUIT, kill, blocked,
- * subscribed, MULTI, ...) over TLS leaving every live counter at its baseline.
+ * subscribed, MULTI, ...) over TLS leaving every live counter at its baseline,
+ * and TLS instead of TCP (--port 0 --tls-port N), compared with redis-server.
  */
 import t from 'tap';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
-import { spawnSync } from 'node:child_process';
-import { ANY_WORKERS, MULTI_SHARD_WORKERS, REDIS_CLI, freePort, startShardis, which, type ShardisProcess } from './helpers/servers';
+import { spawn, spawnSync } from 'node:child_process';
+import { ANY_WORKERS, MULTI_SHARD_WORKERS, REDIS_CLI, REDIS_SERVER, freePort, startShardis, which, type ShardisProcess } from './helpers/servers';
 import { RespClient } from './helpers/resp-client';
 import { connectIoredis } from './helpers/ioredis';
 import { info, type InfoSections } from './helpers/info';
@@ -61,7 +62,8 @@ async function startTls(t: Parameters<typeof startShardis>[0], certs: Certs, wor
   const tlsPort = await freePort();
   const srv = await startShardis(t, {
     workers,
-    args: ['--tls-port', String(tlsPort), '--tls-cert-file', certs.serverCert, '--tls-key-file', certs.serverKey, '--tls-ca-cert-file', certs.ca, ...extra],
+    // An explicit TCP port: --port 0 beside --tls-port means "TLS only", as in Redis (see the last test).
+    args: ['--port', String(await freePort()), '--tls-port', String(tlsPort), '--tls-cert-file', certs.serverCert, '--tls-key-file', certs.serverKey, '--tls-ca-cert-file', certs.ca, ...extra],
   });
   return { srv, tlsPort };
 }
@@ -200,4 +202,48 @@ t.test('every teardown path over TLS leaves nothing behind', { skip: noOpenssl }
   }, 15000);
   t.ok(settled, 'counters settled');
   t.same(now, baseline);
+});
+
+/** The TCP ports a process listens on (ss -ltnp), to see which listeners it opened. */
+function listeningPorts(pid: number): number[] {
+  const r = spawnSync('ss', ['-ltnpH'], { encoding: 'utf8' });
+  return r.stdout
+    .split('\n')
+    .filter((l) => l.includes(`pid=${pid},`))
+    .map((l) => Number(/:(\d+)\s/.exec(l.split(/\s+/)[3] + ' ')?.[1]))
+    .filter((p, i, all) => all.indexOf(p) === i) // IPv4 and IPv6 listeners on one port count once
+    .sort((a, b) => a - b);
+}
+
+t.test('TLS instead of TCP: --port 0 --tls-port N listens on the TLS port only, as redis-server does', { skip: noOpenssl }, async (t) => {
+  const c = certs as Certs;
+  const certArgs = ['--tls-cert-file', c.serverCert, '--tls-key-file', c.serverKey, '--tls-ca-cert-file', c.ca];
+  const tlsPort = await freePort();
+  const srv = await startShardis(t, { workers: ANY_WORKERS, args: ['--tls-port', String(tlsPort), ...certArgs] });
+  t.equal(srv.port, 0, 'no TCP port announced');
+  t.equal(srv.tlsPort, tlsPort);
+  t.same(listeningPorts(srv.proc.pid as number), [tlsPort], 'the only listening socket is the TLS port');
+  const client = { ca: fs.readFileSync(c.ca), cert: fs.readFileSync(c.clientCert), key: fs.readFileSync(c.clientKey) };
+  const io = await connectIoredis(t, tlsPort, { tls: { ...client, servername: 'localhost' } });
+  t.equal(await io.ping(), 'PONG');
+  const shardisInfo = { port: await io.config('GET', 'port'), tcpPortIsTls: /tcp_port:(\d+)/.exec(await io.info('server'))?.[1] === String(tlsPort) };
+  // A client without a certificate is still refused on the TLS-only server.
+  const anon = await tlsConnect(tlsPort, { ca: client.ca });
+  t.notMatch(anon instanceof Error ? anon.message : await pingOver(anon), /PONG/, 'no certificate, no service');
+  if (REDIS_SERVER === null) return;
+  // The reference: redis-server with the same arguments.
+  const redisTls = await freePort();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shardis-tls-redis-'));
+  const proc = spawn(REDIS_SERVER, ['--port', '0', '--tls-port', String(redisTls), '--save', '', '--appendonly', 'no', '--dir', dir, ...certArgs], { stdio: 'ignore' });
+  const exited = new Promise((r) => proc.once('exit', r));
+  t.teardown(async () => {
+    proc.kill('SIGKILL');
+    await exited;
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  t.ok(await waitFor(() => listeningPorts(proc.pid as number).length > 0, 10000), 'redis-server listens');
+  t.same(listeningPorts(proc.pid as number), [redisTls], 'redis-server also listens on the TLS port only');
+  const rio = await connectIoredis(t, redisTls, { tls: { ...client, servername: 'localhost' } });
+  const redisInfo = { port: await rio.config('GET', 'port'), tcpPortIsTls: /tcp_port:(\d+)/.exec(await rio.info('server'))?.[1] === String(redisTls) };
+  t.same(shardisInfo, redisInfo, 'CONFIG GET port, and INFO tcp_port showing the TLS port, as redis-server answers them');
 });

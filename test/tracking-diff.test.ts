@@ -16,6 +16,7 @@ import t from 'tap';
 import net from 'node:net';
 import { DifferentialSuite } from './helpers/differential';
 import { sleep, waitFor } from './helpers/util';
+import { ANY_WORKERS } from './helpers/servers';
 
 const diff = new DifferentialSuite(t);
 
@@ -194,3 +195,31 @@ diff.test('BCAST with prefixes, errors, broken redirect', async (t, s) => {
   const [ours, theirs] = [await run(s.shardis.port, steps, names), await run(s.redis.port, steps, names)];
   for (const n of names) t.equal(ours[n], theirs[n], n);
 });
+
+/**
+ * tracking-table-max-keys: past the limit, keys leave the table and their
+ * trackers get invalidations for them. Redis picks the keys at random, so
+ * the counts are compared: invalidations received, tracking_total_keys.
+ * One shard (each shard keeps its share of the limit).
+ */
+diff.test('tracking-table-max-keys evicts tracked keys with invalidations', async (t, s) => {
+  const names = ['reader', 'admin'];
+  const steps = (): Step[] => [
+    ['admin', 'CONFIG SET tracking-table-max-keys 5'],
+    ['reader', 'HELLO 3'],
+    ['reader', 'CLIENT TRACKING ON'],
+    ...Array.from({ length: 10 }, (_, i): Step => ['reader', `GET k${i}`]),
+    ['reader', 'PING'],
+    ['admin', 'INFO stats'],
+    ['admin', 'CONFIG SET tracking-table-max-keys 2'],
+    ['reader', 'PING'],
+    ['admin', 'INFO stats'],
+    ['admin', 'CONFIG SET tracking-table-max-keys 1000000'],
+  ];
+  const summary = (r: Record<string, string>): unknown => ({
+    invalidations: r.reader.split('>2\r\n$10\r\ninvalidate\r\n').length - 1,
+    trackedKeys: [...r.admin.matchAll(/tracking_total_keys:(\d+)/g)].map((m) => Number(m[1])),
+  });
+  const [ours, theirs] = [summary(await run(s.shardis.port, steps, names)), summary(await run(s.redis.port, steps, names))];
+  t.same(ours, theirs, `as redis-server: ${JSON.stringify(theirs)}`);
+}, { workers: [ANY_WORKERS] });

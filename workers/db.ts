@@ -118,6 +118,11 @@ export class Db {
     return this.n;
   }
 
+  /** Told of a value replaced by another (lazyfree-lazy-server-del is on: workers/lazyfree.ts), else null. */
+  onOverwrite: ((old: Value) => void) | null = null;
+  /** Told of a value about to be expired (lazyfree-lazy-expire is on), else null. */
+  onExpireFree: ((v: Value) => void) | null = null;
+
   /** Starts counting keys per hash slot (cluster mode), counting the keys already here. */
   trackSlots(): void {
     if (this.slotCounts !== null) return;
@@ -166,12 +171,33 @@ export class Db {
 
   /** Re-estimates a key whose value changed in place (a collection written by an op). */
   resize(key: string): void {
+    if (!this.memory.eager) {
+      // No maxmemory: re-estimated when INFO asks (MemoryAccount.eager).
+      this.unsettled.add(key);
+      return;
+    }
     const i = this.index.lookup(key);
     if (i < 0) return;
     const v = this.valAt(i);
     // Strings are immutable: every change went through set/replace, which accounted it.
     if (typeof v === 'string') return;
     this.account(i, key, v);
+  }
+
+  /** Keys written in place whose estimate is put off (resize without maxmemory). */
+  private unsettled = new Set<string>();
+
+  /** Re-estimates the keys resize put off (before memory.used is read). */
+  settleSizes(): void {
+    if (this.unsettled.size === 0) return;
+    const keys = this.unsettled;
+    this.unsettled = new Set();
+    for (const key of keys) {
+      const i = this.index.lookup(key);
+      if (i < 0) continue;
+      const v = this.valAt(i);
+      if (typeof v !== 'string') this.account(i, key, v);
+    }
   }
 
   private account(i: number, key: string, v: Value): void {
@@ -236,6 +262,11 @@ export class Db {
     return this.valAt(i);
   }
 
+  /** Whether the key has an entry, expired or not (Redis's dictFind on the main dict). */
+  contains(key: string): boolean {
+    return this.index.lookup(key) >= 0;
+  }
+
   has(key: string, now: number): boolean {
     return this.peek(key, now) !== undefined;
   }
@@ -266,11 +297,34 @@ export class Db {
     if (this.rawStrings !== null) this.rawStrings.delete(key);
     const i = this.index.lookup(key);
     if (i >= 0) {
+      if (this.onOverwrite !== null) {
+        const old = this.valAt(i);
+        if (old !== val) this.onOverwrite(old);
+      }
       this.valPages[i >>> PAGE_BITS][i & PAGE_MASK] = val;
       this.touch(i);
       this.account(i, key, val);
       return;
     }
+    this.index.insert(key);
+    this.append(key, val);
+    this.onAdded?.(this.dbIndex, key);
+  }
+
+  /**
+   * Adds a key read from a file (an RDB load): set's work without its lookup
+   * (one index probe per key instead of two: a load is mostly inserts)
+   * and without the `new` notification, as Redis's dbAddRDBLoad. False, and
+   * nothing changed, when the key is already here (a file holding it twice).
+   */
+  load(key: string, val: Value): boolean {
+    if (!this.index.insertIfAbsent(key)) return false;
+    this.append(key, val);
+    return true;
+  }
+
+  /** Stores a new key at the next position (its index entry is already made: insert is called first). */
+  private append(key: string, val: Value): void {
     const n = this.n++;
     const p = n >>> PAGE_BITS;
     if (p === this.keyPages.length) {
@@ -284,7 +338,6 @@ export class Db {
     }
     // A key created during a snapshot is not part of it.
     if (this.marks !== null) this.marks[p][n & PAGE_MASK] = 1;
-    this.index.insert(key);
     if (this.slotCounts !== null) {
       const slot = keyHashSlotOfString(key);
       this.slotCounts[slot]++;
@@ -296,7 +349,6 @@ export class Db {
     this.lfuPages[p][n & PAGE_MASK] = LFU_INIT_VAL;
     this.atimePages[p][n & PAGE_MASK] = this.clock();
     this.account(n, key, val);
-    this.onAdded?.(this.dbIndex, key);
   }
 
   /** Replaces the value of an existing key without touching its TTL or access time. */
@@ -364,7 +416,20 @@ export class Db {
     return true;
   }
 
+  /** Deletes a key a server-side write replaces (RENAME's or COPY REPLACE's destination: Redis's dbDelete, lazyfree-lazy-server-del). */
+  deleteReplaced(key: string): boolean {
+    if (this.onOverwrite !== null) {
+      const i = this.index.lookup(key);
+      if (i >= 0) this.onOverwrite(this.valAt(i));
+    }
+    return this.delete(key);
+  }
+
   expireKey(key: string): void {
+    if (this.onExpireFree !== null) {
+      const i = this.index.lookup(key);
+      if (i >= 0) this.onExpireFree(this.valAt(i));
+    }
     if (!this.delete(key)) return;
     this.expiredCount++;
     this.onExpired?.(this.dbIndex, key);
@@ -421,6 +486,7 @@ export class Db {
   clear(): void {
     this.memory.used -= this.bytes;
     this.bytes = 0;
+    this.unsettled.clear();
     this.sizePages = [];
     this.lfuPages = [];
     this.volatileCursor = null;
@@ -544,8 +610,16 @@ export class Db {
     for (let pos = this.n - 1; pos >= 0; pos--) {
       if (pos >= this.n) continue;
       const key = this.keyAt(pos);
-      const val = this.peek(key, now);
-      if (val !== undefined) visit(key, val);
+      // peek's expiry check without its index lookup (the position is known): a
+      // lookup per key was most of a SAVE's time at a million keys.
+      if (this.expires.size !== 0) {
+        const at = this.expires.get(key);
+        if (at !== undefined && at <= now) {
+          this.expireKey(key);
+          continue;
+        }
+      }
+      visit(key, this.valAt(pos));
     }
   }
 }

@@ -9,11 +9,12 @@ import { ReplyWriter } from '../src/core/wire/reply-writer';
 import { REQUEST_HEADER_BYTES, RPC_OP, decodeRpc, encodeOutcome } from '../src/core/wire/shard-batch';
 import type { CallBatch } from '../src/core/wire/call-batch';
 import { latin1String } from '../src/core/wire/latin1';
-import { CONN_ID_MASK, SPLIT_PART, TRACK_READS, type RpcCall, type RpcOutcome, type ShardEvent, type ShardSettings } from '../src/core/shard-protocol';
+import { CONN_ID_MASK, SCRIPT_UNLOCKED, SPLIT_PART, TRACK_READS, type RpcCall, type RpcOutcome, type ShardEvent, type ShardSettings } from '../src/core/shard-protocol';
 import { installScriptRunner, type ShardOpContext } from './op-context';
 import { ShardState } from './shard-state';
 import { setStreamNodeLimits } from './structures/stream';
 import { setHllSparseMaxBytes } from './structures/hll';
+import { setEncodingLimits } from './structures/encoding-limits';
 import { activeExpireCycle } from './expiry';
 import type { Db } from './db';
 import { runCommand } from './run-command';
@@ -32,13 +33,14 @@ class OpContext implements ShardOpContext {
   proto: 2 | 3 = 2;
   now = 0;
   trackReads = false;
+  scriptUnlocked = false;
   constructor(readonly shard: ShardState) {}
   notify(cls: number, event: string, key: string): void {
     // Every change an op makes raises its event whether or not anyone listens:
     // Redis's dirty counter counts those changes (a SETBIT that changes nothing, a DEL of nothing add 0).
     if (cls !== NOTIFY.keymiss) this.shard.stats.dirty++;
-    // Where Redis notifies, it has signalled the change: CLIENT TRACKING hears of it.
-    if (cls !== NOTIFY.keymiss && this.shard.signals.tracking) this.shard.signals.written(key, this.connId);
+    // Where Redis notifies, it has signalled the change: CLIENT TRACKING and WATCH hear of it.
+    if (cls !== NOTIFY.keymiss && this.shard.signals.size !== 0) this.shard.changed(this.dbIndex, key, this.connId);
     if ((this.shard.settings.notifyFlags & cls) !== 0) this.shard.notify(cls, event, key, this.dbIndex);
   }
 }
@@ -65,6 +67,14 @@ export class ShardEngine {
     installScriptRunner(this.state, this.scripts);
     this.ctx = new OpContext(this.state);
     this.applyStructureLimits();
+    this.applyTrackingLimit();
+  }
+
+  /** This shard's share of tracking-table-max-keys, enforced at once when it shrinks. */
+  private applyTrackingLimit(): void {
+    const max = this.state.settings.trackingTableMaxKeys;
+    this.state.signals.trackingMaxKeys = max === 0 ? 0 : Math.ceil(max / this.state.shardCount);
+    this.state.signals.limitTracked();
   }
 
   /** Settings that shape data structures (module-level in their files: one engine per thread). */
@@ -72,6 +82,7 @@ export class ShardEngine {
     const s = this.state.settings;
     setStreamNodeLimits(s.streamNodeMaxBytes, s.streamNodeMaxEntries);
     setHllSparseMaxBytes(s.hllSparseMaxBytes);
+    setEncodingLimits(s.encodingLimits);
   }
 
   /** Events gathered while running the last batch (the host sends them just before its replies). */
@@ -88,7 +99,7 @@ export class ShardEngine {
     if (this.expiryTimer) clearInterval(this.expiryTimer);
     const period = Math.max(1, Math.floor(1000 / Math.max(1, this.state.settings.hz)));
     this.expiryTimer = setInterval(() => {
-      activeExpireCycle(this.state, Date.now(), period / 4);
+      activeExpireCycle(this.state, Date.now(), period);
       const events = this.state.signals.takeEvents();
       if (events !== null) this.onEvents?.(events);
     }, period);
@@ -107,6 +118,8 @@ export class ShardEngine {
     this.state.applyMemorySettings();
     this.state.refreshThresholds();
     this.state.signals.setBcast(this.state.settings.trackingBcast);
+    this.applyTrackingLimit();
+    for (const db of this.state.dbs) if (db !== undefined) this.state.applyLazyfree(db);
     this.applyStructureLimits();
     if (patch.hz !== undefined) this.scheduleExpiry();
   }
@@ -232,6 +245,7 @@ export class ShardEngine {
     const ctx = this.ctx;
     ctx.proto = proto === 3 ? 3 : 2;
     ctx.trackReads = (connId & TRACK_READS) !== 0;
+    ctx.scriptUnlocked = false;
     ctx.connId = connId & CONN_ID_MASK;
     ctx.dbIndex = dbIndex;
     ctx.db = this.state.db(dbIndex);
@@ -244,6 +258,7 @@ export class ShardEngine {
     // A split command's part (SPLIT_PART): runs for the connection, is not reported as slow on its own.
     const part = connId >= SPLIT_PART;
     ctx.trackReads = (connId & TRACK_READS) !== 0;
+    ctx.scriptUnlocked = (connId & SCRIPT_UNLOCKED) !== 0;
     ctx.connId = connId & CONN_ID_MASK;
     ctx.dbIndex = dbIndex;
     ctx.db = this.state.db(dbIndex);

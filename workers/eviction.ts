@@ -97,6 +97,10 @@ export function performEvictions(shard: ShardState, now: number): boolean {
     const victim = pickVictim(shard, now);
     if (victim === undefined) return false;
     const dbIndex = victim.db.dbIndex;
+    if (shard.settings.lazyfree.eviction) {
+      const v = victim.db.peek(victim.key, now);
+      if (v !== undefined) shard.lazyFree(v);
+    }
     victim.db.delete(victim.key);
     shard.stats.evictedKeys++;
     if (shard.signals.size !== 0) shard.signals.signal(dbIndex, victim.key);

@@ -12,18 +12,29 @@
  */
 import type { ShardState } from './shard-state';
 
-/** Keys looked at per batch (Redis's ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP). */
-const BATCH = 20;
-/** Go on with another batch while more than this share of the last one had expired. */
-const REPEAT_SHARE = 0.1;
+/**
+ * active-expire-effort (1-10) scales the cycle as in Redis's
+ * activeExpireCycle, with effort = setting - 1: keys looked at per batch
+ * (ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP 20, plus a quarter of it per step), the
+ * share of expired keys in a batch below which the cycle moves on
+ * (ACTIVE_EXPIRE_CYCLE_ACCEPTABLE_STALE 10%, minus a point per step) and the
+ * share of the cycle's period it may take (ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC
+ * 25%, plus two points per step).
+ */
+export function expireCycleParams(activeExpireEffort: number): { batch: number; repeatShare: number; timeShare: number } {
+  const effort = Math.min(9, Math.max(0, activeExpireEffort - 1));
+  return { batch: 20 + 5 * effort, repeatShare: (10 - effort) / 100, timeShare: (25 + 2 * effort) / 100 };
+}
 /**
  * Keys always looked at per db per cycle (a few tens of microseconds), so
  * expired keys sitting behind a long run of live TTLs are still reached soon.
  */
 const MIN_PER_CYCLE = 1000;
 
-export function activeExpireCycle(state: ShardState, now: number, budgetMs: number): number {
-  const deadline = performance.now() + budgetMs;
+/** One cycle; `periodMs` is the time between cycles (1000 / hz), of which it may take its effort's share. */
+export function activeExpireCycle(state: ShardState, now: number, periodMs: number): number {
+  const { batch: BATCH, repeatShare: REPEAT_SHARE, timeShare } = expireCycleParams(state.settings.activeExpireEffort);
+  const deadline = performance.now() + periodMs * timeShare;
   let expired = 0;
   for (const db of state.dbs) {
     if (db === undefined || db.expires.size === 0) continue;

@@ -53,14 +53,35 @@ export class KeySignals {
   /** Some client tracks in BCAST mode: every write is reported. */
   private bcast = false;
 
+  /** tracking-table-max-keys, this shard's share of it (0: no limit). */
+  trackingMaxKeys = 0;
+
   /** Remembers that `connId` read `key` (a tracked read). */
   track(key: string, connId: number): void {
     let conns = this.tracked.get(key);
     if (conns === undefined) {
       this.tracked.set(key, (conns = new Set()));
       this.size++; // a tracked key makes writes worth signalling
+      if (this.trackingMaxKeys !== 0 && this.tracked.size > this.trackingMaxKeys) this.limitTracked();
     }
     conns.add(connId);
+  }
+
+  /**
+   * Over tracking-table-max-keys: keys leave the table, their trackers told
+   * as if the keys had changed (Redis's trackingLimitUsedSlots; it picks them
+   * at random, here the longest-tracked go first). Not reported to BCAST
+   * clients (`by` -1), as in Redis.
+   */
+  limitTracked(): void {
+    if (this.trackingMaxKeys === 0) return;
+    for (const key of this.tracked.keys()) {
+      if (this.tracked.size <= this.trackingMaxKeys) break;
+      const conns = this.tracked.get(key) as Set<number>;
+      this.tracked.delete(key);
+      this.size--;
+      this.outbox.push({ type: 'invalidate', key, by: -1, conns: [...conns] });
+    }
   }
 
   /** Turns BCAST reporting on or off (the shard setting trackingBcast). */
@@ -74,6 +95,13 @@ export class KeySignals {
   clearTracking(): void {
     this.size -= this.tracked.size;
     this.tracked.clear();
+  }
+
+  /** (key, client) pairs in the tracking table. */
+  get trackedItems(): number {
+    let n = 0;
+    for (const conns of this.tracked.values()) n += conns.size;
+    return n;
   }
 
   get trackedKeys(): number {
@@ -167,20 +195,46 @@ export class KeySignals {
    * `written`; without it (expiry, a coordinator's write-back, a blocked
    * client's pop) the change is reported for tracking here.
    */
-  signal(db: number, key: string, by = -1): void {
+  signal(db: number, key: string, by = -1, skipWatch = false): void {
     if (by < 0 && this.tracking) this.invalidate(key, 0);
     const set = this.byDb.get(db)?.get(key);
     if (set === undefined) return;
     this.seq++;
     // Copy: a listener may remove itself (or others) while we walk.
-    for (const l of [...set]) l.modified(db, key);
+    for (const l of [...set]) if (!skipWatch || l.kind !== 'watch') l.modified(db, key);
   }
 
-  /** Every listened key of a db may have changed (FLUSHDB, FLUSHALL, SWAPDB). */
-  signalDb(db: number): void {
+  /**
+   * An op changed `key` (called where Redis calls signalModifiedKey, i.e.
+   * where the op raises its keyspace notification): its WATCHers hear of it.
+   * A client command's other listeners hear of every key it may write through
+   * `signal(..., skipWatch)`; WATCH is exact, as in Redis, so a write that
+   * changed nothing (SADD of a member already there, DEL of a missing key)
+   * lets the transaction through.
+   */
+  signalWatch(db: number, key: string): void {
+    const set = this.byDb.get(db)?.get(key);
+    if (set === undefined) return;
+    for (const l of [...set]) if (l.kind === 'watch') l.modified(db, key);
+  }
+
+  /**
+   * Every listened key of a db may have changed (FLUSHDB, FLUSHALL, SWAPDB).
+   * WATCHers hear of it only for keys that `existed` (Redis's
+   * touchAllWatchedKeysInDb: flushing an empty db touches nothing).
+   */
+  signalDb(db: number, existed: ReadonlySet<string>): void {
     const keys = this.byDb.get(db);
     if (keys === undefined) return;
-    for (const key of [...keys.keys()]) this.signal(db, key);
+    for (const key of [...keys.keys()]) this.signal(db, key, -1, !existed.has(key));
+  }
+
+  /** The listened keys of a db that hold a value now (before a flush or swap changes them). */
+  listenedKeysIn(db: number, contains: (key: string) => boolean): Set<string> {
+    const out = new Set<string>();
+    const keys = this.byDb.get(db);
+    if (keys !== undefined) for (const key of keys.keys()) if (contains(key)) out.add(key);
+    return out;
   }
 
   /** Queues one 'ready' event per key per batch. */

@@ -20,6 +20,8 @@ export interface ShardOpContext {
   readonly now: number;
   /** The client tracks the keys this command reads (CLIENT TRACKING; TRACK_READS in the request). */
   readonly trackReads?: boolean;
+  /** A script in this request runs without the shard lock (SCRIPT_UNLOCKED in the request). */
+  readonly scriptUnlocked?: boolean;
   /**
    * A keyspace notification (Redis's notifyKeyspaceEvent): `cls` is a NOTIFY
    * bit (src/core/notify.ts). Costs one AND when notifications are off.

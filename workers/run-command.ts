@@ -69,13 +69,20 @@ export function runCommand(ctx: ShardOpContext, opIndex: number, args: string[],
     shard.opStats.failed[opIndex]++;
     return;
   }
-  // A write succeeded: every listener on its keys hears of it. Deliberately
-  // generic (every key the row declares, not only the ones the op changed):
-  // waiters and `.WATCH` subscriptions re-check and find nothing new, and
-  // WATCH may abort a transaction that Redis would let through, which is safe
-  // for optimistic locking.
+  // A write succeeded: waiters and `.WATCH` subscriptions on its keys hear of
+  // it. Deliberately generic (every key the row declares, not only the ones
+  // the op changed): they re-check and find nothing new. WATCH is exact
+  // instead: its listeners hear of the keys the op reported changed
+  // (OpContext.notify, where Redis calls signalModifiedKey).
   if (shard.signals.size !== 0 && op.writes) {
-    for (const p of keyPositions(op.spec, args)) shard.signals.signal(ctx.dbIndex, args[p], ctx.connId);
+    for (const p of keyPositions(op.spec, args)) shard.signals.signal(ctx.dbIndex, args[p], ctx.connId, true);
+  }
+  // keyspace_hits / keyspace_misses: a read command's keys, found or not (an expired one was deleted by its lookup).
+  if (op.keymiss) {
+    for (const p of keyPositions(op.spec, args)) {
+      if (ctx.db.contains(args[p])) shard.stats.keyspaceHits++;
+      else shard.stats.keyspaceMisses++;
+    }
   }
   // CLIENT TRACKING: a read's keys are remembered for its client.
   if (ctx.trackReads === true && op.spec.flags.includes('readonly')) {

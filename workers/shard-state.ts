@@ -3,6 +3,8 @@
  * on first use), its copy of the settings that shard code reads, and counters.
  * Shard-local code reaches state only through this object, never a global.
  */
+import type { Value } from './value';
+import { freedLazily } from './lazyfree';
 import { Db } from './db';
 import { KeySignals } from './key-signals';
 import { NOTIFY } from '../src/core/notify';
@@ -17,6 +19,8 @@ export class ShardState {
    * null: every write first lets it keep the value as it was at its start.
    */
   snapshot: { preserve(db: number, key: string, now: number): void; materialize(now: number): void } | null = null;
+  /** The RDB file being loaded (ShardControl loadFile; read by rdbLoadFile), or null. */
+  loadFile: Buffer | null = null;
   /**
    * Clock for access times, in 10 ms ticks: finer
    * than Redis's 1 s LRU clock so that approximated LRU can tell apart keys
@@ -33,7 +37,7 @@ export class ShardState {
   }
   /** Memory accounting of every db of this shard, and the LFU settings they read. */
   readonly memory = new MemoryAccount();
-  stats = { commands: 0, batches: 0, expiredKeys: 0, busyMicros: 0, evictedKeys: 0, dirty: 0 };
+  stats = { commands: 0, batches: 0, expiredKeys: 0, busyMicros: 0, evictedKeys: 0, dirty: 0, keyspaceHits: 0, keyspaceMisses: 0 };
   /** Per shard-op (by op index) time spent and failed calls, for INFO commandstats. */
   opStats: { micros: Float64Array; failed: Float64Array; latency: Float64Array };
   /**
@@ -41,6 +45,20 @@ export class ShardState {
    * thread (slow log, latency monitor); Infinity when both are off.
    */
   slowReportMicros = Infinity;
+
+  /** Values freed lazily so far (INFO lazyfreed_objects; workers/lazyfree.ts). */
+  lazyfreed = 0;
+
+  /** A value is deleted lazily: counted when Redis would free it in the background. */
+  readonly lazyFree = (v: Value): void => {
+    if (freedLazily(v)) this.lazyfreed++;
+  };
+
+  /** Points a db's overwrite and expiry hooks at lazyFree as lazyfree-lazy-server-del / -expire say. */
+  applyLazyfree(db: Db): void {
+    db.onOverwrite = this.settings.lazyfree.serverDel ? this.lazyFree : null;
+    db.onExpireFree = this.settings.lazyfree.expire ? this.lazyFree : null;
+  }
 
   /** Recomputes slowReportMicros from the settings (after a change). */
   refreshThresholds(): void {
@@ -69,6 +87,10 @@ export class ShardState {
     const s = this.settings;
     this.memoryLimit = s.maxmemory > 0 ? Math.max(1, Math.floor(s.maxmemory / this.shardCount)) : 0;
     this.memory.lfu = s.maxmemoryPolicy.endsWith('-lfu');
+    const eager = this.memoryLimit > 0;
+    // Turning the limit on: the estimates put off so far are due now.
+    if (eager && !this.memory.eager) for (const db of this.dbs) db?.settleSizes();
+    this.memory.eager = eager;
     this.memory.lfuLogFactor = s.lfuLogFactor;
     this.memory.lfuDecayTime = s.lfuDecayTime;
   }
@@ -93,6 +115,15 @@ export class ShardState {
     if ((this.settings.notifyFlags & NOTIFY.new) !== 0) this.notify(NOTIFY.new, 'new', key, dbIndex);
   };
 
+  /**
+   * An op changed `key` (where Redis calls signalModifiedKey, which is where
+   * ops raise their keyspace notification): CLIENT TRACKING and WATCH hear of it.
+   */
+  changed(dbIndex: number, key: string, connId: number): void {
+    if (this.signals.tracking) this.signals.written(key, connId);
+    if (this.signals.counts.watch !== 0) this.signals.signalWatch(dbIndex, key);
+  }
+
   /** Queues a keyspace notification for the main thread, if its class is enabled. */
   notify(cls: number, event: string, key: string, dbIndex: number): void {
     if ((this.settings.notifyFlags & cls) === 0) return;
@@ -105,6 +136,7 @@ export class ShardState {
       db = new Db(this.clockTicks, index, this.memory, 100);
       db.onExpired = this.onExpired;
       db.onAdded = this.onAdded;
+      this.applyLazyfree(db);
       // Cluster mode serves db 0 only, and counts its keys per slot.
       if (index === 0 && this.settings.clusterEnabled) db.trackSlots();
       this.dbs[index] = db;
@@ -113,13 +145,17 @@ export class ShardState {
   }
 
   swapDbs(a: number, b: number): void {
+    // A watched key is touched when it exists in either db (Redis's touchAllWatchedKeysInDb with replaced_with).
+    const inEither = (k: string): boolean => this.dbs[a]?.contains(k) === true || this.dbs[b]?.contains(k) === true;
+    const existedA = this.signals.listenedKeysIn(a, inEither);
+    const existedB = this.signals.listenedKeysIn(b, inEither);
     const tmp = this.dbs[a];
     this.dbs[a] = this.dbs[b];
     this.dbs[b] = tmp;
     if (this.dbs[a]) this.dbs[a]!.dbIndex = a;
     if (this.dbs[b]) this.dbs[b]!.dbIndex = b;
-    this.signals.signalDb(a);
-    this.signals.signalDb(b);
+    this.signals.signalDb(a, existedA);
+    this.signals.signalDb(b, existedB);
   }
 
   totalExpired(): number {

@@ -11,8 +11,9 @@ import { servePeers } from './rpc/peers';
 import type { ShardControl, ShardEvent, ShardMessage, ShardTask, ShardTaskResult } from '../src/core/shard-protocol';
 
 export default function runShard(task: ShardTask): Promise<ShardTaskResult> {
-  // Sync destination: async pino destinations interleave lines across threads.
-  const log = pino({ level: task.logLevel, base: { shard: task.shardId } }, pino.destination({ dest: 1, sync: true }));
+  // Sync destination: async pino destinations interleave lines across threads (logfile: appended, same rule).
+  const dest = task.logFile === '' ? pino.destination({ dest: 1, sync: true }) : pino.destination({ dest: task.logFile, append: true, sync: true });
+  const log = pino({ level: task.logLevel, base: { shard: task.shardId } }, dest);
   const engine = new ShardEngine(task.shardId, task.shardCount, task.settings);
   const port = task.port;
   const postEvents = (events: ShardEvent[]): void => {
@@ -46,6 +47,8 @@ export default function runShard(task: ShardTask): Promise<ShardTaskResult> {
       }
       if (msg.type === 'settings') {
         engine.applySettings(msg.patch);
+      } else if (msg.type === 'loadFile') {
+        engine.state.loadFile = msg.data === null ? null : Buffer.from(msg.data);
       } else if (msg.type === 'shutdown') {
         engine.stop();
         for (const link of task.peers?.served ?? []) link.port.close();

@@ -21,6 +21,8 @@ export class Snapshot {
   /** Entries copied on write, per db, waiting for the next chunk of their db. */
   private readonly copied: (ByteSink | null)[];
   copiedBytes = 0;
+  /** Where each chunk is written before its exact-size copy goes to the main thread. */
+  private readonly out = new ByteSink(64 * 1024);
 
   constructor(
     private readonly shard: ShardState,
@@ -61,23 +63,39 @@ export class Snapshot {
     this.copiedBytes += out.len - before;
   }
 
-  /** The next entries of `db`, about `maxBytes` of them; `done` once the db is all written. */
-  chunk(dbIndex: number, maxBytes: number, _now: number): { data: Uint8Array; done: boolean } {
+  /**
+   * The next entries of `db`: about `maxBytes` of them, or those written in
+   * `maxMicros` (a time slice: the shard's requests wait at most about that
+   * long behind a BGSAVE); `done` once the db is all written.
+   */
+  chunk(dbIndex: number, maxBytes: number, maxMicros: number): { data: Uint8Array; done: boolean } {
     if (!this.active[dbIndex]) return { data: new Uint8Array(0), done: true };
     const db = this.shard.dbs[dbIndex] as Db;
-    const out = new ByteSink(Math.min(maxBytes * 2, 1 << 20));
+    // One buffer for the whole snapshot: a fresh one per slice was garbage (and external memory) by the thousand.
+    const out = this.out;
+    out.len = 0;
     const copied = this.copied[dbIndex];
     if (copied !== null) {
       out.bytes(copied.view());
       this.copiedBytes -= copied.len;
       this.copied[dbIndex] = null;
     }
+    const deadline = performance.now() + maxMicros / 1000;
     let i = db.snapCursor;
     const n = db.size;
+    let sinceCheck = 0;
     while (i < n && out.len < maxBytes) {
       if (!db.isMarked(i)) {
         db.mark(i);
         this.writeAt(out, db, i);
+        // The clock is read every few entries: reading it costs about as much as writing a small one.
+        if (++sinceCheck === 8) {
+          sinceCheck = 0;
+          if (performance.now() >= deadline) {
+            i++;
+            break;
+          }
+        }
       }
       i++;
     }

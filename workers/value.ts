@@ -34,7 +34,10 @@ export function typeName(v: Value): string {
 
 /** Redis's OBJECT ENCODING for a string value. */
 export function stringEncoding(s: string): string {
-  if (s.length <= 20 && /^-?[1-9][0-9]*$|^0$/.test(s)) {
+  // Most strings do not start like a number: no regex for them (every write's memory accounting asks).
+  const c = s.charCodeAt(0);
+  const numeric = (c >= 0x30 && c <= 0x39) || c === 0x2d;
+  if (numeric && s.length <= 20 && /^-?[1-9][0-9]*$|^0$/.test(s)) {
     const n = BigInt(s);
     if (n >= -(2n ** 63n) && n < 2n ** 63n) return 'int';
   }

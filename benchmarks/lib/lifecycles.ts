@@ -27,7 +27,21 @@ export function useTls(options: tls.ConnectionOptions | null): void {
   tlsOptions = options;
 }
 
+/** A unix socket path every socket openRaw opens connects to instead of the TCP port (null: TCP). */
+let unixPath: string | null = null;
+
+/** Runs the lifecycles over the server's unix socket (null: TCP again). */
+export function useUnixSocket(path: string | null): void {
+  unixPath = path;
+}
+
 function connectSocket(port: number): { socket: net.Socket; ready: string } {
+  if (unixPath !== null) {
+    const socket = net.connect(unixPath);
+    // A unix socket has no RST: its abrupt close is a plain destroy.
+    socket.resetAndDestroy = (): net.Socket => socket.destroy();
+    return { socket, ready: 'connect' };
+  }
   const raw = net.connect(port, '127.0.0.1');
   if (tlsOptions === null) return { socket: raw, ready: 'connect' };
   const socket = tls.connect({ ...tlsOptions, socket: raw });

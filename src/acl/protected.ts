@@ -5,9 +5,13 @@
  * enable-protected-configs (local: only from a loopback connection).
  */
 
-/** Whether a remote address is the loopback interface (IPv4 127/8, ::1, IPv4-mapped 127/8). */
+/**
+ * Whether a remote address is the loopback interface (IPv4 127/8, ::1,
+ * IPv4-mapped 127/8). A unix socket client has no remote address and is
+ * local, as in Redis's islocalClient.
+ */
 export function isLoopback(addr: string | undefined): boolean {
-  if (addr === undefined) return false;
+  if (addr === undefined) return true;
   const a = addr.startsWith('::ffff:') ? addr.slice(7) : addr;
   return a === '::1' || a.startsWith('127.');
 }

@@ -6,6 +6,8 @@
 import type { Connection } from '../connection';
 import type { CoordOp, Coords, ServerContext, TableEntry } from '../coordination/context';
 import { Acl, AclError, type User } from '../acl/acl';
+import type { Denial } from '../acl/user';
+import type { QueuedCommand } from '../coordination/transactions';
 import { aclCatalog } from '../acl/catalog';
 import { ACL_CATEGORIES } from '../acl/command-meta';
 import { buildReply, bulkReply, errArg, errorReply, helpReply, integerReply, okReply } from '../resp/replies';
@@ -41,6 +43,38 @@ export function checkRequest(server: ServerContext, conn: Connection, entry: Tab
   const context = conn.txn !== null && conn.txn.inMulti ? 'multi' : 'toplevel';
   server.acl.addLog(denial.reason, context, denial.object, user.name, clientLine(conn).trimEnd());
   return Acl.deniedText(denial);
+}
+
+/** Why a queued command is no longer allowed, in Redis 7.0's EXEC wording. */
+const EXEC_DENIAL_REASON: Record<Denial['reason'], string> = {
+  command: 'no permission to execute the command or subcommand',
+  key: 'no permission to touch the specified keys',
+  channel: 'no permission to access one of the channels used as arguments',
+};
+
+/**
+ * EXEC checks every queued command against the user's rules again, as Redis
+ * 7.0 does: rules changed since MULTI (ACL SETUSER, ACL LOAD) may refuse a
+ * command that was allowed when it was queued. Marks each refused command
+ * with its error (its place in EXEC's reply) and how to log it (context
+ * multi), which EXEC does once its WATCHes have held.
+ */
+export function recheckQueued(server: ServerContext, conn: Connection, queue: readonly QueuedCommand[]): void {
+  const user = conn.user;
+  // The default user with every permission: nothing to check (the common case costs one test).
+  if (user.open) return;
+  for (const q of queue) {
+    const cmd = aclCatalog.byName.get(q.entry.fullName);
+    if (cmd === undefined) continue;
+    const denial = user.check(cmd, q.args);
+    if (denial === null) continue;
+    q.denied = {
+      error:
+        'NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. ' +
+        `This command is no longer allowed for the following reason: ${EXEC_DENIAL_REASON[denial.reason]}`,
+      log: () => server.acl.addLog(denial.reason, 'multi', denial.object, user.name, clientLine(conn).trimEnd()),
+    };
+  }
 }
 
 /** Logs a failed AUTH / HELLO AUTH as Redis does (reason auth, object AUTH). */

@@ -2,6 +2,7 @@
  * CLIENT and its subcommands, over the server's registry of live connections
  * (server.connections). All of it runs on the main thread.
  */
+import { clientTotalMemory } from '../client-memory';
 import type { CoordOp, Coords, ServerContext } from '../coordination/context';
 import type { Connection } from '../connection';
 import { buildReply, bulkReply, errArg, errorReply, helpReply, integerReply, okReply } from '../resp/replies';
@@ -42,7 +43,7 @@ function socketFd(c: Connection): number {
 }
 
 /** One CLIENT LIST / CLIENT INFO line, fields in Redis 7.2's order. */
-export function clientLine(c: Connection, now = Date.now()): string {
+export function clientLine(c: Connection, now = Date.now(), callerArgs: readonly string[] | null = null): string {
   const m = clientFlags.get(c);
   // In Redis's order: P (pub/sub) before e/T.
   let flags = c.isMonitor ? 'O' : '';
@@ -60,11 +61,23 @@ export function clientLine(c: Connection, now = Date.now()): string {
   const qbuf = c.queryBufferBytes;
   const omem = c.pendingOutputBytes;
   const oll = c.pendingReplies;
+  // argv-mem: the arguments of the command being run, i.e. the caller's own (others have none between commands).
+  let argvBytes = 0;
+  for (const a of callerArgs ?? []) argvBytes += a.length;
+  const argc = callerArgs?.length ?? 0;
+  const multi = c.txn !== null && c.txn.inMulti ? c.txn.queuedCount : -1;
+  const multiMem = multi > 0 ? (c.txn as NonNullable<Connection['txn']>).queuedArgvBytes : 0;
+  const totMem = clientTotalMemory({
+    model: c.mem, outputBytes: omem, argvBytes, argc, queued: multi > 0 ? multi : 0, queuedArgvBytes: multiMem,
+    channels: c.channels?.size ?? 0, patterns: c.patterns?.size ?? 0,
+  });
+  const nowS = Math.floor(now / 1000);
   return (
     `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${socketFd(c)} name=${c.name} ` +
-    `age=${Math.floor((now - c.createdAt) / 1000)} idle=${Math.floor((now - c.lastInteraction) / 1000)} flags=${flags} db=${c.db} ` +
-    `sub=${c.channels?.size ?? 0} psub=${c.patterns?.size ?? 0} ssub=${c.shardChannels?.size ?? 0} multi=-1 qbuf=${qbuf} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=${oll} omem=${omem} ` +
-    `tot-mem=${qbuf + omem} events=${omem > 0 ? 'rw' : 'r'} cmd=${c.lastCommand} user=${c.user.name} redir=${c.tracking === null ? -1 : c.tracking.redirect} resp=${c.proto} ` +
+    `age=${nowS - Math.floor(c.createdAt / 1000)} idle=${nowS - Math.floor(c.lastInteraction / 1000)} flags=${flags} db=${c.db} ` +
+    `sub=${c.channels?.size ?? 0} psub=${c.patterns?.size ?? 0} ssub=${c.shardChannels?.size ?? 0} multi=${multi} qbuf=${qbuf} qbuf-free=${Math.max(0, c.mem.qbAlloc - qbuf)} ` +
+    `argv-mem=${argvBytes} multi-mem=${multiMem} rbs=${c.mem.rbs} rbp=${c.mem.rbp} obl=0 oll=${oll} omem=${omem} ` +
+    `tot-mem=${totMem} events=${omem > 0 ? 'rw' : 'r'} cmd=${c.lastCommand} user=${c.user.name} redir=${c.tracking === null ? -1 : c.tracking.redirect} resp=${c.proto} ` +
     `lib-name=${c.libName} lib-ver=${c.libVer}\n`
   );
 }
@@ -99,7 +112,7 @@ const clientSetinfo: CoordOp = (ctx, args) => {
 };
 
 // A verbatim string in RESP3 (a plain bulk string in RESP2), as Redis sends it.
-const clientInfo: CoordOp = (ctx) => buildReply(ctx, (w) => w.verbatim(clientLine(ctx.conn)));
+const clientInfo: CoordOp = (ctx, args) => buildReply(ctx, (w) => w.verbatim(clientLine(ctx.conn, Date.now(), args)));
 
 const clientList: CoordOp = (ctx, args) => {
   let conns = [...ctx.server.connections.values()];
@@ -123,7 +136,7 @@ const clientList: CoordOp = (ctx, args) => {
     return errorReply(ERR_SYNTAX);
   }
   const now = Date.now();
-  return buildReply(ctx, (w) => w.verbatim(conns.map((c) => clientLine(c, now)).join('')));
+  return buildReply(ctx, (w) => w.verbatim(conns.map((c) => clientLine(c, now, c === ctx.conn ? args : null)).join('')));
 };
 
 interface KillFilter {

@@ -47,11 +47,6 @@ function applyToServer(server: ServerContext, specs: readonly ParamSpec[]): void
   for (const spec of specs) {
     const value = server.config.get(spec.name) as string;
     switch (spec.name) {
-      case 'timeout': {
-        const ms = Number(value) * 1000;
-        for (const c of server.connections.values()) c.socket.setTimeout(ms);
-        break;
-      }
       case 'loglevel':
         server.log.level = PINO_LEVEL[value] ?? 'info';
         break;
@@ -101,7 +96,8 @@ const configSet: CoordOp = (ctx, args) => {
     if (spec.protected && !protectedActionAllowed(config.get('enable-protected-configs'), ctx.conn.socket.remoteAddress)) {
       return setFailed(name, "can't set protected config");
     }
-    if (pairs.some((p) => p.spec === spec)) return setFailed(name, 'duplicate parameter');
+    // Redis 7.0 keeps an alias as its own table entry: a name and its alias in one call are no duplicate (the later wins).
+    if (pairs.some((p) => p.name.toLowerCase() === name.toLowerCase())) return setFailed(name, 'duplicate parameter');
     pairs.push({ name, spec, raw: args[i + 1] });
   }
   const values: string[] = [];
@@ -125,8 +121,40 @@ const configSet: CoordOp = (ctx, args) => {
     }
   }
   const oldTlsPort = config.get('tls-port') as string;
+  const oldValues = pairs.map((p) => config.get(p.spec.name) as string);
   pairs.forEach((p, i) => config.setValidated(p.spec, values[i]));
   applyToServer(ctx.server, pairs.map((p) => p.spec));
+  const metricsPair = pairs.find((p) => p.spec.name === 'metrics-port');
+  if (metricsPair !== undefined) {
+    return ctx.server.metrics.listen(config.getNumber('metrics-port'), ctx.server.metricsHost()).then(
+      () => okReply(),
+      (err: Error) => {
+        ctx.server.log.warn({ err: err.message }, 'Failed to serve metrics on this port');
+        pairs.forEach((p, i) => config.setValidated(p.spec, oldValues[i]));
+        applyToServer(ctx.server, pairs.map((p) => p.spec));
+        const old = config.getNumber('metrics-port');
+        return (old > 0 ? ctx.server.metrics.listen(old, ctx.server.metricsHost()) : Promise.resolve()).then(
+          () => setFailed('metrics-port', 'Unable to listen on this port. Check server logs.'),
+          () => setFailed('metrics-port', 'Unable to listen on this port. Check server logs.'),
+        );
+      },
+    );
+  }
+  const listenPair = pairs.find((p) => p.spec.name === 'bind') ?? pairs.find((p) => p.spec.name === 'port');
+  if (listenPair !== undefined) {
+    const oldBind = oldValues[pairs.findIndex((p) => p.spec.name === 'bind')] ?? (config.get('bind') as string);
+    return ctx.server.relisten(oldBind).then(
+      () => okReply(),
+      () => {
+        // All or nothing, as Redis restores every parameter of the call when an apply step fails.
+        pairs.forEach((p, i) => config.setValidated(p.spec, oldValues[i]));
+        applyToServer(ctx.server, pairs.map((p) => p.spec));
+        return listenPair.spec.name === 'bind'
+          ? setFailed('bind', 'Failed to bind to specified addresses.')
+          : setFailed('port', 'Unable to listen on this port. Check server logs.');
+      },
+    );
+  }
   if (tlsPair === undefined) return okReply();
   const portChanged = config.get('tls-port') !== oldTlsPort;
   return ctx.server.reloadTls(portChanged).then(

@@ -98,6 +98,17 @@ function opsPerSec(server: ServerContext): number {
   return sampler.rate();
 }
 
+let inputSampler: OpsSampler | null = null;
+let outputSampler: OpsSampler | null = null;
+
+/** instantaneous_input_kbps / _output_kbps: bytes per second over the same samples, in KiB, two decimals. */
+function kbps(server: ServerContext, which: 'in' | 'out'): string {
+  if (which === 'in') inputSampler ??= new OpsSampler(() => server.stats.netInputBytes);
+  else outputSampler ??= new OpsSampler(() => server.stats.netOutputBytes);
+  const s = which === 'in' ? inputSampler : outputSampler;
+  return ((s as OpsSampler).rate() / 1024).toFixed(2);
+}
+
 type Lines = [string, string | number][];
 
 function serverSection(server: ServerContext): Lines {
@@ -116,7 +127,8 @@ function serverSection(server: ServerContext): Lines {
     ['process_id', process.pid],
     ['process_supervised', 'no'],
     ['run_id', RUN_ID],
-    ['tcp_port', server.port],
+    // As Redis: with no TCP listener (port 0 beside tls-port), the TLS port.
+    ['tcp_port', server.port !== 0 ? server.port : server.tlsPort],
     ['server_time_usec', Date.now() * 1000],
     ['uptime_in_seconds', uptime],
     ['uptime_in_days', Math.floor(uptime / 86400)],
@@ -222,7 +234,9 @@ function memorySection(server: ServerContext, shards: readonly ShardInfo[]): Lin
     ['mem_fragmentation_ratio', (rss / Math.max(1, used)).toFixed(2)],
     ['mem_fragmentation_bytes', rss - used],
     ['mem_allocator', 'v8'],
+    // Lazy frees are counted as Redis would make them and are never pending (workers/lazyfree.ts).
     ['lazyfree_pending_objects', 0],
+    ['lazyfreed_objects', shards.reduce((n, s) => n + s.lazyfreed, 0)],
   ];
 }
 
@@ -255,6 +269,8 @@ function persistenceSection(server: ServerContext, shards: readonly ShardInfo[])
     ['aof_last_bgrewrite_status', aof.lastRewriteOk ? 'ok' : 'err'],
     ['aof_rewrites', aof.rewrites],
     ['aof_last_write_status', aof.lastWriteOk ? 'ok' : 'err'],
+    // Shardis only: how appendfsync is being followed (Redis reports only aof_delayed_fsync).
+    ['aof_fsyncs', aof.fsyncs],
     ...(aof.enabled
       ? ([
           ['aof_current_size', aof.baseSize + aof.currentSize],
@@ -268,9 +284,17 @@ function statsSection(server: ServerContext, shards: readonly ShardInfo[]): Line
   const st = server.stats;
   let expired = 0;
   let evicted = 0;
+  let hits = 0;
+  let misses = 0;
+  let trackedKeys = 0;
+  let trackedItems = 0;
   for (const s of shards) {
     expired += s.expiredKeys;
     evicted += s.evictedKeys;
+    hits += s.keyspaceHits;
+    misses += s.keyspaceMisses;
+    trackedKeys += s.trackedKeys;
+    trackedItems += s.trackedItems;
   }
   return [
     ['total_connections_received', st.totalConnections],
@@ -278,19 +302,54 @@ function statsSection(server: ServerContext, shards: readonly ShardInfo[]): Line
     ['instantaneous_ops_per_sec', opsPerSec(server)],
     ['total_net_input_bytes', st.netInputBytes],
     ['total_net_output_bytes', st.netOutputBytes],
+    ['total_net_repl_input_bytes', 0],
+    ['total_net_repl_output_bytes', 0],
+    ['instantaneous_input_kbps', kbps(server, 'in')],
+    ['instantaneous_output_kbps', kbps(server, 'out')],
+    ['instantaneous_input_repl_kbps', '0.00'],
+    ['instantaneous_output_repl_kbps', '0.00'],
     ['rejected_connections', st.rejectedConnections],
     ['client_output_buffer_limit_disconnections', server.stats.outputLimitDisconnections],
     ['sync_full', 0],
     ['sync_partial_ok', 0],
     ['sync_partial_err', 0],
     ['expired_keys', expired],
+    ['expired_stale_perc', '0.00'],
+    ['expired_time_cap_reached_count', 0],
+    ['expire_cycle_cpu_milliseconds', 0],
     ['evicted_keys', evicted],
     ['evicted_clients', server.stats.evictedClients],
+    ['total_eviction_exceeded_time', 0],
+    ['current_eviction_exceeded_time', 0],
+    ['keyspace_hits', hits],
+    ['keyspace_misses', misses],
     ['pubsub_channels', server.pubsub.channelCount],
     ['pubsub_patterns', server.pubsub.patternCount],
     ['pubsubshard_channels', server.pubsub.shardChannelCount],
+    // No fork: BGSAVE and the AOF rewrite snapshot in place (workers/snapshot.ts).
+    ['latest_fork_usec', 0],
     ['total_forks', 0],
+    ['migrate_cached_sockets', 0],
+    ['slave_expires_tracked_keys', 0],
+    // activedefrag is refused: V8's collector compacts the heaps.
+    ['active_defrag_hits', 0],
+    ['active_defrag_misses', 0],
+    ['active_defrag_key_hits', 0],
+    ['active_defrag_key_misses', 0],
+    ['total_active_defrag_time', 0],
+    ['current_active_defrag_time', 0],
+    ['tracking_total_keys', trackedKeys],
+    ['tracking_total_items', trackedItems],
+    ['tracking_total_prefixes', server.tracking.prefixCount],
+    ['unexpected_error_replies', 0],
     ['total_error_replies', st.totalErrorReplies],
+    ['dump_payload_sanitizations', 0],
+    ['total_reads_processed', st.readsProcessed],
+    ['total_writes_processed', st.writesProcessed],
+    ['io_threaded_reads_processed', 0],
+    ['io_threaded_writes_processed', 0],
+    ['reply_buffer_shrinks', st.replyBufferShrinks],
+    ['reply_buffer_expands', st.replyBufferExpands],
   ];
 }
 

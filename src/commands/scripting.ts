@@ -9,6 +9,8 @@ import { forgetScripts } from '../coordination/scripts';
 import { arrayReply, errorReply, helpReply, integerReply, okReply, bulkReply } from '../resp/replies';
 
 const SCRIPT_HELP = [
+  'DEBUG (YES|SYNC|NO)',
+  '    Set the debug mode for subsequent scripts executed.',
   'EXISTS <sha1> [<sha1> ...]',
   '    Return information about the existence of the scripts in the script cache.',
   'FLUSH [ASYNC|SYNC]',
@@ -62,12 +64,28 @@ export const killBusyScript: CoordOp = (ctx) => {
   return okReply();
 };
 
-const scriptHelp: CoordOp = () => helpReply('SCRIPT', SCRIPT_HELP);
+/**
+ * SCRIPT DEBUG: NO (the mode every script runs in here) is accepted; YES and
+ * SYNC are refused. Redis's Lua debugger stops a script at each step and
+ * waits for the client's next debugger command; here a script runs to its
+ * end inside its shard's thread (on the main thread itself with --workers
+ * 0), which cannot stop mid-script to read from the client (README,
+ * "Scripting").
+ */
+const scriptDebug: CoordOp = (_ctx, args) => {
+  const mode = args[2].toLowerCase();
+  if (mode === 'no') return okReply();
+  if (mode !== 'yes' && mode !== 'sync') return errorReply('ERR Use SCRIPT DEBUG YES/SYNC/NO');
+  return errorReply('ERR SCRIPT DEBUG YES/SYNC is not supported by this server: it has no Lua debugger (a script runs to its end in its shard, which cannot stop mid-script for debugger commands). SCRIPT DEBUG NO is accepted.');
+};
+
+const scriptHelp: CoordOp = () => helpReply('SCRIPT', SCRIPT_HELP, 'Prints this help.');
 
 export const scriptingCoords: Coords = {
   'script|load': scriptLoad,
   'script|exists': scriptExists,
   'script|flush': scriptFlush,
   'script|kill': killBusyScript,
+  'script|debug': scriptDebug,
   'script|help': scriptHelp,
 };

@@ -14,7 +14,7 @@ const dbsize: CoordOp = async (ctx) => {
   return integerReply(sizes.reduce((sum, n) => sum + n, 0));
 };
 
-/** FLUSHDB/FLUSHALL take at most one of ASYNC or SYNC; both free memory at once here. */
+/** FLUSHDB/FLUSHALL take at most one of ASYNC or SYNC. */
 function flushModeOk(args: string[]): boolean {
   if (args.length === 1) return true;
   if (args.length > 2) return false;
@@ -22,16 +22,22 @@ function flushModeOk(args: string[]): boolean {
   return m === 'async' || m === 'sync';
 }
 
+/** ASYNC, or no mode with lazyfree-lazy-user-flush: Redis frees the old keys in the background (counted in lazyfreed_objects). */
+function flushLazily(ctx: Parameters<CoordOp>[0], args: string[]): { lazy: boolean } {
+  if (args.length === 2) return { lazy: args[1].toLowerCase() === 'async' };
+  return { lazy: ctx.server.config.get('lazyfree-lazy-user-flush') === 'yes' };
+}
+
 const flushdb: CoordOp = async (ctx, args) => {
   if (!flushModeOk(args)) return errorReply(ERR_SYNTAX);
-  await ctx.server.shards.broadcast('flushdb', undefined, { db: ctx.conn.db });
+  await ctx.server.shards.broadcast('flushdb', flushLazily(ctx, args), { db: ctx.conn.db });
   ctx.server.tracking.flushed();
   return okReply();
 };
 
 const flushall: CoordOp = async (ctx, args) => {
   if (!flushModeOk(args)) return errorReply(ERR_SYNTAX);
-  await ctx.server.shards.broadcast('flushall', undefined);
+  await ctx.server.shards.broadcast('flushall', flushLazily(ctx, args));
   ctx.server.tracking.flushed();
   return okReply();
 };
@@ -75,6 +81,8 @@ const DEBUG_HELP = [
   '    Output a hex signature of the values of all the specified keys.',
   'RELOAD',
   '    Save the RDB on disk and reload it back to memory.',
+  'PANIC',
+  '    Crash the server simulating a panic (the crash report follows crash-log-enabled).',
   'SHARD-CRASH <index>',
   '    Shardis only: make a shard thread crash; it is restarted and its data restored.',
 ];
@@ -93,6 +101,14 @@ const debug: CoordOp = (ctx, args) => {
     const n = parseFloat(args[2]);
     sleepMainThread(Number.isFinite(n) ? n : 0);
     return okReply();
+  }
+  if (lower === 'panic' && args.length === 2) {
+    // Outside this request's promise chain, so it reaches the process's crash handler (src/main.ts) as a real bug would.
+    setImmediate(() => {
+      throw new Error(`DEBUG PANIC called at Unix time ${Math.floor(Date.now() / 1000)}`);
+    });
+    // Redis never answers: the process is gone before a reply is written.
+    return new Promise<Buffer>(() => undefined);
   }
   const p = persistenceDebug(ctx, args);
   if (p !== null) return p;

@@ -8,6 +8,7 @@ import type { CoordContext, CoordOp, Coords, TableEntry } from '../coordination/
 import { errorReply, okReply } from '../resp/replies';
 import { execute, txnOf, unwatchAll, watchKeys, type Transaction } from '../coordination/transactions';
 import { clusterRouteExec } from '../cluster/redirect';
+import { recheckQueued } from './acl';
 
 const ERR_EXECABORT = 'EXECABORT Transaction discarded because of previous errors.';
 const QUEUED = Buffer.from('+QUEUED\r\n');
@@ -93,6 +94,7 @@ const exec: CoordOp = (ctx) => {
     }
   }
   txn.queue = null;
+  recheckQueued(ctx.server, conn, queue);
   const watched = [...txn.watchShards];
   // EXEC always unwatches: the shards drop the watches as they check them.
   txn.watchShards.clear();

@@ -28,6 +28,12 @@ export interface ParamSpec {
   protected?: boolean;
   /** Shard setting this parameter feeds, if any. */
   shardSetting?: keyof ShardSettings;
+  /**
+   * Set when Shardis can only do what the default says: any other value is
+   * refused (CONFIG SET, config file and flags) with this reason, rather than
+   * accepted and ignored.
+   */
+  unsupported?: string;
 }
 
 export interface ServerValues {
@@ -184,6 +190,12 @@ export class Config {
    * the reason it is refused (Redis's texts).
    */
   validate(spec: ParamSpec, raw: string): { value: string } | { error: string } {
+    const r = this.validateKind(spec, raw);
+    if (spec.unsupported !== undefined && 'value' in r && r.value !== spec.default) return { error: spec.unsupported };
+    return r;
+  }
+
+  private validateKind(spec: ParamSpec, raw: string): { value: string } | { error: string } {
     switch (spec.kind) {
       case 'bool': {
         const v = raw.toLowerCase();
@@ -241,6 +253,9 @@ export class Config {
       }
       case 'client-output-buffer-limit':
         return mergeOutputBufferLimits(this.current.get(spec.name) as string, raw);
+      case 'unixsocketperm':
+        // Octal, as Redis's createOctalConfig (0 leaves the socket file as created).
+        return /^[0-7]{1,4}$/.test(raw) ? { value: String(parseInt(raw, 8).toString(8)) } : { error: 'argument must be an octal number' };
       case 'latency-tracking-info-percentiles': {
         const words = raw.split(/\s+/).filter((w) => w !== '');
         const ok = words.every((w) => /^[0-9]+(\.[0-9]+)?$/.test(w) && Number(w) <= 100);
@@ -351,9 +366,6 @@ export class Config {
       if (spec === undefined || d.args.length === 0) throw new ConfigFileError(d.lineNo, d.line, 'Bad directive or wrong number of arguments');
       if (!MULTI_ARG.has(spec.name) && d.args.length !== 1) throw new ConfigFileError(d.lineNo, d.line, 'wrong number of arguments');
       let raw = d.args.join(' ');
-      if (spec.name === 'bind' && d.args.length > 1) {
-        throw new ConfigFileError(d.lineNo, d.line, 'Shardis listens on one address: bind takes one argument');
-      }
       // Several `save` lines add up; the first one replaces the default, `save ""` clears.
       if (spec.name === 'save') {
         if (raw.trim() === '') saveLoaded = true;
@@ -435,6 +447,7 @@ export class Config {
       databases: this.values.databases,
       protoMaxBulkLen: this.getNumber('proto-max-bulk-len'),
       hz: this.getNumber('hz'),
+      activeExpireEffort: this.getNumber('active-expire-effort'),
       maxmemory: this.getNumber('maxmemory'),
       maxmemoryPolicy: this.get('maxmemory-policy') as string,
       maxmemorySamples: this.getNumber('maxmemory-samples'),
@@ -446,6 +459,21 @@ export class Config {
       streamNodeMaxBytes: this.getNumber('stream-node-max-bytes'),
       streamNodeMaxEntries: this.getNumber('stream-node-max-entries'),
       hllSparseMaxBytes: this.getNumber('hll-sparse-max-bytes'),
+      encodingLimits: {
+        hashMaxListpackEntries: this.getNumber('hash-max-listpack-entries'),
+        hashMaxListpackValue: this.getNumber('hash-max-listpack-value'),
+        setMaxIntsetEntries: this.getNumber('set-max-intset-entries'),
+        zsetMaxListpackEntries: this.getNumber('zset-max-listpack-entries'),
+        zsetMaxListpackValue: this.getNumber('zset-max-listpack-value'),
+        listMaxListpackSize: this.getNumber('list-max-listpack-size'),
+      },
+      lazyfree: {
+        userDel: this.get('lazyfree-lazy-user-del') === 'yes',
+        serverDel: this.get('lazyfree-lazy-server-del') === 'yes',
+        expire: this.get('lazyfree-lazy-expire') === 'yes',
+        eviction: this.get('lazyfree-lazy-eviction') === 'yes',
+      },
+      trackingTableMaxKeys: this.getNumber('tracking-table-max-keys'),
       trackingBcast: false, // set by CLIENT TRACKING ... BCAST (src/tracking/), not a parameter
       slowlogSlowerThan: this.getNumber('slowlog-log-slower-than'),
       latencyMonitorThreshold: this.getNumber('latency-monitor-threshold'),

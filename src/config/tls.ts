@@ -9,6 +9,7 @@
  * the session cache timeout. Reading the files here means a bad setting is
  * found before it replaces a working one (CONFIG SET, certificate reload).
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import tls from 'node:tls';
@@ -79,8 +80,11 @@ export function buildTlsOptions(get: (name: string) => string): tls.TlsOptions {
   const ciphers = [get('tls-ciphersuites'), get('tls-ciphers')].filter((c) => c !== '').join(':');
   if (ciphers !== '') opts.ciphers = ciphers;
   opts.honorCipherOrder = get('tls-prefer-server-ciphers') === 'yes';
-  if (get('tls-session-caching') === 'no') opts.sessionTimeout = 0;
-  else opts.sessionTimeout = Number(get('tls-session-cache-timeout'));
+  if (get('tls-session-caching') === 'no') {
+    // No resumption at all: no server-side cache and no session tickets (Node issues tickets by default).
+    opts.sessionTimeout = 0;
+    opts.secureOptions = crypto.constants.SSL_OP_NO_TICKET;
+  } else opts.sessionTimeout = Number(get('tls-session-cache-timeout'));
   try {
     // Builds the context now so that a bad key, certificate or cipher list is reported here.
     tls.createSecureContext(opts);

@@ -53,6 +53,8 @@ export interface ServerContext {
   readonly shardEvents: ShardEventHandlers;
   /** The port the server listens on. */
   readonly port: number;
+  /** The TLS listener's port, 0 without TLS. */
+  readonly tlsPort: number;
   /** Redis Cluster (cluster-enabled yes), else null. */
   readonly cluster: Cluster | null;
   /** MIGRATE's cached connections to target instances. */
@@ -65,6 +67,11 @@ export interface ServerContext {
   readonly loading: boolean;
   /** Applies changed tls-* parameters (CONFIG SET): reloads certificates, moves the TLS listener. */
   reloadTls(portChanged: boolean): Promise<void>;
+  /** CONFIG SET port / bind: reopen the listeners on the new values; on failure the old ones are back and this rejects. */
+  relisten(oldBind: string): Promise<void>;
+  /** Prometheus metrics (src/metrics/): serve /metrics on a port (0: stop). */
+  readonly metrics: { listen(port: number, host: string): Promise<void>; readonly port: number };
+  metricsHost(): string;
   /** Stops the server (SHUTDOWN). */
   close(reason: string): Promise<void>;
   /**

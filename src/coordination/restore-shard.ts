@@ -10,8 +10,6 @@ import fs from 'node:fs';
 import RedisParser from 'redis-parser';
 import type { Logger } from 'pino';
 import type { ServerContext, TableEntry } from './context';
-import type { RdbLoadEntry } from '../core/shard-protocol';
-import { readRdbFile } from '../core/rdb/file';
 import { ROUTE_CROSS, ROUTE_MAIN } from '../core/routing/router';
 import { PendingReply } from '../shard-clients/shard-client';
 
@@ -21,29 +19,6 @@ function resolveEntry(server: ServerContext, args: string[]): TableEntry | undef
   const entry = server.commands.lookup(args[0]);
   if (entry === undefined || entry.subcommands === undefined || args.length < 2) return entry;
   return entry.subcommands.get(args[1].toLowerCase());
-}
-
-/** Loads the keys of `shard`'s slots from an RDB file. */
-async function loadRdbPart(server: ServerContext, shard: number, file: string): Promise<number> {
-  if (!fs.existsSync(file)) return 0;
-  const shards = server.shards;
-  const client = shards.clients[shard];
-  const pending: Promise<number>[] = [];
-  let batch: RdbLoadEntry[] = [];
-  const flush = (): void => {
-    const entries = batch;
-    batch = [];
-    pending.push(client.internally(() => client.call('rdbLoad', { entries })));
-  };
-  readRdbFile(fs.readFileSync(file), {
-    key: (db, entry) => {
-      if (shards.router.shardOf(entry.key) !== shard) return;
-      batch.push({ db, entry });
-      if (batch.length >= BATCH) flush();
-    },
-  });
-  if (batch.length > 0) flush();
-  return (await Promise.all(pending)).reduce((a, b) => a + b, 0);
 }
 
 /** Replays the commands of one AOF file that concern `shard`; returns how many it could not replay. */
@@ -116,10 +91,10 @@ export async function restoreShard(server: ServerContext, shard: number): Promis
     // Everything logged so far reaches the file first (the crashed shard's unanswered writes were never logged).
     aof.flushNow();
     const { base, incrs } = aof.files();
-    if (base !== null && base.endsWith('.rdb')) await loadRdbPart(server, shard, base);
+    if (base !== null && base.endsWith('.rdb')) await server.rdb.load(base, shard);
     else if (base !== null) await replayPart(server, shard, base, log);
     for (const f of incrs) await replayPart(server, shard, f, log);
   } else {
-    await loadRdbPart(server, shard, server.rdb.filePath());
+    await server.rdb.load(server.rdb.filePath(), shard);
   }
 }

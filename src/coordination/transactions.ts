@@ -14,13 +14,14 @@
  *   on every shard that has some, then runs the commands through the router
  *   and assembles their replies.
  */
+import { queuedArgvBytes } from '../client-memory';
 import { TRACK_READS } from '../core/shard-protocol';
 import { tracksReads } from '../tracking/tracking';
 import type { Connection, ConnectionTxn } from '../connection';
 import type { CoordContext, ServerContext, TableEntry } from './context';
 import { ROUTE_CROSS, ROUTE_MAIN } from '../core/routing/router';
 import { PendingReply } from '../shard-clients/shard-client';
-import { arrayReply } from '../resp/replies';
+import { arrayReply, errorReply } from '../resp/replies';
 import { callCoordinator } from './calls';
 import { runSplit } from './split';
 
@@ -30,6 +31,13 @@ const NIL_ARRAY: Record<2 | 3, Buffer> = { 2: Buffer.from('*-1\r\n'), 3: Buffer.
 export interface QueuedCommand {
   entry: TableEntry;
   args: string[];
+  /**
+   * Set at EXEC when the user's ACL rules changed since MULTI and no longer
+   * allow this command: its place in EXEC's reply is `error`, and it does not
+   * run. `log` records it in the ACL log, once the transaction really runs
+   * (a fired WATCH cancels it first, as in Redis).
+   */
+  denied?: { error: string; log: () => void };
 }
 
 /** A connection's transaction state (`conn.txn`, created by the first MULTI or WATCH). */
@@ -43,6 +51,16 @@ export class Transaction implements ConnectionTxn {
 
   get inMulti(): boolean {
     return this.queue !== null;
+  }
+
+  get queuedCount(): number {
+    return this.queue === null ? -1 : this.queue.length;
+  }
+
+  get queuedArgvBytes(): number {
+    let n = 0;
+    for (const q of this.queue ?? []) n += queuedArgvBytes(q.args);
+    return n;
   }
 }
 
@@ -95,7 +113,9 @@ function singleShard(server: ServerContext, queue: readonly QueuedCommand[], wat
     if (target >= 0 && s !== target) return -1;
     target = s;
   }
-  for (const { entry, args } of queue) {
+  for (const { entry, args, denied } of queue) {
+    // A command refused at EXEC (ACL re-check) takes the lock path, where its place gets the error.
+    if (denied !== undefined) return -1;
     // Blocking rows take the lock path: runQueued runs them with `inExec`, so
     // they make one attempt instead of waiting (as in Redis).
     if (entry.opIndex < 0 || entry.spec.flags.includes('blocking')) return -1;
@@ -130,7 +150,13 @@ async function execLocked(ctx: CoordContext, queue: readonly QueuedCommand[], wa
     // A dead connection's transaction is cancelled: its watches are gone, nothing runs.
     if (conn.closed) return EMPTY_ARRAY;
     const replies: Promise<Buffer>[] = [];
-    for (const { entry, args } of queue) {
+    for (const { entry, args, denied } of queue) {
+      if (denied !== undefined) {
+        entry.rejectedCalls++;
+        denied.log();
+        replies.push(Promise.resolve(errorReply(denied.error)));
+        continue;
+      }
       const run = runQueued(ctx, entry, args);
       replies.push(run.reply);
       // A multi-step command must finish before the next one starts.

@@ -11,7 +11,6 @@
  * in that shard. The shard side implements every method (workers/rpc/), and
  * the compiler checks that both sides agree on the types.
  */
-import type { RdbKeyEntry } from './rdb/file';
 import type { MessagePort } from 'node:worker_threads';
 
 // ---------------------------------------------------------------------------
@@ -24,6 +23,8 @@ export interface ShardSettings {
   protoMaxBulkLen: number;
   /** hz: active expiry cycles per second. */
   hz: number;
+  /** active-expire-effort (1-10): how much of each cycle active expiry may spend (workers/expiry.ts). */
+  activeExpireEffort: number;
   /** maxmemory in bytes (0: none); each shard enforces its share (workers/eviction.ts). */
   maxmemory: number;
   /** maxmemory-policy: what eviction picks, and whether accesses count LFU frequency. */
@@ -41,6 +42,19 @@ export interface ShardSettings {
   streamNodeMaxEntries: number;
   /** hll-sparse-max-bytes: a sparse HyperLogLog growing past it becomes dense. */
   hllSparseMaxBytes: number;
+  /** hash-/zset-max-listpack-*, set-max-intset-entries, list-max-listpack-size: when a collection leaves its packed encoding. */
+  encodingLimits: {
+    hashMaxListpackEntries: number;
+    hashMaxListpackValue: number;
+    setMaxIntsetEntries: number;
+    zsetMaxListpackEntries: number;
+    zsetMaxListpackValue: number;
+    listMaxListpackSize: number;
+  };
+  /** lazyfree-lazy-user-del / -server-del / -expire / -eviction: which deletions free lazily (workers/lazyfree.ts). */
+  lazyfree: { userDel: boolean; serverDel: boolean; expire: boolean; eviction: boolean };
+  /** tracking-table-max-keys (0: no limit); each shard keeps its share of it (workers/key-signals.ts). */
+  trackingTableMaxKeys: number;
   /** Some client tracks in BCAST mode: every written key is reported (`invalidate` event). */
   trackingBcast: boolean;
   /** slowlog-log-slower-than in microseconds (-1 = off): slower commands are reported (`slow` event). */
@@ -67,13 +81,22 @@ export const SPLIT_PART = 0x80000000;
  * shard remembers the command's keys for it.
  */
 export const TRACK_READS = 0x40000000;
+/**
+ * Set in a script's request (EVAL family, FCALL) when it runs in its
+ * declared keys' shard without the shard lock (src/coordination/scripts.ts):
+ * the script is aborted, unrun, if it reaches another shard's key before it
+ * wrote (ShardEvent 'script-cross'), and the main thread runs it again under
+ * the lock.
+ */
+export const SCRIPT_UNLOCKED = 0x20000000;
 /** The connection id bits of a request's connection id field (the rest are the flags above). */
-export const CONN_ID_MASK = 0x3fffffff;
+export const CONN_ID_MASK = 0x1fffffff;
 
 export const defaultShardSettings = (): ShardSettings => ({
   databases: 16,
   protoMaxBulkLen: 512 * 1024 * 1024,
   hz: 10,
+  activeExpireEffort: 1,
   maxmemory: 0,
   maxmemoryPolicy: 'noeviction',
   maxmemorySamples: 5,
@@ -84,6 +107,16 @@ export const defaultShardSettings = (): ShardSettings => ({
   streamNodeMaxBytes: 4096,
   streamNodeMaxEntries: 100,
   hllSparseMaxBytes: 3000,
+  encodingLimits: {
+    hashMaxListpackEntries: 512,
+    hashMaxListpackValue: 64,
+    setMaxIntsetEntries: 512,
+    zsetMaxListpackEntries: 128,
+    zsetMaxListpackValue: 64,
+    listMaxListpackSize: -2,
+  },
+  lazyfree: { userDel: false, serverDel: false, expire: false, eviction: false },
+  trackingTableMaxKeys: 1000000,
   trackingBcast: false,
   slowlogSlowerThan: 10000,
   latencyMonitorThreshold: 0,
@@ -121,10 +154,17 @@ export interface ShardTask {
   shardCount: number;
   settings: ShardSettings;
   logLevel: string;
+  /** logfile: where the shard's log lines go ('' = stdout). */
+  logFile: string;
 }
 
 /** Control messages to a worker shard; anything that is an ArrayBuffer is a request batch. */
-export type ShardControl = { type: 'shutdown' } | { type: 'settings'; patch: Partial<ShardSettings> };
+/**
+ * `loadFile`: the RDB file being loaded (shared memory, not copied: every
+ * shard reads its own keys from the same bytes), or null once loaded; it
+ * goes before the batch whose rdbLoadFile calls read it.
+ */
+export type ShardControl = { type: 'shutdown' } | { type: 'settings'; patch: Partial<ShardSettings> } | { type: 'loadFile'; data: SharedArrayBuffer | null };
 
 /** The non-batch messages a worker shard sends: it has started; events for the main thread. */
 export type ShardMessage = { type: 'started'; shardId: number } | { type: 'events'; events: ShardEvent[] };
@@ -163,7 +203,20 @@ export type ShardEvent =
    * before the script's reply: the AOF logs them, in MULTI/EXEC, as Redis 7
    * propagates a script's effects.
    */
-  | { type: 'script-effects'; connId: number; cmds: string[][]; replies: string[] };
+  | { type: 'script-effects'; connId: number; cmds: string[][]; replies: string[] }
+  /**
+   * A script reached a key outside its declared keys' hash slots (`script`:
+   * its sha, or `f:` and the function's name), sent before its reply: the
+   * main thread runs that script under the shard lock from now on.
+   * `aborted` (it ran without the lock, reached another shard and had not
+   * written) is a random token, also in the run's error reply
+   * (SCRIPT_ABORTED_REPLY): the main thread runs that call again under the
+   * lock. Null otherwise.
+   */
+  | { type: 'script-cross'; connId: number; script: string; aborted: string | null };
+
+/** The start of an aborted unlocked script's reply; the event's token follows, then `)`. */
+export const SCRIPT_ABORTED_REPLY = '-ERR script aborted to run under the shard lock (';
 
 export type KeyspaceEvent = Extract<ShardEvent, { type: 'keyspace' }>;
 
@@ -259,8 +312,18 @@ export interface ShardInfo {
   expiredKeys: number;
   /** Keys removed to stay under maxmemory. */
   evictedKeys: number;
+  /** Values freed lazily, as Redis's lazyfreed_objects counts them (workers/lazyfree.ts). */
+  lazyfreed: number;
+  /** Keys read by read commands that were there / were not (INFO keyspace_hits / keyspace_misses). */
+  keyspaceHits: number;
+  keyspaceMisses: number;
+  /** CLIENT TRACKING's table here: keys, and (key, client) pairs (INFO tracking_total_keys / _items). */
+  trackedKeys: number;
+  trackedItems: number;
   /** The shard's accounted dataset bytes (sum of MEMORY USAGE estimates). */
   usedMemory: number;
+  /** This thread's event-loop use since it started (performance.eventLoopUtilization). */
+  eventLoopUtilization: number;
   /** This thread's V8 heap (each worker thread has its own isolate). */
   heapUsed: number;
   heapTotal: number;
@@ -298,8 +361,9 @@ export interface ShardRpc {
   delKeysInSlots(req: { slots: number[] }): number;
   /** How many of these keys exist (a migrating slot: ASK for the missing ones). */
   countExisting(req: { keys: string[] }): number;
-  flushdb(req: void): void;
-  flushall(req: void): void;
+  /** `lazy`: ASYNC, or lazyfree-lazy-user-flush (every key counts in lazyfreed_objects). */
+  flushdb(req: { lazy: boolean } | undefined): void;
+  flushall(req: { lazy: boolean } | undefined): void;
   /** Live keys matching a glob pattern. */
   keys(req: { pattern: string }): string[];
   scan(req: ScanRequest): ScanPage;
@@ -374,18 +438,34 @@ export interface ShardRpc {
   rdbSave(req: { compress: boolean }): RdbShardPart;
   /** Starts a point-in-time snapshot (workers/snapshot.ts); per db with keys: [db, keys, keys with a TTL]. */
   snapshotStart(req: { compress: boolean }): [number, number, number][];
-  /** The snapshot's next entries of one db (about maxBytes); done when that db is all written. */
-  snapshotChunk(req: { db: number; maxBytes: number }): { data: Uint8Array; done: boolean };
+  /**
+   * The snapshot's next entries of one db: about maxBytes of them, or fewer
+   * when writing them took maxMicros (requests waiting for the shard wait at
+   * most about that long); done when that db is all written.
+   */
+  snapshotChunk(req: { db: number; maxBytes: number; maxMicros: number }): { data: Uint8Array; done: boolean };
   /** Ends the snapshot (also after a failed save). */
   snapshotEnd(req: void): void;
   /** DEBUG SHARD-CRASH: the shard thread dies of an uncaught exception right after replying (tests of crash recovery). */
   crash(req: void): void;
   /** Writes applied since the shard started (Redis's dirty counter, this shard's part). */
   dirty(req: void): number;
-  /** Stores a run of RDB key entries of one db (src/core/rdb/file.ts readKeyEntries); how many were stored. */
-  rdbLoadRaw(req: { db: number; data: Uint8Array }): number;
-  /** Stores keys read from an RDB file (start-up load); how many were stored (expired ones are skipped). */
-  rdbLoad(req: { entries: RdbLoadEntry[] }): number;
+  /**
+   * Reads the next step (about maxBytes) of the RDB file the shard was given
+   * (ShardControl loadFile) and stores the keys of its own slots, skipping
+   * others; `from` is where the previous step stopped. `read`: keys of its
+   * slots read, `loaded`: stored (keys past their deadline are not);
+   * `libraries`: FUNCTION2 records seen; `done` at EOF (`pos` then just past
+   * it, for the caller's checksum check).
+   */
+  rdbLoadFile(req: { from: { pos: number; db: number }; maxBytes: number; databases: number }): {
+    pos: number;
+    db: number;
+    done: boolean;
+    read: number;
+    loaded: number;
+    libraries: string[];
+  };
   /**
    * DEBUG DIGEST: per database (every one, empty ones as null), the XOR of
    * its keys' digests in hex; DEBUG DIGEST-VALUE (keys given): each key's
@@ -397,12 +477,6 @@ export interface ShardRpc {
 /** One shard's part of an RDB file (see ShardRpc.rdbSave). */
 export interface RdbShardPart {
   dbs: { db: number; size: number; expires: number; data: Uint8Array }[];
-}
-
-/** A key for rdbLoad: its db, and its entry as src/core/rdb/file.ts reads it. */
-export interface RdbLoadEntry {
-  db: number;
-  entry: RdbKeyEntry;
 }
 
 export type RpcMethod = keyof ShardRpc;

@@ -74,6 +74,8 @@ export class Aof {
   lastWriteError = '';
   rewrites = 0;
   lastRewriteSeconds = -1;
+  /** fsyncs of the incremental file by appendfsync (always: per write, everysec: per second), for INFO aof_fsyncs. */
+  fsyncs = 0;
   rewriteStartedAt = 0;
   /** BGREWRITEAOF asked for while a save ran: start it when that ends. */
   rewriteScheduled = false;
@@ -196,8 +198,10 @@ export class Aof {
     try {
       while (off < buf.length) off += fs.writeSync(this.fd, buf, off);
       this.currentSize += buf.length;
-      if (this.config.get('appendfsync') === 'always') fs.fsyncSync(this.fd);
-      else this.dirtySinceFsync = true;
+      if (this.config.get('appendfsync') === 'always') {
+        fs.fsyncSync(this.fd);
+        this.fsyncs++;
+      } else this.dirtySinceFsync = true;
       this.lastWriteOk = true;
     } catch (err) {
       this.lastWriteOk = false;
@@ -213,6 +217,7 @@ export class Aof {
     if (!this.lastWriteOk) this.flushNow();
     if (this.fd === null || !this.dirtySinceFsync || this.config.get('appendfsync') !== 'everysec') return;
     this.dirtySinceFsync = false;
+    this.fsyncs++;
     fs.fsync(this.fd, (err) => {
       if (err) this.log.error({ err }, 'AOF fsync failed');
     });

@@ -7,19 +7,59 @@
  * last good file (rdbSave in rdb.c does the same).
  */
 import fs from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config';
 import type { ShardSet } from '../shard-clients/shard-set';
-import { RdbFileWriter, scanRdbFile } from '../core/rdb/file';
-import { ByteSink } from '../core/rdb/bytes';
+import { RdbFileWriter, rdbChecksumOk, rdbFileStart, type RdbPartPosition } from '../core/rdb/file';
+import type { RpcResult } from '../core/shard-protocol';
 
 /** The Redis version written in the file's redis-ver AUX field (the format's version). */
 const RDB_REDIS_VER = '7.0.15';
-/** Keys sent to a shard per rdbLoad call. */
-const LOAD_CHUNK_BYTES = 256 * 1024;
-/** Bytes a shard serializes per snapshot chunk: small enough that client requests wait at most about a millisecond. */
-const SNAPSHOT_CHUNK_BYTES = 16 * 1024;
+/**
+ * Bytes of the file each shard reads per rdbLoadFile step: between steps the
+ * server answers -LOADING (an inline shard runs on this thread). Redis
+ * processes events every 2 MB of a load (loading_process_events_interval_bytes).
+ */
+const LOAD_STEP_BYTES = 2 * 1024 * 1024;
+/** At most this many bytes per snapshot chunk (a worker shard's chunk is copied to this thread). */
+const SNAPSHOT_CHUNK_BYTES = 64 * 1024;
+/**
+ * A shard writes a snapshot chunk for at most this long, then serves the
+ * requests that arrived meanwhile before the next: a GET waits at most about
+ * this long behind a BGSAVE, instead of behind a whole chunk.
+ */
+const SNAPSHOT_SLICE_MICROS = 50;
+/** A BGSAVE's slices are written to the file together, this many bytes at a time. */
+const WRITE_BYTES = 256 * 1024;
+
+/**
+ * rdb-save-incremental-fsync / aof-rewrite-incremental-fsync (both always on
+ * in Shardis): a snapshot file is flushed to disk every 4 MB as it is written
+ * (Redis's REDIS_AUTOSYNC_BYTES), so the final fsync never has a whole
+ * dataset's dirty pages to push at once.
+ */
+const AUTOSYNC_BYTES = 4 * 1024 * 1024;
+
+class IncrementalSync {
+  private unsynced = 0;
+  constructor(private readonly fh: fs.promises.FileHandle) {}
+
+  async write(chunk: Buffer): Promise<void> {
+    await this.writev([chunk]);
+  }
+
+  /** Several chunks in one system call. */
+  async writev(chunks: Buffer[]): Promise<void> {
+    await this.fh.writev(chunks);
+    for (const c of chunks) this.unsynced += c.length;
+    if (this.unsynced >= AUTOSYNC_BYTES) {
+      this.unsynced = 0;
+      await this.fh.datasync();
+    }
+  }
+}
 
 export interface SaveResult {
   ok: boolean;
@@ -109,9 +149,21 @@ export class RdbPersistence {
       const [sizes, dirty] = await startedP;
       fh = await fs.promises.open(tmp, 'w', 0o644);
       const chunks: Buffer[] = [];
-      const w = new RdbFileWriter((c) => chunks.push(c), { compress });
-      const out = async (): Promise<void> => {
-        for (const c of chunks.splice(0)) await (fh as fs.promises.FileHandle).write(c);
+      const sync = new IncrementalSync(fh);
+      let pending = 0;
+      const w = new RdbFileWriter(
+        (c) => {
+          chunks.push(c);
+          pending += c.length;
+        },
+        { compress },
+      );
+      // Slices are small (SNAPSHOT_SLICE_MICROS): they go to the file together, one system call per WRITE_BYTES.
+      const out = async (all = false): Promise<void> => {
+        if (pending === 0 || (!all && pending < WRITE_BYTES)) return;
+        const batch = chunks.splice(0);
+        pending = 0;
+        await sync.writev(batch);
       };
       w.header(this.aux(aofBase));
       for (let db = 0; db < this.config.values.databases; db++) {
@@ -129,10 +181,15 @@ export class RdbPersistence {
         if (size === 0) continue;
         w.selectDb(db, size, expires);
         for (const shard of holders) {
+          const request = (): Promise<{ data: Uint8Array; done: boolean }> =>
+            shards.call(shard, 'snapshotChunk', { db, maxBytes: SNAPSHOT_CHUNK_BYTES, maxMicros: SNAPSHOT_SLICE_MICROS });
+          let next = request();
           for (;;) {
-            const { data, done } = await shards.call(shard, 'snapshotChunk', { db, maxBytes: SNAPSHOT_CHUNK_BYTES });
-            this.saveBufferBytes = data.length;
-            this.peakSaveBufferBytes = Math.max(this.peakSaveBufferBytes, data.length);
+            const { data, done } = await next;
+            // The shard writes the next slice while this thread writes this one (a worker shard is not left idle).
+            if (!done) next = request();
+            this.saveBufferBytes = pending + data.length;
+            this.peakSaveBufferBytes = Math.max(this.peakSaveBufferBytes, this.saveBufferBytes);
             w.raw(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
             await out();
             if (done) break;
@@ -140,7 +197,7 @@ export class RdbPersistence {
         }
       }
       w.end(checksum);
-      await out();
+      await out(true);
       await fh.sync();
       await fh.close();
       fh = null;
@@ -186,6 +243,7 @@ export class RdbPersistence {
     const final = target;
     const tmp = path.join(path.dirname(final), `temp-${process.pid}.rdb`);
     const fh = await fs.promises.open(tmp, 'w', 0o644);
+    const sync = new IncrementalSync(fh);
     try {
       const chunks: Buffer[] = [];
       const w = new RdbFileWriter((c) => chunks.push(c), { compress });
@@ -208,10 +266,10 @@ export class RdbPersistence {
         w.selectDb(db, size, expires);
         for (const d of datas) w.raw(Buffer.from(d.buffer, d.byteOffset, d.byteLength));
         // Write as we go: the shards' parts are already in memory, the file need not be joined.
-        for (const c of chunks.splice(0)) await fh.write(c);
+        for (const c of chunks.splice(0)) await sync.write(c);
       }
       w.end(checksum);
-      for (const c of chunks.splice(0)) await fh.write(c);
+      for (const c of chunks.splice(0)) await sync.write(c);
       await fh.sync();
     } catch (err) {
       await fh.close();
@@ -262,62 +320,123 @@ export class RdbPersistence {
   }
 
   /**
-   * Loads `dir`/`dbfilename` if it exists (start-up): every key goes to the
-   * shard that owns its slot, in batches. Throws on a corrupt file (the
-   * server then refuses to start, as Redis does).
+   * Loads `dir`/`dbfilename` if it exists (start-up, DEBUG RELOAD, an AOF's
+   * base): the file is read once into shared memory and every shard reads
+   * it in steps, keeping the keys of its own slots (in parallel across
+   * worker shards; between steps the server answers -LOADING), while this
+   * thread checks the CRC-64. Throws on a corrupt file (the server then
+   * refuses to start, as Redis does). `shard`: load only that shard's keys
+   * (a shard restarted after a crash).
    */
-  async load(file = this.filePath()): Promise<number> {
-    let buf: Buffer;
-    try {
-      buf = await fs.promises.readFile(file);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
-      throw err;
-    }
+  async load(file = this.filePath(), shard?: number): Promise<number> {
+    const data = await readShared(file);
+    return data === null ? 0 : this.loadShared(data, file, shard);
+  }
+
+  /**
+   * Loads a snapshot held in memory (the payload of a replica's full resync)
+   * into shards that hold none of its keys (flushed first); `source` names
+   * it in the log.
+   */
+  loadBuffer(buf: Buffer, source: string): Promise<number> {
+    const data = new SharedArrayBuffer(buf.length);
+    buf.copy(Buffer.from(data));
+    return this.loadShared(data, source);
+  }
+
+  private async loadShared(data: SharedArrayBuffer, file: string, shard?: number): Promise<number> {
+    const buf = Buffer.from(data);
     const shards = this.shards();
-    this.loading = true;
-    this.readCount = 0;
-    const started = Date.now();
-    try {
-      // The main thread only finds each key's entry and its shard; the shard decodes the value.
-      const sinks = shards.clients.map(() => ({ db: -1, sink: new ByteSink(LOAD_CHUNK_BYTES + 1024) }));
-      // The file is in memory already; its parts in flight take at most as much again.
-      const pending: Promise<number>[] = [];
-      let n = 0;
-      const flush = (s: number): void => {
-        const part = sinks[s];
-        if (part.sink.len === 0) return;
-        const data = new Uint8Array(part.sink.view());
-        part.sink.len = 0;
-        pending.push(shards.call(s, 'rdbLoadRaw', { db: part.db, data }));
-      };
-      const databases = this.config.values.databases;
-      const libraries: string[] = [];
-      scanRdbFile(buf, {
-        functionLibrary: (code) => libraries.push(code),
-        entry: (db, key, start, end) => {
-          if (db >= databases) throw new Error(`FATAL: Data file was created with a Redis server configured to handle more than ${databases} databases. Exiting`);
-          this.readCount++;
-          const s = shards.router.shardOf(key);
-          const part = sinks[s];
-          if (part.db !== db) {
-            flush(s);
-            part.db = db;
-          }
-          part.sink.copyFrom(buf, start, end);
-          if (part.sink.len >= LOAD_CHUNK_BYTES) flush(s);
-        },
-      });
-      for (let s = 0; s < sinks.length; s++) flush(s);
-      for (const c of await Promise.all(pending)) n += c;
-      if (libraries.length > 0) await shards.broadcast('functionRestore', { codes: libraries, policy: 'replace' });
-      this.loadedKeys = n;
-      // Keys read but not stored were past their deadline (rdb_last_load_keys_expired).
-      this.lastLoadExpired = this.readCount - n;
-      this.log.info({ keys: n, file, ms: Date.now() - started }, 'DB loaded from disk');
-      return n;
-    } finally {
-      this.loading = false;
+    const restoring = shard !== undefined;
+    if (!restoring) {
+      this.loading = true;
+      this.readCount = 0;
     }
+    const started = Date.now();
+    const targets = restoring ? [shard] : shards.clients.map((_, i) => i);
+    // Within a shard's own restore, its requests pass the "shard unavailable" refusal.
+    const call = (s: number, from: RdbPartPosition): Promise<RpcResult<'rdbLoadFile'>> => {
+      const client = shards.clients[s];
+      const req = { from, maxBytes: LOAD_STEP_BYTES, databases: this.config.values.databases };
+      return restoring ? client.internally(() => client.call('rdbLoadFile', req)) : client.call('rdbLoadFile', req);
+    };
+    let checksum: { crc: Promise<Buffer>; stop(): void } | null = null;
+    try {
+      const first = rdbFileStart(buf);
+      shards.setLoadFile(data, shard);
+      let loaded = 0;
+      let read = 0;
+      let libraries: string[] = [];
+      let eofEnd = -1;
+      const readers = targets.map(async (s) => {
+        let from = first;
+        for (;;) {
+          const r = await call(s, from);
+          loaded += r.loaded;
+          read += r.read;
+          if (s === targets[0]) libraries = libraries.concat(r.libraries);
+          if (r.done) {
+            eofEnd = r.pos;
+            return;
+          }
+          from = r;
+        }
+      });
+      // The checksum of the usual extent (all but the 8 checksum bytes), computed meanwhile.
+      const usual = buf.length - 8;
+      checksum = usual >= 9 ? checksumInThread(data, usual) : null;
+      const [crc] = await Promise.all([checksum?.crc ?? null, ...readers]);
+      if (!rdbChecksumOk(buf, eofEnd, crc === null ? null : { end: usual, crc })) throw new Error('Wrong RDB checksum. Aborting now.');
+      if (libraries.length > 0) await (restoring ? shards.clients[shard].internally(() => shards.call(shard, 'functionRestore', { codes: libraries, policy: 'replace' })) : shards.broadcast('functionRestore', { codes: libraries, policy: 'replace' }));
+      if (!restoring) {
+        this.loadedKeys = loaded;
+        this.readCount = read;
+        // Keys read but not stored were past their deadline (rdb_last_load_keys_expired).
+        this.lastLoadExpired = read - loaded;
+      }
+      this.log.info({ keys: loaded, file, shard, ms: Date.now() - started }, 'DB loaded from disk');
+      return loaded;
+    } finally {
+      checksum?.stop();
+      shards.setLoadFile(null, shard);
+      if (!restoring) this.loading = false;
+    }
+  }
+}
+
+/** The CRC-64 of data[0, end), computed by a helper thread (checksum-worker.ts); `stop` ends it early (a failed load). */
+function checksumInThread(data: SharedArrayBuffer, end: number): { crc: Promise<Buffer>; stop(): void } {
+  const worker = new Worker(path.join(__dirname, 'checksum-worker.js'), { workerData: { data, end } });
+  const crc = new Promise<Buffer>((resolve, reject) => {
+    worker.once('message', (b: Uint8Array) => resolve(Buffer.from(b)));
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`checksum thread exited (${code})`)));
+  });
+  // A load that fails first never reads it.
+  crc.catch(() => undefined);
+  return { crc, stop: () => void worker.terminate() };
+}
+
+/** The whole file in shared memory (shards read it without a copy), or null when there is none. */
+async function readShared(file: string): Promise<SharedArrayBuffer | null> {
+  let fh: fs.promises.FileHandle;
+  try {
+    fh = await fs.promises.open(file, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+  try {
+    const size = (await fh.stat()).size;
+    const data = new SharedArrayBuffer(size);
+    const view = Buffer.from(data);
+    for (let off = 0; off < size; ) {
+      const { bytesRead } = await fh.read(view, off, size - off, off);
+      if (bytesRead === 0) throw new Error(`${file}: short read`);
+      off += bytesRead;
+    }
+    return data;
+  } finally {
+    await fh.close();
   }
 }

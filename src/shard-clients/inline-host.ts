@@ -41,6 +41,11 @@ export class InlineEngineHost implements InlineShard {
     }
   }
 
+  /** Gives the shard the RDB file it loads from (ShardControl loadFile), or takes it back. */
+  setLoadFile(data: SharedArrayBuffer | null): void {
+    this.engine.state.loadFile = data === null ? null : Buffer.from(data);
+  }
+
   applySettings(patch: Partial<ShardSettings>): void {
     this.engine.applySettings(patch);
   }

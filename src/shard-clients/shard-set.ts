@@ -130,6 +130,7 @@ export class ShardSet {
     logLevel: string,
     log: Logger,
     onShardFailure: (err: Error) => void,
+    logFile = '',
   ): Promise<ShardSet> {
     const set = new ShardSet(workers, log, onShardFailure);
     const shardCount = Math.max(1, workers);
@@ -155,7 +156,7 @@ export class ShardSet {
       // 'sync' freezes an idle worker's event loop (and so its expiry timers).
       atomics: 'disabled',
     });
-    set.startInfo = { shardCount, settings, logLevel };
+    set.startInfo = { shardCount, settings, logLevel, logFile };
     const readiness: Promise<void>[] = [];
     // Peer links let a script in one shard reach keys of the others synchronously (workers/scripting/).
     const peers = shardCount > 1 ? peerLinks(shardCount) : null;
@@ -181,10 +182,10 @@ export class ShardSet {
    */
   private startThread(i: number, settings: ShardSettings, links: PeerLinks | null = null): Promise<void> {
     const pool = this.pool as Piscina;
-    const info = this.startInfo as { shardCount: number; logLevel: string };
+    const info = this.startInfo as { shardCount: number; logLevel: string; logFile: string };
     const client = this.clients[i];
     const { port1, port2 } = new MessageChannel();
-    const task: ShardTask = { port: port2, peers: links, scriptControl: this.scriptControl[i], shardId: i, shardCount: info.shardCount, settings: { ...settings }, logLevel: info.logLevel };
+    const task: ShardTask = { port: port2, peers: links, scriptControl: this.scriptControl[i], shardId: i, shardCount: info.shardCount, settings: { ...settings }, logLevel: info.logLevel, logFile: info.logFile };
     const transfer: MessagePort[] = [port2];
     if (links !== null) {
       for (const p of links.calls) if (p !== null) transfer.push(p);
@@ -216,7 +217,7 @@ export class ShardSet {
     return ready;
   }
 
-  private startInfo: { shardCount: number; settings: ShardSettings; logLevel: string } | null = null;
+  private startInfo: { shardCount: number; settings: ShardSettings; logLevel: string; logFile: string } | null = null;
   /** Shard threads restarted after a crash (INFO). */
   restarts = 0;
   /**
@@ -302,6 +303,21 @@ export class ShardSet {
     this.inlineHost?.applySettings(patch);
     const msg: ShardControl = { type: 'settings', patch };
     for (const t of this.transports) t.postControl(msg);
+  }
+
+  /**
+   * Gives shards the RDB file to load from (rdbLoadFile), or takes it back
+   * (null): all shards, or the one given (a restarted shard). The file is
+   * shared memory, so each shard reads the same bytes without a copy.
+   */
+  setLoadFile(data: SharedArrayBuffer | null, shard?: number): void {
+    // Requests already queued were sent before: they go first, as with settings.
+    for (const c of this.clients) c.flush();
+    this.inlineHost?.setLoadFile(data);
+    const msg: ShardControl = { type: 'loadFile', data };
+    this.transports.forEach((t, i) => {
+      if (shard === undefined || shard === i) t.postControl(msg);
+    });
   }
 
   inflight(): number {

@@ -131,7 +131,8 @@ export class Tracking {
       if (t.noloop && by === id) continue;
       this.send(c, [key]);
     }
-    if (this.prefixes.size === 0) return;
+    // by -1: a key left a full tracking table (tracking-table-max-keys), not a write: BCAST clients do not hear of it.
+    if (this.prefixes.size === 0 || by < 0) return;
     for (const [p, st] of this.prefixes) {
       if (!key.startsWith(p)) continue;
       let writers = st.keys.get(key);

@@ -56,9 +56,10 @@ export class RespClient {
     socket.on('error', (e) => this.fail(e));
   }
 
-  static connect(port: number, host = '127.0.0.1'): Promise<RespClient> {
+  /** Connects to 127.0.0.1:port (or host), or to a unix socket when given its path. */
+  static connect(port: number | string, host = '127.0.0.1'): Promise<RespClient> {
     return new Promise((resolve, reject) => {
-      const s = net.connect(port, host);
+      const s = typeof port === 'string' ? net.connect(port) : net.connect(port, host);
       s.once('connect', () => {
         s.off('error', reject);
         s.setNoDelay(true);

@@ -58,7 +58,10 @@ export interface Teardownable {
 }
 
 export interface ShardisProcess {
+  /** The TCP port; 0 when the server serves no TCP (--port 0 beside --tls-port or --unixsocket). */
   port: number;
+  /** The TLS port, 0 without TLS. */
+  tlsPort: number;
   workers: number;
   proc: ChildProcess;
   /** Everything the server has printed so far (pino JSON lines). */
@@ -100,16 +103,16 @@ export async function startShardis(
   let out = '';
   proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-  const port = await new Promise<number>((resolve, reject) => {
+  const ports = await new Promise<{ port: number; tlsPort: number }>((resolve, reject) => {
     const rl = readline.createInterface({ input: proc.stdout as NodeJS.ReadableStream });
     const timer = setTimeout(() => reject(new Error(`Shardis did not start in time:\n${out}`)), 15000);
     rl.on('line', (line) => {
       out += line + '\n';
       try {
-        const rec = JSON.parse(line) as { msg?: string; port?: number };
-        if (rec.msg?.startsWith('Shardis ready') && rec.port) {
+        const rec = JSON.parse(line) as { msg?: string; port?: number; tlsPort?: number };
+        if (rec.msg?.startsWith('Shardis ready')) {
           clearTimeout(timer);
-          resolve(rec.port);
+          resolve({ port: rec.port ?? 0, tlsPort: rec.tlsPort ?? 0 });
         }
       } catch {
         /* not JSON: keep it in the output only */
@@ -130,7 +133,7 @@ export async function startShardis(
     return stopped;
   };
   t.teardown(stop);
-  return { port, workers, proc, output: () => out, stop };
+  return { port: ports.port, tlsPort: ports.tlsPort, workers, proc, output: () => out, stop };
 }
 
 export function which(bin: string): string | null {

@@ -22,9 +22,15 @@ export const ERR_SAME_OBJECT = 'ERR source and destination objects are the same'
 const MAX_I64 = 2n ** 63n - 1n;
 const MIN_I64 = -(2n ** 63n);
 
-function opDel(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+/** DEL, and UNLINK (variant lazy): a lazy deletion frees big values in the background in Redis (workers/lazyfree.ts). */
+function opDel(ctx: ShardOpContext, args: string[], w: ReplyWriter, variant?: { lazy: boolean }): void {
+  const lazy = variant?.lazy === true || ctx.shard.settings.lazyfree.userDel;
   let n = 0;
   for (let i = 1; i < args.length; i++) {
+    if (lazy) {
+      const v = ctx.db.peek(args[i], ctx.now);
+      if (v !== undefined) ctx.shard.lazyFree(v);
+    }
     if (ctx.db.has(args[i], ctx.now) && ctx.db.delete(args[i])) {
       n++;
       ctx.notify(NOTIFY.generic, 'del', args[i]);
@@ -53,7 +59,7 @@ function opType(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
 
 /** Stores a value with its TTL at `dst`, replacing whatever was there; `priv` carries the private-copy mark. */
 function putWithTtl(dstDb: Db, dst: string, val: Value, at: bigint | undefined, priv: boolean): void {
-  dstDb.delete(dst);
+  dstDb.deleteReplaced(dst);
   dstDb.set(dst, val);
   if (at !== undefined) dstDb.setExpireExact(dst, at);
   if (priv) dstDb.markPrivate(dst);

@@ -7,21 +7,29 @@ import { scriptRunner, type ShardOp, type ShardOps } from '../op-context';
 import { parseI64 } from '../../src/core/args/parse';
 import { ERR_NOT_INTEGER } from '../../src/core/errors';
 
+/** numkeys as Redis checks it; null when the error was written. A short plain count skips the 64-bit parse (BigInt). */
+function numkeys(s: string, argc: number, w: Parameters<ShardOp>[2]): number | null {
+  let n: number;
+  if (s.length <= 6 && /^(0|[1-9][0-9]*)$/.test(s)) n = Number(s);
+  else {
+    const big = parseI64(s);
+    if (big === null) return (w.error(ERR_NOT_INTEGER), null);
+    n = big < 0n ? -1 : big > BigInt(argc) ? argc : Number(big);
+  }
+  if (n < 0) return (w.error("ERR Number of keys can't be negative"), null);
+  if (n > argc - 3) return (w.error("ERR Number of keys can't be greater than number of args"), null);
+  return n;
+}
+
 const opEval: ShardOp<{ sha: boolean; ro: boolean }> = (ctx, args, w, v) => {
-  const n = parseI64(args[2]);
-  if (n === null) return w.error(ERR_NOT_INTEGER);
-  if (n < 0n) return w.error("ERR Number of keys can't be negative");
-  if (n > BigInt(args.length - 3)) return w.error("ERR Number of keys can't be greater than number of args");
+  if (numkeys(args[2], args.length, w) === null) return;
   const scripts = scriptRunner(ctx.shard);
   if (scripts === undefined) return w.error('ERR scripting is not available in this shard');
   scripts.eval(ctx, args, w, v.sha, v.ro);
 };
 
 const opFcall: ShardOp<{ ro: boolean }> = (ctx, args, w, v) => {
-  const n = parseI64(args[2]);
-  if (n === null) return w.error(ERR_NOT_INTEGER);
-  if (n < 0n) return w.error("ERR Number of keys can't be negative");
-  if (n > BigInt(args.length - 3)) return w.error("ERR Number of keys can't be greater than number of args");
+  if (numkeys(args[2], args.length, w) === null) return;
   const scripts = scriptRunner(ctx.shard);
   if (scripts === undefined) return w.error('ERR scripting is not available in this shard');
   scripts.fcall(ctx, args, w, v.ro);

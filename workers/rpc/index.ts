@@ -29,7 +29,7 @@ const handlers: RpcHandlers = {
 };
 
 /** RPCs that change keys outside a client command's own op (see Snapshot). */
-const MUTATING = new Set<string>(['flushdb', 'flushall', 'swapdb', 'restore', 'delete', 'storeList', 'bpop', 'bundo', 'rdbLoad', 'rdbLoadRaw']);
+const MUTATING = new Set<string>(['flushdb', 'flushall', 'swapdb', 'restore', 'delete', 'storeList', 'bpop', 'bundo', 'rdbLoadFile']);
 
 /** Runs one RPC: its result, or the Redis error it threw (anything else is a bug, reported as an internal error). */
 export function runRpc(ctx: ShardOpContext, call: RpcCall): RpcOutcome {

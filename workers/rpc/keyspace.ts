@@ -9,16 +9,21 @@ import type { RpcHandlers } from './handler';
 export const keyspaceRpc: Pick<RpcHandlers, 'dbsize' | 'flushdb' | 'flushall' | 'keys' | 'scan' | 'randomkey' | 'swapdb'> = {
   dbsize: (ctx) => ctx.db.size,
 
-  flushdb: (ctx) => {
+  flushdb: (ctx, req) => {
+    if (req?.lazy === true) ctx.shard.lazyfreed += ctx.db.size;
+    const existed = ctx.shard.signals.listenedKeysIn(ctx.dbIndex, (k) => ctx.db.contains(k));
     ctx.db.clear();
-    ctx.shard.signals.signalDb(ctx.dbIndex);
+    ctx.shard.signals.signalDb(ctx.dbIndex, existed);
     ctx.shard.signals.clearTracking();
   },
 
-  flushall: (ctx) => {
+  flushall: (ctx, req) => {
     ctx.shard.dbs.forEach((db, i) => {
-      db?.clear();
-      ctx.shard.signals.signalDb(i);
+      if (db === undefined) return;
+      if (req?.lazy === true) ctx.shard.lazyfreed += db.size;
+      const existed = ctx.shard.signals.listenedKeysIn(i, (k) => db.contains(k));
+      db.clear();
+      ctx.shard.signals.signalDb(i, existed);
     });
     ctx.shard.signals.clearTracking();
   },

@@ -3,6 +3,7 @@
  * client commands through runCommand, shard RPCs (a cross-shard command's
  * key transfers and scratch run) through runRpc.
  */
+import { NOTIFY } from '../../src/core/notify';
 import type { PeerLinks } from '../../src/core/shard-protocol';
 import { ReplyWriter } from '../../src/core/wire/reply-writer';
 import type { ShardOpContext } from '../op-context';
@@ -25,6 +26,7 @@ export function servePeers(links: PeerLinks, shard: ShardState, flushEvents: () 
         proto: req.resp,
         now: Date.now(),
         notify(cls, event, key) {
+          if (cls !== NOTIFY.keymiss && shard.signals.size !== 0) shard.changed(req.db, key, req.connId);
           if ((shard.settings.notifyFlags & cls) !== 0) shard.notify(cls, event, key, req.db);
         },
       };

@@ -2,8 +2,9 @@
  * Shard RPC for persistence: this shard's part of an RDB file (SAVE, BGSAVE,
  * SHUTDOWN SAVE), keys loaded from one at start-up, and DEBUG DIGEST's parts.
  */
-import { ByteSink } from '../../src/core/rdb/bytes';
-import { readKeyEntries, writeKeyEntry } from '../../src/core/rdb/file';
+import { ByteSink, RdbFormatError } from '../../src/core/rdb/bytes';
+import { readRdbPart, writeKeyEntry } from '../../src/core/rdb/file';
+import { keyHashSlotOfRange, slotToShard } from '../../src/core/routing/slot';
 import type { RdbShardPart } from '../../src/core/shard-protocol';
 import type { RpcHandlers } from './handler';
 import { fromRdbValue, toRdbValue } from '../rdb-values';
@@ -11,7 +12,17 @@ import { keyDigest, valueDigest, xorDigest } from '../digest';
 import { Snapshot } from '../snapshot';
 import { ReplyError } from '../../src/core/errors';
 
-export const persistenceRpc: Pick<RpcHandlers, 'rdbSave' | 'rdbLoad' | 'digest' | 'dirty' | 'crash' | 'snapshotStart' | 'snapshotChunk' | 'snapshotEnd' | 'rdbLoadRaw'> = {
+/** readRdbPart, its format errors as the reply's error text (they are the file's fault, not an internal error). */
+function readPart(...args: Parameters<typeof readRdbPart>): ReturnType<typeof readRdbPart> {
+  try {
+    return readRdbPart(...args);
+  } catch (err) {
+    if (err instanceof RdbFormatError) throw new ReplyError(`ERR ${err.message}`);
+    throw err;
+  }
+}
+
+export const persistenceRpc: Pick<RpcHandlers, 'rdbSave' | 'digest' | 'dirty' | 'crash' | 'snapshotStart' | 'snapshotChunk' | 'snapshotEnd' | 'rdbLoadFile'> = {
   rdbSave: (ctx, { compress }) => {
     const part: RdbShardPart = { dbs: [] };
     ctx.shard.dbs.forEach((db, index) => {
@@ -40,10 +51,10 @@ export const persistenceRpc: Pick<RpcHandlers, 'rdbSave' | 'rdbLoad' | 'digest' 
     return snap.sizes();
   },
 
-  snapshotChunk: (ctx, { db, maxBytes }) => {
+  snapshotChunk: (ctx, { db, maxBytes, maxMicros }) => {
     const snap = ctx.shard.snapshot;
     if (!(snap instanceof Snapshot)) throw new ReplyError('ERR no snapshot in progress');
-    return snap.chunk(db, maxBytes, ctx.now);
+    return snap.chunk(db, maxBytes, maxMicros);
   },
 
   snapshotEnd: (ctx) => {
@@ -58,31 +69,29 @@ export const persistenceRpc: Pick<RpcHandlers, 'rdbSave' | 'rdbLoad' | 'digest' 
     });
   },
 
-  rdbLoadRaw: (ctx, { db: index, data }) => {
-    let n = 0;
-    const db = ctx.shard.db(index);
-    readKeyEntries(Buffer.from(data.buffer, data.byteOffset, data.byteLength), (entry) => {
-      if (entry.expireAt !== -1 && entry.expireAt <= ctx.now) return;
-      // A file holds each key once per db, and a load starts empty: no old value or TTL to clear.
-      db.set(entry.key, fromRdbValue(entry.value));
-      if (entry.expireAt !== -1) db.setExpire(entry.key, entry.expireAt);
-      n++;
+  rdbLoadFile: (ctx, { from, maxBytes, databases }) => {
+    const file = ctx.shard.loadFile;
+    if (file === null) throw new ReplyError('ERR no RDB file to load');
+    const { id, shardCount } = ctx.shard;
+    const now = ctx.now;
+    let read = 0;
+    let loaded = 0;
+    const libraries: string[] = [];
+    const r = readPart(file, from, maxBytes, {
+      keep: shardCount === 1 ? null : (buf, start, end) => slotToShard(keyHashSlotOfRange(buf, start, end), shardCount) === id,
+      functionLibrary: (code) => libraries.push(code),
+      key: (index, key, value, expireAt) => {
+        if (index >= databases) throw new ReplyError(`ERR FATAL: Data file was created with a Redis server configured to handle more than ${databases} databases. Exiting`);
+        read++;
+        // Keys already past their deadline are not loaded, as Redis's master does.
+        if (expireAt !== -1 && expireAt <= now) return;
+        const db = ctx.shard.db(index);
+        if (!db.load(key, typeof value === 'string' ? value : fromRdbValue(value))) throw new ReplyError(`ERR Duplicated key '${key}' found in RDB file (db ${index})`);
+        if (expireAt !== -1) db.setExpire(key, expireAt);
+        loaded++;
+      },
     });
-    return n;
-  },
-
-  rdbLoad: (ctx, { entries }) => {
-    let n = 0;
-    for (const { db: index, entry } of entries) {
-      // Keys already past their deadline are not loaded, as Redis's master does.
-      if (entry.expireAt !== -1 && entry.expireAt <= ctx.now) continue;
-      const db = ctx.shard.db(index);
-      db.delete(entry.key);
-      db.set(entry.key, fromRdbValue(entry.value));
-      if (entry.expireAt !== -1) db.setExpire(entry.key, entry.expireAt);
-      n++;
-    }
-    return n;
+    return { ...r, read, loaded, libraries };
   },
 
   digest: (ctx, { keys }) => {

@@ -2,6 +2,7 @@
  * Shard RPC, the server's view of a shard: INFO's figures, CONFIG RESETSTAT,
  * DEBUG GC, and the end of a connection.
  */
+import { performance } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 import type { ShardInfo } from '../../src/core/shard-protocol';
 import type { RpcHandlers } from './handler';
@@ -13,6 +14,7 @@ const TTL_SAMPLE = 256;
 export const serverRpc: Pick<RpcHandlers, 'info' | 'resetStats' | 'gc' | 'connClosed'> = {
   info: (ctx) => {
     const s = ctx.shard;
+    for (const db of s.dbs) db?.settleSizes();
     const heap = getHeapStatistics();
     const dbs: ShardInfo['dbs'] = [];
     s.dbs.forEach((db, i) => {
@@ -43,8 +45,14 @@ export const serverRpc: Pick<RpcHandlers, 'info' | 'resetStats' | 'gc' | 'connCl
       busyMicros: s.stats.busyMicros,
       expiredKeys: s.totalExpired(),
       evictedKeys: s.stats.evictedKeys,
+      lazyfreed: s.lazyfreed,
+      keyspaceHits: s.stats.keyspaceHits,
+      keyspaceMisses: s.stats.keyspaceMisses,
+      trackedKeys: s.signals.trackedKeys,
+      trackedItems: s.signals.trackedItems,
       usedMemory: s.memory.used,
       dirty: s.stats.dirty,
+      eventLoopUtilization: performance.eventLoopUtilization().utilization,
       heapUsed: heap.used_heap_size,
       heapTotal: heap.total_heap_size,
       dbs,
@@ -61,6 +69,9 @@ export const serverRpc: Pick<RpcHandlers, 'info' | 'resetStats' | 'gc' | 'connCl
     s.stats.busyMicros = 0;
     s.stats.expiredKeys = 0;
     s.stats.evictedKeys = 0;
+    s.lazyfreed = 0;
+    s.stats.keyspaceHits = 0;
+    s.stats.keyspaceMisses = 0;
     for (const db of s.dbs) if (db) db.expiredCount = 0;
     s.resetOpStats();
   },

@@ -8,7 +8,8 @@
  * is converted back to the caller's protocol. Mirrors Redis's eval.c and
  * script_lua.c.
  */
-import { createHash } from 'node:crypto';
+import { NOTIFY } from '../../src/core/notify';
+import { createHash, randomBytes } from 'node:crypto';
 import { ReplyWriter } from '../../src/core/wire/reply-writer';
 import { keyPositions } from '../../src/core/commands/spec';
 import { slotToShard, keyHashSlotOfString } from '../../src/core/routing/slot';
@@ -22,10 +23,10 @@ import { PRELUDE } from './prelude';
 import { decodeValues, TagWriter } from './values';
 import { runLib } from './libs';
 import { respToTags } from './resp-to-lua';
-import { writeTagged } from './lua-to-resp';
+import { writeTagged, writeLuaNumber } from './lua-to-resp';
 import type { PeerCaller } from './peers';
 import { untailRedisCalls } from './untail';
-import type { KeyValue, RpcCall, RpcOutcome, RpcResult } from '../../src/core/shard-protocol';
+import { SCRIPT_ABORTED_REPLY, type KeyValue, type RpcCall, type RpcOutcome, type RpcResult } from '../../src/core/shard-protocol';
 import { ReplyError } from '../../src/core/errors';
 
 export function sha1hex(s: string): string {
@@ -39,8 +40,18 @@ class RunContext implements ShardOpContext {
   effects: string[][] = [];
   effectReplies: string[] = [];
   readOnly = false;
-  started = 0;
   wrote = false;
+  /** Runs without the shard lock (SCRIPT_UNLOCKED): another shard's key aborts it, or fails after a write. */
+  unlocked = false;
+  /** The script's name for the main thread (ShardEvent 'script-cross'): its sha, or `f:` and the function. */
+  script = '';
+  /** It reached another shard's key (reported once); it was aborted for a run under the lock. */
+  crossed = false;
+  aborted = false;
+  /** The abort's token (ShardEvent 'script-cross'), so the main thread knows this reply from any other. */
+  token: string | null = null;
+  /** Its declared keys' hash slots (two or more shards only): a key outside them is reported (crossed). */
+  slots: number[] = [];
   db!: Db;
   dbIndex = 0;
   connId = 0;
@@ -51,8 +62,10 @@ class RunContext implements ShardOpContext {
     this.dbIndex = outer.dbIndex;
     this.connId = outer.connId;
     this.now = outer.now;
+    this.unlocked = outer.scriptUnlocked === true;
   }
   notify(cls: number, event: string, key: string): void {
+    if (cls !== NOTIFY.keymiss && this.shard.signals.size !== 0) this.shard.changed(this.dbIndex, key, this.connId);
     if ((this.shard.settings.notifyFlags & cls) !== 0) this.shard.notify(cls, event, key, this.dbIndex);
   }
 }
@@ -67,6 +80,8 @@ export interface ScriptFlags {
 interface CachedScript {
   body: string;
   flags: ScriptFlags;
+  /** The interpreter's short name for it (prelude.ts `scripts`). */
+  id: string;
 }
 
 const SHEBANG_FLAGS = new Set(['no-writes', 'allow-oom', 'allow-stale', 'no-cluster', 'allow-cross-slot-keys']);
@@ -119,7 +134,7 @@ export class ScriptEngine implements ScriptRunner {
 
   private lua(): LuaVm {
     if (this.vm === null) {
-      this.vm = new LuaVm((req) => this.host(req));
+      this.vm = new LuaVm((op, args) => this.host(op, args));
       this.vm.exec(PRELUDE);
     }
     return this.vm;
@@ -143,22 +158,33 @@ export class ScriptEngine implements ScriptRunner {
     if ('error' in parsed) throw new Error(parsed.error);
     const vm = this.lua();
     vm.takeOutput();
-    this.pendingInput = untailRedisCalls(parsed.code);
-    vm.call('__compile', sha);
+    vm.input = untailRedisCalls(parsed.code);
+    const id = String(++this.nextId);
+    vm.run('__compile', [sha, id], []);
     const out = vm.takeOutput();
     if (out[0] !== 'K') throw new Error(`ERR Error compiling script (new function): ${out.slice(1)}`);
-    this.scripts.set(sha, { body, flags: parsed.flags });
+    this.scripts.set(sha, { body, flags: parsed.flags, id });
     return sha;
   }
 
-  /** Input for the next host read that is not a host call (a body, KEYS/ARGV). */
-  private pendingInput: string | null = null;
+  private nextId = 0;
 
   /**
    * EVAL / EVALSHA / EVAL_RO / EVALSHA_RO: args are [name, script|sha, numkeys, keys..., argv...].
    * Writes the reply (the script's result or its error) at `w`.
    */
   eval(ctx: ShardOpContext, args: string[], w: ReplyWriter, bySha: boolean, readOnly: boolean): void {
+    // Busy from the start: the first script also creates the interpreter and compiles (tens of ms under load).
+    if (this.busyClock === null) return this.evalScript(ctx, args, w, bySha, readOnly);
+    this.busyClock[0] = Date.now();
+    try {
+      this.evalScript(ctx, args, w, bySha, readOnly);
+    } finally {
+      this.busyClock[0] = 0;
+    }
+  }
+
+  private evalScript(ctx: ShardOpContext, args: string[], w: ReplyWriter, bySha: boolean, readOnly: boolean): void {
     let sha: string;
     if (bySha) {
       sha = args[1].toLowerCase();
@@ -171,44 +197,51 @@ export class ScriptEngine implements ScriptRunner {
       }
     }
     const script = this.scripts.get(sha) as CachedScript;
-    this.execute(ctx, args, w, readOnly || script.flags.noWrites, '__run', sha);
+    this.execute(ctx, args, w, readOnly || script.flags.noWrites, '__run', script.id, sha);
   }
 
   /** Runs a script or function (`entry` `__run`/`__fcall` of prelude.ts) with args' keys and arguments. */
-  private execute(ctx: ShardOpContext, args: string[], w: ReplyWriter, readOnly: boolean, entry: string, target: string): void {
-    const numkeys = Number(args[2]);
-    const keys = args.slice(3, 3 + numkeys);
-    const argv = args.slice(3 + numkeys);
+  private execute(ctx: ShardOpContext, args: string[], w: ReplyWriter, readOnly: boolean, entry: string, target: string, script: string): void {
     const run = new RunContext(this.shard, ctx);
     run.readOnly = readOnly;
-    run.started = Date.now();
+    run.script = script;
+    if (this.shard.shardCount > 1) {
+      const nk = Number(args[2]);
+      for (let i = 3; i < 3 + nk; i++) run.slots.push(keyHashSlotOfString(args[i]));
+    }
 
     const vm = this.lua();
-    vm.takeOutput();
-    this.pendingInput = encodeList(keys) + encodeList(argv);
     this.run = run;
     if (this.control !== null) {
       Atomics.store(this.control, 0, 0);
       Atomics.store(this.control, 1, 0);
     }
-    if (this.busyClock !== null) this.busyClock[0] = run.started;
+    let kind: number;
     try {
-      vm.call(entry, target);
+      // KEYS then ARGV: the arguments after numkeys (checked by the op).
+      kind = vm.run(entry, [target, args[2]], args.slice(3));
     } catch (err) {
       this.run = null;
       return w.error(`ERR Error running script ${target}: ${(err as Error).message}`);
     } finally {
       this.run = null;
-      if (this.busyClock !== null) this.busyClock[0] = 0;
       if (this.control !== null) Atomics.store(this.control, 0, 0);
     }
+    // Before the reply (events go first): the main thread learns the script's reach, then reruns it under the lock if aborted.
+    if (run.aborted) run.token = randomBytes(12).toString('hex');
+    if (run.crossed) this.shard.signals.outbox.push({ type: 'script-cross', connId: run.connId, script: run.script, aborted: run.token });
     if (run.effects.length > 0) {
       // Before the reply (events go first): the AOF logs what the script wrote.
       this.shard.signals.outbox.push({ type: 'script-effects', connId: run.connId, cmds: run.effects, replies: run.effectReplies });
     }
-    const out = vm.takeOutput();
-    if (out[0] === 'R') writeTagged(w, out, 1, run.resp);
-    else w.error(out.slice(1));
+    // prelude.ts finish: the result's kind and value.
+    // Aborted for a run under the lock: the main thread drops this reply (it had the 'script-cross' event first).
+    if (run.aborted) w.rawString(`${SCRIPT_ABORTED_REPLY}${run.token})\r\n`);
+    else if (kind === 98 /* b */) w.bulkBytes(vm.resultBytes());
+    else if (kind === 110 /* n */) writeLuaNumber(w, Number(vm.resultString()));
+    else if (kind === 111 /* o */) writeTagged(w, vm.resultString(), 0, run.resp);
+    else if (kind === 101 /* e */) w.error(vm.resultString());
+    else w.nullBulk();
   }
 
   // -------------------------------------------------------------------------
@@ -227,7 +260,7 @@ export class ScriptEngine implements ScriptRunner {
     vm.takeOutput();
     // The shebang line is emptied, not removed: error line numbers count it.
     const nl = code.indexOf('\n');
-    this.pendingInput = untailRedisCalls(nl === -1 ? '' : code.slice(nl));
+    vm.input = untailRedisCalls(nl === -1 ? '' : code.slice(nl));
     vm.call('__load', name);
     const out = vm.takeOutput();
     if (out[0] !== 'K') throw new Error(`ERR ${out.slice(1)}`);
@@ -274,34 +307,32 @@ export class ScriptEngine implements ScriptRunner {
     if (fn === undefined) return w.error('ERR Function not found');
     const noWrites = fn.info.flags.includes('no-writes');
     if (readOnly && !noWrites) return w.error('ERR Can not execute a script with write flag using *_ro command.');
-    this.execute(ctx, args, w, readOnly || noWrites, '__fcall', `${fn.library}.${args[1]}`);
+    if (this.busyClock !== null) this.busyClock[0] = Date.now();
+    try {
+      this.execute(ctx, args, w, readOnly || noWrites, '__fcall', `${fn.library}.${args[1]}`, `f:${args[1]}`);
+    } finally {
+      if (this.busyClock !== null) this.busyClock[0] = 0;
+    }
   }
 
-  /** A host call from Lua (prelude.ts `host`), or a read of pending input. */
-  private host(req: string): string {
-    if (req.length === 0) {
-      const input = this.pendingInput ?? '';
-      this.pendingInput = null;
-      return input;
-    }
-    const op = req[0];
-    const args = parseRequest(req);
+  /** A host call from Lua (prelude.ts `hostfn`): `op` its first argument's first byte. */
+  private host(op: number, args: string[]): string | null {
     switch (op) {
-      case 'C':
-      case 'P':
+      case 67 /* C */:
+      case 80 /* P */:
         return this.command(args);
-      case 'S':
-        return new TagWriter().str(sha1hex(args[0])).done();
-      case 'L':
+      case 83 /* S */:
+        return 'B' + sha1hex(args[0]);
+      case 76 /* L */:
         return '_';
-      case 'R':
+      case 82 /* R */:
         if (this.run !== null) this.run.resp = args[0] === '3' ? 3 : 2;
         return '_';
-      case 'A':
+      case 65 /* A */:
         return new TagWriter().bool(true).done();
-      case 'H':
-        return this.control !== null && Atomics.load(this.control, 0) === 1 ? new TagWriter().str('kill').done() : '_';
-      case 'X':
+      case 72 /* H */:
+        return this.control !== null && Atomics.load(this.control, 0) === 1 ? 'Bkill' : 'B';
+      case 88 /* X */:
         return runLib(args[0], decodeValues(args[1]));
       default:
         return '_';
@@ -309,13 +340,23 @@ export class ScriptEngine implements ScriptRunner {
   }
 
   /** redis.call / redis.pcall: one command, run as the shard runs a client's; a write is kept for the AOF. */
-  private command(args: string[]): string {
+  private command(args: string[]): string | null {
     const run = this.run;
+    if (run !== null && run.aborted) return 'A';
+    // The command as called (runScriptCommand renames in place), kept only if it writes.
     const copy = run === null ? null : args.slice();
-    const answer = this.runScriptCommand(args);
+    let answer: string | null;
+    try {
+      answer = this.runScriptCommand(args);
+    } catch (err) {
+      if (err instanceof ReplyError) return errorTag(err.message);
+      if (err !== ABORT) throw err;
+      // prelude.ts: 'A' ends the script at once (no pcall catches it).
+      return 'A';
+    }
     if (run !== null && copy !== null && this.lastWrote) {
       this.lastWrote = false;
-      if (answer[0] !== '-') {
+      if (answer === null || answer[0] !== '-') {
         run.effects.push(copy);
         run.effectReplies.push(this.lastReply);
       }
@@ -327,7 +368,7 @@ export class ScriptEngine implements ScriptRunner {
   private lastWrote = false;
   private lastReply = '';
 
-  private runScriptCommand(args: string[]): string {
+  private runScriptCommand(args: string[]): string | null {
     const run = this.run;
     if (run === null) return errorTag('ERR redis.call outside a script');
     let entry: OpEntry | undefined = opTable.lookup(args[0]);
@@ -346,16 +387,24 @@ export class ScriptEngine implements ScriptRunner {
     const shard = this.shard;
     args[0] = entry.commandName;
     if (entry.subcommandName !== undefined) args[1] = entry.subcommandName;
-    if (entry.writes) this.noteWrite(run);
     let target = shard.id;
     if (shard.shardCount > 1) {
       const positions = keyPositions(spec, args);
       for (let i = 0; i < positions.length; i++) {
-        const owner = slotToShard(keyHashSlotOfString(args[positions[i]]), shard.shardCount);
+        const slot = keyHashSlotOfString(args[positions[i]]);
+        if (!run.crossed && !run.slots.includes(slot)) run.crossed = true;
+        const owner = slotToShard(slot, shard.shardCount);
         if (i === 0) target = owner;
-        else if (owner !== target) return this.splitCommand(entry, args, positions, run);
+        else if (owner !== target) {
+          // Before the write is noted: an unlocked script that has not written yet is aborted, not failed.
+          this.reachOut(run);
+          if (entry.writes) this.noteWrite(run);
+          return this.splitCommand(entry, args, positions, run);
+        }
       }
     }
+    if (target !== shard.id) this.reachOut(run);
+    if (entry.writes) this.noteWrite(run);
     if (target !== shard.id) {
       const reply = this.runOn(target, entry, args, run);
       if (entry.writes) this.noteEffect(reply.toString('latin1'));
@@ -367,12 +416,30 @@ export class ScriptEngine implements ScriptRunner {
     run.proto = run.resp;
     runCommand(run, entry.opIndex, args, w);
     if (entry.writes) this.noteEffect(w.buf.latin1Slice(0, w.len));
-    return respToTags(w.buf, 0, w.len, run.resp);
+    return this.reply(w.buf, w.len, run.resp);
+  }
+
+  /**
+   * A reply in the ReplyWriter's buffer for Lua: a bulk string, integer or
+   * status alone goes to the interpreter as its bytes (no JS string), others
+   * in the tagged format.
+   */
+  private reply(buf: Buffer, len: number, resp: 2 | 3): string | null {
+    const t = buf[0];
+    if ((t === 36 && buf[1] !== 45) || t === 58 || t === 43) {
+      let p = 1;
+      while (buf[p] !== 13) p++;
+      if (t === 36) this.vm?.answerBytes(66 /* B */, buf, p + 2, len - 2);
+      else this.vm?.answerBytes(t === 58 ? 73 /* I */ : 83 /* S */, buf, 1, p);
+      return null;
+    }
+    return respToTags(buf, 0, len, resp);
   }
 
   /** Runs a command on this shard or, through its peer link, another; the RESP reply. */
   private runOn(target: number, entry: OpEntry, args: string[], run: RunContext): Buffer {
     if (target !== this.shard.id) {
+      this.reachOut(run);
       if (this.peers === null) throw new Error('no link to other shards');
       return Buffer.from(this.peers.command(target, { kind: 'cmd', op: entry.opIndex, db: run.dbIndex, resp: run.resp, connId: run.connId, args }), 'latin1');
     }
@@ -440,6 +507,7 @@ export class ScriptEngine implements ScriptRunner {
       if (this.localRpc === null) throw new Error('no local RPC handler');
       outcome = this.localRpc(run, call);
     } else {
+      this.reachOut(run);
       if (this.peers === null) throw new Error('no link to other shards');
       outcome = this.peers.rpc(target, { kind: 'rpc', db: run.dbIndex, resp: run.resp, connId: run.connId, call });
     }
@@ -478,6 +546,24 @@ export class ScriptEngine implements ScriptRunner {
     } catch (err) {
       return errorTag(err instanceof ReplyError ? err.message : `ERR ${(err as Error).message}`);
     }
+  }
+
+  /**
+   * The script is about to reach another shard. The main thread hears of it
+   * after the script (ShardEvent 'script-cross': it runs this script under
+   * the shard lock from now on). Without the lock the call cannot go on
+   * atomically: before any write the script is aborted (ABORT) and run again
+   * under the lock; after one it fails with an error, as any script error
+   * leaves earlier writes in Redis.
+   */
+  private reachOut(run: RunContext): void {
+    run.crossed = true;
+    if (!run.unlocked) return;
+    if (!run.wrote) {
+      run.aborted = true;
+      throw ABORT;
+    }
+    throw new ReplyError('ERR this script reached a key of another shard after it wrote, running without the shard lock (so far it had kept to its declared keys\' slots); it takes the lock from its next run on');
   }
 
   private noteEffect(reply: string): void {
@@ -533,6 +619,9 @@ export class ScriptEngine implements ScriptRunner {
     return respToTags(w.buf, 0, w.len, run.resp);
   }
 }
+
+/** Thrown from a host call to end an unlocked script that reached another shard (reachOut). */
+const ABORT = new Error('script aborted');
 
 /** The elements of a flat RESP array reply (bulk strings, nulls, integers), each as its bytes. */
 function splitFlatArray(b: Buffer): Buffer[] {
@@ -604,30 +693,4 @@ function parseRegistrations(s: string): FunctionInfo[] {
 
 function errorTag(msg: string): string {
   return `-${msg.length}:${msg}`;
-}
-
-/** A list for prelude.ts's read_list: a 4-byte big-endian count, then per string its 4-byte length and bytes. */
-function encodeList(items: readonly string[]): string {
-  let out = be32(items.length);
-  for (const s of items) out += be32(s.length) + s;
-  return out;
-}
-
-function be32(n: number): string {
-  return String.fromCharCode((n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255);
-}
-
-/** Splits a host request (op char, count ';', then `<len>:<bytes>` per argument). */
-function parseRequest(req: string): string[] {
-  const semi = req.indexOf(';', 1);
-  const n = Number(req.slice(1, semi));
-  const out: string[] = new Array(n);
-  let p = semi + 1;
-  for (let i = 0; i < n; i++) {
-    const c = req.indexOf(':', p);
-    const len = Number(req.slice(p, c));
-    out[i] = req.slice(c + 1, c + 1 + len);
-    p = c + 1 + len;
-  }
-  return out;
 }

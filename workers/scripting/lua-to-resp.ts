@@ -10,6 +10,14 @@ import type { ReplyWriter } from '../../src/core/wire/reply-writer';
 
 const LLONG_MIN = -9223372036854775808n;
 
+/** A Lua number as Redis replies it: an integer, C's (long long) cast of the double. */
+export function writeLuaNumber(w: ReplyWriter, d: number): void {
+  // Truncation; out of range (and NaN) gives LLONG_MIN on x86-64.
+  if (Number.isSafeInteger(Math.trunc(d))) w.integer(Math.trunc(d));
+  else if (Number.isFinite(d) && Math.abs(d) < 2 ** 63) w.integer(BigInt(Math.trunc(d)));
+  else w.integer(LLONG_MIN);
+}
+
 /** Writes the value at `pos` of `s`; returns the position after it. */
 export function writeTagged(w: ReplyWriter, s: string, pos: number, scriptResp: 2 | 3): number {
   const t = s.charCodeAt(pos);
@@ -35,11 +43,7 @@ export function writeTagged(w: ReplyWriter, s: string, pos: number, scriptResp: 
     }
     case 58 /* : */: {
       const c = s.indexOf(';', pos + 1);
-      const d = Number(s.slice(pos + 1, c));
-      // C's (long long) cast of a double: truncation; out of range gives LLONG_MIN on x86-64.
-      if (Number.isSafeInteger(Math.trunc(d))) w.integer(Math.trunc(d));
-      else if (Number.isFinite(d) && Math.abs(d) < 2 ** 63) w.integer(BigInt(Math.trunc(d)));
-      else w.integer(LLONG_MIN);
+      writeLuaNumber(w, Number(s.slice(pos + 1, c)));
       return c + 1;
     }
     case 42 /* * */:

@@ -17,7 +17,10 @@
  */
 export const PRELUDE = String.raw`
 local io_write, io_read, io_flush = io.write, io.read, io.flush
--- Requests are written in pieces into the C buffer and flushed once: one host crossing, no concatenation.
+-- The host function (lua-vm.ts points this C closure at JavaScript): its
+-- arguments are strings, its answers a kind and a payload.
+local hostfn = os.getenv
+-- The byte channel carries what the host function cannot (bodies to compile, strings with NUL bytes).
 io.stdout:setvbuf('full', 65536)
 -- Answers come framed (8 ASCII digits of length, then the bytes): with a
 -- buffered stdin one host read usually brings both, and no end-of-file is needed.
@@ -30,6 +33,7 @@ local sbyte, ssub, sfind, sformat, tconcat = string.byte, string.sub, string.fin
 local type, tostring, tonumber, error, pairs, rawget, rawset, select, setmetatable, getmetatable, xpcall, pcall, loadstring =
       type, tostring, tonumber, error, pairs, rawget, rawset, select, setmetatable, getmetatable, xpcall, pcall, loadstring
 local dbg_getinfo, dbg_sethook = debug.getinfo, debug.sethook
+local unpack = unpack
 local null = newproxy(false)
 local huge = math.huge
 local floor = math.floor
@@ -108,6 +112,9 @@ local function read_framed()
   return io_read(len)
 end
 
+-- A string the host could not push (it holds a NUL): lua-vm.ts pushBytes.
+function __readin() return read_framed() end
+
 -- KEYS or ARGV as the host sends them: a 4-byte count, then per string a
 -- 4-byte length and its bytes (big-endian): two C calls per string.
 local function read_list(s, p)
@@ -124,29 +131,40 @@ local function read_list(s, p)
   return t, p
 end
 
--- While a request is half written the busy hook must not make one of its own.
+-- While a host call runs the busy hook must not make one of its own (a NUL
+-- string read through the byte channel runs Lua code inside the call).
 local in_host = false
+-- SCRIPT KILL was obeyed, or the host aborted the script (an unlocked script
+-- reached another shard): the hook then raises at every instruction of user
+-- code, so no pcall in the script can swallow it, until 'finish'.
+local killing, aborting = false, false
+local busy_hook
+local function abort_script()
+  aborting = true
+  killing = true
+  dbg_sethook(busy_hook, '', 1)
+  error({ err = 'ERR script aborted' })
+end
+-- One host call; the arguments must be strings. Answers: 'B' a bulk string
+-- (the commonest reply, as it is), 'I' an integer, 'S' a status, 'T' any
+-- value in the tagged format.
 local function host(op, ...)
   in_host = true
-  local n = select('#', ...)
-  io_write(op, istr(n), ';')
-  for i = 1, n do
-    local a = (select(i, ...))
-    if type(a) == 'number' then a = num17(a) end
-    io_write(istr(#a), ':', a)
-  end
-  io_flush()
-  local answer = read_framed()
+  local k, v = hostfn(op, ...)
   in_host = false
-  -- 'B': the whole answer is one bulk string (the commonest reply), no parsing.
-  local t = sbyte(answer, 1)
-  if t == 66 then return ssub(answer, 2) end
-  -- 'I': an integer alone; 'S': a status alone.
-  if t == 73 then return snum(ssub(answer, 2)) end
-  if t == 83 then return { ok = ssub(answer, 2) } end
-  return (parse(answer, 1))
+  if k == 'B' then return v end
+  if k == 'I' then return snum(v) end
+  if k == 'S' then return { ok = v } end
+  return (parse(v, 1))
 end
 
+-- The arguments with numbers as %.17g strings, as Redis converts them for redis.call.
+local function strs(...)
+  local n = select('#', ...)
+  local t = { ... }
+  for i = 1, n do if type(t[i]) == 'number' then t[i] = num17(t[i]) end end
+  return unpack(t, 1, n)
+end
 -- Script results and generic values to the host.
 local encode_reply
 encode_reply = function(v, out, depth)
@@ -245,20 +263,46 @@ local function push_error(msg)
   return { err = code .. ' ' .. text }
 end
 
-local unpack = unpack
 local redis = {}
-redis.call = function(...)
-  local e = bad_args(...)
-  if e then error(push_error(e)) end
-  local r = host('C', ...)
+-- A redis.call answer as Lua values (an error reply raises when 'raise').
+local function call_reply(k, v, raise)
+  if k == 'B' then return v end
+  if k == 'A' then abort_script() end
+  if k == 'I' then return snum(v) end
+  if k == 'S' then return { ok = v } end
+  local r = parse(v, 1)
   -- Only an error reply parses to a table with 'err' at the top.
-  if type(r) == 'table' and rawget(r, 'err') ~= nil then error(r) end
+  if raise and type(r) == 'table' and rawget(r, 'err') ~= nil then error(r) end
   return r
 end
+-- The host answers '?' when an argument is not a string (or there is none):
+-- then the arguments are checked and numbers converted here, and it is asked again.
+redis.call = function(...)
+  in_host = true
+  local k, v = hostfn('C', ...)
+  in_host = false
+  if k == 'B' then return v end
+  if k == '?' then
+    local e = bad_args(...)
+    if e then error(push_error(e)) end
+    in_host = true
+    k, v = hostfn('C', strs(...))
+    in_host = false
+  end
+  return call_reply(k, v, true)
+end
 redis.pcall = function(...)
-  local e = bad_args(...)
-  if e then return push_error(e) end
-  return host('P', ...)
+  in_host = true
+  local k, v = hostfn('P', ...)
+  in_host = false
+  if k == '?' then
+    local e = bad_args(...)
+    if e then return push_error(e) end
+    in_host = true
+    k, v = hostfn('P', strs(...))
+    in_host = false
+  end
+  return call_reply(k, v, false)
 end
 redis.error_reply = function(msg)
   if type(msg) ~= 'string' then error('wrong number or type of arguments', 2) end
@@ -299,7 +343,7 @@ redis.debug = function() end
 redis.acl_check_cmd = function(...)
   local e = bad_args(...)
   if e then error(push_error(e)) end
-  return host('A', ...)
+  return host('A', strs(...))
 end
 redis.LOG_DEBUG, redis.LOG_VERBOSE, redis.LOG_NOTICE, redis.LOG_WARNING = 0, 1, 2, 3
 redis.REPL_NONE, redis.REPL_AOF, redis.REPL_SLAVE, redis.REPL_REPLICA, redis.REPL_ALL = 0, 1, 2, 2, 3
@@ -430,8 +474,12 @@ end
 
 -- Read-only tables: a proxy whose writes fail, as Redis 7.0's lua_enablereadonlytable.
 local function readonly(t, wrapped)
+  if wrapped == nil then
+    -- Reads go straight to the table (no Lua call per lookup: redis.call is the hot path).
+    return setmetatable({}, { __index = t, __newindex = function() error('Attempt to modify a readonly table', 2) end, __metatable = false })
+  end
   local getters = {}
-  for _, k in ipairs(wrapped or {}) do getters[k] = cfunc(t[k]) end
+  for _, k in ipairs(wrapped) do getters[k] = cfunc(t[k]) end
   return setmetatable({}, {
     __index = function(_, k)
       local g = getters[k]
@@ -481,10 +529,15 @@ local function in_user_code()
     level = level + 1
   end
 end
-local function busy_hook()
+busy_hook = function()
   if in_host then return end
+  if aborting then
+    if in_user_code() then error({ err = 'ERR script aborted' }) end
+    return
+  end
   local r = host('H')
   if r == 'kill' and in_user_code() then
+    killing = true
     -- Again at every instruction, so a pcall in the script cannot swallow it.
     dbg_sethook(busy_hook, '', 1)
     error({ err = 'ERR Script killed by user with SCRIPT KILL...' })
@@ -492,52 +545,77 @@ local function busy_hook()
 end
 
 local G = _G
-local function compile(name, body)
+-- Compiled scripts by the host's short id (a short string hashes faster than the sha), and their shas.
+local script_sha = {}
+local function compile(id, sha, body)
   if sbyte(body, 1) == 27 then return nil, 'user_script: bad binary format (precompiled chunk)' end
   local f, e = loadstring(body, '@user_script')
   if not f then return nil, e end
   setfenv(f, script_env)
-  scripts[name] = f
+  scripts[id] = f
+  script_sha[id] = sha
   return f
 end
 
-function __compile(name)
+function __compile(sha, id)
   local body = read_framed()
-  local f, e = compile(name, body)
+  local f, e = compile(id, sha, body)
   if f then emit('K') else emit('E' .. e) end
 end
 
-function __forget(name)
-  if name == '*' then scripts = {} else scripts[name] = nil end
+function __forget(id)
+  if id == '*' then scripts, script_sha = {}, {} else scripts[id], script_sha[id] = nil, nil end
 end
 
 err_handler_ref = err_handler
 
+-- The script's result, returned to the host (lua-vm.ts run): 'b' and a string,
+-- 'n' and a number (%.17g), 'o' and any value (tagged format), 'e' and an error.
 local function finish(name, ok, r)
-  local out = {}
+  if killing then
+    killing, aborting = false, false
+    dbg_sethook(busy_hook, '', hook_every)
+  end
   if ok then
+    local t = type(r)
+    if t == 'string' then return 'b', r end
+    if t == 'number' then return 'n', num17(r) end
+    local out = {}
     encode_reply(r, out, 0)
-    emit('R' .. tconcat(out))
+    return 'o', tconcat(out)
   else
     local src, line = rawget(r, 'source'), rawget(r, 'line')
     local e = rawget(r, 'err')
     if type(e) ~= 'string' then e = 'ERR ' .. tostring(e) end
     if src and line then e = e .. ' script: ' .. name .. ', on ' .. src .. ':' .. line .. '.' end
-    emit('X' .. e)
+    return 'e', e
   end
 end
 
-function __run(name)
-  local spec = read_framed()
-  local keys, p = read_list(spec, 1)
-  local argv = { keys, (read_list(spec, p)) }
-  rawset(G, 'KEYS', argv[1])
-  rawset(G, 'ARGV', argv[2])
-  local f = scripts[name]
-  dbg_sethook(busy_hook, '', hook_every)
-  local ok, r = xpcall(f, err_handler)
-  dbg_sethook()
-  finish(name, ok, r)
+-- KEYS and ARGV from the host: n strings, the first nk of them keys. Up to a
+-- dozen without NUL come as arguments (no parsing), others through the byte channel.
+local function keys_argv(nk, n, ...)
+  nk, n = snum(nk), snum(n)
+  local all
+  if select('#', ...) == n then
+    -- The common shapes without a second pass.
+    if nk == 1 then return { (...) }, { select(2, ...) } end
+    if nk == 0 then return {}, { ... } end
+    all = { ... }
+  else all = (read_list(read_framed(), 1)) end
+  if nk == 0 then return {}, all end
+  if nk == n then return all, {} end
+  local argv = { unpack(all, nk + 1, n) }
+  for i = n, nk + 1, -1 do all[i] = nil end
+  return all, argv
+end
+
+function __run(id, nk, n, ...)
+  local keys, argv = keys_argv(nk, n, ...)
+  -- base has no __newindex: plain stores.
+  G.KEYS = keys
+  G.ARGV = argv
+  return finish(script_sha[id], xpcall(scripts[id], err_handler))
 end
 
 -- Functions: libraries by name, each its functions by name.
@@ -610,17 +688,12 @@ function __drop(libname)
   if libname == '*' then libs = {} else libs[libname] = nil end
 end
 
-function __fcall(target)
+function __fcall(target, nk, n, ...)
   local dot = sfind(target, '.', 1, true)
   local lib, name = ssub(target, 1, dot - 1), ssub(target, dot + 1)
-  local spec = read_framed()
-  local keys, p = read_list(spec, 1)
-  local argv = { keys, (read_list(spec, p)) }
+  local keys, argv = keys_argv(nk, n, ...)
   local f = libs[lib][name]
-  dbg_sethook(busy_hook, '', hook_every)
-  local ok, r = xpcall(function() return f(argv[1], argv[2]) end, err_handler)
-  dbg_sethook()
-  finish(name, ok, r)
+  return finish(name, xpcall(function() return f(keys, argv) end, err_handler))
 end
 
 -- The sandbox: Redis 7.0's globals, nothing else; library tables read-only; no new globals.
@@ -663,14 +736,15 @@ base.cmsgpack = readonly(cmsgpack, { 'pack', 'unpack', 'unpack_one', 'unpack_lim
 base.struct = readonly(struct, { 'pack', 'unpack', 'size' })
 base.bit = readonly(bit)
 base.__redis__err__handler = err_handler
+-- A global the sandbox has is found in base without a Lua call; a missing one raises from base's own __index.
+setmetatable(base, { __index = function(_, k)
+  if k ~= 'KEYS' and k ~= 'ARGV' then
+    error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
+  end
+  return nil
+end })
 script_env = setmetatable({}, {
-  __index = function(_, k)
-    local v = base[k]
-    if v == nil and k ~= 'KEYS' and k ~= 'ARGV' then
-      error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
-    end
-    return v
-  end,
+  __index = base,
   __newindex = function() error('Attempt to modify a readonly table', 2) end,
   __metatable = false,
 })
@@ -691,7 +765,7 @@ local load_redis = setmetatable({}, {
 function_env = setmetatable({}, {
   __index = function(_, k)
     if k == 'redis' and loading then return load_redis end
-    local v = base[k]
+    local v = rawget(base, k)
     if v == nil or k == 'KEYS' or k == 'ARGV' then
       error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
     end
@@ -700,4 +774,7 @@ function_env = setmetatable({}, {
   __newindex = function() error('Attempt to modify a readonly table', 2) end,
   __metatable = false,
 })
+
+-- The busy-script hook stays set: every 100,000 instructions it asks the host whether SCRIPT KILL was sent.
+dbg_sethook(busy_hook, '', hook_every)
 `;

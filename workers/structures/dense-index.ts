@@ -69,8 +69,18 @@ export abstract class OpenIndex {
 
   /** Indexes position `count` (appended by the owner) under `key`, which must not be present. */
   insert(key: string): void {
+    this.insertIfAbsent(key);
+  }
+
+  /**
+   * Indexes position `count` under `key` unless `key` is present: one probe
+   * for both the lookup and the insert (an RDB load's dbAddRDBLoad). True when
+   * inserted (the owner then appends its item).
+   */
+  insertIfAbsent(key: string): boolean {
     const h = hashString(key);
     const s = this.probe(key, h);
+    if (this.slots[s] !== 0) return false;
     const pos = this.count++;
     if (pos === this.hashes.length) {
       const next = new Int32Array(pos * 2);
@@ -81,6 +91,7 @@ export abstract class OpenIndex {
     this.slots[s] = pos + 1;
     // Grow at a load of 3/4: probes stay short.
     if ((pos + 1) * 4 > this.slots.length * 3) this.rehash(this.slots.length * 2);
+    return true;
   }
 
   /** Unindexes position `pos`; the last position is now indexed as `pos` (the owner moves its item). */

@@ -19,20 +19,13 @@
  *   an already visited entry and every field present for the whole scan is
  *   returned at least once (Redis's SCAN guarantee).
  */
+import { LIMITS } from './encoding-limits';
 import { SerialReader, SerialWriter } from '../serial';
 import { registerValueType, type TypedValue } from '../value';
 import { allocSize } from './alloc-size';
 import * as packed from './packed';
 import { EntryTable } from './entry-table';
 import { listpackEntrySize } from '../../src/core/rdb/listpack';
-
-/**
- * Redis 7.0's compiled-in defaults for hash-max-listpack-entries /
- * hash-max-listpack-value (what a redis-server started without a config file
- * uses; the sample redis.conf lowers entries to 128).
- */
-export const HASH_MAX_LISTPACK_ENTRIES = 512;
-export const HASH_MAX_LISTPACK_VALUE = 64;
 
 export class HashValue implements TypedValue {
   /** Listpack: the packed entries (field, value, field, value, ...); null once a hashtable. */
@@ -126,7 +119,7 @@ export class HashValue implements TypedValue {
    * more entries than the listpack limit.
    */
   set(field: string, value: string): boolean {
-    if (this.packed !== null && (field.length > HASH_MAX_LISTPACK_VALUE || value.length > HASH_MAX_LISTPACK_VALUE)) this.toHashtable();
+    if (this.packed !== null && (field.length > LIMITS.hashMaxListpackValue || value.length > LIMITS.hashMaxListpackValue)) this.toHashtable();
     if (this.packed !== null) {
       const p = this.packed;
       const pos = this.find(field);
@@ -144,7 +137,7 @@ export class HashValue implements TypedValue {
       packed.pushEntry(value);
       this.packed = packed.end();
       this.count++;
-      if (this.count > HASH_MAX_LISTPACK_ENTRIES) this.toHashtable();
+      if (this.count > LIMITS.hashMaxListpackEntries) this.toHashtable();
       return true;
     }
     return (this.table as EntryTable).set(field, value);
@@ -159,7 +152,7 @@ export class HashValue implements TypedValue {
     let created = 0;
     if (this.packed !== null && args.length - from > 2) {
       let fits = true;
-      for (let i = from; i < args.length; i++) if (args[i].length > HASH_MAX_LISTPACK_VALUE) fits = false;
+      for (let i = from; i < args.length; i++) if (args[i].length > LIMITS.hashMaxListpackValue) fits = false;
       if (fits) {
         const { fields, vals } = this.arrays();
         for (let i = from; i + 1 < args.length; i += 2) {
@@ -179,7 +172,7 @@ export class HashValue implements TypedValue {
         }
         this.packed = packed.end();
         this.count = fields.length;
-        if (this.count > HASH_MAX_LISTPACK_ENTRIES) this.toHashtable();
+        if (this.count > LIMITS.hashMaxListpackEntries) this.toHashtable();
         return created;
       }
     }

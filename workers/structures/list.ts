@@ -21,6 +21,7 @@
  * list encoding only arrived in 7.2), whatever their size: checked against
  * redis-server 7.0.15.
  */
+import { LIMITS } from './encoding-limits';
 import { SerialReader, SerialWriter } from '../serial';
 import { entryEquals, pack, readHead } from './packed';
 import { registerValueType, type TypedValue } from '../value';
@@ -52,8 +53,18 @@ function charsOf(items: readonly string[], from = 0, to = items.length): number 
   return n;
 }
 
-/** Redis 7.0 list-max-listpack-size -2: each quicklist node holds at most 8 KB of listpack. */
-const NODE_BYTES = 8192;
+/** list-max-listpack-size -1..-5: a quicklist node's listpack may grow to this many bytes (quicklist.c optimization_level). */
+const FILL_BYTES = [4096, 8192, 16384, 32768, 65536];
+/** A node counted by entries (list-max-listpack-size > 0) still stays within this (SIZE_SAFETY_LIMIT). */
+const SIZE_SAFETY_LIMIT = 8192;
+
+/** quicklist.c _quicklistNodeAllowInsert: may a node of `bytes` and `count` entries take an element of `len` bytes? */
+function nodeAllowsInsert(bytes: number, count: number, len: number, fill: number): boolean {
+  const overhead = (len < 254 ? 1 : 5) + (len < 64 ? 1 : len < 16384 ? 2 : 5);
+  const next = bytes + len + overhead;
+  if (fill < 0) return next <= FILL_BYTES[Math.min(-fill, FILL_BYTES.length) - 1];
+  return next <= SIZE_SAFETY_LIMIT && count < fill;
+}
 
 /** The usable size jemalloc gives an allocation of n bytes (its size classes). */
 function jemallocSize(n: number): number {
@@ -415,16 +426,36 @@ export class ListValue implements TypedValue {
    * Redis's estimate for a quicklist: object and quicklist headers plus, per
    * node, a node header and its listpack's allocation. Nodes are modelled as
    * Redis fills them when appending (a node takes another element while its
-   * listpack bytes + the element's length + 8 stay within 8 KB). Like Redis,
+   * listpack stays within list-max-listpack-size). Like Redis,
    * only the first `samples` nodes (0 = all) are measured and the average is
    * extrapolated to the estimated node count.
    */
+  /** The quicklist nodes Redis would hold these elements in (list-max-listpack-size), counted as memoryUsage models them. */
+  quicklistNodes(): number {
+    const fill = LIMITS.listMaxListpackSize;
+    let nodes = 0;
+    let nodeBytes = 7;
+    let nodeCount = 0;
+    for (let i = 0; i < this.len; i++) {
+      const e = this.at(i);
+      if (nodeCount > 0 && !nodeAllowsInsert(nodeBytes, nodeCount, e.length, fill)) {
+        nodes++;
+        nodeBytes = 7;
+        nodeCount = 0;
+      }
+      nodeBytes += listpackEntryBytes(e);
+      nodeCount++;
+    }
+    return nodeCount > 0 ? nodes + 1 : nodes;
+  }
+
   memoryUsage(samples: number): number {
     const ROBJ = 16;
     const QUICKLIST = 40;
     const NODE = 40;
     const EMPTY_LISTPACK = 7;
     if (this.len === 0) return ROBJ + QUICKLIST;
+    const fill = LIMITS.listMaxListpackSize;
     const maxNodes = samples <= 0 ? Infinity : samples;
     let nodes = 0;
     let elesize = 0;
@@ -433,7 +464,7 @@ export class ListValue implements TypedValue {
     let i = 0;
     for (; i < this.len; i++) {
       const e = this.at(i);
-      if (nodeCount > 0 && nodeBytes + e.length + 8 > NODE_BYTES) {
+      if (nodeCount > 0 && !nodeAllowsInsert(nodeBytes, nodeCount, e.length, fill)) {
         elesize += NODE + jemallocSize(nodeBytes);
         nodes++;
         nodeBytes = EMPTY_LISTPACK;

@@ -55,6 +55,14 @@ export class MemoryAccount {
   used = 0;
   /** An LFU maxmemory-policy is set: accesses update the keys' frequency counters. */
   lfu = false;
+  /**
+   * maxmemory is set: a collection written in place is re-estimated at once
+   * (eviction reads the total after every write). Without a limit only INFO
+   * reads it, so the written keys are re-estimated when it asks
+   * (Db.settleSizes): a long list's estimate walks up to 5 nodes of 8 KB of
+   * elements, far too much for every LPUSH (BullMQ's queues).
+   */
+  eager = false;
   lfuLogFactor = 10;
   /** Minutes per decrement of an idle key's counter (0: never). */
   lfuDecayTime = 1;

@@ -17,6 +17,7 @@
  *   scratch (SINTERSTORE & co., SMOVE's new destination, SPOP's "keep the
  *   remaining few" strategy), which start as intsets again.
  */
+import { LIMITS } from './encoding-limits';
 import { SerialReader, SerialWriter } from '../serial';
 import { registerValueType, type TypedValue } from '../value';
 import { allocSize } from './alloc-size';
@@ -33,9 +34,6 @@ import {
   intsetSearch,
   widthOf,
 } from './intset';
-
-/** Redis 7.0's default set-max-intset-entries. */
-export const SET_MAX_INTSET_ENTRIES = 512;
 
 const I64_MAX_DIGITS = '9223372036854775807';
 const I64_MIN_DIGITS = '9223372036854775808';
@@ -119,7 +117,7 @@ export class SetValue implements TypedValue {
       if (isIntsetMember(member)) {
         const v = BigInt(member);
         if (intsetSearch(this.ints, v) >= 0) return false;
-        if (intsetLength(this.ints) < SET_MAX_INTSET_ENTRIES) {
+        if (intsetLength(this.ints) < LIMITS.setMaxIntsetEntries) {
           this.data = flat(intsetInsert(this.ints, v));
           return true;
         }
@@ -231,7 +229,7 @@ export class SetValue implements TypedValue {
   reencodeFresh(): void {
     if (this.ints !== null) return;
     const members = this.members;
-    if (members.length > SET_MAX_INTSET_ENTRIES || !members.every(isIntsetMember)) return;
+    if (members.length > LIMITS.setMaxIntsetEntries || !members.every(isIntsetMember)) return;
     this.data = intsetOf(members);
   }
 

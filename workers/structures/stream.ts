@@ -426,7 +426,8 @@ export class StreamValue implements TypedValue {
       deleted += removed;
       break;
     }
-    this.refreshFirstId();
+    // Nothing trimmed, the first entry is the same: no need to decode the first node again (XADD MAXLEN on every add).
+    if (deleted > 0) this.refreshFirstId();
     return deleted;
   }
 

@@ -21,14 +21,11 @@
  * workers/engine.ts), so a pipeline touching one set unpacks it once. ZCARD
  * and ZSCORE read the packed form as it is.
  */
+import { LIMITS } from './encoding-limits';
 import { registerValueType, type TypedValue } from '../value';
 import { SerialReader, SerialWriter } from '../serial';
 import { NIL, SkipList, type LexRange } from './skiplist';
 import * as packed from './packed';
-
-/** zset-max-listpack-entries / zset-max-listpack-value defaults of Redis 7.0. */
-export const ZSET_MAX_LISTPACK_ENTRIES = 128;
-export const ZSET_MAX_LISTPACK_VALUE = 64;
 
 /**
  * Cleared skiplists of repacked sets, reused by the next unpack: a small set
@@ -166,7 +163,7 @@ export class ZSetValue implements TypedValue {
   /** Adds a member that is not present; returns its position. */
   insert(member: string, score: number): number {
     const zsl = this.zsl;
-    if (this.listpack && (zsl.length + 1 > ZSET_MAX_LISTPACK_ENTRIES || member.length > ZSET_MAX_LISTPACK_VALUE)) {
+    if (this.listpack && (zsl.length + 1 > LIMITS.zsetMaxListpackEntries || member.length > LIMITS.zsetMaxListpackValue)) {
       this.listpack = false;
     }
     return zsl.insert(this.stored(score), member);
@@ -216,7 +213,7 @@ export class ZSetValue implements TypedValue {
     const zsl = this.zsl;
     let maxLen = 0;
     for (let x = zsl.first; x !== NIL; x = zsl.next(x)) maxLen = Math.max(maxLen, zsl.member(x).length);
-    this.listpack = zsl.length <= ZSET_MAX_LISTPACK_ENTRIES && maxLen <= ZSET_MAX_LISTPACK_VALUE;
+    this.listpack = zsl.length <= LIMITS.zsetMaxListpackEntries && maxLen <= LIMITS.zsetMaxListpackValue;
     if (this.listpack) {
       for (let x = zsl.first; x !== NIL; x = zsl.next(x)) if (Object.is(zsl.score(x), -0)) zsl.updateScore(x, 0);
     }

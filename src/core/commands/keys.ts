@@ -12,7 +12,7 @@ export const keyCommands = family('generic', 'shard', [
     name: 'unlink', arity: -2, flags: ['write', 'fast'], keys: [1, -1], since: '4.0.0', syntax: 'key [key ...]',
     summary: 'Deletes one or more keys; large values are freed in the background.',
     complexity: 'O(1) for each key removed regardless of its size.', cross: 'sum',
-    op: 'del',
+    op: 'del', variant: { lazy: true },
   },
   {
     name: 'exists', arity: -2, flags: ['readonly', 'fast'], keys: [1, -1], since: '1.0.0', syntax: 'key [key ...]',

@@ -116,6 +116,10 @@ export const scriptCommands = family('scripting', 'main', [
         summary: 'Terminates a server-side Lua script during execution.', complexity: 'O(1)',
       },
       {
+        name: 'debug', arity: 3, flags: ['noscript'], since: '3.2.0', syntax: 'YES | SYNC | NO',
+        summary: 'Sets the debug mode of server-side Lua scripts.', complexity: 'O(1)',
+      },
+      {
         name: 'help', arity: 2, flags: ['loading', 'stale'], since: '5.0.0',
         summary: 'Returns helpful text about the different subcommands.', complexity: 'O(1)',
       },

@@ -39,8 +39,18 @@ export class ByteSink {
   }
 
   latin1(s: string): void {
-    this.ensure(s.length);
-    this.len += this.buf.write(s, this.len, 'latin1');
+    const n = s.length;
+    this.ensure(n);
+    if (n > 32) {
+      this.len += this.buf.write(s, this.len, 'latin1');
+      return;
+    }
+    // Short strings (most keys and values) byte by byte: Buffer#write's call
+    // into C++ costs more than the copy itself (a third of a SAVE's time).
+    const buf = this.buf;
+    let o = this.len;
+    for (let i = 0; i < n; i++) buf[o++] = s.charCodeAt(i);
+    this.len = o;
   }
 
   u16le(v: number): void {

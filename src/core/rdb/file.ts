@@ -11,7 +11,7 @@
  */
 import { ByteCursor, ByteSink, RdbFormatError } from './bytes';
 import { Crc64 } from './crc64';
-import { RDB_VERSION, readLen, readString, readValue, rdbTypeOf, skipValue, writeLength, writeString, writeValue, type RdbValue, type RdbWriteOptions } from './object';
+import { RDB_TYPE, RDB_VERSION, readLen, readString, readValue, rdbTypeOf, skipValue, writeLength, writeString, writeValue, type RdbValue, type RdbWriteOptions } from './object';
 
 export const OPCODE = {
   FUNCTION2: 245,
@@ -120,27 +120,6 @@ export class RdbFileWriter {
   }
 }
 
-export interface RdbLoadHandlers {
-  aux?(name: string, value: string): void;
-  /** A database's expected sizes (RESIZEDB), before its keys. */
-  resize?(db: number, size: number, expires: number): void;
-  key(db: number, e: RdbKeyEntry): void;
-  /** A function library's code (FUNCTION2). */
-  functionLibrary?(code: string): void;
-}
-
-export interface RdbScanHandlers {
-  aux?(name: string, value: string): void;
-  /**
-   * One key's entry: its name, and the bytes [start, end) of the whole entry
-   * (its EXPIRETIME/IDLE/FREQ opcodes, type, key and value), which
-   * readKeyEntries reads back.
-   */
-  entry(db: number, key: string, start: number, end: number): void;
-  /** A function library's code (FUNCTION2). */
-  functionLibrary?(code: string): void;
-}
-
 /** Checks the signature and version; the position of the first opcode. */
 function rdbBody(buf: Buffer): { c: ByteCursor; version: number } {
   if (buf.length < 9 || buf.toString('latin1', 0, 5) !== 'REDIS') throw new RdbFormatError('Wrong signature trying to load DB from file');
@@ -152,54 +131,53 @@ function rdbBody(buf: Buffer): { c: ByteCursor; version: number } {
 }
 
 /**
- * Walks opcodes from the cursor: `onKey` reads or skips each key's value.
- * Stops at EOF (checking the CRC-64 when `version` >= 5 and one is stored) or
- * at the end of the data (a bare run of entries: `version` 0).
+ * Walks opcodes from the cursor, starting in database `db`: `onKey` reads or
+ * skips each key's value. Stops at EOF (`done`; the cursor just past it) or
+ * at the first entry boundary at or past `until`. The checksum is the
+ * caller's (rdbChecksumOk).
  */
 function walk(
   c: ByteCursor,
-  version: number,
-  h: { aux?(k: string, v: string): void; resize?(db: number, size: number, expires: number): void; functionLibrary?(code: string): void },
-  onKey: (db: number, type: number, meta: { expireAt: number; idle: number; freq: number; start: number }) => void,
-): void {
-  let db = 0;
+  h: { functionLibrary?(code: string): void },
+  onKey: (db: number, type: number, expireAt: number) => void,
+  db: number,
+  until: number,
+): { db: number; done: boolean } {
   let expireAt = -1;
-  let idle = -1;
-  let freq = -1;
-  let start = c.pos;
-  while (version !== 0 || c.remaining > 0) {
+  // IDLE and FREQ are read and dropped: a load starts every key's LRU/LFU clock afresh, as the shard does on any write.
+  let pending = false;
+  for (;;) {
+    // Stop between entries (never after an entry's EXPIRETIME/IDLE/FREQ opcodes).
+    if (c.pos >= until && !pending) return { db, done: false };
     const type = c.byte();
     switch (type) {
       case OPCODE.EXPIRETIME:
         expireAt = (c.u32le() | 0) * 1000; // rdbLoadTime: a signed 32-bit time_t
+        pending = true;
         continue;
       case OPCODE.EXPIRETIME_MS:
         expireAt = Number(c.i64le());
+        pending = true;
         continue;
       case OPCODE.IDLE:
-        idle = readLen(c);
+        readLen(c);
+        pending = true;
         continue;
       case OPCODE.FREQ:
-        freq = c.byte();
+        c.byte();
+        pending = true;
         continue;
       case OPCODE.SELECTDB:
         db = readLen(c);
-        start = c.pos;
         continue;
-      case OPCODE.RESIZEDB: {
-        const size = readLen(c);
-        const exp = readLen(c);
-        h.resize?.(db, size, exp);
-        start = c.pos;
+      case OPCODE.RESIZEDB:
+        readLen(c);
+        readLen(c);
         continue;
-      }
-      case OPCODE.AUX: {
-        const k = readString(c);
-        const v = readString(c);
-        h.aux?.(k, v);
-        start = c.pos;
+      case OPCODE.AUX:
+        readString(c);
+        readString(c);
         continue;
-      }
       case OPCODE.MODULE_AUX:
         throw new RdbFormatError('module data is not supported');
       case OPCODE.FUNCTION2: {
@@ -211,58 +189,106 @@ function walk(
       case OPCODE.FUNCTION:
         // Redis 7.0 release candidates' format: no longer written by 7.0.
         throw new RdbFormatError('Pre-GA function format not supported');
-      case OPCODE.EOF: {
-        if (version >= 5 && c.remaining >= 8) {
-          const stored = c.buf.subarray(c.pos, c.pos + 8);
-          if (!stored.equals(Buffer.alloc(8))) {
-            const crc = new Crc64().update(c.buf, 0, c.pos).bytesLE();
-            if (!crc.equals(stored)) throw new RdbFormatError('Wrong RDB checksum');
-          }
-        }
-        return;
-      }
-      default: {
-        onKey(db, type, { expireAt, idle, freq, start });
+      case OPCODE.EOF:
+        return { db, done: true };
+      default:
+        onKey(db, type, expireAt);
         expireAt = -1;
-        idle = -1;
-        freq = -1;
-        start = c.pos;
-      }
+        pending = false;
     }
   }
 }
 
+/** Where a part read stopped: the file position and the database selected there. */
+export interface RdbPartPosition {
+  pos: number;
+  db: number;
+}
+
+export interface RdbPartHandlers {
+  /**
+   * Whether this reader takes the key held in buf[start, end) (a shard takes
+   * the keys of its slots); null takes every key. Keys not taken are skipped
+   * without making a string of them or decoding their values.
+   */
+  keep: ((buf: Uint8Array, start: number, end: number) => boolean) | null;
+  /** A key taken: a string value as the string itself (the common case, no wrapper object), others as read. */
+  key(db: number, key: string, value: RdbValue | string, expireAt: number): void;
+  functionLibrary?(code: string): void;
+}
+
 /**
- * Reads a whole file, calling `h` for each entry. Throws RdbFormatError on a
- * bad signature, version, opcode, value or checksum.
+ * Reads a whole file in steps, for one of several readers that each take
+ * their own keys (the shards, in parallel, from one shared copy of the file).
+ * Starts at `from` (the first step: `rdbFileStart`), stops at the first entry
+ * boundary past `maxBytes` more bytes, or at EOF (`done`). The checksum is
+ * not checked here: the caller checks it once (rdbChecksumOk), not once per
+ * reader.
  */
-export function readRdbFile(buf: Buffer, h: RdbLoadHandlers): void {
-  const { c, version } = rdbBody(buf);
-  walk(c, version, h, (db, type, m) => {
-    const key = readString(c);
-    const value = readValue(c, type);
-    h.key(db, { key, value, expireAt: m.expireAt, idle: m.idle, freq: m.freq });
-  });
-}
-
-/** Walks a whole file without decoding values (keys only, for routing), checking the checksum. */
-export function scanRdbFile(buf: Buffer, h: RdbScanHandlers): void {
-  const { c, version } = rdbBody(buf);
-  walk(c, version, h, (db, type, m) => {
-    const key = readString(c);
-    skipValue(c, type);
-    h.entry(db, key, m.start, c.pos);
-  });
-}
-
-/** Reads a run of entries as scanRdbFile delimits them (one shard's part of a file). */
-export function readKeyEntries(buf: Buffer, onEntry: (e: RdbKeyEntry) => void): void {
+export function readRdbPart(buf: Buffer, from: RdbPartPosition, maxBytes: number, h: RdbPartHandlers): RdbPartPosition & { done: boolean } {
   const c = new ByteCursor(buf);
-  walk(c, 0, {}, (_db, type, m) => {
-    const key = readString(c);
-    const value = readValue(c, type);
-    onEntry({ key, value, expireAt: m.expireAt, idle: m.idle, freq: m.freq });
-  });
+  c.pos = from.pos;
+  const keep = h.keep;
+  const r = walk(
+    c,
+    { functionLibrary: (code) => h.functionLibrary?.(code) },
+    (db, type, expireAt) => {
+      // The key: a plain string (nearly always) is routed on its bytes.
+      const b = buf[c.pos];
+      if (keep !== null && b < 0x80) {
+        const start = b < 0x40 ? c.pos + 1 : c.pos + 2;
+        const end = start + (b < 0x40 ? b : ((b & 0x3f) << 8) | buf[c.pos + 1]);
+        if (end > buf.length) throw new RdbFormatError('unexpected end of data');
+        if (!keep(buf, start, end)) {
+          c.pos = end;
+          skipValue(c, type);
+          return;
+        }
+      }
+      const key = readString(c);
+      if (keep !== null && b >= 0x80) {
+        // An integer-encoded or compressed key: routed on its decoded bytes.
+        const kb = Buffer.from(key, 'latin1');
+        if (!keep(kb, 0, kb.length)) {
+          skipValue(c, type);
+          return;
+        }
+      }
+      h.key(db, key, type === RDB_TYPE.STRING ? readString(c) : readValue(c, type), expireAt);
+    },
+    from.db,
+    from.pos + maxBytes,
+  );
+  return { pos: c.pos, db: r.db, done: r.done };
+}
+
+/** The position of a file's first opcode, after checking its signature and version (throws RdbFormatError). */
+export function rdbFileStart(buf: Buffer): RdbPartPosition {
+  return { pos: rdbBody(buf).c.pos, db: 0 };
+}
+
+/**
+ * The CRC-64 of buf[0, end) as a file stores it. A loader computes it for
+ * the usual end (the file's length less the 8 checksum bytes) while the
+ * readers run, then checks it against where they found EOF (rdbChecksumOk).
+ */
+export function rdbChecksum(buf: Uint8Array, end: number): Buffer {
+  return new Crc64().update(buf, 0, end).bytesLE();
+}
+
+/**
+ * Whether the checksum stored after the EOF opcode (`eofEnd`: the position
+ * after it) matches the file; `computed` is rdbChecksum's result for some
+ * end, used when that end is `eofEnd`. True when the file stores none
+ * (version < 5, a zero checksum from rdbchecksum no, or no bytes after EOF).
+ */
+export function rdbChecksumOk(buf: Buffer, eofEnd: number, computed: { end: number; crc: Buffer } | null): boolean {
+  const version = Number(buf.toString('latin1', 5, 9));
+  if (version < 5 || buf.length - eofEnd < 8) return true;
+  const stored = buf.subarray(eofEnd, eofEnd + 8);
+  if (stored.equals(Buffer.alloc(8))) return true;
+  const crc = computed !== null && computed.end === eofEnd ? computed.crc : rdbChecksum(buf, eofEnd);
+  return crc.equals(stored);
 }
 
 /** DUMP's payload: type, value, RDB version (2 bytes LE), CRC-64 (8 bytes LE). */

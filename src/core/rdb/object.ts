@@ -207,7 +207,22 @@ export function readStringBuf(c: ByteCursor): Buffer {
   }
 }
 
+/** Node's Buffer#latin1Slice (not in its typings): a string of bytes [start, end) without a view object first. */
+type Latin1Sliced = Buffer & { latin1Slice(start: number, end: number): string };
+
 export function readString(c: ByteCursor): string {
+  // Plain strings with a 6- or 14-bit length (nearly all keys and values):
+  // the string straight from the buffer. A view plus toString costs about
+  // twice as much, and a load makes two strings per key (docs/performance.md).
+  const buf = c.buf;
+  const b = buf[c.pos];
+  if (b < 0x80) {
+    const start = b < 0x40 ? c.pos + 1 : c.pos + 2;
+    const end = b < 0x40 ? start + b : start + (((b & 0x3f) << 8) | buf[c.pos + 1]);
+    if (end > buf.length) throw new RdbFormatError('unexpected end of data');
+    c.pos = end;
+    return (buf as Latin1Sliced).latin1Slice(start, end);
+  }
   return readStringBuf(c).toString('latin1');
 }
 

@@ -47,6 +47,21 @@ export function keyHashSlot(key: Uint8Array): number {
   return crc16(key, 0, len) & (SLOT_COUNT - 1);
 }
 
+/** The hash slot of the key held in bytes[start, end), without making a string or a view of it (an RDB load routes every key). */
+export function keyHashSlotOfRange(bytes: Uint8Array, start: number, end: number): number {
+  for (let i = start; i < end; i++) {
+    if (bytes[i] !== 0x7b /* { */) continue;
+    for (let j = i + 1; j < end; j++) {
+      if (bytes[j] !== 0x7d /* } */) continue;
+      // An empty tag `{}` does not count: the whole key is hashed.
+      if (j > i + 1) return crc16(bytes, i + 1, j) & (SLOT_COUNT - 1);
+      break;
+    }
+    break;
+  }
+  return crc16(bytes, start, end) & (SLOT_COUNT - 1);
+}
+
 /** CRC16 of chars start..end of a latin1 string (one char per byte). */
 function crc16OfString(s: string, start: number, end: number): number {
   let crc = 0;

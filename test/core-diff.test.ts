@@ -1,0 +1,297 @@
+/**
+ * The differences issue 16 lists in the core, each compared with redis-server
+ * 7.0.15: which writes invalidate a WATCH (FLUSHALL/FLUSHDB of an empty
+ * database, SADD of an existing member and DEL of a missing key do not),
+ * SMOVE's notifications, COMMAND GETKEYSANDFLAGS and COMMAND LIST FILTERBY,
+ * multi-parameter CONFIG SET (all or nothing), CLIENT LIST/INFO's memory
+ * fields for a plain idle client.
+ */
+import t from 'tap';
+import { DifferentialSuite, type Cmd } from './helpers/differential';
+import { RespClient, type Reply } from './helpers/resp-client';
+import { Subscriber } from './helpers/subscriber';
+import { ANY_WORKERS, freePort } from './helpers/servers';
+
+const diff = new DifferentialSuite(t);
+
+/** WATCH k on one connection, `writes` on another, then MULTI/SET/EXEC: the EXEC reply says whether the watch fired. */
+async function watchOutcome(port: number, setup: readonly Cmd[], writes: readonly Cmd[], watched: readonly string[]): Promise<Reply[]> {
+  const a = await RespClient.connect(port);
+  const b = await RespClient.connect(port);
+  try {
+    await b.call('FLUSHALL');
+    if (setup.length > 0) await b.pipeline(setup);
+    await a.call('WATCH', ...watched);
+    const wr = writes.length > 0 ? await b.pipeline(writes) : [];
+    const ex = await a.pipeline([['MULTI'], ['SET', 'probe', '1'], ['EXEC']]);
+    return [...wr, ex[2]];
+  } finally {
+    a.close();
+    b.close();
+  }
+}
+
+const WATCH_CASES: { name: string; setup: Cmd[]; writes: Cmd[]; watched: string[] }[] = [
+  { name: 'FLUSHALL of an empty server', setup: [], writes: [['FLUSHALL']], watched: ['k'] },
+  { name: 'FLUSHDB of an empty db', setup: [], writes: [['FLUSHDB']], watched: ['k'] },
+  { name: 'FLUSHDB of another non-empty db', setup: [['SELECT', '1'], ['SET', 'x', '1'], ['SELECT', '0']], writes: [['SELECT', '1'], ['FLUSHDB']], watched: ['k'] },
+  { name: 'FLUSHALL with some other key', setup: [['SET', 'other', '1']], writes: [['FLUSHALL']], watched: ['k'] },
+  { name: 'FLUSHALL with the watched key', setup: [['SET', 'k', '1']], writes: [['FLUSHALL']], watched: ['k'] },
+  { name: 'FLUSHALL ASYNC with the watched key', setup: [['SET', 'k', '1']], writes: [['FLUSHALL', 'ASYNC']], watched: ['k'] },
+  { name: 'SADD of an existing member', setup: [['SADD', 'k', 'a']], writes: [['SADD', 'k', 'a']], watched: ['k'] },
+  { name: 'SADD of a new member', setup: [['SADD', 'k', 'a']], writes: [['SADD', 'k', 'b']], watched: ['k'] },
+  { name: 'DEL of a missing key', setup: [], writes: [['DEL', 'k']], watched: ['k'] },
+  { name: 'UNLINK of a missing key', setup: [], writes: [['UNLINK', 'k']], watched: ['k'] },
+  { name: 'DEL of the key', setup: [['SET', 'k', 'v']], writes: [['DEL', 'k']], watched: ['k'] },
+  { name: 'SREM of a missing member', setup: [['SADD', 'k', 'a']], writes: [['SREM', 'k', 'z']], watched: ['k'] },
+  { name: 'HSET of the same value', setup: [['HSET', 'k', 'f', 'v']], writes: [['HSET', 'k', 'f', 'v']], watched: ['k'] },
+  { name: 'ZADD of the same score', setup: [['ZADD', 'k', '1', 'a']], writes: [['ZADD', 'k', '1', 'a']], watched: ['k'] },
+  { name: 'SET of the same value', setup: [['SET', 'k', 'v']], writes: [['SET', 'k', 'v']], watched: ['k'] },
+  { name: 'EXPIRE of a missing key', setup: [], writes: [['EXPIRE', 'k', '100']], watched: ['k'] },
+  { name: 'PERSIST of a key without TTL', setup: [['SET', 'k', 'v']], writes: [['PERSIST', 'k']], watched: ['k'] },
+  { name: 'LPOP of a missing key', setup: [], writes: [['LPOP', 'k']], watched: ['k'] },
+  { name: 'SMOVE of a missing member', setup: [['SADD', 'k', 'a']], writes: [['SMOVE', 'k', 'k2', 'z']], watched: ['k', 'k2'] },
+  { name: 'SMOVE to a set holding the member', setup: [['SADD', 'k', 'a'], ['SADD', 'k2', 'a']], writes: [['SMOVE', 'k', 'k2', 'a']], watched: ['k2'] },
+  { name: 'SWAPDB of two empty dbs', setup: [], writes: [['SWAPDB', '0', '1']], watched: ['k'] },
+  { name: 'SWAPDB with the key in the other db', setup: [['SELECT', '1'], ['SET', 'k', '1'], ['SELECT', '0']], writes: [['SWAPDB', '0', '1']], watched: ['k'] },
+  { name: 'RENAME onto the watched key', setup: [['SET', 'src', '1']], writes: [['RENAME', 'src', 'k']], watched: ['k'] },
+  { name: 'cross-shard DEL of missing keys', setup: [], writes: [['DEL', 'k', 'a', 'b', 'c', 'd']], watched: ['k', 'a', 'b', 'c', 'd'] },
+  { name: 'cross-shard SUNIONSTORE of empty sources', setup: [], writes: [['SUNIONSTORE', 'k', 'a', 'b']], watched: ['k'] },
+];
+
+diff.test('which writes invalidate a WATCH', async (t, s) => {
+  for (const c of WATCH_CASES) {
+    const [x, y] = await Promise.all([watchOutcome(s.shardis.port, c.setup, c.writes, c.watched), watchOutcome(s.redis.port, c.setup, c.writes, c.watched)]);
+    t.same(x, y, c.name);
+  }
+});
+
+/** Every keyspace notification `cmds` raises, in order, on a server with notify-keyspace-events KEA. */
+async function notifications(port: number, cmds: readonly Cmd[]): Promise<Reply[]> {
+  const c = await RespClient.connect(port);
+  const sub = await Subscriber.connect(port);
+  try {
+    await c.call('FLUSHALL');
+    await c.call('CONFIG', 'SET', 'notify-keyspace-events', 'KEA');
+    sub.send('PSUBSCRIBE', '__key*__:*');
+    sub.send('SUBSCRIBE', 'sentinel');
+    await sub.count(2);
+    const start = sub.frames.length;
+    for (const cmd of cmds) await c.call(...cmd);
+    await c.call('PUBLISH', 'sentinel', 'end');
+    await sub.until((f) => Array.isArray(f) && f[0] === 'message' && f[2] === 'end');
+    await c.call('CONFIG', 'SET', 'notify-keyspace-events', '');
+    return sub.frames.slice(start).filter((f) => Array.isArray(f) && f[0] === 'pmessage');
+  } finally {
+    c.close();
+    sub.close();
+  }
+}
+
+diff.test('SMOVE notifies the destination only when the member was added', async (t, s) => {
+  const cmds: Cmd[] = [
+    ['SADD', 'src', 'a', 'b', 'c'], ['SADD', 'dst', 'a'],
+    ['SMOVE', 'src', 'dst', 'a'], // already there: srem on src only
+    ['SMOVE', 'src', 'dst', 'b'], // added
+    ['SMOVE', 'src', 'dst', 'zz'], // missing: nothing
+    ['SMOVE', 'src', 'src', 'c'], // same key: nothing
+    ['SMOVE', 'src', 'new', 'c'], // last member: src deleted, new created
+    ['SADD', '{t}a', 'x'], ['SADD', '{t}b', 'x'], ['SMOVE', '{t}a', '{t}b', 'x'],
+  ];
+  const [x, y] = await Promise.all([notifications(s.shardis.port, cmds), notifications(s.redis.port, cmds)]);
+  t.same(x, y, 'the same notifications in the same order');
+});
+
+diff.test('COMMAND GETKEYSANDFLAGS and COMMAND LIST FILTERBY', async (t, s) => {
+  const script: Cmd[] = [
+    ['COMMAND', 'GETKEYSANDFLAGS', 'SET', 'a', 'b'],
+    ['COMMAND', 'GETKEYSANDFLAGS', 'GET', 'a'],
+    ['COMMAND', 'GETKEYSANDFLAGS', 'LMOVE', 'a', 'b', 'LEFT', 'RIGHT'],
+    ['COMMAND', 'GETKEYSANDFLAGS', 'MSET', 'a', '1', 'b', '2'],
+    ['COMMAND', 'GETKEYSANDFLAGS', 'SORT', 'a', 'STORE', 'b'],
+    ['COMMAND', 'GETKEYSANDFLAGS', 'ZUNIONSTORE', 'd', '2', 'a', 'b'],
+    ['COMMAND', 'GETKEYSANDFLAGS', 'EVAL', 'return 1', '2', 'a', 'b'],
+    ['COMMAND', 'GETKEYSANDFLAGS', 'XREADGROUP', 'GROUP', 'g', 'c', 'STREAMS', 'a', 'b', '>', '>'],
+    ['COMMAND', 'GETKEYSANDFLAGS', 'GEORADIUS', 'a', '0', '0', '1', 'km', 'STORE', 'b'],
+    ['COMMAND', 'GETKEYSANDFLAGS', 'MIGRATE', 'h', '1', '', '0', '1', 'KEYS', 'a', 'b'],
+    ['COMMAND', 'GETKEYSANDFLAGS', 'PING'],
+    ['COMMAND', 'GETKEYSANDFLAGS', 'NOSUCH', 'a'],
+    ['COMMAND', 'GETKEYSANDFLAGS', 'GET'],
+    ['COMMAND', 'GETKEYSANDFLAGS'],
+    ['COMMAND', 'GETKEYS', 'SET', 'a', 'b'],
+    ['COMMAND', 'LIST', 'FILTERBY', 'ACLCAT', 'geo'],
+    ['COMMAND', 'LIST', 'FILTERBY', 'ACLCAT', 'hyperloglog'],
+    ['COMMAND', 'LIST', 'FILTERBY', 'ACLCAT', 'nosuch'],
+    ['COMMAND', 'LIST', 'FILTERBY', 'PATTERN', 'z*store'],
+    ['COMMAND', 'LIST', 'FILTERBY', 'PATTERN', 'client|*k*'],
+    ['COMMAND', 'LIST', 'FILTERBY', 'PATTERN', 'CONFIG|G*'],
+    ['COMMAND', 'LIST', 'FILTERBY', 'MODULE', 'x'],
+    ['COMMAND', 'LIST', 'FILTERBY', 'BOGUS', 'x'],
+    ['COMMAND', 'LIST', 'FILTERBY'],
+  ];
+  await s.check('getkeysandflags/list', script, { unordered: ['command'] });
+});
+
+diff.test('multi-parameter CONFIG SET is all or nothing', async (t, s) => {
+  const script: Cmd[] = [
+    ['CONFIG', 'SET', 'maxmemory-samples', '7', 'hz', 'abc'],
+    ['CONFIG', 'GET', 'maxmemory-samples'],
+    ['CONFIG', 'SET', 'maxmemory-samples', '7', 'nosuch', '1'],
+    ['CONFIG', 'GET', 'maxmemory-samples'],
+    ['CONFIG', 'SET', 'maxmemory-samples', '7', 'maxmemory-samples', '8'],
+    ['CONFIG', 'SET', 'maxmemory-samples', '7', 'hash-max-ziplist-entries', '10', 'hash-max-listpack-entries', '11'],
+    ['CONFIG', 'SET', 'maxmemory-samples', '7', 'daemonize', 'yes'],
+    ['CONFIG', 'GET', 'maxmemory-samples'],
+    ['CONFIG', 'SET', 'maxmemory-samples', '6', 'hz', '12'],
+    ['CONFIG', 'GET', 'maxmemory-samples'],
+    ['CONFIG', 'GET', 'hz'],
+    ['CONFIG', 'SET', 'maxmemory-samples', '5', 'hz', '10'],
+    ['CONFIG', 'SET', 'maxmemory-samples'],
+  ];
+  await s.check('config set', script);
+});
+
+diff.test('CLIENT INFO memory fields of a fresh client', async (t, s) => {
+  const fields = async (port: number): Promise<Record<string, string>> => {
+    const c = await RespClient.connect(port);
+    try {
+      const line = String(await c.call('CLIENT', 'INFO'));
+      return Object.fromEntries(line.trim().split(' ').map((kv) => kv.split('=') as [string, string]));
+    } finally {
+      c.close();
+    }
+  };
+  const [x, y] = await Promise.all([fields(s.shardis.port), fields(s.redis.port)]);
+  for (const f of ['qbuf', 'qbuf-free', 'argv-mem', 'multi-mem', 'obl', 'oll', 'omem', 'tot-mem', 'events', 'cmd', 'flags', 'resp']) {
+    t.equal(x[f], y[f], `${f}`);
+  }
+});
+
+/**
+ * One client per situation, on both servers under `timeout 1`: which are
+ * closed by the idle check, observed 1.2 s (closed by neither: the whole
+ * seconds since the last interaction are at most 1) and 2.6 s after the
+ * last interaction (closed unless spared). The last interaction is placed
+ * just after a whole second, so both checks are far from Redis's edges.
+ */
+async function idleOutcomes(port: number): Promise<Record<string, string>> {
+  const net = await import('node:net');
+  const admin = await RespClient.connect(port);
+  await admin.call('SET', 'big', 'x'.repeat(4 * 1024 * 1024));
+  const conns: Record<string, import('node:net').Socket> = {};
+  const closedAt: Record<string, string> = {};
+  const open = (name: string): Promise<import('node:net').Socket> =>
+    new Promise((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => resolve(s));
+      s.on('error', () => undefined);
+      s.on('close', () => (closedAt[name] ??= 'closed'));
+      s.on('data', () => undefined);
+      conns[name] = s;
+    });
+  const names = ['idle', 'blocked', 'subscribed', 'unsubscribed', 'watching', 'monitor', 'in-multi', 'slow-reader'];
+  await Promise.all(names.map(open));
+  // Start just after a whole second.
+  while (Date.now() % 1000 > 100 || Date.now() % 1000 < 20) await new Promise((r) => setTimeout(r, 5));
+  await admin.call('CONFIG', 'SET', 'timeout', '1');
+  const cmd = (name: string, ...lines: string[]): void => void conns[name].write(lines.map((l) => `${l}\r\n`).join(''));
+  cmd('idle', 'PING');
+  cmd('blocked', 'BLPOP nosuchlist 0');
+  cmd('subscribed', 'SUBSCRIBE ch');
+  cmd('unsubscribed', 'SUBSCRIBE ch', 'UNSUBSCRIBE ch');
+  cmd('watching', 'WATCH k');
+  cmd('monitor', 'MONITOR');
+  cmd('in-multi', 'MULTI', 'SET a b');
+  // A slow reader of a long reply: reads 64 KiB every 50 ms, so it takes about 3 s.
+  const slow = conns['slow-reader'];
+  slow.removeAllListeners('data');
+  slow.pause();
+  let got = 0;
+  const reader = setInterval(() => {
+    for (let i = 0; i < 2; i++) {
+      const d = slow.read(32 * 1024) as Buffer | null;
+      if (d !== null) got += d.length;
+    }
+  }, 50);
+  cmd('slow-reader', 'GET big');
+  const start = Date.now();
+  const result: Record<string, string> = {};
+  await new Promise((r) => setTimeout(r, 1200 - (Date.now() - start)));
+  for (const n of names) result[`${n} after 1.2 s`] = closedAt[n] ?? 'open';
+  await new Promise((r) => setTimeout(r, 2600 - (Date.now() - start)));
+  for (const n of names) result[`${n} after 2.6 s`] = closedAt[n] ?? 'open';
+  result['slow reader still reading'] = String(got < 4 * 1024 * 1024);
+  clearInterval(reader);
+  admin.close(); // closed as idle too by now: a fresh connection restores the setting
+  const restore = await RespClient.connect(port);
+  await restore.pipeline([['CONFIG', 'SET', 'timeout', '0'], ['DEL', 'big']]);
+  restore.close();
+  for (const s of Object.values(conns)) s.destroy();
+  return result;
+}
+
+diff.test('timeout: whole idle seconds, checked by a cron; blocked, subscribed and MONITOR clients spared', async (t, s) => {
+  const [x, y] = await Promise.all([idleOutcomes(s.shardis.port), idleOutcomes(s.redis.port)]);
+  t.same(x, y, 'the same clients closed at the same points');
+  t.comment(`redis-server: ${JSON.stringify(y)}`);
+  t.equal(y['idle after 2.6 s'], 'closed', 'the reference closed the idle client (the check can fail)');
+}, { workers: [ANY_WORKERS] });
+
+/** The same CONFIG SET port / bind steps on one server; ports in replies are replaced by their role. */
+async function relistenSteps(port: number, busyPort: number, newPort: number): Promise<Reply[]> {
+  const net = await import('node:net');
+  const canConnect = (p: number): Promise<boolean> =>
+    new Promise((resolve) => {
+      const s = net.connect(p, '127.0.0.1', () => (s.destroy(), resolve(true)));
+      s.on('error', () => resolve(false));
+    });
+  const c = await RespClient.connect(port);
+  const out: Reply[] = [];
+  try {
+    const bind = await c.call('CONFIG', 'GET', 'bind');
+    out.push(await c.call('CONFIG', 'SET', 'maxmemory-samples', '9', 'port', String(busyPort)));
+    out.push(await c.call('CONFIG', 'GET', 'maxmemory-samples'), await c.call('PING'), await canConnect(port) ? 'old port open' : 'old port closed');
+    out.push(await c.call('CONFIG', 'SET', 'bind', '127.0.0.1 192.0.2.1'));
+    out.push(JSON.stringify(await c.call('CONFIG', 'GET', 'bind')) === JSON.stringify(bind) ? 'bind unchanged' : 'bind changed');
+    out.push(await c.call('CONFIG', 'SET', 'port', String(newPort), 'maxmemory-samples', '8'));
+    out.push(await canConnect(port) ? 'old port open' : 'old port closed', await canConnect(newPort) ? 'new port open' : 'new port closed', await c.call('PING'));
+    const d = await RespClient.connect(newPort);
+    out.push(await d.call('CONFIG', 'GET', 'maxmemory-samples'));
+    out.push(await d.call('CONFIG', 'SET', 'bind', '127.0.0.1 -192.0.2.1'), await d.call('CONFIG', 'GET', 'bind'), await canConnect(newPort) ? 'open' : 'closed');
+    out.push(await d.call('CONFIG', 'SET', 'port', String(port), 'bind', '127.0.0.1', 'maxmemory-samples', '5'));
+    d.close();
+    out.push(await canConnect(port) ? 'back' : 'not back');
+  } finally {
+    c.close();
+  }
+  return out;
+}
+
+diff.test('CONFIG SET port and bind at runtime, rolled back with the whole call on failure', async (t, s) => {
+  const net = await import('node:net');
+  const busy = net.createServer();
+  await new Promise<void>((r) => busy.listen(0, '127.0.0.1', () => r()));
+  t.teardown(() => busy.close());
+  const busyPort = (busy.address() as import('node:net').AddressInfo).port;
+  const [p1, p2] = [await freePort(), await freePort()];
+  const [x, y] = await Promise.all([relistenSteps(s.shardis.port, busyPort, p1), relistenSteps(s.redis.port, busyPort, p2)]);
+  t.same(x, y, 'the same replies and the same ports open');
+}, { workers: [ANY_WORKERS] });
+
+diff.test('INFO keyspace_hits / keyspace_misses count read commands\' lookups', async (t, s) => {
+  const counts = async (port: number): Promise<string[]> => {
+    const c = await RespClient.connect(port);
+    try {
+      const replies = await c.pipeline([
+        ['CONFIG', 'RESETSTAT'], ['SET', 'a', '1'], ['HSET', 'h', 'f', 'v'], ['GET', 'a'], ['GET', 'nosuch'], ['MGET', 'a', 'b', 'c', 'h'],
+        ['EXISTS', 'a', 'zz'], ['HGET', 'h', 'f'], ['HGET', 'nosuch', 'f'], ['STRLEN', 'a'], ['LRANGE', 'nosuch', '0', '-1'], ['TYPE', 'a'],
+        ['SET', 'b', '2'], ['INCR', 'a'], ['INFO', 'stats'],
+      ]);
+      const info = String(replies[replies.length - 1]);
+      return ['keyspace_hits', 'keyspace_misses'].map((f) => new RegExp(`${f}:(\\d+)`).exec(info)?.[0] ?? `${f} missing`);
+    } finally {
+      c.close();
+    }
+  };
+  const [x, y] = await Promise.all([counts(s.shardis.port), counts(s.redis.port)]);
+  t.same(x, y, `as redis-server: ${y.join(' ')}`);
+});
