@@ -209,6 +209,12 @@ export class Connection implements ReplySink {
   aofNext: ((reply: Buffer) => void) | null = null;
   /** The connection that replays the AOF at start-up: served while loading, never logged. */
   loader = false;
+  /** A replica of ours after SYNC/PSYNC (CLIENT LIST flag S, type replica; src/replication/primary.ts). */
+  isReplica = false;
+  /** The link to our primary, applying its stream (flag M, type master; src/replication/replica.ts). */
+  isMaster = false;
+  /** Replication offset just after this connection's last propagated write (WAIT waits for replicas to reach it). */
+  woff = 0;
 
   /** Reserves the next reply position (for a shard request or a coordinator). */
   reserve(): PendingReply {
@@ -302,7 +308,8 @@ export class Connection implements ReplySink {
    * over the soft limit for longer than its seconds, the client is closed.
    */
   private overOutputLimit(): boolean {
-    const limit = this.subscribed ? this.host.config.outputLimits.pubsub : this.host.config.outputLimits.normal;
+    const limits = this.host.config.outputLimits;
+    const limit = this.isReplica ? limits.replica : this.subscribed ? limits.pubsub : limits.normal;
     const used = this.pendingOutputBytes;
     if (limit.hard > 0 && used >= limit.hard) return this.closeForOutput(used);
     if (limit.soft > 0 && used >= limit.soft) {
@@ -316,7 +323,7 @@ export class Connection implements ReplySink {
   }
 
   private closeForOutput(used: number): boolean {
-    this.log.warn({ omem: used, class: this.subscribed ? 'pubsub' : 'normal' }, 'closing client that reached its output buffer limit');
+    this.log.warn({ omem: used, class: this.isReplica ? 'replica' : this.subscribed ? 'pubsub' : 'normal' }, 'closing client that reached its output buffer limit');
     this.host.stats.outputLimitDisconnections++;
     this.close('output');
     return true;
@@ -570,10 +577,11 @@ export class Connection implements ReplySink {
    * The idle timeout, checked by the server's clients cron as Redis's
    * clientsCronHandleTimeout: closed when the whole seconds since the last
    * read or write exceed `timeout`, sparing blocked clients (their command has
-   * its own timeout), subscribers and MONITOR clients.
+   * its own timeout), subscribers, MONITOR clients and replication links
+   * (a replica's or master's link has its own repl-timeout).
    */
   idleTimedOut(nowSeconds: number, timeout: number): boolean {
-    if (timeout <= 0 || this.blocked !== null || this.subscribed || this.isMonitor || this.loader) return false;
+    if (timeout <= 0 || this.blocked !== null || this.subscribed || this.isMonitor || this.loader || this.isReplica || this.isMaster) return false;
     return nowSeconds - Math.floor(this.lastInteraction / 1000) > timeout;
   }
 

@@ -200,6 +200,16 @@ export class Dispatcher {
   }
 
   private dispatchResolved(conn: Connection, entry: TableEntry | undefined, args: string[]): Promise<void> | undefined {
+    // A replica: writes only from its master (-READONLY), and nothing stale while the link is down (-MASTERDOWN).
+    if (entry !== undefined && this.server.replica !== null && !conn.isMaster) {
+      const refusal = replicaRefusal(this.server, entry);
+      if (refusal !== null) return this.refuse(conn, entry, refusal);
+    }
+    // min-replicas-to-write: too few replicas acknowledged recently (src/replication/primary.ts);
+    // a write queued in MULTI is refused then too, and fails the transaction, as in Redis.
+    if (entry !== undefined && entry.spec.flags.includes('write') && !conn.isMaster && this.server.replication.refusesWrites()) {
+      return this.refuse(conn, entry, 'NOREPLICAS Not enough good replicas to write.');
+    }
     // --- Transactions: between MULTI and EXEC a rejected command fails the
     // transaction and the others are queued.
     if (conn.txn !== null && conn.txn.inMulti) {
@@ -223,7 +233,8 @@ export class Dispatcher {
       }
     }
     conn.lastCommand = entry.fullName;
-    if (this.server.aof.enabled && !conn.loader) logToAof(this.server, conn, entry, args);
+    // One feed of effective writes for the AOF and the replicas (src/persistence/propagation.ts).
+    if (!conn.loader && this.server.feed.active) propagate(this.server, conn, entry, args);
     entry.calls++;
     this.server.stats.totalCommands++;
     // MONITOR: one count checked per command while nobody monitors.
@@ -346,6 +357,17 @@ export class Dispatcher {
   }
 }
 
+const ERR_READONLY = "READONLY You can't write against a read only replica.";
+const ERR_MASTERDOWN = "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
+
+/** processCommand's replica checks, in Redis's order: a write under replica-read-only, then a non-stale command while the link is down. */
+function replicaRefusal(server: ServerContext, entry: TableEntry): string | null {
+  const flags = commandFlags(entry.fullName);
+  if (flags.includes('write') && server.config.get('replica-read-only') === 'yes') return ERR_READONLY;
+  if (!flags.includes('stale') && server.config.get('replica-serve-stale-data') === 'no' && !(server.replica as { linkUp: boolean }).linkUp) return ERR_MASTERDOWN;
+  return null;
+}
+
 const ERR_LOADING = 'LOADING Redis is loading the dataset in memory';
 const ERR_MISCONF =
   "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
@@ -362,67 +384,113 @@ function persistenceRefusal(server: ServerContext, conn: Connection, entry: Tabl
   return null;
 }
 
-const effectsByServer = new WeakMap<ServerContext, Map<number, { cmds: string[][]; replies: string[] }>>();
+interface Effects {
+  cmds: string[][];
+  replies: string[];
+}
 
-/** Scripts' writes by connection, from their shards' 'script-effects' events, until their reply is logged. */
-function scriptEffects(server: ServerContext): Map<number, { cmds: string[][]; replies: string[] }> {
+/**
+ * Scripts' writes, from their shards' 'script-effects' events (one per
+ * script call a shard ran, arriving before its reply), queued per connection
+ * and shard: a pipeline's scripts on one shard answer in order, scripts on
+ * different shards may run at the same time.
+ */
+class ScriptEffects {
+  private readonly byConn = new Map<number, Map<number, Effects[]>>();
+
+  add(connId: number, shard: number, fx: Effects): void {
+    let m = this.byConn.get(connId);
+    if (m === undefined) this.byConn.set(connId, (m = new Map()));
+    const q = m.get(shard);
+    if (q === undefined) m.set(shard, [fx]);
+    else q.push(fx);
+  }
+
+  /** The oldest effects of the connection's script that ran on `shard` (-1: whichever shard ran it). */
+  take(connId: number, shard: number): Effects | undefined {
+    const m = this.byConn.get(connId);
+    if (m === undefined) return undefined;
+    let key = shard;
+    if (shard < 0 || !m.has(shard)) key = m.keys().next().value ?? -1;
+    const q = m.get(key);
+    if (q === undefined) return undefined;
+    const fx = q.shift();
+    if (q.length === 0) m.delete(key);
+    if (m.size === 0) this.byConn.delete(connId);
+    return fx;
+  }
+
+  dropConn(connId: number): void {
+    this.byConn.delete(connId);
+  }
+}
+
+const effectsByServer = new WeakMap<ServerContext, ScriptEffects>();
+
+function scriptEffects(server: ServerContext): ScriptEffects {
   let m = effectsByServer.get(server);
   if (m === undefined) {
-    const map = new Map<number, { cmds: string[][]; replies: string[] }>();
-    effectsByServer.set(server, (m = map));
-    server.shardEvents['script-effects'] = (_shard, ev) => {
-      if (server.aof.enabled) map.set(ev.connId, { cmds: ev.cmds, replies: ev.replies });
+    const fx = new ScriptEffects();
+    effectsByServer.set(server, (m = fx));
+    server.shardEvents['script-effects'] = (shard, ev) => {
+      if (server.feed.active) fx.add(ev.connId, shard, { cmds: ev.cmds, replies: ev.replies });
     };
   }
   return m;
 }
 
 /**
- * Gives a write its place in the AOF (src/persistence/aof.ts): reserved now,
- * in dispatch order, and filled when the reply arrives. A blocking command is
- * logged when it is served (at the end of the log), so it never holds the
- * log back; EXEC logs its queue's writes between MULTI and EXEC.
+ * Gives a write its place in the propagation feed (the AOF and the
+ * replication stream): reserved now, in dispatch order, and filled when the
+ * reply arrives. A blocking command is propagated when it is served (at the
+ * end of the order), so it never holds the feed back; EXEC propagates its
+ * queue's writes between MULTI and EXEC. Writes that came from our primary
+ * reach our replicas as its verbatim stream, so here they go to the AOF only.
  */
-function logToAof(server: ServerContext, conn: Connection, entry: TableEntry, args: string[]): void {
-  const aof = server.aof;
+function propagate(server: ServerContext, conn: Connection, entry: TableEntry, args: string[]): void {
+  const feed = server.feed;
   const flags = entry.spec.flags;
   const db = conn.db;
+  const replicate = !conn.isMaster;
   if (entry.fullName === 'exec') {
     const queue = (conn.txn as Transaction | null)?.queue;
     if (queue === null || queue === undefined) return;
-    // A script inside MULTI is logged as itself (its effects come per script, not per queued command).
+    // A script inside MULTI is propagated as itself (its effects come per script, not per queued command).
     const kept = queue.filter((q) => q.entry.spec.flags.includes('write') || q.entry.fullName === 'select' || q.entry.spec.undeclaredKeys);
     if (kept.length === 0) return;
     const index = queue.map((q) => kept.includes(q));
     const cmds = kept.map((q) => q.args.slice());
-    const slot = aof.reserve(db);
+    const slot = feed.reserve(db, replicate);
+    slot.onWritten = server.replication.wroteFor(conn);
     conn.aofNext = (reply) => {
-      scriptEffects(server).delete(conn.id);
+      scriptEffects(server).dropConn(conn.id);
       const all = arrayElements(reply);
-      aof.completeExec(slot, cmds, all === null ? null : all.filter((_r, i) => index[i]));
+      feed.completeExec(slot, cmds, all === null ? null : all.filter((_r, i) => index[i]));
     };
     return;
   }
   if (entry.spec.undeclaredKeys) {
     // A script or function: its writes, reported by its shard just before
-    // its reply (ShardEvent 'script-effects'), logged in MULTI/EXEC.
+    // its reply (ShardEvent 'script-effects'), propagated in MULTI/EXEC.
     const effects = scriptEffects(server);
-    const slot = aof.reserve(db);
+    const slot = feed.reserve(db, replicate);
+    slot.onWritten = server.replication.wroteFor(conn);
+    const shard = server.shards.router.route(entry.spec, args);
     conn.aofNext = () => {
-      const fx = effects.get(conn.id);
-      effects.delete(conn.id);
-      if (fx === undefined) aof.completeExec(slot, [], null);
-      else aof.completeExec(slot, fx.cmds, fx.replies.map((r) => Buffer.from(r, 'latin1')));
+      const fx = effects.take(conn.id, shard);
+      if (fx === undefined) feed.completeExec(slot, [], null);
+      else feed.completeExec(slot, fx.cmds, fx.replies.map((r) => Buffer.from(r, 'latin1')));
     };
     return;
   }
   if (!flags.includes('write')) return;
-  // The framer's array goes to the shard: the log keeps its own copy.
+  // The framer's array goes to the shard: the feed keeps its own copy.
   const copy = args.slice();
   if (flags.includes('blocking')) {
-    conn.aofNext = (reply) => aof.appendNow(db, aofForm(copy, reply, Date.now()));
+    conn.aofNext = (reply) => feed.appendNow(db, aofForm(copy, reply, Date.now()), replicate, server.replication.wroteFor(conn));
     return;
   }
-  const slot = aof.reserve(db);
-  conn.aofNext = (reply) => aof.complete(slot, copy, reply);
+  const slot = feed.reserve(db, replicate);
+  slot.onWritten = server.replication.wroteFor(conn);
+  conn.aofNext = (reply) => feed.complete(slot, copy, reply);
 }

@@ -32,8 +32,11 @@ import { Cluster, configFilePath } from './cluster/cluster';
 import { MigrateSockets } from './cluster/migrate-sockets';
 import { RdbPersistence } from './persistence/rdb';
 import { Aof } from './persistence/aof';
+import { PropagationFeed } from './persistence/propagation';
+import { Replication } from './replication/primary';
 import { replayCommands } from './persistence/loader';
 import { restoreShard } from './coordination/restore-shard';
+import { ReplicaLink, type ReplicaHost } from './replication/replica';
 
 const SHUTDOWN_GRACE_MS = 2000;
 
@@ -93,6 +96,8 @@ export class Server implements ServerContext, ConnectionHost {
   readonly tracking = new Tracking(this.tasks, (id) => this.connections.get(id));
   readonly rdb: RdbPersistence;
   readonly aof: Aof;
+  readonly feed = new PropagationFeed();
+  readonly replication: Replication;
   loading = false;
   private saveCron: NodeJS.Timeout | null = null;
   /** The TCP listeners, one per bind address (src/listeners.ts). */
@@ -107,6 +112,8 @@ export class Server implements ServerContext, ConnectionHost {
   cluster: Cluster | null = null;
   readonly migrateSockets = new MigrateSockets();
   private nextClientId = 1;
+  /** The link to our master while this server is a replica (REPLICAOF), else null. */
+  replica: ReplicaLink | null = null;
   private closing: Promise<void> | null = null;
   /** Resolves once the server has fully stopped. */
   readonly stopped: Promise<void>;
@@ -126,7 +133,10 @@ export class Server implements ServerContext, ConnectionHost {
     this.monitoring = new Monitoring(config, this.tasks);
     this.metrics = new Metrics(this, this.log);
     this.rdb = new RdbPersistence(config, () => this.shards, log);
-    this.aof = new Aof(config, log, (file, onStarted) => this.rdb.writeChunked(file, true, onStarted));
+    this.aof = new Aof(config, log, this.feed, (file, onStarted) => this.rdb.writeChunked(file, true, onStarted));
+    this.replication = new Replication({ config, log, feed: this.feed, rdb: this.rdb, tasks: this.tasks, otherSnapshot: () => this.aof.rewriting,
+      propagateDeletes: (on) => this.shards.broadcastSettings({ propagateDeletes: on }),
+    });
   }
 
   /** `user` lines of the configuration (main.ts collects them), applied at start. */
@@ -219,6 +229,10 @@ export class Server implements ServerContext, ConnectionHost {
       }
     };
     this.shardEvents.keyspace = (_shard, ev) => publishKeyspaceEvent(this, ev);
+    // Keys the shards expired or evicted: DEL for the replicas and the AOF.
+    this.shardEvents['propagate-del'] = (_shard, ev) => {
+      if (this.feed.active) this.feed.deleteNow(ev.db, ev.key);
+    };
     // A crashed shard thread is restarted and its slots restored from the snapshot and the AOF.
     this.shards.onRestart = (shard) => restoreShard(this, shard);
     this.shardEvents.invalidate = (_shard, ev) => this.tracking.invalidated(ev.key, ev.by, ev.conns);
@@ -246,6 +260,12 @@ export class Server implements ServerContext, ConnectionHost {
       this.log.fatal({ err }, 'could not load the data');
       await this.close('bad data file');
       throw err;
+    }
+    this.replication.start();
+    const replicaof = (this.config.get('replicaof') ?? '').trim();
+    if (replicaof !== '') {
+      const [host, port] = replicaof.split(/\s+/);
+      this.replicaOf(host, Number(port));
     }
     // clientsCron at Redis's default hz: idle timeouts and the client buffer model, then maxmemory-clients.
     this.clientEvictionTimer = setInterval(() => {
@@ -493,6 +513,68 @@ export class Server implements ServerContext, ConnectionHost {
     this.connections.set(id, conn);
   }
 
+  private replicaHost(): ReplicaHost {
+    return {
+      log: this.log,
+      config: this.config,
+      connectionHost: this,
+      addInternalConnection: (make) => {
+        const conn = make(this.nextClientId++);
+        this.connections.set(conn.id, conn);
+        return conn;
+      },
+      port: this.port,
+      ids: this.replication.state,
+      internalUser: this.acl.internalUser,
+      loadSnapshot: async (rdb) => {
+        this.loading = true;
+        try {
+          // A full resync replaces the dataset (functions included), as Redis's emptyData.
+          await this.shards.broadcast('flushall', undefined);
+          await this.shards.broadcast('functionFlush', undefined).catch(() => undefined);
+          return await this.rdb.loadBuffer(rdb, 'master');
+        } finally {
+          this.loading = false;
+        }
+      },
+    };
+  }
+
+  /**
+   * REPLICAOF host port: follows that master (from now on a replica). Our own
+   * history (id and offset) is offered for a partial resync first, as Redis
+   * does, so a demoted master or a replica moved to a promoted sibling can
+   * continue instead of loading everything again.
+   */
+  replicaOf(host: string, port: number): void {
+    const previous = this.replica;
+    const cached = previous !== null ? previous.history : { replid: this.replication.state.replid, offset: this.replication.state.masterReplOffset };
+    previous?.stop();
+    const link = new ReplicaLink(this.replicaHost(), host, port, cached);
+    // CONFIG GET replicaof and CONFIG REWRITE show the master being followed, as in Redis.
+    this.setReplicaofParam(`${host} ${port}`);
+    this.replica = link;
+    this.replication.state.link = link;
+    this.replication.onGetAck = () => link.ackNow();
+  }
+
+  private setReplicaofParam(value: string): void {
+    const spec = this.config.spec('replicaof');
+    if (spec !== undefined) this.config.setValidated(spec, value);
+  }
+
+  /** REPLICAOF NO ONE: a master again, keeping the data; the old id stays valid (replid2) for our replicas' PSYNC. */
+  replicaOfNoOne(): void {
+    const link = this.replica;
+    if (link === null) return;
+    this.replica = null;
+    link.stop();
+    this.replication.state.link = null;
+    this.replication.onGetAck = null;
+    this.replication.state.promote();
+    this.setReplicaofParam('');
+  }
+
   /** Called by a connection once both of its tasks have ended and it has cleaned up. */
   connectionClosed(conn: Connection): void {
     this.connections.delete(conn.id);
@@ -514,6 +596,7 @@ export class Server implements ServerContext, ConnectionHost {
     this.closing = (async () => {
       this.log.info({ reason }, 'shutting down');
       this.pause.close();
+      this.replica?.stop();
       if (this.saveCron !== null) clearInterval(this.saveCron);
       if (this.clientEvictionTimer !== null) clearInterval(this.clientEvictionTimer);
       const listenerClosed = Promise.all(this.listeners.map((l) => new Promise<void>((resolve) => l.close(() => resolve()))));
@@ -537,6 +620,7 @@ export class Server implements ServerContext, ConnectionHost {
       if (this.pidfile !== null) fs.rmSync(this.pidfile, { force: true });
       await this.cluster?.close();
       this.migrateSockets.closeAll();
+      this.replication.close();
       this.aof.close();
       await this.shards?.close();
       this.log.info('bye');

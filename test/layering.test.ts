@@ -24,6 +24,7 @@ const MAIN_LAYERS: readonly (readonly string[])[] = [
   ['src/dispatch.ts', 'src/tools/', 'src/metrics/'],
   ['src/commands/'],
   ['src/coordination/'],
+  ['src/replication/'],
   ['src/cluster/'],
   ['src/persistence/'],
   ['src/pubsub/', 'src/monitoring/', 'src/tracking/'],

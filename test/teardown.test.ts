@@ -116,6 +116,63 @@ async function teardownPaths(t: Test, workers: number): Promise<void> {
     t.equal(await admin.call('DEL', 'huge'), 1);
   });
 
+  await t.test('replication links: replicas leaving mid-sync, killed, or after their sync; WAIT clients leaving', async (t) => {
+    t.same(await admin.call('CONFIG', 'SET', 'repl-diskless-sync-delay', '0'), 'OK');
+    const psync = Buffer.from('REPLCONF listening-port 1 capa eof capa psync2\r\nPSYNC ? -1\r\n');
+    const replicas = Array.from({ length: 60 }, async (_, i) => {
+      const c = await openRaw(srv.port);
+      let got = '';
+      let gone = false;
+      c.socket.on('data', (d: Buffer) => (got += d.toString('latin1')));
+      void c.closed.then(() => (gone = true));
+      c.socket.write(psync);
+      if (i % 3 === 0) {
+        c.socket.destroy(); // gone before (or while) its snapshot is sent
+      } else if (i % 3 === 1) {
+        // (Another replica's CLIENT KILL TYPE replica may have closed this one already.)
+        await waitFor(() => gone || got.includes('FULLRESYNC'), 10000);
+        await admin.call('CLIENT', 'KILL', 'TYPE', 'replica');
+      } else {
+        await waitFor(() => gone || /\$EOF:([0-9a-f]{40})[\s\S]*\1/.test(got), 10000);
+        c.socket.write('REPLCONF ACK 0\r\n');
+        await waitFor(() => got.length > 0 && c.socket.writableLength === 0, 1000);
+        c.socket.end();
+      }
+      await c.closed;
+    });
+    const waiters = Array.from({ length: 40 }, async (_, i) => {
+      const c = await openRaw(srv.port);
+      c.socket.write(cmd('SET', `w${i}`, 'x'));
+      c.socket.write(cmd('WAIT', '100', '0')); // blocks: never that many replicas
+      await new Promise((r) => setTimeout(r, 50));
+      if (i % 2 === 0) c.socket.destroy();
+      else c.socket.end();
+      await c.closed;
+    });
+    await Promise.all([...replicas, ...waiters]);
+    // And whole lifecycles: synced, online, acknowledging a WAIT, then gone.
+    for (let i = 0; i < 3; i++) {
+      const c = await openRaw(srv.port);
+      let got = '';
+      c.socket.on('data', (d: Buffer) => (got += d.toString('latin1')));
+      c.socket.write(psync);
+      t.ok(await waitFor(() => /\$EOF:([0-9a-f]{40})[\s\S]*\1/.test(got), 10000), 'the snapshot arrived');
+      c.socket.write('REPLCONF ACK 0\r\n');
+      const waiter = await RespClient.connect(srv.port);
+      await waiter.call('SET', 'acked', String(i));
+      const waiting = waiter.call('WAIT', '1', '5000');
+      t.ok(await waitFor(() => got.includes('GETACK'), 5000), 'WAIT asked the replica for its offset');
+      const offset = Number(/master_repl_offset:(\d+)/.exec(String(await admin.call('INFO', 'replication')))?.[1]);
+      c.socket.write(`REPLCONF ACK ${offset}\r\n`);
+      t.equal(await waiting, 1, 'WAIT counted the replica');
+      waiter.close();
+      c.socket.end();
+      await c.closed;
+    }
+    t.same(await admin.call('CLIENT', 'KILL', 'TYPE', 'replica'), 0, 'no replica left behind');
+    t.same(await admin.call('CONFIG', 'SET', 'repl-diskless-sync-delay', '5'), 'OK');
+  });
+
   await t.test('every counter is back at its baseline', async (t) => {
     let now = baseline;
     const settled = await waitFor(async () => {

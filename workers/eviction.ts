@@ -105,6 +105,7 @@ export function performEvictions(shard: ShardState, now: number): boolean {
     shard.stats.evictedKeys++;
     if (shard.signals.size !== 0) shard.signals.signal(dbIndex, victim.key);
     shard.notify(NOTIFY.evicted, 'evicted', victim.key, dbIndex);
+    shard.propagateDel(dbIndex, victim.key);
   }
   // Over the limit only because the budget ran out: eviction is still making progress, so the
   // command runs (Redis's EVICT_RUNNING); the next ones evict more.

@@ -109,7 +109,13 @@ export class ShardState {
   private readonly onExpired = (dbIndex: number, key: string): void => {
     if (this.signals.size !== 0) this.signals.signal(dbIndex, key);
     this.notify(NOTIFY.expired, 'expired', key, dbIndex);
+    this.propagateDel(dbIndex, key);
   };
+
+  /** A key deleted by expiry or eviction, while replicas or the AOF follow our writes: they delete it too. */
+  propagateDel(dbIndex: number, key: string): void {
+    if (this.settings.propagateDeletes) this.signals.outbox.push({ type: 'propagate-del', db: dbIndex, key });
+  }
 
   private readonly onAdded = (dbIndex: number, key: string): void => {
     if ((this.settings.notifyFlags & NOTIFY.new) !== 0) this.notify(NOTIFY.new, 'new', key, dbIndex);

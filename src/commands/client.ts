@@ -46,7 +46,8 @@ function socketFd(c: Connection): number {
 export function clientLine(c: Connection, now = Date.now(), callerArgs: readonly string[] | null = null): string {
   const m = clientFlags.get(c);
   // In Redis's order: P (pub/sub) before e/T.
-  let flags = c.isMonitor ? 'O' : '';
+  let flags = c.isMonitor ? 'O' : c.isReplica ? 'S' : '';
+  if (c.isMaster) flags += 'M';
   if (c.subscribed) flags += 'P';
   if (c.txn !== null && c.txn.inMulti) flags += 'x';
   if (c.blocked !== null) flags += 'b';
@@ -84,9 +85,10 @@ export function clientLine(c: Connection, now = Date.now(), callerArgs: readonly
 
 const CLIENT_TYPES = new Set(['normal', 'master', 'slave', 'replica', 'pubsub']);
 
-/** A subscribed connection is a pubsub client, every other one a normal client (no replication). */
+/** Redis's getClientType: our primary's link, a replica, a subscriber, or a normal client. */
 function typeMatches(c: Connection, type: string): boolean {
-  return type === (c.subscribed ? 'pubsub' : 'normal');
+  const t = c.isMaster ? 'master' : c.isReplica ? 'slave' : c.subscribed ? 'pubsub' : 'normal';
+  return (type === 'replica' ? 'slave' : type) === t;
 }
 
 const clientId: CoordOp = (ctx) => integerReply(ctx.conn.id);

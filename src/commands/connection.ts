@@ -116,7 +116,7 @@ const hello: CoordOp = (ctx, args) => {
     w.bulk('mode');
     w.bulk('standalone');
     w.bulk('role');
-    w.bulk('master');
+    w.bulk(ctx.server.replica !== null ? 'replica' : 'master');
     w.bulk('modules');
     w.array(0);
   });

@@ -11,6 +11,7 @@ import type { ServerContext, TableEntry } from '../coordination/context';
 import { LATENCY_BUCKETS } from '../core/latency-buckets';
 import type { ShardInfo } from '../core/shard-protocol';
 import { REDIS_VERSION, VERSION } from '../version';
+import { replicationInfo } from '../replication/info';
 
 /** Sections in output order; `default` and `all` pick from these. */
 const SECTIONS = [
@@ -27,7 +28,6 @@ const TITLES: Record<Section, string> = {
 };
 
 const RUN_ID = randomBytes(20).toString('hex');
-const REPL_ID = randomBytes(20).toString('hex');
 let peakMemory = 0;
 
 /** Which sections a list of INFO arguments asks for (case-insensitive, order-free, as in Redis). */
@@ -310,9 +310,9 @@ function statsSection(server: ServerContext, shards: readonly ShardInfo[]): Line
     ['instantaneous_output_repl_kbps', '0.00'],
     ['rejected_connections', st.rejectedConnections],
     ['client_output_buffer_limit_disconnections', server.stats.outputLimitDisconnections],
-    ['sync_full', 0],
-    ['sync_partial_ok', 0],
-    ['sync_partial_err', 0],
+    ['sync_full', server.replication.syncFull],
+    ['sync_partial_ok', server.replication.syncPartialOk],
+    ['sync_partial_err', server.replication.syncPartialErr],
     ['expired_keys', expired],
     ['expired_stale_perc', '0.00'],
     ['expired_time_cap_reached_count', 0],
@@ -353,20 +353,8 @@ function statsSection(server: ServerContext, shards: readonly ShardInfo[]): Line
   ];
 }
 
-function replicationSection(): Lines {
-  return [
-    ['role', 'master'],
-    ['connected_slaves', 0],
-    ['master_failover_state', 'no-failover'],
-    ['master_replid', REPL_ID],
-    ['master_replid2', '0'.repeat(40)],
-    ['master_repl_offset', 0],
-    ['second_repl_offset', -1],
-    ['repl_backlog_active', 0],
-    ['repl_backlog_size', 1048576],
-    ['repl_backlog_first_byte_offset', 0],
-    ['repl_backlog_histlen', 0],
-  ];
+function replicationSection(server: ServerContext): Lines {
+  return replicationInfo(server.replication, server.config);
 }
 
 function cpuSection(): Lines {
@@ -506,6 +494,9 @@ function tasksSection(server: ServerContext, shards: readonly ShardInfo[]): Line
     ['tracking_clients', server.tracking.clientCount],
     ['tracking_prefixes', server.tracking.prefixCount],
     ['paused_commands', server.pause.heldCount],
+    // Replicas attached to us (any state, from PSYNC until their connection ends) and clients blocked in WAIT.
+    ['replicas', server.replication.replicas.size],
+    ['wait_clients', server.replication.waitingClients],
     // Connection state kept inside each shard: blocked-command waiters, WATCH keys, .WATCH subscriptions.
     ...shards.map((s): [string, string] => [`shard${s.shard}`, `waiters=${s.listeners.block},watched_keys=${s.listeners.watch},result_watches=${s.listeners.result}`]),
   ];
@@ -523,7 +514,7 @@ export function buildInfo(server: ServerContext, sections: ReadonlySet<Section>,
       case 'memory': lines = memorySection(server, shards); break;
       case 'persistence': lines = persistenceSection(server, shards); break;
       case 'stats': lines = statsSection(server, shards); break;
-      case 'replication': lines = replicationSection(); break;
+      case 'replication': lines = replicationSection(server); break;
       case 'cpu': lines = cpuSection(); break;
       case 'modules': lines = []; break;
       case 'commandstats': lines = commandstatsSection(server, shards); break;

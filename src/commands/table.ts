@@ -16,6 +16,7 @@ import { clientCoords } from './client';
 import { configCoords } from './config';
 import { shutdownCoords } from './shutdown';
 import { persistenceCoords } from './persistence';
+import { replicationCoords } from './replication';
 import { pubsubCoords } from './pubsub';
 import { transactionCoords } from './transactions';
 import { blockingCoords } from './blocking';
@@ -28,6 +29,7 @@ import { crossShardCoords } from '../coordination/cross-shard';
 import { scratchCoordinator } from '../coordination/scratch';
 import { monitoringCoords } from './monitoring';
 import { memoryCoords } from './memory';
+import { replicaofCoords } from './replicaof';
 import { LATENCY_BUCKETS } from '../core/latency-buckets';
 
 /** Every main-thread body, by full name. */
@@ -40,6 +42,7 @@ const coords: Coords = {
   ...configCoords,
   ...shutdownCoords,
   ...persistenceCoords,
+  ...replicationCoords,
   ...pubsubCoords,
   ...transactionCoords,
   ...blockingCoords,
@@ -50,6 +53,7 @@ const coords: Coords = {
   ...functionCoords,
   ...clusterCoords,
   ...migrateCoords,
+  ...replicaofCoords,
 };
 
 function crossPlan(entry: TableEntry): CrossShardPlan {

@@ -49,7 +49,7 @@ export interface ServerValues {
 const LLONG_MAX = 2n ** 63n - 1n;
 
 /** Parameters whose value is several words (`save 3600 1 300 100`): Redis's MULTI_ARG_CONFIG. */
-const MULTI_ARG = new Set(['save', 'client-output-buffer-limit', 'latency-tracking-info-percentiles', 'bind']);
+const MULTI_ARG = new Set(['save', 'client-output-buffer-limit', 'latency-tracking-info-percentiles', 'bind', 'replicaof']);
 
 /** loglevel values as pino levels. */
 export const PINO_LEVEL: Record<string, string> = { debug: 'debug', verbose: 'debug', notice: 'info', warning: 'warn', nothing: 'silent' };
@@ -125,18 +125,18 @@ export interface OutputLimit {
   seconds: number;
 }
 
-function parseOutputLimits(value: string): { normal: OutputLimit; pubsub: OutputLimit } {
+function parseOutputLimits(value: string): { normal: OutputLimit; pubsub: OutputLimit; replica: OutputLimit } {
   const w = value.split(' ');
   const get = (cls: string): OutputLimit => {
     const i = w.indexOf(cls);
     return { hard: Number(w[i + 1]), soft: Number(w[i + 2]), seconds: Number(w[i + 3]) };
   };
-  return { normal: get('normal'), pubsub: get('pubsub') };
+  return { normal: get('normal'), pubsub: get('pubsub'), replica: get('slave') };
 }
 
 export class Config {
   /** client-output-buffer-limit for the classes Shardis has (normal and pubsub). */
-  outputLimits: { normal: OutputLimit; pubsub: OutputLimit };
+  outputLimits: { normal: OutputLimit; pubsub: OutputLimit; replica: OutputLimit };
   /** False when every limit is 0, so queuing a reply skips the check. */
   outputLimitsActive: boolean;
 
@@ -261,6 +261,14 @@ export class Config {
         const ok = words.every((w) => /^[0-9]+(\.[0-9]+)?$/.test(w) && Number(w) <= 100);
         return ok ? { value: words.join(' ') } : { error: 'Invalid latency-tracking-info-percentiles parameters' };
       }
+      case 'replicaof': {
+        // `replicaof <host> <port>` (or `no one`): the master this server follows from start (Server.start).
+        const words = raw.split(/\s+/).filter((w) => w !== '');
+        if (words.length === 0) return { value: '' };
+        if (words.length !== 2) return { error: 'wrong number of arguments' };
+        if (words[0].toLowerCase() === 'no' && words[1].toLowerCase() === 'one') return { value: '' };
+        return { value: words.join(' ') };
+      }
       default:
         return { value: raw };
     }
@@ -316,8 +324,8 @@ export class Config {
         break;
       case 'client-output-buffer-limit': {
         this.outputLimits = parseOutputLimits(value);
-        const { normal, pubsub } = this.outputLimits;
-        this.outputLimitsActive = normal.hard + normal.soft + pubsub.hard + pubsub.soft > 0;
+        const { normal, pubsub, replica } = this.outputLimits;
+        this.outputLimitsActive = normal.hard + normal.soft + pubsub.hard + pubsub.soft + replica.hard + replica.soft > 0;
         break;
       }
     }
@@ -475,6 +483,7 @@ export class Config {
       },
       trackingTableMaxKeys: this.getNumber('tracking-table-max-keys'),
       trackingBcast: false, // set by CLIENT TRACKING ... BCAST (src/tracking/), not a parameter
+      propagateDeletes: false, // set while writes are propagated (src/replication/primary.ts), not a parameter
       slowlogSlowerThan: this.getNumber('slowlog-log-slower-than'),
       latencyMonitorThreshold: this.getNumber('latency-monitor-threshold'),
       clusterEnabled: this.get('cluster-enabled') === 'yes',

@@ -24,6 +24,9 @@ import type { Cluster } from '../cluster/cluster';
 import type { MigrateSockets } from '../cluster/migrate-sockets';
 import type { RdbPersistence } from '../persistence/rdb';
 import type { Aof } from '../persistence/aof';
+import type { ReplicaLink } from '../replication/replica';
+import type { PropagationFeed } from '../persistence/propagation';
+import type { Replication } from '../replication/primary';
 
 type EventOf<T extends ShardEvent['type']> = Extract<ShardEvent, { type: T }>;
 
@@ -63,6 +66,16 @@ export interface ServerContext {
   readonly rdb: RdbPersistence;
   /** The append-only file (src/persistence/aof.ts). */
   readonly aof: Aof;
+  /** The link to our master while this server is a replica (REPLICAOF), else null. */
+  readonly replica: ReplicaLink | null;
+  /** REPLICAOF host port: follow that master (src/replication/replica.ts). */
+  replicaOf(host: string, port: number): void;
+  /** REPLICAOF NO ONE: a master again, keeping the data and the old replication id as replid2. */
+  replicaOfNoOne(): void;
+  /** The ordered stream of effective writes, read by the AOF and the replication stream (src/persistence/propagation.ts). */
+  readonly feed: PropagationFeed;
+  /** Replication: the id/offset/backlog state, our replicas, the link to our primary (src/replication/). */
+  readonly replication: Replication;
   /** True while the dataset is loading at start (-LOADING). */
   readonly loading: boolean;
   /** Applies changed tls-* parameters (CONFIG SET): reloads certificates, moves the TLS listener. */

@@ -57,6 +57,12 @@ export interface ShardSettings {
   trackingTableMaxKeys: number;
   /** Some client tracks in BCAST mode: every written key is reported (`invalidate` event). */
   trackingBcast: boolean;
+  /**
+   * Writes are propagated (a replication backlog exists or the AOF is on):
+   * keys deleted by expiry or eviction are reported (`propagate-del` event)
+   * so replicas and the AOF delete them too, as Redis propagates a DEL.
+   */
+  propagateDeletes: boolean;
   /** slowlog-log-slower-than in microseconds (-1 = off): slower commands are reported (`slow` event). */
   slowlogSlowerThan: number;
   /** latency-monitor-threshold in milliseconds (0 = off): slower commands are reported too. */
@@ -118,6 +124,7 @@ export const defaultShardSettings = (): ShardSettings => ({
   lazyfree: { userDel: false, serverDel: false, expire: false, eviction: false },
   trackingTableMaxKeys: 1000000,
   trackingBcast: false,
+  propagateDeletes: false,
   slowlogSlowerThan: 10000,
   latencyMonitorThreshold: 0,
   clusterEnabled: false,
@@ -213,7 +220,9 @@ export type ShardEvent =
    * (SCRIPT_ABORTED_REPLY): the main thread runs that call again under the
    * lock. Null otherwise.
    */
-  | { type: 'script-cross'; connId: number; script: string; aborted: string | null };
+  | { type: 'script-cross'; connId: number; script: string; aborted: string | null }
+  /** A key expired or was evicted while writes are propagated (settings.propagateDeletes): DEL it downstream. */
+  | { type: 'propagate-del'; db: number; key: string };
 
 /** The start of an aborted unlocked script's reply; the event's token follows, then `)`. */
 export const SCRIPT_ABORTED_REPLY = '-ERR script aborted to run under the shard lock (';

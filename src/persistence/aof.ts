@@ -3,12 +3,10 @@
  * (`appenddirname`) with a manifest naming one base file (an RDB, the
  * "preamble") and incremental files of RESP commands.
  *
- * Ordering. Each logged write reserves its place in the log when it is
- * dispatched (`reserve`), and the place is filled when its reply arrives
- * (the reply decides the logged form: the ID XADD chose, the member SPOP
- * took). The log is written up to the first unfilled place, so it is in
- * dispatch order, which is the order every shard ran its commands in, and a
- * command that blocks (logged when served) never holds the log back.
+ * Ordering: the AOF is one consumer of the propagation feed
+ * (src/persistence/propagation.ts), which hands it effective writes in
+ * dispatch order, the order every shard ran its commands in; the
+ * replication stream is the other consumer of the same feed.
  *
  * Durability: `appendfsync always` writes and fsyncs before the reply is
  * handed to the client's writer; `everysec` writes each turn and fsyncs once
@@ -24,25 +22,13 @@ import path from 'node:path';
 import RedisParser from 'redis-parser';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config';
-import { aofForm, encodeCommand, type Cmd } from './aof-commands';
+import { encodeCommand } from './aof-commands';
+import type { FeedConsumer, PropagationFeed } from './propagation';
 
 interface ManifestFile {
   name: string;
   seq: number;
   type: 'b' | 'h' | 'i';
-}
-
-/** One place in the log. */
-class Slot {
-  /** The encoded commands, once known (empty: nothing to log). */
-  data: Buffer | null = null;
-  /** Its commands SELECT another db: the next place repeats its SELECT. */
-  resetsDb = false;
-  constructor(
-    readonly db: number,
-    /** A rewrite marker: switch to the new incremental file here. */
-    readonly marker: (() => void) | null = null,
-  ) {}
 }
 
 export function parseManifest(text: string): ManifestFile[] {
@@ -83,10 +69,10 @@ export class Aof {
   currentSize = 0;
   baseSize = 0;
 
+  /** CONFIG SET appendonly yes while its first rewrite has not reached its point in the feed. */
+  private starting = false;
   private manifest: ManifestFile[] = [];
   private fd: number | null = null;
-  private readonly slots: Slot[] = [];
-  private head = 0;
   private lastDb = -1;
   private pendingWrite: Buffer[] = [];
   private writeScheduled = false;
@@ -96,9 +82,14 @@ export class Aof {
   constructor(
     private readonly config: Config,
     private readonly log: Logger,
+    /** The ordered stream of writes this log is written from. */
+    private readonly feed: PropagationFeed,
     /** Writes a point-in-time snapshot as an RDB file (src/persistence/rdb.ts writeChunked); `onStarted` runs at its point. */
     private readonly writeSnapshot: (file: string, onStarted: () => void) => Promise<unknown>,
-  ) {}
+  ) {
+    const consumer: FeedConsumer = { write: (db, data, resetsDb) => this.write(db, data, resetsDb) };
+    feed.addConsumer(consumer, () => this.enabled || this.starting);
+  }
 
   private get dirPath(): string {
     return path.join(this.config.get('dir') as string, this.config.get('appenddirname') as string);
@@ -110,75 +101,15 @@ export class Aof {
 
   // ---- logging ----
 
-  /** Reserves the next place in the log for a write dispatched now in `db`. */
-  reserve(db: number): Slot {
-    const s = new Slot(db);
-    this.slots.push(s);
-    return s;
-  }
-
-  /** Fills a place with the command that ran and its reply. */
-  complete(slot: Slot, args: readonly string[], reply: Buffer): void {
-    slot.data = this.encode(slot.db, aofForm(args, reply, Date.now()));
-    this.drain();
-  }
-
-  /** Logs at the end of the log (a blocked command served now, a coordinator's own effects). */
-  appendNow(db: number, cmds: Cmd[]): void {
-    const s = this.reserve(db);
-    s.data = this.encode(db, cmds);
-    this.drain();
-  }
-
-  /** Logs a transaction's commands that ran (MULTI ... EXEC around them). */
-  completeExec(slot: Slot, queued: readonly (readonly string[])[], replies: readonly Buffer[] | null): void {
-    const cmds: Cmd[] = [];
-    let selects = false;
-    if (replies !== null) {
-      for (let i = 0; i < queued.length && i < replies.length; i++) {
-        // SELECT inside MULTI changes the db of what follows: logged as is.
-        if (queued[i][0].toLowerCase() === 'select') {
-          selects = true;
-          cmds.push([...queued[i]]);
-        } else cmds.push(...aofForm(queued[i], replies[i], Date.now()));
-      }
+  /** A place of the feed, in order: SELECT when its db is not the file's current one. */
+  private write(db: number, data: Buffer, resetsDb: boolean): void {
+    if (!this.enabled) return;
+    if (db !== this.lastDb) {
+      this.pendingWrite.push(encodeCommand(['SELECT', String(db)]));
+      this.lastDb = db;
     }
-    slot.resetsDb = selects;
-    slot.data = cmds.length === 0 ? Buffer.alloc(0) : this.encode(slot.db, [['MULTI'], ...cmds, ['EXEC']]);
-    this.drain();
-  }
-
-  private encode(db: number, cmds: Cmd[]): Buffer {
-    if (cmds.length === 0) return Buffer.alloc(0);
-    // SELECT is decided when written (drain), since places fill out of order.
-    return Buffer.concat(cmds.map(encodeCommand));
-  }
-
-  /** Moves the filled prefix of the log to the file. */
-  private drain(): void {
-    while (this.head < this.slots.length) {
-      const s = this.slots[this.head];
-      if (s.marker === null && s.data === null) break;
-      this.head++;
-      if (s.marker !== null) {
-        this.flushNow();
-        s.marker();
-        continue;
-      }
-      const data = s.data as Buffer;
-      if (data.length === 0) continue;
-      if (s.db !== this.lastDb) {
-        this.pendingWrite.push(encodeCommand(['SELECT', String(s.db)]));
-        this.lastDb = s.db;
-      }
-      this.pendingWrite.push(data);
-      if (s.resetsDb) this.lastDb = -1;
-    }
-    if (this.head > 1024 && this.head * 2 > this.slots.length) {
-      this.slots.splice(0, this.head);
-      this.head = 0;
-    }
-    if (this.pendingWrite.length === 0) return;
+    this.pendingWrite.push(data);
+    if (resetsDb) this.lastDb = -1;
     if (this.config.get('appendfsync') === 'always') this.flushNow();
     else if (!this.writeScheduled) {
       this.writeScheduled = true;
@@ -355,17 +286,21 @@ export class Aof {
       const newBase = `${this.baseName}.${seq}.base.rdb`;
       await this.writeSnapshot(path.join(this.dirPath, newBase), () => {
         // The marker takes the snapshot's place in every shard's stream: older writes stay in the old incr file.
-        const marker = new Slot(-1, () => {
+        // CONFIG SET appendonly yes: writes are logged from this very point on
+        // (wanted from now, so the feed takes them; written once the marker passed).
+        if (enable) this.starting = true;
+        this.feed.marker(() => {
+          if (enable && this.starting) {
+            this.starting = false;
+            this.enabled = true;
+          }
           if (!this.enabled) return;
+          this.flushNow();
           this.openIncr(newIncr);
           // Named in the manifest at once, so a crash before the rewrite ends still loads what went into it.
           this.manifest.push({ name: newIncr, seq, type: 'i' });
           this.writeManifest();
         });
-        this.slots.push(marker);
-        // CONFIG SET appendonly yes: writes are logged from this very point on.
-        if (enable) this.enabled = true;
-        this.drain();
       });
       const old = this.manifest;
       this.manifest = [
@@ -428,6 +363,7 @@ export class Aof {
   /** CONFIG SET appendonly no: stops logging (the files stay). */
   disable(): void {
     this.enabled = false;
+    this.starting = false;
     this.close();
     this.fsyncTimer = null;
   }
@@ -448,4 +384,3 @@ export class Aof {
   }
 }
 
-export type { Slot as AofSlot };

@@ -98,12 +98,16 @@ export class RdbPersistence {
     return path.join(this.config.get('dir') as string, this.config.get('dbfilename') as string);
   }
 
-  /** Starts a save unless one runs; resolves when it ends. `bg` only sets what INFO reports. */
-  save(bg: boolean): Promise<SaveResult> {
+  /**
+   * Starts a save unless one runs; resolves when it ends. `bg` only sets what
+   * INFO reports. `onStarted` runs at the snapshot's point (a disk-based full
+   * sync takes its replication offset there).
+   */
+  save(bg: boolean, onStarted?: () => void): Promise<SaveResult> {
     if (this.inProgress !== null) return this.inProgress;
     this.inProgressIsBg = bg;
     this.bgsaveStartedAt = Date.now();
-    const p = (bg ? this.writeChunked(this.filePath(), false) : this.writeFile()).then(
+    const p = (bg || onStarted !== undefined ? this.writeChunked(this.filePath(), false, onStarted) : this.writeFile()).then(
       (dirty) => {
         this.dirtyAtSave = dirty;
         this.lastSave = Math.floor(Date.now() / 1000);
@@ -138,18 +142,48 @@ export class RdbPersistence {
    * summed dirty counter at that point.
    */
   async writeChunked(target: string, aofBase: boolean, onStarted: () => void = () => undefined): Promise<number> {
+    let fh: fs.promises.FileHandle | null = null;
+    let opening: Promise<fs.promises.FileHandle> | null = null;
+    const tmp = path.join(path.dirname(target), `temp-${process.pid}-${Date.now()}.rdb`);
+    // Opened once the first bytes come: the snapshot must start now, before
+    // any await, so it is taken at the point the caller asked for it.
+    const open = (): Promise<fs.promises.FileHandle> => (opening ??= fs.promises.open(tmp, 'w', 0o644).then((h) => (fh = h)));
+    try {
+      let sync: IncrementalSync | null = null;
+      const dirty = await this.writeSnapshot(async (c) => (sync ??= new IncrementalSync(await open())).write(c), aofBase, onStarted);
+      fh = await open();
+      await fh.sync();
+      await fh.close();
+      fh = null;
+      await fs.promises.rename(tmp, target);
+      return dirty;
+    } catch (err) {
+      if (fh !== null) await fh.close();
+      await fs.promises.rm(tmp, { force: true });
+      throw err;
+    }
+  }
+
+  /**
+   * Writes a point-in-time snapshot as RDB bytes to `out` (a file, or a
+   * replica's socket for a diskless sync), pulled from the shards in chunks;
+   * `out` may push back by returning later. Returns the shards' summed dirty
+   * counter at the snapshot's point.
+   */
+  async writeSnapshot(out: (chunk: Buffer) => Promise<void>, aofBase: boolean, onStarted: () => void = () => undefined): Promise<number> {
     const shards = this.shards();
     const compress = this.config.get('rdbcompression') === 'yes';
     const checksum = this.config.get('rdbchecksum') === 'yes';
-    const startedP = Promise.all([shards.broadcast('snapshotStart', { compress }), shards.broadcast('dirty', undefined)]);
+    const startedP = Promise.all([
+      shards.broadcast('snapshotStart', { compress }),
+      shards.broadcast('dirty', undefined),
+      // Every shard keeps the same libraries: shard 0's are the server's, taken at the same point.
+      shards.call(0, 'functionList', undefined),
+    ]);
     onStarted();
-    let fh: fs.promises.FileHandle | null = null;
-    const tmp = path.join(path.dirname(target), `temp-${process.pid}-${Date.now()}.rdb`);
     try {
-      const [sizes, dirty] = await startedP;
-      fh = await fs.promises.open(tmp, 'w', 0o644);
+      const [sizes, dirty, libraries] = await startedP;
       const chunks: Buffer[] = [];
-      const sync = new IncrementalSync(fh);
       let pending = 0;
       const w = new RdbFileWriter(
         (c) => {
@@ -158,14 +192,15 @@ export class RdbPersistence {
         },
         { compress },
       );
-      // Slices are small (SNAPSHOT_SLICE_MICROS): they go to the file together, one system call per WRITE_BYTES.
-      const out = async (all = false): Promise<void> => {
+      // Slices are small (SNAPSHOT_SLICE_MICROS): they go out together, one write per WRITE_BYTES.
+      const flush = async (all = false): Promise<void> => {
         if (pending === 0 || (!all && pending < WRITE_BYTES)) return;
         const batch = chunks.splice(0);
         pending = 0;
-        await sync.writev(batch);
+        await out(batch.length === 1 ? batch[0] : Buffer.concat(batch));
       };
       w.header(this.aux(aofBase));
+      w.functions(libraries.map((l) => l.code));
       for (let db = 0; db < this.config.values.databases; db++) {
         let size = 0;
         let expires = 0;
@@ -191,25 +226,42 @@ export class RdbPersistence {
             this.saveBufferBytes = pending + data.length;
             this.peakSaveBufferBytes = Math.max(this.peakSaveBufferBytes, this.saveBufferBytes);
             w.raw(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
-            await out();
+            await flush();
             if (done) break;
           }
         }
       }
       w.end(checksum);
-      await out(true);
-      await fh.sync();
-      await fh.close();
-      fh = null;
-      await fs.promises.rename(tmp, target);
+      await flush(true);
       return dirty.reduce((a, b) => a + b, 0);
-    } catch (err) {
-      if (fh !== null) await fh.close();
-      await fs.promises.rm(tmp, { force: true });
-      throw err;
     } finally {
       await shards.broadcast('snapshotEnd', undefined).catch(() => undefined);
     }
+  }
+
+  /**
+   * A snapshot for a replica's full sync, as the one snapshot in progress
+   * (the shards keep one at a time; INFO shows it as a background save, as
+   * Redis shows its replication child). Waits for a save already running.
+   */
+  async exclusive<T>(run: () => Promise<T>): Promise<T> {
+    while (this.inProgress !== null) await this.inProgress;
+    this.inProgressIsBg = true;
+    this.bgsaveStartedAt = Date.now();
+    const p = run();
+    const settled = p.then(
+      () => ({ ok: true }),
+      (err: Error) => ({ ok: false, error: err.message }),
+    );
+    this.inProgress = settled.finally(() => {
+      this.inProgress = null;
+      this.saveBufferBytes = 0;
+      if (this.scheduled) {
+        this.scheduled = false;
+        void this.save(true);
+      }
+    });
+    return p;
   }
 
   private aux(aofBase: boolean): [string, string][] {

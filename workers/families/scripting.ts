@@ -3,7 +3,7 @@
  * variant says which), FCALL and FCALL_RO. The script runs here, synchronously, against this
  * shard's data (workers/scripting/engine.ts, reached through `scriptRunner`).
  */
-import { scriptRunner, type ShardOp, type ShardOps } from '../op-context';
+import { scriptRunner, type ShardOp, type ShardOpContext, type ShardOps } from '../op-context';
 import { parseI64 } from '../../src/core/args/parse';
 import { ERR_NOT_INTEGER } from '../../src/core/errors';
 
@@ -21,14 +21,35 @@ function numkeys(s: string, argc: number, w: Parameters<ShardOp>[2]): number | n
   return n;
 }
 
-const opEval: ShardOp<{ sha: boolean; ro: boolean }> = (ctx, args, w, v) => {
+/**
+ * Every script call that reaches a shard reports its writes ('script-effects',
+ * empty when it wrote nothing), so the main thread pairs each script's reply
+ * with its own effects even when several scripts of a pipeline ran in one batch.
+ */
+function reportingEffects(ctx: ShardOpContext, run: () => void): void {
+  const outbox = ctx.shard.signals.outbox;
+  const before = outbox.length;
+  try {
+    run();
+  } finally {
+    let reported = false;
+    for (let i = before; i < outbox.length; i++) if (outbox[i].type === 'script-effects') reported = true;
+    if (!reported) outbox.push({ type: 'script-effects', connId: ctx.connId, cmds: [], replies: [] });
+  }
+}
+
+const opEval: ShardOp<{ sha: boolean; ro: boolean }> = (ctx, args, w, v) => reportingEffects(ctx, () => evalBody(ctx, args, w, v));
+
+const evalBody: ShardOp<{ sha: boolean; ro: boolean }> = (ctx, args, w, v) => {
   if (numkeys(args[2], args.length, w) === null) return;
   const scripts = scriptRunner(ctx.shard);
   if (scripts === undefined) return w.error('ERR scripting is not available in this shard');
   scripts.eval(ctx, args, w, v.sha, v.ro);
 };
 
-const opFcall: ShardOp<{ ro: boolean }> = (ctx, args, w, v) => {
+const opFcall: ShardOp<{ ro: boolean }> = (ctx, args, w, v) => reportingEffects(ctx, () => fcallBody(ctx, args, w, v));
+
+const fcallBody: ShardOp<{ ro: boolean }> = (ctx, args, w, v) => {
   if (numkeys(args[2], args.length, w) === null) return;
   const scripts = scriptRunner(ctx.shard);
   if (scripts === undefined) return w.error('ERR scripting is not available in this shard');

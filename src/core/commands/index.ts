@@ -29,6 +29,7 @@ import { monitoringCommands } from './monitoring';
 import { scriptingCommands, scriptCommands } from './scripting';
 import { clusterCommands } from './cluster';
 import { migrateCommands } from './migrate';
+import { replicationCommands } from './replication';
 
 export const commandRows: readonly CommandSpec[] = [
   // Shard-local families.
@@ -60,4 +61,5 @@ export const commandRows: readonly CommandSpec[] = [
   ...scriptCommands,
   ...clusterCommands,
   ...migrateCommands,
+  ...replicationCommands,
 ];

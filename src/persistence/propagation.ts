@@ -1,0 +1,158 @@
+/**
+ * The ordered stream of effective writes (Redis's propagate()): one feed,
+ * read by two consumers, the AOF (src/persistence/aof.ts) and the
+ * replication stream (src/replication/primary.ts).
+ *
+ * Each logged write reserves its place when it is dispatched (`reserve`) and
+ * the place is filled when its reply arrives (the reply decides the
+ * propagated form: the ID XADD chose, the member SPOP took). Places are
+ * handed to the consumers up to the first unfilled one, so consumers see
+ * dispatch order, which is the order every shard ran its commands in. A
+ * command that blocks is logged when served (`appendNow`) and never holds
+ * the feed back. A marker (`marker`) runs its callback at its place in that
+ * order: an AOF rewrite switches files there, a full sync takes its offset
+ * there, WAIT learns the offset of the client's writes there.
+ *
+ * SELECT is the consumers' business: each one tracks the db its reader is
+ * in and writes SELECT when a place's db differs (places fill out of order,
+ * so the SELECT cannot be decided when a place is reserved).
+ */
+import { aofForm, encodeCommand, type Cmd } from './aof-commands';
+
+/** Who reads the feed. */
+export interface FeedConsumer {
+  /**
+   * A place's commands (RESP, without SELECT) as run in `db`. `resetsDb`:
+   * they SELECT another db themselves, so the next place must SELECT again.
+   * `replicate` is false for writes that came from our own primary (its
+   * stream reaches our replicas verbatim instead).
+   */
+  write(db: number, data: Buffer, resetsDb: boolean, replicate: boolean): void;
+}
+
+/** One place in the feed. */
+class Slot {
+  /** The encoded commands, once known (empty: nothing to propagate). */
+  data: Buffer | null = null;
+  /** Its commands SELECT another db: the next place repeats its SELECT. */
+  resetsDb = false;
+  /** Runs once the place reached the consumers (WAIT's offset of a client's last write). */
+  onWritten: (() => void) | null = null;
+  constructor(
+    readonly db: number,
+    readonly replicate: boolean,
+    /** A marker: runs at this point of the order instead of carrying data. */
+    readonly marker: (() => void) | null = null,
+  ) {}
+}
+
+export class PropagationFeed {
+  private readonly slots: Slot[] = [];
+  private head = 0;
+  private readonly consumers: FeedConsumer[] = [];
+  /** Whether writes are to be logged at all (the AOF is on, or a replication backlog exists). */
+  private readonly wanted: (() => boolean)[] = [];
+
+  /** Adds a consumer; `wanted` says while it wants writes (dispatch skips the feed when nobody does). */
+  addConsumer(c: FeedConsumer, wanted: () => boolean): void {
+    this.consumers.push(c);
+    this.wanted.push(wanted);
+  }
+
+  /** True while some consumer wants writes. */
+  get active(): boolean {
+    for (const w of this.wanted) if (w()) return true;
+    return false;
+  }
+
+  /** Reserves the next place for a write dispatched now in `db`. */
+  reserve(db: number, replicate = true): Slot {
+    const s = new Slot(db, replicate);
+    this.slots.push(s);
+    return s;
+  }
+
+  /** Fills a place with the command that ran and its reply. */
+  complete(slot: Slot, args: readonly string[], reply: Buffer): void {
+    slot.data = encode(aofForm(args, reply, Date.now()));
+    this.drain();
+  }
+
+  /** Adds at the end of the order (a blocked command served now, a coordinator's own effects). */
+  appendNow(db: number, cmds: Cmd[], replicate = true, onWritten: (() => void) | null = null): void {
+    const s = this.reserve(db, replicate);
+    s.data = encode(cmds);
+    s.onWritten = onWritten;
+    this.drain();
+  }
+
+  /** Fills a transaction's place: the commands that ran, between MULTI and EXEC. */
+  completeExec(slot: Slot, queued: readonly (readonly string[])[], replies: readonly Buffer[] | null): void {
+    const cmds: Cmd[] = [];
+    let selects = false;
+    if (replies !== null) {
+      for (let i = 0; i < queued.length && i < replies.length; i++) {
+        // SELECT inside MULTI changes the db of what follows: propagated as is.
+        if (queued[i][0].toLowerCase() === 'select') {
+          selects = true;
+          cmds.push([...queued[i]]);
+        } else cmds.push(...aofForm(queued[i], replies[i], Date.now()));
+      }
+    }
+    // A transaction of only SELECTs changed nothing.
+    const effective = cmds.some((c) => c[0].toLowerCase() !== 'select');
+    slot.resetsDb = selects && effective;
+    slot.data = effective ? encode([['MULTI'], ...cmds, ['EXEC']]) : Buffer.alloc(0);
+    this.drain();
+  }
+
+  /**
+   * A key a shard deleted on its own (expiry, eviction): propagated ahead of
+   * every place still waiting for its reply. Places of that shard that ran
+   * before the delete already have their replies (replies and events come in
+   * shard order, events first), so the DEL precedes exactly the commands that
+   * ran after it there; places of other shards concern other keys.
+   */
+  deleteNow(db: number, key: string): void {
+    const s = new Slot(db, true);
+    s.data = encodeCommand(['DEL', key]);
+    this.slots.splice(this.head, 0, s);
+    this.drain();
+  }
+
+  /** Runs `fn` at this point of the order: after every place reserved before it reached the consumers. */
+  marker(fn: () => void): void {
+    this.slots.push(new Slot(-1, false, fn));
+    this.drain();
+  }
+
+  /** Hands the filled prefix of the order to the consumers. */
+  private drain(): void {
+    while (this.head < this.slots.length) {
+      const s = this.slots[this.head];
+      if (s.marker === null && s.data === null) break;
+      this.head++;
+      if (s.marker !== null) {
+        s.marker();
+        continue;
+      }
+      const data = s.data as Buffer;
+      if (data.length !== 0) for (const c of this.consumers) c.write(s.db, data, s.resetsDb, s.replicate);
+      s.onWritten?.();
+    }
+    if (this.head > 1024 && this.head * 2 > this.slots.length) {
+      this.slots.splice(0, this.head);
+      this.head = 0;
+    } else if (this.head === this.slots.length && this.head > 0) {
+      this.slots.length = 0;
+      this.head = 0;
+    }
+  }
+}
+
+function encode(cmds: Cmd[]): Buffer {
+  if (cmds.length === 0) return Buffer.alloc(0);
+  return cmds.length === 1 ? encodeCommand(cmds[0]) : Buffer.concat(cmds.map(encodeCommand));
+}
+
+export type { Slot as FeedSlot };

@@ -1,0 +1,168 @@
+/**
+ * Shardis as a primary, redis-server 7.0.15 as its replica: a full sync
+ * (diskless with EOF marker, and disk-based) while clients keep writing
+ * every type in several dbs, transactions and scripts, ending with equal
+ * DEBUG DIGESTs; a partial resync after CLIENT KILL TYPE replica (the
+ * primary's sync_partial_ok, no second full sync); WAIT; -NOREPLICAS;
+ * ROLE, CLIENT LIST and INFO replication's fields against a redis-server
+ * primary with a redis-server replica.
+ */
+import t, { type Test } from 'tap';
+import { connectResp, type RespClient, type Reply } from './helpers/resp-client';
+import { startRedis, startShardis, noRedisServer, WORKER_MATRIX } from './helpers/servers';
+import { everyShapeDataset } from './helpers/datasets';
+import { startWriter } from './helpers/replication';
+import { parseInfo } from './helpers/info';
+import { eventually, sleep } from './helpers/util';
+
+const SYNC_MS = 30_000;
+
+async function infoOf(c: RespClient, section: string): Promise<Record<string, string>> {
+  return parseInfo(String(await c.call('INFO', section)))[section] ?? {};
+}
+
+/** Touches the writer's short-lived keys once they are past their TTL: the primary deletes (and propagates) each. */
+async function expireAll(c: RespClient, keys: readonly [number, string][]): Promise<void> {
+  await sleep(200);
+  const cmds: (string | number)[][] = [];
+  for (const [db, k] of keys) cmds.push(['SELECT', db], ['EXISTS', k]);
+  cmds.push(['SELECT', 0]);
+  await c.pipeline(cmds);
+}
+
+/** Waits until the replica applied everything the primary streamed, then compares their digests. */
+async function sameDigest(t: Test, primary: RespClient, replica: RespClient, what: string): Promise<void> {
+  const caughtUp = async (): Promise<void> =>
+    eventually(`${what}: replica offset reaches the primary's`, async () => {
+      const p = Number((await infoOf(primary, 'replication')).master_repl_offset);
+      const r = await infoOf(replica, 'replication');
+      return r.master_link_status === 'up' && Number(r.slave_repl_offset) === p;
+    }, SYNC_MS);
+  // The primary's digest walk deletes keys whose TTL just passed (and streams their DELs): compare once it is stable.
+  let pd: Reply = null;
+  let rd: Reply = null;
+  for (let i = 0; i < 3; i++) {
+    const before = await primary.call('DEBUG', 'DIGEST');
+    await caughtUp();
+    rd = await replica.call('DEBUG', 'DIGEST');
+    pd = await primary.call('DEBUG', 'DIGEST');
+    if (pd === before) break;
+  }
+  t.not(pd, '0'.repeat(40), `${what}: the primary has data`);
+  t.equal(rd, pd, `${what}: equal DEBUG DIGEST`);
+  for (const db of [0, 1, 5]) {
+    await primary.call('SELECT', db);
+    await replica.call('SELECT', db);
+    t.equal(await replica.call('DBSIZE'), await primary.call('DBSIZE'), `${what}: db ${db} has as many keys`);
+  }
+  await primary.call('SELECT', 0);
+  await replica.call('SELECT', 0);
+}
+
+const cases = WORKER_MATRIX.filter((w) => w !== 1).map((workers, i) => ({ workers, diskless: i % 2 === 0 }));
+
+for (const { workers, diskless } of cases) {
+  t.test(`redis-server replicates from Shardis --workers ${workers} (${diskless ? 'diskless' : 'disk-based'} sync)`, { skip: noRedisServer }, async (t) => {
+    const s = await startShardis(t, {
+      workers,
+      args: ['--enable-debug-command', 'yes', '--repl-diskless-sync', diskless ? 'yes' : 'no', '--repl-diskless-sync-delay', '0', '--repl-ping-replica-period', '1'],
+    });
+    const p = await connectResp(t, s.port);
+    // A dataset of every type and encoding, and enough keys that the sync takes a while.
+    await p.pipeline(everyShapeDataset(workers + 1, 100));
+    for (let b = 0; b < 10; b++) {
+      const batch: (string | number)[][] = [];
+      for (let i = 0; i < 2000; i++) batch.push(['SET', `bulk:${b}:${i}`, `value-${b}-${i}`]);
+      await p.pipeline(batch);
+    }
+    const writerConn = await connectResp(t, s.port);
+    const writer = startWriter(writerConn, 7 + workers);
+    await sleep(100);
+
+    // The replica starts while the writer writes: writes before, during and after its snapshot.
+    const r = await startRedis(t, ['--replicaof', '127.0.0.1', String(s.port), '--enable-debug-command', 'yes']);
+    const rc = await connectResp(t, r.port);
+    await eventually('replica link up', async () => (await infoOf(rc, 'replication')).master_link_status === 'up', SYNC_MS);
+    await sleep(300);
+    const writes = await writer.stop();
+    t.ok(writes > 0, `${writes} writes while the replica synced`);
+    await expireAll(p, writer.expiring);
+    await sameDigest(t, p, rc, 'after the full sync');
+
+    const stats = await infoOf(p, 'stats');
+    t.equal(stats.sync_full, '1', 'one full sync');
+    t.equal(stats.sync_partial_ok, '0', 'no partial sync yet');
+
+    // ROLE and INFO as a primary with one online replica.
+    const role = (await p.call('ROLE')) as Reply[];
+    t.equal(role[0], 'master');
+    t.type(role[1], 'number');
+    t.same((role[2] as Reply[]).map((x) => (x as Reply[]).slice(0, 2)), [['127.0.0.1', String(r.port)]], 'ROLE lists the replica with its listening port');
+    const repl = await infoOf(p, 'replication');
+    t.equal(repl.connected_slaves, '1');
+    t.match(repl.slave0, new RegExp(`^ip=127\\.0\\.0\\.1,port=${r.port},state=online,offset=\\d+,lag=\\d+$`));
+    t.equal(repl.repl_backlog_active, '1');
+    t.equal((await infoOf(rc, 'replication')).master_replid, repl.master_replid, 'the replica took our replication id');
+    const list = String(await p.call('CLIENT', 'LIST', 'TYPE', 'replica'));
+    t.equal(list.trim().split('\n').length, 1, 'CLIENT LIST TYPE replica shows the replica');
+    t.match(list, /flags=S /);
+
+    // WAIT: the replica acknowledges our writes; asking for two waits out the timeout.
+    await p.call('SET', 'waited', '1');
+    t.equal(await p.call('WAIT', 1, 5000), 1, 'WAIT 1 is acknowledged by the replica');
+    await p.call('SET', 'waited', '2');
+    t.equal(await p.call('WAIT', 2, 200), 1, 'WAIT 2 times out with one acknowledgement');
+    t.same(await p.call('WAIT', 1, -1), { error: 'ERR timeout is negative' });
+
+    // min-replicas-to-write: one good replica is enough for 1, not for 2.
+    await p.call('CONFIG', 'SET', 'min-replicas-to-write', '2');
+    t.same(await p.call('SET', 'k', 'v'), { error: 'NOREPLICAS Not enough good replicas to write.' });
+    t.equal(await p.call('GET', 'k'), null, 'reads still served');
+    t.same(await p.pipeline([['MULTI'], ['SET', 'k', 'v'], ['EXEC']]), [
+      'OK',
+      { error: 'NOREPLICAS Not enough good replicas to write.' },
+      { error: 'EXECABORT Transaction discarded because of previous errors.' },
+    ], 'a write queued in MULTI is refused and fails the transaction');
+    await p.call('CONFIG', 'SET', 'min-replicas-to-write', '1');
+    t.equal(await p.call('SET', 'k', 'v'), 'OK');
+    t.equal((await infoOf(p, 'replication')).min_slaves_good_slaves, '1');
+    await p.call('CONFIG', 'SET', 'min-replicas-to-write', '0');
+
+    // The link drops: the replica continues from our backlog, with writes made meanwhile.
+    t.equal(await p.call('CLIENT', 'KILL', 'TYPE', 'replica'), 1, 'CLIENT KILL TYPE replica');
+    const writer2 = startWriter(writerConn, 99 + workers);
+    await eventually('replica reconnected', async () => (await infoOf(p, 'replication')).connected_slaves === '1', SYNC_MS);
+    await sleep(200);
+    await writer2.stop();
+    await expireAll(p, writer2.expiring);
+    await sameDigest(t, p, rc, 'after the partial resync');
+    const stats2 = await infoOf(p, 'stats');
+    t.equal(stats2.sync_full, '1', 'no second full sync');
+    t.equal(stats2.sync_partial_ok, '1', 'one partial resync (sync_partial_ok)');
+  });
+}
+
+t.test('INFO replication and ROLE have the fields redis-server shows as a primary', { skip: noRedisServer }, async (t) => {
+  const s = await startShardis(t, { workers: WORKER_MATRIX[0], args: ['--repl-diskless-sync-delay', '0'] });
+  const rm = await startRedis(t, ['--repl-diskless-sync-delay', '0']);
+  const sr = await startRedis(t, ['--replicaof', '127.0.0.1', String(s.port)]);
+  const rr = await startRedis(t, ['--replicaof', '127.0.0.1', String(rm.port)]);
+  const [sc, rmc, src, rrc] = [await connectResp(t, s.port), await connectResp(t, rm.port), await connectResp(t, sr.port), await connectResp(t, rr.port)];
+  for (const c of [src, rrc]) await eventually('link up', async () => (await infoOf(c, 'replication')).master_link_status === 'up', SYNC_MS);
+  for (const c of [sc, rmc]) await eventually('replica online', async () => /state=online/.test((await infoOf(c, 'replication')).slave0 ?? ''), SYNC_MS);
+  const fields = async (c: RespClient): Promise<string[]> => Object.keys(await infoOf(c, 'replication'));
+  t.same(await fields(sc), await fields(rmc), 'same INFO replication fields, same order');
+  const shape = (v: Reply): unknown => (Array.isArray(v) ? v.map(shape) : typeof v);
+  t.same(shape(await sc.call('ROLE')), shape(await rmc.call('ROLE')), 'same ROLE shape');
+  for (const [cmd, args] of [
+    ['REPLCONF', ['listening-port']],
+    ['REPLCONF', ['bogus', '1']],
+    ['REPLCONF', ['listening-port', 'x']],
+    ['WAIT', ['x', '0']],
+    ['WAIT', ['0', 'x']],
+    ['PSYNC', ['?']],
+  ] as const) {
+    t.same(await sc.call(cmd, ...args), await rmc.call(cmd, ...args), `${cmd} ${args.join(' ')}`);
+  }
+  t.same(await sc.call('REPLCONF', 'listening-port', '1234', 'capa', 'eof'), 'OK');
+});
