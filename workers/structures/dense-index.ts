@@ -102,6 +102,12 @@ export abstract class OpenIndex {
       this.slots[this.slotOf(last)] = pos + 1;
       this.hashes[pos] = this.hashes[last];
     }
+    // Shrink at a load of 1/8 (to 1/4: growing is at 3/4), so a table that
+    // emptied gives its memory back.
+    if (this.slots.length > 4 * MIN_SLOTS && this.count * 8 < this.slots.length) {
+      this.rehash(this.slots.length / 2);
+      if (this.count * 4 < this.hashes.length) this.hashes = this.hashes.slice(0, this.hashes.length / 2);
+    }
   }
 
   /** Empties the index, keeping its allocation when small (a pooled table is refilled soon). */

@@ -195,10 +195,11 @@ export class SkipList {
     return s < score || (s === score && this.index.items[x - 1] < member);
   }
 
-  private grow(capacity: number): void {
+  /** Moves the per-node arrays to `capacity` slots (larger, or smaller but above every position). */
+  private resize(capacity: number): void {
     const grown = <T extends Float64Array | Int32Array>(a: T, make: (n: number) => T): T => {
       const b = make(capacity);
-      b.set(a);
+      b.set(a.length <= capacity ? a : a.subarray(0, capacity));
       return b;
     };
     this.scores = grown(this.scores, (n) => new Float64Array(n));
@@ -235,7 +236,7 @@ export class SkipList {
   /** Inserts a member that is not present; returns its position. */
   insert(score: number, member: string): number {
     const x = this.index.size + 1;
-    if (x >= this.scores.length) this.grow(this.scores.length * 2);
+    if (x >= this.scores.length) this.resize(this.scores.length * 2);
     this.index.add(member, member);
     this.scores[x] = score;
     const level = randomLevel();
@@ -354,6 +355,9 @@ export class SkipList {
     }
     this.up[last] = 0;
     this.index.removeAt(x - 1);
+    // A list that emptied to a quarter gives half its node arrays back (the pool keeps its top).
+    const capacity = this.scores.length;
+    if (capacity > 64 && last * 4 < capacity) this.resize(capacity / 2);
   }
 
   /** Removes node x and returns the position of the node that followed it (NIL at the end). */
