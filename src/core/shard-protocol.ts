@@ -17,6 +17,22 @@ import type { MessagePort } from 'node:worker_threads';
 // Settings, start-up and control
 
 /** The settings shard code reads; CONFIG SET sends changes to every shard. */
+/** The thresholds at which a small collection leaves its packed encoding (CONFIG's names in the comments). */
+export interface EncodingLimits {
+  /** hash-max-listpack-entries / -value */
+  hashMaxListpackEntries: number;
+  hashMaxListpackValue: number;
+  /** set-max-intset-entries */
+  setMaxIntsetEntries: number;
+  /** zset-max-listpack-entries / -value */
+  zsetMaxListpackEntries: number;
+  zsetMaxListpackValue: number;
+  /** list-max-listpack-size: > 0 entries per quicklist node, -1..-5 a node size of 4..64 KiB. */
+  listMaxListpackSize: number;
+  /** list-compress-depth: quicklist nodes kept uncompressed at each end (0: none compressed). */
+  listCompressDepth: number;
+}
+
 export interface ShardSettings {
   databases: number;
   /** proto-max-bulk-len: the largest string a command may build (APPEND, SETRANGE, ...). */
@@ -43,15 +59,7 @@ export interface ShardSettings {
   /** hll-sparse-max-bytes: a sparse HyperLogLog growing past it becomes dense. */
   hllSparseMaxBytes: number;
   /** hash-/zset-max-listpack-*, set-max-intset-entries, list-max-listpack-size: when a collection leaves its packed encoding. */
-  encodingLimits: {
-    hashMaxListpackEntries: number;
-    hashMaxListpackValue: number;
-    setMaxIntsetEntries: number;
-    zsetMaxListpackEntries: number;
-    zsetMaxListpackValue: number;
-    listMaxListpackSize: number;
-    listCompressDepth: number;
-  };
+  encodingLimits: EncodingLimits;
   /** lazyfree-lazy-user-del / -server-del / -expire / -eviction: which deletions free lazily (workers/lazyfree.ts). */
   lazyfree: { userDel: boolean; serverDel: boolean; expire: boolean; eviction: boolean };
   /** tracking-table-max-keys (0: no limit); each shard keeps its share of it (workers/key-signals.ts). */

@@ -5,20 +5,11 @@
  * server.* fields: one engine per thread reads them, and the engine updates
  * them when the shard settings change (workers/engine.ts). Collections keep
  * their encoding when a threshold changes; the next write checks the new one.
+ * The defaults are the shard settings' (src/core/shard-protocol.ts): one place.
  */
-export const LIMITS = {
-  hashMaxListpackEntries: 512,
-  hashMaxListpackValue: 64,
-  setMaxIntsetEntries: 512,
-  zsetMaxListpackEntries: 128,
-  zsetMaxListpackValue: 64,
-  /** list-max-listpack-size: > 0 entries per quicklist node, -1..-5 a node size of 4..64 KiB. */
-  listMaxListpackSize: -2,
-  /** list-compress-depth: quicklist nodes kept uncompressed at each end (0: none compressed). */
-  listCompressDepth: 0,
-};
+import { defaultShardSettings, type EncodingLimits } from '../../src/core/shard-protocol';
 
-export type EncodingLimits = typeof LIMITS;
+export const LIMITS: EncodingLimits = { ...defaultShardSettings().encodingLimits };
 
 export function setEncodingLimits(l: EncodingLimits): void {
   Object.assign(LIMITS, l);
