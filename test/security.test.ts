@@ -10,13 +10,12 @@ import t from 'tap';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import net from 'node:net';
 import crypto from 'node:crypto';
 import { RespClient } from './helpers/resp-client';
 import { ANY_WORKERS, REDIS_CLI, startShardis } from './helpers/servers';
 import { connectIoredis } from './helpers/ioredis';
 import { spawnSync } from 'node:child_process';
-import { err, waitFor } from './helpers/util';
+import { err, rawExchange, waitFor } from './helpers/util';
 
 /** A non-loopback IPv4 address of this host, to connect "from another computer". */
 function externalAddress(): string | undefined {
@@ -33,26 +32,6 @@ function tmpDir(t: { teardown(fn: () => void): void }): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shardis-sec-'));
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   return dir;
-}
-
-/** Connects from `host` and returns everything the server sent before closing (or after 500 ms). */
-function rawExchange(port: number, host: string, send: string): Promise<{ data: string; closed: boolean }> {
-  return new Promise((resolve, reject) => {
-    const s = net.connect(port, host);
-    let data = '';
-    let closed = false;
-    s.on('data', (d: Buffer) => (data += d.toString('latin1')));
-    s.on('close', () => {
-      closed = true;
-      resolve({ data, closed });
-    });
-    s.on('error', (e: NodeJS.ErrnoException) => (e.code === 'ECONNRESET' ? undefined : reject(e)));
-    s.once('connect', () => s.write(send));
-    setTimeout(() => {
-      s.destroy();
-      resolve({ data, closed });
-    }, 500);
-  });
 }
 
 t.test('protected mode refuses other hosts while the default user has no password', { skip: noExternal }, async (t) => {

@@ -10,29 +10,15 @@ import t, { type Test } from 'tap';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import net from 'node:net';
 import { spawn } from 'node:child_process';
 import { MULTI_SHARD_WORKERS, freePort, startShardis, which } from './helpers/servers';
 import { RespClient, connectResp, type Reply } from './helpers/resp-client';
-import { eventually, waitFor } from './helpers/util';
+import { eventually, portOpen, waitFor } from './helpers/util';
 import { infoField } from './helpers/info';
 
 const REDIS_SENTINEL = which('redis-sentinel');
 const DEBUG = ['--enable-debug-command', 'yes'];
 
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1');
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => {
-      s.destroy();
-      resolve(false);
-    });
-  });
-}
 
 /** Starts a redis-sentinel watching `master` (quorum 2, down after 1 s); stopped by PID at teardown. */
 async function startSentinel(t: Test, dir: string, masterPort: number): Promise<number> {

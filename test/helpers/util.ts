@@ -3,6 +3,7 @@
  * pause, or polling until a condition holds, since most server state, such as
  * INFO counters after a socket closes, settles asynchronously).
  */
+import net from 'node:net';
 import type { Reply } from './resp-client';
 
 /** An error reply as the test clients normalize it. */
@@ -26,4 +27,38 @@ export async function waitFor(cond: () => Promise<boolean> | boolean, ms = 5000,
 /** Like waitFor, but throws (naming `what`) when `cond` does not hold in time. */
 export async function eventually(what: string, cond: () => Promise<boolean> | boolean, ms = 5000): Promise<void> {
   if (!(await waitFor(cond, ms))) throw new Error(`timed out waiting for ${what}`);
+}
+
+/** Connects to host:port, sends `send`, and returns what came back within `ms`, or the connection error's code. */
+export function rawExchange(port: number, host: string, send: string, ms = 500): Promise<{ data: string; closed: boolean; error?: string }> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, host);
+    let data = '';
+    let closed = false;
+    s.on('data', (d: Buffer) => (data += d.toString('latin1')));
+    s.on('close', () => {
+      closed = true;
+      resolve({ data, closed });
+    });
+    s.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'ECONNRESET') resolve({ data, closed: true, error: e.code ?? e.message });
+    });
+    s.once('connect', () => s.write(send));
+    setTimeout(() => {
+      s.destroy();
+      resolve({ data, closed });
+    }, ms);
+  });
+}
+
+/** Whether a TCP port accepts connections. */
+export function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
 }

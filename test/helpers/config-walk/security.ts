@@ -11,11 +11,11 @@ import path from 'node:path';
 import net from 'node:net';
 import { RespClient, encodeCommand, type Reply } from '../resp-client';
 import { SERVER_MAIN, freePort, type ShardisProcess } from '../servers';
-import { sleep, waitFor } from '../util';
+import { portOpen, rawExchange, sleep, waitFor } from '../util';
 import { parseInfo } from '../info';
 import type { CheckTable, ConfigCheck, WalkContext } from './types';
 import { IMMUTABLE } from './types';
-import { WALK_TMP, externalAddress, portOpen, rawExchange, spawnServer, tlsConnect, tlsPing, walkCerts } from './support';
+import { WALK_TMP, externalAddress, spawnServer, tlsConnect, tlsPing, walkCerts } from './support';
 
 const setFailed = (name: string, why: string): RegExp =>
   new RegExp(`^ERR CONFIG SET failed \\(possibly related to argument '${name}'\\) - ${why.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);

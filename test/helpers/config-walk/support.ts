@@ -6,7 +6,6 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
@@ -23,28 +22,6 @@ export function externalAddress(): string | undefined {
     for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
   }
   return undefined;
-}
-
-/** Connects to host:port, sends `send`, and returns what came back within `ms`, or the connection error's code. */
-export function rawExchange(port: number, host: string, send: string, ms = 500): Promise<{ data: string; closed: boolean; error?: string }> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, host);
-    let data = '';
-    let closed = false;
-    s.on('data', (d: Buffer) => (data += d.toString('latin1')));
-    s.on('close', () => {
-      closed = true;
-      resolve({ data, closed });
-    });
-    s.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.code !== 'ECONNRESET') resolve({ data, closed: true, error: e.code ?? e.message });
-    });
-    s.once('connect', () => s.write(send));
-    setTimeout(() => {
-      s.destroy();
-      resolve({ data, closed });
-    }, ms);
-  });
 }
 
 export const OPENSSL = which('openssl');
@@ -159,14 +136,3 @@ export async function spawnServer(teardown: (fn: () => unknown) => void, args: s
   return { proc, port, dir, output: () => out, exited };
 }
 
-/** Whether a TCP port accepts connections. */
-export function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1');
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
