@@ -12,26 +12,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { startShardis, freePort, MULTI_SHARD_WORKERS, noMultiShard } from './helpers/servers';
 import { RespClient, connectResp } from './helpers/resp-client';
-import { info, type InfoSections } from './helpers/info';
+import { info } from './helpers/info';
+import { readLiveCounters, expectBaseline } from './helpers/live-counters';
 import { waitFor } from './helpers/util';
 import { cmd, lifecyclePaths, openRaw, runMixed, useUnixSocket } from '../benchmarks/lib/lifecycles';
 
 const PER_PATH = Number(process.env.SHARDIS_TEARDOWN_PER_PATH ?? 150);
-
-/** The counters that must return to their baseline. */
-function liveCounters(s: InfoSections): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const f of ['connected_clients', 'blocked_clients', 'pubsub_clients', 'watching_clients', 'client_read_tasks', 'client_write_tasks']) {
-    out[f] = s.clients[f];
-  }
-  for (const [f, v] of Object.entries(s.tasks)) {
-    if (f === 'shard_commands_processed' || f === 'lock_acquisitions') continue;
-    out[f] = v;
-  }
-  out.pubsub_channels = s.stats.pubsub_channels;
-  out.pubsub_patterns = s.stats.pubsub_patterns;
-  return out;
-}
 
 t.test('every teardown path leaves nothing behind', { skip: noMultiShard }, async (t) => {
   for (const workers of MULTI_SHARD_WORKERS) await t.test(`--workers ${workers}`, (t) => teardownPaths(t, workers));
@@ -41,7 +27,7 @@ async function teardownPaths(t: Test, workers: number): Promise<void> {
   const srv = await startShardis(t, { workers });
   const admin = await connectResp(t, srv.port);
   await admin.call('SET', 'big', 'x'.repeat(2000));
-  const baseline = liveCounters(await info(admin, 'clients', 'stats', 'tasks'));
+  const baseline = await readLiveCounters(admin);
   t.equal(baseline.connected_clients, '1', 'only the admin connection at the start');
   t.match(baseline.active_resources, /TCPServerWrap=1/, 'the listener is an active resource');
 
@@ -174,13 +160,7 @@ async function teardownPaths(t: Test, workers: number): Promise<void> {
   });
 
   await t.test('every counter is back at its baseline', async (t) => {
-    let now = baseline;
-    const settled = await waitFor(async () => {
-      now = liveCounters(await info(admin, 'clients', 'stats', 'tasks'));
-      return JSON.stringify(now) === JSON.stringify(baseline);
-    }, 15000);
-    t.ok(settled, 'counters settled');
-    t.same(now, baseline);
+    await expectBaseline(t, admin, baseline);
   });
 
   await t.test('the server still serves new clients', async (t) => {
@@ -217,18 +197,12 @@ t.test('every teardown path over the unix socket leaves nothing behind', { skip:
   const srv = await startShardis(t, { workers: MULTI_SHARD_WORKERS[0], args: ['--port', String(await freePort()), '--unixsocket', sock] });
   const admin = await connectResp(t, srv.port);
   await admin.call('SET', 'big', 'x'.repeat(2000));
-  const baseline = liveCounters(await info(admin, 'clients', 'stats', 'tasks'));
+  const baseline = await readLiveCounters(admin);
   useUnixSocket(sock);
   t.teardown(() => useUnixSocket(null));
   const names = Object.keys(lifecyclePaths);
   const perPath = 12;
   const done = await runMixed(srv.port, (id) => admin.call('CLIENT', 'KILL', 'ID', id), names, perPath, 40);
   for (const name of names) t.equal(done[name], perPath, `${perPath} unix socket lifecycles ended by ${name}`);
-  let now = baseline;
-  const settled = await waitFor(async () => {
-    now = liveCounters(await info(admin, 'clients', 'stats', 'tasks'));
-    return JSON.stringify(now) === JSON.stringify(baseline);
-  }, 15000);
-  t.ok(settled, 'counters settled');
-  t.same(now, baseline);
+  await expectBaseline(t, admin, baseline);
 });
