@@ -189,7 +189,17 @@ export class Dispatcher {
         // replies keep their order.
         const shards = this.server.shards;
         return shards.call(shards.router.shardOf(route.keys[0]), 'countExisting', { keys: route.keys }, { db: conn.db }).then((existing) => {
-          const decided: ClusterRoute = afterExistenceCheck(cluster, route, existing);
+          // Redis checks and runs in one step; here a round trip passed. A
+          // lock holder (MIGRATE) may be moving these keys now: wait for it
+          // and ask again. And CLUSTER SETSLOT may have closed the slot
+          // meanwhile: route again on the slot map as it is now, or the write
+          // lands on a node that no longer serves the slot.
+          if (this.server.lock.held) {
+            conn.clusterAsking = asking;
+            return this.defer(conn, args);
+          }
+          const now = clusterRoute(cluster, { clusterAsking: asking, clusterReadonly: conn.clusterReadonly }, entry.spec, args);
+          const decided: ClusterRoute = now.kind === 'check' ? afterExistenceCheck(cluster, now, existing) : now;
           if (decided.kind === 'error') return this.refuse(conn, entry, decided.message);
           return this.dispatchResolved(conn, entry, args);
         });

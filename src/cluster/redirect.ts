@@ -99,8 +99,13 @@ export function afterExistenceCheck(cluster: Cluster, route: Extract<ClusterRout
   if (route.migrating) {
     if (missing === 0) return SERVE;
     const target = cluster.state.migratingTo[route.slot];
-    // The migration ended while we looked: MOVED to the owner, or serve.
-    if (target === null) return SERVE;
+    // The caller routes again after the count, so the slot is still migrating;
+    // were it not, the owner's map decides.
+    if (target === null) {
+      const owner = cluster.state.slots[route.slot];
+      if (owner === null) return { kind: 'error', message: 'CLUSTERDOWN Hash slot not served' };
+      return owner === cluster.state.myself ? SERVE : redirect('MOVED', route.slot, owner);
+    }
     return redirect('ASK', route.slot, target);
   }
   if (route.keys.length > 1 && missing > 0) return { kind: 'error', message: 'TRYAGAIN Multiple keys request during rehashing of slot' };
