@@ -11,7 +11,8 @@
  * copied entries waiting to be pulled (INFO current_save_buffer_bytes).
  */
 import { ByteSink } from '../src/core/rdb/bytes';
-import { writeKeyEntry } from '../src/core/rdb/file';
+import { writeKeyEntry, writeStringKeyEntry } from '../src/core/rdb/file';
+import type { RdbWriteOptions } from '../src/core/rdb/object';
 import type { ShardState } from './shard-state';
 import type { Db } from './db';
 import { toRdbValue } from './rdb-values';
@@ -23,11 +24,13 @@ export class Snapshot {
   copiedBytes = 0;
   /** Where each chunk is written before its exact-size copy goes to the main thread. */
   private readonly out = new ByteSink(64 * 1024);
+  private readonly opts: RdbWriteOptions;
 
   constructor(
     private readonly shard: ShardState,
-    private readonly compress: boolean,
+    compress: boolean,
   ) {
+    this.opts = { compress };
     this.active = shard.dbs.map((db) => db !== undefined && db.size > 0);
     this.copied = shard.dbs.map(() => null);
     shard.dbs.forEach((db, i) => {
@@ -46,8 +49,11 @@ export class Snapshot {
 
   private writeAt(out: ByteSink, db: Db, i: number): void {
     const key = db.keyAtPosition(i);
-    const at = db.expires.size === 0 ? undefined : db.expires.get(key);
-    writeKeyEntry(out, { key, value: toRdbValue(db.valueAtPosition(i)), expireAt: at ?? -1 }, { compress: this.compress });
+    const at = db.expires.size === 0 ? -1 : (db.expires.get(key) ?? -1);
+    const value = db.valueAtPosition(i);
+    // Strings (most keys) are written without the intermediate objects: see writeStringKeyEntry.
+    if (typeof value === 'string') writeStringKeyEntry(out, key, value, at, this.opts);
+    else writeKeyEntry(out, { key, value: toRdbValue(value), expireAt: at }, this.opts);
   }
 
   /** Called before a write to `key` in `db`: its value as of the start is written first, once. */

@@ -24,6 +24,9 @@ export function everyShapeDataset(seed: number, n = 100): Command[] {
   cmds.push(['SET', 's:int', '123'], ['SET', 's:neg', '-32769'], ['SET', 's:big', '9999999999'], ['SET', 's:huge', '-9223372036854775808']);
   cmds.push(['SET', 's:embstr', 'hello world'], ['SET', 's:raw', bytes(120)], ['SET', 's:comp', 'abcdefgh'.repeat(40)]);
   cmds.push(['SET', 's:empty', ''], ['SET', 's:lead0', '007'], ['SET', 's:float', '3.14']);
+  // The edges of the RDB integer string encodings (8, 16 and 32 bits) and texts that only look like integers; some as keys.
+  const edges = ['0', '-0', '127', '128', '-128', '-129', '32767', '32768', '-32768', '2147483647', '2147483648', '-2147483648', '-2147483649', '+1', ' 1', '1 ', '00', '-', '12345678901'];
+  edges.forEach((v, i) => cmds.push(['SET', `s:edge:${i}`, v], ['SET', v, `edge key ${i}`]));
   for (let i = 0; i < n; i++) cmds.push(['SET', `str:${i}`, r() < 0.5 ? String(Math.floor(r() * 1e6)) : bytes(1 + Math.floor(r() * 60))]);
   // Lists.
   cmds.push(['RPUSH', 'l:small', 'a', '1', '-5', '300', '70000', '99999999999', 'x'.repeat(70)]);

@@ -17,6 +17,7 @@
  *   scratch (SINTERSTORE & co., SMOVE's new destination, SPOP's "keep the
  *   remaining few" strategy), which start as intsets again.
  */
+import { isCanonicalInt64 } from '../../src/core/args/parse';
 import { LIMITS } from './encoding-limits';
 import { SerialReader, SerialWriter } from '../serial';
 import { registerValueType, type TypedValue } from '../value';
@@ -35,35 +36,8 @@ import {
   widthOf,
 } from './intset';
 
-const I64_MAX_DIGITS = '9223372036854775807';
-const I64_MIN_DIGITS = '9223372036854775808';
-
-/**
- * Whether `s` is what Redis's string2ll accepts and prints back identically:
- * no sign but '-', no leading zeros, within int64. Such members go in an intset.
- */
-export function isIntsetMember(s: string): boolean {
-  const n = s.length;
-  if (n === 0 || n > 20) return false;
-  let i = 0;
-  const neg = s.charCodeAt(0) === 45;
-  if (neg) {
-    if (n === 1) return false;
-    i = 1;
-  }
-  const first = s.charCodeAt(i);
-  if (first === 48) return n === 1; // "0" only; "-0" and "01" are not canonical
-  if (first < 49 || first > 57) return false;
-  for (let j = i + 1; j < n; j++) {
-    const c = s.charCodeAt(j);
-    if (c < 48 || c > 57) return false;
-  }
-  const digits = n - i;
-  if (digits < 19) return true;
-  if (digits > 19) return false;
-  const body = neg ? s.slice(1) : s;
-  return body <= (neg ? I64_MIN_DIGITS : I64_MAX_DIGITS);
-}
+/** Members that string2ll prints back identically (no sign but '-', no leading zeros, within int64) go in an intset. */
+export const isIntsetMember = isCanonicalInt64;
 
 /** A hashtable-encoded set's members. */
 function tableOf(members: readonly string[]): DenseIndex {

@@ -19,6 +19,38 @@ export function parseI64(s: string): bigint | null {
   return n < MIN_I64 || n > MAX_I64 ? null : n;
 }
 
+const I64_MAX_DIGITS = '9223372036854775807';
+const I64_MIN_DIGITS = '9223372036854775808';
+
+/**
+ * Whether `s` is an integer as Redis's string2ll accepts it and prints it back
+ * identically: no sign but '-', no leading zeros, no "-0", within int64.
+ * Allocates nothing for the common (short) case: intset membership and the
+ * RDB writer's integer-encoding test call it for every member and value.
+ */
+export function isCanonicalInt64(s: string): boolean {
+  const n = s.length;
+  if (n === 0 || n > 20) return false;
+  let i = 0;
+  const neg = s.charCodeAt(0) === 45;
+  if (neg) {
+    if (n === 1) return false;
+    i = 1;
+  }
+  const first = s.charCodeAt(i);
+  if (first === 48) return n === 1; // "0" only; "-0" and "01" are not canonical
+  if (first < 49 || first > 57) return false;
+  for (let j = i + 1; j < n; j++) {
+    const c = s.charCodeAt(j);
+    if (c < 48 || c > 57) return false;
+  }
+  const digits = n - i;
+  if (digits < 19) return true;
+  if (digits > 19) return false;
+  const body = neg ? s.slice(1) : s;
+  return body <= (neg ? I64_MIN_DIGITS : I64_MAX_DIGITS);
+}
+
 /** A 64-bit integer that must also be a safe JS number (counts, indexes, TTLs). */
 export function parseSafeInt(s: string): number | null {
   const n = parseI64(s);

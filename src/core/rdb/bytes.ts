@@ -71,6 +71,14 @@ export class ByteSink {
     this.len += 4;
   }
 
+  /** A safe integer as a signed 64-bit little-endian value, without a bigint (an expiry per key in a save). */
+  i64leNumber(v: number): void {
+    this.ensure(8);
+    this.buf.writeUInt32LE(v >>> 0, this.len);
+    this.buf.writeUInt32LE(Math.floor(v / 4294967296) >>> 0, this.len + 4);
+    this.len += 8;
+  }
+
   i64le(v: bigint): void {
     this.ensure(8);
     this.buf.writeBigInt64LE(BigInt.asIntN(64, v), this.len);

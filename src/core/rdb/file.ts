@@ -40,10 +40,7 @@ export interface RdbKeyEntry {
 
 /** One key as it appears in a file: [EXPIRETIME_MS] [IDLE|FREQ] type key value. */
 export function writeKeyEntry(out: ByteSink, e: RdbKeyEntry, opts: RdbWriteOptions): void {
-  if (e.expireAt !== -1) {
-    out.byte(OPCODE.EXPIRETIME_MS);
-    out.i64le(BigInt(e.expireAt));
-  }
+  writeExpiry(out, e.expireAt);
   if (e.idle !== undefined && e.idle >= 0) {
     out.byte(OPCODE.IDLE);
     writeLength(out, e.idle);
@@ -55,6 +52,24 @@ export function writeKeyEntry(out: ByteSink, e: RdbKeyEntry, opts: RdbWriteOptio
   out.byte(rdbTypeOf(e.value));
   writeString(out, e.key, opts);
   writeValue(out, e.value, opts);
+}
+
+function writeExpiry(out: ByteSink, expireAt: number): void {
+  if (expireAt === -1) return;
+  out.byte(OPCODE.EXPIRETIME_MS);
+  out.i64leNumber(expireAt);
+}
+
+/**
+ * writeKeyEntry for a string value, without building the entry and value
+ * objects: a snapshot writes most keys this way, and per-key garbage turned
+ * into scavenges that clients waited behind during a BGSAVE.
+ */
+export function writeStringKeyEntry(out: ByteSink, key: string, value: string, expireAt: number, opts: RdbWriteOptions): void {
+  writeExpiry(out, expireAt);
+  out.byte(RDB_TYPE.STRING);
+  writeString(out, key, opts);
+  writeString(out, value, opts);
 }
 
 export function writeAux(out: ByteSink, name: string, value: string, opts: RdbWriteOptions): void {

@@ -17,6 +17,7 @@ import { lzfCompress, lzfDecompress } from './lzf';
 import { decodeIntset, decodeListpack, decodeZiplist, decodeZipmap, encodeIntset, encodeListpack, listpackEntrySize, strictInt64 } from './listpack';
 import { formatDouble } from '../wire/reply-writer';
 import { strtod } from '../args/strtod';
+import { isCanonicalInt64 } from '../args/parse';
 
 export const RDB_VERSION = 10;
 
@@ -141,34 +142,40 @@ export function readLenBig(c: ByteCursor): bigint {
   return BigInt(readLen(c));
 }
 
-/** rdbTryIntegerEncoding: the int8/16/32 encoding of a short canonical integer, else null. */
-function integerEncoding(s: string): Buffer | null {
-  if (s.length > 11) return null;
-  const v = strictInt64(s);
-  if (v === null) return null;
-  if (v >= -128n && v <= 127n) return Buffer.from([0xc0, Number(v) & 0xff]);
-  if (v >= -32768n && v <= 32767n) {
-    const b = Buffer.alloc(3);
-    b[0] = 0xc1;
-    b.writeInt16LE(Number(v), 1);
-    return b;
+/**
+ * rdbTryIntegerEncoding's test: the value of `s` when it is an integer as Redis writes one in its integer
+ * string encodings (string2ll's form: no sign but '-', no leading zero, no
+ * "-0") and fits 32 bits; otherwise null. Parsed without allocating: a
+ * BGSAVE calls this for every key and value, and its garbage became
+ * scavenges that clients waited behind.
+ */
+function int32Text(s: string): number | null {
+  if (s.length > 11 || !isCanonicalInt64(s)) return null;
+  const v = Number(s);
+  return v >= -2147483648 && v <= 2147483647 ? v : null;
+}
+
+/** Writes `s` in its int8/16/32 encoding (0xc0..0xc2) when it has one; false when it has none. */
+function writeIntegerEncoding(out: ByteSink, s: string): boolean {
+  const v = int32Text(s);
+  if (v === null) return false;
+  if (v >= -128 && v <= 127) {
+    out.byte(0xc0);
+    out.byte(v);
+  } else if (v >= -32768 && v <= 32767) {
+    out.byte(0xc1);
+    out.u16le(v & 0xffff);
+  } else {
+    out.byte(0xc2);
+    out.u32le(v);
   }
-  if (v >= -2147483648n && v <= 2147483647n) {
-    const b = Buffer.alloc(5);
-    b[0] = 0xc2;
-    b.writeInt32LE(Number(v), 1);
-    return b;
-  }
-  return null;
+  return true;
 }
 
 /** rdbSaveRawString: integer encoding, then LZF, then plain. */
 export function writeString(out: ByteSink, s: string | Buffer, opts: RdbWriteOptions): void {
   const len = s.length;
-  if (typeof s === 'string' && len <= 11) {
-    const enc = integerEncoding(s);
-    if (enc !== null) return out.bytes(enc);
-  }
+  if (typeof s === 'string' && len <= 11 && writeIntegerEncoding(out, s)) return;
   if (opts.compress && len > 20) {
     const raw = typeof s === 'string' ? Buffer.from(s, 'latin1') : s;
     const comp = lzfCompress(raw, len - 4);
