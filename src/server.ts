@@ -58,7 +58,8 @@ class WriteWakeups {
     }
   }
 
-  private readonly run = (): void => {
+  /** Wakes the writers now (the shard set before its background lane); a scheduled run then finds none. */
+  readonly run = (): void => {
     this.scheduled = false;
     const conns = this.pending;
     this.pending = [];
@@ -132,7 +133,7 @@ export class Server implements ServerContext, ConnectionHost {
     if (requirepass !== '') this.acl.setRequirePass(requirepass);
     this.monitoring = new Monitoring(config, this.tasks);
     this.metrics = new Metrics(this, this.log);
-    this.rdb = new RdbPersistence(config, () => this.shards, log);
+    this.rdb = new RdbPersistence(config, () => this.shards, log, (fn) => this.lock.whenFree(fn));
     this.aof = new Aof(config, log, this.feed, (file, onStarted) => this.rdb.writeChunked(file, true, onStarted));
     this.replication = new Replication({ config, log, feed: this.feed, rdb: this.rdb, tasks: this.tasks, otherSnapshot: () => this.aof.rewriting,
       propagateDeletes: (on) => this.shards.broadcastSettings({ propagateDeletes: on }),
@@ -222,6 +223,7 @@ export class Server implements ServerContext, ConnectionHost {
       },
       this.config.get('logfile') as string,
     );
+    this.shards.beforeBackground = this.writeWakeups.run;
     this.shards.eventHandler = (shard, events) => {
       for (const ev of events) {
         const handler = this.shardEvents[ev.type] as ((shard: number, ev: ShardEvent) => void) | undefined;

@@ -97,6 +97,8 @@ export class ShardClient {
   /** Set instead of `transport` for an inline shard: requests go into `calls`, not the encoder. */
   private inline: InlineShard | null = null;
   private calls: CallBatch<PendingReply> | null = null;
+  /** An inline shard's background lane (callBackground): run after the turn's replies are written. */
+  private background: CallBatch<PendingReply> | null = null;
   /** The previous turn's CallBatch, cleared, for reuse (null while it runs). */
   private spareCalls: CallBatch<PendingReply> | null = null;
   /**
@@ -164,6 +166,41 @@ export class ShardClient {
     return new Promise((resolve) => {
       this.send(opIndex, db, proto, connId, args, from, new PendingReply({ deliver: (p) => resolve(p.bytes()) }));
     });
+  }
+
+  /**
+   * Calls a shard RPC in the background lane: on an inline shard it runs
+   * after the turn's other requests and after their replies are written
+   * (ShardSet's flush), so a client never waits behind it; a worker shard
+   * takes it in the ordinary stream (its thread is not the one serving
+   * sockets). Only for work whose order against commands does not matter: a
+   * snapshot's slices (copy-on-write keeps them at their point in time).
+   */
+  callBackground<M extends RpcMethod>(method: M, req: RpcRequest<M>): Promise<RpcResult<M>> {
+    if (this.calls === null) return this.call(method, req);
+    return new Promise((resolve, reject) => {
+      // As in `call`: the outcome of `method` is that method's result.
+      const pending = new RpcPending(new RpcSink(resolve as (value: unknown) => void, reject));
+      if (this.unavailable !== null && !this.internal) return this.refuse(pending);
+      const bg = (this.background ??= new CallBatch<PendingReply>());
+      // A client marked dirty twice in a turn is flushed once with work and once without: harmless.
+      if (bg.count === 0) this.wantFlush();
+      bg.addRpc(RPC_OP, 0, 2, 0, { method, req } as RpcCall, pending);
+    });
+  }
+
+  /** Runs the background lane's requests (inline shard; see callBackground). */
+  flushBackground(): void {
+    const bg = this.background;
+    if (bg === null || bg.count === 0 || this.inline === null) return;
+    // Background requests sent while these run go into the next turn.
+    this.background = null;
+    this.inline.run(bg);
+  }
+
+  /** Whether background requests wait for flushBackground. */
+  get hasBackground(): boolean {
+    return this.background !== null && this.background.count > 0;
   }
 
   /** Calls a shard RPC; rejects with a ReplyError when the shard answered an error. */

@@ -304,7 +304,25 @@ export class ShardSet {
     this.flushScheduled = false;
     const dirty = this.dirty.splice(0);
     for (const c of dirty) c.flush();
+    // An inline shard's background work (a snapshot's slices) runs after the
+    // turn's requests and after their replies are on the sockets: a client
+    // waits at most for the slice already running when its request came.
+    if (!dirty.some((c) => c.hasBackground)) return;
+    this.beforeBackground();
+    // The woken writers write from a microtask (each resumes its write task's
+    // await): this one is queued after theirs, so it runs once they have written.
+    queueMicrotask(() => {
+      for (const c of dirty) c.flushBackground();
+    });
   };
+
+  /** Called before the background lane runs: the server wakes the writers of the replies ready so far. */
+  beforeBackground: () => void = () => undefined;
+
+  /** Calls a shard RPC in the background lane (ShardClient.callBackground). */
+  callBackground<M extends RpcMethod>(shard: number, method: M, req: RpcRequest<M>): Promise<RpcResult<M>> {
+    return this.clients[shard].callBackground(method, req);
+  }
 
   /** Where shard events go (set by the server before any connection exists). */
   set eventHandler(handler: (shard: number, events: ShardEvent[]) => void) {
