@@ -11,11 +11,12 @@
  * Usage: node dist/benchmarks/persistence.js [keys=1000000] [workers=default]
  * Each measurement alternates the two servers and takes the median of 3.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BenchClient, freePort, waitForPort, ROOT } from './lib/targets';
+import { BenchClient, freePort, spawnServer } from './lib/targets';
+import { RssSampler, treeRss } from './lib/rss-sampler';
 
 const KEYS = Number(process.argv[2] ?? 1_000_000);
 const WORKERS = process.argv[3];
@@ -31,11 +32,7 @@ interface Srv {
 async function start(kind: 'redis' | 'shardis', dir: string): Promise<Srv> {
   const port = await freePort();
   const common = ['--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir];
-  const proc =
-    kind === 'redis'
-      ? spawn('redis-server', common, { stdio: 'ignore' })
-      : spawn(process.execPath, [path.join(ROOT, 'dist', 'src', 'main.js'), ...common, '--log-level', 'warn', ...(WORKERS !== undefined ? ['--workers', WORKERS] : [])], { stdio: 'ignore' });
-  await waitForPort(port);
+  const proc = await spawnServer(kind, port, common, WORKERS);
   const c = await BenchClient.connect(port);
   // Wait out -LOADING.
   for (;;) {
@@ -52,23 +49,6 @@ async function stop(s: Srv): Promise<void> {
   const done = new Promise((r) => s.proc.once('exit', r));
   s.proc.kill('SIGKILL');
   await done;
-}
-
-function rssOf(pid: number): number {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m === null ? 0 : Number(m[1]) * 1024;
-  } catch {
-    return 0;
-  }
-}
-
-/** RSS of a process and its children (redis-server's BGSAVE child). */
-function treeRss(pid: number): number {
-  let total = rssOf(pid);
-  const r = spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' });
-  for (const line of r.stdout.split('\n')) if (line.trim() !== '') total += rssOf(Number(line));
-  return total;
 }
 
 async function fill(port: number): Promise<void> {
@@ -106,34 +86,64 @@ async function timeLoad(kind: 'redis' | 'shardis', dir: string): Promise<number>
   return ms;
 }
 
-async function getP99(port: number, until: () => Promise<boolean> | boolean, minMs: number): Promise<{ p99: number; n: number }> {
-  const c = await BenchClient.connect(port);
-  const lat: number[] = [];
+/**
+ * p99 of GETs of random keys from one client, with `INFO persistence` asked
+ * every 20 ms on a second connection, beside the GETs (not between them):
+ * for at least `minMs`, and until `until` says so from that INFO. The idle
+ * and the BGSAVE measurement run the same machinery (`begin` starts the
+ * BGSAVE), so they differ by the BGSAVE alone. Nothing else runs meanwhile:
+ * the RSS is sampled in a BGSAVE of its own (rssRun).
+ */
+async function getP99(s: Srv, begin: (c: BenchClient) => Promise<void>, until: (info: string) => boolean, minMs: number): Promise<{ p99: number; ms: number }> {
+  const c = await BenchClient.connect(s.port);
+  const info = await BenchClient.connect(s.port);
   const t0 = performance.now();
-  while (performance.now() - t0 < minMs || !(await until())) {
+  await begin(info);
+  const lat: number[] = [];
+  let finished = false;
+  const watcher = (async (): Promise<void> => {
+    try {
+      while (!finished) {
+        await new Promise((res) => setTimeout(res, 20));
+        const text = (await info.call('INFO', 'persistence')) as string;
+        if (performance.now() - t0 >= minMs && until(text)) finished = true;
+        if (performance.now() - t0 > 60_000) finished = true;
+      }
+    } finally {
+      // A throwing check must still end the GET loop (the throw reaches the caller through `await watcher`).
+      finished = true;
+    }
+  })();
+  while (!finished) {
     const k = `key:${Math.floor(Math.random() * KEYS)}`;
     const a = performance.now();
     await c.call('GET', k);
     lat.push(performance.now() - a);
-    if (performance.now() - t0 > 60_000) break;
   }
+  await watcher;
   c.close();
+  info.close();
+  const ms = performance.now() - t0;
   lat.sort((x, y) => x - y);
-  return { p99: lat[Math.floor(lat.length * 0.99)], n: lat.length };
+  return { p99: lat[Math.floor(lat.length * 0.99)], ms };
 }
 
-async function bgsaveRun(s: Srv): Promise<{ p99: number; rssBefore: number; rssPeak: number }> {
-  const c = await BenchClient.connect(s.port);
-  const rssBefore = treeRss(s.proc.pid as number);
-  let peak = rssBefore;
-  const sampler = setInterval(() => (peak = Math.max(peak, treeRss(s.proc.pid as number))), 10);
+async function bgsave(s: Srv, c: BenchClient): Promise<void> {
   const r = await c.call('BGSAVE');
   if (typeof r !== 'string' || !r.startsWith('Background saving')) throw new Error(`${s.name} BGSAVE: ${JSON.stringify(r)}`);
-  const done = async (): Promise<boolean> => /rdb_bgsave_in_progress:0/.test((await c.call('INFO', 'persistence')) as string);
-  const { p99 } = await getP99(s.port, done, 0);
-  clearInterval(sampler);
+}
+
+const saveEnded = (info: string): boolean => /rdb_bgsave_in_progress:0/.test(info);
+
+/** Peak RSS during a BGSAVE, over the RSS before it (sampled in another process: rss-sampler.ts). */
+async function rssRun(s: Srv): Promise<number> {
+  const before = treeRss(s.proc.pid as number);
+  const sampler = await RssSampler.start(s.proc.pid as number);
+  const c = await BenchClient.connect(s.port);
+  await bgsave(s, c);
+  while (!saveEnded((await c.call('INFO', 'persistence')) as string)) await new Promise((res) => setTimeout(res, 20));
   c.close();
-  return { p99, rssBefore, rssPeak: peak };
+  return (await sampler.stop()) / before;
 }
 
 async function main(): Promise<void> {
@@ -145,6 +155,8 @@ async function main(): Promise<void> {
   const p99Idle: Record<string, number[]> = { redis: [], shardis: [] };
   const p99Save: Record<string, number[]> = { redis: [], shardis: [] };
   const rss: Record<string, number[]> = { redis: [], shardis: [] };
+  // BGSAVE's duration (to within the 20 ms INFO poll), measured with the GETs running.
+  const bgsaveMs: Record<string, number[]> = { redis: [], shardis: [] };
   const servers: Record<string, Srv> = {};
   for (const k of kinds) {
     servers[k] = await start(k, dirs[k]);
@@ -152,12 +164,13 @@ async function main(): Promise<void> {
   }
   for (let round = 0; round < ROUNDS; round++) {
     for (const k of kinds) save[k].push(await timeSave(servers[k]));
-    for (const k of kinds) p99Idle[k].push((await getP99(servers[k].port, () => true, 1000)).p99);
+    for (const k of kinds) p99Idle[k].push((await getP99(servers[k], async () => undefined, () => true, 1000)).p99);
     for (const k of kinds) {
-      const r = await bgsaveRun(servers[k]);
+      const r = await getP99(servers[k], (c) => bgsave(servers[k], c), saveEnded, 0);
       p99Save[k].push(r.p99);
-      rss[k].push(r.rssPeak / r.rssBefore);
+      bgsaveMs[k].push(r.ms);
     }
+    for (const k of kinds) rss[k].push(await rssRun(servers[k]));
   }
   for (const k of kinds) await stop(servers[k]);
   for (let round = 0; round < ROUNDS; round++) for (const k of kinds) load[k].push(await timeLoad(k, dirs[k]));
@@ -166,7 +179,7 @@ async function main(): Promise<void> {
   rows.push(`SAVE ms: redis ${median(save.redis).toFixed(0)}, shardis ${median(save.shardis).toFixed(0)} -> speed ratio ${(median(save.redis) / median(save.shardis)).toFixed(2)}x`);
   rows.push(`load ms (start until PING): redis ${median(load.redis).toFixed(0)}, shardis ${median(load.shardis).toFixed(0)} -> speed ratio ${(median(load.redis) / median(load.shardis)).toFixed(2)}x`);
   for (const k of kinds) {
-    rows.push(`${k}: GET p99 idle ${median(p99Idle[k]).toFixed(3)} ms, during BGSAVE ${median(p99Save[k]).toFixed(3)} ms (${(median(p99Save[k]) / median(p99Idle[k])).toFixed(2)}x); peak RSS during BGSAVE ${median(rss[k]).toFixed(2)}x before`);
+    rows.push(`${k}: GET p99 idle ${median(p99Idle[k]).toFixed(3)} ms, during BGSAVE ${median(p99Save[k]).toFixed(3)} ms (${(median(p99Save[k]) / median(p99Idle[k])).toFixed(2)}x); BGSAVE ${median(bgsaveMs[k]).toFixed(0)} ms; peak RSS during BGSAVE ${median(rss[k]).toFixed(2)}x before`);
   }
   for (const d of Object.values(dirs)) fs.rmSync(d, { recursive: true, force: true });
   process.stdout.write(rows.join('\n') + '\n');

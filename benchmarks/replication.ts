@@ -17,11 +17,11 @@
  *
  * Usage: node dist/benchmarks/replication.js [keys=1000000] [workers=default] [disk]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BenchClient, freePort, median, waitForPort, ROOT } from './lib/targets';
+import { BenchClient, freePort, median, spawnServer } from './lib/targets';
 
 const KEYS = Number(process.argv[2] ?? 1_000_000);
 const WORKERS = process.argv[3] !== undefined && process.argv[3] !== 'default' ? process.argv[3] : undefined;
@@ -42,11 +42,7 @@ async function start(kind: Kind): Promise<Srv> {
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `bench-repl-${kind}-`));
   const common = ['--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir, '--repl-diskless-sync', DISK ? 'no' : 'yes', '--repl-diskless-sync-delay', '0'];
-  const proc =
-    kind === 'redis'
-      ? spawn('redis-server', common, { stdio: 'ignore' })
-      : spawn(process.execPath, [path.join(ROOT, 'dist', 'src', 'main.js'), ...common, '--log-level', 'warn', ...(WORKERS !== undefined ? ['--workers', WORKERS] : [])], { stdio: 'ignore' });
-  await waitForPort(port);
+  const proc = await spawnServer(kind, port, common, WORKERS);
   const c = await BenchClient.connect(port);
   return { kind, port, proc, dir, c };
 }

@@ -49,6 +49,21 @@ export async function waitForPort(port: number): Promise<void> {
   throw new Error(`port ${port} never opened`);
 }
 
+/**
+ * Starts redis-server or the built Shardis with the same redis-server flags
+ * (Shardis also gets `--log-level warn` and `--workers` when given) and
+ * waits until its port accepts connections: the benchmarks that compare the
+ * two on the same command line (persistence, replication) start them here.
+ */
+export async function spawnServer(kind: 'redis' | 'shardis', port: number, args: string[], workers?: string): Promise<ChildProcess> {
+  const proc =
+    kind === 'redis'
+      ? spawn('redis-server', args, { stdio: 'ignore' })
+      : spawn(process.execPath, [path.join(ROOT, 'dist', 'src', 'main.js'), ...args, '--log-level', 'warn', ...(workers !== undefined ? ['--workers', workers] : [])], { stdio: 'ignore' });
+  await waitForPort(port);
+  return proc;
+}
+
 export async function startRedis(): Promise<Target> {
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-redis-'));
