@@ -498,7 +498,8 @@ export interface ShardRpc {
    * `libraries`: FUNCTION2 records seen; `done` at EOF (`pos` then just past
    * it, for the caller's checksum check).
    */
-  rdbLoadFile(req: { from: { pos: number; db: number }; maxBytes: number; databases: number }): {
+  /** `alsoKeep`: keys of other shards' slots to load too (a restarted shard's borrowed keys). */
+  rdbLoadFile(req: { from: { pos: number; db: number }; maxBytes: number; databases: number; alsoKeep?: string[] }): {
     pos: number;
     db: number;
     done: boolean;

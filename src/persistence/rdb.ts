@@ -426,9 +426,14 @@ export class RdbPersistence {
    * refuses to start, as Redis does). `shard`: load only that shard's keys
    * (a shard restarted after a crash).
    */
-  async load(file = this.filePath(), shard?: number): Promise<number> {
+  /**
+   * Loads `file` into every shard, or into `shard` alone (a restarted one:
+   * its own slots, and the `borrowed` keys of others that its restore
+   * replays commands with: coordination/restore-shard.ts).
+   */
+  async load(file = this.filePath(), shard?: number, borrowed?: ReadonlySet<string>): Promise<number> {
     const data = await readShared(file);
-    return data === null ? 0 : this.loadShared(data, file, shard);
+    return data === null ? 0 : this.loadShared(data, file, shard, borrowed);
   }
 
   /**
@@ -442,7 +447,7 @@ export class RdbPersistence {
     return this.loadShared(data, source);
   }
 
-  private async loadShared(data: SharedArrayBuffer, file: string, shard?: number): Promise<number> {
+  private async loadShared(data: SharedArrayBuffer, file: string, shard?: number, borrowed?: ReadonlySet<string>): Promise<number> {
     const buf = Buffer.from(data);
     const shards = this.shards();
     const restoring = shard !== undefined;
@@ -453,10 +458,11 @@ export class RdbPersistence {
       this.loadProgress = { startTime: Math.floor(started / 1000), startedMs: started, totalBytes: buf.length, usedMem: 0, loadedBytes: 0 };
     }
     const targets = restoring ? [shard] : shards.clients.map((_, i) => i);
+    const alsoKeep = borrowed !== undefined && borrowed.size > 0 ? [...borrowed] : undefined;
     // Within a shard's own restore, its requests pass the "shard unavailable" refusal.
     const call = (s: number, from: RdbPartPosition): Promise<RpcResult<'rdbLoadFile'>> => {
       const client = shards.clients[s];
-      const req = { from, maxBytes: LOAD_STEP_BYTES, databases: this.config.values.databases };
+      const req = { from, maxBytes: LOAD_STEP_BYTES, databases: this.config.values.databases, alsoKeep };
       return restoring ? client.internally(() => client.call('rdbLoadFile', req)) : client.call('rdbLoadFile', req);
     };
     let checksum: { crc: Promise<Buffer>; stop(): void } | null = null;

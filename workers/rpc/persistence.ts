@@ -69,16 +69,17 @@ export const persistenceRpc: Pick<RpcHandlers, 'rdbSave' | 'digest' | 'dirty' | 
     });
   },
 
-  rdbLoadFile: (ctx, { from, maxBytes, databases }) => {
+  rdbLoadFile: (ctx, { from, maxBytes, databases, alsoKeep }) => {
     const file = ctx.shard.loadFile;
     if (file === null) throw new ReplyError('ERR no RDB file to load');
     const { id, shardCount } = ctx.shard;
     const now = ctx.now;
+    const borrowed = alsoKeep === undefined ? null : new Set(alsoKeep);
     let read = 0;
     let loaded = 0;
     const libraries: string[] = [];
     const r = readPart(file, from, maxBytes, {
-      keep: shardCount === 1 ? null : (buf, start, end) => slotToShard(keyHashSlotOfRange(buf, start, end), shardCount) === id,
+      keep: shardCount === 1 ? null : (buf, start, end) => slotToShard(keyHashSlotOfRange(buf, start, end), shardCount) === id || (borrowed !== null && borrowed.has(Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('latin1'))),
       functionLibrary: (code) => libraries.push(code),
       key: (index, key, value, expireAt) => {
         if (index >= databases) throw new ReplyError(`ERR FATAL: Data file was created with a Redis server configured to handle more than ${databases} databases. Exiting`);
