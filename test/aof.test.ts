@@ -212,3 +212,24 @@ t.test('AOF rewrites that start while cross-shard commands hold the shard lock m
   t.ok((await lockCount()) - locksBefore > moves / 2, `most of the ${moves} moves (those between shards) took the shard lock`);
   t.same(differing, [], `the AOF after each of ${ROUNDS} rewrites holds every move`);
 });
+
+t.test('MIGRATE is logged as the deletion of the keys that left (COPY and NOKEY log nothing): a restart does not bring them back', { skip: noRedisServer }, async (t) => {
+  const dir = tmpDir(t);
+  const a = await startShardis(t, { workers: ANY_WORKERS, dir, args: AOF });
+  const target = await startRedis(t);
+  const c = await connectResp(t, a.port);
+  await c.call('MSET', 'gone:1', 'a', 'gone:2', 'b', 'copied', 'c', 'stays', 'd');
+  t.equal(await c.call('MIGRATE', '127.0.0.1', target.port, '', 0, 5000, 'KEYS', 'gone:1', 'gone:2'), 'OK');
+  t.equal(await c.call('MIGRATE', '127.0.0.1', target.port, 'copied', 0, 5000, 'COPY'), 'OK');
+  t.equal(await c.call('MIGRATE', '127.0.0.1', target.port, 'missing', 0, 5000), 'NOKEY');
+  const incr = fs.readdirSync(path.join(dir, 'appendonlydir')).filter((f) => f.endsWith('.incr.aof'));
+  const logged = incr.map((f) => fs.readFileSync(path.join(dir, 'appendonlydir', f), 'latin1')).join('');
+  t.notMatch(logged, /migrate/i, 'no MIGRATE in the log');
+  t.match(logged, /\*3\r\n\$3\r\nDEL\r\n\$6\r\ngone:1\r\n\$6\r\ngone:2\r\n/, 'one DEL of the two keys that left');
+  await killed(a);
+  const b = await startShardis(t, { workers: ANY_WORKERS, dir, args: AOF });
+  const d = await connectResp(t, b.port);
+  t.same(((await d.call('KEYS', '*')) as string[]).sort(), ['copied', 'stays'], 'after a restart: the migrated keys stay gone, the copied one stays');
+  const r = await connectResp(t, target.port);
+  t.same(((await r.call('KEYS', '*')) as string[]).sort(), ['copied', 'gone:1', 'gone:2'], 'the target has what was sent');
+});

@@ -69,13 +69,37 @@ export function aofForm(args: readonly string[], reply: Buffer, now: number): Cm
       if (reply[0] === 95 /* _ */ && !a.some((x) => lower(x) === 'get')) return [];
       return [out];
     }
-    case 'restore': {
+    case 'restore':
+    case 'restore-asking': {
+      // RESTORE-ASKING (a MIGRATE into this cluster node) is a RESTORE once applied: logged as one, which a restarted shard can replay.
+      const cmd = name === 'restore' ? a[0] : 'RESTORE';
       const ttl = a[2];
       if (ttl !== '0' && !a.slice(4).some((x) => lower(x) === 'absttl')) {
         const ms = toMs(ttl, 1, now);
-        if (ms !== null) return [[a[0], a[1], ms, ...a.slice(3), 'ABSTTL']];
+        if (ms !== null) return [[cmd, a[1], ms, ...a.slice(3), 'ABSTTL']];
       }
-      return [a];
+      return [[cmd, ...a.slice(1)]];
+    }
+    case 'migrate': {
+      // The keys left for the target: logged as their deletion, as Redis
+      // propagates MIGRATE (replaying a MIGRATE would move them again, or
+      // bring them back when the target refuses). +NOKEY and COPY changed
+      // nothing here. An error reply logs nothing, also when the target took
+      // some keys before refusing one: those deletions are then missing from
+      // the log (the reply does not say which keys went).
+      if (reply.latin1Slice(0, 3) !== '+OK') return [];
+      let keys = [a[3]];
+      for (let j = 6; j < a.length; j++) {
+        const o = lower(a[j]);
+        if (o === 'copy') return [];
+        if (o === 'auth') j++;
+        else if (o === 'auth2') j += 2;
+        else if (o === 'keys') {
+          keys = a.slice(j + 1);
+          break;
+        }
+      }
+      return [['DEL', ...keys]];
     }
     case 'xadd': {
       const id = readBulk(reply);
