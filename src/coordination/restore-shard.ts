@@ -86,7 +86,8 @@ function planReplay(server: ServerContext, shard: number, log: readonly Logged[]
     if (name === 'flushall' || name === 'flushdb' || name === 'swapdb') continue;
     const entry = resolveEntry(server, args);
     if (entry === undefined) continue;
-    const keys = keyPositions(entry.spec, args).map((p) => args[p]);
+    const positions = keyPositions(entry.spec, args);
+    const keys = positions.map((p) => args[p]);
     const target = router.route(entry.spec, args, false);
     if (keys.length === 0) {
       if (target === shard) steps.push({ kind: 'op', db, entry, args });
@@ -99,7 +100,7 @@ function planReplay(server: ServerContext, shard: number, log: readonly Logged[]
     }
     if (entry.cross?.kind === 'split') {
       // Each key's part stands alone (DEL, MSET, ...): the parts with keys we need, nothing borrowed.
-      const parts = router.split(entry.spec, args).filter((part) => keyPositions(entry.spec, part.args).some((p) => needed(part.args[p])));
+      const parts = router.split(entry.spec, args).filter((part) => part.order.some((k) => needed(keys[k])));
       for (let j = parts.length - 1; j >= 0; j--) steps.push({ kind: 'op', db, entry, args: parts[j].args });
       continue;
     }
