@@ -7,17 +7,7 @@
  * decimal text, as Redis's own readers return them.
  */
 import { ByteSink, RdbFormatError } from './bytes';
-
-const I64_TEXT = /^(0|-?[1-9][0-9]{0,18})$/;
-const I64_MIN = -(2n ** 63n);
-const I64_MAX = 2n ** 63n - 1n;
-
-/** string2ll: the value of a string that is exactly a canonical int64, else null. */
-export function strictInt64(s: string): bigint | null {
-  if (s.length === 0 || s.length > 20 || !I64_TEXT.test(s)) return null;
-  const v = BigInt(s);
-  return v >= I64_MIN && v <= I64_MAX ? v : null;
-}
+import { parseI64 } from '../args/parse';
 
 function backlenBytes(l: number): number {
   if (l <= 127) return 1;
@@ -29,7 +19,7 @@ function backlenBytes(l: number): number {
 
 /** Bytes one element takes in a listpack (encoding, data and back-length). */
 export function listpackEntrySize(s: string): number {
-  const v = strictInt64(s);
+  const v = parseI64(s);
   let e: number;
   if (v !== null) {
     e = v >= 0n && v <= 127n ? 1 : v >= -4096n && v <= 4095n ? 2 : v >= -32768n && v <= 32767n ? 3 : v >= -8388608n && v <= 8388607n ? 4 : v >= -2147483648n && v <= 2147483647n ? 5 : 9;
@@ -65,7 +55,7 @@ function writeBacklen(out: ByteSink, l: number): void {
 
 function writeEntry(out: ByteSink, s: string): void {
   const start = out.len;
-  const v = strictInt64(s);
+  const v = parseI64(s);
   if (v !== null) {
     if (v >= 0n && v <= 127n) out.byte(Number(v));
     else if (v >= -4096n && v <= 4095n) {

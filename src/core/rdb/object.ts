@@ -14,10 +14,10 @@
  */
 import { ByteCursor, ByteSink, RdbFormatError } from './bytes';
 import { lzfCompress, lzfDecompress } from './lzf';
-import { decodeIntset, decodeListpack, decodeZiplist, decodeZipmap, encodeIntset, encodeListpack, listpackEntrySize, strictInt64 } from './listpack';
+import { decodeIntset, decodeListpack, decodeZiplist, decodeZipmap, encodeIntset, encodeListpack, listpackEntrySize } from './listpack';
 import { formatDouble } from '../wire/reply-writer';
 import { strtod } from '../args/strtod';
-import { isCanonicalInt64 } from '../args/parse';
+import { isCanonicalInt64, parseI64 } from '../args/parse';
 
 export const RDB_VERSION = 10;
 
@@ -539,7 +539,7 @@ function readStream(c: ByteCursor, v2: boolean): RdbStream {
       return lp[p++];
     };
     const num = (): bigint => {
-      const v = strictInt64(next());
+      const v = parseI64(next());
       if (v === null) throw new RdbFormatError('bad stream node integer');
       return v;
     };
