@@ -179,7 +179,7 @@ export class RdbPersistence {
     const open = (): Promise<fs.promises.FileHandle> => (opening ??= fs.promises.open(tmp, 'w', 0o644).then((h) => (fh = h)));
     try {
       let sync: IncrementalSync | null = null;
-      const dirty = await this.writeSnapshot(async (c) => (sync ??= new IncrementalSync(await open())).write(c), aofBase, onStarted, true);
+      const dirty = await this.writeSnapshot(async (c) => (sync ??= new IncrementalSync(await open())).writev(c), aofBase, onStarted, true);
       fh = await open();
       await fh.sync();
       await fh.close();
@@ -200,7 +200,7 @@ export class RdbPersistence {
    * (saves to disk: BURST_MS). Returns the shards' summed dirty counter at
    * the snapshot's point.
    */
-  async writeSnapshot(out: (chunk: Buffer) => Promise<void>, aofBase: boolean, onStarted: () => void = () => undefined, paced = false): Promise<number> {
+  async writeSnapshot(out: (chunks: Buffer[]) => Promise<void>, aofBase: boolean, onStarted: () => void = () => undefined, paced = false): Promise<number> {
     const shards = this.shards();
     const compress = this.config.get('rdbcompression') === 'yes';
     const checksum = this.config.get('rdbchecksum') === 'yes';
@@ -239,7 +239,8 @@ export class RdbPersistence {
         if (pending === 0 || (!all && pending < WRITE_BYTES)) return;
         const batch = chunks.splice(0);
         pending = 0;
-        await out(batch.length === 1 ? batch[0] : Buffer.concat(batch));
+        // Handed over as they are (a file takes them in one writev): no 256 KiB copy per write.
+        await out(batch);
       };
       let burstStart = performance.now();
       w.header(this.aux(aofBase));

@@ -391,7 +391,8 @@ export class Replication implements StreamListener {
       let headerSent = false;
       await rdb.exclusive(() =>
         rdb.writeSnapshot(
-          async (chunk) => {
+          async (chunks) => {
+            const chunk = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
             const rs = live();
             if (rs.length === 0) throw new Error('every replica of the transfer is gone');
             for (const r of rs) {
