@@ -118,6 +118,32 @@ t.test('a write whose existence check straddles CLUSTER SETSLOT NODE is redirect
   }
   t.same(served, [], 'no key written on the node that had given its slot away');
   t.same([...replies].filter((r) => r !== 'ASK' && r !== 'MOVED'), [], `every write redirected (${[...replies].join(', ')})`);
+
+  // A stable slot given away directly: SETSLOT NODE counts the slot's keys
+  // and then reassigns it. A write arriving in between is either before
+  // (SETSLOT refuses: keys are left) or after (-MOVED), never a key left in
+  // a slot the node no longer serves.
+  const inconsistent: string[] = [];
+  const outcomes = new Set<string>();
+  for (let i = 0, done = 0; done < 120; i++) {
+    const key = `stable:${i}`;
+    const slot = Number(await admin.call('CLUSTER', 'KEYSLOT', key));
+    if (!mine(slot) || seen.has(slot)) continue;
+    seen.add(slot);
+    done++;
+    t.equal(await adminDst.call('CLUSTER', 'SETSLOT', slot, 'NODE', dstId), 'OK');
+    const closing = closer.call('CLUSTER', 'SETSLOT', slot, 'NODE', dstId);
+    const until = process.hrtime.bigint() + BigInt((done % 12) * 30_000);
+    while (process.hrtime.bigint() < until);
+    const set = await writer.call('SET', key, 'v');
+    const closed = await closing;
+    const setKind = typeof set === 'object' && set !== null && 'error' in set ? set.error.split(' ')[0] : String(set);
+    const closedKind = typeof closed === 'object' && closed !== null && 'error' in closed ? 'refused' : String(closed);
+    outcomes.add(`${closedKind}/${setKind}`);
+    const left = Number(await admin.call('CLUSTER', 'COUNTKEYSINSLOT', slot));
+    if (closedKind === 'OK' ? left !== 0 || setKind !== 'MOVED' : left !== 1 || setKind !== 'OK') inconsistent.push(`${key}: SETSLOT ${closedKind}, SET ${setKind}, ${left} left`);
+  }
+  t.same(inconsistent, [], `SETSLOT NODE and a write are ordered one way or the other (${[...outcomes].join(', ')})`);
 });
 
 t.test('reshard between Shardis and redis-server nodes, both ways', { skip }, async (t) => {

@@ -293,22 +293,29 @@ const setslot: CoordOp = async (ctx, args) => {
   } else if (action === 'node' && args.length === 5) {
     const n = nodeArg(c, args[4]);
     if (!n.isMaster) return errorReply('ERR Target node is not a master');
-    if (s.slots[slot] === me && n !== me) {
-      if ((await keysInSlot(ctx, slot)) !== 0) {
+    // Giving a slot away: the key count and the reassignment are one step
+    // under the shard lock, as they are one call in Redis. A write let in
+    // between would leave a key in a slot this node no longer serves.
+    const release = n !== me ? await ctx.server.lock.acquire() : null;
+    try {
+      const keys = n !== me && (s.slots[slot] === me || s.migratingTo[slot] !== null) ? await keysInSlot(ctx, slot) : 0;
+      if (s.slots[slot] === me && n !== me && keys !== 0) {
         return errorReply(`ERR Can't assign hashslot ${slot} to a different node while I still hold keys for this hash slot.`);
       }
+      // The last key has gone: the migration is over.
+      if (s.migratingTo[slot] !== null && n !== me && keys === 0) s.migratingTo[slot] = null;
+      if (n === me && s.importingFrom[slot] !== null) {
+        // The import is complete: take the slot with a new epoch, so the rest
+        // of the cluster accepts our claim without an election.
+        s.importingFrom[slot] = null;
+        if (s.bumpConfigEpoch()) ctx.server.log.info({ epoch: me.configEpoch, slot }, 'config epoch bumped after importing a slot');
+        c.broadcastPong();
+      }
+      s.delSlot(slot);
+      s.addSlot(n, slot);
+    } finally {
+      release?.();
     }
-    // The last key has gone: the migration is over.
-    if (s.migratingTo[slot] !== null && n !== me && (await keysInSlot(ctx, slot)) === 0) s.migratingTo[slot] = null;
-    if (n === me && s.importingFrom[slot] !== null) {
-      // The import is complete: take the slot with a new epoch, so the rest
-      // of the cluster accepts our claim without an election.
-      s.importingFrom[slot] = null;
-      if (s.bumpConfigEpoch()) ctx.server.log.info({ epoch: me.configEpoch, slot }, 'config epoch bumped after importing a slot');
-      c.broadcastPong();
-    }
-    s.delSlot(slot);
-    s.addSlot(n, slot);
   } else {
     return errorReply('ERR Invalid CLUSTER SETSLOT action or number of arguments. Try CLUSTER HELP');
   }
