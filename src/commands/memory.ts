@@ -13,7 +13,7 @@ import { REDIS_VERSION } from '../version';
 const DOCTOR_MIN_BYTES = 5 * 1024 * 1024;
 
 const memoryDoctor: CoordOp = async (ctx) => {
-  const shards = await ctx.server.shards.broadcast('info', undefined);
+  const shards = await ctx.server.shards.broadcast('info', { perOp: false });
   const used = usedMemory(ctx.server, shards);
   const text =
     used < DOCTOR_MIN_BYTES
@@ -24,7 +24,7 @@ const memoryDoctor: CoordOp = async (ctx) => {
 
 /** MEMORY STATS: Redis's fields, as a map (an array of pairs in RESP2). */
 const memoryStats: CoordOp = async (ctx) => {
-  const shards = await ctx.server.shards.broadcast('info', undefined);
+  const shards = await ctx.server.shards.broadcast('info', { perOp: false });
   const used = usedMemory(ctx.server, shards);
   const mem = process.memoryUsage();
   const dbs = new Map<number, number>();

@@ -110,7 +110,7 @@ interface Histogram {
 export async function commandHistograms(server: ServerContext): Promise<Map<TableEntry, Float64Array>> {
   const out = new Map<TableEntry, Float64Array>();
   for (const e of server.commands.all()) if (e.latency.some((x) => x > 0)) out.set(e, Float64Array.from(e.latency));
-  const infos = await server.shards.broadcast('info', undefined);
+  const infos = await server.shards.broadcast('info', { perOp: true });
   for (const info of infos) {
     for (const [op, counts] of info.latency) {
       const e = server.commands.ops[op];

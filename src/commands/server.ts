@@ -45,7 +45,7 @@ const flushall: CoordOp = async (ctx, args) => {
 const info: CoordOp = async (ctx, args) => {
   const sections = selectSections(args.slice(1));
   let shards: ShardInfo[] = [];
-  if (needsShards(sections)) shards = await ctx.server.shards.broadcast('info', undefined);
+  if (needsShards(sections)) shards = await ctx.server.shards.broadcast('info', { perOp: sections.has('commandstats') || sections.has('latencystats') });
   const text = buildInfo(ctx.server, sections, shards);
   return buildReply(ctx, (w) => w.verbatim(text));
 };

@@ -432,7 +432,8 @@ export interface ShardRpc {
   storeList(req: { key: string; items: string[] }): boolean;
   /** The connection ended: drop every listener it left here; how many. */
   connClosed(req: void): number;
-  info(req: void): ShardInfo;
+  /** `perOp`: with `ops` and `latency` (commandstats, latencystats); without, they are empty and INFO costs a fraction. */
+  info(req: { perOp: boolean }): ShardInfo;
   resetStats(req: void): void;
   /** A full collection in this shard's isolate (DEBUG GC); a no-op without --expose-gc. */
   gc(req: void): void;

@@ -142,7 +142,7 @@ export class Metrics {
       return;
     }
     try {
-      const shards = await this.server.shards.broadcast('info', undefined);
+      const shards = await this.server.shards.broadcast('info', { perOp: true });
       this.snapshot = { server: this.server, shards, now: Date.now() };
       const body = await this.registry.metrics();
       res.writeHead(200, { 'Content-Type': this.registry.contentType }).end(body);

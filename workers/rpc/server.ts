@@ -12,7 +12,7 @@ import { LATENCY_BUCKETS } from '../../src/core/latency-buckets';
 const TTL_SAMPLE = 256;
 
 export const serverRpc: Pick<RpcHandlers, 'info' | 'resetStats' | 'gc' | 'connClosed'> = {
-  info: (ctx) => {
+  info: (ctx, { perOp }) => {
     const s = ctx.shard;
     for (const db of s.dbs) db?.settleSizes();
     const heap = getHeapStatistics();
@@ -33,10 +33,13 @@ export const serverRpc: Pick<RpcHandlers, 'info' | 'resetStats' | 'gc' | 'connCl
     const ops: ShardInfo['ops'] = [];
     const { micros, failed, latency: hist } = s.opStats;
     const latency: ShardInfo['latency'] = [];
-    for (let i = 0; i < micros.length; i++) {
+    // Per op (hundreds of them, a histogram each): only for the sections that show them.
+    for (let i = 0; perOp && i < micros.length; i++) {
       if (micros[i] > 0 || failed[i] > 0) ops.push([i, Math.round(micros[i]), failed[i]]);
-      const row = hist.subarray(i * LATENCY_BUCKETS, (i + 1) * LATENCY_BUCKETS);
-      if (row.some((x) => x > 0)) latency.push([i, Array.from(row)]);
+      const from = i * LATENCY_BUCKETS;
+      let timed = false;
+      for (let b = from; b < from + LATENCY_BUCKETS && !timed; b++) timed = hist[b] > 0;
+      if (timed) latency.push([i, Array.from(hist.subarray(from, from + LATENCY_BUCKETS))]);
     }
     return {
       shard: s.id,
