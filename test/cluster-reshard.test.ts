@@ -144,6 +144,14 @@ t.test('a write whose existence check straddles CLUSTER SETSLOT NODE is redirect
     if (closedKind === 'OK' ? left !== 0 || setKind !== 'MOVED' : left !== 1 || setKind !== 'OK') inconsistent.push(`${key}: SETSLOT ${closedKind}, SET ${setKind}, ${left} left`);
   }
   t.same(inconsistent, [], `SETSLOT NODE and a write are ordered one way or the other (${[...outcomes].join(', ')})`);
+
+  // Inside EXEC (which holds the shard lock for its queue) SETSLOT NODE runs under that hold instead of waiting for it.
+  let free = 0;
+  while (!mine(free) || seen.has(free)) free++;
+  t.equal(await adminDst.call('CLUSTER', 'SETSLOT', free, 'NODE', dstId), 'OK');
+  const tx = await admin.pipeline([['MULTI'], ['CLUSTER', 'SETSLOT', free, 'NODE', dstId], ['CLUSTER', 'COUNTKEYSINSLOT', free], ['EXEC']]);
+  t.same(tx[3], ['OK', 0], 'SETSLOT NODE inside MULTI/EXEC');
+  t.equal(await closer.call('PING'), 'PONG', 'and the node goes on serving');
 });
 
 t.test('reshard between Shardis and redis-server nodes, both ways', { skip }, async (t) => {

@@ -10,8 +10,8 @@
  * an empty db, still invalidates here; see docs/architecture.md, "Transactions and cross-shard atomicity").
  */
 import t, { type Test } from 'tap';
-import { startShardis, MULTI_SHARD_WORKERS, noMultiShard } from './helpers/servers';
-import { RespClient, connectResp } from './helpers/resp-client';
+import { startRedis, startShardis, MULTI_SHARD_WORKERS, noMultiShard } from './helpers/servers';
+import { RespClient, connectResp, type Reply } from './helpers/resp-client';
 import { RawReplyClient } from './helpers/resp3';
 import { DifferentialSuite, rng, pick } from './helpers/differential';
 import { shardTotal } from './helpers/info';
@@ -271,3 +271,22 @@ async function watchStateGone(t: Test, workers: number): Promise<void> {
   await waitFor(async () => (await watchedKeys()) === 0, 1000, 20);
   t.equal(await watchedKeys(), 0, 'no watches after the connection closed mid-MULTI');
 }
+
+diff.test('MIGRATE inside MULTI: EXEC replies as redis-server, the key moves, and the server goes on', async (t, s) => {
+  // EXEC holds the shard lock for its queue; MIGRATE takes that lock when
+  // run alone. Inside EXEC it used to wait for it: EXEC never replied, and
+  // every later request of every client queued behind the two.
+  const replies: Reply[] = [];
+  for (const server of [s.shardis, s.redis]) {
+    const target = await startRedis(t);
+    const c = await connectResp(t, server.port);
+    const keys = ['mk:a', 'mk:b', 'mk:c', 'mk:d'];
+    await c.call('MSET', ...keys.flatMap((k) => [k, `v-${k}`]));
+    const out = await c.pipeline([['MULTI'], ['MIGRATE', '127.0.0.1', target.port, '', 0, 5000, 'KEYS', ...keys], ['EXISTS', ...keys], ['EXEC']]);
+    replies.push(out[3]);
+    const r = await connectResp(t, target.port);
+    t.same(await r.call('MGET', ...keys), keys.map((k) => `v-${k}`), 'the keys reached the target');
+    t.equal(await c.call('PING'), 'PONG');
+  }
+  t.same(replies[0], replies[1], `EXEC replies alike (${JSON.stringify(replies[1])})`);
+});

@@ -4,7 +4,7 @@
  * error texts are Redis 7.0.15's. Slot key counts come from the shards
  * (each counts its keys per slot), so COUNTKEYSINSLOT is one shard call.
  */
-import type { CoordContext, CoordOp, Coords } from '../coordination/context';
+import { acquireShardLock, type CoordContext, type CoordOp, type Coords } from '../coordination/context';
 import { buildReply, errorReply, helpReply, integerReply, okReply, simpleReply, bulkReply } from '../resp/replies';
 import { ERR_NOT_INTEGER, ERR_SYNTAX, ReplyError } from '../core/errors';
 import { parseI64 } from '../core/args/parse';
@@ -296,7 +296,7 @@ const setslot: CoordOp = async (ctx, args) => {
     // Giving a slot away: the key count and the reassignment are one step
     // under the shard lock, as they are one call in Redis. A write let in
     // between would leave a key in a slot this node no longer serves.
-    const release = n !== me ? await ctx.server.lock.acquire() : null;
+    const release = n !== me ? await acquireShardLock(ctx) : null;
     try {
       const keys = n !== me && (s.slots[slot] === me || s.migratingTo[slot] !== null) ? await keysInSlot(ctx, slot) : 0;
       if (s.slots[slot] === me && n !== me && keys !== 0) {

@@ -9,7 +9,7 @@
  * DUMP and RESTORE are the persistence family's rows (Redis's payload
  * format); this file looks them up by name and refuses MIGRATE without them.
  */
-import type { CoordContext, CoordOp, Coords, TableEntry } from '../coordination/context';
+import { acquireShardLock, type CoordContext, type CoordOp, type Coords, type TableEntry } from '../coordination/context';
 import { errorReply, okReply, simpleReply } from '../resp/replies';
 import { ERR_NOT_INTEGER, ERR_SYNTAX, ReplyError } from '../core/errors';
 import { parseI64 } from '../core/args/parse';
@@ -85,7 +85,7 @@ const migrate: CoordOp = async (ctx, args) => {
   const dump = rowOrThrow(ctx, 'dump');
   const pttl = rowOrThrow(ctx, 'pttl');
   const del = rowOrThrow(ctx, 'del');
-  const release = await ctx.server.lock.acquire();
+  const release = await acquireShardLock(ctx);
   try {
     // The keys that exist, with their payloads and remaining TTLs.
     const found: { key: string; payload: string; ttl: number }[] = [];

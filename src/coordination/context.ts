@@ -99,8 +99,20 @@ export interface CoordContext {
   readonly conn: Connection;
   readonly server: ServerContext;
   readonly entry: TableEntry;
-  /** Set when the command runs inside EXEC (blocking commands then do not block). */
+  /** Set when the command runs inside EXEC, which holds the shard lock (blocking commands then do not block). */
   readonly inExec?: boolean;
+}
+
+/**
+ * The shard lock for a coordinator that takes it itself (MIGRATE, CLUSTER
+ * SETSLOT NODE). Inside EXEC the transaction already holds it for its whole
+ * queue (coordination/transactions.ts), so the coordinator runs under that
+ * hold: taking the lock again would wait for the EXEC that waits for it, and
+ * every later request would queue behind them for good.
+ */
+export function acquireShardLock(ctx: CoordContext): Promise<() => void> {
+  if (ctx.inExec === true) return Promise.resolve(() => undefined);
+  return ctx.server.lock.acquire();
 }
 
 /** A coordinator command body; returns the encoded reply (or a promise of it). args[0] is the name as sent. */
