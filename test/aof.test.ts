@@ -222,6 +222,12 @@ t.test('MIGRATE is logged as the deletion of the keys that left (COPY and NOKEY 
   t.equal(await c.call('MIGRATE', '127.0.0.1', target.port, '', 0, 5000, 'KEYS', 'gone:1', 'gone:2'), 'OK');
   t.equal(await c.call('MIGRATE', '127.0.0.1', target.port, 'copied', 0, 5000, 'COPY'), 'OK');
   t.equal(await c.call('MIGRATE', '127.0.0.1', target.port, 'missing', 0, 5000), 'NOKEY');
+  // The target takes one key and refuses the next (it has it already): the first has left all the same.
+  const r0 = await connectResp(t, target.port);
+  await r0.call('SET', 'busy', 'theirs');
+  await c.call('MSET', 'partial', 'p', 'busy', 'ours');
+  t.match(await c.call('MIGRATE', '127.0.0.1', target.port, '', 0, 5000, 'KEYS', 'partial', 'busy'), { error: /^ERR Target instance replied with error: BUSYKEY/ });
+  t.same(await c.call('MGET', 'partial', 'busy'), [null, 'ours'], 'the key the target took is gone, the refused one stays');
   const incr = fs.readdirSync(path.join(dir, 'appendonlydir')).filter((f) => f.endsWith('.incr.aof'));
   const logged = incr.map((f) => fs.readFileSync(path.join(dir, 'appendonlydir', f), 'latin1')).join('');
   t.notMatch(logged, /migrate/i, 'no MIGRATE in the log');
@@ -229,7 +235,7 @@ t.test('MIGRATE is logged as the deletion of the keys that left (COPY and NOKEY 
   await killed(a);
   const b = await startShardis(t, { workers: ANY_WORKERS, dir, args: AOF });
   const d = await connectResp(t, b.port);
-  t.same(((await d.call('KEYS', '*')) as string[]).sort(), ['copied', 'stays'], 'after a restart: the migrated keys stay gone, the copied one stays');
+  t.same(((await d.call('KEYS', '*')) as string[]).sort(), ['busy', 'copied', 'stays'], 'after a restart: the migrated keys stay gone, the copied and the refused ones stay');
   const r = await connectResp(t, target.port);
-  t.same(((await r.call('KEYS', '*')) as string[]).sort(), ['copied', 'gone:1', 'gone:2'], 'the target has what was sent');
+  t.same(((await r.call('KEYS', '*')) as string[]).sort(), ['busy', 'copied', 'gone:1', 'gone:2', 'partial'], 'the target has what was sent');
 });

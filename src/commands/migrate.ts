@@ -125,6 +125,7 @@ const migrate: CoordOp = async (ctx, args) => {
       conn.lastDb = m.db;
     }
     let targetError: string | null = null;
+    const left: string[] = [];
     for (const f of found) {
       const r = replies[i++];
       if (!r.ok) {
@@ -134,9 +135,20 @@ const migrate: CoordOp = async (ctx, args) => {
       if (!m.copy) {
         const out = await onShard(ctx, del, ['del', f.key]);
         if (isError(out)) ctx.server.log.warn({ key: f.key }, 'MIGRATE could not delete a migrated key');
+        else left.push(f.key);
       }
     }
-    if (targetError !== null) return errorReply(`ERR Target instance replied with error: ${targetError}`);
+    if (targetError !== null) {
+      // The error reply propagates nothing (persistence/aof-commands.ts), but
+      // the keys the target took before it refused one are gone here: their
+      // DEL goes to the AOF and the replicas now, in this command's place
+      // (no other command runs while MIGRATE holds the lock). Not inside
+      // EXEC: the queue's later writes are logged with the EXEC, and this DEL
+      // would follow them.
+      const feed = ctx.server.feed;
+      if (left.length > 0 && feed.active && !ctx.conn.loader && ctx.inExec !== true) feed.appendNow(ctx.conn.db, [['DEL', ...left]], !ctx.conn.isMaster);
+      return errorReply(`ERR Target instance replied with error: ${targetError}`);
+    }
     return okReply();
   } catch (err) {
     if (err instanceof MigrateIoError) return errorReply(`IOERR error or timeout ${err.message} to target instance`);

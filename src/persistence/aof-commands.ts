@@ -84,9 +84,8 @@ export function aofForm(args: readonly string[], reply: Buffer, now: number): Cm
       // The keys left for the target: logged as their deletion, as Redis
       // propagates MIGRATE (replaying a MIGRATE would move them again, or
       // bring them back when the target refuses). +NOKEY and COPY changed
-      // nothing here. An error reply logs nothing, also when the target took
-      // some keys before refusing one: those deletions are then missing from
-      // the log (the reply does not say which keys went).
+      // nothing here. After an error reply the coordinator logs the keys the
+      // target took before it refused one (commands/migrate.ts).
       if (reply.latin1Slice(0, 3) !== '+OK') return [];
       let keys = [a[3]];
       for (let j = 6; j < a.length; j++) {
