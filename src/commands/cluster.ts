@@ -52,6 +52,21 @@ async function dbEmpty(ctx: CoordContext): Promise<boolean> {
   return sizes.every((n) => n === 0);
 }
 
+/**
+ * Runs `act` if db 0 is empty (or `check` is false), else replies `error`:
+ * under the shard lock, so that no write lands between the check and the act
+ * (Redis does both in one call), e.g. a key in slots the node then forgets.
+ */
+async function withEmptyDb(ctx: CoordContext, check: boolean, error: string, act: () => Buffer): Promise<Buffer> {
+  if (!check) return act();
+  const release = await acquireShardLock(ctx);
+  try {
+    return (await dbEmpty(ctx)) ? act() : errorReply(error);
+  } finally {
+    release();
+  }
+}
+
 /** After a change from a command: recompute the state and write nodes.conf before replying (as Redis does). */
 function committed(c: Cluster): Buffer {
   c.state.updateState();
@@ -402,9 +417,11 @@ const reset: CoordOp = async (ctx, args) => {
   } else if (args.length > 3) {
     return errorReply(ERR_SYNTAX);
   }
-  if (c.myself.isMaster && !(await dbEmpty(ctx))) return errorReply("ERR CLUSTER RESET can't be called with master nodes containing keys");
-  c.reset(hard);
-  return okReply();
+  // The emptiness check and the reset are one step (see withEmptyDb).
+  return withEmptyDb(ctx, c.myself.isMaster, "ERR CLUSTER RESET can't be called with master nodes containing keys", () => {
+    c.reset(hard);
+    return okReply();
+  });
 };
 
 const setConfigEpoch: CoordOp = (ctx, args) => {
@@ -434,9 +451,10 @@ const saveconfig: CoordOp = (ctx) => {
 
 const flushslots: CoordOp = async (ctx) => {
   const c = clusterOf(ctx);
-  if (!(await dbEmpty(ctx))) return errorReply('ERR DB must be empty to perform CLUSTER FLUSHSLOTS.');
-  for (let j = 0; j < SLOT_COUNT; j++) if (c.state.slots[j] === c.myself) c.state.delSlot(j);
-  return committed(c);
+  return withEmptyDb(ctx, true, 'ERR DB must be empty to perform CLUSTER FLUSHSLOTS.', () => {
+    for (let j = 0; j < SLOT_COUNT; j++) if (c.state.slots[j] === c.myself) c.state.delSlot(j);
+    return committed(c);
+  });
 };
 
 const countFailureReports: CoordOp = (ctx, args) => integerReply(nodeArg(clusterOf(ctx), args[2]).failReports.size);
