@@ -18,10 +18,10 @@
  * Shared by test/fuzz.test.ts (a short run in npm test) and
  * benchmarks/fuzz.ts (1,000,000 inputs).
  */
-import fs from 'node:fs';
 import net from 'node:net';
 import fc from 'fast-check';
 import { commandRows } from '../../src/core/commands';
+import { rssOf } from './rss-sampler';
 
 export const FUZZ_PASSWORD = 'fuzz-admin-pw';
 const FUZZER_USER = 'fuzzer';
@@ -121,15 +121,6 @@ export interface FuzzResult {
   crashed: boolean;
   maxRssBytes: number;
   elapsedMs: number;
-}
-
-function rss(pid: number): number {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m === null ? 0 : Number(m[1]) * 1024;
-  } catch {
-    return 0;
-  }
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -276,12 +267,12 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
   const wrong: string[] = [];
   let hangs = 0;
   let crashed = false;
-  let maxRss = rss(o.pid);
+  let maxRss = rssOf(o.pid);
   let sent = 0;
   let sessions = 0;
   let stop = false;
   const sampler = setInterval(() => {
-    maxRss = Math.max(maxRss, rss(o.pid));
+    maxRss = Math.max(maxRss, rssOf(o.pid));
     o.progress?.(sent, maxRss);
   }, 500);
   const goods = Array.from({ length: o.goodClients }, (_, i) => new GoodClient(o.port, i, wrong));
@@ -339,7 +330,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
   check.close();
   goods.forEach((g) => g.close());
   clearInterval(sampler);
-  maxRss = Math.max(maxRss, rss(o.pid));
+  maxRss = Math.max(maxRss, rssOf(o.pid));
   return {
     inputs: sent, sessions, goodOps: goods.reduce((a, g) => a + g.ops, 0), wrongReplies: wrong, hangs, crashed, maxRssBytes: maxRss, elapsedMs: Date.now() - started,
   };

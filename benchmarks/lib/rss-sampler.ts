@@ -9,7 +9,8 @@ import fs from 'node:fs';
 
 const INTERVAL_MS = 10;
 
-function rssOf(pid: number): number {
+/** One process's RSS in bytes (0 once it has gone). */
+export function rssOf(pid: number): number {
   try {
     const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m === null ? 0 : Number(m[1]) * 1024;
