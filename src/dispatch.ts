@@ -199,7 +199,7 @@ export class Dispatcher {
             return this.defer(conn, args);
           }
           const now = clusterRoute(cluster, { clusterAsking: asking, clusterReadonly: conn.clusterReadonly }, entry.spec, args);
-          const decided: ClusterRoute = now.kind === 'check' ? afterExistenceCheck(cluster, now, existing) : now;
+          const decided: ClusterRoute = now.kind === 'check' ? afterExistenceCheck(now, existing) : now;
           if (decided.kind === 'error') return this.refuse(conn, entry, decided.message);
           return this.dispatchResolved(conn, entry, args);
         });

@@ -15,8 +15,8 @@ import type { ClusterNode } from './node';
 export type ClusterRoute =
   | { kind: 'serve' }
   | { kind: 'error'; message: string }
-  /** The slot is open (migrating or importing): which keys exist here decides. */
-  | { kind: 'check'; slot: number; keys: string[]; migrating: boolean };
+  /** The slot is open (migrating to `migratingTo`, or importing when null): which keys exist here decides. */
+  | { kind: 'check'; slot: number; keys: string[]; migratingTo: ClusterNode | null };
 
 const SERVE: ClusterRoute = { kind: 'serve' };
 
@@ -86,7 +86,7 @@ function routeKeys(cluster: Cluster, client: ClusterClientFlags, keys: readonly 
   // MIGRATE runs here whenever the slot is open: it is what empties it.
   if ((migrating || importing) && cmd.migrate) return SERVE;
   if (migrating || (importing && (client.clusterAsking || cmd.asking))) {
-    return { kind: 'check', slot, keys: [...keys], migrating };
+    return { kind: 'check', slot, keys: [...keys], migratingTo: migrating ? state.migratingTo[slot] : null };
   }
   if (client.clusterReadonly && !cmd.write && me.isReplica && me.master === n) return SERVE;
   if (n !== me) return redirect('MOVED', slot, n);
@@ -94,20 +94,10 @@ function routeKeys(cluster: Cluster, client: ClusterClientFlags, keys: readonly 
 }
 
 /** The answer for an open slot once we know how many of the keys exist here. */
-export function afterExistenceCheck(cluster: Cluster, route: Extract<ClusterRoute, { kind: 'check' }>, existing: number): ClusterRoute {
+export function afterExistenceCheck(route: Extract<ClusterRoute, { kind: 'check' }>, existing: number): ClusterRoute {
   const missing = route.keys.length - existing;
-  if (route.migrating) {
-    if (missing === 0) return SERVE;
-    const target = cluster.state.migratingTo[route.slot];
-    // The caller routes again after the count, so the slot is still migrating;
-    // were it not, the owner's map decides.
-    if (target === null) {
-      const owner = cluster.state.slots[route.slot];
-      if (owner === null) return { kind: 'error', message: 'CLUSTERDOWN Hash slot not served' };
-      return owner === cluster.state.myself ? SERVE : redirect('MOVED', route.slot, owner);
-    }
-    return redirect('ASK', route.slot, target);
-  }
+  // The route is fresh (the caller routes again once the count is back), so its target is current.
+  if (route.migratingTo !== null) return missing === 0 ? SERVE : redirect('ASK', route.slot, route.migratingTo);
   if (route.keys.length > 1 && missing > 0) return { kind: 'error', message: 'TRYAGAIN Multiple keys request during rehashing of slot' };
   return SERVE;
 }
