@@ -5,6 +5,7 @@
  * Replaying the log then rebuilds the same data whenever it is read back.
  */
 import { arrayElements, isError, readBulk } from '../resp/reply-reader';
+import { migrateKeysAndCopy } from '../core/commands/key-finders';
 
 export type Cmd = string[];
 
@@ -87,18 +88,8 @@ export function aofForm(args: readonly string[], reply: Buffer, now: number): Cm
       // nothing here. After an error reply the coordinator logs the keys the
       // target took before it refused one (commands/migrate.ts).
       if (reply.latin1Slice(0, 3) !== '+OK') return [];
-      let keys = [a[3]];
-      for (let j = 6; j < a.length; j++) {
-        const o = lower(a[j]);
-        if (o === 'copy') return [];
-        if (o === 'auth') j++;
-        else if (o === 'auth2') j += 2;
-        else if (o === 'keys') {
-          keys = a.slice(j + 1);
-          break;
-        }
-      }
-      return [['DEL', ...keys]];
+      const { keys, copy } = migrateKeysAndCopy(a);
+      return copy || keys.length === 0 ? [] : [['DEL', ...keys.map((p) => a[p])]];
     }
     case 'xadd': {
       const id = readBulk(reply);

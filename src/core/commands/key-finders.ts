@@ -106,17 +106,22 @@ export const evalKeys = numkeys(2);
  * [AUTH2 username password] [KEYS key [key ...]]: the key at 3, or with an
  * empty key the keys after KEYS (options' own arguments are skipped).
  */
-export const migrateKeys: KeyFinder = (args) => {
+export const migrateKeys: KeyFinder = (args) => migrateKeysAndCopy(args).keys;
+
+/** MIGRATE's key positions and whether it has COPY: one scan of its options for the key finder and the AOF form. */
+export function migrateKeysAndCopy(args: readonly string[]): { keys: number[]; copy: boolean } {
+  let copy = false;
   for (let i = 6; i < args.length; i++) {
     const opt = args[i].toLowerCase();
-    if (opt === 'auth') i++;
+    if (opt === 'copy') copy = true;
+    else if (opt === 'auth') i++;
     else if (opt === 'auth2') i += 2;
     else if (opt === 'keys') {
       if (args[3] !== '') break;
-      const out: number[] = [];
-      for (let j = i + 1; j < args.length; j++) out.push(j);
-      return out;
+      const keys: number[] = [];
+      for (let j = i + 1; j < args.length; j++) keys.push(j);
+      return { keys, copy };
     }
   }
-  return args.length > 3 && args[3] !== '' ? [3] : [];
-};
+  return { keys: args.length > 3 && args[3] !== '' ? [3] : [], copy };
+}
