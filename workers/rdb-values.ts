@@ -5,7 +5,9 @@
  * is written as Redis would write the same value; loading rebuilds through
  * the structures' own inserts, which convert encodings as Redis's loader does.
  */
-import type { RdbStream, RdbValue } from '../src/core/rdb/object';
+import type { RdbStream, RdbValue, RdbWriteOptions } from '../src/core/rdb/object';
+import type { ByteSink } from '../src/core/rdb/bytes';
+import { writeKeyEntry, writeStringKeyEntry } from '../src/core/rdb/file';
 import type { Value } from './value';
 import { ListValue } from './structures/list';
 import { SetValue } from './structures/set';
@@ -14,6 +16,17 @@ import { NIL } from './structures/skiplist';
 import { HashValue } from './structures/hash';
 import { ConsumerGroup, SortedIds, StreamValue, type Consumer, type Nack } from './structures/stream';
 import { ID_MAX } from './structures/stream-id';
+
+/**
+ * One key of this shard as an RDB entry (SAVE, a snapshot's slices).
+ * Strings, most keys, go without the entry and value objects
+ * (writeStringKeyEntry): per-key garbage became scavenges that clients
+ * waited behind during a BGSAVE.
+ */
+export function writeShardKey(out: ByteSink, key: string, value: Value, expireAt: number, opts: RdbWriteOptions): void {
+  if (typeof value === 'string') writeStringKeyEntry(out, key, value, expireAt, opts);
+  else writeKeyEntry(out, { key, value: toRdbValue(value), expireAt }, opts);
+}
 
 export function toRdbValue(v: Value): RdbValue {
   if (typeof v === 'string') return { type: 'string', value: v };

@@ -11,11 +11,10 @@
  * copied entries waiting to be pulled (INFO current_save_buffer_bytes).
  */
 import { ByteSink } from '../src/core/rdb/bytes';
-import { writeKeyEntry, writeStringKeyEntry } from '../src/core/rdb/file';
 import type { RdbWriteOptions } from '../src/core/rdb/object';
 import type { ShardState } from './shard-state';
 import type { Db } from './db';
-import { toRdbValue } from './rdb-values';
+import { writeShardKey } from './rdb-values';
 
 export class Snapshot {
   private readonly active: boolean[];
@@ -50,10 +49,7 @@ export class Snapshot {
   private writeAt(out: ByteSink, db: Db, i: number): void {
     const key = db.keyAtPosition(i);
     const at = db.expires.size === 0 ? -1 : (db.expires.get(key) ?? -1);
-    const value = db.valueAtPosition(i);
-    // Strings (most keys) are written without the intermediate objects: see writeStringKeyEntry.
-    if (typeof value === 'string') writeStringKeyEntry(out, key, value, at, this.opts);
-    else writeKeyEntry(out, { key, value: toRdbValue(value), expireAt: at }, this.opts);
+    writeShardKey(out, key, db.valueAtPosition(i), at, this.opts);
   }
 
   /** Called before a write to `key` in `db`: its value as of the start is written first, once. */

@@ -3,11 +3,11 @@
  * SHUTDOWN SAVE), keys loaded from one at start-up, and DEBUG DIGEST's parts.
  */
 import { ByteSink, RdbFormatError } from '../../src/core/rdb/bytes';
-import { readRdbPart, writeKeyEntry } from '../../src/core/rdb/file';
+import { readRdbPart } from '../../src/core/rdb/file';
 import { keyHashSlotOfRange, slotToShard } from '../../src/core/routing/slot';
 import type { RdbShardPart } from '../../src/core/shard-protocol';
 import type { RpcHandlers } from './handler';
-import { fromRdbValue, toRdbValue } from '../rdb-values';
+import { fromRdbValue, writeShardKey } from '../rdb-values';
 import { keyDigest, valueDigest, xorDigest } from '../digest';
 import { Snapshot } from '../snapshot';
 import { ReplyError } from '../../src/core/errors';
@@ -28,13 +28,14 @@ export const persistenceRpc: Pick<RpcHandlers, 'rdbSave' | 'digest' | 'dirty' | 
     ctx.shard.dbs.forEach((db, index) => {
       if (db === undefined || db.size === 0) return;
       const out = new ByteSink(64 * 1024);
+      const opts = { compress };
       let size = 0;
       let expires = 0;
       db.forEach(ctx.now, (key, val) => {
         const at = db.getExpire(key);
         if (at !== undefined) expires++;
         size++;
-        writeKeyEntry(out, { key, value: toRdbValue(val), expireAt: at ?? -1 }, { compress });
+        writeShardKey(out, key, val, at ?? -1, opts);
       });
       // A copy of exactly its size: a view would carry its whole backing buffer across threads.
       if (size > 0) part.dbs.push({ db: index, size, expires, data: new Uint8Array(out.view()) });
