@@ -425,12 +425,8 @@ export class RdbPersistence {
    * worker shards; between steps the server answers -LOADING), while this
    * thread checks the CRC-64. Throws on a corrupt file (the server then
    * refuses to start, as Redis does). `shard`: load only that shard's keys
-   * (a shard restarted after a crash).
-   */
-  /**
-   * Loads `file` into every shard, or into `shard` alone (a restarted one:
-   * its own slots, and the `borrowed` keys of others that its restore
-   * replays commands with: coordination/restore-shard.ts).
+   * (a shard restarted after a crash), and the `borrowed` keys of other
+   * shards that its restore replays commands with (coordination/restore-shard.ts).
    */
   async load(file = this.filePath(), shard?: number, borrowed?: ReadonlySet<string>): Promise<number> {
     const data = await readShared(file);
