@@ -18,7 +18,7 @@ import {
   checkCluster, checkProblems, clusterField, createCluster, ioCluster, nodesLines, startClusterNode, startNodes, CLUSTER_NODE_TIMEOUT, WORKERS,
   type ClusterNodeProc,
 } from './helpers/cluster';
-import { eventually } from './helpers/util';
+import { eventually, replyKind, spin } from './helpers/util';
 
 const skip = noRedisCli || noRedisServer;
 
@@ -200,11 +200,10 @@ t.test('CLUSTER FLUSHSLOTS and a write at once: ordered one way or the other, ne
     t.equal(await admin.call('CLUSTER', 'ADDSLOTSRANGE', 0, 16383), 'OK');
     await eventually('cluster_state:ok', async () => (await clusterField(node.port, 'cluster_state')) === 'ok', 10_000);
     const flushing = flusher.call('CLUSTER', 'FLUSHSLOTS');
-    const until = process.hrtime.bigint() + BigInt((round % 12) * 30_000);
-    while (process.hrtime.bigint() < until);
+    spin((round % 12) * 30);
     const set = await writer.call('SET', `fs:${round}`, 'v');
     const flushed = await flushing;
-    const setKind = typeof set === 'object' && set !== null && 'error' in set ? set.error.split(' ')[0] : String(set);
+    const setKind = replyKind(set);
     const flushKind = typeof flushed === 'object' && flushed !== null && 'error' in flushed ? 'refused' : String(flushed);
     outcomes.add(`${flushKind}/${setKind}`);
     const keys = Number(await admin.call('DBSIZE'));

@@ -11,6 +11,17 @@ export const err = (message: string): Reply => ({ error: message });
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** A reply's kind for race tests: an error's first word (MOVED, ASK, CLUSTERDOWN, ...), else the reply as text. */
+export function replyKind(r: Reply): string {
+  return typeof r === 'object' && r !== null && 'error' in r ? r.error.split(' ')[0] : String(r);
+}
+
+/** Holds this thread for `micros` without yielding: puts a chosen gap between two requests sent from here. */
+export function spin(micros: number): void {
+  const until = process.hrtime.bigint() + BigInt(Math.round(micros * 1000));
+  while (process.hrtime.bigint() < until);
+}
+
 /**
  * Polls `cond` every `everyMs` until it holds or `ms` pass (it is asked once
  * more at the deadline); resolves with whether it held.
