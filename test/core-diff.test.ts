@@ -284,7 +284,10 @@ diff.test('INFO keyspace_hits / keyspace_misses count read commands\' lookups', 
       const replies = await c.pipeline([
         ['CONFIG', 'RESETSTAT'], ['SET', 'a', '1'], ['HSET', 'h', 'f', 'v'], ['GET', 'a'], ['GET', 'nosuch'], ['MGET', 'a', 'b', 'c', 'h'],
         ['EXISTS', 'a', 'zz'], ['HGET', 'h', 'f'], ['HGET', 'nosuch', 'f'], ['STRLEN', 'a'], ['LRANGE', 'nosuch', '0', '-1'], ['TYPE', 'a'],
-        ['SET', 'b', '2'], ['INCR', 'a'], ['INFO', 'stats'],
+        ['SET', 'b', '2'], ['INCR', 'a'],
+        // A read that fails after its lookup (WRONGTYPE) still counts; GETEX that expires the key it found counts a hit.
+        ['HGET', 'a', 'f'], ['LRANGE', 'h', '0', '-1'], ['SMEMBERS', 'nosuch'], ['GETEX', 'b', 'PXAT', '1'], ['GET', 'b'],
+        ['INFO', 'stats'],
       ]);
       const info = String(replies[replies.length - 1]);
       return ['keyspace_hits', 'keyspace_misses'].map((f) => new RegExp(`${f}:(\\d+)`).exec(info)?.[0] ?? `${f} missing`);

@@ -247,25 +247,59 @@ export class Db {
     return out;
   }
 
+  /**
+   * The key `get` or `peek` last looked up and whether it was live, until
+   * `forgetLookup`: a read command's keyspace hit or miss is then known
+   * without a second lookup (`foundWhenRead`), and, as Redis counts it, as
+   * the lookup found it.
+   */
+  private lastKey: string | null = null;
+  private lastFound = false;
+
   /** Looks up a live key, deleting it first if its deadline has passed. Marks it accessed. */
   get(key: string, now: number): Value | undefined {
+    this.lastKey = key;
+    this.lastFound = false;
     const i = this.index.lookup(key);
     if (i < 0) return undefined;
     if (this.expires.size !== 0) {
       const at = this.expires.get(key);
       if (at !== undefined && at <= now && this.expiredHere(key)) return undefined;
     }
+    this.lastFound = true;
     this.touch(i);
     return this.valAt(i);
   }
 
   /** Like get, but leaves the access time alone (OBJECT IDLETIME, TYPE-free peeks). */
   peek(key: string, now: number): Value | undefined {
+    this.lastKey = key;
+    this.lastFound = false;
     const i = this.index.lookup(key);
     if (i < 0) return undefined;
     const at = this.expires.size !== 0 ? this.expires.get(key) : undefined;
     if (at !== undefined && at <= now && this.expiredHere(key)) return undefined;
+    this.lastFound = true;
     return this.valAt(i);
+  }
+
+  /** Starts a command: no lookup of it is remembered yet (see lastKey). */
+  forgetLookup(): void {
+    this.lastKey = null;
+  }
+
+  /**
+   * Whether `key` was live when the current command read it: the remembered
+   * lookup when it was the last one made (the common one-key read), else the
+   * key's presence now.
+   */
+  foundWhenRead(key: string): boolean {
+    return key === this.lastKey ? this.lastFound : this.contains(key);
+  }
+
+  /** Whether the current command's last lookup found its key; undefined when it made none. */
+  get lastLookupFound(): boolean | undefined {
+    return this.lastKey === null ? undefined : this.lastFound;
   }
 
   /**

@@ -50,6 +50,7 @@ export function runCommand(ctx: ShardOpContext, opIndex: number, args: string[],
   }
   if (shard.snapshot !== null && op.writes) preserveForSnapshot(shard.snapshot, op, ctx, args);
   if (shard.settings.replica) shard.replicaExpiry.fromMaster = (ctx.connId & CONN_ID_MASK) === shard.settings.masterConnId;
+  if (op.keymiss) ctx.db.forgetLookup();
   try {
     op.run(ctx, args, w, op.variant);
   } catch (err) {
@@ -69,6 +70,12 @@ export function runCommand(ctx: ShardOpContext, opIndex: number, args: string[],
   // An error reply from a command that ran is a failed call (INFO commandstats).
   if (w.buf[w.floor + startInFloor] === 45 /* '-' */) {
     shard.opStats.failed[opIndex]++;
+    // A read that failed after its lookup (WRONGTYPE) still hit or missed, as Redis counts in lookupKey.
+    if (op.keymiss) {
+      const found = ctx.db.lastLookupFound;
+      if (found === true) shard.stats.keyspaceHits++;
+      else if (found === false) shard.stats.keyspaceMisses++;
+    }
     return;
   }
   // A write succeeded: waiters and `.WATCH` subscriptions on its keys hear of
@@ -81,9 +88,17 @@ export function runCommand(ctx: ShardOpContext, opIndex: number, args: string[],
   }
   // keyspace_hits / keyspace_misses: a read command's keys, found or not (an expired one was deleted by its lookup).
   if (op.keymiss) {
-    for (const p of keyPositions(op.spec, args)) {
-      if (ctx.db.contains(args[p])) shard.stats.keyspaceHits++;
-      else shard.stats.keyspaceMisses++;
+    const db = ctx.db;
+    const spec = op.spec;
+    if (spec.getKeys === undefined && spec.firstKey > 0 && spec.firstKey === spec.lastKey) {
+      // One key (GET, HGET, ...): no positions array.
+      if (args.length > spec.firstKey && db.foundWhenRead(args[spec.firstKey])) shard.stats.keyspaceHits++;
+      else if (args.length > spec.firstKey) shard.stats.keyspaceMisses++;
+    } else {
+      for (const p of keyPositions(spec, args)) {
+        if (db.foundWhenRead(args[p])) shard.stats.keyspaceHits++;
+        else shard.stats.keyspaceMisses++;
+      }
     }
   }
   // CLIENT TRACKING: a read's keys are remembered for its client.
