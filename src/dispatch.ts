@@ -224,7 +224,7 @@ export class Dispatcher {
     }
     // min-replicas-to-write: too few replicas acknowledged recently (src/replication/primary.ts);
     // a write queued in MULTI is refused then too, and fails the transaction, as in Redis.
-    if (entry !== undefined && entry.spec.flags.includes('write') && !conn.isMaster && this.server.replication.refusesWrites()) {
+    if (entry !== undefined && !conn.isMaster && this.server.replication.refusesWrites() && entry.spec.flags.includes('write')) {
       return this.refuse(conn, entry, 'NOREPLICAS Not enough good replicas to write.');
     }
     // --- Transactions: between MULTI and EXEC a rejected command fails the

@@ -177,12 +177,26 @@ export class Config {
   }
 
   get(name: string): string | undefined {
+    // Code asks by canonical name: one Map lookup (aliases and other cases go through the spec).
+    const direct = this.current.get(name);
+    if (direct !== undefined) return direct;
     const spec = this.spec(name);
     return spec ? this.current.get(spec.name) : undefined;
   }
 
+  /**
+   * Parsed numbers, by the name asked, until the next setValidated: some are
+   * read per command (the slow log's and latency monitor's thresholds).
+   */
+  private readonly numbers = new Map<string, number>();
+
   getNumber(name: string): number {
-    return Number(this.get(name));
+    let n = this.numbers.get(name);
+    if (n === undefined) {
+      n = Number(this.get(name));
+      this.numbers.set(name, n);
+    }
+    return n;
   }
 
   /**
@@ -293,6 +307,7 @@ export class Config {
   /** Stores an already validated and normalized value and applies its side effects. */
   setValidated(spec: ParamSpec, value: string): void {
     this.current.set(spec.name, value);
+    this.numbers.clear();
     switch (spec.name) {
       case 'port':
         this.values.port = Number(value);
