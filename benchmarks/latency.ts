@@ -16,11 +16,10 @@
  * least a Node server on `net` streams can do per request, and reports its
  * ratio to redis-server: the lower bound for any Node design on this machine.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { DEFAULT_WORKERS } from '../src/cli';
-import { freePort, startRedis, startShardis, stop, median, waitForPort, type Target } from './lib/targets';
+import { startFloorServer, startRedis, startShardis, stop, median, type Target } from './lib/targets';
 import { loadKeys, rssOf } from './memory';
 
 interface Options {
@@ -96,14 +95,6 @@ function runBenchmark(port: number, o: Options): Map<string, Percentiles> {
   const r = spawnSync('redis-benchmark', args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (r.status !== 0) throw new Error(`redis-benchmark failed: ${r.stderr}`);
   return parsePercentiles(r.stdout);
-}
-
-/** benchmarks/floor-server.ts on a free port. */
-async function startFloorServer(): Promise<Target> {
-  const port = await freePort();
-  const proc = spawn(process.execPath, [path.join(__dirname, 'floor-server.js'), String(port)], { stdio: 'ignore' });
-  await waitForPort(port);
-  return { name: 'node-floor', port, proc };
 }
 
 const keyName = (n: number): string => `key:${String(n).padStart(12, '0')}`;

@@ -18,7 +18,13 @@
  *   npm run build && node dist/benchmarks/redis-benchmark.js \
  *     [--tests all|ping,set,get,...] [--rounds 3] [--requests 200000] [--clients 50]
  *     [--pipelines 1,16] [--workers <default>] [--sweep 0,1,2,4] [--sweep-tests set,get]
- *     [--keyspace 1000000] [--data-size 3] [--cross-mset 10]
+ *     [--keyspace 1000000] [--data-size 3] [--cross-mset 10] [--floor]
+ *
+ * `--floor` also runs PING_INLINE and PING_MBULK against
+ * benchmarks/floor-server.ts (a Node server that does nothing but answer
+ * PING from its `data` handler), alternated with redis-server like Shardis:
+ * the ceiling of any server on Node's `net` streams on this machine, so a
+ * ratio can be read against what Node itself reaches.
  *
  * `--cross-mset N` benchmarks one MSET of N keys spread over every shard
  * (`MSET mk0 v mk1 v ...`) instead of the test set: the cost of a
@@ -27,7 +33,7 @@
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { DEFAULT_WORKERS } from '../src/cli';
-import { median, prefill, startRedis, startShardis, stop, type Target } from './lib/targets';
+import { median, prefill, startFloorServer, startRedis, startShardis, stop, type Target } from './lib/targets';
 
 interface Options {
   tests: string;
@@ -44,6 +50,8 @@ interface Options {
   keyspace: number;
   /** redis-benchmark -d: value size in bytes. */
   dataSize: number;
+  /** Also measure the Node floor server's PING (see above). */
+  floor: boolean;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -59,6 +67,7 @@ function parseOptions(argv: string[]): Options {
     crossMset: 0,
     keyspace: 1_000_000,
     dataSize: 3,
+    floor: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i + 1];
@@ -74,6 +83,7 @@ function parseOptions(argv: string[]): Options {
       case '--cross-mset': o.crossMset = Number(v); i++; break;
       case '--keyspace': o.keyspace = Number(v); i++; break;
       case '--data-size': o.dataSize = Number(v); i++; break;
+      case '--floor': o.floor = true; break;
       default: throw new Error(`unknown option ${argv[i]}`);
     }
   }
@@ -145,6 +155,21 @@ async function main(): Promise<void> {
       }
     } finally {
       await stop(shardis);
+    }
+    if (o.floor) {
+      const floor = await startFloorServer();
+      try {
+        console.log('\n## Node floor (benchmarks/floor-server.ts: answers PING, nothing else)\n');
+        console.log('| test | -P | redis-server req/s | Node floor req/s | ratio |');
+        console.log('|---|---|---|---|---|');
+        for (const p of o.pipelines) {
+          for (const [test, [r, f]] of alternate(redis, floor, 'ping_inline,ping_mbulk', o, p)) {
+            console.log(`| ${test} | ${p} | ${fmt(r)} | ${fmt(f)} | ${(f / r).toFixed(2)} |`);
+          }
+        }
+      } finally {
+        await stop(floor);
+      }
     }
     if (o.sweep.length > 0) {
       console.log(`\n## --workers sweep at -P 16 (${o.sweepTests})\n`);

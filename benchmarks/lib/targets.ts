@@ -73,6 +73,17 @@ export async function startRedis(): Promise<Target> {
 }
 
 /**
+ * benchmarks/floor-server.ts on a free port: a Node server that only answers
+ * PING, the most any server on Node's `net` streams can do (PING tests only).
+ */
+export async function startFloorServer(): Promise<Target> {
+  const port = await freePort();
+  const proc = spawn(process.execPath, [path.join(ROOT, 'dist', 'benchmarks', 'floor-server.js'), String(port)], { stdio: 'ignore' });
+  await waitForPort(port);
+  return { name: 'node-floor', port, proc };
+}
+
+/**
  * `nodeArgs` go to node itself (e.g. --expose-gc for the soak's DEBUG GC);
  * `root` is the checkout whose build runs (another one's, to compare builds).
  */
