@@ -49,18 +49,30 @@ const SHUTDOWN_GRACE_MS = 2000;
 class WriteWakeups {
   private pending: Connection[] = [];
   private scheduled = false;
+  /** The shard set is running a turn's batches: it calls `release` when done (no immediate needed). */
+  private held = false;
 
   schedule(conn: Connection): void {
     this.pending.push(conn);
-    if (!this.scheduled) {
+    if (!this.scheduled && !this.held) {
       this.scheduled = true;
       setImmediate(this.run);
     }
   }
 
-  /** Wakes the writers now (the shard set before its background lane); a scheduled run then finds none. */
-  readonly run = (): void => {
+  hold(): void {
+    this.held = true;
+  }
+
+  /** The batches are done: their writers are woken now; an immediate already scheduled then finds none. */
+  release(): void {
+    this.held = false;
+    this.run();
+  }
+
+  private readonly run = (): void => {
     this.scheduled = false;
+    if (this.pending.length === 0) return;
     const conns = this.pending;
     this.pending = [];
     for (const c of conns) c.wakeWriterNow();
@@ -223,7 +235,7 @@ export class Server implements ServerContext, ConnectionHost {
       },
       this.config.get('logfile') as string,
     );
-    this.shards.beforeBackground = this.writeWakeups.run;
+    this.shards.replyGate = this.writeWakeups;
     this.shards.eventHandler = (shard, events) => {
       for (const ev of events) {
         const handler = this.shardEvents[ev.type] as ((shard: number, ev: ShardEvent) => void) | undefined;

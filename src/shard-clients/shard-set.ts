@@ -303,12 +303,16 @@ export class ShardSet {
   private readonly flush = (): void => {
     this.flushScheduled = false;
     const dirty = this.dirty.splice(0);
-    for (const c of dirty) c.flush();
+    this.replyGate.hold();
+    try {
+      for (const c of dirty) c.flush();
+    } finally {
+      this.replyGate.release();
+    }
     // An inline shard's background work (a snapshot's slices) runs after the
     // turn's requests and after their replies are on the sockets: a client
     // waits at most for the slice already running when its request came.
     if (!dirty.some((c) => c.hasBackground)) return;
-    this.beforeBackground();
     // The woken writers write from a microtask (each resumes its write task's
     // await): this one is queued after theirs, so it runs once they have written.
     queueMicrotask(() => {
@@ -316,8 +320,13 @@ export class ShardSet {
     });
   };
 
-  /** Called before the background lane runs: the server wakes the writers of the replies ready so far. */
-  beforeBackground: () => void = () => undefined;
+  /**
+   * Held while a flush runs the turn's batches and released after it: the
+   * server's write wake-ups (src/server.ts) wake the writers of the replies an
+   * inline shard delivered as soon as the batch is done, in this event-loop
+   * turn, rather than from an immediate of the next one.
+   */
+  replyGate: { hold(): void; release(): void } = { hold: () => undefined, release: () => undefined };
 
   /** Calls a shard RPC in the background lane (ShardClient.callBackground). */
   callBackground<M extends RpcMethod>(shard: number, method: M, req: RpcRequest<M>): Promise<RpcResult<M>> {
