@@ -162,6 +162,9 @@ t.test('redis 7.0: inline requests and sdssplitargs quoting', async (t) => {
     ['ECHO \xff\xfe\r\n', [['ECHO', '\xff\xfe']], null],
     // A NUL before the newline: strchr() never finds the line end; redis waits.
     ['PI\x00NG\r\nPING\r\n', [], null],
+    // The same past the first 64 bytes of a line (the framer scans those one by one).
+    [`ECHO ${'a'.repeat(100)}\x00b\r\nPING\r\n`, [], null],
+    [`ECHO ${'a'.repeat(100)}\r\nPI\x00NG\r\n`, [['ECHO', 'a'.repeat(100)]], null],
     // Not verified against redis (straight from sdssplitargs): \b \a escapes, uppercase hex.
     ['SET "k\\xFF\\x00" \'\'\n', [['SET', 'k\xff\x00', '']], null],
   ];
