@@ -18,7 +18,7 @@ import {
   WRONGTYPE,
   errInvalidExpire,
 } from '../../src/core/errors';
-import { parseI64 } from '../../src/core/args/parse';
+import { parseI64, shortInt } from '../../src/core/args/parse';
 import type { Value } from '../value';
 import { incrByFloatString } from '../long-double';
 import { ERR_LCS_WRONGTYPE, lcsReply } from '../lcs';
@@ -288,8 +288,31 @@ function opSetrange(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
 // ---------------------------------------------------------------------------
 // Counters
 
-function incrBy(ctx: ShardOpContext, key: string, by: bigint, w: ReplyWriter): void {
-  const cur = getString(ctx, key);
+/**
+ * INCR and DECR (a step of 1), INCRBY and DECRBY (the step is args[2]); the
+ * rows' variant gives the direction. A short step on a short counter (at most
+ * 15 characters each, so the sum is exact) is added as numbers; anything
+ * longer goes through BigInt with the int64 overflow checks.
+ */
+function opIncrby(ctx: ShardOpContext, args: string[], w: ReplyWriter, { sign }: { sign: number }): void {
+  const key = args[1];
+  const step = args.length > 2 ? shortInt(args[2]) : 1;
+  if (step !== null) {
+    const cur = getString(ctx, key);
+    const n = cur === undefined ? 0 : shortInt(cur);
+    if (n !== null) return storeCounter(ctx, key, cur, String(n + sign * step), w);
+    return incrByBig(ctx, key, cur, BigInt(sign * step), w);
+  }
+  let by = intArgOrThrow(args[2]);
+  if (sign < 0) {
+    // -(-2^63) does not fit in 64 bits.
+    if (by === MIN_I64) throw new ReplyError('ERR decrement would overflow');
+    by = -by;
+  }
+  incrByBig(ctx, key, getString(ctx, key), by, w);
+}
+
+function incrByBig(ctx: ShardOpContext, key: string, cur: string | undefined, by: bigint, w: ReplyWriter): void {
   let n = 0n;
   if (cur !== undefined) {
     const parsed = parseI64(cur);
@@ -298,7 +321,10 @@ function incrBy(ctx: ShardOpContext, key: string, by: bigint, w: ReplyWriter): v
   }
   const next = n + by;
   if (next < MIN_I64 || next > MAX_I64) throw new ReplyError(ERR_OVERFLOW);
-  const s = next.toString();
+  storeCounter(ctx, key, cur, next.toString(), w);
+}
+
+function storeCounter(ctx: ShardOpContext, key: string, cur: string | undefined, s: string, w: ReplyWriter): void {
   if (cur === undefined) ctx.db.set(key, s);
   else ctx.db.replace(key, s);
   ctx.notify(NOTIFY.string, 'incrby', key);
@@ -309,20 +335,6 @@ function intArgOrThrow(s: string): bigint {
   const n = parseI64(s);
   if (n === null) throw new ReplyError(ERR_NOT_INTEGER);
   return n;
-}
-
-/**
- * INCR and DECR (a step of 1), INCRBY and DECRBY (the step is args[2]); the
- * rows' variant gives the direction.
- */
-function opIncrby(ctx: ShardOpContext, args: string[], w: ReplyWriter, { sign }: { sign: number }): void {
-  let by = args.length > 2 ? intArgOrThrow(args[2]) : 1n;
-  if (sign < 0) {
-    // -(-2^63) does not fit in 64 bits.
-    if (by === MIN_I64) throw new ReplyError('ERR decrement would overflow');
-    by = -by;
-  }
-  incrBy(ctx, args[1], by, w);
 }
 
 function opIncrbyfloat(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {

@@ -51,8 +51,41 @@ export function isCanonicalInt64(s: string): boolean {
   return body <= (neg ? I64_MIN_DIGITS : I64_MAX_DIGITS);
 }
 
+/** Digits (sign included) below which a canonical integer is always a safe JS number. */
+const SHORT_INT_LEN = 15;
+
+/**
+ * The value of `s` when it is a canonical integer (string2ll's rules, as in
+ * isCanonicalInt64) of at most 15 characters, else null, which means "not
+ * short", not "not an integer": callers fall back to parseI64. Such a value
+ * and the sum of two of them are exact in a double, so the common counter and
+ * index paths need no regex and no BigInt.
+ */
+export function shortInt(s: string): number | null {
+  const n = s.length;
+  if (n === 0 || n > SHORT_INT_LEN) return null;
+  let i = 0;
+  const neg = s.charCodeAt(0) === 45;
+  if (neg) {
+    if (n === 1) return null;
+    i = 1;
+  }
+  let c = s.charCodeAt(i);
+  if (c === 48) return n === 1 ? 0 : null;
+  if (c < 49 || c > 57) return null;
+  let v = c - 48;
+  for (i++; i < n; i++) {
+    c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return null;
+    v = v * 10 + (c - 48);
+  }
+  return neg ? -v : v;
+}
+
 /** A 64-bit integer that must also be a safe JS number (counts, indexes, TTLs). */
 export function parseSafeInt(s: string): number | null {
+  const short = shortInt(s);
+  if (short !== null) return short;
   const n = parseI64(s);
   if (n === null) return null;
   return n > BigInt(Number.MAX_SAFE_INTEGER) || n < BigInt(Number.MIN_SAFE_INTEGER) ? null : Number(n);
@@ -60,6 +93,8 @@ export function parseSafeInt(s: string): number | null {
 
 /** Parses an integer argument or throws Redis's "not an integer" error. */
 export function intArg(s: string, error = ERR_NOT_INTEGER): number {
+  const short = shortInt(s);
+  if (short !== null) return short;
   const n = parseI64(s);
   if (n === null) throw new ReplyError(error);
   // Clamp into the safe range; callers range-check with their own errors.
