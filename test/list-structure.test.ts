@@ -1,13 +1,14 @@
 /**
  * The list structure (workers/structures/list.ts) against a plain array: long
  * random sequences of every operation, so elements cross between the end runs
- * and the packed nodes many times (nodes hold 128 elements, end runs seal at
- * 256). The black-box and differential list suites cover the commands; this
+ * and the packed nodes many times (nodes hold 128 elements or 8 KB, end runs
+ * seal at 256 or 16 KB), and the deque that holds the nodes. The black-box and differential list suites cover the commands; this
  * covers the run/node bookkeeping they can only reach by chance.
  */
 import t from 'tap';
 import fc from 'fast-check';
 import { ListValue } from '../workers/structures/list';
+import { Deque } from '../workers/structures/deque';
 
 type Op =
   | { k: 'pushBack' | 'pushFront'; v: string; n: number }
@@ -17,7 +18,7 @@ type Op =
   | { k: 'trim'; front: number; back: number }
   | { k: 'read'; at: number; len: number };
 
-const value = fc.oneof(fc.constantFrom('a', 'b', 'c', ''), fc.string({ maxLength: 3 }), fc.string({ minLength: 100, maxLength: 300 }));
+const value = fc.oneof(fc.constantFrom('a', 'b', 'c', ''), fc.string({ maxLength: 3 }), fc.string({ minLength: 100, maxLength: 300 }), fc.string({ minLength: 1000, maxLength: 2000 }));
 const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ k: fc.constantFrom('pushBack' as const, 'pushFront' as const), v: value, n: fc.integer({ min: 1, max: 400 }) }) },
   { weight: 3, arbitrary: fc.record({ k: fc.constantFrom('popBack' as const, 'popFront' as const), n: fc.integer({ min: 1, max: 300 }) }) },
@@ -118,4 +119,46 @@ t.test('a long list is packed: LRANGE-style reads stay in order', async (t) => {
   t.equal(list.at(150_000), 'element:50000');
   t.same(list.slice(99_998, 100_001), ['front:1', 'front:0', 'element:0', 'element:1']);
   t.equal(list.indexOf('element:99999'), 199_999);
+});
+
+t.test('a list of 1 KB values: pushes and pops at both ends keep order', async (t) => {
+  const list = new ListValue();
+  const v = (i: number) => `${i}:`.padEnd(1024, 'x');
+  for (let i = 0; i < 20_000; i++) list.pushFront(v(i));
+  for (let i = 0; i < 20_000; i++) list.pushBack(v(-i - 1));
+  t.equal(list.at(0), v(19_999));
+  t.equal(list.at(20_000), v(-1));
+  for (let i = 19_999; i >= 10_000; i--) if (list.popFront() !== v(i)) return t.fail(`popFront ${i}`);
+  for (let i = 20_000; i > 10_000; i--) if (list.popBack() !== v(-i)) return t.fail(`popBack ${i}`);
+  t.equal(list.length, 20_000);
+  t.same(list.slice(9_999, 10_000), [v(0), v(-1)]); // inclusive, as LRANGE
+});
+
+t.test('Deque: random operations match an array', async (t) => {
+  type DOp = { k: 'push' | 'unshift' | 'pop' | 'shift' | 'insert' | 'remove' | 'set'; at: number; v: number };
+  const dop: fc.Arbitrary<DOp> = fc.record({
+    k: fc.constantFrom('push' as const, 'unshift' as const, 'pop' as const, 'shift' as const, 'insert' as const, 'remove' as const, 'set' as const),
+    at: fc.nat(),
+    v: fc.integer(),
+  });
+  fc.assert(
+    fc.property(fc.array(dop, { maxLength: 400 }), (ops) => {
+      const d = new Deque<number>();
+      const m: number[] = [];
+      for (const o of ops) {
+        const at = m.length === 0 ? 0 : o.at % m.length;
+        if (o.k === 'push') (d.push(o.v), m.push(o.v));
+        else if (o.k === 'unshift') (d.unshift(o.v), m.unshift(o.v));
+        else if (o.k === 'pop') { if (d.pop() !== m.pop()) throw new Error('pop'); }
+        else if (o.k === 'shift') { if (d.shift() !== m.shift()) throw new Error('shift'); }
+        else if (o.k === 'insert') { const k = o.at % (m.length + 1); d.insert(k, o.v); m.splice(k, 0, o.v); }
+        else if (m.length > 0 && o.k === 'remove') (d.remove(at), m.splice(at, 1));
+        else if (m.length > 0 && o.k === 'set') (d.set(at, o.v), (m[at] = o.v));
+        if (d.length !== m.length) throw new Error('length');
+      }
+      for (let i = 0; i < m.length; i++) if (d.at(i) !== m[i]) throw new Error(`at ${i}`);
+    }),
+    { numRuns: 500 },
+  );
+  t.pass('500 sequences');
 });

@@ -27,6 +27,7 @@ import { LIMITS } from './encoding-limits';
 import { SerialReader, SerialWriter } from '../serial';
 import { entryEquals, pack, readHead } from './packed';
 import { registerValueType, type TypedValue } from '../value';
+import { Deque } from './deque';
 
 /** Elements per sealed node. */
 const NODE_ELEMENTS = 128;
@@ -47,6 +48,24 @@ function unpack(node: string, count: number): string[] {
 /** Where `forRange` writes: a reply writer's bulkRange, typed structurally so structures do not import the wire. */
 export interface RangeSink {
   bulkRange(src: string, from: number, to: number): void;
+}
+
+/**
+ * How many of an end run's newest elements (at the array's end, for both
+ * runs) stay unsealed when it is sealed: a node's worth by count and by
+ * chars, at least one, never the whole run. Keeping by count alone left a
+ * run of big values (1 KB: sealed at 16 elements, 16 KB) sealing one element
+ * per push into a node of its own.
+ */
+function newestKept(run: readonly string[]): number {
+  let keep = 0;
+  let chars = 0;
+  for (let i = run.length - 1; i > 0 && keep < NODE_ELEMENTS; i--) {
+    chars += run[i].length;
+    if (chars > NODE_CHARS && keep > 0) break;
+    keep++;
+  }
+  return keep;
 }
 
 function charsOf(items: readonly string[], from = 0, to = items.length): number {
@@ -114,8 +133,8 @@ export class ListValue implements TypedValue {
   /** Elements 0.. in reverse order. */
   private front: string[] = [];
   private frontChars = 0;
-  private nodes: string[] = [];
-  private counts: number[] = [];
+  private nodes = new Deque<string>();
+  private counts = new Deque<number>();
   /** Elements held by `nodes`. */
   private midLen = 0;
   private back: string[] = [];
@@ -156,8 +175,8 @@ export class ListValue implements TypedValue {
     const j = i - f;
     if (j >= this.midLen) return this.back[j - this.midLen];
     this.seek(j);
-    const h = readHead(this.nodes[this.cNode], this.cPos);
-    return this.nodes[this.cNode].slice(h.start, h.start + h.len);
+    const h = readHead(this.nodes.at(this.cNode), this.cPos);
+    return this.nodes.at(this.cNode).slice(h.start, h.start + h.len);
   }
 
   /** Replaces the element at 0 <= i < length. */
@@ -175,7 +194,7 @@ export class ListValue implements TypedValue {
       return;
     }
     const k = this.nodeOf(j);
-    const items = unpack(this.nodes[k], this.counts[k]);
+    const items = unpack(this.nodes.at(k), this.counts.at(k));
     items[j - this.cStart] = v;
     this.replaceNode(k, items);
   }
@@ -247,15 +266,15 @@ export class ListValue implements TypedValue {
       return;
     }
     const k = this.nodeOf(j);
-    const items = unpack(this.nodes[k], this.counts[k]);
+    const items = unpack(this.nodes.at(k), this.counts.at(k));
     items.splice(j - this.cStart, 0, v);
     this.len++;
     if (items.length > 2 * NODE_ELEMENTS) {
       // Split an overfull node in two, so no node grows without bound.
       const half = items.length >>> 1;
       this.replaceNode(k, items.slice(0, half));
-      this.nodes.splice(k + 1, 0, pack(items.slice(half)));
-      this.counts.splice(k + 1, 0, items.length - half);
+      this.nodes.insert(k + 1, pack(items.slice(half)));
+      this.counts.insert(k + 1, items.length - half);
       this.midLen += items.length - half;
       this.cNode = -1;
     } else {
@@ -269,14 +288,14 @@ export class ListValue implements TypedValue {
     for (let i = 0; i < f; i++) if (this.front[f - 1 - i] === v) return i;
     let base = f;
     for (let k = 0; k < this.nodes.length; k++) {
-      const node = this.nodes[k];
+      const node = this.nodes.at(k);
       let pos = 0;
-      for (let e = 0; e < this.counts[k]; e++) {
+      for (let e = 0; e < this.counts.at(k); e++) {
         if (entryEquals(node, pos, v)) return base + e;
         const h = readHead(node, pos);
         pos = h.start + h.len;
       }
-      base += this.counts[k];
+      base += this.counts.at(k);
     }
     const b = this.back.indexOf(v);
     return b === -1 ? -1 : base + b;
@@ -323,7 +342,7 @@ export class ListValue implements TypedValue {
     };
     const doNode = (k: number): void => {
       if (limit <= 0 || this.indexInNode(k, v) === -1) return;
-      this.replaceNode(k, filter(unpack(this.nodes[k], this.counts[k])));
+      this.replaceNode(k, filter(unpack(this.nodes.at(k), this.counts.at(k))));
     };
     if (!fromTail) {
       doFront();
@@ -371,8 +390,8 @@ export class ListValue implements TypedValue {
       let k = this.nodeOf(i - f);
       let skip = i - f - this.cStart;
       for (; k < this.nodes.length && i <= end; k++) {
-        const node = this.nodes[k];
-        const count = this.counts[k];
+        const node = this.nodes.at(k);
+        const count = this.counts.at(k);
         let pos = 0;
         for (let e = 0; e < count && i <= end; e++) {
           // Lengths under 128 (one char) are read inline: LRANGE's hot loop.
@@ -409,7 +428,7 @@ export class ListValue implements TypedValue {
   toArray(): string[] {
     const out = this.front.slice().reverse();
     for (let k = 0; k < this.nodes.length; k++) {
-      const items = unpack(this.nodes[k], this.counts[k]);
+      const items = unpack(this.nodes.at(k), this.counts.at(k));
       for (const e of items) out.push(e);
     }
     for (const e of this.back) out.push(e);
@@ -510,8 +529,8 @@ export class ListValue implements TypedValue {
   private clear(): void {
     this.front = [];
     this.frontChars = 0;
-    this.nodes = [];
-    this.counts = [];
+    this.nodes.clear();
+    this.counts.clear();
     this.midLen = 0;
     this.back = [];
     this.backChars = 0;
@@ -519,9 +538,9 @@ export class ListValue implements TypedValue {
     this.cNode = -1;
   }
 
-  /** Seals the older part of the back run (all but the newest NODE_ELEMENTS) into nodes. */
+  /** Seals the older part of the back run (all but a node's worth of the newest) into nodes. */
   private sealBack(): void {
-    const keep = Math.min(NODE_ELEMENTS, this.back.length - 1);
+    const keep = newestKept(this.back);
     const sealed = this.back.splice(0, this.back.length - keep);
     this.backChars -= charsOf(sealed);
     for (const part of this.chunks(sealed)) {
@@ -533,7 +552,7 @@ export class ListValue implements TypedValue {
 
   /** Seals the part of the front run nearest the middle into nodes. */
   private sealFront(): void {
-    const keep = Math.min(NODE_ELEMENTS, this.front.length - 1);
+    const keep = newestKept(this.front);
     // front is reversed: its first entries are the elements nearest the middle.
     const sealed = this.front.splice(0, this.front.length - keep).reverse();
     this.frontChars -= charsOf(sealed);
@@ -564,7 +583,7 @@ export class ListValue implements TypedValue {
   }
 
   private unsealFirst(): void {
-    const items = unpack(this.nodes[0], this.counts[0]);
+    const items = unpack(this.nodes.at(0), this.counts.at(0));
     this.nodes.shift();
     this.counts.shift();
     this.midLen -= items.length;
@@ -575,7 +594,7 @@ export class ListValue implements TypedValue {
 
   private unsealLast(): void {
     const k = this.nodes.length - 1;
-    const items = unpack(this.nodes[k], this.counts[k]);
+    const items = unpack(this.nodes.at(k), this.counts.at(k));
     this.nodes.pop();
     this.counts.pop();
     this.midLen -= items.length;
@@ -586,22 +605,22 @@ export class ListValue implements TypedValue {
 
   /** Puts `items` in place of node k (dropping the node when empty); the length is the caller's. */
   private replaceNode(k: number, items: string[]): void {
-    this.midLen += items.length - this.counts[k];
+    this.midLen += items.length - this.counts.at(k);
     if (items.length === 0) {
-      this.nodes.splice(k, 1);
-      this.counts.splice(k, 1);
+      this.nodes.remove(k);
+      this.counts.remove(k);
     } else {
-      this.nodes[k] = pack(items);
-      this.counts[k] = items.length;
+      this.nodes.set(k, pack(items));
+      this.counts.set(k, items.length);
     }
     this.cNode = -1;
   }
 
   /** Local index of the first element equal to `v` in node k, or -1 (no string made). */
   private indexInNode(k: number, v: string): number {
-    const node = this.nodes[k];
+    const node = this.nodes.at(k);
     let pos = 0;
-    for (let e = 0; e < this.counts[k]; e++) {
+    for (let e = 0; e < this.counts.at(k); e++) {
       if (entryEquals(node, pos, v)) return e;
       const h = readHead(node, pos);
       pos = h.start + h.len;
@@ -620,15 +639,15 @@ export class ListValue implements TypedValue {
         start = 0;
       } else {
         k = this.nodes.length - 1;
-        start = this.midLen - this.counts[k];
+        start = this.midLen - this.counts.at(k);
       }
     }
     while (j < start) {
       k--;
-      start -= this.counts[k];
+      start -= this.counts.at(k);
     }
-    while (j >= start + this.counts[k]) {
-      start += this.counts[k];
+    while (j >= start + this.counts.at(k)) {
+      start += this.counts.at(k);
       k++;
     }
     if (k !== this.cNode || start !== this.cStart) {
@@ -643,7 +662,7 @@ export class ListValue implements TypedValue {
   /** Moves the cursor to mid index j. */
   private seek(j: number): void {
     const k = this.nodeOf(j);
-    const node = this.nodes[k];
+    const node = this.nodes.at(k);
     if (j < this.cIdx) {
       this.cIdx = this.cStart;
       this.cPos = 0;
@@ -663,16 +682,16 @@ export class ListValue implements TypedValue {
       this.len -= fromFront;
       n -= fromFront;
     }
-    while (n > 0 && this.nodes.length > 0 && this.counts[0] <= n) {
-      n -= this.counts[0];
-      this.len -= this.counts[0];
-      this.midLen -= this.counts[0];
+    while (n > 0 && this.nodes.length > 0 && this.counts.at(0) <= n) {
+      n -= this.counts.at(0);
+      this.len -= this.counts.at(0);
+      this.midLen -= this.counts.at(0);
       this.nodes.shift();
       this.counts.shift();
       this.cNode = -1;
     }
     if (n > 0 && this.nodes.length > 0) {
-      this.replaceNode(0, unpack(this.nodes[0], this.counts[0]).slice(n));
+      this.replaceNode(0, unpack(this.nodes.at(0), this.counts.at(0)).slice(n));
       this.len -= n;
       n = 0;
     }
@@ -691,8 +710,8 @@ export class ListValue implements TypedValue {
       this.len -= fromBack;
       n -= fromBack;
     }
-    while (n > 0 && this.nodes.length > 0 && this.counts[this.nodes.length - 1] <= n) {
-      const c = this.counts[this.nodes.length - 1];
+    while (n > 0 && this.nodes.length > 0 && this.counts.at(this.nodes.length - 1) <= n) {
+      const c = this.counts.at(this.nodes.length - 1);
       n -= c;
       this.len -= c;
       this.midLen -= c;
@@ -702,7 +721,7 @@ export class ListValue implements TypedValue {
     }
     if (n > 0 && this.nodes.length > 0) {
       const k = this.nodes.length - 1;
-      const items = unpack(this.nodes[k], this.counts[k]);
+      const items = unpack(this.nodes.at(k), this.counts.at(k));
       this.replaceNode(k, items.slice(0, items.length - n));
       this.len -= n;
       n = 0;
