@@ -2,8 +2,9 @@
  * The list structure (workers/structures/list.ts) against a plain array: long
  * random sequences of every operation, so elements cross between the end runs
  * and the packed nodes many times (nodes hold 128 elements or 8 KB, end runs
- * seal at 256 or 16 KB), and the deque that holds the nodes. The black-box and differential list suites cover the commands; this
- * covers the run/node bookkeeping they can only reach by chance.
+ * seal at 256 or 16 KB), and the deque that holds the nodes. The black-box
+ * and differential list suites cover the commands; this covers the run/node
+ * bookkeeping they can only reach by chance.
  */
 import t from 'tap';
 import fc from 'fast-check';

@@ -175,8 +175,9 @@ export class ListValue implements TypedValue {
     const j = i - f;
     if (j >= this.midLen) return this.back[j - this.midLen];
     this.seek(j);
-    const h = readHead(this.nodes.at(this.cNode), this.cPos);
-    return this.nodes.at(this.cNode).slice(h.start, h.start + h.len);
+    const node = this.nodes.at(this.cNode);
+    const h = readHead(node, this.cPos);
+    return node.slice(h.start, h.start + h.len);
   }
 
   /** Replaces the element at 0 <= i < length. */

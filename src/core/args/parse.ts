@@ -23,6 +23,32 @@ const I64_MAX_DIGITS = '9223372036854775807';
 const I64_MIN_DIGITS = '9223372036854775808';
 
 /**
+ * The value of `s` when it is written as Redis's string2ll accepts an integer
+ * and prints it back identically (no sign but '-', no leading zeros, no
+ * "-0"), else NaN. The range is the caller's to check: the value is exact
+ * only up to 15 characters.
+ */
+function canonicalValue(s: string): number {
+  const n = s.length;
+  let i = 0;
+  const neg = s.charCodeAt(0) === 45;
+  if (neg) {
+    if (n === 1) return NaN;
+    i = 1;
+  }
+  let c = s.charCodeAt(i);
+  if (c === 48) return n === 1 ? 0 : NaN; // "0" only; "-0" and "01" are not canonical
+  if (!(c >= 49 && c <= 57)) return NaN; // also NaN for "" (charCodeAt past the end)
+  let v = c - 48;
+  for (i++; i < n; i++) {
+    c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return NaN;
+    v = v * 10 + (c - 48);
+  }
+  return neg ? -v : v;
+}
+
+/**
  * Whether `s` is an integer as Redis's string2ll accepts it and prints it back
  * identically: no sign but '-', no leading zeros, no "-0", within int64.
  * Allocates nothing for the common (short) case: intset membership and the
@@ -30,56 +56,29 @@ const I64_MIN_DIGITS = '9223372036854775808';
  */
 export function isCanonicalInt64(s: string): boolean {
   const n = s.length;
-  if (n === 0 || n > 20) return false;
-  let i = 0;
+  if (n === 0 || n > 20 || Number.isNaN(canonicalValue(s))) return false;
   const neg = s.charCodeAt(0) === 45;
-  if (neg) {
-    if (n === 1) return false;
-    i = 1;
-  }
-  const first = s.charCodeAt(i);
-  if (first === 48) return n === 1; // "0" only; "-0" and "01" are not canonical
-  if (first < 49 || first > 57) return false;
-  for (let j = i + 1; j < n; j++) {
-    const c = s.charCodeAt(j);
-    if (c < 48 || c > 57) return false;
-  }
-  const digits = n - i;
+  const digits = neg ? n - 1 : n;
   if (digits < 19) return true;
   if (digits > 19) return false;
   const body = neg ? s.slice(1) : s;
   return body <= (neg ? I64_MIN_DIGITS : I64_MAX_DIGITS);
 }
 
-/** Digits (sign included) below which a canonical integer is always a safe JS number. */
+/** Characters (sign included) up to which a canonical integer is always a safe JS number. */
 const SHORT_INT_LEN = 15;
 
 /**
- * The value of `s` when it is a canonical integer (string2ll's rules, as in
- * isCanonicalInt64) of at most 15 characters, else null, which means "not
- * short", not "not an integer": callers fall back to parseI64. Such a value
- * and the sum of two of them are exact in a double, so the common counter and
- * index paths need no regex and no BigInt.
+ * The value of `s` when it is a canonical integer (as in isCanonicalInt64)
+ * of at most 15 characters, else null, which means "not short", not "not an
+ * integer": callers fall back to parseI64. Such a value and the sum of two
+ * of them are exact in a double, so the common counter and index paths need
+ * no regex and no BigInt.
  */
 export function shortInt(s: string): number | null {
-  const n = s.length;
-  if (n === 0 || n > SHORT_INT_LEN) return null;
-  let i = 0;
-  const neg = s.charCodeAt(0) === 45;
-  if (neg) {
-    if (n === 1) return null;
-    i = 1;
-  }
-  let c = s.charCodeAt(i);
-  if (c === 48) return n === 1 ? 0 : null;
-  if (c < 49 || c > 57) return null;
-  let v = c - 48;
-  for (i++; i < n; i++) {
-    c = s.charCodeAt(i);
-    if (c < 48 || c > 57) return null;
-    v = v * 10 + (c - 48);
-  }
-  return neg ? -v : v;
+  if (s.length === 0 || s.length > SHORT_INT_LEN) return null;
+  const v = canonicalValue(s);
+  return Number.isNaN(v) ? null : v;
 }
 
 /** A 64-bit integer that must also be a safe JS number (counts, indexes, TTLs). */
