@@ -85,6 +85,11 @@ function apply(list: ListValue, model: string[], o: Op, i: number): void {
       const ranged: string[] = [];
       list.forRange(start, end, { bulkRange: (src, from, to) => ranged.push(src.slice(from, to)) });
       for (let j = start; j <= end; j++) if (ranged[j - start] !== model[j]) throw new Error(`forRange differs at op ${i}`);
+      // rangeChars is LRANGE's reservation: never less than the elements' chars, never more than the whole list packed.
+      let exact = 0;
+      for (let j = start; j <= end; j++) exact += model[j].length;
+      const reserved = list.rangeChars(start, end);
+      if (reserved < exact || reserved > list.rangeChars(0, model.length - 1)) throw new Error(`rangeChars ${reserved} for ${exact} chars at op ${i}`);
       if (list.at(end) !== model[end] || list.at(start) !== model[start]) throw new Error(`at differs at op ${i}`);
       const probe = model[start];
       if (list.indexOf(probe) !== model.indexOf(probe)) throw new Error(`indexOf differs at op ${i}`);

@@ -199,7 +199,13 @@ function opLrange(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
  * GC) nor per element of a packed node.
  */
 function writeRange(w: ReplyWriter, list: ListValue, start: number, end: number): void {
-  w.array(end - start + 1);
+  const count = end - start + 1;
+  w.array(count);
+  // Room for the whole reply first: growing the inline shard's reply arena
+  // midway copies what was written of it (src/core/wire/byte-buffer.ts), and
+  // 100 elements of 1 KB grew and copied twice per reply. A bulk header is
+  // at most 16 bytes ('$', up to 10 digits, two CRLFs).
+  w.ensure(list.rangeChars(start, end) + count * 16);
   list.forRange(start, end, w);
 }
 

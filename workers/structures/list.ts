@@ -373,6 +373,32 @@ export class ListValue implements TypedValue {
   }
 
   /**
+   * At least the chars of elements start..end (0 <= start <= end < length):
+   * end-run elements exactly, a sealed node by its whole packed string (its
+   * length heads included), so at most two nodes' worth more than exact.
+   * LRANGE reserves its reply's room with it (see writeRange in lists.ts).
+   */
+  rangeChars(start: number, end: number): number {
+    const f = this.front.length;
+    let chars = 0;
+    let i = start;
+    for (; i <= end && i < f; i++) chars += this.front[f - 1 - i].length;
+    if (i > end) return chars;
+    const midEnd = Math.min(end - f, this.midLen - 1);
+    if (i - f <= midEnd) {
+      let k = this.nodeOf(i - f);
+      let nodeStart = this.cStart;
+      for (; k < this.nodes.length && nodeStart <= midEnd; k++) {
+        chars += this.nodes.at(k).length;
+        nodeStart += this.counts.at(k);
+      }
+      i = f + midEnd + 1;
+    }
+    for (; i <= end; i++) chars += this.back[i - f - this.midLen].length;
+    return chars;
+  }
+
+  /**
    * Visits elements start..end (0 <= start <= end < length) as character
    * ranges `src[from, to)`: an end-run element is its own string, a node
    * element a range of the node's packed string. LRANGE writes them as they
