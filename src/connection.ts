@@ -19,6 +19,7 @@ import { once } from 'node:events';
 import type { Logger } from 'pino';
 import { RequestFramer, ProtocolError, QueryBufferLimitError } from './resp/request-framer';
 import { PendingReply, type ReplySink } from './shard-clients/shard-client';
+import type { ArenaLease } from './shard-clients/reply-arena';
 import type { Config } from './config/config';
 import type { ServerStats, TaskCounts } from './stats';
 import type { User } from './acl/acl';
@@ -288,7 +289,11 @@ export class Connection implements ReplySink {
       p.onReply = null;
       f(p.bytes());
     }
-    if (this.ended) return; // the connection is gone: drop the reply
+    if (this.ended) {
+      // The connection is gone: drop the reply.
+      releaseLease(p);
+      return;
+    }
     if (p.dropped) p.end = p.start; // CLIENT REPLY OFF/SKIP: an empty reply keeps the order
     this.readyBytes += p.end - p.start;
     if (this.writerBlocked && p.data !== null && (p.start !== 0 || p.end !== p.data.length)) {
@@ -297,6 +302,7 @@ export class Connection implements ReplySink {
       // as long as this reply waits, so the reply gets its own copy.
       const own = Buffer.allocUnsafe(p.end - p.start);
       p.data.copy(own, 0, p.start, p.end);
+      releaseLease(p);
       p.setWhole(own);
     }
     if (p.data !== null && p.end > p.start && p.data[p.start] === 45 /* '-' */) this.host.stats.countError(p.bytes());
@@ -382,6 +388,9 @@ export class Connection implements ReplySink {
   private readEndReason: CloseReason = 'eof';
   /** Why reading is paused, if it is: a multi-step command in progress, or too much unwritten output. */
   private readPause: 'barrier' | 'output' | null = null;
+  /** What takeReady's view holds of the inline shard's reply arena: released when written. */
+  private takenLease: ArenaLease | null = null;
+  private takenViews = 0;
 
   private stopReading(reason: CloseReason): void {
     this.readEndReason = reason;
@@ -483,7 +492,20 @@ export class Connection implements ReplySink {
       end++;
     }
     if (end === q.length || q[end].data === null || last - first.start >= CONCAT_LIMIT) {
-      for (let j = i; j < end; j++) q[j] = undefined as unknown as PendingReply;
+      // The run's arena views are released when the socket is done with them (writeTask).
+      // They are views of one buffer, so of one lease.
+      let lease: ArenaLease | null = null;
+      let leased = 0;
+      for (let j = i; j < end; j++) {
+        const l = q[j].lease;
+        if (l !== null) {
+          lease = l;
+          leased++;
+        }
+        q[j] = undefined as unknown as PendingReply;
+      }
+      this.takenLease = lease;
+      this.takenViews = leased;
       this.advance(end);
       this.readyBytes -= last - first.start;
       return first.start === 0 && last === data.length ? data : data.subarray(first.start, last);
@@ -506,6 +528,7 @@ export class Connection implements ReplySink {
     for (; i < end; i++) {
       const p = q[i];
       o += (p.data as Buffer).copy(out, o, p.start, p.end);
+      releaseLease(p);
       q[i] = undefined as unknown as PendingReply;
     }
     this.advance(end);
@@ -545,12 +568,18 @@ export class Connection implements ReplySink {
         this.host.stats.writesProcessed++;
         this.lastInteraction = Date.now();
         this.mem.onReply(out.length);
+        // Arena views in `out` are released once the socket is done with its last byte.
+        const lease = this.takenLease;
+        const views = this.takenViews;
+        this.takenLease = null;
+        const done = lease === null ? undefined : () => lease.release(views);
         let flushed: boolean;
-        if (out.length <= WRITE_PIECE) flushed = socket.write(out);
+        if (out.length <= WRITE_PIECE) flushed = socket.write(out, done);
         else {
           // In pieces: each one's completion is an interaction, as each partial write is in Redis.
           for (let at = 0; at < out.length - WRITE_PIECE; at += WRITE_PIECE) socket.write(out.subarray(at, at + WRITE_PIECE), this.onWriteProgress);
-          flushed = socket.write(out.subarray(Math.floor((out.length - 1) / WRITE_PIECE) * WRITE_PIECE), this.onWriteProgress);
+          const last = out.subarray(Math.floor((out.length - 1) / WRITE_PIECE) * WRITE_PIECE);
+          flushed = socket.write(last, done === undefined ? this.onWriteProgress : () => (this.onWriteProgress(), done()));
         }
         if (!flushed) {
           this.writerBlocked = true;
@@ -613,3 +642,11 @@ export class Connection implements ReplySink {
 }
 
 function noop(): void {}
+
+/** This reply's bytes are no longer read here (reply-arena.ts). */
+function releaseLease(p: PendingReply): void {
+  const lease = p.lease;
+  if (lease === null) return;
+  p.lease = null;
+  lease.release(1);
+}

@@ -493,6 +493,7 @@ function tasksSection(server: ServerContext, shards: readonly ShardInfo[]): Line
   const t = server.tasks;
   let shardCommands = 0;
   for (const s of shards) shardCommands += s.commands;
+  const arena = server.shards.replyArena;
   return [
     ['read_tasks', t.readTasks],
     ['write_tasks', t.writeTasks],
@@ -505,6 +506,10 @@ function tasksSection(server: ServerContext, shards: readonly ShardInfo[]): Line
     // the connections that came and went are gone.
     ['active_resources', activeResources()],
     ['shard_restarts', server.shards.restarts],
+    // The inline shard's reply buffers (src/shard-clients/reply-arena.ts): kept for reuse, reused, allocated.
+    ['reply_arena_pooled_bytes', arena?.pooledBytes ?? 0],
+    ['reply_arena_reused', arena?.reused ?? 0],
+    ['reply_arena_allocated', arena?.allocated ?? 0],
     ['lock_held', server.lock.held ? 1 : 0],
     ['lock_waiting', server.lock.waiting],
     ['lock_acquisitions', server.lock.acquisitions],

@@ -9,16 +9,16 @@
  *
  * The engine runs each turn's requests as they are (no encoded batch) and
  * writes the replies into one arena, whose regions the connections write out
- * as views: neither requests nor replies are copied.
+ * as views: neither requests nor replies are copied (reply-arena.ts).
  */
 import { ShardEngine } from '../../workers/engine';
-import { ReplyWriter } from '../core/wire/reply-writer';
+import { ReplyArena, type ReplyArenaStats } from './reply-arena';
 import type { CallBatch } from '../core/wire/call-batch';
 import type { ShardSettings } from '../core/shard-protocol';
 import type { InlineShard, PendingReply, ShardClient } from './shard-client';
 
 export class InlineEngineHost implements InlineShard {
-  private readonly arena = new ReplyWriter(64 * 1024);
+  private readonly arena = new ReplyArena(64 * 1024);
   private readonly engine: ShardEngine;
 
   constructor(
@@ -32,6 +32,7 @@ export class InlineEngineHost implements InlineShard {
 
   run(calls: CallBatch<PendingReply>): void {
     this.engine.runCalls(calls, this.arena);
+    this.arena.lease(calls.pendings, calls.count);
     // Events before replies, as worker shards send them (workers/shard.ts).
     const events = this.engine.takeEvents();
     if (events !== null) this.client.onEvents(events);
@@ -44,6 +45,11 @@ export class InlineEngineHost implements InlineShard {
   /** Gives the shard the RDB file it loads from (ShardControl loadFile), or takes it back. */
   setLoadFile(data: SharedArrayBuffer | null): void {
     this.engine.state.loadFile = data === null ? null : Buffer.from(data);
+  }
+
+  arenaStats(): ReplyArenaStats {
+    const a = this.arena;
+    return { pooledBytes: a.pooledBytes, reused: a.reused, allocated: a.allocated };
   }
 
   applySettings(patch: Partial<ShardSettings>): void {

@@ -13,6 +13,7 @@ import { RPC_OP, RequestBatchBuilder, decodeOutcome, encodeRpc, splitReplies } f
 import { CallBatch, type ReplySlot } from '../core/wire/call-batch';
 import type { RpcCall, RpcMethod, RpcOutcome, RpcRequest, RpcResult, ShardEvent } from '../core/shard-protocol';
 import { ReplyError } from '../core/errors';
+import type { ArenaLease } from './reply-arena';
 
 /** Receives a reply once its bytes arrive. */
 export interface ReplySink {
@@ -31,6 +32,12 @@ export class PendingReply implements ReplySlot {
   dropped = false;
   /** Told the reply when it arrives, before anything else (the AOF logs the write it answers). */
   onReply: ((reply: Buffer) => void) | null = null;
+  /**
+   * Set when `data` is the inline shard's reply arena (reply-arena.ts): the
+   * connection that writes the reply releases it once the socket is done
+   * with the bytes. Whoever else gets the reply leaves it set.
+   */
+  lease: ArenaLease | null = null;
   constructor(readonly sink: ReplySink) {}
 
   /** The reply as one Buffer (allocates a view when it is a region). */

@@ -32,6 +32,7 @@ import type {
 import { Router } from '../core/routing/router';
 import { ShardClient, type RpcScope, type ShardTransport } from './shard-client';
 import { InlineEngineHost } from './inline-host';
+import type { ReplyArenaStats } from './reply-arena';
 
 const SHARD_START_TIMEOUT_MS = 30_000;
 
@@ -357,6 +358,11 @@ export class ShardSet {
     this.inlineHost?.applySettings(patch);
     const msg: ShardControl = { type: 'settings', patch };
     for (const t of this.transports) t.postControl(msg);
+  }
+
+  /** The inline shard's reply arena (reply-arena.ts), for INFO; null with worker shards. */
+  get replyArena(): ReplyArenaStats | null {
+    return this.inlineHost?.arenaStats() ?? null;
   }
 
   /**

@@ -34,12 +34,26 @@ export class ByteBuffer {
     const need = live + extra;
     let size = this.floor === 0 ? this.buf.length * 2 : this.initialSize;
     while (size < need) size *= 2;
-    const next = Buffer.allocUnsafeSlow(size);
-    this.buf.copy(next, 0, this.floor, this.len);
+    const old = this.buf;
+    const handedOut = this.floor !== 0;
+    const next = this.allocate(size);
+    old.copy(next, 0, this.floor, this.len);
     this.buf = next;
     this.len = live;
     this.floor = 0;
+    this.replaced(old, handedOut);
   }
+
+  /** A fresh backing buffer of at least `size` bytes (a recycling subclass may reuse one). */
+  protected allocate(size: number): Buffer {
+    return Buffer.allocUnsafeSlow(size);
+  }
+
+  /**
+   * Told when growing left `old` behind; `handedOut` when views of its bytes
+   * below `floor` are still out there (else nothing references it any more).
+   */
+  protected replaced(_old: Buffer, _handedOut: boolean): void {}
 
   /**
    * Hands over the whole backing ArrayBuffer (the bytes written so far are at
