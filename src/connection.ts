@@ -634,6 +634,11 @@ export class Connection implements ReplySink {
     this.socket.off('error', this.onSocketError);
     // Keep a no-op error listener: a late error on a destroyed socket must not crash the server.
     this.socket.on('error', noop);
+    // Replies never taken for writing: their arena views go back now.
+    for (let i = this.head; i < this.queue.length; i++) {
+      const p = this.queue[i];
+      if (p !== undefined) releaseLease(p);
+    }
     this.queue = [];
     this.head = 0;
     this.readyBytes = 0;
