@@ -52,7 +52,10 @@ export interface ReplyArenaStats {
   allocated: number;
 }
 
-/** The pool keeps at most this many bytes, and at least what a recent turn used (up to POOL_MAX). */
+/**
+ * The pool may keep as many bytes as the hungriest turn of the last second
+ * or two allocated, but never less than POOL_MIN nor more than POOL_MAX.
+ */
 const POOL_MIN = 4 * 1024 * 1024;
 const POOL_MAX = 64 * 1024 * 1024;
 
@@ -166,7 +169,7 @@ export class ReplyArena extends ReplyWriter {
     this.poolBytes += buf.length;
   }
 
-  /** Bytes held in the pool (INFO memory reports it with the client buffers). */
+  /** Bytes held in the pool: INFO's reply_arena_pooled_bytes. */
   get pooledBytes(): number {
     return this.poolBytes;
   }
