@@ -16,7 +16,6 @@ import net from 'node:net';
 import { startShardis, WORKER_MATRIX } from './helpers/servers';
 import { connectResp, encodeCommand } from './helpers/resp-client';
 import { infoNumber } from './helpers/info';
-import { sleep } from './helpers/util';
 
 const noInline: string | false = WORKER_MATRIX.includes(0) ? false : `SHARDIS_TEST_WORKERS=${WORKER_MATRIX.join(',')} has no 0: the reply arena is the inline shard's`;
 
@@ -173,5 +172,4 @@ t.test('big replies read back exactly while the reply arena reuses its buffers (
   // The server is intact afterwards.
   t.equal(await c.call('PING'), 'PONG');
   t.equal(await runPipeline(srv.port, [lrange(2, 0, ELEMENTS - 1), get(3)], 0), -1);
-  await sleep(10);
 });

@@ -381,20 +381,21 @@ export class ListValue implements TypedValue {
   rangeChars(start: number, end: number): number {
     const f = this.front.length;
     let chars = 0;
-    let i = start;
-    for (; i <= end && i < f; i++) chars += this.front[f - 1 - i].length;
-    if (i > end) return chars;
+    // The front run is stored newest last: elements start..frontEnd are front[f-1-frontEnd .. f-1-start].
+    const frontEnd = Math.min(end, f - 1);
+    if (start <= frontEnd) chars += charsOf(this.front, f - 1 - frontEnd, f - start);
+    const midStart = Math.max(start - f, 0);
     const midEnd = Math.min(end - f, this.midLen - 1);
-    if (i - f <= midEnd) {
-      let k = this.nodeOf(i - f);
-      let nodeStart = this.cStart;
-      for (; k < this.nodes.length && nodeStart <= midEnd; k++) {
+    if (midStart <= midEnd) {
+      // Whole sealed nodes from the one holding midStart while they start at or before midEnd.
+      for (let k = this.nodeOf(midStart), nodeStart = this.cStart; k < this.nodes.length && nodeStart <= midEnd; k++) {
         chars += this.nodes.at(k).length;
         nodeStart += this.counts.at(k);
       }
-      i = f + midEnd + 1;
     }
-    for (; i <= end; i++) chars += this.back[i - f - this.midLen].length;
+    const backStart = Math.max(start - f - this.midLen, 0);
+    const backEnd = end - f - this.midLen;
+    if (backStart <= backEnd) chars += charsOf(this.back, backStart, backEnd + 1);
     return chars;
   }
 
