@@ -7,6 +7,7 @@
 import pino from 'pino';
 import { ShardEngine } from './engine';
 import { PeerCaller } from './scripting/peers';
+import { ShardProgress } from '../src/core/shard-progress';
 import { servePeer, servePeers } from './rpc/peers';
 import type { ShardControl, ShardEvent, ShardMessage, ShardTask, ShardTaskResult } from '../src/core/shard-protocol';
 
@@ -32,8 +33,10 @@ export default function runShard(task: ShardTask): Promise<ShardTaskResult> {
   }
   engine.start();
   log.debug('shard started');
+  // Counted for other shards' script calls, which wait for what the main thread sent here first.
+  const progress = task.peers === null ? null : new ShardProgress(task.peers.progress);
   return new Promise((resolve) => {
-    const onMessage = (msg: ArrayBuffer | ShardControl): void => {
+    const handle = (msg: ArrayBuffer | ShardControl): void => {
       if (msg instanceof ArrayBuffer) {
         const out = engine.processBatch(msg);
         // A batch's events go BEFORE its replies, on the same port: the main
@@ -68,6 +71,13 @@ export default function runShard(task: ShardTask): Promise<ShardTaskResult> {
         port.close();
         log.debug('shard stopped');
         resolve({ shardId: task.shardId, commands: engine.state.stats.commands });
+      }
+    };
+    const onMessage = (msg: ArrayBuffer | ShardControl): void => {
+      try {
+        handle(msg);
+      } finally {
+        progress?.handled(task.shardId);
       }
     };
     port.on('message', onMessage);

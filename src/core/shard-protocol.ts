@@ -165,6 +165,8 @@ export interface PeerLinks {
   signal: SharedArrayBuffer;
   /** Ports other shards call this one on, each with the caller's signal buffer. */
   served: { from: number; port: MessagePort; signal: SharedArrayBuffer }[];
+  /** Every shard's progress through the main thread's messages (src/core/shard-progress.ts), the same buffer for all. */
+  progress: SharedArrayBuffer;
 }
 
 /**

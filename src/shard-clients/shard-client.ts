@@ -55,6 +55,8 @@ export class PendingReply implements ReplySlot {
 
 /** How an encoded batch reaches a worker shard: its MessagePort. */
 export interface ShardTransport {
+  /** A batch was opened: it will be posted at the end of this turn (ShardProgress counts it from now). */
+  opened(): void;
   post(batch: ArrayBuffer): void;
   close(): Promise<void>;
 }
@@ -125,6 +127,16 @@ export class ShardClient {
     private readonly wantFlush: () => void,
   ) {}
 
+  /** The first request of this turn's batch to a worker shard. */
+  private openBatch(): void {
+    this.transport?.opened();
+    this.countedOn = this.transport;
+    this.wantFlush();
+  }
+
+  /** The transport the open batch was counted on (a shard restarting meanwhile has a new one, or none yet). */
+  private countedOn: ShardTransport | null = null;
+
   /** Requests sent or queued whose reply has not arrived yet. */
   get inflight(): number {
     return this.calls !== null ? this.calls.count : this.queue.length - this.head;
@@ -150,7 +162,7 @@ export class ShardClient {
       calls.add(opIndex, db, proto, connId, args, from, pending);
       return;
     }
-    if (this.builder.count === 0) this.wantFlush();
+    if (this.builder.count === 0) this.openBatch();
     this.builder.add(opIndex, db, proto, connId, args, from);
     this.queue.push(pending);
   }
@@ -226,7 +238,7 @@ export class ShardClient {
         calls.addRpc(RPC_OP, db, proto, connId, call, pending);
         return;
       }
-      if (this.builder.count === 0) this.wantFlush();
+      if (this.builder.count === 0) this.openBatch();
       this.builder.addBytes(RPC_OP, db, proto, connId, encodeRpc(call));
       this.queue.push(pending);
     });
@@ -246,6 +258,8 @@ export class ShardClient {
       return;
     }
     if (this.builder.count === 0 || this.transport === null) return;
+    if (this.countedOn !== this.transport) this.transport.opened();
+    this.countedOn = null;
     this.transport.post(this.builder.take());
   }
 

@@ -17,6 +17,7 @@ import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { Logger } from 'pino';
 import { SCRIPT_CONTROL_BYTES } from '../core/shard-protocol';
+import { ShardProgress } from '../core/shard-progress';
 import type {
   PeerLinks,
   RpcMethod,
@@ -37,9 +38,11 @@ import type { ReplyArenaStats } from './reply-arena';
 const SHARD_START_TIMEOUT_MS = 30_000;
 
 /** A channel per ordered pair of shards, for scripts' calls to other shards (workers/scripting/peers.ts). */
-function peerLinks(count: number): PeerLinks[] {
+function peerLinks(count: number, progress: ShardProgress): PeerLinks[] {
   const links: PeerLinks[] = [];
-  for (let i = 0; i < count; i++) links.push({ calls: new Array<MessagePort | null>(count).fill(null), signal: new SharedArrayBuffer(4 * count), served: [] });
+  for (let i = 0; i < count; i++) {
+    links.push({ calls: new Array<MessagePort | null>(count).fill(null), signal: new SharedArrayBuffer(4 * count), served: [], progress: progress.buffer });
+  }
   for (let i = 0; i < count; i++) {
     for (let j = 0; j < count; j++) {
       if (i === j) continue;
@@ -56,15 +59,23 @@ class WorkerTransport implements ShardTransport {
   constructor(
     private readonly port: MessagePort,
     private readonly done: Promise<ShardTaskResult>,
+    /** Counts what is sent to this shard for other shards' script calls; null with one shard (no such calls). */
+    private readonly progress: ShardProgress | null,
+    private readonly shard: number,
   ) {}
+  opened(): void {
+    this.progress?.sent(this.shard);
+  }
   post(batch: ArrayBuffer): void {
     this.port.postMessage(batch, [batch]);
   }
   postControl(msg: ShardControl, transfer: MessagePort[] = []): void {
+    this.progress?.sent(this.shard);
     this.port.postMessage(msg, transfer);
   }
   async close(): Promise<void> {
     const msg: ShardControl = { type: 'shutdown' };
+    this.progress?.sent(this.shard);
     this.port.postMessage(msg);
     await this.done.catch(() => undefined);
     this.port.close();
@@ -160,7 +171,8 @@ export class ShardSet {
     set.startInfo = { shardCount, settings, logLevel, logFile };
     const readiness: Promise<void>[] = [];
     // Peer links let a script in one shard reach keys of the others synchronously (workers/scripting/).
-    const peers = shardCount > 1 ? peerLinks(shardCount) : null;
+    if (shardCount > 1) set.progress = ShardProgress.create(shardCount);
+    const peers = set.progress === null ? null : peerLinks(shardCount, set.progress);
     if (peers !== null) set.peerSignals = peers.map((l) => l.signal);
     for (let i = 0; i < shardCount; i++) readiness.push(set.startThread(i, settings, peers === null ? null : peers[i]));
     let timer: NodeJS.Timeout | undefined;
@@ -177,6 +189,8 @@ export class ShardSet {
 
   /** Each shard's signal buffer for its scripts' calls to peers (empty with one shard). */
   private peerSignals: SharedArrayBuffer[] = [];
+  /** Each shard's progress through what this thread sent it, for scripts' calls to peers (null with one shard). */
+  private progress: ShardProgress | null = null;
 
   /**
    * New peer links for shard `i`, restarted after a crash (its ports died
@@ -188,7 +202,7 @@ export class ShardSet {
     if (count < 2) return null;
     const signal = new SharedArrayBuffer(4 * count);
     this.peerSignals[i] = signal;
-    const links: PeerLinks = { calls: new Array<MessagePort | null>(count).fill(null), signal, served: [] };
+    const links: PeerLinks = { calls: new Array<MessagePort | null>(count).fill(null), signal, served: [], progress: (this.progress as ShardProgress).buffer };
     for (let j = 0; j < count; j++) {
       // A peer that is itself restarting links up with this one when its own thread starts.
       if (j === i || this.clients[j].transport === null) continue;
@@ -220,7 +234,9 @@ export class ShardSet {
       for (const s of links.served) transfer.push(s.port);
     }
     const done = pool.run(task, { transferList: transfer }) as Promise<ShardTaskResult>;
-    const transport = new WorkerTransport(port1, done);
+    // A fresh thread has handled nothing: counted from zero (the dead one's messages failed with it).
+    this.progress?.reset(i);
+    const transport = new WorkerTransport(port1, done, this.progress, i);
     client.transport = transport;
     done.then(
       () => {

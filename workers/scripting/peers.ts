@@ -7,10 +7,13 @@
  * runs under the main thread's shard lock (src/coordination/scripts.ts), so
  * the other shards take no other work meanwhile and at most one script makes
  * such calls at a time: nothing interleaves, and no two shards wait on each
- * other.
+ * other. What the main thread sent a shard before the lock was taken may
+ * still be queued there, on another port: a call first waits until that
+ * shard has handled it (src/core/shard-progress.ts).
  */
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { PeerLinks, RpcCall, RpcOutcome } from '../../src/core/shard-protocol';
+import { ShardProgress } from '../../src/core/shard-progress';
 
 /** A client command (answered with its RESP reply, latin1) or a shard RPC (answered with its outcome). */
 export type PeerRequest =
@@ -22,8 +25,10 @@ const PEER_TIMEOUT_MS = 60_000;
 
 export class PeerCaller {
   private readonly signal: Int32Array;
+  private readonly progress: ShardProgress;
   constructor(private readonly links: PeerLinks) {
     this.signal = new Int32Array(links.signal);
+    this.progress = new ShardProgress(links.progress);
   }
 
   /** Runs a command in shard `target`; its RESP reply (latin1). */
@@ -38,9 +43,11 @@ export class PeerCaller {
 
   private call(target: number, req: PeerRequest): unknown {
     const port = this.links.calls[target] as MessagePort;
+    const deadline = Date.now() + PEER_TIMEOUT_MS;
+    // Commands dispatched before the script go first, though they came on another port.
+    if (!this.progress.waitCaughtUp(target, deadline)) throw new Error(`shard ${target} did not catch up with its queue for a script's call`);
     Atomics.store(this.signal, target, 0);
     port.postMessage(req);
-    const deadline = Date.now() + PEER_TIMEOUT_MS;
     while (Atomics.load(this.signal, target) === 0) {
       if (Date.now() > deadline) throw new Error(`shard ${target} did not answer a script's call`);
       Atomics.wait(this.signal, target, 0, 1000);
