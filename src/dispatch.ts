@@ -19,16 +19,15 @@ import { handleResultWatch } from './commands/result-watch';
 import { subscribedContextError } from './commands/pubsub';
 import { callCoordinator } from './coordination/calls';
 import type { Transaction } from './coordination/transactions';
-import { arrayElements } from './resp/reply-reader';
-import { aofForm } from './persistence/aof-commands';
+import { propagate, ScriptFeedPlace } from './coordination/command-propagation';
+import type { PendingReply } from './shard-clients/shard-client';
 import { runSplit } from './coordination/split';
 import { runScriptUnlocked } from './coordination/scripts';
 import { authRequired, checkRequest, ERR_NOAUTH } from './commands/acl';
 import { debugNotAllowedError, protectedActionAllowed } from './acl/protected';
 import { commandFlags } from './monitoring';
 import { slowlogArgs } from './core/slow-args';
-import { CONN_ID_MASK, TRACK_READS } from './core/shard-protocol';
-import { evalKeys } from './core/commands/key-finders';
+import { TRACK_READS } from './core/shard-protocol';
 import { tracksReads } from './tracking/tracking';
 
 /** Redis shows every command to monitors except admin commands and those flagged skip_monitor. */
@@ -252,7 +251,7 @@ export class Dispatcher {
     conn.lastCommand = entry.fullName;
     conn.currentArgs = args;
     // One feed of effective writes for the AOF and the replicas (src/persistence/propagation.ts).
-    if (!conn.loader && this.server.feed.active) propagate(this.server, conn, entry, args);
+    const place = propagate(this.server, conn, entry, args);
     entry.calls++;
     this.server.stats.totalCommands++;
     // MONITOR: one count checked per command while nobody monitors.
@@ -293,7 +292,7 @@ export class Dispatcher {
     const locked = (cross as { run: CoordOp }).run;
     if (entry.spec.undeclaredKeys) {
       // A script that keeps to its declared keys' shard runs there without the lock (coordination/scripts.ts).
-      const b = runScriptUnlocked({ conn, server: this.server, entry }, args, (slot) => this.runLocked(conn, entry, locked, args, slot));
+      const b = runScriptUnlocked({ conn, server: this.server, entry }, args, (slot) => this.runLocked(conn, entry, locked, args, slot, () => this.rerunsHere(conn, place, slot, args)));
       if (b !== false) return b;
     }
     return this.runLocked(conn, entry, locked, args);
@@ -353,8 +352,9 @@ export class Dispatcher {
    * Runs a multi-step cross-shard coordinator under the shard lock, so no
    * other command sees its keys half moved (coordination/shard-lock.ts).
    */
-  private runLocked(conn: Connection, entry: TableEntry, op: CoordOp, args: string[], slot = conn.reserve()): Promise<void> {
+  private runLocked(conn: Connection, entry: TableEntry, op: CoordOp, args: string[], slot = conn.reserve(), onGranted?: () => void): Promise<void> {
     return this.server.lock.acquire().then(async (release) => {
+      onGranted?.();
       let reply: Buffer;
       try {
         reply = await callCoordinator(op, { conn, server: this.server, entry }, args);
@@ -363,6 +363,17 @@ export class Dispatcher {
       }
       conn.fill(slot, reply);
     });
+  }
+
+  /**
+   * A script's unlocked run gave up and it runs again under the lock, now:
+   * its place in the feed moves here, or it gets one here if the feed
+   * started meanwhile (a first replica's backlog, whose snapshot the run
+   * that gave up did not make it into).
+   */
+  private rerunsHere(conn: Connection, place: ScriptFeedPlace | undefined, slot: PendingReply, args: string[]): void {
+    if (place !== undefined) place.requeue();
+    else if (!conn.loader && this.server.feed.active) slot.onReply = new ScriptFeedPlace(this.server, conn, args).onReply;
   }
 
   private runCoordinator(conn: Connection, entry: TableEntry, op: CoordOp, args: string[]): Promise<void> | undefined {
@@ -403,116 +414,3 @@ function persistenceRefusal(server: ServerContext, conn: Connection, entry: Tabl
   return null;
 }
 
-/** A script runs in the shard of its first declared key (shard 0 without keys), locked or not. */
-function scriptShard(server: ServerContext, args: readonly string[]): number {
-  const keys = evalKeys(args);
-  return keys.length > 0 ? server.shards.router.shardOf(args[keys[0]]) : 0;
-}
-
-interface Effects {
-  cmds: string[][];
-  replies: string[];
-}
-
-/**
- * Scripts' writes, from their shards' 'script-effects' events (one per
- * script call a shard ran, arriving before its reply), queued per connection
- * and shard: a pipeline's scripts on one shard answer in order, scripts on
- * different shards may run at the same time.
- */
-class ScriptEffects {
-  private readonly byConn = new Map<number, Map<number, Effects[]>>();
-
-  add(connId: number, shard: number, fx: Effects): void {
-    let m = this.byConn.get(connId);
-    if (m === undefined) this.byConn.set(connId, (m = new Map()));
-    const q = m.get(shard);
-    if (q === undefined) m.set(shard, [fx]);
-    else q.push(fx);
-  }
-
-  /** The oldest effects of the connection's script that ran on `shard`. */
-  take(connId: number, shard: number): Effects | undefined {
-    const m = this.byConn.get(connId);
-    const q = m?.get(shard);
-    if (m === undefined || q === undefined) return undefined;
-    const fx = q.shift();
-    if (q.length === 0) m.delete(shard);
-    if (m.size === 0) this.byConn.delete(connId);
-    return fx;
-  }
-}
-
-const effectsByServer = new WeakMap<ServerContext, ScriptEffects>();
-
-function scriptEffects(server: ServerContext): ScriptEffects {
-  let m = effectsByServer.get(server);
-  if (m === undefined) {
-    const fx = new ScriptEffects();
-    effectsByServer.set(server, (m = fx));
-    server.shardEvents['script-effects'] = (shard, ev) => {
-      // The shard knows the connection by its id with request flags (SCRIPT_UNLOCKED, ...) set.
-      if (server.feed.active) fx.add(ev.connId & CONN_ID_MASK, shard, { cmds: ev.cmds, replies: ev.replies });
-    };
-  }
-  return m;
-}
-
-/**
- * Gives a write its place in the propagation feed (the AOF and the
- * replication stream): reserved now, in dispatch order, and filled when the
- * reply arrives. A blocking command is propagated when it is served (at the
- * end of the order), so it never holds the feed back; EXEC propagates its
- * queue's writes between MULTI and EXEC. Writes that came from our primary
- * reach our replicas as its verbatim stream, so here they go to the AOF only.
- */
-function propagate(server: ServerContext, conn: Connection, entry: TableEntry, args: string[]): void {
-  const feed = server.feed;
-  const flags = entry.spec.flags;
-  const db = conn.db;
-  const replicate = !conn.isMaster;
-  if (entry.fullName === 'exec') {
-    const queue = (conn.txn as Transaction | null)?.queue;
-    if (queue === null || queue === undefined) return;
-    // A script inside MULTI is propagated as itself (its effects come per script, not per queued command).
-    const kept = queue.filter((q) => q.entry.spec.flags.includes('write') || q.entry.fullName === 'select' || q.entry.spec.undeclaredKeys);
-    if (kept.length === 0) return;
-    const index = queue.map((q) => kept.includes(q));
-    const cmds = kept.map((q) => q.args.slice());
-    // The scripts inside report their effects too: those are not used (each script is propagated as itself).
-    const scriptShards = kept.filter((q) => q.entry.spec.undeclaredKeys).map((q) => scriptShard(server, q.args));
-    const slot = feed.reserve(db, replicate);
-    slot.onWritten = server.replication.wroteFor(conn);
-    conn.aofNext = (reply) => {
-      const effects = scriptEffects(server);
-      for (const shard of scriptShards) effects.take(conn.id, shard);
-      const all = arrayElements(reply);
-      feed.completeExec(slot, cmds, all === null ? null : all.filter((_r, i) => index[i]));
-    };
-    return;
-  }
-  if (entry.spec.undeclaredKeys) {
-    // A script or function: its writes, reported by its shard just before
-    // its reply (ShardEvent 'script-effects'), propagated in MULTI/EXEC.
-    const effects = scriptEffects(server);
-    const slot = feed.reserve(db, replicate);
-    slot.onWritten = server.replication.wroteFor(conn);
-    const shard = scriptShard(server, args);
-    conn.aofNext = () => {
-      const fx = effects.take(conn.id, shard);
-      if (fx === undefined) feed.completeExec(slot, [], null);
-      else feed.completeExec(slot, fx.cmds, fx.replies.map((r) => Buffer.from(r, 'latin1')));
-    };
-    return;
-  }
-  if (!flags.includes('write')) return;
-  // The framer's array goes to the shard: the feed keeps its own copy.
-  const copy = args.slice();
-  if (flags.includes('blocking')) {
-    conn.aofNext = (reply) => feed.appendNow(db, aofForm(copy, reply, Date.now()), replicate, server.replication.wroteFor(conn));
-    return;
-  }
-  const slot = feed.reserve(db, replicate);
-  slot.onWritten = server.replication.wroteFor(conn);
-  conn.aofNext = (reply) => feed.complete(slot, copy, reply);
-}

@@ -9,7 +9,8 @@
  */
 import t, { type Test } from 'tap';
 import { connectResp, type RespClient, type Reply } from './helpers/resp-client';
-import { freePort, startRedis, startShardis, noRedisServer, WORKER_MATRIX } from './helpers/servers';
+import { freePort, startRedis, startShardis, noRedisServer, noMultiShard, MULTI_SHARD_WORKERS, WORKER_MATRIX } from './helpers/servers';
+import { keyOnAnotherShard } from './helpers/shards';
 import { everyShapeDataset } from './helpers/datasets';
 import { startWriter } from './helpers/replication';
 import { parseInfo } from './helpers/info';
@@ -141,6 +142,32 @@ for (const { workers, diskless } of cases) {
     t.equal(stats2.sync_partial_ok, '1', 'one partial resync (sync_partial_ok)');
   });
 }
+
+t.test('a script whose unlocked run gives up while a full sync starts reaches the replica by its rerun (first backlog, then with one)', { skip: noRedisServer || noMultiShard }, async (t) => {
+  const workers = MULTI_SHARD_WORKERS[0];
+  const s = await startShardis(t, { workers, args: ['--repl-diskless-sync-delay', '0'] });
+  const p = await connectResp(t, s.port);
+  const far = keyOnAnotherShard('far', '{a}k', workers);
+  // Spins (no write yet), then reaches `ARGV[1]`: a key of its declared key's shard, or one on another shard,
+  // where the unlocked run gives up and the script runs again under the lock, after the sync took its snapshot.
+  const BODY = "local n = 0 for i = 1, tonumber(ARGV[2]) do n = n + 1 end redis.call('incr', ARGV[1]) return redis.call('incr', KEYS[1])";
+  for (const [round, what] of ['the first replica creates the backlog', 'a second replica while the backlog exists'].entries()) {
+    const body = `${BODY} -- ${round}`;
+    t.equal(await p.call('EVAL', body, '1', '{a}k', '{a}near', '1'), 2 * round + 1, 'the first run learns the script keeps to its shard');
+    const s2 = await connectResp(t, s.port);
+    const gaveUp = s2.call('EVAL', body, '1', '{a}k', far, '40000000');
+    await sleep(50);
+    const r = await startRedis(t, ['--replicaof', '127.0.0.1', String(s.port)]);
+    const rc = await connectResp(t, r.port);
+    t.equal(await gaveUp, 2 * round + 2, 'the script ran to its end under the lock');
+    await eventually(`${what}: in sync`, async () => {
+      const info = await infoOf(rc, 'replication');
+      return info.master_link_status === 'up' && Number(info.slave_repl_offset) === Number((await infoOf(p, 'replication')).master_repl_offset);
+    }, SYNC_MS);
+    t.same(await rc.pipeline([['GET', '{a}k'], ['GET', far]]), await p.pipeline([['GET', '{a}k'], ['GET', far]]), `${what}: the replica has the script's writes once`);
+    s2.close();
+  }
+});
 
 t.test('INFO replication and ROLE have the fields redis-server shows as a primary', { skip: noRedisServer }, async (t) => {
   const s = await startShardis(t, { workers: WORKER_MATRIX[0], args: ['--repl-diskless-sync-delay', '0'] });

@@ -72,6 +72,22 @@ export class PropagationFeed {
     return s;
   }
 
+  /**
+   * Moves an unfilled place to the end of the order, now: its command did
+   * not run where it was dispatched but runs from here (a script whose
+   * unlocked run gave up before it wrote, run again under the shard lock),
+   * after what was dispatched meanwhile and after a snapshot point placed
+   * meanwhile, which otherwise had neither its effects nor the script after it.
+   */
+  requeue(slot: Slot): Slot {
+    const moved = this.reserve(slot.db, slot.replicate);
+    moved.onWritten = slot.onWritten;
+    slot.onWritten = null;
+    slot.data = Buffer.alloc(0);
+    this.drain();
+    return moved;
+  }
+
   /** Fills a place with the command that ran and its reply. */
   complete(slot: Slot, args: readonly string[], reply: Buffer): void {
     slot.data = encode(aofForm(args, reply, Date.now()));
