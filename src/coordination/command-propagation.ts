@@ -24,6 +24,7 @@ import { evalKeys } from '../core/commands/key-finders';
 
 /** A script runs in the shard of its first declared key (shard 0 without keys), locked or not. */
 function scriptShard(server: ServerContext, args: readonly string[]): number {
+  if (server.shards.count === 1) return 0;
   const keys = evalKeys(args);
   return keys.length > 0 ? server.shards.router.shardOf(args[keys[0]]) : 0;
 }
@@ -164,7 +165,10 @@ export function propagate(server: ServerContext, conn: Connection, entry: TableE
 /** Without a place in the feed: a script's reply (or EXEC's, for the scripts it ran) takes their effects and drops them. */
 function dropScriptEffects(server: ServerContext, conn: Connection, entry: TableEntry, args: readonly string[]): void {
   if (entry.spec.undeclaredKeys) {
-    conn.aofNext = dropper(server, conn, [{ args }]);
+    // On every script's path: one closure, nothing else allocated.
+    const shard = scriptShard(server, args);
+    const effects = scriptEffects(server);
+    conn.aofNext = () => void effects.take(conn.id, shard);
     return;
   }
   if (entry.fullName !== 'exec') return;
