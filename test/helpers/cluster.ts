@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import type { Test } from 'tap';
 import { Cluster as IoCluster } from 'ioredis';
 import { RespClient } from './resp-client';
-import { ANY_WORKERS, MULTI_SHARD_WORKERS, freePort, REDIS_CLI, startRedis, startShardis, type Teardownable } from './servers';
+import { ANY_WORKERS, MULTI_SHARD_WORKERS, freePort, REDIS_CLI, StartRaceError, startRedis, startShardis, type Teardownable } from './servers';
 
 export type NodeKind = 'shardis' | 'redis';
 
@@ -20,6 +20,18 @@ export interface ClusterNodeProc {
 export const CLUSTER_NODE_TIMEOUT = 2000;
 
 export async function startClusterNode(t: Teardownable, kind: NodeKind, workers: number): Promise<ClusterNodeProc> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startClusterNodeOnce(t, kind, workers);
+    } catch (err) {
+      // The bus port was free when chosen and taken before the node bound it: again with another.
+      const raced = err instanceof StartRaceError || /EADDRINUSE/.test((err as Error).message);
+      if (!raced || attempt === 3) throw err;
+    }
+  }
+}
+
+async function startClusterNodeOnce(t: Teardownable, kind: NodeKind, workers: number): Promise<ClusterNodeProc> {
   const busPort = await freePort();
   const args = ['--cluster-enabled', 'yes', '--cluster-port', String(busPort), '--cluster-node-timeout', String(CLUSTER_NODE_TIMEOUT)];
   if (kind === 'shardis') {

@@ -160,37 +160,37 @@ export function freePort(): Promise<number> {
   });
 }
 
-function waitForPort(port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const attempt = (): void => {
-      const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => {
-        s.destroy();
-        resolve();
-      });
-      s.once('error', () => {
-        s.destroy();
-        if (Date.now() > deadline) reject(new Error(`port ${port} did not open`));
-        else setTimeout(attempt, 50);
-      });
-    };
-    attempt();
-  });
-}
-
 export interface RedisProcess {
   port: number;
   stop: () => Promise<void>;
 }
 
-/** Starts a throwaway redis-server (no persistence) on a free port. */
+/**
+ * Starts a throwaway redis-server (no persistence) on a free port. The port
+ * is free when chosen but may be taken before redis-server binds it (tests
+ * run in parallel): then redis-server exits, and a server answering on the
+ * port is someone else's. So it waits until the server on the port reports
+ * this process's pid, and starts again on another port if the process exits
+ * first (also when a port among `extraArgs`, a cluster bus port, was taken:
+ * `StartRaceError`, for the caller to choose new ones).
+ */
 export async function startRedis(t: Teardownable, extraArgs: string[] = []): Promise<RedisProcess> {
   if (!REDIS_SERVER) throw new Error('redis-server is not installed');
+  for (let attempt = 1; ; attempt++) {
+    const started = await tryStartRedis(t, extraArgs);
+    if (started !== null) return started;
+    if (attempt === 3) throw new StartRaceError('redis-server exited at start three times (its ports were taken?)');
+  }
+}
+
+/** A server exited while starting, its port most likely taken meanwhile. */
+export class StartRaceError extends Error {}
+
+async function tryStartRedis(t: Teardownable, extraArgs: string[]): Promise<RedisProcess | null> {
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shardis-redis-'));
   const proc = spawn(
-    REDIS_SERVER,
+    REDIS_SERVER as string,
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs],
     { stdio: 'ignore' },
   );
@@ -201,8 +201,43 @@ export async function startRedis(t: Teardownable, extraArgs: string[] = []): Pro
     fs.rmSync(dir, { recursive: true, force: true });
   };
   t.teardown(stop);
-  await waitForPort(port, 10000);
-  return { port, stop };
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    if (proc.exitCode !== null || proc.signalCode !== null) {
+      await stop();
+      return null;
+    }
+    const pid = await pidOnPort(port);
+    if (pid === proc.pid || (pid === -1 && proc.exitCode === null)) return { port, stop };
+    if (Date.now() > deadline) throw new Error(`redis-server did not open port ${port}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** The process_id a server on `port` reports in INFO server; -1 if it wants a password; null if nothing answers yet. */
+function pidOnPort(port: number): Promise<number | null> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    let data = '';
+    const done = (pid: number | null): void => {
+      clearTimeout(timer);
+      s.destroy();
+      resolve(pid);
+    };
+    const timer = setTimeout(() => done(null), 2000);
+    s.once('connect', () => s.write('*2\r\n$4\r\nINFO\r\n$6\r\nserver\r\n'));
+    s.on('data', (d: Buffer) => {
+      data += d.toString('latin1');
+      const m = /process_id:(\d+)/.exec(data);
+      if (m !== null) done(Number(m[1]));
+      // A password set at start: it answers, without telling whose it is (taken as ours while ours runs).
+      else if (data.startsWith('-NOAUTH')) done(-1);
+      // -LOADING and the like: not ready yet.
+      else if (data.startsWith('-')) done(null);
+    });
+    s.once('error', () => done(null));
+    s.once('close', () => done(null));
+  });
 }
 
 export const noRedisBenchmark: string | false = REDIS_BENCHMARK
