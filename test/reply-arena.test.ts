@@ -173,3 +173,24 @@ t.test('big replies read back exactly while the reply arena reuses its buffers (
   t.equal(await c.call('PING'), 'PONG');
   t.equal(await runPipeline(srv.port, [lrange(2, 0, ELEMENTS - 1), get(3)], 0), -1);
 });
+
+t.test('the arena gives back a burst’s pooled buffers once the server is idle (--workers 0)', { skip: noInline }, async (t) => {
+  const srv = await startShardis(t, { workers: 0 });
+  const c = await connectResp(t, srv.port);
+  for (let from = 0; from < ELEMENTS; from += 100) {
+    const elems: Buffer[] = [];
+    for (let j = from; j < from + 100; j++) elems.push(element(0, j));
+    await c.call('RPUSH', 'list:0', ...elems);
+  }
+  // A burst: many clients' pipelines of 600 KB replies at once, so the pool grows past its 4 MB floor.
+  const pooled = async (): Promise<number> => infoNumber(c, 'tasks', 'reply_arena_pooled_bytes');
+  let most = 0;
+  for (let round = 0; round < 5 && most <= 4 * 1024 * 1024; round++) {
+    await Promise.all(Array.from({ length: 16 }, (_, i) => runPipeline(srv.port, Array.from({ length: 16 }, () => lrange(0, 0, ELEMENTS - 1)), i % 2 === 0 ? 0 : 100)));
+    most = Math.max(most, await pooled());
+  }
+  t.ok(most > 4 * 1024 * 1024, `the burst left more than 4 MB pooled (${most} bytes)`);
+  // No command at all for a while: then the pool is back to its floor.
+  await new Promise((resolve) => setTimeout(resolve, 5000));
+  t.ok((await pooled()) <= 4 * 1024 * 1024, 'an idle server trims the pool to 4 MB');
+});

@@ -57,6 +57,7 @@ export class InlineEngineHost implements InlineShard {
   }
 
   async close(): Promise<void> {
+    this.arena.close();
     this.engine.stop();
   }
 }

@@ -58,6 +58,11 @@ export interface ReplyArenaStats {
  */
 const POOL_MIN = 4 * 1024 * 1024;
 const POOL_MAX = 64 * 1024 * 1024;
+/**
+ * A pool above POOL_MIN is trimmed by the turns' falling demand; a server
+ * with no turns at all (idle right after a burst) trims it after this long.
+ */
+const IDLE_TRIM_MS = 2000;
 
 export class ReplyArena extends ReplyWriter {
   private current: ArenaLease;
@@ -76,6 +81,9 @@ export class ReplyArena extends ReplyWriter {
   /** Fresh buffers taken from the pool, and allocated: INFO's reply_arena_reused / _allocated. */
   reused = 0;
   allocated = 0;
+  /** Armed while the pool holds more than POOL_MIN; `turnsSinceArmed` says whether anything ran meanwhile. */
+  private idleTimer: NodeJS.Timeout | null = null;
+  private turnsSinceArmed = 0;
 
   constructor(initialSize: number) {
     super(initialSize);
@@ -152,10 +160,36 @@ export class ReplyArena extends ReplyWriter {
       this.demandThisSecond = 0;
       this.secondStarted = now;
     }
-    // A burst's buffers go back once the turns need less (at the next turn: an idle server keeps them).
+    // A burst's buffers go back once the turns need less (an idle server's, by the idle trim).
+    this.trim(this.poolLimit());
+    this.turnsSinceArmed++;
+    if (this.poolBytes > POOL_MIN && this.idleTimer === null) this.armIdleTrim();
+  }
+
+  private trim(limit: number): void {
     const pool = this.pool;
-    const limit = this.poolLimit();
     while (this.poolBytes > limit) this.poolBytes -= (pool.pop() as Buffer).length;
+  }
+
+  private armIdleTrim(): void {
+    this.turnsSinceArmed = 0;
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = null;
+      if (this.turnsSinceArmed === 0) {
+        // No turn since it was armed: no demand either.
+        this.demandThisSecond = 0;
+        this.demandLastSecond = 0;
+        this.trim(POOL_MIN);
+      } else if (this.poolBytes > POOL_MIN) this.armIdleTrim();
+    }, IDLE_TRIM_MS);
+    // It never keeps the process alive.
+    this.idleTimer.unref();
+  }
+
+  /** Stops the idle trim's timer (the shard set closes). */
+  close(): void {
+    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
   }
 
   private poolLimit(): number {
