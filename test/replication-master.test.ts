@@ -143,6 +143,29 @@ for (const { workers, diskless } of cases) {
   });
 }
 
+t.test('a client blocked before the first replica attached: its pop reaches the replica when it is served', { skip: noRedisServer }, async (t) => {
+  for (const workers of WORKER_MATRIX) {
+    const s = await startShardis(t, { workers, args: ['--repl-diskless-sync-delay', '0'] });
+    const p = await connectResp(t, s.port);
+    const waiter = await connectResp(t, s.port);
+    // Blocked while nothing is logged yet (no AOF, no backlog).
+    const served = waiter.call('BLPOP', 'jobs', 0);
+    await eventually('blocked', async () => Number((await infoOf(p, 'clients')).blocked_clients) === 1, 5000);
+    const r = await startRedis(t, ['--replicaof', '127.0.0.1', String(s.port)]);
+    const rc = await connectResp(t, r.port);
+    await eventually('replica in sync', async () => (await infoOf(rc, 'replication')).master_link_status === 'up', SYNC_MS);
+    t.equal(await p.call('RPUSH', 'jobs', 'one', 'two'), 2);
+    t.same(await served, ['jobs', 'one'], `--workers ${workers}: the waiter got the first`);
+    await eventually(`--workers ${workers}: the replica caught up`, async () => {
+      const info = await infoOf(rc, 'replication');
+      return Number(info.slave_repl_offset) === Number((await infoOf(p, 'replication')).master_repl_offset);
+    }, SYNC_MS);
+    t.same(await rc.call('LRANGE', 'jobs', 0, -1), await p.call('LRANGE', 'jobs', 0, -1), `--workers ${workers}: the replica has what the primary has (["two"])`);
+    await r.stop();
+    await s.stop();
+  }
+});
+
 t.test('a script whose unlocked run gives up while a full sync starts reaches the replica by its rerun (first backlog, then with one)', { skip: noRedisServer || noMultiShard }, async (t) => {
   const workers = MULTI_SHARD_WORKERS[0];
   const s = await startShardis(t, { workers, args: ['--repl-diskless-sync-delay', '0'] });

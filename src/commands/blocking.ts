@@ -15,9 +15,11 @@ import { parseXreadArgs } from '../core/args/xread';
 import { blockingOf, type BlockRequest } from '../coordination/blocking';
 import { parseSecondsTimeout } from '../core/args/timeout';
 
-function run(ctx: CoordContext, req: BlockRequest): Promise<Buffer> {
+function run(ctx: CoordContext, args: readonly string[], req: Omit<BlockRequest, 'logged'>): Promise<Buffer> {
   const manager = blockingOf(ctx.server);
-  return ctx.inExec === true ? manager.tryOnce(ctx.conn, req) : manager.block(ctx.conn, req);
+  // Inside EXEC the transaction logs its commands; a read (XREAD) logs nothing.
+  const logged = ctx.inExec !== true && ctx.entry.spec.flags.includes('write') ? args.slice() : null;
+  return ctx.inExec === true ? manager.tryOnce(ctx.conn, { ...req, logged }) : manager.block(ctx.conn, { ...req, logged });
 }
 
 /** LEFT/RIGHT (or MIN/MAX), case-insensitive, else a syntax error. */
@@ -32,7 +34,7 @@ function keysThenTimeout(family: 'list' | 'zset'): CoordOp {
   return (ctx, args) => {
     const timeoutMs = parseSecondsTimeout(args[args.length - 1]);
     const keys = args.slice(1, -1);
-    return run(ctx, { family, cmd: ctx.entry.spec.name, params: [], keys, ids: [], timeoutMs });
+    return run(ctx, args, { family, cmd: ctx.entry.spec.name, params: [], keys, ids: [], timeoutMs });
   };
 }
 
@@ -50,7 +52,7 @@ const brpoplpush: CoordOp = (ctx, args) => moveRequest(ctx, args, 'right', 'left
 function moveRequest(ctx: CoordContext, args: string[], from: string, to: string, timeoutMs: number): Promise<Buffer> {
   const src = args[1];
   const dst = args[2];
-  return run(ctx, { family: 'list', cmd: 'blmove', params: [dst, from, to], keys: [src], ids: [], timeoutMs, move: { dst, from, to } });
+  return run(ctx, args, { family: 'list', cmd: 'blmove', params: [dst, from, to], keys: [src], ids: [], timeoutMs, move: { dst, from, to } });
 }
 
 /** BLMPOP/BZMPOP timeout numkeys key [key ...] <LEFT | RIGHT | MIN | MAX> [COUNT count] */
@@ -60,7 +62,7 @@ function mpop(family: 'list' | 'zset'): CoordOp {
   return (ctx, args) => {
     const { keys, where, count } = parseMpop(args, 2, a, z);
     const timeoutMs = parseSecondsTimeout(args[1]);
-    return run(ctx, { family, cmd: ctx.entry.spec.name, params: [where, String(count)], keys, ids: [], timeoutMs });
+    return run(ctx, args, { family, cmd: ctx.entry.spec.name, params: [where, String(count)], keys, ids: [], timeoutMs });
   };
 }
 
@@ -71,7 +73,7 @@ const xreadBlocking: CoordOp = (ctx, args) => {
   const keys = args.slice(p.streamsArg, p.streamsArg + p.streamsCount);
   const ids = args.slice(p.streamsArg + p.streamsCount);
   const params = [p.count > 0 ? String(p.count) : '', p.groupName ?? '', p.consumerName, p.noack ? '1' : '0'];
-  return run(ctx, { family: 'stream', cmd, params, keys, ids, timeoutMs: p.blockMs });
+  return run(ctx, args, { family: 'stream', cmd, params, keys, ids, timeoutMs: p.blockMs });
 };
 
 export const blockingCoords: Coords = {

@@ -20,12 +20,21 @@
  * Everything a waiter holds (timer, abort listener, queue entries, shard
  * listeners) is released in `finish`, whichever way the wait ends; shard
  * listeners of a closed connection go with `connClosed`.
+ *
+ * The propagation feed (AOF, replicas) learns of a pop where it ran: each
+ * attempt that may serve takes its place in the feed as it is sent (the
+ * dispatcher gives a blocking command none), and fills it with the command's
+ * logged form if it served, or leaves it empty. A wait that began before the
+ * feed did (a first replica, CONFIG SET appendonly yes) is logged all the
+ * same, and a pop that ran before a snapshot's start is logged before its
+ * point. What goes back with `bundo` is logged too.
  */
 import type { ServerContext } from './context';
 import type { Connection } from '../connection';
 import type { BpopRequest, UndoRequest } from '../core/shard-protocol';
 import { onAbort, type Disposer } from '../abort-listener';
 import { bulkReply } from '../resp/replies';
+import type { FeedSlot } from '../persistence/propagation';
 
 export type Family = 'list' | 'zset' | 'stream';
 
@@ -42,6 +51,8 @@ export interface BlockRequest {
   timeoutMs: number;
   /** BLMOVE/BRPOPLPUSH: where the element goes. */
   move?: { dst: string; from: string; to: string };
+  /** The command as the feed logs it once served (aofForm with its reply); null for a read (XREAD). */
+  logged: string[] | null;
 }
 
 type Outcome =
@@ -259,7 +270,7 @@ export class BlockingManager {
   private sendWhenFree(w: Waiter, shard: number, idxs: readonly number[]): Promise<Outcome> {
     return new Promise((resolve, reject) => {
       this.server.lock.whenFree(() => {
-        this.send(w, shard, 0, w.req.cmd, w.req.params, idxs).then(resolve, reject);
+        this.logged(w, this.send(w, shard, 0, w.req.cmd, w.req.params, idxs)).then(resolve, reject);
       });
     });
   }
@@ -269,22 +280,47 @@ export class BlockingManager {
     const req = w.req;
     if (!w.crossMove && w.byShard.size === 1) {
       const [[shard, idxs]] = w.byShard;
-      return this.send(w, shard, mode, req.cmd, req.params, idxs);
+      return this.logged(w, this.send(w, shard, mode, req.cmd, req.params, idxs));
     }
     const release = await this.server.lock.acquire();
     try {
-      if (w.crossMove) return await this.moveAttempt(w, mode);
-      if (req.family === 'stream') return await this.firstStreamAttempt(w);
-      // The first non-empty key wins: runs of consecutive keys on one shard, in key order.
-      for (const run of runs(w.keyShards)) {
-        if (w.conn.closed) return NONE;
-        const out = await this.send(w, run.shard, mode, req.cmd, req.params, run.idxs);
-        if (out.kind !== 'none') return out;
-      }
-      return NONE;
+      return await this.logged(w, this.firstAttemptLocked(w, mode));
     } finally {
       release();
     }
+  }
+
+  private async firstAttemptLocked(w: Waiter, mode: 1 | 2): Promise<Outcome> {
+    const req = w.req;
+    if (w.crossMove) return this.moveAttempt(w, mode);
+    if (req.family === 'stream') return this.firstStreamAttempt(w);
+    // The first non-empty key wins: runs of consecutive keys on one shard, in key order.
+    for (const run of runs(w.keyShards)) {
+      if (w.conn.closed) return NONE;
+      const out = await this.send(w, run.shard, mode, req.cmd, req.params, run.idxs);
+      if (out.kind !== 'none') return out;
+    }
+    return NONE;
+  }
+
+  /**
+   * Gives an attempt its place in the feed, reserved now, as its first
+   * request is sent (the caller sends it in this same step, or holds the
+   * lock): filled with the command's logged form if it served, else empty.
+   */
+  private async logged(w: Waiter, attempt: Promise<Outcome>): Promise<Outcome> {
+    const feed = this.server.feed;
+    if (w.req.logged === null || w.conn.loader || !feed.active) return attempt;
+    const slot: FeedSlot = feed.reserve(w.db, !w.conn.isMaster);
+    slot.onWritten = this.server.replication.wroteFor(w.conn);
+    let out: Outcome = NONE;
+    try {
+      out = await attempt;
+    } finally {
+      if (out.kind === 'served') feed.complete(slot, w.req.logged, out.reply);
+      else feed.skip(slot);
+    }
+    return out;
   }
 
   /**
@@ -373,7 +409,7 @@ export class BlockingManager {
       if (w.crossMove) {
         const release = await this.server.lock.acquire();
         try {
-          out = await this.moveAttempt(w, 0);
+          out = await this.logged(w, this.moveAttempt(w, 0));
         } finally {
           release();
         }
@@ -478,10 +514,14 @@ export class BlockingManager {
     guard.timer = setTimeout(check, 0);
   }
 
-  /** Gives back what a gone client was served. */
+  /** Gives back what a gone client was served (logged as the push or ZADD it is: its pop was logged). */
   private putBack(w: Waiter, undo: UndoRequest): void {
     const shard = this.shardOf(undo.key);
     this.server.lock.whenFree(() => {
+      const feed = this.server.feed;
+      if (w.req.logged !== null && !w.conn.loader && feed.active) {
+        feed.appendNow(w.db, [[undo.kind.toUpperCase(), undo.key, ...undo.items]], !w.conn.isMaster);
+      }
       void this.server.shards.call(shard, 'bundo', undo, { db: w.db });
     });
   }

@@ -2,9 +2,10 @@
  * A command's place in the propagation feed (src/persistence/propagation.ts:
  * the AOF and the replication stream), given when the dispatcher sends it:
  * reserved now, in dispatch order, and filled when the reply arrives. A
- * blocking command is propagated when it is served (at the end of the
- * order), so it never holds the feed back; EXEC propagates its queue's
- * writes between MULTI and EXEC. Writes that came from our primary reach our
+ * command that may block gets its place from the blocking coordinator, at
+ * each attempt that may serve it (src/coordination/blocking.ts), so it
+ * never holds the feed back; EXEC propagates its queue's writes between
+ * MULTI and EXEC. Writes that came from our primary reach our
  * replicas as its verbatim stream, so here they go to the AOF only.
  *
  * A script is propagated as its effects, which its shard reports just before
@@ -17,7 +18,6 @@ import type { Connection } from '../connection';
 import type { ServerContext, TableEntry } from './context';
 import type { Transaction } from './transactions';
 import { arrayElements } from '../resp/reply-reader';
-import { aofForm } from '../persistence/aof-commands';
 import type { FeedSlot } from '../persistence/propagation';
 import { CONN_ID_MASK } from '../core/shard-protocol';
 import { evalKeys } from '../core/commands/key-finders';
@@ -151,12 +151,10 @@ export function propagate(server: ServerContext, conn: Connection, entry: TableE
     return place;
   }
   if (!flags.includes('write')) return;
+  // A command that may block is logged by the blocking coordinator, where the attempt that serves it runs (src/coordination/blocking.ts).
+  if (flags.includes('blocking') && (entry.spec.runs === 'main' || entry.spec.blocksIf?.(args) === true)) return;
   // The framer's array goes to the shard: the feed keeps its own copy.
   const copy = args.slice();
-  if (flags.includes('blocking')) {
-    conn.aofNext = (reply) => feed.appendNow(db, aofForm(copy, reply, Date.now()), replicate, server.replication.wroteFor(conn));
-    return;
-  }
   const slot = feed.reserve(db, replicate);
   slot.onWritten = server.replication.wroteFor(conn);
   conn.aofNext = (reply) => feed.complete(slot, copy, reply);

@@ -8,7 +8,8 @@
  * propagated form: the ID XADD chose, the member SPOP took). Places are
  * handed to the consumers up to the first unfilled one, so consumers see
  * dispatch order, which is the order every shard ran its commands in. A
- * command that blocks is logged when served (`appendNow`) and never holds
+ * command that blocks takes a place per attempt to serve it, as the attempt
+ * is sent (src/coordination/blocking.ts), so a waiting client never holds
  * the feed back. A marker (`marker`) runs its callback at its place in that
  * order: an AOF rewrite switches files there, a full sync takes its offset
  * there, WAIT learns the offset of the client's writes there.
@@ -88,13 +89,19 @@ export class PropagationFeed {
     return moved;
   }
 
+  /** Fills a place with nothing: what it stood for changed nothing (a blocked client's attempt that found no data). */
+  skip(slot: Slot): void {
+    slot.data = Buffer.alloc(0);
+    this.drain();
+  }
+
   /** Fills a place with the command that ran and its reply. */
   complete(slot: Slot, args: readonly string[], reply: Buffer): void {
     slot.data = encode(aofForm(args, reply, Date.now()));
     this.drain();
   }
 
-  /** Adds at the end of the order (a blocked command served now, a coordinator's own effects). */
+  /** Adds at the end of the order (a coordinator's own effects, what a gone blocked client had taken put back). */
   appendNow(db: number, cmds: Cmd[], replicate = true, onWritten: (() => void) | null = null): void {
     const s = this.reserve(db, replicate);
     s.data = encode(cmds);
