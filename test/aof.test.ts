@@ -239,3 +239,22 @@ t.test('MIGRATE is logged as the deletion of the keys that left (COPY and NOKEY 
   const r = await connectResp(t, target.port);
   t.same(((await r.call('KEYS', '*')) as string[]).sort(), ['busy', 'copied', 'gone:1', 'gone:2', 'partial'], 'the target has what was sent');
 });
+
+t.test('a client blocked before the AOF was turned on: its pop is logged when it is served, so a restart does not bring the element back', async (t) => {
+  for (const workers of [...new Set([ANY_WORKERS, ...MULTI_SHARD_WORKERS])]) {
+    const dir = tmpDir(t);
+    const a = await startShardis(t, { workers, dir });
+    const c = await connectResp(t, a.port);
+    const waiter = await connectResp(t, a.port);
+    const served = waiter.call('BLPOP', 'jobs', 0);
+    await eventually('blocked', async () => /blocked_clients:1\r\n/.test(String(await c.call('INFO', 'clients'))), 5000);
+    t.equal(await c.call('CONFIG', 'SET', 'appendonly', 'yes'), 'OK');
+    await eventually('the AOF is on', async () => /aof_enabled:1[\s\S]*aof_rewrite_in_progress:0/.test(String(await c.call('INFO', 'persistence'))), 10_000);
+    t.equal(await c.call('RPUSH', 'jobs', 'one', 'two'), 2);
+    t.same(await served, ['jobs', 'one'], `--workers ${workers}: the waiter got the first`);
+    await a.stop();
+    const b = await startShardis(t, { workers, dir, args: AOF });
+    const d = await connectResp(t, b.port);
+    t.same(await d.call('LRANGE', 'jobs', 0, -1), ['two'], `--workers ${workers}: after a restart from the AOF, only what was left`);
+  }
+});
