@@ -34,7 +34,7 @@ import type { Connection } from '../connection';
 import type { BpopRequest, UndoRequest } from '../core/shard-protocol';
 import { onAbort, type Disposer } from '../abort-listener';
 import { bulkReply } from '../resp/replies';
-import type { FeedSlot } from '../persistence/propagation';
+import type { FeedSlot, PropagationFeed } from '../persistence/propagation';
 
 export type Family = 'list' | 'zset' | 'stream';
 
@@ -303,21 +303,28 @@ export class BlockingManager {
     return NONE;
   }
 
+  /** The feed this wait's effects go to: none for a read (XREAD), for the AOF's own loader, or while nothing is logged. */
+  private feedFor(w: Waiter): PropagationFeed | null {
+    const feed = this.server.feed;
+    return w.req.logged === null || w.conn.loader || !feed.active ? null : feed;
+  }
+
   /**
    * Gives an attempt its place in the feed, reserved now, as its first
    * request is sent (the caller sends it in this same step, or holds the
    * lock): filled with the command's logged form if it served, else empty.
    */
   private async logged(w: Waiter, attempt: Promise<Outcome>): Promise<Outcome> {
-    const feed = this.server.feed;
-    if (w.req.logged === null || w.conn.loader || !feed.active) return attempt;
+    const feed = this.feedFor(w);
+    const form = w.req.logged;
+    if (feed === null || form === null) return attempt;
     const slot: FeedSlot = feed.reserve(w.db, !w.conn.isMaster);
     slot.onWritten = this.server.replication.wroteFor(w.conn);
     let out: Outcome = NONE;
     try {
       out = await attempt;
     } finally {
-      if (out.kind === 'served') feed.complete(slot, w.req.logged, out.reply);
+      if (out.kind === 'served') feed.complete(slot, form, out.reply);
       else feed.skip(slot);
     }
     return out;
@@ -518,10 +525,7 @@ export class BlockingManager {
   private putBack(w: Waiter, undo: UndoRequest): void {
     const shard = this.shardOf(undo.key);
     this.server.lock.whenFree(() => {
-      const feed = this.server.feed;
-      if (w.req.logged !== null && !w.conn.loader && feed.active) {
-        feed.appendNow(w.db, [[undo.kind.toUpperCase(), undo.key, ...undo.items]], !w.conn.isMaster);
-      }
+      this.feedFor(w)?.appendNow(w.db, [[undo.kind.toUpperCase(), undo.key, ...undo.items]], !w.conn.isMaster);
       void this.server.shards.call(shard, 'bundo', undo, { db: w.db });
     });
   }

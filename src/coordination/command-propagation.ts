@@ -107,7 +107,7 @@ export class ScriptFeedPlace {
   readonly onReply = (): void => {
     const feed = this.server.feed;
     const fx = this.effects.take(this.conn.id, this.shard);
-    if (fx === undefined) feed.completeExec(this.slot, [], null);
+    if (fx === undefined) feed.skip(this.slot);
     else feed.completeExec(this.slot, fx.cmds, fx.replies.map((r) => Buffer.from(r, 'latin1')));
   };
 }

@@ -84,8 +84,7 @@ export class PropagationFeed {
     const moved = this.reserve(slot.db, slot.replicate);
     moved.onWritten = slot.onWritten;
     slot.onWritten = null;
-    slot.data = Buffer.alloc(0);
-    this.drain();
+    this.skip(slot);
     return moved;
   }
 
