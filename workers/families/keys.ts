@@ -123,6 +123,8 @@ function opCopy(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   }
   // Redis duplicates the object, so even a small integer stops being the shared one.
   putWithTtl(dstDb, dst, cloneValue(val), ctx.db.getExpireExact(src), true);
+  // The command's own signals are for its db: another db's key is signalled here (a client blocked there is served).
+  if (dstIndex !== ctx.dbIndex && ctx.shard.signals.size !== 0) ctx.shard.signals.signal(dstIndex, dst, ctx.connId);
   ctx.shard.notify(NOTIFY.generic, 'copy_to', dst, dstIndex);
   w.integer(1);
 }
@@ -147,6 +149,8 @@ function opMove(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   const priv = ctx.db.isPrivate(key);
   ctx.db.delete(key);
   putWithTtl(dstDb, key, val, at, priv);
+  // The command's own signals are for its db: the key's arrival in the other db is signalled here (WATCH, blocked clients there).
+  if (ctx.shard.signals.size !== 0) ctx.shard.signals.signal(dstIndex, key, ctx.connId);
   ctx.shard.notify(NOTIFY.generic, 'move_from', key, ctx.dbIndex);
   ctx.shard.notify(NOTIFY.generic, 'move_to', key, dstIndex);
   w.integer(1);
