@@ -18,7 +18,7 @@ import type { Socket } from 'node:net';
 import { once } from 'node:events';
 import type { Logger } from 'pino';
 import { RequestFramer, ProtocolError, QueryBufferLimitError } from './resp/request-framer';
-import { PendingReply, type ReplySink } from './shard-clients/shard-client';
+import { PendingReply, type FeedPlace, type ReplySink } from './shard-clients/shard-client';
 import type { ArenaLease } from './shard-clients/reply-arena';
 import type { Config } from './config/config';
 import type { ServerStats, TaskCounts } from './stats';
@@ -210,6 +210,8 @@ export class Connection implements ReplySink {
    * reply position reserved, which tells it the reply (src/persistence/aof.ts).
    */
   aofNext: ((reply: Buffer) => void) | null = null;
+  /** Set with aofNext for a plain write: its place in the feed, handed to the same reply position (PendingReply.feedPlace). */
+  feedPlaceNext: FeedPlace | null = null;
   /** The connection that replays the AOF at start-up: served while loading, never logged. */
   loader = false;
   /** A replica of ours after SYNC/PSYNC (CLIENT LIST flag S, type replica; src/replication/primary.ts). */
@@ -226,6 +228,8 @@ export class Connection implements ReplySink {
     if (this.aofNext !== null) {
       p.onReply = this.aofNext;
       this.aofNext = null;
+      p.feedPlace = this.feedPlaceNext;
+      this.feedPlaceNext = null;
     }
     this.queue.push(p);
     return p;
@@ -238,6 +242,7 @@ export class Connection implements ReplySink {
     if (this.aofNext !== null) {
       p.onReply = this.aofNext;
       this.aofNext = null;
+      this.feedPlaceNext = null;
     }
     p.setWhole(data);
     this.queue.push(p);

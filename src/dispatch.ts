@@ -27,7 +27,7 @@ import { authRequired, checkRequest, ERR_NOAUTH } from './commands/acl';
 import { debugNotAllowedError, protectedActionAllowed } from './acl/protected';
 import { commandFlags } from './monitoring';
 import { slowlogArgs } from './core/slow-args';
-import { TRACK_READS } from './core/shard-protocol';
+import { SERVES_BLOCKED, TRACK_READS } from './core/shard-protocol';
 import { tracksReads } from './tracking/tracking';
 
 /** Redis shows every command to monitors except admin commands and those flagged skip_monitor. */
@@ -266,7 +266,8 @@ export class Dispatcher {
     if (monitored && target !== ROUTE_MAIN) this.server.monitoring.monitors.feed(conn, conn.db, args);
     if (target >= 0) {
       // The framer's array is handed over: nothing here reads it after sending.
-      shards.clients[target].sendOwned(entry.opIndex, conn.db, conn.proto, sendId, args, entry.parent === undefined ? 1 : 2, conn.reserve());
+      // SERVES_BLOCKED: clients blocked on what it writes are served right after it, in its shard.
+      shards.clients[target].sendOwned(entry.opIndex, conn.db, conn.proto, (sendId | SERVES_BLOCKED) >>> 0, args, entry.parent === undefined ? 1 : 2, conn.reserve());
       return undefined;
     }
     if (target === ROUTE_MAIN) {

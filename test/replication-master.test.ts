@@ -166,6 +166,53 @@ t.test('a client blocked before the first replica attached: its pop reaches the 
   }
 });
 
+t.test('clients served in their shard right after a write: the replica gets each pop right after that write', { skip: noRedisServer }, async (t) => {
+  for (const workers of WORKER_MATRIX) {
+    const s = await startShardis(t, { workers, args: ['--repl-diskless-sync-delay', '0', '--enable-debug-command', 'yes'] });
+    const p = await connectResp(t, s.port);
+    const r = await startRedis(t, ['--replicaof', '127.0.0.1', String(s.port), '--enable-debug-command', 'yes']);
+    const rc = await connectResp(t, r.port);
+    await eventually('replica in sync', async () => (await infoOf(rc, 'replication')).master_link_status === 'up', SYNC_MS);
+    const waits: Promise<Reply>[] = [];
+    const block = async (...cmds: (string | number)[][]): Promise<void> => {
+      const c = await connectResp(t, s.port);
+      for (const cmd of cmds.slice(0, -1)) await c.call(...cmd);
+      waits.push(c.call(...cmds[cmds.length - 1]));
+      const want = waits.length;
+      await eventually(`${want} blocked`, async () => Number((await infoOf(p, 'clients')).blocked_clients) === want, 5000);
+    };
+    for (let round = 0; round < 20; round++) {
+      waits.length = 0;
+      await block(['BLPOP', 'jobs', 5]);
+      await block(['BRPOP', 'jobs', 5]);
+      await block(['BLMOVE', '{t}a', '{t}b', 'LEFT', 'LEFT', 5]);
+      await block(['BZPOPMIN', 'z', 5]);
+      await block(['SELECT', 2], ['BLPOP', 'm', 5]);
+      // Each pop comes right after the write that fed it, before the pipeline's next command, which takes what is left
+      // (every key is empty again at the end, {t}b apart, so the next round's clients block).
+      await p.pipeline([
+        ['RPUSH', 'jobs', `a${round}`, `b${round}`, `c${round}`],
+        ['LPOP', 'jobs'],
+        ['RPUSH', '{t}a', `x${round}`, `y${round}`],
+        ['LMOVE', '{t}a', '{t}b', 'LEFT', 'RIGHT'],
+        ['ZADD', 'z', round, `m${round}`, round + 0.5, `n${round}`],
+        ['ZPOPMIN', 'z'],
+        ['SELECT', 2],
+        ['RPUSH', 'm', `v${round}`],
+        ['RPUSH', 'm', `w${round}`],
+        ['LPOP', 'm'],
+        ['SELECT', 0],
+      ]);
+      const got = await Promise.all(waits);
+      t.ok(got.every((g) => Array.isArray(g) || typeof g === 'string'), `--workers ${workers} round ${round}: every waiter was served`);
+    }
+    await sameDigest(t, p, rc, `--workers ${workers}`);
+    t.same(await rc.call('LRANGE', 'jobs', 0, -1), await p.call('LRANGE', 'jobs', 0, -1), `--workers ${workers}: the same jobs left`);
+    await r.stop();
+    await s.stop();
+  }
+});
+
 t.test('a script whose unlocked run gives up while a full sync starts reaches the replica by its rerun (first backlog, then with one)', { skip: noRedisServer || noMultiShard }, async (t) => {
   const workers = MULTI_SHARD_WORKERS[0];
   const s = await startShardis(t, { workers, args: ['--repl-diskless-sync-delay', '0'] });

@@ -9,7 +9,7 @@ import { ReplyWriter } from '../src/core/wire/reply-writer';
 import { REQUEST_HEADER_BYTES, RPC_OP, decodeRpc, encodeOutcome } from '../src/core/wire/shard-batch';
 import type { CallBatch } from '../src/core/wire/call-batch';
 import { latin1String } from '../src/core/wire/latin1';
-import { CONN_ID_MASK, SCRIPT_UNLOCKED, SPLIT_PART, TRACK_READS, type RpcCall, type RpcOutcome, type ShardEvent, type ShardSettings } from '../src/core/shard-protocol';
+import { CONN_ID_MASK, SCRIPT_UNLOCKED, SERVES_BLOCKED, SPLIT_PART, TRACK_READS, type RpcCall, type RpcOutcome, type ShardEvent, type ShardSettings } from '../src/core/shard-protocol';
 import { installScriptRunner, type ShardOpContext } from './op-context';
 import { ShardState } from './shard-state';
 import { setStreamNodeLimits } from './structures/stream';
@@ -20,6 +20,7 @@ import type { Db } from './db';
 import { runCommand } from './run-command';
 import { OPS } from './ops';
 import { runRpc } from './rpc';
+import { serveBlockedHere } from './rpc/blocking';
 import { packIfMany, packUnpacked } from './structures/zset';
 import { ScriptEngine } from './scripting/engine';
 /** In batches longer than twice this, one command in this many is timed for commandstats. */
@@ -155,6 +156,7 @@ export class ShardEngine {
         w.buf.writeUInt32LE(bytes.length, w.len);
         w.buf.set(bytes, w.len + 4);
         w.len += 4 + bytes.length;
+        if (this.state.signals.readyHere.length !== 0) this.state.signals.announceReadyHere();
         continue;
       }
       const args = this.argsFor(opIndex, argc);
@@ -170,6 +172,7 @@ export class ShardEngine {
       w.len += 4;
       this.runOne(opIndex, dbIndex, proto, connId, args, w, count);
       w.buf.writeUInt32LE(w.len - lenAt - 4, lenAt);
+      if (this.state.signals.readyHere.length !== 0) this.readyAfter(c, connId);
       packIfMany();
     }
     this.endBatch(count, started);
@@ -192,6 +195,7 @@ export class ShardEngine {
       if (opIndex === RPC_OP) {
         const p = calls.pendings[c];
         p.outcome = this.rpc(calls.dbs[c], calls.protos[c], calls.connIds[c], calls.rpcs[c] as RpcCall);
+        if (this.state.signals.readyHere.length !== 0) this.state.signals.announceReadyHere();
         continue;
       }
       let args = calls.owned[c];
@@ -215,9 +219,21 @@ export class ShardEngine {
       p.data = arena.buf;
       p.start = arena.floor;
       p.end = arena.len;
+      if (this.state.signals.readyHere.length !== 0) this.readyAfter(c, calls.connIds[c]);
     }
     arena.floor = arena.len;
     this.endBatch(count, started);
+  }
+
+  /**
+   * Entry `c` gave data to keys blocked clients wait on: a client's own
+   * command has them served right after it, here; anything else (a part of
+   * EXEC or of a script) leaves them to the main thread, which serves them
+   * once the whole unit ran, as Redis does.
+   */
+  private readyAfter(c: number, connId: number): void {
+    if ((connId & SERVES_BLOCKED) !== 0) serveBlockedHere(this.ctx, c);
+    else this.state.signals.announceReadyHere();
   }
 
   private beginBatch(): void {

@@ -26,6 +26,22 @@ export interface KeyListener {
   modified(db: number, key: string): void;
 }
 
+/**
+ * A client blocked on keys of this shard (a 'block' listener per key
+ * carries it): what to run for it when one of them is written. `here`: this
+ * shard may serve it itself (BpopRequest.here); else only the main thread does.
+ */
+export interface BlockedWait {
+  readonly token: number;
+  readonly connId: number;
+  readonly db: number;
+  readonly proto: 2 | 3;
+  readonly cmd: string;
+  readonly params: string[];
+  readonly keys: string[];
+  readonly here: boolean;
+}
+
 export interface Registration {
   db: number;
   key: string;
@@ -43,6 +59,8 @@ export class KeySignals {
   seq = 0;
   /** Events for the main thread, sent after the current batch or expiry cycle. */
   outbox: ShardEvent[] = [];
+  /** The blocked client of each connection with 'block' listeners here (at most one wait per connection). */
+  private readonly waits = new Map<number, BlockedWait>();
   /** Keys already announced as ready in this batch (one event per key per batch). */
   private readyThisBatch = new Set<string>();
   /**
@@ -156,7 +174,42 @@ export class KeySignals {
 
   /** The connection ended: all of its listeners go. */
   dropConn(connId: number): number {
+    this.waits.delete(connId);
     return this.removeWhere(connId, () => true);
+  }
+
+  /**
+   * Registers a blocked client: a 'block' listener on each of its keys, which
+   * marks the key ready when written. A wait over several runs of keys here
+   * registers once per run, under one token.
+   */
+  block(wait: BlockedWait): void {
+    this.waits.set(wait.connId, wait);
+    const token = wait.token;
+    const listener: KeyListener & { token: number } = {
+      kind: 'block',
+      connId: wait.connId,
+      token,
+      modified: (db, key) => this.markReady(db, key),
+    };
+    for (const key of wait.keys) this.add(wait.db, key, listener);
+  }
+
+  /** The wait a 'block' listener stands for, while it is still registered (undefined once served or gone). */
+  waitOf(listener: KeyListener): BlockedWait | undefined {
+    const wait = this.waits.get(listener.connId);
+    return wait !== undefined && wait.token === (listener as { token?: number }).token ? wait : undefined;
+  }
+
+  /** The connection's wait here, if it still waits. */
+  waitFor(connId: number): BlockedWait | undefined {
+    return this.waits.get(connId);
+  }
+
+  /** The connection stopped waiting (served, timed out, unblocked): its wait and 'block' listeners go. */
+  unblock(connId: number): number {
+    this.waits.delete(connId);
+    return this.removeWhere(connId, (reg) => reg.listener.kind === 'block');
   }
 
   private detach(r: Registration): void {
@@ -237,6 +290,36 @@ export class KeySignals {
     return out;
   }
 
+  /**
+   * Keys that blocked clients wait on, written by the entry running now: the
+   * engine serves their waiters right after it (rpc/blocking.ts
+   * serveBlockedHere), or announces them ('ready') when the entry is not a
+   * client's own command.
+   */
+  readyHere: { db: number; key: string }[] = [];
+  private readonly readyHereIds = new Set<string>();
+
+  /** A blocked client's key was written (a 'block' listener's `modified`). */
+  markReady(db: number, key: string): void {
+    const id = `${db}\0${key}`;
+    if (this.readyHereIds.has(id)) return;
+    this.readyHereIds.add(id);
+    this.readyHere.push({ db, key });
+  }
+
+  /** Takes the keys marked ready so far (for the engine to serve their waiters). */
+  takeReadyHere(): { db: number; key: string }[] {
+    const out = this.readyHere;
+    this.readyHere = [];
+    this.readyHereIds.clear();
+    return out;
+  }
+
+  /** Leaves the keys marked ready to the main thread ('ready' events): their writer was not a client's own command. */
+  announceReadyHere(): void {
+    for (const { db, key } of this.takeReadyHere()) this.announceReady(db, key);
+  }
+
   /** Queues one 'ready' event per key per batch. */
   announceReady(db: number, key: string): void {
     const id = `${db}\0${key}`;
@@ -247,6 +330,7 @@ export class KeySignals {
 
   /** Takes the events gathered so far (the engine sends them). */
   takeEvents(): ShardEvent[] | null {
+    if (this.readyHere.length !== 0) this.announceReadyHere();
     if (this.outbox.length === 0) return null;
     const out = this.outbox;
     this.outbox = [];

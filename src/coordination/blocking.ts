@@ -4,10 +4,16 @@
  * A blocking command first tries to take data like its non-blocking
  * counterpart. When there is none, the shards owning its keys keep a 'block'
  * listener for the connection on each key (workers/rpc/blocking.ts), and
- * the client waits here, in a FIFO list per (db, key). A write to such a key
- * makes its shard send a 'ready' event; the main thread then retries the
- * waiting clients of that key in order, each with a one-shot attempt on the
- * key's shard, until the data is gone.
+ * the client waits here, in a FIFO list per (db, key).
+ *
+ * Who serves it: a wait whose keys are all on one shard (a list or zset
+ * wait, BLMOVE with both keys there) is served by that shard itself, right
+ * after the client command that gave it data, before the next command runs
+ * there, as Redis serves blocked clients after each command; the shard
+ * reports it ('served', naming the wait by its token). Anything else, and
+ * writes by EXEC or scripts, make the shard send a 'ready' event; the main
+ * thread then retries the waiting clients of that key in order, each with a
+ * one-shot attempt on the key's shard, until the data is gone.
  *
  * Exactly once, also across shards:
  * - a client has at most one attempt in flight; a 'ready' for one of its keys
@@ -15,7 +21,10 @@
  * - a first attempt over keys on several shards runs under the shard lock,
  *   so no write lands between its steps;
  * - a reply that finds its connection gone, or that the connection never
- *   wrote because it closed first, is put back where it came from (`bundo`).
+ *   wrote because it closed first, is put back where it came from (`bundo`);
+ * - a retry carries the wait's token: a shard that served the wait itself
+ *   (its 'served' is then already here, ahead of the retry's answer) answers
+ *   it with nothing, and a wait served by a retry leaves the shard's list.
  *
  * Everything a waiter holds (timer, abort listener, queue entries, shard
  * listeners) is released in `finish`, whichever way the wait ends; shard
@@ -27,7 +36,9 @@
  * logged form if it served, or leaves it empty. A wait that began before the
  * feed did (a first replica, CONFIG SET appendonly yes) is logged all the
  * same, and a pop that ran before a snapshot's start is logged before its
- * point. What goes back with `bundo` is logged too.
+ * point. What goes back with `bundo` is logged too. A pop a shard ran
+ * right after a client's write is logged right after that write's place
+ * (PropagationFeed.reserveAfter), which the write's reply position knows.
  */
 import type { ServerContext } from './context';
 import type { Connection } from '../connection';
@@ -35,6 +46,7 @@ import type { BpopRequest, UndoRequest } from '../core/shard-protocol';
 import { onAbort, type Disposer } from '../abort-listener';
 import { bulkReply } from '../resp/replies';
 import type { FeedSlot, PropagationFeed } from '../persistence/propagation';
+import type { ShardEvent } from '../core/shard-protocol';
 
 export type Family = 'list' | 'zset' | 'stream';
 
@@ -73,6 +85,8 @@ class Waiter {
   readonly byShard = new Map<number, number[]>();
   /** Shards where this connection has 'block' listeners. */
   readonly registered = new Set<number>();
+  /** Shards that answered a registering attempt with nothing: they hold the wait (and check its token). */
+  readonly held = new Set<number>();
   /** Shards that announced a key while an attempt was in flight: retried after it. */
   readonly dirty = new Set<number>();
   readonly queueIds: string[] = [];
@@ -90,8 +104,11 @@ class Waiter {
   /** Set by the manager: ends the wait with a reply (timeout, unblock). */
   expire!: (reply: Buffer) => void;
   readonly crossMove: boolean;
+  /** The key's shard may serve this wait itself (BpopRequest.here). */
+  readonly here: boolean;
 
   constructor(
+    readonly token: number,
     readonly conn: Connection,
     readonly db: number,
     readonly proto: 2 | 3,
@@ -106,6 +123,7 @@ class Waiter {
       list.push(i);
     });
     this.crossMove = req.move !== undefined && dstShard !== keyShards[0];
+    this.here = !this.crossMove && req.family !== 'stream' && this.byShard.size === 1;
   }
 
   private unblock(how: 'timeout' | 'error'): boolean {
@@ -125,9 +143,13 @@ interface KeyQueue {
 
 export class BlockingManager {
   private readonly queues = new Map<string, KeyQueue>();
+  /** Waits by token, until their shards can no longer report them served (their `bunblock` answered). */
+  private readonly byToken = new Map<number, Waiter>();
+  private lastToken = 0;
 
   constructor(private readonly server: ServerContext) {
     server.shardEvents.ready = (_shard, ev) => this.onReady(ev.db, ev.key);
+    server.shardEvents.served = (shard, ev) => this.onServed(shard, ev);
   }
 
   /** Clients waiting in this manager (tests and INFO cross-check `blocked_clients`). */
@@ -143,7 +165,8 @@ export class BlockingManager {
   block(conn: Connection, req: BlockRequest): Promise<Buffer> {
     const keyShards = req.keys.map((k) => this.shardOf(k));
     const dstShard = req.move === undefined ? -1 : this.shardOf(req.move.dst);
-    const w = new Waiter(conn, conn.db, conn.proto, req, keyShards, dstShard);
+    const w = new Waiter(this.nextToken(), conn, conn.db, conn.proto, req, keyShards, dstShard);
+    this.byToken.set(w.token, w);
     w.expire = (reply) => this.expire(w, reply);
     // Waiting clients of a list or zset key are served before a newcomer takes anything (FIFO).
     const behind = req.family !== 'stream' && req.keys.some((k) => (this.queues.get(this.queueId(w.db, k))?.waiters.length ?? 0) > 0);
@@ -172,7 +195,8 @@ export class BlockingManager {
   async tryOnce(conn: Connection, req: BlockRequest): Promise<Buffer> {
     const keyShards = req.keys.map((k) => this.shardOf(k));
     const dstShard = req.move === undefined ? -1 : this.shardOf(req.move.dst);
-    const w = new Waiter(conn, conn.db, conn.proto, req, keyShards, dstShard);
+    // Token 0: nothing is registered, so no shard serves this try on its own.
+    const w = new Waiter(0, conn, conn.db, conn.proto, req, keyShards, dstShard);
     let out: Outcome = NONE;
     if (w.crossMove) {
       out = await this.moveAttempt(w, 0);
@@ -186,6 +210,12 @@ export class BlockingManager {
     // Redis answers a move that cannot block with a null bulk, the pops with a null array.
     if (req.move !== undefined) return Buffer.from(w.proto === 3 ? '_\r\n' : '$-1\r\n');
     return nullArray(w.proto);
+  }
+
+  private nextToken(): number {
+    // Tokens cross to the shards as numbers: wrap well inside the exact integers.
+    this.lastToken = this.lastToken >= 2 ** 52 ? 1 : this.lastToken + 1;
+    return this.lastToken;
   }
 
   private queueId(db: number, key: string): string {
@@ -253,7 +283,10 @@ export class BlockingManager {
       if (w.conn.closed) return NONE;
       w.conn.shardsWithState.add(shard);
       w.registered.add(shard);
+      sent.here = w.here;
     }
+    // Where the shard holds the wait, it checks it still does (it may have served it itself).
+    if (w.held.has(shard) || mode === 1 || mode === 2) sent.token = w.token;
     let result;
     try {
       result = await this.server.shards.call(shard, 'bpop', sent, { db: w.db, proto: w.proto, connId: w.conn.id });
@@ -261,6 +294,7 @@ export class BlockingManager {
       return { kind: 'error', reply: Buffer.from(`-${(err as Error).message}\r\n`, 'latin1') };
     }
     if (result.served) return { kind: 'served', reply: Buffer.from(result.reply, 'latin1'), undo: result.undo, streams: result.streams };
+    if (mode === 1 || mode === 2) w.held.add(shard);
     // Not served: stream reads learn their resolved IDs (`$`).
     if (keys === undefined && req.family === 'stream') result.ids.forEach((id, j) => (req.ids[idxs[j]] = id));
     return NONE;
@@ -484,11 +518,7 @@ export class BlockingManager {
     w.timer = null;
     const conn = w.conn;
     if (conn.blocked === w.handle) conn.blocked = null;
-    if (!conn.closed) {
-      // A closed connection's listeners go with connClosed instead.
-      for (const s of w.registered) void this.server.shards.call(s, 'bunblock', undefined, { connId: conn.id });
-    }
-    w.registered.clear();
+    this.release(w);
     if (conn.closed) {
       if (undo !== null) this.putBack(w, undo);
       w.disposeAbort?.();
@@ -519,6 +549,57 @@ export class BlockingManager {
     };
     // The dispatcher queues the reply in a microtask; the writer takes it on a later turn.
     guard.timer = setTimeout(check, 0);
+  }
+
+  /**
+   * Ends the wait in its shards. Its token is kept until they answered: a
+   * shard may have served it meanwhile, and its 'served' comes before that
+   * answer. (Also for a closed connection, whose connClosed drops the same
+   * listeners: whichever comes second finds nothing.)
+   */
+  private release(w: Waiter): void {
+    const shards = [...w.registered];
+    w.registered.clear();
+    if (shards.length === 0) {
+      this.byToken.delete(w.token);
+      return;
+    }
+    const calls = shards.map((s) => this.server.shards.call(s, 'bunblock', undefined, { connId: w.conn.id }));
+    const forget = (): void => void this.byToken.delete(w.token);
+    Promise.all(calls).then(forget, forget);
+  }
+
+  /**
+   * A shard served a wait itself, right after the client command at entry
+   * `after` of the batch it is answering: the pop is logged right after that
+   * command, and the client gets its reply (or, if its wait ended meanwhile,
+   * the data goes back).
+   */
+  private onServed(shard: number, ev: Extract<ShardEvent, { type: 'served' }>): void {
+    const w = this.byToken.get(ev.token);
+    if (w === undefined) {
+      this.server.log.warn({ shard, token: ev.token }, 'a shard served a wait that is not known here');
+      return;
+    }
+    const reply = Buffer.from(ev.reply, 'latin1');
+    const feed = this.feedFor(w);
+    const form = w.req.logged;
+    if (feed !== null && form !== null && reply[0] !== 0x2d /* - */) {
+      const writer = this.server.shards.clients[shard].batchEntry(ev.after);
+      // No place: the write was dispatched before the feed began, so the snapshot it began with holds the pop too.
+      if (writer === undefined || writer.feedPlace !== null) {
+        const slot = writer === undefined ? feed.reserve(w.db, !w.conn.isMaster) : feed.reserveAfter(writer.feedPlace as NonNullable<typeof writer.feedPlace>, w.db, !w.conn.isMaster);
+        slot.onWritten = this.server.replication.wroteFor(w.conn);
+        feed.complete(slot, form, reply);
+      }
+    }
+    if (w.finished) {
+      // Timed out or unblocked while the shard served it: what it took goes back.
+      if (ev.undo !== null) this.putBack(w, ev.undo);
+      return;
+    }
+    // An attempt still in flight comes back empty (the shard no longer holds the wait) and finds it finished.
+    this.finish(w, reply, ev.undo);
   }
 
   /** Gives back what a gone client was served (logged as the push or ZADD it is: its pop was logged). */

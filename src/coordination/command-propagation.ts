@@ -158,6 +158,8 @@ export function propagate(server: ServerContext, conn: Connection, entry: TableE
   const slot = feed.reserve(db, replicate);
   slot.onWritten = server.replication.wroteFor(conn);
   conn.aofNext = (reply) => feed.complete(slot, copy, reply);
+  // Blocked clients its shard serves right after it are logged right after it (src/coordination/blocking.ts).
+  conn.feedPlaceNext = slot;
 }
 
 /** Without a place in the feed: a script's reply (or EXEC's, for the scripts it ran) takes their effects and drops them. */

@@ -113,8 +113,16 @@ export const TRACK_READS = 0x40000000;
  * the lock.
  */
 export const SCRIPT_UNLOCKED = 0x20000000;
+/**
+ * Set in a client's command dispatched on its own (not a part of EXEC, of a
+ * script or of a split command): clients blocked on keys it gives data to
+ * are served right after it, in its shard, as Redis serves them after each
+ * command. The main thread knows where such a command sits in the
+ * propagation feed, so the pops are logged right after it.
+ */
+export const SERVES_BLOCKED = 0x10000000;
 /** The connection id bits of a request's connection id field (the rest are the flags above). */
-export const CONN_ID_MASK = 0x1fffffff;
+export const CONN_ID_MASK = 0x0fffffff;
 
 export const defaultShardSettings = (): ShardSettings => ({
   databases: 16,
@@ -220,6 +228,14 @@ export interface ShardTaskResult {
 export type ShardEvent =
   /** A key that blocked clients wait on was written: the main thread retries them. */
   | { type: 'ready'; db: number; key: string }
+  /**
+   * The shard served a blocked client itself, right after the command that
+   * gave it data (entry `after` of the batch being answered, whose reply
+   * follows), as Redis serves blocked clients after each command: `token`
+   * names the wait (BpopRequest), `reply` its reply (RESP, latin1), `undo`
+   * how to put the data back if the client is gone.
+   */
+  | { type: 'served'; token: number; after: number; reply: string; undo: UndoRequest | null }
   /** RESP bytes (latin1) to push to a connection (a `.WATCH` result). */
   | { type: 'push'; connId: number; data: string }
   /** The same RESP bytes for several connections (one `.WATCH` result for all its watchers: copied once). */
@@ -324,6 +340,20 @@ export interface BpopRequest {
   keys: string[];
   /** Stream reads: the ID per key. */
   ids: string[];
+  /**
+   * The wait's id (main thread), 0 for none (a single try inside EXEC). A
+   * retry (mode 0) with a token serves only while the wait is still
+   * registered here: the shard may have served it already ('served').
+   */
+  token?: number;
+  /**
+   * Registering (modes 1, 2): the shard may serve this wait itself, right
+   * after a command that gives it data. Only for a list or zset wait whose
+   * keys are all on this shard (a move too when its destination is here):
+   * a wait over several shards is served by the main thread, which can take
+   * it from each shard exactly once.
+   */
+  here?: boolean;
 }
 
 export type BpopResult =

@@ -19,6 +19,7 @@
  * so the SELECT cannot be decided when a place is reserved).
  */
 import { aofForm, encodeCommand, type Cmd } from './aof-commands';
+import type { FeedPlace } from '../shard-clients/shard-client';
 
 /** Who reads the feed. */
 export interface FeedConsumer {
@@ -32,13 +33,15 @@ export interface FeedConsumer {
 }
 
 /** One place in the feed. */
-class Slot {
+class Slot implements FeedPlace {
   /** The encoded commands, once known (empty: nothing to propagate). */
   data: Buffer | null = null;
   /** Its commands SELECT another db: the next place repeats its SELECT. */
   resetsDb = false;
   /** Runs once the place reached the consumers (WAIT's offset of a client's last write). */
   onWritten: (() => void) | null = null;
+  /** The place this one was reserved right after (reserveAfter): its followers stay together, in order. */
+  leader: FeedPlace | null = null;
   constructor(
     readonly db: number,
     readonly replicate: boolean,
@@ -86,6 +89,24 @@ export class PropagationFeed {
     slot.onWritten = null;
     this.skip(slot);
     return moved;
+  }
+
+  /**
+   * Reserves a place right after `after` (and after those reserved after it
+   * before): for what its shard ran right after it, a blocked client served
+   * there. A place already handed to the consumers (never expected: a shard
+   * sends what it served before the reply that fills `after`) gets one at the
+   * end instead.
+   */
+  reserveAfter(after: FeedPlace, db: number, replicate = true): Slot {
+    const at = this.slots.indexOf(after as Slot, this.head);
+    if (at === -1) return this.reserve(db, replicate);
+    const s = new Slot(db, replicate);
+    s.leader = after;
+    let i = at + 1;
+    while (i < this.slots.length && this.slots[i].leader === after) i++;
+    this.slots.splice(i, 0, s);
+    return s;
   }
 
   /** Fills a place with nothing: what it stood for changed nothing (a blocked client's attempt that found no data). */

@@ -21,6 +21,15 @@ export interface ReplySink {
 }
 
 /**
+ * Where a client's write sits in the propagation feed
+ * (src/persistence/propagation.ts, which owns what it is): what its shard
+ * ran right after it (a blocked client it served) is logged right after it.
+ */
+export interface FeedPlace {
+  readonly db: number;
+}
+
+/**
  * One request's place in line. Once the reply arrives, its RESP bytes are
  * `data[start..end)` (a region of the shard's reply batch, or a whole buffer).
  */
@@ -32,6 +41,8 @@ export class PendingReply implements ReplySlot {
   dropped = false;
   /** Told the reply when it arrives, before anything else (the AOF logs the write it answers). */
   onReply: ((reply: Buffer) => void) | null = null;
+  /** A client's write: its place in the feed (null without one: the feed was off, or nothing is logged). */
+  feedPlace: FeedPlace | null = null;
   /**
    * Set when `data` is the inline shard's reply arena (reply-arena.ts): the
    * connection that writes the reply releases it once the socket is done
@@ -108,6 +119,8 @@ export class ShardClient {
   private calls: CallBatch<PendingReply> | null = null;
   /** An inline shard's background lane (callBackground): run after the turn's replies are written. */
   private background: CallBatch<PendingReply> | null = null;
+  /** The inline shard's batch whose events and replies are being handed out (see batchEntry). */
+  private running: CallBatch<PendingReply> | null = null;
   /** The previous turn's CallBatch, cleared, for reuse (null while it runs). */
   private spareCalls: CallBatch<PendingReply> | null = null;
   /**
@@ -252,7 +265,13 @@ export class ShardClient {
       // step, a woken waiter) go into the next batch.
       this.calls = this.spareCalls ?? new CallBatch<PendingReply>();
       this.spareCalls = null;
-      this.inline.run(calls);
+      const outer = this.running;
+      this.running = calls;
+      try {
+        this.inline.run(calls);
+      } finally {
+        this.running = outer;
+      }
       calls.clear();
       this.spareCalls = calls;
       return;
@@ -282,6 +301,17 @@ export class ShardClient {
     p.end = end;
     p.sink.deliver(p);
   };
+
+  /**
+   * Entry `k` of the batch whose events are being handled (a 'served'
+   * event's `after`): a shard sends a batch's events just before its
+   * replies, so that batch's first entry is the oldest request still
+   * waiting for its reply.
+   */
+  batchEntry(k: number): PendingReply | undefined {
+    if (this.running !== null) return k < this.running.count ? this.running.pendings[k] : undefined;
+    return this.queue[this.head + k];
+  }
 
   onEvents(events: ShardEvent[]): void {
     this.eventHandler?.(this.id, events);

@@ -4,13 +4,19 @@
  * owns the blocked clients and their FIFO order; a shard only ever answers
  * one-shot questions about its own keys (`bpop`, see BpopRequest in
  * src/core/shard-protocol.ts for its modes) and, when there is nothing, keeps
- * a 'block' listener per key whose only job is to tell the main thread that a
- * key may now have data (a 'ready' event).
+ * a 'block' listener per key, which marks the key ready when it is written.
  *
  * A served attempt hands back the client's reply, how to put the data back
  * (`bundo`) if the client is gone by the time the reply reaches the main
  * thread, and, for stream reads, which keys were served and each one's part
  * of the reply (to merge replies from several shards).
+ *
+ * A wait whose keys are all here may also be served by this shard itself,
+ * right after a client's command gives it data (`serveBlockedHere`, called
+ * by the engine after such a command), as Redis serves blocked clients
+ * after each command; the main thread learns of it from a 'served' event.
+ * A token names each wait, so a retry from the main thread never serves a
+ * wait the shard served already.
  *
  * These are not client commands, so nothing signals their keys for them: the
  * handlers signal what they change themselves.
@@ -19,7 +25,6 @@ import { ReplyWriter } from '../../src/core/wire/reply-writer';
 import { ReplyError, WRONGTYPE } from '../../src/core/errors';
 import type { BpopRequest, BpopResult, UndoRequest } from '../../src/core/shard-protocol';
 import type { ShardOpContext } from '../op-context';
-import type { KeyListener } from '../key-signals';
 import { ListValue } from '../structures/list';
 import { ZSetValue } from '../structures/zset';
 import { NIL } from '../structures/skiplist';
@@ -238,9 +243,26 @@ function serveStream(r: Request, proto: 2 | 3, resolved: string[]): Served | nul
 }
 
 function bpop(ctx: ShardOpContext, req: BpopRequest): BpopResult {
-  const r: Request = { ...req, ctx };
-  const proto = ctx.proto;
+  const signals = ctx.shard.signals;
+  const token = req.token ?? 0;
+  // A retry for a wait this shard no longer holds: served here already ('served' is on its way), or ended.
+  if (req.mode === 0 && token !== 0 && signals.waitFor(ctx.connId)?.token !== token) return { served: false, ids: [] };
   const resolved: string[] = [];
+  const served = serveOne({ ...req, ctx }, ctx.proto, resolved);
+  if (served !== null) {
+    // Served: this shard must not serve the same wait again after a later write
+    // (a cross-shard move's first step only looked: the wait goes on until its pop).
+    if (token !== 0 && req.cmd !== 'peek') signals.unblock(ctx.connId);
+    return { served: true, reply: served.reply.buf.latin1Slice(0, served.reply.len), undo: served.undo, streams: served.streams };
+  }
+  if (req.mode === 1 || req.mode === 2) {
+    signals.block({ token, connId: ctx.connId, db: ctx.dbIndex, proto: ctx.proto, cmd: req.cmd, params: req.params, keys: req.keys, here: req.here === true });
+  }
+  return { served: false, ids: resolved };
+}
+
+/** Runs one attempt of `r.cmd`: what it served, or null. */
+function serveOne(r: Request, proto: 2 | 3, resolved: string[]): Served | null {
   let served: Served | null;
   switch (r.cmd) {
     case 'blpop':
@@ -272,29 +294,76 @@ function bpop(ctx: ShardOpContext, req: BpopRequest): BpopResult {
     default:
       throw new ReplyError(`ERR unknown blocking op ${r.cmd}`);
   }
-  if (served !== null) {
-    return { served: true, reply: served.reply.buf.latin1Slice(0, served.reply.len), undo: served.undo, streams: served.streams };
-  }
-  if (r.mode === 1 || r.mode === 2) register(ctx, ctx.connId, r.keys);
-  return { served: false, ids: resolved };
+  return served;
 }
 
-/** One 'block' listener for the connection on each of its keys here: a write there announces the key. */
-function register(ctx: ShardOpContext, connId: number, keys: readonly string[]): void {
+/**
+ * Serves the clients blocked on the keys the entry just run (`after`, its
+ * index in the batch) gave data to, in the order they blocked, as Redis
+ * does after each command: a client's command pipelined after the write
+ * runs after them. Each one served is reported ('served') before the
+ * batch's replies. A wait this shard may not serve (its keys span shards, a
+ * stream read) ahead of the others leaves the key to the main thread
+ * ('ready'), which serves the rest in order with retries.
+ */
+export function serveBlockedHere(ctx: ShardOpContext, after: number): void {
   const signals = ctx.shard.signals;
-  const listener: KeyListener = {
-    kind: 'block',
-    connId,
-    modified: (db, key) => signals.announceReady(db, key),
-  };
-  for (const key of keys) signals.add(ctx.dbIndex, key, listener);
+  // A serve that writes (a pop, a move) may make keys ready again: served until none are.
+  while (signals.readyHere.length !== 0) {
+    for (const { db, key } of signals.takeReadyHere()) serveKey(ctx, db, key, after);
+  }
+}
+
+function serveKey(base: ShardOpContext, db: number, key: string, after: number): void {
+  const signals = base.shard.signals;
+  const listeners = signals.listeners(db, key);
+  if (listeners === undefined) return;
+  // A list or zset wait that finds nothing means the key has nothing for its kind (Redis serves waits of the key's type).
+  const failed = new Set<string>();
+  for (const l of [...listeners]) {
+    if (l.kind !== 'block') continue;
+    const wait = signals.waitOf(l);
+    if (wait === undefined) continue;
+    if (!wait.here) {
+      signals.announceReady(db, key);
+      return;
+    }
+    const family = wait.cmd.startsWith('bz') ? 'zset' : 'list';
+    if (failed.has(family)) continue;
+    const ctx: ShardOpContext = {
+      shard: base.shard,
+      db: base.shard.db(wait.db),
+      dbIndex: wait.db,
+      connId: wait.connId,
+      proto: wait.proto,
+      now: base.now,
+      // The serve functions raise no keyspace events (nor do the main thread's retries through bpop).
+      notify: () => undefined,
+    };
+    let reply: string;
+    let undo: UndoRequest | null = null;
+    try {
+      const served = serveOne({ mode: 0, cmd: wait.cmd, params: wait.params, keys: wait.keys, ids: [], ctx }, wait.proto, []);
+      if (served === null) {
+        failed.add(family);
+        continue;
+      }
+      reply = served.reply.buf.latin1Slice(0, served.reply.len);
+      undo = served.undo;
+    } catch (err) {
+      // BLMOVE whose destination is no longer a list: the wait ends with the error, as the main thread's retry ends it.
+      reply = `-${(err as Error).message}\r\n`;
+    }
+    signals.unblock(wait.connId);
+    signals.outbox.push({ type: 'served', token: wait.token, after, reply, undo });
+  }
 }
 
 export const blockingRpc: Pick<RpcHandlers, 'bpop' | 'bunblock' | 'bundo'> = {
   bpop,
 
   /** The connection stopped waiting (served, timed out, unblocked). */
-  bunblock: (ctx) => ctx.shard.signals.removeWhere(ctx.connId, (reg) => reg.listener.kind === 'block'),
+  bunblock: (ctx) => ctx.shard.signals.unblock(ctx.connId),
 
   /**
    * Puts back what was served to a client that was gone when its reply
