@@ -12,7 +12,7 @@ import { MULTI_SHARD_WORKERS, noMultiShard, type Teardownable } from './helpers/
 import { RespClient, type Reply, connectResp } from './helpers/resp-client';
 import { Subscriber } from './helpers/subscriber';
 import { DifferentialSuite, rng, pick, showCmd, type Cmd } from './helpers/differential';
-import { sleep } from './helpers/util';
+import { sleep, waitFor } from './helpers/util';
 
 const SINGLE = ['k0', 'k1', 'k2', 'k3', 'k:\xff\x00bin', 'k5'];
 const TAGGED = ['{t}a', '{t}b', '{t}c'];
@@ -191,6 +191,34 @@ diff.test('keyspace notifications match redis-server', async (t, s) => {
     b.cmd.close();
     b.sub.close();
   }
+});
+
+diff.test('blocked clients served raise the pop events redis-server raises (and del for an emptied key)', async (t, s) => {
+  const waiters: Cmd[] = [
+    ['BLPOP', 'l', '5'],
+    ['BLMOVE', '{t}s', '{t}d', 'LEFT', 'RIGHT', '5'],
+    ['BLMOVE', '{t}s2', '{t}d2', 'RIGHT', 'LEFT', '5'],
+    ['BZPOPMIN', 'z', '5'],
+    ['BLMPOP', '5', '1', 'm', 'RIGHT', 'COUNT', '5'],
+    ['BZMPOP', '5', '1', 'z2', 'MAX', 'COUNT', '1'],
+  ];
+  const writes: Cmd[] = [['RPUSH', 'l', 'a'], ['RPUSH', '{t}s', 'a', 'b'], ['RPUSH', '{t}s2', 'a'], ['ZADD', 'z', '1', 'a'], ['RPUSH', 'm', 'a', 'b'], ['ZADD', 'z2', '1', 'a', '2', 'b']];
+  const out: Reply[][] = [];
+  for (const port of [s.shardis.port, s.redis.port]) {
+    const sd = await side(t, port, 'KEA');
+    const served: Promise<Reply>[] = [];
+    for (const [i, w] of waiters.entries()) {
+      const c = await connectResp(t, port);
+      served.push(c.call(...w));
+      await waitFor(async () => String(await sd.cmd.call('INFO', 'clients')).includes(`blocked_clients:${i + 1}\r`));
+    }
+    const { messages } = await run(sd, writes, 'served');
+    t.ok((await Promise.all(served)).every((r) => r !== null), `${port}: every waiter was served`);
+    out.push(messages);
+    sd.cmd.close();
+    sd.sub.close();
+  }
+  t.same(out[0], out[1]);
 });
 
 diff.test('expired, single SPOP, and notifications off', async (t, s) => {

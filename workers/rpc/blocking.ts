@@ -23,6 +23,7 @@
  */
 import { ReplyWriter } from '../../src/core/wire/reply-writer';
 import { ReplyError, WRONGTYPE } from '../../src/core/errors';
+import { NOTIFY } from '../../src/core/notify';
 import type { BpopRequest, BpopResult, UndoRequest } from '../../src/core/shard-protocol';
 import type { ShardOpContext } from '../op-context';
 import { ListValue } from '../structures/list';
@@ -47,8 +48,19 @@ function typed<T>(r: Request, key: string, type: 'list' | 'zset'): T | undefined
   return v as unknown as T;
 }
 
-function dropIfEmpty(r: Request, key: string, size: number): void {
-  if (size === 0) r.ctx.db.delete(key);
+/**
+ * What a blocked client's pop raises, as Redis 7.0 raises it: its keyspace
+ * event (`lpop`, `zpopmin` ...), `del` when the key went with its last
+ * element, and `changes` for the dirty counter (Redis counts BZPOPMIN/MAX as
+ * one, BLMPOP and BZMPOP per element, BLPOP, BRPOP and BLMOVE as none).
+ */
+function afterPop(r: Request, cls: number, event: string, key: string, size: number, changes: number): void {
+  const shard = r.ctx.shard;
+  shard.stats.dirty += changes;
+  shard.notify(cls, event, key, r.ctx.dbIndex);
+  if (size !== 0) return;
+  r.ctx.db.delete(key);
+  shard.notify(NOTIFY.generic, 'del', key, r.ctx.dbIndex);
 }
 
 /** What a served attempt hands back: the client's reply, how to undo it, and stream parts. */
@@ -75,7 +87,7 @@ function serveList(r: Request, proto: 2 | 3): Served | null {
     const n = Math.min(count, list.length);
     const popped: string[] = [];
     for (let i = 0; i < n; i++) popped.push((left ? list.popFront() : list.popBack()) as string);
-    dropIfEmpty(r, key, list.length);
+    afterPop(r, NOTIFY.list, left ? 'lpop' : 'rpop', key, list.length, r.cmd === 'blmpop' ? n : 0);
     r.ctx.shard.signals.signal(r.ctx.dbIndex, key);
     const w = writer(proto);
     w.array(2);
@@ -122,7 +134,7 @@ function serveZset(r: Request, proto: 2 | 3): Served | null {
       undo.push(scoreText(score), member);
       zsl.remove(x);
     }
-    dropIfEmpty(r, key, z.size());
+    afterPop(r, NOTIFY.zset, max ? 'zpopmax' : 'zpopmin', key, z.size(), r.cmd === 'bzmpop' ? n : 1);
     r.ctx.shard.signals.signal(r.ctx.dbIndex, key);
     return { reply: w, undo: { kind: 'zadd', key, items: undo }, streams: [] };
   }
@@ -144,6 +156,7 @@ function pushOne(r: Request, key: string, list: ListValue | undefined, left: boo
   }
   if (left) target.pushFront(v);
   else target.pushBack(v);
+  r.ctx.shard.notify(NOTIFY.list, left ? 'lpush' : 'rpush', key, r.ctx.dbIndex);
   r.ctx.shard.signals.signal(r.ctx.dbIndex, key);
 }
 
@@ -161,8 +174,9 @@ function serveMove(r: Request, proto: 2 | 3): Served | null {
   if (dv !== undefined && (typeof dv === 'string' || dv.type !== 'list')) throw new ReplyError(WRONGTYPE);
   const target = src === dst ? list : (dv as ListValue | undefined);
   const v = (from === 'left' ? list.popFront() : list.popBack()) as string;
+  // Redis raises the push, then the pop.
   pushOne(r, dst, target, to === 'left', v);
-  dropIfEmpty(r, src, list.length);
+  afterPop(r, NOTIFY.list, from === 'left' ? 'lpop' : 'rpop', src, list.length, 0);
   r.ctx.shard.signals.signal(r.ctx.dbIndex, src);
   const w = writer(proto);
   w.bulk(v);
@@ -193,7 +207,7 @@ function servePopOne(r: Request, proto: 2 | 3): Served | null {
   const list = typed<ListValue>(r, key, 'list');
   if (list === undefined || list.length === 0) return null;
   const v = (r.params[0] === 'left' ? list.popFront() : list.popBack()) as string;
-  dropIfEmpty(r, key, list.length);
+  afterPop(r, NOTIFY.list, r.params[0] === 'left' ? 'lpop' : 'rpop', key, list.length, 0);
   r.ctx.shard.signals.signal(r.ctx.dbIndex, key);
   const w = writer(proto);
   w.bulk(v);
