@@ -36,10 +36,10 @@ class OpContext implements ShardOpContext {
   trackReads = false;
   scriptUnlocked = false;
   constructor(readonly shard: ShardState) {}
-  notify(cls: number, event: string, key: string): void {
+  notify(cls: number, event: string, key: string, changes = 1): void {
     // Every change an op makes raises its event whether or not anyone listens:
     // Redis's dirty counter counts those changes (a SETBIT that changes nothing, a DEL of nothing add 0).
-    if (cls !== NOTIFY.keymiss) this.shard.stats.dirty++;
+    if (cls !== NOTIFY.keymiss) this.shard.stats.dirty += changes;
     // Where Redis notifies, it has signalled the change: CLIENT TRACKING and WATCH hear of it.
     if (cls !== NOTIFY.keymiss && this.shard.signals.size !== 0) this.shard.changed(this.dbIndex, key, this.connId);
     if ((this.shard.settings.notifyFlags & cls) !== 0) this.shard.notify(cls, event, key, this.dbIndex);

@@ -25,8 +25,12 @@ export interface ShardOpContext {
   /**
    * A keyspace notification (Redis's notifyKeyspaceEvent): `cls` is a NOTIFY
    * bit (src/core/notify.ts). Costs one AND when notifications are off.
+   * `changes` (default 1) is what the change adds to the dirty counter
+   * (rdb_changes_since_last_save), as Redis counts it: per element pushed,
+   * added, removed or popped; 0 for the `del` of a collection emptied by its
+   * command's own removals, which Redis does not count again.
    */
-  notify(cls: number, event: string, key: string): void;
+  notify(cls: number, event: string, key: string, changes?: number): void;
 }
 
 /**

@@ -28,7 +28,7 @@ const copyAcross: CoordOp = async (ctx, args) => {
   if (v === null) return integerReply(0);
   // COPY duplicates the value, so the copy is never a shared integer.
   const dstDb = opts.db < 0 ? ctx.conn.db : opts.db;
-  const stored = await restoreKey(shards, args[2], dstDb, { ...v, priv: true }, opts.replace ? 'replace' : 'nx');
+  const stored = await restoreKey(shards, args[2], dstDb, { ...v, priv: true }, opts.replace ? 'replace' : 'nx', true);
   if (stored) {
     notifyKeyspaceEvent(ctx.server, NOTIFY.new, 'new', args[2], dstDb);
     notifyKeyspaceEvent(ctx.server, NOTIFY.generic, 'copy_to', args[2], dstDb);

@@ -13,9 +13,13 @@ export function dumpKey(shards: ShardSet, key: string, db: number): Promise<Dump
   return shards.call(shards.router.shardOf(key), 'dump', { key }, { db });
 }
 
-/** Stores a dumped value; mode `nx` keeps an existing key. Resolves with whether it stored. */
-export function restoreKey(shards: ShardSet, key: string, db: number, value: DumpedValue, mode: 'replace' | 'nx'): Promise<boolean> {
-  return shards.call(shards.router.shardOf(key), 'restore', { key, value, mode }, { db });
+/**
+ * Stores a dumped value; mode `nx` keeps an existing key. Resolves with
+ * whether it stored. `change`: the command's own write (COPY), counted as
+ * one change (INFO rdb_changes_since_last_save); a write-back is not.
+ */
+export function restoreKey(shards: ShardSet, key: string, db: number, value: DumpedValue, mode: 'replace' | 'nx', change = false): Promise<boolean> {
+  return shards.call(shards.router.shardOf(key), 'restore', { key, value, mode, change }, { db });
 }
 
 /** Removes a key without the `del` notification DEL would raise (the command raises its own). */

@@ -449,7 +449,8 @@ export interface ShardRpc {
    * stored. A coordinator's write-back: listeners are signalled, no keyspace
    * notification is raised (the coordinator raises the command's own).
    */
-  restore(req: { key: string; value: DumpedValue; mode: 'replace' | 'nx' }): boolean;
+  /** Stores a dumped value (`change`: a command's own write, COPY's, which counts for the dirty counter; a write-back does not). */
+  restore(req: { key: string; value: DumpedValue; mode: 'replace' | 'nx'; change?: boolean }): boolean;
   /** Removes a key without a notification (a coordinator's write-back); true if it existed. */
   delete(req: { key: string }): boolean;
   /**

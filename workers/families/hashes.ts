@@ -50,7 +50,8 @@ function opHset(ctx: ShardOpContext, args: string[], w: ReplyWriter, { replyOk }
   const h = getOrCreateHash(ctx, args[1]);
   let created = 0;
   created += h.setPairs(args, 2);
-  ctx.notify(NOTIFY.hash, 'hset', args[1]);
+  // Redis counts every field given, changed or not.
+  ctx.notify(NOTIFY.hash, 'hset', args[1], (args.length - 2) / 2);
   if (replyOk) w.ok();
   else w.integer(created);
 }
@@ -73,7 +74,7 @@ function opHdel(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
       if (h.size() === 0) break;
     }
   }
-  if (deleted > 0) ctx.notify(NOTIFY.hash, 'hdel', args[1]);
+  if (deleted > 0) ctx.notify(NOTIFY.hash, 'hdel', args[1], deleted);
   deleteIfEmpty(ctx, args[1], h);
   w.integer(deleted);
 }

@@ -66,7 +66,8 @@ function opPfadd(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   if (updated) {
     h.invalidateCache();
     store(ctx, key, cur !== undefined, h.toString());
-    ctx.notify(NOTIFY.string, 'pfadd', key);
+    // Redis counts each register changed (and the creation).
+    ctx.notify(NOTIFY.string, 'pfadd', key, updated);
   }
   w.integer(updated ? 1 : 0);
 }

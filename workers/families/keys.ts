@@ -84,7 +84,8 @@ function renameGeneric(ctx: ShardOpContext, args: string[], w: ReplyWriter, nx: 
   const priv = db.isPrivate(src);
   db.delete(src);
   putWithTtl(db, dst, val, at, priv);
-  ctx.notify(NOTIFY.generic, 'rename_from', src);
+  // Redis counts a rename as one change.
+  ctx.notify(NOTIFY.generic, 'rename_from', src, 0);
   ctx.notify(NOTIFY.generic, 'rename_to', dst);
   if (nx) w.integer(1);
   else w.ok();
@@ -125,6 +126,7 @@ function opCopy(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   putWithTtl(dstDb, dst, cloneValue(val), ctx.db.getExpireExact(src), true);
   // The command's own signals are for its db: another db's key is signalled here (a client blocked there is served).
   if (dstIndex !== ctx.dbIndex && ctx.shard.signals.size !== 0) ctx.shard.signals.signal(dstIndex, dst, ctx.connId);
+  ctx.shard.stats.dirty++;
   ctx.shard.notify(NOTIFY.generic, 'copy_to', dst, dstIndex);
   w.integer(1);
 }

@@ -70,7 +70,7 @@ function pushElements(
   }
   if (end === 'left') for (let i = from; i < elements.length; i++) target.pushFront(elements[i]);
   else for (let i = from; i < elements.length; i++) target.pushBack(elements[i]);
-  ctx.notify(NOTIFY.list, end === 'left' ? 'lpush' : 'rpush', key);
+  ctx.notify(NOTIFY.list, end === 'left' ? 'lpush' : 'rpush', key, elements.length - from);
   return target;
 }
 
@@ -113,16 +113,17 @@ function opPop(ctx: ShardOpContext, args: string[], w: ReplyWriter, { end }: End
     else w.nullBulk();
     return;
   }
+  let n = 1;
   if (!hasCount) {
     w.bulk(popOne(list, end));
   } else {
     // COUNT 0 on an existing list answers an empty array and changes nothing.
-    const n = Math.min(count, list.length);
+    n = Math.min(count, list.length);
     w.array(n);
     for (let i = 0; i < n; i++) w.bulk(popOne(list, end));
     if (n === 0) return;
   }
-  ctx.notify(NOTIFY.list, end === 'left' ? 'lpop' : 'rpop', key);
+  ctx.notify(NOTIFY.list, end === 'left' ? 'lpop' : 'rpop', key, n);
   deleteIfEmpty(ctx, key, list);
 }
 
@@ -138,7 +139,7 @@ function opLmpop(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
     w.bulk(key);
     w.array(n);
     for (let j = 0; j < n; j++) w.bulk(popOne(list, end));
-    ctx.notify(NOTIFY.list, end === 'left' ? 'lpop' : 'rpop', key);
+    ctx.notify(NOTIFY.list, end === 'left' ? 'lpop' : 'rpop', key, n);
     deleteIfEmpty(ctx, key, list);
     return;
   }
@@ -164,7 +165,8 @@ function opLmove(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   const target = src === dst ? list : getList(ctx, dst);
   const v = popOne(list, from);
   pushElements(ctx, dst, target, to, [v], 0);
-  ctx.notify(NOTIFY.list, from === 'left' ? 'lpop' : 'rpop', src);
+  // Redis counts a move as one change: its push.
+  ctx.notify(NOTIFY.list, from === 'left' ? 'lpop' : 'rpop', src, 0);
   deleteIfEmpty(ctx, src, list);
   w.bulk(v);
 }
@@ -313,7 +315,7 @@ function opLrem(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   const list = getList(ctx, args[1]);
   if (list === undefined) return w.integer(0);
   const removed = list.removeMatching(args[3], count);
-  if (removed > 0) ctx.notify(NOTIFY.list, 'lrem', args[1]);
+  if (removed > 0) ctx.notify(NOTIFY.list, 'lrem', args[1], removed);
   deleteIfEmpty(ctx, args[1], list);
   w.integer(removed);
 }
@@ -339,7 +341,7 @@ function opLtrim(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
     back = len - end - 1;
   }
   list.trim(front, back);
-  ctx.notify(NOTIFY.list, 'ltrim', args[1]);
+  ctx.notify(NOTIFY.list, 'ltrim', args[1], Math.min(len, front + back));
   deleteIfEmpty(ctx, args[1], list);
   w.ok();
 }

@@ -82,7 +82,7 @@ function opSadd(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   const set = getOrCreateSet(ctx, args[1]);
   let added = 0;
   for (let i = 2; i < args.length; i++) if (set.add(args[i])) added++;
-  if (added > 0) ctx.notify(NOTIFY.set, 'sadd', args[1]);
+  if (added > 0) ctx.notify(NOTIFY.set, 'sadd', args[1], added);
   w.integer(added);
 }
 
@@ -94,7 +94,7 @@ function opSrem(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
     if (set.remove(args[i])) removed++;
     if (set.size() === 0) break;
   }
-  if (removed > 0) ctx.notify(NOTIFY.set, 'srem', args[1]);
+  if (removed > 0) ctx.notify(NOTIFY.set, 'srem', args[1], removed);
   deleteIfEmpty(ctx, args[1], set);
   w.integer(removed);
 }
@@ -163,14 +163,16 @@ function opSpop(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   const set = getSet(ctx, key);
   if (set === undefined || l === 0n) return w.set(0);
   const size = set.size();
-  ctx.notify(NOTIFY.set, 'spop', key);
-  if (l >= BigInt(size)) {
+  const whole = l >= BigInt(size);
+  const count = whole ? size : Number(l);
+  // Redis counts each member popped; the del of the emptied set not again.
+  ctx.notify(NOTIFY.set, 'spop', key, count);
+  if (whole) {
     writeMembers(w, set.ordered(), true);
     ctx.db.delete(key);
-    ctx.notify(NOTIFY.generic, 'del', key);
+    ctx.notify(NOTIFY.generic, 'del', key, 0);
     return;
   }
-  const count = Number(l);
   w.set(count);
   for (let i = 0; i < count; i++) w.bulk(set.popRandom());
   // When few members remain, Redis moves them into a brand-new set, whose

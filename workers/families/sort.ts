@@ -357,7 +357,8 @@ function opSort(ctx: ShardOpContext, args: string[], w: ReplyWriter, variant: { 
   if (out.length > 0) {
     ctx.db.set(storekey, ListValue.fromArray(out.map((s) => s ?? '')));
     ctx.db.persist(storekey);
-    ctx.notify(NOTIFY.list, 'sortstore', storekey);
+    // Redis counts each element stored.
+    ctx.notify(NOTIFY.list, 'sortstore', storekey, out.length);
   } else if (ctx.db.delete(storekey)) {
     ctx.notify(NOTIFY.generic, 'del', storekey);
   }

@@ -29,5 +29,6 @@ export function getOrCreate<T extends TypedValue>(ctx: ShardOpContext, key: stri
  * elements, with the `del` notification (callers notify their own event first).
  */
 export function deleteIfEmpty(ctx: ShardOpContext, key: string, v: TypedValue): void {
-  if (v.size() === 0 && ctx.db.delete(key)) ctx.notify(NOTIFY.generic, 'del', key);
+  // Counted by the removals that emptied it, not again (Redis's dirty counter).
+  if (v.size() === 0 && ctx.db.delete(key)) ctx.notify(NOTIFY.generic, 'del', key, 0);
 }

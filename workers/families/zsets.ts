@@ -73,7 +73,8 @@ export function storeResult(ctx: ShardOpContext, key: string, z: ZSetValue, even
 
 /** Callers notify their own event first; the `del` follows it, as in Redis. */
 function deleteIfEmpty(ctx: ShardOpContext, key: string, z: ZSetValue): void {
-  if (z.size() === 0 && ctx.db.delete(key)) ctx.notify(NOTIFY.generic, 'del', key);
+  // Counted by the removals that emptied it, not again (Redis's dirty counter).
+  if (z.size() === 0 && ctx.db.delete(key)) ctx.notify(NOTIFY.generic, 'del', key, 0);
 }
 
 /** Redis's getLongFromObjectOrReply: a 64-bit integer (clamped to the safe range). */
@@ -274,7 +275,7 @@ export function zaddGeneric(ctx: ShardOpContext, args: string[], w: ReplyWriter,
       processed++;
     }
   }
-  if (added + updated > 0) ctx.notify(NOTIFY.zset, incr ? 'zincr' : 'zadd', key);
+  if (added + updated > 0) ctx.notify(NOTIFY.zset, incr ? 'zincr' : 'zadd', key, added + updated);
   if (incr) {
     if (processed > 0) w.double(last);
     else w.nullBulk();
@@ -453,7 +454,7 @@ function opZrem(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
     if (z.remove(args[i])) removed++;
     if (z.size() === 0) break;
   }
-  if (removed > 0) ctx.notify(NOTIFY.zset, 'zrem', key);
+  if (removed > 0) ctx.notify(NOTIFY.zset, 'zrem', key, removed);
   deleteIfEmpty(ctx, key, z);
   w.integer(removed);
 }
@@ -483,7 +484,7 @@ function opZremrangebyrank(ctx: ShardOpContext, args: string[], w: ReplyWriter):
   if (start > end || start >= len) return w.integer(0);
   if (end >= len) end = len - 1;
   const n = removeRun(z, z.at(start), () => true, end - start + 1);
-  if (n > 0) ctx.notify(NOTIFY.zset, args[0], key);
+  if (n > 0) ctx.notify(NOTIFY.zset, args[0], key, n);
   deleteIfEmpty(ctx, key, z);
   w.integer(n);
 }
@@ -495,7 +496,7 @@ function opZremrangebyscore(ctx: ShardOpContext, args: string[], w: ReplyWriter)
   if (z === undefined) return w.integer(0);
   const zsl = z.zsl;
   const n = removeRun(z, zsl.firstInScoreRange(r), (x) => scoreLteMax(zsl.score(x), r));
-  if (n > 0) ctx.notify(NOTIFY.zset, args[0], key);
+  if (n > 0) ctx.notify(NOTIFY.zset, args[0], key, n);
   deleteIfEmpty(ctx, key, z);
   w.integer(n);
 }
@@ -507,7 +508,7 @@ function opZremrangebylex(ctx: ShardOpContext, args: string[], w: ReplyWriter): 
   if (z === undefined) return w.integer(0);
   const zsl = z.zsl;
   const n = removeRun(z, z.firstInLex(r), (x) => lexLteMax(zsl.member(x), r));
-  if (n > 0) ctx.notify(NOTIFY.zset, args[0], key);
+  if (n > 0) ctx.notify(NOTIFY.zset, args[0], key, n);
   deleteIfEmpty(ctx, key, z);
   w.integer(n);
 }
@@ -537,7 +538,7 @@ function popAndReply(ctx: ShardOpContext, key: string, z: ZSetValue, max: boolea
     w.double(zsl.score(x));
     zsl.remove(x);
   }
-  if (n > 0) ctx.notify(NOTIFY.zset, max ? 'zpopmax' : 'zpopmin', key);
+  if (n > 0) ctx.notify(NOTIFY.zset, max ? 'zpopmax' : 'zpopmin', key, n);
   deleteIfEmpty(ctx, key, z);
 }
 

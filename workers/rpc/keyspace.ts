@@ -12,6 +12,8 @@ export const keyspaceRpc: Pick<RpcHandlers, 'dbsize' | 'flushdb' | 'flushall' | 
   flushdb: (ctx, req) => {
     if (req?.lazy === true) ctx.shard.lazyfreed += ctx.db.size;
     const existed = ctx.shard.signals.listenedKeysIn(ctx.dbIndex, (k) => ctx.db.contains(k));
+    // Redis's dirty counter counts each key flushed.
+    ctx.shard.stats.dirty += ctx.db.size;
     ctx.db.clear();
     ctx.shard.signals.signalDb(ctx.dbIndex, existed);
     ctx.shard.signals.clearTracking();
@@ -22,6 +24,7 @@ export const keyspaceRpc: Pick<RpcHandlers, 'dbsize' | 'flushdb' | 'flushall' | 
       if (db === undefined) return;
       if (req?.lazy === true) ctx.shard.lazyfreed += db.size;
       const existed = ctx.shard.signals.listenedKeysIn(i, (k) => db.contains(k));
+      ctx.shard.stats.dirty += db.size;
       db.clear();
       ctx.shard.signals.signalDb(i, existed);
     });

@@ -6,6 +6,7 @@
 import type { DumpedValue, KeyValue, KeyspaceEvent } from '../../src/core/shard-protocol';
 import { ReplyWriter } from '../../src/core/wire/reply-writer';
 import { ReplyError } from '../../src/core/errors';
+import { NOTIFY } from '../../src/core/notify';
 import type { ShardOpContext } from '../op-context';
 import { ShardState } from '../shard-state';
 import type { Db } from '../db';
@@ -48,9 +49,10 @@ function sameValue(a: DumpedValue | null, b: DumpedValue | null): boolean {
 export const transferRpc: Pick<RpcHandlers, 'dump' | 'restore' | 'delete' | 'scratch' | 'sortResult' | 'storeList'> = {
   dump: (ctx, { key }) => dumpKey(ctx.db, key, ctx.now, true),
 
-  restore: (ctx, { key, value, mode }) => {
+  restore: (ctx, { key, value, mode, change }) => {
     if (mode === 'nx' && ctx.db.has(key, ctx.now)) return false;
     loadKey(ctx.db, key, value);
+    if (change === true) ctx.shard.stats.dirty++;
     ctx.shard.signals.signal(ctx.dbIndex, key);
     return true;
   },
@@ -85,7 +87,10 @@ export const transferRpc: Pick<RpcHandlers, 'dump' | 'restore' | 'delete' | 'scr
       connId: ctx.connId,
       proto: ctx.proto,
       now: ctx.now,
-      notify: (cls, event, key) => scratch.notify(cls, event, key, dbIndex),
+      notify: (cls, event, key, changes = 1) => {
+        if (cls !== NOTIFY.keymiss) scratch.stats.dirty += changes;
+        scratch.notify(cls, event, key, dbIndex);
+      },
     };
     const cmd = args.slice();
     cmd[0] = op.commandName;
@@ -100,6 +105,8 @@ export const transferRpc: Pick<RpcHandlers, 'dump' | 'restore' | 'delete' | 'scr
       w.reset();
       w.error(err.message);
     }
+    // The op's changes count here, where it ran (Redis's dirty counter; the write-backs add nothing).
+    ctx.shard.stats.dirty += scratch.stats.dirty;
     const changed: KeyValue[] = [];
     for (const { key, value } of keys) {
       const after = dumpKey(db, key, ctx.now, false);
@@ -119,10 +126,12 @@ export const transferRpc: Pick<RpcHandlers, 'dump' | 'restore' | 'delete' | 'scr
 
   storeList: (ctx, { key, items }) => {
     const existed = ctx.db.has(key, ctx.now);
+    // SORT ... STORE across shards: Redis counts each element stored, or the delete of the destination.
     if (items.length > 0) {
       loadKey(ctx.db, key, { type: 'list', payload: ListValue.fromArray(items).serialize(), expireAt: null, priv: false });
-    } else {
-      ctx.db.delete(key);
+      ctx.shard.stats.dirty += items.length;
+    } else if (ctx.db.delete(key)) {
+      ctx.shard.stats.dirty++;
     }
     ctx.shard.signals.signal(ctx.dbIndex, key);
     return existed;
