@@ -12,10 +12,15 @@
  * one the server keeps already (for INFO, commandstats, latencystats), read
  * when Prometheus scrapes. A scrape asks every shard for its figures once
  * (the `info` RPC, as INFO does) and renders all metrics from that snapshot.
+ *
+ * prom-client (with @opentelemetry/api, 83 files) is loaded, and its default
+ * metrics (a GC observer among them) started, only when /metrics is first
+ * served: a server without a metrics port does not pay for them at start-up
+ * or on every garbage collection.
  */
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import type { ServerContext, TableEntry } from '../coordination/context';
 import type { ShardInfo } from '../core/shard-protocol';
@@ -91,7 +96,8 @@ function commandStats(s: Snapshot): { cmd: string; calls: number; seconds: numbe
 const perShard = (s: Snapshot, f: (sh: ShardInfo) => number): Sample[] => s.shards.map((sh) => ({ labels: { shard: sh.shard }, value: f(sh) }));
 
 export class Metrics {
-  private readonly registry = new Registry();
+  /** Made when /metrics is first served (see the header). */
+  private registry: Promise<Registry> | null = null;
   private http: http.Server | null = null;
   private snapshot: Snapshot | null = null;
   /** The main thread's event-loop use at start (performance.eventLoopUtilization counts from there). */
@@ -100,9 +106,16 @@ export class Metrics {
   constructor(
     private readonly server: ServerContext,
     private readonly log: Logger,
-  ) {
-    collectDefaultMetrics({ register: this.registry });
-    for (const m of this.definitions()) this.registry.registerMetric(m as never);
+  ) {}
+
+  private registryOf(): Promise<Registry> {
+    this.registry ??= import('prom-client').then((prom) => {
+      const registry = new prom.Registry();
+      prom.collectDefaultMetrics({ register: registry });
+      for (const m of this.definitions()) registry.registerMetric(m as never);
+      return registry;
+    });
+    return this.registry;
   }
 
   /** The port /metrics is served on, or 0. */
@@ -115,6 +128,7 @@ export class Metrics {
   async listen(port: number, host: string): Promise<void> {
     await this.close();
     if (port === 0) return;
+    await this.registryOf();
     const srv = http.createServer((req, res) => void this.handle(req, res));
     await new Promise<void>((resolve, reject) => {
       srv.once('error', reject);
@@ -144,8 +158,9 @@ export class Metrics {
     try {
       const shards = await this.server.shards.broadcast('info', { perOp: true });
       this.snapshot = { server: this.server, shards, now: Date.now() };
-      const body = await this.registry.metrics();
-      res.writeHead(200, { 'Content-Type': this.registry.contentType }).end(body);
+      const registry = await this.registryOf();
+      const body = await registry.metrics();
+      res.writeHead(200, { 'Content-Type': registry.contentType }).end(body);
     } catch (err) {
       this.log.warn({ err }, 'metrics scrape failed');
       res.writeHead(503, { 'Content-Type': 'text/plain' }).end('scrape failed\n');
