@@ -255,11 +255,18 @@ export class Db {
    */
   private lastKey: string | null = null;
   private lastFound = false;
+  /**
+   * Where that lookup found its key (-1: not found, or positions moved
+   * since: a delete or a clear). A write to the key just read (INCR, APPEND,
+   * SET over a GET's key) then skips its own lookup; inserts never move positions.
+   */
+  private lastPos = -1;
 
   /** Looks up a live key, deleting it first if its deadline has passed. Marks it accessed. */
   get(key: string, now: number): Value | undefined {
     this.lastKey = key;
     this.lastFound = false;
+    this.lastPos = -1;
     const i = this.index.lookup(key);
     if (i < 0) return undefined;
     if (this.expires.size !== 0) {
@@ -267,6 +274,7 @@ export class Db {
       if (at !== undefined && at <= now && this.expiredHere(key)) return undefined;
     }
     this.lastFound = true;
+    this.lastPos = i;
     this.touch(i);
     return this.valAt(i);
   }
@@ -275,17 +283,26 @@ export class Db {
   peek(key: string, now: number): Value | undefined {
     this.lastKey = key;
     this.lastFound = false;
+    this.lastPos = -1;
     const i = this.index.lookup(key);
     if (i < 0) return undefined;
     const at = this.expires.size !== 0 ? this.expires.get(key) : undefined;
     if (at !== undefined && at <= now && this.expiredHere(key)) return undefined;
     this.lastFound = true;
+    this.lastPos = i;
     return this.valAt(i);
   }
 
   /** Starts a command: no lookup of it is remembered yet (see lastKey). */
   forgetLookup(): void {
     this.lastKey = null;
+    this.lastPos = -1;
+  }
+
+  /** The position of `key`: the last lookup's when it was this key's, else a lookup. */
+  private knownPosition(key: string): number {
+    const i = this.lastPos;
+    return i >= 0 && key === this.lastKey ? i : this.index.lookup(key);
   }
 
   /**
@@ -347,7 +364,7 @@ export class Db {
   set(key: string, val: Value): void {
     if (this.privateInts !== null) this.privateInts.delete(key);
     if (this.rawStrings !== null) this.rawStrings.delete(key);
-    const i = this.index.lookup(key);
+    const i = this.knownPosition(key);
     if (i >= 0) {
       if (this.onOverwrite !== null) {
         const old = this.valAt(i);
@@ -407,7 +424,7 @@ export class Db {
   replace(key: string, val: Value): void {
     if (this.privateInts !== null) this.privateInts.delete(key);
     if (this.rawStrings !== null) this.rawStrings.delete(key);
-    const i = this.index.lookup(key);
+    const i = this.knownPosition(key);
     if (i >= 0) {
       this.valPages[i >>> PAGE_BITS][i & PAGE_MASK] = val;
       this.account(i, key, val);
@@ -416,8 +433,10 @@ export class Db {
 
   /** Removes a key and its TTL. Returns whether it existed (expired keys count as absent). */
   delete(key: string): boolean {
-    const i = this.index.lookup(key);
+    const i = this.knownPosition(key);
     if (i < 0) return false;
+    // The last position moves into this one: no remembered position holds from here.
+    this.lastPos = -1;
     // The last position's key is indexed at i from here on; the pages follow below.
     this.index.remove(i);
     if (this.slotCounts !== null) {
@@ -536,6 +555,7 @@ export class Db {
   }
 
   clear(): void {
+    this.lastPos = -1;
     this.memory.used -= this.bytes;
     this.bytes = 0;
     this.unsettled.clear();
