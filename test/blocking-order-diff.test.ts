@@ -94,11 +94,19 @@ const SCENARIOS: Scenario[] = [
     writer: [['RPUSH', 'mk', 'v', 'w'], ['MOVE', 'mk', 1], ['RPUSH', 'ck', 'x', 'y'], ['COPY', 'ck', 'ck', 'DB', 1], ['SELECT', 1], ['LPOP', 'mk'], ['LPOP', 'ck'], ['SELECT', 0]],
     after: [['LRANGE', 'ck', 0, -1], ['SELECT', 1], ['LRANGE', 'mk', 0, -1], ['LRANGE', 'ck', 0, -1], ['SELECT', 0]],
   },
+  {
+    name: 'stream readers get the entry before a trim pipelined after the XADD; a group reader before another consumer',
+    waiters: [[['XREAD', 'BLOCK', 2000, 'STREAMS', 's', '$']], [['XGROUP', 'CREATE', 'g', 'grp', '$', 'MKSTREAM'], ['XREADGROUP', 'GROUP', 'grp', 'c1', 'BLOCK', 2000, 'STREAMS', 'g', '>']]],
+    writer: [['XADD', 's', '1-1', 'f', 'v'], ['XTRIM', 's', 'MAXLEN', 0], ['XADD', 'g', '1-1', 'f', 'v'], ['XREADGROUP', 'GROUP', 'grp', 'c2', 'STREAMS', 'g', '>']],
+    after: [['XLEN', 's'], ['XPENDING', 'g', 'grp']],
+  },
 ];
 
 /** Runs one scenario: every waiter's and the writer's replies, then what `after` reads. */
 async function play(port: number, s: Scenario, admin: RespClient, clients: RespClient[]): Promise<{ waiters: Reply[]; writer: Reply[]; after: Reply[] }> {
   await admin.call('FLUSHALL');
+  // Every connection starts in db 0 (an earlier scenario's SELECT stays with its connection).
+  for (const c of clients) await c.call('SELECT', 0);
   const waits: Promise<Reply>[] = [];
   let blocked = 0;
   for (let i = 0; i < s.waiters.length; i++) {

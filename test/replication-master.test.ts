@@ -181,8 +181,10 @@ t.test('clients served in their shard right after a write: the replica gets each
       const want = waits.length;
       await eventually(`${want} blocked`, async () => Number((await infoOf(p, 'clients')).blocked_clients) === want, 5000);
     };
+    await p.call('XGROUP', 'CREATE', 'st', 'grp', '$', 'MKSTREAM');
     for (let round = 0; round < 20; round++) {
       waits.length = 0;
+      await block(['XREADGROUP', 'GROUP', 'grp', 'c1', 'BLOCK', 5000, 'STREAMS', 'st', '>']);
       await block(['BLPOP', 'jobs', 5]);
       await block(['BRPOP', 'jobs', 5]);
       await block(['BLMOVE', '{t}a', '{t}b', 'LEFT', 'LEFT', 5]);
@@ -202,12 +204,17 @@ t.test('clients served in their shard right after a write: the replica gets each
         ['RPUSH', 'm', `w${round}`],
         ['LPOP', 'm'],
         ['SELECT', 0],
+        ['XADD', 'st', '*', 'n', round],
+        ['XREADGROUP', 'GROUP', 'grp', 'c2', 'STREAMS', 'st', '>'],
       ]);
       const got = await Promise.all(waits);
       t.ok(got.every((g) => Array.isArray(g) || typeof g === 'string'), `--workers ${workers} round ${round}: every waiter was served`);
     }
     await sameDigest(t, p, rc, `--workers ${workers}`);
     t.same(await rc.call('LRANGE', 'jobs', 0, -1), await p.call('LRANGE', 'jobs', 0, -1), `--workers ${workers}: the same jobs left`);
+    const pending = await p.call('XPENDING', 'st', 'grp', '-', '+', 100, 'c1');
+    t.equal(Array.isArray(pending) ? pending.length : -1, 20, `--workers ${workers}: the blocked group reader got every entry`);
+    t.same(await rc.call('XPENDING', 'st', 'grp', '-', '+', 100, 'c1').then((r) => (r as string[][]).map((e) => e[0])), (pending as string[][]).map((e) => e[0]), `--workers ${workers}: the replica's pending entries are the primary's`);
     await r.stop();
     await s.stop();
   }

@@ -39,6 +39,8 @@ export interface BlockedWait {
   readonly cmd: string;
   readonly params: string[];
   readonly keys: string[];
+  /** Stream reads: the ID per key, `$` resolved when the client blocked. */
+  readonly ids: string[];
   readonly here: boolean;
 }
 

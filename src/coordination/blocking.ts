@@ -6,8 +6,8 @@
  * listener for the connection on each key (workers/rpc/blocking.ts), and
  * the client waits here, in a FIFO list per (db, key).
  *
- * Who serves it: a wait whose keys are all on one shard (a list or zset
- * wait, BLMOVE with both keys there) is served by that shard itself, right
+ * Who serves it: a wait whose keys are all on one shard (BLMOVE with both
+ * keys there too) is served by that shard itself, right
  * after the client command that gave it data, before the next command runs
  * there, as Redis serves blocked clients after each command; the shard
  * reports it ('served', naming the wait by its token). Anything else, and
@@ -123,7 +123,7 @@ class Waiter {
       list.push(i);
     });
     this.crossMove = req.move !== undefined && dstShard !== keyShards[0];
-    this.here = !this.crossMove && req.family !== 'stream' && this.byShard.size === 1;
+    this.here = !this.crossMove && this.byShard.size === 1;
   }
 
   private unblock(how: 'timeout' | 'error'): boolean {

@@ -348,10 +348,10 @@ export interface BpopRequest {
   token?: number;
   /**
    * Registering (modes 1, 2): the shard may serve this wait itself, right
-   * after a command that gives it data. Only for a list or zset wait whose
-   * keys are all on this shard (a move too when its destination is here):
-   * a wait over several shards is served by the main thread, which can take
-   * it from each shard exactly once.
+   * after a command that gives it data. Only for a wait whose keys are all
+   * on this shard (a move too when its destination is here): a wait over
+   * several shards is served by the main thread, which can take it from
+   * each shard exactly once.
    */
   here?: boolean;
 }

@@ -270,7 +270,8 @@ function bpop(ctx: ShardOpContext, req: BpopRequest): BpopResult {
     return { served: true, reply: served.reply.buf.latin1Slice(0, served.reply.len), undo: served.undo, streams: served.streams };
   }
   if (req.mode === 1 || req.mode === 2) {
-    signals.block({ token, connId: ctx.connId, db: ctx.dbIndex, proto: ctx.proto, cmd: req.cmd, params: req.params, keys: req.keys, here: req.here === true });
+    const ids = resolved.length === req.keys.length ? resolved : req.ids;
+    signals.block({ token, connId: ctx.connId, db: ctx.dbIndex, proto: ctx.proto, cmd: req.cmd, params: req.params, keys: req.keys, ids, here: req.here === true });
   }
   return { served: false, ids: resolved };
 }
@@ -316,9 +317,9 @@ function serveOne(r: Request, proto: 2 | 3, resolved: string[]): Served | null {
  * index in the batch) gave data to, in the order they blocked, as Redis
  * does after each command: a client's command pipelined after the write
  * runs after them. Each one served is reported ('served') before the
- * batch's replies. A wait this shard may not serve (its keys span shards, a
- * stream read) ahead of the others leaves the key to the main thread
- * ('ready'), which serves the rest in order with retries.
+ * batch's replies. A wait this shard may not serve (its keys span shards)
+ * ahead of the others leaves the key to the main thread ('ready'), which
+ * serves the rest in order with retries.
  */
 export function serveBlockedHere(ctx: ShardOpContext, after: number): void {
   const signals = ctx.shard.signals;
@@ -342,7 +343,7 @@ function serveKey(base: ShardOpContext, db: number, key: string, after: number):
       signals.announceReady(db, key);
       return;
     }
-    const family = wait.cmd.startsWith('bz') ? 'zset' : 'list';
+    const family = wait.cmd.startsWith('bz') ? 'zset' : wait.cmd.startsWith('x') ? 'stream' : 'list';
     if (failed.has(family)) continue;
     const ctx: ShardOpContext = {
       shard: base.shard,
@@ -351,15 +352,21 @@ function serveKey(base: ShardOpContext, db: number, key: string, after: number):
       connId: wait.connId,
       proto: wait.proto,
       now: base.now,
-      // The serve functions raise no keyspace events (nor do the main thread's retries through bpop).
-      notify: () => undefined,
+      // As the engine's context notifies (a group reader's new consumer, say), in the waiter's db.
+      notify: (cls, event, k, changes = 1) => {
+        if (cls === NOTIFY.keymiss) return;
+        base.shard.stats.dirty += changes;
+        if (base.shard.signals.size !== 0) base.shard.changed(wait.db, k, wait.connId);
+        base.shard.notify(cls, event, k, wait.db);
+      },
     };
     let reply: string;
     let undo: UndoRequest | null = null;
     try {
-      const served = serveOne({ mode: 0, cmd: wait.cmd, params: wait.params, keys: wait.keys, ids: [], ctx }, wait.proto, []);
+      const served = serveOne({ mode: 0, cmd: wait.cmd, params: wait.params, keys: wait.keys, ids: wait.ids, ctx }, wait.proto, []);
       if (served === null) {
-        failed.add(family);
+        // Stream readers each read from their own position: one finding nothing says nothing of the next.
+        if (family !== 'stream') failed.add(family);
         continue;
       }
       reply = served.reply.buf.latin1Slice(0, served.reply.len);
