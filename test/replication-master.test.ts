@@ -185,6 +185,7 @@ t.test('clients served in their shard right after a write: the replica gets each
     for (let round = 0; round < 20; round++) {
       waits.length = 0;
       await block(['XREADGROUP', 'GROUP', 'grp', 'c1', 'BLOCK', 5000, 'STREAMS', 'st', '>']);
+      await block(['BLPOP', 'sj', 5]);
       await block(['BLPOP', 'jobs', 5]);
       await block(['BRPOP', 'jobs', 5]);
       await block(['BLMOVE', '{t}a', '{t}b', 'LEFT', 'LEFT', 5]);
@@ -205,6 +206,9 @@ t.test('clients served in their shard right after a write: the replica gets each
         ['LPOP', 'm'],
         ['SELECT', 0],
         ['XADD', 'st', '*', 'n', round],
+        // A script's push: its waiter is served after the script, logged after its effects.
+        ['EVAL', "redis.call('rpush', KEYS[1], ARGV[1], ARGV[2])", 1, 'sj', `p${round}`, `q${round}`],
+        ['LPOP', 'sj'],
         ['XREADGROUP', 'GROUP', 'grp', 'c2', 'STREAMS', 'st', '>'],
       ]);
       const got = await Promise.all(waits);

@@ -103,6 +103,11 @@ export class ScriptFeedPlace {
     this.slot = this.server.feed.requeue(this.slot);
   }
 
+  /** Where the script's effects go now (blocked clients it fed, served in its shard after it, are logged after them). */
+  get place(): FeedSlot {
+    return this.slot;
+  }
+
   /** The reply's hook: the place gets the script's effects, in MULTI/EXEC. */
   readonly onReply = (): void => {
     const feed = this.server.feed;
@@ -148,6 +153,8 @@ export function propagate(server: ServerContext, conn: Connection, entry: TableE
   if (entry.spec.undeclaredKeys) {
     const place = new ScriptFeedPlace(server, conn, args);
     conn.aofNext = place.onReply;
+    // One shard runs every script as a client command (no shard lock to take): clients it fed are served after it there.
+    conn.feedPlaceNext = place.place;
     return place;
   }
   if (!flags.includes('write')) return;
