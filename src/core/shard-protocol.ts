@@ -114,10 +114,11 @@ export const TRACK_READS = 0x40000000;
  */
 export const SCRIPT_UNLOCKED = 0x20000000;
 /**
- * Set in a client's command dispatched on its own (not a part of EXEC, of a
- * script or of a split command): clients blocked on keys it gives data to
- * are served right after it, in its shard, as Redis serves them after each
- * command. The main thread knows where such a command sits in the
+ * Set in a client's command dispatched on its own (a script too, where one
+ * shard runs scripts as plain commands; not a part of EXEC or of a split
+ * command, nor a script the script coordinator runs): clients blocked on
+ * keys it gives data to are served right after it, in its shard, as Redis
+ * serves them after each command. The main thread knows where such a command sits in the
  * propagation feed, so the pops are logged right after it.
  */
 export const SERVES_BLOCKED = 0x10000000;
