@@ -372,7 +372,8 @@ function serveKey(base: ShardOpContext, db: number, key: string, after: number):
       reply = served.reply.buf.latin1Slice(0, served.reply.len);
       undo = served.undo;
     } catch (err) {
-      // BLMOVE whose destination is no longer a list: the wait ends with the error, as the main thread's retry ends it.
+      // The wait ends with the error, as the main thread's retry ends it: BLMOVE whose
+      // destination is no longer a list, a group reader whose stream or group is gone.
       reply = `-${(err as Error).message}\r\n`;
     }
     signals.unblock(wait.connId);
