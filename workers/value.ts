@@ -4,6 +4,7 @@
  * TYPE, OBJECT ENCODING and WRONGTYPE checks need no lookup table.
  */
 import { ReplyError } from '../src/core/errors';
+import { isCanonicalInt64 } from '../src/core/args/parse';
 
 export interface TypedValue {
   /** The name TYPE replies with: list, set, zset, hash, stream. */
@@ -34,32 +35,9 @@ export function typeName(v: Value): string {
 
 /** Redis's OBJECT ENCODING for a string value. */
 export function stringEncoding(s: string): string {
-  if (isInt64Text(s)) return 'int';
+  // Every write's memory accounting asks: the allocation-free test, not a regex and a BigInt (~170 ns a call).
+  if (isCanonicalInt64(s)) return 'int';
   return s.length <= 44 ? 'embstr' : 'raw';
-}
-
-const I64_MIN = -(2n ** 63n);
-const I64_END = 2n ** 63n;
-
-/**
- * Whether `s` is an integer as Redis stores one (string2ll: no sign on zero,
- * no leading zeros, no spaces) within 64 bits. Every write's memory
- * accounting asks, and counters ask on every INCR: a char loop, with BigInt
- * only for 19 digits or more (a regex and a BigInt per call cost ~170 ns).
- */
-function isInt64Text(s: string): boolean {
-  const len = s.length;
-  if (len === 0 || len > 20) return false;
-  const from = s.charCodeAt(0) === 0x2d ? 1 : 0;
-  if (from === len) return false;
-  if (s.charCodeAt(from) === 0x30) return len === 1;
-  for (let i = from; i < len; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x30 || c > 0x39) return false;
-  }
-  if (len - from < 19) return true;
-  const n = BigInt(s);
-  return n >= I64_MIN && n < I64_END;
 }
 
 type Deserializer = (payload: string) => TypedValue;
