@@ -4,7 +4,6 @@
  * thread (workers/shard.ts), or inline on the main thread with `--workers 0`,
  * where it runs each turn's requests unencoded instead (`runCalls`).
  */
-import { NOTIFY } from '../src/core/notify';
 import { ReplyWriter } from '../src/core/wire/reply-writer';
 import { REQUEST_HEADER_BYTES, RPC_OP, decodeRpc, encodeOutcome } from '../src/core/wire/shard-batch';
 import type { CallBatch } from '../src/core/wire/call-batch';
@@ -37,12 +36,7 @@ class OpContext implements ShardOpContext {
   scriptUnlocked = false;
   constructor(readonly shard: ShardState) {}
   notify(cls: number, event: string, key: string, changes = 1): void {
-    // Every change an op makes raises its event whether or not anyone listens:
-    // Redis's dirty counter counts those changes (a SETBIT that changes nothing, a DEL of nothing add 0).
-    if (cls !== NOTIFY.keymiss) this.shard.stats.dirty += changes;
-    // Where Redis notifies, it has signalled the change: CLIENT TRACKING and WATCH hear of it.
-    if (cls !== NOTIFY.keymiss && this.shard.signals.size !== 0) this.shard.changed(this.dbIndex, key, this.connId);
-    if ((this.shard.settings.notifyFlags & cls) !== 0) this.shard.notify(cls, event, key, this.dbIndex);
+    this.shard.opChanged(cls, event, key, this.dbIndex, this.connId, changes);
   }
 }
 

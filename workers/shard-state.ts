@@ -132,6 +132,21 @@ export class ShardState {
     if (this.signals.counts.watch !== 0) this.signals.signalWatch(dbIndex, key);
   }
 
+  /**
+   * What an op's notification stands for (ShardOpContext.notify): every
+   * change an op makes raises its event whether or not anyone listens, so
+   * this is where Redis's dirty counter counts it (a SETBIT that changes
+   * nothing, a DEL of nothing add 0), where CLIENT TRACKING and WATCH hear
+   * of it (Redis has signalled the change where it notifies), and the event.
+   */
+  opChanged(cls: number, event: string, key: string, dbIndex: number, connId: number, changes: number): void {
+    if (cls !== NOTIFY.keymiss) {
+      this.stats.dirty += changes;
+      if (this.signals.size !== 0) this.changed(dbIndex, key, connId);
+    }
+    if ((this.settings.notifyFlags & cls) !== 0) this.notify(cls, event, key, dbIndex);
+  }
+
   /** Queues a keyspace notification for the main thread, if its class is enabled. */
   notify(cls: number, event: string, key: string, dbIndex: number): void {
     if ((this.settings.notifyFlags & cls) === 0) return;

@@ -353,12 +353,7 @@ function serveKey(base: ShardOpContext, db: number, key: string, after: number):
       proto: wait.proto,
       now: base.now,
       // As the engine's context notifies (a group reader's new consumer, say), in the waiter's db.
-      notify: (cls, event, k, changes = 1) => {
-        if (cls === NOTIFY.keymiss) return;
-        base.shard.stats.dirty += changes;
-        if (base.shard.signals.size !== 0) base.shard.changed(wait.db, k, wait.connId);
-        base.shard.notify(cls, event, k, wait.db);
-      },
+      notify: (cls, event, k, changes = 1) => base.shard.opChanged(cls, event, k, wait.db, wait.connId, changes),
     };
     let reply: string;
     let undo: UndoRequest | null = null;
