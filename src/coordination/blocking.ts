@@ -585,10 +585,10 @@ export class BlockingManager {
     const feed = this.feedFor(w);
     const form = w.req.logged;
     if (feed !== null && form !== null && reply[0] !== 0x2d /* - */) {
-      const writer = this.server.shards.clients[shard].batchEntry(ev.after);
+      const place = this.server.shards.clients[shard].batchEntry(ev.after)?.feedPlace;
       // No place: the write was dispatched before the feed began, so the snapshot it began with holds the pop too.
-      if (writer === undefined || writer.feedPlace !== null) {
-        const slot = writer === undefined ? feed.reserve(w.db, !w.conn.isMaster) : feed.reserveAfter(writer.feedPlace as NonNullable<typeof writer.feedPlace>, w.db, !w.conn.isMaster);
+      if (place !== null) {
+        const slot = place === undefined ? feed.reserve(w.db, !w.conn.isMaster) : feed.reserveAfter(place, w.db, !w.conn.isMaster);
         slot.onWritten = this.server.replication.wroteFor(w.conn);
         feed.complete(slot, form, reply);
       }
