@@ -2,7 +2,7 @@
  * SORT and SORT_RO.
  *
  * Behaviour over TCP with every worker count: BY/GET patterns with hash tags,
- * the error for pattern keys on another shard, STORE to another shard (with
+ * pattern keys on other shards (also in MULTI and scripts), STORE to another shard (with
  * and without patterns), TTL and type of the destination, sorted set encoding
  * after SORT, COMMAND GETKEYS, a large sort.
  *
@@ -13,8 +13,10 @@
  * ALPHA, STORE (to the same shard and to another shard), SORT_RO, wrong types
  * and syntax errors; and strtod's corner cases one by one.
  *
- * Pattern keys carry the sorted keys' hash tag ({s}), so with --workers 4 they
- * live on the sorted key's shard, as SORT requires.
+ * Pattern keys carry the sorted keys' hash tag ({s}), another tag ({o}) or
+ * none, so with --workers 4 they live on the sorted key's shard or on any
+ * other: the router then sends the SORT through its cross-shard plan, which
+ * reads them from their shards.
  *
  * Redis leaves some orders undefined, which are compared loosely: a set with
  * BY nosort comes back in its own order (compared sorted, or by size under
@@ -52,8 +54,11 @@ const KEYS = {
 const SET_KEYS = new Set([KEYS.intSet, KEYS.numSet, KEYS.strSet]);
 const WRONG = ['{s}h', '{s}str'];
 const MISSING = '{s}none';
-const BY_PATTERNS = ['{s}w_*', '{s}h_*->f', 'nosort', '{s}w_*->f', '{s}miss_*', '#', '{s}h_*->', '{s}w_*\x00x', '{s}z_*'];
-const GET_PATTERNS = ['#', '{s}w_*', '{s}h_*->f', 'nostar', '{s}h_*->', '{s}w_*->f', '{s}h_*->g', '#\x00x', '{s}l_*'];
+/** Pattern templates: `%` is replaced by one of TAGS when a SORT is generated. */
+const BY_PATTERNS = ['%w_*', '%h_*->f', 'nosort', '%w_*->f', '%miss_*', '#', '%h_*->', '%w_*\x00x', '%z_*'];
+const GET_PATTERNS = ['#', '%w_*', '%h_*->f', 'nostar', '%h_*->', '%w_*->f', '%h_*->g', '#\x00x', '%l_*'];
+/** The sorted keys' tag (same shard), another tag, none (each derived key on its own shard). */
+const TAGS = ['{s}', '{s}', '{o}', ''];
 const OFFSETS = ['0', '1', '2', '-1', '5', '100', 'abc', '9223372036854775807', '-9223372036854775808'];
 const COUNTS = ['0', '1', '2', '3', '-1', '-5', '100', 'x', '9223372036854775807'];
 
@@ -140,11 +145,12 @@ function generate(seed: number, count: number, plainDests: string[]): Cmd[] {
     }
     if (x < 0.16) {
       const e = pick(r, allElems);
+      const tag = pick(r, TAGS);
       const y = r();
-      if (y < 0.45) out.push(['SET', `{s}w_${e}`, weight()]);
-      else if (y < 0.8) out.push(['HSET', `{s}h_${e}`, 'f', weight(), ...(r() < 0.3 ? ['g', weight()] : [])]);
-      else if (y < 0.9) out.push(['DEL', `{s}w_${e}`, `{s}h_${e}`]);
-      else out.push(['RPUSH', `{s}w_${e}`, 'wrongtype']);
+      if (y < 0.45) out.push(['SET', `${tag}w_${e}`, weight()]);
+      else if (y < 0.8) out.push(['HSET', `${tag}h_${e}`, 'f', weight(), ...(r() < 0.3 ? ['g', weight()] : [])]);
+      else if (y < 0.9) out.push(['DEL', `${tag}w_${e}`, `${tag}h_${e}`]);
+      else out.push(['RPUSH', `${tag}w_${e}`, 'wrongtype']);
       continue;
     }
     if (x < 0.18) {
@@ -155,16 +161,15 @@ function generate(seed: number, count: number, plainDests: string[]): Cmd[] {
     const key = r() < 0.9 ? pick(r, Object.values(KEYS)) : pick(r, [...WRONG, MISSING]);
     const ro = r() < 0.15;
     const opts: string[][] = [];
+    const pattern = (pool: readonly string[]): string => pick(r, pool).replace('%', pick(r, TAGS));
     if (r() < 0.4) {
-      const p = pick(r, BY_PATTERNS);
-      opts.push(['BY', p]);
-      if (r() < 0.05) opts.push(['BY', pick(r, BY_PATTERNS)]);
+      opts.push(['BY', pattern(BY_PATTERNS)]);
+      if (r() < 0.05) opts.push(['BY', pattern(BY_PATTERNS)]);
     }
     if (r() < 0.3) opts.push(['LIMIT', pick(r, OFFSETS), pick(r, COUNTS)]);
     const gets = Math.floor(r() * r() * 4);
     for (let j = 0; j < gets; j++) {
-      const p = pick(r, GET_PATTERNS);
-      opts.push(['GET', p]);
+      opts.push(['GET', pattern(GET_PATTERNS)]);
     }
     if (r() < 0.5) opts.push([pick(r, ['ASC', 'DESC', 'desc', 'asc'])]);
     if (r() < 0.45) opts.push([pick(r, ['ALPHA', 'alpha'])]);
@@ -239,8 +244,6 @@ diff.test('SORT scores read like strtod, edge by edge', async (t, s) => {
   t.equal(all.length, 0, `${all.length} mismatches\n${describeMismatches(all)}`);
 });
 
-const CROSS = err('ERR SORT BY/GET pattern keys must hash to the same shard as the sorted key; use a {hash tag} in the pattern');
-
 for (const workers of WORKER_MATRIX) {
   t.test(`SORT with --workers ${workers}`, async (t) => {
     const srv = await startShardis(t, { workers });
@@ -287,18 +290,40 @@ for (const workers of WORKER_MATRIX) {
       t.same(await c.call('SORT', '{u}ids', 'BY', '{u}o_*->name', 'ALPHA'), ['2', '1', '3'], 'a missing BY key sorts first');
     });
 
-    t.test('pattern keys on another shard are refused', { skip: shards <= 1 && 'one shard: every key is local' }, async (t) => {
-      // Elements whose derived keys land on other shards than the sorted key's.
+    t.test('pattern keys on other shards are read from them', async (t) => {
+      // Elements whose derived keys land on other shards than the sorted key's (any shard with one).
       const key = 'plainlist';
       const elems: string[] = [];
-      for (let i = 0; elems.length < 5; i++) if (shardOf(`w_${i}`, shards) !== shardOf(key, shards)) elems.push(String(i));
+      for (let i = 0; elems.length < 5; i++) if (shards <= 1 || shardOf(`w_${i}`, shards) !== shardOf(key, shards)) elems.push(String(i));
       await c.call('RPUSH', key, ...elems);
-      t.same(await c.call('SORT', key, 'BY', 'w_*'), CROSS);
-      t.same(await c.call('SORT', key, 'GET', 'w_*'), CROSS);
-      t.same(await c.call('SORT', key, 'GET', '#', 'BY', 'nosort'), elems, 'no pattern key read: fine');
+      // Weights give the reverse order; names only for some; one weight is a hash (read as missing).
+      for (const [j, e] of elems.entries()) await c.call('SET', `w_${e}`, String(100 - j));
+      await c.call('HSET', `n_${elems[1]}`, 'name', 'one');
+      await c.call('HSET', `n_${elems[3]}`, 'name', 'three');
+      const reversed = [...elems].reverse();
+      t.same(await c.call('SORT', key, 'BY', 'w_*'), reversed);
+      t.same(await c.call('SORT_RO', key, 'BY', 'w_*', 'DESC', 'LIMIT', '0', '2'), elems.slice(0, 2));
+      t.same(await c.call('SORT', key, 'BY', 'w_*', 'GET', '#', 'GET', 'n_*->name'), reversed.flatMap((e) => [e, e === elems[1] ? 'one' : e === elems[3] ? 'three' : null]));
+      t.same(await c.call('SORT', key, 'BY', 'n_*->name', 'ALPHA', 'GET', 'w_*'), [elems[0], elems[2], elems[4], elems[1], elems[3]].map((e) => String(100 - elems.indexOf(e))), 'missing names sort first, ties by element');
+      t.same(await c.call('SORT', key, 'GET', '#', 'BY', 'nosort'), elems, 'no pattern key read');
       const dest = keyOnAnotherShard('plaindst', key, shards);
-      t.same(await c.call('SORT', key, 'BY', 'w_*', 'STORE', dest), CROSS);
-      t.equal(await c.call('EXISTS', dest), 0, 'nothing stored');
+      for (const d of [dest, '{plainlist}dst']) {
+        t.equal(await c.call('SORT', key, 'BY', 'w_*', 'GET', 'n_*->name', 'STORE', d), 5);
+        t.same(await c.call('LRANGE', d, '0', '-1'), reversed.map((e) => (e === elems[1] ? 'one' : e === elems[3] ? 'three' : '')));
+      }
+      await c.call('MULTI');
+      await c.call('SORT', key, 'BY', 'w_*', 'LIMIT', '0', '1');
+      await c.call('SORT', key, 'BY', 'w_*', 'STORE', dest);
+      t.same(await c.call('EXEC'), [[reversed[0]], 5], 'inside MULTI/EXEC');
+      await c.call('SET', `w_${elems[2]}`, 'x');
+      t.same(await c.call('SORT', key, 'BY', 'w_*'), err("ERR One or more scores can't be converted into double"));
+      // From a script: one reading pattern keys on other shards from its first run, and one that kept to
+      // its key's slot (so it runs without the shard lock) until its patterns reach out: rerun under the lock.
+      t.same(await c.call('EVAL', "return redis.call('sort', KEYS[1], 'BY', 'n_*->name', 'ALPHA')", '1', key), [elems[0], elems[2], elems[4], elems[1], elems[3]]);
+      const script = "return redis.call('sort', KEYS[1], 'BY', ARGV[1], 'ALPHA', 'GET', ARGV[2])";
+      t.same(await c.call('EVAL', script, '1', key, 'nosort', '#'), elems);
+      t.same(await c.call('EVAL', script, '1', key, 'nosort', '#'), elems);
+      t.same(await c.call('EVAL', script, '1', key, 'n_*->name', 'n_*->name'), [null, null, null, 'one', 'three']);
     });
 
     t.test('STORE, also to another shard', async (t) => {
@@ -321,9 +346,9 @@ for (const workers of WORKER_MATRIX) {
       await c.call('SADD', '{v}set', 'b', 'c', 'a');
       t.equal(await c.call('SORT', '{v}set', 'BY', 'nosort', 'STORE', other), 3);
       t.same(await c.call('LRANGE', other, '0', '-1'), ['a', 'b', 'c'], 'a set stored with BY nosort is sorted ALPHA');
-      // BY x* reads x1, x2 and x3: refused when any of them lives on another shard than the sorted key.
-      const patternKeysLocal = ['x1', 'x2', 'x3'].every((k) => shardOf(k, shards) === shardOf('{v}src', shards));
-      t.same(await c.call('SORT', '{v}src', 'BY', 'x*', 'STORE', other), shards > 1 && !patternKeysLocal ? CROSS : 3);
+      // BY x* reads x1, x2 and x3, wherever they live (none exists: the elements keep their order).
+      t.equal(await c.call('SORT', '{v}src', 'BY', 'x*', 'STORE', other), 3);
+      t.same(await c.call('LRANGE', other, '0', '-1'), ['1', '2', '3']);
     });
 
     t.test('a large sort', async (t) => {

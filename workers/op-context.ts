@@ -5,7 +5,7 @@
  */
 import type { ReplyWriter } from '../src/core/wire/reply-writer';
 import type { OpVariant } from '../src/core/commands/spec';
-import type { ShardState } from './shard-state';
+import type { PeerRpc, ShardState } from './shard-state';
 import type { Db } from './db';
 
 /** The state a shard-local op sees: the shard, the selected database, the caller. */
@@ -22,6 +22,12 @@ export interface ShardOpContext {
   readonly trackReads?: boolean;
   /** A script in this request runs without the shard lock (SCRIPT_UNLOCKED in the request). */
   readonly scriptUnlocked?: boolean;
+  /**
+   * Other shards, for keys an op derives from data (SORT's BY/GET pattern
+   * keys): set only where the request runs under the main thread's shard
+   * lock (a script's run; see workers/scripting/peers.ts).
+   */
+  readonly peers?: PeerRpc | null;
   /**
    * A keyspace notification (Redis's notifyKeyspaceEvent): `cls` is a NOTIFY
    * bit (src/core/notify.ts). Costs one AND when notifications are off.

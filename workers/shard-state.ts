@@ -8,11 +8,22 @@ import { freedLazily } from './lazyfree';
 import { Db } from './db';
 import { KeySignals } from './key-signals';
 import { NOTIFY } from '../src/core/notify';
-import type { ShardSettings } from '../src/core/shard-protocol';
+import type { RpcCall, RpcOutcome, ShardSettings } from '../src/core/shard-protocol';
 import { MemoryAccount } from './structures/memory-usage';
 import { LATENCY_BUCKETS } from '../src/core/latency-buckets';
 
+/**
+ * Synchronous calls into other shards' threads (workers/scripting/peers.ts).
+ * Only for work the main thread runs under its shard lock (a script, SORT's
+ * cross-shard plan): the other shards are then idle and nothing interleaves.
+ */
+export interface PeerRpc {
+  rpc(target: number, req: { kind: 'rpc'; db: number; resp: 2 | 3; connId: number; call: RpcCall }): RpcOutcome;
+}
+
 export class ShardState {
+  /** The links to the other shards' threads (null: one shard, or an inline one). */
+  peers: PeerRpc | null = null;
   readonly dbs: (Db | undefined)[];
   /**
    * The snapshot being written (BGSAVE, AOF rewrite; workers/snapshot.ts), or

@@ -28,7 +28,7 @@ export default function runShard(task: ShardTask): Promise<ShardTaskResult> {
     if (events !== null) postEvents(events);
   };
   if (task.peers !== null) {
-    engine.scripts.peers = new PeerCaller(task.peers);
+    engine.state.peers = engine.scripts.peers = new PeerCaller(task.peers);
     servePeers(task.peers, engine.state, flushEvents);
   }
   engine.start();

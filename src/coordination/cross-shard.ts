@@ -1,10 +1,10 @@
 /**
  * Hand-written coordinators for shard rows whose keys live on different
  * shards and that the scratch executor cannot serve (rows with `cross:
- * 'coordinator'`): COPY (its destination may be in another database) and SORT
- * ... STORE (BY/GET pattern keys are not declared keys, so only the sorted
- * key's shard can read them). Same-shard calls never come here: the shard op
- * does them.
+ * 'coordinator'`): COPY (its destination may be in another database) and
+ * SORT / SORT_RO with pattern keys or a STORE destination on other shards
+ * (pattern keys are not declared keys: they depend on the elements). Same-shard
+ * calls never come here: the shard op does them.
  *
  * Dispatch runs them under the shard lock (coordination/shard-lock.ts), so no
  * other command runs between their steps (docs/architecture.md,
@@ -13,7 +13,7 @@
  */
 import { scriptCoords } from './scripts';
 import type { CoordOp, Coords } from './context';
-import { integerReply } from '../resp/replies';
+import { buildReply, integerReply } from '../resp/replies';
 import { parseCopyOptions } from '../core/args/options';
 import { NOTIFY } from '../core/notify';
 import { dumpKey, restoreKey } from './transfer';
@@ -37,23 +37,31 @@ const copyAcross: CoordOp = async (ctx, args) => {
 };
 
 /**
- * SORT ... STORE with the destination on another shard than the sorted key:
- * the sorted key's shard computes the result with STORE's semantics
- * (`sortResult`), then the destination's shard stores it as a list (or
- * deletes the destination when the result is empty), as Redis's STORE does.
+ * SORT / SORT_RO whose BY/GET pattern keys may be on other shards, or whose
+ * STORE destination is: the sorted key's shard computes the result
+ * (`sortResult`), reading the pattern keys of other shards from them while
+ * this lock keeps them idle; then the reply, or the destination's shard
+ * stores the result as a list (or deletes the destination when it is empty),
+ * as Redis's STORE does.
  */
-const sortStoreAcross: CoordOp = async (ctx, args) => {
+const sortAcross: CoordOp = async (ctx, args) => {
   const { shards } = ctx.server;
   const db = ctx.conn.db;
-  const positions = ctx.entry.spec.getKeys?.(args) ?? [];
-  const dest = args[positions[positions.length - 1]];
-  const items = await shards.call(shards.router.shardOf(args[1]), 'sortResult', { args }, { db });
-  const existed = await shards.call(shards.router.shardOf(dest), 'storeList', { key: dest, items }, { db });
+  const readonly = ctx.entry.spec.variant?.readonly === true;
+  const { out, storekey } = await shards.call(shards.router.shardOf(args[1]), 'sortResult', { args, readonly }, { db, proto: ctx.conn.proto, connId: ctx.conn.id });
+  if (storekey === null) {
+    return buildReply(ctx, (w) => {
+      w.array(out.length);
+      for (const s of out) w.bulkOrNull(s);
+    });
+  }
+  const items = out.map((s) => s ?? '');
+  const existed = await shards.call(shards.router.shardOf(storekey), 'storeList', { key: storekey, items }, { db });
   if (items.length > 0) {
-    if (!existed) notifyKeyspaceEvent(ctx.server, NOTIFY.new, 'new', dest, db);
-    notifyKeyspaceEvent(ctx.server, NOTIFY.list, 'sortstore', dest, db);
+    if (!existed) notifyKeyspaceEvent(ctx.server, NOTIFY.new, 'new', storekey, db);
+    notifyKeyspaceEvent(ctx.server, NOTIFY.list, 'sortstore', storekey, db);
   } else if (existed) {
-    notifyKeyspaceEvent(ctx.server, NOTIFY.generic, 'del', dest, db);
+    notifyKeyspaceEvent(ctx.server, NOTIFY.generic, 'del', storekey, db);
   }
   return integerReply(items.length);
 };
@@ -61,6 +69,7 @@ const sortStoreAcross: CoordOp = async (ctx, args) => {
 /** The coordinators of rows with `cross: 'coordinator'`, by full name. */
 export const crossShardCoords: Coords = {
   copy: copyAcross,
-  sort: sortStoreAcross,
+  sort: sortAcross,
+  sort_ro: sortAcross,
   ...scriptCoords,
 };

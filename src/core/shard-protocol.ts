@@ -460,8 +460,15 @@ export interface ShardRpc {
    * changed keys and the notifications the op raised come out.
    */
   scratch(req: { opIndex: number; args: string[]; keys: KeyValue[] }): { reply: string; changed: KeyValue[]; events: KeyspaceEvent[] };
-  /** SORT computed with STORE's semantics on the sorted key's shard; the elements to store. */
-  sortResult(req: { args: string[] }): string[];
+  /**
+   * SORT / SORT_RO computed on the sorted key's shard under the shard lock
+   * (the cross-shard plan): pattern keys on other shards are read from them
+   * (`patternValues`, a peer call). Nothing is stored: the elements (null
+   * where a GET found nothing) and the STORE destination, if any.
+   */
+  sortResult(req: { args: string[]; readonly: boolean }): { out: (string | null)[]; storekey: string | null };
+  /** SORT's pattern reads on this shard, each `[key, hash field or null]`: the string value or field, or null. */
+  patternValues(req: { reads: [key: string, field: string | null][] }): (string | null)[];
   /** Stores a SORT result as a list (empty: deletes the key), silently; whether the key existed before. */
   storeList(req: { key: string; items: string[] }): boolean;
   /** The connection ended: drop every listener it left here; how many. */

@@ -7,16 +7,20 @@
  * the element's bytes, ALPHA comparing with strcoll (byte order up to the
  * first NUL in the C/C.UTF-8 locale) except with STORE (binary compare).
  *
- * BY/GET patterns name other keys derived from each element. A shard can only
- * read its own keys, so a derived key that hashes to another shard is refused
- * with an error that points at hash tags (`weight_{tag}*` keeps every derived
- * key on the tag's shard). The STORE destination is a declared key position,
- * so the dispatcher's cross-shard executor handles a destination elsewhere.
+ * BY/GET patterns name other keys derived from each element. The router sends
+ * a SORT whose pattern keys may live on another shard through its cross-shard
+ * plan (src/coordination/cross-shard.ts: the `sortResult` RPC under the shard
+ * lock), where the keys of other shards are read from them in one
+ * `patternValues` call per shard and pass. A pattern key of another shard met
+ * outside that plan (a script's SORT served for another shard) is refused
+ * with an error that points at hash tags. The STORE destination is a declared
+ * key position: the cross-shard plan stores into it wherever it is.
  */
 import { NOTIFY } from '../../src/core/notify';
 import type { ShardOpContext, ShardOps } from '../op-context';
 import type { ReplyWriter } from '../../src/core/wire/reply-writer';
 import { ERR_NOT_INTEGER, ERR_SYNTAX, ReplyError, WRONGTYPE } from '../../src/core/errors';
+import type { PeerRpc } from '../shard-state';
 import { keyHashSlotOfString, slotToShard } from '../../src/core/routing/slot';
 import { isOpt, parseI64 } from '../../src/core/args/parse';
 import type { HashValue } from '../structures/hash';
@@ -164,12 +168,15 @@ function cLength(s: string): number {
 // ---------------------------------------------------------------------------
 // Pattern keys
 
+/** A pattern key read: the key and the hash field (`->field`), or null for the string value. */
+type PatternRead = [key: string, field: string | null];
+
 /**
- * Redis's lookupKeyByPattern: `#` is the element itself; otherwise the first
- * `*` is replaced by the element, and a `->field` after it reads a hash field.
- * Only string values (or hash fields) count; anything else reads as null.
+ * Redis's lookupKeyByPattern, up to the key: `#` is the element itself (a
+ * string), a pattern without `*` reads nothing (null); otherwise the first
+ * `*` is replaced by the element, and a `->field` after it names a hash field.
  */
-function lookupByPattern(ctx: ShardOpContext, pattern: string, elem: string): string | null {
+function patternRead(pattern: string, elem: string): PatternRead | string | null {
   if (pattern.length > 0 && pattern.charCodeAt(0) === 35 /* # */ && (pattern.length === 1 || pattern.charCodeAt(1) === 0)) return elem;
   const clen = cLength(pattern);
   const star = pattern.indexOf('*');
@@ -178,9 +185,11 @@ function lookupByPattern(ctx: ShardOpContext, pattern: string, elem: string): st
   let field: string | null = null;
   if (arrow !== -1 && arrow + 2 < clen) field = pattern.slice(arrow + 2);
   const postfixEnd = field === null ? pattern.length : arrow;
-  const key = pattern.slice(0, star) + elem + pattern.slice(star + 1, postfixEnd);
-  const shards = ctx.shard.shardCount;
-  if (shards > 1 && slotToShard(keyHashSlotOfString(key), shards) !== ctx.shard.id) throw new ReplyError(ERR_SORT_CROSS_SHARD);
+  return [pattern.slice(0, star) + elem + pattern.slice(star + 1, postfixEnd), field];
+}
+
+/** A pattern key read on this shard: only string values (or hash fields) count, anything else is null. */
+export function readPatternKey(ctx: ShardOpContext, key: string, field: string | null): string | null {
   const v = ctx.db.get(key, ctx.now);
   if (v === undefined) return null;
   if (field !== null) {
@@ -188,6 +197,43 @@ function lookupByPattern(ctx: ShardOpContext, pattern: string, elem: string): st
     return (v as HashValue).get(field) ?? null;
   }
   return typeof v === 'string' ? v : null;
+}
+
+/**
+ * Reads `pattern` for each element. Keys of other shards are read through
+ * `peers` (one call per shard), which only the cross-shard plan passes;
+ * without it such a key is refused.
+ */
+function readPattern(ctx: ShardOpContext, pattern: string, elems: readonly string[], peers: PeerRpc | null): (string | null)[] {
+  const out: (string | null)[] = new Array(elems.length);
+  const shards = ctx.shard.shardCount;
+  let foreign: Map<number, { at: number[]; reads: PatternRead[] }> | null = null;
+  for (let i = 0; i < elems.length; i++) {
+    const r = patternRead(pattern, elems[i]);
+    if (r === null || typeof r === 'string') {
+      out[i] = r;
+      continue;
+    }
+    const shard = shards > 1 ? slotToShard(keyHashSlotOfString(r[0]), shards) : ctx.shard.id;
+    if (shard === ctx.shard.id) {
+      out[i] = readPatternKey(ctx, r[0], r[1]);
+      continue;
+    }
+    if (peers === null) throw new ReplyError(ERR_SORT_CROSS_SHARD);
+    foreign ??= new Map();
+    let part = foreign.get(shard);
+    if (part === undefined) foreign.set(shard, (part = { at: [], reads: [] }));
+    part.at.push(i);
+    part.reads.push(r);
+  }
+  if (foreign === null || peers === null) return out;
+  for (const [shard, part] of foreign) {
+    const outcome = peers.rpc(shard, { kind: 'rpc', db: ctx.dbIndex, resp: ctx.proto, connId: ctx.connId, call: { method: 'patternValues', req: { reads: part.reads } } });
+    if (!outcome.ok) throw new ReplyError(outcome.error);
+    const values = outcome.value as (string | null)[];
+    part.at.forEach((at, j) => (out[at] = values[j]));
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------
@@ -213,10 +259,10 @@ interface SortOutcome {
 /**
  * SORT / SORT_RO key [BY pattern] [LIMIT offset count] [GET pattern ...] [ASC | DESC] [ALPHA] [STORE destination]:
  * computes the result without replying or storing it. The `sortResult` RPC
- * uses it alone when the STORE destination lives on another shard, so the
- * pattern keys are still read here (workers/rpc/transfer.ts).
+ * (the cross-shard plan, workers/rpc/transfer.ts) passes `peers`, through
+ * which pattern keys of other shards are read.
  */
-export function sortGeneric(ctx: ShardOpContext, args: string[], readonly: boolean): SortOutcome {
+export function sortGeneric(ctx: ShardOpContext, args: string[], readonly: boolean, peers: PeerRpc | null = null): SortOutcome {
   let desc = false;
   let alpha = false;
   let dontsort = false;
@@ -298,14 +344,11 @@ export function sortGeneric(ctx: ShardOpContext, args: string[], readonly: boole
 
   if (!dontsort) {
     let conversionError = false;
-    for (const item of vector) {
-      let byval: string | null;
-      if (sortby !== null) {
-        byval = lookupByPattern(ctx, sortby, item.obj);
-        if (byval === null) continue;
-      } else {
-        byval = item.obj;
-      }
+    const byvals = sortby === null ? null : readPattern(ctx, sortby, vector.map((it) => it.obj), peers);
+    for (let i = 0; i < vector.length; i++) {
+      const item = vector[i];
+      const byval = byvals === null ? item.obj : byvals[i];
+      if (byval === null) continue;
       if (alpha) {
         if (sortby !== null) item.cmp = byval;
       } else {
@@ -337,18 +380,18 @@ export function sortGeneric(ctx: ShardOpContext, args: string[], readonly: boole
   }
 
   // Collect the whole result before replying or storing, so a refused pattern key leaves nothing half done.
+  const window: string[] = [];
+  for (let j = start; j <= end; j++) window.push(vector[j].obj);
+  if (gets.length === 0) return { out: window, storekey };
+  const columns = gets.map((g) => readPattern(ctx, g, window, peers));
   const out: (string | null)[] = [];
-  for (let j = start; j <= end; j++) {
-    const elem = vector[j].obj;
-    if (gets.length === 0) out.push(elem);
-    for (const g of gets) out.push(lookupByPattern(ctx, g, elem));
-  }
+  for (let j = 0; j < window.length; j++) for (const col of columns) out.push(col[j]);
 
   return { out, storekey };
 }
 
 function opSort(ctx: ShardOpContext, args: string[], w: ReplyWriter, variant: { readonly: boolean }): void {
-  const { out, storekey } = sortGeneric(ctx, args, variant.readonly);
+  const { out, storekey } = sortGeneric(ctx, args, variant.readonly, ctx.peers ?? null);
   if (storekey === null) {
     w.array(out.length);
     for (const s of out) w.bulkOrNull(s);

@@ -1,7 +1,7 @@
 /**
  * Shard RPC, moving keys and running commands across shards: the shard side
- * of src/coordination/ (key transfers, the scratch executor, SORT ... STORE
- * into another shard).
+ * of src/coordination/ (key transfers, the scratch executor, SORT with pattern
+ * keys or a STORE destination on other shards).
  */
 import type { DumpedValue, KeyValue, KeyspaceEvent } from '../../src/core/shard-protocol';
 import { ReplyWriter } from '../../src/core/wire/reply-writer';
@@ -12,7 +12,7 @@ import { ShardState } from '../shard-state';
 import type { Db } from '../db';
 import { dumpValue, restoreValue } from '../value';
 import { ListValue } from '../structures/list';
-import { sortGeneric } from '../families/sort';
+import { readPatternKey, sortGeneric } from '../families/sort';
 import { OPS } from '../ops';
 import { notifyKeymiss } from '../run-command';
 import type { RpcHandlers } from './handler';
@@ -46,7 +46,7 @@ function sameValue(a: DumpedValue | null, b: DumpedValue | null): boolean {
   return a.type === b.type && a.payload === b.payload && a.expireAt === b.expireAt && a.priv === b.priv;
 }
 
-export const transferRpc: Pick<RpcHandlers, 'dump' | 'restore' | 'delete' | 'scratch' | 'sortResult' | 'storeList'> = {
+export const transferRpc: Pick<RpcHandlers, 'dump' | 'restore' | 'delete' | 'scratch' | 'sortResult' | 'patternValues' | 'storeList'> = {
   dump: (ctx, { key }) => dumpKey(ctx.db, key, ctx.now, true),
 
   restore: (ctx, { key, value, mode, change }) => {
@@ -117,12 +117,10 @@ export const transferRpc: Pick<RpcHandlers, 'dump' | 'restore' | 'delete' | 'scr
     return { reply: w.buf.latin1Slice(0, w.len), changed, events };
   },
 
-  /** SORT with STORE's semantics, computed where the sorted key (and its pattern keys) live. */
-  sortResult: (ctx, { args }) => {
-    const cmd = args.slice();
-    cmd[0] = 'sort';
-    return sortGeneric(ctx, cmd, false).out.map((s) => s ?? '');
-  },
+  /** SORT computed where the sorted key lives, its pattern keys read wherever they are (under the shard lock). */
+  sortResult: (ctx, { args, readonly }) => sortGeneric(ctx, args, readonly, ctx.shard.peers),
+
+  patternValues: (ctx, { reads }) => reads.map(([key, field]) => readPatternKey(ctx, key, field)),
 
   storeList: (ctx, { key, items }) => {
     const existed = ctx.db.has(key, ctx.now);

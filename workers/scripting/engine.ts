@@ -14,7 +14,7 @@ import { ReplyWriter } from '../../src/core/wire/reply-writer';
 import { keyPositions } from '../../src/core/commands/spec';
 import { slotToShard, keyHashSlotOfString } from '../../src/core/routing/slot';
 import type { ScriptRunner, ShardOpContext } from '../op-context';
-import type { ShardState } from '../shard-state';
+import type { PeerRpc, ShardState } from '../shard-state';
 import type { Db } from '../db';
 import { opTable, type OpEntry } from '../ops';
 import { runCommand } from '../run-command';
@@ -52,6 +52,10 @@ class RunContext implements ShardOpContext {
   token: string | null = null;
   /** Its declared keys' hash slots (two or more shards only): a key outside them is reported (crossed). */
   slots: number[] = [];
+  /** Whether it wrote before the command it is running (that command may be a write). */
+  wroteBefore = false;
+  /** Other shards for the ops it runs (SORT's pattern keys), through ScriptEngine.scriptPeers. */
+  peers: PeerRpc | null = null;
   db!: Db;
   dbIndex = 0;
   connId = 0;
@@ -208,6 +212,7 @@ export class ScriptEngine implements ScriptRunner {
   /** Runs a script or function (`entry` `__run`/`__fcall` of prelude.ts) with args' keys and arguments. */
   private execute(ctx: ShardOpContext, args: string[], w: ReplyWriter, readOnly: boolean, entry: string, target: string, script: string): void {
     const run = new RunContext(this.shard, ctx);
+    if (this.peers !== null) run.peers = this.scriptPeers;
     this.lastAborted = false;
     run.readOnly = readOnly;
     run.script = script;
@@ -421,6 +426,7 @@ export class ScriptEngine implements ScriptRunner {
       }
     }
     if (target !== shard.id) this.reachOut(run);
+    run.wroteBefore = run.wrote;
     if (entry.writes) this.noteWrite(run);
     if (target !== shard.id) {
       const reply = this.runOn(target, entry, args, run);
@@ -432,6 +438,8 @@ export class ScriptEngine implements ScriptRunner {
     w.proto = run.resp;
     run.proto = run.resp;
     runCommand(run, entry.opIndex, args, w);
+    // The op reached another shard (scriptPeers) without the lock, before any write: run it again under the lock.
+    if (run.aborted) throw ABORT;
     if (entry.writes) this.noteEffect(w.buf.latin1Slice(0, w.len));
     return this.reply(w.buf, w.len, run.resp);
   }
@@ -566,6 +574,25 @@ export class ScriptEngine implements ScriptRunner {
   }
 
   /**
+   * Other shards' keys read by an op the script runs (SORT's BY/GET pattern
+   * keys, workers/families/sort.ts): reaching out like any other call there.
+   */
+  private readonly scriptPeers: PeerRpc = {
+    rpc: (target, req) => {
+      const run = this.run as RunContext;
+      try {
+        // A SORT is a write command but only its STORE writes, after its reads: what counts is what came before it.
+        this.reachOut(run, run.wroteBefore);
+      } catch (err) {
+        // Inside an op, whose errors become its reply: the run is marked aborted, and runOn aborts it after the op.
+        throw err === ABORT ? new ReplyError('ERR script aborted') : err;
+      }
+      if (this.peers === null) throw new Error('no link to other shards');
+      return this.peers.rpc(target, req);
+    },
+  };
+
+  /**
    * The script is about to reach another shard. The main thread hears of it
    * after the script (ShardEvent 'script-cross': it runs this script under
    * the shard lock from now on). Without the lock the call cannot go on
@@ -573,10 +600,10 @@ export class ScriptEngine implements ScriptRunner {
    * under the lock; after one it fails with an error, as any script error
    * leaves earlier writes in Redis.
    */
-  private reachOut(run: RunContext): void {
+  private reachOut(run: RunContext, wrote = run.wrote): void {
     run.crossed = true;
     if (!run.unlocked) return;
-    if (!run.wrote) {
+    if (!wrote) {
       run.aborted = true;
       throw ABORT;
     }

@@ -53,6 +53,60 @@ export const sortKeys: KeyFinder = (args) => {
 
 export const sortRoKeys: KeyFinder = (args) => (args.length < 2 ? [] : [1]);
 
+/** A pattern's length as C reads it: up to its first NUL (Redis's patterns are C strings there). */
+function cLength(s: string): number {
+  const z = s.indexOf('\0');
+  return z === -1 ? s.length : z;
+}
+
+/**
+ * A key hashing where every key derived from `pattern` does (its prefix,
+ * when the prefix holds a whole non-empty hash tag), `undefined` for a
+ * pattern SORT reads nothing through (`#`, no `*`), or null when the derived
+ * keys can land anywhere (the element is part of what is hashed).
+ */
+function patternHome(pattern: string): string | null | undefined {
+  if (pattern.length > 0 && pattern.charCodeAt(0) === 35 /* # */ && (pattern.length === 1 || pattern.charCodeAt(1) === 0)) return undefined;
+  const star = pattern.indexOf('*');
+  if (star === -1 || star >= cLength(pattern)) return undefined;
+  const prefix = pattern.slice(0, star);
+  const open = prefix.indexOf('{');
+  if (open === -1) return null;
+  const close = prefix.indexOf('}', open + 1);
+  return close === -1 || close === open + 1 ? null : prefix;
+}
+
+/**
+ * SORT / SORT_RO: the keys its BY and GET patterns make it read, one per
+ * pattern read (see patternHome), or null when some of them cannot be placed
+ * from the request alone. Options as sortGeneric (workers/families/sort.ts)
+ * reads them: a BY without `*` means no sorting, so no BY pattern is read.
+ */
+export const sortPatternKeys = (args: readonly string[]): string[] | null => {
+  const out: string[] = [];
+  let by: string | null = null;
+  let dontsort = false;
+  for (let i = 2; i < args.length; i++) {
+    const left = args.length - i - 1;
+    if (isOpt(args[i], 'limit') && left >= 2) i += 2;
+    else if (isOpt(args[i], 'store') && left >= 1) i += 1;
+    else if (isOpt(args[i], 'by') && left >= 1) {
+      by = args[++i];
+      if (patternHome(by) === undefined) dontsort = true;
+    } else if (isOpt(args[i], 'get') && left >= 1) {
+      const home = patternHome(args[++i]);
+      if (home === null) return null;
+      if (home !== undefined) out.push(home);
+    }
+  }
+  if (by !== null && !dontsort) {
+    const home = patternHome(by);
+    if (home === null) return null;
+    if (home !== undefined) out.push(home);
+  }
+  return out;
+};
+
 /** XREAD/XREADGROUP: the first half of the arguments after STREAMS. */
 export const xreadKeys: KeyFinder = (args) => {
   let streamsPos = -1;

@@ -109,6 +109,13 @@ export interface RowDecl {
    * shard it always runs through its cross-shard plan, whatever its keys.
    */
   undeclaredKeys?: boolean;
+  /**
+   * Keys the row reads that are derived from data, not named (SORT's BY and
+   * GET patterns): one key hashing where each pattern's keys do, or null when
+   * they may land anywhere. With more than one shard, a request whose derived
+   * keys are not all on its own keys' shard runs through its cross-shard plan.
+   */
+  derivedKeys?: (args: readonly string[]) => string[] | null;
   /** The name the shard op is registered under, when it is not the row's full name (one op, several rows). */
   op?: string;
   variant?: OpVariant;
@@ -135,6 +142,8 @@ export interface CommandSpec {
   readonly cross: CrossShard;
   /** See RowDecl.undeclaredKeys. */
   readonly undeclaredKeys: boolean;
+  /** See RowDecl.derivedKeys. */
+  readonly derivedKeys?: (args: readonly string[]) => string[] | null;
   /** Shard rows: the registered name of the op (default the full name `cmd` or `cmd|sub`). */
   readonly op: string;
   readonly variant?: OpVariant;
@@ -166,6 +175,7 @@ function normalize(r: RowDecl, group: CommandGroup, runs: Runs, parent: string |
     blocksIf: r.blocksIf,
     cross: r.cross ?? 'scratch',
     undeclaredKeys: r.undeclaredKeys ?? false,
+    derivedKeys: r.derivedKeys,
     op: r.op ?? full,
     variant: r.variant,
     subcommands: r.subcommands?.map((s) => normalize(s, r.group ?? group, runs, r.name)),

@@ -57,7 +57,13 @@ export class Router {
     const positions = keyPositions(spec, args);
     this.lastArgs = args;
     this.lastPositions = positions;
-    return this.shardOfKeys(args, positions);
+    const shard = this.shardOfKeys(args, positions);
+    if (shard === ROUTE_CROSS || spec.derivedKeys === undefined) return shard;
+    // SORT's pattern keys: only its own shard can read them without the cross-shard plan.
+    const derived = spec.derivedKeys(args);
+    if (derived === null) return ROUTE_CROSS;
+    for (const k of derived) if (this.shardOf(k) !== shard) return ROUTE_CROSS;
+    return shard;
   }
 
   /** The one shard owning every key at `positions` (0 for none), or ROUTE_CROSS. */
