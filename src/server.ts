@@ -3,6 +3,7 @@
  * and an orderly shutdown (stop accepting, end every connection, close shards).
  */
 import { boundPort, openListeners, parseBind } from './listeners';
+import { ClientIds } from './client-ids';
 import { Metrics } from './metrics/metrics';
 import net from 'node:net';
 import tls from 'node:tls';
@@ -124,7 +125,8 @@ export class Server implements ServerContext, ConnectionHost {
   /** Redis Cluster, when cluster-enabled (src/cluster/). */
   cluster: Cluster | null = null;
   readonly migrateSockets = new MigrateSockets();
-  private nextClientId = 1;
+  /** See src/client-ids.ts: ids fit the shard requests' connection id bits. */
+  private readonly clientIds = new ClientIds((id) => this.connections.has(id));
   /** The link to our master while this server is a replica (REPLICAOF), else null. */
   replica: ReplicaLink | null = null;
   private closing: Promise<void> | null = null;
@@ -192,7 +194,7 @@ export class Server implements ServerContext, ConnectionHost {
                 c.authenticated = true;
                 this.connections.set(c.id, c);
               },
-              this.nextClientId++,
+              this.clientIds.take(),
               data,
               commands,
             ),
@@ -524,7 +526,7 @@ export class Server implements ServerContext, ConnectionHost {
       return;
     }
     this.stats.totalConnections++;
-    const id = this.nextClientId++;
+    const id = this.clientIds.take();
     // tcp-keepalive: read per accept, so CONFIG SET applies to new connections, as in Redis.
     const keepalive = this.config.getNumber('tcp-keepalive');
     if (keepalive > 0 && unixPath === undefined) socket.setKeepAlive(true, keepalive * 1000);
@@ -541,7 +543,7 @@ export class Server implements ServerContext, ConnectionHost {
       config: this.config,
       connectionHost: this,
       addInternalConnection: (make) => {
-        const conn = make(this.nextClientId++);
+        const conn = make(this.clientIds.take());
         this.connections.set(conn.id, conn);
         // Sent ahead of the client's first command on every shard's ordered stream.
         if (conn.isMaster) this.shards.broadcastSettings({ masterConnId: conn.id });
