@@ -2,7 +2,8 @@
  * rdb_changes_since_last_save against redis-server, command by command:
  * Redis's dirty counter is what its save points (`save 60 1000`) count, and
  * each command adds to it in its own way (per element pushed, added,
- * removed or popped; nothing for a write that changed nothing). The same
+ * removed or popped; nothing for a write that changed nothing; a script's
+ * writes one by one). The same
  * commands run on both servers; after each one, the change in the counter
  * must be the same.
  */
@@ -26,7 +27,11 @@ const COMMANDS: Cmd[] = [
   ['PFADD', 'p', 'a', 'b', 'c'], ['PFADD', 'p', 'a'], ['PFADD', 'p2'], ['PFMERGE', 'p3', 'p', 'p2'],
   ['XADD', 'x', '1-1', 'f', 'v', 'g', 'w'], ['XADD', 'x', '2-1', 'f', 'v'], ['XDEL', 'x', '1-1', '9-9'], ['XTRIM', 'x', 'MAXLEN', 0], ['XGROUP', 'CREATE', 'x', 'g', '0'],
   ['SETBIT', 'bits', 7, 1], ['BITOP', 'OR', 'bits2', 'bits', 'nope'], ['EXPIRE', 'bits', 100], ['PERSIST', 'bits'], ['RENAME', 'bits', 'bits3'], ['COPY', 'bits3', 'bits4'],
-  ['GEOADD', 'g', 13.36, 38.11, 'a', 15.08, 37.5, 'b'], ['SORT', 'l2', 'ALPHA', 'STORE', 'sorted'], ['FLUSHDB'],
+  ['GEOADD', 'g', 13.36, 38.11, 'a', 15.08, 37.5, 'b'], ['SORT', 'l2', 'ALPHA', 'STORE', 'sorted'],
+  // A script's writes count command by command, also on other shards than its key's (BullMQ writes only through scripts).
+  ['EVAL', "redis.call('rpush', KEYS[1], 'a', 'b', 'c') redis.call('set', KEYS[1]..'x', '1') redis.call('hset', KEYS[1]..'h', 'a', '1', 'b', '2') redis.call('del', KEYS[1]..'x') return 1", 1, 'sl'],
+  ['EVAL', "redis.call('hset', KEYS[1]..'h', 'a', '1') redis.call('lpop', KEYS[1], 2) return redis.call('incr', 'other')", 1, 'sl'],
+  ['FLUSHDB'],
   ['RPUSH', 'l', 'a'], ['SELECT', 1], ['SET', 'k', 'v'], ['SELECT', 0], ['FLUSHALL'], ['FLUSHALL'],
 ];
 

@@ -29,9 +29,8 @@ export function servePeer(link: PeerLinks['served'][number], shard: ShardState, 
       connId: req.connId,
       proto: req.resp,
       now: Date.now(),
-      notify(cls, event, key) {
-        if (cls !== NOTIFY.keymiss && shard.signals.size !== 0) shard.changed(req.db, key, req.connId);
-        if ((shard.settings.notifyFlags & cls) !== 0) shard.notify(cls, event, key, req.db);
+      notify(cls, event, key, changes = 1) {
+        shard.opChanged(cls, event, key, req.db, req.connId, changes);
       },
     };
     let reply: unknown;

@@ -68,9 +68,9 @@ class RunContext implements ShardOpContext {
     this.now = outer.now;
     this.unlocked = outer.scriptUnlocked === true;
   }
-  notify(cls: number, event: string, key: string): void {
-    if (cls !== NOTIFY.keymiss && this.shard.signals.size !== 0) this.shard.changed(this.dbIndex, key, this.connId);
-    if ((this.shard.settings.notifyFlags & cls) !== 0) this.shard.notify(cls, event, key, this.dbIndex);
+  notify(cls: number, event: string, key: string, changes = 1): void {
+    // A script's writes count as Redis's do, command by command (its save points see them).
+    this.shard.opChanged(cls, event, key, this.dbIndex, this.connId, changes);
   }
 }
 
