@@ -109,6 +109,8 @@ export class Connection implements ReplySink {
    * (set by the server on accept, by AUTH, HELLO AUTH and RESET).
    */
   user!: User;
+  /** Per shard, the permissions its scripts run with there, as last sent (src/coordination/script-user.ts). */
+  scriptRulesSent: (string | null)[] | null = null;
   authenticated = false;
 
   // --- State other subsystems keep per connection (read by CLIENT LIST and INFO) ---

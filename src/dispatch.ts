@@ -22,6 +22,7 @@ import type { Transaction } from './coordination/transactions';
 import { propagate, ScriptFeedPlace } from './coordination/command-propagation';
 import type { PendingReply } from './shard-clients/shard-client';
 import { runSplit } from './coordination/split';
+import { sendScriptUser } from './coordination/script-user';
 import { runScriptUnlocked } from './coordination/scripts';
 import { authRequired, checkRequest, ERR_NOAUTH } from './commands/acl';
 import { debugNotAllowedError, protectedActionAllowed } from './acl/protected';
@@ -267,6 +268,8 @@ export class Dispatcher {
     if (target >= 0) {
       // The framer's array is handed over: nothing here reads it after sending.
       // SERVES_BLOCKED: clients blocked on what it writes are served right after it, in its shard.
+      // A script's calls are checked against its user's permissions in the shard (coordination/script-user.ts).
+      if (entry.spec.undeclaredKeys) sendScriptUser(shards, conn, target);
       shards.clients[target].sendOwned(entry.opIndex, conn.db, conn.proto, (sendId | SERVES_BLOCKED) >>> 0, args, entry.parent === undefined ? 1 : 2, conn.reserve());
       return undefined;
     }

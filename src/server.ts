@@ -37,6 +37,7 @@ import { PropagationFeed } from './persistence/propagation';
 import { Replication } from './replication/primary';
 import { replayCommands } from './persistence/loader';
 import { restoreShard } from './coordination/restore-shard';
+import { forgetScriptUsers } from './coordination/script-user';
 import { ReplicaLink, type ReplicaHost } from './replication/replica';
 
 const SHUTDOWN_GRACE_MS = 2000;
@@ -250,7 +251,10 @@ export class Server implements ServerContext, ConnectionHost {
       if (this.feed.active) this.feed.deleteNow(ev.db, ev.key);
     };
     // A crashed shard thread is restarted and its slots restored from the snapshot and the AOF.
-    this.shards.onRestart = (shard) => restoreShard(this, shard);
+    this.shards.onRestart = (shard) => {
+      forgetScriptUsers(this.connections.values());
+      return restoreShard(this, shard);
+    };
     this.shardEvents.invalidate = (_shard, ev) => this.tracking.invalidated(ev.key, ev.by, ev.conns);
     this.tracking.onBcastChange = (on) => this.shards.broadcastSettings({ trackingBcast: on });
     // A shard command past the slow log's or latency monitor's threshold.

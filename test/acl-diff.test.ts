@@ -299,3 +299,59 @@ t.test('EXEC re-checks queued commands against ACL rules changed since MULTI, as
   const problems = await runScenario(t, workers, EXEC_RECHECK_STEPS);
   t.same(problems, [], problems.join('\n'));
 });
+
+/**
+ * A script's calls are checked against its user's permissions, call by call,
+ * as Redis checks them (the shard running the script knows the rules:
+ * src/coordination/script-user.ts), and redis.acl_check_cmd answers from them;
+ * rules changed between scripts, and a connection changing user, take effect
+ * at its next script. Before, every call of a script ran unchecked.
+ */
+const SCRIPT_ACL_STEPS: Step[] = [
+  [0, ['ACL', 'SETUSER', 'u', 'on', '>p', '~k*', '&ch*', '+@all', '-flushall']],
+  [0, ['SET', 'other', 'secret']],
+  [0, ['FUNCTION', 'LOAD', "#!lua name=lib\nredis.register_function('getit', function(keys, args) return redis.call('get', args[1]) end)"]],
+  [0, ['SCRIPT', 'LOAD', "return redis.call('get', ARGV[1])"]],
+  [1, ['AUTH', 'u', 'p']],
+  [1, ['EVAL', "return redis.call('get', 'other')", '0']],
+  [1, ['EVAL', "return redis.call('get', 'k1')", '0']],
+  [1, ['EVAL', "return redis.pcall('get', 'other')", '0']],
+  [1, ['EVAL', "local r = redis.pcall('get', 'other') return r['err']", '0']],
+  [1, ['EVAL', "return redis.call('flushall')", '0']],
+  [1, ['EVAL', "return redis.call('publish', 'zz', 'm')", '0']],
+  [1, ['EVAL', "return redis.call('set', KEYS[1], 'v')", '1', 'k1']],
+  [1, ['EVAL', "redis.call('set', 'k{a}', '1') redis.call('set', 'k{b}', '2') return redis.call('get', 'other{a}')", '0']],
+  [1, ['EVALSHA', '9769d4f2aac8a14015734fe7006aaf1532343e9c', '0', 'other']],
+  [1, ['EVAL', "return redis.call('get', ARGV[1])", '0', 'other']],
+  [1, ['FCALL', 'getit', '0', 'other']],
+  [1, ['FCALL', 'getit', '0', 'k1']],
+  [1, ['EVAL', "return redis.acl_check_cmd('get', 'other')", '0']],
+  [1, ['EVAL', "return redis.acl_check_cmd('set', 'k2', 'x')", '0']],
+  [1, ['EVAL', "return redis.acl_check_cmd('flushall')", '0']],
+  [1, ['EVAL', "return redis.acl_check_cmd('nosuch')", '0']],
+  [1, ['EVAL', "return redis.acl_check_cmd('client', 'nosuch')", '0']],
+  [1, ['EVAL', "return redis.acl_check_cmd('client')", '0']],
+  [1, ['MULTI']],
+  [1, ['EVAL', "return redis.call('get', 'other')", '0']],
+  [1, ['EVAL', "return redis.call('get', 'k1')", '0']],
+  [1, ['EXEC']],
+  // Rules changed between scripts: the next script sees them.
+  [0, ['ACL', 'SETUSER', 'u', '~other']],
+  [1, ['EVAL', "return redis.call('get', 'other')", '0']],
+  [0, ['ACL', 'SETUSER', 'u', 'resetkeys', '~k*', '(~other +get)']],
+  [1, ['EVAL', "return redis.call('get', 'other')", '0']],
+  [1, ['EVAL', "return redis.call('set', 'other', 'x')", '0']],
+  // Another user on the same connection, and back.
+  [1, ['AUTH', 'default', 'x']],
+  [1, ['EVAL', "return redis.call('get', 'other')", '0']],
+  [1, ['AUTH', 'u', 'p']],
+  [1, ['EVAL', "return redis.call('set', 'other', 'x')", '0']],
+  [0, ['GET', 'other']],
+];
+
+for (const workers of new Set([ANY_WORKERS, MULTI_SHARD_WORKERS[0] ?? ANY_WORKERS])) {
+  t.test(`a script's calls are checked against its user's ACL rules, as Redis (--workers ${workers})`, { skip: noRedisServer }, async (t) => {
+    const problems = await runScenario(t, workers, SCRIPT_ACL_STEPS);
+    t.same(problems, [], problems.join('\n'));
+  });
+}

@@ -31,7 +31,7 @@ const MAIN_LAYERS: readonly (readonly string[])[] = [
   ['src/connection.ts', 'src/cli.ts'],
   ['src/config/', 'src/acl/'],
   ['src/shard-clients/', 'src/resp/', 'src/abort-listener.ts', 'src/listeners.ts'],
-  ['src/stats.ts', 'src/version.ts', 'src/types/', 'src/client-memory.ts'],
+  ['src/stats.ts', 'src/version.ts', 'src/types/', 'src/client-memory.ts', 'src/client-ids.ts'],
   ['src/core/'],
 ];
 

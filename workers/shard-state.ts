@@ -11,6 +11,7 @@ import { NOTIFY } from '../src/core/notify';
 import type { RpcCall, RpcOutcome, ShardSettings } from '../src/core/shard-protocol';
 import { MemoryAccount } from './structures/memory-usage';
 import { LATENCY_BUCKETS } from '../src/core/latency-buckets';
+import type { User } from '../src/core/acl/user';
 
 /**
  * Synchronous calls into other shards' threads (workers/scripting/peers.ts).
@@ -24,6 +25,8 @@ export interface PeerRpc {
 export class ShardState {
   /** The links to the other shards' threads (null: one shard, or an inline one). */
   peers: PeerRpc | null = null;
+  /** The ACL users scripts of a connection run as, by connection id, for users not allowed everything (`scriptUser`). */
+  readonly scriptUsers = new Map<number, User>();
   readonly dbs: (Db | undefined)[];
   /**
    * The snapshot being written (BGSAVE, AOF rewrite; workers/snapshot.ts), or

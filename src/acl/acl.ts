@@ -8,11 +8,11 @@
  */
 import fs from 'node:fs';
 import crypto from 'node:crypto';
-import { aclCatalog, type CommandCatalog } from './catalog';
-import { AclRuleError, User, type Denial } from './user';
+import { aclCatalog, type CommandCatalog } from '../core/acl/catalog';
+import { AclRuleError, User, type Denial } from '../core/acl/user';
 
-export { User, AclRuleError } from './user';
-export type { Denial } from './user';
+export { User, AclRuleError } from '../core/acl/user';
+export type { Denial } from '../core/acl/user';
 
 export interface AclLogEntry {
   count: number;

@@ -6,10 +6,10 @@
 import type { Connection } from '../connection';
 import type { CoordOp, Coords, ServerContext, TableEntry } from '../coordination/context';
 import { Acl, AclError, type User } from '../acl/acl';
-import type { Denial } from '../acl/user';
+import type { Denial } from '../core/acl/user';
 import type { QueuedCommand } from '../coordination/transactions';
-import { aclCatalog } from '../acl/catalog';
-import { ACL_CATEGORIES } from '../acl/command-meta';
+import { aclCatalog } from '../core/acl/catalog';
+import { ACL_CATEGORIES } from '../core/acl/command-meta';
 import { buildReply, bulkReply, errArg, errorReply, helpReply, integerReply, okReply } from '../resp/replies';
 import { errWrongArity } from '../core/errors';
 import { parseI64 } from '../core/args/parse';

@@ -21,6 +21,7 @@
 import { createHash } from 'node:crypto';
 import type { CoordContext, CoordOp, Coords, ServerContext } from './context';
 import { callCoordinator } from './calls';
+import { sendScriptUser } from './script-user';
 import { evalKeys } from '../core/commands/key-finders';
 import { SCRIPT_ABORTED_REPLY, SCRIPT_UNLOCKED } from '../core/shard-protocol';
 
@@ -88,6 +89,7 @@ const evalAcross: CoordOp = async (ctx, args) => {
   const home = keys.length === 0 ? 0 : shards.router.shardOf(args[keys[0]]);
   const connId = ctx.conn.id;
   r.crossed.delete(connId);
+  sendScriptUser(shards, ctx.conn, home);
   const reply = await shards.clients[home].request(ctx.entry.opIndex, ctx.conn.db, ctx.conn.proto, args, 1, connId);
   // Learnt: it stayed within its declared keys' slots this time (no 'script-cross' before the reply).
   if (!r.crossed.delete(connId) && !r.reaching.has(script)) r.contained.add(script);
@@ -123,7 +125,10 @@ export function runScriptUnlocked(ctx: CoordContext, args: string[], locked: (sl
   const home = shards.router.shardOf(args[keys[0]]);
   for (let i = 1; i < keys.length; i++) if (shards.router.shardOf(args[keys[i]]) !== home) return false;
   const slot = conn.reserve();
-  const run: CoordOp = () => shards.clients[home].request(entry.opIndex, conn.db, conn.proto, args, 1, (conn.id | SCRIPT_UNLOCKED) >>> 0);
+  const run: CoordOp = () => {
+    sendScriptUser(shards, conn, home);
+    return shards.clients[home].request(entry.opIndex, conn.db, conn.proto, args, 1, (conn.id | SCRIPT_UNLOCKED) >>> 0);
+  };
   return Promise.resolve(callCoordinator(run, ctx, args)).then((reply) => {
     r.crossed.delete(conn.id);
     if (reply.length > ABORTED.length && reply.latin1Slice(0, ABORTED.length) === SCRIPT_ABORTED_REPLY) {

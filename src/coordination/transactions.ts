@@ -14,6 +14,7 @@
  *   on every shard that has some, then runs the commands through the router
  *   and assembles their replies.
  */
+import { sendScriptUser } from './script-user';
 import { queuedArgvBytes } from '../client-memory';
 import { TRACK_READS } from '../core/shard-protocol';
 import { tracksReads } from '../tracking/tracking';
@@ -191,6 +192,7 @@ function runQueued(ctx: CoordContext, entry: TableEntry, args: string[]): { repl
   if (target !== ROUTE_CROSS) {
     const reply = new Promise<Buffer>((resolve) => {
       const pending = new PendingReply({ deliver: (p) => resolve(p.bytes()) });
+      if (entry.spec.undeclaredKeys) sendScriptUser(server.shards, conn, target);
       server.shards.clients[target].send(entry.opIndex, conn.db, conn.proto, conn.id, args, entry.parent === undefined ? 1 : 2, pending);
     });
     return { reply, oneShot: true };

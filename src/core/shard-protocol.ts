@@ -471,6 +471,13 @@ export interface ShardRpc {
   patternValues(req: { reads: [key: string, field: string | null][] }): (string | null)[];
   /** Stores a SORT result as a list (empty: deletes the key), silently; whether the key existed before. */
   storeList(req: { key: string; items: string[] }): boolean;
+  /**
+   * The ACL permissions a connection's scripts run with here (`rules`: its
+   * user's root selector rules, then each selector in parentheses), or null
+   * for a user allowed everything. Sent before a script whenever they changed
+   * (src/coordination/script-user.ts).
+   */
+  scriptUser(req: { rules: string[] | null }): void;
   /** The connection ended: drop every listener it left here; how many. */
   connClosed(req: void): number;
   /** `perOp`: with `ops` and `latency` (commandstats, latencystats); without, they are empty and INFO costs a fraction. */

@@ -2,6 +2,8 @@
  * Shard RPC, the script cache and the function libraries: SCRIPT and FUNCTION
  * management reach every shard's copy.
  */
+import { User } from '../../src/core/acl/user';
+import { aclCatalog } from '../../src/core/acl/catalog';
 import { ReplyError } from '../../src/core/errors';
 import { scriptRunner, type ScriptRunner, type ShardOpContext } from '../op-context';
 
@@ -14,8 +16,19 @@ import type { RpcHandlers } from './handler';
 
 export const scriptingRpc: Pick<
   RpcHandlers,
-  'scriptLoad' | 'scriptExists' | 'scriptFlush' | 'functionLoad' | 'functionDelete' | 'functionFlush' | 'functionList' | 'functionRestore'
+  'scriptLoad' | 'scriptExists' | 'scriptFlush' | 'functionLoad' | 'functionDelete' | 'functionFlush' | 'functionList' | 'functionRestore' | 'scriptUser'
 > = {
+  scriptUser: (ctx, { rules }) => {
+    if (rules === null) {
+      ctx.shard.scriptUsers.delete(ctx.connId);
+      return;
+    }
+    // Only the permissions travel (no name or password): the user as its scripts' calls are checked.
+    const user = new User('script', aclCatalog, false);
+    user.apply('on', false);
+    for (const r of rules) user.apply(r, false);
+    ctx.shard.scriptUsers.set(ctx.connId, user);
+  },
   scriptLoad: (ctx, req) => {
     try {
       return scripts(ctx).load(req.body);

@@ -88,5 +88,8 @@ export const serverRpc: Pick<RpcHandlers, 'info' | 'resetStats' | 'gc' | 'connCl
    * waiters, WATCH, .WATCH). Sent in the same ordered stream as the
    * connection's requests, so it always follows its registrations.
    */
-  connClosed: (ctx) => ctx.shard.signals.dropConn(ctx.connId),
+  connClosed: (ctx) => {
+    ctx.shard.scriptUsers.delete(ctx.connId);
+    return ctx.shard.signals.dropConn(ctx.connId);
+  },
 };

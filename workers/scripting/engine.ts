@@ -15,6 +15,8 @@ import { keyPositions } from '../../src/core/commands/spec';
 import { slotToShard, keyHashSlotOfString } from '../../src/core/routing/slot';
 import type { ScriptRunner, ShardOpContext } from '../op-context';
 import type { PeerRpc, ShardState } from '../shard-state';
+import type { User } from '../../src/core/acl/user';
+import { aclCatalog, type AclCommand } from '../../src/core/acl/catalog';
 import type { Db } from '../db';
 import { opTable, type OpEntry } from '../ops';
 import { runCommand } from '../run-command';
@@ -52,6 +54,8 @@ class RunContext implements ShardOpContext {
   token: string | null = null;
   /** Its declared keys' hash slots (two or more shards only): a key outside them is reported (crossed). */
   slots: number[] = [];
+  /** The ACL user its calls are checked against (ShardState.scriptUsers), or null: allowed everything. */
+  user: User | null = null;
   /** Whether it wrote before the command it is running (that command may be a write). */
   wroteBefore = false;
   /** Other shards for the ops it runs (SORT's pattern keys), through ScriptEngine.scriptPeers. */
@@ -213,6 +217,7 @@ export class ScriptEngine implements ScriptRunner {
   private execute(ctx: ShardOpContext, args: string[], w: ReplyWriter, readOnly: boolean, entry: string, target: string, script: string): void {
     const run = new RunContext(this.shard, ctx);
     if (this.peers !== null) run.peers = this.scriptPeers;
+    if (this.shard.scriptUsers.size !== 0) run.user = this.shard.scriptUsers.get(ctx.connId) ?? null;
     this.lastAborted = false;
     run.readOnly = readOnly;
     run.script = script;
@@ -342,7 +347,7 @@ export class ScriptEngine implements ScriptRunner {
         if (this.run !== null) this.run.resp = args[0] === '3' ? 3 : 2;
         return '_';
       case 65 /* A */:
-        return new TagWriter().bool(true).done();
+        return this.aclCheck(args);
       case 72 /* H */:
         return this.control !== null && Atomics.load(this.control, 0) === 1 ? 'Bkill' : 'B';
       case 88 /* X */:
@@ -350,6 +355,14 @@ export class ScriptEngine implements ScriptRunner {
       default:
         return '_';
     }
+  }
+
+  /** redis.acl_check_cmd: whether the script's user may run the command with these arguments. */
+  private aclCheck(args: string[]): string {
+    const cmd = aclCommandOf(args);
+    if (cmd === undefined) return errorTag('ERR Invalid command passed to redis.acl_check_cmd()');
+    const user = this.run?.user ?? null;
+    return new TagWriter().bool(user === null || user.check(cmd, args) === null).done();
   }
 
   /** redis.call / redis.pcall: one command, run as the shard runs a client's; a write is kept for the AOF. */
@@ -398,6 +411,10 @@ export class ScriptEngine implements ScriptRunner {
       return errorTag('ERR Wrong number of args calling Redis command from script');
     }
     if (noScript(entry)) return errorTag('ERR This Redis command is not allowed from script');
+    if (run.user !== null) {
+      const denied = scriptAclDenial(run.user, entry, args);
+      if (denied !== null) return errorTag(denied);
+    }
     if (run.readOnly && entry.writes) return errorTag('ERR Write commands are not allowed from read-only scripts.');
     // A read-only replica takes writes only from its master, whose stream carries scripts' effects, not scripts.
     if (entry.writes && this.shard.settings.replicaReadOnly) return errorTag("READONLY You can't write against a read only replica.");
@@ -745,4 +762,25 @@ function parseRegistrations(s: string): FunctionInfo[] {
 
 function errorTag(msg: string): string {
   return `-${msg.length}:${msg}`;
+}
+
+/** The command (or subcommand) of a script's call as the ACL knows it. */
+function aclCommandOf(args: readonly string[]): AclCommand | undefined {
+  const top = aclCatalog.lookup(args[0]);
+  if (top === undefined || top.subcommands.length === 0 || args.length < 2) return top;
+  return aclCatalog.lookup(`${top.fullName}|${args[1]}`);
+}
+
+/**
+ * A script's call its user may not make: Redis's error for scripts (the
+ * client's own request was allowed; the script reaches further), or null.
+ */
+function scriptAclDenial(user: User, entry: OpEntry, args: readonly string[]): string | null {
+  const cmd = aclCatalog.lookup(entry.subcommandName === undefined ? entry.commandName : `${entry.commandName}|${entry.subcommandName}`);
+  if (cmd === undefined) return null;
+  const d = user.check(cmd, args);
+  if (d === null) return null;
+  if (d.reason === 'command') return "ERR The user executing the script can't run this command or subcommand";
+  if (d.reason === 'key') return "ERR The user executing the script can't access at least one of the keys mentioned in the command arguments";
+  return "ERR The user executing the script can't publish to the channel mentioned in the command";
 }

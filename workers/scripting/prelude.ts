@@ -343,7 +343,9 @@ redis.debug = function() end
 redis.acl_check_cmd = function(...)
   local e = bad_args(...)
   if e then error(push_error(e)) end
-  return host('A', strs(...))
+  local r = host('A', strs(...))
+  if type(r) == 'table' and rawget(r, 'err') ~= nil then error(r) end
+  return r
 end
 redis.LOG_DEBUG, redis.LOG_VERBOSE, redis.LOG_NOTICE, redis.LOG_WARNING = 0, 1, 2, 3
 redis.REPL_NONE, redis.REPL_AOF, redis.REPL_SLAVE, redis.REPL_REPLICA, redis.REPL_ALL = 0, 1, 2, 2, 3

@@ -1,6 +1,6 @@
 /**
- * Rewrites `return redis.call(...)` and `return redis.pcall(...)` in a
- * script's source to `return (redis.call(...))`. In Redis these are C
+ * Rewrites `return redis.call(...)`, `return redis.pcall(...)` and `return
+ * redis.acl_check_cmd(...)` in a script's source to `return (redis.call(...))`. In Redis these are C
  * functions, so such a return keeps the script's frame and an error shows
  * the script's line; here they are Lua functions, and a tail call would drop
  * that frame. The parentheses make it an ordinary call (both return one
@@ -8,7 +8,7 @@
  * skipped, so only code is touched.
  */
 
-const CALL = /^return(\s+)redis\.p?call\s*\(/;
+const CALL = /^return(\s+)redis\.(?:p?call|acl_check_cmd)\s*\(/;
 
 export function untailRedisCalls(src: string): string {
   if (!src.includes('redis.') || !src.includes('return')) return src;

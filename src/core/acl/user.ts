@@ -8,7 +8,7 @@
  * and a request is allowed when one of them allows it.
  */
 import crypto from 'node:crypto';
-import { globMatch } from '../core/glob';
+import { globMatch } from '../glob';
 import type { AclCommand, CommandCatalog } from './catalog';
 import { ACL_CATEGORIES, commandHasKeys, KEY_READ, KEY_WRITE, requestChannels, requestKeys } from './command-meta';
 

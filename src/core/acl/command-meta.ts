@@ -6,11 +6,11 @@
  * the reference server. Commands Shardis adds (none Redis lacks are rows
  * today) fall back to their row's flags.
  */
-import type { CommandSpec } from '../core/commands/spec';
-import { keyPositions } from '../core/commands/spec';
-import type { RedisCommandMeta } from '../core/commands/redis-meta';
-import { ACL_CATEGORIES } from '../core/commands/redis-meta';
-import { hasKeys as metaHasKeys, keysWithFlags } from '../core/commands/key-specs';
+import type { CommandSpec } from '../commands/spec';
+import { keyPositions } from '../commands/spec';
+import type { RedisCommandMeta } from '../commands/redis-meta';
+import { ACL_CATEGORIES } from '../commands/redis-meta';
+import { hasKeys as metaHasKeys, keysWithFlags } from '../commands/key-specs';
 
 export { ACL_CATEGORIES };
 

@@ -6,9 +6,9 @@
  * may on Redis, and the category counts ACL LIST's descriptions are computed
  * from are Redis's own.
  */
-import type { CommandSpec } from '../core/commands/spec';
-import { commandRows } from '../core/commands';
-import { redisCommands, type RedisCommandMeta } from '../core/commands/redis-meta';
+import type { CommandSpec } from '../commands/spec';
+import { commandRows } from '../commands';
+import { redisCommands, type RedisCommandMeta } from '../commands/redis-meta';
 import { ACL_CATEGORIES, rowCategories } from './command-meta';
 
 export interface AclCommand {
