@@ -25,6 +25,7 @@ const CONVERSIONS: Cmd[] = [
   ev("return redis.error_reply('-CODE msg')"), ev("local t = redis.error_reply('E1 y') return t.err"),
   ev("return {1, true, false, {ok='in'}, {err='in err'}}"),
   ev("return {double=3.5}"), ev("return {map={a=1}}"), ev("return {set={x=true}}"), ev("return {big_number='123'}"),
+  ev('return {double=1/0}'), ev('return {double=-1/0}'), ev('return {double=0/0}'), ev('return {double=-(0/0)}'), ev('return {double=1e300*1e10}'),
 ];
 
 const RESP_TO_LUA: Cmd[] = [

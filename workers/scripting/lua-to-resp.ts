@@ -34,7 +34,7 @@ export function writeTagged(w: ReplyWriter, s: string, pos: number, scriptResp: 
       if (t === 36) w.bulk(v);
       else if (t === 43) w.simple(v.replace(/[\r\n]/g, ' '));
       else if (t === 45) w.error(v);
-      else if (t === 44) w.double(Number(v));
+      else if (t === 44) writeLuaDouble(w, v);
       else if (t === 40) {
         if (w.proto === 3) w.rawString(`(${v}\r\n`);
         else w.bulk(v);
@@ -72,4 +72,15 @@ export function writeTagged(w: ReplyWriter, s: string, pos: number, scriptResp: 
       w.nullBulk();
       return pos + 1;
   }
+}
+
+/**
+ * A {double=...} reply, from Lua's %.17g text: infinities as Redis writes
+ * them (`inf`, `-inf`), a NaN as printf printed it (`nan`, `-nan`: Redis
+ * formats with %.17g too), anything else through the usual formatting.
+ */
+function writeLuaDouble(w: ReplyWriter, text: string): void {
+  if (text === 'inf' || text === '-inf') w.double(text === 'inf' ? Infinity : -Infinity);
+  else if (text === 'nan' || text === '-nan') w.doubleText(text);
+  else w.double(Number(text));
 }
