@@ -89,6 +89,14 @@ const SCRIPT_CACHE: Cmd[] = [
   ['EVAL', "#!lua flags=no-writes,allow-oom\nreturn redis.call('get', KEYS[1])", '1', '{s}a'],
   ['EVAL', '#!lua flags=bogus\nreturn 1', '0'], ['EVAL', '#!lua\nreturn 1', '0'],
   ['SCRIPT', 'LOAD', "return redis.call('get', KEYS[1])"], ['EVALSHA_RO', 'c0f4b6bc3ae8f6b2e5a7b0ac8a5bfbd6d5a9efba', '1', '{s}a'],
+  // What is checked first: a sha that cannot match, a missing function, then numkeys.
+  ['EVALSHA', 'nosuchsha', 'abc'], ['EVALSHA', 'nosuchsha', '-1'], ['EVALSHA_RO', 'nosuchsha', '1.5'], ['EVALSHA', 'nosuchsha', '5', 'a'],
+  ['EVALSHA', '0123456789012345678901234567890123456789', 'abc'], ['FCALL', 'nofunc', 'abc'], ['FCALL_RO', 'nofunc', '-1'],
+  // A stream read that would block is refused in a script (named as the script wrote it); one without BLOCK runs.
+  ['XADD', '{s}x', '1-1', 'f', 'v'], ['XGROUP', 'CREATE', '{s}x', 'g', '0'],
+  ev("return redis.call('xread', 'block', '0', 'streams', KEYS[1], '$')", ['{s}x']), ev("return redis.call('XREAD', 'BLOCK', '10', 'streams', KEYS[1], '0')", ['{s}x']),
+  ev("return redis.call('xreadgroup', 'group', 'g', 'c', 'block', '0', 'streams', KEYS[1], '>')", ['{s}x']),
+  ev("return redis.call('xread', 'count', '1', 'streams', KEYS[1], '0')", ['{s}x']),
 ];
 
 const LIB1 = "#!lua name=lib1\nredis.register_function('f1', function(keys, args) return {keys[1], args[1], #keys, #args} end)";

@@ -62,6 +62,8 @@ export interface ScriptRunner {
   load(body: string): string;
   has(sha: string): boolean;
   flush(): void;
+  /** Whether a function of that name is loaded (FCALL looks it up before it reads numkeys, as Redis). */
+  hasFunction(name: string): boolean;
   /** FCALL/FCALL_RO (numkeys already checked). */
   fcall(ctx: ShardOpContext, args: string[], w: ReplyWriter, readOnly: boolean): void;
   /** FUNCTION LOAD; the library's name, or throws the Redis error text. */

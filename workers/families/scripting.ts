@@ -45,6 +45,8 @@ function reportingEffects(ctx: ShardOpContext, run: () => void): void {
 const opEval: ShardOp<{ sha: boolean; ro: boolean }> = (ctx, args, w, v) => reportingEffects(ctx, () => evalBody(ctx, args, w, v));
 
 const evalBody: ShardOp<{ sha: boolean; ro: boolean }> = (ctx, args, w, v) => {
+  // A sha that cannot match is refused before numkeys is read, as Redis's EVALSHA does.
+  if (v.sha && args[1].length !== 40) return w.error('NOSCRIPT No matching script. Please use EVAL.');
   if (numkeys(args[2], args.length, w) === null) return;
   const scripts = scriptRunner(ctx.shard);
   if (scripts === undefined) return w.error('ERR scripting is not available in this shard');
@@ -54,9 +56,11 @@ const evalBody: ShardOp<{ sha: boolean; ro: boolean }> = (ctx, args, w, v) => {
 const opFcall: ShardOp<{ ro: boolean }> = (ctx, args, w, v) => reportingEffects(ctx, () => fcallBody(ctx, args, w, v));
 
 const fcallBody: ShardOp<{ ro: boolean }> = (ctx, args, w, v) => {
-  if (numkeys(args[2], args.length, w) === null) return;
   const scripts = scriptRunner(ctx.shard);
   if (scripts === undefined) return w.error('ERR scripting is not available in this shard');
+  // The function is looked up before numkeys is read, as Redis's FCALL does.
+  if (!scripts.hasFunction(args[1])) return w.error('ERR Function not found');
+  if (numkeys(args[2], args.length, w) === null) return;
   scripts.fcall(ctx, args, w, v.ro);
 };
 

@@ -318,6 +318,10 @@ export class ScriptEngine implements ScriptRunner {
     return [...this.libraries.values()];
   }
 
+  hasFunction(name: string): boolean {
+    return this.functions.has(name);
+  }
+
   /** FCALL / FCALL_RO: args are [name, function, numkeys, keys..., args...]. */
   fcall(ctx: ShardOpContext, args: string[], w: ReplyWriter, readOnly: boolean): void {
     const fn = this.functions.get(args[1]);
@@ -414,6 +418,10 @@ export class ScriptEngine implements ScriptRunner {
     if (run.user !== null) {
       const denied = scriptAclDenial(run.user, entry, args);
       if (denied !== null) return errorTag(denied);
+    }
+    // Redis refuses a stream read that would block before it reads (blocking list and zset pops just do not wait).
+    if (spec.blocksIf !== undefined && (entry.commandName === 'xread' || entry.commandName === 'xreadgroup') && spec.blocksIf(args)) {
+      return errorTag(`ERR ${args[0]} command is not allowed with BLOCK option from scripts`);
     }
     if (run.readOnly && entry.writes) return errorTag('ERR Write commands are not allowed from read-only scripts.');
     // A read-only replica takes writes only from its master, whose stream carries scripts' effects, not scripts.
