@@ -89,6 +89,14 @@ const SCRIPT_CACHE: Cmd[] = [
   ['EVAL', "#!lua flags=no-writes,allow-oom\nreturn redis.call('get', KEYS[1])", '1', '{s}a'],
   ['EVAL', '#!lua flags=bogus\nreturn 1', '0'], ['EVAL', '#!lua\nreturn 1', '0'],
   ['SCRIPT', 'LOAD', "return redis.call('get', KEYS[1])"], ['EVALSHA_RO', 'c0f4b6bc3ae8f6b2e5a7b0ac8a5bfbd6d5a9efba', '1', '{s}a'],
+  ['EVAL', '#!nolua\nreturn 1', '0'], ['EVAL', '#!\nreturn 1', '0'], ['EVAL', '#! lua\nreturn 1', '0'], ['EVAL', '#!lua\treturn\nreturn 1', '0'],
+  // register_function's argument errors, positional and named (a number is a name).
+  ...[
+    "redis.register_function(1, function() end)", "redis.register_function{function_name=1, callback=function() end}",
+    "redis.register_function(true, function() end)", "redis.register_function('f1', 'notfunc')", "redis.register_function('a-b', 'x')",
+    "redis.register_function(1.5, function() end)", "redis.register_function{function_name=true, callback=function() end}",
+  ].flatMap((code): Cmd[] => [['FUNCTION', 'FLUSH'], ['FUNCTION', 'LOAD', `#!lua name=rf\n${code}`]]),
+  ['FUNCTION', 'FLUSH'],
   // What is checked first: a sha that cannot match, a missing function, then numkeys.
   ['EVALSHA', 'nosuchsha', 'abc'], ['EVALSHA', 'nosuchsha', '-1'], ['EVALSHA_RO', 'nosuchsha', '1.5'], ['EVALSHA', 'nosuchsha', '5', 'a'],
   ['EVALSHA', '0123456789012345678901234567890123456789', 'abc'], ['FCALL', 'nofunc', 'abc'], ['FCALL_RO', 'nofunc', '-1'],

@@ -98,9 +98,10 @@ const SHEBANG_FLAGS = new Set(['no-writes', 'allow-oom', 'allow-stale', 'no-clus
 export function parseShebang(body: string): { flags: ScriptFlags; code: string } | { error: string } {
   if (!body.startsWith('#!')) return { flags: { noWrites: false, shebang: false }, code: body };
   const nl = body.indexOf('\n');
-  const line = nl === -1 ? body.slice(2) : body.slice(2, nl);
-  const parts = line.split(' ').filter((p) => p !== '');
-  if (parts[0] !== 'lua') return { error: `ERR Could not find engine '${parts[0] ?? ''}'` };
+  // Redis splits the whole line, "#!" included: "#!lua" must be its first word.
+  const line = nl === -1 ? body : body.slice(0, nl);
+  const parts = line.split(/[ \t\r\v\f]+/).filter((p) => p !== '');
+  if (parts[0] !== '#!lua') return { error: `ERR Unexpected engine in script shebang: ${parts[0]}` };
   const flags: ScriptFlags = { noWrites: false, shebang: true };
   for (const p of parts.slice(1)) {
     if (!p.startsWith('flags=')) return { error: `ERR Unknown lua shebang option: ${p}` };

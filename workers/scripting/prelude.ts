@@ -629,6 +629,7 @@ local function reg_error(msg) error({ err = 'ERR ' .. msg }) end
 local function register_function(...)
   local n = select('#', ...)
   local name, fn, flags, desc
+  local positional = false
   if n == 1 and type((...)) == 'table' then
     for k, v in pairs((...)) do
       if k == 'function_name' then name = v elseif k == 'callback' then fn = v
@@ -639,13 +640,20 @@ local function register_function(...)
     if fn == nil then reg_error('redis.register_function must get a callback argument') end
   elseif n == 2 then
     name, fn = ...
+    positional = true
   else
     reg_error('wrong number of arguments to redis.register_function')
   end
-  if type(name) ~= 'string' then reg_error('function_name argument given to redis.register_function must be a string') end
-  -- Redis 7.0.15 checks function names with its library-name check, and says so.
+  -- A number is a string to Redis's reading of the name (lua_isstring).
+  if type(name) == 'number' then name = tostring(name) end
+  if type(name) ~= 'string' then
+    reg_error(positional and 'first argument to redis.register_function must be a string' or 'function_name argument given to redis.register_function must be a string')
+  end
+  if type(fn) ~= 'function' then
+    reg_error(positional and 'second argument to redis.register_function must be a function' or 'callback argument given to redis.register_function must be a function')
+  end
+  -- Redis 7.0.15 checks function names with its library-name check, and says so (after reading the arguments).
   if not sfind(name, '^[%w_]+$') then reg_error('Library names can only contain letters, numbers, or underscores(_) and must be at least one character long') end
-  if type(fn) ~= 'function' then reg_error('callback argument given to redis.register_function must be a function') end
   if flags ~= nil and type(flags) ~= 'table' then reg_error('flags argument to redis.register_function must be a table representing function flags') end
   if desc ~= nil and type(desc) ~= 'string' then reg_error('description argument given to redis.register_function must be a string') end
   local fl = {}
