@@ -246,6 +246,12 @@ export class Server implements ServerContext, ConnectionHost {
       }
     };
     this.shardEvents.keyspace = (_shard, ev) => publishKeyspaceEvent(this, ev);
+    // A script's PUBLISH / SPUBLISH (a worker shard's script waits for the count).
+    this.shardEvents.publish = (shard, ev) => {
+      const receivers = ev.sharded ? this.pubsub.spublish(ev.channel, ev.message) : this.pubsub.publish(ev.channel, ev.message);
+      if (ev.answer) this.shards.answerPublish(shard, receivers);
+    };
+    for (const c of this.shards.clients) c.publishReceivers = (channel, sharded) => this.pubsub.receivers(channel, sharded);
     // Keys the shards expired or evicted: DEL for the replicas and the AOF.
     this.shardEvents['propagate-del'] = (_shard, ev) => {
       if (this.feed.active) this.feed.deleteNow(ev.db, ev.key);

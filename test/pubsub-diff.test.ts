@@ -1,6 +1,6 @@
 /**
- * Pub/Sub, differential: a seeded script of (P)(UN)SUBSCRIBE, PING, PUBLISH,
- * PUBSUB and forbidden commands on a subscriber connection and a publisher
+ * Pub/Sub, differential: a seeded script of (P)(UN)SUBSCRIBE, PING, PUBLISH
+ * (also from a script), PUBSUB and forbidden commands on a subscriber connection and a publisher
  * connection, run against Shardis and redis-server in RESP2 and RESP3; the
  * bytes each connection receives after every step must be identical.
  *
@@ -55,7 +55,9 @@ function script(seed: number, n: number): Step[] {
       const c = pick(r, CHANNELS);
       // Several matching patterns would deliver in hash-table order in Redis.
       if ([...pats].filter((p) => globMatch(p, c)).length > 1) continue;
-      steps.push({ on: pick(r, ['pub', 'pub', 'sub'] as const), cmd: ['PUBLISH', c, msg()] });
+      // Some from a script (the publisher's: a subscribed RESP2 connection cannot run one).
+      if (r() < 0.25) steps.push({ on: 'pub', cmd: ['EVAL', "return redis.call('publish', ARGV[1], ARGV[2])", '0', c, msg()] });
+      else steps.push({ on: pick(r, ['pub', 'pub', 'sub'] as const), cmd: ['PUBLISH', c, msg()] });
     } else if (x < 0.78) {
       steps.push({ on: 'sub', cmd: pick(r, [['PING'], ['PING', 'p\x00'], ['GET', 'k'], ['ECHO', 'e'], ['PUBSUB', 'NUMPAT'], ['SUBSCRIBE'], ['PING', 'a', 'b']]) });
     } else if (x < 0.86) {

@@ -25,6 +25,12 @@ export interface PeerRpc {
 export class ShardState {
   /** The links to the other shards' threads (null: one shard, or an inline one). */
   peers: PeerRpc | null = null;
+  /**
+   * PUBLISH / SPUBLISH for a script: has the main thread deliver the message
+   * and returns its receivers (installed by the shard's host: workers/shard.ts,
+   * src/shard-clients/inline-host.ts).
+   */
+  publish: ((channel: string, message: string, sharded: boolean) => number) | null = null;
   /** The ACL users scripts of a connection run as, by connection id, for users not allowed everything (`scriptUser`). */
   readonly scriptUsers = new Map<number, User>();
   readonly dbs: (Db | undefined)[];

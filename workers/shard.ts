@@ -31,6 +31,15 @@ export default function runShard(task: ShardTask): Promise<ShardTaskResult> {
     engine.state.peers = engine.scripts.peers = new PeerCaller(task.peers);
     servePeers(task.peers, engine.state, flushEvents);
   }
+  // A script's PUBLISH: the main thread delivers it and answers the receivers' count, which the script waits for.
+  const control = new Int32Array(task.scriptControl);
+  engine.state.publish = (channel, message, sharded) => {
+    Atomics.store(control, 4, 0);
+    postEvents([{ type: 'publish', channel, message, sharded, answer: true }]);
+    // A main thread that cannot answer (shutting down) leaves the count at 0 rather than the script stuck.
+    Atomics.wait(control, 4, 0, 5000);
+    return Atomics.load(control, 4) === 1 ? Atomics.load(control, 5) : 0;
+  };
   engine.start();
   log.debug('shard started');
   // Counted for other shards' script calls, which wait for what the main thread sent here first.

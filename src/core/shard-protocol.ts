@@ -182,9 +182,11 @@ export interface PeerLinks {
  * Shared with the main thread, per shard: a running script's state, read by
  * the main thread for -BUSY and SCRIPT KILL without a message (the shard is
  * busy running the script). Int32 [0] kill request, Int32 [1] the script
- * wrote; Float64 [1] (bytes 8..15) start time in ms, 0 when no script runs.
+ * wrote; Float64 [1] (bytes 8..15) start time in ms, 0 when no script runs;
+ * Int32 [4] set when the main thread has answered a script's PUBLISH (ShardEvent
+ * `publish`), Int32 [5] its receivers.
  */
-export const SCRIPT_CONTROL_BYTES = 16;
+export const SCRIPT_CONTROL_BYTES = 24;
 
 export interface ShardTask {
   port: MessagePort;
@@ -261,6 +263,11 @@ export type ShardEvent =
    * propagates a script's effects.
    */
   | { type: 'script-effects'; connId: number; cmds: string[][]; replies: string[] }
+  /**
+   * PUBLISH / SPUBLISH from a script: the main thread delivers it; `answer`:
+   * the shard's thread waits for the receivers' count (SCRIPT_CONTROL_BYTES).
+   */
+  | { type: 'publish'; channel: string; message: string; sharded: boolean; answer: boolean }
   /**
    * A script reached a key outside its declared keys' hash slots (`script`:
    * its sha, or `f:` and the function's name), sent before its reply: the

@@ -224,6 +224,14 @@ export class PubSubHub {
     return receivers;
   }
 
+  /** How many deliveries a PUBLISH (sharded: SPUBLISH) would make now (a script's PUBLISH on an inline shard). */
+  receivers(channel: string, sharded: boolean): number {
+    if (sharded) return this.shardChannels.subscribers.get(channel)?.size ?? 0;
+    let n = this.channels.subscribers.get(channel)?.size ?? 0;
+    for (const [pattern, conns] of this.patterns.subscribers) if (globMatch(pattern, channel)) n += conns.size;
+    return n;
+  }
+
   /** SPUBLISH: `smessage` to the shard channel's subscribers. */
   spublish(channel: string, message: string): number {
     const subs = this.shardChannels.subscribers.get(channel);

@@ -27,6 +27,11 @@ export class InlineEngineHost implements InlineShard {
   ) {
     this.engine = new ShardEngine(0, 1, { ...settings });
     this.engine.onEvents = (events) => client.onEvents(events);
+    // A script's PUBLISH: delivered with the batch's events (in order), its receivers counted now (same thread).
+    this.engine.state.publish = (channel, message, sharded) => {
+      this.engine.state.signals.outbox.push({ type: 'publish', channel, message, sharded, answer: false });
+      return client.publishReceivers?.(channel, sharded) ?? 0;
+    };
     this.engine.start();
   }
 

@@ -131,6 +131,8 @@ export class ShardClient {
   unavailable: Buffer | null = null;
   /** True while the restore sends its own requests (see unavailable). */
   internal = false;
+  /** The receivers a PUBLISH (sharded: SPUBLISH) would reach now, for an inline shard's scripts (set by the server). */
+  publishReceivers: ((channel: string, sharded: boolean) => number) | null = null;
   /** Receives events the shard sends unasked (see workers/key-signals.ts). */
   eventHandler: ((shard: number, events: ShardEvent[]) => void) | null = null;
 

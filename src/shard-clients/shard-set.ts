@@ -345,6 +345,14 @@ export class ShardSet {
    */
   replyGate: { hold(): void; release(): void } = { hold: () => undefined, release: () => undefined };
 
+  /** Answers a worker shard's script waiting for its PUBLISH's receivers (ShardEvent `publish`). */
+  answerPublish(shard: number, receivers: number): void {
+    const control = new Int32Array(this.scriptControl[shard], 0, 6);
+    Atomics.store(control, 5, receivers);
+    Atomics.store(control, 4, 1);
+    Atomics.notify(control, 4);
+  }
+
   /** Calls a shard RPC in the background lane (ShardClient.callBackground). */
   callBackground<M extends RpcMethod>(shard: number, method: M, req: RpcRequest<M>): Promise<RpcResult<M>> {
     return this.clients[shard].callBackground(method, req);

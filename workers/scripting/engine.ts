@@ -679,6 +679,11 @@ export class ScriptEngine implements ScriptRunner {
         this.noteEffect('+OK\r\n');
         break;
       }
+      case 'publish':
+      case 'spublish':
+        if (this.shard.publish === null) return errorTag(`ERR '${entry.fullName}' is not supported inside scripts by this server`);
+        w.integer(this.shard.publish(args[1], args[2], entry.fullName === 'spublish'));
+        break;
       case 'dbsize':
         if (this.shard.shardCount > 1) return errorTag('ERR DBSIZE inside a script needs a single-shard server (--workers 0 or 1)');
         w.integer(run.db.size);
