@@ -113,6 +113,12 @@ diff.test(
       await ra.call('HELLO', proto);
       await rb.call('HELLO', proto);
       const bad: string[] = [];
+      // An unknown name is a null of Redis's addReplyNull: `$-1` in RESP2, not `*-1`.
+      for (const unknown of [['INFO', 'nosuch', 'get'], ['DOCS', 'nosuch']]) {
+        const x = await ra.call('COMMAND', ...unknown);
+        const y = await rb.call('COMMAND', ...unknown);
+        if (x !== y) bad.push(`RESP${proto} COMMAND ${unknown.join(' ')}\n  ours:  ${JSON.stringify(x).slice(0, 200)}\n  redis: ${JSON.stringify(y).slice(0, 200)}`);
+      }
       for (const name of common) {
         for (const sub of ['INFO', 'DOCS']) {
           const x = await ra.call('COMMAND', sub, name);

@@ -308,7 +308,8 @@ const commandInfo: CoordOp = (ctx, args) =>
     const entries = args.length === 2 ? topLevel(ctx.server.commands) : args.slice(2).map((a) => lookupFull(ctx.server.commands, a));
     w.array(entries.length);
     for (const e of entries) {
-      if (e === undefined) w.nullArray();
+      // Redis's addReplyNull: a null bulk in RESP2 (`$-1`), `_` in RESP3.
+      if (e === undefined) w.nullBulk();
       else writeInfo(w, e);
     }
   });
