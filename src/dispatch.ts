@@ -14,7 +14,7 @@ import { commandTable } from './commands/table';
 import { errorReply } from './resp/replies';
 import { errUnknownCommand, errUnknownSubcommand, errWrongArity } from './core/errors';
 import { ROUTE_MAIN } from './core/routing/router';
-import { queueInMulti } from './commands/transactions';
+import { execRefused, queueInMulti } from './commands/transactions';
 import { handleResultWatch } from './commands/result-watch';
 import { subscribedContextError } from './commands/pubsub';
 import { callCoordinator } from './coordination/calls';
@@ -75,7 +75,8 @@ export class Dispatcher {
     conn.lastCommand = entry.fullName;
     if (!arityOk(entry.spec.arity, args.length)) {
       entry.rejectedCalls++;
-      conn.reply(errorReply(errWrongArity(entry.fullName)));
+      // A refused EXEC answers EXECABORT and drops the transaction, as Redis's execCommandAbort.
+      conn.reply(entry.fullName === 'exec' ? execRefused(this.server, conn, errWrongArity('exec')) : errorReply(errWrongArity(entry.fullName)));
       return undefined;
     }
     // Key/value pair commands (MSET, MSETNX): an odd count is an arity error, as in Redis.

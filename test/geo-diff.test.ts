@@ -188,6 +188,11 @@ diff.test('GEOADD options, edges and errors', async (t, s) => {
     ['GEODIST', 'str', 'a', 'b'],
     ['GEORADIUS', 'str', '1', '1', '1', 'km'],
     ['GEOSEARCH', 'str', 'FROMLONLAT', '1', '1', 'BYRADIUS', '1', 'km'],
+    // Numbers as Redis's getDoubleFromObject reads them: overflow, underflow, spaces and NaN refused, "inf" and hex read.
+    ['GEOADD', 'k2', '1e400', '38.1', 'p'], ['GEOADD', 'k2', '13.5', '1e400', 'p'], ['GEOADD', 'k2', '1e-400', '0', 'p'],
+    ['GEOADD', 'k2', 'inf', '38', 'p'], ['GEOADD', 'k2', ' 13', '38', 'p'], ['GEOADD', 'k2', '0x10', '38', 'p'], ['GEOADD', 'k2', 'nan', '38', 'p'],
+    ['GEOADD', 'k2', '13.5', '38.1', 'q'], ['GEOSEARCH', 'k2', 'FROMLONLAT', '0', '0', 'BYRADIUS', '1e400', 'm'],
+    ['GEOSEARCH', 'k2', 'FROMLONLAT', '13', '38', 'BYBOX', '1e400', '1', 'km'], ['GEORADIUS', 'k2', '13', '38', '0x10', 'km'],
   ];
   await s.check('GEOADD/GEOPOS/GEOHASH/GEODIST', script);
 });

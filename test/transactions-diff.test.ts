@@ -92,6 +92,8 @@ function scenarios([s0, s1, s2, s3]: string[][]): Scenario[] {
         ['A', 'MULTI'], ['A', 'WATCH'], ['A', 'EXEC'],
         ['A', 'MULTI'], ['A', 'CONFIG', 'NOSUCHSUB'], ['A', 'EXEC'],
         ['A', 'MULTI'], ['A', 'SHUTDOWN'], ['A', 'EXEC'],
+        // EXEC itself refused (arity): EXECABORT with the reason, the transaction discarded; outside MULTI too.
+        ['A', 'MULTI'], ['A', 'SET', X, '2'], ['A', 'EXEC', 'junk'], ['A', 'EXEC'], ['A', 'GET', X], ['A', 'EXEC', 'x'],
       ],
     },
     {

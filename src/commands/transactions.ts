@@ -37,12 +37,21 @@ export function queueInMulti(conn: Connection, entry: TableEntry, args: string[]
 }
 
 /** DISCARD, RESET: leaves MULTI and unwatches everything. */
-export function discardTransaction(ctx: CoordContext): void {
+export function discardTransaction(ctx: Pick<CoordContext, 'server' | 'conn'>): void {
   if (ctx.conn.txn === null) return;
   const txn = txnOf(ctx.conn);
   txn.queue = null;
   txn.aborted = false;
   unwatchAll(ctx.server, ctx.conn);
+}
+
+/**
+ * EXEC refused before it ran (its arity): Redis's execCommandAbort answers
+ * EXECABORT with the reason and discards a transaction in progress.
+ */
+export function execRefused(server: CoordContext['server'], conn: CoordContext['conn'], error: string): Buffer {
+  if (conn.txn !== null && txnOf(conn).inMulti) discardTransaction({ server, conn });
+  return errorReply(`EXECABORT Transaction discarded because of: ${error.replace(/^ERR /, '')}`);
 }
 
 const multi: CoordOp = (ctx) => {

@@ -7,7 +7,8 @@
 import type { ShardOpContext, ShardOps } from '../op-context';
 import type { ReplyWriter } from '../../src/core/wire/reply-writer';
 import { ERR_NOT_FLOAT, ERR_NOT_INTEGER, ERR_SYNTAX, ReplyError } from '../../src/core/errors';
-import { parseDouble, parseI64 } from '../../src/core/args/parse';
+import { parseI64 } from '../../src/core/args/parse';
+import { parseScoreArg } from '../structures/zset-numbers';
 import { NOTIFY } from '../../src/core/notify';
 import { getTyped } from './typed';
 import { ZSetValue } from '../structures/zset';
@@ -37,8 +38,9 @@ function getZset(ctx: ShardOpContext, key: string): ZSetValue | undefined {
   return getTyped<ZSetValue>(ctx, key, 'zset');
 }
 
+/** Redis's getDoubleFromObjectOrReply: strtod to the end, no leading space, no overflow or underflow, no NaN. */
 function doubleOr(s: string, error: string): number {
-  const d = parseDouble(s);
+  const d = parseScoreArg(s);
   if (d === null) throw new ReplyError(error);
   return d;
 }
