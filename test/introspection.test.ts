@@ -174,6 +174,8 @@ diff.test(
       ['COMMAND', 'GETKEYS', 'set', 'k', 'v'], ['COMMAND', 'GETKEYS', 'mset', 'a', '1', 'b', '2'], ['COMMAND', 'GETKEYS', 'client', 'kill', 'x'],
       ['COMMAND', 'GETKEYS', 'del', 'a', Buffer.from([0, 1, 2])], ['COMMAND', 'GETKEYSANDFLAGS', 'get', 'k'], ['COMMAND', 'INFO', 'nosuch'],
       ['COMMAND', 'DOCS', 'nosuch'], ['COMMAND', 'GETKEYS', 'ping', 'x'], ['COMMAND', 'GETKEYS', 'GET', 'x'],
+      // Without cluster mode every CLUSTER subcommand is refused, HELP included.
+      ['CLUSTER', 'HELP'], ['CLUSTER', 'INFO'], ['CLUSTER', 'KEYSLOT', 'x'],
     ];
     await s.check('COMMAND errors', script);
   },

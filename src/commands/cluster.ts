@@ -469,8 +469,10 @@ const replicas: CoordOp = (ctx, args) => {
   });
 };
 
-const help: CoordOp = () =>
-  helpReply('CLUSTER', [
+// Like every CLUSTER subcommand, HELP needs cluster mode (Redis answers it from clusterCommand).
+const help: CoordOp = (ctx) => {
+  if (ctx.server.cluster === null) return errorReply(ERR_DISABLED);
+  return helpReply('CLUSTER', [
     'ADDSLOTS <slot> [<slot> ...]',
     '    Assign slots to current node.',
     'ADDSLOTSRANGE <start slot> <end slot> [<start slot> <end slot> ...]',
@@ -525,6 +527,7 @@ const help: CoordOp = () =>
     '    Return information about all network links between this node and its peers.',
     '    Output format is an array where each array element is a map containing attributes of a link',
   ], 'Prints this help.');
+};
 
 const asking: CoordOp = (ctx) => {
   clusterOf(ctx);
