@@ -25,7 +25,7 @@ import { publishKeyspaceEvent } from './pubsub/notifications';
 import { Acl } from './acl/acl';
 import { isLoopback, PROTECTED_MODE_ERROR } from './acl/protected';
 import { closeConnectionsOf } from './commands/acl';
-import { clientFlags } from './commands/client';
+import { clientFlags, clientLine } from './commands/client';
 import { Monitoring } from './monitoring';
 import { ClientPause } from './coordination/pause';
 import { Tracking } from './tracking/tracking';
@@ -252,6 +252,11 @@ export class Server implements ServerContext, ConnectionHost {
       if (ev.answer) this.shards.answerPublish(shard, receivers);
     };
     for (const c of this.shards.clients) c.publishReceivers = (channel, sharded) => this.pubsub.receivers(channel, sharded);
+    // A script's call refused by its user's ACL rules: logged as Redis logs it (context lua).
+    this.shardEvents['acl-denied'] = (_shard, ev) => {
+      const conn = this.connections.get(ev.connId);
+      if (conn !== undefined) this.acl.addLog(ev.reason, 'lua', ev.object, conn.user.name, clientLine(conn).trimEnd());
+    };
     // Keys the shards expired or evicted: DEL for the replicas and the AOF.
     this.shardEvents['propagate-del'] = (_shard, ev) => {
       if (this.feed.active) this.feed.deleteNow(ev.db, ev.key);

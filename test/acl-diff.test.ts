@@ -305,7 +305,8 @@ t.test('EXEC re-checks queued commands against ACL rules changed since MULTI, as
  * as Redis checks them (the shard running the script knows the rules:
  * src/coordination/script-user.ts), and redis.acl_check_cmd answers from them;
  * rules changed between scripts, and a connection changing user, take effect
- * at its next script. Before, every call of a script ran unchecked.
+ * at its next script; the ACL LOG has each refusal (context lua). Before,
+ * every call of a script ran unchecked.
  */
 const SCRIPT_ACL_STEPS: Step[] = [
   [0, ['ACL', 'SETUSER', 'u', 'on', '>p', '~k*', '&ch*', '+@all', '-flushall']],
@@ -347,6 +348,8 @@ const SCRIPT_ACL_STEPS: Step[] = [
   [1, ['AUTH', 'u', 'p']],
   [1, ['EVAL', "return redis.call('set', 'other', 'x')", '0']],
   [0, ['GET', 'other']],
+  // Refused calls are logged with context lua (grouped as Redis groups repeats).
+  [0, ['ACL', 'LOG', '20']],
 ];
 
 for (const workers of new Set([ANY_WORKERS, MULTI_SHARD_WORKERS[0] ?? ANY_WORKERS])) {

@@ -268,6 +268,8 @@ export type ShardEvent =
    * the shard's thread waits for the receivers' count (SCRIPT_CONTROL_BYTES).
    */
   | { type: 'publish'; channel: string; message: string; sharded: boolean; answer: boolean }
+  /** A script's call refused by its user's ACL rules: the main thread adds it to the ACL LOG (context lua). */
+  | { type: 'acl-denied'; connId: number; reason: 'command' | 'key' | 'channel'; object: string }
   /**
    * A script reached a key outside its declared keys' hash slots (`script`:
    * its sha, or `f:` and the function's name), sent before its reply: the

@@ -15,7 +15,7 @@ import { keyPositions } from '../../src/core/commands/spec';
 import { slotToShard, keyHashSlotOfString } from '../../src/core/routing/slot';
 import type { ScriptRunner, ShardOpContext } from '../op-context';
 import type { PeerRpc, ShardState } from '../shard-state';
-import type { User } from '../../src/core/acl/user';
+import type { Denial, User } from '../../src/core/acl/user';
 import { aclCatalog, type AclCommand } from '../../src/core/acl/catalog';
 import type { Db } from '../db';
 import { opTable, type OpEntry } from '../ops';
@@ -418,7 +418,10 @@ export class ScriptEngine implements ScriptRunner {
     if (noScript(entry)) return errorTag('ERR This Redis command is not allowed from script');
     if (run.user !== null) {
       const denied = scriptAclDenial(run.user, entry, args);
-      if (denied !== null) return errorTag(denied);
+      if (denied !== null) {
+        this.shard.signals.outbox.push({ type: 'acl-denied', connId: run.connId, reason: denied.reason, object: denied.object });
+        return errorTag(SCRIPT_ACL_ERRORS[denied.reason]);
+      }
     }
     // Redis refuses a stream read that would block before it reads (blocking list and zset pops just do not wait).
     if (spec.blocksIf !== undefined && (entry.commandName === 'xread' || entry.commandName === 'xreadgroup') && spec.blocksIf(args)) {
@@ -785,16 +788,15 @@ function aclCommandOf(args: readonly string[]): AclCommand | undefined {
   return aclCatalog.lookup(`${top.fullName}|${args[1]}`);
 }
 
-/**
- * A script's call its user may not make: Redis's error for scripts (the
- * client's own request was allowed; the script reaches further), or null.
- */
-function scriptAclDenial(user: User, entry: OpEntry, args: readonly string[]): string | null {
+/** Redis's errors for a script's call its user may not make (the client's own request was allowed; the script reaches further). */
+const SCRIPT_ACL_ERRORS: Record<Denial['reason'], string> = {
+  command: "ERR The user executing the script can't run this command or subcommand",
+  key: "ERR The user executing the script can't access at least one of the keys mentioned in the command arguments",
+  channel: "ERR The user executing the script can't publish to the channel mentioned in the command",
+};
+
+/** Why the script's user may not make this call, or null. */
+function scriptAclDenial(user: User, entry: OpEntry, args: readonly string[]): Denial | null {
   const cmd = aclCatalog.lookup(entry.subcommandName === undefined ? entry.commandName : `${entry.commandName}|${entry.subcommandName}`);
-  if (cmd === undefined) return null;
-  const d = user.check(cmd, args);
-  if (d === null) return null;
-  if (d.reason === 'command') return "ERR The user executing the script can't run this command or subcommand";
-  if (d.reason === 'key') return "ERR The user executing the script can't access at least one of the keys mentioned in the command arguments";
-  return "ERR The user executing the script can't publish to the channel mentioned in the command";
+  return cmd === undefined ? null : user.check(cmd, args);
 }
