@@ -25,6 +25,10 @@ const COMMANDS: Cmd[] = [
   ['MSET', 'a', 1, 'b', 2, 'c', 3], ['MSETNX', 'd', 1, 'e', 2], ['DEL', 'a', 'b', 'nope'], ['UNLINK', 'c', 'd'], ['SET', 'n', 5], ['INCRBY', 'n', 3], ['APPEND', 'n', 'x'], ['SETRANGE', 'n', 0, 'ab'],
   ['PFADD', 'p', 'a', 'b', 'c'], ['PFADD', 'p', 'a'], ['PFADD', 'p2'], ['PFMERGE', 'p3', 'p', 'p2'],
   ['XADD', 'x', '1-1', 'f', 'v', 'g', 'w'], ['XADD', 'x', '2-1', 'f', 'v'], ['XDEL', 'x', '1-1', '9-9'], ['XTRIM', 'x', 'MAXLEN', 0], ['XGROUP', 'CREATE', 'x', 'g', '0'],
+  // XREADGROUP: one per stream served (history reads too, nothing new is none) and one per consumer it creates.
+  ['XADD', 'x', '3-1', 'f', 'v'], ['XREADGROUP', 'GROUP', 'g', 'c', 'STREAMS', 'x', '>'], ['XREADGROUP', 'GROUP', 'g', 'c', 'STREAMS', 'x', '>'],
+  ['XREADGROUP', 'GROUP', 'g', 'c', 'STREAMS', 'x', '0'], ['XREADGROUP', 'GROUP', 'g', 'd', 'NOACK', 'COUNT', 1, 'STREAMS', 'x', '0'],
+  ['XGROUP', 'CREATECONSUMER', 'x', 'g', 'e'], ['XGROUP', 'DELCONSUMER', 'x', 'g', 'e'], ['XGROUP', 'SETID', 'x', 'g', '0'],
   ['SETBIT', 'bits', 7, 1], ['BITOP', 'OR', 'bits2', 'bits', 'nope'], ['EXPIRE', 'bits', 100], ['PERSIST', 'bits'], ['RENAME', 'bits', 'bits3'], ['COPY', 'bits3', 'bits4'],
   ['GEOADD', 'g', 13.36, 38.11, 'a', 15.08, 37.5, 'b'], ['SORT', 'l2', 'ALPHA', 'STORE', 'sorted'], ['FLUSHDB'],
   ['RPUSH', 'l', 'a'], ['SELECT', 1], ['SET', 'k', 'v'], ['SELECT', 0], ['FLUSHALL'], ['FLUSHALL'],

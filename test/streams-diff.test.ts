@@ -500,3 +500,31 @@ diff.test(
   },
   { workers: MULTI_SHARD_WORKERS, noWorkers: noMultiShard },
 );
+
+/** `WATCH key`, then `cmd` on the same connection, then an empty transaction: EXEC runs ([]) unless `cmd` touched the key. */
+function watchedAcross(key: string, cmd: Cmd): Cmd[] {
+  return [['WATCH', key], cmd, ['MULTI'], ['EXEC']];
+}
+
+diff.test('streams against redis-server: consumer-group commands leave WATCH alone (Redis 7.0)', async (t, s) => {
+  const setup: Cmd[] = [['XADD', 's', '1-0', 'f', 'v'], ['XADD', 's', '2-0', 'f', 'v'], ['XGROUP', 'CREATE', 's', 'g', '0'], ['XGROUP', 'CREATECONSUMER', 's', 'g', 'c']];
+  const groupCommands: Cmd[] = [
+    ['XREADGROUP', 'GROUP', 'g', 'new', 'COUNT', '1', 'STREAMS', 's', '>'],
+    ['XREADGROUP', 'GROUP', 'g', 'c', 'STREAMS', 's', '>'],
+    ['XREADGROUP', 'GROUP', 'g', 'other', 'STREAMS', 's', '0'],
+    ['XCLAIM', 's', 'g', 'd', '0', '1-0'],
+    ['XAUTOCLAIM', 's', 'g', 'e', '0', '0', 'JUSTID'],
+    ['XGROUP', 'CREATE', 's', 'g2', '0'],
+    ['XGROUP', 'CREATECONSUMER', 's', 'g', 'x'],
+    ['XGROUP', 'DELCONSUMER', 's', 'g', 'x'],
+    ['XGROUP', 'SETID', 's', 'g', '0'],
+    ['XGROUP', 'DESTROY', 's', 'g2'],
+    ['XGROUP', 'CREATE', 's', 'g3', '0', 'MKSTREAM'],
+  ];
+  const script: Cmd[] = [...setup];
+  for (const cmd of groupCommands) script.push(...watchedAcross('s', cmd));
+  // MKSTREAM's new stream is signalled; XDEL still touches the key.
+  script.push(...watchedAcross('made', ['XGROUP', 'CREATE', 'made', 'g', '$', 'MKSTREAM']));
+  script.push(...watchedAcross('s', ['XDEL', 's', '1-0']));
+  await s.check('WATCH around group commands', script, { normalize });
+});

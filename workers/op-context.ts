@@ -34,6 +34,18 @@ export interface ShardOpContext {
 }
 
 /**
+ * A keyspace notification for a change Redis makes without calling
+ * signalModifiedKey: the event and the dirty counter (`changes`), but WATCH
+ * and CLIENT TRACKING do not hear of it. Redis 7.0's consumer-group
+ * bookkeeping is such a change (XGROUP's subcommands, XSETID, the consumer
+ * an XREADGROUP or XCLAIM creates): an EXEC watching the stream still runs.
+ */
+export function notifyUnsignalled(ctx: ShardOpContext, cls: number, event: string, key: string, changes = 1): void {
+  ctx.shard.stats.dirty += changes;
+  ctx.shard.notify(cls, event, key, ctx.dbIndex);
+}
+
+/**
  * A shard-local command body. args[0] is the command's canonical lowercase
  * name (args[1] the subcommand's); `variant` is the row's plain data, for ops
  * that serve several rows (LPUSH/RPUSH, the ZRANGE forms).

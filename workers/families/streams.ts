@@ -9,7 +9,7 @@
  * `blocksIf`), which uses planXread/serveXread on the shards owning its keys;
  * without BLOCK the op answers at once.
  */
-import type { ShardOpContext, ShardOps } from '../op-context';
+import { notifyUnsignalled, type ShardOpContext, type ShardOps } from '../op-context';
 import type { ReplyWriter } from '../../src/core/wire/reply-writer';
 import { ERR_NOT_INTEGER, ERR_NO_SUCH_KEY, ERR_SYNTAX, ReplyError, ERR_TIMEOUT_NEGATIVE } from '../../src/core/errors';
 import { cString, intArg, parseI64 } from '../../src/core/args/parse';
@@ -418,7 +418,18 @@ export function serveXread(ctx: ShardOpContext, args: string[], plan: XreadPlan,
 /** XREAD/XREADGROUP when it does not block: what is there now, else the null array. */
 function opXread(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   const plan = planXread(ctx, args);
-  if (serveXread(ctx, args, plan, w) === null) w.nullArray();
+  const served = serveXread(ctx, args, plan, w);
+  if (served === null) w.nullArray();
+  else if (plan.p.groupName !== null) countGroupReads(ctx, served.length);
+}
+
+/**
+ * The dirty counter of an XREADGROUP that did not wait: Redis adds one per
+ * stream it served (PEL or group changes to propagate, even a history read),
+ * none when it serves a client that waited.
+ */
+export function countGroupReads(ctx: ShardOpContext, streamsServed: number): void {
+  ctx.shard.stats.dirty += streamsServed;
 }
 
 
@@ -507,9 +518,13 @@ function entriesReadArg(arg: string): bigint {
   return n;
 }
 
-/** A group's consumer (seen now), created on first use with the `xgroup-createconsumer` notification, as in Redis. */
+/**
+ * A group's consumer (seen now), created on first use with the
+ * `xgroup-createconsumer` notification, as in Redis. Like every change to a
+ * group, it is not signalled: Redis 7.0's group commands leave WATCH alone.
+ */
 function consumerOf(ctx: ShardOpContext, g: ConsumerGroup, name: string, key: string, now: number): ReturnType<ConsumerGroup['consumer']> {
-  if (!g.consumers.has(name)) ctx.notify(NOTIFY.stream, 'xgroup-createconsumer', key);
+  if (!g.consumers.has(name)) notifyUnsignalled(ctx, NOTIFY.stream, 'xgroup-createconsumer', key);
   return g.consumer(name, now, true);
 }
 
@@ -531,13 +546,16 @@ function opXgroupCreate(ctx: ShardOpContext, args: string[], w: ReplyWriter): vo
   let id: bigint;
   if (cString(args[4]) === '$') id = s === undefined ? 0n : s.lastId;
   else id = strictId(args[4]);
+  const created = s === undefined;
   if (s === undefined) {
     s = new StreamValue();
     ctx.db.set(args[2], s);
   }
   if (s.groups.has(args[3])) throw new ReplyError(ERR_BUSYGROUP);
   s.groups.set(args[3], new ConsumerGroup(args[3], id, entriesRead));
-  ctx.notify(NOTIFY.stream, 'xgroup-create', args[2]);
+  // Redis signals the key only when MKSTREAM made it.
+  if (created) ctx.notify(NOTIFY.stream, 'xgroup-create', args[2]);
+  else notifyUnsignalled(ctx, NOTIFY.stream, 'xgroup-create', args[2]);
   w.ok();
 }
 
@@ -561,7 +579,7 @@ function opXgroupSetid(ctx: ShardOpContext, args: string[], w: ReplyWriter): voi
   const group = g as ConsumerGroup;
   group.lastId = id;
   group.entriesRead = entriesRead;
-  ctx.notify(NOTIFY.stream, 'xgroup-setid', args[2]);
+  notifyUnsignalled(ctx, NOTIFY.stream, 'xgroup-setid', args[2]);
   w.ok();
 }
 
@@ -569,7 +587,7 @@ function opXgroupDestroy(ctx: ShardOpContext, args: string[], w: ReplyWriter): v
   const { s, g } = groupPreamble(ctx, args, false, false);
   if (g === undefined) return w.integer(0);
   (s as StreamValue).groups.delete(args[3]);
-  ctx.notify(NOTIFY.stream, 'xgroup-destroy', args[2]);
+  notifyUnsignalled(ctx, NOTIFY.stream, 'xgroup-destroy', args[2]);
   w.integer(1);
 }
 
@@ -577,7 +595,7 @@ function opXgroupCreateconsumer(ctx: ShardOpContext, args: string[], w: ReplyWri
   const g = groupPreamble(ctx, args, false, true).g as ConsumerGroup;
   if (g.consumers.has(args[4])) return w.integer(0);
   g.consumer(args[4], ctx.now, false);
-  ctx.notify(NOTIFY.stream, 'xgroup-createconsumer', args[2]);
+  notifyUnsignalled(ctx, NOTIFY.stream, 'xgroup-createconsumer', args[2]);
   w.integer(1);
 }
 
@@ -585,7 +603,7 @@ function opXgroupDelconsumer(ctx: ShardOpContext, args: string[], w: ReplyWriter
   const g = groupPreamble(ctx, args, false, true).g as ConsumerGroup;
   const existed = g.consumers.has(args[4]);
   w.integer(g.deleteConsumer(args[4]));
-  if (existed) ctx.notify(NOTIFY.stream, 'xgroup-delconsumer', args[2]);
+  if (existed) notifyUnsignalled(ctx, NOTIFY.stream, 'xgroup-delconsumer', args[2]);
 }
 
 const XGROUP_HELP = [
