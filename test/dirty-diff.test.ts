@@ -28,7 +28,7 @@ const COMMANDS: Cmd[] = [
   // XREADGROUP: one per stream served (history reads too, nothing new is none) and one per consumer it creates.
   ['XADD', 'x', '3-1', 'f', 'v'], ['XREADGROUP', 'GROUP', 'g', 'c', 'STREAMS', 'x', '>'], ['XREADGROUP', 'GROUP', 'g', 'c', 'STREAMS', 'x', '>'],
   ['XREADGROUP', 'GROUP', 'g', 'c', 'STREAMS', 'x', '0'], ['XREADGROUP', 'GROUP', 'g', 'd', 'NOACK', 'COUNT', 1, 'STREAMS', 'x', '0'],
-  ['XGROUP', 'CREATECONSUMER', 'x', 'g', 'e'], ['XGROUP', 'DELCONSUMER', 'x', 'g', 'e'], ['XGROUP', 'SETID', 'x', 'g', '0'],
+  ['XGROUP', 'CREATECONSUMER', 'x', 'g', 'e'], ['XGROUP', 'DELCONSUMER', 'x', 'g', 'e'], ['XGROUP', 'SETID', 'x', 'g', '0'], ['XSETID', 'x', '3-1'], ['XSETID', 'x', '5-0'],
   ['SETBIT', 'bits', 7, 1], ['BITOP', 'OR', 'bits2', 'bits', 'nope'], ['EXPIRE', 'bits', 100], ['PERSIST', 'bits'], ['RENAME', 'bits', 'bits3'], ['COPY', 'bits3', 'bits4'],
   ['GEOADD', 'g', 13.36, 38.11, 'a', 15.08, 37.5, 'b'], ['SORT', 'l2', 'ALPHA', 'STORE', 'sorted'], ['FLUSHDB'],
   ['RPUSH', 'l', 'a'], ['SELECT', 1], ['SET', 'k', 'v'], ['SELECT', 0], ['FLUSHALL'], ['FLUSHALL'],

@@ -506,7 +506,7 @@ function watchedAcross(key: string, cmd: Cmd): Cmd[] {
   return [['WATCH', key], cmd, ['MULTI'], ['EXEC']];
 }
 
-diff.test('streams against redis-server: consumer-group commands leave WATCH alone (Redis 7.0)', async (t, s) => {
+diff.test('streams against redis-server: consumer-group commands and XSETID leave WATCH alone (Redis 7.0)', async (t, s) => {
   const setup: Cmd[] = [['XADD', 's', '1-0', 'f', 'v'], ['XADD', 's', '2-0', 'f', 'v'], ['XGROUP', 'CREATE', 's', 'g', '0'], ['XGROUP', 'CREATECONSUMER', 's', 'g', 'c']];
   const groupCommands: Cmd[] = [
     ['XREADGROUP', 'GROUP', 'g', 'new', 'COUNT', '1', 'STREAMS', 's', '>'],
@@ -523,6 +523,8 @@ diff.test('streams against redis-server: consumer-group commands leave WATCH alo
   ];
   const script: Cmd[] = [...setup];
   for (const cmd of groupCommands) script.push(...watchedAcross('s', cmd));
+  // XSETID changes only the stream's metadata: not signalled either (same ID, or a later one).
+  script.push(...watchedAcross('s', ['XSETID', 's', '2-0']), ...watchedAcross('s', ['XSETID', 's', '9-0', 'ENTRIESADDED', '5', 'MAXDELETEDID', '3-0']));
   // MKSTREAM's new stream is signalled; XDEL still touches the key.
   script.push(...watchedAcross('made', ['XGROUP', 'CREATE', 'made', 'g', '$', 'MKSTREAM']));
   script.push(...watchedAcross('s', ['XDEL', 's', '1-0']));

@@ -892,7 +892,8 @@ function opXsetid(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   s.lastId = id;
   if (entriesAdded !== -1n) s.entriesAdded = entriesAdded;
   if (maxDeleted !== 0n) s.maxDeletedId = maxDeleted;
-  ctx.notify(NOTIFY.stream, 'xsetid', args[1]);
+  // Only metadata changed: Redis 7.0 notifies without signalling the key.
+  notifyUnsignalled(ctx, NOTIFY.stream, 'xsetid', args[1]);
   w.ok();
 }
 
