@@ -24,6 +24,8 @@ const COMMANDS: Cmd[] = [
   ['ZADD', 'z', 1, 'a', 2, 'b', 3, 'c'], ['ZREMRANGEBYRANK', 'z', 0, 1], ['ZADD', 'z', 1, 'a', 2, 'b'], ['ZREMRANGEBYSCORE', 'z', 0, 10], ['ZADD', 'z', 1, 'a', 2, 'b'], ['ZMPOP', 1, 'z', 'MIN', 'COUNT', 5],
   ['MSET', 'a', 1, 'b', 2, 'c', 3], ['MSETNX', 'd', 1, 'e', 2], ['DEL', 'a', 'b', 'nope'], ['UNLINK', 'c', 'd'], ['SET', 'n', 5], ['INCRBY', 'n', 3], ['APPEND', 'n', 'x'], ['SETRANGE', 'n', 0, 'ab'],
   ['PFADD', 'p', 'a', 'b', 'c'], ['PFADD', 'p', 'a'], ['PFADD', 'p2'], ['PFMERGE', 'p3', 'p', 'p2'],
+  // PFCOUNT writes the cached cardinality when it was invalid (one), reads it otherwise (none); several keys write nothing.
+  ['PFCOUNT', 'p'], ['PFCOUNT', 'p'], ['PFCOUNT', 'p3', 'p'], ['PFCOUNT', 'p3'],
   ['XADD', 'x', '1-1', 'f', 'v', 'g', 'w'], ['XADD', 'x', '2-1', 'f', 'v'], ['XDEL', 'x', '1-1', '9-9'], ['XTRIM', 'x', 'MAXLEN', 0], ['XGROUP', 'CREATE', 'x', 'g', '0'],
   // XREADGROUP: one per stream served (history reads too, nothing new is none) and one per consumer it creates.
   ['XADD', 'x', '3-1', 'f', 'v'], ['XREADGROUP', 'GROUP', 'g', 'c', 'STREAMS', 'x', '>'], ['XREADGROUP', 'GROUP', 'g', 'c', 'STREAMS', 'x', '>'],

@@ -95,3 +95,21 @@ diff.test('hyperloglog family matches redis-server byte for byte', async (t, s) 
   // PFCOUNT at every size, sparse and dense, and PFMERGE of large sets.
   await s.check('growth and unions', growthScript());
 });
+
+diff.test('PFCOUNT that refreshes the cached cardinality touches WATCH; a cached one does not', async (t, s) => {
+  const watched = (key: string, cmd: Cmd): Cmd[] => [['WATCH', key], cmd, ['MULTI'], ['EXEC']];
+  await s.check('WATCH around PFCOUNT', [
+    ['PFADD', 'h'],
+    // A new HLL's cache is invalid: the first PFCOUNT writes the header, the second reads it.
+    ...watched('h', ['PFCOUNT', 'h']),
+    ...watched('h', ['PFCOUNT', 'h']),
+    ['PFADD', 'h', 'a', 'b'],
+    ...watched('h', ['PFCOUNT', 'h']),
+    ...watched('h', ['PFCOUNT', 'h']),
+    // Several keys: the union is computed, no cache is written.
+    ['PFADD', 'h', 'c'],
+    ...watched('h', ['PFCOUNT', 'h', 'nokey']),
+    ...watched('nokey', ['PFCOUNT', 'nokey']),
+    ['GET', 'h'],
+  ]);
+});

@@ -46,6 +46,16 @@ export function notifyUnsignalled(ctx: ShardOpContext, cls: number, event: strin
 }
 
 /**
+ * A change Redis signals (signalModifiedKey, and the dirty counter) without a
+ * keyspace event: WATCH and CLIENT TRACKING hear of it, subscribers do not.
+ * PFCOUNT writing a freshly computed cardinality into the HLL's header is one.
+ */
+export function signalUnnotified(ctx: ShardOpContext, key: string, changes = 1): void {
+  ctx.shard.stats.dirty += changes;
+  if (ctx.shard.signals.size !== 0) ctx.shard.changed(ctx.dbIndex, key, ctx.connId);
+}
+
+/**
  * A shard-local command body. args[0] is the command's canonical lowercase
  * name (args[1] the subcommand's); `variant` is the row's plain data, for ops
  * that serve several rows (LPUSH/RPUSH, the ZRANGE forms).
