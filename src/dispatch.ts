@@ -77,12 +77,6 @@ export class Dispatcher {
       conn.reply(errorReply(errWrongArity(entry.fullName)));
       return undefined;
     }
-    // Key/value pair commands (MSET, MSETNX): an odd count is an arity error, as in Redis.
-    if (entry.spec.step === 2 && entry.spec.lastKey === -1 && (args.length - entry.spec.firstKey) % 2 !== 0) {
-      entry.rejectedCalls++;
-      conn.reply(errorReply(errWrongArity(entry.fullName)));
-      return undefined;
-    }
     // A container called alone (COMMAND, arity -1) runs its own body.
     if (entry.subcommands === undefined || args.length === 1) return entry;
     const subName = args[1];

@@ -11,7 +11,7 @@
 import { NOTIFY } from '../../src/core/notify';
 import { createHash, randomBytes } from 'node:crypto';
 import { ReplyWriter } from '../../src/core/wire/reply-writer';
-import { keyPositions } from '../../src/core/commands/spec';
+import { keyPositions, pairsIncomplete } from '../../src/core/commands/spec';
 import { slotToShard, keyHashSlotOfString } from '../../src/core/routing/slot';
 import type { ScriptRunner, ShardOpContext } from '../op-context';
 import type { ShardState } from '../shard-state';
@@ -405,7 +405,8 @@ export class ScriptEngine implements ScriptRunner {
     args[0] = entry.commandName;
     if (entry.subcommandName !== undefined) args[1] = entry.subcommandName;
     let target = shard.id;
-    if (shard.shardCount > 1) {
+    // MSET one value short runs here: its op replies the arity error without touching a key.
+    if (shard.shardCount > 1 && !pairsIncomplete(spec, args)) {
       const positions = keyPositions(spec, args);
       for (let i = 0; i < positions.length; i++) {
         const slot = keyHashSlotOfString(args[positions[i]]);
