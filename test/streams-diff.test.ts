@@ -530,3 +530,14 @@ diff.test('streams against redis-server: consumer-group commands and XSETID leav
   script.push(...watchedAcross('s', ['XDEL', 's', '1-0']));
   await s.check('WATCH around group commands', script, { normalize });
 });
+
+diff.test('streams against redis-server: XADD at the last sequence or the last ID', async (t, s) => {
+  const max = '18446744073709551615';
+  await s.check('XADD at the limits', [
+    ['XADD', 't', `5-${max}`, 'f', 'v'], ['XADD', 't', '5-*', 'f', 'v'], ['XADD', 't', '4-*', 'f', 'v'], ['XADD', 't', '6-*', 'f', 'v'],
+    ['XADD', 'u', `${max}-${max}`, 'f', 'v'], ['XADD', 'u', '*', 'f', 'v'], ['XADD', 'u', `${max}-*`, 'f', 'v'], ['XADD', 'u', `${max}-${max}`, 'f', 'v'],
+    ['XADD', 'v', `${max}-5`, 'f', 'v'], ['XADD', 'v', '*', 'f', 'v'], ['XADD', 'v', `${max}-*`, 'f', 'v'],
+    ['XADD', 'w', `99999999999999-${max}`, 'f', 'v'], ['XADD', 'w', '*', 'f', 'v'], ['XADD', 'w', '99999999999999-*', 'f', 'v'],
+    ['XRANGE', 't', '-', '+'], ['XRANGE', 'u', '-', '+'], ['XRANGE', 'v', '-', '+'], ['XRANGE', 'w', '-', '+'],
+  ]);
+});

@@ -31,6 +31,8 @@ import { ID_MAX, formatId, nextId, parseId, parseIntervalId, prevId, type Parsed
 const ERR_INVALID_ID = 'ERR Invalid stream ID specified as stream command argument';
 const ERR_XADD_TOP = 'ERR The ID specified in XADD is equal or smaller than the target stream top item';
 const ERR_XADD_ZERO = 'ERR The ID specified in XADD must be greater than 0-0';
+/** `<ms>-*` when the top item's ms already used the last sequence (Redis's streamAppendItem fails with ERANGE). */
+const ERR_XADD_SEQ_EXHAUSTED = 'ERR Elements are too large to be stored';
 const ERR_EXHAUSTED = 'ERR The stream has exhausted the last possible ID, unable to add more items';
 const ERR_BAD_START = 'ERR invalid start ID for the interval';
 const ERR_BAD_END = 'ERR invalid end ID for the interval';
@@ -206,7 +208,7 @@ function appendEntry(ctx: ShardOpContext, s: StreamValue, given: ParsedId | null
     if (given.seqGiven) id = given.id;
     else if (given.id >> 64n === s.lastId >> 64n) {
       // <ms>-* with the same ms as the top item: the next sequence, if there is one.
-      if ((s.lastId & ((1n << 64n) - 1n)) === (1n << 64n) - 1n) throw new ReplyError(ERR_XADD_TOP);
+      if ((s.lastId & ((1n << 64n) - 1n)) === (1n << 64n) - 1n) throw new ReplyError(ERR_XADD_SEQ_EXHAUSTED);
       id = s.lastId + 1n;
     } else id = given.id;
   } else {
