@@ -220,6 +220,8 @@ function opBitop(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
     }
   }
   ctx.db.set(dest, out.latin1Slice(0, maxLen));
+  // Redis stores the result as the sds it built: raw, whatever its length or contents.
+  ctx.db.markRaw(dest);
   ctx.db.persist(dest);
   ctx.notify(NOTIFY.string, 'set', dest);
   w.integer(maxLen);

@@ -357,6 +357,8 @@ function opIncrbyfloat(ctx: ShardOpContext, args: string[], w: ReplyWriter): voi
   if (next === 'nan-inf') throw new ReplyError('ERR increment would produce NaN or Infinity');
   if (cur === undefined) ctx.db.set(key, next);
   else ctx.db.replace(key, next);
+  // Redis makes the result from its text: never an integer object, even when it reads as one ("1").
+  ctx.db.setStringForm(key, 'text');
   ctx.notify(NOTIFY.string, 'incrbyfloat', key);
   w.bulk(next);
 }
