@@ -261,7 +261,7 @@ export class Dispatcher {
     if (target >= 0) {
       // The framer's array is handed over: nothing here reads it after sending.
       // SERVES_BLOCKED: clients blocked on what it writes are served right after it, in its shard.
-      shards.clients[target].sendOwned(entry.opIndex, conn.db, conn.proto, (sendId | SERVES_BLOCKED) >>> 0, args, entry.parent === undefined ? 1 : 2, conn.reserve());
+      shards.clients[target].sendOwned(entry.opIndex, conn.db, conn.proto, (sendId | SERVES_BLOCKED) >>> 0, args, 1, conn.reserve());
       return undefined;
     }
     if (target === ROUTE_MAIN) {

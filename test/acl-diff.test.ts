@@ -299,3 +299,10 @@ t.test('EXEC re-checks queued commands against ACL rules changed since MULTI, as
   const problems = await runScenario(t, workers, EXEC_RECHECK_STEPS);
   t.same(problems, [], problems.join('\n'));
 });
+
+t.test('ACL CAT, GENPASS and LOG with too many arguments: the subcommand error echoes the subcommand as typed', { skip: noRedisServer }, async (t) => {
+  const steps: Step[] = [];
+  for (const sub of ['CAT', 'cat', 'Cat', 'GENPASS', 'GenPass', 'LOG', 'lOg']) steps.push([0, ['ACL', sub, '1', '2']]);
+  const problems = await runScenario(t, ANY_WORKERS, steps);
+  t.same(problems, [], problems.join('\n'));
+});

@@ -541,3 +541,15 @@ diff.test('streams against redis-server: XADD at the last sequence or the last I
     ['XRANGE', 't', '-', '+'], ['XRANGE', 'u', '-', '+'], ['XRANGE', 'v', '-', '+'], ['XRANGE', 'w', '-', '+'],
   ]);
 });
+
+diff.test('streams against redis-server: XGROUP/XINFO subcommand errors echo the subcommand as typed', async (t, s) => {
+  const script: Cmd[] = [['XADD', 's', '1-0', 'f', 'v'], ['XGROUP', 'CREATE', 's', 'g', '0']];
+  for (const create of ['CREATE', 'create', 'CrEaTe']) {
+    script.push(['XGROUP', create, 's', 'g2', '$', 'MKSTREAM', 'junk'], ['XGROUP', create, 'm', 'g', '$', 'MKSTREAM', 'ENTRIESREAD', '1', 'x']);
+    script.push(['XGROUP', create, 's', 'g3', '0', 'ENTRIESREAD']);
+  }
+  for (const setid of ['SETID', 'setid', 'SetId']) script.push(['XGROUP', setid, 's', 'g', '0', 'junk'], ['XGROUP', setid, 's', 'g', '0', 'NOPE', '1']);
+  for (const stream of ['STREAM', 'stream', 'sTrEaM']) script.push(['XINFO', stream, 's', 'junk'], ['XINFO', stream, 's', 'FULL', 'junk'], ['XINFO', stream, 's', 'FULL', 'COUNT']);
+  script.push(['XGROUP', 'HeLp', 'x'], ['XINFO', 'Nope'], ['XGROUP', 'Nope', 's']);
+  await s.check('subcommand errors', script, { normalize });
+});

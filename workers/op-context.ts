@@ -57,7 +57,8 @@ export function signalUnnotified(ctx: ShardOpContext, key: string, changes = 1):
 
 /**
  * A shard-local command body. args[0] is the command's canonical lowercase
- * name (args[1] the subcommand's); `variant` is the row's plain data, for ops
+ * name; a subcommand (args[1]) is as the client typed it, which Redis's
+ * subcommand errors echo (compare it case-insensitively); `variant` is the row's plain data, for ops
  * that serve several rows (LPUSH/RPUSH, the ZRANGE forms).
  */
 export type ShardOp<V = undefined> = (ctx: ShardOpContext, args: string[], w: ReplyWriter, variant: V) => void;

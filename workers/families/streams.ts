@@ -71,7 +71,7 @@ function errNoGroupForKey(group: string, key: string): string {
   return `NOGROUP No such consumer group '${cString(group)}' for key name '${cString(key)}'`;
 }
 
-/** Redis's addReplySubcommandSyntaxError; the engine hands us the subcommand in lowercase. */
+/** Redis's addReplySubcommandSyntaxError: the subcommand as the client typed it (args[1]). */
 function errSubcommandSyntax(container: string, sub: string): string {
   return `ERR unknown subcommand or wrong number of arguments for '${sub}'. Try ${container.toUpperCase()} HELP.`;
 }
@@ -541,10 +541,10 @@ function opXgroupCreate(ctx: ShardOpContext, args: string[], w: ReplyWriter): vo
     } else if (opt(args[i], 'entriesread') && i + 1 < args.length) {
       entriesRead = entriesReadArg(args[i + 1]);
       i += 2;
-    } else throw new ReplyError(errSubcommandSyntax('xgroup', 'create'));
+    } else throw new ReplyError(errSubcommandSyntax('xgroup', args[1]));
   }
   let { s } = groupPreamble(ctx, args, mkstream, false);
-  if (args.length > 8) throw new ReplyError(errSubcommandSyntax('xgroup', 'create'));
+  if (args.length > 8) throw new ReplyError(errSubcommandSyntax('xgroup', args[1]));
   let id: bigint;
   if (cString(args[4]) === '$') id = s === undefined ? 0n : s.lastId;
   else id = strictId(args[4]);
@@ -564,10 +564,10 @@ function opXgroupCreate(ctx: ShardOpContext, args: string[], w: ReplyWriter): vo
 /** XGROUP SETID key group id|$ [ENTRIESREAD n] */
 function opXgroupSetid(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   // The option is checked before the key, the ID after it.
-  if (args.length !== 5 && args.length !== 7) throw new ReplyError(errSubcommandSyntax('xgroup', 'setid'));
+  if (args.length !== 5 && args.length !== 7) throw new ReplyError(errSubcommandSyntax('xgroup', args[1]));
   let entriesRead = INVALID_ENTRIES_READ;
   if (args.length === 7) {
-    if (!opt(args[5], 'entriesread')) throw new ReplyError(errSubcommandSyntax('xgroup', 'setid'));
+    if (!opt(args[5], 'entriesread')) throw new ReplyError(errSubcommandSyntax('xgroup', args[1]));
     entriesRead = entriesReadArg(args[6]);
   }
   const { s, g } = groupPreamble(ctx, args, false, true);
@@ -926,10 +926,10 @@ function opXinfoStream(ctx: ShardOpContext, args: string[], w: ReplyWriter): voi
   let full = false;
   let count = 10;
   if (optc > 0) {
-    if ((optc !== 1 && optc !== 3) || !opt(args[3], 'full')) throw new ReplyError(errSubcommandSyntax('xinfo', 'stream'));
+    if ((optc !== 1 && optc !== 3) || !opt(args[3], 'full')) throw new ReplyError(errSubcommandSyntax('xinfo', args[1]));
     full = true;
     if (optc === 3) {
-      if (!opt(args[4], 'count')) throw new ReplyError(errSubcommandSyntax('xinfo', 'stream'));
+      if (!opt(args[4], 'count')) throw new ReplyError(errSubcommandSyntax('xinfo', args[1]));
       count = countArg(args[5]);
       if (count < 0) count = 10;
     }

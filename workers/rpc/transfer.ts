@@ -94,7 +94,6 @@ export const transferRpc: Pick<RpcHandlers, 'dump' | 'restore' | 'delete' | 'scr
     };
     const cmd = args.slice();
     cmd[0] = op.commandName;
-    if (op.subcommandName !== undefined) cmd[1] = op.subcommandName;
     const w = new ReplyWriter(1024);
     w.proto = ctx.proto;
     try {

@@ -403,7 +403,6 @@ export class ScriptEngine implements ScriptRunner {
     if (entry.writes) this.effectArgs = args.slice();
     const shard = this.shard;
     args[0] = entry.commandName;
-    if (entry.subcommandName !== undefined) args[1] = entry.subcommandName;
     let target = shard.id;
     // MSET one value short runs here: its op replies the arity error without touching a key.
     if (shard.shardCount > 1 && !pairsIncomplete(spec, args)) {
