@@ -31,6 +31,10 @@ const COMMANDS: Cmd[] = [
   ['XADD', 'x', '3-1', 'f', 'v'], ['XREADGROUP', 'GROUP', 'g', 'c', 'STREAMS', 'x', '>'], ['XREADGROUP', 'GROUP', 'g', 'c', 'STREAMS', 'x', '>'],
   ['XREADGROUP', 'GROUP', 'g', 'c', 'STREAMS', 'x', '0'], ['XREADGROUP', 'GROUP', 'g', 'd', 'NOACK', 'COUNT', 1, 'STREAMS', 'x', '0'],
   ['XGROUP', 'CREATECONSUMER', 'x', 'g', 'e'], ['XGROUP', 'DELCONSUMER', 'x', 'g', 'e'], ['XGROUP', 'SETID', 'x', 'g', '0'], ['XSETID', 'x', '3-1'], ['XSETID', 'x', '5-0'],
+  // XCLAIM, XAUTOCLAIM, XACK: one per NACK claimed, dropped (its entry deleted) or acknowledged; XCLAIM's LASTID when nothing else.
+  ['XADD', 'x', '6-1', 'f', 'v'], ['XADD', 'x', '6-2', 'f', 'v'], ['XADD', 'x', '6-3', 'f', 'v'], ['XREADGROUP', 'GROUP', 'g', 'c', 'STREAMS', 'x', '>'],
+  ['XDEL', 'x', '6-2'], ['XCLAIM', 'x', 'g', 'k', 0, '6-2'], ['XCLAIM', 'x', 'g', 'k', 0, '9-0', 'LASTID', '10-0'], ['XCLAIM', 'x', 'g', 'k', 0, '6-1', 'LASTID', '11-0'],
+  ['XCLAIM', 'x', 'g', 'k', 0, '6-1', 'FORCE', 'JUSTID'], ['XDEL', 'x', '6-3'], ['XAUTOCLAIM', 'x', 'g', 'm', 0, 0], ['XACK', 'x', 'g', '6-1', '5-0'], ['XACK', 'x', 'g', '6-1'],
   ['SETBIT', 'bits', 7, 1], ['BITOP', 'OR', 'bits2', 'bits', 'nope'], ['EXPIRE', 'bits', 100], ['PERSIST', 'bits'], ['RENAME', 'bits', 'bits3'], ['COPY', 'bits3', 'bits4'],
   ['GEOADD', 'g', 13.36, 38.11, 'a', 15.08, 37.5, 'b'], ['SORT', 'l2', 'ALPHA', 'STORE', 'sorted'], ['FLUSHDB'],
   ['RPUSH', 'l', 'a'], ['SELECT', 1], ['SET', 'k', 'v'], ['SELECT', 0], ['FLUSHALL'], ['FLUSHALL'],

@@ -653,6 +653,8 @@ function opXack(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   for (let i = 3; i < args.length; i++) ids.push(strictId(args[i]));
   let acked = 0;
   for (const id of ids) if (g.ack(id)) acked++;
+  // Redis counts each acknowledged entry as a change (no event, no signal).
+  ctx.shard.stats.dirty += acked;
   w.integer(acked);
 }
 
@@ -770,17 +772,19 @@ function opXclaim(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
       lastId = strictId(args[++j]);
     } else throw new ReplyError(`ERR Unrecognized XCLAIM option '${cString(a)}'`);
   }
-  if (lastId > g.lastId) g.lastId = lastId;
+  const movesLastId = lastId > g.lastId;
+  if (movesLastId) g.lastId = lastId;
   // A bogus delivery time (negative or in the future) becomes now rather than an error.
   const when = deliveryTime === null || deliveryTime < 0n || deliveryTime > BigInt(now) ? now : Number(deliveryTime);
 
   let consumer: Consumer | null = null;
   const claimed: bigint[] = [];
+  let dropped = 0;
   for (const id of ids) {
     let nack = g.pel.get(id);
     if (!s.has(id)) {
       // The entry is gone: its NACK is dropped.
-      if (nack !== undefined) g.ack(id);
+      if (nack !== undefined && g.ack(id)) dropped++;
       continue;
     }
     if (nack === undefined) {
@@ -801,6 +805,9 @@ function opXclaim(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
     else if (!justId) nack.deliveryCount = bumpCount(nack.deliveryCount);
     claimed.push(id);
   }
+  // Redis's dirty counter: one per NACK claimed or dropped; a moved LASTID only when nothing else was.
+  const changes = claimed.length + dropped;
+  ctx.shard.stats.dirty += changes === 0 && movesLastId ? 1 : changes;
   w.array(claimed.length);
   for (const id of claimed) {
     if (justId) w.bulk(formatId(id));
@@ -855,6 +862,8 @@ function opXautoclaim(ctx: ShardOpContext, args: string[], w: ReplyWriter): void
     claimed.push(id);
     count--;
   }
+  // Redis's dirty counter: one per NACK claimed or dropped.
+  ctx.shard.stats.dirty += claimed.length + deletedIds.length;
   // The cursor: the next PEL entry not looked at, or 0-0 at the end.
   const cursor = i < order.a.length ? order.a[i] : 0n;
   w.array(3);
