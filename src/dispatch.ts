@@ -79,12 +79,6 @@ export class Dispatcher {
       conn.reply(entry.fullName === 'exec' ? execRefused(this.server, conn, errWrongArity('exec')) : errorReply(errWrongArity(entry.fullName)));
       return undefined;
     }
-    // Key/value pair commands (MSET, MSETNX): an odd count is an arity error, as in Redis.
-    if (entry.spec.step === 2 && entry.spec.lastKey === -1 && (args.length - entry.spec.firstKey) % 2 !== 0) {
-      entry.rejectedCalls++;
-      conn.reply(errorReply(errWrongArity(entry.fullName)));
-      return undefined;
-    }
     // A container called alone (COMMAND, arity -1) runs its own body.
     if (entry.subcommands === undefined || args.length === 1) return entry;
     const subName = args[1];
@@ -271,7 +265,7 @@ export class Dispatcher {
       // SERVES_BLOCKED: clients blocked on what it writes are served right after it, in its shard.
       // A script's calls are checked against its user's permissions in the shard (coordination/script-user.ts).
       if (entry.spec.undeclaredKeys) sendScriptUser(shards, conn, target);
-      shards.clients[target].sendOwned(entry.opIndex, conn.db, conn.proto, (sendId | SERVES_BLOCKED) >>> 0, args, entry.parent === undefined ? 1 : 2, conn.reserve());
+      shards.clients[target].sendOwned(entry.opIndex, conn.db, conn.proto, (sendId | SERVES_BLOCKED) >>> 0, args, 1, conn.reserve());
       return undefined;
     }
     if (target === ROUTE_MAIN) {

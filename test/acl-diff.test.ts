@@ -358,3 +358,10 @@ for (const workers of new Set([ANY_WORKERS, MULTI_SHARD_WORKERS[0] ?? ANY_WORKER
     t.same(problems, [], problems.join('\n'));
   });
 }
+
+t.test('ACL CAT, GENPASS and LOG with too many arguments: the subcommand error echoes the subcommand as typed', { skip: noRedisServer }, async (t) => {
+  const steps: Step[] = [];
+  for (const sub of ['CAT', 'cat', 'Cat', 'GENPASS', 'GenPass', 'LOG', 'lOg']) steps.push([0, ['ACL', sub, '1', '2']]);
+  const problems = await runScenario(t, ANY_WORKERS, steps);
+  t.same(problems, [], problems.join('\n'));
+});

@@ -155,3 +155,33 @@ diff.test('bitmap family matches redis-server', async (t, s) => {
   for (const seed of [1, 2]) await s.check(`random script, seed ${seed}`, generate(seed * 104729 + s.workers, 3000));
   await s.check('BITFIELD counters and ranges', focusedScript());
 });
+
+/** Values at and around the 64-bit and field limits, where Redis's wrapping overflow checks decide. */
+function edgeValue(r: () => number, bits: number): string {
+  const b = BigInt(bits);
+  const near = [
+    -(1n << 63n), (1n << 63n) - 1n, -(1n << 63n) + 1n, (1n << 63n) - 2n, 0n, 1n, -1n,
+    (1n << (b - 1n)) - 1n, (1n << (b - 1n)), -(1n << (b - 1n)), -(1n << (b - 1n)) - 1n, (1n << b) - 1n, (1n << b), -(1n << b),
+    (1n << 62n), -(1n << 62n), -(1n << 63n) + (1n << (b - 1n)), (1n << 63n) - (1n << (b - 1n)),
+  ].filter((v) => v >= -(1n << 63n) && v < 1n << 63n);
+  const v = pick(r, near) + BigInt(Math.floor(r() * 5) - 2);
+  return String(BigInt.asIntN(64, v));
+}
+
+diff.test('BITFIELD SET/INCRBY at the 64-bit edges: every overflow policy as redis-server decides', async (t, s) => {
+  const r = rng(9091);
+  const script: Cmd[] = [
+    ['BITFIELD', 'a', 'OVERFLOW', 'SAT', 'SET', 'i8', '0', '-9223372036854775808'], ['BITFIELD', 'a', 'GET', 'i8', '0'],
+    ['BITFIELD', 'a', 'OVERFLOW', 'SAT', 'SET', 'u8', '0', '-1'], ['BITFIELD', 'a', 'GET', 'u8', '0'],
+  ];
+  for (let i = 0; i < 1500; i++) {
+    const signed = r() < 0.6;
+    const bits = signed ? 1 + Math.floor(r() * 64) : 1 + Math.floor(r() * 63);
+    const type = `${signed ? 'i' : 'u'}${bits}`;
+    const off = String(Math.floor(r() * 3) * 7);
+    const op = pick(r, ['SET', 'INCRBY']);
+    script.push(['BITFIELD', 'e', 'OVERFLOW', pick(r, ['WRAP', 'SAT', 'FAIL']), op, type, off, edgeValue(r, bits), 'GET', type, off]);
+    if (i % 50 === 0) script.push(['GET', 'e']);
+  }
+  await s.check('BITFIELD edges', script);
+});

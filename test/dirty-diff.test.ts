@@ -25,7 +25,17 @@ const COMMANDS: Cmd[] = [
   ['ZADD', 'z', 1, 'a', 2, 'b', 3, 'c'], ['ZREMRANGEBYRANK', 'z', 0, 1], ['ZADD', 'z', 1, 'a', 2, 'b'], ['ZREMRANGEBYSCORE', 'z', 0, 10], ['ZADD', 'z', 1, 'a', 2, 'b'], ['ZMPOP', 1, 'z', 'MIN', 'COUNT', 5],
   ['MSET', 'a', 1, 'b', 2, 'c', 3], ['MSETNX', 'd', 1, 'e', 2], ['DEL', 'a', 'b', 'nope'], ['UNLINK', 'c', 'd'], ['SET', 'n', 5], ['INCRBY', 'n', 3], ['APPEND', 'n', 'x'], ['SETRANGE', 'n', 0, 'ab'],
   ['PFADD', 'p', 'a', 'b', 'c'], ['PFADD', 'p', 'a'], ['PFADD', 'p2'], ['PFMERGE', 'p3', 'p', 'p2'],
+  // PFCOUNT writes the cached cardinality when it was invalid (one), reads it otherwise (none); several keys write nothing.
+  ['PFCOUNT', 'p'], ['PFCOUNT', 'p'], ['PFCOUNT', 'p3', 'p'], ['PFCOUNT', 'p3'],
   ['XADD', 'x', '1-1', 'f', 'v', 'g', 'w'], ['XADD', 'x', '2-1', 'f', 'v'], ['XDEL', 'x', '1-1', '9-9'], ['XTRIM', 'x', 'MAXLEN', 0], ['XGROUP', 'CREATE', 'x', 'g', '0'],
+  // XREADGROUP: one per stream served (history reads too, nothing new is none) and one per consumer it creates.
+  ['XADD', 'x', '3-1', 'f', 'v'], ['XREADGROUP', 'GROUP', 'g', 'c', 'STREAMS', 'x', '>'], ['XREADGROUP', 'GROUP', 'g', 'c', 'STREAMS', 'x', '>'],
+  ['XREADGROUP', 'GROUP', 'g', 'c', 'STREAMS', 'x', '0'], ['XREADGROUP', 'GROUP', 'g', 'd', 'NOACK', 'COUNT', 1, 'STREAMS', 'x', '0'],
+  ['XGROUP', 'CREATECONSUMER', 'x', 'g', 'e'], ['XGROUP', 'DELCONSUMER', 'x', 'g', 'e'], ['XGROUP', 'SETID', 'x', 'g', '0'], ['XSETID', 'x', '3-1'], ['XSETID', 'x', '5-0'],
+  // XCLAIM, XAUTOCLAIM, XACK: one per NACK claimed, dropped (its entry deleted) or acknowledged; XCLAIM's LASTID when nothing else.
+  ['XADD', 'x', '6-1', 'f', 'v'], ['XADD', 'x', '6-2', 'f', 'v'], ['XADD', 'x', '6-3', 'f', 'v'], ['XREADGROUP', 'GROUP', 'g', 'c', 'STREAMS', 'x', '>'],
+  ['XDEL', 'x', '6-2'], ['XCLAIM', 'x', 'g', 'k', 0, '6-2'], ['XCLAIM', 'x', 'g', 'k', 0, '9-0', 'LASTID', '10-0'], ['XCLAIM', 'x', 'g', 'k', 0, '6-1', 'LASTID', '11-0'],
+  ['XCLAIM', 'x', 'g', 'k', 0, '6-1', 'FORCE', 'JUSTID'], ['XDEL', 'x', '6-3'], ['XAUTOCLAIM', 'x', 'g', 'm', 0, 0], ['XACK', 'x', 'g', '6-1', '5-0'], ['XACK', 'x', 'g', '6-1'],
   ['SETBIT', 'bits', 7, 1], ['BITOP', 'OR', 'bits2', 'bits', 'nope'], ['EXPIRE', 'bits', 100], ['PERSIST', 'bits'], ['RENAME', 'bits', 'bits3'], ['COPY', 'bits3', 'bits4'],
   ['GEOADD', 'g', 13.36, 38.11, 'a', 15.08, 37.5, 'b'], ['SORT', 'l2', 'ALPHA', 'STORE', 'sorted'],
   // A script's writes count command by command, also on other shards than its key's (BullMQ writes only through scripts).

@@ -95,3 +95,38 @@ diff.test('hyperloglog family matches redis-server byte for byte', async (t, s) 
   // PFCOUNT at every size, sparse and dense, and PFMERGE of large sets.
   await s.check('growth and unions', growthScript());
 });
+
+diff.test('PFCOUNT that refreshes the cached cardinality touches WATCH; a cached one does not', async (t, s) => {
+  const watched = (key: string, cmd: Cmd): Cmd[] => [['WATCH', key], cmd, ['MULTI'], ['EXEC']];
+  await s.check('WATCH around PFCOUNT', [
+    ['PFADD', 'h'],
+    // A new HLL's cache is invalid: the first PFCOUNT writes the header, the second reads it.
+    ...watched('h', ['PFCOUNT', 'h']),
+    ...watched('h', ['PFCOUNT', 'h']),
+    ['PFADD', 'h', 'a', 'b'],
+    ...watched('h', ['PFCOUNT', 'h']),
+    ...watched('h', ['PFCOUNT', 'h']),
+    // Several keys: the union is computed, no cache is written.
+    ['PFADD', 'h', 'c'],
+    ...watched('h', ['PFCOUNT', 'h', 'nokey']),
+    ...watched('nokey', ['PFCOUNT', 'nokey']),
+    ['GET', 'h'],
+  ]);
+});
+
+diff.test('corrupted sparse HLLs (bytes appended): PFMERGE and PFCOUNT refuse them as Redis does', async (t, s) => {
+  const dense = Array.from({ length: 3000 }, (_, i) => `d${i}`);
+  await s.check('corrupted HLLs', [
+    // A VAL run past the last register, a cut XZERO, a ZERO run past the end.
+    ['PFADD', 'h', 'a'], ['APPEND', 'h', Buffer.from([0xff, 0xfe])],
+    ['PFADD', 'x', 'b'], ['APPEND', 'x', Buffer.from([0x7f])],
+    ['PFADD', 'z', 'c'], ['APPEND', 'z', Buffer.from([0x00])],
+    ['PFADD', 'ok', 'e'], ['PFADD', 'big', ...dense], ['APPEND', 'big', 'x'],
+    ['PFMERGE', 'h'], ['PFMERGE', 'h2', 'h'], ['EXISTS', 'h2'], ['PFMERGE', 'ok', 'h'], ['PFCOUNT', 'ok'],
+    ['PFCOUNT', 'h'], ['PFCOUNT', 'h', 'ok'], ['PFCOUNT', 'ok', 'h'],
+    ['PFCOUNT', 'x'], ['PFCOUNT', 'x', 'ok'], ['PFMERGE', 'x2', 'x'],
+    ['PFCOUNT', 'z'], ['PFCOUNT', 'ok', 'z'], ['PFMERGE', 'z2', 'ok', 'z'], ['EXISTS', 'z2'],
+    ['PFCOUNT', 'big'], ['PFCOUNT', 'big', 'ok'], ['PFMERGE', 'ok', 'big'],
+    ['PFADD', 'h', 'q'], ['GET', 'h'],
+  ]);
+});

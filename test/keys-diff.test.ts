@@ -143,3 +143,22 @@ const diff = new DifferentialSuite(t);
 diff.test('keyspace differential vs redis-server', async (t, s) => {
   for (const seed of SEEDS) await s.check(`seed ${seed}`, script(seed * 7919 + s.workers, 1500), { unordered: ['keys'], normalize });
 });
+
+diff.test('OBJECT ENCODING/REFCOUNT of strings: how each command makes them, and what RENAME, COPY, MOVE, SWAPDB keep', async (t, s) => {
+  const enc = (k: string): Cmd[] => [['OBJECT', 'ENCODING', k], ['OBJECT', 'REFCOUNT', k]];
+  // Keys a..h spread over the shards, so RENAME and COPY run across shards too.
+  const script: Cmd[] = [
+    ['SET', 'k', 'ab'], ['BITOP', 'NOT', 'd', 'k'], ...enc('d'),
+    ['SET', 'n', '12'], ['BITOP', 'OR', 'd2', 'n'], ...enc('d2'), ['BITOP', 'AND', 'd3', 'nokey'], ['EXISTS', 'd3'],
+    ['INCRBYFLOAT', 'f', '0'], ...enc('f'), ['INCRBYFLOAT', 'a', '1'], ...enc('a'), ['INCRBYFLOAT', 'a', '0.5'], ...enc('a'),
+    ['INCRBYFLOAT', 'g', '1e40'], ...enc('g'), ['INCR', 'f'], ...enc('f'),
+    ['SETBIT', 'b', '70', '1'], ...enc('b'), ['RENAME', 'b', 'b2'], ...enc('b2'), ['COPY', 'b2', 'b3'], ...enc('b3'),
+    ['MOVE', 'b3', '1'], ['SELECT', '1'], ...enc('b3'), ['SELECT', '0'], ['SWAPDB', '0', '1'], ...enc('b3'), ['SWAPDB', '0', '1'],
+    ['INCRBYFLOAT', 'h', '3'], ['COPY', 'h', 'c'], ...enc('c'), ['RENAME', 'c', 'e'], ...enc('e'),
+    ['SET', 'i', '5'], ['COPY', 'i', 'i2'], ...enc('i2'), ['RENAME', 'i2', 'i3'], ...enc('i3'), ['RENAME', 'i', 'i4'], ...enc('i4'),
+    ['SET', 'g', '100'], ['APPEND', 'g', '1'], ...enc('g'), ['RENAMENX', 'g', 'g2'], ...enc('g2'), ['INCR', 'g2'], ...enc('g2'),
+    ['PFADD', 'p', 'x'], ['RENAME', 'p', 'p2'], ...enc('p2'),
+    ['SET', 'k', 'ab'], ...enc('k'), ['GETSET', 'f', '7'], ...enc('f'),
+  ];
+  await s.check('string encodings', script);
+});

@@ -500,3 +500,56 @@ diff.test(
   },
   { workers: MULTI_SHARD_WORKERS, noWorkers: noMultiShard },
 );
+
+/** `WATCH key`, then `cmd` on the same connection, then an empty transaction: EXEC runs ([]) unless `cmd` touched the key. */
+function watchedAcross(key: string, cmd: Cmd): Cmd[] {
+  return [['WATCH', key], cmd, ['MULTI'], ['EXEC']];
+}
+
+diff.test('streams against redis-server: consumer-group commands and XSETID leave WATCH alone (Redis 7.0)', async (t, s) => {
+  const setup: Cmd[] = [['XADD', 's', '1-0', 'f', 'v'], ['XADD', 's', '2-0', 'f', 'v'], ['XGROUP', 'CREATE', 's', 'g', '0'], ['XGROUP', 'CREATECONSUMER', 's', 'g', 'c']];
+  const groupCommands: Cmd[] = [
+    ['XREADGROUP', 'GROUP', 'g', 'new', 'COUNT', '1', 'STREAMS', 's', '>'],
+    ['XREADGROUP', 'GROUP', 'g', 'c', 'STREAMS', 's', '>'],
+    ['XREADGROUP', 'GROUP', 'g', 'other', 'STREAMS', 's', '0'],
+    ['XCLAIM', 's', 'g', 'd', '0', '1-0'],
+    ['XAUTOCLAIM', 's', 'g', 'e', '0', '0', 'JUSTID'],
+    ['XGROUP', 'CREATE', 's', 'g2', '0'],
+    ['XGROUP', 'CREATECONSUMER', 's', 'g', 'x'],
+    ['XGROUP', 'DELCONSUMER', 's', 'g', 'x'],
+    ['XGROUP', 'SETID', 's', 'g', '0'],
+    ['XGROUP', 'DESTROY', 's', 'g2'],
+    ['XGROUP', 'CREATE', 's', 'g3', '0', 'MKSTREAM'],
+  ];
+  const script: Cmd[] = [...setup];
+  for (const cmd of groupCommands) script.push(...watchedAcross('s', cmd));
+  // XSETID changes only the stream's metadata: not signalled either (same ID, or a later one).
+  script.push(...watchedAcross('s', ['XSETID', 's', '2-0']), ...watchedAcross('s', ['XSETID', 's', '9-0', 'ENTRIESADDED', '5', 'MAXDELETEDID', '3-0']));
+  // MKSTREAM's new stream is signalled; XDEL still touches the key.
+  script.push(...watchedAcross('made', ['XGROUP', 'CREATE', 'made', 'g', '$', 'MKSTREAM']));
+  script.push(...watchedAcross('s', ['XDEL', 's', '1-0']));
+  await s.check('WATCH around group commands', script, { normalize });
+});
+
+diff.test('streams against redis-server: XADD at the last sequence or the last ID', async (t, s) => {
+  const max = '18446744073709551615';
+  await s.check('XADD at the limits', [
+    ['XADD', 't', `5-${max}`, 'f', 'v'], ['XADD', 't', '5-*', 'f', 'v'], ['XADD', 't', '4-*', 'f', 'v'], ['XADD', 't', '6-*', 'f', 'v'],
+    ['XADD', 'u', `${max}-${max}`, 'f', 'v'], ['XADD', 'u', '*', 'f', 'v'], ['XADD', 'u', `${max}-*`, 'f', 'v'], ['XADD', 'u', `${max}-${max}`, 'f', 'v'],
+    ['XADD', 'v', `${max}-5`, 'f', 'v'], ['XADD', 'v', '*', 'f', 'v'], ['XADD', 'v', `${max}-*`, 'f', 'v'],
+    ['XADD', 'w', `99999999999999-${max}`, 'f', 'v'], ['XADD', 'w', '*', 'f', 'v'], ['XADD', 'w', '99999999999999-*', 'f', 'v'],
+    ['XRANGE', 't', '-', '+'], ['XRANGE', 'u', '-', '+'], ['XRANGE', 'v', '-', '+'], ['XRANGE', 'w', '-', '+'],
+  ]);
+});
+
+diff.test('streams against redis-server: XGROUP/XINFO subcommand errors echo the subcommand as typed', async (t, s) => {
+  const script: Cmd[] = [['XADD', 's', '1-0', 'f', 'v'], ['XGROUP', 'CREATE', 's', 'g', '0']];
+  for (const create of ['CREATE', 'create', 'CrEaTe']) {
+    script.push(['XGROUP', create, 's', 'g2', '$', 'MKSTREAM', 'junk'], ['XGROUP', create, 'm', 'g', '$', 'MKSTREAM', 'ENTRIESREAD', '1', 'x']);
+    script.push(['XGROUP', create, 's', 'g3', '0', 'ENTRIESREAD']);
+  }
+  for (const setid of ['SETID', 'setid', 'SetId']) script.push(['XGROUP', setid, 's', 'g', '0', 'junk'], ['XGROUP', setid, 's', 'g', '0', 'NOPE', '1']);
+  for (const stream of ['STREAM', 'stream', 'sTrEaM']) script.push(['XINFO', stream, 's', 'junk'], ['XINFO', stream, 's', 'FULL', 'junk'], ['XINFO', stream, 's', 'FULL', 'COUNT']);
+  script.push(['XGROUP', 'HeLp', 'x'], ['XINFO', 'Nope'], ['XGROUP', 'Nope', 's']);
+  await s.check('subcommand errors', script, { normalize });
+});

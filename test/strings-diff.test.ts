@@ -227,3 +227,31 @@ diff.test('INCRBYFLOAT formatting matches redis-server (long double arithmetic)'
   await s.check('INCRBYFLOAT', script);
   t.ok(script.length > 3000, `script ran: ${showCmd(script[0])} ...`);
 });
+
+/** INFO commandstats' calls, rejected_calls and failed_calls of `cmd` (its usec differs between servers). */
+function callCounts(cmd: string): (c: Cmd, reply: Reply) => Reply {
+  return (c, reply) => {
+    if (String(c[0]).toUpperCase() !== 'INFO') return reply;
+    const line = new RegExp(`cmdstat_${cmd}:calls=(\\d+).*rejected_calls=(\\d+),failed_calls=(\\d+)`).exec(String(reply));
+    return line === null ? `no cmdstat_${cmd}` : line.slice(1).join(',');
+  };
+}
+
+diff.test('MSET/MSETNX one value short: queued in MULTI, the arity error when they run', async (t, s) => {
+  for (const cmd of ['MSET', 'MSETNX']) {
+    const name = cmd.toLowerCase();
+    await s.check(`${cmd} with an odd count of arguments`, [
+      ['CONFIG', 'RESETSTAT'],
+      // Keys on several shards too: the error comes before any key is set.
+      [cmd, 'k1', 'v1', 'k2'],
+      [cmd, 'a', '1', 'b', '2', 'c', '3', 'd'],
+      ['MULTI'], [cmd, 'k1', 'v1', 'k2'], ['SET', 'k3', 'v3'], [cmd, 'e', '1', 'f', '2', 'g'], ['EXEC'],
+      ['MULTI'], [cmd, 'k1', 'v1', 'k2'], ['INCR', 'k3'], ['EXEC'],
+      ['MGET', 'k1', 'k2', 'k3', 'a', 'b', 'c', 'd', 'e', 'f', 'g'],
+      // Counted as calls that failed, not as rejected ones.
+      ['INFO', 'commandstats'],
+      ['EVAL', `return redis.pcall('${name}', 'x', '1', 'y')`, '0'],
+      ['EXISTS', 'x', 'y'],
+    ], { normalize: callCounts(name) });
+  }
+});

@@ -352,3 +352,12 @@ diff.test('score formatting matches redis-server (%.17g replies, ZSCAN text of b
   script.push(['OBJECT', 'ENCODING', 'sk'], ['OBJECT', 'ENCODING', 'small']);
   await s.check('scores', script, { normalize });
 });
+
+diff.test('ZRANK/ZREVRANK take exactly key and member in 7.0 (WITHSCORE is 7.2)', async (t, s) => {
+  await s.check('ZRANK arity', [
+    ['ZADD', 'zz', '1', 'a', '2', 'b'],
+    ['ZRANK', 'zz', 'a', 'WITHSCORE'], ['ZREVRANK', 'zz', 'a', 'x'], ['ZRANK', 'zz', 'b'], ['ZREVRANK', 'zz', 'b'], ['ZRANK', 'zz', 'nope'],
+    ['MULTI'], ['ZRANK', 'zz', 'a', 'x'], ['ZRANK', 'zz', 'a'], ['EXEC'],
+    ['COMMAND', 'INFO', 'ZRANK', 'ZREVRANK'],
+  ]);
+});

@@ -16,6 +16,7 @@
  * Keys and string values are latin1 JS strings: binary-safe and one byte per char.
  */
 import type { Value } from './value';
+import type { StringForm } from '../src/core/shard-protocol';
 import { ACCOUNTING_SAMPLES, keyUsage, MemoryAccount } from './structures/memory-usage';
 import { OpenIndex } from './structures/dense-index';
 
@@ -71,17 +72,11 @@ export class Db {
    */
   private hugeExpires: Map<string, bigint> | null = null;
   /**
-   * Keys whose small-integer string is a private copy (made by COPY) rather
-   * than Redis's shared integer object: OBJECT REFCOUNT reports 1 for them.
-   * Any write to the key drops the mark.
+   * How Redis holds the strings whose contents alone do not say (see
+   * StringForm in src/core/shard-protocol.ts): OBJECT ENCODING and REFCOUNT
+   * read it. A new value for the key drops it.
    */
-  private privateInts: Set<string> | null = null;
-  /**
-   * Strings modified in place (APPEND, SETRANGE, SETBIT, BITFIELD, PFADD ...):
-   * Redis then holds them as a `raw` sds, whatever their length, and OBJECT
-   * ENCODING says so. Cleared whenever the key gets a new value.
-   */
-  private rawStrings: Set<string> | null = null;
+  private stringForms: Map<string, StringForm> | null = null;
   /** Iterator position of the active expiry cycle; survives Map mutation. */
   expireCursor: IterableIterator<[string, number]> | null = null;
   /** Keys removed because their TTL passed (INFO expired_keys). */
@@ -362,8 +357,7 @@ export class Db {
 
   /** Stores a value; the key's TTL is left as it was (callers decide, as SET/KEEPTTL do). */
   set(key: string, val: Value): void {
-    if (this.privateInts !== null) this.privateInts.delete(key);
-    if (this.rawStrings !== null) this.rawStrings.delete(key);
+    if (this.stringForms !== null) this.stringForms.delete(key);
     const i = this.knownPosition(key);
     if (i >= 0) {
       if (this.onOverwrite !== null) {
@@ -422,8 +416,7 @@ export class Db {
 
   /** Replaces the value of an existing key without touching its TTL or access time. */
   replace(key: string, val: Value): void {
-    if (this.privateInts !== null) this.privateInts.delete(key);
-    if (this.rawStrings !== null) this.rawStrings.delete(key);
+    if (this.stringForms !== null) this.stringForms.delete(key);
     const i = this.knownPosition(key);
     if (i >= 0) {
       this.valPages[i >>> PAGE_BITS][i & PAGE_MASK] = val;
@@ -444,8 +437,7 @@ export class Db {
       this.slotCounts[slot]--;
       if (this.slotKeys !== null) this.slotKeys[slot]?.delete(key);
     }
-    if (this.privateInts !== null) this.privateInts.delete(key);
-    if (this.rawStrings !== null) this.rawStrings.delete(key);
+    if (this.stringForms !== null) this.stringForms.delete(key);
     if (this.expires.size !== 0) {
       this.expires.delete(key);
       if (this.hugeExpires !== null) this.hugeExpires.delete(key);
@@ -529,22 +521,20 @@ export class Db {
     return this.hugeExpires?.get(key) ?? BigInt(at);
   }
 
-  /** Marks a key's string as modified in place (see rawStrings). */
+  /** How Redis holds the key's string, or null when its contents say (see stringForms). */
+  stringForm(key: string): StringForm | null {
+    return this.stringForms?.get(key) ?? null;
+  }
+
+  /** Sets how Redis holds the key's string (after storing the value: a new value drops it). */
+  setStringForm(key: string, form: StringForm | null): void {
+    if (form !== null) (this.stringForms ??= new Map()).set(key, form);
+    else if (this.stringForms !== null) this.stringForms.delete(key);
+  }
+
+  /** Marks a key's string as modified in place or built as an sds: `raw` whatever its length. */
   markRaw(key: string): void {
-    (this.rawStrings ??= new Set()).add(key);
-  }
-
-  isRaw(key: string): boolean {
-    return this.rawStrings !== null && this.rawStrings.has(key);
-  }
-
-  /** Marks a key's value as a private copy (see privateInts). */
-  markPrivate(key: string): void {
-    (this.privateInts ??= new Set()).add(key);
-  }
-
-  isPrivate(key: string): boolean {
-    return this.privateInts !== null && this.privateInts.has(key);
+    this.setStringForm(key, 'raw');
   }
 
   /** Removes the TTL; returns whether there was one. */
@@ -570,8 +560,7 @@ export class Db {
     if (this.marks !== null) this.marks = [];
     this.expires.clear();
     this.hugeExpires = null;
-    this.privateInts = null;
-    this.rawStrings = null;
+    this.stringForms = null;
     this.expireCursor = null;
     this.slotCounts?.fill(0);
     this.slotKeys = null;

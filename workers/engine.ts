@@ -194,10 +194,9 @@ export class ShardEngine {
       }
       let args = calls.owned[c];
       if (args !== null) {
-        // The request's own array, as the client typed it: the ops read the canonical names.
-        const entry = OPS[opIndex];
-        args[0] = entry.commandName;
-        if (entry.subcommandName !== undefined) args[1] = entry.subcommandName;
+        // The request's own array, as the client typed it: the ops read the canonical name
+        // (a subcommand stays as typed, which Redis's subcommand errors echo).
+        args[0] = OPS[opIndex].commandName;
       } else {
         const argc = calls.argc[c];
         args = this.argsFor(opIndex, argc);
@@ -244,13 +243,10 @@ export class ShardEngine {
     stats.busyMicros += Math.round((performance.now() - started) * 1000);
   }
 
-  /** The argument array of one command, its name (and subcommand) filled in. */
+  /** The argument array of one command, its name filled in (a request carries every argument after it). */
   private argsFor(opIndex: number, argc: number): string[] {
-    const entry = OPS[opIndex];
-    const lead = entry.subcommandName === undefined ? 1 : 2;
-    const args: string[] = new Array(argc + lead);
-    args[0] = entry.commandName;
-    if (lead === 2) args[1] = entry.subcommandName as string;
+    const args: string[] = new Array(argc + 1);
+    args[0] = OPS[opIndex].commandName;
     return args;
   }
 

@@ -40,8 +40,31 @@ export interface ShardOpContext {
 }
 
 /**
+ * A keyspace notification for a change Redis makes without calling
+ * signalModifiedKey: the event and the dirty counter (`changes`), but WATCH
+ * and CLIENT TRACKING do not hear of it. Redis 7.0's consumer-group
+ * bookkeeping is such a change (XGROUP's subcommands, XSETID, the consumer
+ * an XREADGROUP or XCLAIM creates): an EXEC watching the stream still runs.
+ */
+export function notifyUnsignalled(ctx: ShardOpContext, cls: number, event: string, key: string, changes = 1): void {
+  ctx.shard.stats.dirty += changes;
+  ctx.shard.notify(cls, event, key, ctx.dbIndex);
+}
+
+/**
+ * A change Redis signals (signalModifiedKey, and the dirty counter) without a
+ * keyspace event: WATCH and CLIENT TRACKING hear of it, subscribers do not.
+ * PFCOUNT writing a freshly computed cardinality into the HLL's header is one.
+ */
+export function signalUnnotified(ctx: ShardOpContext, key: string, changes = 1): void {
+  ctx.shard.stats.dirty += changes;
+  if (ctx.shard.signals.size !== 0) ctx.shard.changed(ctx.dbIndex, key, ctx.connId);
+}
+
+/**
  * A shard-local command body. args[0] is the command's canonical lowercase
- * name (args[1] the subcommand's); `variant` is the row's plain data, for ops
+ * name; a subcommand (args[1]) is as the client typed it, which Redis's
+ * subcommand errors echo (compare it case-insensitively); `variant` is the row's plain data, for ops
  * that serve several rows (LPUSH/RPUSH, the ZRANGE forms).
  */
 export type ShardOp<V = undefined> = (ctx: ShardOpContext, args: string[], w: ReplyWriter, variant: V) => void;

@@ -13,8 +13,6 @@ import { shardOps } from './families';
 export interface OpEntry extends CommandEntry<OpEntry> {
   /** The name the op sees as args[0]: the command, or the container for a subcommand. */
   readonly commandName: string;
-  /** For subcommands, the subcommand name the op sees as args[1]. */
-  readonly subcommandName: string | undefined;
   readonly run: ShardOp<OpVariant | undefined>;
   readonly variant: OpVariant | undefined;
   /** The row may modify its keys: after it succeeds, listeners on its keys are signalled. */
@@ -47,7 +45,6 @@ function bind(base: CommandEntry<OpEntry>): OpEntry {
   return {
     ...base,
     commandName,
-    subcommandName: base.parent === undefined ? undefined : spec.name,
     run: run ?? noOp,
     variant: spec.variant,
     writes: spec.flags.includes('write'),

@@ -162,9 +162,14 @@ const aclUsers: CoordOp = (ctx) => stringArray(ctx, ctx.server.acl.sortedUsers()
 
 const aclWhoami: CoordOp = (ctx) => bulkReply(ctx.conn.user.name, ctx.conn.proto);
 
+/** Too many arguments for ACL CAT, GENPASS or LOG: Redis's addReplySubcommandSyntaxError, the subcommand as typed. */
+function aclSubcommandSyntax(args: string[]): Buffer {
+  return errorReply(`ERR unknown subcommand or wrong number of arguments for '${errArg(args[1])}'. Try ACL HELP.`);
+}
+
 const aclCat: CoordOp = (ctx, args) => {
   if (args.length === 2) return stringArray(ctx, ACL_CATEGORIES);
-  if (args.length > 3) return errorReply(errWrongArity('acl|cat'));
+  if (args.length > 3) return aclSubcommandSyntax(args);
   const cat = args[2].toLowerCase();
   if (!aclCatalog.isCategory(cat)) return errorReply(`ERR Unknown category '${errArg(args[2])}'`);
   return stringArray(ctx, aclCatalog.inCategory(cat).map((c) => c.fullName));
@@ -179,7 +184,7 @@ const aclGenpass: CoordOp = (ctx, args) => {
       return errorReply('ERR ACL GENPASS argument must be the number of bits for the output password, a positive number up to 4096');
     }
     bits = Number(n);
-  } else if (args.length > 3) return errorReply(errWrongArity('acl|genpass'));
+  } else if (args.length > 3) return aclSubcommandSyntax(args);
   return bulkReply(Acl.genpass(bits), ctx.conn.proto);
 };
 
@@ -211,7 +216,7 @@ const aclLog: CoordOp = (ctx, args) => {
     const n = parseI64(args[2]);
     if (n === null) return errorReply('ERR value is not an integer or out of range');
     count = n < 0n ? 0 : Number(n > 1000000n ? 1000000n : n);
-  } else if (args.length > 3) return errorReply(errWrongArity('acl|log'));
+  } else if (args.length > 3) return aclSubcommandSyntax(args);
   const entries = acl.log.slice(0, count);
   const now = Date.now();
   return buildReply(ctx, (w) => {

@@ -15,6 +15,8 @@ import { scriptCoords } from './scripts';
 import type { CoordOp, Coords } from './context';
 import { buildReply, integerReply } from '../resp/replies';
 import { parseCopyOptions } from '../core/args/options';
+import { isCanonicalInt64 } from '../core/args/parse';
+import { copiedForm } from '../core/shard-protocol';
 import { NOTIFY } from '../core/notify';
 import { dumpKey, restoreKey } from './transfer';
 import { notifyKeyspaceEvent } from '../pubsub/notifications';
@@ -26,9 +28,10 @@ const copyAcross: CoordOp = async (ctx, args) => {
   const opts = parseCopyOptions(args, ctx.server.config.values.databases);
   const v = await dumpKey(shards, args[1], ctx.conn.db);
   if (v === null) return integerReply(0);
-  // COPY duplicates the value, so the copy is never a shared integer.
+  // COPY duplicates the value as Redis holds it, so the copy is never a shared integer.
   const dstDb = opts.db < 0 ? ctx.conn.db : opts.db;
-  const stored = await restoreKey(shards, args[2], dstDb, { ...v, priv: true }, opts.replace ? 'replace' : 'nx', true);
+  const form = v.type === 'string' ? copiedForm(v.form, isCanonicalInt64(v.payload)) : null;
+  const stored = await restoreKey(shards, args[2], dstDb, { ...v, form }, opts.replace ? 'replace' : 'nx', true);
   if (stored) {
     notifyKeyspaceEvent(ctx.server, NOTIFY.new, 'new', args[2], dstDb);
     notifyKeyspaceEvent(ctx.server, NOTIFY.generic, 'copy_to', args[2], dstDb);

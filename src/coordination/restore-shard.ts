@@ -124,7 +124,7 @@ async function replaySteps(server: ServerContext, shard: number, steps: readonly
       inflight.push(
         new Promise<void>((resolve) => {
           const p = new PendingReply({ deliver: () => resolve() });
-          client.internally(() => client.send(entry.opIndex, db, 2, 0, args, entry.parent === undefined ? 1 : 2, p));
+          client.internally(() => client.send(entry.opIndex, db, 2, 0, args, 1, p));
         }),
       );
     }

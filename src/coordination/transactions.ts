@@ -132,7 +132,7 @@ async function execOnShard(ctx: CoordContext, shard: number, queue: readonly Que
   const commands = queue.map(({ entry, args }) => {
     entry.calls++;
     ctx.server.stats.totalCommands++;
-    return { opIndex: entry.opIndex, args: args.slice(entry.parent === undefined ? 1 : 2) };
+    return { opIndex: entry.opIndex, args: args.slice(1) };
   });
   // CLIENT TRACKING: the shard remembers the keys of the queued reads (run-command.ts checks each is a read).
   const scope = scopeOf(ctx.conn);
@@ -193,7 +193,7 @@ function runQueued(ctx: CoordContext, entry: TableEntry, args: string[]): { repl
     const reply = new Promise<Buffer>((resolve) => {
       const pending = new PendingReply({ deliver: (p) => resolve(p.bytes()) });
       if (entry.spec.undeclaredKeys) sendScriptUser(server.shards, conn, target);
-      server.shards.clients[target].send(entry.opIndex, conn.db, conn.proto, conn.id, args, entry.parent === undefined ? 1 : 2, pending);
+      server.shards.clients[target].send(entry.opIndex, conn.db, conn.proto, conn.id, args, 1, pending);
     });
     return { reply, oneShot: true };
   }

@@ -299,8 +299,27 @@ export interface DumpedValue {
   payload: string;
   /** Deadline in ms since the epoch, or null for no TTL. */
   expireAt: bigint | null;
-  /** A private copy rather than a shared small integer (OBJECT REFCOUNT). */
-  priv: boolean;
+  /** How Redis holds the string, when its contents alone do not tell (null: they do). */
+  form: StringForm | null;
+}
+
+/**
+ * How Redis holds a string value when its contents alone do not say
+ * (otherwise: `int` for a canonical 64-bit integer, shared when 0..9999,
+ * else `embstr` up to 44 bytes, else `raw`), for OBJECT ENCODING and
+ * REFCOUNT. It follows the value through RENAME, MOVE, SWAPDB and COPY
+ * (Redis moves or duplicates the object as it is); a new value drops it.
+ * - `raw`: modified in place or built as an sds (APPEND, SETRANGE, SETBIT,
+ *   BITFIELD, BITOP, PFADD ...), `raw` whatever its length;
+ * - `text`: made from text (INCRBYFLOAT's result), never an `int`: `embstr`
+ *   or `raw` by length, even when it reads as an integer;
+ * - `private-int`: an `int` of its own (a COPY), never the shared one.
+ */
+export type StringForm = 'raw' | 'text' | 'private-int';
+
+/** The form of a string COPY makes: Redis duplicates the object, so an integer becomes a private one. */
+export function copiedForm(form: StringForm | null, isInteger: boolean): StringForm | null {
+  return form === null && isInteger ? 'private-int' : form;
 }
 
 /** One key of a cross-shard command: its value before (or after) the command, null when absent. */

@@ -220,6 +220,8 @@ function opBitop(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
     }
   }
   ctx.db.set(dest, out.latin1Slice(0, maxLen));
+  // Redis stores the result as the sds it built: raw, whatever its length or contents.
+  ctx.db.markRaw(dest);
   ctx.db.persist(dest);
   ctx.notify(NOTIFY.string, 'set', dest);
   w.integer(maxLen);
@@ -260,17 +262,39 @@ function fieldTypeArg(arg: string): { signed: boolean; bits: number } {
 }
 
 /**
- * Applies the overflow policy to the exact result of a SET or INCRBY.
- * Returns the value to store, or null when FAIL refuses it.
+ * Redis's overflow test of a field update (checkSignedBitfieldOverflow /
+ * checkUnsignedBitfieldOverflow), computed as Redis computes it: its margins
+ * (max - value, min - value) are 64-bit integers that wrap, so a SET of an
+ * extreme value can be judged on the wrong side (SET i8 to INT64_MIN
+ * saturates to 127). 1: too large, -1: too small, 0: it fits. `value` is
+ * the field's old value for INCRBY (`incr` the increment), the value given
+ * for SET (`incr` 0); unsigned, a u64.
  */
-function fitField(exact: bigint, signed: boolean, bits: number, overflow: Overflow): bigint | null {
-  const b = BigInt(bits);
-  const max = signed ? (1n << (b - 1n)) - 1n : (1n << b) - 1n;
-  const min = signed ? -(1n << (b - 1n)) : 0n;
-  if (exact >= min && exact <= max) return exact;
+function fieldOverflow(value: bigint, incr: bigint, signed: boolean, bits: number): -1 | 0 | 1 {
+  const max = signed ? (1n << BigInt(bits - 1)) - 1n : (1n << BigInt(bits)) - 1n;
+  if (!signed) {
+    if (value > max || (incr > 0n && incr > BigInt.asIntN(64, max - value))) return 1;
+    return incr < 0n && incr < BigInt.asIntN(64, -value) ? -1 : 0;
+  }
+  const min = -max - 1n;
+  const maxIncr = BigInt.asIntN(64, max - value);
+  const minIncr = BigInt.asIntN(64, min - value);
+  if (value > max || (bits !== 64 && incr > maxIncr) || (value >= 0n && incr > 0n && incr > maxIncr)) return 1;
+  if (value < min || (bits !== 64 && incr < minIncr) || (value < 0n && incr < 0n && incr < minIncr)) return -1;
+  return 0;
+}
+
+/**
+ * The value a SET or INCRBY stores under the overflow policy (as Redis
+ * decides it, fieldOverflow), or null when FAIL refuses it.
+ */
+function fitField(value: bigint, incr: bigint, signed: boolean, bits: number, overflow: Overflow): bigint | null {
+  const side = fieldOverflow(value, incr, signed, bits);
+  if (side === 0) return value + incr;
   if (overflow === Overflow.Fail) return null;
-  if (overflow === Overflow.Sat) return exact > max ? max : min;
-  return signed ? BigInt.asIntN(bits, exact) : BigInt.asUintN(bits, exact);
+  if (overflow === Overflow.Wrap) return signed ? BigInt.asIntN(bits, value + incr) : BigInt.asUintN(bits, value + incr);
+  if (side < 0) return signed ? -(1n << BigInt(bits - 1)) : 0n;
+  return signed ? (1n << BigInt(bits - 1)) - 1n : (1n << BigInt(bits)) - 1n;
 }
 
 function parseBitfield(ctx: ShardOpContext, args: string[]): { cmds: FieldCmd[]; writes: boolean; highestBit: number } {
@@ -341,8 +365,10 @@ function opBitfield(ctx: ShardOpContext, args: string[], w: ReplyWriter, { reado
       continue;
     }
     // SET of a negative value into an unsigned field is taken as its 64-bit two's complement, as in Redis.
-    const exact = c.op === FieldOp.Incrby ? old + c.value : c.signed ? c.value : BigInt.asUintN(64, c.value);
-    const next = fitField(exact, c.signed, c.bits, c.overflow);
+    const next =
+      c.op === FieldOp.Incrby
+        ? fitField(old, c.value, c.signed, c.bits, c.overflow)
+        : fitField(c.signed ? c.value : BigInt.asUintN(64, c.value), 0n, c.signed, c.bits, c.overflow);
     if (next === null) {
       w.nullBulk();
       continue;

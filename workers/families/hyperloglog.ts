@@ -7,7 +7,7 @@
  * Each write copies the value into a Buffer and back (12 KB when dense): a
  * few microseconds, far below the cost of a round trip.
  */
-import type { ShardOpContext, ShardOps } from '../op-context';
+import { signalUnnotified, type ShardOpContext, type ShardOps } from '../op-context';
 import type { ReplyWriter } from '../../src/core/wire/reply-writer';
 import { NOTIFY } from '../../src/core/notify';
 import { ReplyError, WRONGTYPE } from '../../src/core/errors';
@@ -74,8 +74,8 @@ function opPfadd(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
 
 /**
  * PFCOUNT key [key ...]. One key: the cached cardinality when valid, else
- * computed and cached in the value (so GET shows the refreshed header, as in
- * Redis). Several keys: the estimate of their union, no key changed.
+ * computed and cached in the value (so GET shows the refreshed header, and
+ * WATCH and the dirty counter see a write, as in Redis). Several keys: the estimate of their union, no key changed.
  */
 function opPfcount(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   if (args.length === 2) {
@@ -89,6 +89,8 @@ function opPfcount(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
     const card = estimate(h);
     ctx.db.replace(key, withCachedCount(s, card));
     ctx.db.markRaw(key);
+    // Redis propagates the rewritten header: the key is signalled and dirty, with no event.
+    signalUnnotified(ctx, key);
     return w.integer(card);
   }
   const max = new Uint8Array(HLL_REGISTERS);

@@ -11,11 +11,12 @@ import type { ReplyWriter } from '../../src/core/wire/reply-writer';
 import {
   ERR_DB_INDEX, ERR_NOT_INTEGER, ERR_NO_SUCH_KEY, ERR_SYNTAX, ReplyError, errInvalidExpire,
 } from '../../src/core/errors';
-import { isOpt, parseI64 } from '../../src/core/args/parse';
+import { isCanonicalInt64, isOpt, parseI64 } from '../../src/core/args/parse';
 import { dbIndexArg, parseCopyOptions } from '../../src/core/args/options';
 import { stringEncoding, typeName, type Value } from '../value';
 import type { Db } from '../db';
 import { NOTIFY } from '../../src/core/notify';
+import { copiedForm, type StringForm } from '../../src/core/shard-protocol';
 import { keyUsage } from '../structures/memory-usage';
 
 export const ERR_SAME_OBJECT = 'ERR source and destination objects are the same';
@@ -57,12 +58,12 @@ function opType(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   w.simple(v === undefined ? 'none' : typeName(v));
 }
 
-/** Stores a value with its TTL at `dst`, replacing whatever was there; `priv` carries the private-copy mark. */
-function putWithTtl(dstDb: Db, dst: string, val: Value, at: bigint | undefined, priv: boolean): void {
+/** Stores a value with its TTL at `dst`, replacing whatever was there, held as `form` says (a string's StringForm). */
+function putWithTtl(dstDb: Db, dst: string, val: Value, at: bigint | undefined, form: StringForm | null): void {
   dstDb.deleteReplaced(dst);
   dstDb.set(dst, val);
   if (at !== undefined) dstDb.setExpireExact(dst, at);
-  if (priv) dstDb.markPrivate(dst);
+  dstDb.setStringForm(dst, form);
 }
 
 function renameGeneric(ctx: ShardOpContext, args: string[], w: ReplyWriter, nx: boolean): void {
@@ -81,9 +82,10 @@ function renameGeneric(ctx: ShardOpContext, args: string[], w: ReplyWriter, nx: 
     return;
   }
   const at = db.getExpireExact(src);
-  const priv = db.isPrivate(src);
+  // Redis moves the object itself: a raw or private string stays so.
+  const form = db.stringForm(src);
   db.delete(src);
-  putWithTtl(db, dst, val, at, priv);
+  putWithTtl(db, dst, val, at, form);
   // Redis counts a rename as one change.
   ctx.notify(NOTIFY.generic, 'rename_from', src, 0);
   ctx.notify(NOTIFY.generic, 'rename_to', dst);
@@ -122,8 +124,9 @@ function opCopy(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
     w.integer(0);
     return;
   }
-  // Redis duplicates the object, so even a small integer stops being the shared one.
-  putWithTtl(dstDb, dst, cloneValue(val), ctx.db.getExpireExact(src), true);
+  // Redis duplicates the object as it is held, so even a small integer stops being the shared one.
+  const form = typeof val === 'string' ? copiedForm(ctx.db.stringForm(src), isCanonicalInt64(val)) : null;
+  putWithTtl(dstDb, dst, cloneValue(val), ctx.db.getExpireExact(src), form);
   // The command's own signals are for its db: another db's key is signalled here (a client blocked there is served).
   if (dstIndex !== ctx.dbIndex && ctx.shard.signals.size !== 0) ctx.shard.signals.signal(dstIndex, dst, ctx.connId);
   ctx.shard.stats.dirty++;
@@ -148,9 +151,9 @@ function opMove(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
     return;
   }
   const at = ctx.db.getExpireExact(key);
-  const priv = ctx.db.isPrivate(key);
+  const form = ctx.db.stringForm(key);
   ctx.db.delete(key);
-  putWithTtl(dstDb, key, val, at, priv);
+  putWithTtl(dstDb, key, val, at, form);
   // The command's own signals are for its db: the key's arrival in the other db is signalled here (WATCH, blocked clients there).
   if (ctx.shard.signals.size !== 0) ctx.shard.signals.signal(dstIndex, key, ctx.connId);
   ctx.shard.notify(NOTIFY.generic, 'move_from', key, ctx.dbIndex);
@@ -269,17 +272,23 @@ function isSharedInteger(s: string): boolean {
   return n >= 0 && n < 10000;
 }
 
+/** OBJECT ENCODING of a string: its contents decide unless Redis holds it another way (StringForm). */
+function heldEncoding(s: string, form: StringForm | null): string {
+  if (form === 'raw') return 'raw';
+  if (form === 'text') return s.length <= 44 ? 'embstr' : 'raw';
+  return stringEncoding(s);
+}
+
 function opObjectEncoding(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   const v = ctx.db.peek(args[2], ctx.now);
   if (v === undefined) w.nullBulk();
-  // A string modified in place is a raw sds in Redis, whatever its length (Db.markRaw).
-  else w.bulk(typeof v === 'string' ? (ctx.db.isRaw(args[2]) ? 'raw' : stringEncoding(v)) : v.encoding());
+  else w.bulk(typeof v === 'string' ? heldEncoding(v, ctx.db.stringForm(args[2])) : v.encoding());
 }
 
 function opObjectRefcount(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   const v = ctx.db.peek(args[2], ctx.now);
   if (v === undefined) w.nullBulk();
-  else w.integer(typeof v === 'string' && isSharedInteger(v) && !ctx.db.isPrivate(args[2]) ? 2147483647 : 1);
+  else w.integer(typeof v === 'string' && ctx.db.stringForm(args[2]) === null && isSharedInteger(v) ? 2147483647 : 1);
 }
 
 function opObjectIdletime(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {

@@ -9,7 +9,7 @@
  * `blocksIf`), which uses planXread/serveXread on the shards owning its keys;
  * without BLOCK the op answers at once.
  */
-import type { ShardOpContext, ShardOps } from '../op-context';
+import { notifyUnsignalled, type ShardOpContext, type ShardOps } from '../op-context';
 import type { ReplyWriter } from '../../src/core/wire/reply-writer';
 import { ERR_NOT_INTEGER, ERR_NO_SUCH_KEY, ERR_SYNTAX, ReplyError, ERR_TIMEOUT_NEGATIVE } from '../../src/core/errors';
 import { cString, intArg, parseI64 } from '../../src/core/args/parse';
@@ -31,6 +31,8 @@ import { ID_MAX, formatId, nextId, parseId, parseIntervalId, prevId, type Parsed
 const ERR_INVALID_ID = 'ERR Invalid stream ID specified as stream command argument';
 const ERR_XADD_TOP = 'ERR The ID specified in XADD is equal or smaller than the target stream top item';
 const ERR_XADD_ZERO = 'ERR The ID specified in XADD must be greater than 0-0';
+/** `<ms>-*` when the top item's ms already used the last sequence (Redis's streamAppendItem fails with ERANGE). */
+const ERR_XADD_SEQ_EXHAUSTED = 'ERR Elements are too large to be stored';
 const ERR_EXHAUSTED = 'ERR The stream has exhausted the last possible ID, unable to add more items';
 const ERR_BAD_START = 'ERR invalid start ID for the interval';
 const ERR_BAD_END = 'ERR invalid end ID for the interval';
@@ -69,7 +71,7 @@ function errNoGroupForKey(group: string, key: string): string {
   return `NOGROUP No such consumer group '${cString(group)}' for key name '${cString(key)}'`;
 }
 
-/** Redis's addReplySubcommandSyntaxError; the engine hands us the subcommand in lowercase. */
+/** Redis's addReplySubcommandSyntaxError: the subcommand as the client typed it (args[1]). */
 function errSubcommandSyntax(container: string, sub: string): string {
   return `ERR unknown subcommand or wrong number of arguments for '${sub}'. Try ${container.toUpperCase()} HELP.`;
 }
@@ -206,7 +208,7 @@ function appendEntry(ctx: ShardOpContext, s: StreamValue, given: ParsedId | null
     if (given.seqGiven) id = given.id;
     else if (given.id >> 64n === s.lastId >> 64n) {
       // <ms>-* with the same ms as the top item: the next sequence, if there is one.
-      if ((s.lastId & ((1n << 64n) - 1n)) === (1n << 64n) - 1n) throw new ReplyError(ERR_XADD_TOP);
+      if ((s.lastId & ((1n << 64n) - 1n)) === (1n << 64n) - 1n) throw new ReplyError(ERR_XADD_SEQ_EXHAUSTED);
       id = s.lastId + 1n;
     } else id = given.id;
   } else {
@@ -418,7 +420,18 @@ export function serveXread(ctx: ShardOpContext, args: string[], plan: XreadPlan,
 /** XREAD/XREADGROUP when it does not block: what is there now, else the null array. */
 function opXread(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   const plan = planXread(ctx, args);
-  if (serveXread(ctx, args, plan, w) === null) w.nullArray();
+  const served = serveXread(ctx, args, plan, w);
+  if (served === null) w.nullArray();
+  else if (plan.p.groupName !== null) countGroupReads(ctx, served.length);
+}
+
+/**
+ * The dirty counter of an XREADGROUP that did not wait: Redis adds one per
+ * stream it served (PEL or group changes to propagate, even a history read),
+ * none when it serves a client that waited.
+ */
+export function countGroupReads(ctx: ShardOpContext, streamsServed: number): void {
+  ctx.shard.stats.dirty += streamsServed;
 }
 
 
@@ -507,9 +520,13 @@ function entriesReadArg(arg: string): bigint {
   return n;
 }
 
-/** A group's consumer (seen now), created on first use with the `xgroup-createconsumer` notification, as in Redis. */
+/**
+ * A group's consumer (seen now), created on first use with the
+ * `xgroup-createconsumer` notification, as in Redis. Like every change to a
+ * group, it is not signalled: Redis 7.0's group commands leave WATCH alone.
+ */
 function consumerOf(ctx: ShardOpContext, g: ConsumerGroup, name: string, key: string, now: number): ReturnType<ConsumerGroup['consumer']> {
-  if (!g.consumers.has(name)) ctx.notify(NOTIFY.stream, 'xgroup-createconsumer', key);
+  if (!g.consumers.has(name)) notifyUnsignalled(ctx, NOTIFY.stream, 'xgroup-createconsumer', key);
   return g.consumer(name, now, true);
 }
 
@@ -524,30 +541,33 @@ function opXgroupCreate(ctx: ShardOpContext, args: string[], w: ReplyWriter): vo
     } else if (opt(args[i], 'entriesread') && i + 1 < args.length) {
       entriesRead = entriesReadArg(args[i + 1]);
       i += 2;
-    } else throw new ReplyError(errSubcommandSyntax('xgroup', 'create'));
+    } else throw new ReplyError(errSubcommandSyntax('xgroup', args[1]));
   }
   let { s } = groupPreamble(ctx, args, mkstream, false);
-  if (args.length > 8) throw new ReplyError(errSubcommandSyntax('xgroup', 'create'));
+  if (args.length > 8) throw new ReplyError(errSubcommandSyntax('xgroup', args[1]));
   let id: bigint;
   if (cString(args[4]) === '$') id = s === undefined ? 0n : s.lastId;
   else id = strictId(args[4]);
+  const created = s === undefined;
   if (s === undefined) {
     s = new StreamValue();
     ctx.db.set(args[2], s);
   }
   if (s.groups.has(args[3])) throw new ReplyError(ERR_BUSYGROUP);
   s.groups.set(args[3], new ConsumerGroup(args[3], id, entriesRead));
-  ctx.notify(NOTIFY.stream, 'xgroup-create', args[2]);
+  // Redis signals the key only when MKSTREAM made it.
+  if (created) ctx.notify(NOTIFY.stream, 'xgroup-create', args[2]);
+  else notifyUnsignalled(ctx, NOTIFY.stream, 'xgroup-create', args[2]);
   w.ok();
 }
 
 /** XGROUP SETID key group id|$ [ENTRIESREAD n] */
 function opXgroupSetid(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   // The option is checked before the key, the ID after it.
-  if (args.length !== 5 && args.length !== 7) throw new ReplyError(errSubcommandSyntax('xgroup', 'setid'));
+  if (args.length !== 5 && args.length !== 7) throw new ReplyError(errSubcommandSyntax('xgroup', args[1]));
   let entriesRead = INVALID_ENTRIES_READ;
   if (args.length === 7) {
-    if (!opt(args[5], 'entriesread')) throw new ReplyError(errSubcommandSyntax('xgroup', 'setid'));
+    if (!opt(args[5], 'entriesread')) throw new ReplyError(errSubcommandSyntax('xgroup', args[1]));
     entriesRead = entriesReadArg(args[6]);
   }
   const { s, g } = groupPreamble(ctx, args, false, true);
@@ -561,7 +581,7 @@ function opXgroupSetid(ctx: ShardOpContext, args: string[], w: ReplyWriter): voi
   const group = g as ConsumerGroup;
   group.lastId = id;
   group.entriesRead = entriesRead;
-  ctx.notify(NOTIFY.stream, 'xgroup-setid', args[2]);
+  notifyUnsignalled(ctx, NOTIFY.stream, 'xgroup-setid', args[2]);
   w.ok();
 }
 
@@ -569,7 +589,7 @@ function opXgroupDestroy(ctx: ShardOpContext, args: string[], w: ReplyWriter): v
   const { s, g } = groupPreamble(ctx, args, false, false);
   if (g === undefined) return w.integer(0);
   (s as StreamValue).groups.delete(args[3]);
-  ctx.notify(NOTIFY.stream, 'xgroup-destroy', args[2]);
+  notifyUnsignalled(ctx, NOTIFY.stream, 'xgroup-destroy', args[2]);
   w.integer(1);
 }
 
@@ -577,7 +597,7 @@ function opXgroupCreateconsumer(ctx: ShardOpContext, args: string[], w: ReplyWri
   const g = groupPreamble(ctx, args, false, true).g as ConsumerGroup;
   if (g.consumers.has(args[4])) return w.integer(0);
   g.consumer(args[4], ctx.now, false);
-  ctx.notify(NOTIFY.stream, 'xgroup-createconsumer', args[2]);
+  notifyUnsignalled(ctx, NOTIFY.stream, 'xgroup-createconsumer', args[2]);
   w.integer(1);
 }
 
@@ -585,7 +605,7 @@ function opXgroupDelconsumer(ctx: ShardOpContext, args: string[], w: ReplyWriter
   const g = groupPreamble(ctx, args, false, true).g as ConsumerGroup;
   const existed = g.consumers.has(args[4]);
   w.integer(g.deleteConsumer(args[4]));
-  if (existed) ctx.notify(NOTIFY.stream, 'xgroup-delconsumer', args[2]);
+  if (existed) notifyUnsignalled(ctx, NOTIFY.stream, 'xgroup-delconsumer', args[2]);
 }
 
 const XGROUP_HELP = [
@@ -633,6 +653,8 @@ function opXack(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   for (let i = 3; i < args.length; i++) ids.push(strictId(args[i]));
   let acked = 0;
   for (const id of ids) if (g.ack(id)) acked++;
+  // Redis counts each acknowledged entry as a change (no event, no signal).
+  ctx.shard.stats.dirty += acked;
   w.integer(acked);
 }
 
@@ -750,17 +772,19 @@ function opXclaim(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
       lastId = strictId(args[++j]);
     } else throw new ReplyError(`ERR Unrecognized XCLAIM option '${cString(a)}'`);
   }
-  if (lastId > g.lastId) g.lastId = lastId;
+  const movesLastId = lastId > g.lastId;
+  if (movesLastId) g.lastId = lastId;
   // A bogus delivery time (negative or in the future) becomes now rather than an error.
   const when = deliveryTime === null || deliveryTime < 0n || deliveryTime > BigInt(now) ? now : Number(deliveryTime);
 
   let consumer: Consumer | null = null;
   const claimed: bigint[] = [];
+  let dropped = 0;
   for (const id of ids) {
     let nack = g.pel.get(id);
     if (!s.has(id)) {
       // The entry is gone: its NACK is dropped.
-      if (nack !== undefined) g.ack(id);
+      if (nack !== undefined && g.ack(id)) dropped++;
       continue;
     }
     if (nack === undefined) {
@@ -781,6 +805,9 @@ function opXclaim(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
     else if (!justId) nack.deliveryCount = bumpCount(nack.deliveryCount);
     claimed.push(id);
   }
+  // Redis's dirty counter: one per NACK claimed or dropped; a moved LASTID only when nothing else was.
+  const changes = claimed.length + dropped;
+  ctx.shard.stats.dirty += changes === 0 && movesLastId ? 1 : changes;
   w.array(claimed.length);
   for (const id of claimed) {
     if (justId) w.bulk(formatId(id));
@@ -835,6 +862,8 @@ function opXautoclaim(ctx: ShardOpContext, args: string[], w: ReplyWriter): void
     claimed.push(id);
     count--;
   }
+  // Redis's dirty counter: one per NACK claimed or dropped.
+  ctx.shard.stats.dirty += claimed.length + deletedIds.length;
   // The cursor: the next PEL entry not looked at, or 0-0 at the end.
   const cursor = i < order.a.length ? order.a[i] : 0n;
   w.array(3);
@@ -874,7 +903,8 @@ function opXsetid(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   s.lastId = id;
   if (entriesAdded !== -1n) s.entriesAdded = entriesAdded;
   if (maxDeleted !== 0n) s.maxDeletedId = maxDeleted;
-  ctx.notify(NOTIFY.stream, 'xsetid', args[1]);
+  // Only metadata changed: Redis 7.0 notifies without signalling the key.
+  notifyUnsignalled(ctx, NOTIFY.stream, 'xsetid', args[1]);
   w.ok();
 }
 
@@ -905,10 +935,10 @@ function opXinfoStream(ctx: ShardOpContext, args: string[], w: ReplyWriter): voi
   let full = false;
   let count = 10;
   if (optc > 0) {
-    if ((optc !== 1 && optc !== 3) || !opt(args[3], 'full')) throw new ReplyError(errSubcommandSyntax('xinfo', 'stream'));
+    if ((optc !== 1 && optc !== 3) || !opt(args[3], 'full')) throw new ReplyError(errSubcommandSyntax('xinfo', args[1]));
     full = true;
     if (optc === 3) {
-      if (!opt(args[4], 'count')) throw new ReplyError(errSubcommandSyntax('xinfo', 'stream'));
+      if (!opt(args[4], 'count')) throw new ReplyError(errSubcommandSyntax('xinfo', args[1]));
       count = countArg(args[5]);
       if (count < 0) count = 10;
     }

@@ -17,6 +17,7 @@ import {
   ReplyError,
   WRONGTYPE,
   errInvalidExpire,
+  errWrongArity,
 } from '../../src/core/errors';
 import { parseI64, shortInt } from '../../src/core/args/parse';
 import type { Value } from '../value';
@@ -232,17 +233,28 @@ function opSetex(ctx: ShardOpContext, args: string[], w: ReplyWriter, { unit }: 
   w.ok();
 }
 
+/**
+ * Key/value pairs one value short: Redis checks this when the command runs,
+ * not with the arity (so MULTI queues it and EXEC replies this error). The
+ * router sends such a request to its first key's shard (src/core/routing).
+ */
+function checkPairs(args: string[]): void {
+  if (args.length % 2 === 0) throw new ReplyError(errWrongArity(args[0]));
+}
+
 function opMset(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
-  for (let i = 1; i + 1 < args.length; i += 2) store(ctx, args[i], args[i + 1], undefined, false);
+  checkPairs(args);
+  for (let i = 1; i < args.length; i += 2) store(ctx, args[i], args[i + 1], undefined, false);
   w.ok();
 }
 
 /** All-or-nothing: sets every pair only if none of the keys exists. */
 function opMsetnx(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
+  checkPairs(args);
   for (let i = 1; i < args.length; i += 2) {
     if (ctx.db.has(args[i], ctx.now)) return w.integer(0);
   }
-  for (let i = 1; i + 1 < args.length; i += 2) store(ctx, args[i], args[i + 1], undefined, false);
+  for (let i = 1; i < args.length; i += 2) store(ctx, args[i], args[i + 1], undefined, false);
   w.integer(1);
 }
 
@@ -345,6 +357,8 @@ function opIncrbyfloat(ctx: ShardOpContext, args: string[], w: ReplyWriter): voi
   if (next === 'nan-inf') throw new ReplyError('ERR increment would produce NaN or Infinity');
   if (cur === undefined) ctx.db.set(key, next);
   else ctx.db.replace(key, next);
+  // Redis makes the result from its text: never an integer object, even when it reads as one ("1").
+  ctx.db.setStringForm(key, 'text');
   ctx.notify(NOTIFY.string, 'incrbyfloat', key);
   w.bulk(next);
 }

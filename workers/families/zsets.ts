@@ -311,23 +311,13 @@ function opZmscore(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   }
 }
 
-/** ZRANK/ZREVRANK key member [WITHSCORE] (WITHSCORE as in Redis 7.2). */
+/** ZRANK/ZREVRANK key member (WITHSCORE is Redis 7.2's: the 7.0 rows' arity refuses it). */
 function opZrank(ctx: ShardOpContext, args: string[], w: ReplyWriter, { rev }: { rev: boolean }): void {
-  if (args.length > 4) throw new ReplyError(errWrongArity(args[0]));
-  let withScore = false;
-  if (args.length === 4) {
-    if (!isOpt(args[3], 'withscore')) throw new ReplyError(ERR_SYNTAX);
-    withScore = true;
-  }
-  const none = (): void => (withScore ? w.nullArray() : w.nullBulk());
   const z = getZset(ctx, args[1]);
-  if (z === undefined) return none();
-  const x = z.find(args[2]);
-  if (x === NIL) return none();
+  const x = z === undefined ? NIL : z.find(args[2]);
+  if (z === undefined || x === NIL) return w.nullBulk();
   const rank = z.zsl.rankOf(x) - 1;
-  if (withScore) w.array(2);
   w.integer(rev ? z.size() - 1 - rank : rank);
-  if (withScore) w.double(z.zsl.score(x));
 }
 
 function opZcard(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {

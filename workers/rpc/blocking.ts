@@ -30,7 +30,7 @@ import { ListValue } from '../structures/list';
 import { ZSetValue } from '../structures/zset';
 import { NIL } from '../structures/skiplist';
 import { formatId } from '../structures/stream-id';
-import { planXread, serveXread } from '../families/streams';
+import { countGroupReads, planXread, serveXread } from '../families/streams';
 import type { RpcHandlers } from './handler';
 
 interface Request extends BpopRequest {
@@ -252,6 +252,8 @@ function serveStream(r: Request, proto: 2 | 3, resolved: string[]): Served | nul
   const bounds: number[] = [];
   const served = serveXread(r.ctx, args, plan, w, bounds);
   if (served === null) return null;
+  // Served on its first attempt, the read did not wait: it counts as the command does.
+  if (group && r.mode === 1) countGroupReads(r.ctx, served.length);
   const streams = served.map((index, i) => ({ index, part: w.buf.latin1Slice(bounds[i], bounds[i + 1]) }));
   return { reply: w, undo: null, streams };
 }

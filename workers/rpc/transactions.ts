@@ -91,7 +91,7 @@ export const transactionRpc: Pick<RpcHandlers, 'watch' | 'watchCheck' | 'unwatch
       w.array(commands.length);
       for (const { opIndex, args } of commands) {
         const op = OPS[opIndex];
-        const cmd = op.subcommandName === undefined ? [op.commandName, ...args] : [op.commandName, op.subcommandName, ...args];
+        const cmd = [op.commandName, ...args];
         runCommand(ctx, opIndex, cmd, w);
       }
       ctx.shard.stats.commands += commands.length;

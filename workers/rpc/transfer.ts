@@ -22,7 +22,7 @@ function dumpKey(db: Db, key: string, now: number, touch: boolean): DumpedValue 
   const v = touch ? db.get(key, now) : db.peek(key, now);
   if (v === undefined) return null;
   const { tag, payload } = dumpValue(v);
-  return { type: tag, payload, expireAt: db.getExpireExact(key) ?? null, priv: db.isPrivate(key) };
+  return { type: tag, payload, expireAt: db.getExpireExact(key) ?? null, form: db.stringForm(key) };
 }
 
 /**
@@ -38,12 +38,12 @@ function loadKey(db: Db, key: string, value: DumpedValue): void {
   db.set(key, val);
   db.onAdded = onAdded;
   if (value.expireAt !== null) db.setExpireExact(key, value.expireAt);
-  if (value.priv) db.markPrivate(key);
+  db.setStringForm(key, value.form);
 }
 
 function sameValue(a: DumpedValue | null, b: DumpedValue | null): boolean {
   if (a === null || b === null) return a === b;
-  return a.type === b.type && a.payload === b.payload && a.expireAt === b.expireAt && a.priv === b.priv;
+  return a.type === b.type && a.payload === b.payload && a.expireAt === b.expireAt && a.form === b.form;
 }
 
 export const transferRpc: Pick<RpcHandlers, 'dump' | 'restore' | 'delete' | 'scratch' | 'sortResult' | 'patternValues' | 'storeList'> = {
@@ -94,7 +94,6 @@ export const transferRpc: Pick<RpcHandlers, 'dump' | 'restore' | 'delete' | 'scr
     };
     const cmd = args.slice();
     cmd[0] = op.commandName;
-    if (op.subcommandName !== undefined) cmd[1] = op.subcommandName;
     const w = new ReplyWriter(1024);
     w.proto = ctx.proto;
     try {
@@ -126,7 +125,7 @@ export const transferRpc: Pick<RpcHandlers, 'dump' | 'restore' | 'delete' | 'scr
     const existed = ctx.db.has(key, ctx.now);
     // SORT ... STORE across shards: Redis counts each element stored, or the delete of the destination.
     if (items.length > 0) {
-      loadKey(ctx.db, key, { type: 'list', payload: ListValue.fromArray(items).serialize(), expireAt: null, priv: false });
+      loadKey(ctx.db, key, { type: 'list', payload: ListValue.fromArray(items).serialize(), expireAt: null, form: null });
       ctx.shard.stats.dirty += items.length;
     } else if (ctx.db.delete(key)) {
       ctx.shard.stats.dirty++;

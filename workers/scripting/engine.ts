@@ -11,7 +11,7 @@
 import { NOTIFY } from '../../src/core/notify';
 import { createHash, randomBytes } from 'node:crypto';
 import { ReplyWriter } from '../../src/core/wire/reply-writer';
-import { keyPositions } from '../../src/core/commands/spec';
+import { keyPositions, pairsIncomplete } from '../../src/core/commands/spec';
 import { slotToShard, keyHashSlotOfString } from '../../src/core/routing/slot';
 import type { ScriptRunner, ShardOpContext } from '../op-context';
 import type { PeerRpc, ShardState } from '../shard-state';
@@ -437,9 +437,9 @@ export class ScriptEngine implements ScriptRunner {
     if (entry.writes) this.effectArgs = args.slice();
     const shard = this.shard;
     args[0] = entry.commandName;
-    if (entry.subcommandName !== undefined) args[1] = entry.subcommandName;
     let target = shard.id;
-    if (shard.shardCount > 1) {
+    // MSET one value short runs here: its op replies the arity error without touching a key.
+    if (shard.shardCount > 1 && !pairsIncomplete(spec, args)) {
       const positions = keyPositions(spec, args);
       for (let i = 0; i < positions.length; i++) {
         const slot = keyHashSlotOfString(args[positions[i]]);
@@ -797,6 +797,6 @@ const SCRIPT_ACL_ERRORS: Record<Denial['reason'], string> = {
 
 /** Why the script's user may not make this call, or null. */
 function scriptAclDenial(user: User, entry: OpEntry, args: readonly string[]): Denial | null {
-  const cmd = aclCatalog.lookup(entry.subcommandName === undefined ? entry.commandName : `${entry.commandName}|${entry.subcommandName}`);
+  const cmd = aclCatalog.lookup(entry.fullName);
   return cmd === undefined ? null : user.check(cmd, args);
 }

@@ -486,7 +486,8 @@ export function mergeInto(max: Uint8Array, s: string): boolean {
     } else {
       const run = (b & 3) + 1;
       const v = ((b >> 2) & 0x1f) + 1;
-      if (idx + run > HLL_REGISTERS) break;
+      // A run past the last register is corrupt, even after a complete code (Redis 7.0's PFMERGE and PFCOUNT refuse it).
+      if (idx + run > HLL_REGISTERS) return false;
       for (let k = 0; k < run; k++, idx++) if (v > max[idx]) max[idx] = v;
       p++;
     }

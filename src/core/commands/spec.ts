@@ -182,6 +182,15 @@ function normalize(r: RowDecl, group: CommandGroup, runs: Runs, parent: string |
   };
 }
 
+/**
+ * A key/value pair row (MSET, MSETNX) one value short: its op replies the
+ * arity error, which Redis checks when the command runs (MULTI queues it).
+ * Such a request runs on its first key's shard, never split.
+ */
+export function pairsIncomplete(spec: CommandSpec, args: readonly string[]): boolean {
+  return spec.step === 2 && spec.lastKey === -1 && (args.length - spec.firstKey) % 2 !== 0;
+}
+
 /** The key positions of a request (args[0] is the command name). */
 export function keyPositions(spec: CommandSpec, args: readonly string[]): number[] {
   if (spec.getKeys !== undefined) return spec.getKeys(args);

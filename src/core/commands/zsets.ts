@@ -25,12 +25,12 @@ export const zsetCommands = family('sorted-set', 'shard', [
     summary: 'Returns the scores of several members.', complexity: 'O(N) where N is the number of members being requested.',
   },
   {
-    name: 'zrank', arity: -3, flags: ['readonly', 'fast'], keys: [1], since: '2.0.0', syntax: 'key member [WITHSCORE]',
+    name: 'zrank', arity: 3, flags: ['readonly', 'fast'], keys: [1], since: '2.0.0', syntax: 'key member',
     summary: 'Returns the 0-based position of a member, ordered by ascending score.', complexity: 'O(log(N))',
     variant: { rev: false },
   },
   {
-    name: 'zrevrank', arity: -3, flags: ['readonly', 'fast'], keys: [1], since: '2.0.0', syntax: 'key member [WITHSCORE]',
+    name: 'zrevrank', arity: 3, flags: ['readonly', 'fast'], keys: [1], since: '2.0.0', syntax: 'key member',
     summary: 'Returns the 0-based position of a member, ordered by descending score.', complexity: 'O(log(N))',
     op: 'zrank', variant: { rev: true },
   },

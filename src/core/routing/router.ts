@@ -6,7 +6,7 @@
  * Keys are hashed as Redis Cluster does (slot.ts) and slots are split into
  * contiguous ranges, one per shard.
  */
-import { keyPositions, type CommandSpec } from '../commands/spec';
+import { keyPositions, pairsIncomplete, type CommandSpec } from '../commands/spec';
 import { keyHashSlotOfString, slotToShard } from './slot';
 
 /** `route`: the row runs on the main thread (a coordinator, or a shard row that blocks). */
@@ -50,6 +50,8 @@ export class Router {
     if (mayBlock && spec.blocksIf !== undefined && spec.blocksIf(args)) return ROUTE_MAIN;
     if (this.shards === 1) return 0;
     if (spec.undeclaredKeys) return ROUTE_CROSS;
+    // Key/value pairs one value short (MSET k v k2): the op replies the error, where the first key lives.
+    if (pairsIncomplete(spec, args)) return this.shardOf(args[spec.firstKey]);
     // Single-key rows (the common case) skip building a positions array.
     if (spec.firstKey > 0 && spec.firstKey === spec.lastKey && spec.getKeys === undefined) {
       return spec.firstKey < args.length ? this.shardOf(args[spec.firstKey]) : 0;
