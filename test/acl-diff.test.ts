@@ -314,6 +314,10 @@ const SCRIPT_ACL_STEPS: Step[] = [
   [0, ['FUNCTION', 'LOAD', "#!lua name=lib\nredis.register_function('getit', function(keys, args) return redis.call('get', args[1]) end)"]],
   [0, ['SCRIPT', 'LOAD', "return redis.call('get', ARGV[1])"]],
   [1, ['AUTH', 'u', 'p']],
+  // The connection's first script inside MULTI (one shard: EXEC's single-shard path).
+  [1, ['MULTI']],
+  [1, ['EVAL', "return redis.call('get', 'other')", '0']],
+  [1, ['EXEC']],
   [1, ['EVAL', "return redis.call('get', 'other')", '0']],
   [1, ['EVAL', "return redis.call('get', 'k1')", '0']],
   [1, ['EVAL', "return redis.pcall('get', 'other')", '0']],

@@ -137,6 +137,8 @@ async function execOnShard(ctx: CoordContext, shard: number, queue: readonly Que
   // CLIENT TRACKING: the shard remembers the keys of the queued reads (run-command.ts checks each is a read).
   const scope = scopeOf(ctx.conn);
   if (tracksReads(ctx.conn)) scope.connId = (scope.connId | TRACK_READS) >>> 0;
+  // Queued scripts' calls are checked against the user's rules there too (script-user.ts), sent first.
+  if (queue.some((q) => q.entry.spec.undeclaredKeys)) sendScriptUser(ctx.server.shards, ctx.conn, shard);
   const reply = await ctx.server.shards.call(shard, 'exec', { commands }, scope);
   return Buffer.from(reply, 'latin1');
 }
