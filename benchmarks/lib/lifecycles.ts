@@ -124,6 +124,20 @@ export const lifecyclePaths: Record<string, Path> = {
     c.socket.end();
     await c.closed;
   },
+  async scriptUser(port, kill, i) {
+    // A user limited by ACL rules runs a script: the shard keeps its rules for the connection until it ends.
+    const c = await openRaw(port);
+    c.socket.write(Buffer.concat([cmd('ACL', 'SETUSER', 'scripter', 'on', '>pw', '~*', '&*', '+@all', '-flushall'), cmd('AUTH', 'scripter', 'pw')]));
+    await c.waitFor('+OK\r\n+OK\r\n');
+    c.socket.write(Buffer.concat([cmd('CLIENT', 'ID'), cmd('EVAL', "return 'ran' .. redis.call('incr', KEYS[1])", '1', `su:${i % 11}`)]));
+    await c.waitFor('ran', 5000);
+    const id = /^:(\d+)\r$/m.exec(c.received())?.[1];
+    if (i % 3 === 0) c.socket.end();
+    else if (i % 3 === 1) c.socket.resetAndDestroy();
+    else if (id !== undefined) await kill(id);
+    else c.socket.end();
+    await c.closed;
+  },
   async monitor(port, _a, i) {
     // A MONITOR feed that ends by RESET then EOF, or by a reset connection.
     const c = await openRaw(port);

@@ -521,8 +521,12 @@ function tasksSection(server: ServerContext, shards: readonly ShardInfo[]): Line
     // Replicas attached to us (any state, from PSYNC until their connection ends) and clients blocked in WAIT.
     ['replicas', server.replication.replicas.size],
     ['wait_clients', server.replication.waitingClients],
-    // Connection state kept inside each shard: blocked-command waiters, WATCH keys, .WATCH subscriptions.
-    ...shards.map((s): [string, string] => [`shard${s.shard}`, `waiters=${s.listeners.block},watched_keys=${s.listeners.watch},result_watches=${s.listeners.result}`]),
+    // Connection state kept inside each shard: blocked-command waiters, WATCH keys, .WATCH subscriptions,
+    // the ACL rules of connections' scripts.
+    ...shards.map((s): [string, string] => [
+      `shard${s.shard}`,
+      `waiters=${s.listeners.block},watched_keys=${s.listeners.watch},result_watches=${s.listeners.result},script_users=${s.scriptUsers}`,
+    ]),
   ];
 }
 

@@ -25,6 +25,8 @@ export function sendScriptUser(shards: ShardSet, conn: Connection, shard: number
   const sent = (conn.scriptRulesSent ??= []);
   if ((sent[shard] ?? null) === key) return;
   sent[shard] = key;
+  // Held there until the connection ends (connClosed drops it), like its waiters and watches.
+  if (rules !== null) conn.shardsWithState.add(shard);
   // A failed call leaves the shard's old permissions: force a resend next time.
   shards.call(shard, 'scriptUser', { rules }, { connId: conn.id }).catch(() => (sent[shard] = '\0'));
 }

@@ -438,6 +438,8 @@ export interface ShardInfo {
   dirty: number;
   /** Live connection-owned listeners on keys, by kind (see workers/key-signals.ts). */
   listeners: { block: number; watch: number; result: number };
+  /** Connections whose scripts' ACL rules this shard holds (`scriptUser`), dropped with the connection. */
+  scriptUsers: number;
 }
 
 /**

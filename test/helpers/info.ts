@@ -44,7 +44,7 @@ export async function infoNumber(c: RespClient, section: string, field: string):
 
 /**
  * `name` (waiters, watched_keys, result_watches) summed over the per-shard
- * lines of INFO tasks (`shardN:waiters=0,watched_keys=0,result_watches=0`);
+ * lines of INFO tasks (`shardN:waiters=0,watched_keys=0,result_watches=0,script_users=0`);
  * throws if there are no shard lines or one lacks it.
  */
 export async function shardTotal(c: RespClient, name: string): Promise<number> {

@@ -62,6 +62,7 @@ export const serverRpc: Pick<RpcHandlers, 'info' | 'resetStats' | 'gc' | 'connCl
       ops,
       latency,
       listeners: { ...s.signals.counts },
+      scriptUsers: s.scriptUsers.size,
     };
   },
 
