@@ -10,7 +10,7 @@
 import t, { type Test } from 'tap';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ANY_WORKERS, freePort, noRedisCli, noRedisServer, startShardis } from './helpers/servers';
+import { ANY_WORKERS, noRedisCli, noRedisServer, startShardisWithPort } from './helpers/servers';
 import { Subscriber } from './helpers/subscriber';
 import { RespClient, connectResp, type Reply } from './helpers/resp-client';
 import { runDifferential, describeMismatches, type Cmd } from './helpers/differential';
@@ -177,7 +177,7 @@ t.test('nodes.conf survives a restart: same id, slots and epoch', { skip }, asyn
   const dir = String(((await c.call('CONFIG', 'GET', 'dir')) as Reply[])[1]);
   c.close();
   await node.stop();
-  const again = await startShardis(t, { workers: ANY_WORKERS, dir, args: ['--cluster-enabled', 'yes', '--cluster-port', String(await freePort())] });
+  const { srv: again } = await startShardisWithPort(t, { workers: ANY_WORKERS, dir }, (port) => ['--cluster-enabled', 'yes', '--cluster-port', String(port)]);
   const c2 = await connectResp(t, again.port);
   t.equal(await c2.call('CLUSTER', 'MYID'), id);
   const line = (await nodesLines(again.port))[0];
@@ -190,7 +190,7 @@ t.test('CLUSTER FLUSHSLOTS and a write at once: ordered one way or the other, ne
   // of the node serves.
   // A node that had no slots waits about cluster-node-timeout before it reports ok again (Redis's rejoin
   // delay, 500 ms at least): a short timeout keeps the rounds short.
-  const node = await startShardis(t, { workers: WORKERS, args: ['--cluster-enabled', 'yes', '--cluster-port', String(await freePort()), '--cluster-node-timeout', '500'] });
+  const { srv: node } = await startShardisWithPort(t, { workers: WORKERS }, (port) => ['--cluster-enabled', 'yes', '--cluster-port', String(port), '--cluster-node-timeout', '500']);
   const admin = await connectResp(t, node.port);
   const writer = await connectResp(t, node.port);
   const flusher = await connectResp(t, node.port);

@@ -7,7 +7,7 @@
  */
 import t from 'tap';
 import http from 'node:http';
-import { startShardis, freePort, ANY_WORKERS, MULTI_SHARD_WORKERS } from './helpers/servers';
+import { startShardisWithPort, freePort, ANY_WORKERS, MULTI_SHARD_WORKERS } from './helpers/servers';
 import { RespClient, connectResp } from './helpers/resp-client';
 
 interface Scrape {
@@ -50,8 +50,7 @@ const counts = [...new Set([ANY_WORKERS, ...MULTI_SHARD_WORKERS.slice(-1)])];
 
 for (const workers of counts) {
   t.test(`--workers ${workers}: /metrics while traffic runs`, async (t) => {
-    const metricsPort = await freePort();
-    const srv = await startShardis(t, { workers, args: ['--metrics-port', String(metricsPort)] });
+    const { srv, port: metricsPort } = await startShardisWithPort(t, { workers }, (port) => ['--metrics-port', String(port)]);
     const admin = await connectResp(t, srv.port);
     t.same(await admin.call('CONFIG', 'GET', 'metrics-port'), ['metrics-port', String(metricsPort)]);
 

@@ -10,7 +10,7 @@ import t, { type Test } from 'tap';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startShardis, freePort, MULTI_SHARD_WORKERS, noMultiShard } from './helpers/servers';
+import { startShardis, startShardisWithPort, MULTI_SHARD_WORKERS, noMultiShard } from './helpers/servers';
 import { RespClient, connectResp } from './helpers/resp-client';
 import { info } from './helpers/info';
 import { readLiveCounters, expectBaseline } from './helpers/live-counters';
@@ -194,7 +194,7 @@ t.test('every teardown path over the unix socket leaves nothing behind', { skip:
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shardis-unix-'));
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   const sock = path.join(dir, 'shardis.sock');
-  const srv = await startShardis(t, { workers: MULTI_SHARD_WORKERS[0], args: ['--port', String(await freePort()), '--unixsocket', sock] });
+  const { srv } = await startShardisWithPort(t, { workers: MULTI_SHARD_WORKERS[0] }, (port) => ['--port', String(port), '--unixsocket', sock]);
   const admin = await connectResp(t, srv.port);
   await admin.call('SET', 'big', 'x'.repeat(2000));
   const baseline = await readLiveCounters(admin);

@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import { spawn, spawnSync } from 'node:child_process';
-import { ANY_WORKERS, MULTI_SHARD_WORKERS, REDIS_CLI, REDIS_SERVER, freePort, startShardis, which, type ShardisProcess } from './helpers/servers';
+import { ANY_WORKERS, MULTI_SHARD_WORKERS, REDIS_CLI, REDIS_SERVER, freePort, startShardis, startShardisWithPort, which, type ShardisProcess } from './helpers/servers';
 import { RespClient } from './helpers/resp-client';
 import { connectIoredis } from './helpers/ioredis';
 import { readLiveCounters, expectBaseline } from './helpers/live-counters';
@@ -205,8 +205,7 @@ function listeningPorts(pid: number): number[] {
 t.test('TLS instead of TCP: --port 0 --tls-port N listens on the TLS port only, as redis-server does', { skip: noOpenssl }, async (t) => {
   const c = certs as Certs;
   const certArgs = ['--tls-cert-file', c.serverCert, '--tls-key-file', c.serverKey, '--tls-ca-cert-file', c.ca];
-  const tlsPort = await freePort();
-  const srv = await startShardis(t, { workers: ANY_WORKERS, args: ['--tls-port', String(tlsPort), ...certArgs] });
+  const { srv, port: tlsPort } = await startShardisWithPort(t, { workers: ANY_WORKERS }, (port) => ['--tls-port', String(port), ...certArgs]);
   t.equal(srv.port, 0, 'no TCP port announced');
   t.equal(srv.tlsPort, tlsPort);
   t.same(listeningPorts(srv.proc.pid as number), [tlsPort], 'the only listening socket is the TLS port');

@@ -149,6 +149,27 @@ export const REDIS_BENCHMARK = which('redis-benchmark');
 export const noRedisServer: string | false = REDIS_SERVER ? false : 'redis-server is not installed (apt-get install redis-server); .ci/run installs it';
 export const noRedisCli: string | false = REDIS_CLI ? false : 'redis-cli is not installed (apt-get install redis-tools); .ci/run installs it';
 
+/**
+ * Starts Shardis with a second port chosen here (`args(port)`: a metrics or
+ * TLS port), choosing again when another process took it first: a port from
+ * freePort is free only until someone else listens on it, and tests run in
+ * parallel (seen: EADDRINUSE on a metrics port in CI).
+ */
+export async function startShardisWithPort(
+  t: Teardownable,
+  opts: Omit<Parameters<typeof startShardis>[1], 'args'>,
+  args: (port: number) => string[],
+): Promise<{ srv: ShardisProcess; port: number }> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    try {
+      return { srv: await startShardis(t, { ...opts, args: args(port) }), port };
+    } catch (err) {
+      if (attempt >= 5 || !/EADDRINUSE/.test((err as Error).message)) throw err;
+    }
+  }
+}
+
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
