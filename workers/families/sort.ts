@@ -22,7 +22,8 @@ import type { ReplyWriter } from '../../src/core/wire/reply-writer';
 import { ERR_NOT_INTEGER, ERR_SYNTAX, ReplyError, WRONGTYPE } from '../../src/core/errors';
 import type { PeerRpc } from '../shard-state';
 import { keyHashSlotOfString, slotToShard } from '../../src/core/routing/slot';
-import { isOpt, parseI64 } from '../../src/core/args/parse';
+import { cLength, isOpt, parseI64 } from '../../src/core/args/parse';
+import { PATTERN_ELEMENT, PATTERN_NO_KEY, sortPatternStar } from '../../src/core/commands/key-finders';
 import type { HashValue } from '../structures/hash';
 import { ListValue } from '../structures/list';
 import type { ZSetValue } from '../structures/zset';
@@ -159,12 +160,6 @@ function cStringCompare(a: string, b: string): number {
   return x - y;
 }
 
-/** The part of a pattern C string functions see: up to the first NUL. */
-function cLength(s: string): number {
-  const z = s.indexOf('\0');
-  return z === -1 ? s.length : z;
-}
-
 // ---------------------------------------------------------------------------
 // Pattern keys
 
@@ -177,10 +172,10 @@ type PatternRead = [key: string, field: string | null];
  * `*` is replaced by the element, and a `->field` after it names a hash field.
  */
 function patternRead(pattern: string, elem: string): PatternRead | string | null {
-  if (pattern.length > 0 && pattern.charCodeAt(0) === 35 /* # */ && (pattern.length === 1 || pattern.charCodeAt(1) === 0)) return elem;
+  const star = sortPatternStar(pattern);
+  if (star === PATTERN_ELEMENT) return elem;
+  if (star === PATTERN_NO_KEY) return null;
   const clen = cLength(pattern);
-  const star = pattern.indexOf('*');
-  if (star === -1 || star >= clen) return null;
   const arrow = pattern.indexOf('->', star + 1);
   let field: string | null = null;
   if (arrow !== -1 && arrow + 2 < clen) field = pattern.slice(arrow + 2);
@@ -289,8 +284,7 @@ export function sortGeneric(ctx: ShardOpContext, args: string[], readonly: boole
     } else if (isOpt(a, 'by') && left >= 1) {
       sortby = args[++j];
       // A pattern without `*` (e.g. "nosort") means: do not sort. It sticks even if a later BY has one.
-      const star = sortby.indexOf('*');
-      if (star === -1 || star >= cLength(sortby)) dontsort = true;
+      if (sortPatternStar(sortby) < 0) dontsort = true;
     } else if (isOpt(a, 'get') && left >= 1) {
       gets.push(args[++j]);
     } else {

@@ -122,6 +122,12 @@ export function doubleArg(s: string, error = ERR_NOT_FLOAT): number {
   return d;
 }
 
+/** The length of an argument as C code reads it: up to its first NUL byte. */
+export function cLength(s: string): number {
+  const nul = s.indexOf('\0');
+  return nul === -1 ? s.length : nul;
+}
+
 /** The C string an argument is to Redis code that stops at a NUL byte (strtoul, strcasecmp, ...). */
 export function cString(s: string): string {
   const nul = s.indexOf('\0');

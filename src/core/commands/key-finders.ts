@@ -6,7 +6,7 @@
  * has fewer (or no) keys, and the op itself replies the error.
  */
 import type { KeyFinder } from './spec';
-import { isOpt, parseI64 } from '../args/parse';
+import { cLength, isOpt, parseI64 } from '../args/parse';
 
 /**
  * The `numkeys` keys after the argument at `at`. With `after`, that many
@@ -53,10 +53,21 @@ export const sortKeys: KeyFinder = (args) => {
 
 export const sortRoKeys: KeyFinder = (args) => (args.length < 2 ? [] : [1]);
 
-/** A pattern's length as C reads it: up to its first NUL (Redis's patterns are C strings there). */
-function cLength(s: string): number {
-  const z = s.indexOf('\0');
-  return z === -1 ? s.length : z;
+/** sortPatternStar of `#`: the element itself. */
+export const PATTERN_ELEMENT = -2;
+/** sortPatternStar of a pattern without `*` (before a NUL): no key is read through it. */
+export const PATTERN_NO_KEY = -1;
+
+/**
+ * Where a SORT BY/GET pattern puts the element, as Redis's lookupKeyByPattern
+ * reads the pattern (a C string): PATTERN_ELEMENT, PATTERN_NO_KEY, or the
+ * index of its first `*`. A BY pattern below 0 means "do not sort". Shared by
+ * routing (sortPatternKeys) and the shard op (workers/families/sort.ts).
+ */
+export function sortPatternStar(pattern: string): number {
+  if (pattern.length > 0 && pattern.charCodeAt(0) === 35 /* # */ && (pattern.length === 1 || pattern.charCodeAt(1) === 0)) return PATTERN_ELEMENT;
+  const star = pattern.indexOf('*');
+  return star === -1 || star >= cLength(pattern) ? PATTERN_NO_KEY : star;
 }
 
 /**
@@ -66,9 +77,8 @@ function cLength(s: string): number {
  * keys can land anywhere (the element is part of what is hashed).
  */
 function patternHome(pattern: string): string | null | undefined {
-  if (pattern.length > 0 && pattern.charCodeAt(0) === 35 /* # */ && (pattern.length === 1 || pattern.charCodeAt(1) === 0)) return undefined;
-  const star = pattern.indexOf('*');
-  if (star === -1 || star >= cLength(pattern)) return undefined;
+  const star = sortPatternStar(pattern);
+  if (star < 0) return undefined;
   const prefix = pattern.slice(0, star);
   const open = prefix.indexOf('{');
   if (open === -1) return null;
