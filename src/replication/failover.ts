@@ -51,7 +51,7 @@ export interface FailoverDeps {
 }
 
 export class Failover implements FailoverHooks, FailoverPsync {
-  state: FailoverState = 'no-failover';
+  private current: FailoverState = 'no-failover';
   /** The replica to hand over to: given with TO, or the first one found caught up. */
   private target: FailoverTarget | null = null;
   /** When waiting-for-sync gives up (ms since the epoch), 0 without TIMEOUT. */
@@ -62,6 +62,11 @@ export class Failover implements FailoverHooks, FailoverPsync {
   private soon: NodeJS.Immediate | null = null;
 
   constructor(private readonly deps: FailoverDeps) {}
+
+  /** INFO replication's master_failover_state. */
+  get state(): FailoverState {
+    return this.current;
+  }
 
   /** The replica reachable at host:port (its announced or peer address, case-insensitive, and its listening port), as Redis's findReplica. */
   findReplica(host: string, port: number): ReplicaClient | undefined {
@@ -75,7 +80,7 @@ export class Failover implements FailoverHooks, FailoverPsync {
     this.target = target;
     this.deadline = timeoutMs > 0 ? Date.now() + timeoutMs : 0;
     this.force = force;
-    this.state = 'waiting-for-sync';
+    this.current = 'waiting-for-sync';
     if (target !== null) this.deps.log.info({ host: target.host, port: target.port, timeoutMs }, 'FAILOVER requested to a replica');
     else this.deps.log.info({ timeoutMs }, 'FAILOVER requested to any replica');
     this.deps.pauseWrites(true);
@@ -174,13 +179,13 @@ export class Failover implements FailoverHooks, FailoverPsync {
    * target, whose PSYNC carries FAILOVER.
    */
   private handOver(target: FailoverTarget): void {
-    this.state = 'failover-in-progress';
+    this.current = 'failover-in-progress';
     this.deps.replication.disconnectReplicas('failover: handing over to the target');
     this.deps.follow(target);
   }
 
   private clear(): void {
-    this.state = 'no-failover';
+    this.current = 'no-failover';
     this.target = null;
     this.deadline = 0;
     this.force = false;
