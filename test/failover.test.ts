@@ -342,6 +342,10 @@ compareWithRedis('TIMEOUT with FORCE: hands over to a target that never caught u
     await eventually('failover-in-progress', async () => (await replField(p, 'master_failover_state')) === 'failover-in-progress', 10_000);
     o.roleInProgress = (await roleOf(p, pair)).replace(/ \(.*\)$/, '');
     o.writeHeld = !w.answered();
+    // Now a replica: a new write is refused at once (the replica's -READONLY comes before the pause, as in Redis).
+    const late = pending(await connectResp(t, p.port), 'SET', 'written:while-in-progress', '1');
+    await sleep(300);
+    o.lateWrite = late.answered() ? await late.reply : 'held';
     return w;
   });
   o.heldWriteReply = await held.reply;
@@ -438,10 +442,18 @@ t.test('FAILOVER error replies, in the same states as redis-server', { skip: noR
     await p.c.call('SET', 'k', 'v');
     await synced(p, r);
   }
-  await sameReplies(t, 'on a replica', pairs, (_p, r) => calls(r, [
-    ['FAILOVER'], ['FAILOVER', 'TO', '127.0.0.1', r.port], ['FAILOVER', 'ABORT'], ['FAILOVER', 'bogus'], ['FAILOVER', 'TIMEOUT', 0],
-    ['PSYNC', 'not-my-replid', 1, 'FAILOVER'],
-  ]));
+  await sameReplies(t, 'on a replica', pairs, async (_p, r) => {
+    const out = await calls(r, [
+      ['FAILOVER'], ['FAILOVER', 'TO', '127.0.0.1', r.port], ['FAILOVER', 'ABORT'], ['FAILOVER', 'bogus'], ['FAILOVER', 'TIMEOUT', 0],
+      ['PSYNC', 'not-my-replid', 1, 'FAILOVER'], ['CLIENT', 'PAUSE', 5000, 'WRITE'],
+    ]);
+    // A replica refuses a write before it looks at a pause (what a primary that FAILOVER demoted does with new writes).
+    const w = pending(await connectResp(t, r.port), 'SET', 'k', 'x');
+    await sleep(200);
+    out.push(['SET while paused', w.answered() ? await w.reply : 'held']);
+    out.push(...(await calls(r, [['CLIENT', 'UNPAUSE']])));
+    return out;
+  });
   await sameReplies(t, 'an online replica: the condition on FORCE, targets that are not a replica', pairs, (p, r) => calls(p, [
     ['FAILOVER', 'FORCE'], ['FAILOVER', 'FORCE', 'TIMEOUT', 100], ['FAILOVER', 'TO', '127.0.0.1', r.port, 'FORCE'],
     ['FAILOVER', 'TO', '127.0.0.1', r.port + 1], ['FAILOVER', 'TO', 'localhost', r.port], ['FAILOVER', 'TO', '127.0.0.2', r.port, 'FORCE', 'TIMEOUT', 10],
