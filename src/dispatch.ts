@@ -160,8 +160,9 @@ export class Dispatcher {
       conn.reply(errorReply("ERR Replica can't interact with the keyspace"));
       return undefined;
     }
-    // CLIENT PAUSE: the command waits for the pause to end (after the arity checks, as in Redis).
-    if (entry !== undefined && this.server.pause.active !== null && !conn.isMonitor && this.pauses(conn, entry)) {
+    // CLIENT PAUSE: the command waits for the pause to end (after the arity checks, as in Redis;
+    // what Redis refuses before it looks at the pause is refused at once, below).
+    if (entry !== undefined && this.server.pause.active !== null && !conn.isMonitor && this.pauses(conn, entry) && !this.refusedBeforePause(conn, entry)) {
       return new Promise((resolve) => {
         this.server.pause.hold(conn, () => {
           const barrier = this.dispatchOne(conn, args);
@@ -295,6 +296,18 @@ export class Dispatcher {
       if (b !== false) return b;
     }
     return this.runLocked(conn, entry, locked, args);
+  }
+
+  /**
+   * Refusals Redis's processCommand makes before its pause check: a
+   * replica's -READONLY / -MASTERDOWN and -NOREPLICAS. Such a command is
+   * answered at once, not held (a write on a primary that FAILOVER has just
+   * turned into a replica gets -READONLY, as from redis-server).
+   */
+  private refusedBeforePause(conn: Connection, entry: TableEntry): boolean {
+    if (conn.isMaster) return false;
+    if (this.server.replica !== null && replicaRefusal(this.server, entry) !== null) return true;
+    return this.server.replication.refusesWrites() && entry.spec.flags.includes('write');
   }
 
   /** Whether the current pause holds this command back (Redis's is_may_replicate_command for WRITE). */

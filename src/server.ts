@@ -39,6 +39,7 @@ import { replayCommands } from './persistence/loader';
 import { restoreShard } from './coordination/restore-shard';
 import { forgetScriptUsers } from './coordination/script-user';
 import { ReplicaLink, type ReplicaHost } from './replication/replica';
+import { Failover } from './replication/failover';
 
 const SHUTDOWN_GRACE_MS = 2000;
 
@@ -113,6 +114,8 @@ export class Server implements ServerContext, ConnectionHost {
   readonly aof: Aof;
   readonly feed = new PropagationFeed();
   readonly replication: Replication;
+  /** FAILOVER's state machine (src/replication/failover.ts). */
+  readonly failover: Failover;
   loading = false;
   private saveCron: NodeJS.Timeout | null = null;
   /** The TCP listeners, one per bind address (src/listeners.ts). */
@@ -152,7 +155,17 @@ export class Server implements ServerContext, ConnectionHost {
     this.aof = new Aof(config, log, this.feed, (file, onStarted) => this.rdb.writeChunked(file, true, onStarted));
     this.replication = new Replication({ config, log, feed: this.feed, rdb: this.rdb, tasks: this.tasks, otherSnapshot: () => this.aof.rewriting,
       propagateDeletes: (on) => this.shards.broadcastSettings({ propagateDeletes: on }),
+      writesPaused: () => this.pause.active !== null,
     });
+    this.failover = new Failover({
+      log,
+      replication: this.replication,
+      streamSettled: () => this.feed.pending === 0,
+      pauseWrites: (on) => (on ? this.pause.pause(Infinity, 'write', 'failover') : this.pause.unpause('failover')),
+      follow: (target) => this.replicaOf(target.host, target.port),
+      promote: () => this.replicaOfNoOne(),
+    });
+    this.replication.failover = this.failover;
   }
 
   /** `user` lines of the configuration (main.ts collects them), applied at start. */
@@ -567,6 +580,7 @@ export class Server implements ServerContext, ConnectionHost {
       port: this.port,
       ids: this.replication.state,
       internalUser: this.acl.internalUser,
+      failover: this.failover,
       loadSnapshot: async (rdb) => {
         this.loading = true;
         try {
@@ -638,6 +652,7 @@ export class Server implements ServerContext, ConnectionHost {
     if (this.closing) return this.closing;
     this.closing = (async () => {
       this.log.info({ reason }, 'shutting down');
+      this.failover.close();
       this.pause.close();
       this.replica?.stop();
       if (this.saveCron !== null) clearInterval(this.saveCron);

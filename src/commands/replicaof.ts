@@ -9,6 +9,8 @@ import { errorReply, okReply, simpleReply } from '../resp/replies';
 const replicaof: CoordOp = (ctx, args) => {
   const server = ctx.server;
   if (server.cluster !== null) return errorReply('ERR REPLICAOF not allowed in cluster mode.');
+  // FAILOVER decides whom we follow until it is over (FAILOVER ABORT ends it).
+  if (server.failover.state !== 'no-failover') return errorReply('ERR REPLICAOF not allowed while failing over.');
   const [host, portArg] = [args[1], args[2]];
   if (host.toLowerCase() === 'no' && portArg.toLowerCase() === 'one') {
     if (server.replica !== null) {

@@ -1,6 +1,6 @@
 /**
- * Replication commands on the primary side: SYNC, PSYNC, REPLCONF, WAIT and
- * ROLE (src/replication/primary.ts does the work; src/replication/info.ts
+ * Replication commands on the primary side: SYNC, PSYNC (and the target's
+ * side of FAILOVER), REPLCONF, WAIT and ROLE (src/replication/primary.ts does the work; src/replication/info.ts
  * renders ROLE and INFO replication).
  */
 import type { CoordOp, Coords } from '../coordination/context';
@@ -15,7 +15,23 @@ function lineReply(line: string | null): Buffer {
   return Buffer.from(`${line}\r\n`, 'latin1');
 }
 
-const psync: CoordOp = (ctx, args) => lineReply(ctx.server.replication.sync(ctx.conn, { replid: args[1], offset: args[2] }));
+/**
+ * PSYNC replid offset [FAILOVER]. With FAILOVER (sent by a primary whose
+ * FAILOVER chose us, src/replication/failover.ts) a replica sharing that
+ * history (our replid is our primary's) promotes itself, as REPLICAOF NO
+ * ONE, and then serves the PSYNC: the old primary continues from us.
+ */
+const psync: CoordOp = (ctx, args) => {
+  const server = ctx.server;
+  if (!ctx.conn.isReplica && args.length > 3 && args[3].toLowerCase() === 'failover') {
+    server.log.warn({ replid: args[1], client: ctx.conn.id }, 'Failover request received');
+    if (server.replica === null) return errorReply("ERR PSYNC FAILOVER can't be sent to a master.");
+    if (args[1].toLowerCase() !== server.replication.state.replid.toLowerCase()) return errorReply('ERR PSYNC FAILOVER replid must match my replid.');
+    server.replicaOfNoOne();
+    server.log.info({ client: ctx.conn.id, addr: ctx.conn.socket.remoteAddress, port: ctx.conn.socket.remotePort }, 'MASTER MODE enabled (failover request)');
+  }
+  return lineReply(server.replication.sync(ctx.conn, { replid: args[1], offset: args[2] }));
+};
 
 const sync: CoordOp = (ctx) => lineReply(ctx.server.replication.sync(ctx.conn, null));
 

@@ -30,6 +30,7 @@ import { scratchCoordinator } from '../coordination/scratch';
 import { monitoringCoords } from './monitoring';
 import { memoryCoords } from './memory';
 import { replicaofCoords } from './replicaof';
+import { failoverCoords } from './failover';
 import { LATENCY_BUCKETS } from '../core/latency-buckets';
 
 /** Every main-thread body, by full name. */
@@ -54,6 +55,7 @@ const coords: Coords = {
   ...clusterCoords,
   ...migrateCoords,
   ...replicaofCoords,
+  ...failoverCoords,
 };
 
 function crossPlan(entry: TableEntry): CrossShardPlan {

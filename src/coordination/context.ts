@@ -27,6 +27,7 @@ import type { Aof } from '../persistence/aof';
 import type { ReplicaLink } from '../replication/replica';
 import type { PropagationFeed } from '../persistence/propagation';
 import type { Replication } from '../replication/primary';
+import type { Failover } from '../replication/failover';
 
 type EventOf<T extends ShardEvent['type']> = Extract<ShardEvent, { type: T }>;
 
@@ -76,6 +77,8 @@ export interface ServerContext {
   readonly feed: PropagationFeed;
   /** Replication: the id/offset/backlog state, our replicas, the link to our primary (src/replication/). */
   readonly replication: Replication;
+  /** FAILOVER's state machine (src/replication/failover.ts). */
+  readonly failover: Failover;
   /** True while the dataset is loading at start (-LOADING). */
   readonly loading: boolean;
   /** Applies changed tls-* parameters (CONFIG SET): reloads certificates, moves the TLS listener. */

@@ -69,6 +69,16 @@ export class PropagationFeed {
     return false;
   }
 
+  /**
+   * Places (writes, markers) not handed to the consumers yet: writes
+   * dispatched whose reply has not come, and what waits behind them. Zero
+   * means every write dispatched so far is in the stream (FAILOVER waits for
+   * it before it compares offsets).
+   */
+  get pending(): number {
+    return this.slots.length - this.head;
+  }
+
   /** Reserves the next place for a write dispatched now in `db`. */
   reserve(db: number, replicate = true): Slot {
     const s = new Slot(db, replicate);

@@ -51,7 +51,7 @@ export function replicationInfo(repl: Replication, config: { getNumber(name: str
   }
   const b = st.backlog;
   out.push(
-    ['master_failover_state', 'no-failover'],
+    ['master_failover_state', repl.failover?.state ?? 'no-failover'],
     ['master_replid', st.replid],
     ['master_replid2', st.replid2],
     ['master_repl_offset', st.masterReplOffset],

@@ -38,6 +38,12 @@ export class ReplicaClient {
   /** Offset and time of the last REPLCONF ACK (INFO offset=, lag=). */
   ackOffset = 0;
   ackTime = Date.now();
+  /**
+   * Whether the replica itself has sent REPLCONF ACK yet: ackOffset starts at
+   * the sync's offset, but only the replica's own ACK says it has applied
+   * that much (Redis's repl_ack_off, which only ACKs set). FAILOVER waits for it.
+   */
+  acked = false;
   /** SYNC (no PSYNC): the old protocol, no +FULLRESYNC line and no ACKs. */
   prePsync = false;
   /**
@@ -85,7 +91,30 @@ export interface ReplicationDeps {
   readonly otherSnapshot: () => boolean;
   /** Tells the shards whether to report the keys they delete by expiry or eviction (settings.propagateDeletes). */
   readonly propagateDeletes: (on: boolean) => void;
+  /** True while clients' writes are paused (CLIENT PAUSE, FAILOVER): no GETACK then, as Redis (it would move the offset). */
+  readonly writesPaused: () => boolean;
 }
+
+/** INFO replication's master_failover_state. */
+export type FailoverState = 'no-failover' | 'waiting-for-sync' | 'failover-in-progress';
+
+/**
+ * What the primary side asks of a coordinated failover (FAILOVER,
+ * src/replication/failover.ts, which sets itself as `Replication.failover`).
+ */
+export interface FailoverHooks {
+  readonly state: FailoverState;
+  /** Runs first in every replication cron (Redis's updateFailoverStatus). */
+  cron(): void;
+  /** An online replica acknowledged an offset: the failover may be able to go on. */
+  acked(): void;
+  /** A failover with a TIMEOUT holds the cron's PINGs while writes are paused (Redis: they would move the offset the target must reach). */
+  readonly holdsPings: boolean;
+}
+
+/** The replication cron's period, and its period while a failover runs (Redis runs replicationCron every 100 ms then). */
+const CRON_MS = 1000;
+const FAILOVER_CRON_MS = 100;
 
 export class Replication implements StreamListener {
   readonly state: ReplicationState;
@@ -111,6 +140,9 @@ export class Replication implements StreamListener {
    * REPLCONF ACK on its link); set by src/replication/replica.ts.
    */
   onGetAck: ((conn: Connection) => void) | null = null;
+  /** A coordinated failover (FAILOVER), set by src/replication/failover.ts. */
+  failover: FailoverHooks | null = null;
+  private cronPeriod = CRON_MS;
 
   constructor(private readonly deps: ReplicationDeps) {
     this.state = new ReplicationState(() => deps.config.getNumber('repl-backlog-size'));
@@ -119,8 +151,18 @@ export class Replication implements StreamListener {
   }
 
   start(): void {
-    this.cronTimer = setInterval(() => this.cron(), 1000);
+    this.cronTimer = setInterval(() => this.cron(), this.cronPeriod);
     this.cronTimer.unref();
+  }
+
+  /** While a failover runs the cron runs ten times a second, as Redis's (its checks and the PING period in cron loops go faster). */
+  setFastCron(fast: boolean): void {
+    const period = fast ? FAILOVER_CRON_MS : CRON_MS;
+    if (period === this.cronPeriod) return;
+    this.cronPeriod = period;
+    if (this.cronTimer === null) return;
+    clearInterval(this.cronTimer);
+    this.start();
   }
 
   close(): void {
@@ -211,9 +253,13 @@ export class Replication implements StreamListener {
           const off = parseIntStrict(val);
           if (off === null) return null;
           if (off > r.ackOffset) r.ackOffset = off;
+          r.acked = true;
           r.ackTime = Date.now();
           if (r.onlineOnAck) this.putOnline(r);
-          if (r.state === 'online') this.checkWaiters();
+          if (r.state === 'online') {
+            this.checkWaiters();
+            this.failover?.acked();
+          }
           return null;
         }
         case 'getack':
@@ -240,6 +286,8 @@ export class Replication implements StreamListener {
    */
   sync(conn: Connection, psync: { replid: string; offset: string } | null): string | null {
     if (conn.isReplica) return ''; // a replica repeating itself is ignored, as Redis does
+    // Our history is about to change hands: replicas come back once the failover is over.
+    if (this.failover !== null && this.failover.state !== 'no-failover') return "-NOMASTERLINK Can't SYNC while failing over";
     if (this.state.link !== null && this.state.link.linkStatus !== 'up') return "-NOMASTERLINK Can't SYNC while not connected with my master";
     const r = new ReplicaClient(conn);
     const h = this.handshakes.get(conn);
@@ -531,6 +579,8 @@ export class Replication implements StreamListener {
     setImmediate(() => {
       this.getackPending = false;
       if (this.waiters.size === 0 || this.state.backlog === null || this.state.link !== null) return;
+      // As Redis: not while writes are paused (the cron asks again once they are not).
+      if (this.deps.writesPaused()) return;
       this.state.append(encodeCommand(['REPLCONF', 'GETACK', '*']));
     });
   }
@@ -574,13 +624,14 @@ export class Replication implements StreamListener {
 
   // ---- cron ----
 
-  /** replicationCron's primary side, once a second. */
+  /** replicationCron's primary side, once a second (ten times a second while a failover runs). */
   private cron(): void {
+    this.failover?.cron();
     this.cronLoops++;
     const now = Date.now();
     const period = this.deps.config.getNumber('repl-ping-replica-period');
     // PING the replicas, in the stream, so they can tell a silent primary from a dead one.
-    if (this.state.link === null && this.replicas.size > 0 && period > 0 && this.cronLoops % period === 0) {
+    if (this.state.link === null && this.replicas.size > 0 && period > 0 && this.cronLoops % period === 0 && this.failover?.holdsPings !== true) {
       this.state.append(encodeCommand(['PING']));
     }
     // A newline keeps replicas that wait for their snapshot from timing out.

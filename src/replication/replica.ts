@@ -34,6 +34,18 @@ export interface ReplicationIds {
   promote(): void;
 }
 
+/**
+ * A coordinated failover that made us a replica of its target
+ * (src/replication/failover.ts): while it is in progress our PSYNC asks the
+ * target to take over, and its answer decides the failover.
+ */
+export interface FailoverPsync {
+  /** failover-in-progress: the next PSYNC is `PSYNC <replid> <offset> FAILOVER`. */
+  readonly inProgress: boolean;
+  /** The answer to that PSYNC: accepted (+FULLRESYNC, +CONTINUE), or not (an error, or the link closed before it came). */
+  answered(accepted: boolean, reply: string): void;
+}
+
 /** What the link needs from the server. */
 export interface ReplicaHost {
   readonly log: Logger;
@@ -48,6 +60,8 @@ export interface ReplicaHost {
   loadSnapshot(rdb: Buffer): Promise<number>;
   /** The internal user the master's commands run as (unchecked, as Redis's master client). */
   readonly internalUser: Connection['user'];
+  /** FAILOVER's side of the PSYNC. */
+  readonly failover: FailoverPsync;
 }
 
 /** ROLE's and INFO's names of the link's states (Redis's replstateToString). */
@@ -147,6 +161,8 @@ export class ReplicaLink {
    */
   private inflight: Promise<void> | null = null;
   private stopped = false;
+  /** PSYNC ... FAILOVER was sent on this connection and its answer has not come. */
+  private failoverReplyDue = false;
   private retryTimer: NodeJS.Timeout | null = null;
   private readonly cron: NodeJS.Timeout;
   /** Full and partial syncs this link made (logged and shown by tests through INFO). */
@@ -247,8 +263,11 @@ export class ReplicaLink {
   private lost(socket: Socket): void {
     if (this.socket !== socket) return;
     if (this.state === 'connected') this.log.info('Connection with master lost.');
+    // A failover's PSYNC left unanswered is refused, as Redis takes no reply (PSYNC_TRY_LATER).
+    const failoverUnanswered = this.failoverReplyDue;
     this.drop('lost');
     this.scheduleRetry();
+    if (failoverUnanswered) this.host.failover.answered(false, 'the connection closed before the reply');
   }
 
   private scheduleRetry(): void {
@@ -288,6 +307,7 @@ export class ReplicaLink {
     this.queueHead = 0;
     this.waiting = false;
     this.transfer = null;
+    this.failoverReplyDue = false;
     // What was read but never applied is not ours: the next PSYNC asks for it again.
     this.readOffset = this.processedOffset;
     if (wasUp) this.downSince = Date.now();
@@ -379,16 +399,25 @@ export class ReplicaLink {
       const r2 = await read();
       if (!alive()) return;
       if (r2.startsWith('-')) this.log.info({ reply: r2 }, '(Non critical) Master does not understand REPLCONF capa');
+      // A failover in progress asks the target to take over (it checks that we share its history's id).
+      const failover = this.host.failover.inProgress ? ['FAILOVER'] : [];
       if (this.masterReplid !== null) {
-        this.log.info({ replid: this.masterReplid, offset: this.processedOffset + 1 }, 'Trying a partial resynchronization');
-        send('PSYNC', this.masterReplid, String(this.processedOffset + 1));
+        this.log.info({ replid: this.masterReplid, offset: this.processedOffset + 1, failover: failover.length > 0 }, 'Trying a partial resynchronization');
+        send('PSYNC', this.masterReplid, String(this.processedOffset + 1), ...failover);
       } else {
         this.log.info('Partial resynchronization not possible (no cached master)');
-        send('PSYNC', '?', '-1');
+        send('PSYNC', '?', '-1', ...failover);
       }
+      this.failoverReplyDue = failover.length > 0;
       const reply = await read();
       if (!alive()) return;
       const rest = reader.detach();
+      if (this.failoverReplyDue) {
+        this.failoverReplyDue = false;
+        // Refused: the failover aborts and stops this link (we are a primary again).
+        this.host.failover.answered(/^\+(FULLRESYNC|CONTINUE)\b/.test(reply), reply);
+        if (!alive()) return;
+      }
       this.onPsyncReply(socket, reply, rest);
     } catch (err) {
       this.fail(socket, (err as Error).message);

@@ -1,7 +1,8 @@
 /**
  * The replication family's rows (see spec.ts). Primary side bodies:
  * src/commands/replication.ts (SYNC, PSYNC, REPLCONF, WAIT, ROLE); replica side:
- * src/commands/replicaof.ts (REPLICAOF, SLAVEOF).
+ * src/commands/replicaof.ts (REPLICAOF, SLAVEOF); the coordinated failover:
+ * src/commands/failover.ts (FAILOVER).
  */
 import { family } from './spec';
 
@@ -34,5 +35,9 @@ export const replicationCommands = family('server', 'main', [
   {
     name: 'slaveof', arity: 3, flags: ['admin', 'noscript', 'stale', 'no_async_loading'], since: '1.0.0', syntax: 'host port | NO ONE',
     summary: 'Make the server a replica of another instance, or promote it as master (deprecated: use REPLICAOF).', complexity: 'O(1)',
+  },
+  {
+    name: 'failover', arity: -1, flags: ['admin', 'noscript', 'stale'], since: '6.2.0', syntax: '[TO host port [FORCE]] [ABORT] [TIMEOUT milliseconds]',
+    summary: 'Start a coordinated failover between this server and one of its replicas.', complexity: 'O(1)',
   },
 ]);
