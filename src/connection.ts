@@ -78,6 +78,21 @@ const CONCAT_LIMIT = 64 * 1024;
 
 export type CloseReason = 'eof' | 'error' | 'quit' | 'killed' | 'timeout' | 'protocol' | 'shutdown' | 'write' | 'output';
 
+/**
+ * How a blocked command (BLPOP & co., XREAD BLOCK, WAIT) is ended from
+ * outside: CLIENT UNBLOCK's TIMEOUT or ERROR, or the server turning replica
+ * (REPLICAOF, FAILOVER, CLUSTER REPLICATE), which Redis's
+ * replicationSetMaster answers with -UNBLOCKED for every blocked client.
+ */
+export type UnblockHow = 'timeout' | 'error' | 'role-change';
+
+/** The error a blocked command is ended with (without its '-'), null for a timeout (the command's own empty reply). */
+export function unblockError(how: UnblockHow): string | null {
+  if (how === 'error') return 'UNBLOCKED client unblocked via CLIENT UNBLOCK';
+  if (how === 'role-change') return 'UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)';
+  return null;
+}
+
 export class Connection implements ReplySink {
   readonly id: number;
   readonly controller = new AbortController();
@@ -120,7 +135,7 @@ export class Connection implements ReplySink {
   /** Shard channels (SSUBSCRIBE), counted apart from the others as in Redis. */
   shardChannels: Set<string> | null = null;
   /** The blocked command this connection waits in, if any (CLIENT UNBLOCK reaches it). */
-  blocked: { unblock(how: 'timeout' | 'error'): boolean } | null = null;
+  blocked: { unblock(how: UnblockHow): boolean } | null = null;
   /** Live `.WATCH` subscriptions. */
   resultWatches = 0;
   /** In MONITOR mode (src/monitoring/monitor.ts): CLIENT LIST's `O` flag. */

@@ -606,6 +606,9 @@ export class Server implements ServerContext, ConnectionHost {
     const cached = previous !== null ? previous.history : { replid: this.replication.state.replid, offset: this.replication.state.masterReplOffset };
     previous?.stop();
     const link = new ReplicaLink(this.replicaHost(), host, port, cached);
+    // As Redis's replicationSetMaster: every blocked client (BLPOP & co.,
+    // XREAD BLOCK, WAIT) is let go with -UNBLOCKED, its wait assumed a primary.
+    for (const conn of this.connections.values()) conn.blocked?.unblock('role-change');
     // CONFIG GET replicaof and CONFIG REWRITE show the master being followed, as in Redis.
     this.setReplicaofParam(`${host} ${port}`);
     this.shards.broadcastSettings({ replicaReadOnly: this.config.shardSettings().replicaReadOnly, replica: true });

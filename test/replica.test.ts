@@ -183,6 +183,54 @@ t.test('refusals while the link is down, and REPLICAOF errors, as a redis-server
   t.same(await s.call('REPLICAOF', 'NO', 'ONE'), 'OK');
 });
 
+t.test('turning replica lets every blocked client go with -UNBLOCKED, and CLIENT UNBLOCK ERROR ends a WAIT, as redis-server', { skip: noRedisServer }, async (t) => {
+  const deadPort = await freePort();
+  const otherDeadPort = await freePort();
+  const redis = await startRedis(t);
+  const shardis = await startShardis(t, { workers: MULTI_SHARD_WORKERS[0] ?? 4 });
+  type Seen = Record<string, Reply>;
+  const run = async (port: number): Promise<Seen> => {
+    const admin = await connectResp(t, port);
+    const seen: Seen = {};
+    const blocked = async (n: number): Promise<void> => eventually(`${n} blocked clients`, async () => (await infoField(admin, 'clients', 'blocked_clients')) === String(n));
+    // CLIENT UNBLOCK ERROR on a WAIT (a primary without replicas: it would wait forever).
+    const w = await connectResp(t, port);
+    const wid = await w.call('CLIENT', 'ID');
+    const waitReply = w.call('WAIT', 1, 0);
+    await blocked(1);
+    seen['CLIENT UNBLOCK ERROR'] = await admin.call('CLIENT', 'UNBLOCK', wid as number, 'ERROR');
+    seen['WAIT unblocked'] = await waitReply;
+    // Every kind of blocked command, then REPLICAOF.
+    const cmds: (string | number)[][] = [
+      ['BLPOP', 'q', 0],
+      ['BLMOVE', 'src', 'dst', 'LEFT', 'RIGHT', 0],
+      ['BZPOPMIN', 'z', 0],
+      ['XREAD', 'BLOCK', 0, 'STREAMS', 's', '$'],
+      ['WAIT', 1, 0],
+    ];
+    const pending: Promise<Reply>[] = [];
+    for (const cmd of cmds) pending.push((await connectResp(t, port)).call(...cmd));
+    await blocked(cmds.length);
+    seen.REPLICAOF = await admin.call('REPLICAOF', '127.0.0.1', deadPort);
+    const replies = await Promise.all(pending);
+    cmds.forEach((cmd, i) => (seen[String(cmd[0])] = replies[i]));
+    // A replica already: XREAD still blocks; REPLICAOF of the same master changes nothing, another master lets it go.
+    const x = await connectResp(t, port);
+    const xread = x.call('XREAD', 'BLOCK', 0, 'STREAMS', 's', '$');
+    await blocked(1);
+    seen['REPLICAOF same'] = await admin.call('REPLICAOF', '127.0.0.1', deadPort);
+    await sleep(100);
+    seen['blocked after REPLICAOF same'] = await infoField(admin, 'clients', 'blocked_clients');
+    seen['REPLICAOF other'] = await admin.call('REPLICAOF', '127.0.0.1', otherDeadPort);
+    seen['XREAD on a replica'] = await xread;
+    seen['REPLICAOF NO ONE'] = await admin.call('REPLICAOF', 'NO', 'ONE');
+    return seen;
+  };
+  const expected = await run(redis.port);
+  t.match(expected.BLPOP, { error: /^UNBLOCKED force unblock/ }, 'the reference does it');
+  t.same(await run(shardis.port), expected);
+});
+
 t.test('Shardis replicates Shardis: full sync with writes, partial resync, and a sibling continues from the promoted replica (PSYNC2)', async (t) => {
   const master = await startShardis(t, { workers: MULTI_SHARD_WORKERS[0] ?? 0, args: [...DEBUG, '--repl-diskless-sync-delay', '0'] });
   const a = await startShardis(t, { workers: 0, args: DEBUG });

@@ -53,7 +53,7 @@ const wait: CoordOp = async (ctx, args) => {
   if (timeout < 0) return errorReply('ERR timeout is negative');
   // Inside MULTI (or a script) WAIT cannot block: it answers with what is acknowledged now.
   const n = await repl.wait(ctx.conn, need, timeout, ctx.conn.signal, ctx.inExec !== true);
-  return integerReply(n);
+  return typeof n === 'string' ? errorReply(n) : integerReply(n);
 };
 
 const role: CoordOp = (ctx) => roleReply(ctx.server.replication, ctx.conn.proto);

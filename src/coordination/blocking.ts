@@ -41,7 +41,7 @@
  * (PropagationFeed.reserveAfter), which the write's reply position knows.
  */
 import type { ServerContext } from './context';
-import type { Connection } from '../connection';
+import { unblockError, type Connection, type UnblockHow } from '../connection';
 import type { BpopRequest, UndoRequest } from '../core/shard-protocol';
 import { onAbort, type Disposer } from '../abort-listener';
 import { bulkReply } from '../resp/replies';
@@ -73,7 +73,6 @@ type Outcome =
   | { kind: 'error'; reply: Buffer };
 
 const NONE: Outcome = { kind: 'none' };
-const UNBLOCKED = Buffer.from('-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n');
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 function nullArray(proto: 2 | 3): Buffer {
@@ -98,7 +97,7 @@ class Waiter {
   disposeAbort: Disposer | null = null;
   /** After being served: the reply whose writing is watched, and how to undo it. */
   guard: { reply: Buffer; undo: UndoRequest; timer: NodeJS.Timeout | null } | null = null;
-  readonly handle = { unblock: (how: 'timeout' | 'error'): boolean => this.unblock(how) };
+  readonly handle = { unblock: (how: UnblockHow): boolean => this.unblock(how) };
   readonly done: Promise<Buffer>;
   resolve!: (b: Buffer) => void;
   /** Set by the manager: ends the wait with a reply (timeout, unblock). */
@@ -126,9 +125,10 @@ class Waiter {
     this.here = !this.crossMove && this.byShard.size === 1;
   }
 
-  private unblock(how: 'timeout' | 'error'): boolean {
+  private unblock(how: UnblockHow): boolean {
     if (this.finished) return false;
-    this.expire(how === 'error' ? UNBLOCKED : nullArray(this.proto));
+    const error = unblockError(how);
+    this.expire(error === null ? nullArray(this.proto) : Buffer.from(`-${error}\r\n`));
     return true;
   }
 }

@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config';
-import type { Connection } from '../connection';
+import { unblockError, type Connection } from '../connection';
 import type { TaskCounts } from '../stats';
 import { onAbort, type Disposer } from '../abort-listener';
 import type { PropagationFeed } from '../persistence/propagation';
@@ -535,9 +535,11 @@ export class Replication implements StreamListener {
   /**
    * WAIT numreplicas timeout: resolves with the number of replicas that
    * acknowledged the connection's writes (all of them propagated before the
-   * WAIT: a marker in the feed waits for the writes still in flight).
+   * WAIT: a marker in the feed waits for the writes still in flight), or
+   * with an error text when it was unblocked with one (CLIENT UNBLOCK ERROR,
+   * the server turning replica).
    */
-  wait(conn: Connection, need: number, timeoutMs: number, signal: AbortSignal, canBlock: boolean): Promise<number> {
+  wait(conn: Connection, need: number, timeoutMs: number, signal: AbortSignal, canBlock: boolean): Promise<number | string> {
     return new Promise((resolve) => {
       this.deps.feed.marker(() => {
         const offset = conn.woff;
@@ -550,7 +552,7 @@ export class Replication implements StreamListener {
         const w = {
           offset,
           need,
-          done: (n: number): void => {
+          done: (n: number | string): void => {
             this.waiters.delete(w);
             if (timer !== null) clearTimeout(timer);
             dispose();
@@ -561,8 +563,8 @@ export class Replication implements StreamListener {
         const dispose = onAbort(signal, this.deps.tasks, () => w.done(0));
         if (timeoutMs > 0) timer = setTimeout(() => w.done(this.countAcks(offset)), timeoutMs);
         conn.blocked = {
-          unblock: () => {
-            w.done(this.countAcks(offset));
+          unblock: (how) => {
+            w.done(unblockError(how) ?? this.countAcks(offset));
             return true;
           },
         };
