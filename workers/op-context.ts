@@ -7,6 +7,7 @@ import type { ReplyWriter } from '../src/core/wire/reply-writer';
 import type { OpVariant } from '../src/core/commands/spec';
 import type { PeerRpc, ShardState } from './shard-state';
 import type { Db } from './db';
+import type { ScriptingMemory } from '../src/core/shard-protocol';
 
 /** The state a shard-local op sees: the shard, the selected database, the caller. */
 export interface ShardOpContext {
@@ -94,6 +95,8 @@ export interface ScriptRunner {
   deleteLibrary(name: string): boolean;
   flushFunctions(): void;
   listLibraries(): { name: string; code: string; functions: { name: string; flags: string[]; description: string | null }[] }[];
+  /** INFO memory's scripting figures for this shard. */
+  memoryInfo(): ScriptingMemory;
   /**
    * The last EVAL/FCALL was aborted unrun (an unlocked script that reached
    * another shard, ShardEvent 'script-cross'): the main thread runs it again

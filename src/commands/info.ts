@@ -13,6 +13,7 @@ import type { ShardInfo } from '../core/shard-protocol';
 import type { RdbPersistence } from '../persistence/rdb';
 import { REDIS_VERSION, VERSION } from '../version';
 import { replicationInfo } from '../replication/info';
+import { dictTableBytes } from '../core/dict-table';
 
 /** Sections in output order; `default` and `all` pick from these. */
 const SECTIONS = [
@@ -208,6 +209,52 @@ export function usedMemory(server: ServerContext, shards: readonly ShardInfo[]):
   return datasetMemory(shards) + clientsMemory(server);
 }
 
+/** The scripting engines' memory over all shards, in Redis's terms. */
+export interface ScriptingTotals {
+  /** The interpreters' heaps (one per shard). */
+  vm: number;
+  /** Distinct cached scripts (a script EVALed in one shard is cached there only) and Redis's bytes for them. */
+  cachedScripts: number;
+  scriptBytes: number;
+  /** Libraries and functions: every shard holds the same ones, so shard 0's. */
+  libraries: number;
+  functions: number;
+  functionBytes: number;
+}
+
+export function scriptingMemory(shards: readonly ShardInfo[]): ScriptingTotals {
+  const scripts = new Map<string, number>();
+  let vm = 0;
+  for (const s of shards) {
+    vm += s.scripting.vmBytes;
+    for (const [sha, bytes] of s.scripting.scripts) scripts.set(sha, bytes);
+  }
+  let scriptBytes = dictTableBytes(scripts.size);
+  for (const b of scripts.values()) scriptBytes += b;
+  const first = shards[0]?.scripting;
+  return { vm, cachedScripts: scripts.size, scriptBytes, libraries: first?.libraries ?? 0, functions: first?.functions ?? 0, functionBytes: first?.functionBytes ?? 0 };
+}
+
+/** INFO memory's scripting lines, in Redis 7.0's order. */
+function scriptingLines(t: ScriptingTotals): Lines {
+  return [
+    ['used_memory_lua', t.vm],
+    ['used_memory_vm_eval', t.vm],
+    ['used_memory_lua_human', bytesToHuman(t.vm)],
+    ['used_memory_scripts_eval', t.scriptBytes],
+    ['number_of_cached_scripts', t.cachedScripts],
+    ['number_of_functions', t.functions],
+    ['number_of_libraries', t.libraries],
+    // One interpreter per shard runs both scripts and functions: its heap is counted once, above.
+    ['used_memory_vm_functions', 0],
+    ['used_memory_vm_total', t.vm],
+    ['used_memory_vm_total_human', bytesToHuman(t.vm)],
+    ['used_memory_functions', t.functionBytes],
+    ['used_memory_scripts', t.scriptBytes + t.functionBytes],
+    ['used_memory_scripts_human', bytesToHuman(t.scriptBytes + t.functionBytes)],
+  ];
+}
+
 function memorySection(server: ServerContext, shards: readonly ShardInfo[]): Lines {
   const used = usedMemory(server, shards);
   const rss = process.memoryUsage().rss;
@@ -226,9 +273,7 @@ function memorySection(server: ServerContext, shards: readonly ShardInfo[]): Lin
     ['total_system_memory_human', bytesToHuman(total)],
     ['used_memory_dataset', datasetMemory(shards)],
     ['used_memory_vm_heap', heapUsed(server, shards)],
-    ['used_memory_lua', 0],
-    ['used_memory_scripts', 0],
-    ['number_of_cached_scripts', 0],
+    ...scriptingLines(scriptingMemory(shards)),
     ['maxmemory', maxmemory],
     ['maxmemory_human', bytesToHuman(maxmemory)],
     ['maxmemory_policy', server.config.get('maxmemory-policy') as string],

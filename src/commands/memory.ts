@@ -5,7 +5,7 @@
  */
 import type { CoordOp, Coords } from '../coordination/context';
 import { buildReply, errorReply, okReply } from '../resp/replies';
-import { usedMemory } from './info';
+import { scriptingMemory, usedMemory } from './info';
 import { parseI64 } from '../core/args/parse';
 import { REDIS_VERSION } from '../version';
 
@@ -33,6 +33,7 @@ const memoryStats: CoordOp = async (ctx) => {
   const startup = mem.heapUsed > used ? used : Math.min(used, 1024 * 1024);
   const dataset = Math.max(0, used - startup);
   const clients = ctx.server.connections.size;
+  const scripting = scriptingMemory(shards);
   return buildReply(ctx, (w) => {
     const ints: [string, number][] = [
       ['peak.allocated', used],
@@ -43,8 +44,8 @@ const memoryStats: CoordOp = async (ctx) => {
       ['clients.normal', clients * 1024],
       ['cluster.links', 0],
       ['aof.buffer', 0],
-      ['lua.caches', 0],
-      ['functions.caches', 0],
+      ['lua.caches', scripting.scriptBytes],
+      ['functions.caches', scripting.functionBytes],
     ];
     const dbList = [...dbs.entries()].sort(([a], [b]) => a - b);
     w.map(ints.length + dbList.length + 17);

@@ -440,6 +440,23 @@ export interface ShardInfo {
   listeners: { block: number; watch: number; result: number };
   /** Connections whose scripts' ACL rules this shard holds (`scriptUser`), dropped with the connection. */
   scriptUsers: number;
+  /** This shard's scripting engine, for INFO memory and MEMORY STATS. */
+  scripting: ScriptingMemory;
+}
+
+/**
+ * A shard's script cache, interpreter and function libraries, in the bytes
+ * Redis 7.0 would report for them (its allocations for the same scripts).
+ */
+export interface ScriptingMemory {
+  /** Cached scripts (EVAL, SCRIPT LOAD): [sha, bytes without the cache's dict table]. A script EVALed in one shard is cached there only. */
+  scripts: [string, number][];
+  /** The Lua interpreter's heap (Lua's own count, in whole KB, as Redis reports it); 0 before the first script. */
+  vmBytes: number;
+  /** Function libraries, the same in every shard. */
+  libraries: number;
+  functions: number;
+  functionBytes: number;
 }
 
 /**

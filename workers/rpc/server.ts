@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 import type { ShardInfo } from '../../src/core/shard-protocol';
 import type { RpcHandlers } from './handler';
+import { scriptRunner } from '../op-context';
 import { LATENCY_BUCKETS } from '../../src/core/latency-buckets';
 
 /** avg_ttl is an estimate in Redis too; sampling keeps INFO O(dbs), not O(keys). */
@@ -63,6 +64,7 @@ export const serverRpc: Pick<RpcHandlers, 'info' | 'resetStats' | 'gc' | 'connCl
       latency,
       listeners: { ...s.signals.counts },
       scriptUsers: s.scriptUsers.size,
+      scripting: scriptRunner(s)?.memoryInfo() ?? { scripts: [], vmBytes: 0, libraries: 0, functions: 0, functionBytes: 0 },
     };
   },
 

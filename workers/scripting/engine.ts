@@ -28,7 +28,10 @@ import { respToTags } from './resp-to-lua';
 import { writeTagged, writeLuaNumber } from './lua-to-resp';
 import type { PeerCaller } from './peers';
 import { untailRedisCalls } from './untail';
-import { SCRIPT_ABORTED_REPLY, type KeyValue, type RpcCall, type RpcOutcome, type RpcResult } from '../../src/core/shard-protocol';
+import { SCRIPT_ABORTED_REPLY, type KeyValue, type RpcCall, type RpcOutcome, type RpcResult, type ScriptingMemory } from '../../src/core/shard-protocol';
+import { allocSize } from '../structures/alloc-size';
+import { sdsHeader } from '../structures/memory-usage';
+import { dictTableBytes } from '../../src/core/dict-table';
 import { ReplyError } from '../../src/core/errors';
 
 export function sha1hex(s: string): string {
@@ -91,6 +94,40 @@ interface CachedScript {
   /** The interpreter's short name for it (prelude.ts `scripts`). */
   id: string;
 }
+
+/**
+ * What Redis 7.0.15 counts for a cached script and for a function beside
+ * their strings and dict tables, and for the function engine before any
+ * library (INFO used_memory_scripts_eval and used_memory_functions, MEMORY
+ * STATS lua.caches and functions.caches). Read off redis-server for
+ * scripts, libraries, names and descriptions of several lengths and counts
+ * (test/scripting-info.test.ts compares them): a script is its dict entry,
+ * sha and struct plus its body (bodyBytes); a library its struct and its name's
+ * and code's sds; a function its struct and entries plus its name's (and
+ * description's) sds; and the script cache and the server-wide function
+ * table each their dict's table of pointers (FCALL's lookups step a growing
+ * table's rehash in Redis: the figure moves with them).
+ */
+const SCRIPT_FIXED_BYTES = 88;
+const FUNCTIONS_BASE_BYTES = 200;
+const LIBRARY_FIXED_BYTES = 32;
+const FUNCTION_FIXED_BYTES = 80;
+
+/** The allocation of an sds string made from `s` (sdsnewlen: type 5 below 32 bytes). */
+function sdsBytes(s: string): number {
+  return allocSize(sdsHeader(s.length, true) + s.length + 1);
+}
+
+/**
+ * A script body's bytes as Redis counts them: it keeps the command's argument
+ * object, an embedded string up to 44 bytes (its allocation less the object
+ * header), else a plain sds.
+ */
+function bodyBytes(body: string): number {
+  if (body.length <= 44) return allocSize(16 + 3 + body.length + 1) - 16;
+  return allocSize(sdsHeader(body.length, false) + body.length + 1);
+}
+
 
 const SHEBANG_FLAGS = new Set(['no-writes', 'allow-oom', 'allow-stale', 'no-cluster', 'allow-cross-slot-keys']);
 
@@ -313,6 +350,24 @@ export class ScriptEngine implements ScriptRunner {
     this.libraries.clear();
     this.functions.clear();
     if (this.vm !== null) this.vm.call('__drop', '*');
+  }
+
+  /** INFO memory's figures for this shard's scripts, interpreter and functions. */
+  memoryInfo(): ScriptingMemory {
+    const scripts: [string, number][] = [];
+    for (const [sha, s] of this.scripts) scripts.push([sha, SCRIPT_FIXED_BYTES + bodyBytes(s.body)]);
+    let functions = 0;
+    let functionBytes = FUNCTIONS_BASE_BYTES + dictTableBytes(this.functions.size);
+    for (const lib of this.libraries.values()) {
+      functionBytes += LIBRARY_FIXED_BYTES + sdsBytes(lib.name) + sdsBytes(lib.code);
+      for (const f of lib.functions) {
+        functions++;
+        functionBytes += FUNCTION_FIXED_BYTES + sdsBytes(f.name) + (f.description === null ? 0 : sdsBytes(f.description));
+      }
+    }
+    // No interpreter yet (none is made until the first script or library): nothing to count.
+    const vmBytes = this.vm === null ? 0 : this.vm.memoryBytes();
+    return { scripts, vmBytes, libraries: this.libraries.size, functions, functionBytes };
   }
 
   listLibraries(): LibraryInfo[] {

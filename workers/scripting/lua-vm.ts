@@ -466,6 +466,12 @@ export class LuaVm {
     return this.heapBuf.subarray(p, p + this.heap32[this.lenCell >> 2]);
   }
 
+  /** Bytes the interpreter's heap holds (prelude.ts `__memory`). */
+  memoryBytes(): number {
+    this.run('__memory', [], []);
+    return Number(this.resultString());
+  }
+
   /** Calls global function `fn` with one argument (no NUL) and no results; answers come through takeOutput. */
   call(fn: string, arg: string): void {
     this.run(fn, [arg], []);

@@ -612,6 +612,9 @@ local function keys_argv(nk, n, ...)
   return all, argv
 end
 
+-- INFO's used_memory_lua: Lua's own count in whole KB, times 1024, as Redis reports it.
+function __memory() return 'n', tostring(floor(collectgarbage('count')) * 1024) end
+
 function __run(id, nk, n, ...)
   local keys, argv = keys_argv(nk, n, ...)
   -- base has no __newindex: plain stores.
