@@ -587,6 +587,8 @@ export class Connection implements ReplySink {
           continue;
         }
         this.host.stats.netOutputBytes += out.length;
+        // What a replica is sent (its snapshot, the stream) is also replication output, as in Redis 7.0.
+        if (this.isReplica) this.host.stats.netReplOutputBytes += out.length;
         this.host.stats.writesProcessed++;
         this.lastInteraction = Date.now();
         this.mem.onReply(out.length);

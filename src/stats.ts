@@ -16,6 +16,9 @@ export class ServerStats {
   totalCommands = 0;
   netInputBytes = 0;
   netOutputBytes = 0;
+  /** The part of those that is replication: read from our primary (its snapshot and stream), written to our replicas. */
+  netReplInputBytes = 0;
+  netReplOutputBytes = 0;
   totalErrorReplies = 0;
   /** Socket reads and writes (INFO total_reads_processed / total_writes_processed). */
   readsProcessed = 0;
@@ -46,6 +49,8 @@ export class ServerStats {
     this.totalCommands = 0;
     this.netInputBytes = 0;
     this.netOutputBytes = 0;
+    this.netReplInputBytes = 0;
+    this.netReplOutputBytes = 0;
     this.totalErrorReplies = 0;
     this.readsProcessed = 0;
     this.writesProcessed = 0;

@@ -100,15 +100,17 @@ function opsPerSec(server: ServerContext): number {
   return sampler.rate();
 }
 
-let inputSampler: OpsSampler | null = null;
-let outputSampler: OpsSampler | null = null;
+type ByteCounter = 'netInputBytes' | 'netOutputBytes' | 'netReplInputBytes' | 'netReplOutputBytes';
+const byteSamplers = new Map<ByteCounter, OpsSampler>();
 
-/** instantaneous_input_kbps / _output_kbps: bytes per second over the same samples, in KiB, two decimals. */
-function kbps(server: ServerContext, which: 'in' | 'out'): string {
-  if (which === 'in') inputSampler ??= new OpsSampler(() => server.stats.netInputBytes);
-  else outputSampler ??= new OpsSampler(() => server.stats.netOutputBytes);
-  const s = which === 'in' ? inputSampler : outputSampler;
-  return ((s as OpsSampler).rate() / 1024).toFixed(2);
+/** instantaneous_input_kbps, _output_kbps and their _repl_ forms: bytes per second over the same samples, in KiB, two decimals. */
+function kbps(server: ServerContext, counter: ByteCounter): string {
+  let s = byteSamplers.get(counter);
+  if (s === undefined) {
+    s = new OpsSampler(() => server.stats[counter]);
+    byteSamplers.set(counter, s);
+  }
+  return (s.rate() / 1024).toFixed(2);
 }
 
 type Lines = [string, string | number][];
@@ -167,7 +169,7 @@ function clientsSection(server: ServerContext): Lines {
     ['client_recent_max_input_buffer', maxIn],
     ['client_recent_max_output_buffer', maxOut],
     ['blocked_clients', countConns(server, (c) => c.blocked !== null)],
-    ['tracking_clients', 0],
+    ['tracking_clients', countConns(server, (c) => c.tracking !== null)],
     ['clients_in_timeout_table', countConns(server, (c) => c.blocked !== null)],
     ['pubsub_clients', countConns(server, (c) => c.subscribed)],
     ['watching_clients', countConns(server, (c) => c.resultWatches > 0)],
@@ -366,12 +368,12 @@ function statsSection(server: ServerContext, shards: readonly ShardInfo[]): Line
     ['instantaneous_ops_per_sec', opsPerSec(server)],
     ['total_net_input_bytes', st.netInputBytes],
     ['total_net_output_bytes', st.netOutputBytes],
-    ['total_net_repl_input_bytes', 0],
-    ['total_net_repl_output_bytes', 0],
-    ['instantaneous_input_kbps', kbps(server, 'in')],
-    ['instantaneous_output_kbps', kbps(server, 'out')],
-    ['instantaneous_input_repl_kbps', '0.00'],
-    ['instantaneous_output_repl_kbps', '0.00'],
+    ['total_net_repl_input_bytes', st.netReplInputBytes],
+    ['total_net_repl_output_bytes', st.netReplOutputBytes],
+    ['instantaneous_input_kbps', kbps(server, 'netInputBytes')],
+    ['instantaneous_output_kbps', kbps(server, 'netOutputBytes')],
+    ['instantaneous_input_repl_kbps', kbps(server, 'netReplInputBytes')],
+    ['instantaneous_output_repl_kbps', kbps(server, 'netReplOutputBytes')],
     ['rejected_connections', st.rejectedConnections],
     ['client_output_buffer_limit_disconnections', server.stats.outputLimitDisconnections],
     ['sync_full', server.replication.syncFull],

@@ -474,6 +474,7 @@ export class ReplicaLink {
     this.transferLastIo = Date.now();
     const onData = (chunk: Buffer): void => {
       if (this.socket !== socket) return;
+      this.countInput(chunk);
       this.lastIo = this.transferLastIo = Date.now();
       const step = transfer.push(chunk);
       if (step.kind === 'more') return;
@@ -550,8 +551,16 @@ export class ReplicaLink {
     if (first.length > 0) this.onStreamData(socket, first);
   }
 
+  /** The snapshot's and the stream's bytes: network input, and replication input too (Redis 7.0 counts them in both). */
+  private countInput(chunk: Buffer): void {
+    const stats = this.host.connectionHost.stats;
+    stats.netInputBytes += chunk.length;
+    stats.netReplInputBytes += chunk.length;
+  }
+
   private onStreamData(socket: Socket, chunk: Buffer): void {
     if (this.socket !== socket || this.parser === null) return;
+    this.countInput(chunk);
     this.lastIo = Date.now();
     this.readOffset += chunk.length;
     this.unfed.push(chunk);

@@ -1,0 +1,104 @@
+/**
+ * INFO counters that were fixed zeros, against redis-server 7.0.15 doing the
+ * same: tracking_clients (connections with CLIENT TRACKING on) and the
+ * replication byte counters, total_net_repl_input_bytes on a replica (its
+ * primary's snapshot and stream) and total_net_repl_output_bytes on a
+ * primary (what it sends its replicas), which Redis 7.0 counts in
+ * total_net_input_bytes / total_net_output_bytes as well.
+ */
+import t from 'tap';
+import { ANY_WORKERS, noRedisServer, startRedis, startShardis } from './helpers/servers';
+import { connectResp, type RespClient } from './helpers/resp-client';
+import { info } from './helpers/info';
+import { eventually } from './helpers/util';
+
+/** Bytes of a command as a client sends it (a multibulk). */
+function encodedLength(args: string[]): number {
+  let n = `*${args.length}\r\n`.length;
+  for (const a of args) n += `$${Buffer.byteLength(a)}\r\n`.length + Buffer.byteLength(a) + 2;
+  return n;
+}
+
+async function field(c: RespClient, section: string, name: string): Promise<number> {
+  const all = await info(c, section);
+  for (const fields of Object.values(all)) if (name in fields) return Number(fields[name]);
+  throw new Error(`INFO ${section} has no ${name}`);
+}
+
+t.test('tracking_clients counts the connections with tracking on', { skip: noRedisServer }, async (t) => {
+  const redis = await startRedis(t);
+  const shardis = await startShardis(t, { workers: ANY_WORKERS });
+  const seen: Record<string, number[]> = {};
+  for (const [name, port] of [['redis-server', redis.port], ['shardis', shardis.port]] as const) {
+    const watcher = await connectResp(t, port);
+    const a = await connectResp(t, port);
+    const b = await connectResp(t, port);
+    const counts: number[] = [];
+    const count = async (): Promise<void> => {
+      counts.push(await field(watcher, 'clients', 'tracking_clients'));
+    };
+    await count();
+    const to = String(await watcher.call('CLIENT', 'ID'));
+    await a.call('CLIENT', 'TRACKING', 'ON', 'REDIRECT', to);
+    await count();
+    await b.call('CLIENT', 'TRACKING', 'ON', 'BCAST', 'REDIRECT', to);
+    await count();
+    await a.call('CLIENT', 'TRACKING', 'OFF');
+    await count();
+    b.close();
+    await eventually('the closed connection leaves tracking_clients', async () => (await field(watcher, 'clients', 'tracking_clients')) === 0);
+    await count();
+    seen[name] = counts;
+  }
+  t.same(seen.shardis, seen['redis-server'], `tracking_clients over the steps: ${JSON.stringify(seen)}`);
+  t.same(seen.shardis, [0, 1, 2, 1, 0], 'the counts the steps make');
+});
+
+t.test('replication bytes are counted as redis-server counts them', { skip: noRedisServer }, async (t) => {
+  // No PINGs in the stream while the test measures (the default period is 10 s).
+  const quiet = ['--repl-ping-replica-period', '3600'];
+  const deltas: Record<string, Record<string, number>> = {};
+  for (const kind of ['redis-server', 'shardis'] as const) {
+    const start = async (): Promise<number> => (kind === 'redis-server' ? (await startRedis(t, quiet)).port : (await startShardis(t, { workers: ANY_WORKERS, args: quiet })).port);
+    const [pp, rp] = [await start(), await start()];
+    const p = await connectResp(t, pp);
+    const r = await connectResp(t, rp);
+    await p.call('SET', 'before', 'sync');
+    await r.call('REPLICAOF', '127.0.0.1', String(pp));
+    // What the test itself sends the replica, which is all its client input should count.
+    let sentToReplica = 0;
+    const replicaInfo = async (section: string): Promise<Awaited<ReturnType<typeof info>>> => {
+      sentToReplica += encodedLength(['INFO', section]);
+      return info(r, section);
+    };
+    const caughtUp = async (): Promise<boolean> => {
+      const [pi, ri] = [await info(p, 'replication'), await replicaInfo('replication')];
+      return ri.replication.master_link_status === 'up' && ri.replication.master_repl_offset === pi.replication.master_repl_offset && pi.replication.slave0?.includes('state=online') === true;
+    };
+    await eventually(`${kind}: the replica is in sync`, caughtUp, 20_000);
+    const afterSync = await field(r, 'stats', 'total_net_repl_input_bytes');
+    t.ok(afterSync > 0, `${kind}: the replica counted its snapshot as replication input (${afterSync} bytes)`);
+    const read = async (): Promise<Record<string, number>> => {
+      const stats = (await replicaInfo('stats')).stats;
+      return {
+        primaryReplOut: await field(p, 'stats', 'total_net_repl_output_bytes'),
+        replicaReplIn: Number(stats.total_net_repl_input_bytes),
+        replicaIn: Number(stats.total_net_input_bytes),
+      };
+    };
+    const before = await read();
+    sentToReplica = 0;
+    await p.call('SET', 'k', 'v');
+    await p.call('RPUSH', 'list', 'a', 'bb', 'ccc');
+    await eventually(`${kind}: the replica caught up`, caughtUp, 10_000);
+    const sent = sentToReplica + encodedLength(['INFO', 'stats']);
+    const after = await read();
+    deltas[kind] = Object.fromEntries(Object.keys(before).map((k) => [k, after[k] - before[k]]));
+    // The INFO that reads the counter has been counted when it runs; the stream is network input as well.
+    t.equal(deltas[kind].replicaIn, sent + deltas[kind].replicaReplIn, `${kind}: the replica's network input is the test's commands (${sent} bytes) and the stream`);
+  }
+  const [ref, ours] = [deltas['redis-server'], deltas.shardis];
+  t.equal(ours.primaryReplOut, ref.primaryReplOut, `the primary's replication output grew by the stream's bytes (${ours.primaryReplOut} vs ${ref.primaryReplOut})`);
+  t.equal(ours.replicaReplIn, ref.replicaReplIn, `the replica's replication input grew by as much (${ours.replicaReplIn} vs ${ref.replicaReplIn})`);
+  t.ok(ours.replicaReplIn > 0, 'the stream was counted');
+});
