@@ -102,3 +102,30 @@ t.test('replication bytes are counted as redis-server counts them', { skip: noRe
   t.equal(ours.replicaReplIn, ref.replicaReplIn, `the replica's replication input grew by as much (${ours.replicaReplIn} vs ${ref.replicaReplIn})`);
   t.ok(ours.replicaReplIn > 0, 'the stream was counted');
 });
+
+t.test('the active expiry cycle reports its time and the cycles its time limit cut short, as redis-server does', { skip: noRedisServer }, async (t) => {
+  const N = 400_000;
+  const seen: Record<string, { cpuMs: number; capped: number; expired: number }> = {};
+  for (const kind of ['redis-server', 'shardis'] as const) {
+    const port = kind === 'redis-server' ? (await startRedis(t)).port : (await startShardis(t, { workers: ANY_WORKERS })).port;
+    const c = await connectResp(t, port);
+    const before = { cpuMs: await field(c, 'stats', 'expire_cycle_cpu_milliseconds'), capped: await field(c, 'stats', 'expired_time_cap_reached_count') };
+    // Keys that expire together, more than one cycle's time share (25 ms of 100 at hz 10) can reclaim.
+    const deadline = Date.now() + 3000;
+    for (let i = 0; i < N; i += 10_000) {
+      const batch: string[][] = [];
+      for (let j = i; j < i + 10_000; j++) batch.push(['SET', `e:${j}`, 'v', 'PXAT', String(deadline)]);
+      await c.pipeline(batch);
+    }
+    await eventually(`${kind}: every key expired`, async () => (await field(c, 'stats', 'expired_keys')) === N, 60_000);
+    seen[kind] = {
+      cpuMs: (await field(c, 'stats', 'expire_cycle_cpu_milliseconds')) - before.cpuMs,
+      capped: (await field(c, 'stats', 'expired_time_cap_reached_count')) - before.capped,
+      expired: N,
+    };
+  }
+  t.ok(seen['redis-server'].capped > 0 && seen['redis-server'].cpuMs > 0, `redis-server: the scenario makes cycles reach their limit (${JSON.stringify(seen['redis-server'])})`);
+  t.ok(seen.shardis.capped > 0, `shardis: cycles cut short by the time limit are counted (${seen.shardis.capped})`);
+  // Each capped cycle took at least its share (25 ms); the time is all counted.
+  t.ok(seen.shardis.cpuMs >= seen.shardis.capped * 20, `shardis: expire_cycle_cpu_milliseconds (${seen.shardis.cpuMs}) holds the capped cycles' time`);
+});

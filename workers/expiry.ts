@@ -33,10 +33,22 @@ const MIN_PER_CYCLE = 1000;
 
 /** One cycle; `periodMs` is the time between cycles (1000 / hz), of which it may take its effort's share. */
 export function activeExpireCycle(state: ShardState, now: number, periodMs: number): number {
-  const { batch: BATCH, repeatShare: REPEAT_SHARE, timeShare } = expireCycleParams(state.settings.activeExpireEffort);
+  const { batch, repeatShare, timeShare } = expireCycleParams(state.settings.activeExpireEffort);
   // A replica's keys expire by its master's DELs (Redis runs the active cycle on masters only).
   if (state.settings.replica) return 0;
-  const deadline = performance.now() + periodMs * timeShare;
+  const start = performance.now();
+  const deadline = start + periodMs * timeShare;
+  let expired = 0;
+  try {
+    expired = walk(state, now, deadline, batch, repeatShare);
+  } finally {
+    state.stats.expireCycleMicros += (performance.now() - start) * 1000;
+  }
+  return expired;
+}
+
+/** The cycle's walk over the dbs' TTLs until done or past `deadline` (then counted, as Redis's timelimit_exit). */
+function walk(state: ShardState, now: number, deadline: number, batch: number, repeatShare: number): number {
   let expired = 0;
   for (const db of state.dbs) {
     if (db === undefined || db.expires.size === 0) continue;
@@ -47,7 +59,7 @@ export function activeExpireCycle(state: ShardState, now: number, periodMs: numb
     for (;;) {
       let batchExpired = 0;
       let batchChecked = 0;
-      while (batchChecked < BATCH && left > 0) {
+      while (batchChecked < batch && left > 0) {
         let next = it.next();
         if (next.done) {
           it = db.expires.entries();
@@ -65,11 +77,14 @@ export function activeExpireCycle(state: ShardState, now: number, periodMs: numb
       expired += batchExpired;
       checked += batchChecked;
       if (left <= 0 || batchChecked === 0) break;
-      if (checked >= MIN_PER_CYCLE && batchExpired <= batchChecked * REPEAT_SHARE) break;
+      if (checked >= MIN_PER_CYCLE && batchExpired <= batchChecked * repeatShare) break;
       if (performance.now() > deadline) break;
     }
     db.expireCursor = it;
-    if (performance.now() > deadline) break;
+    if (performance.now() > deadline) {
+      state.stats.expireTimeCapReached++;
+      break;
+    }
   }
   return expired;
 }

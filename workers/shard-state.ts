@@ -59,7 +59,19 @@ export class ShardState {
   readonly replicaExpiry = { replica: false, fromMaster: false };
   /** Memory accounting of every db of this shard, and the LFU settings they read. */
   readonly memory = new MemoryAccount();
-  stats = { commands: 0, batches: 0, expiredKeys: 0, busyMicros: 0, evictedKeys: 0, dirty: 0, keyspaceHits: 0, keyspaceMisses: 0 };
+  stats = {
+    commands: 0,
+    batches: 0,
+    expiredKeys: 0,
+    busyMicros: 0,
+    evictedKeys: 0,
+    dirty: 0,
+    keyspaceHits: 0,
+    keyspaceMisses: 0,
+    /** Time spent in active expiry cycles, and the cycles its time budget cut short (INFO expire_cycle_cpu_milliseconds, expired_time_cap_reached_count). */
+    expireCycleMicros: 0,
+    expireTimeCapReached: 0,
+  };
   /** Per shard-op (by op index) time spent and failed calls, for INFO commandstats. */
   opStats: { micros: Float64Array; failed: Float64Array; latency: Float64Array };
   /**

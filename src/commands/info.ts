@@ -354,8 +354,12 @@ function statsSection(server: ServerContext, shards: readonly ShardInfo[]): Line
   let misses = 0;
   let trackedKeys = 0;
   let trackedItems = 0;
+  let expireMicros = 0;
+  let timeCap = 0;
   for (const s of shards) {
     expired += s.expiredKeys;
+    expireMicros += s.expireCycleMicros;
+    timeCap += s.expireTimeCapReached;
     evicted += s.evictedKeys;
     hits += s.keyspaceHits;
     misses += s.keyspaceMisses;
@@ -381,8 +385,8 @@ function statsSection(server: ServerContext, shards: readonly ShardInfo[]): Line
     ['sync_partial_err', server.replication.syncPartialErr],
     ['expired_keys', expired],
     ['expired_stale_perc', '0.00'],
-    ['expired_time_cap_reached_count', 0],
-    ['expire_cycle_cpu_milliseconds', 0],
+    ['expired_time_cap_reached_count', timeCap],
+    ['expire_cycle_cpu_milliseconds', Math.floor(expireMicros / 1000)],
     ['evicted_keys', evicted],
     ['evicted_clients', server.stats.evictedClients],
     ['total_eviction_exceeded_time', 0],

@@ -411,6 +411,9 @@ export interface ShardInfo {
   batches: number;
   busyMicros: number;
   expiredKeys: number;
+  /** Time in active expiry cycles, and the cycles cut short by their time budget. */
+  expireCycleMicros: number;
+  expireTimeCapReached: number;
   /** Keys removed to stay under maxmemory. */
   evictedKeys: number;
   /** Values freed lazily, as Redis's lazyfreed_objects counts them (workers/lazyfree.ts). */

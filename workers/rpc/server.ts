@@ -48,6 +48,8 @@ export const serverRpc: Pick<RpcHandlers, 'info' | 'resetStats' | 'gc' | 'connCl
       batches: s.stats.batches,
       busyMicros: s.stats.busyMicros,
       expiredKeys: s.totalExpired(),
+      expireCycleMicros: s.stats.expireCycleMicros,
+      expireTimeCapReached: s.stats.expireTimeCapReached,
       evictedKeys: s.stats.evictedKeys,
       lazyfreed: s.lazyfreed,
       keyspaceHits: s.stats.keyspaceHits,
@@ -78,6 +80,8 @@ export const serverRpc: Pick<RpcHandlers, 'info' | 'resetStats' | 'gc' | 'connCl
     s.lazyfreed = 0;
     s.stats.keyspaceHits = 0;
     s.stats.keyspaceMisses = 0;
+    s.stats.expireCycleMicros = 0;
+    s.stats.expireTimeCapReached = 0;
     for (const db of s.dbs) if (db) db.expiredCount = 0;
     s.resetOpStats();
   },
