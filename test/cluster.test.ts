@@ -79,6 +79,14 @@ t.test('redis-cli --cluster create and check, ioredis Cluster, on 3 Shardis prim
 t.test('a mixed cluster of Shardis and redis-server nodes', { skip }, async (t) => {
   const nodes = await startNodes(t, ['shardis', 'redis', 'shardis', 'redis']);
   await exerciseCluster(t, nodes);
+  // INFO's cluster_connections is Redis's estimate (a link each way to every other node it knows): 6 on every node.
+  const connections: string[] = [];
+  for (const n of nodes) {
+    const c = await connectResp(t, n.port);
+    connections.push(`${n.kind} ${/cluster_connections:(\d+)/.exec(String(await c.call('INFO', 'clients')))?.[1]}`);
+    c.close();
+  }
+  t.same(connections, ['shardis 6', 'redis 6', 'shardis 6', 'redis 6'], 'cluster_connections as redis-server counts them');
 
   // A Shardis node stops: every other node suspects it, then a majority marks it failed.
   await nodes[2].stop();

@@ -129,3 +129,19 @@ t.test('the active expiry cycle reports its time and the cycles its time limit c
   // Each capped cycle took at least its share (25 ms); the time is all counted.
   t.ok(seen.shardis.cpuMs >= seen.shardis.capped * 20, `shardis: expire_cycle_cpu_milliseconds (${seen.shardis.cpuMs}) holds the capped cycles' time`);
 });
+
+t.test('migrate_cached_sockets counts MIGRATE\'s open connections, as redis-server does', { skip: noRedisServer }, async (t) => {
+  const target = await startRedis(t);
+  const counts: Record<string, number[]> = {};
+  for (const kind of ['redis-server', 'shardis'] as const) {
+    const port = kind === 'redis-server' ? (await startRedis(t)).port : (await startShardis(t, { workers: ANY_WORKERS })).port;
+    const c = await connectResp(t, port);
+    const n: number[] = [await field(c, 'stats', 'migrate_cached_sockets')];
+    await c.call('SET', `m:${kind}`, 'v');
+    t.equal(await c.call('MIGRATE', '127.0.0.1', String(target.port), `m:${kind}`, '0', '5000'), 'OK', `${kind}: MIGRATE`);
+    n.push(await field(c, 'stats', 'migrate_cached_sockets'));
+    counts[kind] = n;
+  }
+  t.same(counts.shardis, counts['redis-server'], `migrate_cached_sockets before and after a MIGRATE: ${JSON.stringify(counts)}`);
+  t.same(counts.shardis, [0, 1], 'one cached connection to the target');
+});

@@ -164,7 +164,8 @@ function clientsSection(server: ServerContext): Lines {
   }
   return [
     ['connected_clients', server.connections.size],
-    ['cluster_connections', 0],
+    // As Redis's estimate: a link each way to every other node it knows.
+    ['cluster_connections', server.cluster === null ? 0 : (server.cluster.state.nodes.size - 1) * 2],
     ['maxclients', server.config.values.maxclients],
     ['client_recent_max_input_buffer', maxIn],
     ['client_recent_max_output_buffer', maxOut],
@@ -399,7 +400,7 @@ function statsSection(server: ServerContext, shards: readonly ShardInfo[]): Line
     // No fork: BGSAVE and the AOF rewrite snapshot in place (workers/snapshot.ts).
     ['latest_fork_usec', 0],
     ['total_forks', 0],
-    ['migrate_cached_sockets', 0],
+    ['migrate_cached_sockets', server.migrateSockets.size],
     ['slave_expires_tracked_keys', 0],
     // activedefrag is refused: V8's collector compacts the heaps.
     ['active_defrag_hits', 0],
