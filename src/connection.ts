@@ -327,9 +327,23 @@ export class Connection implements ReplySink {
       releaseLease(p);
       p.setWhole(own);
     }
-    if (p.data !== null && p.end > p.start && p.data[p.start] === 45 /* '-' */) this.host.stats.countError(p.bytes());
+    if (p.data !== null && p.end > p.start && p.data[p.start] === 45 /* '-' */) this.countErrorReply(p.bytes());
     if (this.host.config.outputLimitsActive && this.overOutputLimit()) return;
     if (this.wakeWriter !== null && this.queue[this.head] === p) this.host.writeWakeups.schedule(this);
+  }
+
+  /**
+   * An error reply, for INFO's error counts. One to our primary, to a replica
+   * or to the AOF loader means the two sides' data differ: Redis logs it as
+   * critical and counts it apart (unexpected_error_replies).
+   */
+  private countErrorReply(reply: Buffer): void {
+    const stats = this.host.stats;
+    stats.countError(reply);
+    if (!this.isMaster && !this.isReplica && !this.loader) return;
+    stats.unexpectedErrorReplies++;
+    const [from, to] = this.loader ? ['server', 'AOF-loading-client'] : this.isMaster ? ['replica', 'master'] : ['master', 'replica'];
+    this.host.log.warn({ error: reply.latin1Slice(1, Math.min(reply.length, 256)).trimEnd() }, `== CRITICAL == This ${from} is sending an error to its ${to}`);
   }
 
   /**

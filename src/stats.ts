@@ -20,6 +20,8 @@ export class ServerStats {
   netReplInputBytes = 0;
   netReplOutputBytes = 0;
   totalErrorReplies = 0;
+  /** Error replies to our primary, a replica or the AOF loader (INFO unexpected_error_replies). */
+  unexpectedErrorReplies = 0;
   /** Socket reads and writes (INFO total_reads_processed / total_writes_processed). */
   readsProcessed = 0;
   writesProcessed = 0;
@@ -52,6 +54,7 @@ export class ServerStats {
     this.netReplInputBytes = 0;
     this.netReplOutputBytes = 0;
     this.totalErrorReplies = 0;
+    this.unexpectedErrorReplies = 0;
     this.readsProcessed = 0;
     this.writesProcessed = 0;
     this.replyBufferShrinks = 0;

@@ -145,3 +145,29 @@ t.test('migrate_cached_sockets counts MIGRATE\'s open connections, as redis-serv
   t.same(counts.shardis, counts['redis-server'], `migrate_cached_sockets before and after a MIGRATE: ${JSON.stringify(counts)}`);
   t.same(counts.shardis, [0, 1], 'one cached connection to the target');
 });
+
+t.test('an error a replica answers its primary is counted in unexpected_error_replies, as redis-server counts it', { skip: noRedisServer }, async (t) => {
+  const counts: Record<string, number[]> = {};
+  for (const kind of ['redis-server', 'shardis'] as const) {
+    const start = async (args: string[]): Promise<number> => (kind === 'redis-server' ? (await startRedis(t, args)).port : (await startShardis(t, { workers: ANY_WORKERS, args })).port);
+    const [pp, rp] = [await start([]), await start(['--replica-read-only', 'no'])];
+    const p = await connectResp(t, pp);
+    const r = await connectResp(t, rp);
+    await r.call('REPLICAOF', '127.0.0.1', String(pp));
+    const synced = async (): Promise<boolean> => {
+      const [pi, ri] = [await info(p, 'replication'), await info(r, 'replication')];
+      return ri.replication.master_link_status === 'up' && ri.replication.master_repl_offset === pi.replication.master_repl_offset;
+    };
+    await eventually(`${kind}: in sync`, synced, 20_000);
+    const n = [await field(r, 'stats', 'unexpected_error_replies')];
+    // The replica's own key of another type: the primary's LPUSH fails there with WRONGTYPE.
+    await r.call('SET', 'k', 'only on the replica');
+    await p.call('LPUSH', 'k', 'x');
+    await p.call('SET', 'after', '1');
+    await eventually(`${kind}: the replica took the stream`, async () => (await r.call('GET', 'after')) === '1', 10_000);
+    n.push(await field(r, 'stats', 'unexpected_error_replies'), await field(p, 'stats', 'unexpected_error_replies'));
+    counts[kind] = n;
+  }
+  t.same(counts.shardis, counts['redis-server'], `replica before and after, primary: ${JSON.stringify(counts)}`);
+  t.same(counts.shardis, [0, 1, 0], 'one error, on the replica');
+});

@@ -412,7 +412,7 @@ function statsSection(server: ServerContext, shards: readonly ShardInfo[]): Line
     ['tracking_total_keys', trackedKeys],
     ['tracking_total_items', trackedItems],
     ['tracking_total_prefixes', server.tracking.prefixCount],
-    ['unexpected_error_replies', 0],
+    ['unexpected_error_replies', st.unexpectedErrorReplies],
     ['total_error_replies', st.totalErrorReplies],
     ['dump_payload_sanitizations', 0],
     ['total_reads_processed', st.readsProcessed],
