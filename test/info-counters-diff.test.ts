@@ -171,3 +171,36 @@ t.test('an error a replica answers its primary is counted in unexpected_error_re
   t.same(counts.shardis, counts['redis-server'], `replica before and after, primary: ${JSON.stringify(counts)}`);
   t.same(counts.shardis, [0, 1, 0], 'one error, on the replica');
 });
+
+t.test('total_eviction_exceeded_time and current_eviction_exceeded_time time the stretch over maxmemory, as redis-server does', { skip: noRedisServer }, async (t) => {
+  const seen: Record<string, string[]> = {};
+  for (const kind of ['redis-server', 'shardis'] as const) {
+    const args = ['--maxmemory-policy', 'noeviction'];
+    const port = kind === 'redis-server' ? (await startRedis(t, args)).port : (await startShardis(t, { workers: ANY_WORKERS, args })).port;
+    const c = await connectResp(t, port);
+    const steps: string[] = [];
+    const times = async (): Promise<[number, number]> => {
+      const stats = (await info(c, 'stats')).stats;
+      return [Number(stats.total_eviction_exceeded_time), Number(stats.current_eviction_exceeded_time)];
+    };
+    const [t0, c0] = await times();
+    steps.push(`start ${t0} ${c0}`);
+    // 4 MB of values, then a limit of 1 MB: the next write is refused, and from it on the server is over its limit.
+    const fill: string[][] = [];
+    for (let i = 0; i < 4000; i++) fill.push(['SET', `fill:${i}`, 'x'.repeat(1000)]);
+    await c.pipeline(fill);
+    await c.call('CONFIG', 'SET', 'maxmemory', '1mb');
+    const r = await c.call('SET', 'one', 'more');
+    steps.push(`refused ${typeof r === 'object' && r !== null && 'error' in r}`);
+    await new Promise((res) => setTimeout(res, 400));
+    const [t1, c1] = await times();
+    steps.push(`over ${t1 >= 300 && c1 >= 300 && t1 >= c1}`);
+    await c.call('FLUSHALL');
+    await c.call('SET', 'after', 'flush');
+    const [t2, c2] = await times();
+    steps.push(`under ${t2 >= t1 && c2 === 0}`);
+    seen[kind] = steps;
+  }
+  t.same(seen.shardis, seen['redis-server'], `the steps on both: ${JSON.stringify(seen)}`);
+  t.same(seen.shardis, ['start 0 0', 'refused true', 'over true', 'under true'], 'timed from the refusal until the next write under the limit');
+});

@@ -86,16 +86,31 @@ function pickVictim(shard: ShardState, now: number): { db: Db; key: string } | u
  * may grow memory are then refused with -OOM.
  */
 export function performEvictions(shard: ShardState, now: number): boolean {
+  const outcome = evict(shard, now);
+  const st = shard.stats;
+  // INFO's eviction exceeded time, as Redis's update_metrics: from a call that left the shard over its
+  // limit (refusing, or still evicting) until one that finds it under.
+  if (outcome === 'under') {
+    if (st.evictionExceededSince !== 0) {
+      st.evictionExceededMicros += (performance.now() - st.evictionExceededSince) * 1000;
+      st.evictionExceededSince = 0;
+    }
+  } else if (st.evictionExceededSince === 0) st.evictionExceededSince = performance.now();
+  return outcome !== 'refuse';
+}
+
+/** Under the limit (already, or after evicting), still over it with evictions going on, or over it with nothing to evict. */
+function evict(shard: ShardState, now: number): 'under' | 'running' | 'refuse' {
   const limit = shard.memoryLimit;
-  if (limit === 0 || shard.memory.used <= limit) return true;
-  if (shard.settings.maxmemoryPolicy === 'noeviction') return false;
+  if (limit === 0 || shard.memory.used <= limit) return 'under';
+  if (shard.settings.maxmemoryPolicy === 'noeviction') return 'refuse';
   // Bounded work per call, like Redis's eviction time limit (which tenacity scales): a huge
   // overshoot is paid over several commands. Tenacity 10 (the default) allows 10,000 keys, 100 no bound.
   const tenacity = shard.settings.maxmemoryEvictionTenacity;
   const budget = tenacity >= 100 ? Infinity : Math.max(16, tenacity * 1000);
   for (let n = 0; n < budget && shard.memory.used > limit; n++) {
     const victim = pickVictim(shard, now);
-    if (victim === undefined) return false;
+    if (victim === undefined) return 'refuse';
     const dbIndex = victim.db.dbIndex;
     if (shard.settings.lazyfree.eviction) {
       const v = victim.db.peek(victim.key, now);
@@ -109,7 +124,7 @@ export function performEvictions(shard: ShardState, now: number): boolean {
   }
   // Over the limit only because the budget ran out: eviction is still making progress, so the
   // command runs (Redis's EVICT_RUNNING); the next ones evict more.
-  return true;
+  return shard.memory.used <= limit ? 'under' : 'running';
 }
 
 export const ERR_OOM = "OOM command not allowed when used memory > 'maxmemory'.";

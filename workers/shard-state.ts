@@ -71,6 +71,9 @@ export class ShardState {
     /** Time spent in active expiry cycles, and the cycles its time budget cut short (INFO expire_cycle_cpu_milliseconds, expired_time_cap_reached_count). */
     expireCycleMicros: 0,
     expireTimeCapReached: 0,
+    /** Time over maxmemory (INFO total/current_eviction_exceeded_time): the finished stretches, and when the current one began (performance.now(), 0 when none). */
+    evictionExceededMicros: 0,
+    evictionExceededSince: 0,
   };
   /** Per shard-op (by op index) time spent and failed calls, for INFO commandstats. */
   opStats: { micros: Float64Array; failed: Float64Array; latency: Float64Array };

@@ -414,6 +414,9 @@ export interface ShardInfo {
   /** Time in active expiry cycles, and the cycles cut short by their time budget. */
   expireCycleMicros: number;
   expireTimeCapReached: number;
+  /** Time spent over maxmemory: finished stretches, and the current one (0 when under). */
+  evictionExceededMicros: number;
+  evictionExceededNowMicros: number;
   /** Keys removed to stay under maxmemory. */
   evictedKeys: number;
   /** Values freed lazily, as Redis's lazyfreed_objects counts them (workers/lazyfree.ts). */

@@ -50,6 +50,8 @@ export const serverRpc: Pick<RpcHandlers, 'info' | 'resetStats' | 'gc' | 'connCl
       expiredKeys: s.totalExpired(),
       expireCycleMicros: s.stats.expireCycleMicros,
       expireTimeCapReached: s.stats.expireTimeCapReached,
+      evictionExceededMicros: s.stats.evictionExceededMicros,
+      evictionExceededNowMicros: s.stats.evictionExceededSince === 0 ? 0 : (performance.now() - s.stats.evictionExceededSince) * 1000,
       evictedKeys: s.stats.evictedKeys,
       lazyfreed: s.lazyfreed,
       keyspaceHits: s.stats.keyspaceHits,
@@ -82,6 +84,9 @@ export const serverRpc: Pick<RpcHandlers, 'info' | 'resetStats' | 'gc' | 'connCl
     s.stats.keyspaceMisses = 0;
     s.stats.expireCycleMicros = 0;
     s.stats.expireTimeCapReached = 0;
+    // As Redis's resetServerStats: the current stretch too (the next command over the limit starts another).
+    s.stats.evictionExceededMicros = 0;
+    s.stats.evictionExceededSince = 0;
     for (const db of s.dbs) if (db) db.expiredCount = 0;
     s.resetOpStats();
   },
