@@ -401,8 +401,10 @@ async function sameReplies(t: Test, what: string, pairs: { redis: [Node, Node]; 
  * A replica that asks for a diskless full sync and then only listens: with a
  * long repl-diskless-sync-delay it stays in wait_bgsave. PSYNC goes once the
  * REPLCONF replies came (redis-server refuses a PSYNC with replies still pending).
+ * With `ack` it also sends REPLCONF ACK 0 every 200 ms once the sync began, so
+ * the primary counts it online (its offset never catches up).
  */
-function fakeReplica(t: Test, port: number, listeningPort: number): Promise<void> {
+function fakeReplica(t: Test, port: number, listeningPort: number, ack = false): Promise<void> {
   return new Promise((resolve, reject) => {
     const s = net.connect(port, '127.0.0.1');
     t.teardown(() => s.destroy());
@@ -412,7 +414,12 @@ function fakeReplica(t: Test, port: number, listeningPort: number): Promise<void
       got += d.toString('latin1');
       if (got.split('\r\n').length < 3) return;
       s.off('data', onData);
-      s.on('data', () => undefined);
+      let acking: NodeJS.Timeout | null = null;
+      s.on('data', () => {
+        if (!ack || acking !== null) return;
+        acking = setInterval(() => s.write(encodeCommand(['REPLCONF', 'ACK', 0])), 200);
+        t.teardown(() => clearInterval(acking as NodeJS.Timeout));
+      });
       if (got !== '+OK\r\n+OK\r\n') reject(new Error(`REPLCONF replied ${JSON.stringify(got)}`));
       s.write(encodeCommand(['PSYNC', '?', '-1']));
       resolve();
@@ -502,4 +509,31 @@ t.test('FAILOVER in cluster mode, as redis-server', { skip: noRedisServer }, asy
   const ours = await replies((await startClusterNode(t, 'shardis', ANY_WORKERS)).port);
   t.same(ours, theirs);
   t.match(theirs[0], { error: /cluster mode/ }, 'redis-server refuses it in cluster mode');
+});
+
+t.test('a failover whose target refuses the link retries it every 100 ms, as redis-server does', { skip: noRedisServer }, async (t) => {
+  const attempts: Record<string, number> = {};
+  for (const kind of ['redis', 'shardis'] as const) {
+    const p = await startNode(t, kind);
+    // The target: a replica (REPLCONF, PSYNC, one ACK) whose listening port closes every connection it gets.
+    const target = net.createServer((s) => {
+      attempts[kind] = (attempts[kind] ?? 0) + 1;
+      s.destroy();
+    });
+    await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
+    t.teardown(() => target.close());
+    const targetPort = (target.address() as net.AddressInfo).port;
+    await fakeReplica(t, p.port, targetPort, true);
+    await eventually(`${kind}: the fake replica is online`, async () => /state=online/.test(String(await p.c.call('INFO', 'replication'))), 10_000);
+    attempts[kind] = 0;
+    // FORCE: past the TIMEOUT the primary hands over without waiting for the target to catch up.
+    t.equal(await p.c.call('FAILOVER', 'TO', '127.0.0.1', targetPort, 'TIMEOUT', 100, 'FORCE'), 'OK', `${kind}: FAILOVER`);
+    await eventually(`${kind}: failover in progress`, async () => (await replField(p, 'master_failover_state')) === 'failover-in-progress', 5_000);
+    const from = attempts[kind];
+    await sleep(1000);
+    attempts[kind] -= from;
+    t.equal(await p.c.call('FAILOVER', 'ABORT'), 'OK', `${kind}: FAILOVER ABORT`);
+  }
+  t.ok(attempts.redis >= 5, `redis-server retried ${attempts.redis} times in a second`);
+  t.ok(attempts.shardis >= 5 && attempts.shardis <= 15, `Shardis retried ${attempts.shardis} times in a second (redis-server ${attempts.redis})`);
 });

@@ -69,8 +69,13 @@ export type LinkState = 'connect' | 'connecting' | 'handshake' | 'sync' | 'conne
 
 /** Commands queued from the stream before the socket is paused (a coordinator holding the stream back). */
 const MAX_QUEUED = 10_000;
-/** The link is tried again this long after it failed (Redis's replicationCron runs once a second). */
+/**
+ * The link is tried again this long after it failed: Redis's replicationCron
+ * runs once a second, and every 100 ms while a failover is under way, so the
+ * hand-over to an unreachable target is retried quickly.
+ */
 const RETRY_MS = 1000;
+const FAILOVER_RETRY_MS = 100;
 
 /** The bytes a command took in the stream: the master writes each one as a multibulk, exactly. */
 function encodedLength(args: Buffer[]): number {
@@ -275,7 +280,7 @@ export class ReplicaLink {
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       this.connect();
-    }, RETRY_MS);
+    }, this.host.failover.inProgress ? FAILOVER_RETRY_MS : RETRY_MS);
     this.retryTimer.unref();
   }
 
