@@ -29,8 +29,7 @@ import { writeTagged, writeLuaNumber } from './lua-to-resp';
 import type { PeerCaller } from './peers';
 import { untailRedisCalls } from './untail';
 import { SCRIPT_ABORTED_REPLY, type KeyValue, type RpcCall, type RpcOutcome, type RpcResult, type ScriptingMemory } from '../../src/core/shard-protocol';
-import { allocSize } from '../structures/alloc-size';
-import { sdsHeader } from '../structures/memory-usage';
+import { sdsBytes, stringObjectBytes } from '../structures/memory-usage';
 import { dictTableBytes } from '../../src/core/dict-table';
 import { ReplyError } from '../../src/core/errors';
 
@@ -102,9 +101,9 @@ interface CachedScript {
  * STATS lua.caches and functions.caches). Read off redis-server for
  * scripts, libraries, names and descriptions of several lengths and counts
  * (test/scripting-info.test.ts compares them): a script is its dict entry,
- * sha and struct plus its body (bodyBytes); a library its struct and its name's
- * and code's sds; a function its struct and entries plus its name's (and
- * description's) sds; and the script cache and the server-wide function
+ * sha and struct plus its body (the command argument's string object); a
+ * library its struct and its name's and code's sds; a function its struct
+ * and entries plus its name's (and description's) sds; and the script cache and the server-wide function
  * table each their dict's table of pointers (FCALL's lookups step a growing
  * table's rehash in Redis: the figure moves with them).
  */
@@ -112,22 +111,6 @@ const SCRIPT_FIXED_BYTES = 88;
 const FUNCTIONS_BASE_BYTES = 200;
 const LIBRARY_FIXED_BYTES = 32;
 const FUNCTION_FIXED_BYTES = 80;
-
-/** The allocation of an sds string made from `s` (sdsnewlen: type 5 below 32 bytes). */
-function sdsBytes(s: string): number {
-  return allocSize(sdsHeader(s.length, true) + s.length + 1);
-}
-
-/**
- * A script body's bytes as Redis counts them: it keeps the command's argument
- * object, an embedded string up to 44 bytes (its allocation less the object
- * header), else a plain sds.
- */
-function bodyBytes(body: string): number {
-  if (body.length <= 44) return allocSize(16 + 3 + body.length + 1) - 16;
-  return allocSize(sdsHeader(body.length, false) + body.length + 1);
-}
-
 
 const SHEBANG_FLAGS = new Set(['no-writes', 'allow-oom', 'allow-stale', 'no-cluster', 'allow-cross-slot-keys']);
 
@@ -355,14 +338,14 @@ export class ScriptEngine implements ScriptRunner {
   /** INFO memory's figures for this shard's scripts, interpreter and functions. */
   memoryInfo(): ScriptingMemory {
     const scripts: [string, number][] = [];
-    for (const [sha, s] of this.scripts) scripts.push([sha, SCRIPT_FIXED_BYTES + bodyBytes(s.body)]);
+    for (const [sha, s] of this.scripts) scripts.push([sha, SCRIPT_FIXED_BYTES + stringObjectBytes(s.body)]);
     let functions = 0;
     let functionBytes = FUNCTIONS_BASE_BYTES + dictTableBytes(this.functions.size);
     for (const lib of this.libraries.values()) {
-      functionBytes += LIBRARY_FIXED_BYTES + sdsBytes(lib.name) + sdsBytes(lib.code);
+      functionBytes += LIBRARY_FIXED_BYTES + sdsBytes(lib.name, true) + sdsBytes(lib.code, true);
       for (const f of lib.functions) {
         functions++;
-        functionBytes += FUNCTION_FIXED_BYTES + sdsBytes(f.name) + (f.description === null ? 0 : sdsBytes(f.description));
+        functionBytes += FUNCTION_FIXED_BYTES + sdsBytes(f.name, true) + (f.description === null ? 0 : sdsBytes(f.description, true));
       }
     }
     // No interpreter yet (none is made until the first script or library): nothing to count.

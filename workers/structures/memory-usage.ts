@@ -18,12 +18,25 @@ export function sdsHeader(n: number, allowType5: boolean): number {
 const ROBJ = 16;
 const DICT_ENTRY = 24;
 
-/** Redis 7's estimate for a string value: object header plus its sds allocation. */
+/** The allocation of an sds string holding `s` (sdsnewlen: type 5 below 32 bytes where `allowType5`). */
+export function sdsBytes(s: string, allowType5: boolean): number {
+  return allocSize(sdsHeader(s.length, allowType5) + s.length + 1);
+}
+
+/**
+ * A string object's bytes beyond its header, as Redis makes one from a
+ * command's argument: embedded in the object's own allocation up to 44 bytes
+ * (that allocation less the header), else a separate sds.
+ */
+export function stringObjectBytes(v: string): number {
+  if (v.length <= 44) return allocSize(ROBJ + 3 + v.length + 1) - ROBJ;
+  return sdsBytes(v, false);
+}
+
+/** Redis 7's estimate for a string value: object header plus its sds allocation (none for an integer). */
 export function stringUsage(v: string): number {
-  const enc = stringEncoding(v);
-  if (enc === 'int') return ROBJ;
-  if (enc === 'embstr') return allocSize(ROBJ + 3 + v.length + 1);
-  return ROBJ + allocSize(sdsHeader(v.length, false) + v.length + 1);
+  if (stringEncoding(v) === 'int') return ROBJ;
+  return ROBJ + stringObjectBytes(v);
 }
 
 /** A value that can estimate its own footprint (data types other than strings may implement it). */
@@ -40,7 +53,7 @@ export function valueUsage(v: Value, samples: number): number {
 
 /** MEMORY USAGE of a key holding `v`. */
 export function keyUsage(key: string, v: Value, samples: number): number {
-  return DICT_ENTRY + allocSize(sdsHeader(key.length, true) + key.length + 1) + valueUsage(v, samples);
+  return DICT_ENTRY + sdsBytes(key, true) + valueUsage(v, samples);
 }
 
 /** MEMORY USAGE's default sampling, which the accounting uses too (bounded cost per write). */
