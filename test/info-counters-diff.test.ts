@@ -8,8 +8,8 @@
  */
 import t from 'tap';
 import { ANY_WORKERS, noRedisServer, startRedis, startShardis } from './helpers/servers';
-import { connectResp, type RespClient } from './helpers/resp-client';
-import { info } from './helpers/info';
+import { connectResp } from './helpers/resp-client';
+import { info, infoNumber } from './helpers/info';
 import { eventually } from './helpers/util';
 
 /** Bytes of a command as a client sends it (a multibulk). */
@@ -19,11 +19,6 @@ function encodedLength(args: string[]): number {
   return n;
 }
 
-async function field(c: RespClient, section: string, name: string): Promise<number> {
-  const all = await info(c, section);
-  for (const fields of Object.values(all)) if (name in fields) return Number(fields[name]);
-  throw new Error(`INFO ${section} has no ${name}`);
-}
 
 t.test('tracking_clients counts the connections with tracking on', { skip: noRedisServer }, async (t) => {
   const redis = await startRedis(t);
@@ -35,7 +30,7 @@ t.test('tracking_clients counts the connections with tracking on', { skip: noRed
     const b = await connectResp(t, port);
     const counts: number[] = [];
     const count = async (): Promise<void> => {
-      counts.push(await field(watcher, 'clients', 'tracking_clients'));
+      counts.push(await infoNumber(watcher, 'clients', 'tracking_clients'));
     };
     await count();
     const to = String(await watcher.call('CLIENT', 'ID'));
@@ -46,7 +41,7 @@ t.test('tracking_clients counts the connections with tracking on', { skip: noRed
     await a.call('CLIENT', 'TRACKING', 'OFF');
     await count();
     b.close();
-    await eventually('the closed connection leaves tracking_clients', async () => (await field(watcher, 'clients', 'tracking_clients')) === 0);
+    await eventually('the closed connection leaves tracking_clients', async () => (await infoNumber(watcher, 'clients', 'tracking_clients')) === 0);
     await count();
     seen[name] = counts;
   }
@@ -76,12 +71,12 @@ t.test('replication bytes are counted as redis-server counts them', { skip: noRe
       return ri.replication.master_link_status === 'up' && ri.replication.master_repl_offset === pi.replication.master_repl_offset && pi.replication.slave0?.includes('state=online') === true;
     };
     await eventually(`${kind}: the replica is in sync`, caughtUp, 20_000);
-    const afterSync = await field(r, 'stats', 'total_net_repl_input_bytes');
+    const afterSync = await infoNumber(r, 'stats', 'total_net_repl_input_bytes');
     t.ok(afterSync > 0, `${kind}: the replica counted its snapshot as replication input (${afterSync} bytes)`);
     const read = async (): Promise<Record<string, number>> => {
       const stats = (await replicaInfo('stats')).stats;
       return {
-        primaryReplOut: await field(p, 'stats', 'total_net_repl_output_bytes'),
+        primaryReplOut: await infoNumber(p, 'stats', 'total_net_repl_output_bytes'),
         replicaReplIn: Number(stats.total_net_repl_input_bytes),
         replicaIn: Number(stats.total_net_input_bytes),
       };
@@ -109,7 +104,7 @@ t.test('the active expiry cycle reports its time and the cycles its time limit c
   for (const kind of ['redis-server', 'shardis'] as const) {
     const port = kind === 'redis-server' ? (await startRedis(t)).port : (await startShardis(t, { workers: ANY_WORKERS })).port;
     const c = await connectResp(t, port);
-    const before = { cpuMs: await field(c, 'stats', 'expire_cycle_cpu_milliseconds'), capped: await field(c, 'stats', 'expired_time_cap_reached_count') };
+    const before = { cpuMs: await infoNumber(c, 'stats', 'expire_cycle_cpu_milliseconds'), capped: await infoNumber(c, 'stats', 'expired_time_cap_reached_count') };
     // Keys that expire together, more than one cycle's time share (25 ms of 100 at hz 10) can reclaim.
     const deadline = Date.now() + 2000;
     for (let i = 0; i < N; i += 10_000) {
@@ -117,10 +112,10 @@ t.test('the active expiry cycle reports its time and the cycles its time limit c
       for (let j = i; j < i + 10_000; j++) batch.push(['SET', `e:${j}`, 'v', 'PXAT', String(deadline)]);
       await c.pipeline(batch);
     }
-    await eventually(`${kind}: every key expired`, async () => (await field(c, 'stats', 'expired_keys')) === N, 60_000);
+    await eventually(`${kind}: every key expired`, async () => (await infoNumber(c, 'stats', 'expired_keys')) === N, 60_000);
     seen[kind] = {
-      cpuMs: (await field(c, 'stats', 'expire_cycle_cpu_milliseconds')) - before.cpuMs,
-      capped: (await field(c, 'stats', 'expired_time_cap_reached_count')) - before.capped,
+      cpuMs: (await infoNumber(c, 'stats', 'expire_cycle_cpu_milliseconds')) - before.cpuMs,
+      capped: (await infoNumber(c, 'stats', 'expired_time_cap_reached_count')) - before.capped,
       expired: N,
     };
   }
@@ -136,10 +131,10 @@ t.test('migrate_cached_sockets counts MIGRATE\'s open connections, as redis-serv
   for (const kind of ['redis-server', 'shardis'] as const) {
     const port = kind === 'redis-server' ? (await startRedis(t)).port : (await startShardis(t, { workers: ANY_WORKERS })).port;
     const c = await connectResp(t, port);
-    const n: number[] = [await field(c, 'stats', 'migrate_cached_sockets')];
+    const n: number[] = [await infoNumber(c, 'stats', 'migrate_cached_sockets')];
     await c.call('SET', `m:${kind}`, 'v');
     t.equal(await c.call('MIGRATE', '127.0.0.1', String(target.port), `m:${kind}`, '0', '5000'), 'OK', `${kind}: MIGRATE`);
-    n.push(await field(c, 'stats', 'migrate_cached_sockets'));
+    n.push(await infoNumber(c, 'stats', 'migrate_cached_sockets'));
     counts[kind] = n;
   }
   t.same(counts.shardis, counts['redis-server'], `migrate_cached_sockets before and after a MIGRATE: ${JSON.stringify(counts)}`);
@@ -159,13 +154,13 @@ t.test('an error a replica answers its primary is counted in unexpected_error_re
       return ri.replication.master_link_status === 'up' && ri.replication.master_repl_offset === pi.replication.master_repl_offset;
     };
     await eventually(`${kind}: in sync`, synced, 20_000);
-    const n = [await field(r, 'stats', 'unexpected_error_replies')];
+    const n = [await infoNumber(r, 'stats', 'unexpected_error_replies')];
     // The replica's own key of another type: the primary's LPUSH fails there with WRONGTYPE.
     await r.call('SET', 'k', 'only on the replica');
     await p.call('LPUSH', 'k', 'x');
     await p.call('SET', 'after', '1');
     await eventually(`${kind}: the replica took the stream`, async () => (await r.call('GET', 'after')) === '1', 10_000);
-    n.push(await field(r, 'stats', 'unexpected_error_replies'), await field(p, 'stats', 'unexpected_error_replies'));
+    n.push(await infoNumber(r, 'stats', 'unexpected_error_replies'), await infoNumber(p, 'stats', 'unexpected_error_replies'));
     counts[kind] = n;
   }
   t.same(counts.shardis, counts['redis-server'], `replica before and after, primary: ${JSON.stringify(counts)}`);
