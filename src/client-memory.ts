@@ -12,6 +12,8 @@
  * familiar numbers.
  */
 
+import { dictTableBytes } from './core/dict-table';
+
 /** readQueryFromClient's read size (PROTO_IOBUF_LEN). */
 const PROTO_IOBUF_LEN = 16 * 1024;
 /** Reply buffer bounds (PROTO_REPLY_CHUNK_BYTES, PROTO_REPLY_MIN_BYTES). */
@@ -121,7 +123,6 @@ export interface ClientMemoryParts {
 /** tot-mem (getClientMemoryUsage). */
 export function clientTotalMemory(p: ClientMemoryParts): number {
   const alloc = p.queued === 0 ? 0 : p.queued <= 2 ? 2 : 2 ** Math.ceil(Math.log2(p.queued));
-  const slots = p.channels === 0 ? 0 : Math.max(4, 2 ** Math.ceil(Math.log2(p.channels)));
   return (
     p.outputBytes +
     p.model.queryBufferBytes() +
@@ -133,7 +134,7 @@ export function clientTotalMemory(p: ClientMemoryParts): number {
     alloc * MULTI_CMD_BYTES +
     p.patterns * LIST_NODE_BYTES +
     p.channels * DICT_ENTRY_BYTES +
-    slots * PTR_BYTES
+    dictTableBytes(p.channels)
   );
 }
 

@@ -1,6 +1,7 @@
 /**
  * Redis's dict tables in its memory figures: the scripting caches' INFO
- * fields count them (workers/scripting/engine.ts, src/commands/info.ts).
+ * fields (workers/scripting/engine.ts, src/commands/info.ts) and a client's
+ * channel dict in tot-mem (src/client-memory.ts) count them.
  */
 
 /**
