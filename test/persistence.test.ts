@@ -156,6 +156,54 @@ t.test('BGSAVE is a point-in-time snapshot while writes go on (copy-on-write per
   t.equal(await oc.call('DEBUG', 'DIGEST'), before, 'the file holds the dataset as it was when BGSAVE started');
 });
 
+t.test('a key that a delete or an eviction takes away while BGSAVE walks, or moves into the part already walked, is still in the file', async (t) => {
+  // A shard walks its keys by position and a delete moves the last key into
+  // the hole. Deleting keys the walk has passed moves keys it has not reached
+  // into the part it has passed; evicting keys it has not reached takes them
+  // away before it writes them. Either way the file must hold them: they
+  // were there when BGSAVE started.
+  for (const workers of new Set([ANY_WORKERS, WORKERS])) {
+    const dir = tmpDir(t);
+    const srv = await startShardis(t, { workers, dir, args: DBG });
+    const c = await connectResp(t, srv.port);
+    const N = 30_000;
+    const fill: (string | number)[][] = [];
+    for (let i = 0; i < N; i += 1000) {
+      const cmd: (string | number)[] = ['MSET'];
+      for (let j = i; j < i + 1000; j++) cmd.push(`k:${j}`, `v${j}`);
+      fill.push(cmd);
+    }
+    await c.pipeline(fill);
+    const used = Number(/used_memory:(\d+)/.exec(String(await c.call('INFO', 'memory')))?.[1]);
+    await c.pipeline([['CONFIG', 'SET', 'maxmemory-policy', 'allkeys-random'], ['CONFIG', 'SET', 'maxmemory', used]]);
+    const before = await c.call('DEBUG', 'DIGEST');
+    t.equal(await c.call('BGSAVE'), 'Background saving started');
+    // The first keys written are the first walked: deleted in order while the
+    // save runs, most of them after the walk passed them. Each new key evicts.
+    let next = 0;
+    let duringSave = 0;
+    for (;;) {
+      const batch: (string | number)[][] = [['INFO', 'persistence']];
+      for (let j = 0; j < 100; j++, next++) batch.push(['DEL', `k:${next}`], ['SET', `new:${next}`, 'x'.repeat(100)]);
+      const [info] = await c.pipeline(batch);
+      if (!/rdb_bgsave_in_progress:1/.test(String(info))) break;
+      duringSave += 100;
+    }
+    const evicted = Number(/evicted_keys:(\d+)/.exec(String(await c.call('INFO', 'stats')))?.[1]);
+    t.ok(duringSave >= 100 && evicted > 0, `--workers ${workers}: ${duringSave} deletes and ${evicted} evictions while the save ran`);
+    await eventually('the save', async () => (await infoField(c, 'rdb_saves')) === '1', 20000);
+    t.equal(await infoField(c, 'rdb_last_bgsave_status'), 'ok');
+    const copy = tmpDir(t);
+    fs.copyFileSync(path.join(dir, 'dump.rdb'), path.join(copy, 'dump.rdb'));
+    const other = await startShardis(t, { workers, dir: copy, args: DBG });
+    const oc = await connectResp(t, other.port);
+    t.equal(await oc.call('DBSIZE'), N, `--workers ${workers}: every key of the start is in the file`);
+    t.equal(await oc.call('DEBUG', 'DIGEST'), before, `--workers ${workers}: the file holds the dataset as it was when BGSAVE started`);
+    await other.stop();
+    await srv.stop();
+  }
+});
+
 t.test('rdb_changes_since_last_save counts changes as Redis\'s dirty counter does', { skip: REDIS_SERVER ? false : 'no redis-server' }, async (t) => {
   const srv = await startShardis(t, { workers: WORKERS, args: DBG });
   const redis = await startRedis(t);

@@ -428,6 +428,15 @@ export class Db {
   delete(key: string): boolean {
     const i = this.knownPosition(key);
     if (i < 0) return false;
+    // A snapshot in progress writes what it has not written yet before it
+    // leaves its place, while the index still finds it there: the deleted
+    // entry (an expiry or an eviction, which nobody preserved), and the last
+    // entry when it moves into the walked part, where the walk never looks.
+    if (this.marks !== null) {
+      const last = this.n - 1;
+      if (!this.isMarked(i)) this.onUnwrittenLeaves?.(key);
+      if (i !== last && i < this.snapCursor && !this.isMarked(last)) this.onUnwrittenLeaves?.(this.keyAt(last));
+    }
     // The last position moves into this one: no remembered position holds from here.
     this.lastPos = -1;
     // The last position's key is indexed at i from here on; the pages follow below.
@@ -452,11 +461,7 @@ export class Db {
       const movedKey = this.keyPages[lp][lo];
       const ip = i >>> PAGE_BITS;
       const io = i & PAGE_MASK;
-      if (this.marks !== null) {
-        // An unwritten entry moving into the walked part would be missed: it is written first.
-        if (this.marks[lp][lo] === 0 && i < this.snapCursor) this.onMoveBelow?.(movedKey);
-        this.marks[ip][io] = this.marks[lp][lo];
-      }
+      if (this.marks !== null) this.marks[ip][io] = this.marks[lp][lo];
       this.keyPages[ip][io] = movedKey;
       this.valPages[ip][io] = this.valPages[lp][lo];
       this.atimePages[ip][io] = this.atimePages[lp][lo];
@@ -625,18 +630,22 @@ export class Db {
   private marks: Uint8Array[] | null = null;
   /** Positions below this have been walked by the snapshot. */
   snapCursor = 0;
-  /** Told before an unwritten entry moves below the cursor (a delete swaps the last entry into its hole). */
-  private onMoveBelow: ((key: string) => void) | null = null;
+  /**
+   * Told, with the entry still in place, before a delete takes away an
+   * unwritten entry or moves one below the cursor (it swaps the last entry
+   * into its hole): the snapshot writes it first.
+   */
+  private onUnwrittenLeaves: ((key: string) => void) | null = null;
 
-  beginMarks(onMoveBelow: (key: string) => void): void {
+  beginMarks(onUnwrittenLeaves: (key: string) => void): void {
     this.marks = this.keyPages.map(() => new Uint8Array(PAGE));
     this.snapCursor = 0;
-    this.onMoveBelow = onMoveBelow;
+    this.onUnwrittenLeaves = onUnwrittenLeaves;
   }
 
   endMarks(): void {
     this.marks = null;
-    this.onMoveBelow = null;
+    this.onUnwrittenLeaves = null;
   }
 
   get marking(): boolean {

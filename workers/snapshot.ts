@@ -6,9 +6,10 @@
  * saying whether the entry is already written. Copy-on-write keeps it
  * point-in-time: a write to a key not yet written first writes its old value
  * (`preserve`, called before every write op); keys created after the start
- * are marked as not part of it; an unwritten entry that a delete moves into
- * the walked part is written before it moves. Memory: the mark bytes and the
- * copied entries waiting to be pulled (INFO current_save_buffer_bytes).
+ * are marked as not part of it; an unwritten entry is written before a delete
+ * takes it away (an expiry, an eviction) or moves it into the walked part.
+ * Memory: the mark bytes and the copied entries waiting to be pulled (INFO
+ * current_save_buffer_bytes).
  */
 import { ByteSink } from '../src/core/rdb/bytes';
 import type { RdbWriteOptions } from '../src/core/rdb/object';
