@@ -230,12 +230,17 @@ async function tryStartRedis(t: Teardownable, extraArgs: string[]): Promise<Redi
     }
     const pid = await pidOnPort(port);
     if (pid === proc.pid || (pid === -1 && proc.exitCode === null)) return { port, stop };
-    if (Date.now() > deadline) throw new Error(`redis-server did not open port ${port}`);
+    if (Date.now() > deadline) throw new Error(`redis-server did not open port ${port} and finish loading`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
-/** The process_id a server on `port` reports in INFO server; -1 if it wants a password; null if nothing answers yet. */
+/**
+ * The process_id a server on `port` reports in INFO server once it has
+ * loaded its dataset; -1 if it wants a password; null if nothing answers yet,
+ * or it is still loading: redis-server answers INFO, and even DEBUG DIGEST
+ * (over what it has loaded so far), while it loads its RDB or AOF.
+ */
 function pidOnPort(port: number): Promise<number | null> {
   return new Promise((resolve) => {
     const s = net.connect(port, '127.0.0.1');
@@ -246,11 +251,12 @@ function pidOnPort(port: number): Promise<number | null> {
       resolve(pid);
     };
     const timer = setTimeout(() => done(null), 2000);
-    s.once('connect', () => s.write('*2\r\n$4\r\nINFO\r\n$6\r\nserver\r\n'));
+    s.once('connect', () => s.write('*3\r\n$4\r\nINFO\r\n$6\r\nserver\r\n$11\r\npersistence\r\n'));
     s.on('data', (d: Buffer) => {
       data += d.toString('latin1');
       const m = /process_id:(\d+)/.exec(data);
-      if (m !== null) done(Number(m[1]));
+      const loading = /\r\nloading:(\d)/.exec(data);
+      if (m !== null && loading !== null) done(loading[1] === '0' ? Number(m[1]) : null);
       // A password set at start: it answers, without telling whose it is (taken as ours while ours runs).
       else if (data.startsWith('-NOAUTH')) done(-1);
       // -LOADING and the like: not ready yet.
