@@ -8,7 +8,7 @@ import { freedLazily } from './lazyfree';
 import { Db } from './db';
 import { KeySignals } from './key-signals';
 import { NOTIFY } from '../src/core/notify';
-import type { RpcCall, RpcOutcome, ShardSettings } from '../src/core/shard-protocol';
+import type { RpcCall, RpcOutcome, ShardSettings, SnapshotProgress } from '../src/core/shard-protocol';
 import { MemoryAccount } from './structures/memory-usage';
 import { LATENCY_BUCKETS } from '../src/core/latency-buckets';
 import type { User } from '../src/core/acl/user';
@@ -38,7 +38,7 @@ export class ShardState {
    * The snapshot being written (BGSAVE, AOF rewrite; workers/snapshot.ts), or
    * null: every write first lets it keep the value as it was at its start.
    */
-  snapshot: { preserve(db: number, key: string, now: number): void; materialize(now: number): void } | null = null;
+  snapshot: { preserve(db: number, key: string, now: number): void; materialize(now: number): void; progress(): SnapshotProgress } | null = null;
   /** The RDB file being loaded (ShardControl loadFile; read by rdbLoadFile), or null. */
   loadFile: Buffer | null = null;
   /**

@@ -13,6 +13,7 @@
  */
 import { ByteSink } from '../src/core/rdb/bytes';
 import type { RdbWriteOptions } from '../src/core/rdb/object';
+import type { SnapshotProgress } from '../src/core/shard-protocol';
 import type { ShardState } from './shard-state';
 import type { Db } from './db';
 import { writeShardKey } from './rdb-values';
@@ -21,7 +22,12 @@ export class Snapshot {
   private readonly active: boolean[];
   /** Entries copied on write, per db, waiting for the next chunk of their db. */
   private readonly copied: (ByteSink | null)[];
-  copiedBytes = 0;
+  /** Bytes of those copies now, and the most they reached: what the save costs beyond the data. */
+  private copiedBytes = 0;
+  private peakCopiedBytes = 0;
+  /** Keys of the start written so far (walked or copied), of how many. */
+  private keysWritten = 0;
+  private readonly keysTotal: number;
   /** Where each chunk is written before its exact-size copy goes to the main thread. */
   private readonly out = new ByteSink(64 * 1024);
   private readonly opts: RdbWriteOptions;
@@ -33,9 +39,18 @@ export class Snapshot {
     this.opts = { compress };
     this.active = shard.dbs.map((db) => db !== undefined && db.size > 0);
     this.copied = shard.dbs.map(() => null);
+    let total = 0;
     shard.dbs.forEach((db, i) => {
-      if (db !== undefined && this.active[i]) db.beginMarks((key) => this.preserve(i, key, Date.now()));
+      if (db === undefined || !this.active[i]) return;
+      total += db.size;
+      db.beginMarks((key) => this.preserve(i, key, Date.now()));
     });
+    this.keysTotal = total;
+  }
+
+  /** How far it is and what its copies hold (INFO persistence's current_cow_* and current_save_keys_*). */
+  progress(): SnapshotProgress {
+    return { copiedBytes: this.copiedBytes, peakCopiedBytes: this.peakCopiedBytes, keysWritten: this.keysWritten, keysTotal: this.keysTotal };
   }
 
   /** Per database with keys: [db, keys, keys with a TTL] as of the start (RESIZEDB's hints). */
@@ -63,7 +78,9 @@ export class Snapshot {
     const out = (this.copied[dbIndex] ??= new ByteSink(4096));
     const before = out.len;
     this.writeAt(out, db, i);
+    this.keysWritten++;
     this.copiedBytes += out.len - before;
+    if (this.copiedBytes > this.peakCopiedBytes) this.peakCopiedBytes = this.copiedBytes;
   }
 
   /**
@@ -91,6 +108,7 @@ export class Snapshot {
       if (!db.isMarked(i)) {
         db.mark(i);
         this.writeAt(out, db, i);
+        this.keysWritten++;
         // The clock is read every few entries: reading it costs about as much as writing a small one.
         if (++sinceCheck === 8) {
           sinceCheck = 0;

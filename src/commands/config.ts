@@ -170,6 +170,8 @@ const configSet: CoordOp = (ctx, args) => {
 
 const configResetstat: CoordOp = async (ctx) => {
   ctx.server.stats.reset();
+  // resetServerStats clears it too (the other aof_* and rdb_* figures stay).
+  ctx.server.aof.delayedFsyncs = 0;
   for (const e of ctx.server.commands.all()) {
     e.calls = 0;
     e.usec = 0;

@@ -295,10 +295,40 @@ function persistenceSection(server: ServerContext, shards: readonly ShardInfo[])
   let dirty = 0;
   for (const s of shards) dirty += s.dirty;
   const bg = rdb.inProgress !== null;
+  // No fork: a shard's copies of the entries written to while its snapshot
+  // runs are the save's copy-on-write memory, summed over the shards.
+  let cow = 0;
+  let cowPeak = 0;
+  let keysWritten = 0;
+  let keysTotal = 0;
+  const saving = bg || server.aof.rewriting;
+  const ended = rdb.endedSnapshot;
+  let running = false;
+  for (const s of shards) {
+    if (s.snapshot === null) continue;
+    running = true;
+    cow += s.snapshot.copiedBytes;
+    cowPeak += s.snapshot.peakCopiedBytes;
+    keysWritten += s.snapshot.keysWritten;
+    keysTotal += s.snapshot.keysTotal;
+  }
+  if (!running && saving && ended !== null) {
+    // The shards are done; the file is being synced and renamed.
+    cowPeak = ended.peakCopiedBytes;
+    keysWritten = ended.keysWritten;
+    keysTotal = ended.keysTotal;
+  }
   return [
     ['loading', server.loading ? 1 : 0],
     ['async_loading', 0],
-    // No fork: each shard serializes its own part; this is the memory those parts take while a save runs.
+    ['current_cow_peak', cowPeak],
+    ['current_cow_size', cow],
+    // Read from the shards for this reply: never stale.
+    ['current_cow_size_age', 0],
+    ['current_fork_perc', (keysTotal === 0 ? 0 : (keysWritten / keysTotal) * 100).toFixed(2)],
+    ['current_save_keys_processed', keysWritten],
+    ['current_save_keys_total', keysTotal],
+    // Shardis only: the file's bytes in the main thread on their way to the disk or a replica.
     ['current_save_buffer_bytes', rdb.saveBufferBytes],
     ['peak_save_buffer_bytes', rdb.peakSaveBufferBytes],
     ['rdb_changes_since_last_save', Math.max(0, dirty - rdb.dirtyAtSave)],
@@ -308,6 +338,7 @@ function persistenceSection(server: ServerContext, shards: readonly ShardInfo[])
     ['rdb_last_bgsave_time_sec', rdb.lastSaveSeconds],
     ['rdb_current_bgsave_time_sec', bg ? Math.round((Date.now() - rdb.bgsaveStartedAt) / 1000) : -1],
     ['rdb_saves', rdb.saves],
+    ['rdb_last_cow_size', rdb.rdbLastCowBytes],
     ['rdb_last_load_keys_expired', rdb.lastLoadExpired],
     ['rdb_last_load_keys_loaded', rdb.loadedKeys],
     ['aof_enabled', aof.enabled ? 1 : 0],
@@ -317,13 +348,22 @@ function persistenceSection(server: ServerContext, shards: readonly ShardInfo[])
     ['aof_current_rewrite_time_sec', aof.rewriting ? Math.round((Date.now() - aof.rewriteStartedAt) / 1000) : -1],
     ['aof_last_bgrewrite_status', aof.lastRewriteOk ? 'ok' : 'err'],
     ['aof_rewrites', aof.rewrites],
+    ['aof_rewrites_consecutive_failures', aof.consecutiveFailures],
     ['aof_last_write_status', aof.lastWriteOk ? 'ok' : 'err'],
+    ['aof_last_cow_size', rdb.aofLastCowBytes],
+    // No modules, so never a module's fork.
+    ['module_fork_in_progress', 0],
+    ['module_fork_last_cow_size', 0],
     // Shardis only: how appendfsync is being followed (Redis reports only aof_delayed_fsync).
     ['aof_fsyncs', aof.fsyncs],
     ...(aof.enabled
       ? ([
           ['aof_current_size', aof.baseSize + aof.currentSize],
           ['aof_base_size', aof.baseSize],
+          ['aof_pending_rewrite', aof.rewriteScheduled ? 1 : 0],
+          ['aof_buffer_length', aof.bufferLength],
+          ['aof_pending_bio_fsync', aof.fsyncPending ? 1 : 0],
+          ['aof_delayed_fsync', aof.delayedFsyncs],
         ] as [string, number][])
       : []),
     ...loadingLines(rdb.loadProgress),

@@ -404,6 +404,21 @@ export interface UndoRequest {
   items: string[];
 }
 
+/**
+ * A shard's snapshot in progress (workers/snapshot.ts): INFO persistence's
+ * current_cow_* (its copies on write are Shardis's copy-on-write memory) and
+ * current_save_keys_*.
+ */
+export interface SnapshotProgress {
+  /** Entries copied on write, not yet pulled by the main thread. */
+  copiedBytes: number;
+  /** The most those copies held at once during this snapshot. */
+  peakCopiedBytes: number;
+  /** Keys of the snapshot's start written so far (walked, or copied on write). */
+  keysWritten: number;
+  keysTotal: number;
+}
+
 /** What one shard reports for INFO. */
 export interface ShardInfo {
   shard: number;
@@ -419,6 +434,8 @@ export interface ShardInfo {
   evictionExceededNowMicros: number;
   /** Keys removed to stay under maxmemory. */
   evictedKeys: number;
+  /** The snapshot being written (BGSAVE, AOF rewrite, full sync), or null. */
+  snapshot: SnapshotProgress | null;
   /** Values freed lazily, as Redis's lazyfreed_objects counts them (workers/lazyfree.ts). */
   lazyfreed: number;
   /** Keys read by read commands that were there / were not (INFO keyspace_hits / keyspace_misses). */
@@ -586,8 +603,8 @@ export interface ShardRpc {
    * most about that long); done when that db is all written.
    */
   snapshotChunk(req: { db: number; maxBytes: number; maxMicros: number }): { data: Uint8Array; done: boolean };
-  /** Ends the snapshot (also after a failed save). */
-  snapshotEnd(req: void): void;
+  /** Ends the snapshot (also after a failed save); its last figures, or null when none ran. */
+  snapshotEnd(req: void): SnapshotProgress | null;
   /** DEBUG SHARD-CRASH: the shard thread dies of an uncaught exception right after replying (tests of crash recovery). */
   crash(req: void): void;
   /** Writes applied since the shard started (Redis's dirty counter, this shard's part). */

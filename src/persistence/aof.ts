@@ -59,6 +59,8 @@ export class Aof {
   lastWriteOk = true;
   lastWriteError = '';
   rewrites = 0;
+  /** Rewrites that failed since the last one that worked (INFO aof_rewrites_consecutive_failures). */
+  consecutiveFailures = 0;
   lastRewriteSeconds = -1;
   /** fsyncs of the incremental file by appendfsync (always: per write, everysec: per second), for INFO aof_fsyncs. */
   fsyncs = 0;
@@ -78,6 +80,15 @@ export class Aof {
   private writeScheduled = false;
   private fsyncTimer: NodeJS.Timeout | null = null;
   private dirtySinceFsync = false;
+  /** When the running everysec fsync started, or 0. */
+  private fsyncSince = 0;
+  /**
+   * Writes made while an everysec fsync had been running for over 2 s (INFO
+   * aof_delayed_fsync). Redis holds its writes back up to 2 s behind a slow
+   * fsync and counts the ones it then makes anyway; Shardis never holds
+   * them back, and counts the same writes.
+   */
+  delayedFsyncs = 0;
 
   constructor(
     private readonly config: Config,
@@ -126,6 +137,7 @@ export class Aof {
     const buf = Buffer.concat(this.pendingWrite);
     this.pendingWrite = [];
     let off = 0;
+    if (this.fsyncSince !== 0 && Date.now() - this.fsyncSince > 2000) this.delayedFsyncs++;
     try {
       while (off < buf.length) off += fs.writeSync(this.fd, buf, off);
       this.currentSize += buf.length;
@@ -147,12 +159,28 @@ export class Aof {
     // A failed write is retried each second (writes are refused with -MISCONF meanwhile).
     if (!this.lastWriteOk) this.flushNow();
     if (this.fd === null || !this.dirtySinceFsync || this.config.get('appendfsync') !== 'everysec') return;
+    // One at a time, as Redis's background fsync job: the next waits for the tick after it ended.
+    if (this.fsyncSince !== 0) return;
     this.dirtySinceFsync = false;
     this.fsyncs++;
+    this.fsyncSince = Date.now();
     fs.fsync(this.fd, (err) => {
+      this.fsyncSince = 0;
       if (err) this.log.error({ err }, 'AOF fsync failed');
     });
   };
+
+  /** Bytes logged but not written yet (INFO aof_buffer_length). */
+  get bufferLength(): number {
+    let n = 0;
+    for (const b of this.pendingWrite) n += b.length;
+    return n;
+  }
+
+  /** An everysec fsync is running (INFO aof_pending_bio_fsync). */
+  get fsyncPending(): boolean {
+    return this.fsyncSince !== 0;
+  }
 
   // ---- files ----
 
@@ -313,10 +341,12 @@ export class Aof {
       this.currentSize = fs.statSync(path.join(this.dirPath, newIncr)).size;
       this.rewrites++;
       this.lastRewriteOk = true;
+      this.consecutiveFailures = 0;
       return true;
     } catch (err) {
       this.log.warn({ err }, 'AOF rewrite failed');
       this.lastRewriteOk = false;
+      this.consecutiveFailures++;
       return false;
     } finally {
       this.lastRewriteSeconds = Math.round((Date.now() - this.rewriteStartedAt) / 1000);

@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config';
 import type { ShardSet } from '../shard-clients/shard-set';
 import { RdbFileWriter, rdbAuxFields, rdbChecksumOk, rdbFileStart, type RdbPartPosition } from '../core/rdb/file';
-import type { RpcResult } from '../core/shard-protocol';
+import type { RpcResult, SnapshotProgress } from '../core/shard-protocol';
 
 /** The Redis version written in the file's redis-ver AUX field (the format's version). */
 const RDB_REDIS_VER = '7.0.15';
@@ -107,6 +107,15 @@ export class RdbPersistence {
   /** Bytes of the part being written (INFO's rdb memory overhead during a save). */
   saveBufferBytes = 0;
   peakSaveBufferBytes = 0;
+  /** The shards' peak copy-on-write bytes in the last snapshot for a save or full sync, and for an AOF rewrite (INFO *_last_cow_size). */
+  rdbLastCowBytes = 0;
+  aofLastCowBytes = 0;
+  /**
+   * The shards' figures at the end of the last snapshot: INFO shows them
+   * while the save still runs after the shards are done with it (the file's
+   * fsync and rename).
+   */
+  endedSnapshot: SnapshotProgress | null = null;
 
   constructor(
     private readonly config: Config,
@@ -204,6 +213,7 @@ export class RdbPersistence {
     const shards = this.shards();
     const compress = this.config.get('rdbcompression') === 'yes';
     const checksum = this.config.get('rdbchecksum') === 'yes';
+    this.endedSnapshot = null;
     const begin = () =>
       Promise.all([
         shards.broadcast('snapshotStart', { compress }),
@@ -283,7 +293,18 @@ export class RdbPersistence {
       await flush(true);
       return dirty.reduce((a, b) => a + b, 0);
     } finally {
-      await shards.broadcast('snapshotEnd', undefined).catch(() => undefined);
+      const ends = await shards.broadcast('snapshotEnd', undefined).catch(() => []);
+      const ended: SnapshotProgress = { copiedBytes: 0, peakCopiedBytes: 0, keysWritten: 0, keysTotal: 0 };
+      for (const p of ends) {
+        if (p === null) continue;
+        ended.peakCopiedBytes += p.peakCopiedBytes;
+        ended.keysWritten += p.keysWritten;
+        ended.keysTotal += p.keysTotal;
+      }
+      this.endedSnapshot = ended;
+      // INFO's rdb_last_cow_size / aof_last_cow_size: the copies on write the shards held at most, together.
+      if (aofBase) this.aofLastCowBytes = ended.peakCopiedBytes;
+      else this.rdbLastCowBytes = ended.peakCopiedBytes;
     }
   }
 

@@ -280,6 +280,14 @@ function bpop(ctx: ShardOpContext, req: BpopRequest): BpopResult {
 
 /** Runs one attempt of `r.cmd`: what it served, or null. */
 function serveOne(r: Request, proto: 2 | 3, resolved: string[]): Served | null {
+  // Copy-on-write for a snapshot in progress, as for a command: the keys a
+  // serve pops from (or, for a group read, updates) and a move's destination
+  // keep their old values.
+  const snapshot = r.ctx.shard.snapshot;
+  if (snapshot !== null && r.mode <= 1) {
+    for (const key of r.keys) snapshot.preserve(r.ctx.dbIndex, key, r.ctx.now);
+    if (r.cmd === 'blmove') snapshot.preserve(r.ctx.dbIndex, r.params[0], r.ctx.now);
+  }
   let served: Served | null;
   switch (r.cmd) {
     case 'blpop':

@@ -28,8 +28,15 @@ const handlers: RpcHandlers = {
   ...clusterRpc,
 };
 
-/** RPCs that change keys outside a client command's own op (see Snapshot). */
-const MUTATING = new Set<string>(['flushdb', 'flushall', 'swapdb', 'restore', 'delete', 'storeList', 'bpop', 'bundo', 'rdbLoadFile']);
+/**
+ * RPCs that change whole databases outside a client command's own op: a
+ * snapshot in progress (workers/snapshot.ts) is completed first. RPCs that
+ * change single keys keep their old values key by key instead, as commands
+ * do: `restore`, `delete`, `storeList` and `delKeysInSlots` through
+ * Db.delete (every write of theirs deletes the key first), `bpop` where it
+ * serves (rpc/blocking.ts), `bundo` below.
+ */
+const WHOLE_DB = new Set<string>(['flushdb', 'flushall', 'swapdb', 'rdbLoadFile']);
 
 /** Runs one RPC: its result, or the Redis error it threw (anything else is a bug, reported as an internal error). */
 export function runRpc(ctx: ShardOpContext, call: RpcCall): RpcOutcome {
@@ -37,8 +44,12 @@ export function runRpc(ctx: ShardOpContext, call: RpcCall): RpcOutcome {
     // `call` pairs a method with its own request type; indexing the handler
     // table by a union method loses that pairing, so the handler is called
     // through a signature that takes the request as it came.
-    // Writes that are not client commands: a snapshot in progress is completed first (copy-on-write of everything left).
-    if (ctx.shard.snapshot !== null && MUTATING.has(call.method)) ctx.shard.snapshot.materialize(ctx.now);
+    const snapshot = ctx.shard.snapshot;
+    if (snapshot !== null) {
+      if (WHOLE_DB.has(call.method)) snapshot.materialize(ctx.now);
+      // Puts a popped element back into its key in place.
+      else if (call.method === 'bundo') snapshot.preserve(ctx.dbIndex, call.req.key, ctx.now);
+    }
     const handler = handlers[call.method] as (ctx: ShardOpContext, req: unknown) => unknown;
     return { ok: true, value: handler(ctx, call.req) };
   } catch (err) {

@@ -59,8 +59,11 @@ export const persistenceRpc: Pick<RpcHandlers, 'rdbSave' | 'digest' | 'dirty' | 
   },
 
   snapshotEnd: (ctx) => {
-    if (ctx.shard.snapshot instanceof Snapshot) ctx.shard.snapshot.end();
+    const snap = ctx.shard.snapshot;
+    if (!(snap instanceof Snapshot)) return null;
+    snap.end();
     ctx.shard.snapshot = null;
+    return snap.progress();
   },
 
   crash: () => {
