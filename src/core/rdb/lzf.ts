@@ -11,6 +11,13 @@ const MAX_OFF = 1 << 13;
 const MAX_REF = (1 << 8) + (1 << 3);
 
 let htab = new Int32Array(HSIZE);
+/**
+ * Slots hold base + position + 1; a slot below this call's base is empty.
+ * Each call starts where the last one's positions ended, so the table acts
+ * as freshly zeroed (the output is deterministic) without clearing its
+ * 256 KiB per call, which cost more than compressing a short string.
+ */
+let base = 0;
 
 function idx(h: number): number {
   return ((h >>> (3 * 8 - HLOG)) - Math.imul(h, 5)) & (HSIZE - 1);
@@ -21,8 +28,12 @@ export function lzfCompress(input: Uint8Array, outLen: number): Buffer | null {
   const inLen = input.length;
   if (inLen === 0 || outLen <= 0) return null;
   const out = Buffer.allocUnsafe(outLen + 8);
-  // Slots hold position + 1 (0 = empty); a fresh table per call keeps output deterministic.
-  htab.fill(0);
+  if (base > 0x7fffffff - inLen - 2) {
+    htab.fill(0);
+    base = 0;
+  }
+  const b = base;
+  base += inLen + 1;
   let ip = 0;
   let op = 0;
   let lit = 0;
@@ -31,8 +42,8 @@ export function lzfCompress(input: Uint8Array, outLen: number): Buffer | null {
   while (ip < inLen - 2) {
     hval = ((hval << 8) | input[ip + 2]) >>> 0;
     const slot = idx(hval);
-    const ref = htab[slot] - 1;
-    htab[slot] = ip + 1;
+    const ref = htab[slot] - b - 1;
+    htab[slot] = b + ip + 1;
     const off = ip - ref - 1;
     if (ref > 0 && ref < ip && off < MAX_OFF && input[ref + 2] === input[ip + 2] && input[ref] === input[ip] && input[ref + 1] === input[ip + 1]) {
       let len = 2;
@@ -59,10 +70,10 @@ export function lzfCompress(input: Uint8Array, outLen: number): Buffer | null {
       ip -= 2;
       hval = ((input[ip] << 8) | input[ip + 1]) >>> 0;
       hval = ((hval << 8) | input[ip + 2]) >>> 0;
-      htab[idx(hval)] = ip + 1;
+      htab[idx(hval)] = b + ip + 1;
       ip++;
       hval = ((hval << 8) | input[ip + 2]) >>> 0;
-      htab[idx(hval)] = ip + 1;
+      htab[idx(hval)] = b + ip + 1;
       ip++;
     } else {
       if (op >= outLen) return null;
@@ -123,4 +134,5 @@ export function lzfDecompress(input: Uint8Array, outLen: number): Buffer | null 
 /** Frees the hash table's memory after a large save (it is reallocated on demand). */
 export function lzfReset(): void {
   htab = new Int32Array(HSIZE);
+  base = 0;
 }
