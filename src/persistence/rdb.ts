@@ -26,15 +26,25 @@ const LOAD_STEP_BYTES = 2 * 1024 * 1024;
 /** At most this many bytes per snapshot chunk (a worker shard's chunk is copied to this thread). */
 const SNAPSHOT_CHUNK_BYTES = 64 * 1024;
 /**
- * A shard writes a snapshot chunk for at most this long, then serves the
- * requests that arrived meanwhile before the next: a GET waits at most about
- * this long behind a BGSAVE, instead of behind a whole chunk. On an inline
- * shard the slices run in the background lane (ShardClient.callBackground),
+ * An inline shard writes a snapshot chunk for at most this long, then serves
+ * the requests that arrived meanwhile before the next: a GET waits at most
+ * about this long behind a BGSAVE, instead of behind a whole chunk. The
+ * slices run in the background lane (ShardClient.callBackground),
  * after the turn's requests and their replies. 20 µs rather than 50: p95
  * during a BGSAVE came down to the idle one, and the save took no longer
  * (the rests below bound it, not the slices' overhead).
  */
 const SNAPSHOT_SLICE_MICROS = 20;
+/**
+ * A worker shard's slice: its own thread, so a slice delays only the
+ * requests for that shard, while every slice costs a round trip between
+ * threads (~0.1-0.5 ms on 2 busy cores). At 20 µs the round trips were the
+ * save: 300,000 keys on --workers 4 took 6-15 s (9,000-17,000 slices)
+ * against 1.1 s inline; at 250 µs, 2.1-3.7 s, and a GET's p99 during the
+ * save measured the same within the noise of 4 worker threads on 2 cores
+ * (docs/performance.md section 8, "Seventh look").
+ */
+const WORKER_SLICE_MICROS = 250;
 /**
  * A save to disk (BGSAVE, AOF rewrite) rests REST_MS after every BURST_MS of
  * slices, so this thread is idle most of the time. Measured on 2 cores with
@@ -253,6 +263,7 @@ export class RdbPersistence {
         await out(batch);
       };
       let burstStart = performance.now();
+      const sliceMicros = shards.inline ? SNAPSHOT_SLICE_MICROS : WORKER_SLICE_MICROS;
       w.header(this.aux(aofBase));
       w.functions(libraries.map((l) => l.code));
       for (let db = 0; db < this.config.values.databases; db++) {
@@ -271,7 +282,7 @@ export class RdbPersistence {
         w.selectDb(db, size, expires);
         for (const shard of holders) {
           const request = (): Promise<{ data: Uint8Array; done: boolean }> =>
-            shards.callBackground(shard, 'snapshotChunk', { db, maxBytes: SNAPSHOT_CHUNK_BYTES, maxMicros: SNAPSHOT_SLICE_MICROS });
+            shards.callBackground(shard, 'snapshotChunk', { db, maxBytes: SNAPSHOT_CHUNK_BYTES, maxMicros: sliceMicros });
           let next = request();
           for (;;) {
             const { data, done } = await next;

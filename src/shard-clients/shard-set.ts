@@ -132,6 +132,11 @@ export class ShardSet {
   }
 
   /** Number of shards keys are spread over (at least 1). */
+  /** The one shard runs on this thread (`--workers 0`). */
+  get inline(): boolean {
+    return this.inlineHost !== null;
+  }
+
   get count(): number {
     return this.clients.length;
   }
