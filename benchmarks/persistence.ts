@@ -8,8 +8,11 @@
  * - peak RSS during BGSAVE against the RSS before it (Shardis: the process;
  *   redis-server: parent plus the forked child).
  *
- * Usage: node dist/benchmarks/persistence.js [keys=1000000] [workers=default]
+ * Usage: node dist/benchmarks/persistence.js [keys=1000000] [workers=default] [value-bytes=16]
  * Each measurement alternates the two servers and takes the median of 3.
+ * Values of 16 bytes are random characters (below LZF's 21-byte threshold:
+ * never compressed); longer ones are JSON-like records of that size, which
+ * RDB files store LZF-compressed, as most real values over 20 bytes.
  */
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -19,7 +22,17 @@ import { BenchClient, freePort, spawnServer } from './lib/targets';
 import { RssSampler, treeRss } from './lib/rss-sampler';
 
 const KEYS = Number(process.argv[2] ?? 1_000_000);
-const WORKERS = process.argv[3];
+const WORKERS = process.argv[3] === 'default' ? undefined : process.argv[3];
+const VALUE_BYTES = Number(process.argv[4] ?? 16);
+
+/** A value of VALUE_BYTES: random characters, or a JSON-like record (ids, names, numbers) cut to size. */
+function value(j: number): string {
+  if (VALUE_BYTES <= 16) return Math.random().toString(36).slice(2, 18).padEnd(16, 'x').slice(0, VALUE_BYTES);
+  const words = ['alpha', 'bravo', 'delta', 'echo', 'kilo', 'lima', 'oscar', 'tango', 'zulu'];
+  let out = `{"id":${j},"user":"user-${Math.floor(Math.random() * 100000)}","score":${Math.random().toFixed(6)}`;
+  while (out.length < VALUE_BYTES) out += `,"${words[Math.floor(Math.random() * words.length)]}":${Math.floor(Math.random() * 10000)}`;
+  return out.slice(0, VALUE_BYTES);
+}
 const ROUNDS = 3;
 
 interface Srv {
@@ -56,7 +69,7 @@ async function fill(port: number): Promise<void> {
   const batch = 1000;
   for (let i = 0; i < KEYS; i += batch) {
     const cmd: string[] = ['MSET'];
-    for (let j = i; j < Math.min(KEYS, i + batch); j++) cmd.push(`key:${j}`, Math.random().toString(36).slice(2, 18).padEnd(16, 'x'));
+    for (let j = i; j < Math.min(KEYS, i + batch); j++) cmd.push(`key:${j}`, value(j));
     await c.call(...cmd);
   }
   c.close();
@@ -175,7 +188,7 @@ async function main(): Promise<void> {
   for (const k of kinds) await stop(servers[k]);
   for (let round = 0; round < ROUNDS; round++) for (const k of kinds) load[k].push(await timeLoad(k, dirs[k]));
   const size = (k: string): number => fs.statSync(path.join(dirs[k as 'redis'], 'dump.rdb')).size;
-  rows.push(`keys: ${KEYS}, workers: ${WORKERS ?? 'default'}, file: redis ${(size('redis') / 1e6).toFixed(1)} MB, shardis ${(size('shardis') / 1e6).toFixed(1)} MB`);
+  rows.push(`keys: ${KEYS}, workers: ${WORKERS ?? 'default'}, value bytes: ${VALUE_BYTES}, file: redis ${(size('redis') / 1e6).toFixed(1)} MB, shardis ${(size('shardis') / 1e6).toFixed(1)} MB`);
   rows.push(`SAVE ms: redis ${median(save.redis).toFixed(0)}, shardis ${median(save.shardis).toFixed(0)} -> speed ratio ${(median(save.redis) / median(save.shardis)).toFixed(2)}x`);
   rows.push(`load ms (start until PING): redis ${median(load.redis).toFixed(0)}, shardis ${median(load.shardis).toFixed(0)} -> speed ratio ${(median(load.redis) / median(load.shardis)).toFixed(2)}x`);
   for (const k of kinds) {
