@@ -9,6 +9,7 @@
  * are marked as not part of it; an unwritten entry is written before a delete
  * takes it away (an expiry, an eviction) or moves it into the walked part.
  * Memory: the mark bytes and the copied entries waiting to be pulled (INFO
+ * persistence's current_cow_size; the main thread's buffer of the file is
  * current_save_buffer_bytes).
  */
 import { ByteSink } from '../src/core/rdb/bytes';

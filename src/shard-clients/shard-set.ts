@@ -131,12 +131,12 @@ export class ShardSet {
     this.router = new Router(Math.max(1, workers));
   }
 
-  /** Number of shards keys are spread over (at least 1). */
   /** The one shard runs on this thread (`--workers 0`). */
   get inline(): boolean {
     return this.inlineHost !== null;
   }
 
+  /** Number of shards keys are spread over (at least 1). */
   get count(): number {
     return this.clients.length;
   }
