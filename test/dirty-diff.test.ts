@@ -38,6 +38,12 @@ const COMMANDS: Cmd[] = [
   ['XCLAIM', 'x', 'g', 'k', 0, '6-1', 'FORCE', 'JUSTID'], ['XDEL', 'x', '6-3'], ['XAUTOCLAIM', 'x', 'g', 'm', 0, 0], ['XACK', 'x', 'g', '6-1', '5-0'], ['XACK', 'x', 'g', '6-1'],
   ['SETBIT', 'bits', 7, 1], ['BITOP', 'OR', 'bits2', 'bits', 'nope'], ['EXPIRE', 'bits', 100], ['PERSIST', 'bits'], ['RENAME', 'bits', 'bits3'], ['COPY', 'bits3', 'bits4'],
   ['GEOADD', 'g', 13.36, 38.11, 'a', 15.08, 37.5, 'b'], ['SORT', 'l2', 'ALPHA', 'STORE', 'sorted'],
+  // A write with its deadline is one change; XADD is one whatever it trims; XTRIM, XDEL and BITFIELD count what they removed or wrote.
+  ['SET', 'e', 'v', 'EX', 100], ['SET', 'e', 'v', 'PX', 100_000, 'GET'], ['SETEX', 'e', 100, 'v'], ['PSETEX', 'e', 100_000, 'v'],
+  ['XADD', 'x1', '1-1', 'a', 'b'], ['XADD', 'x1', '2-1', 'a', 'b'], ['XADD', 'x1', 'MAXLEN', 1, '3-1', 'a', 'b'], ['XADD', 'x1', '4-1', 'a', 'b'],
+  ['XADD', 'x1', '5-1', 'a', 'b'], ['XDEL', 'x1', '3-1', '4-1', '9-9'], ['XADD', 'x1', '6-1', 'a', 'b'], ['XADD', 'x1', '7-1', 'a', 'b'], ['XTRIM', 'x1', 'MAXLEN', 0],
+  ['BITFIELD', 'bf', 'SET', 'u8', 0, 1, 'SET', 'u8', 8, 2, 'INCRBY', 'u8', 0, 1], ['BITFIELD', 'bf', 'SET', 'u8', 0, 2], ['BITFIELD', 'bf', 'GET', 'u8', 0],
+  ['SWAPDB', 0, 1], ['SWAPDB', 0, 1],
   // A script's writes count command by command, also on other shards than its key's (BullMQ writes only through scripts).
   ['EVAL', "redis.call('rpush', KEYS[1], 'a', 'b', 'c') redis.call('set', KEYS[1]..'x', '1') redis.call('hset', KEYS[1]..'h', 'a', '1', 'b', '2') redis.call('del', KEYS[1]..'x') return 1", 1, 'sl'],
   ['EVAL', "redis.call('hset', KEYS[1]..'h', 'a', '1') redis.call('lpop', KEYS[1], 2) return redis.call('incr', 'other')", 1, 'sl'],

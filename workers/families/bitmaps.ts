@@ -381,7 +381,8 @@ function opBitfield(ctx: ShardOpContext, args: string[], w: ReplyWriter, { reado
   if (cur === undefined) ctx.db.set(key, value);
   else ctx.db.replace(key, value);
   ctx.db.markRaw(key);
-  if (changes > 0) ctx.notify(NOTIFY.string, 'setbit', key);
+  // Redis's dirty counter counts each field written.
+  if (changes > 0) ctx.notify(NOTIFY.string, 'setbit', key, changes);
 }
 
 // ---------------------------------------------------------------------------

@@ -237,7 +237,8 @@ function opXadd(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   const id = appendEntry(ctx, s, p.id, args.slice(p.idIndex + 1));
   w.bulk(formatId(id));
   ctx.notify(NOTIFY.stream, 'xadd', key);
-  if (p.trim !== null && s.trim(p.trim) > 0) ctx.notify(NOTIFY.stream, 'xtrim', key);
+  // XADD counts one change for Redis's dirty counter, whatever its trimming removed.
+  if (p.trim !== null && s.trim(p.trim) > 0) ctx.notify(NOTIFY.stream, 'xtrim', key, 0);
 }
 
 /** XTRIM key MAXLEN|MINID [=|~] threshold [LIMIT count] */
@@ -246,7 +247,8 @@ function opXtrim(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
   const s = getStream(ctx, args[1]);
   if (s === undefined) return w.integer(0);
   const n = s.trim(p.trim as TrimArgs);
-  if (n > 0) ctx.notify(NOTIFY.stream, 'xtrim', args[1]);
+  // Redis's dirty counter counts each entry removed.
+  if (n > 0) ctx.notify(NOTIFY.stream, 'xtrim', args[1], n);
   w.integer(n);
 }
 
@@ -271,7 +273,7 @@ function opXdel(ctx: ShardOpContext, args: string[], w: ReplyWriter): void {
     deleted++;
   }
   if (deleted > 0 && (s.length === 0 || first)) s.refreshFirstId();
-  if (deleted > 0) ctx.notify(NOTIFY.stream, 'xdel', args[1]);
+  if (deleted > 0) ctx.notify(NOTIFY.stream, 'xdel', args[1], deleted);
   w.integer(deleted);
 }
 

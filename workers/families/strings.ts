@@ -193,7 +193,8 @@ function store(ctx: ShardOpContext, key: string, value: string, expireAt: number
   if (expireAt !== undefined) ctx.db.setExpire(key, expireAt);
   else if (!keepTtl) ctx.db.persist(key);
   ctx.notify(NOTIFY.string, 'set', key);
-  if (expireAt !== undefined) ctx.notify(NOTIFY.generic, 'expire', key);
+  // One change for Redis's dirty counter: the set with its deadline.
+  if (expireAt !== undefined) ctx.notify(NOTIFY.generic, 'expire', key, 0);
 }
 
 /** SET key value [NX | XX] [GET] [EX s | PX ms | EXAT s | PXAT ms | KEEPTTL] */

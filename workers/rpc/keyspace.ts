@@ -62,5 +62,7 @@ export const keyspaceRpc: Pick<RpcHandlers, 'dbsize' | 'flushdb' | 'flushall' | 
 
   swapdb: (ctx, { a, b }) => {
     ctx.shard.swapDbs(a, b);
+    // One change for Redis's dirty counter, counted by one shard of those that all swap.
+    if (ctx.shard.id === 0) ctx.shard.stats.dirty++;
   },
 };
