@@ -2,7 +2,8 @@
  * Server commands: the ones that fan out to every shard (DBSIZE, FLUSHDB,
  * FLUSHALL, INFO) and the ones about the server process itself (TIME, DEBUG).
  */
-import type { CoordOp, Coords } from '../coordination/context';
+import type { CoordContext, CoordOp, Coords } from '../coordination/context';
+import { parseI64 } from '../core/args/parse';
 import type { ShardInfo } from '../core/shard-protocol';
 import { buildReply, errorReply, helpReply, integerReply, okReply } from '../resp/replies';
 import { ERR_SYNTAX } from '../core/errors';
@@ -83,9 +84,28 @@ const DEBUG_HELP = [
   '    Save the RDB on disk and reload it back to memory.',
   'PANIC',
   '    Crash the server simulating a panic (the crash report follows crash-log-enabled).',
+  'POPULATE <count> [<prefix>] [<size>]',
+    '    Create the string keys <prefix>:0 to <prefix>:<count-1> (prefix "key") that do not',
+    '    exist, each holding value:<n>, cut or padded with zero bytes to <size> when given.',
+    '    They are neither propagated to replicas nor written to the AOF.',
   'SHARD-CRASH <index>',
   '    Shardis only: make a shard thread crash; it is restarted and its data restored.',
 ];
+
+/** A count or size as Redis's getPositiveLongFromObjectOrReply takes it: a strict integer from 0. */
+function nonNegativeLong(s: string): number | null {
+  const n = parseI64(s);
+  return n === null || n < 0n || n > BigInt(Number.MAX_SAFE_INTEGER) ? null : Number(n);
+}
+
+/** DEBUG POPULATE <count> [<prefix>] [<size>]: every shard adds its share of the keys. */
+function populate(ctx: CoordContext, args: string[]): Buffer | Promise<Buffer> {
+  const count = nonNegativeLong(args[2]);
+  const size = args.length === 5 ? nonNegativeLong(args[4]) : 0;
+  if (count === null || size === null) return errorReply('ERR value is out of range, must be positive');
+  const prefix = args.length >= 4 ? args[3] : 'key';
+  return ctx.server.shards.broadcast('populate', { count, prefix, size }, { db: ctx.conn.db }).then(() => okReply());
+}
 
 /** The `gc` function node exposes with --expose-gc (undefined otherwise). */
 export function exposedGc(): (() => void) | undefined {
@@ -110,6 +130,7 @@ const debug: CoordOp = (ctx, args) => {
     // Redis never answers: the process is gone before a reply is written.
     return new Promise<Buffer>(() => undefined);
   }
+  if (lower === 'populate' && args.length >= 3 && args.length <= 5) return populate(ctx, args);
   const p = persistenceDebug(ctx, args);
   if (p !== null) return p;
   if (lower === 'gc' && args.length === 2) {

@@ -513,6 +513,12 @@ export interface ShardRpc {
   randomkey(req: void): string | null;
   /** Swaps two dbs (indexes checked by the coordinator). */
   swapdb(req: { a: number; b: number }): void;
+  /**
+   * DEBUG POPULATE: `prefix:<j>` for j below `count`, those of this shard
+   * that are absent, set to `value:<j>` (cut or NUL-padded to `size` bytes
+   * when size > 0); the number added.
+   */
+  populate(req: { count: number; prefix: string; size: number }): number;
   /** A key's value and deadline, or null when absent. */
   dump(req: { key: string }): DumpedValue | null;
   /**

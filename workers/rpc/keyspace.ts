@@ -1,13 +1,30 @@
 /**
  * Shard RPC, keyspace-wide operations: what coordinators of DBSIZE, FLUSHDB,
- * FLUSHALL, KEYS, SCAN, RANDOMKEY and SWAPDB ask of every shard.
+ * FLUSHALL, KEYS, SCAN, RANDOMKEY, SWAPDB and DEBUG POPULATE ask of every shard.
  */
 import { globMatch } from '../../src/core/glob';
+import { keyHashSlotOfString, slotToShard } from '../../src/core/routing/slot';
 import { typeName, type Value } from '../value';
 import type { RpcHandlers } from './handler';
 
-export const keyspaceRpc: Pick<RpcHandlers, 'dbsize' | 'flushdb' | 'flushall' | 'keys' | 'scan' | 'randomkey' | 'swapdb'> = {
+export const keyspaceRpc: Pick<RpcHandlers, 'dbsize' | 'flushdb' | 'flushall' | 'keys' | 'scan' | 'randomkey' | 'swapdb' | 'populate'> = {
   dbsize: (ctx) => ctx.db.size,
+
+  // As Redis's: keys that exist (an expired one does not) keep their values; no dirty count, nothing propagated.
+  populate: (ctx, { count, prefix, size }) => {
+    const { id, shardCount } = ctx.shard;
+    let added = 0;
+    for (let j = 0; j < count; j++) {
+      const key = `${prefix}:${j}`;
+      if (shardCount > 1 && slotToShard(keyHashSlotOfString(key), shardCount) !== id) continue;
+      // get, not has: an expired key is deleted first, so the new one has no deadline.
+      if (ctx.db.get(key, ctx.now) !== undefined) continue;
+      const v = `value:${j}`;
+      ctx.db.set(key, size === 0 ? v : v.length >= size ? v.slice(0, size) : v + '\0'.repeat(size - v.length));
+      added++;
+    }
+    return added;
+  },
 
   flushdb: (ctx, req) => {
     if (req?.lazy === true) ctx.shard.lazyfreed += ctx.db.size;
