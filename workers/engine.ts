@@ -95,7 +95,7 @@ export class ShardEngine {
     if (this.expiryTimer) clearInterval(this.expiryTimer);
     const period = Math.max(1, Math.floor(1000 / Math.max(1, this.state.settings.hz)));
     this.expiryTimer = setInterval(() => {
-      activeExpireCycle(this.state, Date.now(), period);
+      if (this.state.settings.activeExpire) activeExpireCycle(this.state, Date.now(), period);
       // Collections written in place since the last tick get their memory estimate (Db.resize without maxmemory).
       for (const db of this.state.dbs) db?.settleSizes();
       const events = this.state.signals.takeEvents();

@@ -88,6 +88,8 @@ const DEBUG_HELP = [
     '    Create the string keys <prefix>:0 to <prefix>:<count-1> (prefix "key") that do not',
     '    exist, each holding value:<n>, cut or padded with zero bytes to <size> when given.',
     '    They are neither propagated to replicas nor written to the AOF.',
+  'SET-ACTIVE-EXPIRE <0|1>',
+  '    Stop (0) or restart (1) the active expiry cycle; keys still expire when they are read.',
   'SHARD-CRASH <index>',
   '    Shardis only: make a shard thread crash; it is restarted and its data restored.',
 ];
@@ -131,6 +133,11 @@ const debug: CoordOp = (ctx, args) => {
     return new Promise<Buffer>(() => undefined);
   }
   if (lower === 'populate' && args.length >= 3 && args.length <= 5) return populate(ctx, args);
+  if (lower === 'set-active-expire' && args.length === 3) {
+    // atoi, as Redis reads it: leading digits, anything else 0.
+    ctx.server.shards.broadcastSettings({ activeExpire: parseInt(args[2], 10) ? true : false });
+    return okReply();
+  }
   const p = persistenceDebug(ctx, args);
   if (p !== null) return p;
   if (lower === 'gc' && args.length === 2) {

@@ -471,6 +471,7 @@ export class Config {
       protoMaxBulkLen: this.getNumber('proto-max-bulk-len'),
       hz: this.getNumber('hz'),
       activeExpireEffort: this.getNumber('active-expire-effort'),
+      activeExpire: true, // DEBUG SET-ACTIVE-EXPIRE (src/commands/server.ts), not a parameter
       maxmemory: this.getNumber('maxmemory'),
       maxmemoryPolicy: this.get('maxmemory-policy') as string,
       maxmemorySamples: this.getNumber('maxmemory-samples'),

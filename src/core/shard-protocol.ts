@@ -41,6 +41,8 @@ export interface ShardSettings {
   hz: number;
   /** active-expire-effort (1-10): how much of each cycle active expiry may spend (workers/expiry.ts). */
   activeExpireEffort: number;
+  /** DEBUG SET-ACTIVE-EXPIRE: the active expiry cycle runs (keys still expire when they are looked up). */
+  activeExpire: boolean;
   /** maxmemory in bytes (0: none); each shard enforces its share (workers/eviction.ts). */
   maxmemory: number;
   /** maxmemory-policy: what eviction picks, and whether accesses count LFU frequency. */
@@ -130,6 +132,7 @@ export const defaultShardSettings = (): ShardSettings => ({
   protoMaxBulkLen: 512 * 1024 * 1024,
   hz: 10,
   activeExpireEffort: 1,
+  activeExpire: true,
   maxmemory: 0,
   maxmemoryPolicy: 'noeviction',
   maxmemorySamples: 5,

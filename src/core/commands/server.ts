@@ -27,7 +27,7 @@ export const serverCommands = family('server', 'main', [
   },
   {
     name: 'debug', arity: -2, flags: ['admin', 'noscript', 'loading', 'stale'], since: '1.0.0',
-    syntax: 'subcommand [argument [argument ...]]', summary: 'Debugging helpers (SLEEP, DIGEST, DIGEST-VALUE, RELOAD, POPULATE, PANIC, GC, SHARD-CRASH).', complexity: 'Depends on subcommand.',
+    syntax: 'subcommand [argument [argument ...]]', summary: 'Debugging helpers (SLEEP, DIGEST, DIGEST-VALUE, RELOAD, POPULATE, SET-ACTIVE-EXPIRE, PANIC, GC, SHARD-CRASH).', complexity: 'Depends on subcommand.',
   },
   {
     name: 'save', arity: 1, flags: ['admin', 'noscript', 'no_async_loading', 'no_multi'], since: '1.0.0',
