@@ -39,6 +39,8 @@ export class ShardState {
    * null: every write first lets it keep the value as it was at its start.
    */
   snapshot: { preserve(db: number, key: string, now: number): void; materialize(now: number): void; progress(): SnapshotProgress } | null = null;
+  /** The figures the last snapshot ended with (INFO, while the main thread still syncs and renames its file). */
+  lastSnapshot: SnapshotProgress | null = null;
   /** The RDB file being loaded (ShardControl loadFile; read by rdbLoadFile), or null. */
   loadFile: Buffer | null = null;
   /**

@@ -301,22 +301,17 @@ function persistenceSection(server: ServerContext, shards: readonly ShardInfo[])
   let cowPeak = 0;
   let keysWritten = 0;
   let keysTotal = 0;
-  const saving = bg || server.aof.rewriting;
-  const ended = rdb.endedSnapshot;
-  let running = false;
-  for (const s of shards) {
-    if (s.snapshot === null) continue;
-    running = true;
-    cow += s.snapshot.copiedBytes;
-    cowPeak += s.snapshot.peakCopiedBytes;
-    keysWritten += s.snapshot.keysWritten;
-    keysTotal += s.snapshot.keysTotal;
-  }
-  if (!running && saving && ended !== null) {
-    // The shards are done; the file is being synced and renamed.
-    cowPeak = ended.peakCopiedBytes;
-    keysWritten = ended.keysWritten;
-    keysTotal = ended.keysTotal;
+  // Each shard reports its snapshot, or the last one's final figures once it
+  // is done (the file may still be synced and renamed): shown from the
+  // snapshot's start to the end of the save.
+  if ((bg || server.aof.rewriting) && rdb.snapshotBegun) {
+    for (const s of shards) {
+      if (s.snapshot === null) continue;
+      cow += s.snapshot.copiedBytes;
+      cowPeak += s.snapshot.peakCopiedBytes;
+      keysWritten += s.snapshot.keysWritten;
+      keysTotal += s.snapshot.keysTotal;
+    }
   }
   return [
     ['loading', server.loading ? 1 : 0],

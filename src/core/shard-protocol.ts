@@ -437,7 +437,7 @@ export interface ShardInfo {
   evictionExceededNowMicros: number;
   /** Keys removed to stay under maxmemory. */
   evictedKeys: number;
-  /** The snapshot being written (BGSAVE, AOF rewrite, full sync), or null. */
+  /** The snapshot being written (BGSAVE, AOF rewrite, full sync) or the last one's final figures; null before any. */
   snapshot: SnapshotProgress | null;
   /** Values freed lazily, as Redis's lazyfreed_objects counts them (workers/lazyfree.ts). */
   lazyfreed: number;

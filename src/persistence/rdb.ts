@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config';
 import type { ShardSet } from '../shard-clients/shard-set';
 import { RdbFileWriter, rdbAuxFields, rdbChecksumOk, rdbFileStart, type RdbPartPosition } from '../core/rdb/file';
-import type { RpcResult, SnapshotProgress } from '../core/shard-protocol';
+import type { RpcResult } from '../core/shard-protocol';
 
 /** The Redis version written in the file's redis-ver AUX field (the format's version). */
 const RDB_REDIS_VER = '7.0.15';
@@ -121,11 +121,11 @@ export class RdbPersistence {
   rdbLastCowBytes = 0;
   aofLastCowBytes = 0;
   /**
-   * The shards' figures at the end of the last snapshot: INFO shows them
-   * while the save still runs after the shards are done with it (the file's
-   * fsync and rename).
+   * The shards have started the current snapshot: from then until the save
+   * ends, INFO shows their figures (their last ones once they are done and
+   * the file is being synced and renamed).
    */
-  endedSnapshot: SnapshotProgress | null = null;
+  snapshotBegun = false;
 
   constructor(
     private readonly config: Config,
@@ -223,7 +223,7 @@ export class RdbPersistence {
     const shards = this.shards();
     const compress = this.config.get('rdbcompression') === 'yes';
     const checksum = this.config.get('rdbchecksum') === 'yes';
-    this.endedSnapshot = null;
+    this.snapshotBegun = false;
     const begin = () =>
       Promise.all([
         shards.broadcast('snapshotStart', { compress }),
@@ -236,6 +236,7 @@ export class RdbPersistence {
       this.whenUnlocked(() => {
         // This may run from the lock's queue: a throw must not escape into it.
         try {
+          this.snapshotBegun = true;
           begin().then(resolve, reject);
           onStarted();
         } catch (err) {
@@ -305,17 +306,10 @@ export class RdbPersistence {
       return dirty.reduce((a, b) => a + b, 0);
     } finally {
       const ends = await shards.broadcast('snapshotEnd', undefined).catch(() => []);
-      const ended: SnapshotProgress = { copiedBytes: 0, peakCopiedBytes: 0, keysWritten: 0, keysTotal: 0 };
-      for (const p of ends) {
-        if (p === null) continue;
-        ended.peakCopiedBytes += p.peakCopiedBytes;
-        ended.keysWritten += p.keysWritten;
-        ended.keysTotal += p.keysTotal;
-      }
-      this.endedSnapshot = ended;
       // INFO's rdb_last_cow_size / aof_last_cow_size: the copies on write the shards held at most, together.
-      if (aofBase) this.aofLastCowBytes = ended.peakCopiedBytes;
-      else this.rdbLastCowBytes = ended.peakCopiedBytes;
+      const peak = ends.reduce((n, p) => n + (p?.peakCopiedBytes ?? 0), 0);
+      if (aofBase) this.aofLastCowBytes = peak;
+      else this.rdbLastCowBytes = peak;
     }
   }
 

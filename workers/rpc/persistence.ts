@@ -49,6 +49,7 @@ export const persistenceRpc: Pick<RpcHandlers, 'rdbSave' | 'digest' | 'dirty' | 
     if (ctx.shard.snapshot instanceof Snapshot) ctx.shard.snapshot.end();
     const snap = new Snapshot(ctx.shard, compress);
     ctx.shard.snapshot = snap;
+    ctx.shard.lastSnapshot = null;
     return snap.sizes();
   },
 
@@ -63,7 +64,8 @@ export const persistenceRpc: Pick<RpcHandlers, 'rdbSave' | 'digest' | 'dirty' | 
     if (!(snap instanceof Snapshot)) return null;
     snap.end();
     ctx.shard.snapshot = null;
-    return snap.progress();
+    ctx.shard.lastSnapshot = { ...snap.progress(), copiedBytes: 0 };
+    return ctx.shard.lastSnapshot;
   },
 
   crash: () => {

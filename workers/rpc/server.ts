@@ -53,7 +53,7 @@ export const serverRpc: Pick<RpcHandlers, 'info' | 'resetStats' | 'gc' | 'connCl
       evictionExceededMicros: s.stats.evictionExceededMicros,
       evictionExceededNowMicros: s.stats.evictionExceededSince === 0 ? 0 : (performance.now() - s.stats.evictionExceededSince) * 1000,
       evictedKeys: s.stats.evictedKeys,
-      snapshot: s.snapshot?.progress() ?? null,
+      snapshot: s.snapshot?.progress() ?? s.lastSnapshot,
       lazyfreed: s.lazyfreed,
       keyspaceHits: s.stats.keyspaceHits,
       keyspaceMisses: s.stats.keyspaceMisses,
