@@ -6,7 +6,7 @@
  * one is replaced. SET-ACTIVE-EXPIRE: with 0, keys past their deadline stay
  * until read; with 1 the cycle takes them.
  */
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { WORKER_MATRIX, noRedisServer, startRedis, startShardis } from './helpers/servers';
 import { connectResp, type RespClient } from './helpers/resp-client';
 import { eventually, sleep } from './helpers/util';
@@ -25,23 +25,12 @@ const STEPS: Cmd[] = [
   ['SELECT', 2], ['DEBUG', 'POPULATE', 100], ['DBSIZE'], ['SELECT', 0], ['DBSIZE'],
 ];
 
-t.test('DEBUG POPULATE does what redis-server\'s does', { skip: noRedisServer }, async (t) => {
-  const redis = await startRedis(t, DBG);
-  const rc = await connectResp(t, redis.port);
-  for (const workers of new Set([WORKER_MATRIX[0], WORKER_MATRIX[WORKER_MATRIX.length - 1]])) {
-    const s = await startShardis(t, { workers, args: DBG });
-    const sc = await connectResp(t, s.port);
-    await rc.call('FLUSHALL');
-    const dirty = async (c: typeof sc): Promise<number> => Number(/rdb_changes_since_last_save:(\d+)/.exec(String(await c.call('INFO', 'persistence')))?.[1]);
-    const before = [await dirty(sc), await dirty(rc)];
-    for (const step of STEPS) t.same(await sc.call(...step), await rc.call(...step), `--workers ${workers}: ${step.join(' ')}`);
-    t.same([(await dirty(sc)) - before[0], (await dirty(rc)) - before[1]], [2, 2], `--workers ${workers}: only the two SETs are changes`);
-    t.equal(await sc.call('DEBUG', 'DIGEST'), await rc.call('DEBUG', 'DIGEST'), `--workers ${workers}: the same dataset`);
-    await s.stop();
-  }
-});
-
-t.test('DEBUG SET-ACTIVE-EXPIRE stops and restarts the active expiry cycle, as in redis-server', { skip: noRedisServer }, async (t) => {
+/**
+ * Runs `body` against one redis-server and a Shardis per worker count (the
+ * matrix's first and last), DEBUG enabled on both, redis-server flushed and
+ * its stats reset before each.
+ */
+async function againstBoth(t: Test, body: (sc: RespClient, rc: RespClient, workers: number) => Promise<void>): Promise<void> {
   const redis = await startRedis(t, DBG);
   const rc = await connectResp(t, redis.port);
   for (const workers of new Set([WORKER_MATRIX[0], WORKER_MATRIX[WORKER_MATRIX.length - 1]])) {
@@ -49,6 +38,23 @@ t.test('DEBUG SET-ACTIVE-EXPIRE stops and restarts the active expiry cycle, as i
     const sc = await connectResp(t, s.port);
     await rc.call('FLUSHALL');
     await rc.call('CONFIG', 'RESETSTAT');
+    await body(sc, rc, workers);
+    await s.stop();
+  }
+}
+
+t.test('DEBUG POPULATE does what redis-server\'s does', { skip: noRedisServer }, (t) =>
+  againstBoth(t, async (sc, rc, workers) => {
+    const dirty = async (c: typeof sc): Promise<number> => Number(/rdb_changes_since_last_save:(\d+)/.exec(String(await c.call('INFO', 'persistence')))?.[1]);
+    const before = [await dirty(sc), await dirty(rc)];
+    for (const step of STEPS) t.same(await sc.call(...step), await rc.call(...step), `--workers ${workers}: ${step.join(' ')}`);
+    t.same([(await dirty(sc)) - before[0], (await dirty(rc)) - before[1]], [2, 2], `--workers ${workers}: only the two SETs are changes`);
+    t.equal(await sc.call('DEBUG', 'DIGEST'), await rc.call('DEBUG', 'DIGEST'), `--workers ${workers}: the same dataset`);
+  }),
+);
+
+t.test('DEBUG SET-ACTIVE-EXPIRE stops and restarts the active expiry cycle, as in redis-server', { skip: noRedisServer }, (t) =>
+  againstBoth(t, async (sc, rc, workers) => {
     const expired = async (c: RespClient): Promise<number> => Number(/expired_keys:(\d+)/.exec(String(await c.call('INFO', 'stats')))?.[1]);
     const both = async (...cmd: (string | number)[]): Promise<unknown[]> => [await sc.call(...cmd), await rc.call(...cmd)];
     t.same(await both('DEBUG', 'SET-ACTIVE-EXPIRE', 0), ['OK', 'OK']);
@@ -71,6 +77,5 @@ t.test('DEBUG SET-ACTIVE-EXPIRE stops and restarts the active expiry cycle, as i
       t.same(ours, theirs, `${wrong.join(' ')}: as redis-server refuses it`);
     }
     await both('DEBUG', 'SET-ACTIVE-EXPIRE', 1);
-    await s.stop();
-  }
-});
+  }),
+);
