@@ -85,9 +85,9 @@ const DEBUG_HELP = [
   'PANIC',
   '    Crash the server simulating a panic (the crash report follows crash-log-enabled).',
   'POPULATE <count> [<prefix>] [<size>]',
-    '    Create the string keys <prefix>:0 to <prefix>:<count-1> (prefix "key") that do not',
-    '    exist, each holding value:<n>, cut or padded with zero bytes to <size> when given.',
-    '    They are neither propagated to replicas nor written to the AOF.',
+  '    Create the string keys <prefix>:0 to <prefix>:<count-1> (prefix "key") that do not',
+  '    exist, each holding value:<n>, cut or padded with zero bytes to <size> when given.',
+  '    They are neither propagated to replicas nor written to the AOF.',
   'SET-ACTIVE-EXPIRE <0|1>',
   '    Stop (0) or restart (1) the active expiry cycle; keys still expire when they are read.',
   'SHARD-CRASH <index>',
@@ -135,7 +135,8 @@ const debug: CoordOp = (ctx, args) => {
   if (lower === 'populate' && args.length >= 3 && args.length <= 5) return populate(ctx, args);
   if (lower === 'set-active-expire' && args.length === 3) {
     // atoi, as Redis reads it: leading digits, anything else 0.
-    ctx.server.shards.broadcastSettings({ activeExpire: parseInt(args[2], 10) ? true : false });
+    const n = parseInt(args[2], 10);
+    ctx.server.shards.broadcastSettings({ activeExpire: !Number.isNaN(n) && n !== 0 });
     return okReply();
   }
   const p = persistenceDebug(ctx, args);
