@@ -3,7 +3,7 @@
  * FLUSHALL, INFO) and the ones about the server process itself (TIME, DEBUG).
  */
 import type { CoordContext, CoordOp, Coords } from '../coordination/context';
-import { parseI64 } from '../core/args/parse';
+import { parseSafeInt } from '../core/args/parse';
 import type { ShardInfo } from '../core/shard-protocol';
 import { buildReply, errorReply, helpReply, integerReply, okReply } from '../resp/replies';
 import { ERR_SYNTAX } from '../core/errors';
@@ -96,8 +96,8 @@ const DEBUG_HELP = [
 
 /** A count or size as Redis's getPositiveLongFromObjectOrReply takes it: a strict integer from 0. */
 function nonNegativeLong(s: string): number | null {
-  const n = parseI64(s);
-  return n === null || n < 0n || n > BigInt(Number.MAX_SAFE_INTEGER) ? null : Number(n);
+  const n = parseSafeInt(s);
+  return n === null || n < 0 ? null : n;
 }
 
 /** DEBUG POPULATE <count> [<prefix>] [<size>]: every shard adds its share of the keys. */

@@ -519,9 +519,9 @@ export interface ShardRpc {
   /**
    * DEBUG POPULATE: `prefix:<j>` for j below `count`, those of this shard
    * that are absent, set to `value:<j>` (cut or NUL-padded to `size` bytes
-   * when size > 0); the number added.
+   * when size > 0).
    */
-  populate(req: { count: number; prefix: string; size: number }): number;
+  populate(req: { count: number; prefix: string; size: number }): void;
   /** A key's value and deadline, or null when absent. */
   dump(req: { key: string }): DumpedValue | null;
   /**

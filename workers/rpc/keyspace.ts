@@ -13,7 +13,6 @@ export const keyspaceRpc: Pick<RpcHandlers, 'dbsize' | 'flushdb' | 'flushall' | 
   // As Redis's: keys that exist (an expired one does not) keep their values; no dirty count, nothing propagated.
   populate: (ctx, { count, prefix, size }) => {
     const { id, shardCount } = ctx.shard;
-    let added = 0;
     for (let j = 0; j < count; j++) {
       const key = `${prefix}:${j}`;
       if (shardCount > 1 && slotToShard(keyHashSlotOfString(key), shardCount) !== id) continue;
@@ -21,9 +20,7 @@ export const keyspaceRpc: Pick<RpcHandlers, 'dbsize' | 'flushdb' | 'flushall' | 
       if (ctx.db.get(key, ctx.now) !== undefined) continue;
       const v = `value:${j}`;
       ctx.db.set(key, size === 0 ? v : v.length >= size ? v.slice(0, size) : v + '\0'.repeat(size - v.length));
-      added++;
     }
-    return added;
   },
 
   flushdb: (ctx, req) => {
