@@ -10,6 +10,7 @@ import t, { type Test } from 'tap';
 import { WORKER_MATRIX, noRedisServer, startRedis, startShardis } from './helpers/servers';
 import { connectResp, type RespClient } from './helpers/resp-client';
 import { eventually, sleep } from './helpers/util';
+import { infoNumber } from './helpers/info';
 
 const DBG = ['--enable-debug-command', 'yes'];
 type Cmd = (string | number)[];
@@ -45,7 +46,7 @@ async function againstBoth(t: Test, body: (sc: RespClient, rc: RespClient, worke
 
 t.test('DEBUG POPULATE does what redis-server\'s does', { skip: noRedisServer }, (t) =>
   againstBoth(t, async (sc, rc, workers) => {
-    const dirty = async (c: typeof sc): Promise<number> => Number(/rdb_changes_since_last_save:(\d+)/.exec(String(await c.call('INFO', 'persistence')))?.[1]);
+    const dirty = (c: RespClient): Promise<number> => infoNumber(c, 'persistence', 'rdb_changes_since_last_save');
     const before = [await dirty(sc), await dirty(rc)];
     for (const step of STEPS) t.same(await sc.call(...step), await rc.call(...step), `--workers ${workers}: ${step.join(' ')}`);
     t.same([(await dirty(sc)) - before[0], (await dirty(rc)) - before[1]], [2, 2], `--workers ${workers}: only the two SETs are changes`);
@@ -55,7 +56,7 @@ t.test('DEBUG POPULATE does what redis-server\'s does', { skip: noRedisServer },
 
 t.test('DEBUG SET-ACTIVE-EXPIRE stops and restarts the active expiry cycle, as in redis-server', { skip: noRedisServer }, (t) =>
   againstBoth(t, async (sc, rc, workers) => {
-    const expired = async (c: RespClient): Promise<number> => Number(/expired_keys:(\d+)/.exec(String(await c.call('INFO', 'stats')))?.[1]);
+    const expired = (c: RespClient): Promise<number> => infoNumber(c, 'stats', 'expired_keys');
     const both = async (...cmd: (string | number)[]): Promise<unknown[]> => [await sc.call(...cmd), await rc.call(...cmd)];
     t.same(await both('DEBUG', 'SET-ACTIVE-EXPIRE', 0), ['OK', 'OK']);
     const keys = Array.from({ length: 20 }, (_, i) => `ttl:${i}`);

@@ -12,6 +12,7 @@ import { ANY_WORKERS, MULTI_SHARD_WORKERS, REDIS_SERVER, noMultiShard, startRedi
 import { connectResp, type RespClient } from './helpers/resp-client';
 import { eventually, sleep } from './helpers/util';
 import { everyShapeDataset } from './helpers/datasets';
+import { info as readInfo, infoNumber } from './helpers/info';
 
 /** DEBUG (DIGEST) is off by default, as in Redis 7. */
 const DBG = ['--enable-debug-command', 'yes'];
@@ -174,7 +175,7 @@ t.test('a key that a delete or an eviction takes away while BGSAVE walks, or mov
       fill.push(cmd);
     }
     await c.pipeline(fill);
-    const used = Number(/used_memory:(\d+)/.exec(String(await c.call('INFO', 'memory')))?.[1]);
+    const used = await infoNumber(c, 'memory', 'used_memory');
     await c.pipeline([['CONFIG', 'SET', 'maxmemory-policy', 'allkeys-random'], ['CONFIG', 'SET', 'maxmemory', used]]);
     const before = await c.call('DEBUG', 'DIGEST');
     t.equal(await c.call('BGSAVE'), 'Background saving started');
@@ -189,7 +190,7 @@ t.test('a key that a delete or an eviction takes away while BGSAVE walks, or mov
       if (!/rdb_bgsave_in_progress:1/.test(String(info))) break;
       duringSave += 100;
     }
-    const evicted = Number(/evicted_keys:(\d+)/.exec(String(await c.call('INFO', 'stats')))?.[1]);
+    const evicted = await infoNumber(c, 'stats', 'evicted_keys');
     t.ok(duringSave >= 100 && evicted > 0, `--workers ${workers}: ${duringSave} deletes and ${evicted} evictions while the save ran`);
     await eventually('the save', async () => (await infoField(c, 'rdb_saves')) === '1', 20000);
     t.equal(await infoField(c, 'rdb_last_bgsave_status'), 'ok');
@@ -204,12 +205,9 @@ t.test('a key that a delete or an eviction takes away while BGSAVE walks, or mov
   }
 });
 
-/** INFO persistence as name/value pairs, in order. */
-function persistenceFields(info: string): [string, string][] {
-  return info
-    .split('\r\n')
-    .filter((l) => l.includes(':'))
-    .map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1)]);
+/** INFO persistence's fields, in their order. */
+async function persistence(c: RespClient): Promise<Record<string, string>> {
+  return (await readInfo(c, 'persistence')).persistence;
 }
 
 t.test('INFO persistence has redis-server\'s fields, in its order, with the AOF off and on', { skip: REDIS_SERVER ? false : 'no redis-server' }, async (t) => {
@@ -220,8 +218,8 @@ t.test('INFO persistence has redis-server\'s fields, in its order, with the AOF 
     const redis = await startRedis(t, aof);
     const sc = await connectResp(t, srv.port);
     const rc = await connectResp(t, redis.port);
-    const ours = persistenceFields(String(await sc.call('INFO', 'persistence'))).map(([k]) => k).filter((k) => !own.has(k));
-    const theirs = persistenceFields(String(await rc.call('INFO', 'persistence'))).map(([k]) => k);
+    const ours = Object.keys(await persistence(sc)).filter((k) => !own.has(k));
+    const theirs = Object.keys(await persistence(rc));
     t.same(ours, theirs, `${aof.join(' ')}: the same fields in the same order`);
     await srv.stop();
     await redis.stop();
@@ -241,13 +239,13 @@ t.test('a BGSAVE shows its progress and its copy-on-write memory in INFO persist
     fill.push(cmd);
   }
   await c.pipeline(fill);
-  const idle = Object.fromEntries(persistenceFields(String(await c.call('INFO', 'persistence'))));
+  const idle = await persistence(c);
   t.same(
     [idle.current_cow_peak, idle.current_cow_size, idle.current_fork_perc, idle.current_save_keys_processed, idle.current_save_keys_total, idle.rdb_last_cow_size],
     ['0', '0', '0.00', '0', '0', '0'],
     'no save: nothing to show',
   );
-  const lockCount = async (): Promise<number> => Number(/lock_acquisitions:(\d+)/.exec(String(await c.call('INFO', 'tasks')))?.[1]);
+  const lockCount = (): Promise<number> => infoNumber(c, 'tasks', 'lock_acquisitions');
   const locksBefore = await lockCount();
   // The last keys written are the last a shard's walk reaches: writes to them right after the
   // start are copied first. RENAMEs across shards write back through shard RPCs, which before
@@ -259,7 +257,7 @@ t.test('a BGSAVE shows its progress and its copy-on-write memory in INFO persist
   t.equal(started, 'Background saving started');
   const seen: Record<string, string>[] = [];
   for (;;) {
-    const f = Object.fromEntries(persistenceFields(String(await c.call('INFO', 'persistence'))));
+    const f = await persistence(c);
     if (f.rdb_bgsave_in_progress !== '1') break;
     seen.push(f);
     await sleep(2);
@@ -271,7 +269,7 @@ t.test('a BGSAVE shows its progress and its copy-on-write memory in INFO persist
   t.ok(processed.every((p, i) => p <= N && (i === 0 || p >= processed[i - 1])), 'current_save_keys_processed grows up to the total');
   t.ok(seen.every((f) => f.current_fork_perc === ((Number(f.current_save_keys_processed) / N) * 100).toFixed(2)), 'current_fork_perc is processed / total');
   t.ok(seen.every((f) => Number(f.current_cow_size) <= Number(f.current_cow_peak)), 'current_cow_size stays under current_cow_peak');
-  const done = Object.fromEntries(persistenceFields(String(await c.call('INFO', 'persistence'))));
+  const done = await persistence(c);
   t.same([done.current_cow_peak, done.current_cow_size, done.current_save_keys_total], ['0', '0', '0'], 'after the save: nothing in progress');
   const cow = Number(done.rdb_last_cow_size);
   // At most the 210 keys written to (~110 bytes each), copied as they come and pulled with the
