@@ -151,7 +151,7 @@ export class Server implements ServerContext, ConnectionHost {
     if (requirepass !== '') this.acl.setRequirePass(requirepass);
     this.monitoring = new Monitoring(config, this.tasks);
     this.metrics = new Metrics(this, this.log);
-    this.rdb = new RdbPersistence(config, () => this.shards, log, (fn) => this.lock.whenFree(fn));
+    this.rdb = new RdbPersistence(config, () => this.shards, log, (fn) => this.lock.whenFree(fn), () => this.stats.totalCommands);
     this.aof = new Aof(config, log, this.feed, (file, onStarted) => this.rdb.writeChunked(file, true, onStarted));
     this.replication = new Replication({ config, log, feed: this.feed, rdb: this.rdb, tasks: this.tasks, otherSnapshot: () => this.aof.rewriting,
       propagateDeletes: (on) => this.shards.broadcastSettings({ propagateDeletes: on }),

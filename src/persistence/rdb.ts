@@ -14,6 +14,7 @@ import type { Config } from '../config/config';
 import type { ShardSet } from '../shard-clients/shard-set';
 import { RdbFileWriter, rdbAuxFields, rdbChecksumOk, rdbFileStart, type RdbPartPosition } from '../core/rdb/file';
 import type { RpcResult } from '../core/shard-protocol';
+import { SavePacer } from './save-pacing';
 
 /** The Redis version written in the file's redis-ver AUX field (the format's version). */
 const RDB_REDIS_VER = '7.0.15';
@@ -32,7 +33,7 @@ const SNAPSHOT_CHUNK_BYTES = 64 * 1024;
  * slices run in the background lane (ShardClient.callBackground),
  * after the turn's requests and their replies. 20 µs rather than 50: p95
  * during a BGSAVE came down to the idle one, and the save took no longer
- * (the rests below bound it, not the slices' overhead).
+ * (the rests of save-pacing.ts bound it, not the slices' overhead).
  */
 const SNAPSHOT_SLICE_MICROS = 20;
 /**
@@ -45,20 +46,6 @@ const SNAPSHOT_SLICE_MICROS = 20;
  * (docs/performance.md section 8, "Seventh look").
  */
 const WORKER_SLICE_MICROS = 250;
-/**
- * A save to disk (BGSAVE, AOF rewrite) rests REST_MS after every BURST_MS of
- * slices, so this thread is idle most of the time. Measured on 2 cores with
- * an inline shard: a thread that is always busy leaves the GET client (and
- * the file writes, and V8's helper threads) waiting for a core, for up to a
- * scheduler slice. Resting 2 ms in 3 gave the lowest GET p99 for a 1M-key
- * BGSAVE that takes about as long as redis-server's forked one here
- * (docs/performance.md section 8: 1 in 2 and 2 in 8 were no better, 1 in 5
- * took 1.7x as long for no gain). A diskless full sync is not paced (the
- * replica waits for it); a disk-based one writes its file like a BGSAVE and
- * is.
- */
-const BURST_MS = 1;
-const REST_MS = 2;
 /** A BGSAVE's slices are written to the file together, this many bytes at a time. */
 const WRITE_BYTES = 256 * 1024;
 
@@ -140,6 +127,8 @@ export class RdbPersistence {
      * point (it was before), and a replica or a rewritten AOF lost them.
      */
     private readonly whenUnlocked: (fn: () => void) => void = (fn) => fn(),
+    /** The count of client commands dispatched (a save's pacing yields to them: save-pacing.ts). */
+    private readonly clientCommands: () => number = () => 0,
   ) {}
 
   filePath(): string {
@@ -215,8 +204,8 @@ export class RdbPersistence {
   /**
    * Writes a point-in-time snapshot as RDB bytes to `out` (a file, or a
    * replica's socket for a diskless sync), pulled from the shards in chunks;
-   * `out` may push back by returning later; `paced` rests between bursts
-   * (saves to disk: BURST_MS). Returns the shards' summed dirty counter at
+   * `out` may push back by returning later; `paced` works in bursts and
+   * rests between them (saves to disk: save-pacing.ts). Returns the shards' summed dirty counter at
    * the snapshot's point.
    */
   async writeSnapshot(out: (chunks: Buffer[]) => Promise<void>, aofBase: boolean, onStarted: () => void = () => undefined, paced = false): Promise<number> {
@@ -263,7 +252,7 @@ export class RdbPersistence {
         // Handed over as they are (a file takes them in one writev): no 256 KiB copy per write.
         await out(batch);
       };
-      let burstStart = performance.now();
+      const pacer = paced ? new SavePacer(this.clientCommands, shards.inline) : null;
       const sliceMicros = shards.inline ? SNAPSHOT_SLICE_MICROS : WORKER_SLICE_MICROS;
       w.header(this.aux(aofBase));
       w.functions(libraries.map((l) => l.code));
@@ -287,10 +276,7 @@ export class RdbPersistence {
           let next = request();
           for (;;) {
             const { data, done } = await next;
-            if (paced && performance.now() - burstStart >= BURST_MS) {
-              await new Promise((res) => setTimeout(res, REST_MS));
-              burstStart = performance.now();
-            }
+            if (pacer !== null) await pacer.between();
             // The shard writes the next slice while this thread writes this one (a worker shard is not left idle).
             if (!done) next = request();
             this.saveBufferBytes = pending + data.length;
