@@ -7,7 +7,7 @@
  * fields for a plain idle client.
  */
 import t from 'tap';
-import { DifferentialSuite, type Cmd } from './helpers/differential';
+import { DifferentialSuite, showCmd, type Cmd } from './helpers/differential';
 import { RespClient, type Reply } from './helpers/resp-client';
 import { Subscriber } from './helpers/subscriber';
 import { ANY_WORKERS, freePort } from './helpers/servers';
@@ -297,6 +297,51 @@ diff.test('INFO keyspace_hits / keyspace_misses count read commands\' lookups', 
   };
   const [x, y] = await Promise.all([counts(s.shardis.port), counts(s.redis.port)]);
   t.same(x, y, `as redis-server: ${y.join(' ')}`);
+});
+
+diff.test('INFO keyspace_hits / keyspace_misses count the read lookups of writes, SORT patterns, XREAD and OBJECT', async (t, s) => {
+  // Each step's change in the two counters, on both servers; keys without a hash tag land on several shards.
+  const steps: Cmd[] = [
+    ['SET', 's', 'v'], ['GETDEL', 's'], ['GETDEL', 's'], ['SET', 's', 'v', 'GET'], ['SET', 's', 'w', 'GET'], ['SET', 's', 'x', 'EX', '100', 'GET'], ['SET', 's', 'y'],
+    ['RPUSH', 'l', '3', '1', '2'], ['GETDEL', 'l'], ['SET', 'l', 'v', 'GET'], ['SET', 'l', 'v', 'NX', 'XX', 'GET'],
+    ['COPY', 's', 's2'], ['COPY', 'nosuch', 's3'],
+    ['SADD', 'a', '1', '2'], ['SADD', 'b', '2', '3'], ['SINTERSTORE', 'd', 'a', 'b'], ['SUNIONSTORE', 'd', 'a', 'nosuch', 'a'], ['SDIFFSTORE', 'd', 'nosuch'],
+    ['SADD', '{t}a', '1'], ['SUNIONSTORE', '{t}d', '{t}a', '{t}b'],
+    ['ZADD', 'z', '1', 'm', '2', 'n'], ['ZUNIONSTORE', 'zd', '2', 'z', 'nosuch'], ['ZINTERSTORE', 'zd', '1', 'nosuch'], ['ZDIFFSTORE', 'zd', '1', 'z'], ['ZRANGESTORE', 'zr', 'z', '0', '-1'], ['ZRANGESTORE', 'zr', 'nosuch', '0', '-1'],
+    ['PFADD', 'p', 'a'], ['PFMERGE', 'p2', 'p', 'nosuch'], ['SETBIT', 'bits', '7', '1'], ['BITOP', 'OR', 'bits2', 'bits', 'nosuch', 'bits'],
+    ['GEOADD', 'geo', '13.361389', '38.115556', 'Palermo'], ['GEOSEARCHSTORE', 'g2', 'geo', 'FROMLONLAT', '15', '37', 'BYRADIUS', '200', 'km'],
+    ['GEORADIUS', 'geo', '15', '37', '200', 'km'], ['GEORADIUS', 'nosuch', '15', '37', '200', 'km'], ['GEORADIUSBYMEMBER', 'geo', 'Palermo', '10', 'km'],
+    ['RPUSH', '{s}l', '3', '1', '2'], ['SET', '{s}w_1', '5'], ['SET', '{s}o_2', 'x'], ['SORT', '{s}l'], ['SORT', 'nosuch'], ['SORT_RO', '{s}l', 'BY', '{s}w_*'],
+    ['SORT', '{s}l', 'BY', '{s}w_*', 'GET', '{s}o_*', 'GET', '#'], ['SORT', '{s}l', 'BY', 'nosort', 'GET', '{s}o_*', 'STORE', '{s}dst'],
+    // Pattern keys and a destination on other shards than the sorted key's (the SORT coordinator).
+    ['RPUSH', 'l3', '3', '1', '2'], ['SET', 'w_1', '5'], ['SET', 'o_2', 'x'], ['SORT', 'l3', 'BY', 'w_*', 'GET', 'o_*'], ['SORT', 'l3', 'GET', 'o_*', 'STORE', 'dst3'],
+    ['OBJECT', 'ENCODING', 'z'], ['OBJECT', 'ENCODING', 'nosuch'], ['OBJECT', 'FREQ', 'z'], ['MEMORY', 'USAGE', 'z'],
+    ['XADD', 'x', '1-1', 'f', 'v'], ['XREAD', 'STREAMS', 'x', 'nosuch', '0', '0'], ['XGROUP', 'CREATE', 'x', 'g', '0'],
+    ['XREADGROUP', 'GROUP', 'g', 'c', 'STREAMS', 'x', '>'], ['XREADGROUP', 'GROUP', 'g', 'c', 'STREAMS', 'nosuch', '>'], ['XREADGROUP', 'GROUP', 'nog', 'c', 'STREAMS', 'x', '>'],
+    ['XACK', 'x', 'g', '1-1'], ['XCLAIM', 'x', 'g', 'c2', '0', '1-1'], ['XAUTOCLAIM', 'x', 'g', 'c3', '0', '0-0'], ['XACK', 'nosuch', 'g', '1-1'],
+  ];
+  const deltas = async (port: number): Promise<string[]> => {
+    const c = await RespClient.connect(port);
+    const counters = async (): Promise<number[]> => {
+      const info = String(await c.call('INFO', 'stats'));
+      return ['keyspace_hits', 'keyspace_misses'].map((f) => Number(new RegExp(`${f}:(\\d+)`).exec(info)?.[1]));
+    };
+    try {
+      const out: string[] = [];
+      let [h, m] = await counters();
+      for (const step of steps) {
+        await c.call(...step);
+        const [h2, m2] = await counters();
+        out.push(`${showCmd(step)}: +${h2 - h} hits +${m2 - m} misses`);
+        [h, m] = [h2, m2];
+      }
+      return out;
+    } finally {
+      c.close();
+    }
+  };
+  const [x, y] = await Promise.all([deltas(s.shardis.port), deltas(s.redis.port)]);
+  t.same(x, y);
 });
 
 /** CLIENT LIST's cmd= for a client after each of `steps`, seen from a second connection. */

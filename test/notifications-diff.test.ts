@@ -274,6 +274,9 @@ diff.test('keymiss (class m) from read commands, single- and cross-shard', async
     ['STRLEN', 'a'], ['HGET', 'h', 'f'], ['LRANGE', 'l', '0', '1'], ['ZSCORE', 'z', 'm'], ['SINTER', 'x', 'y'], ['SINTER', 'x', 'x'],
     ['ZUNION', '2', 'z', 'z2'], ['OBJECT', 'ENCODING', 'a'], ['MEMORY', 'USAGE', 'a'], ['GETEX', 'a'], ['GETEX', 's'],
     ['SORT_RO', 'a'], ['PFCOUNT', 'p'], ['SET', 'e', 'v', 'PX', '1'], ['GETRANGE', 'z', 'x', 'y'],
+    // Writes that read: their read lookups miss as a read's do.
+    ['GETDEL', 'a'], ['SET', 'a', 'v', 'GET'], ['SUNIONSTORE', '{t}d', '{t}x', '{t}y'], ['COPY', 'nope', 'c2'], ['XACK', 'x', 'g', '1-1'],
+    ['RPUSH', '{t}l', '1', '2'], ['SORT', '{t}l', 'BY', '{t}w_*', 'GET', '{t}o_*'],
   ];
   const out: Reply[][] = [];
   for (const port of [s.shardis.port, s.redis.port]) {
@@ -287,4 +290,20 @@ diff.test('keymiss (class m) from read commands, single- and cross-shard', async
   }
   t.same(out[0], out[1]);
   t.ok(out[1].length > 20);
+});
+
+diff.test('a write that reads raises keymiss before its own events', async (t, s) => {
+  const cmds: Cmd[] = [
+    ['SET', 'a', 'v', 'GET'], ['GETDEL', 'b'], ['SET', 'b', 'v'], ['GETDEL', 'b'], ['SADD', '{t}x', 'm'], ['SUNIONSTORE', '{t}d', '{t}x', '{t}y'],
+    ['ZADD', '{t}z', '1', 'm'], ['ZUNIONSTORE', '{t}zd', '2', '{t}nope', '{t}z'], ['COPY', 'nope', 'c'],
+  ];
+  const out: Reply[][] = [];
+  for (const port of [s.shardis.port, s.redis.port]) {
+    const sd = await side(t, port, 'KEAm');
+    out.push((await run(sd, cmds, 'end')).messages);
+    sd.cmd.close();
+    sd.sub.close();
+  }
+  t.same(out[0], out[1]);
+  t.ok(out[1].length > 10);
 });

@@ -335,6 +335,17 @@ export class Db {
     return this.peek(key, now) !== undefined;
   }
 
+  /**
+   * Whether `key` is there and not past its deadline, without a lookup's
+   * effects: nothing deleted, no access marked, the last lookup kept (a
+   * write's read lookups, counted before it runs: run-command.ts).
+   */
+  isLive(key: string, now: number): boolean {
+    if (this.index.lookup(key) < 0) return false;
+    const at = this.expires.size !== 0 ? this.expires.get(key) : undefined;
+    return at === undefined || at > now;
+  }
+
   /** Seconds since the key was last accessed, or undefined. */
   idleSeconds(key: string): number | undefined {
     const i = this.index.lookup(key);

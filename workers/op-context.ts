@@ -8,6 +8,7 @@ import type { OpVariant } from '../src/core/commands/spec';
 import type { PeerRpc, ShardState } from './shard-state';
 import type { Db } from './db';
 import type { ScriptingMemory } from '../src/core/shard-protocol';
+import { NOTIFY } from '../src/core/notify';
 
 /** The state a shard-local op sees: the shard, the selected database, the caller. */
 export interface ShardOpContext {
@@ -114,4 +115,17 @@ export function scriptRunner(shard: ShardState): ScriptRunner | undefined {
 
 export function installScriptRunner(shard: ShardState, runner: ScriptRunner): void {
   runners.set(shard, runner);
+}
+
+/**
+ * One lookup Redis makes with lookupKeyRead: a keyspace hit or miss (INFO
+ * keyspace_hits / keyspace_misses) and, for a miss, the `keymiss` event.
+ */
+export function countReadLookup(ctx: ShardOpContext, key: string, found: boolean): void {
+  if (found) {
+    ctx.shard.stats.keyspaceHits++;
+    return;
+  }
+  ctx.shard.stats.keyspaceMisses++;
+  if ((ctx.shard.settings.notifyFlags & NOTIFY.keymiss) !== 0) ctx.notify(NOTIFY.keymiss, 'keymiss', key);
 }

@@ -6,7 +6,7 @@
  */
 import { CommandIndex, type CommandEntry } from '../src/core/commands/model';
 import { commandRows } from '../src/core/commands';
-import type { CommandSpec, OpVariant } from '../src/core/commands/spec';
+import type { CommandSpec, KeyFinder, OpVariant } from '../src/core/commands/spec';
 import type { ShardOp } from './op-context';
 import { shardOps } from './families';
 
@@ -17,8 +17,12 @@ export interface OpEntry extends CommandEntry<OpEntry> {
   readonly variant: OpVariant | undefined;
   /** The row may modify its keys: after it succeeds, listeners on its keys are signalled. */
   readonly writes: boolean;
-  /** The row raises `keymiss` for absent keys, as Redis's lookupKeyRead does. */
+  /** The row reads each of its keys once: a keyspace hit or miss each (INFO keyspace_hits / keyspace_misses), counted after it runs. */
+  readonly readStats: boolean;
+  /** The row raises `keymiss` for absent keys, as Redis's lookupKeyRead does (with readStats). */
   readonly keymiss: boolean;
+  /** The keys the row looks up as reads when it declares them (RowDecl.readLookups): taken and notified before it runs, counted after. */
+  readonly readLookups: KeyFinder | null;
   /** The row may grow memory: refused with -OOM when the shard is over maxmemory and cannot evict. */
   readonly denyoom: boolean;
   /** A write whose keys may hold collections changed in place: their sizes are re-estimated after it. */
@@ -26,11 +30,12 @@ export interface OpEntry extends CommandEntry<OpEntry> {
 }
 
 /**
- * Rows that raise `keymiss` (class m) for their absent keys: the read-only ones
- * (OBJECT and MEMORY look keys up without notifying) and GETEX, a write that reads.
+ * Rows that count a keyspace hit or miss for each of their keys: the
+ * read-only ones (MEMORY USAGE finds its key without a lookup) and GETEX, a
+ * write that reads. Rows declaring readLookups are counted by those instead.
  */
-function raisesKeymiss(spec: CommandSpec, commandName: string): boolean {
-  return (spec.flags.includes('readonly') && commandName !== 'object' && commandName !== 'memory') || commandName === 'getex';
+function countsReads(spec: CommandSpec, commandName: string): boolean {
+  return spec.readLookups === undefined && ((spec.flags.includes('readonly') && commandName !== 'memory') || commandName === 'getex');
 }
 
 function bind(base: CommandEntry<OpEntry>): OpEntry {
@@ -48,7 +53,10 @@ function bind(base: CommandEntry<OpEntry>): OpEntry {
     run: run ?? noOp,
     variant: spec.variant,
     writes: spec.flags.includes('write'),
-    keymiss: raisesKeymiss(spec, commandName),
+    readStats: countsReads(spec, commandName),
+    // OBJECT looks its key up without notifying a miss (LOOKUP_NONOTIFY).
+    keymiss: countsReads(spec, commandName) && commandName !== 'object',
+    readLookups: spec.readLookups ?? null,
     denyoom: spec.flags.includes('denyoom'),
     // String, bitmap and HyperLogLog values are immutable strings: Db.set/replace accounted them already.
     resizes: spec.flags.includes('write') && spec.group !== 'string' && spec.group !== 'bitmap' && spec.group !== 'hyperloglog',

@@ -16,14 +16,77 @@ import { ERR_OOM, performEvictions } from './eviction';
 import { LATENCY_BUCKETS, latencyBucket } from '../src/core/latency-buckets';
 import { slowlogArgs } from '../src/core/slow-args';
 
+/** Whether each key a row declares as read lookups was there before it ran (see readsBefore). */
+export interface ReadsBefore {
+  positions: readonly number[];
+  found: boolean[];
+}
+
 /**
- * keymiss notifications after a read op that did not fail: it left its keys
- * as they were, so a key absent now was absent when it looked (GETEX only
- * changes keys that exist). Also used by the scratch executor.
+ * The keys of a row's read lookups (RowDecl.readLookups) as they are before
+ * it runs: a write that reads (GETDEL, SET ... GET, SUNIONSTORE) changes them
+ * afterwards. Their misses raise `keymiss` here, before the row's own
+ * events, where Redis's lookups raise them; the hits and misses are counted
+ * after it ran (countReads), when it is known whether it failed before
+ * looking. Null for the other rows.
  */
-export function notifyKeymiss(op: OpEntry, ctx: ShardOpContext, args: string[]): void {
-  if (!op.keymiss || (ctx.shard.settings.notifyFlags & NOTIFY.keymiss) === 0) return;
-  for (const p of keyPositions(op.spec, args)) if (!ctx.db.has(args[p], ctx.now)) ctx.notify(NOTIFY.keymiss, 'keymiss', args[p]);
+export function readsBefore(op: OpEntry, ctx: ShardOpContext, args: string[]): ReadsBefore | null {
+  if (op.readLookups === null) return null;
+  const positions = op.readLookups(args);
+  if (positions.length === 0) return null;
+  // lastLookupFound then says whether the op itself looked anything up (see countReads).
+  ctx.db.forgetLookup();
+  const found = positions.map((p) => ctx.db.isLive(args[p], ctx.now));
+  if ((ctx.shard.settings.notifyFlags & NOTIFY.keymiss) !== 0) {
+    for (let i = 0; i < positions.length; i++) if (!found[i]) ctx.notify(NOTIFY.keymiss, 'keymiss', args[positions[i]]);
+  }
+  return { positions, found };
+}
+
+/**
+ * INFO keyspace_hits / keyspace_misses for a command that ran, as Redis's
+ * lookupKeyRead counts them, and a read-only row's `keymiss` events. A row
+ * with read lookups counts them as they were before it ran (`before`,
+ * which raised their `keymiss`); a read-only row each of
+ * its keys as its own lookup found it (an expired one was deleted by it, and
+ * a key absent now was absent when it looked: a read leaves its keys as they
+ * were, and GETEX changes only keys that exist). A command that failed
+ * (`failed`) counts at most its first lookup, and only if it made one: it
+ * failed on that key (WRONGTYPE, NOGROUP) or before looking (a syntax error).
+ * Also used by the scratch executor.
+ */
+export function countReads(op: OpEntry, ctx: ShardOpContext, args: string[], before: ReadsBefore | null, failed: boolean): void {
+  const stats = ctx.shard.stats;
+  if (before !== null) {
+    const n = failed ? (ctx.db.lastLookupFound === undefined ? 0 : 1) : before.positions.length;
+    for (let i = 0; i < n; i++) {
+      if (before.found[i]) stats.keyspaceHits++;
+      else stats.keyspaceMisses++;
+    }
+    return;
+  }
+  if (!op.readStats) return;
+  const db = ctx.db;
+  if (failed) {
+    const found = db.lastLookupFound;
+    if (found === true) stats.keyspaceHits++;
+    else if (found === false) stats.keyspaceMisses++;
+    return;
+  }
+  const spec = op.spec;
+  if (spec.getKeys === undefined && spec.firstKey > 0 && spec.firstKey === spec.lastKey) {
+    // One key (GET, HGET, ...): no positions array.
+    if (args.length > spec.firstKey && db.foundWhenRead(args[spec.firstKey])) stats.keyspaceHits++;
+    else if (args.length > spec.firstKey) stats.keyspaceMisses++;
+  } else {
+    for (const p of keyPositions(spec, args)) {
+      if (db.foundWhenRead(args[p])) stats.keyspaceHits++;
+      else stats.keyspaceMisses++;
+    }
+  }
+  if (op.keymiss && (ctx.shard.settings.notifyFlags & NOTIFY.keymiss) !== 0) {
+    for (const p of keyPositions(spec, args)) if (!db.has(args[p], ctx.now)) ctx.notify(NOTIFY.keymiss, 'keymiss', args[p]);
+  }
 }
 
 /**
@@ -50,7 +113,8 @@ export function runCommand(ctx: ShardOpContext, opIndex: number, args: string[],
   }
   if (shard.snapshot !== null && op.writes) preserveForSnapshot(shard.snapshot, op, ctx, args);
   if (shard.settings.replica) shard.replicaExpiry.fromMaster = (ctx.connId & CONN_ID_MASK) === shard.settings.masterConnId;
-  if (op.keymiss) ctx.db.forgetLookup();
+  if (op.readStats) ctx.db.forgetLookup();
+  const before = readsBefore(op, ctx, args);
   try {
     op.run(ctx, args, w, op.variant);
   } catch (err) {
@@ -70,12 +134,8 @@ export function runCommand(ctx: ShardOpContext, opIndex: number, args: string[],
   // An error reply from a command that ran is a failed call (INFO commandstats).
   if (w.buf[w.floor + startInFloor] === 45 /* '-' */) {
     shard.opStats.failed[opIndex]++;
-    // A read that failed after its lookup (WRONGTYPE) still hit or missed, as Redis counts in lookupKey.
-    if (op.keymiss) {
-      const found = ctx.db.lastLookupFound;
-      if (found === true) shard.stats.keyspaceHits++;
-      else if (found === false) shard.stats.keyspaceMisses++;
-    }
+    // A command that failed after its lookup (WRONGTYPE) still hit or missed, as Redis counts in lookupKey.
+    countReads(op, ctx, args, before, true);
     return;
   }
   // A write succeeded: waiters and `.WATCH` subscriptions on its keys hear of
@@ -86,27 +146,12 @@ export function runCommand(ctx: ShardOpContext, opIndex: number, args: string[],
   if (shard.signals.size !== 0 && op.writes) {
     for (const p of keyPositions(op.spec, args)) shard.signals.signal(ctx.dbIndex, args[p], ctx.connId, true);
   }
-  // keyspace_hits / keyspace_misses: a read command's keys, found or not (an expired one was deleted by its lookup).
-  if (op.keymiss) {
-    const db = ctx.db;
-    const spec = op.spec;
-    if (spec.getKeys === undefined && spec.firstKey > 0 && spec.firstKey === spec.lastKey) {
-      // One key (GET, HGET, ...): no positions array.
-      if (args.length > spec.firstKey && db.foundWhenRead(args[spec.firstKey])) shard.stats.keyspaceHits++;
-      else if (args.length > spec.firstKey) shard.stats.keyspaceMisses++;
-    } else {
-      for (const p of keyPositions(spec, args)) {
-        if (db.foundWhenRead(args[p])) shard.stats.keyspaceHits++;
-        else shard.stats.keyspaceMisses++;
-      }
-    }
-  }
   // CLIENT TRACKING: a read's keys are remembered for its client.
   if (ctx.trackReads === true && op.spec.flags.includes('readonly')) {
     for (const p of keyPositions(op.spec, args)) shard.signals.track(args[p], ctx.connId);
   }
   if (op.resizes) for (const p of keyPositions(op.spec, args)) ctx.db.resize(args[p]);
-  if (op.keymiss && (shard.settings.notifyFlags & NOTIFY.keymiss) !== 0) notifyKeymiss(op, ctx, args);
+  countReads(op, ctx, args, before, false);
 }
 
 /** Copy-on-write for a snapshot in progress (workers/snapshot.ts): the keys this write may change keep their old values. */

@@ -26,7 +26,7 @@ const copyAcross: CoordOp = async (ctx, args) => {
   const { shards } = ctx.server;
   // Same option errors, in the same order, as the shard op; the keys differ, so never "same object".
   const opts = parseCopyOptions(args, ctx.server.config.values.databases);
-  const v = await dumpKey(shards, args[1], ctx.conn.db);
+  const v = await dumpKey(shards, args[1], ctx.conn.db, true);
   if (v === null) return integerReply(0);
   // COPY duplicates the value as Redis holds it, so the copy is never a shared integer.
   const dstDb = opts.db < 0 ? ctx.conn.db : opts.db;

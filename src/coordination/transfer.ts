@@ -9,8 +9,8 @@ import type { DumpedValue } from '../core/shard-protocol';
 import type { ShardSet } from '../shard-clients/shard-set';
 
 /** The key's value in database `db`, or null when it does not exist. */
-export function dumpKey(shards: ShardSet, key: string, db: number): Promise<DumpedValue | null> {
-  return shards.call(shards.router.shardOf(key), 'dump', { key }, { db });
+export function dumpKey(shards: ShardSet, key: string, db: number, read = false): Promise<DumpedValue | null> {
+  return shards.call(shards.router.shardOf(key), 'dump', read ? { key, read } : { key }, { db });
 }
 
 /**

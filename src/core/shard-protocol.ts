@@ -522,8 +522,12 @@ export interface ShardRpc {
    * when size > 0).
    */
   populate(req: { count: number; prefix: string; size: number }): void;
-  /** A key's value and deadline, or null when absent. */
-  dump(req: { key: string }): DumpedValue | null;
+  /**
+   * A key's value and deadline, or null when absent. `read`: the command
+   * looks the key up as a read (COPY's source): a keyspace hit or miss, and
+   * `keymiss`.
+   */
+  dump(req: { key: string; read?: boolean }): DumpedValue | null;
   /**
    * Stores a dumped value (`nx`: only if the key does not exist); true if
    * stored. A coordinator's write-back: listeners are signalled, no keyspace

@@ -17,7 +17,7 @@
  * key position: the cross-shard plan stores into it wherever it is.
  */
 import { NOTIFY } from '../../src/core/notify';
-import type { ShardOpContext, ShardOps } from '../op-context';
+import { countReadLookup, type ShardOpContext, type ShardOps } from '../op-context';
 import type { ReplyWriter } from '../../src/core/wire/reply-writer';
 import { ERR_NOT_INTEGER, ERR_SYNTAX, ReplyError, WRONGTYPE } from '../../src/core/errors';
 import type { PeerRpc } from '../shard-state';
@@ -186,6 +186,8 @@ function patternRead(pattern: string, elem: string): PatternRead | string | null
 /** A pattern key read on this shard: only string values (or hash fields) count, anything else is null. */
 export function readPatternKey(ctx: ShardOpContext, key: string, field: string | null): string | null {
   const v = ctx.db.get(key, ctx.now);
+  // Redis's lookupKeyByPattern looks each one up as a read.
+  countReadLookup(ctx, key, v !== undefined);
   if (v === undefined) return null;
   if (field !== null) {
     if (typeof v === 'string' || v.type !== 'hash') return null;

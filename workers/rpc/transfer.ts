@@ -7,14 +7,14 @@ import type { DumpedValue, KeyValue, KeyspaceEvent } from '../../src/core/shard-
 import { ReplyWriter } from '../../src/core/wire/reply-writer';
 import { ReplyError } from '../../src/core/errors';
 import { NOTIFY } from '../../src/core/notify';
-import type { ShardOpContext } from '../op-context';
+import { countReadLookup, type ShardOpContext } from '../op-context';
 import { ShardState } from '../shard-state';
 import type { Db } from '../db';
 import { dumpValue, restoreValue } from '../value';
 import { ListValue } from '../structures/list';
 import { readPatternKey, sortGeneric } from '../families/sort';
 import { OPS } from '../ops';
-import { notifyKeymiss } from '../run-command';
+import { countReads, readsBefore } from '../run-command';
 import type { RpcHandlers } from './handler';
 
 /** A key of `db` as it moves between shards, or null when absent. `touch`: a read that sets the access time. */
@@ -47,7 +47,11 @@ function sameValue(a: DumpedValue | null, b: DumpedValue | null): boolean {
 }
 
 export const transferRpc: Pick<RpcHandlers, 'dump' | 'restore' | 'delete' | 'scratch' | 'sortResult' | 'patternValues' | 'storeList'> = {
-  dump: (ctx, { key }) => dumpKey(ctx.db, key, ctx.now, true),
+  dump: (ctx, { key, read }) => {
+    const v = dumpKey(ctx.db, key, ctx.now, true);
+    if (read === true) countReadLookup(ctx, key, v !== null);
+    return v;
+  },
 
   restore: (ctx, { key, value, mode, change }) => {
     if (mode === 'nx' && ctx.db.has(key, ctx.now)) return false;
@@ -96,16 +100,21 @@ export const transferRpc: Pick<RpcHandlers, 'dump' | 'restore' | 'delete' | 'scr
     cmd[0] = op.commandName;
     const w = new ReplyWriter(1024);
     w.proto = ctx.proto;
+    if (op.readStats) db.forgetLookup();
+    const before = readsBefore(op, opCtx, cmd);
     try {
       op.run(opCtx, cmd, w, op.variant);
-      notifyKeymiss(op, opCtx, cmd);
+      countReads(op, opCtx, cmd, before, false);
     } catch (err) {
       if (!(err instanceof ReplyError)) throw err;
       w.reset();
       w.error(err.message);
+      countReads(op, opCtx, cmd, before, true);
     }
-    // The op's changes count here, where it ran (Redis's dirty counter; the write-backs add nothing).
+    // The op's changes and lookups count here, where it ran (Redis's dirty counter; the write-backs add nothing).
     ctx.shard.stats.dirty += scratch.stats.dirty;
+    ctx.shard.stats.keyspaceHits += scratch.stats.keyspaceHits;
+    ctx.shard.stats.keyspaceMisses += scratch.stats.keyspaceMisses;
     const changed: KeyValue[] = [];
     for (const { key, value } of keys) {
       const after = dumpKey(db, key, ctx.now, false);
@@ -117,7 +126,13 @@ export const transferRpc: Pick<RpcHandlers, 'dump' | 'restore' | 'delete' | 'scr
   },
 
   /** SORT computed where the sorted key lives, its pattern keys read wherever they are (under the shard lock). */
-  sortResult: (ctx, { args, readonly }) => sortGeneric(ctx, args, readonly, ctx.shard.peers),
+  sortResult: (ctx, { args, readonly }) => {
+    const found = ctx.db.isLive(args[1], ctx.now);
+    const result = sortGeneric(ctx, args, readonly, ctx.shard.peers);
+    // The sorted key is a read lookup (SORT's readLookups, counted here when the coordinator runs it).
+    countReadLookup(ctx, args[1], found);
+    return result;
+  },
 
   patternValues: (ctx, { reads }) => reads.map(([key, field]) => readPatternKey(ctx, key, field)),
 

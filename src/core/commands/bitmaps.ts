@@ -2,6 +2,7 @@
  * The bitmaps family's rows of the command table (see spec.ts). Shard ops: workers/families/bitmaps.ts.
  */
 import { family } from './spec';
+import { keysFrom } from './key-finders';
 
 export const bitmapCommands = family('bitmap', 'shard', [
   {
@@ -21,7 +22,7 @@ export const bitmapCommands = family('bitmap', 'shard', [
     summary: 'Finds the first set or clear bit of a string value, optionally within a range.', complexity: 'O(N)',
   },
   {
-    name: 'bitop', arity: -4, flags: ['write', 'denyoom'], keys: [2, -1], since: '2.6.0',
+    name: 'bitop', arity: -4, flags: ['write', 'denyoom'], keys: [2, -1], since: '2.6.0', readLookups: keysFrom(3),
     syntax: 'operation destkey key [key ...]',
     summary: 'Stores the bitwise AND, OR, XOR or NOT of string values in a destination key.', complexity: 'O(N)',
   },

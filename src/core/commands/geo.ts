@@ -3,7 +3,7 @@
  * workers/families/geo.ts. A geo key is a sorted set whose scores are geohashes.
  */
 import { family } from './spec';
-import { georadiusKeys } from './key-finders';
+import { firstKeyRead, georadiusKeys, secondKeyRead } from './key-finders';
 
 const radiusOptions = '[WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC | DESC]';
 
@@ -27,7 +27,7 @@ export const geoCommands = family('geo', 'shard', [
     summary: 'Returns the longitude and latitude of members from a geospatial index.', complexity: 'O(1) for each member requested.',
   },
   {
-    name: 'georadius', arity: -6, flags: ['write', 'denyoom'], getKeys: georadiusKeys, keys: [1], since: '3.2.0',
+    name: 'georadius', arity: -6, flags: ['write', 'denyoom'], getKeys: georadiusKeys, keys: [1], since: '3.2.0', readLookups: firstKeyRead,
     syntax: `key longitude latitude radius M | KM | FT | MI ${radiusOptions} [STORE key | STOREDIST key]`,
     summary: 'Queries a geospatial index for members within a distance from a coordinate, optionally stores the result.',
     complexity: 'O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index.',
@@ -41,7 +41,7 @@ export const geoCommands = family('geo', 'shard', [
     op: 'geosearch', variant: { form: 'coords', store: false, nostore: true },
   },
   {
-    name: 'georadiusbymember', arity: -5, flags: ['write', 'denyoom'], getKeys: georadiusKeys, keys: [1], since: '3.2.0',
+    name: 'georadiusbymember', arity: -5, flags: ['write', 'denyoom'], getKeys: georadiusKeys, keys: [1], since: '3.2.0', readLookups: firstKeyRead,
     syntax: `key member radius M | KM | FT | MI ${radiusOptions} [STORE key | STOREDIST key]`,
     summary: 'Queries a geospatial index for members within a distance from a member, optionally stores the result.',
     complexity: 'O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index.',
@@ -62,7 +62,7 @@ export const geoCommands = family('geo', 'shard', [
     variant: { form: 'search', store: false, nostore: true },
   },
   {
-    name: 'geosearchstore', arity: -8, flags: ['write', 'denyoom'], keys: [1, 2], since: '6.2.0',
+    name: 'geosearchstore', arity: -8, flags: ['write', 'denyoom'], keys: [1, 2], since: '6.2.0', readLookups: secondKeyRead,
     syntax: 'destination source FROMMEMBER member | FROMLONLAT longitude latitude BYRADIUS radius M | KM | FT | MI | BYBOX width height M | KM | FT | MI [ASC | DESC] [COUNT count [ANY]] [STOREDIST]',
     summary: 'Queries a geospatial index for members inside an area of a box or a circle, optionally stores the result.',
     complexity: 'O(N+log(M)) where N is the number of elements in the grid-aligned bounding box area around the shape provided as the filter and M is the number of items inside the shape',

@@ -2,6 +2,7 @@
  * The hyperloglog family's rows of the command table (see spec.ts). Shard ops: workers/families/hyperloglog.ts.
  */
 import { family } from './spec';
+import { keysFrom } from './key-finders';
 
 export const hyperloglogCommands = family('hyperloglog', 'shard', [
   {
@@ -15,7 +16,7 @@ export const hyperloglogCommands = family('hyperloglog', 'shard', [
     complexity: 'O(1) with a very small average constant time when called with a single key. O(N) with N being the number of keys, and much bigger constant times, when called with multiple keys.',
   },
   {
-    name: 'pfmerge', arity: -2, flags: ['write', 'denyoom'], keys: [1, -1], since: '2.8.9',
+    name: 'pfmerge', arity: -2, flags: ['write', 'denyoom'], keys: [1, -1], since: '2.8.9', readLookups: keysFrom(1),
     syntax: 'destkey sourcekey [sourcekey ...]', summary: 'Merges HyperLogLogs into a destination HyperLogLog.',
     complexity: 'O(N) to merge N HyperLogLogs, but with high constant times.',
   },

@@ -189,3 +189,29 @@ export function migrateKeysAndCopy(args: readonly string[]): { keys: number[]; c
   }
   return { keys: args.length > 3 && args[3] !== '' ? [3] : [], copy };
 }
+
+// Read lookups (RowDecl.readLookups): the keys a command looks up as reads.
+
+const NO_KEYS: number[] = [];
+
+/** The key at 1 (GETDEL, COPY's source, XACK, SORT, GEORADIUS ...). */
+export const firstKeyRead: KeyFinder = (args) => (args.length > 1 ? [1] : NO_KEYS);
+/** The key at 2, a source after its destination (ZRANGESTORE, GEOSEARCHSTORE). */
+export const secondKeyRead: KeyFinder = (args) => (args.length > 2 ? [2] : NO_KEYS);
+/** Every argument from `at` on (SINTERSTORE's sources from 2, BITOP's from 3, PFMERGE's destination and sources from 1). */
+export function keysFrom(at: number): KeyFinder {
+  return (args) => {
+    const out: number[] = [];
+    for (let i = at; i < args.length; i++) out.push(i);
+    return out;
+  };
+}
+/** SET key value ... GET: the key, read for the old value only with GET. */
+export const setGetRead: KeyFinder = (args) => {
+  for (let i = 3; i < args.length; i++) if (isOpt(args[i], 'get')) return [1];
+  return NO_KEYS;
+};
+/** ZUNIONSTORE/ZINTERSTORE/ZDIFFSTORE: the sources (not the destination). */
+export const zsetStoreSources: KeyFinder = (args) => zsetStoreKeys(args).slice(1);
+/** XREAD/XREADGROUP: each stream twice (Redis looks each up when it resolves the IDs, and again when it serves). */
+export const xreadTwice: KeyFinder = (args) => xreadKeys(args).flatMap((p) => [p, p]);

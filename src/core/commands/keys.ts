@@ -2,6 +2,7 @@
  * The keys family's rows of the command table (see spec.ts). Shard ops: workers/families/keys.ts.
  */
 import { family } from './spec';
+import { firstKeyRead } from './key-finders';
 
 export const keyCommands = family('generic', 'shard', [
   {
@@ -36,7 +37,7 @@ export const keyCommands = family('generic', 'shard', [
     summary: 'Gives a key a new name only if no key has that name yet.', complexity: 'O(1)',
   },
   {
-    name: 'copy', arity: -3, flags: ['write', 'denyoom'], keys: [1, 2], since: '6.2.0',
+    name: 'copy', arity: -3, flags: ['write', 'denyoom'], keys: [1, 2], since: '6.2.0', readLookups: firstKeyRead,
     syntax: 'source destination [DB destination-db] [REPLACE]',
     summary: 'Duplicates a key\'s value and TTL under another name, optionally in another database.',
     complexity: 'O(N) worst case for collections, where N is the number of nested items. O(1) for string values.',

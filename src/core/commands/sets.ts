@@ -2,7 +2,7 @@
  * The sets family's rows of the command table (see spec.ts). Shard ops: workers/families/sets.ts.
  */
 import { family } from './spec';
-import { sintercardKeys } from './key-finders';
+import { keysFrom, sintercardKeys } from './key-finders';
 
 export const setCommands = family('set', 'shard', [
   {
@@ -68,17 +68,17 @@ export const setCommands = family('set', 'shard', [
     complexity: 'O(N) where N is the total number of elements in all given sets.',
   },
   {
-    name: 'sinterstore', arity: -3, flags: ['write', 'denyoom'], keys: [1, -1], since: '1.0.0',
+    name: 'sinterstore', arity: -3, flags: ['write', 'denyoom'], keys: [1, -1], since: '1.0.0', readLookups: keysFrom(2),
     syntax: 'destination key [key ...]', summary: 'Stores the intersection of sets in a key, replacing what it held.',
     complexity: 'O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.',
   },
   {
-    name: 'sunionstore', arity: -3, flags: ['write', 'denyoom'], keys: [1, -1], since: '1.0.0',
+    name: 'sunionstore', arity: -3, flags: ['write', 'denyoom'], keys: [1, -1], since: '1.0.0', readLookups: keysFrom(2),
     syntax: 'destination key [key ...]', summary: 'Stores the union of sets in a key, replacing what it held.',
     complexity: 'O(N) where N is the total number of elements in all given sets.',
   },
   {
-    name: 'sdiffstore', arity: -3, flags: ['write', 'denyoom'], keys: [1, -1], since: '1.0.0',
+    name: 'sdiffstore', arity: -3, flags: ['write', 'denyoom'], keys: [1, -1], since: '1.0.0', readLookups: keysFrom(2),
     syntax: 'destination key [key ...]',
     summary: 'Stores the difference of the first set and the others in a key, replacing what it held.',
     complexity: 'O(N) where N is the total number of elements in all given sets.',

@@ -116,6 +116,15 @@ export interface RowDecl {
    * keys are not all on its own keys' shard runs through its cross-shard plan.
    */
   derivedKeys?: (args: readonly string[]) => string[] | null;
+  /**
+   * The keys the command looks up as reads (Redis's lookupKeyRead: a
+   * keyspace hit or miss in INFO, a `keymiss` event for a miss), in lookup
+   * order and with repeats, where that is not what the flags say: a
+   * read-only row reads each of its keys once, a write none. Writes that
+   * read (GETDEL, SET ... GET, the sources of the *STORE commands) and
+   * reads that look a key up twice (XREAD) declare theirs.
+   */
+  readLookups?: KeyFinder;
   /** The name the shard op is registered under, when it is not the row's full name (one op, several rows). */
   op?: string;
   variant?: OpVariant;
@@ -144,6 +153,8 @@ export interface CommandSpec {
   readonly undeclaredKeys: boolean;
   /** See RowDecl.derivedKeys. */
   readonly derivedKeys?: (args: readonly string[]) => string[] | null;
+  /** See RowDecl.readLookups. */
+  readonly readLookups?: KeyFinder;
   /** Shard rows: the registered name of the op (default the full name `cmd` or `cmd|sub`). */
   readonly op: string;
   readonly variant?: OpVariant;
@@ -176,6 +187,7 @@ function normalize(r: RowDecl, group: CommandGroup, runs: Runs, parent: string |
     cross: r.cross ?? 'scratch',
     undeclaredKeys: r.undeclaredKeys ?? false,
     derivedKeys: r.derivedKeys,
+    readLookups: r.readLookups,
     op: r.op ?? full,
     variant: r.variant,
     subcommands: r.subcommands?.map((s) => normalize(s, r.group ?? group, runs, r.name)),

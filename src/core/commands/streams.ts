@@ -2,7 +2,7 @@
  * The streams family's rows of the command table (see spec.ts). Shard ops: workers/families/streams.ts.
  */
 import { family } from './spec';
-import { xreadBlocks, xreadKeys } from './key-finders';
+import { firstKeyRead, xreadBlocks, xreadKeys, xreadTwice } from './key-finders';
 
 export const streamCommands = family('stream', 'shard', [
   {
@@ -36,19 +36,19 @@ export const streamCommands = family('stream', 'shard', [
     summary: 'Removes the oldest entries of a stream by length or by ID.', complexity: 'O(N), N being the entries evicted.',
   },
   {
-    name: 'xread', arity: -4, flags: ['readonly', 'blocking'], since: '5.0.0',
+    name: 'xread', arity: -4, flags: ['readonly', 'blocking'], since: '5.0.0', readLookups: xreadTwice,
     syntax: '[COUNT count] [BLOCK milliseconds] STREAMS key [key ...] id [id ...]',
     summary: 'Reads the entries after given IDs from one or more streams.',
     complexity: 'O(M) per stream, M being the entries returned.', getKeys: xreadKeys, blocksIf: xreadBlocks,
   },
   {
-    name: 'xreadgroup', arity: -7, flags: ['write', 'blocking'], since: '5.0.0',
+    name: 'xreadgroup', arity: -7, flags: ['write', 'blocking'], since: '5.0.0', readLookups: xreadTwice,
     syntax: 'GROUP group consumer [COUNT count] [BLOCK milliseconds] [NOACK] STREAMS key [key ...] id [id ...]',
     summary: 'Reads stream entries as a consumer of a group, or re-reads its pending entries.',
     complexity: 'O(M) per stream, M being the entries returned.', getKeys: xreadKeys, blocksIf: xreadBlocks,
   },
   {
-    name: 'xack', arity: -4, flags: ['write', 'fast'], keys: [1], since: '5.0.0', syntax: 'key group id [id ...]',
+    name: 'xack', arity: -4, flags: ['write', 'fast'], keys: [1], since: '5.0.0', syntax: 'key group id [id ...]', readLookups: firstKeyRead,
     summary: 'Acknowledges pending entries of a consumer group.', complexity: 'O(1) per ID.',
   },
   {
@@ -58,12 +58,12 @@ export const streamCommands = family('stream', 'shard', [
     complexity: 'O(N) in the entries returned; O(1) for the summary when consumers are few.',
   },
   {
-    name: 'xclaim', arity: -6, flags: ['write', 'fast'], keys: [1], since: '5.0.0',
+    name: 'xclaim', arity: -6, flags: ['write', 'fast'], keys: [1], since: '5.0.0', readLookups: firstKeyRead,
     syntax: 'key group consumer min-idle-time id [id ...] [IDLE ms] [TIME unix-time-milliseconds] [RETRYCOUNT count] [FORCE] [JUSTID] [LASTID lastid]',
     summary: 'Transfers pending entries to another consumer of the group.', complexity: 'O(log N) per ID.',
   },
   {
-    name: 'xautoclaim', arity: -6, flags: ['write', 'fast'], keys: [1], since: '6.2.0',
+    name: 'xautoclaim', arity: -6, flags: ['write', 'fast'], keys: [1], since: '6.2.0', readLookups: firstKeyRead,
     syntax: 'key group consumer min-idle-time start [COUNT count] [JUSTID]',
     summary: 'Transfers the pending entries idle long enough to another consumer, scanning from a cursor.',
     complexity: 'O(1) per claimed entry (at most COUNT * 10 scanned).',

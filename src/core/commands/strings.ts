@@ -2,6 +2,7 @@
  * The strings family's rows of the command table (see spec.ts). Shard ops: workers/families/strings.ts.
  */
 import { family } from './spec';
+import { firstKeyRead, setGetRead } from './key-finders';
 
 export const stringCommands = family('string', 'shard', [
   {
@@ -9,7 +10,7 @@ export const stringCommands = family('string', 'shard', [
     summary: 'Returns the string value of a key.', complexity: 'O(1)',
   },
   {
-    name: 'set', arity: -3, flags: ['write', 'denyoom'], keys: [1], since: '1.0.0',
+    name: 'set', arity: -3, flags: ['write', 'denyoom'], keys: [1], since: '1.0.0', readLookups: setGetRead,
     syntax: 'key value [NX | XX] [GET] [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | KEEPTTL]',
     summary: 'Sets the string value of a key, ignoring its type. The key is created if it doesn\'t exist.', complexity: 'O(1)',
   },
@@ -35,7 +36,7 @@ export const stringCommands = family('string', 'shard', [
     summary: 'Returns the string value of a key after setting or removing its expiration time.', complexity: 'O(1)',
   },
   {
-    name: 'getdel', arity: 2, flags: ['write', 'fast'], keys: [1], since: '6.2.0', syntax: 'key',
+    name: 'getdel', arity: 2, flags: ['write', 'fast'], keys: [1], since: '6.2.0', syntax: 'key', readLookups: firstKeyRead,
     summary: 'Returns the string value of a key and deletes the key.', complexity: 'O(1)',
   },
   {

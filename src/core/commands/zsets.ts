@@ -2,7 +2,7 @@
  * The zsets family's rows of the command table (see spec.ts). Shard ops: workers/families/zsets.ts.
  */
 import { family } from './spec';
-import { zsetKeys, zsetStoreKeys } from './key-finders';
+import { secondKeyRead, zsetKeys, zsetStoreKeys, zsetStoreSources } from './key-finders';
 
 export const zsetCommands = family('sorted-set', 'shard', [
   {
@@ -56,7 +56,7 @@ export const zsetCommands = family('sorted-set', 'shard', [
     variant: { at: 1, store: false, type: 'auto', dir: 'auto' },
   },
   {
-    name: 'zrangestore', arity: -5, flags: ['write', 'denyoom'], keys: [1, 2], since: '6.2.0',
+    name: 'zrangestore', arity: -5, flags: ['write', 'denyoom'], keys: [1, 2], since: '6.2.0', readLookups: secondKeyRead,
     syntax: 'dst src min max [BYSCORE | BYLEX] [REV] [LIMIT offset count]',
     summary: 'Stores a range of members of a sorted set in another key.',
     complexity: 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements stored into the destination key.',
@@ -163,21 +163,21 @@ export const zsetCommands = family('sorted-set', 'shard', [
     getKeys: zsetKeys,
   },
   {
-    name: 'zunionstore', arity: -4, flags: ['write', 'denyoom'], keys: [1], since: '2.0.0',
+    name: 'zunionstore', arity: -4, flags: ['write', 'denyoom'], keys: [1], since: '2.0.0', readLookups: zsetStoreSources,
     syntax: 'destination numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE <SUM | MIN | MAX>]',
     summary: 'Stores the union of several sorted sets in a key.',
     complexity: 'O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.',
     getKeys: zsetStoreKeys,
   },
   {
-    name: 'zinterstore', arity: -4, flags: ['write', 'denyoom'], keys: [1], since: '2.0.0',
+    name: 'zinterstore', arity: -4, flags: ['write', 'denyoom'], keys: [1], since: '2.0.0', readLookups: zsetStoreSources,
     syntax: 'destination numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE <SUM | MIN | MAX>]',
     summary: 'Stores the intersection of several sorted sets in a key.',
     complexity: 'O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.',
     getKeys: zsetStoreKeys,
   },
   {
-    name: 'zdiffstore', arity: -4, flags: ['write', 'denyoom'], keys: [1], since: '6.2.0',
+    name: 'zdiffstore', arity: -4, flags: ['write', 'denyoom'], keys: [1], since: '6.2.0', readLookups: zsetStoreSources,
     syntax: 'destination numkeys key [key ...]', summary: 'Stores the difference of several sorted sets in a key.',
     complexity: 'O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.',
     getKeys: zsetStoreKeys,
