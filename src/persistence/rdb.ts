@@ -205,8 +205,8 @@ export class RdbPersistence {
    * Writes a point-in-time snapshot as RDB bytes to `out` (a file, or a
    * replica's socket for a diskless sync), pulled from the shards in chunks;
    * `out` may push back by returning later; `paced` works in bursts and
-   * rests between them (saves to disk: save-pacing.ts). Returns the shards' summed dirty counter at
-   * the snapshot's point.
+   * rests between them (saves to disk: save-pacing.ts). Returns the shards'
+   * summed dirty counter at the snapshot's point.
    */
   async writeSnapshot(out: (chunks: Buffer[]) => Promise<void>, aofBase: boolean, onStarted: () => void = () => undefined, paced = false): Promise<number> {
     const shards = this.shards();

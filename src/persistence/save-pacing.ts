@@ -13,11 +13,11 @@
  * against 23% of the others), whichever cores the client and the thread were
  * pinned to. Ending the burst there took the GET p99 during a BGSAVE of 1M
  * keys (benchmarks/persistence.ts) from 1.44-2.29x of the idle one (five
- * runs, median 2.14x) to about 1-1.3x on the same machine, at the cost of a longer save while
- * clients are busy: ~6 s under that one client instead of ~1-1.2 s (the
- * serving thread gives the save a slice or two per rest), and ~1.5x as long
- * under 50 clients at full speed; MIN_SHARE bounds that. Without clients a
- * save runs in bursts of BURST_MS, as before.
+ * runs, median 2.14x) to about 1-1.3x on the same machine, at the cost of a
+ * longer save while clients are busy: ~6 s under that one client instead of
+ * ~1-1.2 s (the serving thread gives the save a slice or two per rest), and
+ * ~1.5x as long under 50 clients at full speed; MIN_SHARE bounds that.
+ * Without clients a save runs in bursts of BURST_MS, as before.
  *
  * A worker shard's slices run on its own thread (the serving thread only
  * writes the file): its bursts are timed only.
