@@ -12,7 +12,7 @@ import { ANY_WORKERS, MULTI_SHARD_WORKERS, REDIS_SERVER, noMultiShard, startRedi
 import { connectResp, type RespClient } from './helpers/resp-client';
 import { eventually, sleep } from './helpers/util';
 import { everyShapeDataset } from './helpers/datasets';
-import { info as readInfo, infoNumber } from './helpers/info';
+import { info as readInfo, infoField, infoNumber } from './helpers/info';
 
 /** DEBUG (DIGEST) is off by default, as in Redis 7. */
 const DBG = ['--enable-debug-command', 'yes'];
@@ -23,13 +23,6 @@ function tmpDir(tt: { teardown(fn: () => unknown): void }): string {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), 'shardis-persist-'));
   tt.teardown(() => fs.rmSync(d, { recursive: true, force: true }));
   return d;
-}
-
-async function infoField(c: RespClient, name: string): Promise<string> {
-  const info = (await c.call('INFO', 'persistence')) as string;
-  const m = new RegExp(`^${name}:(.*)$`, 'm').exec(info);
-  if (m === null) throw new Error(`INFO persistence has no ${name}`);
-  return m[1].trim();
 }
 
 async function exited(proc: import('node:child_process').ChildProcess): Promise<number | null> {
@@ -85,16 +78,16 @@ t.test('BGSAVE, BGSAVE SCHEDULE, LASTSAVE and INFO persistence as redis-server a
   for (const c of [sc, rc]) await c.pipeline(everyShapeDataset(9, 20));
   const script = [['BGSAVE'], ['BGSAVE', 'SCHEDULE'], ['BGSAVE'], ['BGSAVE', 'NOW'], ['SAVE', 'x']];
   t.same(await sc.pipeline(script), await rc.pipeline(script));
-  await eventually('the saves to end', async () => (await infoField(sc, 'rdb_bgsave_in_progress')) === '0' && (await infoField(sc, 'rdb_saves')) === '1');
-  t.equal(await infoField(sc, 'rdb_last_bgsave_status'), 'ok');
-  t.equal(await infoField(sc, 'rdb_changes_since_last_save'), '0');
+  await eventually('the saves to end', async () => (await infoField(sc, 'persistence', 'rdb_bgsave_in_progress')) === '0' && (await infoField(sc, 'persistence', 'rdb_saves')) === '1');
+  t.equal(await infoField(sc, 'persistence', 'rdb_last_bgsave_status'), 'ok');
+  t.equal(await infoField(sc, 'persistence', 'rdb_changes_since_last_save'), '0');
   const last = (await sc.call('LASTSAVE')) as number;
   t.ok(Math.abs(last - Date.now() / 1000) < 5, 'LASTSAVE is the last save time');
   await sc.call('SET', 'a', '1');
   await sc.call('INCR', 'n');
-  t.equal(await infoField(sc, 'rdb_changes_since_last_save'), '2');
+  t.equal(await infoField(sc, 'persistence', 'rdb_changes_since_last_save'), '2');
   t.equal(await sc.call('SAVE'), 'OK');
-  t.equal(await infoField(sc, 'rdb_changes_since_last_save'), '0');
+  t.equal(await infoField(sc, 'persistence', 'rdb_changes_since_last_save'), '0');
 });
 
 t.test('a save point saves by itself', async (t) => {
@@ -104,7 +97,7 @@ t.test('a save point saves by itself', async (t) => {
   await c.call('SET', 'a', '1');
   await c.call('SET', 'b', '2');
   await eventually('dump.rdb', () => fs.existsSync(path.join(dir, 'dump.rdb')), 8000);
-  t.equal(await infoField(c, 'rdb_changes_since_last_save'), '0');
+  t.equal(await infoField(c, 'persistence', 'rdb_changes_since_last_save'), '0');
 });
 
 t.test('a failed save refuses writes with -MISCONF, keeps reads, and the last good file intact', async (t) => {
@@ -119,7 +112,7 @@ t.test('a failed save refuses writes with -MISCONF, keeps reads, and the last go
   // The directory turns unwritable (a read-only dir does not stop root, a missing one does).
   fs.renameSync(sub, path.join(dir, 'moved'));
   t.equal(await c.call('BGSAVE'), 'Background saving started');
-  await eventually('the save to fail', async () => (await infoField(c, 'rdb_last_bgsave_status')) === 'err');
+  await eventually('the save to fail', async () => (await infoField(c, 'persistence', 'rdb_last_bgsave_status')) === 'err');
   t.match(await c.call('SET', 'k', 'w'), { error: /^MISCONF / });
   t.equal(await c.call('GET', 'k'), 'v', 'reads go on');
   t.same(await c.call('SAVE'), { error: 'ERR' });
@@ -149,7 +142,7 @@ t.test('BGSAVE is a point-in-time snapshot while writes go on (copy-on-write per
   t.equal(started, 'Background saving started');
   const after = await c.call('DEBUG', 'DIGEST');
   t.not(after, before, 'the writes changed the dataset');
-  await eventually('the save', async () => (await infoField(c, 'rdb_bgsave_in_progress')) === '0' && (await infoField(c, 'rdb_saves')) === '1', 20000);
+  await eventually('the save', async () => (await infoField(c, 'persistence', 'rdb_bgsave_in_progress')) === '0' && (await infoField(c, 'persistence', 'rdb_saves')) === '1', 20000);
   const copy = tmpDir(t);
   fs.copyFileSync(path.join(dir, 'dump.rdb'), path.join(copy, 'dump.rdb'));
   const other = await startShardis(t, { workers: WORKERS, dir: copy, args: DBG });
@@ -192,8 +185,8 @@ t.test('a key that a delete or an eviction takes away while BGSAVE walks, or mov
     }
     const evicted = await infoNumber(c, 'stats', 'evicted_keys');
     t.ok(duringSave >= 100 && evicted > 0, `--workers ${workers}: ${duringSave} deletes and ${evicted} evictions while the save ran`);
-    await eventually('the save', async () => (await infoField(c, 'rdb_saves')) === '1', 20000);
-    t.equal(await infoField(c, 'rdb_last_bgsave_status'), 'ok');
+    await eventually('the save', async () => (await infoField(c, 'persistence', 'rdb_saves')) === '1', 20000);
+    t.equal(await infoField(c, 'persistence', 'rdb_last_bgsave_status'), 'ok');
     const copy = tmpDir(t);
     fs.copyFileSync(path.join(dir, 'dump.rdb'), path.join(copy, 'dump.rdb'));
     const other = await startShardis(t, { workers, dir: copy, args: DBG });
@@ -297,6 +290,6 @@ t.test('rdb_changes_since_last_save counts changes as Redis\'s dirty counter doe
   for (const step of steps) {
     await sc.call(...step);
     await rc.call(...step);
-    t.equal(await infoField(sc, 'rdb_changes_since_last_save'), await infoField(rc, 'rdb_changes_since_last_save'), step.join(' '));
+    t.equal(await infoField(sc, 'persistence', 'rdb_changes_since_last_save'), await infoField(rc, 'persistence', 'rdb_changes_since_last_save'), step.join(' '));
   }
 });
