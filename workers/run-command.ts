@@ -28,13 +28,17 @@ export interface ReadsBefore {
  * afterwards. Their misses raise `keymiss` here, before the row's own
  * events, where Redis's lookups raise them; the hits and misses are counted
  * after it ran (countReads), when it is known whether it failed before
- * looking. Null for the other rows.
+ * looking. Null for the other rows. Called right before the op runs: for
+ * every row that counts reads, lastLookupFound then says whether the op
+ * itself looked anything up (see countReads).
  */
 export function readsBefore(op: OpEntry, ctx: ShardOpContext, args: string[]): ReadsBefore | null {
-  if (op.readLookups === null) return null;
+  if (op.readLookups === null) {
+    if (op.readStats) ctx.db.forgetLookup();
+    return null;
+  }
   const positions = op.readLookups(args);
   if (positions.length === 0) return null;
-  // lastLookupFound then says whether the op itself looked anything up (see countReads).
   ctx.db.forgetLookup();
   const found = positions.map((p) => ctx.db.isLive(args[p], ctx.now));
   if ((ctx.shard.settings.notifyFlags & NOTIFY.keymiss) !== 0) {
@@ -113,7 +117,6 @@ export function runCommand(ctx: ShardOpContext, opIndex: number, args: string[],
   }
   if (shard.snapshot !== null && op.writes) preserveForSnapshot(shard.snapshot, op, ctx, args);
   if (shard.settings.replica) shard.replicaExpiry.fromMaster = (ctx.connId & CONN_ID_MASK) === shard.settings.masterConnId;
-  if (op.readStats) ctx.db.forgetLookup();
   const before = readsBefore(op, ctx, args);
   try {
     op.run(ctx, args, w, op.variant);

@@ -100,7 +100,6 @@ export const transferRpc: Pick<RpcHandlers, 'dump' | 'restore' | 'delete' | 'scr
     cmd[0] = op.commandName;
     const w = new ReplyWriter(1024);
     w.proto = ctx.proto;
-    if (op.readStats) db.forgetLookup();
     const before = readsBefore(op, opCtx, cmd);
     try {
       op.run(opCtx, cmd, w, op.variant);
