@@ -341,8 +341,8 @@ export class Db {
    * write's read lookups, counted before it runs: run-command.ts).
    */
   isLive(key: string, now: number): boolean {
-    if (this.index.lookup(key) < 0) return false;
-    const at = this.expires.size !== 0 ? this.expires.get(key) : undefined;
+    if (!this.contains(key)) return false;
+    const at = this.getExpire(key);
     return at === undefined || at > now;
   }
 

@@ -47,15 +47,16 @@ function bind(base: CommandEntry<OpEntry>): OpEntry {
     run = shardOps[spec.op] as ShardOp<OpVariant | undefined> | undefined;
     if (run === undefined) throw new Error(`shard row '${base.fullName}' has no op registered as '${spec.op}'`);
   }
+  const readStats = countsReads(spec, commandName);
   return {
     ...base,
     commandName,
     run: run ?? noOp,
     variant: spec.variant,
     writes: spec.flags.includes('write'),
-    readStats: countsReads(spec, commandName),
+    readStats,
     // OBJECT looks its key up without notifying a miss (LOOKUP_NONOTIFY).
-    keymiss: countsReads(spec, commandName) && commandName !== 'object',
+    keymiss: readStats && commandName !== 'object',
     readLookups: spec.readLookups ?? null,
     denyoom: spec.flags.includes('denyoom'),
     // String, bitmap and HyperLogLog values are immutable strings: Db.set/replace accounted them already.

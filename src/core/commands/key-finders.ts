@@ -51,7 +51,12 @@ export const sortKeys: KeyFinder = (args) => {
   return store === -1 ? [1] : [1, store];
 };
 
-export const sortRoKeys: KeyFinder = (args) => (args.length < 2 ? [] : [1]);
+/** The key at `i`, when the request has it. */
+function keyAt(i: number): KeyFinder {
+  return (args) => (args.length > i ? [i] : []);
+}
+
+export const sortRoKeys: KeyFinder = keyAt(1);
 
 /** sortPatternStar of `#`: the element itself. */
 export const PATTERN_ELEMENT = -2;
@@ -195,9 +200,9 @@ export function migrateKeysAndCopy(args: readonly string[]): { keys: number[]; c
 const NO_KEYS: number[] = [];
 
 /** The key at 1 (GETDEL, COPY's source, XACK, SORT, GEORADIUS ...). */
-export const firstKeyRead: KeyFinder = (args) => (args.length > 1 ? [1] : NO_KEYS);
+export const firstKeyRead: KeyFinder = keyAt(1);
 /** The key at 2, a source after its destination (ZRANGESTORE, GEOSEARCHSTORE). */
-export const secondKeyRead: KeyFinder = (args) => (args.length > 2 ? [2] : NO_KEYS);
+export const secondKeyRead: KeyFinder = keyAt(2);
 /** Every argument from `at` on (SINTERSTORE's sources from 2, BITOP's from 3, PFMERGE's destination and sources from 1). */
 export function keysFrom(at: number): KeyFinder {
   return (args) => {
